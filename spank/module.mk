@@ -1,0 +1,1 @@
+# spank: (empty so far)

@@ -1,0 +1,1 @@
+# src/compile: (empty so far)

@@ -1,0 +1,1 @@
+# src/deploy: (empty so far)

@@ -1,0 +1,1 @@
+# src/embed: (empty so far)

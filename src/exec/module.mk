@@ -1,0 +1,1 @@
+# src/exec: (empty so far)

@@ -1,0 +1,1 @@
+# src/mnl: (empty so far)

@@ -1,0 +1,1 @@
+# src/model: (empty so far)

@@ -1,0 +1,527 @@
+/*
+ * plan.c - building, querying, validating and ordering the teardown of node
+ * plans (contract in plan.h).
+ */
+#include "plan/plan.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+struct ot_plan *ot_plan_new(void)
+{
+	struct ot_plan *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	ot_arena_init(&p->arena);
+	if (ot_plan_add_ns(p, OT_NS_HOST, "") != OT_NS_HOST_INDEX) {
+		ot_plan_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void ot_plan_free(struct ot_plan *p)
+{
+	if (!p)
+		return;
+	free(p->nodes);
+	free(p->ns);
+	free(p->ops);
+	free(p->probes);
+	ot_arena_free(&p->arena);
+	free(p);
+}
+
+/* Grow a malloc'ed array to hold one more element; zero the new one. */
+static int grow(void **v, size_t *n, size_t *cap, size_t sz)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		void *nv = realloc(*v, c * sz);
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = c;
+	}
+	memset((char *)*v + *n * sz, 0, sz);
+	return (int)(*n)++;
+}
+
+const char *ot_plan_strdup(struct ot_plan *p, const char *s)
+{
+	return ot_arena_strdup(&p->arena, s);
+}
+
+int ot_plan_add_ns(struct ot_plan *p, enum ot_ns_role role, const char *name)
+{
+	int i = grow((void **)&p->ns, &p->nns, &p->cap_ns, sizeof(*p->ns));
+
+	if (i < 0)
+		return i;
+	p->ns[i].role = role;
+	p->ns[i].name = ot_plan_strdup(p, name ? name : "");
+	if (!p->ns[i].name) {
+		p->nns--;
+		return -ENOMEM;
+	}
+	if (role == OT_NS_CONTAINER)
+		p->ns[i].isolate = OT_ISO_NET;
+	return i;
+}
+
+int ot_plan_add_op(struct ot_plan *p, enum ot_op_kind kind, int ns)
+{
+	int i = grow((void **)&p->ops, &p->nops, &p->cap_ops, sizeof(*p->ops));
+
+	if (i < 0)
+		return i;
+	p->ops[i].kind = kind;
+	p->ops[i].ns = ns;
+	return i;
+}
+
+int ot_plan_add_probe(struct ot_plan *p)
+{
+	return grow((void **)&p->probes, &p->nprobes, &p->cap_probes, sizeof(*p->probes));
+}
+
+int ot_plan_add_node(struct ot_plan *p, const char *name, const struct ot_addr *underlay)
+{
+	int i = grow((void **)&p->nodes, &p->nnodes, &p->cap_nodes, sizeof(*p->nodes));
+
+	if (i < 0)
+		return i;
+	p->nodes[i].name = ot_plan_strdup(p, name);
+	if (!p->nodes[i].name) {
+		p->nnodes--;
+		return -ENOMEM;
+	}
+	if (underlay)
+		p->nodes[i].underlay = *underlay;
+	return i;
+}
+
+int ot_plan_ns_find(const struct ot_plan *p, const char *name)
+{
+	size_t i;
+
+	if (!name || !*name || strcmp(name, "host") == 0)
+		return OT_NS_HOST_INDEX;
+	for (i = 1; i < p->nns; i++)
+		if (strcmp(p->ns[i].name, name) == 0)
+			return (int)i;
+	return -ENOENT;
+}
+
+int ot_plan_container_find(const struct ot_plan *p, const char *container)
+{
+	size_t i;
+
+	for (i = 1; i < p->nns; i++)
+		if (p->ns[i].role == OT_NS_CONTAINER && strcmp(p->ns[i].container, container) == 0)
+			return (int)i;
+	return -ENOENT;
+}
+
+int ot_plan_rank_find(const struct ot_plan *p, uint32_t rank)
+{
+	size_t i, j;
+
+	for (i = 1; i < p->nns; i++)
+		for (j = 0; j < p->ns[i].nranks; j++)
+			if (rank >= p->ns[i].ranks[j].first && rank <= p->ns[i].ranks[j].last)
+				return (int)i;
+	return -ENOENT;
+}
+
+#define NAME_OF(table, v) ((unsigned)(v) < sizeof(table) / sizeof(table[0]) && table[v] ? table[v] : "?")
+
+const char *ot_op_kind_name(enum ot_op_kind k)
+{
+	static const char *const names[] = {
+		[OT_OP_NETNS] = "netns", [OT_OP_LINK] = "link",	    [OT_OP_LINK_UP] = "up",
+		[OT_OP_ADDR] = "addr",	 [OT_OP_ROUTE] = "route",   [OT_OP_FDB] = "fdb",
+		[OT_OP_SYSCTL] = "sysctl", [OT_OP_NFT] = "nft",	    [OT_OP_CGROUP] = "cgroup",
+	};
+	return NAME_OF(names, k);
+}
+
+const char *ot_link_kind_name(enum ot_link_kind k)
+{
+	static const char *const names[] = {
+		[OT_LINK_VETH] = "veth",
+		[OT_LINK_BRIDGE] = "bridge",
+		[OT_LINK_VXLAN] = "vxlan",
+		[OT_LINK_MACVLAN] = "macvlan",
+	};
+	return NAME_OF(names, k);
+}
+
+const char *ot_ns_role_name(enum ot_ns_role r)
+{
+	static const char *const names[] = {
+		[OT_NS_HOST] = "host",
+		[OT_NS_SWITCH] = "switch",
+		[OT_NS_CONTAINER] = "container",
+	};
+	return NAME_OF(names, r);
+}
+
+const char *ot_nft_hook_name(enum ot_nft_hook h)
+{
+	static const char *const names[] = {
+		[OT_NFT_PREROUTING] = "prerouting", [OT_NFT_INPUT] = "input",
+		[OT_NFT_FORWARD] = "forward",	    [OT_NFT_OUTPUT] = "output",
+		[OT_NFT_POSTROUTING] = "postrouting",
+	};
+	return NAME_OF(names, h);
+}
+
+const char *ot_nft_verdict_name(enum ot_nft_verdict v)
+{
+	static const char *const names[] = {
+		[OT_NFT_ACCEPT] = "accept",	    [OT_NFT_DROP] = "drop", [OT_NFT_REJECT] = "reject",
+		[OT_NFT_MASQUERADE] = "masquerade", [OT_NFT_SNAT] = "snat", [OT_NFT_DNAT] = "dnat",
+	};
+	return NAME_OF(names, v);
+}
+
+const char *ot_macvlan_mode_name(enum ot_macvlan_mode m)
+{
+	static const char *const names[] = {
+		[OT_MACVLAN_BRIDGE] = "bridge",
+		[OT_MACVLAN_PRIVATE] = "private",
+		[OT_MACVLAN_VEPA] = "vepa",
+		[OT_MACVLAN_PASSTHRU] = "passthru",
+	};
+	return NAME_OF(names, m);
+}
+
+const char *ot_isolate_name(enum ot_isolate bit)
+{
+	switch (bit) {
+	case OT_ISO_NET:
+		return "net";
+	case OT_ISO_UTS:
+		return "uts";
+	case OT_ISO_IPC:
+		return "ipc";
+	case OT_ISO_PID:
+		return "pid";
+	case OT_ISO_MNT:
+		return "mount";
+	case OT_ISO_CGROUP:
+		return "cgroup";
+	}
+	return "?";
+}
+
+bool ot_op_needs_undo(const struct ot_plan *p, const struct ot_op *op)
+{
+	switch (op->kind) {
+	case OT_OP_NETNS:
+	case OT_OP_CGROUP:
+		return true;
+	case OT_OP_LINK:
+		/* A link in the host namespace stays after our namespaces go. A veth
+		 * whose peer is in the host goes with its other end, but deleting it
+		 * explicitly is harmless and keeps the host clean even if the other
+		 * end's namespace is pinned by a stray process. */
+		return op->ns == OT_NS_HOST_INDEX ||
+		       (op->link.kind == OT_LINK_VETH && op->link.peer_ns == OT_NS_HOST_INDEX);
+	case OT_OP_SYSCTL:
+	case OT_OP_NFT:
+		return op->ns == OT_NS_HOST_INDEX;
+	case OT_OP_LINK_UP:
+	case OT_OP_ADDR:
+	case OT_OP_ROUTE:
+	case OT_OP_FDB:
+		/* In the host namespace these belong to a link we delete, or to a
+		 * host link we do not own (refused by the compiler). */
+		return false;
+	case OT_OP__COUNT:
+		break;
+	}
+	return false;
+}
+
+/* Teardown rank: lower goes first. Within a rank, latest op first. */
+static int teardown_rank(const struct ot_plan *p, const struct ot_op *op)
+{
+	switch (op->kind) {
+	case OT_OP_NFT:
+		return 0; /* stop NAT/filtering before its interfaces vanish */
+	case OT_OP_NETNS:
+		return p->ns[op->ns].role == OT_NS_CONTAINER ? 1 : 2;
+	case OT_OP_LINK:
+		return 3;
+	case OT_OP_SYSCTL:
+		return 4;
+	case OT_OP_CGROUP:
+		return 5; /* after the processes that used it are gone */
+	default:
+		return 6;
+	}
+}
+
+int ot_plan_teardown(const struct ot_plan *p, size_t **ret, size_t *ret_n)
+{
+	size_t *v, n = 0, i;
+	int rank;
+
+	v = malloc((p->nops ? p->nops : 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (rank = 0; rank <= 6; rank++)
+		for (i = p->nops; i-- > 0;)
+			if (ot_op_needs_undo(p, &p->ops[i]) && teardown_rank(p, &p->ops[i]) == rank)
+				v[n++] = i;
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+bool ot_ifname_valid(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	const char *c;
+
+	if (n == 0 || n >= OT_IFNAMSIZ || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return false;
+	for (c = s; *c; c++)
+		if (*c == '/' || *c == ':' || (unsigned char)*c <= ' ' || (unsigned char)*c >= 0x7f)
+			return false;
+	return true;
+}
+
+static bool safe_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '_' || c == '-';
+}
+
+bool ot_nsname_valid(const char *s)
+{
+	size_t n = s ? strlen(s) : 0, i;
+
+	if (n == 0 || n > OT_NSNAME_MAX || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!safe_char(s[i]))
+			return false;
+	return true;
+}
+
+bool ot_relpath_valid(const char *s)
+{
+	const char *c = s, *seg;
+
+	if (!s || !*s || strlen(s) > 1024)
+		return false;
+	while (*c) {
+		seg = c;
+		while (*c && *c != '/') {
+			if (!safe_char(*c))
+				return false;
+			c++;
+		}
+		if (c == seg || (c - seg == 1 && seg[0] == '.') ||
+		    (c - seg == 2 && seg[0] == '.' && seg[1] == '.'))
+			return false;
+		if (*c == '/') {
+			c++;
+			if (!*c)
+				return false;
+		}
+	}
+	return true;
+}
+
+/* ---- validation ---- */
+
+struct link_seen {
+	int ns;
+	const char *name;
+};
+
+static bool ns_ok(const struct ot_plan *p, int ns)
+{
+	return ns >= 0 && (size_t)ns < p->nns;
+}
+
+/* Is there a link called name in namespace ns created by an op before `upto`? */
+static bool link_exists(const struct ot_plan *p, size_t upto, int ns, const char *name)
+{
+	size_t i;
+
+	if (ns == OT_NS_HOST_INDEX && strcmp(name, "lo") == 0)
+		return true;
+	for (i = 0; i < upto; i++) {
+		const struct ot_op *op = &p->ops[i];
+
+		if (op->kind != OT_OP_LINK)
+			continue;
+		if (op->ns == ns && strcmp(op->link.name, name) == 0)
+			return true;
+		if (op->link.kind == OT_LINK_VETH && op->link.peer_ns == ns &&
+		    strcmp(op->link.peer_name, name) == 0)
+			return true;
+	}
+	/* every namespace we create has its own loopback */
+	return ns != OT_NS_HOST_INDEX && strcmp(name, "lo") == 0;
+}
+
+static int bad(struct ot_error *err, size_t i, const struct ot_op *op, const char *what)
+{
+	return ot_error_set(err, -EINVAL, "plan op %zu (%s%s%s): %s", i, ot_op_kind_name(op->kind),
+			    op->origin ? ", " : "", op->origin ? op->origin : "", what);
+}
+
+static int validate_nft(const struct ot_op_nft *n)
+{
+	size_t i;
+
+	if (!n->table[0] || !ot_nsname_valid(n->table))
+		return -1;
+	for (i = 0; i < n->nchains; i++)
+		if (!ot_nsname_valid(n->chains[i].name) || n->chains[i].hook > OT_NFT_POSTROUTING ||
+		    n->chains[i].type > OT_NFT_NAT)
+			return -1;
+	for (i = 0; i < n->nrules; i++) {
+		const struct ot_nft_rule *r = &n->rules[i];
+
+		if (r->chain >= n->nchains || r->verdict > OT_NFT_DNAT)
+			return -1;
+		if (r->sport_lo > r->sport_hi || r->dport_lo > r->dport_hi)
+			return -1;
+		if ((r->iif[0] && !ot_ifname_valid(r->iif)) || (r->oif[0] && !ot_ifname_valid(r->oif)))
+			return -1;
+		if (r->verdict >= OT_NFT_MASQUERADE && n->chains[r->chain].type != OT_NFT_NAT)
+			return -1;
+	}
+	return 0;
+}
+
+int ot_plan_validate(const struct ot_plan *p, struct ot_error *err)
+{
+	size_t i, j;
+
+	if (!p->nns || p->ns[0].role != OT_NS_HOST)
+		return ot_error_set(err, -EINVAL, "plan: namespace 0 must be the host");
+	if (!p->prefix || !ot_nsname_valid(p->prefix))
+		return ot_error_set(err, -EINVAL, "plan: bad prefix '%s'", p->prefix ? p->prefix : "");
+	if (!p->node || !*p->node)
+		return ot_error_set(err, -EINVAL, "plan: no node name");
+	for (i = 1; i < p->nns; i++) {
+		const struct ot_plan_ns *ns = &p->ns[i];
+
+		if (ns->role == OT_NS_HOST || !ot_nsname_valid(ns->name))
+			return ot_error_set(err, -EINVAL, "plan: bad namespace %zu '%s'", i, ns->name);
+		for (j = 1; j < i; j++)
+			if (strcmp(p->ns[j].name, ns->name) == 0)
+				return ot_error_set(err, -EINVAL, "plan: namespace '%s' twice", ns->name);
+		if (ns->role == OT_NS_CONTAINER && (!ns->container || !*ns->container))
+			return ot_error_set(err, -EINVAL, "plan: namespace '%s' has no container name",
+					    ns->name);
+		if (ns->cgroup && !ot_relpath_valid(ns->cgroup))
+			return ot_error_set(err, -EINVAL, "plan: bad cgroup path for '%s'", ns->name);
+	}
+	for (i = 0; i < p->nops; i++) {
+		const struct ot_op *op = &p->ops[i];
+
+		if (!ns_ok(p, op->ns) || op->kind >= OT_OP__COUNT)
+			return bad(err, i, op, "namespace index or kind out of range");
+		switch (op->kind) {
+		case OT_OP_NETNS:
+			if (op->ns == OT_NS_HOST_INDEX)
+				return bad(err, i, op, "cannot create the host namespace");
+			for (j = 0; j < i; j++)
+				if (p->ops[j].kind == OT_OP_NETNS && p->ops[j].ns == op->ns)
+					return bad(err, i, op, "namespace created twice");
+			break;
+		case OT_OP_LINK: {
+			const struct ot_op_link *l = &op->link;
+
+			if (l->kind >= OT_LINK__COUNT || !ot_ifname_valid(l->name))
+				return bad(err, i, op, "bad link kind or name");
+			if (link_exists(p, i, op->ns, l->name))
+				return bad(err, i, op, "link name already used in its namespace");
+			if (l->master[0] && !link_exists(p, i, op->ns, l->master))
+				return bad(err, i, op, "master bridge not created before");
+			if ((l->alias && strlen(l->alias) > OT_ALIAS_MAX) ||
+			    (l->peer_alias && strlen(l->peer_alias) > OT_ALIAS_MAX))
+				return bad(err, i, op, "alias too long");
+			if (l->mtu && (l->mtu < 68 || l->mtu > 65535))
+				return bad(err, i, op, "MTU out of range 68..65535");
+			if (l->kind == OT_LINK_VETH) {
+				if (!ns_ok(p, l->peer_ns) || !ot_ifname_valid(l->peer_name))
+					return bad(err, i, op, "bad veth peer");
+				if (link_exists(p, i, l->peer_ns, l->peer_name) ||
+				    (l->peer_ns == op->ns && strcmp(l->peer_name, l->name) == 0))
+					return bad(err, i, op, "veth peer name already used");
+				if (l->peer_master[0] && !link_exists(p, i, l->peer_ns, l->peer_master))
+					return bad(err, i, op, "peer master bridge not created before");
+			}
+			if (l->kind == OT_LINK_VXLAN) {
+				if (l->vni == 0 || l->vni >= (1u << 24))
+					return bad(err, i, op, "VNI out of range 1..16777215");
+				if (!ns_ok(p, l->sock_ns) || !l->port)
+					return bad(err, i, op, "bad VXLAN socket namespace or port");
+				if (l->local.family != AF_INET && l->local.family != AF_INET6)
+					return bad(err, i, op, "VXLAN needs a local underlay address");
+			}
+			if (l->kind == OT_LINK_MACVLAN && !ot_ifname_valid(l->lower))
+				return bad(err, i, op, "bad macvlan lower device");
+			break;
+		}
+		case OT_OP_LINK_UP:
+			if (!link_exists(p, i, op->ns, op->dev))
+				return bad(err, i, op, "no such link in that namespace");
+			break;
+		case OT_OP_ADDR:
+			if (!link_exists(p, i, op->ns, op->addr.dev))
+				return bad(err, i, op, "no such link in that namespace");
+			if (!ot_addr_len(&op->addr.addr.addr))
+				return bad(err, i, op, "no address");
+			break;
+		case OT_OP_ROUTE:
+			if (op->route.dev[0] && !link_exists(p, i, op->ns, op->route.dev))
+				return bad(err, i, op, "no such link in that namespace");
+			if (!ot_addr_len(&op->route.dst.addr))
+				return bad(err, i, op, "no destination family");
+			if (op->route.via.family && op->route.via.family != op->route.dst.addr.family)
+				return bad(err, i, op, "gateway family differs from destination");
+			if (!op->route.via.family && !op->route.dev[0])
+				return bad(err, i, op, "route needs a gateway or a device");
+			break;
+		case OT_OP_FDB:
+			if (!link_exists(p, i, op->ns, op->fdb.dev) || !ot_addr_len(&op->fdb.dst))
+				return bad(err, i, op, "bad FDB device or destination");
+			break;
+		case OT_OP_SYSCTL:
+			if (!op->sysctl.key || !ot_relpath_valid(op->sysctl.key) || !op->sysctl.value ||
+			    strncmp(op->sysctl.key, "net/", 4) != 0 || strchr(op->sysctl.value, '\n'))
+				return bad(err, i, op, "sysctl key must be a net/ path, value one line");
+			break;
+		case OT_OP_NFT:
+			if (validate_nft(&op->nft) < 0)
+				return bad(err, i, op, "bad nftables table, chain or rule");
+			break;
+		case OT_OP_CGROUP:
+			if (!op->cgroup.path || !ot_relpath_valid(op->cgroup.path))
+				return bad(err, i, op, "bad cgroup path");
+			break;
+		case OT_OP__COUNT:
+			break;
+		}
+	}
+	for (i = 0; i < p->nprobes; i++)
+		if (!ns_ok(p, p->probes[i].from_ns) || p->ns[p->probes[i].from_ns].role != OT_NS_CONTAINER ||
+		    !ot_addr_len(&p->probes[i].to_addr))
+			return ot_error_set(err, -EINVAL, "plan: bad probe %zu", i);
+	return 0;
+}

@@ -1,0 +1,33 @@
+/*
+ * plan_json.h - the plan's canonical JSON form (schema OT_PLAN_SCHEMA), with
+ * jansson. Writing is canonical: sorted keys, fields at their zero value
+ * omitted, arrays in plan order, so equal plans give equal bytes. Reading is
+ * strict: unknown keys, wrong types, out-of-range numbers and unknown enum
+ * names are errors naming the JSON path; the result is run through
+ * ot_plan_validate(). A node plan's JSON is what otnode carries.
+ */
+#ifndef OT_PLAN_PLAN_JSON_H
+#define OT_PLAN_PLAN_JSON_H
+
+#include <stddef.h>
+
+#include "plan/plan.h"
+
+struct json_t; /* jansson's json_t */
+
+/* The plan as a JSON object (new reference), or NULL on OOM. */
+struct json_t *ot_plan_to_json(const struct ot_plan *p);
+
+/*
+ * The plan as text: indented (2 spaces, one key per line) when pretty,
+ * compact otherwise; newline-terminated. malloc'ed, NULL on OOM.
+ */
+char *ot_plan_dump(const struct ot_plan *p, int pretty);
+
+/* Build a plan from a JSON object. 0 and *ret, or -EINVAL/-ENOMEM and err. */
+int ot_plan_from_json(struct json_t *obj, struct ot_plan **ret, struct ot_error *err);
+
+/* Parse text (len bytes, need not be NUL-terminated) into a plan. */
+int ot_plan_load(const char *text, size_t len, struct ot_plan **ret, struct ot_error *err);
+
+#endif

@@ -1,0 +1,179 @@
+/*
+ * arena.c - chunked bump allocator (contract in arena.h).
+ *
+ * Chunks grow geometrically up to 1 MiB; an allocation larger than half a
+ * chunk gets a chunk of its own, so big arrays waste nothing.
+ */
+#include "util/arena.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ot_arena_chunk {
+	struct ot_arena_chunk *next;
+	size_t size;
+	size_t off;
+	max_align_t data[];
+};
+
+#define ARENA_MIN_CHUNK ((size_t)4096)
+#define ARENA_MAX_CHUNK ((size_t)1 << 20)
+#define ARENA_ALIGN	_Alignof(max_align_t)
+
+void ot_arena_init(struct ot_arena *a)
+{
+	a->head = NULL;
+	a->used = 0;
+	a->oom = false;
+}
+
+void ot_arena_free(struct ot_arena *a)
+{
+	struct ot_arena_chunk *c, *next;
+
+	if (!a)
+		return;
+	for (c = a->head; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	a->head = NULL;
+	a->used = 0;
+}
+
+static struct ot_arena_chunk *chunk_new(size_t size)
+{
+	struct ot_arena_chunk *c;
+
+	if (size > SIZE_MAX - sizeof(*c))
+		return NULL;
+	c = malloc(sizeof(*c) + size);
+	if (!c)
+		return NULL;
+	c->next = NULL;
+	c->size = size;
+	c->off = 0;
+	return c;
+}
+
+void *ot_arena_alloc(struct ot_arena *a, size_t size)
+{
+	struct ot_arena_chunk *c = a->head;
+	size_t need, csize;
+	void *p;
+
+	if (size == 0)
+		size = 1;
+	if (size > SIZE_MAX - ARENA_ALIGN) {
+		a->oom = true;
+		return NULL;
+	}
+	need = (size + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
+	if (!c || c->size - c->off < need) {
+		if (need > ARENA_MAX_CHUNK / 2) {
+			/* A big block gets its own chunk, kept behind the current one. */
+			struct ot_arena_chunk *big = chunk_new(need);
+
+			if (!big) {
+				a->oom = true;
+				return NULL;
+			}
+			big->off = need;
+			if (c) {
+				big->next = c->next;
+				c->next = big;
+			} else {
+				a->head = big;
+			}
+			a->used += need;
+			memset(big->data, 0, need);
+			return big->data;
+		}
+		csize = c ? c->size * 2 : ARENA_MIN_CHUNK;
+		if (csize > ARENA_MAX_CHUNK)
+			csize = ARENA_MAX_CHUNK;
+		if (csize < need)
+			csize = need;
+		c = chunk_new(csize);
+		if (!c) {
+			a->oom = true;
+			return NULL;
+		}
+		c->next = a->head;
+		a->head = c;
+	}
+	p = (char *)c->data + c->off;
+	c->off += need;
+	a->used += need;
+	memset(p, 0, need);
+	return p;
+}
+
+void *ot_arena_calloc(struct ot_arena *a, size_t n, size_t sz)
+{
+	if (sz && n > SIZE_MAX / sz) {
+		a->oom = true;
+		return NULL;
+	}
+	return ot_arena_alloc(a, n * sz);
+}
+
+void *ot_arena_memdup(struct ot_arena *a, const void *p, size_t n)
+{
+	void *q = ot_arena_alloc(a, n);
+
+	if (q && n)
+		memcpy(q, p, n);
+	return q;
+}
+
+char *ot_arena_strndup(struct ot_arena *a, const char *s, size_t n)
+{
+	char *q;
+
+	if (!s)
+		return NULL;
+	q = ot_arena_alloc(a, n + 1);
+	if (q) {
+		memcpy(q, s, n);
+		q[n] = '\0';
+	}
+	return q;
+}
+
+char *ot_arena_strdup(struct ot_arena *a, const char *s)
+{
+	return s ? ot_arena_strndup(a, s, strlen(s)) : NULL;
+}
+
+char *ot_arena_vprintf(struct ot_arena *a, const char *fmt, va_list ap)
+{
+	va_list ap2;
+	char *q;
+	int n;
+
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0) {
+		a->oom = true;
+		return NULL;
+	}
+	q = ot_arena_alloc(a, (size_t)n + 1);
+	if (q)
+		vsnprintf(q, (size_t)n + 1, fmt, ap);
+	return q;
+}
+
+char *ot_arena_printf(struct ot_arena *a, const char *fmt, ...)
+{
+	va_list ap;
+	char *q;
+
+	va_start(ap, fmt);
+	q = ot_arena_vprintf(a, fmt, ap);
+	va_end(ap);
+	return q;
+}

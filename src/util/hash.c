@@ -1,0 +1,107 @@
+/*
+ * hash.c - FNV-1a 64 and the string map (contract in hash.h).
+ */
+#include "util/hash.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FNV_OFFSET 0xcbf29ce484222325ULL
+#define FNV_PRIME  0x100000001b3ULL
+
+uint64_t ot_hash64_more(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= FNV_PRIME;
+	}
+	return h;
+}
+
+uint64_t ot_hash64(const void *data, size_t len)
+{
+	return ot_hash64_more(FNV_OFFSET, data, len);
+}
+
+uint64_t ot_hash64_str(const char *s)
+{
+	return ot_hash64(s, strlen(s));
+}
+
+void ot_strmap_free(struct ot_strmap *m)
+{
+	if (!m)
+		return;
+	free(m->slots);
+	m->slots = NULL;
+	m->cap = m->count = 0;
+}
+
+static size_t slot_of(const struct ot_strmap *m, const char *key)
+{
+	size_t i = (size_t)ot_hash64_str(key) & (m->cap - 1);
+
+	while (m->slots[i].key && strcmp(m->slots[i].key, key) != 0)
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+void *ot_strmap_get(const struct ot_strmap *m, const char *key)
+{
+	size_t i;
+
+	if (!m->cap)
+		return NULL;
+	i = slot_of(m, key);
+	return m->slots[i].key ? m->slots[i].value : NULL;
+}
+
+static int strmap_grow(struct ot_strmap *m)
+{
+	struct ot_strmap old = *m;
+	size_t i, cap = m->cap ? m->cap * 2 : 16;
+
+	m->slots = calloc(cap, sizeof(*m->slots));
+	if (!m->slots) {
+		*m = old;
+		return -ENOMEM;
+	}
+	m->cap = cap;
+	m->count = 0;
+	for (i = 0; i < old.cap; i++) {
+		if (old.slots[i].key) {
+			size_t j = slot_of(m, old.slots[i].key);
+
+			m->slots[j] = old.slots[i];
+			m->count++;
+		}
+	}
+	free(old.slots);
+	return 0;
+}
+
+int ot_strmap_put(struct ot_strmap *m, const char *key, void *value, void **old)
+{
+	size_t i;
+	int r;
+
+	if ((m->count + 1) * 4 > m->cap * 3) {
+		r = strmap_grow(m);
+		if (r < 0)
+			return r;
+	}
+	i = slot_of(m, key);
+	if (m->slots[i].key) {
+		if (old)
+			*old = m->slots[i].value;
+		return -EEXIST;
+	}
+	m->slots[i].key = key;
+	m->slots[i].value = value;
+	m->count++;
+	return 0;
+}

@@ -1,0 +1,46 @@
+/*
+ * hash.h - deterministic hashing and a string-keyed hash map.
+ *
+ * The hash is FNV-1a 64: stable across runs, machines and versions, because
+ * compiled names (kernel interface names, VNIs, MACs) derive from it and must
+ * never change between `create` and `destroy`.
+ *
+ * struct ot_strmap maps NUL-terminated keys (not copied: the caller keeps them
+ * alive, typically in an arena) to pointers. Open addressing, linear probing.
+ */
+#ifndef OT_UTIL_HASH_H
+#define OT_UTIL_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+uint64_t ot_hash64(const void *data, size_t len);
+uint64_t ot_hash64_str(const char *s);
+/* Continue a hash: ot_hash64_more(ot_hash64_str("a"), "b", 1). */
+uint64_t ot_hash64_more(uint64_t h, const void *data, size_t len);
+
+struct ot_strmap_slot {
+	const char *key;
+	void *value;
+};
+
+struct ot_strmap {
+	struct ot_strmap_slot *slots;
+	size_t cap;	/* power of two, or 0 */
+	size_t count;
+};
+
+#define OT_STRMAP_INIT {NULL, 0, 0}
+
+void ot_strmap_free(struct ot_strmap *m); /* frees the table, not keys or values */
+
+/* The value for key, or NULL. */
+void *ot_strmap_get(const struct ot_strmap *m, const char *key);
+
+/*
+ * Insert key -> value. Returns 0, -EEXIST (and leaves the old value; *old is
+ * set to it when old != NULL), or -ENOMEM.
+ */
+int ot_strmap_put(struct ot_strmap *m, const char *key, void *value, void **old);
+
+#endif

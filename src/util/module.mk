@@ -1,0 +1,3 @@
+# src/util: errors, arena, strings, hashing, addresses. Depends on nothing.
+UTIL_SRCS := src/util/error.c src/util/arena.c src/util/strbuf.c src/util/hash.c src/util/addr.c
+UTIL_OBJS := $(call obj,$(UTIL_SRCS))

@@ -1,0 +1,140 @@
+/*
+ * strbuf.c - growable strings (contract in strbuf.h).
+ */
+#include "util/strbuf.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ot_sb_free(struct ot_strbuf *sb)
+{
+	if (!sb)
+		return;
+	free(sb->buf);
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
+	sb->oom = false;
+}
+
+void ot_sb_reset(struct ot_strbuf *sb)
+{
+	sb->len = 0;
+	if (sb->buf)
+		sb->buf[0] = '\0';
+}
+
+static bool sb_grow(struct ot_strbuf *sb, size_t extra)
+{
+	size_t want, cap;
+	char *p;
+
+	if (sb->oom)
+		return false;
+	if (extra > SIZE_MAX - sb->len - 1) {
+		sb->oom = true;
+		return false;
+	}
+	want = sb->len + extra + 1;
+	if (want <= sb->cap)
+		return true;
+	cap = sb->cap ? sb->cap : 64;
+	while (cap < want)
+		cap = cap > SIZE_MAX / 2 ? want : cap * 2;
+	p = realloc(sb->buf, cap);
+	if (!p) {
+		sb->oom = true;
+		return false;
+	}
+	sb->buf = p;
+	sb->cap = cap;
+	return true;
+}
+
+void ot_sb_appendn(struct ot_strbuf *sb, const char *s, size_t n)
+{
+	if (!sb_grow(sb, n))
+		return;
+	memcpy(sb->buf + sb->len, s, n);
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
+}
+
+void ot_sb_append(struct ot_strbuf *sb, const char *s)
+{
+	ot_sb_appendn(sb, s, strlen(s));
+}
+
+void ot_sb_putc(struct ot_strbuf *sb, char c)
+{
+	ot_sb_appendn(sb, &c, 1);
+}
+
+void ot_sb_vprintf(struct ot_strbuf *sb, const char *fmt, va_list ap)
+{
+	va_list ap2;
+	int n;
+
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0 || !sb_grow(sb, (size_t)n))
+		return;
+	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	sb->len += (size_t)n;
+}
+
+void ot_sb_printf(struct ot_strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ot_sb_vprintf(sb, fmt, ap);
+	va_end(ap);
+}
+
+void ot_sb_shquote(struct ot_strbuf *sb, const char *s)
+{
+	const char *p;
+	bool safe = *s != '\0';
+
+	for (p = s; *p && safe; p++)
+		safe = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+			      "_-./:=@%+,", *p) != NULL;
+	if (safe) {
+		ot_sb_append(sb, s);
+		return;
+	}
+	ot_sb_putc(sb, '\'');
+	for (p = s; *p; p++) {
+		if (*p == '\'')
+			ot_sb_append(sb, "'\\''");
+		else
+			ot_sb_putc(sb, *p);
+	}
+	ot_sb_putc(sb, '\'');
+}
+
+const char *ot_sb_str(const struct ot_strbuf *sb)
+{
+	return sb->buf && !sb->oom ? sb->buf : "";
+}
+
+char *ot_sb_steal(struct ot_strbuf *sb)
+{
+	char *p;
+
+	if (sb->oom) {
+		ot_sb_free(sb);
+		return NULL;
+	}
+	if (!sb->buf && !sb_grow(sb, 0))
+		return NULL;
+	if (sb->len == 0)
+		sb->buf[0] = '\0';
+	p = sb->buf;
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
+	return p;
+}

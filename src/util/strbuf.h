@@ -1,0 +1,41 @@
+/*
+ * strbuf.h - a growable, always NUL-terminated string, for writers of text
+ * (plans, shell scripts, DOT graphs, diagnostics).
+ *
+ * Allocation failure is sticky: after it, appends do nothing and `oom` stays
+ * set, so a writer appends freely and checks once at the end.
+ */
+#ifndef OT_UTIL_STRBUF_H
+#define OT_UTIL_STRBUF_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct ot_strbuf {
+	char *buf;	/* NUL-terminated when len > 0 or after any append; may be NULL when empty */
+	size_t len;
+	size_t cap;
+	bool oom;
+};
+
+#define OT_STRBUF_INIT {NULL, 0, 0, false}
+
+void ot_sb_free(struct ot_strbuf *sb);	/* accepts NULL */
+void ot_sb_reset(struct ot_strbuf *sb); /* length 0, keeps the memory */
+void ot_sb_append(struct ot_strbuf *sb, const char *s);
+void ot_sb_appendn(struct ot_strbuf *sb, const char *s, size_t n);
+void ot_sb_putc(struct ot_strbuf *sb, char c);
+void ot_sb_printf(struct ot_strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ot_sb_vprintf(struct ot_strbuf *sb, const char *fmt, va_list ap);
+
+/* Append s quoted for a POSIX shell (single quotes; bare when safe). */
+void ot_sb_shquote(struct ot_strbuf *sb, const char *s);
+
+/* The text so far ("" when empty); valid until the next append. */
+const char *ot_sb_str(const struct ot_strbuf *sb);
+
+/* Hand the buffer to the caller (free() it); the strbuf becomes empty. NULL on OOM. */
+char *ot_sb_steal(struct ot_strbuf *sb);
+
+#endif

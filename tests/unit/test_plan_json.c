@@ -1,0 +1,190 @@
+/*
+ * test_plan_json.c - the plan contract: build a plan by hand, write it as
+ * JSON, read it back, write again: the bytes must be identical; and the
+ * reader must refuse malformed plans with a message naming the JSON path.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan/plan.h"
+#include "plan/plan_json.h"
+
+static struct ot_plan *sample(void)
+{
+	struct ot_plan *p = ot_plan_new();
+	struct ot_op *op;
+	int sw, web, i;
+
+	cr_assert_not_null(p);
+	p->topology = "demo";
+	p->instance = "demo";
+	p->node = "n1";
+	p->prefix = "demo.n1";
+	p->state_dir = "/run/opentop/demo.n1";
+	ot_addr_parse("192.0.2.11", &p->underlay);
+	p->underlay_mtu = 1500;
+	ot_plan_add_node(p, "n1", &p->underlay);
+	ot_plan_add_node(p, "n2", NULL);
+	ot_addr_parse("192.0.2.12", &p->nodes[1].underlay);
+	sw = ot_plan_add_ns(p, OT_NS_SWITCH, "demo.n1");
+	web = ot_plan_add_ns(p, OT_NS_CONTAINER, "demo.n1.web");
+	p->ns[web].container = "web";
+	p->ns[web].isolate |= OT_ISO_UTS;
+	p->ns[web].hostname = "web";
+	p->ns[web].ranks = ot_arena_calloc(&p->arena, 1, sizeof(struct ot_rank_range));
+	p->ns[web].ranks[0] = (struct ot_rank_range){0, 3};
+	p->ns[web].nranks = 1;
+
+	ot_plan_add_op(p, OT_OP_NETNS, sw);
+	ot_plan_add_op(p, OT_OP_NETNS, web);
+	i = ot_plan_add_op(p, OT_OP_LINK, sw);
+	op = &p->ops[i];
+	op->link.kind = OT_LINK_BRIDGE;
+	strcpy(op->link.name, "b0");
+	op->link.alias = "lan";
+	op->link.mtu = 1450;
+	i = ot_plan_add_op(p, OT_OP_LINK, sw);
+	op = &p->ops[i];
+	op->link.kind = OT_LINK_VXLAN;
+	strcpy(op->link.name, "vx100");
+	op->link.vni = 100;
+	op->link.port = 4789;
+	op->link.local = p->underlay;
+	op->link.sock_ns = 0;
+	op->link.mtu = 1450;
+	strcpy(op->link.master, "b0");
+	i = ot_plan_add_op(p, OT_OP_LINK, web);
+	op = &p->ops[i];
+	op->link.kind = OT_LINK_VETH;
+	strcpy(op->link.name, "eth0");
+	op->link.alias = "web.eth0";
+	ot_mac_parse("02:00:00:00:00:01", &op->link.mac);
+	op->link.mtu = 1450;
+	op->link.peer_ns = sw;
+	strcpy(op->link.peer_name, "p0");
+	strcpy(op->link.peer_master, "b0");
+	i = ot_plan_add_op(p, OT_OP_LINK_UP, web);
+	strcpy(p->ops[i].dev, "eth0");
+	i = ot_plan_add_op(p, OT_OP_ADDR, web);
+	strcpy(p->ops[i].addr.dev, "eth0");
+	ot_prefix_parse("10.10.0.10/24", true, &p->ops[i].addr.addr);
+	p->ops[i].origin = "demo.otp:12";
+	i = ot_plan_add_op(p, OT_OP_ROUTE, web);
+	p->ops[i].route.dst.addr.family = AF_INET;
+	ot_addr_parse("10.10.0.1", &p->ops[i].route.via);
+	i = ot_plan_add_op(p, OT_OP_FDB, sw);
+	strcpy(p->ops[i].fdb.dev, "vx100");
+	ot_addr_parse("192.0.2.12", &p->ops[i].fdb.dst);
+	i = ot_plan_add_op(p, OT_OP_SYSCTL, web);
+	p->ops[i].sysctl.key = "net/ipv4/ip_forward";
+	p->ops[i].sysctl.value = "1";
+	i = ot_plan_add_op(p, OT_OP_NFT, web);
+	op = &p->ops[i];
+	strcpy(op->nft.table, "opentop");
+	op->nft.nchains = 1;
+	op->nft.chains = ot_arena_calloc(&p->arena, 1, sizeof(struct ot_nft_chain));
+	strcpy(op->nft.chains[0].name, "input");
+	op->nft.chains[0].hook = OT_NFT_INPUT;
+	op->nft.chains[0].policy_drop = true;
+	op->nft.nrules = 2;
+	op->nft.rules = ot_arena_calloc(&p->arena, 2, sizeof(struct ot_nft_rule));
+	op->nft.rules[0].ct_state = OT_CT_ESTABLISHED | OT_CT_RELATED;
+	op->nft.rules[1].l4proto = IPPROTO_TCP;
+	op->nft.rules[1].dport_lo = op->nft.rules[1].dport_hi = 80;
+	op->nft.rules[1].has_saddr = true;
+	ot_prefix_parse("10.10.0.0/24", true, &op->nft.rules[1].saddr);
+	op->nft.rules[1].comment = "demo.otp:20";
+	i = ot_plan_add_op(p, OT_OP_CGROUP, web);
+	p->ops[i].cgroup.path = "opentop/demo.n1/web";
+	p->ops[i].cgroup.cpu_pct = 50;
+	p->ops[i].cgroup.memory = 256u << 20;
+	p->ops[i].cgroup.pids = 128;
+	i = ot_plan_add_probe(p);
+	p->probes[i].from_ns = web;
+	p->probes[i].to_node = "n2";
+	p->probes[i].to_container = "db";
+	ot_addr_parse("10.10.0.20", &p->probes[i].to_addr);
+	p->probes[i].why = "same network 'lan'";
+	return p;
+}
+
+Test(plan_json, round_trip_is_byte_exact)
+{
+	struct ot_plan *p = sample(), *q = NULL;
+	struct ot_error err = {0};
+	char *a, *b;
+
+	cr_assert_eq(ot_plan_validate(p, &err), 0, "%s", err.msg);
+	a = ot_plan_dump(p, 1);
+	cr_assert_not_null(a);
+	cr_assert_eq(ot_plan_load(a, strlen(a), &q, &err), 0, "%s", err.msg);
+	b = ot_plan_dump(q, 1);
+	cr_assert_str_eq(a, b);
+	cr_assert_eq(q->nops, p->nops);
+	cr_assert_eq(q->ops[3].link.vni, 100);
+	cr_assert_eq(ot_plan_rank_find(q, 2), 2);
+	cr_assert_eq(ot_plan_rank_find(q, 4), -ENOENT);
+	cr_assert_eq(q->ns[2].isolate, OT_ISO_NET | OT_ISO_UTS);
+	free(a);
+	free(b);
+	ot_plan_free(p);
+	ot_plan_free(q);
+}
+
+Test(plan_json, teardown_order)
+{
+	struct ot_plan *p = sample();
+	size_t *td, n;
+
+	cr_assert_eq(ot_plan_teardown(p, &td, &n), 0);
+	/* the container netns (op 1), then the switch (op 0), then the cgroup (op 11) */
+	cr_assert_eq(n, 3);
+	cr_assert_eq(td[0], 1);
+	cr_assert_eq(td[1], 0);
+	cr_assert_eq(td[2], 11);
+	free(td);
+	ot_plan_free(p);
+}
+
+static void expect_reject(const char *json, const char *needle)
+{
+	struct ot_plan *q = NULL;
+	struct ot_error err = {0};
+
+	cr_assert_lt(ot_plan_load(json, strlen(json), &q, &err), 0, "accepted: %s", json);
+	cr_assert_null(q);
+	cr_assert(strstr(err.msg, needle), "message '%s' lacks '%s'", err.msg, needle);
+}
+
+#define HEAD "{\"schema\":\"opentop-plan/1\",\"topology\":\"t\",\"instance\":\"t\",\"node\":\"n\"," \
+	     "\"prefix\":\"t.n\",\"state_dir\":\"/run/opentop/t.n\","
+
+Test(plan_json, rejects)
+{
+	expect_reject("[]", "top level");
+	expect_reject("{\"schema\":\"opentop-plan/99\"}", "schema");
+	expect_reject(HEAD "\"bogus\":1}", "unknown key 'bogus'");
+	expect_reject(HEAD "\"namespaces\":[{\"name\":\"../x\",\"role\":\"switch\"}]}", "bad namespace");
+	expect_reject(HEAD "\"ops\":[{\"op\":\"netns\",\"ns\":\"nope\"}]}", "ops[0]");
+	expect_reject(HEAD "\"namespaces\":[{\"name\":\"s\",\"role\":\"switch\"}],"
+			   "\"ops\":[{\"op\":\"link\",\"ns\":\"s\",\"kind\":\"bridge\","
+			   "\"name\":\"waytoolongname123\"}]}",
+		      "longer than 15");
+	expect_reject(HEAD "\"namespaces\":[{\"name\":\"s\",\"role\":\"switch\"}],"
+			   "\"ops\":[{\"op\":\"up\",\"ns\":\"s\",\"dev\":\"b0\"}]}",
+		      "no such link");
+	expect_reject(HEAD "\"ops\":[{\"op\":\"sysctl\",\"ns\":\"host\",\"key\":\"kernel/../x\","
+			   "\"value\":\"1\"}]}",
+		      "sysctl");
+	expect_reject(HEAD "\"ops\":[{\"op\":\"cgroup\",\"ns\":\"host\",\"path\":\"../../etc\"}]}",
+		      "cgroup");
+	expect_reject(HEAD "\"namespaces\":[{\"name\":\"s\",\"role\":\"switch\"}],"
+			   "\"ops\":[{\"op\":\"link\",\"ns\":\"s\",\"kind\":\"vxlan\","
+			   "\"name\":\"vx\",\"vni\":16777216,\"local\":\"1.2.3.4\",\"port\":1}]}",
+		      "out of range");
+	expect_reject("{\"a\":1,\"a\":2}", "line");
+}
