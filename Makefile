@@ -48,7 +48,7 @@ else
 Q := @
 endif
 
-# Everything a module.mk adds to: programs, libraries, test programs.
+# Everything a module.mk adds to: programs and test programs.
 PROGRAMS :=
 TEST_PROGRAMS :=
 BENCH_PROGRAMS :=
@@ -56,6 +56,27 @@ FUZZ_PROGRAMS :=
 ALL_OBJS :=
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+# Link sets, lowest layer last. Archives, so each program pulls only the
+# objects it uses. Module files append their objects to these lists.
+LIBOTC_OBJS :=		# util, lang, model, compile, plan: the compiler
+LIBOTEXEC_OBJS :=	# exec: the executor (netlink, nftables, journal)
+LIBOTDEPLOY_OBJS :=	# deploy: SSH transport and the parallel runner
+LIBOTC := $(BUILD)/libotc.a
+LIBOTEXEC := $(BUILD)/libotexec.a
+LIBOTDEPLOY := $(BUILD)/libotdeploy.a
+# Dynamic link flags of the system libraries (static otnode: see src/embed).
+LIBS_JANSSON := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+LIBS_EXEC := $(shell pkg-config --libs libnftnl libmnl 2>/dev/null || echo -lnftnl -lmnl)
+LIBS_SSH := $(shell pkg-config --libs libssh 2>/dev/null || echo -lssh)
+
+# Targets `make check` runs, in order; test fragments append to it.
+CHECK_TARGETS :=
+BENCH_TARGETS :=
+FUZZ_TARGETS :=
+INSTALL_BIN :=
+INSTALL_LIB :=
+INSTALL_MAN1 :=
 
 include src/util/module.mk
 include src/lang/module.mk
@@ -71,6 +92,10 @@ include spank/module.mk
 include tests/module.mk
 include bench/module.mk
 
+$(LIBOTC): $(LIBOTC_OBJS)
+$(LIBOTEXEC): $(LIBOTEXEC_OBJS)
+$(LIBOTDEPLOY): $(LIBOTDEPLOY_OBJS)
+
 .DEFAULT_GOAL := all
 .SECONDARY:
 all: $(PROGRAMS)
@@ -85,7 +110,20 @@ $(BUILD)/%.a:
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-.PHONY: all check check-unit bench fuzz install clean format
+.PHONY: all tests check bench fuzz install clean format $(CHECK_TARGETS) $(BENCH_TARGETS) $(FUZZ_TARGETS)
+
+# make check: build the sanitizer flavour and run every suite with it.
+# (CHECK_TARGETS run in the recursive make, so BUILD/SAN apply to them.)
+check:
+	$(MAKE) BUILD=build-san SAN=1 all tests
+	$(MAKE) BUILD=build-san SAN=1 $(CHECK_TARGETS)
+
+bench:
+	$(MAKE) OPT="-O2 -g" all tests
+	$(MAKE) $(BENCH_TARGETS)
+
+fuzz:
+	$(MAKE) $(FUZZ_TARGETS)
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/opentop $(DESTDIR)$(PREFIX)/share/man/man1
 	for p in $(INSTALL_BIN); do install -m 0755 $$p $(DESTDIR)$(PREFIX)/bin/; done

@@ -1,23 +1,25 @@
-# tests: Criterion unit tests (tests/unit), golden and bad-input corpora,
-# kernel, deploy, Slurm and QEMU suites. Each unit test file is its own
-# program: build/tests/unit/<name>.
-CRITERION_LIBS := -lcriterion
+# tests: the generic rules; each test area has its own fragment in
+# tests/mk/<area>.mk that appends to UNIT_TESTS, TEST_PROGRAMS and
+# CHECK_TARGETS (areas: core, lang, compile, exec, deploy, slurm, vm).
+#
+# A unit test is one Criterion program per file: tests/unit/test_X.c ->
+# $(BUILD)/tests/unit/test_X, linked against every OpenTop archive (the
+# linker pulls only what the test uses) and the system libraries.
+UNIT_TESTS :=
 
-UNIT_TESTS := tests/unit/test_addr.c tests/unit/test_plan_json.c tests/unit/test_diag.c
+include $(sort $(wildcard tests/mk/*.mk))
+
 UNIT_TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_TESTS))
 TEST_PROGRAMS += $(UNIT_TEST_BINS)
 
-# Every unit test links the whole library set it may need; the linker keeps
-# only what is used.
-UNIT_LIBOBJS = $(LANG_OBJS) $(PLAN_OBJS) $(UTIL_OBJS)
-UNIT_LIBS = $(shell pkg-config --libs jansson)
-
-$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(UNIT_LIBOBJS)
+$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIBOTDEPLOY) $(LIBOTEXEC) $(LIBOTC)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(UNIT_LIBS) $(CRITERION_LIBS)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SSH) $(LIBS_EXEC) $(LIBS_JANSSON) -lcriterion
 
 tests: $(TEST_PROGRAMS)
 
+# Run every unit test program (CHECK_TARGETS starts with this).
 check-unit: $(UNIT_TEST_BINS)
 	@set -e; for t in $(UNIT_TEST_BINS); do echo "== $$t"; $$t --jobs=2 --short-filename; done
+CHECK_TARGETS := check-unit $(CHECK_TARGETS)

@@ -1,0 +1,67 @@
+/*
+ * compile.h - the compiler back end: a resolved model (model.h) plus an
+ * optional hosts binding -> one node plan (plan.h) per topology node.
+ *
+ * Every decision is made here: namespace and kernel names, which networks
+ * need a bridge or a VXLAN on which node (minimal plumbing), VNIs, MACs,
+ * MTUs, head-end-replication FDB entries, nftables tables (only where rules
+ * exist), sysctls, cgroups, and the reachability probes `verify` runs.
+ * Semantic errors go to the diagnostics list with the model's locations; the
+ * back end never prints.
+ */
+#ifndef OT_COMPILE_COMPILE_H
+#define OT_COMPILE_COMPILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lang/diag.h"
+#include "model/model.h"
+#include "plan/plan.h"
+
+/*
+ * Administrator bounds (the SPANK plugin's plugstack.conf arguments). A
+ * topology that exceeds them is refused with a diagnostic at the offending
+ * construct, before anything is built. Zero/empty fields mean "no bound".
+ */
+struct ot_bounds {
+	uint32_t vni_min, vni_max;	  /* allowed VNI range (explicit and derived) */
+	struct ot_prefix *allowed_addrs;  /* every interface address must be inside one */
+	size_t nallowed_addrs;
+	uint32_t max_containers_per_node;
+	uint32_t max_ifaces_per_node;
+	bool forbid_host_objects;	  /* uplinks, masquerade in the host, macvlan */
+	unsigned allowed_isolate;	  /* OT_ISO_* mask; 0 = only net */
+	bool forbid_limits;		  /* cgroup limits */
+};
+
+struct ot_compile_opts {
+	const char *instance;	/* object namespace; NULL = the topology name */
+	const struct ot_hosts *hosts; /* NULL = unbound (display only: no underlay addresses) */
+	const char *state_root;	/* NULL = "/run/opentop" */
+	const char *cgroup_root; /* NULL = "opentop" */
+	uint32_t vni_base;	/* derived VNIs are vni_base + (hash mod vni_span); 0 = defaults */
+	uint32_t vni_span;
+	const struct ot_bounds *bounds; /* NULL = none */
+	bool probes;		/* compute reachability probes (verify) */
+};
+
+struct ot_compiled {
+	struct ot_plan **plans; /* one per node, in node order */
+	size_t nplans;
+};
+
+/*
+ * Compile. Returns 0 and *ret (free with ot_compiled_free), or a negative
+ * errno with the reasons in d (-EINVAL for topology errors, -ENOMEM).
+ * Warnings may be recorded on success.
+ */
+int ot_compile(const struct ot_model *m, const struct ot_compile_opts *o, struct ot_diags *d,
+	       struct ot_compiled **ret);
+void ot_compiled_free(struct ot_compiled *c); /* accepts NULL */
+
+/* The plan of node `name`, or NULL. */
+struct ot_plan *ot_compiled_plan(const struct ot_compiled *c, const char *name);
+
+#endif

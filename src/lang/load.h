@@ -1,0 +1,39 @@
+/*
+ * load.h - the language front end's entry points: .otp source -> resolved
+ * model (model.h), and hosts file -> struct ot_hosts. All problems go to the
+ * diagnostics list (every one found in a single run, with file:line:col);
+ * nothing prints.
+ */
+#ifndef OT_LANG_LOAD_H
+#define OT_LANG_LOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lang/diag.h"
+#include "model/model.h"
+
+struct ot_load_opts {
+	const char *const *defines; /* "name=value" overrides of `param` defaults */
+	size_t ndefines;
+	bool no_includes;	    /* refuse `include` (untrusted input read as root) */
+};
+
+/*
+ * Parse, expand and resolve a topology. Returns 0 and *ret (free with
+ * ot_model_free), or -EINVAL (errors in d), -ENOENT/-EACCES... (cannot read:
+ * also a diagnostic), -ENOMEM. Warnings may be recorded on success.
+ */
+int ot_topology_load(const char *path, const struct ot_load_opts *o, struct ot_diags *d,
+		     struct ot_model **ret);
+
+/* Same, from memory; `name` is the file name used in locations. */
+int ot_topology_load_mem(const char *name, const char *text, size_t len,
+			 const struct ot_load_opts *o, struct ot_diags *d, struct ot_model **ret);
+
+/* Parse a hosts file. Same return convention. */
+int ot_hosts_load(const char *path, struct ot_diags *d, struct ot_hosts **ret);
+int ot_hosts_load_mem(const char *name, const char *text, size_t len, struct ot_diags *d,
+		      struct ot_hosts **ret);
+
+#endif
