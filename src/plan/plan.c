@@ -285,6 +285,21 @@ int ot_plan_teardown(const struct ot_plan *p, size_t **ret, size_t *ret_n)
 	return 0;
 }
 
+bool ot_plan_bound(const struct ot_plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nops; i++) {
+		const struct ot_op *op = &p->ops[i];
+
+		if (op->kind == OT_OP_LINK && op->link.kind == OT_LINK_VXLAN && !op->link.local.family)
+			return false;
+		if (op->kind == OT_OP_FDB && !op->fdb.dst.family)
+			return false;
+	}
+	return true;
+}
+
 bool ot_ifname_valid(const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
@@ -471,8 +486,6 @@ int ot_plan_validate(const struct ot_plan *p, struct ot_error *err)
 					return bad(err, i, op, "VNI out of range 1..16777215");
 				if (!ns_ok(p, l->sock_ns) || !l->port)
 					return bad(err, i, op, "bad VXLAN socket namespace or port");
-				if (l->local.family != AF_INET && l->local.family != AF_INET6)
-					return bad(err, i, op, "VXLAN needs a local underlay address");
 			}
 			if (l->kind == OT_LINK_MACVLAN && !ot_ifname_valid(l->lower))
 				return bad(err, i, op, "bad macvlan lower device");
@@ -499,8 +512,8 @@ int ot_plan_validate(const struct ot_plan *p, struct ot_error *err)
 				return bad(err, i, op, "route needs a gateway or a device");
 			break;
 		case OT_OP_FDB:
-			if (!link_exists(p, i, op->ns, op->fdb.dev) || !ot_addr_len(&op->fdb.dst))
-				return bad(err, i, op, "bad FDB device or destination");
+			if (!link_exists(p, i, op->ns, op->fdb.dev))
+				return bad(err, i, op, "FDB entry on a device not created before");
 			break;
 		case OT_OP_SYSCTL:
 			if (!op->sysctl.key || !ot_relpath_valid(op->sysctl.key) || !op->sysctl.value ||

@@ -121,7 +121,7 @@ struct ot_op_link {
 	 * UDP socket in the requesting namespace, where the underlay is. */
 	uint32_t vni;
 	uint16_t port;		/* UDP destination (and source) port */
-	struct ot_addr local;	/* underlay source address */
+	struct ot_addr local;	/* underlay source address (family 0 in an unbound plan) */
 	int sock_ns;
 	bool learning;		/* false: static FDB only */
 
@@ -145,7 +145,8 @@ struct ot_op_route {
 struct ot_op_fdb {
 	char dev[OT_IFNAMSIZ];	/* the VXLAN device */
 	struct ot_mac mac;	/* all zero = head-end replication (BUM) entry */
-	struct ot_addr dst;	/* remote VTEP underlay address */
+	struct ot_addr dst;	/* remote VTEP underlay address (family 0 in an unbound plan) */
+	const char *dst_node;	/* logical name of the remote node */
 };
 
 struct ot_op_sysctl {
@@ -349,6 +350,14 @@ int ot_plan_teardown(const struct ot_plan *p, size_t **ret, size_t *ret_n);
  * err naming the first bad operation.
  */
 int ot_plan_validate(const struct ot_plan *p, struct ot_error *err);
+
+/*
+ * A plan compiled without a hosts file is "unbound": its VXLAN devices and
+ * FDB entries have no underlay addresses yet. Such a plan can be shown,
+ * serialised and validated, but not executed. True when every underlay
+ * address the plan needs is present.
+ */
+bool ot_plan_bound(const struct ot_plan *p);
 
 /* Name checks shared by the compiler and the validator. */
 bool ot_ifname_valid(const char *s);  /* 1..15 bytes, no '/', ':', whitespace, not "." ".." */

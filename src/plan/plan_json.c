@@ -312,6 +312,7 @@ static json_t *op_json(struct jw *w, const struct ot_plan *p, const struct ot_op
 		put(w, o, "mac", json_string("00:00:00:00:00:00"));
 		put_mac(w, o, "mac", &op->fdb.mac);
 		put_addr(w, o, "dst", &op->fdb.dst);
+		put_str(w, o, "dst_node", op->fdb.dst_node);
 		break;
 	case OT_OP_SYSCTL:
 		put_str(w, o, "key", op->sysctl.key);
@@ -824,7 +825,8 @@ static void read_op(struct jr *r, json_t *o, struct ot_op *op)
 	static const char *const k_addr[] = {"op", "ns", "origin", "dev", "addr", NULL};
 	static const char *const k_route[] = {"op", "ns", "origin", "dst", "via", "dev", "metric",
 					      NULL};
-	static const char *const k_fdb[] = {"op", "ns", "origin", "dev", "mac", "dst", NULL};
+	static const char *const k_fdb[] = {"op", "ns", "origin", "dev", "mac", "dst", "dst_node",
+					    NULL};
 	static const char *const k_sysctl[] = {"op", "ns", "origin", "key", "value", NULL};
 	static const char *const k_nft[] = {"op", "ns", "origin", "nft", NULL};
 	static const char *const k_cgroup[] = {"op",	  "ns",	    "origin", "path",
@@ -879,7 +881,7 @@ static void read_op(struct jr *r, json_t *o, struct ot_op *op)
 		if (l->kind == OT_LINK_VXLAN) {
 			l->vni = (uint32_t)get_int(r, o, "vni", 1, (1 << 24) - 1);
 			l->port = (uint16_t)get_int(r, o, "port", 1, 65535);
-			get_addr(r, o, "local", &l->local, true);
+			get_addr(r, o, "local", &l->local, false);
 			l->sock_ns = get_ns(r, o, "sock_ns");
 			l->learning = get_bool(r, o, "learning");
 		} else if (json_object_get(o, "vni") || json_object_get(o, "local")) {
@@ -920,7 +922,8 @@ static void read_op(struct jr *r, json_t *o, struct ot_op *op)
 	case OT_OP_FDB:
 		get_name(r, o, "dev", op->fdb.dev, true);
 		get_mac(r, o, "mac", &op->fdb.mac);
-		get_addr(r, o, "dst", &op->fdb.dst, true);
+		get_addr(r, o, "dst", &op->fdb.dst, false);
+		op->fdb.dst_node = dup_str(r, o, "dst_node", false);
 		break;
 	case OT_OP_SYSCTL:
 		op->sysctl.key = dup_str(r, o, "key", true);

@@ -79,6 +79,7 @@ static struct ot_plan *sample(void)
 	i = ot_plan_add_op(p, OT_OP_FDB, sw);
 	strcpy(p->ops[i].fdb.dev, "vx100");
 	ot_addr_parse("192.0.2.12", &p->ops[i].fdb.dst);
+	p->ops[i].fdb.dst_node = "n2";
 	i = ot_plan_add_op(p, OT_OP_SYSCTL, web);
 	p->ops[i].sysctl.key = "net/ipv4/ip_forward";
 	p->ops[i].sysctl.value = "1";
@@ -184,7 +185,7 @@ Test(plan_json, rejects)
 		      "cgroup");
 	expect_reject(HEAD "\"namespaces\":[{\"name\":\"s\",\"role\":\"switch\"}],"
 			   "\"ops\":[{\"op\":\"link\",\"ns\":\"s\",\"kind\":\"vxlan\","
-			   "\"name\":\"vx\",\"vni\":16777216,\"local\":\"1.2.3.4\",\"port\":1}]}",
+			   "\"name\":\"vx\",\"vni\":16777216,\"port\":1}]}",
 		      "out of range");
 	expect_reject("{\"a\":1,\"a\":2}", "line");
 }
