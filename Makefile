@@ -113,14 +113,16 @@ $(BUILD)/%.a:
 .PHONY: all tests check bench fuzz install clean format $(CHECK_TARGETS) $(BENCH_TARGETS) $(FUZZ_TARGETS)
 
 # make check: build the sanitizer flavour and run every suite with it.
-# (CHECK_TARGETS run in the recursive make, so BUILD/SAN apply to them.)
+# (CHECK_TARGETS run in the recursive make, so BUILD/SAN apply to them, and
+# one after the other: suites that build networks must not share the CPU
+# with each other's timeouts.)
 check:
 	$(MAKE) BUILD=build-san SAN=1 all tests
-	$(MAKE) BUILD=build-san SAN=1 $(CHECK_TARGETS)
+	$(MAKE) -j1 BUILD=build-san SAN=1 $(CHECK_TARGETS)
 
 bench:
 	$(MAKE) OPT="-O2 -g" all tests
-	$(MAKE) $(BENCH_TARGETS)
+	$(MAKE) -j1 $(BENCH_TARGETS)
 
 fuzz:
 	$(MAKE) $(FUZZ_TARGETS)
