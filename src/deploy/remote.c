@@ -1,0 +1,156 @@
+/*
+ * remote.c - the remote directory policy and checksums (contract in
+ * remote.h).
+ */
+#include "deploy/remote.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#define DIR_TEXT_MAX 256
+
+static bool component_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '.' || c == '_' || c == '-' || c == '+';
+}
+
+int ot_remote_dir_valid(const char *dir, struct ot_error *err)
+{
+	const char *p, *start;
+	size_t n = strlen(dir);
+
+	if (n == 0 || dir[0] != '/')
+		return ot_error_set(err, -EINVAL, "remote directory '%s' is not an absolute path", dir);
+	if (n > DIR_TEXT_MAX)
+		return ot_error_set(err, -EINVAL, "remote directory is longer than %d bytes",
+				    DIR_TEXT_MAX);
+	if (n == 1)
+		return ot_error_set(err, -EINVAL, "remote directory '/' is not allowed");
+	for (p = dir + 1;;) {
+		start = p;
+		while (*p && *p != '/') {
+			if (!component_char(*p))
+				return ot_error_set(err, -EINVAL,
+						    "remote directory '%s': character '%c' is not "
+						    "allowed (use letters, digits and ._+-)",
+						    dir, isprint((unsigned char)*p) ? *p : '?');
+			p++;
+		}
+		if (p == start)
+			return ot_error_set(err, -EINVAL,
+					    "remote directory '%s' has an empty component", dir);
+		if ((p - start == 1 && start[0] == '.') ||
+		    (p - start == 2 && start[0] == '.' && start[1] == '.'))
+			return ot_error_set(err, -EINVAL,
+					    "remote directory '%s' has a '.' or '..' component", dir);
+		if (!*p)
+			return 0;
+		p++;
+	}
+}
+
+/* Check one existing component; `inside` = at or below the configured dir. */
+static int check_component(const char *path, const struct ot_ssh_stat *st, uint32_t uid,
+			   bool inside, struct ot_error *err)
+{
+	if (st->type == OT_SSH_FT_LINK)
+		return ot_error_set(err, -EPERM,
+				    "'%s' is a symbolic link: refusing to follow it (give the real "
+				    "directory in the hosts file)",
+				    path);
+	if (st->type != OT_SSH_FT_DIR)
+		return ot_error_set(err, -EPERM, "'%s' exists and is not a directory", path);
+	if (st->uid != 0 && st->uid != uid)
+		return ot_error_set(err, -EPERM,
+				    "'%s' belongs to uid %u, neither root nor the login user (uid %u)",
+				    path, st->uid, uid);
+	if (st->mode & 022) {
+		if (inside)
+			return ot_error_set(err, -EPERM,
+					    "'%s' is writable by group or others (mode %04o): "
+					    "refusing it (chmod go-w)",
+					    path, st->mode);
+		if (!(st->mode & 01000))
+			return ot_error_set(err, -EPERM,
+					    "'%s' is writable by group or others without the sticky "
+					    "bit (mode %04o): anyone could replace what is below it",
+					    path, st->mode);
+	}
+	return 0;
+}
+
+int ot_remote_dir_prepare(struct ot_ssh *s, const char *dir, const char *sub, uint32_t uid,
+			  struct ot_error *err)
+{
+	char path[OT_REMOTE_PATH_MAX];
+	size_t dirlen = strlen(dir), end, n;
+	struct ot_ssh_stat st;
+	int rc;
+
+	rc = ot_remote_dir_valid(dir, err);
+	if (rc < 0)
+		return rc;
+	if (sub && (!*sub || strchr(sub, '/') || !strcmp(sub, ".") || !strcmp(sub, "..")))
+		return ot_error_set(err, -EINVAL, "bad remote subdirectory '%s'", sub);
+	n = (size_t)snprintf(path, sizeof(path), "%s%s%s", dir, sub ? "/" : "", sub ? sub : "");
+	if (n >= sizeof(path))
+		return ot_error_set(err, -ENAMETOOLONG, "remote path too long");
+	/* "/" itself is root's; start at the first component. */
+	for (end = 1; end <= n; end++) {
+		char saved;
+
+		if (end < n && path[end] != '/')
+			continue;
+		saved = path[end];
+		path[end] = '\0';
+		rc = ot_ssh_lstat(s, path, &st, err);
+		if (rc < 0)
+			return rc;
+		if (st.type == OT_SSH_FT_NONE) {
+			rc = ot_ssh_mkdir(s, path, 0700, err);
+			if (rc < 0 && rc != -EEXIST)
+				return rc;
+			rc = ot_ssh_lstat(s, path, &st, err);
+			if (rc < 0)
+				return rc;
+		}
+		rc = check_component(path, &st, uid, end >= dirlen, err);
+		if (rc < 0)
+			return ot_error_prefix(err, "%s", ot_ssh_where(s));
+		path[end] = saved;
+	}
+	return 0;
+}
+
+int ot_sha256_hex(const void *data, size_t len, char out[OT_SHA256_HEX])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+
+	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+		return -EIO;
+	for (i = 0; i < mdlen; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+int ot_sha256_parse(const char *text, char out[OT_SHA256_HEX])
+{
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		char c = text[i];
+
+		if (!isxdigit((unsigned char)c))
+			return -EINVAL;
+		out[i] = (char)tolower((unsigned char)c);
+	}
+	if (text[64] && !isspace((unsigned char)text[64]))
+		return -EINVAL;
+	out[64] = '\0';
+	return 0;
+}
