@@ -1,3 +1,18 @@
 # tests/mk/deploy.mk - otdeploy: unit tests (no network) and the deploy
 # suites against the simulated cluster (real sshd per host) and the VMs.
 UNIT_TESTS += tests/unit/test_deploy_remote.c
+
+# Integration test programs (Criterion, need a simulated cluster: run by
+# the scripts in tests/deploy/, not by check-unit).
+DEPLOY_ITEST_BINS := $(BUILD)/tests/deploy/test_ssh
+TEST_PROGRAMS += $(DEPLOY_ITEST_BINS)
+
+$(BUILD)/tests/deploy/%: $(BUILD)/obj/tests/deploy/%.o $(LIBOTDEPLOY) $(LIBOTEXEC) $(LIBOTC)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SSH) $(LIBS_EXEC) $(LIBS_JANSSON) -lcriterion -lpthread
+
+# The SSH transport and remote directory policy against real sshd.
+check-deploy-ssh: $(BUILD)/tests/deploy/test_ssh
+	tests/deploy/run-ssh $(BUILD)
+CHECK_TARGETS += check-deploy-ssh
