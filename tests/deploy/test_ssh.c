@@ -265,7 +265,7 @@ Test(remote_dir, created_checked_and_traps_refused)
 	/* Created from nothing, 0700. */
 	snprintf(dir, sizeof(dir), "%s/a/b", base);
 	cr_assert_eq(ot_remote_dir_prepare(s, dir, "topo.n1", 0, &err), 0, "%s", err.msg);
-	snprintf(link, sizeof(link), "%s/topo.n1", dir);
+	snprintf(link, sizeof(link), "%s/a/b/topo.n1", base);
 	cr_assert_eq(stat(link, &st), 0);
 	cr_assert(S_ISDIR(st.st_mode));
 	cr_assert_eq(st.st_mode & 0777, 0700);
