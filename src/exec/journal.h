@@ -1,0 +1,122 @@
+/*
+ * journal.h - the node's record of what `create` made, so that `destroy`
+ * removes exactly that: after a crash, a SIGKILL at any point, or without the
+ * plan.
+ *
+ * Every object is recorded *before* it is made ("B" = begun), then marked
+ * done ("D") or failed ("X", with the errno: an object that already existed -
+ * EEXIST - was never ours and destroy leaves it alone). A begun record
+ * without an outcome means "may exist": destroy tries to remove it and
+ * ignores ENOENT; ownership checks (a host link's alias, an nftables table's
+ * userdata) guard the objects that can pre-exist under the same name.
+ *
+ * The file is text, one record per line, versioned by its first line
+ * ("opentop-journal 1"), fields separated by one space and percent-encoded
+ * (empty = "~"). It lives in the plan's state_dir, is created with O_EXCL
+ * (a second create sees it), and is held under flock(LOCK_EX) while create
+ * or destroy runs.
+ *
+ * Durability: every record is one write(2) on an O_APPEND descriptor. That
+ * survives the death of the process, which is what the journal is for:
+ * everything it describes (namespaces, links, tables, cgroups, sysctls) is
+ * kernel state that does not survive a reboot either. With `sync` set every
+ * record is also fdatasync()ed (for a state_dir on a disk file system whose
+ * contents must survive a power cut for some other reason).
+ */
+#ifndef OT_EXEC_JOURNAL_H
+#define OT_EXEC_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/arena.h"
+#include "util/error.h"
+
+#define OT_JOURNAL_VERSION 1
+#define OT_JOURNAL_NAME "journal"
+#define OT_JOURNAL_LINE_MAX 4096	/* longest record accepted */
+#define OT_JOURNAL_RECORDS_MAX 1000000	/* most records accepted */
+
+enum ot_jkind {
+	OT_J_NETNS,	/* a: /run/netns name, b: "container" | "switch" */
+	OT_J_NSFILE,	/* a: a bind-mounted namespace file (uts/ipc/mnt) */
+	OT_J_MOUNT,	/* a: a directory bind-mounted onto itself, private */
+	OT_J_LINK,	/* a: namespace ("" = host), b: ifname, c: alias that marks it ours */
+	OT_J_SYSCTL,	/* a: namespace ("" = host), b: key, c: the old value */
+	OT_J_NFT,	/* a: namespace ("" = host), b: table (inet), c: userdata tag */
+	OT_J_CGROUP,	/* a: absolute directory */
+	OT_J_DIR,	/* a: a directory we made (removed when empty) */
+	OT_J__COUNT
+};
+
+enum ot_jstate {
+	OT_J_BEGUN,	/* recorded, outcome unknown: may exist */
+	OT_J_DONE,	/* made */
+	OT_J_FAILED,	/* not made (code says why); never ours */
+};
+
+struct ot_jrec {
+	enum ot_jkind kind;
+	unsigned id;
+	enum ot_jstate state;
+	int code;		/* FAILED: the negative errno */
+	const char *a, *b, *c;	/* fields by kind (see enum ot_jkind); NULL = "" */
+};
+
+/* A journal being written (create). */
+struct ot_journal;
+
+/*
+ * Create state_dir/journal with O_EXCL, lock it, write the header naming the
+ * plan (prefix, instance, node, source digest). Makes state_dir (0700) and
+ * its parent (0755) when missing. Returns 0, -EEXIST when a journal is
+ * already there (the plan was created and not destroyed), -EBUSY when
+ * another process holds it, or another -errno.
+ */
+int ot_journal_create(const char *state_dir, const char *prefix, const char *instance,
+		      const char *node, const char *digest, bool sync, struct ot_journal **ret,
+		      struct ot_error *err);
+
+/* Record rec (its id is assigned and returned in rec->id) as begun. */
+int ot_journal_begin(struct ot_journal *j, struct ot_jrec *rec, struct ot_error *err);
+/* Mark record id done / failed with code. */
+int ot_journal_done(struct ot_journal *j, unsigned id, struct ot_error *err);
+int ot_journal_fail(struct ot_journal *j, unsigned id, int code, struct ot_error *err);
+/* Mark the whole create complete ("C"). */
+int ot_journal_complete(struct ot_journal *j, struct ot_error *err);
+/* Close (the lock goes with it). Accepts NULL. */
+void ot_journal_close(struct ot_journal *j);
+
+/* A journal read back (destroy, status). */
+struct ot_journal_image {
+	struct ot_arena arena;
+	int version;
+	const char *prefix, *instance, *node, *digest;
+	struct ot_jrec *recs;	/* in the order they were begun */
+	size_t nrecs;
+	bool complete;		/* "C" seen */
+	bool torn;		/* the last line was incomplete (ignored) */
+	int lock_fd;		/* held when read with lock, else -1 */
+};
+
+/*
+ * Read and parse state_dir/journal. With lock, also take flock(LOCK_EX |
+ * LOCK_NB) and keep it in the image until ot_journal_image_free(). Returns
+ * 0, -ENOENT when there is no journal, -EBUSY when locked by another
+ * process, -EINVAL for a malformed journal (err names the line), -ENOMEM.
+ */
+int ot_journal_read(const char *state_dir, bool lock, struct ot_journal_image **ret,
+		    struct ot_error *err);
+void ot_journal_image_free(struct ot_journal_image *im); /* accepts NULL */
+
+/* Parse journal text (tests and ot_journal_read). Same returns. */
+int ot_journal_parse(const char *text, size_t len, struct ot_journal_image **ret,
+		     struct ot_error *err);
+
+/* Remove the journal file and the state dir (when empty). */
+int ot_journal_remove(const char *state_dir, struct ot_error *err);
+
+/* "netns", "link", ... */
+const char *ot_jkind_name(enum ot_jkind k);
+
+#endif
