@@ -1,0 +1,17 @@
+# tests/mk/vm.mk - multi-VM tests under QEMU (tests/vagrant/) and the
+# Vagrantfile check. The VM artefacts (Debian kernel as a PVH vmlinux, the
+# test initramfs, test keys) are cached in VM_CACHE, shared by every build
+# flavour (build/ and build-san/), and rebuilt only when an input changes.
+VM_CACHE ?= build/vm
+
+# The runner's own test: 2 VMs, a VXLAN between a netns on each over SSH,
+# ping across, tear down, both guests equal their boot snapshot.
+check-vm-smoke:
+	tests/vagrant/smoke-test --vms 2 --cache $(VM_CACHE)
+CHECK_TARGETS += check-vm-smoke
+
+
+# Only the artefacts (e.g. to warm the cache).
+vm-artefacts:
+	tests/vagrant/build-artefacts $(VM_CACHE)
+.PHONY: vm-artefacts
