@@ -1,0 +1,768 @@
+/*
+ * deploy.c - otdeploy's engine: the stages of an action over all nodes,
+ * run by a small pool of threads, one node per thread at a time (contract
+ * and stage list in deploy.h).
+ *
+ * Per-node work goes through a transport table (SSH, or the local
+ * executor) so the stage logic is written once. Remote commands are always
+ * `timeout SECS <dir>/<prefix>/otnode VERB`: the host limits the command
+ * itself (SSH servers may ignore a signal request), and otdeploy gives up a
+ * little later.
+ */
+#include "deploy/deploy.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "deploy/local.h"
+#include "util/strbuf.h"
+
+#define DEFAULT_CONNECT_MS 10000u
+#define DEFAULT_COMMAND_MS 120000u
+#define DEFAULT_UDP_MS	   2000u
+#define MARGIN_MS	   5000u /* local deadline past the remote timeout(1) */
+#define READY_MS	   30000u
+
+static const char *const dstate_names[OT_DS__COUNT] = {
+	[OT_DS_PENDING] = "pending",	     [OT_DS_CONNECTING] = "connecting",
+	[OT_DS_PREPARING] = "preparing",     [OT_DS_UPLOADING] = "uploading",
+	[OT_DS_CHECKING] = "checking",	     [OT_DS_READY] = "ready",
+	[OT_DS_PREFLIGHT] = "preflight",     [OT_DS_CREATING] = "creating",
+	[OT_DS_DESTROYING] = "destroying",   [OT_DS_QUERYING] = "querying",
+	[OT_DS_ROLLING_BACK] = "rolling back", [OT_DS_DONE] = "done",
+	[OT_DS_FAILED] = "failed",	     [OT_DS_ROLLED_BACK] = "rolled back",
+	[OT_DS_SKIPPED] = "skipped",
+};
+
+/* Per action: the otnode verb, the state shown while it runs, extra args. */
+static const struct {
+	const char *name;
+	const char *verb;
+	const char *args;
+	enum ot_dstate busy;
+} actions[OT_DEPLOY__COUNT] = {
+	[OT_DEPLOY_CREATE] = {"create", "create", "", OT_DS_CREATING},
+	[OT_DEPLOY_DESTROY] = {"destroy", "destroy", "", OT_DS_DESTROYING},
+	[OT_DEPLOY_STATUS] = {"status", "status", " --json", OT_DS_QUERYING},
+	[OT_DEPLOY_VERIFY] = {"verify", "verify", " --remote --json", OT_DS_QUERYING},
+};
+
+const char *ot_dstate_name(enum ot_dstate s)
+{
+	return (unsigned)s < OT_DS__COUNT ? dstate_names[s] : "?";
+}
+
+bool ot_dstate_final(enum ot_dstate s)
+{
+	return s == OT_DS_DONE || s == OT_DS_FAILED || s == OT_DS_ROLLED_BACK || s == OT_DS_SKIPPED;
+}
+
+const char *ot_deploy_action_name(enum ot_deploy_action a)
+{
+	return (unsigned)a < OT_DEPLOY__COUNT ? actions[a].name : "?";
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* Publish a state change (detail may be NULL: keep it). */
+static void set_state(struct ot_deploy *d, size_t i, enum ot_dstate s, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void set_state(struct ot_deploy *d, size_t i, enum ot_dstate s, const char *fmt, ...)
+{
+	struct ot_deploy_node *n = &d->nodes[i];
+	va_list ap;
+
+	pthread_mutex_lock(&d->lock);
+	n->state = s;
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(n->detail, sizeof(n->detail), fmt, ap);
+		va_end(ap);
+	}
+	if (ot_dstate_final(s))
+		n->t_end = now_ms();
+	if (s == OT_DS_FAILED)
+		d->failed = true;
+	if (d->opts.notify)
+		d->opts.notify(d->opts.notify_ctx, d, i);
+	pthread_mutex_unlock(&d->lock);
+}
+
+static void fail(struct ot_deploy *d, size_t i, int rc, const struct ot_error *e)
+{
+	struct ot_deploy_node *n = &d->nodes[i];
+
+	if (e != &n->err) {
+		n->err = *e;
+	}
+	if (!n->err.code)
+		n->err.code = rc;
+	set_state(d, i, OT_DS_FAILED, "%s", n->err.msg);
+}
+
+int ot_deploy_parse_target(const char *target, const char *user_opt, char *user, size_t usize,
+			   char *host, size_t hsize, struct ot_error *err)
+{
+	const char *at = strrchr(target, '@');
+	const char *h = at ? at + 1 : target;
+	size_t ulen = at ? (size_t)(at - target) : 0, hlen = strlen(h);
+
+	if (at && ulen == 0)
+		return ot_error_set(err, -EINVAL, "SSH target '%s' has an empty user", target);
+	if (hlen == 0)
+		return ot_error_set(err, -EINVAL, "SSH target '%s' has no host", target);
+	if (h[0] == '[' && h[hlen - 1] == ']') {
+		h++;
+		hlen -= 2;
+	}
+	if (hlen >= hsize || ulen >= usize)
+		return ot_error_set(err, -EINVAL, "SSH target '%s' is too long", target);
+	/* An option-looking or odd host would be unsafe in messages and logs. */
+	if (h[0] == '-' || strpbrk(target, " \t\n'\"\\;$`"))
+		return ot_error_set(err, -EINVAL, "SSH target '%s' has unsafe characters", target);
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	if (user_opt)
+		snprintf(user, usize, "%s", user_opt);
+	else if (at) {
+		memcpy(user, target, ulen);
+		user[ulen] = '\0';
+	} else {
+		const char *u = getenv("USER");
+
+		snprintf(user, usize, "%s", u && *u ? u : "root");
+	}
+	return 0;
+}
+
+int ot_deploy_init(struct ot_deploy *d, struct ot_deploy_node *nodes, size_t n,
+		   const struct ot_deploy_opts *o, struct ot_error *err)
+{
+	size_t i;
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	d->nodes = nodes;
+	d->nnodes = n;
+	d->opts = *o;
+	if (!d->opts.connect_timeout_ms)
+		d->opts.connect_timeout_ms = DEFAULT_CONNECT_MS;
+	if (!d->opts.command_timeout_ms)
+		d->opts.command_timeout_ms = DEFAULT_COMMAND_MS;
+	if (!d->opts.preflight_udp_ms)
+		d->opts.preflight_udp_ms = DEFAULT_UDP_MS;
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_cond_init(&d->cond, NULL);
+	for (i = 0; i < n; i++) {
+		struct ot_deploy_node *x = &nodes[i];
+		const char *dir = x->host->dir ? x->host->dir : OT_REMOTE_DEFAULT_DIR;
+
+		x->state = OT_DS_PENDING;
+		x->exit_status = -1;
+		x->local = !strcmp(x->host->ssh_target, "local");
+		if (x->local && !o->local_ok)
+			return ot_error_set(err, -EINVAL,
+					    "%s: the hosts file binds it to this machine ('local'): "
+					    "pass --local to build it here",
+					    x->name);
+		if (!x->local) {
+			rc = ot_deploy_parse_target(x->host->ssh_target, x->host->user, x->user,
+						    sizeof(x->user), x->addr, sizeof(x->addr), err);
+			if (rc < 0)
+				return ot_error_prefix(err, "%s", x->name);
+		}
+		rc = ot_remote_dir_valid(dir, err);
+		if (rc < 0)
+			return ot_error_prefix(err, "%s", x->name);
+		if (!ot_nsname_valid(x->plan->prefix))
+			return ot_error_set(err, -EINVAL, "%s: unsafe plan prefix '%s'", x->name,
+					    x->plan->prefix);
+		snprintf(x->rdir, sizeof(x->rdir), "%s/%s", dir, x->plan->prefix);
+		if ((size_t)snprintf(x->rexe, sizeof(x->rexe), "%s/otnode", x->rdir) >=
+		    sizeof(x->rexe))
+			return ot_error_set(err, -ENAMETOOLONG, "%s: remote path too long", x->name);
+		if (x->image && ot_sha256_hex(x->image, x->image_len, x->sha256) < 0)
+			return ot_error_set(err, -EIO, "%s: cannot hash the executable", x->name);
+	}
+	return 0;
+}
+
+void ot_deploy_fini(struct ot_deploy *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nnodes; i++) {
+		ot_ssh_close(d->nodes[i].ssh);
+		d->nodes[i].ssh = NULL;
+		free(d->nodes[i].output);
+		free(d->nodes[i].errout);
+		d->nodes[i].output = d->nodes[i].errout = NULL;
+	}
+	pthread_mutex_destroy(&d->lock);
+	pthread_cond_destroy(&d->cond);
+}
+
+/* ------------------------------------------------------------------ */
+/* SSH transport                                                        */
+
+static void shq(struct ot_strbuf *sb, const char *s)
+{
+	ot_sb_shquote(sb, s);
+}
+
+/* The last non-empty line of a command's stderr, for a one-line reason. */
+static void last_line(const char *text, char *buf, size_t size)
+{
+	const char *end = text + strlen(text), *start;
+
+	while (end > text && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+		end--;
+	start = end;
+	while (start > text && start[-1] != '\n')
+		start--;
+	snprintf(buf, size, "%.*s", (int)(end - start), start);
+}
+
+static int ssh_connect_node(struct ot_deploy *d, size_t i)
+{
+	struct ot_deploy_node *n = &d->nodes[i];
+	struct ot_ssh_opts so = {0};
+	struct ot_ssh_result r;
+	long t0 = now_ms();
+	int rc;
+
+	so.host = n->addr;
+	so.port = n->host->ssh_port;
+	so.user = n->user;
+	so.identity = n->host->identity;
+	so.known_hosts = d->opts.known_hosts;
+	so.accept_new = d->opts.accept_new_host_keys;
+	so.connect_timeout_ms = d->opts.connect_timeout_ms;
+	rc = ot_ssh_connect(&so, &n->ssh, &n->err);
+	if (rc < 0)
+		return rc;
+	rc = ot_ssh_run(n->ssh, "id -u", NULL, 0, d->opts.connect_timeout_ms, &r, &n->err);
+	if (rc == 0 && (r.status != 0 || sscanf(r.out, "%u", &n->uid) != 1))
+		rc = ot_error_set(&n->err, -EIO, "%s: 'id -u' failed on the host",
+				  ot_ssh_where(n->ssh));
+	ot_ssh_result_free(&r);
+	n->ms_connect = now_ms() - t0;
+	return rc;
+}
+
+/* sha256sum of a remote file we placed, into out. */
+static int remote_sha256(struct ot_deploy *d, struct ot_deploy_node *n, const char *path,
+			 char out[OT_SHA256_HEX])
+{
+	struct ot_strbuf cmd = OT_STRBUF_INIT;
+	struct ot_ssh_result r;
+	int rc;
+
+	ot_sb_append(&cmd, "sha256sum -- ");
+	shq(&cmd, path);
+	rc = ot_ssh_run(n->ssh, ot_sb_str(&cmd), NULL, 0, d->opts.connect_timeout_ms, &r, &n->err);
+	ot_sb_free(&cmd);
+	if (rc == 0 && (r.status != 0 || ot_sha256_parse(r.out, out) < 0)) {
+		char why[160];
+
+		last_line(r.errout, why, sizeof(why));
+		rc = ot_error_set(&n->err, -EIO, "%s: sha256sum '%s' failed: %s",
+				  ot_ssh_where(n->ssh), path, why[0] ? why : "no output");
+	}
+	ot_ssh_result_free(&r);
+	return rc;
+}
+
+static int ssh_place(struct ot_deploy *d, size_t i)
+{
+	struct ot_deploy_node *n = &d->nodes[i];
+	const char *dir = n->host->dir ? n->host->dir : OT_REMOTE_DEFAULT_DIR;
+	char part[OT_REMOTE_PATH_MAX + 40], sum[OT_SHA256_HEX];
+	struct ot_ssh_stat st;
+	unsigned char rnd[8];
+	unsigned char *copy = NULL;
+	const void *data = n->image;
+	long t0;
+	int rc;
+
+	set_state(d, i, OT_DS_PREPARING, "%s", n->rdir);
+	rc = ot_remote_dir_prepare(n->ssh, dir, n->plan->prefix, n->uid, &n->err);
+	if (rc < 0)
+		return rc;
+	rc = ot_ssh_lstat(n->ssh, n->rexe, &st, &n->err);
+	if (rc < 0)
+		return rc;
+	if (st.type == OT_SSH_FT_REG) {
+		if ((st.uid != 0 && st.uid != n->uid) || (st.mode & 022))
+			return ot_error_set(&n->err, -EPERM,
+					    "%s: '%s' is not ours alone (uid %u, mode %04o): refusing",
+					    ot_ssh_where(n->ssh), n->rexe, st.uid, st.mode);
+		set_state(d, i, OT_DS_CHECKING, "sha256 of the existing otnode");
+		rc = remote_sha256(d, n, n->rexe, sum);
+		if (rc < 0)
+			return rc;
+		if (!strcmp(sum, n->sha256)) {
+			n->reused = true;
+			return 0;
+		}
+	} else if (st.type != OT_SSH_FT_NONE) {
+		return ot_error_set(&n->err, -EPERM, "%s: '%s' is not a regular file: refusing",
+				    ot_ssh_where(n->ssh), n->rexe);
+	}
+
+	t0 = now_ms();
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+		return ot_error_sys(&n->err, -errno, "getrandom");
+	snprintf(part, sizeof(part), "%s.part-%02x%02x%02x%02x%02x%02x%02x%02x", n->rexe, rnd[0],
+		 rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+	if (d->opts.fault_corrupt_upload && !strcmp(d->opts.fault_corrupt_upload, n->name) &&
+	    n->image_len) {
+		copy = malloc(n->image_len);
+		if (!copy)
+			return ot_error_set(&n->err, -ENOMEM, "out of memory");
+		memcpy(copy, n->image, n->image_len);
+		copy[n->image_len / 2] ^= 0x20;
+		data = copy;
+	}
+	set_state(d, i, OT_DS_UPLOADING, "%.1f MB", n->image_len / 1e6);
+	rc = ot_ssh_put(n->ssh, part, data, n->image_len, 0700, &n->err);
+	free(copy);
+	if (rc < 0)
+		return rc;
+	set_state(d, i, OT_DS_CHECKING, "sha256 on the host");
+	rc = remote_sha256(d, n, part, sum);
+	if (rc == 0 && strcmp(sum, n->sha256))
+		rc = ot_error_set(&n->err, -EBADMSG,
+				  "%s: checksum mismatch after upload: sent sha256 %.16s..., the "
+				  "host has %.16s...: refusing to run it",
+				  ot_ssh_where(n->ssh), n->sha256, sum);
+	if (rc == 0)
+		rc = ot_ssh_unlink(n->ssh, n->rexe, &n->err);
+	if (rc == 0)
+		rc = ot_ssh_rename(n->ssh, part, n->rexe, &n->err);
+	if (rc < 0) {
+		ot_ssh_unlink(n->ssh, part, NULL);
+		return rc;
+	}
+	n->ms_upload = now_ms() - t0;
+	return 0;
+}
+
+/* "exec timeout SECS '<rexe>' VERB ARGS" */
+static void otnode_cmd(struct ot_deploy *d, struct ot_deploy_node *n, const char *verb,
+		       const char *args, struct ot_strbuf *cmd)
+{
+	unsigned secs = (d->opts.command_timeout_ms + 999) / 1000;
+
+	ot_sb_printf(cmd, "exec timeout %u ", secs);
+	shq(cmd, n->rexe);
+	ot_sb_printf(cmd, " %s%s", verb, args);
+}
+
+static void keep_output(struct ot_deploy_node *n, struct ot_ssh_result *r)
+{
+	free(n->output);
+	free(n->errout);
+	n->output = r->out;
+	n->errout = r->errout;
+	r->out = r->errout = NULL;
+	n->exit_status = r->status;
+}
+
+static int ssh_action(struct ot_deploy *d, size_t i, const char *verb, const char *args)
+{
+	struct ot_deploy_node *n = &d->nodes[i];
+	struct ot_strbuf cmd = OT_STRBUF_INIT;
+	struct ot_ssh_result r;
+	int rc;
+
+	otnode_cmd(d, n, verb, args, &cmd);
+	rc = ot_ssh_run(n->ssh, ot_sb_str(&cmd), NULL, 0, d->opts.command_timeout_ms + MARGIN_MS,
+			&r, &n->err);
+	ot_sb_free(&cmd);
+	keep_output(n, &r);
+	ot_ssh_result_free(&r);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* the per-transport table                                              */
+
+struct transport {
+	/* stage 1: reach the node and make its otnode available */
+	int (*open)(struct ot_deploy *d, size_t i);
+	/* run `otnode VERB ARGS`: output, errout and exit_status filled */
+	int (*action)(struct ot_deploy *d, size_t i, const char *verb, const char *args);
+	/* preflight with the UDP rendezvous (see stage_preflight) */
+	int (*preflight)(struct ot_deploy *d, size_t i);
+};
+
+static int ssh_open(struct ot_deploy *d, size_t i)
+{
+	struct ot_deploy_node *n = &d->nodes[i];
+	int rc;
+
+	if (n->ssh && ot_ssh_alive(n->ssh))
+		return 0;
+	ot_ssh_close(n->ssh);
+	n->ssh = NULL;
+	set_state(d, i, OT_DS_CONNECTING, "%s@%s", n->user, n->addr);
+	rc = ssh_connect_node(d, i);
+	if (rc < 0)
+		return rc;
+	return ssh_place(d, i);
+}
+
+static void pf_arrive(struct ot_deploy *d)
+{
+	pthread_mutex_lock(&d->lock);
+	d->pf_ready++;
+	pthread_cond_broadcast(&d->cond);
+	pthread_mutex_unlock(&d->lock);
+}
+
+/* Wait until every node of the preflight has arrived (bounded: a node
+ * that never arrives must not hold the others forever). */
+static void pf_wait_all(struct ot_deploy *d)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += READY_MS / 1000 + 10;
+	pthread_mutex_lock(&d->lock);
+	while (d->pf_ready < d->pf_expected)
+		if (pthread_cond_timedwait(&d->cond, &d->lock, &until) == ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&d->lock);
+}
+
+static int ssh_preflight(struct ot_deploy *d, size_t i)
+{
+	struct ot_deploy_node *n = &d->nodes[i];
+	struct ot_strbuf cmd = OT_STRBUF_INIT;
+	struct ot_ssh_cmd *c = NULL;
+	struct ot_ssh_result r;
+	char line[256], go[96];
+	int rc;
+
+	otnode_cmd(d, n, "preflight", " --json --wait-go", &cmd);
+	rc = ot_ssh_cmd_start(n->ssh, ot_sb_str(&cmd), &c, &n->err);
+	ot_sb_free(&cmd);
+	if (rc == 0)
+		rc = ot_ssh_cmd_read_line(c, line, sizeof(line), READY_MS, &n->err);
+	if (rc == 0 && strncmp(line, "ready", 5))
+		rc = ot_error_set(&n->err, -EPROTO, "preflight said '%.100s', not 'ready'", line);
+	/* Every node must be listening before anyone sends. */
+	pf_arrive(d);
+	pf_wait_all(d);
+	if (rc < 0) {
+		if (c) {
+			/* Collect what it said about the failure. */
+			if (ot_ssh_cmd_finish(c, 2000, &r, NULL) == 0 || r.errout) {
+				keep_output(n, &r);
+			}
+			ot_ssh_result_free(&r);
+		}
+		return rc;
+	}
+	snprintf(go, sizeof(go), "go %s %u\n", d->pf_nonce, d->opts.preflight_udp_ms);
+	rc = ot_ssh_cmd_write(c, go, strlen(go), &n->err);
+	if (rc < 0) {
+		ot_ssh_cmd_abort(c);
+		return rc;
+	}
+	rc = ot_ssh_cmd_finish(c, d->opts.preflight_udp_ms + d->opts.command_timeout_ms, &r,
+			       &n->err);
+	keep_output(n, &r);
+	ot_ssh_result_free(&r);
+	return rc;
+}
+
+static const struct transport ssh_transport = {
+	.open = ssh_open,
+	.action = ssh_action,
+	.preflight = ssh_preflight,
+};
+
+static const struct transport local_transport = {
+	.open = ot_deploy_local_open,
+	.action = ot_deploy_local_action,
+	.preflight = ot_deploy_local_preflight,
+};
+
+static const struct transport *tp(const struct ot_deploy_node *n)
+{
+	return n->local ? &local_transport : &ssh_transport;
+}
+
+/* ------------------------------------------------------------------ */
+/* the pool                                                             */
+
+typedef void (*stage_fn)(struct ot_deploy *d, size_t i);
+
+struct pool {
+	struct ot_deploy *d;
+	stage_fn fn;
+	const bool *pick;
+	size_t next;
+	pthread_mutex_t lock;
+};
+
+static void *pool_worker(void *arg)
+{
+	struct pool *p = arg;
+	size_t i;
+
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		while (p->next < p->d->nnodes && !p->pick[p->next])
+			p->next++;
+		i = p->next++;
+		pthread_mutex_unlock(&p->lock);
+		if (i >= p->d->nnodes)
+			return NULL;
+		p->fn(p->d, i);
+	}
+}
+
+/* Run fn on every picked node with at most `parallel` at once (0 = all). */
+static int run_stage(struct ot_deploy *d, stage_fn fn, const bool *pick, unsigned parallel,
+		     struct ot_error *err)
+{
+	struct pool p = {.d = d, .fn = fn, .pick = pick};
+	size_t i, count = 0, nthreads, started = 0;
+	pthread_t *th;
+	int rc = 0;
+
+	for (i = 0; i < d->nnodes; i++)
+		count += pick[i];
+	if (!count)
+		return 0;
+	nthreads = parallel && parallel < count ? parallel : count;
+	th = calloc(nthreads, sizeof(*th));
+	if (!th)
+		return ot_error_set(err, -ENOMEM, "out of memory");
+	pthread_mutex_init(&p.lock, NULL);
+	for (i = 0; i < nthreads; i++) {
+		rc = -pthread_create(&th[i], NULL, pool_worker, &p);
+		if (rc < 0) {
+			ot_error_sys(err, rc, "cannot start a worker thread");
+			break;
+		}
+		started++;
+	}
+	if (!started) {
+		/* Not even one thread: do it here. */
+		pool_worker(&p);
+		rc = 0;
+	}
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&p.lock);
+	free(th);
+	return rc < 0 && started ? 0 : rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* stages                                                               */
+
+static void stage_open(struct ot_deploy *d, size_t i)
+{
+	struct ot_deploy_node *n = &d->nodes[i];
+	int rc;
+
+	n->t_begin = now_ms();
+	rc = tp(n)->open(d, i);
+	if (rc < 0) {
+		fail(d, i, rc, &n->err);
+		return;
+	}
+	set_state(d, i, OT_DS_READY, "%s", n->reused ? "otnode already there" : "otnode placed");
+}
+
+static void stage_preflight(struct ot_deploy *d, size_t i)
+{
+	struct ot_deploy_node *n = &d->nodes[i];
+	char why[OT_DEPLOY_DETAIL_MAX];
+	int rc;
+
+	set_state(d, i, OT_DS_PREFLIGHT, "kernel, underlay, UDP between nodes");
+	rc = tp(n)->preflight(d, i);
+	if (rc == 0 && n->exit_status != 0) {
+		last_line(n->errout ? n->errout : "", why, sizeof(why));
+		rc = ot_error_set(&n->err, -EAGAIN, "preflight: %s",
+				  why[0] ? why : "failed (no reason given)");
+	}
+	if (rc < 0) {
+		fail(d, i, rc, &n->err);
+		return;
+	}
+	set_state(d, i, OT_DS_READY, "preflight passed");
+}
+
+/* create / destroy / status / verify */
+static void stage_action(struct ot_deploy *d, size_t i)
+{
+	struct ot_deploy_node *n = &d->nodes[i];
+	enum ot_deploy_action a = d->opts.action;
+	char why[OT_DEPLOY_DETAIL_MAX];
+	long t0 = now_ms();
+	int rc;
+
+	set_state(d, i, actions[a].busy, "otnode %s", actions[a].verb);
+	if (a == OT_DEPLOY_CREATE)
+		n->created = true;
+	rc = tp(n)->action(d, i, actions[a].verb, actions[a].args);
+	n->ms_action = now_ms() - t0;
+	if (rc == 0 && n->exit_status != 0 &&
+	    !(n->exit_status == 1 && (a == OT_DEPLOY_STATUS || a == OT_DEPLOY_VERIFY))) {
+		last_line(n->errout ? n->errout : "", why, sizeof(why));
+		rc = ot_error_set(&n->err, -EAGAIN, "otnode %s failed (exit %d): %s",
+				  actions[a].verb, n->exit_status, why[0] ? why : "no reason given");
+	}
+	if (rc < 0) {
+		if (a == OT_DEPLOY_CREATE && (rc == -ECONNRESET || rc == -ETIMEDOUT))
+			n->journal_left = true;
+		fail(d, i, rc, &n->err);
+		return;
+	}
+	if (n->exit_status == 1) {
+		/* status: drift; verify: a reachability mismatch. */
+		rc = ot_error_set(&n->err, -EAGAIN, "%s",
+				  a == OT_DEPLOY_STATUS ? "drift from the plan"
+							: "reachability differs from the topology");
+		fail(d, i, rc, &n->err);
+		return;
+	}
+	set_state(d, i, OT_DS_DONE, "%s", n->reused ? "done (otnode reused)" : "done");
+}
+
+static void stage_rollback(struct ot_deploy *d, size_t i)
+{
+	struct ot_deploy_node *n = &d->nodes[i];
+	bool was_done = n->state == OT_DS_DONE;
+	char why[OT_DEPLOY_DETAIL_MAX];
+	int rc;
+
+	set_state(d, i, OT_DS_ROLLING_BACK, "otnode destroy");
+	rc = tp(n)->open(d, i);
+	if (rc == 0)
+		rc = tp(n)->action(d, i, "destroy", "");
+	if (rc == 0 && n->exit_status != 0) {
+		last_line(n->errout ? n->errout : "", why, sizeof(why));
+		rc = ot_error_set(&n->rollback_err, -EAGAIN, "otnode destroy failed: %s", why);
+	}
+	if (rc < 0) {
+		if (!n->rollback_err.code)
+			n->rollback_err = n->err;
+		n->journal_left = true;
+		if (was_done) {
+			n->err = n->rollback_err;
+			ot_error_prefix(&n->err, "rollback");
+		}
+		set_state(d, i, OT_DS_FAILED, "rollback failed: state left on the host");
+		return;
+	}
+	n->journal_left = false;
+	if (was_done)
+		set_state(d, i, OT_DS_ROLLED_BACK, "created, then destroyed: another node failed");
+	else
+		set_state(d, i, OT_DS_FAILED, "%s (cleaned up)", n->err.msg);
+}
+
+static void skip_rest(struct ot_deploy *d, const bool *pick, const char *why)
+{
+	size_t i;
+
+	for (i = 0; i < d->nnodes; i++)
+		if (pick[i] && !ot_dstate_final(d->nodes[i].state))
+			set_state(d, i, OT_DS_SKIPPED, "%s", why);
+}
+
+/* pick[i] = node i is still in the race */
+static size_t pick_alive(struct ot_deploy *d, bool *pick)
+{
+	size_t i, count = 0;
+
+	for (i = 0; i < d->nnodes; i++) {
+		pick[i] = d->nodes[i].state != OT_DS_FAILED && d->nodes[i].state != OT_DS_SKIPPED;
+		count += pick[i];
+	}
+	return count;
+}
+
+int ot_deploy_run(struct ot_deploy *d, struct ot_error *err)
+{
+	enum ot_deploy_action a = d->opts.action;
+	unsigned char rnd[16];
+	bool *pick;
+	size_t i, alive;
+	int rc;
+
+	pick = calloc(d->nnodes ? d->nnodes : 1, sizeof(*pick));
+	if (!pick)
+		return ot_error_set(err, -ENOMEM, "out of memory");
+	d->t_begin = now_ms();
+
+	/* Stage 1: reach every node, place and check otnode. */
+	for (i = 0; i < d->nnodes; i++)
+		pick[i] = true;
+	rc = run_stage(d, stage_open, pick, d->opts.parallel, err);
+	if (rc < 0)
+		goto out;
+	alive = pick_alive(d, pick);
+	if (d->failed && !d->opts.keep_going && a == OT_DEPLOY_CREATE) {
+		skip_rest(d, pick, "not started: another node failed first");
+		goto out;
+	}
+
+	/* Stage 2: preflight, all nodes at once (UDP needs both ends up). */
+	if (a == OT_DEPLOY_CREATE && d->opts.preflight && alive) {
+		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
+			rc = ot_error_sys(err, -errno, "getrandom");
+			goto out;
+		}
+		for (i = 0; i < sizeof(rnd); i++)
+			snprintf(d->pf_nonce + 2 * i, 3, "%02x", rnd[i]);
+		d->pf_ready = 0;
+		d->pf_expected = alive;
+		rc = run_stage(d, stage_preflight, pick, 0, err);
+		if (rc < 0)
+			goto out;
+		alive = pick_alive(d, pick);
+		if (d->failed && !d->opts.keep_going) {
+			skip_rest(d, pick, "not created: preflight failed elsewhere");
+			goto out;
+		}
+	}
+
+	/* Stage 3: the action itself. */
+	rc = run_stage(d, stage_action, pick, d->opts.parallel, err);
+	if (rc < 0)
+		goto out;
+
+	/* Stage 4: all or nothing. */
+	if (a == OT_DEPLOY_CREATE && d->failed && !d->opts.keep_going) {
+		for (i = 0; i < d->nnodes; i++)
+			pick[i] = d->nodes[i].created;
+		d->rolled_back = true;
+		rc = run_stage(d, stage_rollback, pick, d->opts.parallel, err);
+	}
+out:
+	free(pick);
+	d->t_end = now_ms();
+	if (rc < 0)
+		return rc;
+	return d->failed ? -EAGAIN : 0;
+}

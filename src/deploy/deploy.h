@@ -1,0 +1,173 @@
+/*
+ * deploy.h - otdeploy's engine: take one compiled plan and one otnode
+ * executable per node, bound to hosts, and run an action on all of them in
+ * parallel, with all-or-nothing semantics for create.
+ *
+ * The caller (src/cli/otdeploy.c) loads and compiles the topology and
+ * builds the executables; this module connects (ssh.h), places and checks
+ * the executables (remote.h), runs `otnode <action>` and, for create, the
+ * preflight first and the rollback after a failure. Hosts whose target is
+ * "local" run through the executor library in this process (local.c).
+ *
+ * Stages of `create` (each one for all nodes, in parallel, before the next):
+ *   1. connect, prepare <dir>/<prefix>, upload otnode unless the same bytes
+ *      are already there, check its SHA-256 on the host;
+ *   2. preflight on every node at once (kernel features, underlay address
+ *      and MTU, UDP to the VXLAN port between node pairs);
+ *   3. `otnode create`;
+ *   4. if any node failed (and not keep_going): `otnode destroy` on every
+ *      node where create ran, so the cluster is as before.
+ * Other actions run stage 1 and then `otnode destroy|status|verify`.
+ *
+ * Progress: every state change is published under the engine's lock and
+ * reported to opts.notify (from worker threads: the callback must be
+ * thread-safe and quick; it may read all nodes' states). Nothing here
+ * prints.
+ */
+#ifndef OT_DEPLOY_DEPLOY_H
+#define OT_DEPLOY_DEPLOY_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "deploy/remote.h"
+#include "deploy/ssh.h"
+#include "model/model.h"
+#include "plan/plan.h"
+#include "util/error.h"
+
+enum ot_deploy_action {
+	OT_DEPLOY_CREATE,
+	OT_DEPLOY_DESTROY,
+	OT_DEPLOY_STATUS,
+	OT_DEPLOY_VERIFY,
+	OT_DEPLOY__COUNT
+};
+
+/* What a node is doing or how it ended; ot_dstate_name() gives the word. */
+enum ot_dstate {
+	OT_DS_PENDING,
+	OT_DS_CONNECTING,
+	OT_DS_PREPARING,	/* remote directory checks */
+	OT_DS_UPLOADING,
+	OT_DS_CHECKING,		/* remote SHA-256 */
+	OT_DS_READY,		/* stage 1 done, waiting for the others */
+	OT_DS_PREFLIGHT,
+	OT_DS_CREATING,
+	OT_DS_DESTROYING,
+	OT_DS_QUERYING,		/* status / verify */
+	OT_DS_ROLLING_BACK,
+	/* final states */
+	OT_DS_DONE,
+	OT_DS_FAILED,
+	OT_DS_ROLLED_BACK,	/* created, then destroyed because another node failed */
+	OT_DS_SKIPPED,		/* not attempted: another node failed first */
+	OT_DS__COUNT
+};
+
+#define OT_DEPLOY_DETAIL_MAX 160
+
+struct ot_deploy_node {
+	/* inputs, set by the caller */
+	const char *name;		/* topology node */
+	const struct ot_host *host;	/* its hosts-file line */
+	const struct ot_plan *plan;
+	const void *image;		/* the node's otnode executable */
+	size_t image_len;
+
+	/* derived at init */
+	char sha256[OT_SHA256_HEX];	/* of image */
+	char user[64];			/* login user */
+	char addr[256];			/* SSH host part of the target */
+	char rdir[OT_REMOTE_PATH_MAX];	/* <dir>/<prefix> */
+	char rexe[OT_REMOTE_PATH_MAX];	/* <dir>/<prefix>/otnode */
+	bool local;			/* target "local": in-process executor */
+
+	/* progress and results (under the engine lock while running) */
+	enum ot_dstate state;
+	char detail[OT_DEPLOY_DETAIL_MAX]; /* "1.4 MB", "reused", ... */
+	struct ot_error err;		   /* why it failed (state FAILED) */
+	struct ot_error rollback_err;	   /* a failed rollback, or code 0 */
+	bool reused;			   /* the same otnode was already there */
+	bool created;			   /* create ran here: rollback target */
+	bool journal_left;		   /* create may have left state we could not undo */
+	int exit_status;		   /* of the last otnode command, -1 = none */
+	char *output;			   /* its stdout (status/verify JSON), malloc'ed */
+	char *errout;			   /* its stderr, malloc'ed */
+	long ms_connect, ms_upload, ms_action; /* durations */
+	long t_begin, t_end;		   /* monotonic ms */
+
+	/* private */
+	struct ot_ssh *ssh;
+	uint32_t uid;
+};
+
+struct ot_deploy;
+
+struct ot_deploy_opts {
+	enum ot_deploy_action action;
+	unsigned parallel;		/* concurrent nodes; 0 = all */
+	bool keep_going;		/* no rollback after a failure */
+	bool preflight;			/* run stage 2 before create */
+	bool accept_new_host_keys;
+	bool local_ok;			/* allow hosts whose target is "local" */
+	const char *known_hosts;	/* NULL = ~/.ssh/known_hosts */
+	unsigned connect_timeout_ms;	/* 0 = 10 s */
+	unsigned command_timeout_ms;	/* per otnode command; 0 = 120 s */
+	unsigned preflight_udp_ms;	/* UDP exchange window; 0 = 2 s */
+	/* Fault injection for tests: flip one byte of the upload sent to the
+	 * node of this name (the remote checksum must catch it). */
+	const char *fault_corrupt_upload;
+	/* Called after every state change, from any thread. */
+	void (*notify)(void *ctx, const struct ot_deploy *d, size_t node);
+	void *notify_ctx;
+};
+
+struct ot_deploy {
+	struct ot_deploy_node *nodes;
+	size_t nnodes;
+	struct ot_deploy_opts opts;
+	pthread_mutex_t lock;
+	bool failed;			/* some node failed */
+	bool rolled_back;		/* stage 4 ran */
+	long t_begin, t_end;
+	/* private: preflight rendezvous */
+	pthread_cond_t cond;
+	size_t pf_ready, pf_expected;
+	char pf_nonce[33];
+};
+
+/* Word for a state: "connecting", "done", ... */
+const char *ot_dstate_name(enum ot_dstate s);
+/* True for DONE, FAILED, ROLLED_BACK, SKIPPED. */
+bool ot_dstate_final(enum ot_dstate s);
+/* "create", "destroy", "status", "verify". */
+const char *ot_deploy_action_name(enum ot_deploy_action a);
+
+/*
+ * Prepare an engine for nodes[0..n) (the array is the caller's and must
+ * outlive the engine; only the input fields need be set). Checks every
+ * node: SSH target syntax, remote directory text, a local target without
+ * local_ok. Returns 0, or -EINVAL naming the node.
+ */
+int ot_deploy_init(struct ot_deploy *d, struct ot_deploy_node *nodes, size_t n,
+		   const struct ot_deploy_opts *o, struct ot_error *err);
+
+/*
+ * Run the action. Returns 0 when every node succeeded (for status: no
+ * drift; for verify: no mismatch), -EAGAIN when some node failed (details
+ * per node; after create without keep_going the others were rolled back),
+ * or another negative errno for a failure of the engine itself.
+ */
+int ot_deploy_run(struct ot_deploy *d, struct ot_error *err);
+
+/* Close connections, free outputs. The nodes array stays the caller's. */
+void ot_deploy_fini(struct ot_deploy *d);
+
+/* Split an SSH target "user@host" / "host" (IPv6 may be bracketed). */
+int ot_deploy_parse_target(const char *target, const char *user_opt, char *user, size_t usize,
+			   char *host, size_t hsize, struct ot_error *err);
+
+#endif
