@@ -1,0 +1,571 @@
+/*
+ * config.c - strict parsing of the plugin's plugstack.conf arguments (the
+ * contract is in config.h). One table row per key: its parser, its
+ * documentation line and its formatter, so the parser, the error hints and
+ * the audit line can never disagree about which keys exist.
+ */
+#include "spank/config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "util/strbuf.h"
+
+/* The defaults, documented in docs/slurm.md ("Bounds"). */
+#define DEF_VNI_MIN	  0x100000u
+#define DEF_VNI_MAX	  0xffffffu
+#define DEF_VNI_BLOCK	  64u
+#define DEF_MAX_CTRS	  64u
+#define DEF_MAX_IFACES	  256u
+#define DEF_MTU		  1500u
+#define DEF_MAX_FILE	  (1u << 20)
+#define DEF_TIMEOUT_MS	  10000u
+#define DEF_STATE_ROOT	  "/run/opentop"
+#define DEF_ISOLATE	  (OT_ISO_NET | OT_ISO_UTS | OT_ISO_IPC)
+static const char *const default_addrs[] = {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+					    "fc00::/7"};
+
+#define VNI_LIMIT	  0xffffffu
+
+struct key {
+	const char *name;
+	int (*parse)(struct ot_spank_config *cfg, const char *v, struct ot_error *err);
+	void (*format)(const struct ot_spank_config *cfg, struct ot_strbuf *sb);
+};
+
+/* ---- value parsers: return 0 or -EINVAL with a message about the value ---- */
+
+static int parse_u64(const char *v, uint64_t lo, uint64_t hi, uint64_t *ret, struct ot_error *err)
+{
+	char *end;
+	unsigned long long x;
+
+	if (v[0] < '0' || v[0] > '9')
+		return ot_error_set(err, -EINVAL, "expected a number");
+	errno = 0;
+	x = strtoull(v, &end, 10);
+	if (errno || *end || x < lo || x > hi)
+		return ot_error_set(err, -EINVAL, "must be a number in %" PRIu64 "..%" PRIu64, lo,
+				    hi);
+	*ret = x;
+	return 0;
+}
+
+static int parse_u32(const char *v, uint32_t lo, uint32_t hi, uint32_t *ret, struct ot_error *err)
+{
+	uint64_t x;
+	int r = parse_u64(v, lo, hi, &x, err);
+
+	if (r == 0)
+		*ret = (uint32_t)x;
+	return r;
+}
+
+static int parse_bool(const char *v, bool *ret, struct ot_error *err)
+{
+	if (!strcmp(v, "yes")) {
+		*ret = true;
+		return 0;
+	}
+	if (!strcmp(v, "no")) {
+		*ret = false;
+		return 0;
+	}
+	return ot_error_set(err, -EINVAL, "expected 'yes' or 'no'");
+}
+
+static int key_vni(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
+{
+	char lo[16], *dash = strchr(v, '-');
+	uint32_t a, b;
+
+	if (!dash || (size_t)(dash - v) >= sizeof(lo))
+		return ot_error_set(err, -EINVAL, "expected MIN-MAX, e.g. 1048576-2097151");
+	memcpy(lo, v, (size_t)(dash - v));
+	lo[dash - v] = '\0';
+	if (parse_u32(lo, 1, VNI_LIMIT, &a, err) || parse_u32(dash + 1, 1, VNI_LIMIT, &b, err))
+		return ot_error_prefix(err, "VNI range");
+	if (a > b)
+		return ot_error_set(err, -EINVAL, "VNI range is empty (%u > %u)", a, b);
+	cfg->bounds.vni_min = a;
+	cfg->bounds.vni_max = b;
+	return 0;
+}
+
+static int key_vni_block(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
+{
+	return parse_u32(v, 1, 65536, &cfg->vni_block, err);
+}
+
+static int key_explicit_vni(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
+{
+	return parse_bool(v, &cfg->explicit_vni, err);
+}
+
+static int key_addrs(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
+{
+	char item[OT_PREFIX_STRLEN + 1];
+	const char *p = v;
+	size_t n = 0;
+
+	if (!strcmp(v, "any")) {
+		cfg->bounds.allowed_addrs = NULL;
+		cfg->bounds.nallowed_addrs = 0;
+		return 0;
+	}
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		struct ot_prefix pf;
+
+		if (len == 0 || len >= sizeof(item))
+			return ot_error_set(err, -EINVAL, "expected CIDR[,CIDR...] or 'any'");
+		memcpy(item, p, len);
+		item[len] = '\0';
+		if (ot_prefix_parse(item, true, &pf) < 0)
+			return ot_error_set(err, -EINVAL, "'%s' is not an address prefix", item);
+		if (n == OT_SPANK_MAX_ADDRS)
+			return ot_error_set(err, -EINVAL, "more than %d prefixes",
+					    OT_SPANK_MAX_ADDRS);
+		cfg->addrs[n++] = ot_prefix_network(&pf);
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	cfg->bounds.allowed_addrs = cfg->addrs;
+	cfg->bounds.nallowed_addrs = n;
+	return 0;
+}
+
+static int key_max_containers(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
+{
+	return parse_u32(v, 1, 100000, &cfg->bounds.max_containers_per_node, err);
+}
+
+static int key_max_ifaces(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
+{
+	return parse_u32(v, 1, 1000000, &cfg->bounds.max_ifaces_per_node, err);
+}
+
+static int key_host_objects(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
+{
+	bool allow = false;
+	int r = parse_bool(v, &allow, err);
+
+	if (r == 0)
+		cfg->bounds.forbid_host_objects = !allow;
+	return r;
+}
+
+static int key_limits(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
+{
+	bool allow = false;
+	int r = parse_bool(v, &allow, err);
+
+	if (r == 0)
+		cfg->bounds.forbid_limits = !allow;
+	return r;
+}
+
+static int key_sysctls(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
+{
+	return parse_bool(v, &cfg->sysctls, err);
+}
+
+/* Isolation kinds a task can be put into from task_init_privileged. */
+static const struct {
+	const char *name;
+	unsigned bit;
+	const char *refused; /* why it cannot be allowed under Slurm, or NULL */
+} isolate_kinds[] = {
+	{"net", OT_ISO_NET, NULL},
+	{"uts", OT_ISO_UTS, NULL},
+	{"ipc", OT_ISO_IPC, NULL},
+	{"mount", OT_ISO_MNT, NULL},
+	{"pid", OT_ISO_PID,
+	 "a task cannot enter a new PID namespace itself (it would need a fork that slurmstepd "
+	 "does not track)"},
+	{"cgroup", OT_ISO_CGROUP,
+	 "moving tasks into OpenTop's cgroups would take them out of Slurm's job cgroup"},
+};
+
+static int key_isolate(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
+{
+	const char *p = v;
+	unsigned mask = OT_ISO_NET;
+
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		size_t i;
+
+		for (i = 0; i < sizeof(isolate_kinds) / sizeof(isolate_kinds[0]); i++)
+			if (strlen(isolate_kinds[i].name) == len &&
+			    !strncmp(isolate_kinds[i].name, p, len))
+				break;
+		if (i == sizeof(isolate_kinds) / sizeof(isolate_kinds[0]))
+			return ot_error_set(err, -EINVAL,
+					    "unknown isolation kind '%.*s' (known: net, uts, ipc, "
+					    "mount)",
+					    (int)(len > 32 ? 32 : len), p);
+		if (isolate_kinds[i].refused)
+			return ot_error_set(err, -EINVAL, "'%s' cannot be allowed: %s",
+					    isolate_kinds[i].name, isolate_kinds[i].refused);
+		mask |= isolate_kinds[i].bit;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	cfg->bounds.allowed_isolate = mask;
+	return 0;
+}
+
+static int key_underlay_dev(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
+{
+	if (!ot_ifname_valid(v))
+		return ot_error_set(err, -EINVAL, "not a valid interface name");
+	snprintf(cfg->underlay_dev, sizeof(cfg->underlay_dev), "%s", v);
+	return 0;
+}
+
+static int key_underlay_mtu(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
+{
+	return parse_u32(v, 576, 65535, &cfg->underlay_mtu, err);
+}
+
+static int key_underlay_family(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
+{
+	if (!strcmp(v, "inet"))
+		cfg->underlay_family = AF_INET;
+	else if (!strcmp(v, "inet6"))
+		cfg->underlay_family = AF_INET6;
+	else
+		return ot_error_set(err, -EINVAL, "expected 'inet' or 'inet6'");
+	return 0;
+}
+
+static int key_max_file(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
+{
+	char num[24];
+	size_t len = strlen(v);
+	uint64_t mult = 1, x;
+
+	if (len == 0 || len >= sizeof(num))
+		return ot_error_set(err, -EINVAL, "expected BYTES, e.g. 1M");
+	memcpy(num, v, len + 1);
+	if (num[len - 1] == 'K' || num[len - 1] == 'M') {
+		mult = num[len - 1] == 'K' ? 1024 : 1024 * 1024;
+		num[len - 1] = '\0';
+	}
+	if (parse_u64(num, 1, OT_MAX_SOURCE_BYTES, &x, err) || x * mult > OT_MAX_SOURCE_BYTES)
+		return ot_error_set(err, -EINVAL, "must be 1..%u bytes (suffix K or M allowed)",
+				    OT_MAX_SOURCE_BYTES);
+	cfg->max_file = x * mult;
+	return 0;
+}
+
+static int key_read_timeout(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
+{
+	uint32_t s;
+	int r = parse_u32(v, 1, 600, &s, err);
+
+	if (r == 0)
+		cfg->read_timeout_ms = s * 1000;
+	return r;
+}
+
+static int key_pmix_relay(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
+{
+	return parse_bool(v, &cfg->pmix_relay, err);
+}
+
+static int key_state_root(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
+{
+	if (v[0] != '/' || strlen(v) >= sizeof(cfg->state_root) || strstr(v, "/../") ||
+	    strstr(v, "//") || strchr(v, ' '))
+		return ot_error_set(err, -EINVAL, "expected an absolute path shorter than %d bytes",
+				    OT_SPANK_STATE_MAX);
+	snprintf(cfg->state_root, sizeof(cfg->state_root), "%s", v);
+	return 0;
+}
+
+/* ---- formatters (the audit line) ---- */
+
+static void fmt_bool(struct ot_strbuf *sb, bool b)
+{
+	ot_sb_append(sb, b ? "yes" : "no");
+}
+
+static void fmt_vni(const struct ot_spank_config *c, struct ot_strbuf *sb)
+{
+	ot_sb_printf(sb, "%u-%u", c->bounds.vni_min, c->bounds.vni_max);
+}
+
+static void fmt_vni_block(const struct ot_spank_config *c, struct ot_strbuf *sb)
+{
+	ot_sb_printf(sb, "%u", c->vni_block);
+}
+
+static void fmt_explicit_vni(const struct ot_spank_config *c, struct ot_strbuf *sb)
+{
+	fmt_bool(sb, c->explicit_vni);
+}
+
+static void fmt_addrs(const struct ot_spank_config *c, struct ot_strbuf *sb)
+{
+	char buf[OT_PREFIX_STRLEN];
+	size_t i;
+
+	if (c->bounds.nallowed_addrs == 0) {
+		ot_sb_append(sb, "any");
+		return;
+	}
+	for (i = 0; i < c->bounds.nallowed_addrs; i++) {
+		ot_prefix_format(&c->bounds.allowed_addrs[i], buf, sizeof(buf));
+		ot_sb_printf(sb, "%s%s", i ? "," : "", buf);
+	}
+}
+
+static void fmt_max_containers(const struct ot_spank_config *c, struct ot_strbuf *sb)
+{
+	ot_sb_printf(sb, "%u", c->bounds.max_containers_per_node);
+}
+
+static void fmt_max_ifaces(const struct ot_spank_config *c, struct ot_strbuf *sb)
+{
+	ot_sb_printf(sb, "%u", c->bounds.max_ifaces_per_node);
+}
+
+static void fmt_host_objects(const struct ot_spank_config *c, struct ot_strbuf *sb)
+{
+	fmt_bool(sb, !c->bounds.forbid_host_objects);
+}
+
+static void fmt_isolate(const struct ot_spank_config *c, struct ot_strbuf *sb)
+{
+	size_t i;
+	bool first = true;
+
+	for (i = 0; i < sizeof(isolate_kinds) / sizeof(isolate_kinds[0]); i++) {
+		if (!(c->bounds.allowed_isolate & isolate_kinds[i].bit))
+			continue;
+		ot_sb_printf(sb, "%s%s", first ? "" : ",", isolate_kinds[i].name);
+		first = false;
+	}
+}
+
+static void fmt_limits(const struct ot_spank_config *c, struct ot_strbuf *sb)
+{
+	fmt_bool(sb, !c->bounds.forbid_limits);
+}
+
+static void fmt_sysctls(const struct ot_spank_config *c, struct ot_strbuf *sb)
+{
+	fmt_bool(sb, c->sysctls);
+}
+
+static void fmt_underlay_dev(const struct ot_spank_config *c, struct ot_strbuf *sb)
+{
+	ot_sb_append(sb, c->underlay_dev[0] ? c->underlay_dev : "auto");
+}
+
+static void fmt_underlay_mtu(const struct ot_spank_config *c, struct ot_strbuf *sb)
+{
+	ot_sb_printf(sb, "%u", c->underlay_mtu);
+}
+
+static void fmt_underlay_family(const struct ot_spank_config *c, struct ot_strbuf *sb)
+{
+	ot_sb_append(sb, c->underlay_family == AF_INET6 ? "inet6" : "inet");
+}
+
+static void fmt_max_file(const struct ot_spank_config *c, struct ot_strbuf *sb)
+{
+	ot_sb_printf(sb, "%" PRIu64, c->max_file);
+}
+
+static void fmt_read_timeout(const struct ot_spank_config *c, struct ot_strbuf *sb)
+{
+	ot_sb_printf(sb, "%u", c->read_timeout_ms / 1000);
+}
+
+static void fmt_pmix_relay(const struct ot_spank_config *c, struct ot_strbuf *sb)
+{
+	fmt_bool(sb, c->pmix_relay);
+}
+
+static void fmt_state_root(const struct ot_spank_config *c, struct ot_strbuf *sb)
+{
+	ot_sb_append(sb, c->state_root);
+}
+
+static const struct key keys[] = {
+	{"vni", key_vni, fmt_vni},
+	{"vni_block", key_vni_block, fmt_vni_block},
+	{"explicit_vni", key_explicit_vni, fmt_explicit_vni},
+	{"addrs", key_addrs, fmt_addrs},
+	{"max_containers", key_max_containers, fmt_max_containers},
+	{"max_ifaces", key_max_ifaces, fmt_max_ifaces},
+	{"host_objects", key_host_objects, fmt_host_objects},
+	{"isolate", key_isolate, fmt_isolate},
+	{"limits", key_limits, fmt_limits},
+	{"sysctls", key_sysctls, fmt_sysctls},
+	{"underlay_dev", key_underlay_dev, fmt_underlay_dev},
+	{"underlay_mtu", key_underlay_mtu, fmt_underlay_mtu},
+	{"underlay_family", key_underlay_family, fmt_underlay_family},
+	{"max_file", key_max_file, fmt_max_file},
+	{"read_timeout", key_read_timeout, fmt_read_timeout},
+	{"pmix_relay", key_pmix_relay, fmt_pmix_relay},
+	{"state_root", key_state_root, fmt_state_root},
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+void ot_spank_config_defaults(struct ot_spank_config *cfg)
+{
+	size_t i;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->bounds.vni_min = DEF_VNI_MIN;
+	cfg->bounds.vni_max = DEF_VNI_MAX;
+	for (i = 0; i < sizeof(default_addrs) / sizeof(default_addrs[0]); i++)
+		(void)ot_prefix_parse(default_addrs[i], true, &cfg->addrs[i]);
+	cfg->bounds.allowed_addrs = cfg->addrs;
+	cfg->bounds.nallowed_addrs = sizeof(default_addrs) / sizeof(default_addrs[0]);
+	cfg->bounds.max_containers_per_node = DEF_MAX_CTRS;
+	cfg->bounds.max_ifaces_per_node = DEF_MAX_IFACES;
+	cfg->bounds.forbid_host_objects = true;
+	cfg->bounds.allowed_isolate = DEF_ISOLATE;
+	cfg->bounds.forbid_limits = true;
+	cfg->vni_block = DEF_VNI_BLOCK;
+	cfg->explicit_vni = true;
+	cfg->sysctls = true;
+	cfg->underlay_mtu = DEF_MTU;
+	cfg->underlay_family = AF_INET;
+	cfg->max_file = DEF_MAX_FILE;
+	cfg->read_timeout_ms = DEF_TIMEOUT_MS;
+	cfg->pmix_relay = true;
+	snprintf(cfg->state_root, sizeof(cfg->state_root), "%s", DEF_STATE_ROOT);
+}
+
+/* Edit distance, for "did you mean" (keys are short: a 32x32 table). */
+static unsigned distance(const char *a, size_t la, const char *b)
+{
+	unsigned row[33], i, j, lb = (unsigned)strlen(b);
+
+	if (la > 32 || lb > 32)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		unsigned diag = row[0];
+
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			unsigned up = row[j];
+			unsigned best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
+static int unknown_key(const char *arg, size_t klen, int idx, struct ot_error *err)
+{
+	struct ot_strbuf sb = OT_STRBUF_INIT;
+	const char *best = NULL;
+	unsigned bestd = 3;
+	size_t i;
+	int r;
+
+	for (i = 0; i < NKEYS; i++) {
+		unsigned d = distance(arg, klen, keys[i].name);
+
+		if (d < bestd) {
+			bestd = d;
+			best = keys[i].name;
+		}
+	}
+	for (i = 0; i < NKEYS; i++)
+		ot_sb_printf(&sb, "%s%s", i ? ", " : "", keys[i].name);
+	r = ot_error_set(err, -EINVAL,
+			 "plugstack.conf argument %d '%.200s': unknown option '%.*s'%s%s%s (known: "
+			 "%s)",
+			 idx, arg, (int)(klen > 64 ? 64 : klen), arg, best ? " (did you mean '" : "",
+			 best ? best : "", best ? "'?)" : "", sb.oom ? "?" : ot_sb_str(&sb));
+	ot_sb_free(&sb);
+	return r;
+}
+
+int ot_spank_config_parse(int ac, char *const *av, struct ot_spank_config *cfg,
+			  struct ot_error *err)
+{
+	struct ot_spank_config c;
+	bool seen[NKEYS] = {false};
+	int i;
+
+	ot_spank_config_defaults(&c);
+	if (ac < 0 || ac > OT_SPANK_MAX_ARGS)
+		return ot_error_set(err, -EINVAL, "plugstack.conf: more than %d arguments",
+				    OT_SPANK_MAX_ARGS);
+	for (i = 0; i < ac; i++) {
+		const char *arg = av[i], *eq = arg ? strchr(arg, '=') : NULL;
+		size_t klen, k;
+		int r;
+
+		if (!eq)
+			return ot_error_set(err, -EINVAL,
+					    "plugstack.conf argument %d '%.200s': expected key=value",
+					    i + 1, arg ? arg : "");
+		klen = (size_t)(eq - arg);
+		for (k = 0; k < NKEYS; k++)
+			if (strlen(keys[k].name) == klen && !strncmp(keys[k].name, arg, klen))
+				break;
+		if (k == NKEYS)
+			return unknown_key(arg, klen, i + 1, err);
+		if (seen[k])
+			return ot_error_set(err, -EINVAL,
+					    "plugstack.conf argument %d '%.200s': '%s' given twice",
+					    i + 1, arg, keys[k].name);
+		seen[k] = true;
+		r = keys[k].parse(&c, eq + 1, err);
+		if (r < 0)
+			return ot_error_prefix(err, "plugstack.conf argument %d '%.200s'", i + 1,
+					       arg);
+	}
+	/* The per-step VNI window must fit the range at least once. */
+	if (c.vni_block > c.bounds.vni_max - c.bounds.vni_min + 1)
+		return ot_error_set(err, -EINVAL,
+				    "plugstack.conf: vni_block=%u is larger than the VNI range "
+				    "%u-%u",
+				    c.vni_block, c.bounds.vni_min, c.bounds.vni_max);
+	*cfg = c;
+	/* allowed_addrs pointed into the local copy. */
+	if (cfg->bounds.nallowed_addrs)
+		cfg->bounds.allowed_addrs = cfg->addrs;
+	return 0;
+}
+
+void ot_spank_config_format(const struct ot_spank_config *cfg, char *buf, size_t size)
+{
+	struct ot_strbuf sb = OT_STRBUF_INIT;
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++) {
+		ot_sb_printf(&sb, "%s%s=", i ? " " : "", keys[i].name);
+		keys[i].format(cfg, &sb);
+	}
+	if (size)
+		snprintf(buf, size, "%s", sb.oom ? "(out of memory)" : ot_sb_str(&sb));
+	ot_sb_free(&sb);
+}
