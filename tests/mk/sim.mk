@@ -2,7 +2,7 @@
 # and tests/slurm/cluster (a real Slurm cluster on them). Root, real kernel.
 # A test that cannot run exits 77 with the reason; that fails the target
 # (a skip is not a pass) unless OPENTOP_ALLOW_SKIP=1.
-SIM_TESTS := tests/sim/test-simcluster.sh
+SIM_TESTS := tests/sim/test-simcluster.sh tests/sim/test-slurm-cluster.sh
 
 CHECK_TARGETS += check-sim
 
