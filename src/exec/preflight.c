@@ -1,0 +1,696 @@
+/*
+ * preflight.c - the checks before create (contract and protocol in
+ * preflight.h).
+ */
+#include "exec/preflight.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <jansson.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exec/nft.h"
+#include "exec/nl.h"
+
+#define MAX_CHECKS    24
+#define PROBE_EVERY   100 /* ms between probes to a peer not yet reached */
+#define LINGER_MS     300 /* keep answering after we are done: our last ack may be lost */
+#define PKT_MAGIC     "OTPF1"
+
+struct check {
+	char name[48];
+	bool ok;
+	bool warning;
+	char detail[256];
+};
+
+struct peer {
+	const char *node;
+	struct ot_addr addr;
+	bool reached;	/* our probe was acked: UDP from us to it works */
+	bool heard;	/* its probe arrived: UDP from it to us works */
+	bool skipped;	/* its port is busy: cannot be checked */
+};
+
+struct ot_preflight {
+	const struct ot_plan *p;
+	struct check checks[MAX_CHECKS];
+	size_t nchecks;
+	struct peer *peers;
+	size_t npeers;
+	uint16_t port;
+	int fd;
+	bool busy;	/* our port is in use already: nothing to listen on */
+	bool exchanged;
+};
+
+static struct check *add_check(struct ot_preflight *pf, const char *name, bool ok,
+			       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static struct check *add_check(struct ot_preflight *pf, const char *name, bool ok,
+			       const char *fmt, ...)
+{
+	struct check *c;
+	va_list ap;
+
+	if (pf->nchecks == MAX_CHECKS)
+		return NULL;
+	c = &pf->checks[pf->nchecks++];
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->ok = ok;
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(c->detail, sizeof(c->detail), fmt, ap);
+		va_end(ap);
+	}
+	return c;
+}
+
+/* ---- kernel features, in a throwaway namespace ---- */
+
+enum {
+	NEED_VETH = 1u << 0,
+	NEED_BRIDGE = 1u << 1,
+	NEED_VXLAN = 1u << 2,
+	NEED_MACVLAN = 1u << 3,
+	NEED_NFT = 1u << 4,
+	NEED_NFT_NAT = 1u << 5,
+};
+
+static const struct {
+	unsigned bit;
+	const char *name;
+	const char *hint;
+} features[] = {
+	{NEED_VETH, "kernel: veth", "CONFIG_VETH (modprobe veth)"},
+	{NEED_BRIDGE, "kernel: bridge", "CONFIG_BRIDGE (modprobe bridge)"},
+	{NEED_VXLAN, "kernel: vxlan", "CONFIG_VXLAN (modprobe vxlan)"},
+	{NEED_MACVLAN, "kernel: macvlan", "CONFIG_MACVLAN (modprobe macvlan)"},
+	{NEED_NFT, "kernel: nftables", "CONFIG_NF_TABLES_INET (modprobe nf_tables)"},
+	{NEED_NFT_NAT, "kernel: nftables nat", "CONFIG_NFT_NAT/NFT_MASQ (modprobe nft_chain_nat)"},
+};
+
+struct ktest {
+	unsigned need;
+	uint16_t port;
+	unsigned failed;	/* bits of features that failed */
+	struct ot_error why[sizeof(features) / sizeof(features[0])];
+	struct ot_error setup;	/* the test itself could not run */
+};
+
+static int try_link(struct ot_nl *nl, const char *kind, const char *name, const char *peer,
+		    const struct ot_nl_vxlan *vx, const struct ot_nl_macvlan *mv,
+		    struct ot_error *err)
+{
+	char buf[OT_NL_MSGSIZE];
+	struct ot_nl_dev dev = {.name = name, .ns_fd = -1};
+	struct ot_nl_dev pdev = {.name = peer, .ns_fd = -1};
+	struct nlmsghdr *nlh;
+
+	nlh = ot_nlmsg_newlink(buf, sizeof(buf), kind, &dev, peer ? &pdev : NULL, vx, mv);
+	if (!nlh)
+		return ot_error_set(err, -ENOBUFS, "message too large");
+	return ot_nl_request(nl, nlh, NULL, NULL, err);
+}
+
+static void ktest_nft(struct ktest *k, size_t idx_nft, size_t idx_nat)
+{
+	struct ot_nft_chain chains[2] = {
+		{.name = "otpf-filter", .type = OT_NFT_FILTER, .hook = OT_NFT_INPUT},
+		{.name = "otpf-nat", .type = OT_NFT_NAT, .hook = OT_NFT_POSTROUTING,
+		 .priority = 100},
+	};
+	struct ot_op_nft t = {.table = "otpf", .chains = chains, .nchains = 1};
+	struct ot_nft_batch b;
+	struct ot_nl nl = {0};
+	int rc;
+
+	rc = ot_nl_open(&nl, NETLINK_NETFILTER, &k->why[idx_nft]);
+	if (rc < 0) {
+		k->failed |= NEED_NFT | (k->need & NEED_NFT_NAT);
+		return;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		size_t idx = pass ? idx_nat : idx_nft;
+
+		if (pass && !(k->need & NEED_NFT_NAT))
+			break;
+		if (pass) {
+			snprintf(t.table, sizeof(t.table), "otpf-nat");
+			t.chains = &chains[1];
+		}
+		ot_nft_batch_init(&b, 1);
+		rc = ot_nft_batch_begin(&b);
+		if (rc == 0)
+			rc = ot_nft_add_table(&b, &t, "opentop preflight", &k->why[idx]);
+		if (rc == 0)
+			rc = ot_nft_batch_end(&b);
+		if (rc == 0)
+			rc = ot_nl_send_nfbatch(&nl, b.buf, b.len, &k->why[idx]);
+		else if (!k->why[idx].code)
+			ot_error_set(&k->why[idx], rc, "cannot build the test batch");
+		ot_nft_batch_free(&b);
+		if (rc < 0)
+			k->failed |= features[idx].bit;
+	}
+	ot_nl_close(&nl);
+}
+
+static void *ktest_thread(void *arg)
+{
+	struct ktest *k = arg;
+	struct ot_nl nl = {0};
+	size_t i;
+	int rc;
+
+	/* Only this thread moves; the namespace dies with our sockets. */
+	if (unshare(CLONE_NEWNET) < 0) {
+		ot_error_sys(&k->setup, -errno, "unshare(CLONE_NEWNET)");
+		return NULL;
+	}
+	if (ot_nl_open(&nl, NETLINK_ROUTE, &k->setup) < 0)
+		return NULL;
+	for (i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
+		unsigned bit = features[i].bit;
+		struct ot_nl_vxlan vx = {.vni = 1, .port = k->port ? k->port : 4789};
+		struct ot_nl_macvlan mv = {.mode = MACVLAN_MODE_BRIDGE};
+
+		if (!(k->need & bit) || bit == NEED_NFT || bit == NEED_NFT_NAT)
+			continue;
+		switch (bit) {
+		case NEED_VETH:
+			rc = try_link(&nl, "veth", "otpf0", "otpf1", NULL, NULL, &k->why[i]);
+			break;
+		case NEED_BRIDGE:
+			rc = try_link(&nl, "bridge", "otpf-br", NULL, NULL, NULL, &k->why[i]);
+			break;
+		case NEED_VXLAN:
+			rc = try_link(&nl, "vxlan", "otpf-vx", NULL, &vx, NULL, &k->why[i]);
+			break;
+		default: /* NEED_MACVLAN: needs an Ethernet lower device */
+			rc = try_link(&nl, "veth", "otpf2", "otpf3", NULL, NULL, &k->why[i]);
+			mv.lower = if_nametoindex("otpf2");
+			if (rc == 0)
+				rc = try_link(&nl, "macvlan", "otpf-mv", NULL, NULL, &mv, &k->why[i]);
+			break;
+		}
+		if (rc < 0)
+			k->failed |= bit;
+	}
+	ot_nl_close(&nl);
+	if (k->need & NEED_NFT)
+		ktest_nft(k, 4, 5);
+	return NULL;
+}
+
+static void check_kernel(struct ot_preflight *pf)
+{
+	const struct ot_plan *p = pf->p;
+	struct ktest k = {.port = pf->port};
+	pthread_t th;
+	size_t i, j;
+	int rc;
+
+	for (i = 0; i < p->nops; i++) {
+		const struct ot_op *op = &p->ops[i];
+
+		if (op->kind == OT_OP_LINK) {
+			static const unsigned bits[OT_LINK__COUNT] = {
+				[OT_LINK_VETH] = NEED_VETH, [OT_LINK_BRIDGE] = NEED_BRIDGE,
+				[OT_LINK_VXLAN] = NEED_VXLAN, [OT_LINK_MACVLAN] = NEED_MACVLAN};
+
+			k.need |= bits[op->link.kind];
+		} else if (op->kind == OT_OP_NFT) {
+			k.need |= NEED_NFT;
+			for (j = 0; j < op->nft.nchains; j++)
+				if (op->nft.chains[j].type == OT_NFT_NAT)
+					k.need |= NEED_NFT_NAT;
+		}
+	}
+	if (!k.need)
+		return;
+	rc = pthread_create(&th, NULL, ktest_thread, &k);
+	if (rc) {
+		add_check(pf, "kernel", false, "cannot start the test thread: %s", strerror(rc));
+		return;
+	}
+	pthread_join(th, NULL);
+	if (k.setup.code) {
+		add_check(pf, "kernel", false, "cannot test kernel features: %s", k.setup.msg);
+		return;
+	}
+	for (i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
+		if (!(k.need & features[i].bit))
+			continue;
+		if (k.failed & features[i].bit)
+			add_check(pf, features[i].name, false, "%s; the plan needs it: %s",
+				  k.why[i].msg, features[i].hint);
+		else
+			add_check(pf, features[i].name, true, NULL);
+	}
+}
+
+/* ---- host-side facts ---- */
+
+static void check_underlay(struct ot_preflight *pf)
+{
+	const struct ot_plan *p = pf->p;
+	uint32_t want = p->underlay_mtu ? p->underlay_mtu : 1500;
+	char abuf[OT_ADDR_STRLEN], ifname[IF_NAMESIZE] = "";
+	struct ifaddrs *ifa, *it;
+	struct ifreq ifr;
+	int fd, mtu;
+
+	if (!p->underlay.family)
+		return;
+	ot_addr_format(&p->underlay, abuf, sizeof(abuf));
+	if (getifaddrs(&ifa) < 0) {
+		add_check(pf, "underlay address", false, "getifaddrs: %s", strerror(errno));
+		return;
+	}
+	for (it = ifa; it; it = it->ifa_next) {
+		const struct sockaddr *sa = it->ifa_addr;
+
+		if (!sa || sa->sa_family != p->underlay.family)
+			continue;
+		if ((sa->sa_family == AF_INET &&
+		     !memcmp(&((const struct sockaddr_in *)sa)->sin_addr, p->underlay.bytes, 4)) ||
+		    (sa->sa_family == AF_INET6 &&
+		     !memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr, p->underlay.bytes, 16))) {
+			snprintf(ifname, sizeof(ifname), "%s", it->ifa_name);
+			break;
+		}
+	}
+	freeifaddrs(ifa);
+	if (!ifname[0]) {
+		add_check(pf, "underlay address", false,
+			  "underlay address %s (hosts file) is not on any interface of this host",
+			  abuf);
+		return;
+	}
+	add_check(pf, "underlay address", true, "%s on %s", abuf, ifname);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (fd < 0 || ioctl(fd, SIOCGIFMTU, &ifr) < 0) {
+		add_check(pf, "underlay MTU", false, "cannot read the MTU of %s: %s", ifname,
+			  strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	close(fd);
+	mtu = ifr.ifr_mtu;
+	if ((uint32_t)mtu < want) {
+		add_check(pf, "underlay MTU", false,
+			  "%s has MTU %d, the hosts file says %u: overlay packets would be dropped "
+			  "(fix mtu= in the hosts file)",
+			  ifname, mtu, want);
+	} else if ((uint32_t)mtu > want) {
+		struct check *c = add_check(pf, "underlay MTU", true,
+					    "%s has MTU %d, the hosts file says %u: the overlay "
+					    "uses the smaller one",
+					    ifname, mtu, want);
+		if (c)
+			c->warning = true;
+	} else {
+		add_check(pf, "underlay MTU", true, "%s MTU %d", ifname, mtu);
+	}
+}
+
+static void check_host_devices(struct ot_preflight *pf)
+{
+	const struct ot_plan *p = pf->p;
+	size_t i;
+
+	for (i = 0; i < p->nops; i++) {
+		const struct ot_op *op = &p->ops[i];
+
+		if (op->kind != OT_OP_LINK || op->link.kind != OT_LINK_MACVLAN)
+			continue;
+		if (if_nametoindex(op->link.lower))
+			add_check(pf, "macvlan lower device", true, "%s", op->link.lower);
+		else
+			add_check(pf, "macvlan lower device", false,
+				  "host interface '%s' (macvlan lower device) does not exist",
+				  op->link.lower);
+	}
+}
+
+/* ---- UDP ---- */
+
+static int find_peers(struct ot_preflight *pf)
+{
+	const struct ot_plan *p = pf->p;
+	size_t i, j;
+
+	for (i = 0; i < p->nops; i++) {
+		const struct ot_op *op = &p->ops[i];
+
+		if (op->kind == OT_OP_LINK && op->link.kind == OT_LINK_VXLAN && !pf->port)
+			pf->port = op->link.port ? op->link.port : OT_DEFAULT_VXLAN_PORT;
+	}
+	pf->peers = calloc(p->nnodes ? p->nnodes : 1, sizeof(*pf->peers));
+	if (!pf->peers)
+		return -ENOMEM;
+	for (i = 0; i < p->nops; i++) {
+		const struct ot_op *op = &p->ops[i];
+
+		if (op->kind != OT_OP_FDB || !op->fdb.dst.family ||
+		    ot_addr_equal(&op->fdb.dst, &p->underlay))
+			continue;
+		for (j = 0; j < pf->npeers; j++)
+			if (ot_addr_equal(&pf->peers[j].addr, &op->fdb.dst))
+				break;
+		if (j < pf->npeers || pf->npeers == p->nnodes)
+			continue;
+		pf->peers[pf->npeers].node = op->fdb.dst_node ? op->fdb.dst_node : "?";
+		pf->peers[pf->npeers].addr = op->fdb.dst;
+		pf->npeers++;
+	}
+	return 0;
+}
+
+static socklen_t to_sockaddr(const struct ot_addr *a, uint16_t port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		memcpy(&s6->sin6_addr, a->bytes, 16);
+		return sizeof(*s6);
+	}
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons(port);
+	memcpy(&s4->sin_addr, a->bytes, 4);
+	return sizeof(*s4);
+}
+
+static void open_udp(struct ot_preflight *pf)
+{
+	const struct ot_plan *p = pf->p;
+	struct sockaddr_storage ss;
+	char abuf[OT_ADDR_STRLEN];
+	socklen_t len;
+	struct check *c;
+
+	if (!pf->npeers || !p->underlay.family)
+		return;
+	ot_addr_format(&p->underlay, abuf, sizeof(abuf));
+	pf->fd = socket(p->underlay.family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (pf->fd < 0) {
+		add_check(pf, "udp", false, "socket: %s", strerror(errno));
+		return;
+	}
+	len = to_sockaddr(&p->underlay, pf->port, &ss);
+	if (bind(pf->fd, (struct sockaddr *)&ss, len) == 0)
+		return;
+	if (errno == EADDRINUSE) {
+		/* A VXLAN socket of another topology, most likely: it would
+		 * swallow our probes, so this node's pairs cannot be checked. */
+		pf->busy = true;
+		c = add_check(pf, "udp", true,
+			      "UDP port %u on %s is in use already (another VXLAN?): UDP "
+			      "reachability of this node not checked",
+			      pf->port, abuf);
+		if (c)
+			c->warning = true;
+	} else {
+		add_check(pf, "udp", false, "bind UDP %s port %u: %s", abuf, pf->port,
+			  strerror(errno));
+	}
+	close(pf->fd);
+	pf->fd = -1;
+}
+
+int ot_preflight_prepare(const struct ot_plan *p, struct ot_preflight **ret, struct ot_error *err)
+{
+	struct ot_preflight *pf;
+
+	pf = calloc(1, sizeof(*pf));
+	if (!pf)
+		return ot_error_set(err, -ENOMEM, "out of memory");
+	pf->p = p;
+	pf->fd = -1;
+	if (find_peers(pf) < 0) {
+		ot_preflight_free(pf);
+		return ot_error_set(err, -ENOMEM, "out of memory");
+	}
+	check_kernel(pf);
+	check_underlay(pf);
+	check_host_devices(pf);
+	open_udp(pf);
+	*ret = pf;
+	return 0;
+}
+
+uint16_t ot_preflight_port(const struct ot_preflight *pf)
+{
+	return pf->fd >= 0 ? pf->port : 0;
+}
+
+bool ot_preflight_busy(const struct ot_preflight *pf)
+{
+	return pf->busy;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static void send_pkt(struct ot_preflight *pf, const struct sockaddr_storage *to, socklen_t len,
+		     const char *nonce, const char *kind)
+{
+	char pkt[160];
+	int n = snprintf(pkt, sizeof(pkt), PKT_MAGIC " %s %s %s", nonce, kind, pf->p->node);
+
+	/* Best effort: a lost datagram is what the retries are for. */
+	(void)!sendto(pf->fd, pkt, (size_t)n, MSG_DONTWAIT, (const struct sockaddr *)to, len);
+}
+
+static struct peer *peer_by_addr(struct ot_preflight *pf, const struct sockaddr_storage *ss)
+{
+	struct ot_addr a = {.family = (uint8_t)ss->ss_family};
+	size_t i;
+
+	if (ss->ss_family == AF_INET)
+		memcpy(a.bytes, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+	else if (ss->ss_family == AF_INET6)
+		memcpy(a.bytes, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+	for (i = 0; i < pf->npeers; i++)
+		if (ot_addr_equal(&pf->peers[i].addr, &a))
+			return &pf->peers[i];
+	return NULL;
+}
+
+static void receive(struct ot_preflight *pf, const char *nonce)
+{
+	struct sockaddr_storage from;
+	char pkt[200], magic[8], n[OT_PREFLIGHT_NONCE_MAX + 1], kind[8], node[80];
+	socklen_t flen;
+	ssize_t len;
+	struct peer *peer;
+
+	for (;;) {
+		flen = sizeof(from);
+		len = recvfrom(pf->fd, pkt, sizeof(pkt) - 1, MSG_DONTWAIT, (struct sockaddr *)&from,
+			       &flen);
+		if (len < 0)
+			return;
+		pkt[len] = '\0';
+		if (sscanf(pkt, "%7s %64s %7s %79s", magic, n, kind, node) != 4 ||
+		    strcmp(magic, PKT_MAGIC) || strcmp(n, nonce))
+			continue;
+		peer = peer_by_addr(pf, &from);
+		if (!peer || strcmp(peer->node, node))
+			continue;
+		if (!strcmp(kind, "probe")) {
+			peer->heard = true;
+			send_pkt(pf, &from, flen, nonce, "ack");
+		} else if (!strcmp(kind, "ack")) {
+			peer->reached = true;
+		}
+	}
+}
+
+static bool all_done(const struct ot_preflight *pf)
+{
+	size_t i;
+
+	for (i = 0; i < pf->npeers; i++)
+		if (!pf->peers[i].skipped && (!pf->peers[i].reached || !pf->peers[i].heard))
+			return false;
+	return true;
+}
+
+int ot_preflight_exchange(struct ot_preflight *pf, const char *nonce, unsigned ms,
+			  struct ot_error *err)
+{
+	long deadline, next_send = 0, done_at = 0, t;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	size_t i;
+
+	if (!nonce[0] || strlen(nonce) > OT_PREFLIGHT_NONCE_MAX ||
+	    strspn(nonce, "0123456789abcdef") != strlen(nonce))
+		return ot_error_set(err, -EINVAL, "bad preflight nonce");
+	if (pf->fd < 0)
+		return 0;
+	pf->exchanged = true;
+	deadline = now_ms() + (ms ? ms : 2000);
+	for (;;) {
+		t = now_ms();
+		if (t >= deadline || (done_at && t >= done_at))
+			break;
+		if (t >= next_send) {
+			for (i = 0; i < pf->npeers; i++) {
+				if (pf->peers[i].reached || pf->peers[i].skipped)
+					continue;
+				len = to_sockaddr(&pf->peers[i].addr, pf->port, &ss);
+				send_pkt(pf, &ss, len, nonce, "probe");
+			}
+			next_send = t + PROBE_EVERY;
+		}
+		struct pollfd pfd = {.fd = pf->fd, .events = POLLIN};
+		long wait = (done_at ? done_at : next_send < deadline ? next_send : deadline) - t;
+
+		if (poll(&pfd, 1, (int)(wait > 0 ? wait : 0)) > 0)
+			receive(pf, nonce);
+		if (!done_at && all_done(pf))
+			done_at = now_ms() + LINGER_MS;
+	}
+	return 0;
+}
+
+void ot_preflight_skip_peer(struct ot_preflight *pf, const char *node)
+{
+	size_t i;
+
+	for (i = 0; i < pf->npeers; i++)
+		if (!strcmp(pf->peers[i].node, node))
+			pf->peers[i].skipped = true;
+}
+
+static bool peer_ok(const struct ot_preflight *pf, const struct peer *x)
+{
+	return x->skipped || pf->busy || !pf->exchanged || (x->reached && x->heard);
+}
+
+bool ot_preflight_ok(const struct ot_preflight *pf)
+{
+	size_t i;
+
+	for (i = 0; i < pf->nchecks; i++)
+		if (!pf->checks[i].ok)
+			return false;
+	for (i = 0; i < pf->npeers; i++)
+		if (!peer_ok(pf, &pf->peers[i]))
+			return false;
+	return true;
+}
+
+void ot_preflight_report(const struct ot_preflight *pf, struct ot_strbuf *out)
+{
+	char abuf[OT_ADDR_STRLEN], mine[OT_ADDR_STRLEN];
+	size_t i;
+
+	for (i = 0; i < pf->nchecks; i++) {
+		const struct check *c = &pf->checks[i];
+
+		if (!c->ok || c->warning)
+			ot_sb_printf(out, "%s: preflight%s: %s: %s\n", pf->p->node,
+				     c->ok ? " warning" : "", c->name, c->detail);
+	}
+	ot_addr_format(&pf->p->underlay, mine, sizeof(mine));
+	for (i = 0; i < pf->npeers; i++) {
+		const struct peer *x = &pf->peers[i];
+
+		if (peer_ok(pf, x))
+			continue;
+		ot_addr_format(&x->addr, abuf, sizeof(abuf));
+		if (!x->reached)
+			ot_sb_printf(out,
+				     "%s: preflight: UDP port %u from %s (%s) to %s (%s) got no "
+				     "answer: a firewall, a wrong underlay address, or %s is down\n",
+				     pf->p->node, pf->port, pf->p->node, mine, x->node, abuf, x->node);
+		if (!x->heard)
+			ot_sb_printf(out,
+				     "%s: preflight: UDP port %u from %s (%s) to %s (%s) never "
+				     "arrived\n",
+				     pf->p->node, pf->port, x->node, abuf, pf->p->node, mine);
+	}
+}
+
+json_t *ot_preflight_to_json(const struct ot_preflight *pf)
+{
+	json_t *root = json_object(), *checks = json_array(), *peers = json_array(), *udp;
+	char abuf[OT_ADDR_STRLEN];
+	size_t i;
+
+	if (!root || !checks || !peers)
+		goto oom;
+	json_object_set_new(root, "node", json_string(pf->p->node));
+	json_object_set_new(root, "ok", json_boolean(ot_preflight_ok(pf)));
+	for (i = 0; i < pf->nchecks; i++) {
+		const struct check *c = &pf->checks[i];
+		json_t *o = json_pack("{s:s, s:b, s:b, s:s}", "check", c->name, "ok", c->ok,
+				      "warning", c->warning, "detail", c->detail);
+
+		if (!o || json_array_append_new(checks, o) < 0)
+			goto oom;
+	}
+	json_object_set_new(root, "checks", checks);
+	checks = NULL;
+	for (i = 0; i < pf->npeers; i++) {
+		const struct peer *x = &pf->peers[i];
+		json_t *o;
+
+		ot_addr_format(&x->addr, abuf, sizeof(abuf));
+		o = json_pack("{s:s, s:s, s:b, s:b, s:b}", "node", x->node, "addr", abuf, "reached",
+			      x->reached, "heard", x->heard, "checked",
+			      !(x->skipped || pf->busy) && pf->exchanged);
+		if (!o || json_array_append_new(peers, o) < 0)
+			goto oom;
+	}
+	udp = json_pack("{s:i, s:o}", "port", (int)pf->port, "peers", peers);
+	peers = NULL;
+	if (!udp)
+		goto oom;
+	json_object_set_new(root, "udp", udp);
+	return root;
+oom:
+	json_decref(root);
+	json_decref(checks);
+	json_decref(peers);
+	return NULL;
+}
+
+void ot_preflight_free(struct ot_preflight *pf)
+{
+	if (!pf)
+		return;
+	if (pf->fd >= 0)
+		close(pf->fd);
+	free(pf->peers);
+	free(pf);
+}
