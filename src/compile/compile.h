@@ -47,9 +47,13 @@ struct ot_compile_opts {
 	bool probes;		/* compute reachability probes (verify) */
 };
 
+struct ot_compile_state; /* private: the decisions behind the plans (graph.c) */
+
 struct ot_compiled {
 	struct ot_plan **plans; /* one per node, in node order */
 	size_t nplans;
+	/* private; refers to the model, which must outlive it */
+	struct ot_compile_state *state;
 };
 
 /*

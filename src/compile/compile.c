@@ -1,0 +1,755 @@
+/*
+ * compile.c - the back end's driver and its lowering: run the decision
+ * passes (decide.c, bounds.c), then write one plan per node as an ordered
+ * list of typed operations (contract in compile.h, plan.h).
+ *
+ * Operation order inside a plan (the executor runs it as is):
+ *   1. namespaces: the switch namespace first, then containers (model order)
+ *   2. links, network by network: bridge, VXLAN device, then one veth per
+ *      member (created in the member's namespace with its peer in place);
+ *      then macvlans. MTU, MAC, alias, master and IPv6 mode are set at
+ *      creation.
+ *   3. addresses (containers, then host uplinks)
+ *   4. links up, in creation order (a veth peer in its own op: IFF_UP at
+ *      creation fails on the peer of a veth)
+ *   5. routes, 6. FDB entries, 7. sysctls, 8. nftables tables, 9. cgroups.
+ * Teardown is derived by ot_plan_teardown().
+ */
+#include "compile/cc.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+const char *cc_origin(struct ot_plan *p, const struct ot_loc *loc)
+{
+	const char *f, *slash;
+
+	if (!loc->file || !loc->line)
+		return NULL;
+	slash = strrchr(loc->file, '/');
+	f = slash ? slash + 1 : loc->file;
+	return ot_arena_printf(&p->arena, "%s:%u", f, loc->line);
+}
+
+/* ------------------------------------------------------------------ */
+/* lowering one node                                                   */
+
+struct lower {
+	struct cc *c;
+	struct ot_plan *p;
+	uint32_t nd;
+	int sw;			/* switch namespace index, or -1 */
+	size_t links_from, links_to; /* link ops, for the "up" pass */
+	uint32_t nfdb;
+};
+
+static int member_ns(const struct lower *l, const struct cc_member *mb)
+{
+	return mb->iface >= 0 ? l->c->containers[l->c->ifaces[mb->iface].container].ns
+			      : OT_NS_HOST_INDEX;
+}
+
+static const char *member_name(const struct lower *l, const struct cc_member *mb)
+{
+	return mb->iface >= 0 ? l->c->ifaces[mb->iface].kname : mb->kname;
+}
+
+static const char *member_alias(struct lower *l, const struct cc_member *mb)
+{
+	if (mb->iface >= 0) {
+		const struct cc_iface *f = &l->c->ifaces[mb->iface];
+
+		return f->renamed ? ot_plan_strdup(l->p, f->mi->name) : NULL;
+	}
+	return ot_plan_strdup(l->p, mb->alias);
+}
+
+static struct ot_mac member_mac(const struct lower *l, const struct cc_member *mb)
+{
+	return mb->iface >= 0 ? l->c->ifaces[mb->iface].mac : mb->mac;
+}
+
+static bool member_ipv6(const struct lower *l, const struct cc_net *n, const struct cc_member *mb)
+{
+	return mb->iface >= 0 ? l->c->ifaces[mb->iface].ipv6
+			      : n->ipv6 || mb->up->address.addr.family == AF_INET6;
+}
+
+static const struct ot_loc *member_loc(const struct lower *l, const struct cc_member *mb)
+{
+	return mb->iface >= 0 ? &l->c->ifaces[mb->iface].mi->loc : &mb->up->loc;
+}
+
+static struct ot_op *add_op(struct lower *l, enum ot_op_kind kind, int ns, const struct ot_loc *loc)
+{
+	int i = ot_plan_add_op(l->p, kind, ns);
+
+	if (i < 0)
+		return NULL;
+	if (loc)
+		l->p->ops[i].origin = cc_origin(l->p, loc);
+	return &l->p->ops[i];
+}
+
+static void set_name(char dst[OT_IFNAMSIZ], const char *src)
+{
+	snprintf(dst, OT_IFNAMSIZ, "%s", src);
+}
+
+/* The side of a member on its segment: veth end, VXLAN device or pair end. */
+static int lower_member_veth(struct lower *l, const struct cc_net *n, const struct cc_netnode *nn,
+			     const struct cc_member *mb)
+{
+	struct ot_op *op = add_op(l, OT_OP_LINK, member_ns(l, mb), member_loc(l, mb));
+	struct ot_op_link *k;
+
+	if (!op)
+		return -ENOMEM;
+	k = &op->link;
+	k->kind = OT_LINK_VETH;
+	set_name(k->name, member_name(l, mb));
+	k->alias = member_alias(l, mb);
+	k->mac = member_mac(l, mb);
+	k->mtu = n->mtu;
+	k->ipv6 = member_ipv6(l, n, mb);
+	k->peer_ns = l->sw;
+	set_name(k->peer_name, mb->iface >= 0 ? l->c->ifaces[mb->iface].port : mb->port);
+	if (nn->plumb == CC_BRIDGE)
+		set_name(k->peer_master, nn->bridge);
+	return 0;
+}
+
+static int lower_vxlan(struct lower *l, const struct cc_net *n, const struct cc_netnode *nn, int ns,
+		       const struct cc_member *direct)
+{
+	const struct cc_node *node = &l->c->nodes[l->nd];
+	struct ot_op *op = add_op(l, OT_OP_LINK, ns, direct ? member_loc(l, direct) : &n->mn->loc);
+	struct ot_op_link *k;
+
+	if (!op)
+		return -ENOMEM;
+	k = &op->link;
+	k->kind = OT_LINK_VXLAN;
+	set_name(k->name, nn->vxlan);
+	k->mtu = n->mtu;
+	if (direct) {
+		k->alias = member_alias(l, direct);
+		k->mac = member_mac(l, direct);
+		k->ipv6 = member_ipv6(l, n, direct);
+	} else {
+		k->alias = ot_plan_strdup(l->p, n->alias);
+		set_name(k->master, nn->bridge);
+	}
+	k->vni = n->vni;
+	k->port = l->c->vxlan_port;
+	if (node->host)
+		k->local = node->host->underlay;
+	k->sock_ns = OT_NS_HOST_INDEX;
+	k->learning = false;
+	return 0;
+}
+
+static int lower_net_links(struct lower *l, const struct cc_net *n, const struct cc_netnode *nn)
+{
+	const struct cc_member *a = &n->members[nn->first];
+	struct ot_op *op;
+	uint32_t j;
+
+	switch (nn->plumb) {
+	case CC_PAIR: {
+		const struct cc_member *b = &n->members[nn->first + 1];
+		struct ot_op_link *k;
+
+		if (a->iface < 0 && b->iface >= 0) { /* create on the container's side */
+			const struct cc_member *t = a;
+
+			a = b;
+			b = t;
+		}
+		op = add_op(l, OT_OP_LINK, member_ns(l, a), n->mn->is_link ? &n->mn->loc : member_loc(l, a));
+		if (!op)
+			return -ENOMEM;
+		k = &op->link;
+		k->kind = OT_LINK_VETH;
+		set_name(k->name, member_name(l, a));
+		k->alias = member_alias(l, a);
+		k->mac = member_mac(l, a);
+		k->mtu = n->mtu;
+		k->ipv6 = member_ipv6(l, n, a);
+		k->peer_ns = member_ns(l, b);
+		set_name(k->peer_name, member_name(l, b));
+		k->peer_alias = member_alias(l, b);
+		k->peer_mac = member_mac(l, b);
+		k->peer_ipv6 = member_ipv6(l, n, b);
+		return 0;
+	}
+	case CC_LONE:
+		return lower_member_veth(l, n, nn, a);
+	case CC_VXLAN_DIRECT:
+		return lower_vxlan(l, n, nn, member_ns(l, a), a);
+	case CC_BRIDGE:
+		op = add_op(l, OT_OP_LINK, l->sw, &n->mn->loc);
+		if (!op)
+			return -ENOMEM;
+		op->link.kind = OT_LINK_BRIDGE;
+		set_name(op->link.name, nn->bridge);
+		op->link.alias = ot_plan_strdup(l->p, n->alias);
+		op->link.mtu = n->mtu;
+		if (n->vxlan && lower_vxlan(l, n, nn, l->sw, NULL) < 0)
+			return -ENOMEM;
+		for (j = nn->first; j < nn->first + nn->n; j++)
+			if (lower_member_veth(l, n, nn, &n->members[j]) < 0)
+				return -ENOMEM;
+		return 0;
+	}
+	return 0;
+}
+
+static int lower_macvlans(struct lower *l, const struct cc_container *cc)
+{
+	uint32_t j;
+
+	for (j = 0; j < cc->mc->nifaces; j++) {
+		const struct cc_iface *f = &l->c->ifaces[cc->first_iface + j];
+		struct ot_op *op;
+
+		if (f->mi->kind != OT_M_IFACE_MACVLAN)
+			continue;
+		op = add_op(l, OT_OP_LINK, cc->ns, &f->mi->loc);
+		if (!op)
+			return -ENOMEM;
+		op->link.kind = OT_LINK_MACVLAN;
+		set_name(op->link.name, f->kname);
+		op->link.alias = f->renamed ? ot_plan_strdup(l->p, f->mi->name) : NULL;
+		op->link.mac = f->mac;
+		op->link.mtu = f->mi->mtu;
+		op->link.ipv6 = f->ipv6;
+		set_name(op->link.lower, f->mi->lower);
+		op->link.mode = f->mi->macvlan_mode;
+	}
+	return 0;
+}
+
+static int lower_addrs(struct lower *l, const struct cc_node *node)
+{
+	uint32_t i, j;
+	size_t a;
+
+	for (i = 0; i < node->ncontainers; i++) {
+		const struct cc_container *cc = &l->c->containers[node->containers[i]];
+
+		for (j = 0; j < cc->mc->nifaces; j++) {
+			const struct cc_iface *f = &l->c->ifaces[cc->first_iface + j];
+
+			for (a = 0; a < f->mi->naddrs; a++) {
+				struct ot_op *op = add_op(l, OT_OP_ADDR, cc->ns, &f->mi->addr_locs[a]);
+
+				if (!op)
+					return -ENOMEM;
+				set_name(op->addr.dev, f->kname);
+				op->addr.addr = f->mi->addrs[a];
+			}
+		}
+	}
+	for (i = 0; i < node->nnets; i++) {
+		const struct cc_net *n = &l->c->nets[node->nets[i]];
+		const struct cc_netnode *nn = &n->nodes[node->netnode[i]];
+
+		for (j = nn->first; j < nn->first + nn->n; j++) {
+			const struct cc_member *mb = &n->members[j];
+			struct ot_op *op;
+
+			if (mb->iface >= 0)
+				continue;
+			op = add_op(l, OT_OP_ADDR, OT_NS_HOST_INDEX, &mb->up->loc);
+			if (!op)
+				return -ENOMEM;
+			set_name(op->addr.dev, mb->kname);
+			op->addr.addr = mb->up->address;
+		}
+	}
+	return 0;
+}
+
+static int lower_ups(struct lower *l)
+{
+	size_t i;
+
+	for (i = l->links_from; i < l->links_to; i++) {
+		/* copy: adding ops may move the array */
+		struct ot_op_link k = l->p->ops[i].link;
+		int ns = l->p->ops[i].ns;
+		const char *origin = l->p->ops[i].origin;
+		int x = ot_plan_add_op(l->p, OT_OP_LINK_UP, ns);
+
+		if (x < 0)
+			return x;
+		l->p->ops[x].origin = origin;
+		set_name(l->p->ops[x].dev, k.name);
+		if (k.kind != OT_LINK_VETH)
+			continue;
+		x = ot_plan_add_op(l->p, OT_OP_LINK_UP, k.peer_ns);
+		if (x < 0)
+			return x;
+		l->p->ops[x].origin = origin;
+		set_name(l->p->ops[x].dev, k.peer_name);
+	}
+	return 0;
+}
+
+/* The container's interface whose addresses' subnet holds a, or NULL. */
+static const struct cc_iface *iface_for_gateway(const struct cc *c, const struct cc_container *cc,
+						 const struct ot_addr *a)
+{
+	uint32_t j;
+	size_t k;
+
+	for (j = 0; j < cc->mc->nifaces; j++) {
+		const struct cc_iface *f = &c->ifaces[cc->first_iface + j];
+
+		for (k = 0; k < f->mi->naddrs; k++)
+			if (ot_prefix_contains(&f->mi->addrs[k], a))
+				return f;
+	}
+	return NULL;
+}
+
+static int lower_routes(struct lower *l, const struct cc_container *cc)
+{
+	struct cc *c = l->c;
+	size_t r;
+
+	for (r = 0; r < cc->mc->nroutes; r++) {
+		const struct ot_m_route *mr = &cc->mc->routes[r];
+		const struct cc_iface *dev = NULL;
+		struct ot_op *op;
+
+		if (mr->dev) {
+			dev = &c->ifaces[cc_iface_of(c, mr->dev)];
+		} else if (mr->has_via) {
+			dev = iface_for_gateway(c, cc, &mr->via);
+			if (!dev) {
+				char via[OT_ADDR_STRLEN];
+				struct ot_diag *g;
+
+				ot_addr_format(&mr->via, via, sizeof(via));
+				g = ot_diag_error(c->d, mr->loc,
+						  "gateway %s is not inside the subnet of any interface "
+						  "of '%s'",
+						  via, cc->mc->name);
+				ot_diag_hint(g, "give the device with 'dev IFACE', or fix the address");
+				continue;
+			}
+		}
+		op = add_op(l, OT_OP_ROUTE, cc->ns, &mr->loc);
+		if (!op)
+			return -ENOMEM;
+		op->route.dst = mr->dst;
+		if (mr->dst.len == 0) /* a default route: no address bytes */
+			op->route.dst = (struct ot_prefix){.addr = {.family = mr->dst.addr.family}};
+		if (mr->has_via)
+			op->route.via = mr->via;
+		if (dev)
+			set_name(op->route.dev, dev->kname);
+		op->route.metric = mr->metric;
+	}
+	return 0;
+}
+
+static int lower_fdb(struct lower *l, const struct cc_net *n, const struct cc_netnode *nn)
+{
+	struct cc *c = l->c;
+	uint32_t k, j;
+	int ns;
+
+	if (!n->vxlan)
+		return 0;
+	ns = nn->plumb == CC_VXLAN_DIRECT ? member_ns(l, &n->members[nn->first]) : l->sw;
+	for (k = 0; k < n->nnodes; k++) {
+		const struct cc_netnode *rn = &n->nodes[k];
+		const struct cc_node *remote = &c->nodes[rn->node];
+		struct ot_op *op;
+
+		if (rn->node == l->nd)
+			continue;
+		if (l->nfdb + rn->n + 1 > CC_MAX_FDB_PER_NODE) {
+			struct ot_diag *g = ot_diag_error(
+				c->d, n->mn->loc,
+				"node '%s' would need more than %u VXLAN forwarding entries",
+				c->nodes[l->nd].mn->name, CC_MAX_FDB_PER_NODE);
+			ot_diag_hint(g, "split large networks: every node holds one entry per "
+					"remote member of each network it is on");
+			return -EINVAL;
+		}
+		/* head-end replication first, then one exact entry per remote MAC */
+		for (j = 0; j <= rn->n; j++) {
+			op = add_op(l, OT_OP_FDB, ns, NULL);
+			if (!op)
+				return -ENOMEM;
+			set_name(op->fdb.dev, nn->vxlan);
+			if (j > 0) {
+				const struct cc_member *mb = &n->members[rn->first + j - 1];
+
+				op->fdb.mac = mb->iface >= 0 ? c->ifaces[mb->iface].mac : mb->mac;
+			}
+			if (remote->host)
+				op->fdb.dst = remote->host->underlay;
+			op->fdb.dst_node = l->p->nodes[rn->node].name;
+			l->nfdb++;
+		}
+	}
+	return 0;
+}
+
+static int add_sysctl(struct lower *l, int ns, const struct ot_loc *loc, const char *key,
+		      const char *value)
+{
+	struct ot_op *op = add_op(l, OT_OP_SYSCTL, ns, loc);
+
+	if (!op)
+		return -ENOMEM;
+	op->sysctl.key = ot_plan_strdup(l->p, key);
+	op->sysctl.value = ot_plan_strdup(l->p, value);
+	return l->p->arena.oom ? -ENOMEM : 0;
+}
+
+static int lower_sysctls(struct lower *l, const struct cc_node *node)
+{
+	uint32_t i, j;
+	bool fwd4 = false, fwd6 = false;
+	const struct ot_loc *fwd_loc = NULL;
+	size_t s;
+
+	for (i = 0; i < node->ncontainers; i++) {
+		const struct cc_container *cc = &l->c->containers[node->containers[i]];
+
+		for (s = 0; s < cc->mc->nsysctls; s++)
+			if (add_sysctl(l, cc->ns, &cc->mc->sysctls[s].loc, cc->mc->sysctls[s].key,
+				       cc->mc->sysctls[s].value) < 0)
+				return -ENOMEM;
+		if (!cc->mc->forward)
+			continue;
+		if (add_sysctl(l, cc->ns, &cc->mc->forward_loc, "net/ipv4/ip_forward", "1") < 0)
+			return -ENOMEM;
+		if (cc->has_ipv6 && add_sysctl(l, cc->ns, &cc->mc->forward_loc,
+					       "net/ipv6/conf/all/forwarding", "1") < 0)
+			return -ENOMEM;
+	}
+	/* a masquerading uplink routes the segment out of the host */
+	for (i = 0; i < node->nnets; i++) {
+		const struct cc_net *n = &l->c->nets[node->nets[i]];
+		const struct cc_netnode *nn = &n->nodes[node->netnode[i]];
+
+		for (j = nn->first; j < nn->first + nn->n; j++) {
+			const struct cc_member *mb = &n->members[j];
+
+			if (mb->iface >= 0 || !mb->up->masquerade)
+				continue;
+			if (!fwd_loc)
+				fwd_loc = &mb->up->loc;
+			if (mb->up->address.addr.family == AF_INET6)
+				fwd6 = true;
+			else
+				fwd4 = true;
+		}
+	}
+	if (fwd4 && add_sysctl(l, OT_NS_HOST_INDEX, fwd_loc, "net/ipv4/ip_forward", "1") < 0)
+		return -ENOMEM;
+	if (fwd6 &&
+	    add_sysctl(l, OT_NS_HOST_INDEX, fwd_loc, "net/ipv6/conf/all/forwarding", "1") < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static int lower_namespaces(struct lower *l, const struct cc_node *node)
+{
+	struct cc *c = l->c;
+	struct ot_plan *p = l->p;
+	uint32_t i;
+
+	l->sw = -1;
+	if (node->needs_switch) {
+		l->sw = ot_plan_add_ns(p, OT_NS_SWITCH, node->prefix);
+		if (l->sw < 0)
+			return l->sw;
+	}
+	for (i = 0; i < node->ncontainers; i++) {
+		struct cc_container *cc = &c->containers[node->containers[i]];
+		const struct ot_m_container *mc = cc->mc;
+		struct ot_plan_ns *ns;
+		int x = ot_plan_add_ns(p, OT_NS_CONTAINER, cc->nsname);
+
+		if (x < 0)
+			return x;
+		cc->ns = x;
+		ns = &p->ns[x];
+		ns->container = ot_plan_strdup(p, mc->name);
+		ns->isolate = mc->isolate | OT_ISO_NET;
+		if (ns->isolate & OT_ISO_UTS)
+			ns->hostname = ot_plan_strdup(p, mc->hostname ? mc->hostname : mc->name);
+		if (mc->cpu_pct || mc->memory || mc->pids || (ns->isolate & OT_ISO_CGROUP))
+			ns->cgroup = ot_arena_printf(&p->arena, "%s/%s/%s", c->cgroup_root,
+						     node->prefix, mc->name);
+		if (mc->nranks) {
+			ns->ranks = ot_arena_memdup(&p->arena, mc->ranks,
+						    mc->nranks * sizeof(*mc->ranks));
+			ns->nranks = mc->nranks;
+		}
+	}
+	if (l->sw >= 0 && !add_op(l, OT_OP_NETNS, l->sw, NULL))
+		return -ENOMEM;
+	for (i = 0; i < node->ncontainers; i++) {
+		const struct cc_container *cc = &c->containers[node->containers[i]];
+
+		if (!add_op(l, OT_OP_NETNS, cc->ns, &cc->mc->loc))
+			return -ENOMEM;
+	}
+	return p->arena.oom ? -ENOMEM : 0;
+}
+
+static int lower_cgroups(struct lower *l, const struct cc_node *node)
+{
+	uint32_t i;
+
+	for (i = 0; i < node->ncontainers; i++) {
+		const struct cc_container *cc = &l->c->containers[node->containers[i]];
+		struct ot_op *op;
+
+		if (!l->p->ns[cc->ns].cgroup)
+			continue;
+		op = add_op(l, OT_OP_CGROUP, cc->ns,
+			    cc->mc->limit_loc.line ? &cc->mc->limit_loc : &cc->mc->loc);
+		if (!op)
+			return -ENOMEM;
+		op->cgroup.path = l->p->ns[cc->ns].cgroup;
+		op->cgroup.cpu_pct = cc->mc->cpu_pct;
+		op->cgroup.memory = cc->mc->memory;
+		op->cgroup.pids = cc->mc->pids;
+	}
+	return 0;
+}
+
+static int lower_node(struct cc *c, uint32_t nd, struct ot_plan **ret)
+{
+	const struct cc_node *node = &c->nodes[nd];
+	struct lower l = {.c = c, .nd = nd, .sw = -1};
+	struct ot_plan *p;
+	bool has_vxlan = false;
+	uint32_t i;
+	int rc = -ENOMEM;
+
+	p = l.p = ot_plan_new();
+	if (!p)
+		return -ENOMEM;
+	p->topology = ot_plan_strdup(p, c->m->name);
+	p->instance = ot_plan_strdup(p, c->instance);
+	p->node = ot_plan_strdup(p, node->mn->name);
+	p->node_index = nd;
+	p->prefix = ot_plan_strdup(p, node->prefix);
+	p->state_dir = ot_arena_printf(&p->arena, "%s/%s", c->state_root, node->prefix);
+	p->source_digest = ot_plan_strdup(p, c->m->source_digest);
+	for (i = 0; i < c->nnodes; i++)
+		if (ot_plan_add_node(p, c->nodes[i].mn->name,
+				     c->nodes[i].host ? &c->nodes[i].host->underlay : NULL) < 0)
+			goto fail;
+	for (i = 0; i < node->nnets; i++)
+		has_vxlan |= c->nets[node->nets[i]].vxlan;
+	if (has_vxlan) {
+		if (node->host)
+			p->underlay = node->host->underlay;
+		p->underlay_mtu = node->underlay_mtu;
+	}
+	if (p->arena.oom || lower_namespaces(&l, node) < 0)
+		goto fail;
+
+	l.links_from = p->nops;
+	for (i = 0; i < node->nnets; i++)
+		if (lower_net_links(&l, &c->nets[node->nets[i]],
+				    &c->nets[node->nets[i]].nodes[node->netnode[i]]) < 0)
+			goto fail;
+	for (i = 0; i < node->ncontainers; i++)
+		if (lower_macvlans(&l, &c->containers[node->containers[i]]) < 0)
+			goto fail;
+	l.links_to = p->nops;
+	if (lower_addrs(&l, node) < 0 || lower_ups(&l) < 0)
+		goto fail;
+	for (i = 0; i < node->ncontainers; i++)
+		if (lower_routes(&l, &c->containers[node->containers[i]]) < 0)
+			goto fail;
+	for (i = 0; i < node->nnets; i++) {
+		int r = lower_fdb(&l, &c->nets[node->nets[i]],
+				  &c->nets[node->nets[i]].nodes[node->netnode[i]]);
+
+		if (r == -EINVAL)
+			break; /* reported; the rest of the plan is still written */
+		if (r < 0)
+			goto fail;
+	}
+	if (lower_sysctls(&l, node) < 0)
+		goto fail;
+	for (i = 0; i < node->ncontainers; i++)
+		if (cc_lower_firewall(c, p, node->containers[i]) < 0)
+			goto fail;
+	if (cc_lower_host_nat(c, p, nd) < 0 || lower_cgroups(&l, node) < 0)
+		goto fail;
+	if (p->arena.oom)
+		goto fail;
+	*ret = p;
+	return 0;
+fail:
+	ot_plan_free(p);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* driver                                                              */
+
+static void state_free(struct ot_compile_state *st)
+{
+	if (!st)
+		return;
+	ot_strmap_free(&st->cc.net_index);
+	ot_strmap_free(&st->cc.container_index);
+	ot_arena_free(&st->cc.arena);
+	free(st);
+}
+
+void ot_compiled_free(struct ot_compiled *out)
+{
+	size_t i;
+
+	if (!out)
+		return;
+	for (i = 0; i < out->nplans; i++)
+		ot_plan_free(out->plans[i]);
+	free(out->plans);
+	state_free(out->state);
+	free(out);
+}
+
+struct ot_plan *ot_compiled_plan(const struct ot_compiled *out, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < out->nplans; i++)
+		if (strcmp(out->plans[i]->node, name) == 0)
+			return out->plans[i];
+	return NULL;
+}
+
+/* Run a pass; keep going after topology errors so one run reports them all. */
+#define PASS(call)                          \
+	do {                                \
+		int r_ = (call);            \
+		if (r_ == -ENOMEM)          \
+			goto oom;           \
+		if (r_ < 0)                 \
+			failed = true;      \
+	} while (0)
+
+static void init_state(struct cc *c, const struct ot_model *m, const struct ot_compile_opts *o,
+		       struct ot_diags *d)
+{
+	const struct ot_bounds *b = o->bounds;
+
+	ot_arena_init(&c->arena);
+	c->m = m;
+	c->o = o;
+	c->d = d;
+	c->instance = o->instance && *o->instance ? o->instance : m->name;
+	c->state_root = o->state_root && *o->state_root ? o->state_root : "/run/opentop";
+	c->cgroup_root = o->cgroup_root && *o->cgroup_root ? o->cgroup_root : "opentop";
+	c->vxlan_port = m->vxlan_port ? m->vxlan_port : OT_DEFAULT_VXLAN_PORT;
+	if (o->vni_base || o->vni_span) {
+		c->vni_base = o->vni_base ? o->vni_base : 1;
+		c->vni_span = o->vni_span ? o->vni_span : 0x1000000u - c->vni_base;
+	} else if (b && (b->vni_min || b->vni_max)) {
+		/* administrator bounds: derive inside them */
+		c->vni_base = b->vni_min ? b->vni_min : 1;
+		c->vni_span = (b->vni_max ? b->vni_max : 0xFFFFFFu) - c->vni_base + 1;
+	} else {
+		c->vni_base = CC_VNI_BASE;
+		c->vni_span = CC_VNI_SPAN;
+	}
+}
+
+int ot_compile(const struct ot_model *m, const struct ot_compile_opts *o, struct ot_diags *d,
+	       struct ot_compiled **ret)
+{
+	static const struct ot_compile_opts defaults;
+	struct ot_compiled *out = NULL;
+	struct ot_compile_state *st;
+	struct ot_error err = {0};
+	struct cc *c;
+	bool failed = false;
+	uint32_t i;
+
+	*ret = NULL;
+	if (!o)
+		o = &defaults;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	c = &st->cc;
+	init_state(c, m, o, d);
+	if (c->vni_span == 0 || c->vni_base == 0 || c->vni_base + (uint64_t)c->vni_span > 0x1000000u) {
+		ot_diag_error(d, m->loc, "VNI window %u + %u is outside 1..16777215", c->vni_base,
+			      c->vni_span);
+		state_free(st);
+		return -EINVAL;
+	}
+
+	PASS(cc_index(c));
+	if (failed) /* only a broken model gets here */
+		goto invalid;
+	PASS(cc_bind_hosts(c));
+	PASS(cc_partition(c));
+	PASS(cc_check_bounds(c));
+	PASS(cc_decide_vnis(c));
+	PASS(cc_decide_mtus(c));
+	PASS(cc_decide_macs(c));
+	PASS(cc_decide_names(c));
+	if (failed || ot_diags_failed(d))
+		goto invalid;
+
+	out = calloc(1, sizeof(*out));
+	if (!out)
+		goto oom;
+	out->plans = calloc(c->nnodes ? c->nnodes : 1, sizeof(*out->plans));
+	if (!out->plans)
+		goto oom;
+	for (i = 0; i < c->nnodes; i++) {
+		PASS(lower_node(c, i, &out->plans[i]));
+		out->nplans = i + 1;
+	}
+	if (ot_diags_failed(d))
+		goto invalid;
+	if (o->probes)
+		PASS(cc_probes(c, out->plans));
+	for (i = 0; i < out->nplans; i++) {
+		if (ot_plan_validate(out->plans[i], &err) < 0) {
+			/* a compiler bug, not a topology error: say so */
+			ot_diag_error(d, m->loc, "internal error: plan of node '%s' is invalid: %s",
+				      out->plans[i]->node, err.msg);
+			goto invalid;
+		}
+	}
+	if (failed || ot_diags_failed(d))
+		goto invalid;
+	out->state = st;
+	*ret = out;
+	return 0;
+invalid:
+	if (d->oom)
+		goto oom;
+	ot_compiled_free(out);
+	state_free(st);
+	return -EINVAL;
+oom:
+	ot_compiled_free(out);
+	state_free(st);
+	return -ENOMEM;
+}

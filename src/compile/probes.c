@@ -1,0 +1,381 @@
+/*
+ * probes.c - reachability expectations for `verify`: which container
+ * should answer an ICMP echo from which, decided statically from the
+ * topology, and why.
+ *
+ * The model evaluated (and its limits, stated so nobody over-reads a
+ * result):
+ *   - A packet is an ICMP echo request (ICMPv6 for IPv6) from the source's
+ *     address on its outgoing interface to one address of the target.
+ *   - Routing: longest prefix match over the source's connected subnets
+ *     (its interface addresses) and its routes. A connected destination is
+ *     reached directly when the target's interface is on the same network.
+ *     A gateway must be an address of a container on that network: one
+ *     router hop is evaluated (the router must have `forward` and a
+ *     connected interface on the target's network; the target must route
+ *     the reply back through the same router). Paths through the host
+ *     (uplinks), through more than one router, or with asymmetric routes
+ *     are not predicted: no probe is emitted for them.
+ *   - Firewalls: the source's output chain, the router's forward chain,
+ *     the target's input chain, first match wins, then the policy; rules
+ *     with ports never match an echo. Replies pass: every chain starts with
+ *     `ct state established,related accept`. NAT is not modelled.
+ *   - Which pairs: per network, all ordered pairs of up to 6 container
+ *     members, else a ring plus chords (at most CC_MAX_PROBES_PER_NET);
+ *     per router, a few pairs across each pair of its networks; and pairs
+ *     of first members of neighbouring networks (usually "no route").
+ *     At most CC_MAX_PROBES_PER_NODE probes per node; duplicates dropped.
+ */
+#include "compile/cc.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+struct verdict {
+	bool known;
+	bool reach;
+	const char *why;
+};
+
+/* The first address of family fam on an interface, or NULL. */
+static const struct ot_addr *addr_of(const struct cc_iface *f, int fam)
+{
+	size_t k;
+
+	for (k = 0; k < f->mi->naddrs; k++)
+		if (f->mi->addrs[k].addr.family == fam)
+			return &f->mi->addrs[k].addr;
+	return NULL;
+}
+
+struct hop {
+	const struct cc_iface *dev; /* outgoing interface */
+	const struct ot_addr *via;  /* gateway, NULL = connected */
+};
+
+/* Longest-prefix route lookup in a container; false when none. */
+static bool lookup(const struct cc *c, uint32_t ci, const struct ot_addr *dst, struct hop *h)
+{
+	const struct cc_container *cc = &c->containers[ci];
+	int best = -1;
+	uint32_t j;
+	size_t k;
+
+	for (j = 0; j < cc->mc->nifaces; j++) {
+		const struct cc_iface *f = &c->ifaces[cc->first_iface + j];
+
+		for (k = 0; k < f->mi->naddrs; k++) {
+			const struct ot_prefix *pf = &f->mi->addrs[k];
+
+			if (pf->len > best && ot_prefix_contains(pf, dst)) {
+				best = pf->len;
+				h->dev = f;
+				h->via = NULL;
+			}
+		}
+	}
+	for (k = 0; k < cc->mc->nroutes; k++) {
+		const struct ot_m_route *r = &cc->mc->routes[k];
+		const struct cc_iface *dev = NULL;
+
+		if (r->dst.addr.family != dst->family || r->dst.len <= best)
+			continue;
+		if (r->dst.len && !ot_prefix_contains(&r->dst, dst))
+			continue;
+		if (r->dev) {
+			dev = &c->ifaces[cc_iface_of(c, r->dev)];
+		} else if (r->has_via) {
+			for (j = 0; !dev && j < cc->mc->nifaces; j++) {
+				const struct cc_iface *f = &c->ifaces[cc->first_iface + j];
+				size_t a;
+
+				for (a = 0; a < f->mi->naddrs; a++)
+					if (ot_prefix_contains(&f->mi->addrs[a], &r->via))
+						dev = f;
+			}
+		}
+		if (!dev)
+			continue;
+		best = r->dst.len;
+		h->dev = dev;
+		h->via = r->has_via ? &r->via : NULL;
+	}
+	return best >= 0;
+}
+
+/* The container member of network net that owns address a, or NULL. */
+static const struct cc_iface *owner_on(const struct cc *c, uint32_t net, const struct ot_addr *a)
+{
+	const struct cc_net *n = &c->nets[net];
+	uint32_t j;
+	size_t k;
+
+	for (j = 0; j < n->nmembers; j++) {
+		const struct cc_iface *f;
+
+		if (n->members[j].iface < 0)
+			continue;
+		f = &c->ifaces[n->members[j].iface];
+		for (k = 0; k < f->mi->naddrs; k++)
+			if (ot_addr_equal(&f->mi->addrs[k].addr, a))
+				return f;
+	}
+	return NULL;
+}
+
+/* An interface of container ci on network net, or NULL. */
+static const struct cc_iface *iface_on(const struct cc *c, uint32_t ci, uint32_t net)
+{
+	const struct cc_container *cc = &c->containers[ci];
+	uint32_t j;
+
+	for (j = 0; j < cc->mc->nifaces; j++) {
+		const struct cc_iface *f = &c->ifaces[cc->first_iface + j];
+
+		if (f->mi->kind == OT_M_IFACE_NET && f->net == net)
+			return f;
+	}
+	return NULL;
+}
+
+static const char *fmt_addr(struct cc *c, const struct ot_addr *a)
+{
+	char buf[OT_ADDR_STRLEN];
+
+	ot_addr_format(a, buf, sizeof(buf));
+	return ot_arena_strdup(&c->arena, buf);
+}
+
+/* Evaluate an echo from container src to interface ft (family fam). */
+static struct verdict evaluate(struct cc *c, uint32_t src, const struct cc_iface *ft, int fam)
+{
+	struct verdict v = {false, false, NULL};
+	const struct ot_addr *dst = addr_of(ft, fam), *saddr;
+	const struct cc_iface *gw, *rout;
+	struct hop h, back;
+	uint32_t tgt = ft->container, r;
+	const char *why = NULL;
+
+	if (!dst)
+		return v;
+	if (!lookup(c, src, dst, &h)) {
+		v.known = true;
+		v.why = ot_arena_printf(&c->arena, "no route from %s to %s",
+					c->containers[src].mc->name, fmt_addr(c, dst));
+		return v;
+	}
+	saddr = addr_of(h.dev, fam);
+	if (!saddr || h.dev->mi->kind != OT_M_IFACE_NET)
+		return v;
+	if (!h.via) {
+		if (ft->mi->kind != OT_M_IFACE_NET || h.dev->net != ft->net)
+			return v; /* connected subnet, other segment: not predicted */
+		v.known = true;
+		if (!cc_fw_accepts(c, src, OT_M_OUT, saddr, dst, NULL, h.dev->mi, &why) ||
+		    !cc_fw_accepts(c, tgt, OT_M_IN, saddr, dst, ft->mi, NULL, &why)) {
+			v.why = why;
+			return v;
+		}
+		v.reach = true;
+		v.why = ot_arena_printf(&c->arena, "same network '%s'", c->nets[ft->net].mn->name);
+		return v;
+	}
+	/* one router hop */
+	gw = owner_on(c, h.dev->net, h.via);
+	if (!gw)
+		return v; /* the host or nobody: not predicted */
+	r = gw->container;
+	if (r == tgt) {
+		/* the target is the router itself, addressed on another interface */
+		v.known = true;
+		if (!cc_fw_accepts(c, src, OT_M_OUT, saddr, dst, NULL, h.dev->mi, &why) ||
+		    !cc_fw_accepts(c, tgt, OT_M_IN, saddr, dst, gw->mi, NULL, &why)) {
+			v.why = why;
+			return v;
+		}
+		v.reach = true;
+		v.why = ot_arena_printf(&c->arena, "%s's address on its gateway", c->containers[r].mc->name);
+		return v;
+	}
+	if (ft->mi->kind != OT_M_IFACE_NET)
+		return v;
+	rout = iface_on(c, r, ft->net);
+	if (!rout || !lookup(c, r, dst, &back) || back.via || back.dev != rout)
+		return v; /* more than one hop */
+	if (!lookup(c, tgt, saddr, &back) || !back.via || back.dev != ft)
+		return (struct verdict){true, false,
+					ot_arena_printf(&c->arena, "no route back from %s to %s",
+							c->containers[tgt].mc->name,
+							fmt_addr(c, saddr))};
+	if (owner_on(c, ft->net, back.via) != rout)
+		return v; /* asymmetric: the reply takes another router */
+	v.known = true;
+	if (!c->containers[r].mc->forward) {
+		v.why = ot_arena_printf(&c->arena, "%s does not forward (no 'forward')",
+					c->containers[r].mc->name);
+		return v;
+	}
+	if (!cc_fw_accepts(c, src, OT_M_OUT, saddr, dst, NULL, h.dev->mi, &why) ||
+	    !cc_fw_accepts(c, r, OT_M_FORWARD, saddr, dst, gw->mi, rout->mi, &why) ||
+	    !cc_fw_accepts(c, tgt, OT_M_IN, saddr, dst, ft->mi, NULL, &why)) {
+		v.why = why;
+		return v;
+	}
+	v.reach = true;
+	v.why = ot_arena_printf(&c->arena, "via router %s", c->containers[r].mc->name);
+	return v;
+}
+
+struct emitter {
+	struct cc *c;
+	struct ot_plan **plans;
+	struct cc_u64set seen;
+	uint32_t *per_node;
+};
+
+/* Emit the probe src -> ft if it is predicted and new. 0 or -ENOMEM. */
+static int emit(struct emitter *e, uint32_t src, const struct cc_iface *ft)
+{
+	struct cc *c = e->c;
+	const struct cc_container *sc = &c->containers[src], *tc = &c->containers[ft->container];
+	int fam = addr_of(ft, AF_INET) ? AF_INET : AF_INET6;
+	const struct ot_addr *dst;
+	struct ot_plan *p = e->plans[sc->node];
+	struct ot_probe *pr;
+	struct verdict v;
+	uint64_t key;
+	int i, r;
+
+	if (src == ft->container || e->per_node[sc->node] >= CC_MAX_PROBES_PER_NODE)
+		return 0;
+	dst = addr_of(ft, fam);
+	if (!dst)
+		return 0;
+	key = ot_hash64(dst->bytes, sizeof(dst->bytes));
+	key = cc_mix(key ^ ((uint64_t)src << 1 | (fam == AF_INET6))) | 1;
+	if (cc_u64set_has(&e->seen, key))
+		return 0;
+	v = evaluate(c, src, ft, fam);
+	if (!v.known)
+		return 0;
+	r = cc_u64set_add(&e->seen, key);
+	if (r < 0)
+		return r;
+	i = ot_plan_add_probe(p);
+	if (i < 0)
+		return i;
+	pr = &p->probes[i];
+	pr->from_ns = sc->ns;
+	pr->to_node = p->nodes[tc->node].name;
+	pr->to_container = ot_plan_strdup(p, tc->mc->name);
+	pr->to_addr = *dst;
+	pr->expect = v.reach ? OT_EXPECT_REACH : OT_EXPECT_BLOCKED;
+	pr->why = ot_plan_strdup(p, v.why);
+	e->per_node[sc->node]++;
+	return p->arena.oom ? -ENOMEM : 0;
+}
+
+/* Container members of a network, as interface indices (arena). */
+static uint32_t net_containers(struct cc *c, uint32_t net, uint32_t **ret)
+{
+	const struct cc_net *n = &c->nets[net];
+	uint32_t *v = ot_arena_calloc(&c->arena, n->nmembers + 1, sizeof(*v)), j, k = 0;
+
+	*ret = v;
+	if (!v)
+		return 0;
+	/* source order, not node order: the ring then crosses nodes */
+	for (j = 0; j < n->mn->nmembers; j++)
+		v[k++] = cc_iface_of(c, n->mn->members[j]);
+	return k;
+}
+
+static int same_network(struct emitter *e, uint32_t net)
+{
+	struct cc *c = e->c;
+	uint32_t *m, n = net_containers(c, net, &m), i, j, step, count = 0;
+	int r;
+
+	if (n < 2)
+		return 0;
+	if (n <= 6) {
+		for (i = 0; i < n; i++)
+			for (j = 0; j < n; j++)
+				if (i != j && (r = emit(e, c->ifaces[m[i]].container, &c->ifaces[m[j]])) < 0)
+					return r;
+		return 0;
+	}
+	/* ring, then chords across the middle */
+	for (i = 0; i < n && count < CC_MAX_PROBES_PER_NET / 2; i++, count++)
+		if ((r = emit(e, c->ifaces[m[i]].container, &c->ifaces[m[(i + 1) % n]])) < 0)
+			return r;
+	step = n / 8 ? n / 8 : 1;
+	for (i = 0; i < n && count < CC_MAX_PROBES_PER_NET; i += step, count++)
+		if ((r = emit(e, c->ifaces[m[i]].container, &c->ifaces[m[(i + n / 2) % n]])) < 0)
+			return r;
+	return 0;
+}
+
+static int through_router(struct emitter *e, uint32_t rc)
+{
+	struct cc *c = e->c;
+	const struct cc_container *cc = &c->containers[rc];
+	uint32_t a, b, *ma, *mb, na, nb, k;
+	int r;
+
+	for (a = 0; a < cc->mc->nifaces; a++) {
+		const struct cc_iface *fa = &c->ifaces[cc->first_iface + a];
+
+		if (fa->mi->kind != OT_M_IFACE_NET)
+			continue;
+		for (b = 0; b < cc->mc->nifaces; b++) {
+			const struct cc_iface *fb = &c->ifaces[cc->first_iface + b];
+
+			if (a == b || fb->mi->kind != OT_M_IFACE_NET || fb->net == fa->net)
+				continue;
+			na = net_containers(c, fa->net, &ma);
+			nb = net_containers(c, fb->net, &mb);
+			/* up to three sources, each to a different target */
+			for (k = 0; k < 3 && k < na && nb; k++) {
+				uint32_t s = ma[(k * (na / 3 + 1)) % na];
+				uint32_t t = mb[(k * (nb / 3 + 1)) % nb];
+
+				if (c->ifaces[s].container == rc || c->ifaces[t].container == rc)
+					continue;
+				if ((r = emit(e, c->ifaces[s].container, &c->ifaces[t])) < 0)
+					return r;
+			}
+		}
+	}
+	return 0;
+}
+
+int cc_probes(struct cc *c, struct ot_plan **plans)
+{
+	struct emitter e = {c, plans, {0}, NULL};
+	uint32_t i, *m1, *m2;
+	int r = 0;
+
+	e.per_node = ot_arena_calloc(&c->arena, c->nnodes + 1, sizeof(*e.per_node));
+	if (!e.per_node)
+		return -ENOMEM;
+	for (i = 0; r >= 0 && i < c->nnets; i++)
+		r = same_network(&e, i);
+	for (i = 0; r >= 0 && i < c->ncontainers; i++)
+		if (c->containers[i].mc->forward)
+			r = through_router(&e, i);
+	/* neighbouring networks' first members: separation (or a route) */
+	for (i = 0; r >= 0 && c->nnets > 1 && i < c->nnets && i < 16; i++) {
+		uint32_t j = (i + 1) % c->nnets;
+
+		if (net_containers(c, i, &m1) && net_containers(c, j, &m2)) {
+			r = emit(&e, c->ifaces[m1[0]].container, &c->ifaces[m2[0]]);
+			if (r >= 0)
+				r = emit(&e, c->ifaces[m2[0]].container, &c->ifaces[m1[0]]);
+		}
+	}
+	cc_u64set_free(&e.seen);
+	return r < 0 ? r : 0;
+}
