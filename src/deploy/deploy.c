@@ -424,7 +424,7 @@ static int ssh_open(struct ot_deploy *d, size_t i)
 	return ssh_place(d, i);
 }
 
-static void pf_arrive(struct ot_deploy *d)
+void ot_deploy_pf_arrive(struct ot_deploy *d)
 {
 	pthread_mutex_lock(&d->lock);
 	d->pf_ready++;
@@ -434,7 +434,7 @@ static void pf_arrive(struct ot_deploy *d)
 
 /* Wait until every node of the preflight has arrived (bounded: a node
  * that never arrives must not hold the others forever). */
-static void pf_wait_all(struct ot_deploy *d)
+void ot_deploy_pf_wait_all(struct ot_deploy *d)
 {
 	struct timespec until;
 
@@ -447,13 +447,29 @@ static void pf_wait_all(struct ot_deploy *d)
 	pthread_mutex_unlock(&d->lock);
 }
 
+/* The "go" line: nonce, window, and the nodes whose port was busy. */
+void ot_deploy_pf_go_line(struct ot_deploy *d, char *buf, size_t size)
+{
+	struct ot_strbuf skip = OT_STRBUF_INIT;
+	size_t i;
+
+	pthread_mutex_lock(&d->lock);
+	for (i = 0; i < d->nnodes; i++)
+		if (d->nodes[i].pf_busy)
+			ot_sb_printf(&skip, "%s%s", skip.len ? "," : "", d->nodes[i].name);
+	pthread_mutex_unlock(&d->lock);
+	snprintf(buf, size, "go %s %u %s\n", d->pf_nonce, d->opts.preflight_udp_ms,
+		 skip.len ? ot_sb_str(&skip) : "-");
+	ot_sb_free(&skip);
+}
+
 static int ssh_preflight(struct ot_deploy *d, size_t i)
 {
 	struct ot_deploy_node *n = &d->nodes[i];
 	struct ot_strbuf cmd = OT_STRBUF_INIT;
 	struct ot_ssh_cmd *c = NULL;
 	struct ot_ssh_result r;
-	char line[256], go[96];
+	char line[256], go[4096];
 	int rc;
 
 	otnode_cmd(d, n, "preflight", " --json --wait-go", &cmd);
@@ -461,22 +477,22 @@ static int ssh_preflight(struct ot_deploy *d, size_t i)
 	ot_sb_free(&cmd);
 	if (rc == 0)
 		rc = ot_ssh_cmd_read_line(c, line, sizeof(line), READY_MS, &n->err);
-	if (rc == 0 && strncmp(line, "ready", 5))
+	if (rc == 0 && strncmp(line, "ready ", 6))
 		rc = ot_error_set(&n->err, -EPROTO, "preflight said '%.100s', not 'ready'", line);
+	if (rc == 0 && !strcmp(line, "ready busy"))
+		n->pf_busy = true;
 	/* Every node must be listening before anyone sends. */
-	pf_arrive(d);
-	pf_wait_all(d);
+	ot_deploy_pf_arrive(d);
+	ot_deploy_pf_wait_all(d);
 	if (rc < 0) {
-		if (c) {
-			/* Collect what it said about the failure. */
-			if (ot_ssh_cmd_finish(c, 2000, &r, NULL) == 0 || r.errout) {
-				keep_output(n, &r);
-			}
+		if (c && ot_ssh_cmd_finish(c, 2000, &r, NULL) != -ENOMEM) {
+			/* what it said about the failure */
+			keep_output(n, &r);
 			ot_ssh_result_free(&r);
 		}
 		return rc;
 	}
-	snprintf(go, sizeof(go), "go %s %u\n", d->pf_nonce, d->opts.preflight_udp_ms);
+	ot_deploy_pf_go_line(d, go, sizeof(go));
 	rc = ot_ssh_cmd_write(c, go, strlen(go), &n->err);
 	if (rc < 0) {
 		ot_ssh_cmd_abort(c);

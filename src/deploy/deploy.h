@@ -102,6 +102,7 @@ struct ot_deploy_node {
 	/* private */
 	struct ot_ssh *ssh;
 	uint32_t uid;
+	bool pf_busy;			   /* preflight: its VXLAN port is in use already */
 };
 
 struct ot_deploy;
@@ -165,6 +166,15 @@ int ot_deploy_run(struct ot_deploy *d, struct ot_error *err);
 
 /* Close connections, free outputs. The nodes array stays the caller's. */
 void ot_deploy_fini(struct ot_deploy *d);
+
+/*
+ * The preflight rendezvous, for transports (deploy.c, local.c): every node
+ * arrives once (ready or failed), waits for all, then builds its "go" line
+ * ("go <nonce> <ms> <busy,nodes|->\n").
+ */
+void ot_deploy_pf_arrive(struct ot_deploy *d);
+void ot_deploy_pf_wait_all(struct ot_deploy *d);
+void ot_deploy_pf_go_line(struct ot_deploy *d, char *buf, size_t size);
 
 /* Split an SSH target "user@host" / "host" (IPv6 may be bracketed). */
 int ot_deploy_parse_target(const char *target, const char *user_opt, char *user, size_t usize,
