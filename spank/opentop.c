@@ -24,9 +24,11 @@
  *                    the instance "<topo>.j<job>s<step>" and the step's VNI
  *                    window; reclaim orphans; build this node's share.
  *                    Errors are kept for user_init, where Slurm forwards
- *                    them to srun's stderr.
+ *                    them to srun's stderr (not earlier: there they only
+ *                    reach slurmd's log).
  *     user_init      report a deferred error; start the PMIx relay thread
- *     task_init_privileged  (each task child, root) enter the container
+ *     task_init_privileged  (each task child, root) enter the container, or
+ *                    fail the task after a deferred error (so srun exits 1)
  *     task_init      (each task child, as the user) OPENTOP_* variables;
  *                    hand the PMIx listener to the relay
  *     exit           stop the relay, destroy the instance from its journal
@@ -605,9 +607,13 @@ int slurm_spank_user_init(spank_t sp, int ac, char **av)
 	struct ot_error err = {0};
 	char mpi[64];
 
+	/* Report a node-side failure here, where Slurm forwards it to srun,
+	 * but fail the tasks in task_init_privileged: a user_init failure
+	 * leaves srun's exit status at 0 (Slurm 22.05), a task failure
+	 * does not. */
 	if (st.deferred[0]) {
 		slurm_error("opentop: %s", st.deferred);
-		return -1;
+		return 0;
 	}
 	if (!st.active || !st.cfg.pmix_relay)
 		return 0;
@@ -627,6 +633,11 @@ int slurm_spank_task_init_privileged(spank_t sp, int ac, char **av)
 	uint32_t gid = 0;
 	int lid = 0, ns;
 
+	if (st.deferred[0]) {
+		slurm_error("opentop: not starting the task: its container could not be built "
+			    "(see above)");
+		return -1;
+	}
 	if (!st.active)
 		return 0;
 	if (spank_get_item(sp, S_TASK_ID, &lid) != ESPANK_SUCCESS ||

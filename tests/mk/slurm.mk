@@ -12,3 +12,18 @@ $(BUILD)/tests/unit/test_spank_%: $(BUILD)/obj/tests/unit/test_spank_%.o $(SPANK
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SSH) $(LIBS_EXEC) $(LIBS_JANSSON) -lcriterion -lpthread
+
+# The MPI test program, built against both MPI stacks (never sanitized:
+# the MPI libraries are not).
+SLURM_MPI_BINS := $(BUILD)/tests/slurm/mpi_pingpong.ompi $(BUILD)/tests/slurm/mpi_pingpong.mpich
+TEST_PROGRAMS += $(SLURM_MPI_BINS)
+
+$(BUILD)/tests/slurm/mpi_pingpong.ompi: tests/slurm/mpi_pingpong.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  MPICC   $@")
+	$(Q)mpicc.openmpi -O2 -Wall -Wextra -o $@ $<
+
+$(BUILD)/tests/slurm/mpi_pingpong.mpich: tests/slurm/mpi_pingpong.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  MPICC   $@")
+	$(Q)mpicc.mpich -O2 -Wall -Wextra -o $@ $<
