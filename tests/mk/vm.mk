@@ -10,6 +10,11 @@ check-vm-smoke:
 	tests/vagrant/smoke-test --vms 2 --cache $(VM_CACHE)
 CHECK_TARGETS += check-vm-smoke
 
+# The Vagrantfile for users: `vagrant validate` (offline, libvirt provider)
+# and a structural check of what it defines; never `vagrant up`.
+check-vagrantfile:
+	tests/vagrant/check-vagrantfile
+CHECK_TARGETS += check-vagrantfile
 
 # Only the artefacts (e.g. to warm the cache).
 vm-artefacts:
