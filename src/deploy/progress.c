@@ -1,0 +1,406 @@
+/*
+ * progress.c - rendering otdeploy's views and reports (contract in
+ * progress.h). Pure functions of the engine's state: unit-tested without a
+ * network.
+ */
+#include "deploy/progress.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define C_RESET	 "\033[0m"
+#define C_BOLD	 "\033[1m"
+#define C_RED	 "\033[31m"
+#define C_GREEN	 "\033[32m"
+#define C_YELLOW "\033[33m"
+#define C_CYAN	 "\033[36m"
+#define C_DIM	 "\033[2m"
+
+#define MATRIX_MAX_COLS 12 /* wider matrices are shown as a list */
+
+static const char *state_color(enum ot_dstate s)
+{
+	switch (s) {
+	case OT_DS_DONE:
+		return C_GREEN;
+	case OT_DS_FAILED:
+		return C_RED;
+	case OT_DS_ROLLED_BACK:
+	case OT_DS_ROLLING_BACK:
+		return C_YELLOW;
+	case OT_DS_SKIPPED:
+	case OT_DS_PENDING:
+		return C_DIM;
+	default:
+		return C_CYAN;
+	}
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static double elapsed_s(const struct ot_deploy_node *n)
+{
+	long end;
+
+	if (!n->t_begin)
+		return 0;
+	end = ot_dstate_final(n->state) && n->t_end ? n->t_end : now_ms();
+	return (end - n->t_begin) / 1000.0;
+}
+
+static const char *target(const struct ot_deploy_node *n, char *buf, size_t size)
+{
+	if (n->local)
+		return "local";
+	snprintf(buf, size, "%s@%s", n->user, n->addr);
+	return buf;
+}
+
+static void widths(const struct ot_deploy *d, int *wn, int *wt)
+{
+	char tb[340];
+	size_t i;
+	int l;
+
+	*wn = 4;
+	*wt = 6;
+	for (i = 0; i < d->nnodes; i++) {
+		l = (int)strlen(d->nodes[i].name);
+		*wn = l > *wn ? l : *wn;
+		l = (int)strlen(target(&d->nodes[i], tb, sizeof(tb)));
+		*wt = l > *wt ? l : *wt;
+	}
+	*wn = *wn > 24 ? 24 : *wn;
+	*wt = *wt > 32 ? 32 : *wt;
+}
+
+void ot_progress_view(const struct ot_deploy *d, bool color, unsigned width,
+		      struct ot_strbuf *out)
+{
+	struct ot_strbuf line = OT_STRBUF_INIT;
+	char tb[340];
+	int wn, wt;
+	size_t i;
+
+	widths(d, &wn, &wt);
+	for (i = 0; i < d->nnodes; i++) {
+		const struct ot_deploy_node *n = &d->nodes[i];
+		const char *det = n->state == OT_DS_FAILED ? n->err.msg : n->detail;
+		size_t visible;
+
+		ot_sb_reset(&line);
+		ot_sb_printf(&line, "%-*.*s %-*.*s ", wn, wn, n->name, wt, wt,
+			     target(n, tb, sizeof(tb)));
+		ot_sb_printf(&line, "%-12s %5.1fs  ", ot_dstate_name(n->state), elapsed_s(n));
+		visible = line.len;
+		if (width && visible < width)
+			ot_sb_printf(&line, "%.*s", (int)(width - visible - 1), det);
+		else if (!width)
+			ot_sb_append(&line, det);
+		/* colour only the state word, after measuring */
+		if (color) {
+			size_t at = (size_t)wn + 1 + (size_t)wt + 1;
+
+			ot_sb_appendn(out, line.buf, at);
+			ot_sb_printf(out, "%s%-12s" C_RESET, state_color(n->state),
+				     ot_dstate_name(n->state));
+			ot_sb_append(out, line.buf + at + 12);
+		} else {
+			ot_sb_append(out, ot_sb_str(&line));
+		}
+		ot_sb_putc(out, '\n');
+	}
+	ot_sb_free(&line);
+}
+
+void ot_progress_event(const struct ot_deploy *d, size_t i, struct ot_strbuf *out)
+{
+	const struct ot_deploy_node *n = &d->nodes[i];
+	const char *det = n->state == OT_DS_FAILED ? n->err.msg : n->detail;
+
+	ot_sb_printf(out, "%s: %s%s%s%s\n", n->name, ot_dstate_name(n->state), det[0] ? " (" : "",
+		     det, det[0] ? ")" : "");
+}
+
+void ot_progress_table(const struct ot_deploy *d, bool color, struct ot_strbuf *out)
+{
+	size_t i, counts[OT_DS__COUNT] = {0};
+	char tb[340];
+	int wn, wt;
+
+	widths(d, &wn, &wt);
+	ot_sb_printf(out, "%s%-*s %-*s %-12s %7s %7s %7s  %s%s\n", color ? C_BOLD : "", wn, "NODE",
+		     wt, "TARGET", "RESULT", "CONNECT", "UPLOAD", ot_deploy_action_name(d->opts.action),
+		     "DETAIL", color ? C_RESET : "");
+	for (i = 0; i < d->nnodes; i++) {
+		const struct ot_deploy_node *n = &d->nodes[i];
+		const char *det = n->state == OT_DS_FAILED ? n->err.msg : n->detail;
+		char up[16];
+
+		counts[n->state]++;
+		if (n->reused)
+			snprintf(up, sizeof(up), "reused");
+		else
+			snprintf(up, sizeof(up), "%.2fs", n->ms_upload / 1000.0);
+		ot_sb_printf(out, "%-*.*s %-*.*s %s%-12s%s %6.2fs %7s %6.2fs  %.*s\n", wn, wn,
+			     n->name, wt, wt, target(n, tb, sizeof(tb)),
+			     color ? state_color(n->state) : "", ot_dstate_name(n->state),
+			     color ? C_RESET : "", n->ms_connect / 1000.0, up, n->ms_action / 1000.0,
+			     120, det);
+	}
+	ot_sb_printf(out, "%s %zu node%s in %.2fs: %zu done", ot_deploy_action_name(d->opts.action),
+		     d->nnodes, d->nnodes == 1 ? "" : "s", (d->t_end - d->t_begin) / 1000.0,
+		     counts[OT_DS_DONE]);
+	if (counts[OT_DS_FAILED])
+		ot_sb_printf(out, ", %zu failed", counts[OT_DS_FAILED]);
+	if (counts[OT_DS_ROLLED_BACK])
+		ot_sb_printf(out, ", %zu rolled back", counts[OT_DS_ROLLED_BACK]);
+	if (counts[OT_DS_SKIPPED])
+		ot_sb_printf(out, ", %zu skipped", counts[OT_DS_SKIPPED]);
+	ot_sb_putc(out, '\n');
+	for (i = 0; i < d->nnodes; i++) {
+		const struct ot_deploy_node *n = &d->nodes[i];
+
+		if (n->state != OT_DS_FAILED)
+			continue;
+		ot_sb_printf(out, "%s: %s\n", n->name, n->err.msg);
+		if (n->rollback_err.code && strcmp(n->rollback_err.msg, n->err.msg))
+			ot_sb_printf(out, "%s: rollback: %s\n", n->name, n->rollback_err.msg);
+		if (n->errout && n->errout[0] && !strstr(n->err.msg, "preflight"))
+			ot_sb_printf(out, "%s: otnode said:\n%s%s", n->name, n->errout,
+				     n->errout[strlen(n->errout) - 1] == '\n' ? "" : "\n");
+		else if (n->errout && n->errout[0])
+			ot_sb_append(out, n->errout);
+		if (n->journal_left)
+			ot_sb_printf(out,
+				     "%s: state may be left on the host (its journal is kept): "
+				     "run otdeploy --destroy once it is reachable\n",
+				     n->name);
+	}
+	if (d->rolled_back)
+		ot_sb_printf(out, "all-or-nothing: what was created on the other nodes has been "
+				  "destroyed again (--keep-going keeps it)\n");
+}
+
+/* ---- the verify matrix ---- */
+
+struct cell {
+	const char *from;	/* container */
+	const char *to;
+	bool expect_reach;
+	bool pass;
+	bool skipped;
+	const char *outcome;
+	const char *why;
+};
+
+static int find_name(const char **names, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(names[i], s))
+			return (int)i;
+	return -1;
+}
+
+int ot_progress_verify_matrix(const struct ot_deploy *d, bool color, struct ot_strbuf *out)
+{
+	struct cell *cells = NULL;
+	const char **rows = NULL, **cols = NULL;
+	size_t ncells = 0, cap = 0, nrows = 0, ncols = 0, i, k, r, c;
+	json_t **docs;
+	int mismatches = 0, rc = 0;
+
+	docs = calloc(d->nnodes ? d->nnodes : 1, sizeof(*docs));
+	if (!docs)
+		return -ENOMEM;
+	for (i = 0; i < d->nnodes; i++) {
+		const struct ot_deploy_node *n = &d->nodes[i];
+		const struct ot_plan *p = n->plan;
+		json_t *arr;
+
+		if (n->state != OT_DS_DONE && !(n->state == OT_DS_FAILED && n->exit_status == 1))
+			continue;
+		docs[i] = n->output ? json_loads(n->output, 0, NULL) : NULL;
+		arr = docs[i] ? json_object_get(docs[i], "probes") : NULL;
+		if (!json_is_array(arr)) {
+			ot_sb_printf(out, "%s: no probe results in the verify output\n", n->name);
+			rc = -EINVAL;
+			continue;
+		}
+		for (k = 0; k < json_array_size(arr) && k < p->nprobes; k++) {
+			json_t *e = json_array_get(arr, k), *idx = json_object_get(e, "probe");
+			size_t pi = json_is_integer(idx) ? (size_t)json_integer_value(idx) : k;
+			const struct ot_probe *pr;
+			struct cell *x;
+			const char *oc;
+
+			if (pi >= p->nprobes)
+				continue;
+			pr = &p->probes[pi];
+			if (ncells == cap) {
+				struct cell *nc;
+
+				cap = cap ? 2 * cap : 64;
+				nc = realloc(cells, cap * sizeof(*cells));
+				if (!nc) {
+					rc = -ENOMEM;
+					goto out;
+				}
+				cells = nc;
+			}
+			x = &cells[ncells++];
+			memset(x, 0, sizeof(*x));
+			oc = json_string_value(json_object_get(e, "outcome"));
+			x->outcome = oc ? oc : "?";
+			x->skipped = oc && !strcmp(oc, "skipped");
+			x->pass = json_is_true(json_object_get(e, "pass"));
+			x->expect_reach = pr->expect == OT_EXPECT_REACH;
+			x->why = pr->why ? pr->why : "";
+			/* container names are unique in a topology */
+			x->from = p->ns[pr->from_ns].container;
+			x->to = pr->to_container;
+			if (!x->skipped && !x->pass)
+				mismatches++;
+			if (find_name(rows, nrows, x->from) < 0) {
+				const char **nr = realloc(rows, (nrows + 1) * sizeof(*rows));
+
+				if (!nr) {
+					rc = -ENOMEM;
+					goto out;
+				}
+				rows = nr;
+				rows[nrows++] = x->from;
+			}
+			if (find_name(cols, ncols, x->to) < 0) {
+				const char **nc = realloc(cols, (ncols + 1) * sizeof(*cols));
+
+				if (!nc) {
+					rc = -ENOMEM;
+					goto out;
+				}
+				cols = nc;
+				cols[ncols++] = x->to;
+			}
+		}
+	}
+
+	if (ncells == 0) {
+		ot_sb_append(out, "reachability: no probes (the topology expects nothing to check)\n");
+		goto out;
+	}
+	if (ncols <= MATRIX_MAX_COLS) {
+		int w = 6;
+
+		for (r = 0; r < nrows; r++)
+			w = (int)strlen(rows[r]) > w ? (int)strlen(rows[r]) : w;
+		ot_sb_printf(out, "reachability (rows: from, columns: to; reach/block = as the "
+				  "topology says, FAIL = not):\n%*s",
+			     w, "");
+		for (c = 0; c < ncols; c++)
+			ot_sb_printf(out, " %8.8s", cols[c]);
+		ot_sb_putc(out, '\n');
+		for (r = 0; r < nrows; r++) {
+			ot_sb_printf(out, "%-*s", w, rows[r]);
+			for (c = 0; c < ncols; c++) {
+				const char *t = "-", *col = "";
+
+				for (k = 0; k < ncells; k++) {
+					if (strcmp(cells[k].from, rows[r]) || strcmp(cells[k].to, cols[c]))
+						continue;
+					if (cells[k].skipped)
+						t = "skip";
+					else if (!cells[k].pass)
+						t = "FAIL", col = C_RED;
+					else
+						t = cells[k].expect_reach ? "reach" : "block",
+						col = cells[k].expect_reach ? C_GREEN : C_YELLOW;
+					break;
+				}
+				ot_sb_printf(out, " %s%8s%s", color ? col : "", t, color && *col ? C_RESET : "");
+			}
+			ot_sb_putc(out, '\n');
+		}
+	}
+	for (k = 0; k < ncells; k++)
+		if (!cells[k].skipped && !cells[k].pass)
+			ot_sb_printf(out, "MISMATCH %s -> %s: expected %s (%s), got %s\n", cells[k].from,
+				     cells[k].to, cells[k].expect_reach ? "reach" : "blocked",
+				     cells[k].why, cells[k].outcome);
+	ot_sb_printf(out, "reachability: %zu probes, %d mismatch%s\n", ncells, mismatches,
+		     mismatches == 1 ? "" : "es");
+out:
+	for (i = 0; i < d->nnodes; i++)
+		json_decref(docs[i]);
+	free(docs);
+	free(cells);
+	free(rows);
+	free(cols);
+	if (rc < 0)
+		return rc;
+	return mismatches;
+}
+
+/* ---- JSON ---- */
+
+json_t *ot_deploy_to_json(const struct ot_deploy *d)
+{
+	json_t *root = json_object(), *nodes = json_array();
+	char tb[340];
+	size_t i;
+	bool ok = !d->failed;
+
+	if (!root || !nodes) {
+		json_decref(root);
+		json_decref(nodes);
+		return NULL;
+	}
+	json_object_set_new(root, "action", json_string(ot_deploy_action_name(d->opts.action)));
+	json_object_set_new(root, "ok", json_boolean(ok));
+	json_object_set_new(root, "rolled_back", json_boolean(d->rolled_back));
+	json_object_set_new(root, "seconds", json_real((d->t_end - d->t_begin) / 1000.0));
+	for (i = 0; i < d->nnodes; i++) {
+		const struct ot_deploy_node *n = &d->nodes[i];
+		json_t *o = json_object(), *parsed = NULL;
+
+		if (!o)
+			break;
+		json_object_set_new(o, "node", json_string(n->name));
+		json_object_set_new(o, "target", json_string(target(n, tb, sizeof(tb))));
+		json_object_set_new(o, "result", json_string(ot_dstate_name(n->state)));
+		json_object_set_new(o, "reused", json_boolean(n->reused));
+		json_object_set_new(o, "sha256", json_string(n->sha256));
+		json_object_set_new(o, "connect_s", json_real(n->ms_connect / 1000.0));
+		json_object_set_new(o, "upload_s", json_real(n->ms_upload / 1000.0));
+		json_object_set_new(o, "action_s", json_real(n->ms_action / 1000.0));
+		if (n->exit_status >= 0)
+			json_object_set_new(o, "exit_status", json_integer(n->exit_status));
+		if (n->state == OT_DS_FAILED)
+			json_object_set_new(o, "error", json_string(n->err.msg));
+		if (n->rollback_err.code)
+			json_object_set_new(o, "rollback_error", json_string(n->rollback_err.msg));
+		if (n->journal_left)
+			json_object_set_new(o, "journal_left", json_true());
+		if (n->output && n->output[0])
+			parsed = json_loads(n->output, 0, NULL);
+		if (parsed)
+			json_object_set_new(o, "output", parsed);
+		else if (n->output && n->output[0])
+			json_object_set_new(o, "output", json_string(n->output));
+		if (n->errout && n->errout[0])
+			json_object_set_new(o, "stderr", json_string(n->errout));
+		json_array_append_new(nodes, o);
+	}
+	json_object_set_new(root, "nodes", nodes);
+	return root;
+}
