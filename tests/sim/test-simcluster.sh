@@ -14,7 +14,7 @@ FOREIGN=""
 cleanup() {
 	local rc=$? c out
 	[ -z "$FOREIGN" ] || kill "$FOREIGN" 2>/dev/null
-	for c in "$N" "$NS" "$N-fail"; do
+	for c in "$N" "$NS" "$N-fail" "$N-int"; do
 		out=$("$SIM" down "$c" 2>&1) || { echo "FAIL cleanup: $out"; rc=1; }
 	done
 	rm -rf "/tmp/$N.tmp"
@@ -138,6 +138,19 @@ check "down again is a no-op" "$SIM" down "$N"
 out=$(OPENTOP_SSHD=/bin/false "$SIM" up "$N-fail" --hosts 2 2>&1) && bad "up with a broken sshd succeeded" ||
 	ok "up with a broken sshd fails"
 leak_check "$N-fail" "/run/opentop-sim/$N-fail"
+
+# An interrupted up (SIGTERM while sshd start or logins run) leaves nothing.
+for d in 0.4 0.8; do
+	"$SIM" up "$N-int" --hosts 4 >/dev/null 2>&1 &
+	p=$!
+	sleep "$d"
+	kill -TERM "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+	if [ -e "/run/opentop-sim/$N-int" ] && "$SIM" down "$N-int" >/dev/null 2>&1; then
+		ok "up finished before SIGTERM after $d s; taken down"
+	fi
+	leak_check "$N-int" "/run/opentop-sim/$N-int"
+done
 
 # --- --no-ssh, own --dir
 check "up 3 hosts --no-ssh --dir" "$SIM" up "$NS" --hosts 3 --no-ssh --dir "$T/cl"
