@@ -1,25 +1,100 @@
 /*
  * node.c - the plugin's adapter to the executor (contract in node.h).
+ *
+ * One Slurm-specific decision lives here: a task never leaves Slurm's
+ * cgroups (OT_ENTER_NO_CGROUP; cgroup limits and cgroup isolation are
+ * refused by the bounds anyway), and when the task gets a private mount
+ * namespace with a fresh /sys, the cgroup hierarchy under /sys/fs/cgroup is
+ * carried over into it. A plain remount of /sys (what `ip netns exec`
+ * does) would hide /sys/fs/cgroup from the task, and with it the cgroup
+ * view that MPI runtimes (hwloc) and Slurm's own task plugins read.
  */
 #include "spank/node.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "exec/exec.h"
+
+/* The new mount API; glibc 2.36's wrappers are avoided for older libcs. */
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef OPEN_TREE_CLOEXEC
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
 
 int ot_spank_node_create(const struct ot_plan *p, struct ot_error *err)
 {
-	(void)p;
-	return ot_error_set(err, -ENOSYS, "the executor is not built into this plugin yet");
+	struct ot_exec_opts o = {0};
+
+	return ot_exec_create(p, &o, NULL, err);
+}
+
+/*
+ * A private mount namespace with a sysfs of the current network namespace,
+ * /sys/fs/cgroup kept (cloned before /sys is detached, attached again on
+ * top of the new sysfs). Needs a single-threaded caller.
+ */
+static int fresh_sys(struct ot_error *err)
+{
+	int tree, r = 0;
+
+	if (unshare(CLONE_NEWNS) < 0)
+		return ot_error_sys(err, -errno, "private mount namespace for the task");
+	if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return ot_error_sys(err, -errno, "make the task's mounts slaves");
+	tree = (int)syscall(SYS_open_tree, AT_FDCWD, "/sys/fs/cgroup",
+			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (umount2("/sys", MNT_DETACH) < 0 && errno != EINVAL) {
+		r = ot_error_sys(err, -errno, "detach the node's /sys for the task");
+		goto out;
+	}
+	if (mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+		r = ot_error_sys(err, -errno, "mount the container's /sys");
+		goto out;
+	}
+	/* Best effort: without it the task simply sees no /sys/fs/cgroup. */
+	if (tree >= 0)
+		(void)syscall(SYS_move_mount, tree, "", AT_FDCWD, "/sys/fs/cgroup",
+			      MOVE_MOUNT_F_EMPTY_PATH);
+out:
+	if (tree >= 0)
+		close(tree);
+	return r;
 }
 
 int ot_spank_node_enter(const struct ot_plan *p, int ns, struct ot_error *err)
 {
-	(void)p;
-	(void)ns;
-	return ot_error_set(err, -ENOSYS, "the executor is not built into this plugin yet");
+	unsigned flags = OT_ENTER_NO_CGROUP, ret_flags = 0;
+	bool own_mnt = p->ns[ns].isolate & OT_ISO_MNT;
+	int r;
+
+	if (!own_mnt)
+		flags |= OT_ENTER_NO_SYSFS;
+	r = ot_exec_enter(p, ns, flags, &ret_flags, err);
+	if (r < 0)
+		return r;
+	if (ret_flags & OT_ENTER_MUST_FORK)
+		return ot_error_set(err, -EINVAL, "container '%s' isolates pids, which a Slurm "
+						  "task cannot enter",
+				    p->ns[ns].container);
+	if (!own_mnt)
+		return fresh_sys(err);
+	return 0;
 }
 
 int ot_spank_node_destroy(const char *state_dir, struct ot_error *err)
 {
-	(void)state_dir;
-	return ot_error_set(err, -ENOSYS, "the executor is not built into this plugin yet");
+	struct ot_exec_opts o = {0};
+	int r = ot_exec_destroy(state_dir, &o, NULL, err);
+
+	return r == -ENOENT ? 0 : r;
 }
