@@ -593,11 +593,23 @@ static int run_stage(struct ot_deploy *d, stage_fn fn, const bool *pick, unsigne
 /* ------------------------------------------------------------------ */
 /* stages                                                               */
 
+static bool cancelled(struct ot_deploy *d, size_t i)
+{
+	if (!d->opts.cancel || !*d->opts.cancel)
+		return false;
+	d->cancelled = true;
+	if (!ot_dstate_final(d->nodes[i].state))
+		set_state(d, i, OT_DS_SKIPPED, "interrupted");
+	return true;
+}
+
 static void stage_open(struct ot_deploy *d, size_t i)
 {
 	struct ot_deploy_node *n = &d->nodes[i];
 	int rc;
 
+	if (cancelled(d, i))
+		return;
 	n->t_begin = now_ms();
 	rc = tp(n)->open(d, i);
 	if (rc < 0) {
@@ -636,6 +648,8 @@ static void stage_action(struct ot_deploy *d, size_t i)
 	long t0 = now_ms();
 	int rc;
 
+	if (cancelled(d, i))
+		return;
 	set_state(d, i, actions[a].busy, "otnode %s", actions[a].verb);
 	if (a == OT_DEPLOY_CREATE)
 		n->created = true;
@@ -738,8 +752,8 @@ int ot_deploy_run(struct ot_deploy *d, struct ot_error *err)
 	if (rc < 0)
 		goto out;
 	alive = pick_alive(d, pick);
-	if (d->failed && !d->opts.keep_going && a == OT_DEPLOY_CREATE) {
-		skip_rest(d, pick, "not started: another node failed first");
+	if ((d->failed || d->cancelled) && !d->opts.keep_going && a == OT_DEPLOY_CREATE) {
+		skip_rest(d, pick, d->cancelled ? "interrupted" : "not started: another node failed first");
 		goto out;
 	}
 
@@ -757,8 +771,10 @@ int ot_deploy_run(struct ot_deploy *d, struct ot_error *err)
 		if (rc < 0)
 			goto out;
 		alive = pick_alive(d, pick);
-		if (d->failed && !d->opts.keep_going) {
-			skip_rest(d, pick, "not created: preflight failed elsewhere");
+		if (d->opts.cancel && *d->opts.cancel)
+			d->cancelled = true;
+		if ((d->failed && !d->opts.keep_going) || d->cancelled) {
+			skip_rest(d, pick, d->cancelled ? "interrupted" : "not created: preflight failed elsewhere");
 			goto out;
 		}
 	}
@@ -768,8 +784,10 @@ int ot_deploy_run(struct ot_deploy *d, struct ot_error *err)
 	if (rc < 0)
 		goto out;
 
-	/* Stage 4: all or nothing. */
-	if (a == OT_DEPLOY_CREATE && d->failed && !d->opts.keep_going) {
+	/* Stage 4: all or nothing (an interrupt counts as a failure). */
+	if (d->opts.cancel && *d->opts.cancel)
+		d->cancelled = true;
+	if (a == OT_DEPLOY_CREATE && (d->failed || d->cancelled) && !d->opts.keep_going) {
 		for (i = 0; i < d->nnodes; i++)
 			pick[i] = d->nodes[i].created;
 		d->rolled_back = true;
@@ -780,5 +798,7 @@ out:
 	d->t_end = now_ms();
 	if (rc < 0)
 		return rc;
+	if (d->cancelled)
+		return -EINTR;
 	return d->failed ? -EAGAIN : 0;
 }

@@ -121,6 +121,9 @@ struct ot_deploy_opts {
 	/* Fault injection for tests: flip one byte of the upload sent to the
 	 * node of this name (the remote checksum must catch it). */
 	const char *fault_corrupt_upload;
+	/* Set asynchronously (a signal handler) to stop: nodes not yet started
+	 * are skipped and, for create, what was made is rolled back. */
+	volatile int *cancel;
 	/* Called after every state change, from any thread. */
 	void (*notify)(void *ctx, const struct ot_deploy *d, size_t node);
 	void *notify_ctx;
@@ -133,6 +136,7 @@ struct ot_deploy {
 	pthread_mutex_t lock;
 	bool failed;			/* some node failed */
 	bool rolled_back;		/* stage 4 ran */
+	bool cancelled;			/* opts.cancel was seen */
 	long t_begin, t_end;
 	/* private: preflight rendezvous */
 	pthread_cond_t cond;

@@ -1,0 +1,591 @@
+/*
+ * otdeploy.c - the `otdeploy` front end: compile a topology, bind it to the
+ * hosts file, build each node's otnode, and create / destroy / check it on
+ * every host at once over SSH (src/deploy). This file parses options,
+ * prints diagnostics, the live view and the report; everything else is in
+ * the libraries. See docs/otdeploy.1.md.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "compile/compile.h"
+#include "deploy/deploy.h"
+#include "deploy/image.h"
+#include "deploy/progress.h"
+#include "deploy/ssh.h"
+#include "lang/load.h"
+#include "util/strbuf.h"
+
+#define EXIT_FAILED 1
+#define EXIT_USAGE  2
+#define EXIT_SYSTEM 3
+#define MAX_DEFINES 256
+
+static const char usage_text[] =
+	"usage: otdeploy [ACTION] [OPTIONS] TOPOLOGY.otp HOSTS\n"
+	"\n"
+	"Build TOPOLOGY on the hosts of HOSTS over SSH, all nodes in parallel; when a\n"
+	"node fails, what the others made is destroyed again (all or nothing).\n"
+	"\n"
+	"Actions (default: create):\n"
+	"      --destroy            remove what create made, on every node\n"
+	"      --status             what exists and what drifted from the plan\n"
+	"      --verify             objects plus the reachability matrix across nodes\n"
+	"  -n, --dry-run            show what would be done per node; touch nothing\n"
+	"Options:\n"
+	"  -j, --parallel N         at most N nodes at once (default: all)\n"
+	"  -k, --keep-going         no rollback when a node fails\n"
+	"      --local              allow hosts whose target is 'local' (built here,\n"
+	"                           in-process, no SSH)\n"
+	"  -D NAME=VALUE            set a topology parameter\n"
+	"      --instance NAME      name the objects NAME instead of the topology name\n"
+	"      --known-hosts FILE   trust only the host keys in FILE\n"
+	"                           (default ~/.ssh/known_hosts)\n"
+	"      --accept-new-host-keys  record unknown host keys (changed keys are\n"
+	"                           always refused)\n"
+	"      --no-preflight       skip the kernel/underlay/UDP checks before create\n"
+	"      --timeout SECS       limit per otnode command (default 120)\n"
+	"      --connect-timeout SECS  limit per connection (default 10)\n"
+	"      --json               the report as JSON on stdout\n"
+	"  -q, --quiet              no live progress\n"
+	"      --color WHEN         auto (default), always, never\n"
+	"  -h, --help               this text\n"
+	"\n"
+	"Exit status: 0 done; 1 a node failed, drifted or mismatched (or the\n"
+	"topology has errors); 2 usage; 3 a local system error.\n";
+
+enum {
+	OPT_DESTROY = 256,
+	OPT_STATUS,
+	OPT_VERIFY,
+	OPT_LOCAL,
+	OPT_INSTANCE,
+	OPT_KNOWN_HOSTS,
+	OPT_ACCEPT_NEW,
+	OPT_NO_PREFLIGHT,
+	OPT_TIMEOUT,
+	OPT_CONNECT_TIMEOUT,
+	OPT_JSON,
+	OPT_COLOR,
+};
+
+static const struct option long_opts[] = {
+	{"destroy", no_argument, NULL, OPT_DESTROY},
+	{"status", no_argument, NULL, OPT_STATUS},
+	{"verify", no_argument, NULL, OPT_VERIFY},
+	{"dry-run", no_argument, NULL, 'n'},
+	{"parallel", required_argument, NULL, 'j'},
+	{"keep-going", no_argument, NULL, 'k'},
+	{"local", no_argument, NULL, OPT_LOCAL},
+	{"instance", required_argument, NULL, OPT_INSTANCE},
+	{"known-hosts", required_argument, NULL, OPT_KNOWN_HOSTS},
+	{"accept-new-host-keys", no_argument, NULL, OPT_ACCEPT_NEW},
+	{"no-preflight", no_argument, NULL, OPT_NO_PREFLIGHT},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+	{"json", no_argument, NULL, OPT_JSON},
+	{"quiet", no_argument, NULL, 'q'},
+	{"color", required_argument, NULL, OPT_COLOR},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+struct cli {
+	struct ot_deploy_opts dopts;
+	bool dry_run, json, quiet, color;
+	const char *instance;
+	const char *defines[MAX_DEFINES];
+	size_t ndefines;
+	const char *topo, *hosts_file;
+};
+
+/* ---- live view ---- */
+
+struct view {
+	bool live;	/* redraw in place on a terminal */
+	bool events;	/* plain lines (not a terminal) */
+	bool color;
+	unsigned width;
+	size_t drawn;	/* lines on screen to overwrite */
+	struct ot_strbuf buf;
+	const struct ot_deploy *d;
+	pthread_mutex_t *lock;
+	volatile int stop;
+};
+
+static void write_all(int fd, const char *s, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, s, n);
+
+		if (w <= 0)
+			return;
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+/* Called with the engine lock held. */
+static void view_draw(struct view *v)
+{
+	struct ot_strbuf lines = OT_STRBUF_INIT;
+	const char *p, *nl;
+
+	ot_sb_reset(&v->buf);
+	if (v->drawn)
+		ot_sb_printf(&v->buf, "\033[%zuA", v->drawn);
+	ot_progress_view(v->d, v->color, v->width, &lines);
+	for (p = ot_sb_str(&lines); *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			break;
+		ot_sb_append(&v->buf, "\r\033[2K");
+		ot_sb_appendn(&v->buf, p, (size_t)(nl - p + 1));
+	}
+	v->drawn = v->d->nnodes;
+	write_all(STDERR_FILENO, ot_sb_str(&v->buf), v->buf.len);
+	ot_sb_free(&lines);
+}
+
+static void on_change(void *ctx, const struct ot_deploy *d, size_t i)
+{
+	struct view *v = ctx;
+
+	if (v->live) {
+		view_draw(v);
+	} else if (v->events) {
+		ot_sb_reset(&v->buf);
+		ot_progress_event(d, i, &v->buf);
+		write_all(STDERR_FILENO, ot_sb_str(&v->buf), v->buf.len);
+	}
+}
+
+/* Redraw four times a second so elapsed times move. */
+static void *ticker(void *arg)
+{
+	struct view *v = arg;
+	struct timespec ts = {0, 250000000};
+
+	while (!v->stop) {
+		nanosleep(&ts, NULL);
+		pthread_mutex_lock(v->lock);
+		if (!v->stop)
+			view_draw(v);
+		pthread_mutex_unlock(v->lock);
+	}
+	return NULL;
+}
+
+/* ---- interrupts ---- */
+
+static volatile int interrupted;
+
+static void on_signal(int sig)
+{
+	static const char msg[] =
+		"\notdeploy: interrupted: finishing running commands, then rolling back "
+		"(again to quit at once)\n";
+
+	if (interrupted) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	interrupted = 1;
+	write_all(STDERR_FILENO, msg, sizeof(msg) - 1);
+}
+
+/* ---- options ---- */
+
+static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *ret)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -EINVAL;
+	*ret = (unsigned)v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct cli *c)
+{
+	const char *color = "auto";
+	unsigned u;
+	int opt;
+
+	c->dopts.action = OT_DEPLOY_CREATE;
+	c->dopts.preflight = true;
+	while ((opt = getopt_long(argc, argv, "nj:kD:qh", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_DESTROY:
+			c->dopts.action = OT_DEPLOY_DESTROY;
+			break;
+		case OPT_STATUS:
+			c->dopts.action = OT_DEPLOY_STATUS;
+			break;
+		case OPT_VERIFY:
+			c->dopts.action = OT_DEPLOY_VERIFY;
+			break;
+		case 'n':
+			c->dry_run = true;
+			break;
+		case 'j':
+			if (parse_uint(optarg, 1, 4096, &u) < 0) {
+				fprintf(stderr, "otdeploy: --parallel wants 1..4096, not '%s'\n", optarg);
+				return -EINVAL;
+			}
+			c->dopts.parallel = u;
+			break;
+		case 'k':
+			c->dopts.keep_going = true;
+			break;
+		case OPT_LOCAL:
+			c->dopts.local_ok = true;
+			break;
+		case 'D':
+			if (c->ndefines == MAX_DEFINES || !strchr(optarg, '=')) {
+				fprintf(stderr, "otdeploy: -D wants NAME=VALUE (at most %d)\n",
+					MAX_DEFINES);
+				return -EINVAL;
+			}
+			c->defines[c->ndefines++] = optarg;
+			break;
+		case OPT_INSTANCE:
+			if (!ot_nsname_valid(optarg) || strlen(optarg) > 64) {
+				fprintf(stderr,
+					"otdeploy: --instance '%s': use up to 64 of [A-Za-z0-9._-]\n",
+					optarg);
+				return -EINVAL;
+			}
+			c->instance = optarg;
+			break;
+		case OPT_KNOWN_HOSTS:
+			c->dopts.known_hosts = optarg;
+			break;
+		case OPT_ACCEPT_NEW:
+			c->dopts.accept_new_host_keys = true;
+			break;
+		case OPT_NO_PREFLIGHT:
+			c->dopts.preflight = false;
+			break;
+		case OPT_TIMEOUT:
+			if (parse_uint(optarg, 1, 86400, &u) < 0) {
+				fprintf(stderr, "otdeploy: --timeout wants 1..86400 seconds\n");
+				return -EINVAL;
+			}
+			c->dopts.command_timeout_ms = u * 1000;
+			break;
+		case OPT_CONNECT_TIMEOUT:
+			if (parse_uint(optarg, 1, 3600, &u) < 0) {
+				fprintf(stderr, "otdeploy: --connect-timeout wants 1..3600 seconds\n");
+				return -EINVAL;
+			}
+			c->dopts.connect_timeout_ms = u * 1000;
+			break;
+		case OPT_JSON:
+			c->json = true;
+			break;
+		case 'q':
+			c->quiet = true;
+			break;
+		case OPT_COLOR:
+			color = optarg;
+			if (strcmp(color, "auto") && strcmp(color, "always") && strcmp(color, "never")) {
+				fprintf(stderr, "otdeploy: --color wants auto, always or never\n");
+				return -EINVAL;
+			}
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		default:
+			return -EINVAL;
+		}
+	}
+	if (argc - optind != 2) {
+		fprintf(stderr, "otdeploy: need TOPOLOGY.otp and HOSTS (see --help)\n");
+		return -EINVAL;
+	}
+	c->topo = argv[optind];
+	c->hosts_file = argv[optind + 1];
+	c->color = !strcmp(color, "always") ||
+		   (!strcmp(color, "auto") && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
+	c->dopts.fault_corrupt_upload = getenv("OTDEPLOY_FAULT_CORRUPT_UPLOAD");
+	return 0;
+}
+
+/* ---- load, compile, build ---- */
+
+static void print_diags(struct ot_diags *dg, bool color)
+{
+	struct ot_strbuf sb = OT_STRBUF_INIT;
+
+	if (!dg->n)
+		return;
+	ot_diags_sort(dg);
+	ot_diags_render(dg, &sb, color && isatty(STDERR_FILENO));
+	fputs(ot_sb_str(&sb), stderr);
+	ot_sb_free(&sb);
+}
+
+struct job {
+	struct ot_model *model;
+	struct ot_hosts *hosts;
+	struct ot_compiled *compiled;
+	struct ot_deploy_node *nodes;
+	struct ot_image *images;
+	size_t nnodes;
+};
+
+static void job_free(struct job *j)
+{
+	size_t i;
+
+	for (i = 0; j->images && i < j->nnodes; i++)
+		ot_image_free(&j->images[i]);
+	free(j->images);
+	free(j->nodes);
+	ot_compiled_free(j->compiled);
+	ot_hosts_free(j->hosts);
+	ot_model_free(j->model);
+}
+
+static int prepare(struct cli *c, struct job *j)
+{
+	struct ot_load_opts lo = {.defines = c->defines, .ndefines = c->ndefines};
+	struct ot_compile_opts co = {0};
+	struct ot_diags dg;
+	struct ot_error err = {0};
+	size_t i;
+	int rc, bad = 0;
+
+	ot_diags_init(&dg);
+	rc = ot_topology_load(c->topo, &lo, &dg, &j->model);
+	if (rc == 0)
+		rc = ot_hosts_load(c->hosts_file, &dg, &j->hosts);
+	if (rc == 0) {
+		co.instance = c->instance;
+		co.hosts = j->hosts;
+		/* Always: the same otnode serves create and verify. */
+		co.probes = true;
+		rc = ot_compile(j->model, &co, &dg, &j->compiled);
+	}
+	print_diags(&dg, c->color);
+	ot_diags_free(&dg);
+	if (rc < 0)
+		return EXIT_FAILED;
+
+	j->nnodes = j->compiled->nplans;
+	j->nodes = calloc(j->nnodes ? j->nnodes : 1, sizeof(*j->nodes));
+	j->images = calloc(j->nnodes ? j->nnodes : 1, sizeof(*j->images));
+	if (!j->nodes || !j->images) {
+		fprintf(stderr, "otdeploy: out of memory\n");
+		return EXIT_SYSTEM;
+	}
+	for (i = 0; i < j->nnodes; i++) {
+		struct ot_plan *p = j->compiled->plans[i];
+		const struct ot_host *h = ot_hosts_find(j->hosts, p->node);
+
+		if (!h) {
+			fprintf(stderr, "otdeploy: node '%s' of %s has no line in %s\n", p->node,
+				c->topo, c->hosts_file);
+			bad = 1;
+			continue;
+		}
+		j->nodes[i].name = p->node;
+		j->nodes[i].host = h;
+		j->nodes[i].plan = p;
+		if (!strcmp(h->ssh_target, "local"))
+			continue; /* built in-process: nothing to ship */
+		rc = ot_image_build(p, &j->images[i], &err);
+		if (rc < 0) {
+			fprintf(stderr, "otdeploy: %s: cannot build otnode: %s\n", p->node, err.msg);
+			return EXIT_SYSTEM;
+		}
+		j->nodes[i].image = j->images[i].data;
+		j->nodes[i].image_len = j->images[i].len;
+	}
+	return bad ? EXIT_FAILED : 0;
+}
+
+/* ---- dry run ---- */
+
+static void dry_run(struct cli *c, struct ot_deploy *d)
+{
+	static const char *const verbs[OT_DEPLOY__COUNT] = {
+		[OT_DEPLOY_CREATE] = "otnode create",
+		[OT_DEPLOY_DESTROY] = "otnode destroy",
+		[OT_DEPLOY_STATUS] = "otnode status --json",
+		[OT_DEPLOY_VERIFY] = "otnode verify --remote --json",
+	};
+	const char *kh = c->dopts.known_hosts ? c->dopts.known_hosts : "~/.ssh/known_hosts";
+	size_t i, k, counts[OT_OP__COUNT];
+
+	printf("dry run: %s of %s on %zu node%s; nothing is contacted or changed\n",
+	       ot_deploy_action_name(c->dopts.action), c->topo, d->nnodes,
+	       d->nnodes == 1 ? "" : "s");
+	for (i = 0; i < d->nnodes; i++) {
+		const struct ot_deploy_node *n = &d->nodes[i];
+		const struct ot_plan *p = n->plan;
+		char ub[OT_ADDR_STRLEN];
+
+		memset(counts, 0, sizeof(counts));
+		for (k = 0; k < p->nops; k++)
+			counts[p->ops[k].kind]++;
+		ot_addr_format(&p->underlay, ub, sizeof(ub));
+		printf("\n%s", n->name);
+		if (n->local) {
+			printf(" -> this machine (local, in-process)\n");
+		} else {
+			printf(" -> %s@%s port %u, host key checked against %s\n", n->user, n->addr,
+			       n->host->ssh_port ? n->host->ssh_port : 22, kh);
+			printf("  directory  %s (each component lstat'ed; created 0700 if missing)\n",
+			       n->rdir);
+			printf("  otnode     %s, %.1f MB, sha256 %s (uploaded unless the same bytes "
+			       "are there; checked with sha256sum on the host)\n",
+			       n->rexe, n->image_len / 1e6, n->sha256);
+		}
+		if (c->dopts.action == OT_DEPLOY_CREATE && c->dopts.preflight)
+			printf("  preflight  kernel features, underlay %s MTU %u, UDP between nodes\n",
+			       p->underlay.family ? ub : "(none needed)",
+			       p->underlay_mtu ? p->underlay_mtu : 1500);
+		printf("  run        %s%s\n", verbs[c->dopts.action],
+		       c->dopts.action == OT_DEPLOY_CREATE
+			       ? (c->dopts.keep_going ? " (no rollback: --keep-going)"
+						      : " (rolled back if any node fails)")
+			       : "");
+		printf("  plan       %s: %zu namespaces, %zu ops (", p->prefix, p->nns, p->nops);
+		for (k = 0; k < OT_OP__COUNT; k++)
+			if (counts[k])
+				printf("%s%zu %s", k ? " " : "", counts[k], ot_op_kind_name(k));
+		printf("), %zu probes\n", p->nprobes);
+	}
+}
+
+/* ---- main ---- */
+
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	/* one SSH connection per node stays open across the stages */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c = {0};
+	struct job j = {0};
+	struct ot_deploy d;
+	struct ot_error err = {0};
+	struct view v = {0};
+	struct ot_strbuf out = OT_STRBUF_INIT;
+	struct sigaction sa = {0};
+	struct winsize ws;
+	pthread_t tick;
+	bool ticking = false;
+	int rc, status;
+
+	if (parse_args(argc, argv, &c) < 0)
+		return EXIT_USAGE;
+	status = prepare(&c, &j);
+	if (status)
+		goto out;
+	c.dopts.cancel = &interrupted;
+	c.dopts.notify = on_change;
+	c.dopts.notify_ctx = &v;
+	rc = ot_deploy_init(&d, j.nodes, j.nnodes, &c.dopts, &err);
+	if (rc < 0) {
+		fprintf(stderr, "otdeploy: %s\n", err.msg);
+		status = EXIT_FAILED;
+		goto out;
+	}
+	if (c.dry_run) {
+		dry_run(&c, &d);
+		ot_deploy_fini(&d);
+		goto out;
+	}
+	raise_fd_limit();
+	if (ot_ssh_global_init(&err) < 0) {
+		fprintf(stderr, "otdeploy: %s\n", err.msg);
+		status = EXIT_SYSTEM;
+		ot_deploy_fini(&d);
+		goto out;
+	}
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	v.d = &d;
+	v.lock = &d.lock;
+	v.color = c.color && isatty(STDERR_FILENO);
+	v.live = !c.quiet && isatty(STDERR_FILENO);
+	v.events = !c.quiet && !v.live;
+	v.width = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col ? ws.ws_col : 0;
+	if (v.live && pthread_create(&tick, NULL, ticker, &v) == 0)
+		ticking = true;
+
+	rc = ot_deploy_run(&d, &err);
+
+	if (ticking) {
+		pthread_mutex_lock(&d.lock);
+		v.stop = 1;
+		view_draw(&v);
+		pthread_mutex_unlock(&d.lock);
+		pthread_join(tick, NULL);
+	}
+	if (rc < 0 && rc != -EAGAIN && rc != -EINTR) {
+		fprintf(stderr, "otdeploy: %s\n", err.msg);
+		status = EXIT_SYSTEM;
+	} else {
+		status = rc < 0 ? EXIT_FAILED : 0;
+	}
+	if (c.dopts.action == OT_DEPLOY_VERIFY) {
+		int mm;
+
+		ot_sb_reset(&out);
+		mm = ot_progress_verify_matrix(&d, c.color, &out);
+		if (!c.json)
+			fputs(ot_sb_str(&out), stdout);
+		if (mm != 0 && !status)
+			status = EXIT_FAILED;
+	}
+	if (c.json) {
+		json_t *jr = ot_deploy_to_json(&d);
+
+		if (jr) {
+			json_dumpf(jr, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+			fputc('\n', stdout);
+			json_decref(jr);
+		}
+	} else {
+		ot_sb_reset(&out);
+		ot_progress_table(&d, c.color, &out);
+		fputs(ot_sb_str(&out), stdout);
+	}
+	ot_deploy_fini(&d);
+	ot_ssh_global_fini();
+out:
+	ot_sb_free(&v.buf);
+	ot_sb_free(&out);
+	job_free(&j);
+	return status;
+}
