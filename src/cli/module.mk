@@ -1,8 +1,8 @@
 # src/cli: (empty so far)
 # otdeploy (deploy helper): deploy over SSH.
 OTDEPLOY := $(BUILD)/otdeploy
-PROGRAMS += $(OTDEPLOY)
-INSTALL_BIN += $(OTDEPLOY)
+# Joins PROGRAMS/INSTALL_BIN once the loader and executor it links against
+# are in the tree (until then `make build/otdeploy` builds it by name).
 $(OTDEPLOY): $(call obj,src/cli/otdeploy.c) $(LIBOTDEPLOY) $(LIBOTEXEC) $(LIBOTC)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
