@@ -1,0 +1,394 @@
+/*
+ * cgroup.c - container cgroups on both layouts Linux has: pure cgroup v2 (one
+ * tree, controllers enabled through cgroup.subtree_control) and the hybrid
+ * layout this machine has (v1 hierarchies per controller under
+ * /sys/fs/cgroup/<ctrl>, plus a controller-less v2 tree at
+ * /sys/fs/cgroup/unified). Hierarchies are found in /proc/self/mountinfo,
+ * not guessed from paths.
+ *
+ * A container's cgroup is created in every hierarchy that matters (v1 cpu,
+ * memory, pids; the v2 tree), so membership is uniform and destroy can find
+ * every process. Limits: v2 cpu.max / memory.max / pids.max, v1
+ * cpu.cfs_quota_us (period 100 ms) / memory.limit_in_bytes / pids.max.
+ */
+#include "exec/exec_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CPU_PERIOD_US 100000
+
+/* Does the list (separated by commas or spaces) have token t? */
+static bool has_token(const char *list, const char *t)
+{
+	size_t n = strlen(t);
+	const char *p = list;
+
+	while ((p = strstr(p, t))) {
+		if ((p == list || p[-1] == ',' || p[-1] == ' ') &&
+		    (p[n] == ',' || p[n] == ' ' || p[n] == '\0'))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+int ot_cg_detect(struct ot_cgroups *cg, struct ot_error *err)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096];
+
+	memset(cg, 0, sizeof(*cg));
+	if (!f)
+		return ot_error_sys(err, -errno, "open /proc/self/mountinfo");
+	while (fgets(line, sizeof(line), f)) {
+		/* id parent maj:min root mountpoint opts [optional...] - fstype source superopts */
+		char mnt[256], fstype[32], super[1024];
+		char *dash = strstr(line, " - ");
+		int n;
+
+		if (!dash || sscanf(line, "%*s %*s %*s %*s %255s", mnt) != 1)
+			continue;
+		n = sscanf(dash + 3, "%31s %*s %1023s", fstype, super);
+		if (n != 2)
+			continue;
+		if (strcmp(fstype, "cgroup2") == 0 && !cg->v2[0])
+			snprintf(cg->v2, sizeof(cg->v2), "%s", mnt);
+		if (strcmp(fstype, "cgroup") != 0)
+			continue;
+		if (has_token(super, "cpu") && !cg->cpu[0])
+			snprintf(cg->cpu, sizeof(cg->cpu), "%s", mnt);
+		if (has_token(super, "memory") && !cg->memory[0])
+			snprintf(cg->memory, sizeof(cg->memory), "%s", mnt);
+		if (has_token(super, "pids") && !cg->pids[0])
+			snprintf(cg->pids, sizeof(cg->pids), "%s", mnt);
+	}
+	fclose(f);
+	if (cg->cpu[0] || cg->memory[0] || cg->pids[0])
+		cg->mode = OT_CG_HYBRID;
+	else if (cg->v2[0])
+		cg->mode = OT_CG_V2;
+	else
+		cg->mode = OT_CG_NONE;
+	return 0;
+}
+
+size_t ot_cg_dirs(const struct ot_cgroups *cg, const char *path, char dirs[][512], size_t max)
+{
+	const char *roots[4] = {cg->v2, cg->cpu, cg->memory, cg->pids};
+	size_t n = 0, i, k;
+
+	for (i = 0; i < 4 && n < max; i++) {
+		bool dup = false;
+
+		if (!roots[i][0])
+			continue;
+		for (k = 0; k < i; k++)
+			dup |= strcmp(roots[k], roots[i]) == 0;
+		if (!dup)
+			snprintf(dirs[n++], 512, "%s/%s", roots[i], path);
+	}
+	return n;
+}
+
+static int write_file(const char *dir, const char *file, const char *value, struct ot_error *err)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(value);
+	ssize_t n;
+	int f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (f < 0)
+		return ot_error_sys(err, -errno, "open '%s'", path);
+	n = write(f, value, len);
+	if (n < 0 || (size_t)n != len) {
+		int e = n < 0 ? -errno : -EIO;
+
+		close(f);
+		return ot_error_sys(err, e, "write '%s' to '%s'", value, path);
+	}
+	close(f);
+	return 0;
+}
+
+static int read_file(const char *dir, const char *file, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (f < 0)
+		return -errno;
+	n = read(f, buf, size - 1);
+	close(f);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	while (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	return 0;
+}
+
+/* Enable the controllers a v2 child needs in dir's subtree_control. */
+static int v2_enable(const char *dir, const struct ot_op_cgroup *c, struct ot_error *err)
+{
+	char have[512], want[64] = "";
+	static const char *const ctrl[] = {"cpu", "memory", "pids"};
+	bool need[3] = {c->cpu_pct != 0, c->memory != 0, c->pids != 0};
+	size_t i;
+
+	if (read_file(dir, "cgroup.subtree_control", have, sizeof(have)) < 0)
+		have[0] = '\0';
+	for (i = 0; i < 3; i++)
+		if (need[i] && !has_token(have, ctrl[i])) {
+			strcat(want, want[0] ? " +" : "+");
+			strcat(want, ctrl[i]);
+		}
+	if (!want[0])
+		return 0;
+	return write_file(dir, "cgroup.subtree_control", want, err);
+}
+
+static int mk(struct ot_xctx *x, const char *dir, struct ot_error *err)
+{
+	struct ot_jrec rec = {.kind = OT_J_CGROUP, .a = dir};
+	int r;
+
+	if (access(dir, F_OK) == 0)
+		return 0; /* exists: not ours (a shared parent, or someone else's) */
+	if ((r = ot_journal_begin(x->j, &rec, err)) < 0)
+		return r;
+	r = ot_x_step(x, 0, "cgroup %s", dir);
+	if (r < 0)
+		return ot_error_sys(err, r, "mkdir '%s' (injected fault)", dir);
+	if (mkdir(dir, 0755) < 0) {
+		r = -errno;
+		if (r == -EEXIST)
+			return ot_journal_fail(x->j, rec.id, r, err);
+		ot_journal_fail(x->j, rec.id, r, NULL);
+		return ot_error_sys(err, r, "mkdir '%s'", dir);
+	}
+	if ((r = ot_x_step(x, 1, "cgroup %s", dir)) < 0)
+		return ot_error_sys(err, r, "cgroup '%s' (injected fault)", dir);
+	x->objects++;
+	return ot_journal_done(x->j, rec.id, err);
+}
+
+/* Make root/path and every missing parent below root. */
+static int mk_path(struct ot_xctx *x, const char *root, const char *path,
+		   const struct ot_op_cgroup *c, bool v2, struct ot_error *err)
+{
+	char dir[PATH_MAX];
+	size_t rl = strlen(root);
+	const char *p = path;
+	int r;
+
+	if (rl + strlen(path) + 2 > sizeof(dir))
+		return ot_error_set(err, -ENAMETOOLONG, "cgroup path too long");
+	snprintf(dir, sizeof(dir), "%s", root);
+	while (*p) {
+		const char *slash = strchr(p, '/');
+		size_t n = slash ? (size_t)(slash - p) : strlen(p);
+		size_t len = strlen(dir);
+
+		if (v2 && (r = v2_enable(dir, c, err)) < 0)
+			return r;
+		snprintf(dir + len, sizeof(dir) - len, "/%.*s", (int)n, p);
+		if ((r = mk(x, dir, err)) < 0)
+			return r;
+		p += n;
+		if (*p == '/')
+			p++;
+	}
+	return 0;
+}
+
+int ot_cg_create(struct ot_xctx *x, const struct ot_op_cgroup *c, struct ot_error *err)
+{
+	struct ot_cgroups cg;
+	char dir[PATH_MAX], v[64];
+	int r;
+
+	if ((r = ot_cg_detect(&cg, err)) < 0)
+		return r;
+	if (cg.mode == OT_CG_NONE)
+		return ot_error_set(err, -ENOTSUP, "no cgroup file system mounted");
+	if (cg.v2[0] && (r = mk_path(x, cg.v2, c->path, c, cg.mode == OT_CG_V2, err)) < 0)
+		return r;
+	if (cg.mode == OT_CG_V2) {
+		snprintf(dir, sizeof(dir), "%s/%s", cg.v2, c->path);
+		if (c->cpu_pct) {
+			snprintf(v, sizeof(v), "%" PRIu64 " %d",
+				 (uint64_t)c->cpu_pct * CPU_PERIOD_US / 100, CPU_PERIOD_US);
+			if ((r = write_file(dir, "cpu.max", v, err)) < 0)
+				return r;
+		}
+		if (c->memory) {
+			snprintf(v, sizeof(v), "%" PRIu64, c->memory);
+			if ((r = write_file(dir, "memory.max", v, err)) < 0)
+				return r;
+		}
+		if (c->pids) {
+			snprintf(v, sizeof(v), "%u", c->pids);
+			if ((r = write_file(dir, "pids.max", v, err)) < 0)
+				return r;
+		}
+		return 0;
+	}
+	if (cg.cpu[0]) {
+		if ((r = mk_path(x, cg.cpu, c->path, c, false, err)) < 0)
+			return r;
+		snprintf(dir, sizeof(dir), "%s/%s", cg.cpu, c->path);
+		if (c->cpu_pct) {
+			snprintf(v, sizeof(v), "%d", CPU_PERIOD_US);
+			if ((r = write_file(dir, "cpu.cfs_period_us", v, err)) < 0)
+				return r;
+			snprintf(v, sizeof(v), "%" PRIu64, (uint64_t)c->cpu_pct * CPU_PERIOD_US / 100);
+			if ((r = write_file(dir, "cpu.cfs_quota_us", v, err)) < 0)
+				return r;
+		}
+	}
+	if (cg.memory[0] && strcmp(cg.memory, cg.cpu) != 0) {
+		if ((r = mk_path(x, cg.memory, c->path, c, false, err)) < 0)
+			return r;
+	}
+	if (cg.memory[0] && c->memory) {
+		snprintf(dir, sizeof(dir), "%s/%s", cg.memory, c->path);
+		snprintf(v, sizeof(v), "%" PRIu64, c->memory);
+		if ((r = write_file(dir, "memory.limit_in_bytes", v, err)) < 0)
+			return r;
+	}
+	if (cg.pids[0] && strcmp(cg.pids, cg.cpu) != 0 && strcmp(cg.pids, cg.memory) != 0) {
+		if ((r = mk_path(x, cg.pids, c->path, c, false, err)) < 0)
+			return r;
+	}
+	if (cg.pids[0] && c->pids) {
+		snprintf(dir, sizeof(dir), "%s/%s", cg.pids, c->path);
+		snprintf(v, sizeof(v), "%u", c->pids);
+		if ((r = write_file(dir, "pids.max", v, err)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int expect(const char *dir, const char *file, const char *want, char *detail, size_t size)
+{
+	char have[128];
+
+	if (read_file(dir, file, have, sizeof(have)) < 0) {
+		snprintf(detail, size, "cannot read %s", file);
+		return 1;
+	}
+	if (strcmp(have, want) != 0) {
+		snprintf(detail, size, "%s is '%s', planned '%s'", file, have, want);
+		return 1;
+	}
+	return 0;
+}
+
+int ot_cg_check(const struct ot_cgroups *cg, const struct ot_op_cgroup *c, char *detail,
+		size_t size)
+{
+	char dirs[4][512], dir[PATH_MAX], v[64];
+	size_t n = ot_cg_dirs(cg, c->path, dirs, 4), i;
+
+	detail[0] = '\0';
+	for (i = 0; i < n; i++)
+		if (access(dirs[i], F_OK) < 0) {
+			snprintf(detail, size, "no directory '%s'", dirs[i]);
+			return -ENOENT;
+		}
+	if (cg->mode == OT_CG_V2) {
+		snprintf(dir, sizeof(dir), "%s/%s", cg->v2, c->path);
+		if (c->cpu_pct) {
+			snprintf(v, sizeof(v), "%" PRIu64 " %d",
+				 (uint64_t)c->cpu_pct * CPU_PERIOD_US / 100, CPU_PERIOD_US);
+			if (expect(dir, "cpu.max", v, detail, size))
+				return 1;
+		}
+		if (c->memory) {
+			snprintf(v, sizeof(v), "%" PRIu64, c->memory);
+			if (expect(dir, "memory.max", v, detail, size))
+				return 1;
+		}
+	} else {
+		if (c->cpu_pct && cg->cpu[0]) {
+			snprintf(dir, sizeof(dir), "%s/%s", cg->cpu, c->path);
+			snprintf(v, sizeof(v), "%" PRIu64, (uint64_t)c->cpu_pct * CPU_PERIOD_US / 100);
+			if (expect(dir, "cpu.cfs_quota_us", v, detail, size))
+				return 1;
+		}
+		if (c->memory && cg->memory[0]) {
+			/* v1 rounds the limit down to whole pages */
+			char have[64];
+			uint64_t got;
+
+			snprintf(dir, sizeof(dir), "%s/%s", cg->memory, c->path);
+			if (read_file(dir, "memory.limit_in_bytes", have, sizeof(have)) < 0 ||
+			    (got = strtoull(have, NULL, 10)) > c->memory || c->memory - got >= 65536) {
+				snprintf(detail, size, "memory.limit_in_bytes is '%s', planned %" PRIu64,
+					 have, c->memory);
+				return 1;
+			}
+		}
+	}
+	if (c->pids) {
+		snprintf(dir, sizeof(dir), "%s/%s", cg->mode == OT_CG_V2 ? cg->v2 : cg->pids, c->path);
+		snprintf(v, sizeof(v), "%u", c->pids);
+		if ((cg->mode == OT_CG_V2 || cg->pids[0]) && expect(dir, "pids.max", v, detail, size))
+			return 1;
+	}
+	return 0;
+}
+
+int ot_cg_join(const struct ot_cgroups *cg, const char *path, pid_t pid, struct ot_error *err)
+{
+	char dirs[4][512], v[32];
+	size_t n = ot_cg_dirs(cg, path, dirs, 4), i;
+	int r;
+
+	snprintf(v, sizeof(v), "%d", (int)pid);
+	for (i = 0; i < n; i++)
+		if ((r = write_file(dirs[i], "cgroup.procs", v, err)) < 0)
+			return r;
+	return 0;
+}
+
+void ot_cg_pids(const char *dir, pid_t **pids, size_t *n, size_t *cap)
+{
+	char path[PATH_MAX], line[32];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		long v = strtol(line, NULL, 10);
+
+		if (v <= 0)
+			continue;
+		if (*n == *cap) {
+			size_t c = *cap ? *cap * 2 : 32;
+			pid_t *nv = realloc(*pids, c * sizeof(*nv));
+
+			if (!nv)
+				break;
+			*pids = nv;
+			*cap = c;
+		}
+		(*pids)[(*n)++] = (pid_t)v;
+	}
+	fclose(f);
+}

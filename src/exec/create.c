@@ -1,0 +1,665 @@
+/*
+ * create.c - run a node plan's operations in order (ot_exec_create).
+ *
+ * Each operation kind has one handler (a table, not a switch). What destroy
+ * must undo explicitly is journalled before it is made: namespaces, host
+ * links, host sysctls (with the old value), host nft tables, cgroups, extra
+ * namespace files. What lives inside a namespace we create (addresses,
+ * routes, FDB entries, links of containers and switches) vanishes with it
+ * and is not journalled, but every change still passes the step hook, so a
+ * fault can be injected anywhere.
+ *
+ * Performance (../shared/notes/setup-cost-baselines.md): one process, one
+ * netlink socket per namespace opened inside it once; a veth is requested
+ * from the namespace of its first end and its other end is sent to its
+ * namespace with IFLA_NET_NS_FD, already enslaved (IFLA_MASTER) and up when
+ * the plan brings it up (the peer created in place cannot start up: ENOTCONN
+ * on 6.x, so its own LINK_UP op stays); IPv6 address generation is switched
+ * off in the creating message where the plan says so.
+ */
+#include "exec/exec_int.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/if_link.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/rtnetlink.h>
+
+#include "exec/nft.h"
+
+struct run {
+	struct ot_xctx *x;
+	bool *covered;		/* LINK_UP ops already done by a link creation, NFT ops by a batch */
+	char tag[OT_NFT_TAG_MAX + 1];
+};
+
+/* ---- describing operations (errors, steps) ---- */
+
+static void describe(const struct ot_xctx *x, const struct ot_op *op, char *buf, size_t size)
+{
+	const char *ns = ot_x_nsname(x, op->ns);
+	char a[OT_PREFIX_STRLEN], b[OT_ADDR_STRLEN];
+	size_t n;
+
+	switch (op->kind) {
+	case OT_OP_NETNS:
+		snprintf(buf, size, "create namespace '%s'", ns);
+		break;
+	case OT_OP_LINK:
+		if (op->link.kind == OT_LINK_VXLAN)
+			snprintf(buf, size, "create vxlan '%s' (VNI %u) in %s", op->link.name,
+				 op->link.vni, ns);
+		else if (op->link.kind == OT_LINK_VETH)
+			snprintf(buf, size, "create veth '%s' in %s (peer '%s' in %s)", op->link.name,
+				 ns, op->link.peer_name, ot_x_nsname(x, op->link.peer_ns));
+		else
+			snprintf(buf, size, "create %s '%s' in %s", ot_link_kind_name(op->link.kind),
+				 op->link.name, ns);
+		break;
+	case OT_OP_LINK_UP:
+		snprintf(buf, size, "set '%s' up in %s", op->dev, ns);
+		break;
+	case OT_OP_ADDR:
+		ot_prefix_format(&op->addr.addr, a, sizeof(a));
+		snprintf(buf, size, "add address %s to '%s' in %s", a, op->addr.dev, ns);
+		break;
+	case OT_OP_ROUTE:
+		if (op->route.dst.len)
+			ot_prefix_format(&op->route.dst, a, sizeof(a));
+		else
+			snprintf(a, sizeof(a), "default");
+		ot_addr_format(&op->route.via, b, sizeof(b));
+		snprintf(buf, size, "add route %s%s%s in %s", a, op->route.via.family ? " via " : "",
+			 op->route.via.family ? b : "", ns);
+		break;
+	case OT_OP_FDB:
+		ot_mac_format(&op->fdb.mac, a, sizeof(a));
+		ot_addr_format(&op->fdb.dst, b, sizeof(b));
+		snprintf(buf, size, "add fdb entry %s -> %s%s%s%s on '%s' in %s", a, b,
+			 op->fdb.dst_node ? " (" : "", op->fdb.dst_node ? op->fdb.dst_node : "",
+			 op->fdb.dst_node ? ")" : "", op->fdb.dev, ns);
+		break;
+	case OT_OP_SYSCTL:
+		snprintf(buf, size, "set sysctl %s=%s in %s", op->sysctl.key, op->sysctl.value, ns);
+		break;
+	case OT_OP_NFT:
+		snprintf(buf, size, "load nft table '%s' in %s", op->nft.table, ns);
+		break;
+	case OT_OP_CGROUP:
+		snprintf(buf, size, "create cgroup '%s'", op->cgroup.path);
+		break;
+	default:
+		snprintf(buf, size, "op %d", (int)op->kind);
+	}
+	n = strlen(buf);
+	if (op->origin && n < size)
+		snprintf(buf + n, size - n, " (%s)", op->origin);
+}
+
+/* ---- journal + step helpers ---- */
+
+static int begin(struct run *R, struct ot_jrec *rec, const char *what, struct ot_error *err)
+{
+	int r;
+
+	if (rec && (r = ot_journal_begin(R->x->j, rec, err)) < 0)
+		return r;
+	r = ot_x_step(R->x, 0, "%s", what);
+	if (r < 0) {
+		if (rec)
+			ot_journal_fail(R->x->j, rec->id, r, NULL);
+		return ot_error_set(err, r, "%s (injected fault)", strerror(-r));
+	}
+	return 0;
+}
+
+static int done(struct run *R, struct ot_jrec *rec, const char *what, struct ot_error *err)
+{
+	int r = ot_x_step(R->x, 1, "%s", what);
+
+	if (r < 0)
+		return ot_error_set(err, r, "%s (injected fault)", strerror(-r));
+	R->x->objects++;
+	return rec ? ot_journal_done(R->x->j, rec->id, err) : 0;
+}
+
+/* The outcome of a change that was journalled: an error marks it failed
+ * (never ours when it already existed). */
+static int outcome(struct run *R, struct ot_jrec *rec, int r, const char *what,
+		   struct ot_error *err)
+{
+	if (r < 0) {
+		if (rec)
+			ot_journal_fail(R->x->j, rec->id, r, NULL);
+		return r;
+	}
+	return done(R, rec, what, err);
+}
+
+static struct ot_nl *rt(struct run *R, int ns, struct ot_error *err)
+{
+	return ot_x_nl(R->x, ns, NETLINK_ROUTE, err);
+}
+
+static int talk(struct run *R, int ns, struct nlmsghdr *nlh, struct ot_error *err)
+{
+	struct ot_nl *nl;
+
+	if (!nlh)
+		return ot_error_set(err, -EMSGSIZE, "netlink message too large");
+	nl = rt(R, ns, err);
+	if (!nl)
+		return err ? err->code : -EIO;
+	return ot_nl_request(nl, nlh, NULL, NULL, err);
+}
+
+/* Is there a LINK_UP for (ns, name) later in the plan? Marks it covered. */
+static bool take_up(struct run *R, size_t from, int ns, const char *name)
+{
+	const struct ot_plan *p = R->x->p;
+	size_t i;
+
+	for (i = from + 1; i < p->nops; i++)
+		if (p->ops[i].kind == OT_OP_LINK_UP && p->ops[i].ns == ns &&
+		    strcmp(p->ops[i].dev, name) == 0) {
+			R->covered[i] = true;
+			return true;
+		}
+	return false;
+}
+
+/* ---- operations ---- */
+
+static int op_netns(struct run *R, size_t i, const char *what, struct ot_error *err)
+{
+	struct ot_xctx *x = R->x;
+	const struct ot_op *op = &x->p->ops[i];
+	const struct ot_plan_ns *pn = &x->p->ns[op->ns];
+	struct ot_xns *xn = &x->ns[op->ns];
+	struct ot_jrec rec = {.kind = OT_J_NETNS, .a = pn->name, .b = ot_ns_role_name(pn->role)};
+	int r, fd = -1;
+
+	if (!x->netns_dir_ready) {
+		if ((r = ot_ns_dir_prepare(err)) < 0)
+			return r;
+		x->netns_dir_ready = true;
+	}
+	if ((r = begin(R, &rec, what, err)) < 0)
+		return r;
+	if (xn->fd >= 0) { /* opened by an earlier lookup: cannot be ours */
+		close(xn->fd);
+		xn->fd = -1;
+	}
+	ot_nl_close(&xn->rt);
+	r = ot_ns_create_net(x, pn->name, &fd, &xn->rt, err);
+	if (r == 0)
+		xn->fd = fd;
+	if ((r = outcome(R, &rec, r, what, err)) < 0)
+		return r;
+	return ot_ns_create_extra(x, op->ns, err);
+}
+
+/* Everything one link creation needs, filled by the per-kind function. */
+struct link_req {
+	int sock_ns;
+	const char *kind;
+	struct ot_nl_dev dev, peer;
+	struct ot_nl_vxlan vx;
+	struct ot_nl_macvlan mv;
+	bool has_peer, has_vx, has_mv;
+	/* the peer's own master, set after creation (no IFLA_MASTER for peers) */
+	uint32_t peer_master;
+	/* a device in the host namespace: recorded, alias marks it ours */
+	const char *host_name, *host_alias;
+};
+
+static int nsfd_if_other(struct run *R, int target, int sock_ns, int *ret, struct ot_error *err)
+{
+	int fd;
+
+	*ret = -1;
+	if (target == sock_ns)
+		return 0;
+	fd = ot_x_nsfd(R->x, target, err);
+	if (fd < 0)
+		return fd;
+	*ret = fd;
+	return 0;
+}
+
+static int master_of(struct run *R, int ns, const char *name, uint32_t *ret, struct ot_error *err)
+{
+	*ret = 0;
+	return name && name[0] ? ot_x_ifindex(R->x, ns, name, ret, err) : 0;
+}
+
+/* A device's alias: the plan's; in the host namespace, always something we
+ * can recognise as ours later. */
+static const char *alias_for(struct run *R, int ns, const char *alias)
+{
+	if (ns != OT_NS_HOST_INDEX)
+		return alias;
+	return alias && *alias ? alias : R->tag;
+}
+
+static int req_veth(struct run *R, size_t i, struct link_req *q, struct ot_error *err)
+{
+	const struct ot_op *op = &R->x->p->ops[i];
+	const struct ot_op_link *l = &op->link;
+	int r;
+
+	/* Requested from the namespace of `name`; the main device of the
+	 * message is the peer, sent to peer_ns already enslaved and up; the
+	 * device in VETH_INFO_PEER is created in the requesting namespace. */
+	q->sock_ns = op->ns;
+	q->dev.name = l->peer_name;
+	q->dev.alias = alias_for(R, l->peer_ns, l->peer_alias);
+	q->dev.mac = &l->peer_mac;
+	q->dev.mtu = l->mtu;
+	q->dev.no_ipv6 = !l->peer_ipv6;
+	if ((r = nsfd_if_other(R, l->peer_ns, op->ns, &q->dev.ns_fd, err)) < 0)
+		return r;
+	if ((r = master_of(R, l->peer_ns, l->peer_master, &q->dev.master, err)) < 0)
+		return r;
+	q->dev.up = take_up(R, i, l->peer_ns, l->peer_name);
+	q->has_peer = true;
+	q->peer.name = l->name;
+	q->peer.alias = alias_for(R, op->ns, l->alias);
+	q->peer.mac = &l->mac;
+	q->peer.mtu = l->mtu;
+	q->peer.no_ipv6 = !l->ipv6;
+	q->peer.ns_fd = -1;
+	if ((r = master_of(R, op->ns, l->master, &q->peer_master, err)) < 0)
+		return r;
+	if (op->ns == OT_NS_HOST_INDEX) {
+		q->host_name = l->name;
+		q->host_alias = q->peer.alias;
+	} else if (l->peer_ns == OT_NS_HOST_INDEX) {
+		q->host_name = l->peer_name;
+		q->host_alias = q->dev.alias;
+	}
+	return 0;
+}
+
+/* bridge, vxlan, macvlan: one device in op->ns, requested from sock_ns */
+static int req_single(struct run *R, size_t i, int sock_ns, struct link_req *q,
+		      struct ot_error *err)
+{
+	const struct ot_op *op = &R->x->p->ops[i];
+	const struct ot_op_link *l = &op->link;
+	int r;
+
+	q->sock_ns = sock_ns;
+	q->dev.name = l->name;
+	q->dev.alias = alias_for(R, op->ns, l->alias);
+	q->dev.mac = &l->mac;
+	q->dev.mtu = l->mtu;
+	q->dev.no_ipv6 = !l->ipv6;
+	if ((r = nsfd_if_other(R, op->ns, sock_ns, &q->dev.ns_fd, err)) < 0)
+		return r;
+	if ((r = master_of(R, op->ns, l->master, &q->dev.master, err)) < 0)
+		return r;
+	q->dev.up = take_up(R, i, op->ns, l->name);
+	if (op->ns == OT_NS_HOST_INDEX) {
+		q->host_name = l->name;
+		q->host_alias = q->dev.alias;
+	}
+	return 0;
+}
+
+static int req_bridge(struct run *R, size_t i, struct link_req *q, struct ot_error *err)
+{
+	return req_single(R, i, R->x->p->ops[i].ns, q, err);
+}
+
+static int req_vxlan(struct run *R, size_t i, struct link_req *q, struct ot_error *err)
+{
+	const struct ot_op_link *l = &R->x->p->ops[i].link;
+	int r = req_single(R, i, l->sock_ns, q, err);
+
+	q->has_vx = true;
+	q->vx.vni = l->vni;
+	q->vx.port = l->port;
+	q->vx.local = l->local;
+	q->vx.learning = l->learning;
+	return r;
+}
+
+static int req_macvlan(struct run *R, size_t i, struct link_req *q, struct ot_error *err)
+{
+	static const uint32_t modes[] = {
+		[OT_MACVLAN_BRIDGE] = MACVLAN_MODE_BRIDGE,
+		[OT_MACVLAN_PRIVATE] = MACVLAN_MODE_PRIVATE,
+		[OT_MACVLAN_VEPA] = MACVLAN_MODE_VEPA,
+		[OT_MACVLAN_PASSTHRU] = MACVLAN_MODE_PASSTHRU,
+	};
+	const struct ot_op_link *l = &R->x->p->ops[i].link;
+	int r = req_single(R, i, OT_NS_HOST_INDEX, q, err);
+
+	if (r < 0)
+		return r;
+	if ((unsigned)l->mode >= sizeof(modes) / sizeof(modes[0]))
+		return ot_error_set(err, -EINVAL, "bad macvlan mode");
+	q->has_mv = true;
+	q->mv.mode = modes[l->mode];
+	return ot_x_ifindex(R->x, OT_NS_HOST_INDEX, l->lower, &q->mv.lower, err);
+}
+
+static const struct {
+	const char *kind;
+	int (*req)(struct run *R, size_t i, struct link_req *q, struct ot_error *err);
+} link_kinds[OT_LINK__COUNT] = {
+	[OT_LINK_VETH] = {"veth", req_veth},
+	[OT_LINK_BRIDGE] = {"bridge", req_bridge},
+	[OT_LINK_VXLAN] = {"vxlan", req_vxlan},
+	[OT_LINK_MACVLAN] = {"macvlan", req_macvlan},
+};
+
+static int op_link(struct run *R, size_t i, const char *what, struct ot_error *err)
+{
+	struct ot_xctx *x = R->x;
+	const struct ot_op *op = &x->p->ops[i];
+	struct link_req q;
+	struct ot_jrec rec = {.kind = OT_J_LINK}, *recp = NULL;
+	struct nlmsghdr *nlh;
+	int r;
+
+	memset(&q, 0, sizeof(q));
+	q.dev.ns_fd = q.peer.ns_fd = -1;
+	if ((unsigned)op->link.kind >= OT_LINK__COUNT)
+		return ot_error_set(err, -EINVAL, "unknown link kind");
+	q.kind = link_kinds[op->link.kind].kind;
+	if ((r = link_kinds[op->link.kind].req(R, i, &q, err)) < 0)
+		return r;
+	if (q.host_name) {
+		rec.a = "";
+		rec.b = q.host_name;
+		rec.c = q.host_alias;
+		recp = &rec;
+	}
+	if ((r = begin(R, recp, what, err)) < 0)
+		return r;
+	nlh = ot_nlmsg_newlink(x->msg, sizeof(x->msg), q.kind, &q.dev, q.has_peer ? &q.peer : NULL,
+			       q.has_vx ? &q.vx : NULL, q.has_mv ? &q.mv : NULL);
+	r = talk(R, q.sock_ns, nlh, err);
+	if (r == -EEXIST && recp)
+		ot_error_prefix(err, "a device of that name exists already (not ours)");
+	if ((r = outcome(R, recp, r, what, err)) < 0)
+		return r;
+	if (q.peer_master) { /* rare: the requesting side's own master */
+		if ((r = begin(R, NULL, what, err)) < 0)
+			return r;
+		nlh = ot_nlmsg_setlink(x->msg, sizeof(x->msg), op->link.name, false, q.peer_master,
+				       false);
+		if ((r = talk(R, op->ns, nlh, err)) < 0)
+			return ot_error_prefix(err, "enslave '%s'", op->link.name);
+		return done(R, NULL, what, err);
+	}
+	return 0;
+}
+
+static int op_up(struct run *R, size_t i, const char *what, struct ot_error *err)
+{
+	const struct ot_op *op = &R->x->p->ops[i];
+	int r;
+
+	if (R->covered[i])
+		return 0;
+	if ((r = begin(R, NULL, what, err)) < 0)
+		return r;
+	r = talk(R, op->ns, ot_nlmsg_setlink(R->x->msg, sizeof(R->x->msg), op->dev, true, 0, false),
+		 err);
+	return outcome(R, NULL, r, what, err);
+}
+
+static int op_addr(struct run *R, size_t i, const char *what, struct ot_error *err)
+{
+	const struct ot_op *op = &R->x->p->ops[i];
+	uint32_t idx;
+	int r;
+
+	if ((r = ot_x_ifindex(R->x, op->ns, op->addr.dev, &idx, err)) < 0)
+		return r;
+	if ((r = begin(R, NULL, what, err)) < 0)
+		return r;
+	r = talk(R, op->ns, ot_nlmsg_newaddr(R->x->msg, sizeof(R->x->msg), idx, &op->addr.addr), err);
+	return outcome(R, NULL, r, what, err);
+}
+
+static int op_route(struct run *R, size_t i, const char *what, struct ot_error *err)
+{
+	const struct ot_op *op = &R->x->p->ops[i];
+	uint32_t idx = 0;
+	int r;
+
+	if (op->route.dev[0] && (r = ot_x_ifindex(R->x, op->ns, op->route.dev, &idx, err)) < 0)
+		return r;
+	if ((r = begin(R, NULL, what, err)) < 0)
+		return r;
+	r = talk(R, op->ns,
+		 ot_nlmsg_newroute(R->x->msg, sizeof(R->x->msg), &op->route.dst, &op->route.via, idx,
+				   op->route.metric),
+		 err);
+	return outcome(R, NULL, r, what, err);
+}
+
+static int op_fdb(struct run *R, size_t i, const char *what, struct ot_error *err)
+{
+	const struct ot_op *op = &R->x->p->ops[i];
+	uint32_t idx;
+	int r;
+
+	if ((r = ot_x_ifindex(R->x, op->ns, op->fdb.dev, &idx, err)) < 0)
+		return r;
+	if ((r = begin(R, NULL, what, err)) < 0)
+		return r;
+	r = talk(R, op->ns,
+		 ot_nlmsg_newfdb(R->x->msg, sizeof(R->x->msg), idx, &op->fdb.mac, &op->fdb.dst), err);
+	return outcome(R, NULL, r, what, err);
+}
+
+static int op_sysctl(struct run *R, size_t i, const char *what, struct ot_error *err)
+{
+	const struct ot_op *op = &R->x->p->ops[i];
+	struct ot_jrec rec = {.kind = OT_J_SYSCTL, .a = "", .b = op->sysctl.key};
+	char old[512];
+	int r;
+
+	/* Only the host's values outlive our namespaces: journal the old one. */
+	if (op->ns == OT_NS_HOST_INDEX) {
+		if ((r = ot_x_sysctl_read(R->x, op->ns, op->sysctl.key, old, sizeof(old), err)) < 0)
+			return r;
+		rec.c = old;
+	}
+	if ((r = begin(R, op->ns == OT_NS_HOST_INDEX ? &rec : NULL, what, err)) < 0)
+		return r;
+	r = ot_x_sysctl_write(R->x, op->ns, op->sysctl.key, op->sysctl.value, err);
+	return outcome(R, op->ns == OT_NS_HOST_INDEX ? &rec : NULL, r, what, err);
+}
+
+static int op_nft(struct run *R, size_t i, const char *what, struct ot_error *err)
+{
+	struct ot_xctx *x = R->x;
+	const struct ot_plan *p = x->p;
+	const struct ot_op *op = &p->ops[i];
+	struct ot_nft_batch b;
+	struct ot_jrec *recs = NULL;
+	size_t k, n = 0;
+	struct ot_nl *nl;
+	int r;
+
+	if (R->covered[i])
+		return 0;
+	/* One atomic batch per namespace: this table and every later one of
+	 * the same namespace. */
+	recs = calloc(p->nops - i, sizeof(*recs));
+	if (!recs)
+		return ot_error_set(err, -ENOMEM, "out of memory");
+	ot_nft_batch_init(&b, x->step + 1);
+	r = ot_nft_batch_begin(&b);
+	for (k = i; k < p->nops && r == 0; k++) {
+		if (p->ops[k].kind != OT_OP_NFT || p->ops[k].ns != op->ns)
+			continue;
+		R->covered[k] = true;
+		r = ot_nft_add_table(&b, &p->ops[k].nft, R->tag, err);
+		if (r == 0 && op->ns == OT_NS_HOST_INDEX) {
+			struct ot_jrec *rec = &recs[n++];
+
+			rec->kind = OT_J_NFT;
+			rec->a = "";
+			rec->b = p->ops[k].nft.table;
+			rec->c = R->tag;
+			r = ot_journal_begin(x->j, rec, err);
+		}
+	}
+	if (r == 0)
+		r = ot_nft_batch_end(&b);
+	if (r == -ENOMEM || b.oom)
+		r = ot_error_set(err, -ENOMEM, "out of memory");
+	if (r == 0)
+		r = begin(R, NULL, what, err);
+	if (r == 0) {
+		nl = ot_x_nl(x, op->ns, NETLINK_NETFILTER, err);
+		r = nl ? ot_nl_send_nfbatch(nl, b.buf, b.len, err) : (err ? err->code : -EIO);
+		if (r == -EEXIST)
+			ot_error_prefix(err, "a table of that name exists already (not ours)");
+	}
+	if (r == 0)
+		r = done(R, NULL, what, err);
+	for (k = 0; k < n; k++) {
+		if (r < 0)
+			ot_journal_fail(x->j, recs[k].id, r, NULL);
+		else if ((r = ot_journal_done(x->j, recs[k].id, err)) < 0)
+			break;
+	}
+	ot_nft_batch_free(&b);
+	free(recs);
+	return r;
+}
+
+static int op_cgroup(struct run *R, size_t i, const char *what, struct ot_error *err)
+{
+	return ot_cg_create(R->x, &R->x->p->ops[i].cgroup, err);
+}
+
+static int (*const handlers[OT_OP__COUNT])(struct run *, size_t, const char *, struct ot_error *) = {
+	[OT_OP_NETNS] = op_netns, [OT_OP_LINK] = op_link,     [OT_OP_LINK_UP] = op_up,
+	[OT_OP_ADDR] = op_addr,	  [OT_OP_ROUTE] = op_route,   [OT_OP_FDB] = op_fdb,
+	[OT_OP_SYSCTL] = op_sysctl, [OT_OP_NFT] = op_nft,     [OT_OP_CGROUP] = op_cgroup,
+};
+
+/* ---- the driver ---- */
+
+static int rollback(struct ot_xctx *x, struct ot_exec_result *res, struct ot_error *err)
+{
+	struct ot_journal_image *im = NULL;
+	struct ot_error e2 = {0};
+	int r;
+
+	ot_journal_close(x->j);
+	x->j = NULL;
+	r = ot_journal_read(x->p->state_dir, true, &im, &e2);
+	if (r == 0)
+		r = ot_undo(x, im, x->p->state_dir, NULL, &e2);
+	ot_journal_image_free(im);
+	if (r == 0) {
+		ot_journal_remove(x->p->state_dir, NULL);
+		if (res)
+			res->rolled_back = true;
+		return 0;
+	}
+	/* keep the journal: `destroy` can finish the job */
+	ot_error_set(err, err->code, "%.1000s; rollback failed: %.1000s", err->msg, e2.msg);
+	return r;
+}
+
+const char *ot_exec_node_name(const struct ot_plan *p)
+{
+	return p && p->node ? p->node : "?";
+}
+
+static bool no_drift(const struct ot_plan *p, const struct ot_exec_opts *opts)
+{
+	struct ot_status *s = NULL;
+	bool ok;
+
+	if (ot_exec_status(p, opts, &s, NULL) < 0)
+		return false;
+	ok = s->complete && s->nmissing == 0 && s->ndrift == 0;
+	ot_status_free(s);
+	return ok;
+}
+
+int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
+		   struct ot_exec_result *res, struct ot_error *err)
+{
+	struct ot_xctx x;
+	struct run R = {.x = &x};
+	char what[512];
+	size_t i;
+	int r;
+
+	if (res)
+		memset(res, 0, sizeof(*res));
+	if ((r = ot_plan_validate(p, err)) < 0)
+		return ot_error_prefix(err, "%s", ot_exec_node_name(p));
+	if (!ot_plan_bound(p))
+		return ot_error_set(err, -EINVAL,
+				    "%s: the plan is not bound to hosts (compile it with a hosts file)",
+				    p->node);
+	if (!p->state_dir || p->state_dir[0] != '/')
+		return ot_error_set(err, -EINVAL, "%s: the plan has no absolute state_dir", p->node);
+	if ((r = ot_x_init(&x, p, opts, err)) < 0)
+		return ot_error_prefix(err, "%s", p->node);
+	ot_x_tag(p->prefix, R.tag, sizeof(R.tag));
+	R.covered = calloc(p->nops ? p->nops : 1, sizeof(*R.covered));
+	if (!R.covered) {
+		ot_x_free(&x);
+		return ot_error_set(err, -ENOMEM, "%s: out of memory", p->node);
+	}
+	r = ot_journal_create(p->state_dir, p->prefix, p->instance, p->node, p->source_digest,
+			      x.o.journal_sync, &x.j, err);
+	if (r == -EEXIST && x.o.idempotent && no_drift(p, opts)) {
+		if (res)
+			res->already = true;
+		r = 0;
+		goto out;
+	}
+	if (r < 0) {
+		ot_error_prefix(err, "%s", p->node);
+		goto out;
+	}
+	for (i = 0; i < p->nops; i++) {
+		const struct ot_op *op = &p->ops[i];
+
+		if ((unsigned)op->kind >= OT_OP__COUNT || !handlers[op->kind]) {
+			r = ot_error_set(err, -EINVAL, "unknown operation");
+			break;
+		}
+		describe(&x, op, what, sizeof(what));
+		r = handlers[op->kind](&R, i, what, err);
+		if (r < 0) {
+			ot_error_prefix(err, "%s", what);
+			break;
+		}
+	}
+	if (r == 0)
+		r = ot_journal_complete(x.j, err);
+	if (r < 0) {
+		ot_error_prefix(err, "%s", p->node);
+		rollback(&x, res, err);
+		goto out;
+	}
+	ot_x_progress(&x, "%s: created %u objects in %u steps", p->node, x.objects, x.step);
+	if (res) {
+		res->steps = x.step;
+		res->objects = x.objects;
+	}
+out:
+	free(R.covered);
+	ot_x_free(&x);
+	return r;
+}

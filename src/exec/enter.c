@@ -1,0 +1,100 @@
+/*
+ * enter.c - put the calling process into a container (ot_exec_enter): its
+ * network namespace, the uts/ipc/mount namespaces create persisted for it,
+ * its cgroup, and (at exec time) a new pid namespace.
+ */
+#include "exec/exec_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+static int join(const char *path, int type, const char *what, struct ot_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int r = 0;
+
+	if (fd < 0)
+		return ot_error_sys(err, -errno, "open %s namespace '%s'", what, path);
+	if (setns(fd, type) < 0)
+		r = ot_error_sys(err, -errno, "join %s namespace '%s'", what, path);
+	close(fd);
+	return r;
+}
+
+/* What `ip netns exec` does: a private mount namespace whose /sys shows the
+ * (new) current network namespace. */
+static int fresh_sysfs(struct ot_error *err)
+{
+	if (unshare(CLONE_NEWNS) < 0)
+		return ot_error_sys(err, -errno, "unshare the mount namespace");
+	if (mount("", "/", "none", MS_SLAVE | MS_REC, NULL) < 0)
+		return ot_error_sys(err, -errno, "make / a slave mount");
+	if (umount2("/sys", MNT_DETACH) < 0 && errno != EINVAL)
+		return ot_error_sys(err, -errno, "unmount /sys");
+	if (mount("sysfs", "/sys", "sysfs", 0, NULL) < 0)
+		return ot_error_sys(err, -errno, "mount a fresh /sys");
+	return 0;
+}
+
+int ot_exec_enter(const struct ot_plan *p, int ns, unsigned flags, unsigned *ret_flags,
+		  struct ot_error *err)
+{
+	const struct ot_plan_ns *pn;
+	char path[PATH_MAX];
+	int r;
+
+	if (ret_flags)
+		*ret_flags = 0;
+	if (ns <= 0 || (size_t)ns >= p->nns || p->ns[ns].role != OT_NS_CONTAINER)
+		return ot_error_set(err, -EINVAL, "%s: namespace %d is not a container", p->node, ns);
+	pn = &p->ns[ns];
+	/* cgroup first: the cgroup file system is reachable from here */
+	if (pn->cgroup && !(flags & OT_ENTER_NO_CGROUP)) {
+		struct ot_cgroups cg;
+
+		if ((r = ot_cg_detect(&cg, err)) < 0 ||
+		    (r = ot_cg_join(&cg, pn->cgroup, getpid(), err)) < 0)
+			return ot_error_prefix(err, "%s: enter '%s'", p->node, pn->container);
+		if ((pn->isolate & OT_ISO_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+			return ot_error_sys(err, -errno, "%s: enter '%s': cgroup namespace", p->node,
+					    pn->container);
+	}
+	snprintf(path, sizeof(path), "%s/%s", OT_NETNS_DIR, pn->name);
+	if ((r = join(path, CLONE_NEWNET, "network", err)) < 0)
+		goto fail;
+	if (pn->isolate & OT_ISO_UTS) {
+		ot_ns_extra_path(p->state_dir, pn->name, "uts", path, sizeof(path));
+		if ((r = join(path, CLONE_NEWUTS, "uts", err)) < 0)
+			goto fail;
+	}
+	if (pn->isolate & OT_ISO_IPC) {
+		ot_ns_extra_path(p->state_dir, pn->name, "ipc", path, sizeof(path));
+		if ((r = join(path, CLONE_NEWIPC, "ipc", err)) < 0)
+			goto fail;
+	}
+	if (pn->isolate & OT_ISO_MNT) {
+		/* last: the paths above live in the node's mount namespace */
+		ot_ns_extra_path(p->state_dir, pn->name, "mnt", path, sizeof(path));
+		if ((r = join(path, CLONE_NEWNS, "mount", err)) < 0)
+			goto fail;
+	} else if (!(flags & OT_ENTER_NO_SYSFS) && (r = fresh_sysfs(err)) < 0) {
+		goto fail;
+	}
+	if (pn->isolate & OT_ISO_PID) {
+		if (unshare(CLONE_NEWPID) < 0) {
+			r = ot_error_sys(err, -errno, "unshare the pid namespace");
+			goto fail;
+		}
+		if (ret_flags)
+			*ret_flags |= OT_ENTER_MUST_FORK;
+	}
+	return 0;
+fail:
+	return ot_error_prefix(err, "%s: enter '%s'", p->node, pn->container);
+}

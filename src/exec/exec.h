@@ -1,0 +1,205 @@
+/*
+ * exec.h - the node executor: makes a node plan real on this kernel, reports
+ * and verifies it, enters its containers, and removes it without a trace.
+ *
+ * One library for three callers: otnode (src/cli/otnode.c), otdeploy's local
+ * mode and the SPANK plugin inside slurmstepd. Hence: nothing here prints or
+ * exits; there is no global state (every call builds and frees its own
+ * context, so calling twice in one process is fine); every fd is O_CLOEXEC;
+ * errors follow util/error.h and name the node, the object and the operation
+ * ("n1: create vxlan 'vx100' (VNI 100) in demo.n1: File exists (kernel: A
+ * VXLAN device with the specified VNI already exists)").
+ *
+ * Namespace index 0 ("host") is the network namespace of the calling thread
+ * when the call starts, not necessarily PID 1's: on a simulated host otnode
+ * runs inside that host's namespace. Named namespaces are made exactly the
+ * way iproute2 makes them (/run/netns, a shared mount point, one bind mount
+ * of the nsfs file per namespace), so `ip netns exec`, `ip -n` and nsenter
+ * work on them.
+ *
+ * Threads: create/destroy/status/verify switch the calling thread's network
+ * namespace (setns) and always switch it back. ot_exec_enter() changes the
+ * caller for good and, for the mount namespace, needs a single-threaded
+ * caller (unshare(CLONE_NEWNS) refuses a shared fs_struct).
+ */
+#ifndef OT_EXEC_EXEC_H
+#define OT_EXEC_EXEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "plan/plan.h"
+#include "util/error.h"
+
+struct json_t;
+
+/*
+ * Options; a zeroed struct means the defaults.
+ *
+ * step_hook: called around every change the executor makes to the system,
+ * with a running step number (1, 2, ...) and a description: once with
+ * phase 0 after the change was journalled and before it is made, once with
+ * phase 1 after it was made and before it is marked done. Returning a
+ * negative errno at phase 0 makes that change fail as if the kernel had
+ * refused it (fault injection: create then rolls back). A front end may
+ * also end the process there (otnode's OTNODE_FAULT_KILL_AT).
+ */
+struct ot_exec_opts {
+	int (*step_hook)(void *ctx, unsigned step, int phase, const char *what);
+	void *hook_ctx;
+	/* One line per notable event ("created 12 objects"), no newline. */
+	void (*progress)(void *ctx, const char *line);
+	void *progress_ctx;
+	/* destroy: processes still inside a container get SIGTERM, then
+	 * SIGKILL after this many milliseconds (0 = 2000). */
+	unsigned term_grace_ms;
+	/* fdatasync every journal record (see journal.h for why it is off). */
+	bool journal_sync;
+	/* create: when the plan is already in place and status shows no drift,
+	 * succeed as a no-op instead of failing with -EEXIST. */
+	bool idempotent;
+};
+
+struct ot_exec_result {
+	unsigned steps;		/* changes made (create) or undone (destroy) */
+	unsigned objects;	/* objects created / removed */
+	unsigned killed;	/* destroy: processes ended inside our namespaces */
+	bool already;		/* create: already in place, nothing done */
+	bool rolled_back;	/* create failed and undid what it made */
+};
+
+/*
+ * Build the plan on this node: run its operations in order, each journalled
+ * before it is made. On failure everything made so far is removed again
+ * (rollback, from the journal) and the first error is returned with context.
+ * A plan already created (journal present) gives -EEXIST "already created"
+ * (or, with opts->idempotent and no drift, 0 with res->already set). The
+ * plan must be bound (ot_plan_bound) and valid. res may be NULL. Needs root
+ * (CAP_SYS_ADMIN, CAP_NET_ADMIN).
+ */
+int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
+		   struct ot_exec_result *res, struct ot_error *err);
+
+/*
+ * Remove what create made, from state_dir's journal alone (the plan is not
+ * needed: works after a crash or SIGKILL of create). Order: nftables tables,
+ * container namespaces, switch namespaces, host links, sysctls restored,
+ * cgroups. Processes still inside a container or its cgroup are ended first
+ * (SIGTERM, then SIGKILL after term_grace_ms) and counted in res->killed.
+ * Only objects the journal marks ours are touched: a host link must still
+ * carry our alias, an nft table our tag. Namespace teardown is asynchronous
+ * in the kernel: the call returns once the names are gone (see
+ * ot_exec_wait_gone). Returns 0, -ENOENT when there is no journal, or the
+ * first error (it still tries every other object; the journal is kept so a
+ * second destroy can finish).
+ */
+int ot_exec_destroy(const char *state_dir, const struct ot_exec_opts *opts,
+		    struct ot_exec_result *res, struct ot_error *err);
+
+/*
+ * Wait until no network device whose alias or name the plan made remains in
+ * the host namespace and no plan namespace is still alive (the kernel frees
+ * them asynchronously after destroy), at most timeout_ms. For tests and for
+ * a re-create with the same names. 0 or -ETIMEDOUT.
+ */
+int ot_exec_wait_gone(const struct ot_plan *p, unsigned timeout_ms, struct ot_error *err);
+
+/* ---- status: what exists, what drifted ---- */
+
+enum ot_obj_state {
+	OT_OBJ_OK,
+	OT_OBJ_MISSING,
+	OT_OBJ_DRIFT,	/* exists, but an attribute differs from the plan */
+};
+
+struct ot_status_item {
+	size_t op;		/* index into plan->ops */
+	enum ot_obj_state state;
+	char what[160];		/* "link veth 'eth0' in demo.n1.web" */
+	char detail[256];	/* "mtu 1500, planned 1450"; "" when OK */
+};
+
+struct ot_status {
+	bool created;		/* a journal exists */
+	bool complete;		/* ... and create finished */
+	size_t nok, nmissing, ndrift;
+	struct ot_status_item *items; /* one per plan op */
+	size_t nitems;
+};
+
+/*
+ * Compare the plan with the system, one item per operation. Returns 0 (even
+ * when things are missing: see the counts) or -errno when the comparison
+ * itself failed. Free *ret with ot_status_free().
+ */
+int ot_exec_status(const struct ot_plan *p, const struct ot_exec_opts *opts,
+		   struct ot_status **ret, struct ot_error *err);
+void ot_status_free(struct ot_status *s);
+/* {"node":..., "created":..., "ok":n, "missing":n, "drift":n, "objects":[...]} (new reference) */
+struct json_t *ot_status_to_json(const struct ot_plan *p, const struct ot_status *s);
+const char *ot_obj_state_name(enum ot_obj_state s);
+
+/* ---- verify: objects + reachability ---- */
+
+enum ot_probe_outcome {
+	OT_PROBE_REPLY,		/* an ICMP echo reply came back */
+	OT_PROBE_SILENT,	/* no reply before the timeout */
+	OT_PROBE_UNREACH,	/* an ICMP error or a local send error (blocked) */
+	OT_PROBE_SKIPPED,	/* target on another node and no --remote */
+};
+
+struct ot_probe_result {
+	size_t probe;			/* index into plan->probes */
+	enum ot_probe_outcome outcome;
+	bool pass;			/* outcome matches the expectation */
+	double rtt_ms;			/* REPLY only */
+	char detail[128];
+};
+
+struct ot_verify {
+	struct ot_status *status;
+	struct ot_probe_result *probes;
+	size_t nprobes, npass, nfail, nskipped;
+};
+
+#define OT_VERIFY_REMOTE (1u << 0) /* also probe targets on other nodes */
+
+/*
+ * Status, then every probe of the plan: ICMP echo from the source
+ * container's namespace (raw socket; all probes in parallel, up to 3
+ * requests each, timeout_ms in total, 0 = 1000). Free with
+ * ot_verify_free(). Returns 0 or -errno when verification could not run.
+ */
+int ot_exec_verify(const struct ot_plan *p, const struct ot_exec_opts *opts, unsigned flags,
+		   unsigned timeout_ms, struct ot_verify **ret, struct ot_error *err);
+void ot_verify_free(struct ot_verify *v);
+struct json_t *ot_verify_to_json(const struct ot_plan *p, const struct ot_verify *v);
+const char *ot_probe_outcome_name(enum ot_probe_outcome o);
+
+/* ---- enter a container ---- */
+
+#define OT_ENTER_NO_SYSFS  (1u << 0) /* keep the caller's /sys (no private mount namespace) */
+#define OT_ENTER_NO_CGROUP (1u << 1) /* do not join the container's cgroup */
+
+#define OT_ENTER_MUST_FORK (1u << 0) /* returned: a pid namespace was unshared */
+
+/*
+ * Move the calling process into container namespace index ns of the plan:
+ * its network namespace; the uts, ipc and mount namespaces it isolates
+ * (persisted by create); its cgroup (the process is written to cgroup.procs
+ * of every hierarchy; with OT_ISO_CGROUP a cgroup namespace rooted there is
+ * unshared). Without a mount namespace of its own, the caller gets a private
+ * one with a fresh /sys for the container's network namespace, as `ip netns
+ * exec` does (UCX, for one, reads devices from /sys). With OT_ISO_PID, a pid
+ * namespace is unshared and *ret_flags gets OT_ENTER_MUST_FORK: only a child
+ * forked after this call is inside it (it becomes its pid 1).
+ * Must be called by a single-threaded process. 0 or -errno.
+ */
+int ot_exec_enter(const struct ot_plan *p, int ns, unsigned flags, unsigned *ret_flags,
+		  struct ot_error *err);
+
+/* The node prefix of error messages: "n1". */
+const char *ot_exec_node_name(const struct ot_plan *p);
+
+#endif

@@ -1,0 +1,292 @@
+/*
+ * ns.c - named namespaces, made the way iproute2 makes them (ip/ipnetns.c:
+ * /run/netns is a shared mount point, each namespace one bind mount of its
+ * nsfs file onto an empty file), so `ip netns exec`, `ip -n` and nsenter
+ * work on them; plus the extra namespaces a container may isolate (uts, ipc,
+ * mount), persisted by bind mounts under the plan's state dir.
+ */
+#include "exec/exec_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/rtnetlink.h>
+
+int ot_ns_dir_prepare(struct ot_error *err)
+{
+	bool bound = false;
+
+	if (mkdir(OT_NETNS_DIR, 0755) < 0 && errno != EEXIST)
+		return ot_error_sys(err, -errno, "mkdir %s", OT_NETNS_DIR);
+	/* Shared, so that namespaces made later show up in mount namespaces
+	 * copied earlier (and the reverse); bind it onto itself first when it
+	 * is not a mount point yet. */
+	while (mount("", OT_NETNS_DIR, "none", MS_SHARED | MS_REC, NULL) < 0) {
+		if (errno != EINVAL || bound)
+			return ot_error_sys(err, -errno, "make %s a shared mount", OT_NETNS_DIR);
+		if (mount(OT_NETNS_DIR, OT_NETNS_DIR, "none", MS_BIND | MS_REC, NULL) < 0)
+			return ot_error_sys(err, -errno, "bind mount %s", OT_NETNS_DIR);
+		bound = true;
+	}
+	return 0;
+}
+
+static int lo_up(struct ot_nl *nl, struct ot_error *err)
+{
+	char buf[256];
+	struct nlmsghdr *nlh = ot_nlmsg_setlink(buf, sizeof(buf), "lo", true, 0, false);
+
+	if (!nlh)
+		return ot_error_set(err, -EMSGSIZE, "netlink message too large");
+	return ot_nl_request(nl, nlh, NULL, NULL, err);
+}
+
+int ot_ns_create_net(struct ot_xctx *x, const char *name, int *ret_fd, struct ot_nl *nl,
+		     struct ot_error *err)
+{
+	char path[PATH_MAX];
+	int f, r, fd = -1;
+
+	snprintf(path, sizeof(path), "%s/%s", OT_NETNS_DIR, name);
+	f = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (f < 0) {
+		r = -errno;
+		if (r == -EEXIST)
+			return ot_error_set(err, r, "namespace '%s' exists already (not ours)", name);
+		return ot_error_sys(err, r, "create '%s'", path);
+	}
+	close(f);
+	if (unshare(CLONE_NEWNET) < 0) {
+		r = ot_error_sys(err, -errno, "unshare the network namespace");
+		unlink(path);
+		return r;
+	}
+	/* From here on the thread is in the new namespace: every path out
+	 * goes back to the host. */
+	if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0) {
+		r = ot_error_sys(err, -errno, "bind mount '%s'", path);
+		goto fail;
+	}
+	fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r = ot_error_sys(err, -errno, "open the new namespace");
+		goto fail_mounted;
+	}
+	r = ot_nl_open(nl, NETLINK_ROUTE, err);
+	if (r == 0)
+		r = lo_up(nl, err);
+	if (r < 0) {
+		ot_error_prefix(err, "bring lo up");
+		goto fail_mounted;
+	}
+	if ((r = ot_x_leave(x, err)) < 0)
+		goto fail_mounted;
+	*ret_fd = fd;
+	return 0;
+fail_mounted:
+	umount2(path, MNT_DETACH);
+fail:
+	ot_nl_close(nl);
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	ot_x_leave(x, NULL);
+	return r;
+}
+
+int ot_ns_remove(const char *path, struct ot_error *err)
+{
+	if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		return ot_error_sys(err, -errno, "unmount '%s'", path);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return ot_error_sys(err, -errno, "remove '%s'", path);
+	return 0;
+}
+
+void ot_ns_extra_dir(const char *state_dir, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/ns", state_dir);
+}
+
+void ot_ns_extra_path(const char *state_dir, const char *nsname, const char *kind, char *buf,
+		      size_t size)
+{
+	snprintf(buf, size, "%s/ns/%s.%s", state_dir, nsname, kind);
+}
+
+/* Journal a record, run the hook; the caller makes the object and calls done(). */
+static int jbegin(struct ot_xctx *x, enum ot_jkind kind, const char *a, unsigned *id,
+		  struct ot_error *err)
+{
+	struct ot_jrec rec = {.kind = kind, .a = a};
+	int r = ot_journal_begin(x->j, &rec, err);
+
+	if (r < 0)
+		return r;
+	*id = rec.id;
+	r = ot_x_step(x, 0, "%s %s", ot_jkind_name(kind), a);
+	if (r < 0)
+		return ot_error_sys(err, r, "%s '%s' (injected fault)", ot_jkind_name(kind), a);
+	return 0;
+}
+
+static int jdone(struct ot_xctx *x, unsigned id, const char *a, struct ot_error *err)
+{
+	int r = ot_x_step(x, 1, "%s", a);
+
+	if (r < 0)
+		return ot_error_sys(err, r, "'%s' (injected fault)", a);
+	x->objects++;
+	return ot_journal_done(x->j, id, err);
+}
+
+/* The state dir's ns/ directory: a private bind mount of itself, so that a
+ * mount namespace file can be bound there (a mount namespace file may not be
+ * bound where it would propagate into that namespace itself). */
+static int extra_dir_prepare(struct ot_xctx *x, struct ot_error *err)
+{
+	char dir[PATH_MAX];
+	struct stat st, parent;
+	unsigned id;
+	int r;
+
+	ot_ns_extra_dir(x->p->state_dir, dir, sizeof(dir));
+	if (stat(dir, &st) == 0 && stat(x->p->state_dir, &parent) == 0 && st.st_dev != parent.st_dev)
+		return 0; /* already a mount point */
+	if ((r = jbegin(x, OT_J_DIR, dir, &id, err)) < 0)
+		return r;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return ot_error_sys(err, -errno, "mkdir '%s'", dir);
+	if ((r = jdone(x, id, dir, err)) < 0)
+		return r;
+	if ((r = jbegin(x, OT_J_MOUNT, dir, &id, err)) < 0)
+		return r;
+	if (mount(dir, dir, "none", MS_BIND, NULL) < 0 ||
+	    mount("", dir, "none", MS_PRIVATE, NULL) < 0)
+		return ot_error_sys(err, -errno, "make '%s' a private mount", dir);
+	return jdone(x, id, dir, err);
+}
+
+/*
+ * The child that owns the new namespaces for a moment: it joins the
+ * container's network namespace, unshares the others, sets the hostname,
+ * gives a new mount namespace a fresh /sys, reports, and waits for the
+ * parent to bind its namespace files. Only async-signal-safe calls (the
+ * caller may be multi-threaded: slurmstepd).
+ */
+static void child(int netfd, int flags, const char *hostname, int ready, int go)
+{
+	char c = 0;
+
+	if (setns(netfd, CLONE_NEWNET) < 0 || unshare(flags) < 0)
+		_exit(1);
+	if (hostname && sethostname(hostname, strlen(hostname)) < 0)
+		_exit(2);
+	if (flags & CLONE_NEWNS) {
+		if (mount("", "/", "none", MS_SLAVE | MS_REC, NULL) < 0)
+			_exit(3);
+		if (umount2("/sys", MNT_DETACH) < 0 && errno != EINVAL)
+			_exit(4);
+		if (mount("sysfs", "/sys", "sysfs", 0, NULL) < 0)
+			_exit(5);
+	}
+	if (write(ready, &c, 1) != 1)
+		_exit(6);
+	if (read(go, &c, 1) < 0)
+		_exit(7);
+	_exit(0);
+}
+
+int ot_ns_create_extra(struct ot_xctx *x, int ns, struct ot_error *err)
+{
+	static const struct {
+		unsigned iso;
+		int flag;
+		const char *kind;
+	} kinds[] = {
+		{OT_ISO_UTS, CLONE_NEWUTS, "uts"},
+		{OT_ISO_IPC, CLONE_NEWIPC, "ipc"},
+		{OT_ISO_MNT, CLONE_NEWNS, "mnt"},
+	};
+	const struct ot_plan_ns *pn = &x->p->ns[ns];
+	int ready[2] = {-1, -1}, go[2] = {-1, -1}, flags = 0, netfd, status, r = 0;
+	pid_t pid;
+	size_t k;
+	char c;
+
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+		if (pn->isolate & kinds[k].iso)
+			flags |= kinds[k].flag;
+	if (!flags)
+		return 0;
+	if ((r = extra_dir_prepare(x, err)) < 0)
+		return r;
+	netfd = ot_x_nsfd(x, ns, err);
+	if (netfd < 0)
+		return netfd;
+	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0) {
+		r = ot_error_sys(err, -errno, "pipe");
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		r = ot_error_sys(err, -errno, "fork");
+		goto out;
+	}
+	if (pid == 0)
+		child(netfd, flags, (flags & CLONE_NEWUTS) ? pn->hostname : NULL, ready[1], go[0]);
+	close(ready[1]);
+	ready[1] = -1;
+	close(go[0]);
+	go[0] = -1;
+	if (read(ready[0], &c, 1) != 1) {
+		waitpid(pid, &status, 0);
+		r = ot_error_set(err, -ECHILD, "set up the namespaces of '%s' (helper status %d)",
+				 pn->name, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		goto out;
+	}
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]) && r == 0; k++) {
+		char path[PATH_MAX], src[64];
+		unsigned id;
+		int f;
+
+		if (!(flags & kinds[k].flag))
+			continue;
+		ot_ns_extra_path(x->p->state_dir, pn->name, kinds[k].kind, path, sizeof(path));
+		if ((r = jbegin(x, OT_J_NSFILE, path, &id, err)) < 0)
+			break;
+		f = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+		if (f < 0) {
+			r = ot_error_sys(err, -errno, "create '%s'", path);
+			break;
+		}
+		close(f);
+		snprintf(src, sizeof(src), "/proc/%d/ns/%s", (int)pid, kinds[k].kind);
+		if (mount(src, path, "none", MS_BIND, NULL) < 0) {
+			r = ot_error_sys(err, -errno, "bind mount '%s'", path);
+			break;
+		}
+		r = jdone(x, id, path, err);
+	}
+	close(go[1]); /* the child exits */
+	go[1] = -1;
+	waitpid(pid, &status, 0);
+out:
+	if (ready[0] >= 0)
+		close(ready[0]);
+	if (ready[1] >= 0)
+		close(ready[1]);
+	if (go[0] >= 0)
+		close(go[0]);
+	if (go[1] >= 0)
+		close(go[1]);
+	return r;
+}
