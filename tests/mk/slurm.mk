@@ -27,3 +27,13 @@ $(BUILD)/tests/slurm/mpi_pingpong.mpich: tests/slurm/mpi_pingpong.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  MPICC   $@")
 	$(Q)mpicc.mpich -O2 -Wall -Wextra -o $@ $<
+
+# End to end, on a real Slurm cluster (tests/slurm/run). Exit 77 = could not
+# run here: that fails the target (a skip is not a pass) unless
+# OPENTOP_ALLOW_SKIP=1.
+check-slurm: $(SPANK_SO) $(SLURM_MPI_BINS)
+	@rc=0; tests/slurm/run $(BUILD) || rc=$$?; \
+	if [ $$rc = 77 ]; then echo "== check-slurm: SKIPPED (not a pass)"; \
+		[ "$${OPENTOP_ALLOW_SKIP:-0}" = 1 ] || exit 1; \
+	elif [ $$rc != 0 ]; then exit $$rc; fi
+CHECK_TARGETS += check-slurm

@@ -1,0 +1,157 @@
+# tests/slurm/lib.sh - helpers of the Slurm suites (sourced by tests/slurm/run
+# and by bench/slurm). Expects: CL (cluster name), B (build directory), TOP
+# (source tree), W (a work directory on the shared file system, readable by
+# the job users), and the variables of `tests/slurm/cluster env $CL`.
+
+NOBODY_UID=65534
+NOBODY_GID=65534
+
+# Run a client command on the login host (ctl), as root.
+cl() {
+	"$TOP/tests/slurm/cluster" run "$CL" "$@"
+}
+
+# The same as the unprivileged user nobody (the usual job user).
+cl_user() {
+	"$TOP/tests/slurm/cluster" run "$CL" setpriv --reuid=$NOBODY_UID --regid=$NOBODY_GID \
+		--clear-groups "$@"
+}
+
+# A topology file readable by the job user: copy $TOP/tests/slurm/topo/F
+# (or write stdin when F is "-" and a name is given) into $W.
+topo() {
+	local f=$1
+	if [ "$f" = - ]; then
+		cat >"$W/$2"
+		f=$2
+	else
+		cp "$TOP/tests/slurm/topo/$f" "$W/$f"
+	fi
+	chmod 0644 "$W/$f"
+	echo "$W/$f"
+}
+
+# Write plugstack.conf: the plugin with the given arguments.
+plugstack() {
+	echo "required $B/spank/opentop.so $*" >"$SLURM_PLUGSTACK"
+}
+
+# The bounds every functional suite runs with.
+TEST_BOUNDS="vni=5000000-5999999 vni_block=16 addrs=10.0.0.0/8,fd00::/8 max_containers=8 \
+max_ifaces=16 isolate=net,uts,ipc sysctls=no read_timeout=5"
+
+# ------------------------------------------------------------ host state
+
+# What a node's namespace holds (links, addresses, routes, neighbours, nft),
+# plus the machine-wide things our instances may name: /run/netns and
+# /run/opentop entries, owner records, and processes in any namespace of
+# ours. Written to FILE. Instance names start with "otsl_" (every test
+# topology is called otsl_*), so other helpers' objects never show up.
+snapshot() {
+	local out=$1 h ns
+	{
+		for h in $SLURM_NODES; do
+			ns=${SIM_NS_PREFIX}$h
+			echo "== $h links"
+			ip -n "$ns" -o link show | sed -E 's/^[0-9]+: //; s/ qlen [0-9]+//' | sort
+			echo "== $h addrs"
+			ip -n "$ns" -o addr show | sed -E 's/^[0-9]+: //; s/valid_lft.*//' | sort
+			echo "== $h routes"
+			ip -n "$ns" route show table all | sort
+			echo "== $h neigh (permanent)"
+			ip -n "$ns" neigh show nud permanent | sort
+			echo "== $h nft"
+			nsenter --net="/run/netns/$ns" nft list ruleset 2>/dev/null
+		done
+		echo "== netns"
+		ls /run/netns | grep '^otsl_' | sort || true
+		echo "== /run/opentop"
+		ls -A /run/opentop 2>/dev/null | grep '^otsl_' | sort || true
+		echo "== owner records"
+		ls -A /run/opentop/slurm 2>/dev/null | grep '^otsl_' | sort || true
+		echo "== processes in our namespaces"
+		procs_in_ours
+	} >"$out" 2>&1
+}
+
+# PIDs whose network namespace is one of our instances' (otsl_*).
+procs_in_ours() {
+	local n p
+	for n in /run/netns/otsl_*; do
+		[ -e "$n" ] || continue
+		for p in /proc/[0-9]*; do
+			[ "$p/ns/net" -ef "$n" ] 2>/dev/null && echo "${p#/proc/} in ${n##*/}"
+		done
+	done
+}
+
+# Wait (<= 10 s) until the host state equals snapshot FILE; on timeout
+# print the diff and fail. Teardown is partly asynchronous in the kernel.
+same_state() {
+	local want=$1 now t
+	now=$(mktemp "$W/state.XXXXXX")
+	for ((t = 0; t < 100; t++)); do
+		snapshot "$now"
+		if cmp -s "$want" "$now"; then
+			rm -f "$now"
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "host state differs from before:" >&2
+	diff -u "$want" "$now" >&2 || true
+	rm -f "$now"
+	return 1
+}
+
+# ------------------------------------------------------------ reporting
+
+FAILED=0
+
+pass() {
+	echo "  ok   $*"
+}
+
+fail() {
+	echo "  FAIL $*" >&2
+	FAILED=$((FAILED + 1))
+}
+
+# check DESCRIPTION CMD...: pass or fail on CMD's status.
+check() {
+	local what=$1
+	shift
+	if "$@"; then pass "$what"; else fail "$what"; fi
+}
+
+# contains FILE TEXT: FILE has TEXT as a fixed string.
+contains() {
+	grep -qF -- "$2" "$1"
+}
+
+# Number of allocations slurmctld made so far (a refusal on the submit side
+# must not allocate).
+allocations() {
+	grep -c '_slurm_rpc_allocate_resources\|_slurm_rpc_submit_batch_job' \
+		"$SLURM_DIR/ctl/slurmctld.log" || true
+}
+
+# Wait until no job is left in the queue (<= $1 s).
+wait_queue_empty() {
+	local t
+	for ((t = 0; t < ${1:-30} * 10; t++)); do
+		[ -z "$(cl squeue -h -o %i)" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Wait until /run/netns has N entries matching PATTERN (<= 20 s).
+wait_netns() {
+	local pat=$1 n=$2 t
+	for ((t = 0; t < 200; t++)); do
+		[ "$(find /run/netns -maxdepth 1 -name "$pat" | wc -l)" -ge "$n" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}

@@ -1,0 +1,68 @@
+# t-mpi.sh - MPI over the overlay (sourced by tests/slurm/run).
+#
+# Open MPI (srun --mpi=pmix, through the plugin's PMIx relay) on 2 and 3
+# nodes, and MPICH (srun --mpi=pmi2, UCX over TCP, reading devices from the
+# fresh /sys) on 2 nodes, one rank per node, each rank in its container.
+# Proof that the messages crossed the overlay: every rank sees only its
+# container's interface (with the topology's address), and that
+# interface's byte counters carried the 4 MiB bulk transfer (rank 0 sent
+# it, the last rank received it). MPI runs get a timeout; MPICH may hang
+# in MPI_Finalize on a shared kernel (about 1 run in 15, with or without
+# containers: see the notes), so a timed-out MPICH run is retried once.
+
+BULK=$((4 << 20))
+ompi=$B/tests/slurm/mpi_pingpong.ompi
+mpich=$B/tests/slurm/mpi_pingpong.mpich
+pair=$(topo pair.otp)
+trio=$(topo trio.otp)
+
+# mpi_check LABEL OUT NRANKS SUBNET: parse mpi_pingpong's report.
+mpi_check() {
+	local label=$1 out=$2 n=$3 net=$4 r last=$(($3 - 1)) line tx rx
+	check "$label: the ring visited all $n ranks" contains "$out" "ring ranks=$n sum=$((n * (n - 1) / 2)) ok"
+	for ((r = 0; r < n; r++)); do
+		line=$(grep "^rank $r host " "$out")
+		# exactly one interface: the container's eth0 with its overlay address
+		if [[ "$line" =~ ^rank\ $r\ host\ n$((r + 1))\ container\ [a-z0-9]+\ iface\ eth0\ ${net//./\\.}\.$((r + 1))\ tx=([0-9]+)\ rx=([0-9]+)$ ]]; then
+			tx=${BASH_REMATCH[1]}
+			rx=${BASH_REMATCH[2]}
+			pass "$label: rank $r on n$((r + 1)) sees only eth0 $net.$((r + 1))"
+			if [ $r = 0 ]; then
+				check "$label: rank 0's 4 MiB left through the overlay ($tx bytes sent)" [ "$tx" -ge $BULK ]
+			elif [ $r = $last ]; then
+				check "$label: rank $r received them on the overlay ($rx bytes)" [ "$rx" -ge $BULK ]
+			fi
+		else
+			fail "$label: rank $r report: '$line'"
+		fi
+	done
+	check "$label: round trips measured" grep -q '^rtt_us size=8 ' "$out"
+}
+
+out=$W/out/mpi-ompi2
+timeout 120 "$TOP/tests/slurm/cluster" run "$CL" setpriv --reuid=$NOBODY_UID --regid=$NOBODY_GID \
+	--clear-groups srun -N2 --mpi=pmix --opentop="$pair" "$ompi" --iters 500 >"$out" 2>&1
+check "Open MPI (pmix) over the overlay, 2 nodes: exit 0" [ $? = 0 ]
+mpi_check "ompi -N2" "$out" 2 10.77.0
+[ $FAILED = 0 ] || cat "$out" >&2
+
+out=$W/out/mpi-ompi3
+timeout 120 "$TOP/tests/slurm/cluster" run "$CL" setpriv --reuid=$NOBODY_UID --regid=$NOBODY_GID \
+	--clear-groups srun -N3 --mpi=pmix --opentop="$trio" "$ompi" --iters 500 >"$out" 2>&1
+check "Open MPI (pmix) over the overlay, 3 nodes: exit 0" [ $? = 0 ]
+mpi_check "ompi -N3" "$out" 3 10.78.0
+
+out=$W/out/mpi-mpich2
+for attempt in 1 2; do
+	timeout 60 "$TOP/tests/slurm/cluster" run "$CL" setpriv --reuid=$NOBODY_UID \
+		--regid=$NOBODY_GID --clear-groups env UCX_TLS=tcp \
+		srun -N2 --mpi=pmi2 --opentop="$pair" "$mpich" --iters 500 >"$out" 2>&1
+	rc=$?
+	[ $rc = 124 ] || break
+	echo "  note MPICH run $attempt timed out (known MPI_Finalize hang); retrying" >&2
+	cl scancel -u nobody >/dev/null 2>&1
+	wait_queue_empty 20 || true
+done
+check "MPICH (pmi2, UCX/tcp) over the overlay, 2 nodes: exit 0" [ $rc = 0 ]
+mpi_check "mpich -N2" "$out" 2 10.77.0
+[ $FAILED = 0 ] || cat "$out" >&2

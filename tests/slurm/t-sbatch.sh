@@ -1,0 +1,54 @@
+# t-sbatch.sh - sbatch --opentop with inner srun steps (sourced by
+# tests/slurm/run).
+#
+# The batch script itself stays in the node's namespace (it must reach
+# slurmctld to launch its steps); each inner srun step inherits --opentop
+# from sbatch and gets a network of its own (instance ...j<job>s<step>);
+# a step running while another one runs, in the same job, is isolated
+# from it (different instance, different VNIs).
+
+pair=$(topo pair.otp)
+out=$W/out/sbatch
+rm -f "$out"
+before_alloc=$(allocations)
+cl_user sbatch -N2 -o "$out" --opentop="$pair" --wrap '
+	echo "batch $(ip -o -4 addr show | awk "{print \$4}" | grep -c "^192.0.2.")"
+	srun -l sh -c "echo step0 \$OPENTOP_INSTANCE \$(ip -o -4 addr show eth0 | awk \"{print \\\$4}\")"
+	srun -l sh -c "echo step1 \$OPENTOP_INSTANCE; [ \$SLURM_PROCID = 0 ] && ping -c 2 -W 2 10.77.0.2 >/dev/null && echo step1-ping-ok; sleep 1"
+	srun -N2 sh -c "sleep 2" &
+	srun -l sh -c "echo step3 \$OPENTOP_INSTANCE"
+	wait
+	echo batch-done' >"$W/out/sbatch.submit" 2>&1
+rc=$?
+check "sbatch --opentop (as nobody) is accepted" [ $rc = 0 ]
+jobid=$(awk '/Submitted batch job/ {print $4}' "$W/out/sbatch.submit")
+for ((t = 0; t < 300; t++)); do
+	contains "$out" batch-done 2>/dev/null && break
+	sleep 0.1
+done
+wait_queue_empty 10 || true
+check "the batch script ran to the end" contains "$out" batch-done
+check "the batch script stays in the node's namespace (underlay address)" contains "$out" "batch 1"
+check "step 0 runs in instance otsl_pair.j${jobid}s0" contains "$out" "0: step0 otsl_pair.j${jobid}s0 10.77.0.1/24"
+check "step 0, task 1: container b's address" contains "$out" "1: step0 otsl_pair.j${jobid}s0 10.77.0.2/24"
+check "step 1 gets its own instance ...s1" contains "$out" "0: step1 otsl_pair.j${jobid}s1"
+check "step 1's containers reach each other" contains "$out" "0: step1-ping-ok"
+check "a concurrent step (3) has its own instance" contains "$out" "0: step3 otsl_pair.j${jobid}s3"
+check "sbatch allocated once" [ $(($(allocations) - before_alloc)) = 1 ]
+[ $FAILED = 0 ] || cat "$out" "$W/out/sbatch.submit" >&2
+
+# A bad topology fails sbatch itself: nothing is queued.
+bad=$(topo - otsl-bad.otp <<'EOF'
+topology otsl_bad
+network lan { subnet 10.1.0.0/24 }
+container a on node0 { iface eth0 on lann address 10.1.0.1/24 }
+EOF
+)
+before_alloc=$(allocations)
+out=$W/out/sbatch-bad
+cl_user sbatch -N1 --opentop="$bad" --wrap true >"$out" 2>&1
+rc=$?
+check "sbatch with a bad topology fails (exit $rc)" [ $rc != 0 ]
+check "... with the compiler's file:line:col" grep -q "otsl-bad.otp:3:[0-9]*: error: " "$out"
+check "... and nothing was submitted" [ "$(allocations)" = "$before_alloc" ]
+[ $FAILED = 0 ] || cat "$out" >&2
