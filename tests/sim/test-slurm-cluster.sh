@@ -13,13 +13,18 @@ N=ots$$-sl
 cleanup() {
 	local rc=$? out
 	out=$("$CLUSTER" down "$N" 2>&1) || { echo "FAIL cleanup: $out"; rc=1; }
+	rm -rf "/tmp/$N.tmp"
 	exit $rc
 }
 trap cleanup EXIT
 hosts_sum=$(sha256sum /etc/hosts)
 
+T=/tmp/$N.tmp
+mkdir -p "$T"
+echo "# test plugstack line" >"$T/plugstack.conf"
+echo "KillWait=3" >"$T/extra.conf"
 t0=$EPOCHREALTIME
-check "up 3 nodes" "$CLUSTER" up "$N" --nodes 3
+check "up 3 nodes" "$CLUSTER" up "$N" --nodes 3 --plugstack "$T/plugstack.conf" --conf "$T/extra.conf"
 echo "     (up, until 3 nodes idle: $(since "$t0") s)"
 eval "$("$CLUSTER" env "$N")"
 run() { "$CLUSTER" run "$N" "$@"; }
@@ -31,6 +36,10 @@ case $out in
 *192.0.2.11/24*192.0.2.12/24* | *192.0.2.12/24*192.0.2.11/24*) ok "srun -N2 ip -brief addr: 192.0.2.11 and .12" ;;
 *) bad "srun -N2 ip -brief addr: $out" ;;
 esac
+out=$(nsenter --net="/run/netns/$SLURM_CTL_NS" env SLURM_CONF="$SLURM_CONF" srun -N2 hostname 2>&1 | sort | tr '\n' ' ')
+[ "$out" = "n1 n2 " ] && ok "plain nsenter into ctl runs srun" || bad "plain nsenter srun: $out"
+out=$(run srun -N2 --uid=nobody id -un 2>&1 | tr '\n' ' ')
+[ "$out" = "nobody nobody " ] && ok "srun --uid=nobody" || bad "srun --uid=nobody: $out"
 out=$(run srun -N3 -l cat /proc/self/net/dev 2>&1 | grep -c 'eth0:')
 [ "$out" = 3 ] && ok "each task sees its node's eth0" || bad "eth0 count $out"
 
@@ -60,8 +69,9 @@ out=$("$CLUSTER" exec "$N" n3 ip netns list)
 case $out in *"$N-probe"*) ok "and on n3" ;; *) bad "not visible on n3" ;; esac
 check "ip netns del on n3" "$CLUSTER" exec "$N" n3 ip netns del "$N-probe"
 [ ! -e "/run/netns/$N-probe" ] && ok "gone everywhere" || { bad "probe netns left"; ip netns del "$N-probe"; }
-plug=$(cat "$SLURM_PLUGSTACK")
-[ -z "$plug" ] && ok "plugstack.conf empty" || bad "plugstack.conf: $plug"
+cmp -s "$SLURM_PLUGSTACK" "$T/plugstack.conf" && ok "--plugstack copied" || bad "plugstack.conf: $(cat "$SLURM_PLUGSTACK")"
+out=$(run scontrol show config | grep -i '^KillWait')
+case $out in *"3 sec"*) ok "--conf line in effect ($out)" ;; *) bad "--conf: $out" ;; esac
 
 # A job still running at down: its slurmstepd and tasks must go too.
 run sbatch -N1 -o /dev/null --wrap 'sleep 600' >/dev/null
