@@ -406,6 +406,8 @@ struct transport {
 	int (*action)(struct ot_deploy *d, size_t i, const char *verb, const char *args);
 	/* preflight with the UDP rendezvous (see stage_preflight) */
 	int (*preflight)(struct ot_deploy *d, size_t i);
+	/* after a successful destroy: take back what open placed (or NULL) */
+	int (*unplace)(struct ot_deploy *d, size_t i);
 };
 
 static int ssh_open(struct ot_deploy *d, size_t i)
@@ -505,16 +507,31 @@ static int ssh_preflight(struct ot_deploy *d, size_t i)
 	return rc;
 }
 
+/* Remove otnode and the node's directory: a destroyed node keeps no file
+ * of ours (the configured directory itself is the administrator's). */
+static int ssh_unplace(struct ot_deploy *d, size_t i)
+{
+	struct ot_deploy_node *n = &d->nodes[i];
+	int rc;
+
+	rc = ot_ssh_unlink(n->ssh, n->rexe, &n->err);
+	if (rc == 0)
+		rc = ot_ssh_rmdir(n->ssh, n->rdir, &n->err);
+	return rc;
+}
+
 static const struct transport ssh_transport = {
 	.open = ssh_open,
 	.action = ssh_action,
 	.preflight = ssh_preflight,
+	.unplace = ssh_unplace,
 };
 
 static const struct transport local_transport = {
 	.open = ot_deploy_local_open,
 	.action = ot_deploy_local_action,
 	.preflight = ot_deploy_local_preflight,
+	.unplace = NULL,
 };
 
 static const struct transport *tp(const struct ot_deploy_node *n)
@@ -675,6 +692,14 @@ static void stage_action(struct ot_deploy *d, size_t i)
 		fail(d, i, rc, &n->err);
 		return;
 	}
+	if (a == OT_DEPLOY_DESTROY && tp(n)->unplace) {
+		rc = tp(n)->unplace(d, i);
+		if (rc < 0) {
+			ot_error_prefix(&n->err, "destroyed, but cannot remove otnode");
+			fail(d, i, rc, &n->err);
+			return;
+		}
+	}
 	set_state(d, i, OT_DS_DONE, "%s", n->reused ? "done (otnode reused)" : "done");
 }
 
@@ -705,6 +730,12 @@ static void stage_rollback(struct ot_deploy *d, size_t i)
 		return;
 	}
 	n->journal_left = false;
+	if (tp(n)->unplace) {
+		struct ot_error keep = n->err;
+
+		tp(n)->unplace(d, i); /* best effort: the objects are gone already */
+		n->err = keep;
+	}
 	if (was_done)
 		set_state(d, i, OT_DS_ROLLED_BACK, "created, then destroyed: another node failed");
 	else

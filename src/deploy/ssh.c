@@ -687,6 +687,25 @@ int ot_ssh_unlink(struct ot_ssh *s, const char *path, struct ot_error *err)
 	return ot_error_sys(err, rc, "%s: unlink '%s'", s->where, path);
 }
 
+int ot_ssh_rmdir(struct ot_ssh *s, const char *path, struct ot_error *err)
+{
+	struct ot_ssh_stat st;
+	int rc;
+
+	rc = sftp_ready(s, err);
+	if (rc < 0)
+		return rc;
+	if (sftp_rmdir(s->sftp, path) == 0)
+		return 0;
+	rc = sftp_errno(s);
+	if (rc == -ENOENT)
+		return 0;
+	/* SFTP v3 says only "failure" for a non-empty directory: look. */
+	if (ot_ssh_lstat(s, path, &st, NULL) == 0 && st.type == OT_SSH_FT_DIR)
+		rc = -ENOTEMPTY;
+	return ot_error_sys(err, rc, "%s: rmdir '%s'", s->where, path);
+}
+
 int ot_ssh_rename(struct ot_ssh *s, const char *from, const char *to, struct ot_error *err)
 {
 	int rc;

@@ -160,6 +160,9 @@ int ot_ssh_put(struct ot_ssh *s, const char *path, const void *data, size_t len,
 /* unlink; a missing file is success. */
 int ot_ssh_unlink(struct ot_ssh *s, const char *path, struct ot_error *err);
 
+/* rmdir; a missing directory is success, a non-empty one -ENOTEMPTY. */
+int ot_ssh_rmdir(struct ot_ssh *s, const char *path, struct ot_error *err);
+
 /* rename; the target must not exist (unlink it first). */
 int ot_ssh_rename(struct ot_ssh *s, const char *from, const char *to, struct ot_error *err);
 
