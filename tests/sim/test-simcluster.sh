@@ -71,10 +71,10 @@ out=$(ctl ssh "${SSHO[@]}" -o PreferredAuthentications=password,keyboard-interac
 check "h1 reaches h3" "$SIM" exec "$N" h1 -- ping -c1 -W2 -q 192.0.2.13
 mtu=$("$SIM" exec "$N" h2 -- cat /sys/class/net/eth0/mtu)
 [ "$mtu" = 1400 ] && ok "h2 eth0 mtu 1400" || bad "h2 eth0 mtu $mtu"
-check "1400-byte packet h1 -> h2 passes" "$SIM" exec "$N" h1 -- ping -c1 -W2 -q -M do -s 1372 192.0.2.12
+check "1400-byte packet h1 -> h2 passes" "$SIM" exec "$N" h1 -- ping -c1 -W2 -q -M "do" -s 1372 192.0.2.12
 refuse "1401-byte packet h1 -> h2 is dropped (h2 underlay MTU 1400)" \
-	"$SIM" exec "$N" h1 -- ping -c1 -W1 -q -M do -s 1373 192.0.2.12
-check "1500-byte packet h1 -> h3 passes" "$SIM" exec "$N" h1 -- ping -c1 -W2 -q -M do -s 1472 192.0.2.13
+	"$SIM" exec "$N" h1 -- ping -c1 -W1 -q -M "do" -s 1373 192.0.2.12
+check "1500-byte packet h1 -> h3 passes" "$SIM" exec "$N" h1 -- ping -c1 -W2 -q -M "do" -s 1472 192.0.2.13
 
 # Hosts file: 3 lines, name target underlay key=value..., as issue 2 fixes it.
 "$SIM" hosts-file "$N" >"$T/hosts.txt"
