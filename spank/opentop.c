@@ -452,6 +452,12 @@ static int node_setup(spank_t sp)
 	gid_t *gids = NULL;
 
 	ot_diags_init(&d);
+	{
+		char line[1024];
+
+		ot_spank_config_format(&st.cfg, line, sizeof(line));
+		slurm_verbose("opentop: configuration: %s", line);
+	}
 	if (spank_get_item(sp, S_JOB_ID, &st.job) != ESPANK_SUCCESS ||
 	    spank_get_item(sp, S_JOB_UID, &cred.uid) != ESPANK_SUCCESS ||
 	    spank_get_item(sp, S_JOB_GID, &cred.gid) != ESPANK_SUCCESS ||
