@@ -37,3 +37,9 @@ check-slurm: $(SPANK_SO) $(SLURM_MPI_BINS)
 		[ "$${OPENTOP_ALLOW_SKIP:-0}" = 1 ] || exit 1; \
 	elif [ $$rc != 0 ]; then exit $$rc; fi
 CHECK_TARGETS += check-slurm
+
+# make bench: launch overhead of --opentop (1/4/16/64 containers per node)
+# and the MPI round trip over the overlay, against plain srun, same run.
+bench-slurm: $(SPANK_SO) $(SLURM_MPI_BINS)
+	bench/slurm $(BUILD)
+BENCH_TARGETS += bench-slurm
