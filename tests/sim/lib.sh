@@ -77,7 +77,7 @@ run_procs() {
 # leak_check NAME DIR: nothing of the run may be left.
 leak_check() {
 	local name=$1 dir=$2 left
-	left=$(cd /run/netns 2>/dev/null && printf "%s " "$name"-*)
+	left=$(compgen -G "/run/netns/$name-*" | tr "\n" " " || true)
 	[ -z "$left" ] && ok "no netns $name-* left" || bad "netns left: $left"
 	left=$(run_procs "$name")
 	[ -z "$left" ] && ok "no process of $name left" || bad "processes left: $left"
