@@ -22,7 +22,8 @@
  *     `ct state established,related accept`. NAT is not modelled.
  *   - Which pairs: per network, all ordered pairs of up to 6 container
  *     members, else a ring plus chords (at most CC_MAX_PROBES_PER_NET);
- *     per router, a few pairs across each pair of its networks; and pairs
+ *     per router (a container with `forward`, or one that a route names as
+ *     its gateway), a few pairs across each pair of its networks; and pairs
  *     of first members of neighbouring networks (usually "no route").
  *     At most CC_MAX_PROBES_PER_NODE probes per node; duplicates dropped.
  */
@@ -318,6 +319,17 @@ static int same_network(struct emitter *e, uint32_t net)
 	return 0;
 }
 
+/* Container members of a network other than container `except`. */
+static uint32_t net_others(struct cc *c, uint32_t net, uint32_t except, uint32_t **ret)
+{
+	uint32_t n = net_containers(c, net, ret), j, k = 0;
+
+	for (j = 0; j < n; j++)
+		if (c->ifaces[(*ret)[j]].container != except)
+			(*ret)[k++] = (*ret)[j];
+	return k;
+}
+
 static int through_router(struct emitter *e, uint32_t rc)
 {
 	struct cc *c = e->c;
@@ -330,20 +342,19 @@ static int through_router(struct emitter *e, uint32_t rc)
 
 		if (fa->mi->kind != OT_M_IFACE_NET)
 			continue;
+		na = net_others(c, fa->net, rc, &ma);
 		for (b = 0; b < cc->mc->nifaces; b++) {
 			const struct cc_iface *fb = &c->ifaces[cc->first_iface + b];
 
 			if (a == b || fb->mi->kind != OT_M_IFACE_NET || fb->net == fa->net)
 				continue;
-			na = net_containers(c, fa->net, &ma);
-			nb = net_containers(c, fb->net, &mb);
-			/* up to three sources, each to a different target */
+			nb = net_others(c, fb->net, rc, &mb);
+			/* up to three sources spread over the network, each to a
+			 * different target */
 			for (k = 0; k < 3 && k < na && nb; k++) {
 				uint32_t s = ma[(k * (na / 3 + 1)) % na];
 				uint32_t t = mb[(k * (nb / 3 + 1)) % nb];
 
-				if (c->ifaces[s].container == rc || c->ifaces[t].container == rc)
-					continue;
 				if ((r = emit(e, c->ifaces[s].container, &c->ifaces[t])) < 0)
 					return r;
 			}
@@ -352,9 +363,34 @@ static int through_router(struct emitter *e, uint32_t rc)
 	return 0;
 }
 
+static uint64_t addr_key(const struct ot_addr *a)
+{
+	return cc_mix(ot_hash64(a->bytes, sizeof(a->bytes)) ^ a->family) | 1;
+}
+
+/* Does a route of some container name one of ci's addresses as gateway? */
+static bool is_gateway(const struct cc *c, const struct cc_u64set *gw, uint32_t ci)
+{
+	const struct cc_container *cc = &c->containers[ci];
+	uint32_t j;
+	size_t k;
+
+	if (cc->mc->nifaces < 2)
+		return false;
+	for (j = 0; j < cc->mc->nifaces; j++) {
+		const struct cc_iface *f = &c->ifaces[cc->first_iface + j];
+
+		for (k = 0; k < f->mi->naddrs; k++)
+			if (cc_u64set_has(gw, addr_key(&f->mi->addrs[k].addr)))
+				return true;
+	}
+	return false;
+}
+
 int cc_probes(struct cc *c, struct ot_plan **plans)
 {
 	struct emitter e = {c, plans, {0}, NULL};
+	struct cc_u64set gateways = {0};
 	uint32_t i, *m1, *m2;
 	int r = 0;
 
@@ -363,8 +399,19 @@ int cc_probes(struct cc *c, struct ot_plan **plans)
 		return -ENOMEM;
 	for (i = 0; r >= 0 && i < c->nnets; i++)
 		r = same_network(&e, i);
+	/* routers: containers that forward, or that a route names as its
+	 * gateway (a gateway without `forward` is worth a BLOCKED probe) */
+	for (i = 0; r >= 0 && i < c->ncontainers; i++) {
+		const struct ot_m_container *mc = c->containers[i].mc;
+		size_t k;
+
+		for (k = 0; k < mc->nroutes; k++)
+			if (mc->routes[k].has_via &&
+			    cc_u64set_add(&gateways, addr_key(&mc->routes[k].via)) < 0)
+				r = -ENOMEM;
+	}
 	for (i = 0; r >= 0 && i < c->ncontainers; i++)
-		if (c->containers[i].mc->forward)
+		if (c->containers[i].mc->forward || is_gateway(c, &gateways, i))
 			r = through_router(&e, i);
 	/* neighbouring networks' first members: separation (or a route) */
 	for (i = 0; r >= 0 && c->nnets > 1 && i < c->nnets && i < 16; i++) {
@@ -377,5 +424,6 @@ int cc_probes(struct cc *c, struct ot_plan **plans)
 		}
 	}
 	cc_u64set_free(&e.seen);
+	cc_u64set_free(&gateways);
 	return r < 0 ? r : 0;
 }

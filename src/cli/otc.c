@@ -1,0 +1,681 @@
+/*
+ * otc.c - the OpenTop compiler's command line: check, plan, emit-sh, graph,
+ * version, help (and build, added by otc_build.c). A command table maps
+ * each subcommand to its function, synopsis and help text; the common
+ * options (-D, --instance, --bounds) and the load-and-compile step are
+ * shared (otc.h). Only this layer prints and chooses exit statuses:
+ * 0 ok, 1 topology errors, 2 usage, 3 system error.
+ */
+#include "cli/otc.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compile/graph.h"
+#include "plan/plan_json.h"
+#include "plan/plan_sh.h"
+#include "plan/plan_text.h"
+
+#ifndef OT_VERSION
+#define OT_VERSION "0.1.0"
+#endif
+
+#define OTC_CLUSTER_SCHEMA "opentop-cluster/1"
+
+void otc_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("otc: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ------------------------------------------------------------------ */
+/* common options                                                      */
+
+enum {
+	OPT_INSTANCE = 0x100,
+	OPT_BOUNDS,
+	OPT_HELP,
+};
+
+static const struct option common_longopts[] = {
+	{"instance", required_argument, NULL, OPT_INSTANCE},
+	{"bounds", required_argument, NULL, OPT_BOUNDS},
+	{"help", no_argument, NULL, 'h'},
+	{"define", required_argument, NULL, 'D'},
+};
+#define NCOMMON (sizeof(common_longopts) / sizeof(common_longopts[0]))
+
+static int parse_u32(const char *s, uint32_t max, uint32_t *ret)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	if (!*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+static int parse_yesno(const char *s, bool *ret)
+{
+	if (strcmp(s, "yes") == 0)
+		*ret = true;
+	else if (strcmp(s, "no") == 0)
+		*ret = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * One administrator bound, in the SPANK plugin's plugstack.conf syntax:
+ * vni=MIN-MAX addrs=PFX[,PFX...] max_containers=N max_ifaces=N
+ * host_objects=yes|no isolate=KIND[,KIND...] limits=yes|no.
+ */
+static int parse_bound(struct otc_common *c, const char *arg)
+{
+	struct ot_bounds *b = &c->bounds;
+	const char *eq = strchr(arg, '=');
+	char key[32], *val, *tok, *save = NULL, *dash;
+	bool yes;
+	int rc = 0;
+
+	if (!eq || (size_t)(eq - arg) >= sizeof(key))
+		return -EINVAL;
+	memcpy(key, arg, (size_t)(eq - arg));
+	key[eq - arg] = '\0';
+	val = strdup(eq + 1);
+	if (!val)
+		return -ENOMEM;
+	c->has_bounds = true;
+	if (strcmp(key, "vni") == 0) {
+		dash = strchr(val, '-');
+		if (!dash) {
+			rc = -EINVAL;
+		} else {
+			*dash = '\0';
+			if (parse_u32(val, 0xFFFFFF, &b->vni_min) < 0 ||
+			    parse_u32(dash + 1, 0xFFFFFF, &b->vni_max) < 0 || !b->vni_min ||
+			    b->vni_min > b->vni_max)
+				rc = -EINVAL;
+		}
+	} else if (strcmp(key, "addrs") == 0) {
+		for (tok = strtok_r(val, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
+			if (b->nallowed_addrs >= OTC_MAX_BOUNDS_ADDRS ||
+			    ot_prefix_parse(tok, true, &c->bounds_addrs[b->nallowed_addrs]) < 0)
+				rc = -EINVAL;
+			else
+				b->nallowed_addrs++;
+		}
+		b->allowed_addrs = c->bounds_addrs;
+	} else if (strcmp(key, "max_containers") == 0) {
+		rc = parse_u32(val, 1000000, &b->max_containers_per_node);
+	} else if (strcmp(key, "max_ifaces") == 0) {
+		rc = parse_u32(val, 1000000, &b->max_ifaces_per_node);
+	} else if (strcmp(key, "host_objects") == 0) {
+		rc = parse_yesno(val, &yes);
+		b->forbid_host_objects = !yes;
+	} else if (strcmp(key, "limits") == 0) {
+		rc = parse_yesno(val, &yes);
+		b->forbid_limits = !yes;
+	} else if (strcmp(key, "isolate") == 0) {
+		static const struct {
+			const char *name;
+			unsigned bit;
+		} kinds[] = {{"net", OT_ISO_NET},     {"uts", OT_ISO_UTS}, {"ipc", OT_ISO_IPC},
+			     {"pid", OT_ISO_PID},     {"mount", OT_ISO_MNT},
+			     {"cgroup", OT_ISO_CGROUP}};
+		size_t k;
+
+		b->allowed_isolate = 0;
+		for (tok = strtok_r(val, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
+			for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+				if (strcmp(tok, kinds[k].name) == 0)
+					break;
+			if (k == sizeof(kinds) / sizeof(kinds[0]))
+				rc = -EINVAL;
+			else
+				b->allowed_isolate |= kinds[k].bit;
+		}
+	} else {
+		rc = -ENOENT;
+	}
+	free(val);
+	return rc;
+}
+
+int otc_getopt(struct otc_common *c, int argc, char **argv, const char *optstring,
+	       const struct option *longopts)
+{
+	struct option all[32];
+	char shortopts[64];
+	size_t n = 0, i;
+	int opt, r;
+
+	/* ':' first: a missing value is reported as ':'. GNU getopt permutes,
+	 * so options may follow the operands. */
+	snprintf(shortopts, sizeof(shortopts), ":hD:%s", optstring ? optstring : "");
+	for (i = 0; longopts && longopts[i].name && n < 24; i++)
+		all[n++] = longopts[i];
+	for (i = 0; i < NCOMMON; i++)
+		all[n++] = common_longopts[i];
+	memset(&all[n], 0, sizeof(all[n]));
+
+	for (;;) {
+		opt = getopt_long(argc, argv, shortopts, all, NULL);
+		switch (opt) {
+		case 'D':
+			if (!strchr(optarg, '=') || c->ndefines >= OTC_MAX_DEFINES) {
+				otc_error("%s: -D wants NAME=VALUE (at most %u)", argv[0],
+					  OTC_MAX_DEFINES);
+				return '?';
+			}
+			c->defines[c->ndefines++] = optarg;
+			continue;
+		case OPT_INSTANCE:
+			c->instance = optarg;
+			continue;
+		case OPT_BOUNDS:
+			r = parse_bound(c, optarg);
+			if (r == -ENOENT) {
+				otc_error("%s: unknown bound '%s' (vni, addrs, max_containers, "
+					  "max_ifaces, host_objects, isolate, limits)",
+					  argv[0], optarg);
+				return '?';
+			}
+			if (r < 0) {
+				otc_error("%s: bad bound '%s'", argv[0], optarg);
+				return '?';
+			}
+			continue;
+		case ':':
+			otc_error("%s: option '%s' needs a value", argv[0], argv[optind - 1]);
+			return '?';
+		case '?':
+			if (optopt)
+				otc_error("%s: unknown option '-%c'", argv[0], optopt);
+			else
+				otc_error("%s: unknown option '%s'", argv[0], argv[optind - 1]);
+			return '?';
+		default:
+			return opt;
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* load and compile                                                    */
+
+static void print_diags(const struct otc_common *c, struct ot_diags *d)
+{
+	struct ot_strbuf sb = OT_STRBUF_INIT;
+
+	if (!d->n && !d->dropped)
+		return;
+	ot_diags_sort(d);
+	ot_diags_render(d, &sb, c->color);
+	fputs(ot_sb_str(&sb), stderr);
+	ot_sb_free(&sb);
+}
+
+static int status_of(int rc)
+{
+	if (rc == -EINVAL)
+		return OTC_EXIT_TOPOLOGY;
+	return OTC_EXIT_SYSTEM;
+}
+
+int otc_compile_files(const struct otc_common *c, const char *file, const char *hosts,
+		      bool probes, struct otc_compiled *x)
+{
+	struct ot_load_opts lo = {.defines = c->defines, .ndefines = c->ndefines};
+	struct ot_compile_opts co = {.instance = c->instance, .probes = probes};
+	int rc, rh = 0;
+
+	memset(x, 0, sizeof(*x));
+	ot_diags_init(&x->diags);
+	rc = ot_topology_load(file, &lo, &x->diags, &x->model);
+	if (hosts)
+		rh = ot_hosts_load(hosts, &x->diags, &x->hosts); /* its errors too, in one run */
+	if (rc == 0 && rh == 0) {
+		co.hosts = x->hosts;
+		co.bounds = c->has_bounds ? &c->bounds : NULL;
+		rc = ot_compile(x->model, &co, &x->diags, &x->out);
+	}
+	print_diags(c, &x->diags);
+	if (rc < 0 || rh < 0) {
+		int s = status_of(rc < 0 ? rc : rh);
+
+		if (rc < 0 && rh < 0 && status_of(rh) > s)
+			s = status_of(rh);
+		if ((rc == -ENOMEM || rh == -ENOMEM || x->diags.oom))
+			otc_error("out of memory");
+		otc_compiled_free(x);
+		return s;
+	}
+	return OTC_EXIT_OK;
+}
+
+void otc_compiled_free(struct otc_compiled *x)
+{
+	ot_compiled_free(x->out);
+	ot_model_free(x->model);
+	ot_hosts_free(x->hosts);
+	ot_diags_free(&x->diags);
+	memset(x, 0, sizeof(*x));
+}
+
+/* ------------------------------------------------------------------ */
+/* the commands                                                        */
+
+struct cmd {
+	const char *name;
+	int (*run)(struct otc_common *c, int argc, char **argv);
+	const char *synopsis;
+	const char *help;
+};
+
+static const struct cmd *find_cmd(const char *name);
+static void cmd_usage(FILE *f, const struct cmd *k);
+
+static int write_out(const char *s, size_t n)
+{
+	if (fwrite(s, 1, n, stdout) != n || fflush(stdout) != 0) {
+		otc_error("writing the output: %s", strerror(errno));
+		return OTC_EXIT_SYSTEM;
+	}
+	return OTC_EXIT_OK;
+}
+
+/* Positional operands FILE [HOSTS]; usage error otherwise. */
+static int operands(const struct cmd *k, int argc, char **argv, bool need_hosts, const char **file,
+		    const char **hosts)
+{
+	int n = argc - optind;
+
+	if (n < 1 || n > 2 || (need_hosts && n < 2)) {
+		otc_error("%s: expected %s", k->name, need_hosts ? "FILE HOSTS" : "FILE [HOSTS]");
+		cmd_usage(stderr, k);
+		return OTC_EXIT_USAGE;
+	}
+	*file = argv[optind];
+	*hosts = n == 2 ? argv[optind + 1] : NULL;
+	return OTC_EXIT_OK;
+}
+
+/* Usual option loop tail: help or usage error. */
+#define OPT_COMMON_CASES(k)                         \
+	case 'h':                                   \
+		cmd_usage(stdout, k);               \
+		return OTC_EXIT_OK;                 \
+	default:                                    \
+		cmd_usage(stderr, k);               \
+		return OTC_EXIT_USAGE
+
+static int run_check(struct otc_common *c, int argc, char **argv)
+{
+	const struct cmd *k = find_cmd("check");
+	struct otc_compiled x;
+	const char *file, *hosts;
+	size_t i, vx = 0;
+	int opt, rc;
+
+	while ((opt = otc_getopt(c, argc, argv, "", NULL)) != -1) {
+		switch (opt) {
+			OPT_COMMON_CASES(k);
+		}
+	}
+	if ((rc = operands(k, argc, argv, false, &file, &hosts)))
+		return rc;
+	if ((rc = otc_compile_files(c, file, hosts, false, &x)))
+		return rc;
+	for (i = 0; i < x.out->nplans; i++) {
+		const struct ot_plan *p = x.out->plans[i];
+		size_t j;
+
+		for (j = 0; j < p->nops; j++)
+			vx += p->ops[j].kind == OT_OP_LINK && p->ops[j].link.kind == OT_LINK_VXLAN;
+	}
+	printf("%s: ok: %zu node%s, %zu container%s, %zu network%s, %zu VXLAN device%s%s%s\n",
+	       file, x.model->nnodes, x.model->nnodes == 1 ? "" : "s", x.model->ncontainers,
+	       x.model->ncontainers == 1 ? "" : "s", x.model->nnetworks,
+	       x.model->nnetworks == 1 ? "" : "s", vx, vx == 1 ? "" : "s",
+	       hosts ? ", bound to " : "", hosts ? hosts : "");
+	otc_compiled_free(&x);
+	return OTC_EXIT_OK;
+}
+
+static int pick_node(const struct otc_compiled *x, const char *node, struct ot_plan **ret)
+{
+	struct ot_plan *p = ot_compiled_plan(x->out, node);
+	size_t i;
+
+	if (p) {
+		*ret = p;
+		return OTC_EXIT_OK;
+	}
+	fprintf(stderr, "otc: no node '%s' in topology '%s'; its nodes are:", node,
+		x->model->name);
+	for (i = 0; i < x->out->nplans && i < 32; i++)
+		fprintf(stderr, " %s", x->out->plans[i]->node);
+	fputs(i < x->out->nplans ? " ...\n" : "\n", stderr);
+	return OTC_EXIT_USAGE;
+}
+
+static json_t *cluster_json(const struct otc_compiled *x)
+{
+	json_t *o = json_object(), *plans = json_array();
+	size_t i;
+	bool oom = !o || !plans;
+
+	for (i = 0; !oom && i < x->out->nplans; i++) {
+		json_t *p = ot_plan_to_json(x->out->plans[i]);
+
+		oom = !p || json_array_append_new(plans, p) < 0;
+	}
+	if (!oom)
+		oom = json_object_set_new(o, "schema", json_string(OTC_CLUSTER_SCHEMA)) < 0 ||
+		      json_object_set_new(o, "topology", json_string(x->model->name)) < 0 ||
+		      json_object_set_new(o, "instance",
+					  json_string(x->out->nplans ? x->out->plans[0]->instance
+								     : x->model->name)) < 0 ||
+		      json_object_set_new(o, "plans", plans) < 0;
+	else
+		json_decref(plans);
+	if (oom) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static int run_plan(struct otc_common *c, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"node", required_argument, NULL, 'n'},
+		{"json", no_argument, NULL, 'j'},
+		{NULL, 0, NULL, 0},
+	};
+	const struct cmd *k = find_cmd("plan");
+	const char *file, *hosts, *node = NULL;
+	struct ot_strbuf sb = OT_STRBUF_INIT;
+	struct otc_compiled x;
+	struct ot_plan *p = NULL;
+	bool json = false;
+	char *text = NULL;
+	int opt, rc;
+	size_t i;
+
+	while ((opt = otc_getopt(c, argc, argv, "n:j", longopts)) != -1) {
+		switch (opt) {
+		case 'n':
+			node = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+			OPT_COMMON_CASES(k);
+		}
+	}
+	if ((rc = operands(k, argc, argv, false, &file, &hosts)))
+		return rc;
+	if ((rc = otc_compile_files(c, file, hosts, true, &x)))
+		return rc;
+	if (node && (rc = pick_node(&x, node, &p))) {
+		otc_compiled_free(&x);
+		return rc;
+	}
+	if (json) {
+		if (p) {
+			text = ot_plan_dump(p, 1);
+		} else {
+			json_t *o = cluster_json(&x);
+
+			text = o ? json_dumps(o, JSON_SORT_KEYS | JSON_INDENT(2)) : NULL;
+			json_decref(o);
+			if (text) {
+				ot_sb_append(&sb, text);
+				ot_sb_putc(&sb, '\n');
+				free(text);
+				text = ot_sb_steal(&sb);
+			}
+		}
+	} else {
+		for (i = 0; i < x.out->nplans; i++) {
+			if (p && x.out->plans[i] != p)
+				continue;
+			if (sb.len)
+				ot_sb_putc(&sb, '\n');
+			ot_plan_text(x.out->plans[i], &sb);
+		}
+		text = ot_sb_steal(&sb);
+	}
+	if (!text) {
+		otc_error("out of memory");
+		rc = OTC_EXIT_SYSTEM;
+	} else {
+		rc = write_out(text, strlen(text));
+	}
+	free(text);
+	ot_sb_free(&sb);
+	otc_compiled_free(&x);
+	return rc;
+}
+
+static int run_emit_sh(struct otc_common *c, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"node", required_argument, NULL, 'n'},
+		{"destroy", no_argument, NULL, 'd'},
+		{NULL, 0, NULL, 0},
+	};
+	const struct cmd *k = find_cmd("emit-sh");
+	const char *file, *hosts, *node = NULL;
+	struct ot_strbuf sb = OT_STRBUF_INIT;
+	struct ot_error err = {0};
+	enum ot_sh_mode mode = OT_SH_CREATE;
+	struct otc_compiled x;
+	struct ot_plan *p;
+	int opt, rc;
+
+	while ((opt = otc_getopt(c, argc, argv, "n:", longopts)) != -1) {
+		switch (opt) {
+		case 'n':
+			node = optarg;
+			break;
+		case 'd':
+			mode = OT_SH_DESTROY;
+			break;
+			OPT_COMMON_CASES(k);
+		}
+	}
+	if ((rc = operands(k, argc, argv, false, &file, &hosts)))
+		return rc;
+	if (!node) {
+		otc_error("emit-sh: --node NAME is required (one script per node)");
+		cmd_usage(stderr, k);
+		return OTC_EXIT_USAGE;
+	}
+	if ((rc = otc_compile_files(c, file, hosts, false, &x)))
+		return rc;
+	if ((rc = pick_node(&x, node, &p))) {
+		otc_compiled_free(&x);
+		return rc;
+	}
+	if (ot_plan_sh(p, mode, &sb, &err) < 0) {
+		otc_error("emit-sh: %s", err.msg);
+		rc = OTC_EXIT_USAGE;
+	} else if (sb.oom) {
+		otc_error("out of memory");
+		rc = OTC_EXIT_SYSTEM;
+	} else {
+		rc = write_out(ot_sb_str(&sb), sb.len);
+	}
+	ot_sb_free(&sb);
+	otc_compiled_free(&x);
+	return rc;
+}
+
+static int run_graph(struct otc_common *c, int argc, char **argv)
+{
+	const struct cmd *k = find_cmd("graph");
+	struct ot_strbuf sb = OT_STRBUF_INIT;
+	const char *file, *hosts;
+	struct otc_compiled x;
+	int opt, rc;
+
+	while ((opt = otc_getopt(c, argc, argv, "", NULL)) != -1) {
+		switch (opt) {
+			OPT_COMMON_CASES(k);
+		}
+	}
+	if ((rc = operands(k, argc, argv, false, &file, &hosts)))
+		return rc;
+	if ((rc = otc_compile_files(c, file, hosts, false, &x)))
+		return rc;
+	if (ot_graph_dot(x.out, &sb) < 0 || sb.oom) {
+		otc_error("out of memory");
+		rc = OTC_EXIT_SYSTEM;
+	} else {
+		rc = write_out(ot_sb_str(&sb), sb.len);
+	}
+	ot_sb_free(&sb);
+	otc_compiled_free(&x);
+	return rc;
+}
+
+static int run_version(struct otc_common *c, int argc, char **argv)
+{
+	printf("otc (OpenTop) %s, plan schema %s\n", OT_VERSION, OT_PLAN_SCHEMA);
+	return OTC_EXIT_OK;
+}
+
+static int run_help(struct otc_common *c, int argc, char **argv);
+
+static const char common_help[] =
+	"Common options:\n"
+	"  -D, --define NAME=VALUE  override a `param` of the topology (repeatable)\n"
+	"  --instance NAME          name objects after NAME instead of the topology name\n"
+	"  --bounds KEY=VALUE       apply an administrator bound, as the Slurm plugin does\n"
+	"                           (vni=MIN-MAX, addrs=PFX,..., max_containers=N,\n"
+	"                           max_ifaces=N, host_objects=yes|no, isolate=KIND,...,\n"
+	"                           limits=yes|no; repeatable)\n"
+	"  -h, --help               this help\n";
+
+static const struct cmd cmds[] = {
+	{"check", run_check, "check FILE [HOSTS]",
+	 "Parse, validate and compile FILE (bound to the hosts file HOSTS when given) and\n"
+	 "report every error, each as file:line:col with the source line and a caret.\n"
+	 "Prints a one-line summary on success.\n"},
+	{"plan", run_plan, "plan FILE [HOSTS] [--node NAME] [--json]",
+	 "Show the plan of every node (or of --node NAME): every operation in order with\n"
+	 "all decisions made (names, MTUs, VNIs, MACs, FDB entries, nftables rules),\n"
+	 "the reachability probes `verify` runs, and the teardown order.\n"
+	 "  -n, --node NAME  only this node\n"
+	 "  -j, --json       canonical JSON (sorted keys): with --node, that node's plan\n"
+	 "                   (what otnode carries); otherwise an object with schema,\n"
+	 "                   topology, instance and every node's plan, in node order\n"},
+	{"emit-sh", run_emit_sh, "emit-sh FILE [HOSTS] --node NAME [--destroy]",
+	 "Write the plan of node NAME as a POSIX shell script of iproute2 and nft\n"
+	 "commands, one command per step, with comments naming the topology lines.\n"
+	 "Networks spanning nodes need HOSTS (underlay addresses).\n"
+	 "  -n, --node NAME  the node (required)\n"
+	 "  --destroy        the script that undoes it, in teardown order\n"},
+	{"graph", run_graph, "graph FILE [HOSTS]",
+	 "Write the topology as deployed as a Graphviz DOT graph: nodes as clusters,\n"
+	 "containers, bridges, VXLAN segments (VNI, MTU), uplinks.\n"
+	 "Render with: otc graph FILE | dot -Tsvg > topology.svg\n"},
+	/* otc_build.c adds: {"build", ...} */
+	{"version", run_version, "version", "Print the version and the plan schema.\n"},
+	{"help", run_help, "help [COMMAND]", "Show the help of otc or of COMMAND.\n"},
+};
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+static const struct cmd *find_cmd(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCMDS; i++)
+		if (strcmp(cmds[i].name, name) == 0)
+			return &cmds[i];
+	return NULL;
+}
+
+static void cmd_usage(FILE *f, const struct cmd *k)
+{
+	fprintf(f, "usage: otc %s\n\n%s", k->synopsis, k->help);
+	if (k->run != run_version && k->run != run_help)
+		fprintf(f, "\n%s", common_help);
+}
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fputs("usage: otc COMMAND [OPTIONS] ...\n\n"
+	      "The OpenTop compiler: a topology (.otp) in, one plan per node out.\n\n"
+	      "Commands:\n",
+	      f);
+	for (i = 0; i < NCMDS; i++)
+		fprintf(f, "  otc %s\n", cmds[i].synopsis);
+	fprintf(f, "\n%s\nExit status: 0 ok, 1 errors in the topology or hosts file, 2 usage, "
+		   "3 system error.\nSee otc(1) and `otc help COMMAND`.\n",
+		common_help);
+}
+
+static int run_help(struct otc_common *c, int argc, char **argv)
+{
+	const struct cmd *k;
+
+	if (argc < 2) {
+		usage(stdout);
+		return OTC_EXIT_OK;
+	}
+	k = find_cmd(argv[1]);
+	if (!k) {
+		otc_error("no command '%s'", argv[1]);
+		return OTC_EXIT_USAGE;
+	}
+	cmd_usage(stdout, k);
+	return OTC_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct otc_common c;
+	const struct cmd *k;
+	const char *nc = getenv("NO_COLOR");
+
+	memset(&c, 0, sizeof(c));
+	c.color = isatty(STDERR_FILENO) && !(nc && *nc);
+	if (argc < 2) {
+		usage(stderr);
+		return OTC_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return OTC_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0)
+		return run_version(&c, argc - 1, argv + 1);
+	k = find_cmd(argv[1]);
+	if (!k) {
+		otc_error("no command '%s' (try `otc help`)", argv[1]);
+		return OTC_EXIT_USAGE;
+	}
+	return k->run(&c, argc - 1, argv + 1);
+}
