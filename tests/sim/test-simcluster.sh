@@ -74,6 +74,9 @@ mtu=$("$SIM" exec "$N" h2 -- cat /sys/class/net/eth0/mtu)
 check "1400-byte packet h1 -> h2 passes" "$SIM" exec "$N" h1 -- ping -c1 -W2 -q -M "do" -s 1372 192.0.2.12
 refuse "1401-byte packet h1 -> h2 is dropped (h2 underlay MTU 1400)" \
 	"$SIM" exec "$N" h1 -- ping -c1 -W1 -q -M "do" -s 1373 192.0.2.12
+check "unplug h3" "$SIM" link "$N" h3 down
+refuse "h3 unreachable when unplugged" "$SIM" exec "$N" h1 -- ping -c1 -W1 -q 192.0.2.13
+check "plug h3 back" "$SIM" link "$N" h3 up
 check "1500-byte packet h1 -> h3 passes" "$SIM" exec "$N" h1 -- ping -c1 -W2 -q -M "do" -s 1472 192.0.2.13
 
 # Hosts file: 3 lines, name target underlay key=value..., as issue 2 fixes it.
