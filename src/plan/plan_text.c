@@ -188,8 +188,11 @@ static void d_netns(const struct ot_plan *p, const struct ot_op *op, struct ot_s
 		ot_sb_printf(out, ", hostname %s", ns->hostname);
 }
 
-static void link_common(const struct ot_op_link *k, struct ot_strbuf *out)
+static void d_link(const struct ot_plan *p, const struct ot_op *op, struct ot_strbuf *out)
 {
+	const struct ot_op_link *k = &op->link;
+
+	ot_sb_printf(out, "%s %s", ot_link_kind_name(k->kind), k->name);
 	if (k->mtu)
 		ot_sb_printf(out, " mtu %u", k->mtu);
 	if (!ot_mac_is_zero(&k->mac))
@@ -198,15 +201,6 @@ static void link_common(const struct ot_op_link *k, struct ot_strbuf *out)
 		ot_sb_printf(out, " master %s", k->master);
 	if (k->kind != OT_LINK_BRIDGE)
 		ot_sb_append(out, k->ipv6 ? " ipv6" : " noipv6");
-	if (k->alias)
-		ot_sb_printf(out, " alias \"%s\"", k->alias);
-}
-
-static void d_link(const struct ot_plan *p, const struct ot_op *op, struct ot_strbuf *out)
-{
-	const struct ot_op_link *k = &op->link;
-
-	ot_sb_printf(out, "%s %s", ot_link_kind_name(k->kind), k->name);
 	switch (k->kind) {
 	case OT_LINK_VXLAN:
 		ot_sb_printf(out, " vni %u port %u", k->vni, k->port);
@@ -214,7 +208,7 @@ static void d_link(const struct ot_plan *p, const struct ot_op *op, struct ot_st
 			put_addr(out, " local ", &k->local);
 		else
 			ot_sb_append(out, " local (unbound)");
-		ot_sb_printf(out, " %s, socket in %s", k->learning ? "learning" : "nolearning",
+		ot_sb_printf(out, " %s socket-in %s", k->learning ? "learning" : "nolearning",
 			     ns_label(p, k->sock_ns));
 		break;
 	case OT_LINK_MACVLAN:
@@ -223,7 +217,8 @@ static void d_link(const struct ot_plan *p, const struct ot_op *op, struct ot_st
 	default:
 		break;
 	}
-	link_common(k, out);
+	if (k->alias)
+		ot_sb_printf(out, " alias \"%s\"", k->alias);
 	if (k->kind == OT_LINK_VETH) {
 		ot_sb_printf(out, " <-> %s:%s", ns_label(p, k->peer_ns), k->peer_name);
 		if (!ot_mac_is_zero(&k->peer_mac))
