@@ -217,11 +217,20 @@ struct ot_model {
 	size_t nnetworks;
 	struct ot_m_container **containers;
 	size_t ncontainers;
+
+	void *index;		/* private to model.c: hashed name lookups; NULL = linear */
 };
 
 void ot_model_free(struct ot_model *m); /* accepts NULL */
 
-/* Lookups (linear or hashed; NULL when absent). */
+/*
+ * Build the hashed lookup index (the loader does; a hand-built model may).
+ * Returns 0 or -ENOMEM (lookups then stay linear). Call again after adding
+ * elements.
+ */
+int ot_model_index(struct ot_model *m);
+
+/* Lookups (hashed after ot_model_index(), else linear; NULL when absent). */
 struct ot_m_node *ot_model_node(const struct ot_model *m, const char *name);
 struct ot_m_network *ot_model_network(const struct ot_model *m, const char *name);
 struct ot_m_container *ot_model_container(const struct ot_model *m, const char *name);

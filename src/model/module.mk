@@ -1,1 +1,5 @@
-# src/model: (empty so far)
+# src/model: the resolved topology: expansion of the syntax tree, semantic
+# checks, lookups, the loader entry points and the hosts file.
+MODEL_SRCS := src/model/model.c src/model/expand.c src/model/load.c src/model/hosts.c
+MODEL_OBJS := $(call obj,$(MODEL_SRCS))
+LIBOTC_OBJS += $(MODEL_OBJS)

@@ -1,0 +1,25 @@
+/*
+ * expand.h - syntax tree -> resolved model: parameters bound, loops
+ * unrolled, templates evaluated, values parsed and range-checked, names
+ * resolved, and the topology-wide semantic checks (duplicates, subnets,
+ * MACs, VNIs, ranks, limits). Internal to the front end: callers use
+ * ot_topology_load() (lang/load.h).
+ */
+#ifndef OT_MODEL_EXPAND_H
+#define OT_MODEL_EXPAND_H
+
+#include <stddef.h>
+
+#include "lang/ast.h"
+#include "lang/diag.h"
+#include "model/model.h"
+
+/*
+ * Expand `ast` (parsed without errors) into a new model. `defines` are
+ * "NAME=VALUE" overrides of params. Returns 0 and *ret, -EINVAL (errors in
+ * d), or -ENOMEM. The AST is annotated (literal caches) but not freed.
+ */
+int ot_model_expand(struct ot_ast *ast, const char *const *defines, size_t ndefines,
+		    struct ot_diags *d, struct ot_model **ret);
+
+#endif
