@@ -1,4 +1,15 @@
-# src/cli: (empty so far)
+# src/cli: the command-line front ends.
+# otc (compiler helper): check, plan, emit-sh, graph; `build` joins via
+# OTC_SRCS (one line: OTC_SRCS += src/cli/otc_build.c, and a row in otc.c).
+OTC := $(BUILD)/otc
+OTC_SRCS := src/cli/otc.c
+$(OTC): $(call obj,$(OTC_SRCS)) $(LIBOTC)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o %.a,$^) $(OTC_LIBS) $(LIBS_JANSSON)
+OTC_LIBS :=
+PROGRAMS += $(OTC)
+INSTALL_BIN += $(OTC)
 # otdeploy (deploy helper): deploy over SSH.
 OTDEPLOY := $(BUILD)/otdeploy
 # Joins PROGRAMS/INSTALL_BIN once the loader and executor it links against
@@ -7,3 +18,14 @@ $(OTDEPLOY): $(call obj,src/cli/otdeploy.c) $(LIBOTDEPLOY) $(LIBOTEXEC) $(LIBOTC
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SSH) $(LIBS_EXEC) $(LIBS_JANSSON) -lpthread
+# otnode (executor helper): the node executable, dynamic flavour (what
+# `make check` runs, with ASan in build-san/); the static one is
+# $(BUILD)/otnode-rt (src/embed/module.mk).
+OTNODE := $(BUILD)/otnode
+$(OTNODE): $(call obj,src/cli/otnode.c) $(LIBOTEXEC) $(LIBOTC)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_EXEC) $(LIBS_JANSSON)
+PROGRAMS += $(OTNODE)
+INSTALL_BIN += $(OTNODE)
+INSTALL_MAN1 += docs/otnode.1

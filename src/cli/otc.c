@@ -91,7 +91,7 @@ static int parse_bound(struct otc_common *c, const char *arg)
 	struct ot_bounds *b = &c->bounds;
 	const char *eq = strchr(arg, '=');
 	char key[32], *val, *tok, *save = NULL, *dash;
-	bool yes;
+	bool yes = false;
 	int rc = 0;
 
 	if (!eq || (size_t)(eq - arg) >= sizeof(key))

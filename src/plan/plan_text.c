@@ -78,7 +78,9 @@ void ot_nft_rule_text(const struct ot_nft_rule *r, struct ot_strbuf *out)
 	unsigned bit;
 
 #define SEP() (out->len > start ? " " : "")
-	if (r->family && !r->has_saddr && !r->has_daddr)
+	/* the family is implied by addresses, NAT targets and ICMP protocols */
+	if (r->family && !r->has_saddr && !r->has_daddr && r->l4proto != IPPROTO_ICMP &&
+	    r->l4proto != IPPROTO_ICMPV6 && r->verdict != OT_NFT_SNAT && r->verdict != OT_NFT_DNAT)
 		ot_sb_printf(out, "%smeta nfproto %s", SEP(), r->family == AF_INET6 ? "ipv6" : "ipv4");
 	if (r->iif[0])
 		ot_sb_printf(out, "%siifname \"%s\"", SEP(), r->iif);
