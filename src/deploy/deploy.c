@@ -716,6 +716,13 @@ static void stage_rollback(struct ot_deploy *d, size_t i)
 	char why[OT_DEPLOY_DETAIL_MAX];
 	int rc;
 
+	/* What create said stays the node's report; destroy's words matter
+	 * only when it fails (then they go to rollback_err). */
+	char *create_out = n->output, *create_err = n->errout;
+	int create_status = n->exit_status;
+	struct ot_error create_e = n->err;
+
+	n->output = n->errout = NULL;
 	set_state(d, i, OT_DS_ROLLING_BACK, "otnode destroy");
 	rc = tp(n)->open(d, i);
 	if (rc == 0)
@@ -723,10 +730,16 @@ static void stage_rollback(struct ot_deploy *d, size_t i)
 	if (rc == 0 && n->exit_status != 0) {
 		last_line(n->errout ? n->errout : "", why, sizeof(why));
 		rc = ot_error_set(&n->rollback_err, -EAGAIN, "otnode destroy failed: %s", why);
+	} else if (rc < 0) {
+		n->rollback_err = n->err;
 	}
+	free(n->output);
+	free(n->errout);
+	n->output = create_out;
+	n->errout = create_err;
+	n->exit_status = create_status;
+	n->err = create_e;
 	if (rc < 0) {
-		if (!n->rollback_err.code)
-			n->rollback_err = n->err;
 		n->journal_left = true;
 		if (was_done) {
 			n->err = n->rollback_err;
