@@ -12,8 +12,8 @@ PROGRAMS += $(OTC)
 INSTALL_BIN += $(OTC)
 # otdeploy (deploy helper): deploy over SSH.
 OTDEPLOY := $(BUILD)/otdeploy
-# Joins PROGRAMS/INSTALL_BIN once the loader and executor it links against
-# are in the tree (until then `make build/otdeploy` builds it by name).
+PROGRAMS += $(OTDEPLOY)
+INSTALL_BIN += $(OTDEPLOY)
 $(OTDEPLOY): $(call obj,src/cli/otdeploy.c) $(LIBOTDEPLOY) $(LIBOTEXEC) $(LIBOTC)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")

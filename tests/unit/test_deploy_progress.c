@@ -147,14 +147,14 @@ Test(progress, view_event_and_table)
 	ot_error_set(&nodes[1].err, -ECONNREFUSED, "cannot connect: Connection refused");
 	d.failed = true;
 
-	ot_progress_view(&d, false, 60, &sb);
+	ot_progress_view(&d, false, 100, &sb);
 	s = ot_sb_str(&sb);
 	cr_assert(strstr(s, "n1") && strstr(s, "uploading") && strstr(s, "1.4 MB"), "%s", s);
 	cr_assert(strstr(s, "failed") && strstr(s, "Connection refused"), "%s", s);
 	/* exactly one line per node, none wider than asked */
 	cr_assert_eq(strchr(strchr(s, '\n') + 1, '\n')[1], '\0');
 	for (const char *l = s; *l; l = strchr(l, '\n') + 1)
-		cr_assert_leq(strchr(l, '\n') - l, 60, "line too wide: %s", l);
+		cr_assert_leq(strchr(l, '\n') - l, 100, "line too wide: %s", l);
 
 	ot_sb_reset(&sb);
 	ot_progress_event(&d, 0, &sb);
