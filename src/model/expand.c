@@ -193,8 +193,10 @@ static bool vreserve(struct xctx *x, void **v, size_t *cap, size_t n, size_t sz)
 		 : NULL)
 #define VFREE(vec) (free((vec).v), (vec).v = NULL, (vec).n = (vec).cap = 0)
 
-static int kset_put(struct xctx *x, struct kset *s, uint64_t h, const void *key, void *val,
-		    void **old)
+/* Insert key -> val. Returns 0, -EEXIST (with the present entry's value in
+ * *old and key in *old_key, when given) or -ENOMEM. */
+static int kset_put2(struct xctx *x, struct kset *s, uint64_t h, const void *key, void *val,
+		     void **old, const void **old_key)
 {
 	size_t i;
 
@@ -221,6 +223,8 @@ static int kset_put(struct xctx *x, struct kset *s, uint64_t h, const void *key,
 		if (s->v[i].h == h && s->eq(s->v[i].key, key)) {
 			if (old)
 				*old = s->v[i].val;
+			if (old_key)
+				*old_key = s->v[i].key;
 			return -EEXIST;
 		}
 	}
@@ -229,6 +233,12 @@ static int kset_put(struct xctx *x, struct kset *s, uint64_t h, const void *key,
 	s->v[i].val = val;
 	s->n++;
 	return 0;
+}
+
+static int kset_put(struct xctx *x, struct kset *s, uint64_t h, const void *key, void *val,
+		    void **old)
+{
+	return kset_put2(x, s, h, key, val, old, NULL);
 }
 
 static void kset_free(struct kset *s)
@@ -449,6 +459,28 @@ overflow:
 	return false;
 }
 
+/* Integer to text, zero-padded to width (printf is the hot spot of a
+ * 100,000-container expansion otherwise). */
+static void append_int(struct ot_strbuf *sb, int64_t v, char conv, unsigned width)
+{
+	static const char lower[] = "0123456789abcdef", upper[] = "0123456789ABCDEF";
+	const char *digits = conv == 'X' ? upper : lower;
+	unsigned base = conv == 'd' ? 10 : 16;
+	char buf[96];
+	size_t n = sizeof(buf);
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		buf[--n] = digits[u % base];
+		u /= base;
+	} while (u);
+	while (sizeof(buf) - n < width && n > 1)
+		buf[--n] = '0';
+	if (v < 0)
+		buf[--n] = '-';
+	ot_sb_appendn(sb, buf + n, sizeof(buf) - n);
+}
+
 /*
  * The text of a word: its literal, or its segments with the templates
  * evaluated. The result is valid until the next call. NULL after an error.
@@ -473,16 +505,12 @@ static const char *word_text(struct xctx *x, const struct ot_ast_word *w)
 			xerr(x, s->e->loc, "node index %" PRId64 " is negative", v);
 			return NULL;
 		}
-		if (s->conv == 'd')
-			ot_sb_printf(&x->sb, "%0*" PRId64, s->width, v);
-		else if (v < 0) {
+		if (s->conv != 'd' && v < 0) {
 			xerr(x, s->e->loc, "cannot format the negative value %" PRId64 " in hexadecimal",
 			     v);
 			return NULL;
-		} else if (s->conv == 'x')
-			ot_sb_printf(&x->sb, "%0*" PRIx64, s->width, (uint64_t)v);
-		else
-			ot_sb_printf(&x->sb, "%0*" PRIX64, s->width, (uint64_t)v);
+		}
+		append_int(&x->sb, v, s->conv, s->width);
 	}
 	if (x->sb.oom) {
 		x->oom = true;
@@ -1231,13 +1259,19 @@ static void x_container(struct xctx *x, struct ot_ast_stmt *st)
 	c->isolate = OT_ISO_NET;
 	cs_reset(&x->cs);
 	x->cs.c = c;
-	old = ot_strmap_get(&x->containers, name);
-	x->cs.dup = old != NULL;
-	if (old) {
+	old = NULL;
+	switch (ot_strmap_put(&x->containers, name, c, (void **)&old)) {
+	case 0:
+		x->cs.dup = false;
+		break;
+	case -EEXIST: {
 		struct ot_diag *g = xerr(x, st->u.named.name->loc, "duplicate container '%s'", name);
 
 		ot_diag_note(g, old->loc, "first defined here");
-	} else if (ot_strmap_put(&x->containers, name, c, NULL) < 0) {
+		x->cs.dup = true;
+		break;
+	}
+	default:
 		x->oom = true;
 		return;
 	}
@@ -2267,6 +2301,10 @@ static void resolve_links(struct xctx *x)
 			x->oom = true;
 			break;
 		}
+		if (ot_strmap_put(&x->networks, n->n.name, n, NULL) == -ENOMEM) {
+			x->oom = true;
+			break;
+		}
 		n->n.members[0] = ends[0];
 		n->n.members[1] = ends[1];
 		n->n.nmembers = 2;
@@ -2351,6 +2389,9 @@ static void check_addresses_in_subnets(struct xctx *x)
 			}
 			if (!has)
 				continue;
+			if (ot_prefix_contains(sub, &a->addr) && a->len == sub->len &&
+			    !ot_prefix_is_network_addr(a) && !ot_prefix_is_broadcast_addr(a))
+				continue; /* the common case: nothing to format */
 			ot_prefix_format(a, as, sizeof(as));
 			ot_prefix_format(sub, ss, sizeof(ss));
 			if (!ot_prefix_contains(sub, &a->addr)) {
@@ -2419,16 +2460,29 @@ static uint64_t prefix_hash(const struct ot_prefix *p)
 	return ot_hash64_more(h, &p->len, 1);
 }
 
-/* Where an address is used, for "first used here" notes. */
-struct addr_use {
-	struct ot_loc loc;
-	const char *container, *iface; /* iface NULL: an uplink */
-};
+/* The note for a duplicate address: where the first one is. Values in the
+ * address set are interfaces, or uplinks tagged by their low bit. */
+static void note_first_use(struct ot_diag *g, const void *key, void *val)
+{
+	if ((uintptr_t)val & 1) {
+		const struct ot_m_uplink *u = (const void *)((uintptr_t)val & ~(uintptr_t)1);
+
+		ot_diag_note(g, u->loc, "also the address of the uplink of node '%s'", u->node->name);
+	} else {
+		const struct ot_m_iface *ifc = val;
+		size_t k = (size_t)((const struct ot_prefix *)key - ifc->addrs);
+
+		ot_diag_note(g, ifc->addr_locs[k], "also the address of interface '%s' of container '%s'",
+			     ifc->name, ifc->container->name);
+	}
+}
 
 static void check_duplicates(struct xctx *x)
 {
 	struct kset addrs = {.eq = prefix_eq};
+	char as[OT_PREFIX_STRLEN];
 	size_t i, j, k;
+	void *old;
 
 	for (i = 0; i < x->ctrv.n && !x->oom; i++) {
 		struct ot_m_container *c = x->ctrv.v[i];
@@ -2437,27 +2491,16 @@ static void check_duplicates(struct xctx *x)
 			struct ot_m_iface *ifc = &c->ifaces[j];
 
 			for (k = 0; k < ifc->naddrs; k++) {
-				struct addr_use *u = xalloc(x, sizeof(*u)), *old = NULL;
-				char as[OT_PREFIX_STRLEN];
+				old = NULL;
+				const void *okey = NULL;
 
-				if (!u)
-					return;
-				u->loc = ifc->addr_locs[k];
-				u->container = c->name;
-				u->iface = ifc->name;
-				if (kset_put(x, &addrs, prefix_hash(&ifc->addrs[k]), &ifc->addrs[k], u,
-					     (void **)&old) == -EEXIST) {
+				if (kset_put2(x, &addrs, prefix_hash(&ifc->addrs[k]), &ifc->addrs[k], ifc,
+					      &old, &okey) == -EEXIST) {
 					struct ot_diag *g;
 
 					ot_prefix_format(&ifc->addrs[k], as, sizeof(as));
-					g = ot_diag_error(x->d, u->loc, "duplicate address %s", as);
-					if (old->iface)
-						ot_diag_note(g, old->loc,
-							     "also the address of interface '%s' of "
-							     "container '%s'",
-							     old->iface, old->container);
-					else
-						ot_diag_note(g, old->loc, "also the address of an uplink");
+					g = ot_diag_error(x->d, ifc->addr_locs[k], "duplicate address %s", as);
+					note_first_use(g, okey, old);
 				}
 			}
 		}
@@ -2466,19 +2509,18 @@ static void check_duplicates(struct xctx *x)
 		struct ot_m_network *n = &x->netv.v[i]->n;
 
 		for (k = 0; k < n->nuplinks; k++) {
-			struct addr_use *u = xalloc(x, sizeof(*u)), *old = NULL;
-			char as[OT_PREFIX_STRLEN];
+			struct ot_m_uplink *u = &n->uplinks[k];
 
-			if (!u)
-				return;
-			u->loc = n->uplinks[k].loc;
-			if (kset_put(x, &addrs, prefix_hash(&n->uplinks[k].address),
-				     &n->uplinks[k].address, u, (void **)&old) == -EEXIST) {
+			const void *okey = NULL;
+
+			old = NULL;
+			if (kset_put2(x, &addrs, prefix_hash(&u->address), &u->address,
+				      (void *)((uintptr_t)u | 1), &old, &okey) == -EEXIST) {
 				struct ot_diag *g;
 
-				ot_prefix_format(&n->uplinks[k].address, as, sizeof(as));
+				ot_prefix_format(&u->address, as, sizeof(as));
 				g = ot_diag_error(x->d, u->loc, "duplicate address %s", as);
-				ot_diag_note(g, old->loc, "also used here");
+				note_first_use(g, okey, old);
 			}
 		}
 	}
@@ -2784,7 +2826,7 @@ int ot_model_expand(struct ot_ast *ast, const char *const *defines, size_t ndefi
 		r = -ENOMEM;
 	else if (d->errors > errors)
 		r = -EINVAL;
-	else if (ot_model_index(m) < 0)
+	else if (ot_model_adopt_index(m, &x.nodes, &x.networks, &x.containers) < 0)
 		r = -ENOMEM;
 
 	free(x.params);

@@ -13,6 +13,7 @@
 #include "lang/ast.h"
 #include "lang/diag.h"
 #include "model/model.h"
+#include "util/hash.h"
 
 /*
  * Expand `ast` (parsed without errors) into a new model. `defines` are
@@ -21,5 +22,13 @@
  */
 int ot_model_expand(struct ot_ast *ast, const char *const *defines, size_t ndefines,
 		    struct ot_diags *d, struct ot_model **ret);
+
+/*
+ * Make the name maps built during expansion (keys and values owned by the
+ * model) the model's lookup index; the maps are moved (left empty).
+ * Returns 0 or -ENOMEM.
+ */
+int ot_model_adopt_index(struct ot_model *m, struct ot_strmap *nodes, struct ot_strmap *networks,
+			 struct ot_strmap *containers);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/expand.h"
 #include "util/hash.h"
 
 struct model_index {
@@ -54,6 +55,25 @@ int ot_model_index(struct ot_model *m)
 		index_free(ix);
 		return -ENOMEM;
 	}
+	ix->nnodes = m->nnodes;
+	ix->nnetworks = m->nnetworks;
+	ix->ncontainers = m->ncontainers;
+	index_free(m->index);
+	m->index = ix;
+	return 0;
+}
+
+int ot_model_adopt_index(struct ot_model *m, struct ot_strmap *nodes, struct ot_strmap *networks,
+			 struct ot_strmap *containers)
+{
+	struct model_index *ix = calloc(1, sizeof(*ix));
+
+	if (!ix)
+		return -ENOMEM;
+	ix->nodes = *nodes;
+	ix->networks = *networks;
+	ix->containers = *containers;
+	*nodes = *networks = *containers = (struct ot_strmap)OT_STRMAP_INIT;
 	ix->nnodes = m->nnodes;
 	ix->nnetworks = m->nnetworks;
 	ix->ncontainers = m->ncontainers;
