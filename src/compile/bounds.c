@@ -88,8 +88,9 @@ int cc_check_bounds(struct cc *c)
 
 		if (b->max_containers_per_node && ++nc[cc->node] == b->max_containers_per_node + 1) {
 			g = ot_diag_error(c->d, mc->loc,
-					  "node '%s' gets more than %u containers, the allowed maximum",
-					  node, b->max_containers_per_node);
+					  "container '%s' is one more than the %u containers allowed "
+					  "on node '%s'",
+					  mc->name, b->max_containers_per_node, node);
 			rc = -EINVAL;
 		}
 		if (extra) {
@@ -110,8 +111,9 @@ int cc_check_bounds(struct cc *c)
 
 			if (b->max_ifaces_per_node && ++ni[cc->node] == b->max_ifaces_per_node + 1) {
 				ot_diag_error(c->d, mi->loc,
-					      "node '%s' gets more than %u interfaces, the allowed maximum",
-					      node, b->max_ifaces_per_node);
+					      "interface '%s.%s' is one more than the %u interfaces "
+					      "allowed on node '%s'",
+					      mc->name, mi->name, b->max_ifaces_per_node, node);
 				rc = -EINVAL;
 			}
 			if (b->forbid_host_objects && mi->kind == OT_M_IFACE_MACVLAN) {

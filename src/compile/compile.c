@@ -57,14 +57,21 @@ static const char *member_name(const struct lower *l, const struct cc_member *mb
 	return mb->iface >= 0 ? l->c->ifaces[mb->iface].kname : mb->kname;
 }
 
+/* An interface alias in the plan: at most OT_ALIAS_MAX bytes (a long
+ * link name is cut, deterministically). */
+static const char *alias_dup(struct ot_plan *p, const char *s)
+{
+	return s ? ot_arena_strndup(&p->arena, s, OT_ALIAS_MAX) : NULL;
+}
+
 static const char *member_alias(struct lower *l, const struct cc_member *mb)
 {
 	if (mb->iface >= 0) {
 		const struct cc_iface *f = &l->c->ifaces[mb->iface];
 
-		return f->renamed ? ot_plan_strdup(l->p, f->mi->name) : NULL;
+		return f->renamed ? alias_dup(l->p, f->mi->name) : NULL;
 	}
-	return ot_plan_strdup(l->p, mb->alias);
+	return alias_dup(l->p, mb->alias);
 }
 
 static struct ot_mac member_mac(const struct lower *l, const struct cc_member *mb)
@@ -99,6 +106,29 @@ static void set_name(char dst[OT_IFNAMSIZ], const char *src)
 	snprintf(dst, OT_IFNAMSIZ, "%s", src);
 }
 
+/* A switch-side veth end whose name had to be shortened says whose it is:
+ * "container.iface" (or "uplink-NET"); readable names need no alias. */
+static const char *port_alias(struct lower *l, const struct cc_net *n, const struct cc_member *mb,
+			      const char *port)
+{
+	char cand[2 * OT_MAX_NAME + 8];
+
+	if (mb->iface >= 0) {
+		const struct ot_m_iface *mi = l->c->ifaces[mb->iface].mi;
+
+		snprintf(cand, sizeof(cand), "%s-%s", mi->container->name, mi->name);
+		if (strcmp(cand, port) == 0)
+			return NULL;
+		snprintf(cand, sizeof(cand), "%s.%s", mi->container->name, mi->name);
+		return alias_dup(l->p, cand);
+	}
+	snprintf(cand, sizeof(cand), "up-%s", n->mn->name);
+	if (strcmp(cand, port) == 0)
+		return NULL;
+	snprintf(cand, sizeof(cand), "uplink-%s", n->mn->name);
+	return alias_dup(l->p, cand);
+}
+
 /* The side of a member on its segment: veth end, VXLAN device or pair end. */
 static int lower_member_veth(struct lower *l, const struct cc_net *n, const struct cc_netnode *nn,
 			     const struct cc_member *mb)
@@ -117,6 +147,7 @@ static int lower_member_veth(struct lower *l, const struct cc_net *n, const stru
 	k->ipv6 = member_ipv6(l, n, mb);
 	k->peer_ns = l->sw;
 	set_name(k->peer_name, mb->iface >= 0 ? l->c->ifaces[mb->iface].port : mb->port);
+	k->peer_alias = port_alias(l, n, mb, k->peer_name);
 	if (nn->plumb == CC_BRIDGE)
 		set_name(k->peer_master, nn->bridge);
 	return 0;
@@ -140,7 +171,7 @@ static int lower_vxlan(struct lower *l, const struct cc_net *n, const struct cc_
 		k->mac = member_mac(l, direct);
 		k->ipv6 = member_ipv6(l, n, direct);
 	} else {
-		k->alias = ot_plan_strdup(l->p, n->alias);
+		k->alias = alias_dup(l->p, n->alias);
 		set_name(k->master, nn->bridge);
 	}
 	k->vni = n->vni;
@@ -196,7 +227,7 @@ static int lower_net_links(struct lower *l, const struct cc_net *n, const struct
 			return -ENOMEM;
 		op->link.kind = OT_LINK_BRIDGE;
 		set_name(op->link.name, nn->bridge);
-		op->link.alias = ot_plan_strdup(l->p, n->alias);
+		op->link.alias = alias_dup(l->p, n->alias);
 		op->link.mtu = n->mtu;
 		if (n->vxlan && lower_vxlan(l, n, nn, l->sw, NULL) < 0)
 			return -ENOMEM;
@@ -223,7 +254,7 @@ static int lower_macvlans(struct lower *l, const struct cc_container *cc)
 			return -ENOMEM;
 		op->link.kind = OT_LINK_MACVLAN;
 		set_name(op->link.name, f->kname);
-		op->link.alias = f->renamed ? ot_plan_strdup(l->p, f->mi->name) : NULL;
+		op->link.alias = f->renamed ? alias_dup(l->p, f->mi->name) : NULL;
 		op->link.mac = f->mac;
 		op->link.mtu = f->mi->mtu;
 		op->link.ipv6 = f->ipv6;

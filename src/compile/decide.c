@@ -367,7 +367,7 @@ int cc_decide_mtus(struct cc *c)
 		uint32_t max = 65535, min = n->ipv6 ? 1280 : 68, eff;
 		int32_t tight = -1;	/* node with the smallest underlay */
 		struct ot_loc where = mn->mtu_loc;
-		const char *what = "network";
+		const struct ot_m_iface *from = NULL; /* the interface that set the MTU */
 		struct ot_diag *g;
 
 		if (n->vxlan) {
@@ -386,9 +386,9 @@ int cc_decide_mtus(struct cc *c)
 			int32_t f = n->members[j].iface;
 
 			if (f >= 0 && c->ifaces[f].mi->mtu) {
-				eff = c->ifaces[f].mi->mtu;
-				where = c->ifaces[f].mi->mtu_loc;
-				what = "interface";
+				from = c->ifaces[f].mi;
+				eff = from->mtu;
+				where = from->mtu_loc;
 			}
 		}
 		if (n->vxlan && max < min) {
@@ -411,19 +411,28 @@ int cc_decide_mtus(struct cc *c)
 		} else if (n->vxlan && eff > max) {
 			const struct cc_node *t = &c->nodes[tight];
 
-			g = ot_diag_error(c->d, where,
-					  "MTU %u of %s '%s' does not fit VXLAN on node '%s': "
-					  "underlay MTU %u minus %u bytes of VXLAN over %s leaves %u",
-					  eff, what, mn->name, t->mn->name, t->underlay_mtu, overhead,
-					  ufam, max);
+			if (from)
+				g = ot_diag_error(c->d, where,
+						  "MTU %u of '%s.%s' does not fit VXLAN of network '%s' "
+						  "on node '%s': underlay MTU %u minus %u bytes of "
+						  "VXLAN over %s leaves %u",
+						  eff, from->container->name, from->name, mn->name,
+						  t->mn->name, t->underlay_mtu, overhead, ufam, max);
+			else
+				g = ot_diag_error(c->d, where,
+						  "MTU %u of network '%s' does not fit VXLAN on node "
+						  "'%s': underlay MTU %u minus %u bytes of VXLAN over "
+						  "%s leaves %u",
+						  eff, mn->name, t->mn->name, t->underlay_mtu, overhead,
+						  ufam, max);
 			ot_diag_hint(g, "use 'mtu %u' or less, or raise the underlay MTU", max);
 			if (t->host)
 				ot_diag_note(g, t->host->loc, "the underlay MTU of '%s' is set here",
 					     t->mn->name);
 			rc = -EINVAL;
 		} else if (eff < min) {
-			g = ot_diag_error(c->d, where, "MTU %u of %s '%s' is below %u, the minimum for %s",
-					  eff, what, mn->name, min, n->ipv6 ? "IPv6" : "IPv4");
+			g = ot_diag_error(c->d, where, "MTU %u of network '%s' is below %u, the minimum "
+					  "for %s", eff, mn->name, min, n->ipv6 ? "IPv6" : "IPv4");
 			rc = -EINVAL;
 		}
 		n->mtu = eff;

@@ -180,7 +180,9 @@ static struct verdict evaluate(struct cc *c, uint32_t src, const struct cc_iface
 			return v;
 		}
 		v.reach = true;
-		v.why = ot_arena_printf(&c->arena, "same network '%s'", c->nets[ft->net].mn->name);
+		v.why = ot_arena_printf(&c->arena, "%s '%s'",
+					c->nets[ft->net].mn->is_link ? "link" : "same network",
+					c->nets[ft->net].mn->name);
 		return v;
 	}
 	/* one router hop */

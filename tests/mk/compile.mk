@@ -1,3 +1,21 @@
 # tests/mk/compile.mk - the compiler back end and otc: unit tests, golden
-# tests, the bad-input corpus, and every example topology.
+# tests (every example topology included), the bad-input corpus.
 UNIT_TESTS += tests/unit/test_compile.c tests/unit/test_compile_fw.c tests/unit/test_plan_text.c
+
+# Golden plans and diagnostics of tests/golden/*.otp and topologies/*.otp,
+# plus check/plan/graph (dot)/emit-sh (sh -n) of every example topology.
+check-golden: $(OTC)
+	tests/golden/run $(OTC)
+
+# The bad-input corpus (tests/bad/**/*.otp, *.hosts): exact errors, exit 1,
+# no sanitizer report, 10 s per file.
+check-bad: $(OTC)
+	tests/bad/run $(OTC)
+
+# Regenerate the golden files on purpose (never part of `make check`);
+# review the result with `git diff tests/golden`.
+golden-update: $(OTC)
+	tests/golden/run --update $(OTC)
+
+CHECK_TARGETS += check-golden check-bad
+.PHONY: check-golden check-bad golden-update

@@ -253,10 +253,12 @@ Test(bounds, refused_at_the_construct)
 	c1->pids = 10;
 	c1->limit_loc = tm_loc();
 	msg = tm_compile_fail(m, &o);
-	snprintf(want, sizeof(want), "t.otp:%u:1: error: node 'n1' gets more than 1 containers",
+	snprintf(want, sizeof(want), "t.otp:%u:1: error: container 'c2' is one more than the 1 "
+				     "containers allowed on node 'n1'",
 		 c2->loc.line);
 	cr_assert(strstr(msg, want), "%s", msg);
-	snprintf(want, sizeof(want), "t.otp:%u:1: error: node 'n1' gets more than 2 interfaces",
+	snprintf(want, sizeof(want), "t.otp:%u:1: error: interface 'c2.eth0' is one more than the "
+				     "2 interfaces allowed on node 'n1'",
 		 c2->ifaces[0].loc.line);
 	cr_assert(strstr(msg, want), "%s", msg);
 	snprintf(want, sizeof(want), "t.otp:%u:1: error: macvlan on host interface 'eth9' is not "
