@@ -107,6 +107,11 @@ container c on h3 {
 }
 EOF
 	check "otc check accepts the hosts file" "$OTC" check "$T/sim.otp" "$T/hosts.txt"
+	out=$("$OTC" plan "$T/sim.otp" "$T/hosts.txt" --node h2 2>&1)
+	case $out in *"underlay"*"192.0.2.12, MTU 1400"*) ok "otc plan: h2 underlay 192.0.2.12, MTU 1400" ;;
+	*) bad "otc plan h2: $out" ;; esac
+	sed 's/ on h3 / on h4 /' "$T/sim.otp" >"$T/sim4.otp"
+	refuse "otc check refuses a node the hosts file lacks" "$OTC" check "$T/sim4.otp" "$T/hosts.txt"
 else
 	echo "SKIP otc check of the hosts file: $OTC not built yet (not counted)"
 fi
