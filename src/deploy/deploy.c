@@ -361,6 +361,7 @@ static int ssh_place(struct ot_deploy *d, size_t i)
 		ot_ssh_unlink(n->ssh, part, NULL);
 		return rc;
 	}
+	n->placed = true;
 	n->ms_upload = now_ms() - t0;
 	return 0;
 }
@@ -761,13 +762,33 @@ static void stage_rollback(struct ot_deploy *d, size_t i)
 		set_state(d, i, OT_DS_FAILED, "%s (cleaned up)", n->err.msg);
 }
 
+/* Create stopped before anything was created: take back the executables
+ * this run placed, so an aborted deploy leaves no file behind. */
+static void stage_unplace(struct ot_deploy *d, size_t i)
+{
+	struct ot_deploy_node *n = &d->nodes[i];
+	struct ot_error keep = n->err;
+
+	if (n->placed && tp(n)->unplace && n->ssh && ot_ssh_alive(n->ssh))
+		tp(n)->unplace(d, i);
+	n->err = keep;
+}
+
 static void skip_rest(struct ot_deploy *d, const bool *pick, const char *why)
 {
 	size_t i;
+	bool *all;
 
 	for (i = 0; i < d->nnodes; i++)
 		if (pick[i] && !ot_dstate_final(d->nodes[i].state))
 			set_state(d, i, OT_DS_SKIPPED, "%s", why);
+	all = calloc(d->nnodes ? d->nnodes : 1, sizeof(*all));
+	if (!all)
+		return;
+	for (i = 0; i < d->nnodes; i++)
+		all[i] = d->nodes[i].placed;
+	run_stage(d, stage_unplace, all, d->opts.parallel, NULL);
+	free(all);
 }
 
 /* pick[i] = node i is still in the race */

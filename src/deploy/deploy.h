@@ -91,6 +91,7 @@ struct ot_deploy_node {
 	struct ot_error err;		   /* why it failed (state FAILED) */
 	struct ot_error rollback_err;	   /* a failed rollback, or code 0 */
 	bool reused;			   /* the same otnode was already there */
+	bool placed;			   /* this run uploaded otnode (ours to take back) */
 	bool created;			   /* create ran here: rollback target */
 	bool journal_left;		   /* create may have left state we could not undo */
 	int exit_status;		   /* of the last otnode command, -1 = none */
