@@ -248,6 +248,17 @@ Test(sftp, put_is_exclusive_and_checksummed_remotely)
 	ot_ssh_result_free(&r);
 	cr_assert_eq(ot_ssh_unlink(s, path, &err), 0);
 	cr_assert_eq(ot_ssh_unlink(s, path, &err), 0, "a missing file is fine");
+
+	/* rmdir: empty only; a missing directory is fine */
+	snprintf(path, sizeof(path), "%s/rm-test", env("OTD_SCRATCH"));
+	cr_assert_eq(ot_ssh_mkdir(s, path, 0700, &err), 0, "%s", err.msg);
+	cr_assert_eq(ot_ssh_mkdir(s, path, 0700, &err), -EEXIST);
+	snprintf(cmd, sizeof(cmd), "%s/f", path);
+	cr_assert_eq(ot_ssh_put(s, cmd, "x", 1, 0600, &err), 0, "%s", err.msg);
+	cr_assert_eq(ot_ssh_rmdir(s, path, &err), -ENOTEMPTY, "%s", err.msg);
+	cr_assert_eq(ot_ssh_unlink(s, cmd, &err), 0);
+	cr_assert_eq(ot_ssh_rmdir(s, path, &err), 0, "%s", err.msg);
+	cr_assert_eq(ot_ssh_rmdir(s, path, &err), 0, "a missing directory is fine");
 	ot_ssh_close(s);
 }
 
