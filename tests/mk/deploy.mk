@@ -16,3 +16,17 @@ $(BUILD)/tests/deploy/%: $(BUILD)/obj/tests/deploy/%.o $(LIBOTDEPLOY) $(LIBOTEXE
 check-deploy-ssh: $(BUILD)/tests/deploy/test_ssh
 	tests/deploy/run-ssh $(BUILD)
 CHECK_TARGETS += check-deploy-ssh
+
+# otdeploy end to end against simulated clusters (see the script's header).
+check-deploy: $(OTDEPLOY) $(OTC)
+	tests/deploy/run-deploy $(BUILD)
+
+# otdeploy into 3 QEMU VMs (tests/vagrant/vmcluster).
+check-deploy-vm: $(OTDEPLOY) $(OTC)
+	VM_CACHE=$(VM_CACHE) tests/deploy/run-vm $(BUILD)
+
+# Deploy time vs a plain ssh/scp loop, 2/8/16 hosts.
+bench-deploy: $(OTDEPLOY) $(OTC)
+	bench/deploy $(BUILD)
+# (joins BENCH_TARGETS once the executor creates on this kernel)
+.PHONY: check-deploy check-deploy-vm bench-deploy
