@@ -578,7 +578,11 @@ int main(int argc, char **argv)
 		}
 	} else {
 		ot_sb_reset(&out);
-		ot_progress_table(&d, c.color, &out);
+		ot_progress_table(&d, c.color,
+				  isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0
+					  ? ws.ws_col
+					  : 0,
+				  &out);
 		fputs(ot_sb_str(&out), stdout);
 	}
 	ot_deploy_fini(&d);

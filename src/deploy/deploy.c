@@ -231,6 +231,9 @@ static void last_line(const char *text, char *buf, size_t size)
 	start = end;
 	while (start > text && start[-1] != '\n')
 		start--;
+	/* otnode prefixes its messages with its name: the context says it */
+	if (end - start > 8 && !strncmp(start, "otnode: ", 8))
+		start += 8;
 	snprintf(buf, size, "%.*s", (int)(end - start), start);
 }
 

@@ -131,13 +131,30 @@ void ot_progress_event(const struct ot_deploy *d, size_t i, struct ot_strbuf *ou
 		     det, det[0] ? ")" : "");
 }
 
-void ot_progress_table(const struct ot_deploy *d, bool color, struct ot_strbuf *out)
+/* Does text hold more than the one line `reason` already shows? */
+static bool says_more(const char *text, const char *reason)
+{
+	const char *nl = strchr(text, '\n');
+	size_t len;
+
+	if (nl && nl[1])
+		return true;
+	if (!strncmp(text, "otnode: ", 8))
+		text += 8;
+	len = nl ? (size_t)(nl - text) : strlen(text);
+	return len && !memmem(reason, strlen(reason), text, len);
+}
+
+void ot_progress_table(const struct ot_deploy *d, bool color, unsigned width,
+		       struct ot_strbuf *out)
 {
 	size_t i, counts[OT_DS__COUNT] = {0};
 	char tb[340];
-	int wn, wt;
+	int wn, wt, room;
 
 	widths(d, &wn, &wt);
+	room = (int)(width ? width : 120) - (wn + wt + 12 + 3 * 8 + 6);
+	room = room < 20 ? 20 : room;
 	ot_sb_printf(out, "%s%-*s %-*s %-12s %7s %7s %7s  %s%s\n", color ? C_BOLD : "", wn, "NODE",
 		     wt, "TARGET", "RESULT", "CONNECT", "UPLOAD", ot_deploy_action_name(d->opts.action),
 		     "DETAIL", color ? C_RESET : "");
@@ -145,17 +162,20 @@ void ot_progress_table(const struct ot_deploy *d, bool color, struct ot_strbuf *
 		const struct ot_deploy_node *n = &d->nodes[i];
 		const char *det = n->state == OT_DS_FAILED ? n->err.msg : n->detail;
 		char up[16];
+		int dl = (int)strlen(det);
 
 		counts[n->state]++;
 		if (n->reused)
 			snprintf(up, sizeof(up), "reused");
-		else
+		else if (n->placed)
 			snprintf(up, sizeof(up), "%.2fs", n->ms_upload / 1000.0);
-		ot_sb_printf(out, "%-*.*s %-*.*s %s%-12s%s %6.2fs %7s %6.2fs  %.*s\n", wn, wn,
+		else
+			snprintf(up, sizeof(up), "-");
+		ot_sb_printf(out, "%-*.*s %-*.*s %s%-12s%s %6.2fs %7s %6.2fs  %.*s%s\n", wn, wn,
 			     n->name, wt, wt, target(n, tb, sizeof(tb)),
 			     color ? state_color(n->state) : "", ot_dstate_name(n->state),
 			     color ? C_RESET : "", n->ms_connect / 1000.0, up, n->ms_action / 1000.0,
-			     120, det);
+			     dl > room ? room - 3 : dl, det, dl > room ? "..." : "");
 	}
 	ot_sb_printf(out, "%s %zu node%s in %.2fs: %zu done", ot_deploy_action_name(d->opts.action),
 		     d->nnodes, d->nnodes == 1 ? "" : "s", (d->t_end - d->t_begin) / 1000.0,
@@ -175,20 +195,18 @@ void ot_progress_table(const struct ot_deploy *d, bool color, struct ot_strbuf *
 		ot_sb_printf(out, "%s: %s\n", n->name, n->err.msg);
 		if (n->rollback_err.code && strcmp(n->rollback_err.msg, n->err.msg))
 			ot_sb_printf(out, "%s: rollback: %s\n", n->name, n->rollback_err.msg);
-		if (n->errout && n->errout[0] && !strstr(n->err.msg, "preflight"))
+		if (n->errout && says_more(n->errout, n->err.msg))
 			ot_sb_printf(out, "%s: otnode said:\n%s%s", n->name, n->errout,
 				     n->errout[strlen(n->errout) - 1] == '\n' ? "" : "\n");
-		else if (n->errout && n->errout[0])
-			ot_sb_append(out, n->errout);
 		if (n->journal_left)
 			ot_sb_printf(out,
 				     "%s: state may be left on the host (its journal is kept): "
 				     "run otdeploy --destroy once it is reachable\n",
 				     n->name);
 	}
-	if (d->rolled_back)
-		ot_sb_printf(out, "all-or-nothing: what was created on the other nodes has been "
-				  "destroyed again (--keep-going keeps it)\n");
+	if (counts[OT_DS_ROLLED_BACK])
+		ot_sb_printf(out, "all or nothing: what the other nodes had created was destroyed "
+				  "again (--keep-going keeps it)\n");
 }
 
 /* ---- the verify matrix ---- */

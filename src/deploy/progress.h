@@ -25,8 +25,10 @@ void ot_progress_view(const struct ot_deploy *d, bool color, unsigned width,
 /* One event line for node i's current state: "h2: uploading (1.4 MB)\n". */
 void ot_progress_event(const struct ot_deploy *d, size_t i, struct ot_strbuf *out);
 
-/* The final table, a summary line, and the full reasons of failures. */
-void ot_progress_table(const struct ot_deploy *d, bool color, struct ot_strbuf *out);
+/* The final table (rows no wider than width columns, 0 = 120), a summary
+ * line, and the full reason of each failure. */
+void ot_progress_table(const struct ot_deploy *d, bool color, unsigned width,
+		       struct ot_strbuf *out);
 
 /*
  * --verify: merge every node's `otnode verify --json` output into one

@@ -161,7 +161,7 @@ Test(progress, view_event_and_table)
 	cr_assert_str_eq(ot_sb_str(&sb), "n1: uploading (1.4 MB)\n");
 
 	ot_sb_reset(&sb);
-	ot_progress_table(&d, false, &sb);
+	ot_progress_table(&d, false, 0, &sb);
 	s = ot_sb_str(&sb);
 	cr_assert(strstr(s, "NODE") && strstr(s, "1 failed"), "%s", s);
 	cr_assert(strstr(s, "n2: cannot connect: Connection refused"), "%s", s);
