@@ -27,7 +27,8 @@ links_before=$(ip -o link | awk '{print $2}' | sort)
 
 # --- up with sshd
 t0=$EPOCHREALTIME
-check "up 3 hosts with sshd, h2 at MTU 1400" "$SIM" up "$N" --hosts 3 --mtu h2=1400
+check "up 3 hosts with sshd, h2 at MTU 1400, IPv6 underlay too" \
+	"$SIM" up "$N" --hosts 3 --mtu h2=1400 --subnet6 fd00:0:2::/64
 echo "     (up took $(since "$t0") s)"
 eval "$("$SIM" env "$N")"
 [ "$SIM_DIR" = "/run/opentop-sim/$N" ] && ok "env: SIM_DIR" || bad "env: SIM_DIR=$SIM_DIR"
@@ -46,6 +47,10 @@ for h in h1 h2 h3; do
 	out=$(ctl ssh "${SSHO[@]}" "root@192.0.2.1$i" true 2>&1) &&
 		ok "ssh root@192.0.2.1$i (known_hosts under the address)" || bad "ssh by address: $out"
 done
+
+out=$(ctl ssh "${SSHO[@]}" root@fd00:0:2::13 hostname 2>&1)
+[ "$out" = h3 ] && ok "ssh root@fd00:0:2::13 (IPv6, known_hosts)" || bad "ssh over IPv6: $out"
+check "h1 reaches h2 over IPv6" "$SIM" exec "$N" h1 -- ping -6 -c1 -W2 -q fd00:0:2::12
 
 # Host keys: unknown and changed keys are refused, the right one accepted.
 : >"$T/empty_known_hosts"
@@ -110,6 +115,10 @@ EOF
 	out=$("$OTC" plan "$T/sim.otp" "$T/hosts.txt" --node h2 2>&1)
 	case $out in *"underlay"*"192.0.2.12, MTU 1400"*) ok "otc plan: h2 underlay 192.0.2.12, MTU 1400" ;;
 	*) bad "otc plan h2: $out" ;; esac
+	"$SIM" hosts-file "$N" --ipv6 >"$T/hosts6.txt"
+	out=$("$OTC" plan "$T/sim.otp" "$T/hosts6.txt" --node h1 2>&1)
+	case $out in *"underlay"*"fd00:0:2::11, MTU 1500"*"vxlan eth0 mtu 1330"*) ok "otc plan, IPv6 underlay: overlay MTU 1330 (h2: 1400 - 70)" ;;
+	*) bad "otc plan over IPv6: $out" ;; esac
 	sed 's/ on h3 / on h4 /' "$T/sim.otp" >"$T/sim4.otp"
 	refuse "otc check refuses a node the hosts file lacks" "$OTC" check "$T/sim4.otp" "$T/hosts.txt"
 else
