@@ -256,16 +256,24 @@ int ot_progress_verify_matrix(const struct ot_deploy *d, bool color, struct ot_s
 			rc = -EINVAL;
 			continue;
 		}
-		for (k = 0; k < json_array_size(arr) && k < p->nprobes; k++) {
+		for (k = 0; k < json_array_size(arr); k++) {
 			json_t *e = json_array_get(arr, k), *idx = json_object_get(e, "probe");
 			size_t pi = json_is_integer(idx) ? (size_t)json_integer_value(idx) : k;
-			const struct ot_probe *pr;
+			const struct ot_probe *pr = pi < p->nprobes ? &p->probes[pi] : NULL;
+			const char *from = json_string_value(json_object_get(e, "from"));
+			const char *to = json_string_value(json_object_get(e, "to"));
+			const char *ex = json_string_value(json_object_get(e, "expect"));
+			const char *why = json_string_value(json_object_get(e, "why"));
+			const char *oc = json_string_value(json_object_get(e, "outcome"));
 			struct cell *x;
-			const char *oc;
 
-			if (pi >= p->nprobes)
+			/* otnode's own words first; the plan fills what it left out */
+			if (!from && pr)
+				from = p->ns[pr->from_ns].container;
+			if (!to && pr)
+				to = pr->to_container;
+			if (!from || !to)
 				continue;
-			pr = &p->probes[pi];
 			if (ncells == cap) {
 				struct cell *nc;
 
@@ -279,15 +287,13 @@ int ot_progress_verify_matrix(const struct ot_deploy *d, bool color, struct ot_s
 			}
 			x = &cells[ncells++];
 			memset(x, 0, sizeof(*x));
-			oc = json_string_value(json_object_get(e, "outcome"));
+			x->from = from;
+			x->to = to;
 			x->outcome = oc ? oc : "?";
 			x->skipped = oc && !strcmp(oc, "skipped");
 			x->pass = json_is_true(json_object_get(e, "pass"));
-			x->expect_reach = pr->expect == OT_EXPECT_REACH;
-			x->why = pr->why ? pr->why : "";
-			/* container names are unique in a topology */
-			x->from = p->ns[pr->from_ns].container;
-			x->to = pr->to_container;
+			x->expect_reach = ex ? !strcmp(ex, "reach") : pr && pr->expect == OT_EXPECT_REACH;
+			x->why = why ? why : pr && pr->why ? pr->why : "";
 			if (!x->skipped && !x->pass)
 				mismatches++;
 			if (find_name(rows, nrows, x->from) < 0) {
