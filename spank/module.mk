@@ -30,7 +30,12 @@ $(BUILD)/pic/%.o: %.c
 	@$(if $(Q),echo "  CC PIC  $<")
 	$(Q)$(CC) $(CFLAGS_PIC) $(EXTRA_CFLAGS_$(subst /,_,$(dir $<))) -c -o $@ $<
 
-$(SPANK_PIC_LIB): $(call pic,$(LIBOTEXEC_OBJS) $(LIBOTC_OBJS))
+# The compiler and the executor, from their C sources (generated objects,
+# such as an embedded otnode runtime, are not the plugin's business).
+SPANK_LIB_OBJS := $(foreach o,$(LIBOTEXEC_OBJS) $(LIBOTC_OBJS),\
+	$(if $(wildcard $(patsubst $(BUILD)/obj/%.o,%.c,$(o))),$(o)))
+
+$(SPANK_PIC_LIB): $(call pic,$(SPANK_LIB_OBJS))
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^

@@ -55,9 +55,12 @@ snapshot() {
 			echo "== $h links"
 			ip -n "$ns" -o link show | sed -E 's/^[0-9]+: //; s/ qlen [0-9]+//' | sort
 			echo "== $h addrs"
-			ip -n "$ns" -o addr show | sed -E 's/^[0-9]+: //; s/valid_lft.*//' | sort
+			# (the node's own IPv6 link-local addresses come and go with
+			# DAD: kernel noise, not ours)
+			ip -n "$ns" -o addr show | grep -v ' inet6 fe80::' |
+				sed -E 's/^[0-9]+: //; s/valid_lft.*//' | sort
 			echo "== $h routes"
-			ip -n "$ns" route show table all | sort
+			ip -n "$ns" route show table all | grep -v '^local fe80::' | sort
 			echo "== $h neigh (permanent)"
 			ip -n "$ns" neigh show nud permanent | sort
 			echo "== $h nft"
