@@ -76,33 +76,49 @@ const char *ot_ifname_problem(const char *s)
 
 unsigned ot_edit_distance(const char *a, const char *b, unsigned max)
 {
+	/* Optimal string alignment: insertions, deletions, substitutions and
+	 * transpositions of neighbours ("lna" -> "lan") each cost one. */
 	size_t la = strlen(a), lb = strlen(b), i, j;
-	unsigned row[64], prev, tmp, best;
+	unsigned rows[3][64], *pp, *p, *c, best;
 
 	if (la > 63 || lb > 63)
 		return max + 1;
 	if ((la > lb ? la - lb : lb - la) > max)
 		return max + 1;
+	pp = rows[0];
+	p = rows[1];
+	c = rows[2];
 	for (j = 0; j <= lb; j++)
-		row[j] = (unsigned)j;
+		p[j] = (unsigned)j;
 	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = (unsigned)i;
-		best = row[0];
+		c[0] = (unsigned)i;
+		best = c[0];
 		for (j = 1; j <= lb; j++) {
-			unsigned sub = prev + (a[i - 1] != b[j - 1]);
-			unsigned del = row[j] + 1, ins = row[j - 1] + 1;
+			unsigned v = p[j - 1] + (a[i - 1] != b[j - 1]);
 
-			tmp = row[j];
-			row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-			prev = tmp;
-			if (row[j] < best)
-				best = row[j];
+			if (p[j] + 1 < v)
+				v = p[j] + 1;
+			if (c[j - 1] + 1 < v)
+				v = c[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    pp[j - 2] + 1 < v)
+				v = pp[j - 2] + 1;
+			c[j] = v;
+			if (v < best)
+				best = v;
 		}
 		if (best > max)
 			return max + 1;
+		/* rotate: the current row becomes the previous one */
+		{
+			unsigned *t = pp;
+
+			pp = p;
+			p = c;
+			c = t;
+		}
 	}
-	return row[lb] > max ? max + 1 : row[lb];
+	return p[lb] > max ? max + 1 : p[lb];
 }
 
 void ot_suggest_init(struct ot_suggest *s, const char *word)

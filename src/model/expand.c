@@ -235,6 +235,18 @@ static int kset_put2(struct xctx *x, struct kset *s, uint64_t h, const void *key
 	return 0;
 }
 
+static bool kset_has(const struct kset *s, uint64_t h, const void *key)
+{
+	size_t i;
+
+	if (!s->cap)
+		return false;
+	for (i = h & (s->cap - 1); s->v[i].key; i = (i + 1) & (s->cap - 1))
+		if (s->v[i].h == h && s->eq(s->v[i].key, key))
+			return true;
+	return false;
+}
+
 static int kset_put(struct xctx *x, struct kset *s, uint64_t h, const void *key, void *val,
 		    void **old)
 {
@@ -2162,9 +2174,8 @@ static void eval_params(struct xctx *x, const char *const *defines, size_t ndefi
 			struct ot_suggest sg;
 			char name[OT_MAX_NAME + 1];
 
-			g = ot_diag_error(x->d, loc, "-D %.*s: the topology has no param '%.*s'",
-					  (int)(n > 64 ? 64 : n), defines[i], (int)(n > 64 ? 64 : n),
-					  defines[i]);
+			g = ot_diag_error(x->d, loc, "-D %.64s: the topology has no param '%.*s'",
+					  defines[i], (int)(n > 64 ? 64 : n), defines[i]);
 			if (n <= OT_MAX_NAME) {
 				memcpy(name, defines[i], n);
 				name[n] = '\0';
@@ -2221,10 +2232,18 @@ static bool ptr_eq(const void *a, const void *b)
 	return a == b;
 }
 
+static uint64_t ptr_hash(const void *p)
+{
+	return (uint64_t)(uintptr_t)p * 0x9E3779B97F4A7C15ull;
+}
+
 static void resolve_links(struct xctx *x)
 {
-	struct kset linked = {.eq = ptr_eq};
+	struct kset linked = {.eq = ptr_eq}, ends_ok = {.eq = ptr_eq};
 	size_t i, k;
+
+	for (i = 0; i < x->linkends.n; i++)
+		kset_put(x, &ends_ok, ptr_hash(x->linkends.v[i]), x->linkends.v[i], NULL, NULL);
 
 	for (i = 0; i < x->links.n && !x->oom; i++) {
 		struct pend_link *l = &x->links.v[i];
@@ -2259,7 +2278,8 @@ static void resolve_links(struct xctx *x)
 					ot_diag_hint(g, "declare it in the container: iface %s address ...", in);
 				continue;
 			}
-			if (ifc->kind != OT_M_IFACE_NET || ifc->network) {
+			if (!kset_has(&ends_ok, ptr_hash(ifc), ifc)) {
+				/* not declared as a link end: it has 'on' or 'macvlan' */
 				g = ot_diag_error(x->d, loc, "interface '%s' of container '%s' is %s; a "
 							     "link end is declared without 'on'",
 						  in, cn, ifc->kind == OT_M_IFACE_MACVLAN ? "a macvlan" : "on a network");
@@ -2270,8 +2290,7 @@ static void resolve_links(struct xctx *x)
 				ot_diag_error(x->d, loc, "a link cannot connect an interface to itself");
 				continue;
 			}
-			if (kset_put(x, &linked, (uint64_t)(uintptr_t)ifc * 0x9E3779B97F4A7C15ull, ifc,
-				     l, &old) == -EEXIST) {
+			if (kset_put(x, &linked, ptr_hash(ifc), ifc, l, &old) == -EEXIST) {
 				g = ot_diag_error(x->d, loc, "interface '%s' of container '%s' is already "
 							     "linked",
 						  in, cn);
@@ -2313,8 +2332,11 @@ static void resolve_links(struct xctx *x)
 	}
 	for (i = 0; i < x->linkends.n; i++) {
 		struct ot_m_iface *ifc = x->linkends.v[i];
+		void *old = NULL;
 
-		if (!ifc->network) {
+		/* an end of a link that failed for its other end is not reported again */
+		if (!ifc->network &&
+		    kset_put(x, &linked, ptr_hash(ifc), ifc, NULL, &old) != -EEXIST) {
 			struct ot_diag *g = ot_diag_error(x->d, ifc->loc, "interface '%s' of container "
 									  "'%s' is not connected",
 							  ifc->name, ifc->container->name);
@@ -2325,6 +2347,7 @@ static void resolve_links(struct xctx *x)
 		}
 	}
 	kset_free(&linked);
+	kset_free(&ends_ok);
 }
 
 /* Members of named networks, in source order of the interfaces. */
@@ -2612,8 +2635,10 @@ static void check_overlaps(struct xctx *x)
 								  "container '%s'",
 								  sb, ib->name, sa, ia->name, c->name);
 						ot_diag_note(g, ia->addr_locs[ka], "the other address");
+						goto next_pair; /* one error per pair of interfaces */
 					}
 				}
+			next_pair:;
 			}
 		}
 	}
