@@ -558,6 +558,11 @@ int main(int argc, char **argv)
 	} else {
 		status = rc < 0 ? EXIT_FAILED : 0;
 	}
+	if (c.dopts.action == OT_DEPLOY_STATUS && !c.json) {
+		ot_sb_reset(&out);
+		ot_progress_status(&d, &out);
+		fputs(ot_sb_str(&out), stdout);
+	}
 	if (c.dopts.action == OT_DEPLOY_VERIFY) {
 		int mm;
 

@@ -209,6 +209,49 @@ void ot_progress_table(const struct ot_deploy *d, bool color, unsigned width,
 				  "again (--keep-going keeps it)\n");
 }
 
+/* ---- status ---- */
+
+#define STATUS_SHOW_MAX 10 /* objects listed per node */
+
+void ot_progress_status(const struct ot_deploy *d, struct ot_strbuf *out)
+{
+	size_t i, k, shown;
+
+	for (i = 0; i < d->nnodes; i++) {
+		const struct ot_deploy_node *n = &d->nodes[i];
+		json_t *j = n->output ? json_loads(n->output, 0, NULL) : NULL, *objs;
+
+		if (!j)
+			continue;
+		if (!json_is_true(json_object_get(j, "created"))) {
+			ot_sb_printf(out, "%s: not created\n", n->name);
+			json_decref(j);
+			continue;
+		}
+		ot_sb_printf(out, "%s: %lld ok, %lld missing, %lld drifted\n", n->name,
+			     (long long)json_integer_value(json_object_get(j, "ok")),
+			     (long long)json_integer_value(json_object_get(j, "missing")),
+			     (long long)json_integer_value(json_object_get(j, "drift")));
+		objs = json_object_get(j, "objects");
+		for (k = 0, shown = 0; k < json_array_size(objs); k++) {
+			json_t *o = json_array_get(objs, k);
+			const char *st = json_string_value(json_object_get(o, "state"));
+			const char *what = json_string_value(json_object_get(o, "object"));
+			const char *det = json_string_value(json_object_get(o, "detail"));
+
+			if (!st || !strcmp(st, "ok"))
+				continue;
+			if (shown++ == STATUS_SHOW_MAX) {
+				ot_sb_printf(out, "  ... (all of them: --json)\n");
+				break;
+			}
+			ot_sb_printf(out, "  %-8s %s%s%s\n", st, what ? what : "?",
+				     det && *det ? ": " : "", det ? det : "");
+		}
+		json_decref(j);
+	}
+}
+
 /* ---- the verify matrix ---- */
 
 struct cell {

@@ -31,6 +31,12 @@ void ot_progress_table(const struct ot_deploy *d, bool color, unsigned width,
 		       struct ot_strbuf *out);
 
 /*
+ * --status: per node, the counts of objects ok / missing / drifted and the
+ * first few that are not ok, from otnode's status JSON.
+ */
+void ot_progress_status(const struct ot_deploy *d, struct ot_strbuf *out);
+
+/*
  * --verify: merge every node's `otnode verify --json` output into one
  * matrix (rows: source containers, columns: targets; "ok" where the
  * outcome matched the topology, "MISMATCH" where not). Appends the text to
