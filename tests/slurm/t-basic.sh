@@ -47,10 +47,12 @@ quad=$(topo quad.otp)
 out=$W/out/basic-quad
 cl_user srun -N2 -n4 -l --opentop="$quad" sh -c '
 	echo "$OPENTOP_CONTAINER $(ip -o -4 addr show eth0 | awk "{print \$4}")"
-	sleep 1
+	# Each node builds its share on its own: give the other node time.
+	sleep 2
 	for a in 10.79.0.1 10.79.0.2 10.79.0.3 10.79.0.4; do
-		ping -c 1 -W 2 $a >/dev/null && echo "reach $a"
-	done' >"$out" 2>&1
+		ping -c 2 -i 0.3 -W 2 $a >/dev/null && echo "reach $a"
+	done
+	sleep 2' >"$out" 2>&1
 check "quad: 4 tasks, 4 containers (c0..c3 with their addresses)" \
 	[ "$(grep -c ': c[0-3] 10.79.0.[1-4]/24' "$out")" = 4 ]
 check "quad: every container reaches all four (16 replies)" [ "$(grep -c ': reach ' "$out")" = 16 ]
