@@ -190,6 +190,17 @@ static void lex_word(struct ot_lexer *lx, struct ot_token *t)
 				t->bad = true;
 				break;
 			}
+		} else if ((c == '\0' || is_ctrl(c)) && lx->p > s) {
+			/* inside a word: the word is damaged, not split in two */
+			const char *b = lx->p;
+
+			while (lx->p < lx->end && (*lx->p == '\0' || is_ctrl((unsigned char)*lx->p)))
+				lx->p++;
+			if (c == '\0')
+				lex_err(lx, b, (size_t)(lx->p - b), "NUL byte in source");
+			else
+				lex_err(lx, b, 1, "invalid control character 0x%02x", c);
+			t->bad = true;
 		} else if (ends_word(c)) {
 			break;
 		} else {

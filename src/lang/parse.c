@@ -1368,6 +1368,11 @@ static struct ot_ast_stmt *p_route(struct parser *p, const struct ot_token *kw, 
 	t = peek(p, OT_LEX_WORD);
 	if (tok_is(t, "default")) {
 		next(p, OT_LEX_WORD);
+	} else if (tok_is(t, "via") || tok_is(t, "dev") || tok_is(t, "metric")) {
+		struct ot_diag *g = expected(p, t, "'default' or a destination");
+
+		ot_diag_hint(g, "route default via 10.0.0.1, or route 10.1.0.0/16 via 10.0.0.1");
+		return NULL;
 	} else {
 		st->u.route.dst = read_word(p, "'default' or a destination such as 10.1.0.0/16");
 		if (!st->u.route.dst)

@@ -104,6 +104,7 @@ struct pend_link {
 	struct ot_loc la, lb;
 	uint32_t mtu;
 	struct ot_loc mtu_loc;
+	bool broken; /* an error was reported: claim the ends, make no network */
 };
 
 /* The container being built. */
@@ -352,6 +353,35 @@ __attribute__((format(printf, 3, 4))) static struct ot_diag *xerr(struct xctx *x
 		ot_diag_hint(g, "in the loop iteration with %s", ctxbuf);
 	}
 	return g;
+}
+
+/*
+ * Record an error of a topology-wide check: once per location and kind, so
+ * a mistake inside a loop is one error there too.
+ */
+__attribute__((format(printf, 3, 4))) static struct ot_diag *gerr(struct xctx *x, struct ot_loc loc,
+								   const char *fmt, ...)
+{
+	struct errkey *k = xalloc(x, sizeof(*k));
+	char buf[512];
+	uint64_t h;
+	va_list ap;
+
+	if (!k)
+		return NULL;
+	k->file = loc.file;
+	k->line = loc.line;
+	k->col = loc.col;
+	k->fmt = fmt;
+	h = ot_hash64(&loc.line, sizeof(loc.line));
+	h = ot_hash64_more(h, &loc.col, sizeof(loc.col));
+	h = ot_hash64_more(h, &fmt, sizeof(fmt));
+	if (kset_put(x, &x->seen_errors, h, k, NULL, NULL) < 0)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return ot_diag_error(x->d, loc, "%s", buf);
 }
 
 /* A hint that keeps the loop context. */
@@ -1091,14 +1121,17 @@ static void x_link(struct xctx *x, struct ot_ast_stmt *st)
 {
 	struct pend_link l;
 
+	/* A link with an error is still recorded with what is valid, so its
+	 * good end is not reported again as "not connected". */
 	memset(&l, 0, sizeof(l));
-	if (!split_end(x, st->u.link.a, &l.ca, &l.ia) | !split_end(x, st->u.link.b, &l.cb, &l.ib))
-		return;
-	if (st->u.link.mtu) {
-		if (!word_u32(x, st->u.link.mtu, "MTU", 68, 65535, &l.mtu))
-			return;
+	if (!split_end(x, st->u.link.a, &l.ca, &l.ia))
+		l.ca = l.ia = NULL;
+	if (!split_end(x, st->u.link.b, &l.cb, &l.ib))
+		l.cb = l.ib = NULL;
+	if (st->u.link.mtu && word_u32(x, st->u.link.mtu, "MTU", 68, 65535, &l.mtu))
 		l.mtu_loc = mloc(x, st->u.link.mtu->loc);
-	}
+	if (!l.ca || !l.cb || (st->u.link.mtu && !l.mtu))
+		l.broken = true;
 	l.loc = st->loc;
 	l.la = st->u.link.a->loc;
 	l.lb = st->u.link.b->loc;
@@ -2221,7 +2254,7 @@ static void resolve_networks(struct xctx *x)
 			n->n.nmembers++;
 			continue;
 		}
-		g = ot_diag_error(x->d, p->net_loc, "unknown network '%s'", p->net);
+		g = gerr(x, p->net_loc, "unknown network '%s'", p->net);
 		hint_similar(x, g, p->net, &x->networks);
 		p->ifc->naddrs = 0; /* their lengths are unknown: no cascade of errors */
 	}
@@ -2253,13 +2286,16 @@ static void resolve_links(struct xctx *x)
 		for (k = 0; k < 2; k++) {
 			const char *cn = k ? l->cb : l->ca, *in = k ? l->ib : l->ia;
 			struct ot_loc loc = k ? l->lb : l->la;
-			struct ot_m_container *c = ot_strmap_get(&x->containers, cn);
+			struct ot_m_container *c;
 			struct ot_m_iface *ifc;
 			struct ot_diag *g;
 			void *old = NULL;
 
+			if (!cn)
+				continue; /* reported */
+			c = ot_strmap_get(&x->containers, cn);
 			if (!c) {
-				g = ot_diag_error(x->d, loc, "unknown container '%s'", cn);
+				g = gerr(x, loc, "unknown container '%s'", cn);
 				hint_similar(x, g, cn, &x->containers);
 				continue;
 			}
@@ -2268,7 +2304,7 @@ static void resolve_links(struct xctx *x)
 				struct ot_suggest sg;
 				size_t j;
 
-				g = ot_diag_error(x->d, loc, "container '%s' has no interface '%s'", cn, in);
+				g = gerr(x, loc, "container '%s' has no interface '%s'", cn, in);
 				ot_suggest_init(&sg, in);
 				for (j = 0; j < c->nifaces; j++)
 					ot_suggest_add(&sg, c->ifaces[j].name);
@@ -2280,18 +2316,18 @@ static void resolve_links(struct xctx *x)
 			}
 			if (!kset_has(&ends_ok, ptr_hash(ifc), ifc)) {
 				/* not declared as a link end: it has 'on' or 'macvlan' */
-				g = ot_diag_error(x->d, loc, "interface '%s' of container '%s' is %s; a "
+				g = gerr(x, loc, "interface '%s' of container '%s' is %s; a "
 							     "link end is declared without 'on'",
 						  in, cn, ifc->kind == OT_M_IFACE_MACVLAN ? "a macvlan" : "on a network");
 				ot_diag_note(g, ifc->loc, "the interface is declared here");
 				continue;
 			}
 			if (ends[0] == ifc) {
-				ot_diag_error(x->d, loc, "a link cannot connect an interface to itself");
+				gerr(x, loc, "a link cannot connect an interface to itself");
 				continue;
 			}
 			if (kset_put(x, &linked, ptr_hash(ifc), ifc, l, &old) == -EEXIST) {
-				g = ot_diag_error(x->d, loc, "interface '%s' of container '%s' is already "
+				g = gerr(x, loc, "interface '%s' of container '%s' is already "
 							     "linked",
 						  in, cn);
 				ot_diag_note(g, ((struct pend_link *)old)->loc, "linked here");
@@ -2299,10 +2335,10 @@ static void resolve_links(struct xctx *x)
 			}
 			ends[k] = ifc;
 		}
-		if (!ends[0] || !ends[1])
+		if (!ends[0] || !ends[1] || l->broken)
 			continue;
 		if (x->netv.n >= OT_MAX_NETWORKS) {
-			ot_diag_error(x->d, l->loc, "too many networks (the limit is %d)",
+			gerr(x, l->loc, "too many networks (the limit is %d)",
 				      OT_MAX_NETWORKS);
 			break;
 		}
@@ -2337,7 +2373,7 @@ static void resolve_links(struct xctx *x)
 		/* an end of a link that failed for its other end is not reported again */
 		if (!ifc->network &&
 		    kset_put(x, &linked, ptr_hash(ifc), ifc, NULL, &old) != -EEXIST) {
-			struct ot_diag *g = ot_diag_error(x->d, ifc->loc, "interface '%s' of container "
+			struct ot_diag *g = gerr(x, ifc->loc, "interface '%s' of container "
 									  "'%s' is not connected",
 							  ifc->name, ifc->container->name);
 
@@ -2401,7 +2437,7 @@ static void check_addresses_in_subnets(struct xctx *x)
 
 			if (p->nolen & (1u << k)) {
 				if (!has) {
-					g = ot_diag_error(x->d, ifc->addr_locs[k],
+					g = gerr(x, ifc->addr_locs[k],
 							  "address needs a prefix length: network '%s' "
 							  "has no %s subnet",
 							  n->name, family_name(a->addr.family));
@@ -2418,14 +2454,14 @@ static void check_addresses_in_subnets(struct xctx *x)
 			ot_prefix_format(a, as, sizeof(as));
 			ot_prefix_format(sub, ss, sizeof(ss));
 			if (!ot_prefix_contains(sub, &a->addr)) {
-				g = ot_diag_error(x->d, ifc->addr_locs[k],
+				g = gerr(x, ifc->addr_locs[k],
 						  "address %s is outside subnet %s of network '%s'", as,
 						  ss, n->name);
 				ot_diag_note(g, n->loc, "network '%s' is defined here", n->name);
 				continue;
 			}
 			if (a->len != sub->len) {
-				g = ot_diag_error(x->d, ifc->addr_locs[k],
+				g = gerr(x, ifc->addr_locs[k],
 						  "address %s has prefix length /%u, but subnet %s of "
 						  "network '%s' is /%u",
 						  as, a->len, ss, n->name, sub->len);
@@ -2434,10 +2470,10 @@ static void check_addresses_in_subnets(struct xctx *x)
 				continue;
 			}
 			if (ot_prefix_is_network_addr(a))
-				ot_diag_error(x->d, ifc->addr_locs[k],
+				gerr(x, ifc->addr_locs[k],
 					      "address %s is the network address of subnet %s", as, ss);
 			else if (ot_prefix_is_broadcast_addr(a))
-				ot_diag_error(x->d, ifc->addr_locs[k],
+				gerr(x, ifc->addr_locs[k],
 					      "address %s is the broadcast address of subnet %s", as,
 					      ss);
 		}
@@ -2456,12 +2492,12 @@ static void check_addresses_in_subnets(struct xctx *x)
 			ot_prefix_format(a, as, sizeof(as));
 			ot_prefix_format(sub, ss, sizeof(ss));
 			if (!ot_prefix_contains(sub, &a->addr) || a->len != sub->len)
-				ot_diag_error(x->d, n->uplinks[k].loc,
+				gerr(x, n->uplinks[k].loc,
 					      "uplink address %s is not an address of subnet %s of "
 					      "network '%s'",
 					      as, ss, n->name);
 			else if (ot_prefix_is_network_addr(a) || ot_prefix_is_broadcast_addr(a))
-				ot_diag_error(x->d, n->uplinks[k].loc,
+				gerr(x, n->uplinks[k].loc,
 					      "uplink address %s is the %s address of subnet %s", as,
 					      ot_prefix_is_network_addr(a) ? "network" : "broadcast", ss);
 		}
@@ -2522,7 +2558,7 @@ static void check_duplicates(struct xctx *x)
 					struct ot_diag *g;
 
 					ot_prefix_format(&ifc->addrs[k], as, sizeof(as));
-					g = ot_diag_error(x->d, ifc->addr_locs[k], "duplicate address %s", as);
+					g = gerr(x, ifc->addr_locs[k], "duplicate address %s", as);
 					note_first_use(g, okey, old);
 				}
 			}
@@ -2542,7 +2578,7 @@ static void check_duplicates(struct xctx *x)
 				struct ot_diag *g;
 
 				ot_prefix_format(&u->address, as, sizeof(as));
-				g = ot_diag_error(x->d, u->loc, "duplicate address %s", as);
+				g = gerr(x, u->loc, "duplicate address %s", as);
 				note_first_use(g, okey, old);
 			}
 		}
@@ -2579,7 +2615,7 @@ static void check_macs_vnis(struct xctx *x)
 				struct ot_diag *g;
 
 				ot_mac_format(&ifc->mac, ms, sizeof(ms));
-				g = ot_diag_error(x->d, ifc->mac_loc, "duplicate MAC address %s", ms);
+				g = gerr(x, ifc->mac_loc, "duplicate MAC address %s", ms);
 				ot_diag_note(g, old->mac_loc, "also the MAC of interface '%s' of "
 							      "container '%s'",
 					     old->name, old->container->name);
@@ -2592,7 +2628,7 @@ static void check_macs_vnis(struct xctx *x)
 		if (!n->vni)
 			continue;
 		if (kset_put(x, &vnis, ot_hash64(&n->vni, 4), &n->vni, n, (void **)&old) == -EEXIST) {
-			struct ot_diag *g = ot_diag_error(x->d, n->vni_loc,
+			struct ot_diag *g = gerr(x, n->vni_loc,
 							  "VNI %u is already used by network '%s'",
 							  n->vni, old->name);
 
@@ -2629,7 +2665,7 @@ static void check_overlaps(struct xctx *x)
 							continue;
 						ot_prefix_format(&pb, sb, sizeof(sb));
 						ot_prefix_format(&pa, sa, sizeof(sa));
-						g = ot_diag_error(x->d, ib->addr_locs[kb],
+						g = gerr(x, ib->addr_locs[kb],
 								  "subnet %s of interface '%s' overlaps "
 								  "subnet %s of interface '%s' in "
 								  "container '%s'",
@@ -2652,7 +2688,7 @@ static void check_mtus(struct xctx *x)
 		struct ot_m_network *n = &x->netv.v[i]->n;
 
 		if (n->has_subnet6 && n->mtu && n->mtu < 1280)
-			ot_diag_error(x->d, n->mtu_loc, "MTU %u is too small for IPv6 (at least 1280)",
+			gerr(x, n->mtu_loc, "MTU %u is too small for IPv6 (at least 1280)",
 				      n->mtu);
 	}
 	for (i = 0; i < x->ctrv.n; i++) {
@@ -2665,7 +2701,7 @@ static void check_mtus(struct xctx *x)
 				continue;
 			for (k = 0; k < ifc->naddrs; k++) {
 				if (ifc->addrs[k].addr.family == AF_INET6) {
-					ot_diag_error(x->d, ifc->mtu_loc,
+					gerr(x, ifc->mtu_loc,
 						      "MTU %u is too small for IPv6 (at least 1280)",
 						      ifc->mtu);
 					break;
@@ -2716,7 +2752,7 @@ static void check_ranks(struct xctx *x)
 	 * at or before its end overlaps it. */
 	for (i = 1; i < n; i++) {
 		if (v[i].first <= v[far].last) {
-			struct ot_diag *g = ot_diag_error(x->d, v[i].c->ranks_loc,
+			struct ot_diag *g = gerr(x, v[i].c->ranks_loc,
 							  "rank %u of container '%s' is also mapped "
 							  "to container '%s'",
 							  v[i].first, v[i].c->name, v[far].c->name);
