@@ -388,6 +388,7 @@ static void keep_output(struct ot_deploy_node *n, struct ot_ssh_result *r)
 	n->errout = r->errout;
 	r->out = r->errout = NULL;
 	n->exit_status = r->status;
+	snprintf(n->exit_signal, sizeof(n->exit_signal), "%s", r->signal);
 }
 
 static int ssh_action(struct ot_deploy *d, size_t i, const char *verb, const char *args)
@@ -666,12 +667,27 @@ static void stage_preflight(struct ot_deploy *d, size_t i)
 	set_state(d, i, OT_DS_READY, "preflight passed");
 }
 
+/* The reason an otnode command failed, into n->err. */
+static int otnode_failed(struct ot_deploy_node *n, const char *verb)
+{
+	char why[OT_DEPLOY_DETAIL_MAX];
+
+	last_line(n->errout ? n->errout : "", why, sizeof(why));
+	if (n->exit_signal[0])
+		return ot_error_set(&n->err, -EAGAIN, "otnode %s was killed by signal %s%s%s", verb,
+				    n->exit_signal, why[0] ? ": " : "", why);
+	if (n->exit_status < 0)
+		return ot_error_set(&n->err, -EAGAIN, "otnode %s ended without an exit status%s%s",
+				    verb, why[0] ? ": " : "", why);
+	return ot_error_set(&n->err, -EAGAIN, "otnode %s failed (exit %d): %s", verb,
+			    n->exit_status, why[0] ? why : "no reason given");
+}
+
 /* create / destroy / status / verify */
 static void stage_action(struct ot_deploy *d, size_t i)
 {
 	struct ot_deploy_node *n = &d->nodes[i];
 	enum ot_deploy_action a = d->opts.action;
-	char why[OT_DEPLOY_DETAIL_MAX];
 	long t0 = now_ms();
 	int rc;
 
@@ -683,11 +699,8 @@ static void stage_action(struct ot_deploy *d, size_t i)
 	rc = tp(n)->action(d, i, actions[a].verb, actions[a].args);
 	n->ms_action = now_ms() - t0;
 	if (rc == 0 && n->exit_status != 0 &&
-	    !(n->exit_status == 1 && (a == OT_DEPLOY_STATUS || a == OT_DEPLOY_VERIFY))) {
-		last_line(n->errout ? n->errout : "", why, sizeof(why));
-		rc = ot_error_set(&n->err, -EAGAIN, "otnode %s failed (exit %d): %s",
-				  actions[a].verb, n->exit_status, why[0] ? why : "no reason given");
-	}
+	    !(n->exit_status == 1 && (a == OT_DEPLOY_STATUS || a == OT_DEPLOY_VERIFY)))
+		rc = otnode_failed(n, actions[a].verb);
 	if (rc < 0) {
 		if (a == OT_DEPLOY_CREATE && (rc == -ECONNRESET || rc == -ETIMEDOUT))
 			n->journal_left = true;

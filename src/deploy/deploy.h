@@ -95,6 +95,7 @@ struct ot_deploy_node {
 	bool created;			   /* create ran here: rollback target */
 	bool journal_left;		   /* create may have left state we could not undo */
 	int exit_status;		   /* of the last otnode command, -1 = none */
+	char exit_signal[16];		   /* it was killed by this signal ("" = not) */
 	char *output;			   /* its stdout (status/verify JSON), malloc'ed */
 	char *errout;			   /* its stderr, malloc'ed */
 	long ms_connect, ms_upload, ms_action; /* durations */

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libssh/callbacks.h>
 #include <libssh/libssh.h>
 #include <libssh/sftp.h>
 #include <pthread.h>
@@ -39,7 +40,19 @@ struct ot_ssh_cmd {
 	bool truncated;
 	bool eof;
 	char what[64];	/* the command, shortened, for messages */
+	char signal[16];	/* exit-signal name, if one came */
+	struct ssh_channel_callbacks_struct cb;
 };
+
+/* exit-signal: libssh 0.10 has no getter, only this callback. */
+static void on_exit_signal(ssh_session session, ssh_channel channel, const char *signal,
+			   int core, const char *errmsg, const char *lang, void *userdata)
+{
+	struct ot_ssh_cmd *c = userdata;
+
+	(void)session, (void)channel, (void)core, (void)errmsg, (void)lang;
+	snprintf(c->signal, sizeof(c->signal), "%s", signal ? signal : "?");
+}
 
 /* known_hosts files are appended to by several connection threads. */
 static pthread_mutex_t known_hosts_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -326,6 +339,10 @@ int ot_ssh_cmd_start(struct ot_ssh *s, const char *cmd, struct ot_ssh_cmd **ret,
 		rc = ot_error_set(err, -ENOMEM, "%s: cannot make a channel", s->where);
 		goto fail;
 	}
+	c->cb.userdata = c;
+	c->cb.channel_exit_signal_function = on_exit_signal;
+	ssh_callbacks_init(&c->cb);
+	ssh_set_channel_callbacks(c->ch, &c->cb);
 	if (ssh_channel_open_session(c->ch) != SSH_OK) {
 		rc = ot_error_set(err, ot_ssh_alive(s) ? -EIO : -ECONNRESET,
 				  "%s: cannot open a session channel: %s", s->where,
@@ -496,6 +513,7 @@ int ot_ssh_cmd_finish(struct ot_ssh_cmd *c, unsigned timeout_ms, struct ot_ssh_r
 	res->out = take(&c->out, c->out_pos, &res->out_len);
 	res->errout = take(&c->errout, 0, &res->err_len);
 	res->truncated = c->truncated;
+	snprintf(res->signal, sizeof(res->signal), "%s", c->signal);
 	if (!res->out || !res->errout) {
 		ot_ssh_result_free(res);
 		if (rc == 0)

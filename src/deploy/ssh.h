@@ -71,6 +71,7 @@ bool ot_ssh_alive(const struct ot_ssh *s);
 /* The result of one remote command. Buffers are NUL-terminated, malloc'ed. */
 struct ot_ssh_result {
 	int status;	/* exit status 0..255, or -1 when none arrived (signal, lost) */
+	char signal[16]; /* "SEGV" when the command was killed by a signal, else "" */
 	char *out;	/* stdout */
 	size_t out_len;
 	char *errout;	/* stderr */
