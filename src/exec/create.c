@@ -29,6 +29,7 @@
 #include <linux/rtnetlink.h>
 
 #include "exec/nft.h"
+#include "util/hash.h"
 
 struct run {
 	struct ot_xctx *x;
@@ -202,6 +203,17 @@ static int op_netns(struct run *R, size_t i, const char *what, struct ot_error *
 	return ot_ns_create_extra(x, op->ns, err);
 }
 
+/* A change to a device right after its creation (same namespace as the
+ * device): its master (when the creating message could not carry it) and its
+ * IPv6 address generation mode. */
+struct fixup {
+	int ns;
+	const char *name;
+	uint32_t master;
+	int agm;		/* -1 = leave, 0 = eui64, 1 = none */
+	const char *alias;	/* NULL = none */
+};
+
 /* Everything one link creation needs, filled by the per-kind function. */
 struct link_req {
 	int sock_ns;
@@ -210,11 +222,47 @@ struct link_req {
 	struct ot_nl_vxlan vx;
 	struct ot_nl_macvlan mv;
 	bool has_peer, has_vx, has_mv;
-	/* the peer's own master, set after creation (no IFLA_MASTER for peers) */
-	uint32_t peer_master;
-	/* a device in the host namespace: recorded, alias marks it ours */
+	struct fixup fix[2];
+	int nfix;
+	/* a device in the host namespace: recorded; its alias and its fixed
+	 * ifindex mark it ours */
 	const char *host_name, *host_alias;
+	uint32_t host_ifindex;
 };
+
+/*
+ * The IPv6 mode a device must be given after creation, or -1. Namespaces we
+ * create default to addr_gen_mode none (set when they are made: the kernel
+ * refuses IFLA_AF_SPEC in a creating message), so only devices that want
+ * IPv6 need a change there; in the host namespace it is the other way round.
+ */
+static int agm_fixup(int ns, bool ipv6)
+{
+	if (ns == OT_NS_HOST_INDEX)
+		return ipv6 ? -1 : 1;
+	return ipv6 ? 0 : -1;
+}
+
+static void add_fixup(struct link_req *q, int ns, const char *name, uint32_t master, int agm,
+		      const char *alias)
+{
+	if (master || agm >= 0 || (alias && *alias))
+		q->fix[q->nfix++] = (struct fixup){ns, name, master, agm, alias};
+}
+
+/*
+ * A device we create in the host namespace gets an ifindex of our choosing,
+ * high above the kernel's counter and derived from its name: the creating
+ * message carries it, so from the first instant the device is identifiable
+ * as ours (its alias only follows in a second message). destroy deletes a
+ * host device when its alias or its ifindex is the journalled one.
+ */
+static uint32_t host_ifindex(const char *prefix, const char *name)
+{
+	uint64_t h = ot_hash64_more(ot_hash64_str(prefix), name, strlen(name));
+
+	return 0x10000000u + (uint32_t)(h % 0x6fff0000u);
+}
 
 static int nsfd_if_other(struct run *R, int target, int sock_ns, int *ret, struct ot_error *err)
 {
@@ -249,37 +297,48 @@ static int req_veth(struct run *R, size_t i, struct link_req *q, struct ot_error
 {
 	const struct ot_op *op = &R->x->p->ops[i];
 	const struct ot_op_link *l = &op->link;
-	int r;
+	uint32_t own_master;
+	int agm, r;
 
 	/* Requested from the namespace of `name`; the main device of the
-	 * message is the peer, sent to peer_ns already enslaved and up; the
-	 * device in VETH_INFO_PEER is created in the requesting namespace. */
+	 * message is the peer, sent to peer_ns already enslaved and (when the
+	 * plan brings it up and its IPv6 mode needs no change first) up; the
+	 * device in VETH_INFO_PEER is created in the requesting namespace and
+	 * cannot start up (veth_open: ENOTCONN while its peer is unregistered). */
 	q->sock_ns = op->ns;
 	q->dev.name = l->peer_name;
-	q->dev.alias = alias_for(R, l->peer_ns, l->peer_alias);
 	q->dev.mac = &l->peer_mac;
 	q->dev.mtu = l->mtu;
-	q->dev.no_ipv6 = !l->peer_ipv6;
 	if ((r = nsfd_if_other(R, l->peer_ns, op->ns, &q->dev.ns_fd, err)) < 0)
 		return r;
 	if ((r = master_of(R, l->peer_ns, l->peer_master, &q->dev.master, err)) < 0)
 		return r;
-	q->dev.up = take_up(R, i, l->peer_ns, l->peer_name);
+	agm = agm_fixup(l->peer_ns, l->peer_ipv6);
+	add_fixup(q, l->peer_ns, l->peer_name, 0, agm, alias_for(R, l->peer_ns, l->peer_alias));
+	q->dev.up = agm < 0 && take_up(R, i, l->peer_ns, l->peer_name);
 	q->has_peer = true;
 	q->peer.name = l->name;
-	q->peer.alias = alias_for(R, op->ns, l->alias);
 	q->peer.mac = &l->mac;
 	q->peer.mtu = l->mtu;
-	q->peer.no_ipv6 = !l->ipv6;
 	q->peer.ns_fd = -1;
-	if ((r = master_of(R, op->ns, l->master, &q->peer_master, err)) < 0)
+	if ((r = master_of(R, op->ns, l->master, &own_master, err)) < 0)
 		return r;
+	add_fixup(q, op->ns, l->name, own_master, agm_fixup(op->ns, l->ipv6),
+		  alias_for(R, op->ns, l->alias));
+	if (op->ns == OT_NS_HOST_INDEX || l->peer_ns == OT_NS_HOST_INDEX) {
+		/* the veth peer only takes a fixed index when the main device
+		 * has one too (veth_newlink) */
+		q->dev.ifindex = host_ifindex(R->x->p->prefix, l->peer_name);
+		q->peer.ifindex = host_ifindex(R->x->p->prefix, l->name);
+	}
 	if (op->ns == OT_NS_HOST_INDEX) {
 		q->host_name = l->name;
-		q->host_alias = q->peer.alias;
+		q->host_alias = alias_for(R, op->ns, l->alias);
+		q->host_ifindex = q->peer.ifindex;
 	} else if (l->peer_ns == OT_NS_HOST_INDEX) {
 		q->host_name = l->peer_name;
-		q->host_alias = q->dev.alias;
+		q->host_alias = alias_for(R, l->peer_ns, l->peer_alias);
+		q->host_ifindex = q->dev.ifindex;
 	}
 	return 0;
 }
@@ -290,22 +349,23 @@ static int req_single(struct run *R, size_t i, int sock_ns, struct link_req *q,
 {
 	const struct ot_op *op = &R->x->p->ops[i];
 	const struct ot_op_link *l = &op->link;
-	int r;
+	int agm, r;
 
 	q->sock_ns = sock_ns;
 	q->dev.name = l->name;
-	q->dev.alias = alias_for(R, op->ns, l->alias);
 	q->dev.mac = &l->mac;
 	q->dev.mtu = l->mtu;
-	q->dev.no_ipv6 = !l->ipv6;
 	if ((r = nsfd_if_other(R, op->ns, sock_ns, &q->dev.ns_fd, err)) < 0)
 		return r;
 	if ((r = master_of(R, op->ns, l->master, &q->dev.master, err)) < 0)
 		return r;
-	q->dev.up = take_up(R, i, op->ns, l->name);
+	agm = agm_fixup(op->ns, l->ipv6);
+	add_fixup(q, op->ns, l->name, 0, agm, alias_for(R, op->ns, l->alias));
+	q->dev.up = agm < 0 && take_up(R, i, op->ns, l->name);
 	if (op->ns == OT_NS_HOST_INDEX) {
 		q->host_name = l->name;
-		q->host_alias = q->dev.alias;
+		q->host_alias = alias_for(R, op->ns, l->alias);
+		q->dev.ifindex = q->host_ifindex = host_ifindex(R->x->p->prefix, l->name);
 	}
 	return 0;
 }
@@ -365,7 +425,8 @@ static int op_link(struct run *R, size_t i, const char *what, struct ot_error *e
 	struct link_req q;
 	struct ot_jrec rec = {.kind = OT_J_LINK}, *recp = NULL;
 	struct nlmsghdr *nlh;
-	int r;
+	char idx[16];
+	int r, k;
 
 	memset(&q, 0, sizeof(q));
 	q.dev.ns_fd = q.peer.ns_fd = -1;
@@ -375,9 +436,11 @@ static int op_link(struct run *R, size_t i, const char *what, struct ot_error *e
 	if ((r = link_kinds[op->link.kind].req(R, i, &q, err)) < 0)
 		return r;
 	if (q.host_name) {
+		snprintf(idx, sizeof(idx), "%u", q.host_ifindex);
 		rec.a = "";
 		rec.b = q.host_name;
 		rec.c = q.host_alias;
+		rec.d = idx;
 		recp = &rec;
 	}
 	if ((r = begin(R, recp, what, err)) < 0)
@@ -389,14 +452,20 @@ static int op_link(struct run *R, size_t i, const char *what, struct ot_error *e
 		ot_error_prefix(err, "a device of that name exists already (not ours)");
 	if ((r = outcome(R, recp, r, what, err)) < 0)
 		return r;
-	if (q.peer_master) { /* rare: the requesting side's own master */
+	for (k = 0; k < q.nfix; k++) {
+		const struct fixup *f = &q.fix[k];
+
 		if ((r = begin(R, NULL, what, err)) < 0)
 			return r;
-		nlh = ot_nlmsg_setlink(x->msg, sizeof(x->msg), op->link.name, false, q.peer_master,
-				       false);
-		if ((r = talk(R, op->ns, nlh, err)) < 0)
-			return ot_error_prefix(err, "enslave '%s'", op->link.name);
-		return done(R, NULL, what, err);
+		struct ot_nl_set set = {.name = f->name, .master = f->master,
+					.addr_gen_mode = f->agm, .alias = f->alias};
+
+		nlh = ot_nlmsg_setlink(x->msg, sizeof(x->msg), &set);
+		if ((r = talk(R, f->ns, nlh, err)) < 0)
+			return ot_error_prefix(err, "configure '%s' in %s", f->name,
+					       ot_x_nsname(x, f->ns));
+		if ((r = done(R, NULL, what, err)) < 0)
+			return r;
 	}
 	return 0;
 }
@@ -410,8 +479,9 @@ static int op_up(struct run *R, size_t i, const char *what, struct ot_error *err
 		return 0;
 	if ((r = begin(R, NULL, what, err)) < 0)
 		return r;
-	r = talk(R, op->ns, ot_nlmsg_setlink(R->x->msg, sizeof(R->x->msg), op->dev, true, 0, false),
-		 err);
+	struct ot_nl_set set = {.name = op->dev, .up = true, .addr_gen_mode = -1};
+
+	r = talk(R, op->ns, ot_nlmsg_setlink(R->x->msg, sizeof(R->x->msg), &set), err);
 	return outcome(R, NULL, r, what, err);
 }
 

@@ -28,7 +28,7 @@ static const struct {
 	unsigned nfields;
 } kinds[OT_J__COUNT] = {
 	[OT_J_NETNS] = {"netns", 2},   [OT_J_NSFILE] = {"nsfile", 1}, [OT_J_MOUNT] = {"mount", 1},
-	[OT_J_LINK] = {"link", 3},     [OT_J_SYSCTL] = {"sysctl", 3}, [OT_J_NFT] = {"nft", 3},
+	[OT_J_LINK] = {"link", 4},     [OT_J_SYSCTL] = {"sysctl", 3}, [OT_J_NFT] = {"nft", 3},
 	[OT_J_CGROUP] = {"cgroup", 1}, [OT_J_DIR] = {"dir", 1},
 };
 
@@ -198,7 +198,7 @@ int ot_journal_create(const char *state_dir, const char *prefix, const char *ins
 int ot_journal_begin(struct ot_journal *j, struct ot_jrec *rec, struct ot_error *err)
 {
 	struct ot_strbuf sb = OT_STRBUF_INIT;
-	const char *f[3] = {rec->a, rec->b, rec->c};
+	const char *f[4] = {rec->a, rec->b, rec->c, rec->d};
 	unsigned i;
 	int r;
 
@@ -318,8 +318,8 @@ static struct ot_jrec *find(struct ot_journal_image *im, unsigned id)
 static int parse_line(struct ot_journal_image *im, char *line, unsigned no, size_t *cap,
 		      struct ot_error *err)
 {
-	char *tok[6];
-	unsigned n = split(line, tok, 5), id, i;
+	char *tok[8];
+	unsigned n = split(line, tok, 7), id, i;
 	struct ot_jrec *r;
 
 	if (n == 0)
@@ -354,7 +354,7 @@ static int parse_line(struct ot_journal_image *im, char *line, unsigned no, size
 				break;
 		if (k == OT_J__COUNT)
 			return bad_line(err, no, "unknown record kind");
-		if (n != 3 + kinds[k].nfields)
+		if (n != 3 + kinds[k].nfields) /* n == 8: more than 7 tokens */
 			return bad_line(err, no, "wrong number of fields");
 		if (id != im->nrecs + 1)
 			return bad_line(err, no, "record ids out of order");
@@ -384,8 +384,10 @@ static int parse_line(struct ot_journal_image *im, char *line, unsigned no, size
 				r->a = v;
 			else if (i == 1)
 				r->b = v;
-			else
+			else if (i == 2)
 				r->c = v;
+			else
+				r->d = v;
 		}
 		im->nrecs++;
 		return 0;

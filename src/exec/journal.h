@@ -41,7 +41,7 @@ enum ot_jkind {
 	OT_J_NETNS,	/* a: /run/netns name, b: "container" | "switch" */
 	OT_J_NSFILE,	/* a: a bind-mounted namespace file (uts/ipc/mnt) */
 	OT_J_MOUNT,	/* a: a directory bind-mounted onto itself, private */
-	OT_J_LINK,	/* a: namespace ("" = host), b: ifname, c: alias that marks it ours */
+	OT_J_LINK,	/* a: namespace ("" = host), b: ifname, c: alias, d: ifindex (either marks it ours) */
 	OT_J_SYSCTL,	/* a: namespace ("" = host), b: key, c: the old value */
 	OT_J_NFT,	/* a: namespace ("" = host), b: table (inet), c: userdata tag */
 	OT_J_CGROUP,	/* a: absolute directory */
@@ -60,7 +60,7 @@ struct ot_jrec {
 	unsigned id;
 	enum ot_jstate state;
 	int code;		/* FAILED: the negative errno */
-	const char *a, *b, *c;	/* fields by kind (see enum ot_jkind); NULL = "" */
+	const char *a, *b, *c, *d; /* fields by kind (see enum ot_jkind); NULL = "" */
 };
 
 /* A journal being written (create). */

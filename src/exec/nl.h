@@ -85,16 +85,17 @@ int ot_nl_send_nfbatch(struct ot_nl *nl, const void *buf, size_t len, struct ot_
 
 /* ---- rtnetlink builders ---- */
 
-/* A device as the link builder sees it (one side of a veth, or the device). */
+/* A device as the link builder sees it (one side of a veth, or the device).
+ * The kernel ignores IFLA_IFALIAS in a creating message: aliases are set
+ * with ot_nlmsg_setlink() afterwards. */
 struct ot_nl_dev {
 	const char *name;
-	const char *alias;	/* IFLA_IFALIAS, NULL = none */
+	uint32_t ifindex;	/* ifi_index: this index or fail (EBUSY); 0 = kernel's choice */
 	const struct ot_mac *mac; /* NULL or all zero = kernel's choice */
 	uint32_t mtu;		/* 0 = default */
 	uint32_t master;	/* ifindex of the bridge in the device's namespace, 0 = none */
 	int ns_fd;		/* IFLA_NET_NS_FD: create it there; -1 = the socket's namespace */
 	bool up;		/* IFF_UP at creation */
-	bool no_ipv6;		/* IFLA_AF_SPEC: IPv6 addr_gen_mode none */
 };
 
 /* Kind-specific data. */
@@ -120,10 +121,23 @@ struct nlmsghdr *ot_nlmsg_newlink(void *buf, size_t size, const char *kind,
 				  const struct ot_nl_dev *dev, const struct ot_nl_dev *peer,
 				  const struct ot_nl_vxlan *vx, const struct ot_nl_macvlan *mv);
 
-/* RTM_NEWLINK (no create) changing flags (IFF_UP when up) and, when set,
- * master (ifindex, 0 = leave) and addr_gen_mode none (no_ipv6). */
-struct nlmsghdr *ot_nlmsg_setlink(void *buf, size_t size, const char *name, bool up,
-				  uint32_t master, bool no_ipv6);
+/* Changes to an existing device. */
+struct ot_nl_set {
+	const char *name;
+	bool up;		/* set IFF_UP */
+	uint32_t master;	/* ifindex of a bridge, 0 = leave */
+	int addr_gen_mode;	/* IPv6: 0 eui64, 1 none, -1 = leave */
+	const char *alias;	/* IFLA_IFALIAS, NULL = leave */
+};
+
+/*
+ * RTM_NEWLINK (no create) making the changes of s. The IPv6 mode goes in
+ * IFLA_AF_SPEC / AF_INET6 / IFLA_INET6_ADDR_GEN_MODE: kernel 6.18 refuses
+ * IFLA_AF_SPEC in a creating RTM_NEWLINK (EAFNOSUPPORT) and ignores
+ * IFLA_IFALIAS there, hence this separate message, sent before the device
+ * goes up.
+ */
+struct nlmsghdr *ot_nlmsg_setlink(void *buf, size_t size, const struct ot_nl_set *s);
 
 /* RTM_GETLINK / RTM_DELLINK by name. */
 struct nlmsghdr *ot_nlmsg_getlink(void *buf, size_t size, const char *name);

@@ -19,10 +19,6 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 
-#ifndef IN6_ADDR_GEN_MODE_NONE
-#define IN6_ADDR_GEN_MODE_NONE 1
-#endif
-
 /* A builder in progress: the buffer, its size, and a sticky overflow flag. */
 struct mb {
 	struct nlmsghdr *nlh;
@@ -100,12 +96,12 @@ static struct nlmsghdr *finish(struct mb *m)
 	return m->full ? NULL : m->nlh;
 }
 
-/* IFLA_AF_SPEC { AF_INET6 { IFLA_INET6_ADDR_GEN_MODE none } } */
-static void put_no_ipv6(struct mb *m)
+/* IFLA_AF_SPEC { AF_INET6 { IFLA_INET6_ADDR_GEN_MODE mode } } */
+static void put_addr_gen_mode(struct mb *m, uint8_t mode)
 {
 	struct nlattr *spec = nest(m, IFLA_AF_SPEC), *in6 = nest(m, AF_INET6);
 
-	put_u8(m, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+	put_u8(m, IFLA_INET6_ADDR_GEN_MODE, mode);
 	nest_end(m, in6);
 	nest_end(m, spec);
 }
@@ -117,9 +113,9 @@ static void put_dev(struct mb *m, struct ifinfomsg *ifi, const struct ot_nl_dev 
 		ifi->ifi_flags |= IFF_UP;
 		ifi->ifi_change |= IFF_UP;
 	}
+	if (ifi)
+		ifi->ifi_index = (int)d->ifindex;
 	put_strz(m, IFLA_IFNAME, d->name);
-	if (d->alias && *d->alias)
-		put(m, IFLA_IFALIAS, strlen(d->alias), d->alias);
 	if (d->mac && !ot_mac_is_zero(d->mac))
 		put(m, IFLA_ADDRESS, sizeof(d->mac->b), d->mac->b);
 	if (d->mtu)
@@ -128,8 +124,6 @@ static void put_dev(struct mb *m, struct ifinfomsg *ifi, const struct ot_nl_dev 
 		put_u32(m, IFLA_MASTER, d->master);
 	if (d->ns_fd >= 0)
 		put_u32(m, IFLA_NET_NS_FD, (uint32_t)d->ns_fd);
-	if (d->no_ipv6)
-		put_no_ipv6(m);
 }
 
 /* ---- per-kind IFLA_INFO_DATA (a table, not a switch) ---- */
@@ -237,8 +231,7 @@ struct nlmsghdr *ot_nlmsg_newlink(void *buf, size_t size, const char *kind,
 	return finish(&m);
 }
 
-struct nlmsghdr *ot_nlmsg_setlink(void *buf, size_t size, const char *name, bool up,
-				  uint32_t master, bool no_ipv6)
+struct nlmsghdr *ot_nlmsg_setlink(void *buf, size_t size, const struct ot_nl_set *s)
 {
 	struct ifinfomsg *ifi;
 	struct mb m;
@@ -249,15 +242,17 @@ struct nlmsghdr *ot_nlmsg_setlink(void *buf, size_t size, const char *name, bool
 	if (!ifi)
 		return NULL;
 	ifi->ifi_family = AF_UNSPEC;
-	if (up) {
+	if (s->up) {
 		ifi->ifi_flags = IFF_UP;
 		ifi->ifi_change = IFF_UP;
 	}
-	put_strz(&m, IFLA_IFNAME, name);
-	if (master)
-		put_u32(&m, IFLA_MASTER, master);
-	if (no_ipv6)
-		put_no_ipv6(&m);
+	put_strz(&m, IFLA_IFNAME, s->name);
+	if (s->master)
+		put_u32(&m, IFLA_MASTER, s->master);
+	if (s->alias)
+		put(&m, IFLA_IFALIAS, strlen(s->alias), s->alias);
+	if (s->addr_gen_mode >= 0)
+		put_addr_gen_mode(&m, (uint8_t)s->addr_gen_mode);
 	return finish(&m);
 }
 

@@ -42,11 +42,35 @@ int ot_ns_dir_prepare(struct ot_error *err)
 static int lo_up(struct ot_nl *nl, struct ot_error *err)
 {
 	char buf[256];
-	struct nlmsghdr *nlh = ot_nlmsg_setlink(buf, sizeof(buf), "lo", true, 0, false);
+	struct ot_nl_set set = {.name = "lo", .up = true, .addr_gen_mode = -1};
+	struct nlmsghdr *nlh = ot_nlmsg_setlink(buf, sizeof(buf), &set);
 
 	if (!nlh)
 		return ot_error_set(err, -EMSGSIZE, "netlink message too large");
 	return ot_nl_request(nl, nlh, NULL, NULL, err);
+}
+
+/*
+ * New devices in our namespaces get no IPv6 link-local address, no DAD, no
+ * MLD, no router solicitations unless the plan asks for IPv6 on them (then
+ * create sets addr_gen_mode eui64 on that device before it goes up). This is
+ * the single biggest cost knob of creation (setup-cost-baselines.md: O(N^2)
+ * multicast flooding on a bridge otherwise). Runs inside the namespace.
+ */
+static int quiet_ipv6(struct ot_error *err)
+{
+	int f = open("/proc/sys/net/ipv6/conf/default/addr_gen_mode", O_WRONLY | O_CLOEXEC);
+
+	if (f < 0)
+		return errno == ENOENT ? 0 : ot_error_sys(err, -errno, "open addr_gen_mode");
+	if (write(f, "1", 1) != 1) {
+		int e = -errno;
+
+		close(f);
+		return ot_error_sys(err, e, "set addr_gen_mode");
+	}
+	close(f);
+	return 0;
 }
 
 int ot_ns_create_net(struct ot_xctx *x, const char *name, int *ret_fd, struct ot_nl *nl,
@@ -80,6 +104,8 @@ int ot_ns_create_net(struct ot_xctx *x, const char *name, int *ret_fd, struct ot
 		r = ot_error_sys(err, -errno, "open the new namespace");
 		goto fail_mounted;
 	}
+	if ((r = quiet_ipv6(err)) < 0)
+		goto fail_mounted;
 	r = ot_nl_open(nl, NETLINK_ROUTE, err);
 	if (r == 0)
 		r = lo_up(nl, err);
@@ -182,10 +208,14 @@ static int extra_dir_prepare(struct ot_xctx *x, struct ot_error *err)
  * parent to bind its namespace files. Only async-signal-safe calls (the
  * caller may be multi-threaded: slurmstepd).
  */
-static void child(int netfd, int flags, const char *hostname, int ready, int go)
+static void child(int netfd, int flags, const char *hostname, int ready, int go, int other_go,
+		  int other_ready)
 {
 	char c = 0;
 
+	/* keep only our ends: the parent's closing its end of go is our signal */
+	close(other_go);
+	close(other_ready);
 	if (setns(netfd, CLONE_NEWNET) < 0 || unshare(flags) < 0)
 		_exit(1);
 	if (hostname && sethostname(hostname, strlen(hostname)) < 0)
@@ -242,7 +272,8 @@ int ot_ns_create_extra(struct ot_xctx *x, int ns, struct ot_error *err)
 		goto out;
 	}
 	if (pid == 0)
-		child(netfd, flags, (flags & CLONE_NEWUTS) ? pn->hostname : NULL, ready[1], go[0]);
+		child(netfd, flags, (flags & CLONE_NEWUTS) ? pn->hostname : NULL, ready[1], go[0],
+		      go[1], ready[0]);
 	close(ready[1]);
 	ready[1] = -1;
 	close(go[0]);

@@ -300,6 +300,7 @@ static int un_cgroup(struct ot_xctx *x, const struct ot_jrec *r, struct ot_error
 
 struct link_alias {
 	char alias[256];
+	uint32_t ifindex;
 	bool found;
 };
 
@@ -310,6 +311,7 @@ static int on_alias(const struct nlmsghdr *nlh, void *data)
 
 	if (ot_nl_parse_link(nlh, &l) == 0) {
 		snprintf(la->alias, sizeof(la->alias), "%s", l.alias);
+		la->ifindex = l.ifindex;
 		la->found = true;
 	}
 	return MNL_CB_OK;
@@ -331,8 +333,9 @@ static int un_link(struct ot_xctx *x, const struct ot_jrec *r, struct ot_error *
 		return 0; /* gone already (a veth goes with its other end) */
 	if (e < 0)
 		return ot_error_prefix(err, "look up host link '%s'", r->b);
-	if (strcmp(la.alias, r->c ? r->c : "") != 0)
-		return 0; /* not ours (any more): leave it */
+	if (strcmp(la.alias, r->c ? r->c : "") != 0 &&
+	    !(r->d && strtoul(r->d, NULL, 10) == la.ifindex && la.ifindex >= 0x10000000u))
+		return 0; /* neither our alias nor our index: not ours, leave it */
 	e = ot_nl_request(nl, ot_nlmsg_dellink(x->msg, sizeof(x->msg), r->b), NULL, NULL, err);
 	if (e == -ENODEV)
 		return 0;

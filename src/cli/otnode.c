@@ -1,0 +1,701 @@
+/*
+ * otnode.c - the node executable: one static program per node that carries
+ * that node's plan (src/embed) and builds, reports, verifies, enters and
+ * removes it with the executor library (src/exec). Manual: docs/otnode.1.md.
+ *
+ * Output: results on stdout (text, or JSON with --json), progress and errors
+ * on stderr. Exit status: 0 ok, 1 failed / drift / reachability mismatch,
+ * 2 usage, 3 system (no plan, not root, out of memory).
+ *
+ * Test hooks (environment): OTNODE_FAULT_KILL_AT=k ends the process with
+ * SIGKILL at change step k of create; OTNODE_FAULT_FAIL_AT=k makes step k
+ * fail (create then rolls back). Steps are numbered 1, 2, ... as
+ * OTNODE_TRACE=1 prints them.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "embed/embed.h"
+#include "exec/exec.h"
+#include "exec/preflight.h"
+#include "plan/plan_json.h"
+#include "plan/plan_text.h"
+#include "util/strbuf.h"
+
+#define EXIT_FAIL   1
+#define EXIT_USAGE  2
+#define EXIT_SYSTEM 3
+
+#ifndef OT_VERSION
+#define OT_VERSION "0.1"
+#endif
+
+struct cli {
+	const char *plan_file;	/* --plan FILE instead of the embedded plan */
+	struct ot_plan *plan;
+	bool json;
+	unsigned kill_at, fail_at;
+	bool trace;
+};
+
+static void die_msg(const char *fmt, ...) OT_PRINTF(1, 2);
+static void die_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("otnode: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static const char usage_text[] =
+	"usage: otnode [--plan FILE] COMMAND [OPTIONS]\n"
+	"\n"
+	"Build, check and remove this node's share of an OpenTop topology. The plan is\n"
+	"carried inside this executable (see `otnode show`).\n"
+	"\n"
+	"commands:\n"
+	"  create                  build it (journalled; a failure rolls back)\n"
+	"  destroy                 remove exactly what create made (from the journal)\n"
+	"  status [--json]         what exists and what drifted from the plan\n"
+	"  show [--json]           print the embedded plan\n"
+	"  exec CONTAINER [--] CMD...  run CMD inside a container's namespaces\n"
+	"  verify [--json] [--remote] [--timeout MS]\n"
+	"                          status plus the reachability probes of the plan\n"
+	"  preflight [--json] [--wait-go]\n"
+	"                          check the kernel, underlay and VXLAN port (otdeploy)\n"
+	"  version                 print the version and the plan schema\n"
+	"\n"
+	"options:\n"
+	"  --plan FILE             use the plan in FILE (JSON) instead of the embedded one\n"
+	"  -h, --help              this help\n"
+	"\n"
+	"exit status: 0 ok, 1 failed/drift/mismatch, 2 usage, 3 system error\n";
+
+static int usage(FILE *f, int status)
+{
+	fputs(usage_text, f);
+	return status;
+}
+
+static int load_plan(struct cli *c)
+{
+	struct ot_error err = {0};
+	int r;
+
+	if (c->plan)
+		return 0;
+	if (c->plan_file) {
+		FILE *f = fopen(c->plan_file, "re");
+		struct ot_strbuf sb = OT_STRBUF_INIT;
+		char buf[65536];
+		size_t n;
+
+		if (!f) {
+			die_msg("cannot open '%s': %s", c->plan_file, strerror(errno));
+			return EXIT_SYSTEM;
+		}
+		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+			ot_sb_appendn(&sb, buf, n);
+		fclose(f);
+		if (sb.oom) {
+			ot_sb_free(&sb);
+			die_msg("out of memory");
+			return EXIT_SYSTEM;
+		}
+		r = ot_plan_load(ot_sb_str(&sb), sb.len, &c->plan, &err);
+		ot_sb_free(&sb);
+		if (r < 0)
+			ot_error_prefix(&err, "%s", c->plan_file);
+	} else {
+		r = ot_embed_self_plan(&c->plan, &err);
+		if (r == -ENOENT)
+			ot_error_set(&err, r, "this otnode carries no plan (build one with `otc build`, "
+					      "or pass --plan FILE)");
+	}
+	if (r < 0) {
+		die_msg("%s", err.msg);
+		return EXIT_SYSTEM;
+	}
+	return 0;
+}
+
+/* ---- fault hooks and progress ---- */
+
+static int step_hook(void *ctx, unsigned step, int phase, const char *what)
+{
+	struct cli *c = ctx;
+
+	if (c->trace)
+		fprintf(stderr, "otnode: step %u %s %s\n", step, phase ? "made" : "make", what);
+	if (c->kill_at && step == c->kill_at) {
+		fflush(stderr);
+		raise(SIGKILL);
+	}
+	if (c->fail_at && step == c->fail_at)
+		return -EIO;
+	return 0;
+}
+
+static void progress(void *ctx, const char *line)
+{
+	fprintf(stderr, "otnode: %s\n", line);
+}
+
+static unsigned env_uint(const char *name)
+{
+	const char *s = getenv(name);
+	char *end;
+	unsigned long v;
+
+	if (!s || !*s)
+		return 0;
+	v = strtoul(s, &end, 10);
+	return *end || v > 1000000000ul ? 0 : (unsigned)v;
+}
+
+static void init_opts(struct cli *c, struct ot_exec_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	c->kill_at = env_uint("OTNODE_FAULT_KILL_AT");
+	c->fail_at = env_uint("OTNODE_FAULT_FAIL_AT");
+	c->trace = env_uint("OTNODE_TRACE") != 0;
+	o->step_hook = step_hook;
+	o->hook_ctx = c;
+	o->progress = progress;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int print_json(json_t *j)
+{
+	char *s;
+
+	if (!j) {
+		die_msg("out of memory");
+		return EXIT_SYSTEM;
+	}
+	s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+	json_decref(j);
+	if (!s) {
+		die_msg("out of memory");
+		return EXIT_SYSTEM;
+	}
+	puts(s);
+	free(s);
+	return 0;
+}
+
+/* Common option parsing for subcommands: --json, plus what the caller adds. */
+enum { OPT_JSON = 0x100, OPT_REMOTE, OPT_TIMEOUT, OPT_WAIT_GO, OPT_STATE_DIR };
+
+static int sub_options(int argc, char **argv, const struct option *extra, int *values,
+		       const char **strval)
+{
+	int ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+h", extra, NULL)) != -1) {
+		size_t i;
+
+		if (ch == 'h')
+			return 'h';
+		if (ch == '?')
+			return '?';
+		for (i = 0; extra[i].name; i++)
+			if (extra[i].val == ch) {
+				values[i] = 1;
+				if (extra[i].has_arg && strval)
+					strval[i] = optarg;
+			}
+	}
+	return 0;
+}
+
+/* ---- commands ---- */
+
+static int cmd_create(struct cli *c, int argc, char **argv)
+{
+	struct ot_exec_opts o;
+	struct ot_exec_result res;
+	struct ot_error err = {0};
+	double t0;
+	int r;
+
+	if (argc > 1)
+		return usage(stderr, EXIT_USAGE);
+	if ((r = load_plan(c)))
+		return r;
+	init_opts(c, &o);
+	t0 = now_s();
+	r = ot_exec_create(c->plan, &o, &res, &err);
+	if (r < 0) {
+		die_msg("%s%s", err.msg, res.rolled_back ? " (rolled back)" : "");
+		return r == -ENOMEM ? EXIT_SYSTEM : EXIT_FAIL;
+	}
+	fprintf(stderr, "otnode: %s: %s in %.3f s\n", c->plan->node,
+		res.already ? "already created, no drift" : "created", now_s() - t0);
+	return 0;
+}
+
+static int cmd_destroy(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"state-dir", required_argument, NULL, OPT_STATE_DIR}, {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
+	int set[2] = {0};
+	const char *val[2] = {NULL};
+	const char *dir;
+	struct ot_exec_opts o;
+	struct ot_exec_result res;
+	struct ot_error err = {0};
+	double t0;
+	int r;
+
+	r = sub_options(argc, argv, opts, set, val);
+	if (r || optind != argc)
+		return usage(r == 'h' ? stdout : stderr, r == 'h' ? 0 : EXIT_USAGE);
+	if (set[0]) {
+		dir = val[0];
+	} else {
+		if ((r = load_plan(c)))
+			return r;
+		dir = c->plan->state_dir;
+	}
+	init_opts(c, &o);
+	t0 = now_s();
+	r = ot_exec_destroy(dir, &o, &res, &err);
+	if (r == -ENOENT) {
+		fprintf(stderr, "otnode: nothing to destroy (%s)\n", err.msg);
+		return 0;
+	}
+	if (r < 0) {
+		die_msg("%s", err.msg);
+		return EXIT_FAIL;
+	}
+	fprintf(stderr, "otnode: destroyed %u objects in %.3f s%s\n", res.objects, now_s() - t0,
+		res.killed ? " (processes inside were ended)" : "");
+	return 0;
+}
+
+static void print_status_text(const struct ot_plan *p, const struct ot_status *s, bool all)
+{
+	size_t i;
+
+	for (i = 0; i < s->nitems; i++) {
+		const struct ot_status_item *it = &s->items[i];
+
+		if (!all && it->state == OT_OBJ_OK)
+			continue;
+		printf("%-8s %s%s%s\n", ot_obj_state_name(it->state), it->what,
+		       it->detail[0] ? ": " : "", it->detail);
+	}
+	printf("%s: %s%zu ok, %zu missing, %zu drifted\n", p->node,
+	       s->created ? (s->complete ? "" : "create incomplete, ") : "not created, ", s->nok,
+	       s->nmissing, s->ndrift);
+}
+
+static int cmd_status(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	int set[2] = {0};
+	struct ot_exec_opts o;
+	struct ot_status *s = NULL;
+	struct ot_error err = {0};
+	int r;
+
+	r = sub_options(argc, argv, opts, set, NULL);
+	if (r || optind != argc)
+		return usage(r == 'h' ? stdout : stderr, r == 'h' ? 0 : EXIT_USAGE);
+	if ((r = load_plan(c)))
+		return r;
+	init_opts(c, &o);
+	if (ot_exec_status(c->plan, &o, &s, &err) < 0) {
+		die_msg("%s", err.msg);
+		return EXIT_SYSTEM;
+	}
+	r = s->nmissing || s->ndrift ? EXIT_FAIL : 0;
+	if (set[0]) {
+		int w = print_json(ot_status_to_json(c->plan, s));
+
+		r = w ? w : r;
+	} else {
+		print_status_text(c->plan, s, true);
+	}
+	ot_status_free(s);
+	return r;
+}
+
+static int cmd_show(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	int set[2] = {0};
+	int r;
+
+	r = sub_options(argc, argv, opts, set, NULL);
+	if (r || optind != argc)
+		return usage(r == 'h' ? stdout : stderr, r == 'h' ? 0 : EXIT_USAGE);
+	if ((r = load_plan(c)))
+		return r;
+	if (set[0]) {
+		char *s = ot_plan_dump(c->plan, 1);
+
+		if (!s) {
+			die_msg("out of memory");
+			return EXIT_SYSTEM;
+		}
+		fputs(s, stdout);
+		free(s);
+	} else {
+		struct ot_strbuf sb = OT_STRBUF_INIT;
+
+		ot_plan_text(c->plan, &sb);
+		if (sb.oom) {
+			ot_sb_free(&sb);
+			die_msg("out of memory");
+			return EXIT_SYSTEM;
+		}
+		fputs(ot_sb_str(&sb), stdout);
+		ot_sb_free(&sb);
+	}
+	return fflush(stdout) == 0 ? 0 : EXIT_SYSTEM;
+}
+
+static int cmd_exec(struct cli *c, int argc, char **argv)
+{
+	struct ot_error err = {0};
+	unsigned got = 0;
+	int ns, status, r, first = 1;
+	pid_t pid;
+
+	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0))
+		return usage(stdout, 0);
+	if (argc < 3)
+		return usage(stderr, EXIT_USAGE);
+	if ((r = load_plan(c)))
+		return r;
+	ns = ot_plan_container_find(c->plan, argv[1]);
+	if (ns < 0) {
+		die_msg("%s: no container '%s' on this node", c->plan->node, argv[1]);
+		return EXIT_USAGE;
+	}
+	first = 2;
+	if (strcmp(argv[first], "--") == 0)
+		first++;
+	if (first >= argc)
+		return usage(stderr, EXIT_USAGE);
+	if (ot_exec_enter(c->plan, ns, 0, &got, &err) < 0) {
+		die_msg("%s", err.msg);
+		return EXIT_SYSTEM;
+	}
+	if (!(got & OT_ENTER_MUST_FORK)) {
+		execvp(argv[first], argv + first);
+		die_msg("exec '%s': %s", argv[first], strerror(errno));
+		return errno == ENOENT ? 127 : 126;
+	}
+	/* a new pid namespace: the child is its pid 1; we wait and pass its status on */
+	pid = fork();
+	if (pid < 0) {
+		die_msg("fork: %s", strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	if (pid == 0) {
+		execvp(argv[first], argv + first);
+		fprintf(stderr, "otnode: exec '%s': %s\n", argv[first], strerror(errno));
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return EXIT_SYSTEM;
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+/* The reachability matrix: rows = source containers, columns = targets. */
+static void print_matrix(const struct ot_plan *p, const struct ot_verify *v)
+{
+	const char **cols = calloc(p->nprobes ? p->nprobes : 1, sizeof(*cols));
+	const char **rows = calloc(p->nprobes ? p->nprobes : 1, sizeof(*rows));
+	char (*colname)[96] = calloc(p->nprobes ? p->nprobes : 1, sizeof(*colname));
+	size_t nc = 0, nr = 0, i, j, k;
+
+	if (!cols || !rows || !colname)
+		goto out;
+	for (i = 0; i < p->nprobes; i++) {
+		const struct ot_probe *pr = &p->probes[i];
+		const char *from = p->ns[pr->from_ns].container;
+		char name[96];
+
+		snprintf(name, sizeof(name), "%s%s%s",
+			 pr->to_node && strcmp(pr->to_node, p->node) ? pr->to_node : "",
+			 pr->to_node && strcmp(pr->to_node, p->node) ? ":" : "",
+			 pr->to_container ? pr->to_container : "?");
+		for (j = 0; j < nc && strcmp(colname[j], name); j++)
+			;
+		if (j == nc) {
+			snprintf(colname[nc], sizeof(colname[nc]), "%s", name);
+			cols[nc] = colname[nc];
+			nc++;
+		}
+		for (j = 0; j < nr && strcmp(rows[j], from); j++)
+			;
+		if (j == nr)
+			rows[nr++] = from;
+	}
+	if (!nc)
+		goto out;
+	printf("\n%-16s", "from \\ to");
+	for (j = 0; j < nc; j++)
+		printf(" %-18.18s", cols[j]);
+	printf("\n");
+	for (i = 0; i < nr; i++) {
+		printf("%-16.16s", rows[i]);
+		for (j = 0; j < nc; j++) {
+			const char *cell = ".";
+
+			for (k = 0; k < p->nprobes; k++) {
+				const struct ot_probe *pr = &p->probes[k];
+				const struct ot_probe_result *res = &v->probes[k];
+				char name[96];
+
+				snprintf(name, sizeof(name), "%s%s%s",
+					 pr->to_node && strcmp(pr->to_node, p->node) ? pr->to_node : "",
+					 pr->to_node && strcmp(pr->to_node, p->node) ? ":" : "",
+					 pr->to_container ? pr->to_container : "?");
+				if (strcmp(p->ns[pr->from_ns].container, rows[i]) || strcmp(name, cols[j]))
+					continue;
+				if (res->outcome == OT_PROBE_SKIPPED)
+					cell = "skipped";
+				else if (pr->expect == OT_EXPECT_REACH)
+					cell = res->pass ? "reach ok" : "REACH FAILED";
+				else
+					cell = res->pass ? "blocked ok" : "NOT BLOCKED";
+			}
+			printf(" %-18s", cell);
+		}
+		printf("\n");
+	}
+out:
+	free(cols);
+	free(rows);
+	free(colname);
+}
+
+static int cmd_verify(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
+					     {"remote", no_argument, NULL, OPT_REMOTE},
+					     {"timeout", required_argument, NULL, OPT_TIMEOUT},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	int set[4] = {0};
+	const char *val[4] = {NULL};
+	unsigned timeout = 0;
+	struct ot_exec_opts o;
+	struct ot_verify *v = NULL;
+	struct ot_error err = {0};
+	size_t i;
+	int r;
+
+	r = sub_options(argc, argv, opts, set, val);
+	if (r || optind != argc)
+		return usage(r == 'h' ? stdout : stderr, r == 'h' ? 0 : EXIT_USAGE);
+	if (set[2]) {
+		char *end;
+		unsigned long t = strtoul(val[2], &end, 10);
+
+		if (*end || t == 0 || t > 60000) {
+			die_msg("--timeout: milliseconds, 1..60000");
+			return EXIT_USAGE;
+		}
+		timeout = (unsigned)t;
+	}
+	if ((r = load_plan(c)))
+		return r;
+	init_opts(c, &o);
+	if (ot_exec_verify(c->plan, &o, set[1] ? OT_VERIFY_REMOTE : 0, timeout, &v, &err) < 0) {
+		die_msg("%s", err.msg);
+		return EXIT_SYSTEM;
+	}
+	r = v->nfail || v->status->nmissing || v->status->ndrift ? EXIT_FAIL : 0;
+	if (set[0]) {
+		int w = print_json(ot_verify_to_json(c->plan, v));
+
+		r = w ? w : r;
+	} else {
+		print_status_text(c->plan, v->status, false);
+		for (i = 0; i < v->nprobes; i++) {
+			const struct ot_probe_result *res = &v->probes[i];
+			const struct ot_probe *pr = &c->plan->probes[res->probe];
+			char a[OT_ADDR_STRLEN];
+
+			if (res->outcome == OT_PROBE_SKIPPED || res->pass)
+				continue;
+			ot_addr_format(&pr->to_addr, a, sizeof(a));
+			printf("MISMATCH %s -> %s (%s): expected %s, %s%s%s\n",
+			       c->plan->ns[pr->from_ns].container,
+			       pr->to_container ? pr->to_container : "?", a,
+			       pr->expect == OT_EXPECT_REACH ? "reachable" : "blocked", res->detail,
+			       pr->why ? "; " : "", pr->why ? pr->why : "");
+		}
+		print_matrix(c->plan, v);
+		printf("%s: probes: %zu pass, %zu fail, %zu skipped%s\n", c->plan->node, v->npass,
+		       v->nfail, v->nskipped, v->nskipped && !set[1] ? " (--remote probes other nodes)" : "");
+	}
+	ot_verify_free(v);
+	return r;
+}
+
+static int cmd_preflight(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
+					     {"wait-go", no_argument, NULL, OPT_WAIT_GO},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	int set[3] = {0};
+	struct ot_preflight *pf = NULL;
+	struct ot_strbuf report = OT_STRBUF_INIT;
+	struct ot_error err = {0};
+	char line[4200], nonce[OT_PREFLIGHT_NONCE_MAX + 16], skip[4100];
+	unsigned ms = 0;
+	int r;
+
+	r = sub_options(argc, argv, opts, set, NULL);
+	if (r || optind != argc)
+		return usage(r == 'h' ? stdout : stderr, r == 'h' ? 0 : EXIT_USAGE);
+	if ((r = load_plan(c)))
+		return r;
+	if (ot_preflight_prepare(c->plan, &pf, &err) < 0) {
+		die_msg("%s", err.msg);
+		return EXIT_SYSTEM;
+	}
+	if (set[1]) {
+		/* the coordinator's protocol: "ready <port>|busy", then "go ..." */
+		if (ot_preflight_busy(pf))
+			printf("ready busy\n");
+		else
+			printf("ready %u\n", (unsigned)ot_preflight_port(pf));
+		fflush(stdout);
+		if (!fgets(line, sizeof(line), stdin) ||
+		    sscanf(line, "go %79s %u %4095s", nonce, &ms, skip) != 3) {
+			ot_preflight_free(pf);
+			die_msg("preflight: expected 'go NONCE MS SKIP' on stdin");
+			return EXIT_USAGE;
+		}
+		if (strcmp(skip, "-") != 0) {
+			char *save = NULL, *tok;
+
+			for (tok = strtok_r(skip, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+				ot_preflight_skip_peer(pf, tok);
+		}
+		if (ot_preflight_exchange(pf, nonce, ms, &err) < 0) {
+			ot_preflight_free(pf);
+			die_msg("%s", err.msg);
+			return EXIT_USAGE;
+		}
+	}
+	r = ot_preflight_ok(pf) ? 0 : EXIT_FAIL;
+	ot_preflight_report(pf, &report);
+	fputs(ot_sb_str(&report), stderr);
+	ot_sb_free(&report);
+	if (set[0]) {
+		int w = print_json(ot_preflight_to_json(pf));
+
+		r = w ? w : r;
+	} else {
+		printf("%s: preflight %s\n", c->plan->node, r ? "FAILED" : "ok");
+	}
+	ot_preflight_free(pf);
+	return r;
+}
+
+static int cmd_version(struct cli *c, int argc, char **argv)
+{
+	printf("otnode %s (plan schema %s)\n", OT_VERSION, OT_PLAN_SCHEMA);
+	if (!c->plan_file) {
+		struct ot_plan *p = NULL;
+
+		if (ot_embed_self_plan(&p, NULL) == 0) {
+			printf("carries: %s, node %s (%s)\n", p->instance ? p->instance : "?", p->node,
+			       p->source_digest ? p->source_digest : "no digest");
+			ot_plan_free(p);
+		} else {
+			printf("carries no plan\n");
+		}
+	}
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*run)(struct cli *c, int argc, char **argv);
+} commands[] = {
+	{"create", cmd_create},	  {"destroy", cmd_destroy}, {"status", cmd_status},
+	{"show", cmd_show},	  {"exec", cmd_exec},	    {"verify", cmd_verify},
+	{"preflight", cmd_preflight}, {"version", cmd_version},
+};
+
+int main(int argc, char **argv)
+{
+	struct cli c = {0};
+	int i = 1, r;
+	size_t k;
+
+	while (i < argc && argv[i][0] == '-') {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return usage(stdout, 0);
+		if (strcmp(argv[i], "--version") == 0)
+			return cmd_version(&c, 0, NULL);
+		if (strcmp(argv[i], "--plan") == 0 && i + 1 < argc) {
+			c.plan_file = argv[i + 1];
+			i += 2;
+			continue;
+		}
+		if (strncmp(argv[i], "--plan=", 7) == 0) {
+			c.plan_file = argv[i] + 7;
+			i++;
+			continue;
+		}
+		die_msg("unknown option '%s'", argv[i]);
+		return usage(stderr, EXIT_USAGE);
+	}
+	if (i >= argc)
+		return usage(stderr, EXIT_USAGE);
+	for (k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+		if (strcmp(argv[i], commands[k].name) == 0)
+			break;
+	if (k == sizeof(commands) / sizeof(commands[0])) {
+		if (strcmp(argv[i], "help") == 0)
+			return usage(stdout, 0);
+		die_msg("unknown command '%s'", argv[i]);
+		return usage(stderr, EXIT_USAGE);
+	}
+	r = commands[k].run(&c, argc - i, argv + i);
+	ot_plan_free(c.plan);
+	return r;
+}
