@@ -116,6 +116,23 @@ struct cc_node {
 	bool needs_switch;
 };
 
+/* A reachability expectation, decided before any plan is written. */
+struct cc_probe {
+	uint32_t src;		/* container the echo leaves from */
+	uint32_t target;	/* interface it is sent to */
+	struct ot_addr addr;	/* the target address */
+	bool reach;
+	const char *why;	/* in cc's arena */
+};
+
+/* "file.otp:12" strings of the plan being written, by (file, line). */
+#define CC_ORIGIN_CACHE 256
+struct cc_origin_slot {
+	const char *file;
+	uint32_t line;
+	const char *text;
+};
+
 struct cc {
 	struct ot_arena arena;
 	const struct ot_model *m;
@@ -139,6 +156,13 @@ struct cc {
 
 	struct ot_strmap net_index;	  /* network name -> index + 1 */
 	struct ot_strmap container_index; /* container name -> index + 1 */
+
+	struct cc_probe *probes;	/* malloc'ed, grouped by source node */
+	size_t nprobes, cap_probes;
+	uint32_t *node_probes;		/* node i's probes: [node_probes[i], node_probes[i + 1]) */
+
+	const struct ot_plan *origin_plan; /* the plan origin_cache belongs to */
+	struct cc_origin_slot origin_cache[CC_ORIGIN_CACHE];
 };
 
 /* ot_compiled's private part: the decisions, for graph.c. */
@@ -168,6 +192,13 @@ int cc_decide_names(struct cc *c);
 /* bounds.c: administrator bounds (c->o->bounds). */
 int cc_check_bounds(struct cc *c);
 
+/* compile.c: checks the lowering relies on, made before any plan is
+ * written (so a streamed compile never hands out a plan and fails later):
+ * every gateway is inside an interface's subnet; no node needs more FDB
+ * entries than CC_MAX_FDB_PER_NODE. */
+int cc_check_routes(struct cc *c);
+int cc_check_fdb(struct cc *c);
+
 /* Index helpers. */
 static inline uint32_t cc_container_of(const struct cc *c, const struct ot_m_container *mc)
 {
@@ -186,7 +217,7 @@ static inline uint32_t cc_iface_of(const struct cc *c, const struct ot_m_iface *
 }
 
 /* "file.otp:12" (basename of the file) in the plan's arena, or NULL. */
-const char *cc_origin(struct ot_plan *p, const struct ot_loc *loc);
+const char *cc_origin(struct cc *c, struct ot_plan *p, const struct ot_loc *loc);
 
 /* firewall.c */
 struct ot_plan;
@@ -204,7 +235,8 @@ bool cc_fw_accepts(struct cc *c, uint32_t container, enum ot_m_dir dir, const st
 		   const struct ot_addr *dst, const struct ot_m_iface *iif,
 		   const struct ot_m_iface *oif, const char **why);
 
-/* probes.c: the expectations of every plan (c->o->probes). */
-int cc_probes(struct cc *c, struct ot_plan **plans);
+/* probes.c: the expectations of every node (c->o->probes), into c->probes,
+ * grouped by the source's node (c->node_probes). */
+int cc_probes(struct cc *c);
 
 #endif

@@ -23,15 +23,116 @@
 #include <string.h>
 #include <sys/socket.h>
 
-const char *cc_origin(struct ot_plan *p, const struct ot_loc *loc)
+/* Decimal digits of v into buf (no NUL); their count. */
+static size_t utoa(uint32_t v, char *buf)
 {
+	char t[10];
+	size_t n = 0, i;
+
+	do
+		t[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	for (i = 0; i < n; i++)
+		buf[i] = t[n - 1 - i];
+	return n;
+}
+
+const char *cc_origin(struct cc *c, struct ot_plan *p, const struct ot_loc *loc)
+{
+	struct cc_origin_slot *slot;
 	const char *f, *slash;
+	size_t fl, n;
+	char *s;
 
 	if (!loc->file || !loc->line)
 		return NULL;
+	/* one string per source line and plan: a loop's body lines are shared by
+	 * every container it makes */
+	if (c->origin_plan != p) {
+		memset(c->origin_cache, 0, sizeof(c->origin_cache));
+		c->origin_plan = p;
+	}
+	slot = &c->origin_cache[(loc->line ^ ((uintptr_t)loc->file >> 4)) % CC_ORIGIN_CACHE];
+	if (slot->file == loc->file && slot->line == loc->line)
+		return slot->text;
 	slash = strrchr(loc->file, '/');
 	f = slash ? slash + 1 : loc->file;
-	return ot_arena_printf(&p->arena, "%s:%u", f, loc->line);
+	fl = strlen(f);
+	s = ot_arena_alloc(&p->arena, fl + 12);
+	if (!s)
+		return NULL;
+	memcpy(s, f, fl);
+	s[fl] = ':';
+	n = utoa(loc->line, s + fl + 1);
+	s[fl + 1 + n] = '\0';
+	*slot = (struct cc_origin_slot){loc->file, loc->line, s};
+	return s;
+}
+
+/* ------------------------------------------------------------------ */
+/* checks made before lowering                                         */
+
+static const struct cc_iface *iface_for_gateway(const struct cc *c, const struct cc_container *cc,
+						 const struct ot_addr *a);
+
+int cc_check_routes(struct cc *c)
+{
+	uint32_t i;
+	size_t r;
+	int rc = 0;
+
+	for (i = 0; i < c->ncontainers; i++) {
+		const struct cc_container *cc = &c->containers[i];
+
+		for (r = 0; r < cc->mc->nroutes; r++) {
+			const struct ot_m_route *mr = &cc->mc->routes[r];
+			char via[OT_ADDR_STRLEN];
+			struct ot_diag *g;
+
+			if (mr->dev || !mr->has_via || iface_for_gateway(c, cc, &mr->via))
+				continue;
+			ot_addr_format(&mr->via, via, sizeof(via));
+			g = ot_diag_error(c->d, mr->loc,
+					  "gateway %s is not inside the subnet of any interface of '%s'",
+					  via, cc->mc->name);
+			ot_diag_hint(g, "give the device with 'dev IFACE', or fix the address");
+			rc = -EINVAL;
+		}
+	}
+	return rc;
+}
+
+int cc_check_fdb(struct cc *c)
+{
+	uint32_t i, j, k;
+	int rc = 0;
+
+	for (i = 0; i < c->nnodes; i++) {
+		const struct cc_node *node = &c->nodes[i];
+		uint64_t total = 0;
+
+		for (j = 0; j < node->nnets; j++) {
+			const struct cc_net *n = &c->nets[node->nets[j]];
+			struct ot_diag *g;
+
+			if (!n->vxlan)
+				continue;
+			/* one flood entry per remote node, one exact entry per remote member */
+			for (k = 0; k < n->nnodes; k++)
+				if (n->nodes[k].node != i)
+					total += n->nodes[k].n + 1;
+			if (total <= CC_MAX_FDB_PER_NODE)
+				continue;
+			g = ot_diag_error(c->d, n->mn->loc,
+					  "node '%s' would need more than %u VXLAN forwarding entries",
+					  node->mn->name, CC_MAX_FDB_PER_NODE);
+			ot_diag_hint(g, "split large networks: every node holds one entry per remote "
+					"member of each network it is on");
+			rc = -EINVAL;
+			break;
+		}
+	}
+	return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -61,7 +162,7 @@ static const char *member_name(const struct lower *l, const struct cc_member *mb
  * link name is cut, deterministically). */
 static const char *alias_dup(struct ot_plan *p, const char *s)
 {
-	return s ? ot_arena_strndup(&p->arena, s, OT_ALIAS_MAX) : NULL;
+	return s ? ot_arena_strndup(&p->arena, s, strnlen(s, OT_ALIAS_MAX)) : NULL;
 }
 
 static const char *member_alias(struct lower *l, const struct cc_member *mb)
@@ -97,7 +198,7 @@ static struct ot_op *add_op(struct lower *l, enum ot_op_kind kind, int ns, const
 	if (i < 0)
 		return NULL;
 	if (loc)
-		l->p->ops[i].origin = cc_origin(l->p, loc);
+		l->p->ops[i].origin = cc_origin(l->c, l->p, loc);
 	return &l->p->ops[i];
 }
 
@@ -362,18 +463,8 @@ static int lower_routes(struct lower *l, const struct cc_container *cc)
 			dev = &c->ifaces[cc_iface_of(c, mr->dev)];
 		} else if (mr->has_via) {
 			dev = iface_for_gateway(c, cc, &mr->via);
-			if (!dev) {
-				char via[OT_ADDR_STRLEN];
-				struct ot_diag *g;
-
-				ot_addr_format(&mr->via, via, sizeof(via));
-				g = ot_diag_error(c->d, mr->loc,
-						  "gateway %s is not inside the subnet of any interface "
-						  "of '%s'",
-						  via, cc->mc->name);
-				ot_diag_hint(g, "give the device with 'dev IFACE', or fix the address");
-				continue;
-			}
+			if (!dev)
+				continue; /* reported by cc_check_routes() */
 		}
 		op = add_op(l, OT_OP_ROUTE, cc->ns, &mr->loc);
 		if (!op)
@@ -406,15 +497,6 @@ static int lower_fdb(struct lower *l, const struct cc_net *n, const struct cc_ne
 
 		if (rn->node == l->nd)
 			continue;
-		if (l->nfdb + rn->n + 1 > CC_MAX_FDB_PER_NODE) {
-			struct ot_diag *g = ot_diag_error(
-				c->d, n->mn->loc,
-				"node '%s' would need more than %u VXLAN forwarding entries",
-				c->nodes[l->nd].mn->name, CC_MAX_FDB_PER_NODE);
-			ot_diag_hint(g, "split large networks: every node holds one entry per "
-					"remote member of each network it is on");
-			return -EINVAL;
-		}
 		/* head-end replication first, then one exact entry per remote MAC */
 		for (j = 0; j <= rn->n; j++) {
 			op = add_op(l, OT_OP_FDB, ns, NULL);
@@ -563,6 +645,32 @@ static int lower_cgroups(struct lower *l, const struct cc_node *node)
 	return 0;
 }
 
+/* This node's probes (decided by cc_probes()) into the plan. */
+static int attach_probes(struct lower *l)
+{
+	struct cc *c = l->c;
+	struct ot_plan *p = l->p;
+	uint32_t i;
+
+	if (!c->node_probes)
+		return 0;
+	for (i = c->node_probes[l->nd]; i < c->node_probes[l->nd + 1]; i++) {
+		const struct cc_probe *cp = &c->probes[i];
+		const struct cc_iface *t = &c->ifaces[cp->target];
+		int x = ot_plan_add_probe(p);
+
+		if (x < 0)
+			return x;
+		p->probes[x].from_ns = c->containers[cp->src].ns;
+		p->probes[x].to_node = p->nodes[c->containers[t->container].node].name;
+		p->probes[x].to_container = ot_plan_strdup(p, t->mi->container->name);
+		p->probes[x].to_addr = cp->addr;
+		p->probes[x].expect = cp->reach ? OT_EXPECT_REACH : OT_EXPECT_BLOCKED;
+		p->probes[x].why = ot_plan_strdup(p, cp->why);
+	}
+	return p->arena.oom ? -ENOMEM : 0;
+}
+
 static int lower_node(struct cc *c, uint32_t nd, struct ot_plan **ret)
 {
 	const struct cc_node *node = &c->nodes[nd];
@@ -610,24 +718,30 @@ static int lower_node(struct cc *c, uint32_t nd, struct ot_plan **ret)
 	for (i = 0; i < node->ncontainers; i++)
 		if (lower_routes(&l, &c->containers[node->containers[i]]) < 0)
 			goto fail;
-	for (i = 0; i < node->nnets; i++) {
-		int r = lower_fdb(&l, &c->nets[node->nets[i]],
-				  &c->nets[node->nets[i]].nodes[node->netnode[i]]);
-
-		if (r == -EINVAL)
-			break; /* reported; the rest of the plan is still written */
-		if (r < 0)
+	for (i = 0; i < node->nnets; i++)
+		if (lower_fdb(&l, &c->nets[node->nets[i]],
+			      &c->nets[node->nets[i]].nodes[node->netnode[i]]) < 0)
 			goto fail;
-	}
 	if (lower_sysctls(&l, node) < 0)
 		goto fail;
 	for (i = 0; i < node->ncontainers; i++)
 		if (cc_lower_firewall(c, p, node->containers[i]) < 0)
 			goto fail;
-	if (cc_lower_host_nat(c, p, nd) < 0 || lower_cgroups(&l, node) < 0)
+	if (cc_lower_host_nat(c, p, nd) < 0 || lower_cgroups(&l, node) < 0 ||
+	    attach_probes(&l) < 0)
 		goto fail;
 	if (p->arena.oom)
 		goto fail;
+	/* the arrays grew by doubling: give the slack back (a cluster's plans
+	 * may all be held at once) */
+	if (p->nops && p->nops < p->cap_ops) {
+		struct ot_op *ops = realloc(p->ops, p->nops * sizeof(*ops));
+
+		if (ops) {
+			p->ops = ops;
+			p->cap_ops = p->nops;
+		}
+	}
 	*ret = p;
 	return 0;
 fail:
@@ -644,6 +758,7 @@ static void state_free(struct ot_compile_state *st)
 		return;
 	ot_strmap_free(&st->cc.net_index);
 	ot_strmap_free(&st->cc.container_index);
+	free(st->cc.probes);
 	ot_arena_free(&st->cc.arena);
 	free(st);
 }
@@ -707,18 +822,25 @@ static void init_state(struct cc *c, const struct ot_model *m, const struct ot_c
 	}
 }
 
-int ot_compile(const struct ot_model *m, const struct ot_compile_opts *o, struct ot_diags *d,
-	       struct ot_compiled **ret)
+typedef int plan_sink(struct ot_plan *p, void *arg);
+
+/*
+ * Every decision, then one plan per node handed to sink in node order
+ * (sink owns it). On success *keep (when not NULL) receives the decisions.
+ */
+static int compile_run(const struct ot_model *m, const struct ot_compile_opts *o,
+		       struct ot_diags *d, plan_sink *sink, void *arg,
+		       struct ot_compile_state **keep)
 {
 	static const struct ot_compile_opts defaults;
-	struct ot_compiled *out = NULL;
 	struct ot_compile_state *st;
 	struct ot_error err = {0};
+	struct ot_plan *p = NULL;
 	struct cc *c;
 	bool failed = false;
 	uint32_t i;
+	int rc;
 
-	*ret = NULL;
 	if (!o)
 		o = &defaults;
 	st = calloc(1, sizeof(*st));
@@ -743,44 +865,78 @@ int ot_compile(const struct ot_model *m, const struct ot_compile_opts *o, struct
 	PASS(cc_decide_mtus(c));
 	PASS(cc_decide_macs(c));
 	PASS(cc_decide_names(c));
+	PASS(cc_check_routes(c));
+	PASS(cc_check_fdb(c));
 	if (failed || ot_diags_failed(d))
-		goto invalid;
-
-	out = calloc(1, sizeof(*out));
-	if (!out)
-		goto oom;
-	out->plans = calloc(c->nnodes ? c->nnodes : 1, sizeof(*out->plans));
-	if (!out->plans)
-		goto oom;
-	for (i = 0; i < c->nnodes; i++) {
-		PASS(lower_node(c, i, &out->plans[i]));
-		out->nplans = i + 1;
-	}
-	if (ot_diags_failed(d))
 		goto invalid;
 	if (o->probes)
-		PASS(cc_probes(c, out->plans));
-	for (i = 0; i < out->nplans; i++) {
-		if (ot_plan_validate(out->plans[i], &err) < 0) {
+		PASS(cc_probes(c));
+
+	for (i = 0; i < c->nnodes; i++) {
+		rc = lower_node(c, i, &p);
+		if (rc < 0)
+			goto fail;
+		if (ot_plan_validate(p, &err) < 0) {
 			/* a compiler bug, not a topology error: say so */
 			ot_diag_error(d, m->loc, "internal error: plan of node '%s' is invalid: %s",
-				      out->plans[i]->node, err.msg);
+				      p->node, err.msg);
+			ot_plan_free(p);
 			goto invalid;
 		}
+		rc = sink(p, arg);
+		if (rc < 0)
+			goto fail;
 	}
-	if (failed || ot_diags_failed(d))
-		goto invalid;
-	out->state = st;
-	*ret = out;
+	if (keep)
+		*keep = st;
+	else
+		state_free(st);
 	return 0;
 invalid:
-	if (d->oom)
-		goto oom;
-	ot_compiled_free(out);
 	state_free(st);
-	return -EINVAL;
+	return d->oom ? -ENOMEM : -EINVAL;
 oom:
-	ot_compiled_free(out);
 	state_free(st);
 	return -ENOMEM;
+fail:
+	state_free(st);
+	return rc;
+}
+
+static int collect(struct ot_plan *p, void *arg)
+{
+	struct ot_compiled *out = arg;
+
+	out->plans[out->nplans++] = p;
+	return 0;
+}
+
+int ot_compile(const struct ot_model *m, const struct ot_compile_opts *o, struct ot_diags *d,
+	       struct ot_compiled **ret)
+{
+	struct ot_compiled *out;
+	int rc;
+
+	*ret = NULL;
+	out = calloc(1, sizeof(*out));
+	if (!out)
+		return -ENOMEM;
+	out->plans = calloc(m->nnodes ? m->nnodes : 1, sizeof(*out->plans));
+	if (!out->plans) {
+		free(out);
+		return -ENOMEM;
+	}
+	rc = compile_run(m, o, d, collect, out, &out->state);
+	if (rc < 0) {
+		ot_compiled_free(out);
+		return rc;
+	}
+	*ret = out;
+	return 0;
+}
+
+int ot_compile_each(const struct ot_model *m, const struct ot_compile_opts *o,
+		    struct ot_diags *d, int (*fn)(struct ot_plan *p, void *arg), void *arg)
+{
+	return compile_run(m, o, d, fn, arg, NULL);
 }

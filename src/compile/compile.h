@@ -65,6 +65,18 @@ int ot_compile(const struct ot_model *m, const struct ot_compile_opts *o, struct
 	       struct ot_compiled **ret);
 void ot_compiled_free(struct ot_compiled *c); /* accepts NULL */
 
+/*
+ * Compile, streamed: every decision and check is made first (all errors
+ * reported, nothing handed out when there is one), then each node's plan is
+ * written, validated and handed to fn in node order, and only that plan is
+ * in memory at a time. fn owns the plan it gets (ot_plan_free() it, even
+ * when returning an error); a negative return from fn stops the compile and
+ * is returned. Otherwise as ot_compile(). For tools that emit plans one by
+ * one (otc plan --json, otc build) on large clusters.
+ */
+int ot_compile_each(const struct ot_model *m, const struct ot_compile_opts *o,
+		    struct ot_diags *d, int (*fn)(struct ot_plan *p, void *arg), void *arg);
+
 /* The plan of node `name`, or NULL. */
 struct ot_plan *ot_compiled_plan(const struct ot_compiled *c, const char *name);
 

@@ -112,7 +112,7 @@ int cc_lower_firewall(struct cc *c, struct ot_plan *p, uint32_t ci)
 	x = ot_plan_add_op(p, OT_OP_NFT, cc->ns);
 	if (x < 0)
 		return x;
-	p->ops[x].origin = cc_origin(p, &mc->loc);
+	p->ops[x].origin = cc_origin(c, p, &mc->loc);
 	n = &p->ops[x].nft;
 	snprintf(n->table, sizeof(n->table), "%s", TABLE_NAME);
 	n->chains = ot_arena_calloc(&p->arena, 5, sizeof(*n->chains));
@@ -165,7 +165,7 @@ int cc_lower_firewall(struct cc *c, struct ot_plan *p, uint32_t ci)
 				snprintf(r->oif, sizeof(r->oif), "%s", kname_of(c, mr->oif));
 			r->verdict = verdict_of[mr->action];
 			r->counter = true;
-			r->comment = cc_origin(p, &mr->loc);
+			r->comment = cc_origin(c, p, &mr->loc);
 		}
 	}
 	for (i = 0; i < mc->nnats; i++) {
@@ -180,7 +180,7 @@ int cc_lower_firewall(struct cc *c, struct ot_plan *p, uint32_t ci)
 		r->dport_lo = mn->dport_lo;
 		r->dport_hi = mn->dport_hi;
 		r->counter = true;
-		r->comment = cc_origin(p, &mn->loc);
+		r->comment = cc_origin(c, p, &mn->loc);
 		if (mn->has_src)
 			r->family = mn->src.addr.family;
 		else if (mn->has_dst)
@@ -252,7 +252,7 @@ int cc_lower_host_nat(struct cc *c, struct ot_plan *p, uint32_t nd)
 			if (net->members[j].iface >= 0 || !up->masquerade)
 				continue;
 			if (!p->ops[x].origin)
-				p->ops[x].origin = cc_origin(p, &up->loc);
+				p->ops[x].origin = cc_origin(c, p, &up->loc);
 			r = &n->rules[n->nrules++];
 			r->family = up->address.addr.family;
 			r->has_saddr = true;
@@ -266,7 +266,7 @@ int cc_lower_host_nat(struct cc *c, struct ot_plan *p, uint32_t nd)
 			snprintf(r->oif, sizeof(r->oif), "%s", up->out);
 			r->verdict = OT_NFT_MASQUERADE;
 			r->counter = true;
-			r->comment = cc_origin(p, &up->loc);
+			r->comment = cc_origin(c, p, &up->loc);
 		}
 	}
 	return p->arena.oom ? -ENOMEM : 0;

@@ -31,6 +31,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -233,23 +234,21 @@ static struct verdict evaluate(struct cc *c, uint32_t src, const struct cc_iface
 
 struct emitter {
 	struct cc *c;
-	struct ot_plan **plans;
 	struct cc_u64set seen;
 	uint32_t *per_node;
 };
 
-/* Emit the probe src -> ft if it is predicted and new. 0 or -ENOMEM. */
+/* Record the probe src -> ft if it is predicted and new. 0 or -ENOMEM. */
 static int emit(struct emitter *e, uint32_t src, const struct cc_iface *ft)
 {
 	struct cc *c = e->c;
-	const struct cc_container *sc = &c->containers[src], *tc = &c->containers[ft->container];
+	const struct cc_container *sc = &c->containers[src];
 	int fam = addr_of(ft, AF_INET) ? AF_INET : AF_INET6;
 	const struct ot_addr *dst;
-	struct ot_plan *p = e->plans[sc->node];
-	struct ot_probe *pr;
+	struct cc_probe *pr;
 	struct verdict v;
 	uint64_t key;
-	int i, r;
+	int r;
 
 	if (src == ft->container || e->per_node[sc->node] >= CC_MAX_PROBES_PER_NODE)
 		return 0;
@@ -266,18 +265,50 @@ static int emit(struct emitter *e, uint32_t src, const struct cc_iface *ft)
 	r = cc_u64set_add(&e->seen, key);
 	if (r < 0)
 		return r;
-	i = ot_plan_add_probe(p);
-	if (i < 0)
-		return i;
-	pr = &p->probes[i];
-	pr->from_ns = sc->ns;
-	pr->to_node = p->nodes[tc->node].name;
-	pr->to_container = ot_plan_strdup(p, tc->mc->name);
-	pr->to_addr = *dst;
-	pr->expect = v.reach ? OT_EXPECT_REACH : OT_EXPECT_BLOCKED;
-	pr->why = ot_plan_strdup(p, v.why);
+	if (c->nprobes == c->cap_probes) {
+		size_t cap = c->cap_probes ? 2 * c->cap_probes : 256;
+		struct cc_probe *np = realloc(c->probes, cap * sizeof(*np));
+
+		if (!np)
+			return -ENOMEM;
+		c->probes = np;
+		c->cap_probes = cap;
+	}
+	pr = &c->probes[c->nprobes++];
+	pr->src = src;
+	pr->target = (uint32_t)(ft - c->ifaces);
+	pr->addr = *dst;
+	pr->reach = v.reach;
+	pr->why = v.why;
 	e->per_node[sc->node]++;
-	return p->arena.oom ? -ENOMEM : 0;
+	return 0;
+}
+
+/* Group the probes by source node, keeping their order (counting sort). */
+static int group_by_node(struct cc *c, const uint32_t *per_node)
+{
+	struct cc_probe *sorted;
+	uint32_t *fill, i;
+	size_t k;
+
+	c->node_probes = ot_arena_calloc(&c->arena, c->nnodes + 1, sizeof(*c->node_probes));
+	fill = ot_arena_calloc(&c->arena, c->nnodes + 1, sizeof(*fill));
+	if (!c->node_probes || !fill)
+		return -ENOMEM;
+	for (i = 0; i < c->nnodes; i++)
+		c->node_probes[i + 1] = c->node_probes[i] + per_node[i];
+	sorted = malloc((c->nprobes ? c->nprobes : 1) * sizeof(*sorted));
+	if (!sorted)
+		return -ENOMEM;
+	for (k = 0; k < c->nprobes; k++) {
+		uint32_t nd = c->containers[c->probes[k].src].node;
+
+		sorted[c->node_probes[nd] + fill[nd]++] = c->probes[k];
+	}
+	free(c->probes);
+	c->probes = sorted;
+	c->cap_probes = c->nprobes;
+	return 0;
 }
 
 /* Container members of a network, as interface indices (arena). */
@@ -389,9 +420,9 @@ static bool is_gateway(const struct cc *c, const struct cc_u64set *gw, uint32_t 
 	return false;
 }
 
-int cc_probes(struct cc *c, struct ot_plan **plans)
+int cc_probes(struct cc *c)
 {
-	struct emitter e = {c, plans, {0}, NULL};
+	struct emitter e = {c, {0}, NULL};
 	struct cc_u64set gateways = {0};
 	uint32_t i, *m1, *m2;
 	int r = 0;
@@ -427,5 +458,7 @@ int cc_probes(struct cc *c, struct ot_plan **plans)
 	}
 	cc_u64set_free(&e.seen);
 	cc_u64set_free(&gateways);
+	if (r >= 0)
+		r = group_by_node(c, e.per_node);
 	return r < 0 ? r : 0;
 }

@@ -4,10 +4,14 @@
  */
 #include "plan/plan.h"
 
+#include <stdio.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+
+#include "util/hash.h"
 
 struct ot_plan *ot_plan_new(void)
 {
@@ -368,26 +372,46 @@ static bool ns_ok(const struct ot_plan *p, int ns)
 	return ns >= 0 && (size_t)ns < p->nns;
 }
 
-/* Is there a link called name in namespace ns created by an op before `upto`? */
-static bool link_exists(const struct ot_plan *p, size_t upto, int ns, const char *name)
+/*
+ * The links created so far while validating, by (namespace, name): a hash
+ * set, so validating a plan is linear in its size (a node plan may hold a
+ * million operations). Keys are "ns/name" in an arena.
+ */
+struct link_set {
+	struct ot_strmap map;
+	struct ot_arena arena;
+};
+
+static int link_add_key(struct link_set *s, const char *k)
 {
-	size_t i;
+	char *key = ot_arena_strdup(&s->arena, k);
 
-	if (ns == OT_NS_HOST_INDEX && strcmp(name, "lo") == 0)
+	if (!key)
+		return -ENOMEM;
+	return ot_strmap_put(&s->map, key, key, NULL) == -ENOMEM ? -ENOMEM : 0;
+}
+
+static int link_add(struct link_set *s, int ns, const char *name)
+{
+	char *key = ot_arena_printf(&s->arena, "%d/%s", ns, name);
+
+	if (!key)
+		return -ENOMEM;
+	return ot_strmap_put(&s->map, key, key, NULL) == -ENOMEM ? -ENOMEM : 0;
+}
+
+/* Is there a link called name in namespace ns created by an earlier op? */
+static bool link_exists(const struct link_set *s, int ns, const char *name)
+{
+	char key[24 + OT_IFNAMSIZ];
+
+	/* every namespace has its own loopback */
+	if (strcmp(name, "lo") == 0)
 		return true;
-	for (i = 0; i < upto; i++) {
-		const struct ot_op *op = &p->ops[i];
-
-		if (op->kind != OT_OP_LINK)
-			continue;
-		if (op->ns == ns && strcmp(op->link.name, name) == 0)
-			return true;
-		if (op->link.kind == OT_LINK_VETH && op->link.peer_ns == ns &&
-		    strcmp(op->link.peer_name, name) == 0)
-			return true;
-	}
-	/* every namespace we create has its own loopback */
-	return ns != OT_NS_HOST_INDEX && strcmp(name, "lo") == 0;
+	if (strlen(name) >= OT_IFNAMSIZ)
+		return false;
+	snprintf(key, sizeof(key), "%d/%s", ns, name);
+	return ot_strmap_get(&s->map, key) != NULL;
 }
 
 static int bad(struct ot_error *err, size_t i, const struct ot_op *op, const char *what)
@@ -421,9 +445,14 @@ static int validate_nft(const struct ot_op_nft *n)
 	return 0;
 }
 
+static int validate_ops(const struct ot_plan *p, struct link_set *links, struct ot_error *err);
+
 int ot_plan_validate(const struct ot_plan *p, struct ot_error *err)
 {
-	size_t i, j;
+	struct link_set links = {OT_STRMAP_INIT, {0}};
+	struct ot_strmap names = OT_STRMAP_INIT; /* namespace names seen */
+	size_t i;
+	int rc, r;
 
 	if (!p->nns || p->ns[0].role != OT_NS_HOST)
 		return ot_error_set(err, -EINVAL, "plan: namespace 0 must be the host");
@@ -431,20 +460,46 @@ int ot_plan_validate(const struct ot_plan *p, struct ot_error *err)
 		return ot_error_set(err, -EINVAL, "plan: bad prefix '%s'", p->prefix ? p->prefix : "");
 	if (!p->node || !*p->node)
 		return ot_error_set(err, -EINVAL, "plan: no node name");
+	ot_arena_init(&links.arena);
 	for (i = 1; i < p->nns; i++) {
 		const struct ot_plan_ns *ns = &p->ns[i];
 
+		rc = 0;
 		if (ns->role == OT_NS_HOST || !ot_nsname_valid(ns->name))
-			return ot_error_set(err, -EINVAL, "plan: bad namespace %zu '%s'", i, ns->name);
-		for (j = 1; j < i; j++)
-			if (strcmp(p->ns[j].name, ns->name) == 0)
-				return ot_error_set(err, -EINVAL, "plan: namespace '%s' twice", ns->name);
-		if (ns->role == OT_NS_CONTAINER && (!ns->container || !*ns->container))
-			return ot_error_set(err, -EINVAL, "plan: namespace '%s' has no container name",
-					    ns->name);
-		if (ns->cgroup && !ot_relpath_valid(ns->cgroup))
-			return ot_error_set(err, -EINVAL, "plan: bad cgroup path for '%s'", ns->name);
+			rc = ot_error_set(err, -EINVAL, "plan: bad namespace %zu '%s'", i, ns->name);
+		else if ((r = ot_strmap_put(&names, ns->name, (void *)ns, NULL)) < 0)
+			rc = r == -ENOMEM ? ot_error_set(err, -ENOMEM, "plan: out of memory")
+					  : ot_error_set(err, -EINVAL, "plan: namespace '%s' twice",
+							 ns->name);
+		else if (ns->role == OT_NS_CONTAINER && (!ns->container || !*ns->container))
+			rc = ot_error_set(err, -EINVAL, "plan: namespace '%s' has no container name",
+					  ns->name);
+		else if (ns->cgroup && !ot_relpath_valid(ns->cgroup))
+			rc = ot_error_set(err, -EINVAL, "plan: bad cgroup path for '%s'", ns->name);
+		if (rc < 0) {
+			ot_strmap_free(&names);
+			ot_arena_free(&links.arena);
+			return rc;
+		}
 	}
+	ot_strmap_free(&names);
+	rc = validate_ops(p, &links, err);
+	ot_strmap_free(&links.map);
+	ot_arena_free(&links.arena);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < p->nprobes; i++)
+		if (!ns_ok(p, p->probes[i].from_ns) || p->ns[p->probes[i].from_ns].role != OT_NS_CONTAINER ||
+		    !ot_addr_len(&p->probes[i].to_addr))
+			return ot_error_set(err, -EINVAL, "plan: bad probe %zu", i);
+	return 0;
+}
+
+static int validate_ops(const struct ot_plan *p, struct link_set *links, struct ot_error *err)
+{
+	char key[24];
+	size_t i;
+
 	for (i = 0; i < p->nops; i++) {
 		const struct ot_op *op = &p->ops[i];
 
@@ -454,18 +509,21 @@ int ot_plan_validate(const struct ot_plan *p, struct ot_error *err)
 		case OT_OP_NETNS:
 			if (op->ns == OT_NS_HOST_INDEX)
 				return bad(err, i, op, "cannot create the host namespace");
-			for (j = 0; j < i; j++)
-				if (p->ops[j].kind == OT_OP_NETNS && p->ops[j].ns == op->ns)
-					return bad(err, i, op, "namespace created twice");
+			/* "#ns" keys cannot clash with "ns/name" link keys */
+			snprintf(key, sizeof(key), "#%d", op->ns);
+			if (ot_strmap_get(&links->map, key))
+				return bad(err, i, op, "namespace created twice");
+			if (link_add_key(links, key) < 0)
+				return ot_error_set(err, -ENOMEM, "plan: out of memory");
 			break;
 		case OT_OP_LINK: {
 			const struct ot_op_link *l = &op->link;
 
 			if (l->kind >= OT_LINK__COUNT || !ot_ifname_valid(l->name))
 				return bad(err, i, op, "bad link kind or name");
-			if (link_exists(p, i, op->ns, l->name))
+			if (link_exists(links, op->ns, l->name))
 				return bad(err, i, op, "link name already used in its namespace");
-			if (l->master[0] && !link_exists(p, i, op->ns, l->master))
+			if (l->master[0] && !link_exists(links, op->ns, l->master))
 				return bad(err, i, op, "master bridge not created before");
 			if ((l->alias && strlen(l->alias) > OT_ALIAS_MAX) ||
 			    (l->peer_alias && strlen(l->peer_alias) > OT_ALIAS_MAX))
@@ -475,10 +533,10 @@ int ot_plan_validate(const struct ot_plan *p, struct ot_error *err)
 			if (l->kind == OT_LINK_VETH) {
 				if (!ns_ok(p, l->peer_ns) || !ot_ifname_valid(l->peer_name))
 					return bad(err, i, op, "bad veth peer");
-				if (link_exists(p, i, l->peer_ns, l->peer_name) ||
+				if (link_exists(links, l->peer_ns, l->peer_name) ||
 				    (l->peer_ns == op->ns && strcmp(l->peer_name, l->name) == 0))
 					return bad(err, i, op, "veth peer name already used");
-				if (l->peer_master[0] && !link_exists(p, i, l->peer_ns, l->peer_master))
+				if (l->peer_master[0] && !link_exists(links, l->peer_ns, l->peer_master))
 					return bad(err, i, op, "peer master bridge not created before");
 			}
 			if (l->kind == OT_LINK_VXLAN) {
@@ -489,20 +547,23 @@ int ot_plan_validate(const struct ot_plan *p, struct ot_error *err)
 			}
 			if (l->kind == OT_LINK_MACVLAN && !ot_ifname_valid(l->lower))
 				return bad(err, i, op, "bad macvlan lower device");
+			if (link_add(links, op->ns, l->name) < 0 ||
+			    (l->kind == OT_LINK_VETH && link_add(links, l->peer_ns, l->peer_name) < 0))
+				return ot_error_set(err, -ENOMEM, "plan: out of memory");
 			break;
 		}
 		case OT_OP_LINK_UP:
-			if (!link_exists(p, i, op->ns, op->dev))
+			if (!link_exists(links, op->ns, op->dev))
 				return bad(err, i, op, "no such link in that namespace");
 			break;
 		case OT_OP_ADDR:
-			if (!link_exists(p, i, op->ns, op->addr.dev))
+			if (!link_exists(links, op->ns, op->addr.dev))
 				return bad(err, i, op, "no such link in that namespace");
 			if (!ot_addr_len(&op->addr.addr.addr))
 				return bad(err, i, op, "no address");
 			break;
 		case OT_OP_ROUTE:
-			if (op->route.dev[0] && !link_exists(p, i, op->ns, op->route.dev))
+			if (op->route.dev[0] && !link_exists(links, op->ns, op->route.dev))
 				return bad(err, i, op, "no such link in that namespace");
 			if (!ot_addr_len(&op->route.dst.addr))
 				return bad(err, i, op, "no destination family");
@@ -512,7 +573,7 @@ int ot_plan_validate(const struct ot_plan *p, struct ot_error *err)
 				return bad(err, i, op, "route needs a gateway or a device");
 			break;
 		case OT_OP_FDB:
-			if (!link_exists(p, i, op->ns, op->fdb.dev))
+			if (!link_exists(links, op->ns, op->fdb.dev))
 				return bad(err, i, op, "FDB entry on a device not created before");
 			break;
 		case OT_OP_SYSCTL:
@@ -532,9 +593,5 @@ int ot_plan_validate(const struct ot_plan *p, struct ot_error *err)
 			break;
 		}
 	}
-	for (i = 0; i < p->nprobes; i++)
-		if (!ns_ok(p, p->probes[i].from_ns) || p->ns[p->probes[i].from_ns].role != OT_NS_CONTAINER ||
-		    !ot_addr_len(&p->probes[i].to_addr))
-			return ot_error_set(err, -EINVAL, "plan: bad probe %zu", i);
 	return 0;
 }

@@ -481,26 +481,16 @@ json_t *ot_plan_to_json(const struct ot_plan *p)
 
 char *ot_plan_dump(const struct ot_plan *p, int pretty)
 {
-	json_t *o = ot_plan_to_json(p);
-	size_t flags = JSON_SORT_KEYS | (pretty ? JSON_INDENT(2) : JSON_COMPACT);
-	char *s, *t;
-	size_t n;
+	struct ot_strbuf sb = OT_STRBUF_INIT;
 
-	if (!o)
-		return NULL;
-	s = json_dumps(o, flags);
-	json_decref(o);
-	if (!s)
-		return NULL;
-	n = strlen(s);
-	t = realloc(s, n + 2);
-	if (!t) {
-		free(s);
+	/* streamed: the same bytes as json_dumps(ot_plan_to_json(p), JSON_SORT_KEYS
+	 * | ...), without a json_t tree (plan_jsonw.c) */
+	if (ot_plan_json_write(p, pretty, 0, &sb) < 0) {
+		ot_sb_free(&sb);
 		return NULL;
 	}
-	t[n] = '\n';
-	t[n + 1] = '\0';
-	return t;
+	ot_sb_putc(&sb, '\n');
+	return ot_sb_steal(&sb);
 }
 
 /* ------------------------------------------------------------------ */

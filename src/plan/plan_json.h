@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "plan/plan.h"
+#include "util/strbuf.h"
 
 struct json_t; /* jansson's json_t */
 
@@ -20,9 +21,20 @@ struct json_t *ot_plan_to_json(const struct ot_plan *p);
 
 /*
  * The plan as text: indented (2 spaces, one key per line) when pretty,
- * compact otherwise; newline-terminated. malloc'ed, NULL on OOM.
+ * compact otherwise; newline-terminated. malloc'ed, NULL on OOM (or a
+ * string that is not valid UTF-8). Written by ot_plan_json_write().
  */
 char *ot_plan_dump(const struct ot_plan *p, int pretty);
+
+/*
+ * Append the plan's canonical JSON to out, streamed (no json_t tree: fast and
+ * small for large plans), byte for byte what ot_plan_dump() returns without
+ * its final newline. depth is the nesting level the object starts at (0 at
+ * top level; 2 for a plan inside a "plans" array of an enclosing object), for
+ * pretty output embedded in a larger document. Returns 0, -EINVAL (a string
+ * is not valid UTF-8) or -ENOMEM.
+ */
+int ot_plan_json_write(const struct ot_plan *p, int pretty, int depth, struct ot_strbuf *out);
 
 /* Build a plan from a JSON object. 0 and *ret, or -EINVAL/-ENOMEM and err. */
 int ot_plan_from_json(struct json_t *obj, struct ot_plan **ret, struct ot_error *err);

@@ -1,0 +1,327 @@
+/*
+ * compile_bench.c - compiler scale (`make bench`): a generated topology of
+ * NODES nodes x PER containers (default 1,000 x 100), with a hosts file,
+ * loaded, compiled to every node plan (with probes) and serialised, in two
+ * forms of the same topology:
+ *
+ *   loops     the HPC way: a few lines of `for` loops and templates;
+ *   explicit  one line per container (100,000 container blocks, ~11 MB):
+ *             the worst case for the front end.
+ *
+ * Each variant runs in its own child process, so its peak RSS (getrusage of
+ * the child) is its own. The baseline, measured in the same run, is reading
+ * and hashing the explicit source (what any tool must at least do with its
+ * input); ratios against it and between phases are printed. Absolute times
+ * on a shared machine are noisy: compare ratios. Best of REPEAT runs.
+ *
+ * The topology: per rack of RACK nodes one overlay network (VXLAN: a bridge
+ * and a VXLAN device per node, one FDB entry per remote member MAC), per
+ * node one local network (a bridge), each container on both and mapped to
+ * one Slurm rank.
+ *
+ * Usage: compile_bench [NODES [PER [REPEAT]]]
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "compile/compile.h"
+#include "lang/load.h"
+#include "plan/plan_json.h"
+#include "util/hash.h"
+#include "util/strbuf.h"
+
+#define RACK 10
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void loops_source(struct ot_strbuf *sb, unsigned nodes, unsigned per)
+{
+	ot_sb_printf(sb,
+		     "topology bench\n"
+		     "param NODES = %u\n"
+		     "param PER = %u\n"
+		     "param RACK = %u\n"
+		     "for r in 0..(NODES + RACK - 1) / RACK - 1 {\n"
+		     "    network rack{r} {\n"
+		     "        subnet 10.{r}.0.0/16\n"
+		     "    }\n"
+		     "}\n"
+		     "for n in 0..NODES - 1 {\n"
+		     "    network local{n} {\n"
+		     "        subnet 100.{64 + n / 256}.{n %% 256}.0/24\n"
+		     "    }\n"
+		     "    for j in 0..PER - 1 {\n"
+		     "        container c{n}x{j} on node[n] {\n"
+		     "            iface eth0 on rack{n / RACK} address "
+		     "10.{n / RACK}.{(n %% RACK * PER + j) / 250}.{(n %% RACK * PER + j) %% 250 + 1}/16\n"
+		     "            iface eth1 on local{n} address 100.{64 + n / 256}.{n %% 256}.{j + 1}/24\n"
+		     "            ranks {n * PER + j}\n"
+		     "        }\n"
+		     "    }\n"
+		     "}\n",
+		     nodes, per, RACK);
+}
+
+static void explicit_source(struct ot_strbuf *sb, unsigned nodes, unsigned per)
+{
+	unsigned r, n, j;
+
+	ot_sb_append(sb, "topology bench\n");
+	for (r = 0; r < (nodes + RACK - 1) / RACK; r++)
+		ot_sb_printf(sb, "network rack%u {\n    subnet 10.%u.0.0/16\n}\n", r, r);
+	for (n = 0; n < nodes; n++) {
+		ot_sb_printf(sb, "network local%u {\n    subnet 100.%u.%u.0/24\n}\n", n, 64 + n / 256,
+			     n % 256);
+		for (j = 0; j < per; j++) {
+			unsigned k = n % RACK * per + j;
+
+			ot_sb_printf(sb,
+				     "container c%ux%u on node%u {\n"
+				     "  iface eth0 on rack%u address 10.%u.%u.%u/16\n"
+				     "  iface eth1 on local%u address 100.%u.%u.%u/24\n"
+				     "  ranks %u\n}\n",
+				     n, j, n, n / RACK, n / RACK, k / 250, k % 250 + 1, n, 64 + n / 256,
+				     n % 256, j + 1, n * per + j);
+		}
+	}
+}
+
+static void hosts_source(struct ot_strbuf *sb, unsigned nodes)
+{
+	unsigned n;
+
+	for (n = 0; n < nodes; n++)
+		ot_sb_printf(sb, "node%u local 198.18.%u.%u mtu=9000\n", n, n / 250, n % 250 + 1);
+}
+
+struct result {
+	double load, hosts, compile, serialise;
+	size_t bytes, ops, probes, fdb;
+	long maxrss_kb;
+	int ok;
+};
+
+static int write_file(const char *path, const char *text, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ssize_t w;
+
+	if (fd < 0)
+		return -errno;
+	w = write(fd, text, len);
+	close(fd);
+	return w == (ssize_t)len ? 0 : -EIO;
+}
+
+/* One variant, in the calling (child) process. */
+static void run_variant(const char *otp, const char *hosts, struct result *res)
+{
+	struct ot_diags d;
+	struct ot_model *m = NULL;
+	struct ot_hosts *h = NULL;
+	struct ot_compiled *c = NULL;
+	struct ot_compile_opts o = {.probes = true};
+	struct ot_load_opts lo = {0};
+	double t0;
+	size_t i, j;
+
+	memset(res, 0, sizeof(*res));
+	ot_diags_init(&d);
+	t0 = now();
+	if (ot_topology_load(otp, &lo, &d, &m) < 0)
+		goto out;
+	res->load = now() - t0;
+	t0 = now();
+	if (ot_hosts_load(hosts, &d, &h) < 0)
+		goto out;
+	res->hosts = now() - t0;
+	o.hosts = h;
+	t0 = now();
+	if (ot_compile(m, &o, &d, &c) < 0)
+		goto out;
+	res->compile = now() - t0;
+	t0 = now();
+	for (i = 0; i < c->nplans; i++) {
+		char *s = ot_plan_dump(c->plans[i], 0);
+
+		if (!s)
+			goto out;
+		res->bytes += strlen(s);
+		free(s);
+		res->ops += c->plans[i]->nops;
+		res->probes += c->plans[i]->nprobes;
+		for (j = 0; j < c->plans[i]->nops; j++)
+			res->fdb += c->plans[i]->ops[j].kind == OT_OP_FDB;
+	}
+	res->serialise = now() - t0;
+	res->ok = 1;
+out:
+	if (!res->ok) {
+		struct ot_strbuf sb = OT_STRBUF_INIT;
+
+		ot_diags_render(&d, &sb, false);
+		fprintf(stderr, "compile_bench: %s failed:\n%s", otp, ot_sb_str(&sb));
+		ot_sb_free(&sb);
+	}
+	ot_compiled_free(c);
+	ot_model_free(m);
+	ot_hosts_free(h);
+	ot_diags_free(&d);
+}
+
+/* Run a variant in a child; its result and peak RSS. */
+static int in_child(const char *otp, const char *hosts, struct result *res)
+{
+	int fds[2], st;
+	struct rusage ru;
+	pid_t pid;
+	ssize_t n;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		struct result r;
+
+		close(fds[0]);
+		run_variant(otp, hosts, &r);
+		n = write(fds[1], &r, sizeof(r));
+		_exit(n == (ssize_t)sizeof(r) && r.ok ? 0 : 1);
+	}
+	close(fds[1]);
+	n = read(fds[0], res, sizeof(*res));
+	close(fds[0]);
+	if (wait4(pid, &st, 0, &ru) < 0 || n != (ssize_t)sizeof(*res) || !WIFEXITED(st) ||
+	    WEXITSTATUS(st) != 0)
+		return -EIO;
+	res->maxrss_kb = ru.ru_maxrss;
+	return 0;
+}
+
+/* The baseline: read the file and hash every byte. */
+static double read_and_hash(const char *path, uint64_t *h)
+{
+	double t0 = now();
+	char *buf;
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return -1;
+	buf = malloc((size_t)st.st_size + 1);
+	n = buf ? read(fd, buf, (size_t)st.st_size) : -1;
+	close(fd);
+	if (n != st.st_size) {
+		free(buf);
+		return -1;
+	}
+	*h = ot_hash64(buf, (size_t)n);
+	free(buf);
+	return now() - t0;
+}
+
+static void best(struct result *b, const struct result *r, int first)
+{
+	double tb = b->load + b->hosts + b->compile + b->serialise;
+	double tr = r->load + r->hosts + r->compile + r->serialise;
+
+	if (first || tr < tb)
+		*b = *r;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned nodes = argc > 1 ? (unsigned)atoi(argv[1]) : 1000;
+	unsigned per = argc > 2 ? (unsigned)atoi(argv[2]) : 100;
+	int repeat = argc > 3 ? atoi(argv[3]) : 3, i, v, rc = 0;
+	char dir[] = "/tmp/otb-bench.XXXXXX", otp[2][64], hosts[64];
+	struct ot_strbuf sb = OT_STRBUF_INIT;
+	static const char *const names[2] = {"loops", "explicit"};
+	struct result res[2], r;
+	double base = 1e9, t;
+	uint64_t h = 0;
+
+	if (!nodes || !per || repeat < 1 || !mkdtemp(dir)) {
+		fprintf(stderr, "usage: compile_bench [NODES [PER [REPEAT]]]\n");
+		return 2;
+	}
+	snprintf(otp[0], sizeof(otp[0]), "%s/loops.otp", dir);
+	snprintf(otp[1], sizeof(otp[1]), "%s/explicit.otp", dir);
+	snprintf(hosts, sizeof(hosts), "%s/bench.hosts", dir);
+	loops_source(&sb, nodes, per);
+	write_file(otp[0], sb.buf, sb.len);
+	ot_sb_reset(&sb);
+	explicit_source(&sb, nodes, per);
+	write_file(otp[1], sb.buf, sb.len);
+	printf("compiler scale: %u nodes x %u containers (%u containers, %u interfaces, "
+	       "%u networks), explicit source %.1f MB; best of %d\n",
+	       nodes, per, nodes * per, 2 * nodes * per, nodes + (nodes + RACK - 1) / RACK,
+	       (double)sb.len / 1e6, repeat);
+	ot_sb_reset(&sb);
+	hosts_source(&sb, nodes);
+	write_file(hosts, sb.buf, sb.len);
+	ot_sb_free(&sb);
+
+	for (i = 0; i < repeat; i++) {
+		t = read_and_hash(otp[1], &h);
+		if (t >= 0 && t < base)
+			base = t;
+		for (v = 0; v < 2; v++) {
+			if (in_child(otp[v], hosts, &r) < 0) {
+				fprintf(stderr, "compile_bench: variant %s failed\n", names[v]);
+				rc = 1;
+				goto out;
+			}
+			best(&res[v], &r, i == 0);
+		}
+	}
+	printf("\n%-9s %8s %8s %8s %9s %8s %9s %10s %9s %8s\n", "variant", "load", "hosts",
+	       "compile", "serialise", "total", "peak RSS", "plan JSON", "ops", "FDB");
+	for (v = 0; v < 2; v++) {
+		double tot = res[v].load + res[v].hosts + res[v].compile + res[v].serialise;
+
+		printf("%-9s %7.3fs %7.3fs %7.3fs %8.3fs %7.3fs %6ld MB %7.1f MB %9zu %8zu\n",
+		       names[v], res[v].load, res[v].hosts, res[v].compile, res[v].serialise, tot,
+		       res[v].maxrss_kb / 1024, (double)res[v].bytes / 1e6, res[v].ops, res[v].fdb);
+	}
+	printf("\nbaseline: read + hash the explicit source: %.4f s (digest %016llx)\n", base,
+	       (unsigned long long)h);
+	for (v = 0; v < 2; v++) {
+		double tot = res[v].load + res[v].hosts + res[v].compile + res[v].serialise;
+
+		printf("ratio %-9s total / baseline = %6.1f   compile / load = %5.2f   "
+		       "serialise / compile = %5.2f   probes %zu\n",
+		       names[v], tot / base, res[v].compile / res[v].load,
+		       res[v].serialise / res[v].compile, res[v].probes);
+	}
+	for (v = 0; v < 2; v++) {
+		double tot = res[v].load + res[v].hosts + res[v].compile + res[v].serialise;
+
+		printf("target %-9s total < 1 s: %s (%.3f s); peak RSS < 500 MB: %s (%ld MB)\n",
+		       names[v], tot < 1.0 ? "yes" : "NO", tot,
+		       res[v].maxrss_kb < 500 * 1024 ? "yes" : "NO", res[v].maxrss_kb / 1024);
+	}
+out:
+	unlink(otp[0]);
+	unlink(otp[1]);
+	unlink(hosts);
+	rmdir(dir);
+	return rc;
+}

@@ -1,0 +1,608 @@
+/*
+ * plan_jsonw.c - the plan's canonical JSON written straight into a string
+ * buffer (contract in plan_json.h: ot_plan_json_write).
+ *
+ * Why not jansson here: building a json_t tree costs a hash table per
+ * object; a 1,000-node cluster's plans hold millions of objects and took
+ * 15+ s to serialise that way, against well under a second streamed. The
+ * output is byte for byte what json_dumps(ot_plan_to_json(p), JSON_SORT_KEYS
+ * | JSON_INDENT(2) or JSON_COMPACT) gives (tests/unit/test_plan_text_json.c
+ * checks it on every kind of field): keys are written in strcmp order, zero
+ * values are omitted exactly as plan_json.c's writer omits them, strings are
+ * escaped as jansson escapes them, and invalid UTF-8 is refused as jansson
+ * refuses it.
+ */
+#include "plan/plan_json.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define JW_MAX_DEPTH 16
+
+struct jw {
+	struct ot_strbuf *sb;
+	bool pretty;
+	int depth;
+	bool first[JW_MAX_DEPTH];
+	bool bad;		/* invalid UTF-8 met */
+};
+
+static void indent(struct jw *w, int depth)
+{
+	static const char spaces[] = "                                ";
+	int n = depth * 2;
+
+	if (!w->pretty)
+		return;
+	ot_sb_putc(w->sb, '\n');
+	while (n > 0) {
+		int k = n < 32 ? n : 32;
+
+		ot_sb_appendn(w->sb, spaces, (size_t)k);
+		n -= k;
+	}
+}
+
+/* Length of a valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	uint32_t cp;
+	size_t len, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] < 0xC2 || s[0] > 0xF4)
+		return 0;
+	len = s[0] < 0xE0 ? 2 : s[0] < 0xF0 ? 3 : 4;
+	if (n < len)
+		return 0;
+	cp = s[0] & (0x7F >> len);
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3F);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+	    (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return len;
+}
+
+static void str(struct jw *w, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s, *run = p;
+	size_t n = strlen(s), k;
+	char esc[8];
+
+	ot_sb_putc(w->sb, '"');
+	while (*p) {
+		if (*p >= 0x20 && *p != '"' && *p != '\\' && *p < 0x80) {
+			p++;
+			continue;
+		}
+		if (*p >= 0x80) {
+			k = utf8_len(p, n - (size_t)(p - (const unsigned char *)s));
+			if (!k) {
+				w->bad = true;
+				return;
+			}
+			p += k;
+			continue;
+		}
+		ot_sb_appendn(w->sb, (const char *)run, (size_t)(p - run));
+		switch (*p) {
+		case '"':
+			ot_sb_append(w->sb, "\\\"");
+			break;
+		case '\\':
+			ot_sb_append(w->sb, "\\\\");
+			break;
+		case '\b':
+			ot_sb_append(w->sb, "\\b");
+			break;
+		case '\f':
+			ot_sb_append(w->sb, "\\f");
+			break;
+		case '\n':
+			ot_sb_append(w->sb, "\\n");
+			break;
+		case '\r':
+			ot_sb_append(w->sb, "\\r");
+			break;
+		case '\t':
+			ot_sb_append(w->sb, "\\t");
+			break;
+		default:
+			snprintf(esc, sizeof(esc), "\\u%04X", (unsigned)*p);
+			ot_sb_append(w->sb, esc);
+			break;
+		}
+		run = ++p;
+	}
+	ot_sb_appendn(w->sb, (const char *)run, (size_t)(p - run));
+	ot_sb_putc(w->sb, '"');
+}
+
+/* Before a value inside the current container (a key's value follows its
+ * key, so only array elements and keys call this). */
+static void item(struct jw *w)
+{
+	if (!w->first[w->depth])
+		ot_sb_putc(w->sb, ',');
+	w->first[w->depth] = false;
+	indent(w, w->depth);
+}
+
+static void open_(struct jw *w, char c)
+{
+	ot_sb_putc(w->sb, c);
+	if (w->depth + 1 >= JW_MAX_DEPTH) {
+		w->bad = true;
+		return;
+	}
+	w->first[++w->depth] = true;
+}
+
+static void close_(struct jw *w, char c)
+{
+	bool empty = w->first[w->depth];
+
+	w->depth--;
+	if (!empty)
+		indent(w, w->depth);
+	ot_sb_putc(w->sb, c);
+}
+
+static void key(struct jw *w, const char *k)
+{
+	item(w);
+	str(w, k);
+	ot_sb_append(w->sb, w->pretty ? ": " : ":");
+}
+
+/* Members, each omitted at its zero value like plan_json.c's put_*(). */
+static void m_str(struct jw *w, const char *k, const char *v)
+{
+	if (v && *v) {
+		key(w, k);
+		str(w, v);
+	}
+}
+
+static void m_str_always(struct jw *w, const char *k, const char *v)
+{
+	key(w, k);
+	str(w, v ? v : "");
+}
+
+static void m_int(struct jw *w, const char *k, long long v)
+{
+	if (v) {
+		key(w, k);
+		ot_sb_printf(w->sb, "%lld", v);
+	}
+}
+
+static void m_true(struct jw *w, const char *k, bool v)
+{
+	if (v) {
+		key(w, k);
+		ot_sb_append(w->sb, "true");
+	}
+}
+
+static void m_addr(struct jw *w, const char *k, const struct ot_addr *a)
+{
+	char buf[OT_ADDR_STRLEN];
+
+	if (!a->family)
+		return;
+	ot_addr_format(a, buf, sizeof(buf));
+	key(w, k);
+	str(w, buf);
+}
+
+static void m_prefix(struct jw *w, const char *k, const struct ot_prefix *p)
+{
+	char buf[OT_PREFIX_STRLEN];
+
+	if (!p->addr.family)
+		return;
+	ot_prefix_format(p, buf, sizeof(buf));
+	key(w, k);
+	str(w, buf);
+}
+
+static void m_mac(struct jw *w, const char *k, const struct ot_mac *m)
+{
+	char buf[OT_MAC_STRLEN];
+
+	if (ot_mac_is_zero(m))
+		return;
+	ot_mac_format(m, buf, sizeof(buf));
+	key(w, k);
+	str(w, buf);
+}
+
+static void m_pair(struct jw *w, const char *k, long long a, long long b)
+{
+	key(w, k);
+	open_(w, '[');
+	item(w);
+	ot_sb_printf(w->sb, "%lld", a);
+	item(w);
+	ot_sb_printf(w->sb, "%lld", b);
+	close_(w, ']');
+}
+
+static const char *ns_name(const struct ot_plan *p, int ns)
+{
+	return ns == OT_NS_HOST_INDEX ? "host" : p->ns[ns].name;
+}
+
+static const char *proto_name(uint8_t p)
+{
+	switch (p) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_ICMP:
+		return "icmp";
+	case IPPROTO_ICMPV6:
+		return "icmpv6";
+	}
+	return "?";
+}
+
+static const char *type_name(enum ot_nft_chain_type t)
+{
+	return t == OT_NFT_FILTER ? "filter" : t == OT_NFT_NAT ? "nat" : "?";
+}
+
+/* ---- objects, keys in strcmp order ---- */
+
+static void w_nft(struct jw *w, const struct ot_op_nft *n)
+{
+	static const char *const ct[] = {"new", "established", "related", "invalid"};
+	size_t i;
+	unsigned bit;
+	int b;
+
+	open_(w, '{');
+	key(w, "chains");
+	open_(w, '[');
+	for (i = 0; i < n->nchains; i++) {
+		const struct ot_nft_chain *c = &n->chains[i];
+
+		item(w);
+		open_(w, '{');
+		m_str(w, "hook", ot_nft_hook_name(c->hook));
+		m_str(w, "name", c->name);
+		m_str(w, "policy", c->policy_drop ? "drop" : "accept");
+		m_int(w, "priority", c->priority);
+		m_str(w, "type", type_name(c->type));
+		close_(w, '}');
+	}
+	close_(w, ']');
+	key(w, "rules");
+	open_(w, '[');
+	for (i = 0; i < n->nrules; i++) {
+		const struct ot_nft_rule *r = &n->rules[i];
+
+		item(w);
+		open_(w, '{');
+		m_str(w, "chain", r->chain < n->nchains ? n->chains[r->chain].name : "");
+		m_str(w, "comment", r->comment);
+		m_true(w, "counter", r->counter);
+		if (r->ct_state) {
+			key(w, "ct_state");
+			open_(w, '[');
+			for (bit = 1, b = 0; bit <= OT_CT_INVALID; bit <<= 1, b++)
+				if (r->ct_state & bit) {
+					item(w);
+					str(w, ct[b]);
+				}
+			close_(w, ']');
+		}
+		if (r->has_daddr)
+			m_prefix(w, "daddr", &r->daddr);
+		if (r->dport_lo || r->dport_hi)
+			m_pair(w, "dport", r->dport_lo, r->dport_hi);
+		if (r->family)
+			m_str(w, "family", r->family == AF_INET ? "ip" : r->family == AF_INET6 ? "ip6"
+												: "?");
+		m_str(w, "iif", r->iif);
+		m_addr(w, "nat_addr", &r->nat_addr);
+		m_int(w, "nat_port", r->nat_port);
+		m_str(w, "oif", r->oif);
+		if (r->l4proto)
+			m_str(w, "proto", proto_name(r->l4proto));
+		if (r->has_saddr)
+			m_prefix(w, "saddr", &r->saddr);
+		if (r->sport_lo || r->sport_hi)
+			m_pair(w, "sport", r->sport_lo, r->sport_hi);
+		m_str(w, "verdict", ot_nft_verdict_name(r->verdict));
+		close_(w, '}');
+	}
+	close_(w, ']');
+	m_str(w, "table", n->table);
+	close_(w, '}');
+}
+
+static void w_link(struct jw *w, const struct ot_plan *p, const struct ot_op *op)
+{
+	const struct ot_op_link *l = &op->link;
+
+	m_str(w, "alias", l->alias);
+	m_true(w, "ipv6", l->ipv6);
+	m_str(w, "kind", ot_link_kind_name(l->kind));
+	if (l->kind == OT_LINK_VXLAN) {
+		m_true(w, "learning", l->learning);
+		m_addr(w, "local", &l->local);
+	}
+	if (l->kind == OT_LINK_MACVLAN)
+		m_str(w, "lower", l->lower);
+	m_mac(w, "mac", &l->mac);
+	m_str(w, "master", l->master);
+	if (l->kind == OT_LINK_MACVLAN)
+		m_str(w, "mode", ot_macvlan_mode_name(l->mode));
+	m_int(w, "mtu", l->mtu);
+	m_str(w, "name", l->name);
+	m_str(w, "ns", ns_name(p, op->ns));
+	m_str(w, "op", "link");
+	m_str(w, "origin", op->origin);
+	if (l->kind == OT_LINK_VETH) {
+		key(w, "peer");
+		open_(w, '{');
+		m_str(w, "alias", l->peer_alias);
+		m_true(w, "ipv6", l->peer_ipv6);
+		m_mac(w, "mac", &l->peer_mac);
+		m_str(w, "master", l->peer_master);
+		m_str(w, "name", l->peer_name);
+		m_str(w, "ns", ns_name(p, l->peer_ns));
+		close_(w, '}');
+	}
+	if (l->kind == OT_LINK_VXLAN) {
+		m_int(w, "port", l->port);
+		m_str(w, "sock_ns", ns_name(p, l->sock_ns));
+		m_int(w, "vni", l->vni);
+	}
+}
+
+/* The common tail "ns", "op", "origin" of ops whose other keys sort first. */
+static void w_tail(struct jw *w, const struct ot_plan *p, const struct ot_op *op)
+{
+	m_str(w, "ns", ns_name(p, op->ns));
+	m_str(w, "op", ot_op_kind_name(op->kind));
+	m_str(w, "origin", op->origin);
+}
+
+static void w_op(struct jw *w, const struct ot_plan *p, const struct ot_op *op)
+{
+	char dst[OT_PREFIX_STRLEN];
+
+	open_(w, '{');
+	switch (op->kind) {
+	case OT_OP_NETNS:
+		w_tail(w, p, op);
+		break;
+	case OT_OP_LINK:
+		w_link(w, p, op);
+		break;
+	case OT_OP_LINK_UP:
+		m_str(w, "dev", op->dev);
+		w_tail(w, p, op);
+		break;
+	case OT_OP_ADDR:
+		m_prefix(w, "addr", &op->addr.addr);
+		m_str(w, "dev", op->addr.dev);
+		w_tail(w, p, op);
+		break;
+	case OT_OP_ROUTE:
+		m_str(w, "dev", op->route.dev);
+		if (op->route.dst.len == 0)
+			snprintf(dst, sizeof(dst), "default%s",
+				 op->route.dst.addr.family == AF_INET6 ? "6" : "");
+		else
+			ot_prefix_format(&op->route.dst, dst, sizeof(dst));
+		m_str(w, "dst", dst);
+		m_int(w, "metric", op->route.metric);
+		w_tail(w, p, op);
+		m_addr(w, "via", &op->route.via);
+		break;
+	case OT_OP_FDB: {
+		char mac[OT_MAC_STRLEN];
+
+		m_str(w, "dev", op->fdb.dev);
+		m_addr(w, "dst", &op->fdb.dst);
+		m_str(w, "dst_node", op->fdb.dst_node);
+		ot_mac_format(&op->fdb.mac, mac, sizeof(mac));
+		m_str(w, "mac", mac);
+		w_tail(w, p, op);
+		break;
+	}
+	case OT_OP_SYSCTL:
+		m_str(w, "key", op->sysctl.key);
+		w_tail(w, p, op);
+		m_str_always(w, "value", op->sysctl.value);
+		break;
+	case OT_OP_NFT:
+		key(w, "nft");
+		w_nft(w, &op->nft);
+		w_tail(w, p, op);
+		break;
+	case OT_OP_CGROUP:
+		m_int(w, "cpu_pct", op->cgroup.cpu_pct);
+		m_int(w, "memory", (long long)op->cgroup.memory);
+		w_tail(w, p, op);
+		m_str(w, "path", op->cgroup.path);
+		m_int(w, "pids", op->cgroup.pids);
+		break;
+	case OT_OP__COUNT:
+		w_tail(w, p, op);
+		break;
+	}
+	close_(w, '}');
+}
+
+static void w_ns(struct jw *w, const struct ot_plan_ns *ns)
+{
+	static const char *const iso[] = {"net", "uts", "ipc", "pid", "mount", "cgroup"};
+	unsigned bit;
+	size_t i;
+	int b;
+
+	open_(w, '{');
+	if (ns->role == OT_NS_CONTAINER) {
+		m_str(w, "cgroup", ns->cgroup);
+		m_str(w, "container", ns->container);
+		m_str(w, "hostname", ns->hostname);
+		key(w, "isolate");
+		open_(w, '[');
+		for (bit = 1, b = 0; bit <= OT_ISO_CGROUP; bit <<= 1, b++)
+			if (ns->isolate & bit) {
+				item(w);
+				str(w, iso[b]);
+			}
+		close_(w, ']');
+	}
+	m_str(w, "name", ns->name);
+	if (ns->role == OT_NS_CONTAINER && ns->nranks) {
+		key(w, "ranks");
+		open_(w, '[');
+		for (i = 0; i < ns->nranks; i++) {
+			item(w);
+			open_(w, '[');
+			item(w);
+			ot_sb_printf(w->sb, "%u", ns->ranks[i].first);
+			item(w);
+			ot_sb_printf(w->sb, "%u", ns->ranks[i].last);
+			close_(w, ']');
+		}
+		close_(w, ']');
+	}
+	m_str(w, "role", ot_ns_role_name(ns->role));
+	close_(w, '}');
+}
+
+/* The teardown lines, as plan_json.c words them. */
+static void w_teardown(struct jw *w, const struct ot_plan *p)
+{
+	size_t *td = NULL, n = 0, i;
+
+	key(w, "teardown");
+	open_(w, '[');
+	if (ot_plan_teardown(p, &td, &n) < 0) {
+		w->sb->oom = true;
+		n = 0;
+	}
+	for (i = 0; i < n; i++) {
+		const struct ot_op *op = &p->ops[td[i]];
+		char what[256];
+
+		switch (op->kind) {
+		case OT_OP_NETNS:
+			snprintf(what, sizeof(what), "delete netns %s", p->ns[op->ns].name);
+			break;
+		case OT_OP_LINK:
+			snprintf(what, sizeof(what), "delete link %s in %s",
+				 op->ns == OT_NS_HOST_INDEX ? op->link.name : op->link.peer_name,
+				 "host");
+			break;
+		case OT_OP_SYSCTL:
+			snprintf(what, sizeof(what), "restore sysctl %s in %s", op->sysctl.key,
+				 ns_name(p, op->ns));
+			break;
+		case OT_OP_NFT:
+			snprintf(what, sizeof(what), "delete nft table inet %s in %s", op->nft.table,
+				 ns_name(p, op->ns));
+			break;
+		case OT_OP_CGROUP:
+			snprintf(what, sizeof(what), "remove cgroup %s", op->cgroup.path);
+			break;
+		default:
+			snprintf(what, sizeof(what), "undo op %zu", td[i]);
+			break;
+		}
+		item(w);
+		str(w, what);
+	}
+	free(td);
+	close_(w, ']');
+}
+
+int ot_plan_json_write(const struct ot_plan *p, int pretty, int depth, struct ot_strbuf *out)
+{
+	struct jw w = {.sb = out, .pretty = pretty != 0, .depth = depth};
+	size_t i;
+
+	if (depth < 0 || depth > 4)
+		return -EINVAL;
+	w.first[depth] = true;
+	open_(&w, '{');
+	m_str(&w, "instance", p->instance);
+	key(&w, "namespaces");
+	open_(&w, '[');
+	for (i = 1; i < p->nns; i++) {
+		item(&w);
+		w_ns(&w, &p->ns[i]);
+	}
+	close_(&w, ']');
+	m_str(&w, "node", p->node);
+	m_int(&w, "node_index", p->node_index);
+	key(&w, "nodes");
+	open_(&w, '[');
+	for (i = 0; i < p->nnodes; i++) {
+		item(&w);
+		open_(&w, '{');
+		m_str(&w, "name", p->nodes[i].name);
+		m_addr(&w, "underlay", &p->nodes[i].underlay);
+		close_(&w, '}');
+	}
+	close_(&w, ']');
+	key(&w, "ops");
+	open_(&w, '[');
+	for (i = 0; i < p->nops; i++) {
+		item(&w);
+		w_op(&w, p, &p->ops[i]);
+	}
+	close_(&w, ']');
+	m_str(&w, "prefix", p->prefix);
+	key(&w, "probes");
+	open_(&w, '[');
+	for (i = 0; i < p->nprobes; i++) {
+		const struct ot_probe *pr = &p->probes[i];
+
+		item(&w);
+		open_(&w, '{');
+		m_addr(&w, "address", &pr->to_addr);
+		m_str(&w, "expect", pr->expect == OT_EXPECT_REACH ? "reach" : "blocked");
+		m_str(&w, "from", p->ns[pr->from_ns].container);
+		m_str(&w, "to", pr->to_container);
+		m_str(&w, "to_node", pr->to_node);
+		m_str(&w, "why", pr->why);
+		close_(&w, '}');
+	}
+	close_(&w, ']');
+	m_str(&w, "schema", OT_PLAN_SCHEMA);
+	m_str(&w, "source_digest", p->source_digest);
+	m_str(&w, "state_dir", p->state_dir);
+	w_teardown(&w, p);
+	m_str(&w, "topology", p->topology);
+	if (p->underlay.family || p->underlay_mtu) {
+		key(&w, "underlay");
+		open_(&w, '{');
+		m_addr(&w, "address", &p->underlay);
+		m_int(&w, "mtu", p->underlay_mtu);
+		close_(&w, '}');
+	}
+	close_(&w, '}');
+	if (w.bad)
+		return -EINVAL;
+	return out->oom ? -ENOMEM : 0;
+}
