@@ -3,6 +3,7 @@
 # OTC_SRCS (one line: OTC_SRCS += src/cli/otc_build.c, and a row in otc.c).
 OTC := $(BUILD)/otc
 OTC_SRCS := src/cli/otc.c
+OTC_SRCS += src/cli/otc_build.c
 $(OTC): $(call obj,$(OTC_SRCS)) $(LIBOTC)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")

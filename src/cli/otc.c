@@ -599,7 +599,12 @@ static const struct cmd cmds[] = {
 	 "Write the topology as deployed as a Graphviz DOT graph: nodes as clusters,\n"
 	 "containers, bridges, VXLAN segments (VNI, MTU), uplinks.\n"
 	 "Render with: otc graph FILE | dot -Tsvg > topology.svg\n"},
-	/* otc_build.c adds: {"build", ...} */
+	{"build", otc_run_build, "build FILE HOSTS -o DIR [--node NAME] [--runtime FILE]",
+	 "Write DIR/<node>/otnode for every node: one static executable carrying that\n"
+	 "node's plan, needing nothing installed on the node (see otnode(1)).\n"
+	 "  -o, --output DIR  output directory (created)\n"
+	 "  -n, --node NAME   only this node (repeatable)\n"
+	 "  --runtime FILE    otnode runtime to use instead of the one built into otc\n"},
 	{"version", run_version, "version", "Print the version and the plan schema.\n"},
 	{"help", run_help, "help [COMMAND]", "Show the help of otc or of COMMAND.\n"},
 };

@@ -66,6 +66,9 @@ int otc_compile_files(const struct otc_common *c, const char *file, const char *
 		      bool probes, struct otc_compiled *x);
 void otc_compiled_free(struct otc_compiled *x);
 
+/* `otc build` (otc_build.c). */
+int otc_run_build(struct otc_common *c, int argc, char **argv);
+
 /* Print "otc: <msg>" to stderr. */
 void otc_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
