@@ -2795,7 +2795,8 @@ static void finish_model(struct xctx *x)
 	for (i = 0; i < x->netv.n; i++)
 		m->networks[i] = &x->netv.v[i]->n;
 	m->nnetworks = x->netv.n;
-	memcpy(m->containers, x->ctrv.v, x->ctrv.n * sizeof(*m->containers));
+	if (x->ctrv.n)
+		memcpy(m->containers, x->ctrv.v, x->ctrv.n * sizeof(*m->containers));
 	m->ncontainers = x->ctrv.n;
 }
 

@@ -299,7 +299,6 @@ static void host_line(struct hctx *c, struct field *f, size_t nf, struct ot_loc 
 	bool ok = true, user_at = false;
 	void *old = NULL;
 	size_t i;
-	int r;
 
 	memset(&h, 0, sizeof(h));
 	memset(seen, 0, sizeof(seen));
@@ -349,41 +348,36 @@ static void host_line(struct hctx *c, struct field *f, size_t nf, struct ot_loc 
 				user_at);
 	if (!h.name || !ok)
 		return;
-	r = ot_strmap_put(&c->names, h.name, (void *)(uintptr_t)(c->n + 1), &old);
-	if (r == -EEXIST) {
+	/* Look both keys up before inserting either: a line refused for one
+	 * duplicate must leave no trace in the other map. */
+	old = ot_strmap_get(&c->names, h.name);
+	if (old) {
 		struct ot_diag *g = err(c, &f[0], "duplicate host '%s'", h.name);
 
 		ot_diag_note(g, c->v[(uintptr_t)old - 1].loc, "first defined here");
 		return;
 	}
-	if (r < 0) {
-		c->oom = true;
-		return;
-	}
 	ot_addr_format(&h.underlay, abuf, sizeof(abuf));
-	{
-		char *key = ot_arena_strdup(&c->h->arena, abuf);
-
-		if (!key) {
-			c->oom = true;
-			return;
-		}
-		r = ot_strmap_put(&c->addrs, key, (void *)(uintptr_t)(c->n + 1), &old);
-	}
-	if (r == -EEXIST) {
+	old = ot_strmap_get(&c->addrs, abuf);
+	if (old) {
 		struct ot_diag *g = err(c, &f[2], "duplicate underlay address %s", abuf);
 
 		ot_diag_note(g, c->v[(uintptr_t)old - 1].loc, "used by host '%s'",
 			     c->v[(uintptr_t)old - 1].name);
 		return;
 	}
-	if (r < 0) {
-		c->oom = true;
-		return;
-	}
 	if (c->n >= OT_MAX_NODES) {
 		err(c, &f[0], "too many hosts (the limit is %d)", OT_MAX_NODES);
 		return;
+	}
+	{
+		char *key = ot_arena_strdup(&c->h->arena, abuf);
+
+		if (!key || ot_strmap_put(&c->names, h.name, (void *)(uintptr_t)(c->n + 1), NULL) < 0 ||
+		    ot_strmap_put(&c->addrs, key, (void *)(uintptr_t)(c->n + 1), NULL) < 0) {
+			c->oom = true;
+			return;
+		}
 	}
 	if (c->n == c->cap) {
 		size_t ncap = c->cap ? c->cap * 2 : 16;

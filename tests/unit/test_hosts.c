@@ -137,6 +137,21 @@ Test(hosts, every_error_in_one_run)
 	done();
 }
 
+Test(hosts, refused_line_leaves_no_trace)
+{
+	/* line 2 is refused for its address: its name stays free (a fuzzer
+	 * found the maps out of step with the host list) */
+	static const char text[] = "n1 local 192.0.2.1\nn2 h 192.0.2.1\nn2 h 192.0.2.3\n"
+				   "n3 h 192.0.2.3\n";
+
+	cr_assert_eq(load(text, sizeof(text) - 1), -EINVAL);
+	cr_assert_str_eq(ot_sb_str(&errs), "2:6: duplicate underlay address 192.0.2.1\n"
+					   "4:6: duplicate underlay address 192.0.2.3\n");
+	cr_assert_str_eq(d.v[1].note, "used by host 'n2'");
+	cr_assert_eq(d.v[1].note_loc.line, 3);
+	done();
+}
+
 Test(hosts, hostile_bytes)
 {
 	static const char text[] = "n1 lo\0cal 192.0.2.1\nn2 local 192.0.2.2\x01\n";
