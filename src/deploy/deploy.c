@@ -19,6 +19,8 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "deploy/local.h"
 #include "util/strbuf.h"
 
@@ -683,6 +685,34 @@ static int otnode_failed(struct ot_deploy_node *n, const char *verb)
 			    n->exit_status, why[0] ? why : "no reason given");
 }
 
+/* Why `otnode status|verify` said 1, from its JSON: missing or drifted
+ * objects, probes that disagree with the topology. */
+static void mismatch_reason(struct ot_deploy_node *n)
+{
+	json_t *j = n->output ? json_loads(n->output, 0, NULL) : NULL;
+	long long miss, drift, fail;
+	struct ot_strbuf sb = OT_STRBUF_INIT;
+
+	if (!j) {
+		ot_error_set(&n->err, -EAGAIN, "otnode reports a difference from the plan");
+		return;
+	}
+	miss = json_integer_value(json_object_get(j, "missing"));
+	drift = json_integer_value(json_object_get(j, "drift"));
+	fail = json_integer_value(json_object_get(j, "probes_fail"));
+	if (!json_is_true(json_object_get(j, "created")))
+		ot_sb_append(&sb, "not created");
+	if (miss)
+		ot_sb_printf(&sb, "%s%lld objects missing", sb.len ? ", " : "", miss);
+	if (drift)
+		ot_sb_printf(&sb, "%s%lld drifted", sb.len ? ", " : "", drift);
+	if (fail)
+		ot_sb_printf(&sb, "%s%lld probes differ from the topology", sb.len ? ", " : "", fail);
+	ot_error_set(&n->err, -EAGAIN, "%s", sb.len ? ot_sb_str(&sb) : "differs from the plan");
+	ot_sb_free(&sb);
+	json_decref(j);
+}
+
 /* create / destroy / status / verify */
 static void stage_action(struct ot_deploy *d, size_t i)
 {
@@ -708,11 +738,9 @@ static void stage_action(struct ot_deploy *d, size_t i)
 		return;
 	}
 	if (n->exit_status == 1) {
-		/* status: drift; verify: a reachability mismatch. */
-		rc = ot_error_set(&n->err, -EAGAIN, "%s",
-				  a == OT_DEPLOY_STATUS ? "drift from the plan"
-							: "reachability differs from the topology");
-		fail(d, i, rc, &n->err);
+		/* status: drift; verify: drift or a reachability mismatch. */
+		mismatch_reason(n);
+		fail(d, i, -EAGAIN, &n->err);
 		return;
 	}
 	if (a == OT_DEPLOY_DESTROY && tp(n)->unplace) {

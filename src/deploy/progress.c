@@ -274,6 +274,32 @@ static int find_name(const char **names, size_t n, const char *s)
 	return -1;
 }
 
+/* Containers in node order, then namespace order: the matrix's diagonal. */
+static size_t plan_rank(const struct ot_deploy *d, const char *name)
+{
+	size_t i, k, r = 0;
+
+	for (i = 0; i < d->nnodes; i++)
+		for (k = 0; k < d->nodes[i].plan->nns; k++, r++)
+			if (d->nodes[i].plan->ns[k].container &&
+			    !strcmp(d->nodes[i].plan->ns[k].container, name))
+				return r;
+	return (size_t)-1;
+}
+
+static void sort_by_plan_order(const struct ot_deploy *d, const char **v, size_t n)
+{
+	size_t i, j;
+
+	for (i = 1; i < n; i++) /* insertion sort: n is small, stable */
+		for (j = i; j > 0 && plan_rank(d, v[j - 1]) > plan_rank(d, v[j]); j--) {
+			const char *t = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+}
+
 int ot_progress_verify_matrix(const struct ot_deploy *d, bool color, struct ot_strbuf *out)
 {
 	struct cell *cells = NULL;
@@ -362,6 +388,8 @@ int ot_progress_verify_matrix(const struct ot_deploy *d, bool color, struct ot_s
 		}
 	}
 
+	sort_by_plan_order(d, rows, nrows);
+	sort_by_plan_order(d, cols, ncols);
 	if (ncells == 0) {
 		ot_sb_append(out, "reachability: no probes (the topology expects nothing to check)\n");
 		goto out;
