@@ -371,6 +371,8 @@ static int build_rule(struct nftnl_rule *r, const struct ot_op_nft *t, size_t i,
 	bool ports = x->sport_hi || x->dport_hi, ok = true;
 	int fam = rule_family(x);
 
+	if ((x->verdict == OT_NFT_SNAT || x->verdict == OT_NFT_DNAT) && !x->nat_addr.family)
+		return rule_error(err, t->table, i, x, "NAT without an address");
 	if (fam < 0)
 		return rule_error(err, t->table, i, x, "addresses of different families");
 	if ((unsigned)x->verdict >= sizeof(verdicts) / sizeof(verdicts[0]))
@@ -381,8 +383,6 @@ static int build_rule(struct nftnl_rule *r, const struct ot_op_nft *t, size_t i,
 	if (x->nat_port && !ports && x->l4proto != IPPROTO_TCP && x->l4proto != IPPROTO_UDP &&
 	    x->l4proto != IPPROTO_SCTP)
 		return rule_error(err, t->table, i, x, "NAT to a port needs tcp, udp or sctp");
-	if ((x->verdict == OT_NFT_SNAT || x->verdict == OT_NFT_DNAT) && !x->nat_addr.family)
-		return rule_error(err, t->table, i, x, "NAT without an address");
 
 	if (fam)
 		m_family(r, (uint8_t)fam, &ok);

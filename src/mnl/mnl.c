@@ -460,17 +460,17 @@ int mnl_attr_parse_payload(const void *payload, size_t len, mnl_attr_cb_t cb, vo
 	return ret;
 }
 
+/* Like libmnl 1.0.4 (Debian 12), the alignment padding after the payload is
+ * left as it is in the buffer (1.0.5 zeroes it); the kernel ignores it, and
+ * tests/unit/test_mnl_compat.c compares our bytes with the installed libmnl. */
 void mnl_attr_put(struct nlmsghdr *nlh, uint16_t type, size_t len, const void *data)
 {
 	struct nlattr *attr = mnl_nlmsg_get_payload_tail(nlh);
 	size_t total = MNL_ATTR_HDRLEN + len;
-	size_t pad = MNL_ALIGN(len) - len;
 
 	attr->nla_type = type;
 	attr->nla_len = (uint16_t)total;
 	memcpy(mnl_attr_get_payload(attr), data, len);
-	if (pad)
-		memset((char *)mnl_attr_get_payload(attr) + len, 0, pad);
 	nlh->nlmsg_len += MNL_ALIGN(total);
 }
 

@@ -1,0 +1,21 @@
+# tests/mk/exec.mk - the executor, otnode, the static runtime: unit tests
+# (no root: message builders, nftables batches, journal, embed format, the
+# libmnl-compatible module byte for byte) and the kernel suites (root, real
+# kernel, simulated hosts: tests/kernel/).
+UNIT_TESTS += tests/unit/test_nl_msg.c tests/unit/test_nft.c tests/unit/test_journal.c \
+	tests/unit/test_embed.c
+
+# The libmnl-compatible module next to the real libmnl: its objects are
+# built with every symbol renamed (src/mnl/mnl_rename.h) and linked into
+# test_mnl_compat with a shim that sees them under their libmnl names.
+UNIT_TESTS += tests/unit/test_mnl_compat.c
+MNL_RENAMED_OBJS := $(patsubst src/mnl/%.c,$(BUILD)/obj/tests/mnl-renamed/%.o,$(MNL_SRCS))
+$(BUILD)/obj/tests/mnl-renamed/%.o: src/mnl/%.c src/mnl/mnl_rename.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC [renamed] $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -include src/mnl/mnl_rename.h -c -o $@ $<
+$(BUILD)/obj/tests/unit/mnl_compat_shim.o: tests/unit/mnl_compat_shim.c src/mnl/mnl_rename.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -include src/mnl/mnl_rename.h -c -o $@ $<
+$(BUILD)/tests/unit/test_mnl_compat: $(MNL_RENAMED_OBJS) $(BUILD)/obj/tests/unit/mnl_compat_shim.o
