@@ -2,29 +2,39 @@
  * readas.c - reading the topology file as the job's user (contract in
  * readas.h).
  *
- * The child protocol over one pipe: a 4-byte status (0, or a positive
- * errno), then, on success, the file bytes until EOF. The child runs only
- * async-signal-safe calls between fork() and _exit(): slurmstepd is
- * multi-threaded, so nothing that may take a lock (malloc, stdio) is used
- * there.
+ * With credentials, the file is read by a short-lived thread that first
+ * drops to the job's groups, gid and uid with raw system calls: on Linux
+ * credentials belong to the thread, and only glibc's wrappers propagate
+ * them to every thread of the process, so the raw calls change this
+ * thread alone and the rest of slurmstepd keeps running as root. Dropping
+ * all three uids to the user's also drops every capability of the thread
+ * (capabilities(7)), so the kernel checks the open exactly as for the
+ * user. The thread dies with its credentials. (A forked child would do the
+ * same, but forking slurmstepd costs milliseconds per step; a thread costs
+ * tens of microseconds.)
+ *
+ * The caller waits at most timeout_ms. A thread stuck in a hung shared
+ * file system cannot be killed; it is left to finish on its own and frees
+ * what it uses (a reference count shared with the caller).
  */
 #include "spank/readas.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
-/* Stages the child reports, so the parent can say what failed. */
+/* Stages, so the caller can say what failed. */
 enum stage {
 	ST_OK,
 	ST_CRED,
@@ -65,26 +75,25 @@ static int report(struct ot_error *err, enum stage st, int code, const char *pat
 }
 
 /*
- * Open path and check it: a regular file of at most max bytes. O_NONBLOCK
- * keeps a FIFO from blocking the open; it is cleared again for the read.
- * Returns the fd, or -errno with *stage set.
+ * Open path (relative to dirfd) and read it: a regular file of at most max
+ * bytes. O_NONBLOCK keeps a FIFO from blocking the open. Returns 0 with a
+ * malloc'ed, NUL-terminated *ret, or -errno with *stage set.
  */
-static int open_checked(const char *path, size_t max, enum stage *stage, off_t *size)
+static int read_checked(int dirfd, const char *path, size_t max, enum stage *stage, char **ret,
+			size_t *ret_len)
 {
 	struct stat st;
-	int fd;
+	size_t len = 0, cap;
+	char *buf;
+	int fd, e;
 
 	*stage = ST_OPEN;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	*stage = ST_STAT;
-	if (fstat(fd, &st) < 0) {
-		int e = -errno;
-
-		close(fd);
-		return e;
-	}
+	if (fstat(fd, &st) < 0)
+		goto fail_errno;
 	*stage = ST_TYPE;
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
@@ -95,126 +104,27 @@ static int open_checked(const char *path, size_t max, enum stage *stage, off_t *
 		close(fd);
 		return -EFBIG;
 	}
-	(void)fcntl(fd, F_SETFL, 0);
-	*size = st.st_size;
-	*stage = ST_OK;
-	return fd;
-}
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* The child: never returns. */
-static void child_read(int out, const char *path, const char *dir,
-		       const struct ot_spank_cred *c, size_t max)
-{
-	char buf[16384];
-	int32_t status[2];
-	enum stage stage = ST_CRED;
-	off_t size;
-	int fd = -1;
-
-	if (setgroups(c->ngids, c->gids) < 0 || setresgid(c->gid, c->gid, c->gid) < 0 ||
-	    setresuid(c->uid, c->uid, c->uid) < 0)
-		goto fail;
-	/* Paranoia: a half-dropped identity must never read the file. */
-	if (getuid() != c->uid || geteuid() != c->uid || getegid() != c->gid) {
-		errno = EPERM;
-		goto fail;
-	}
-	stage = ST_CHDIR;
-	if (dir && path[0] != '/' && chdir(dir) < 0)
-		goto fail;
-	fd = open_checked(path, max, &stage, &size);
-	if (fd < 0) {
-		errno = -fd;
-		goto fail;
-	}
-	status[0] = 0;
-	status[1] = ST_OK;
-	if (write_all(out, status, sizeof(status)) < 0)
-		_exit(1);
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			_exit(n < 0 ? 2 : 0);
-		if (write_all(out, buf, (size_t)n) < 0)
-			_exit(1);
-	}
-fail:
-	status[0] = errno ? errno : EIO;
-	status[1] = stage;
-	(void)write_all(out, status, sizeof(status));
-	_exit(1);
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Read everything from fd into a buffer of at most max+1 bytes before the
- * deadline. Returns 0 (EOF seen), -ETIMEDOUT, -EFBIG or -errno. */
-static int read_pipe(int fd, size_t max, long long deadline, char **ret, size_t *ret_len)
-{
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap);
-
-	if (!buf)
+	*stage = ST_READ;
+	/* The size may change while we read: read to EOF, within max. */
+	cap = (size_t)st.st_size + 1;
+	buf = malloc(cap);
+	if (!buf) {
+		close(fd);
 		return -ENOMEM;
+	}
 	for (;;) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		long long left = deadline - now_ms();
 		ssize_t n;
-		int pr;
 
-		if (left <= 0) {
-			free(buf);
-			return -ETIMEDOUT;
-		}
-		pr = poll(&pfd, 1, (int)(left > 1000000 ? 1000000 : left));
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr < 0) {
-			int e = -errno;
-
-			free(buf);
-			return e;
-		}
-		if (pr == 0)
-			continue;
-		if (len + 1 >= cap) {
+		if (len + 1 == cap) {
 			char *nb;
 
-			if (cap > max + 1) {
-				free(buf);
-				return -EFBIG;
-			}
-			cap *= 2;
+			if (len >= max + 1)
+				break;
+			cap = cap * 2 > max + 2 ? max + 2 : cap * 2;
 			nb = realloc(buf, cap);
 			if (!nb) {
 				free(buf);
+				close(fd);
 				return -ENOMEM;
 			}
 			buf = nb;
@@ -223,110 +133,194 @@ static int read_pipe(int fd, size_t max, long long deadline, char **ret, size_t 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			int e = -errno;
-
+			e = -errno;
 			free(buf);
+			close(fd);
 			return e;
 		}
 		if (n == 0)
 			break;
 		len += (size_t)n;
-		if (len > max) {
-			free(buf);
-			return -EFBIG;
-		}
+	}
+	close(fd);
+	if (len > max) {
+		free(buf);
+		*stage = ST_SIZE;
+		return -EFBIG;
 	}
 	buf[len] = '\0';
 	*ret = buf;
 	*ret_len = len;
+	*stage = ST_OK;
 	return 0;
+fail_errno:
+	e = -errno;
+	close(fd);
+	return e;
 }
 
-static int read_direct(const char *path, size_t max, char **ret, size_t *ret_len,
-		       struct ot_error *err)
-{
+/* Shared by the caller and the reader thread; the last one frees it. */
+struct job {
+	atomic_int refs;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+	/* in */
+	char *path, *dir;
+	uid_t uid;
+	gid_t gid;
+	gid_t *gids;
+	size_t ngids, max;
+	/* out */
+	int code;
 	enum stage stage;
-	off_t size;
-	int fd = open_checked(path, max, &stage, &size), r;
+	char *text;
+	size_t len;
+};
 
-	if (fd < 0)
-		return report(err, stage, fd, path, -1, max);
-	r = read_pipe(fd, max, now_ms() + 3600 * 1000LL, ret, ret_len);
-	close(fd);
-	if (r < 0)
-		return report(err, r == -EFBIG ? ST_SIZE : ST_READ, r, path, -1, max);
-	return 0;
+static void job_put(struct job *j)
+{
+	if (atomic_fetch_sub(&j->refs, 1) != 1)
+		return;
+	pthread_mutex_destroy(&j->lock);
+	pthread_cond_destroy(&j->cond);
+	free(j->text);
+	free(j->path);
+	free(j->dir);
+	free(j->gids);
+	free(j);
+}
+
+static void *reader(void *arg)
+{
+	struct job *j = arg;
+	int dirfd = AT_FDCWD, code;
+	enum stage stage = ST_CRED;
+	char *text = NULL;
+	size_t len = 0;
+
+	/* This thread only: raw system calls, not glibc's process-wide
+	 * wrappers (see the top of the file). Groups and gid first, while
+	 * the thread may still change them. */
+	if (syscall(SYS_setgroups, j->ngids, j->gids) < 0 ||
+	    syscall(SYS_setresgid, j->gid, j->gid, j->gid) < 0 ||
+	    syscall(SYS_setresuid, j->uid, j->uid, j->uid) < 0) {
+		code = -errno;
+		goto out;
+	}
+	stage = ST_CHDIR;
+	if (j->dir) {
+		dirfd = open(j->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (dirfd < 0) {
+			code = -errno;
+			goto out;
+		}
+	}
+	code = read_checked(dirfd, j->path, j->max, &stage, &text, &len);
+	if (dirfd >= 0)
+		close(dirfd);
+out:
+	pthread_mutex_lock(&j->lock);
+	j->code = code;
+	j->stage = stage;
+	j->text = text;
+	j->len = len;
+	j->done = true;
+	pthread_cond_signal(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+	job_put(j);
+	return NULL;
+}
+
+static int read_as(const char *path, const char *dir, const struct ot_spank_cred *c, size_t max,
+		   unsigned timeout_ms, char **ret, size_t *ret_len, struct ot_error *err)
+{
+	struct job *j = calloc(1, sizeof(*j));
+	pthread_condattr_t ca;
+	pthread_attr_t attr;
+	pthread_t th;
+	sigset_t all, old;
+	struct timespec until;
+	int r;
+
+	if (!j)
+		return ot_error_set(err, -ENOMEM, "reading topology '%s': out of memory", path);
+	atomic_init(&j->refs, 2);
+	pthread_mutex_init(&j->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&j->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	j->path = strdup(path);
+	j->dir = dir ? strdup(dir) : NULL;
+	j->uid = c->uid;
+	j->gid = c->gid;
+	j->ngids = c->ngids;
+	j->gids = malloc((c->ngids ? c->ngids : 1) * sizeof(gid_t));
+	j->max = max;
+	if (!j->path || (dir && !j->dir) || !j->gids) {
+		atomic_store(&j->refs, 1);
+		job_put(j);
+		return ot_error_set(err, -ENOMEM, "reading topology '%s': out of memory", path);
+	}
+	if (c->ngids)
+		memcpy(j->gids, c->gids, c->ngids * sizeof(gid_t));
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	/* Signals stay with the caller's threads. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(&th, &attr, reader, j);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (r) {
+		atomic_store(&j->refs, 1);
+		job_put(j);
+		return ot_error_sys(err, -r, "reading topology '%s': cannot start a thread", path);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&j->lock);
+	while (!j->done)
+		if (pthread_cond_timedwait(&j->cond, &j->lock, &until) == ETIMEDOUT)
+			break;
+	if (!j->done) {
+		pthread_mutex_unlock(&j->lock);
+		job_put(j);
+		return ot_error_set(err, -ETIMEDOUT,
+				    "reading topology '%s' as uid %u took longer than %u ms (hung "
+				    "file system?)",
+				    path, (unsigned)c->uid, timeout_ms);
+	}
+	pthread_mutex_unlock(&j->lock);
+	r = j->code;
+	if (r == 0) {
+		*ret = j->text;
+		*ret_len = j->len;
+		j->text = NULL;
+	} else {
+		report(err, j->stage, r, path, (long)c->uid, max);
+	}
+	job_put(j);
+	return r;
 }
 
 int ot_spank_read_file(const char *path, const char *dir, const struct ot_spank_cred *cred,
 		       size_t max, unsigned timeout_ms, char **ret, size_t *ret_len,
 		       struct ot_error *err)
 {
-	long long deadline = now_ms() + timeout_ms;
-	int32_t status[2];
-	int p[2], r, wst;
-	size_t got = 0;
-	pid_t pid;
+	enum stage stage;
+	int r;
 
-	if (!cred)
-		return read_direct(path, max, ret, ret_len, err);
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return ot_error_sys(err, -errno, "reading topology '%s': pipe", path);
-	pid = fork();
-	if (pid < 0) {
-		r = -errno;
-		close(p[0]);
-		close(p[1]);
-		return ot_error_sys(err, r, "reading topology '%s': fork", path);
-	}
-	if (pid == 0) {
-		close(p[0]);
-		child_read(p[1], path, dir, cred, max);
-	}
-	close(p[1]);
-	/* The status header, then the bytes. */
-	while (got < sizeof(status)) {
-		struct pollfd pfd = {.fd = p[0], .events = POLLIN};
-		long long left = deadline - now_ms();
-		ssize_t n;
-
-		if (left <= 0 || poll(&pfd, 1, (int)(left > 1000000 ? 1000000 : left)) == 0) {
-			r = ot_error_set(err, -ETIMEDOUT,
-					 "reading topology '%s' as uid %u took longer than %u ms "
-					 "(hung file system?)",
-					 path, (unsigned)cred->uid, timeout_ms);
-			goto out;
-		}
-		n = read(p[0], (char *)status + got, sizeof(status) - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = ot_error_set(err, -EIO, "reading topology '%s': the reader died", path);
-			goto out;
-		}
-		got += (size_t)n;
-	}
-	if (status[0]) {
-		enum stage st = status[1] >= ST_OK && status[1] <= ST_READ ? (enum stage)status[1]
-									   : ST_READ;
-
-		r = report(err, st, -status[0], path, (long)cred->uid, max);
-		goto out;
-	}
-	r = read_pipe(p[0], max, deadline, ret, ret_len);
+	if (cred)
+		return read_as(path, dir, cred, max, timeout_ms, ret, ret_len, err);
+	r = read_checked(AT_FDCWD, path, max, &stage, ret, ret_len);
 	if (r < 0)
-		report(err, r == -EFBIG ? ST_SIZE : ST_READ, r, path, (long)cred->uid, max);
-out:
-	close(p[0]);
-	if (r < 0)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
-		;
-	if (r == 0 && !(WIFEXITED(wst) && WEXITSTATUS(wst) == 0)) {
-		free(*ret);
-		*ret = NULL;
-		r = ot_error_set(err, -EIO, "reading topology '%s' as uid %u failed midway", path,
-				 (unsigned)cred->uid);
-	}
-	return r;
+		return report(err, stage, r, path, -1, max);
+	return 0;
 }

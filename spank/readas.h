@@ -5,12 +5,11 @@
  * by --opentop belongs to the user: root must never open it on the user's
  * behalf (a path to /etc/shadow, a FIFO, a device or a file the user may
  * not read would otherwise become the plugin's problem). So a short-lived
- * child process drops to the job's uid, gid and supplementary groups, opens
- * the file (regular files only, size-bounded, no blocking opens) and sends
- * the bytes back through a pipe; the parent bounds the wait so a hung
- * shared file system cannot hang slurmstepd. On the submit side (srun,
- * sbatch: already the user) the file is read in-process with the same
- * checks.
+ * thread drops to the job's uid, gid and supplementary groups (for itself
+ * only), opens the file (regular files only, size-bounded, no blocking
+ * opens) and reads it; the caller bounds the wait so a hung shared file
+ * system cannot hang slurmstepd. On the submit side (srun, sbatch: already
+ * the user) the file is read in-process with the same checks.
  */
 #ifndef OT_SPANK_READAS_H
 #define OT_SPANK_READAS_H
@@ -30,8 +29,9 @@ struct ot_spank_cred {
 /*
  * Read path (absolute, or relative to dir when dir != NULL) into a new
  * NUL-terminated buffer (*ret, free() it; *ret_len excludes the NUL). With
- * cred != NULL the file is opened by a child running with exactly those
- * credentials, and the whole read must finish within timeout_ms. Files
+ * cred != NULL the file is opened by a thread running with exactly those
+ * credentials (and no capabilities), and the whole read must finish within
+ * timeout_ms. Files
  * larger than max bytes, and anything but a regular file, are refused.
  * Returns 0, or a negative errno with err ("cannot read topology
  * '/x.otp' as uid 1000: Permission denied").

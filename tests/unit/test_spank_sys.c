@@ -92,6 +92,12 @@ Test(spank_read, as_the_job_user)
 	cr_assert_eq(ot_spank_read_file(path, NULL, &nobody, 1024, 5000, &text, &len, &err),
 		     -EACCES);
 	cr_assert(strstr(err.msg, "as uid 65534: Permission denied"), "%s", err.msg);
+	/* The reader dropped its own credentials only: this process is still
+	 * root and still reads the file. */
+	cr_assert_eq(geteuid(), 0);
+	cr_assert_eq(getegid(), 0);
+	cr_assert_eq(ot_spank_read_file(path, NULL, NULL, 1024, 5000, &text, &len, &err), 0);
+	free(text);
 	/* Root's own job reads it. */
 	struct ot_spank_cred root = {.uid = 0, .gid = 0};
 	cr_assert_eq(ot_spank_read_file(path, NULL, &root, 1024, 5000, &text, &len, &err), 0);
