@@ -732,9 +732,7 @@ int slurm_spank_exit(spank_t sp, int ac, char **av)
 	if (spank_context() == S_CTX_REMOTE && st.created) {
 		ot_relay_stop(st.relay);
 		st.relay = NULL;
-		long long t0 = now_us();
-		int dr = ot_spank_node_destroy(st.plan->state_dir, &err);
-			if (dr < 0) {
+		if (ot_spank_node_destroy(st.plan->state_dir, &err) < 0) {
 			/* The owner record stays: the next step on this node retries. */
 			slurm_error("opentop: %s: teardown failed: %s", st.instance, err.msg);
 			rc = -1;
