@@ -204,7 +204,7 @@ static struct ot_op *add_op(struct lower *l, enum ot_op_kind kind, int ns, const
 
 static void set_name(char dst[OT_IFNAMSIZ], const char *src)
 {
-	snprintf(dst, OT_IFNAMSIZ, "%s", src);
+	cc_cat(dst, OT_IFNAMSIZ, src, "", "");
 }
 
 /* A switch-side veth end whose name had to be shortened says whose it is:
@@ -217,16 +217,16 @@ static const char *port_alias(struct lower *l, const struct cc_net *n, const str
 	if (mb->iface >= 0) {
 		const struct ot_m_iface *mi = l->c->ifaces[mb->iface].mi;
 
-		snprintf(cand, sizeof(cand), "%s-%s", mi->container->name, mi->name);
+		cc_cat(cand, sizeof(cand), mi->container->name, "-", mi->name);
 		if (strcmp(cand, port) == 0)
 			return NULL;
-		snprintf(cand, sizeof(cand), "%s.%s", mi->container->name, mi->name);
+		cc_cat(cand, sizeof(cand), mi->container->name, ".", mi->name);
 		return alias_dup(l->p, cand);
 	}
-	snprintf(cand, sizeof(cand), "up-%s", n->mn->name);
+	cc_cat(cand, sizeof(cand), "up-", n->mn->name, "");
 	if (strcmp(cand, port) == 0)
 		return NULL;
-	snprintf(cand, sizeof(cand), "uplink-%s", n->mn->name);
+	cc_cat(cand, sizeof(cand), "uplink-", n->mn->name, "");
 	return alias_dup(l->p, cand);
 }
 
@@ -688,7 +688,7 @@ static int lower_node(struct cc *c, uint32_t nd, struct ot_plan **ret)
 	p->node = ot_plan_strdup(p, node->mn->name);
 	p->node_index = nd;
 	p->prefix = ot_plan_strdup(p, node->prefix);
-	p->state_dir = ot_arena_printf(&p->arena, "%s/%s", c->state_root, node->prefix);
+	p->state_dir = cc_arena_cat(&p->arena, c->state_root, "/", node->prefix);
 	p->source_digest = ot_plan_strdup(p, c->m->source_digest);
 	for (i = 0; i < c->nnodes; i++)
 		if (ot_plan_add_node(p, c->nodes[i].mn->name,
@@ -756,8 +756,8 @@ static void state_free(struct ot_compile_state *st)
 {
 	if (!st)
 		return;
-	ot_strmap_free(&st->cc.net_index);
-	ot_strmap_free(&st->cc.container_index);
+	cc_ptrmap_free(&st->cc.net_index);
+	cc_ptrmap_free(&st->cc.container_index);
 	free(st->cc.probes);
 	ot_arena_free(&st->cc.arena);
 	free(st);

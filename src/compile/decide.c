@@ -37,7 +37,8 @@ int cc_index(struct cc *c)
 					sizeof(*c->containers));
 	c->ifaces = ot_arena_calloc(&c->arena, nif ? nif : 1, sizeof(*c->ifaces));
 	c->nets = ot_arena_calloc(&c->arena, c->nnets ? c->nnets : 1, sizeof(*c->nets));
-	if (c->arena.oom)
+	if (c->arena.oom || cc_ptrmap_init(&c->net_index, c->nnets) < 0 ||
+	    cc_ptrmap_init(&c->container_index, c->ncontainers) < 0)
 		return -ENOMEM;
 
 	for (i = 0; i < c->nnodes; i++) {
@@ -49,9 +50,7 @@ int cc_index(struct cc *c)
 	for (i = 0; i < c->nnets; i++) {
 		c->nets[i].mn = m->networks[i];
 		c->nets[i].alias = m->networks[i]->name;
-		if (ot_strmap_put(&c->net_index, m->networks[i]->name, (void *)(uintptr_t)(i + 1),
-				  NULL) == -ENOMEM)
-			return -ENOMEM;
+		cc_ptrmap_put(&c->net_index, m->networks[i], i);
 	}
 	nif = 0;
 	for (i = 0; i < c->ncontainers; i++) {
@@ -62,9 +61,7 @@ int cc_index(struct cc *c)
 		cc->node = mc->node->index;
 		cc->first_iface = nif;
 		cc->ns = -1;
-		if (ot_strmap_put(&c->container_index, mc->name, (void *)(uintptr_t)(i + 1), NULL) ==
-		    -ENOMEM)
-			return -ENOMEM;
+		cc_ptrmap_put(&c->container_index, mc, i);
 		for (j = 0; j < mc->nifaces; j++, nif++) {
 			struct cc_iface *f = &c->ifaces[nif];
 			size_t a;
@@ -190,11 +187,13 @@ int cc_partition(struct cc *c)
 
 		n->nmembers = (uint32_t)(mn->nmembers + mn->nuplinks);
 		n->members = ot_arena_calloc(&c->arena, n->nmembers + 1, sizeof(*n->members));
-		if (!n->members)
+		n->src_members = ot_arena_calloc(&c->arena, mn->nmembers + 1, sizeof(uint32_t));
+		if (!n->members || !n->src_members)
 			return -ENOMEM;
 		for (j = 0; j < mn->nmembers; j++) {
 			uint32_t f = cc_iface_of(c, mn->members[j]);
 
+			n->src_members[j] = f;
 			n->members[j].iface = (int32_t)f;
 			n->members[j].node = c->containers[c->ifaces[f].container].node;
 		}
@@ -686,7 +685,7 @@ static int name_switch(struct cc *c, uint32_t nd)
 
 		if (nn->plumb != CC_BRIDGE)
 			continue;
-		snprintf(cand, sizeof(cand), "br-%s", n->mn->name);
+		cc_cat(cand, sizeof(cand), "br-", n->mn->name, "");
 		if (pick(&s, cand, nn->bridge) < 0)
 			goto oom;
 	}
@@ -702,12 +701,11 @@ static int name_switch(struct cc *c, uint32_t nd)
 			if (mb->iface >= 0) {
 				struct cc_iface *f = &c->ifaces[mb->iface];
 
-				snprintf(cand, sizeof(cand), "%s-%s", f->mi->container->name,
-					 f->mi->name);
+				cc_cat(cand, sizeof(cand), f->mi->container->name, "-", f->mi->name);
 				if (pick(&s, cand, f->port) < 0)
 					goto oom;
 			} else {
-				snprintf(cand, sizeof(cand), "up-%s", n->mn->name);
+				cc_cat(cand, sizeof(cand), "up-", n->mn->name, "");
 				if (pick(&s, cand, mb->port) < 0)
 					goto oom;
 			}
@@ -779,7 +777,7 @@ int cc_decide_names(struct cc *c)
 	for (i = 0; i < c->nnodes; i++) {
 		struct cc_node *node = &c->nodes[i];
 
-		node->prefix = ot_arena_printf(&c->arena, "%s.%s", c->instance, node->mn->name);
+		node->prefix = cc_arena_cat(&c->arena, c->instance, ".", node->mn->name);
 		if (!node->prefix)
 			return -ENOMEM;
 		if (!ot_nsname_valid(node->prefix)) {
@@ -792,8 +790,7 @@ int cc_decide_names(struct cc *c)
 	for (i = 0; i < c->ncontainers; i++) {
 		struct cc_container *cc = &c->containers[i];
 
-		cc->nsname = ot_arena_printf(&c->arena, "%s.%s", c->nodes[cc->node].prefix,
-					     cc->mc->name);
+		cc->nsname = cc_arena_cat(&c->arena, c->nodes[cc->node].prefix, ".", cc->mc->name);
 		if (!cc->nsname)
 			return -ENOMEM;
 		if (!ot_nsname_valid(cc->nsname)) {

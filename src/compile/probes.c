@@ -311,19 +311,13 @@ static int group_by_node(struct cc *c, const uint32_t *per_node)
 	return 0;
 }
 
-/* Container members of a network, as interface indices (arena). */
+/* Container members of a network, as interface indices, in source order
+ * (the ring then crosses nodes). The array is the network's own: callers
+ * that filter it copy it first. */
 static uint32_t net_containers(struct cc *c, uint32_t net, uint32_t **ret)
 {
-	const struct cc_net *n = &c->nets[net];
-	uint32_t *v = ot_arena_calloc(&c->arena, n->nmembers + 1, sizeof(*v)), j, k = 0;
-
-	*ret = v;
-	if (!v)
-		return 0;
-	/* source order, not node order: the ring then crosses nodes */
-	for (j = 0; j < n->mn->nmembers; j++)
-		v[k++] = cc_iface_of(c, n->mn->members[j]);
-	return k;
+	*ret = c->nets[net].src_members;
+	return (uint32_t)c->nets[net].mn->nmembers;
 }
 
 static int same_network(struct emitter *e, uint32_t net)
@@ -355,11 +349,14 @@ static int same_network(struct emitter *e, uint32_t net)
 /* Container members of a network other than container `except`. */
 static uint32_t net_others(struct cc *c, uint32_t net, uint32_t except, uint32_t **ret)
 {
-	uint32_t n = net_containers(c, net, ret), j, k = 0;
+	uint32_t *all, n = net_containers(c, net, &all), j, k = 0;
 
+	*ret = ot_arena_calloc(&c->arena, n + 1, sizeof(**ret));
+	if (!*ret)
+		return 0;
 	for (j = 0; j < n; j++)
-		if (c->ifaces[(*ret)[j]].container != except)
-			(*ret)[k++] = (*ret)[j];
+		if (c->ifaces[all[j]].container != except)
+			(*ret)[k++] = all[j];
 	return k;
 }
 

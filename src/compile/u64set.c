@@ -1,7 +1,8 @@
 /*
  * u64set.c - a set of non-zero 64-bit keys (VNIs, MACs, probe pairs) for
- * the back end's uniqueness decisions: open addressing, linear probing,
- * load factor at most 1/2. Contract in cc.h.
+ * the back end's uniqueness decisions, and a map from model pointers to
+ * dense indices: open addressing, linear probing, load factor at most 1/2.
+ * Contract in cc.h.
  */
 #include "compile/cc.h"
 
@@ -69,4 +70,50 @@ void cc_u64set_free(struct cc_u64set *s)
 	free(s->v);
 	s->v = NULL;
 	s->cap = s->n = 0;
+}
+
+int cc_ptrmap_init(struct cc_ptrmap *m, size_t n)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * n + 2)
+		cap *= 2;
+	m->keys = calloc(cap, sizeof(*m->keys));
+	m->vals = calloc(cap, sizeof(*m->vals));
+	m->cap = cap;
+	if (!m->keys || !m->vals) {
+		cc_ptrmap_free(m);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void cc_ptrmap_put(struct cc_ptrmap *m, const void *key, uint32_t val)
+{
+	size_t j;
+
+	for (j = cc_mix((uintptr_t)key) & (m->cap - 1); m->keys[j] && m->keys[j] != key;
+	     j = (j + 1) & (m->cap - 1))
+		;
+	m->keys[j] = key;
+	m->vals[j] = val;
+}
+
+uint32_t cc_ptrmap_get(const struct cc_ptrmap *m, const void *key)
+{
+	size_t j;
+
+	for (j = cc_mix((uintptr_t)key) & (m->cap - 1); m->keys[j]; j = (j + 1) & (m->cap - 1))
+		if (m->keys[j] == key)
+			return m->vals[j];
+	return UINT32_MAX;
+}
+
+void cc_ptrmap_free(struct cc_ptrmap *m)
+{
+	free(m->keys);
+	free(m->vals);
+	m->keys = NULL;
+	m->vals = NULL;
+	m->cap = 0;
 }

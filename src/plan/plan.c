@@ -373,45 +373,72 @@ static bool ns_ok(const struct ot_plan *p, int ns)
 }
 
 /*
- * The links created so far while validating, by (namespace, name): a hash
- * set, so validating a plan is linear in its size (a node plan may hold a
- * million operations). Keys are "ns/name" in an arena.
+ * The links created so far while validating, by (namespace, name): an
+ * open-addressing hash set, so validating a plan is linear in its size (a
+ * node plan may hold a million operations). Names point into the plan.
  */
-struct link_set {
-	struct ot_strmap map;
-	struct ot_arena arena;
+struct link_slot {
+	const char *name; /* NULL = empty */
+	int ns;
 };
 
-static int link_add_key(struct link_set *s, const char *k)
-{
-	char *key = ot_arena_strdup(&s->arena, k);
+struct link_set {
+	struct link_slot *v;
+	size_t cap, n;
+	bool *made;	  /* per namespace: its netns op was seen */
+};
 
-	if (!key)
-		return -ENOMEM;
-	return ot_strmap_put(&s->map, key, key, NULL) == -ENOMEM ? -ENOMEM : 0;
+static size_t link_hash(int ns, const char *name)
+{
+	uint64_t h = ot_hash64_more(ot_hash64(&ns, sizeof(ns)), name, strlen(name));
+
+	return (size_t)(h ^ (h >> 29));
 }
 
 static int link_add(struct link_set *s, int ns, const char *name)
 {
-	char *key = ot_arena_printf(&s->arena, "%d/%s", ns, name);
+	size_t i;
 
-	if (!key)
-		return -ENOMEM;
-	return ot_strmap_put(&s->map, key, key, NULL) == -ENOMEM ? -ENOMEM : 0;
+	if ((s->n + 1) * 2 > s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256, j;
+		struct link_slot *v = calloc(cap, sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		for (j = 0; j < s->cap; j++) {
+			if (!s->v[j].name)
+				continue;
+			for (i = link_hash(s->v[j].ns, s->v[j].name) & (cap - 1); v[i].name;
+			     i = (i + 1) & (cap - 1))
+				;
+			v[i] = s->v[j];
+		}
+		free(s->v);
+		s->v = v;
+		s->cap = cap;
+	}
+	for (i = link_hash(ns, name) & (s->cap - 1); s->v[i].name; i = (i + 1) & (s->cap - 1))
+		if (s->v[i].ns == ns && strcmp(s->v[i].name, name) == 0)
+			return 0;
+	s->v[i] = (struct link_slot){name, ns};
+	s->n++;
+	return 0;
 }
 
 /* Is there a link called name in namespace ns created by an earlier op? */
 static bool link_exists(const struct link_set *s, int ns, const char *name)
 {
-	char key[24 + OT_IFNAMSIZ];
+	size_t i;
 
 	/* every namespace has its own loopback */
 	if (strcmp(name, "lo") == 0)
 		return true;
-	if (strlen(name) >= OT_IFNAMSIZ)
+	if (!s->cap)
 		return false;
-	snprintf(key, sizeof(key), "%d/%s", ns, name);
-	return ot_strmap_get(&s->map, key) != NULL;
+	for (i = link_hash(ns, name) & (s->cap - 1); s->v[i].name; i = (i + 1) & (s->cap - 1))
+		if (s->v[i].ns == ns && strcmp(s->v[i].name, name) == 0)
+			return true;
+	return false;
 }
 
 static int bad(struct ot_error *err, size_t i, const struct ot_op *op, const char *what)
@@ -449,7 +476,7 @@ static int validate_ops(const struct ot_plan *p, struct link_set *links, struct 
 
 int ot_plan_validate(const struct ot_plan *p, struct ot_error *err)
 {
-	struct link_set links = {OT_STRMAP_INIT, {0}};
+	struct link_set links = {NULL, 0, 0, NULL};
 	struct ot_strmap names = OT_STRMAP_INIT; /* namespace names seen */
 	size_t i;
 	int rc, r;
@@ -460,7 +487,6 @@ int ot_plan_validate(const struct ot_plan *p, struct ot_error *err)
 		return ot_error_set(err, -EINVAL, "plan: bad prefix '%s'", p->prefix ? p->prefix : "");
 	if (!p->node || !*p->node)
 		return ot_error_set(err, -EINVAL, "plan: no node name");
-	ot_arena_init(&links.arena);
 	for (i = 1; i < p->nns; i++) {
 		const struct ot_plan_ns *ns = &p->ns[i];
 
@@ -478,14 +504,16 @@ int ot_plan_validate(const struct ot_plan *p, struct ot_error *err)
 			rc = ot_error_set(err, -EINVAL, "plan: bad cgroup path for '%s'", ns->name);
 		if (rc < 0) {
 			ot_strmap_free(&names);
-			ot_arena_free(&links.arena);
 			return rc;
 		}
 	}
 	ot_strmap_free(&names);
+	links.made = calloc(p->nns, sizeof(*links.made));
+	if (!links.made)
+		return ot_error_set(err, -ENOMEM, "plan: out of memory");
 	rc = validate_ops(p, &links, err);
-	ot_strmap_free(&links.map);
-	ot_arena_free(&links.arena);
+	free(links.v);
+	free(links.made);
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < p->nprobes; i++)
@@ -497,7 +525,6 @@ int ot_plan_validate(const struct ot_plan *p, struct ot_error *err)
 
 static int validate_ops(const struct ot_plan *p, struct link_set *links, struct ot_error *err)
 {
-	char key[24];
 	size_t i;
 
 	for (i = 0; i < p->nops; i++) {
@@ -509,12 +536,9 @@ static int validate_ops(const struct ot_plan *p, struct link_set *links, struct 
 		case OT_OP_NETNS:
 			if (op->ns == OT_NS_HOST_INDEX)
 				return bad(err, i, op, "cannot create the host namespace");
-			/* "#ns" keys cannot clash with "ns/name" link keys */
-			snprintf(key, sizeof(key), "#%d", op->ns);
-			if (ot_strmap_get(&links->map, key))
+			if (links->made[op->ns])
 				return bad(err, i, op, "namespace created twice");
-			if (link_add_key(links, key) < 0)
-				return ot_error_set(err, -ENOMEM, "plan: out of memory");
+			links->made[op->ns] = true;
 			break;
 		case OT_OP_LINK: {
 			const struct ot_op_link *l = &op->link;

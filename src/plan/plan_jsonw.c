@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 
 #define JW_MAX_DEPTH 16
+#define JW_BUF 16384
 
 struct jw {
 	struct ot_strbuf *sb;
@@ -29,7 +30,56 @@ struct jw {
 	int depth;
 	bool first[JW_MAX_DEPTH];
 	bool bad;		/* invalid UTF-8 met */
+	size_t n;		/* bytes in buf, not yet in sb */
+	char buf[JW_BUF];	/* small writes gather here (strbuf appends are calls) */
 };
+
+static void flush(struct jw *w)
+{
+	ot_sb_appendn(w->sb, w->buf, w->n);
+	w->n = 0;
+}
+
+static inline void out(struct jw *w, const char *s, size_t n)
+{
+	if (w->n + n > JW_BUF) {
+		flush(w);
+		if (n > JW_BUF) {
+			ot_sb_appendn(w->sb, s, n);
+			return;
+		}
+	}
+	memcpy(w->buf + w->n, s, n);
+	w->n += n;
+}
+
+static inline void outc(struct jw *w, char c)
+{
+	if (w->n == JW_BUF)
+		flush(w);
+	w->buf[w->n++] = c;
+}
+
+static void out_u64(struct jw *w, unsigned long long v)
+{
+	char t[24];
+	size_t n = sizeof(t);
+
+	do
+		t[--n] = (char)('0' + v % 10);
+	while ((v /= 10));
+	out(w, t + n, sizeof(t) - n);
+}
+
+static void out_int(struct jw *w, long long v)
+{
+	if (v < 0) {
+		outc(w, '-');
+		out_u64(w, 0ull - (unsigned long long)v);
+	} else {
+		out_u64(w, (unsigned long long)v);
+	}
+}
 
 static void indent(struct jw *w, int depth)
 {
@@ -38,11 +88,11 @@ static void indent(struct jw *w, int depth)
 
 	if (!w->pretty)
 		return;
-	ot_sb_putc(w->sb, '\n');
+	outc(w, '\n');
 	while (n > 0) {
 		int k = n < 32 ? n : 32;
 
-		ot_sb_appendn(w->sb, spaces, (size_t)k);
+		out(w, spaces, (size_t)k);
 		n -= k;
 	}
 }
@@ -72,20 +122,25 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* Bytes copied as they are: printable ASCII but '"' and '\\'. */
+static const bool plain[256] = {
+	[' '] = 1, ['!'] = 1, ['#' ... '['] = 1, [']' ... '~'] = 1, [0x7f] = 1,
+};
+
 static void str(struct jw *w, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s, *run = p;
-	size_t n = strlen(s), k;
+	size_t k;
 	char esc[8];
 
-	ot_sb_putc(w->sb, '"');
+	outc(w, '"');
 	while (*p) {
-		if (*p >= 0x20 && *p != '"' && *p != '\\' && *p < 0x80) {
+		if (plain[*p]) {
 			p++;
 			continue;
 		}
 		if (*p >= 0x80) {
-			k = utf8_len(p, n - (size_t)(p - (const unsigned char *)s));
+			k = utf8_len(p, strlen((const char *)p));
 			if (!k) {
 				w->bad = true;
 				return;
@@ -93,38 +148,38 @@ static void str(struct jw *w, const char *s)
 			p += k;
 			continue;
 		}
-		ot_sb_appendn(w->sb, (const char *)run, (size_t)(p - run));
+		out(w, (const char *)run, (size_t)(p - run));
 		switch (*p) {
 		case '"':
-			ot_sb_append(w->sb, "\\\"");
+			out(w, "\\\"", 2);
 			break;
 		case '\\':
-			ot_sb_append(w->sb, "\\\\");
+			out(w, "\\\\", 2);
 			break;
 		case '\b':
-			ot_sb_append(w->sb, "\\b");
+			out(w, "\\b", 2);
 			break;
 		case '\f':
-			ot_sb_append(w->sb, "\\f");
+			out(w, "\\f", 2);
 			break;
 		case '\n':
-			ot_sb_append(w->sb, "\\n");
+			out(w, "\\n", 2);
 			break;
 		case '\r':
-			ot_sb_append(w->sb, "\\r");
+			out(w, "\\r", 2);
 			break;
 		case '\t':
-			ot_sb_append(w->sb, "\\t");
+			out(w, "\\t", 2);
 			break;
 		default:
 			snprintf(esc, sizeof(esc), "\\u%04X", (unsigned)*p);
-			ot_sb_append(w->sb, esc);
+			out(w, esc, 6);
 			break;
 		}
 		run = ++p;
 	}
-	ot_sb_appendn(w->sb, (const char *)run, (size_t)(p - run));
-	ot_sb_putc(w->sb, '"');
+	out(w, (const char *)run, (size_t)(p - run));
+	outc(w, '"');
 }
 
 /* Before a value inside the current container (a key's value follows its
@@ -132,14 +187,14 @@ static void str(struct jw *w, const char *s)
 static void item(struct jw *w)
 {
 	if (!w->first[w->depth])
-		ot_sb_putc(w->sb, ',');
+		outc(w, ',');
 	w->first[w->depth] = false;
 	indent(w, w->depth);
 }
 
 static void open_(struct jw *w, char c)
 {
-	ot_sb_putc(w->sb, c);
+	outc(w, c);
 	if (w->depth + 1 >= JW_MAX_DEPTH) {
 		w->bad = true;
 		return;
@@ -154,14 +209,18 @@ static void close_(struct jw *w, char c)
 	w->depth--;
 	if (!empty)
 		indent(w, w->depth);
-	ot_sb_putc(w->sb, c);
+	outc(w, c);
 }
 
+/* Keys are constant ASCII identifiers: no escaping needed. */
 static void key(struct jw *w, const char *k)
 {
+	size_t n = strlen(k);
+
 	item(w);
-	str(w, k);
-	ot_sb_append(w->sb, w->pretty ? ": " : ":");
+	outc(w, '"');
+	out(w, k, n);
+	out(w, "\": ", w->pretty ? 3 : 2);
 }
 
 /* Members, each omitted at its zero value like plan_json.c's put_*(). */
@@ -183,7 +242,7 @@ static void m_int(struct jw *w, const char *k, long long v)
 {
 	if (v) {
 		key(w, k);
-		ot_sb_printf(w->sb, "%lld", v);
+		out_int(w, v);
 	}
 }
 
@@ -191,19 +250,42 @@ static void m_true(struct jw *w, const char *k, bool v)
 {
 	if (v) {
 		key(w, k);
-		ot_sb_append(w->sb, "true");
+		out(w, "true", 4);
 	}
+}
+
+/* IPv4 in dotted quad and MACs without printf; IPv6 via ot_addr_format. */
+static void out_ipv4(struct jw *w, const struct ot_addr *a)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (i)
+			outc(w, '.');
+		out_u64(w, a->bytes[i]);
+	}
+}
+
+static void out_addr(struct jw *w, const struct ot_addr *a)
+{
+	char buf[OT_ADDR_STRLEN];
+
+	if (a->family != AF_INET) {
+		ot_addr_format(a, buf, sizeof(buf));
+		str(w, buf);
+		return;
+	}
+	outc(w, '"');
+	out_ipv4(w, a);
+	outc(w, '"');
 }
 
 static void m_addr(struct jw *w, const char *k, const struct ot_addr *a)
 {
-	char buf[OT_ADDR_STRLEN];
-
 	if (!a->family)
 		return;
-	ot_addr_format(a, buf, sizeof(buf));
 	key(w, k);
-	str(w, buf);
+	out_addr(w, a);
 }
 
 static void m_prefix(struct jw *w, const char *k, const struct ot_prefix *p)
@@ -212,20 +294,40 @@ static void m_prefix(struct jw *w, const char *k, const struct ot_prefix *p)
 
 	if (!p->addr.family)
 		return;
-	ot_prefix_format(p, buf, sizeof(buf));
 	key(w, k);
-	str(w, buf);
+	if (p->addr.family != AF_INET) {
+		ot_prefix_format(p, buf, sizeof(buf));
+		str(w, buf);
+		return;
+	}
+	outc(w, '"');
+	out_ipv4(w, &p->addr);
+	outc(w, '/');
+	out_u64(w, p->len);
+	outc(w, '"');
+}
+
+static void out_mac(struct jw *w, const struct ot_mac *m)
+{
+	static const char hex[] = "0123456789abcdef";
+	char t[19];
+	int i;
+
+	t[0] = '"';
+	for (i = 0; i < 6; i++) {
+		t[1 + 3 * i] = hex[m->b[i] >> 4];
+		t[2 + 3 * i] = hex[m->b[i] & 15];
+		t[3 + 3 * i] = i < 5 ? ':' : '"';
+	}
+	out(w, t, sizeof(t));
 }
 
 static void m_mac(struct jw *w, const char *k, const struct ot_mac *m)
 {
-	char buf[OT_MAC_STRLEN];
-
 	if (ot_mac_is_zero(m))
 		return;
-	ot_mac_format(m, buf, sizeof(buf));
 	key(w, k);
-	str(w, buf);
+	out_mac(w, m);
 }
 
 static void m_pair(struct jw *w, const char *k, long long a, long long b)
@@ -233,9 +335,9 @@ static void m_pair(struct jw *w, const char *k, long long a, long long b)
 	key(w, k);
 	open_(w, '[');
 	item(w);
-	ot_sb_printf(w->sb, "%lld", a);
+	out_int(w, a);
 	item(w);
-	ot_sb_printf(w->sb, "%lld", b);
+	out_int(w, b);
 	close_(w, ']');
 }
 
@@ -415,17 +517,14 @@ static void w_op(struct jw *w, const struct ot_plan *p, const struct ot_op *op)
 		w_tail(w, p, op);
 		m_addr(w, "via", &op->route.via);
 		break;
-	case OT_OP_FDB: {
-		char mac[OT_MAC_STRLEN];
-
+	case OT_OP_FDB:
 		m_str(w, "dev", op->fdb.dev);
 		m_addr(w, "dst", &op->fdb.dst);
 		m_str(w, "dst_node", op->fdb.dst_node);
-		ot_mac_format(&op->fdb.mac, mac, sizeof(mac));
-		m_str(w, "mac", mac);
+		key(w, "mac");
+		out_mac(w, &op->fdb.mac); /* always, all-zero for flooding */
 		w_tail(w, p, op);
 		break;
-	}
 	case OT_OP_SYSCTL:
 		m_str(w, "key", op->sysctl.key);
 		w_tail(w, p, op);
@@ -479,9 +578,9 @@ static void w_ns(struct jw *w, const struct ot_plan_ns *ns)
 			item(w);
 			open_(w, '[');
 			item(w);
-			ot_sb_printf(w->sb, "%u", ns->ranks[i].first);
+			out_u64(w, ns->ranks[i].first);
 			item(w);
-			ot_sb_printf(w->sb, "%u", ns->ranks[i].last);
+			out_u64(w, ns->ranks[i].last);
 			close_(w, ']');
 		}
 		close_(w, ']');
@@ -498,7 +597,7 @@ static void w_teardown(struct jw *w, const struct ot_plan *p)
 	key(w, "teardown");
 	open_(w, '[');
 	if (ot_plan_teardown(p, &td, &n) < 0) {
-		w->sb->oom = true;
+		w->bad = true;
 		n = 0;
 	}
 	for (i = 0; i < n; i++) {
@@ -536,13 +635,38 @@ static void w_teardown(struct jw *w, const struct ot_plan *p)
 	close_(w, ']');
 }
 
-int ot_plan_json_write(const struct ot_plan *p, int pretty, int depth, struct ot_strbuf *out)
+static int write_plan(struct jw *wp, const struct ot_plan *p);
+
+int ot_plan_json_write(const struct ot_plan *p, int pretty, int depth, struct ot_strbuf *sb)
 {
-	struct jw w = {.sb = out, .pretty = pretty != 0, .depth = depth};
-	size_t i;
+	struct jw *wp, *w;
+	int rc;
 
 	if (depth < 0 || depth > 4)
 		return -EINVAL;
+	wp = malloc(sizeof(*wp));
+	if (!wp)
+		return -ENOMEM;
+	w = wp;
+	w->sb = sb;
+	w->pretty = pretty != 0;
+	w->depth = depth;
+	w->bad = false;
+	w->n = 0;
+	rc = write_plan(w, p);
+	flush(w);
+	free(wp);
+	if (rc < 0)
+		return rc;
+	return sb->oom ? -ENOMEM : 0;
+}
+
+static int write_plan(struct jw *wp, const struct ot_plan *p)
+{
+#define w (*wp)
+	size_t i;
+	int depth = w.depth;
+
 	w.first[depth] = true;
 	open_(&w, '{');
 	m_str(&w, "instance", p->instance);
@@ -602,7 +726,6 @@ int ot_plan_json_write(const struct ot_plan *p, int pretty, int depth, struct ot
 		close_(&w, '}');
 	}
 	close_(&w, '}');
-	if (w.bad)
-		return -EINVAL;
-	return out->oom ? -ENOMEM : 0;
+	return w.bad ? -EINVAL : 0;
+#undef w
 }
