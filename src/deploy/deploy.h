@@ -103,6 +103,9 @@ struct ot_deploy_node {
 
 	/* private */
 	struct ot_ssh *ssh;
+	struct ot_ssh_cmd *held;	   /* preflight's session, waiting for "create" */
+	char part[OT_REMOTE_PATH_MAX + 32]; /* upload name before it is checked */
+	bool need_rename;		   /* part holds the candidate, not rexe */
 	uint32_t uid;
 	bool pf_busy;			   /* preflight: its VXLAN port is in use already */
 };

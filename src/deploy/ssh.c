@@ -37,6 +37,7 @@ struct ot_ssh_cmd {
 	ssh_event ev;
 	struct ot_strbuf out, errout;
 	size_t out_pos;	/* bytes of `out` already handed out as lines */
+	size_t err_pos;	/* bytes of `errout` already handed out */
 	bool truncated;
 	bool eof;
 	char what[64];	/* the command, shortened, for messages */
@@ -470,6 +471,47 @@ int ot_ssh_cmd_read_line(struct ot_ssh_cmd *c, char *buf, size_t size, unsigned 
 	}
 }
 
+int ot_ssh_cmd_read_stderr_until(struct ot_ssh_cmd *c, const char *marker, unsigned timeout_ms,
+				 char **ret, struct ot_error *err)
+{
+	long deadline = timeout_ms ? now_ms() + timeout_ms : 0;
+	size_t mlen = strlen(marker);
+	const char *base, *p;
+	int rc;
+
+	if (ret)
+		*ret = NULL;
+	for (;;) {
+		base = ot_sb_str(&c->errout) + c->err_pos;
+		/* the marker as a whole line */
+		for (p = base; (p = memmem(p, c->errout.len - (size_t)(p - ot_sb_str(&c->errout)),
+					    marker, mlen));
+		     p++) {
+			if ((p == base || p[-1] == '\n') && p[mlen] == '\n')
+				break;
+		}
+		if (p) {
+			if (ret) {
+				*ret = strndup(base, (size_t)(p - base));
+				if (!*ret)
+					return ot_error_set(err, -ENOMEM, "out of memory");
+			}
+			c->err_pos = (size_t)(p - ot_sb_str(&c->errout)) + mlen + 1;
+			return 0;
+		}
+		if (c->eof)
+			return ot_error_set(err, -ENODATA, "%s: '%s' ended before '%s' on stderr",
+					    c->s->where, c->what, marker);
+		rc = pump(c, deadline, true);
+		if (rc == -ETIMEDOUT)
+			return ot_error_set(err, rc, "%s: '%s': no answer within %u ms", c->s->where,
+					    c->what, timeout_ms);
+		if (rc == -ECONNRESET)
+			return ot_error_set(err, rc, "%s: connection lost during '%s'", c->s->where,
+					    c->what);
+	}
+}
+
 static char *take(struct ot_strbuf *sb, size_t from, size_t *len)
 {
 	size_t n = sb->len > from ? sb->len - from : 0;
@@ -511,7 +553,7 @@ int ot_ssh_cmd_finish(struct ot_ssh_cmd *c, unsigned timeout_ms, struct ot_ssh_r
 		ot_error_set(err, rc, "%s: connection lost during '%s'", c->s->where, c->what);
 	}
 	res->out = take(&c->out, c->out_pos, &res->out_len);
-	res->errout = take(&c->errout, 0, &res->err_len);
+	res->errout = take(&c->errout, c->err_pos, &res->err_len);
 	res->truncated = c->truncated;
 	snprintf(res->signal, sizeof(res->signal), "%s", c->signal);
 	if (!res->out || !res->errout) {

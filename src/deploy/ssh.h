@@ -116,6 +116,15 @@ int ot_ssh_cmd_read_line(struct ot_ssh_cmd *c, char *buf, size_t size, unsigned 
 			 struct ot_error *err);
 
 /*
+ * Wait until a line equal to `marker` appears on stderr; *ret (malloc'ed,
+ * may be NULL when not wanted) gets the stderr text before it. That text
+ * and the marker are not part of the final result's `errout`. Same
+ * returns as ot_ssh_cmd_read_line.
+ */
+int ot_ssh_cmd_read_stderr_until(struct ot_ssh_cmd *c, const char *marker, unsigned timeout_ms,
+				 char **ret, struct ot_error *err);
+
+/*
  * Send EOF, wait (timeout_ms) for the exit, fill *res with the rest of the
  * output, free c. Same returns as ot_ssh_run. c is freed in every case.
  */
