@@ -53,16 +53,16 @@ snapshot() {
 		for h in $SLURM_NODES; do
 			ns=${SIM_NS_PREFIX}$h
 			echo "== $h links"
-			ip -n "$ns" -o link show | sed -E 's/^[0-9]+: //; s/ qlen [0-9]+//' | sort
+			ip -n "$ns" -o link show 2>/dev/null | sed -E 's/^[0-9]+: //; s/ qlen [0-9]+//' | sort
 			echo "== $h addrs"
 			# (the node's own IPv6 link-local addresses come and go with
 			# DAD: kernel noise, not ours)
-			ip -n "$ns" -o addr show | grep -v ' inet6 fe80::' |
+			ip -n "$ns" -o addr show 2>/dev/null | grep -v ' inet6 fe80::' |
 				sed -E 's/^[0-9]+: //; s/valid_lft.*//' | sort
 			echo "== $h routes"
-			ip -n "$ns" route show table all | grep -v '^local fe80::' | sort
+			ip -n "$ns" route show table all 2>/dev/null | grep -v '^local fe80::' | sort
 			echo "== $h neigh (permanent)"
-			ip -n "$ns" neigh show nud permanent | sort
+			ip -n "$ns" neigh show nud permanent 2>/dev/null | sort
 			echo "== $h nft"
 			nsenter --net="/run/netns/$ns" nft list ruleset 2>/dev/null
 		done
@@ -74,7 +74,7 @@ snapshot() {
 		ls -A /run/opentop/slurm 2>/dev/null | grep '^otsl_' | sort || true
 		echo "== processes in our namespaces"
 		procs_in_ours
-	} >"$out" 2>&1
+	} >"$out"
 }
 
 # PIDs whose network namespace is one of our instances' (otsl_*).
@@ -157,4 +157,9 @@ wait_netns() {
 		sleep 0.1
 	done
 	return 1
+}
+
+# The hostname of simulated node HOST (its UTS namespace, as its slurmd sees it).
+tests_node_hostname() {
+	"$TOP/tests/slurm/cluster" exec "$CL" "$1" hostname
 }

@@ -76,3 +76,19 @@ check "... saying which task and how to fix it" contains "$out" "which has only 
 out=$W/out/basic-plain
 cl_user srun -N2 -l sh -c 'ip -o -4 addr show | awk "{print \$4}"' >"$out" 2>&1
 check "without --opentop tasks stay in the node's namespace" contains "$out" "0: 192.0.2.11/24"
+
+# The isolation a container asks for: its own hostname (UTS) and IPC
+# namespace; the node's are untouched.
+uts=$(topo uts.otp)
+out=$W/out/basic-uts
+cl_user srun -N2 -l --opentop="$uts" sh -c 'echo "host $(hostname) ipc $(readlink /proc/self/ns/ipc)"' >"$out" 2>&1
+check "isolate uts: task 0 runs with hostname 'web', task 1 with 'db'" \
+	[ "$(grep -c '^0: host web \|^1: host db ' "$out")" = 2 ]
+ipc_node=$(readlink /proc/self/ns/ipc)  # the nodes share the harness's
+own_ipc() {	# web's IPC namespace is not the node's; db (no ipc) has the node's
+	grep -q '^0: host web ipc ipc:' "$out" && ! grep -qF "0: host web ipc $ipc_node" "$out" &&
+		grep -qF "1: host db ipc $ipc_node" "$out"
+}
+check "isolate ipc: container web has an IPC namespace of its own, db (no ipc) the node's" own_ipc
+check "the nodes keep their hostnames" [ "$(tests_node_hostname n1)" = n1 ]
+[ $FAILED = 0 ] || cat "$out" >&2

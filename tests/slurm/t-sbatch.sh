@@ -55,3 +55,10 @@ check "sbatch with a bad topology fails (exit $rc)" [ $rc != 0 ]
 check "... with the compiler's file:line:col" grep -q "otsl-bad.otp:3:[0-9]*: error: " "$out"
 check "... and nothing was submitted" [ "$(allocations)" = "$before_alloc" ]
 [ $FAILED = 0 ] || cat "$out" >&2
+
+# salloc --opentop: the steps inside the allocation inherit it.
+out=$W/out/salloc
+cl_user salloc -N2 --opentop="$pair" srun -l sh -c 'echo "in $OPENTOP_CONTAINER $OPENTOP_INSTANCE"' >"$out" 2>&1
+check "salloc --opentop: step 0 runs in the containers" \
+	[ "$(grep -c '^[01]: in [ab] otsl_pair\.j[0-9]*s0$' "$out")" = 2 ]
+[ $FAILED = 0 ] || cat "$out" >&2
