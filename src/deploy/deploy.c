@@ -798,8 +798,11 @@ static void stage_preflight(struct ot_deploy *d, size_t i)
 	char why[OT_DEPLOY_DETAIL_MAX];
 	int rc;
 
+	long t0 = now_ms();
+
 	set_state(d, i, OT_DS_PREFLIGHT, "kernel, underlay, UDP between nodes");
 	rc = tp(n)->preflight(d, i);
+	n->ms_preflight = now_ms() - t0;
 	if (rc == 0 && n->exit_status != 0) {
 		last_line(n->errout ? n->errout : "", why, sizeof(why));
 		rc = ot_error_set(&n->err, -EAGAIN, "preflight: %s",

@@ -98,7 +98,7 @@ struct ot_deploy_node {
 	char exit_signal[16];		   /* it was killed by this signal ("" = not) */
 	char *output;			   /* its stdout (status/verify JSON), malloc'ed */
 	char *errout;			   /* its stderr, malloc'ed */
-	long ms_connect, ms_upload, ms_action; /* durations */
+	long ms_connect, ms_upload, ms_preflight, ms_action; /* durations */
 	long t_begin, t_end;		   /* monotonic ms */
 
 	/* private */

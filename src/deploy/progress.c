@@ -477,6 +477,7 @@ json_t *ot_deploy_to_json(const struct ot_deploy *d)
 		json_object_set_new(o, "sha256", json_string(n->sha256));
 		json_object_set_new(o, "connect_s", json_real(n->ms_connect / 1000.0));
 		json_object_set_new(o, "upload_s", json_real(n->ms_upload / 1000.0));
+		json_object_set_new(o, "preflight_s", json_real(n->ms_preflight / 1000.0));
 		json_object_set_new(o, "action_s", json_real(n->ms_action / 1000.0));
 		if (n->exit_status >= 0)
 			json_object_set_new(o, "exit_status", json_integer(n->exit_status));

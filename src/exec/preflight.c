@@ -26,8 +26,8 @@
 #include "exec/nl.h"
 
 #define MAX_CHECKS    24
-#define PROBE_EVERY   100 /* ms between probes to a peer not yet reached */
-#define LINGER_MS     300 /* keep answering after we are done: our last ack may be lost */
+#define PROBE_EVERY   50  /* ms between probes to a peer not yet reached */
+#define LINGER_MS     150 /* keep answering after we are done: our last ack may be lost */
 #define PKT_MAGIC     "OTPF1"
 
 struct check {

@@ -18,7 +18,7 @@
  *      "ready <port>") and waits until every node is (otdeploy sends
  *      "go <nonce> <ms>");
  *   3. ot_preflight_exchange() sends a probe carrying the nonce to each
- *      peer every 100 ms, answers every valid probe it receives with an
+ *      peer every 50 ms, answers every valid probe it receives with an
  *      ack, and stops when it has been heard by and has heard from every
  *      peer, or after ms. The socket is closed in ot_preflight_free().
  * A peer whose probes never arrive or whose acks never come back is a
