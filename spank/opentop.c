@@ -159,14 +159,24 @@ static void print_diags(const struct ot_diags *d)
 	ot_sb_free(&sb);
 }
 
-/* path made absolute against the current directory; canonical when it
+/* path made absolute against the current directory (or, inside an
+ * allocation, the submit directory when the file is not found from here:
+ * an inner srun may run elsewhere than sbatch did); canonical when it
  * exists (the nodes read exactly that file). malloc'ed. */
 static char *absolute(const char *path)
 {
 	char cwd[PATH_MAX], *r = realpath(path, NULL);
+	const char *sub = getenv("SLURM_SUBMIT_DIR");
 
 	if (r)
 		return r;
+	if (path[0] != '/' && sub && sub[0] == '/' && asprintf(&r, "%s/%s", sub, path) >= 0) {
+		char *c = realpath(r, NULL);
+
+		free(r);
+		if (c)
+			return c;
+	}
 	if (path[0] == '/')
 		return strdup(path);
 	if (!getcwd(cwd, sizeof(cwd)))
@@ -620,7 +630,6 @@ int slurm_spank_init_post_opt(spank_t sp, int ac, char **av)
 int slurm_spank_user_init(spank_t sp, int ac, char **av)
 {
 	struct ot_error err = {0};
-	char mpi[64];
 
 	/* Report a node-side failure here, where Slurm forwards it to srun,
 	 * but fail the tasks in task_init_privileged: a user_init failure
@@ -632,9 +641,10 @@ int slurm_spank_user_init(spank_t sp, int ac, char **av)
 	}
 	if (!st.active || !st.cfg.pmix_relay)
 		return 0;
-	if (spank_getenv(sp, "SLURM_MPI_TYPE", mpi, sizeof(mpi)) != ESPANK_SUCCESS ||
-	    strncmp(mpi, "pmix", 4))
-		return 0;
+	/* Whether the step uses PMIx shows only in each task's environment
+	 * (srun --mpi, or MpiDefault in slurm.conf), after the tasks are
+	 * forked: start the relay for every step; an idle thread costs
+	 * nothing. */
 	if (ot_relay_start(&st.relay, &st.relay_fd, &err) < 0) {
 		slurm_error("opentop: %s", err.msg);
 		return -1;

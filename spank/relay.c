@@ -11,10 +11,12 @@
  */
 #include "spank/relay.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -75,6 +77,7 @@ struct ot_relay {
 	struct conn *conns;
 	size_t nconns;
 	atomic_ulong count;
+	atomic_ulong refused; /* offers not pointing at one of our listeners */
 };
 
 static int sockaddr_of(const struct ot_addr *a, uint16_t port, struct sockaddr_storage *ss,
@@ -266,6 +269,65 @@ static void listener_accept(struct ot_relay *r, struct listener *l)
 		conn_close(r, c);
 }
 
+/*
+ * Is addr:port a TCP socket listening in this process, in this network
+ * namespace? The relay connects only to slurmstepd's own listeners (the
+ * PMIx server), whatever address a task claims (the task environment is
+ * the user's): /proc/self/net/tcp{,6} lists the listening sockets with
+ * their inodes, /proc/self/fd which inodes are ours.
+ */
+static bool own_listener(const struct ot_addr *a, uint16_t port)
+{
+	char want[64], line[512], path[64], link[64];
+	unsigned long long inode = 0;
+	uint32_t w[4];
+	size_t n = a->family == AF_INET ? 1 : 4, i, off = 0;
+	bool found = false;
+	struct dirent *de;
+	DIR *d;
+	FILE *f;
+
+	memcpy(w, a->bytes, n * 4);
+	for (i = 0; i < n; i++)
+		off += (size_t)snprintf(want + off, sizeof(want) - off, "%08X", w[i]);
+	snprintf(want + off, sizeof(want) - off, ":%04X", port);
+	f = fopen(a->family == AF_INET ? "/proc/self/net/tcp" : "/proc/self/net/tcp6", "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		char local[64], state[8];
+		unsigned long long ino;
+
+		if (sscanf(line, " %*s %63s %*s %7s %*s %*s %*s %*s %*s %llu", local, state,
+			   &ino) == 3 &&
+		    !strcmp(local, want) && !strcmp(state, "0A")) {
+			inode = ino;
+			break;
+		}
+	}
+	fclose(f);
+	if (!inode)
+		return false;
+	snprintf(want, sizeof(want), "socket:[%llu]", inode);
+	d = opendir("/proc/self/fd");
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		ssize_t len;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fd/%.20s", de->d_name);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len < 0)
+			continue;
+		link[len] = '\0';
+		found = !strcmp(link, want);
+	}
+	closedir(d);
+	return found;
+}
+
 /* A task handed us a listener. */
 static void ctl_receive(struct ot_relay *r)
 {
@@ -280,6 +342,7 @@ static void ctl_receive(struct ot_relay *r)
 	struct cmsghdr *cm;
 	struct listener *l;
 	struct epoll_event ev;
+	struct ot_addr a;
 	ssize_t n;
 	int fd = -1;
 
@@ -293,14 +356,20 @@ static void ctl_receive(struct ot_relay *r)
 	if (fd < 0)
 		return;
 	if ((size_t)n != sizeof(o) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
-	    (o.family != AF_INET && o.family != AF_INET6) || r->nlisteners == MAX_LISTENERS ||
-	    !(l = calloc(1, sizeof(*l)))) {
+	    (o.family != AF_INET && o.family != AF_INET6) || r->nlisteners == MAX_LISTENERS) {
+		close(fd);
+		return;
+	}
+	memset(&a, 0, sizeof(a));
+	a.family = o.family;
+	memcpy(a.bytes, o.addr, sizeof(o.addr));
+	if (!own_listener(&a, o.port) || !(l = calloc(1, sizeof(*l)))) {
+		atomic_fetch_add(&r->refused, 1);
 		close(fd);
 		return;
 	}
 	l->fd = fd;
-	l->addr.family = o.family;
-	memcpy(l->addr.bytes, o.addr, sizeof(o.addr));
+	l->addr = a;
 	l->port = o.port;
 	l->tag = (struct tag){.kind = K_LISTEN, .obj = l};
 	ev = (struct epoll_event){.events = EPOLLIN, .data.ptr = &l->tag};
@@ -485,4 +554,9 @@ void ot_relay_stop(struct ot_relay *r)
 unsigned long ot_relay_count(const struct ot_relay *r)
 {
 	return r ? atomic_load(&((struct ot_relay *)r)->count) : 0;
+}
+
+unsigned long ot_relay_refused(const struct ot_relay *r)
+{
+	return r ? atomic_load(&((struct ot_relay *)r)->refused) : 0;
 }

@@ -20,8 +20,9 @@
  *
  * No process outlives the step (the thread ends in ot_relay_stop, called
  * from slurm_spank_exit), the containers get no extra interface, and a
- * rank reaches nothing it could not reach without containers: only the
- * PMIx server's own port on the node's loopback.
+ * rank reaches nothing it could not reach without containers: only ports
+ * on which slurmstepd itself listens (the PMIx server's) - an offer naming
+ * any other address is refused.
  */
 #ifndef OT_SPANK_RELAY_H
 #define OT_SPANK_RELAY_H
@@ -55,5 +56,11 @@ void ot_relay_stop(struct ot_relay *r);
 
 /* Connections relayed so far (for logs and tests). */
 unsigned long ot_relay_count(const struct ot_relay *r);
+
+/* Offers refused: they named an address where this process (slurmstepd)
+ * does not listen. The relay reaches nothing but slurmstepd's own
+ * listening sockets, whatever the (user-controlled) task environment
+ * says. */
+unsigned long ot_relay_refused(const struct ot_relay *r);
 
 #endif

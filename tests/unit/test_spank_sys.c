@@ -300,6 +300,67 @@ Test(spank_relay, reaches_the_node_loopback_from_a_container)
 	cr_assert_eq(e.conns, 2);
 }
 
+/* A task claiming a port where slurmstepd does not listen (another
+ * process's server, here a child's) gets nothing relayed. */
+static int rogue_task(int task_fd, uint16_t port)
+{
+	struct ot_addr lo;
+	struct ot_error err;
+
+	if (unshare(CLONE_NEWNET) < 0 || lo_up() < 0)
+		return 10;
+	ot_addr_parse("127.0.0.1", &lo);
+	if (ot_relay_offer(task_fd, &lo, port, &err) < 0)
+		return 12;
+	usleep(200000); /* the relay drops the listener */
+	if (connect_lo(port) >= 0)
+		return 14;
+	return 0;
+}
+
+Test(spank_relay, only_to_our_own_listeners)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t sl = sizeof(sa);
+	struct ot_relay *r;
+	struct ot_error err;
+	int task_fd, st, pfd[2];
+	uint16_t port;
+	pid_t srv, pid;
+
+	need_root();
+	cr_assert_eq(pipe(pfd), 0);
+	srv = fork();
+	if (srv == 0) {
+		/* another process's listener, on the node's loopback */
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 4) ||
+		    getsockname(fd, (struct sockaddr *)&sa, &sl))
+			_exit(1);
+		port = ntohs(sa.sin_port);
+		if (write(pfd[1], &port, sizeof(port)) != sizeof(port))
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	cr_assert_eq(read(pfd[0], &port, sizeof(port)), (ssize_t)sizeof(port));
+	cr_assert_eq(ot_relay_start(&r, &task_fd, &err), 0, "%s", err.msg);
+	pid = fork();
+	if (pid == 0)
+		_exit(rogue_task(task_fd, port));
+	waitpid(pid, &st, 0);
+	kill(srv, SIGKILL);
+	waitpid(srv, NULL, 0);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "rogue task: step %d", WEXITSTATUS(st));
+	cr_assert_eq(ot_relay_refused(r), 1);
+	cr_assert_eq(ot_relay_count(r), 0);
+	ot_relay_stop(r);
+	close(pfd[0]);
+	close(pfd[1]);
+}
+
 Test(spank_relay, start_stop_leaks_nothing)
 {
 	struct ot_relay *r;
