@@ -376,31 +376,105 @@ static int pick_node(const struct otc_compiled *x, const char *node, struct ot_p
 	return OTC_EXIT_USAGE;
 }
 
-static json_t *cluster_json(const struct otc_compiled *x)
+/* A JSON string literal, as jansson writes it. */
+static char *json_quote(const char *s)
 {
-	json_t *o = json_object(), *plans = json_array();
-	size_t i;
-	bool oom = !o || !plans;
+	json_t *j = json_string(s);
+	char *q = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
 
-	for (i = 0; !oom && i < x->out->nplans; i++) {
-		json_t *p = ot_plan_to_json(x->out->plans[i]);
+	json_decref(j);
+	return q;
+}
 
-		oom = !p || json_array_append_new(plans, p) < 0;
-	}
-	if (!oom)
-		oom = json_object_set_new(o, "schema", json_string(OTC_CLUSTER_SCHEMA)) < 0 ||
-		      json_object_set_new(o, "topology", json_string(x->model->name)) < 0 ||
-		      json_object_set_new(o, "instance",
-					  json_string(x->out->nplans ? x->out->plans[0]->instance
-								     : x->model->name)) < 0 ||
-		      json_object_set_new(o, "plans", plans) < 0;
+struct cluster_out {
+	struct ot_strbuf sb;
+	const char *instance;	/* quoted */
+	size_t nplans;
+	int status;
+};
+
+/* ot_compile_each() sink: the next element of "plans", written at once. The
+ * header goes out with the first plan: every error is found before any plan
+ * is handed out, so nothing precedes a diagnostic. */
+static int cluster_plan(struct ot_plan *p, void *arg)
+{
+	struct cluster_out *co = arg;
+	int rc;
+
+	ot_sb_reset(&co->sb);
+	if (!co->nplans++)
+		ot_sb_printf(&co->sb, "{\n  \"instance\": %s,\n  \"plans\": [\n    ",
+			     co->instance);
 	else
-		json_decref(plans);
-	if (oom) {
-		json_decref(o);
-		return NULL;
+		ot_sb_append(&co->sb, ",\n    ");
+	rc = ot_plan_json_write(p, 1, 2, &co->sb);
+	ot_plan_free(p);
+	if (rc < 0) {
+		otc_error(rc == -ENOMEM ? "out of memory" : "a plan string is not valid UTF-8");
+		co->status = OTC_EXIT_SYSTEM;
+		return rc;
 	}
-	return o;
+	co->status = write_out(co->sb.buf, co->sb.len);
+	return co->status ? -EIO : 0;
+}
+
+/*
+ * otc plan --json without --node: the whole cluster, streamed node by node
+ * (a 1,000-node cluster's plans are hundreds of megabytes), exactly as
+ * jansson would write {"instance", "plans": [...], "schema", "topology"}
+ * with sorted keys and 2-space indentation.
+ */
+static int cluster_json(const struct otc_common *c, const char *file, const char *hosts)
+{
+	struct ot_load_opts lo = {.defines = c->defines, .ndefines = c->ndefines};
+	struct ot_compile_opts co = {.instance = c->instance, .probes = true};
+	struct cluster_out out = {OT_STRBUF_INIT, NULL, 0, OTC_EXIT_OK};
+	struct otc_compiled x;
+	char *qi = NULL, *qt = NULL, *qs = NULL;
+	int rc, rh = 0;
+
+	memset(&x, 0, sizeof(x));
+	ot_diags_init(&x.diags);
+	rc = ot_topology_load(file, &lo, &x.diags, &x.model);
+	if (hosts)
+		rh = ot_hosts_load(hosts, &x.diags, &x.hosts);
+	if (rc < 0 || rh < 0) {
+		print_diags(c, &x.diags);
+		rc = status_of(rc < 0 ? rc : rh);
+		otc_compiled_free(&x);
+		return rc;
+	}
+	co.hosts = x.hosts;
+	co.bounds = c->has_bounds ? &c->bounds : NULL;
+	qi = json_quote(c->instance && *c->instance ? c->instance : x.model->name);
+	qt = json_quote(x.model->name);
+	qs = json_quote(OTC_CLUSTER_SCHEMA);
+	if (!qi || !qt || !qs) {
+		otc_error("out of memory");
+		rc = OTC_EXIT_SYSTEM;
+		goto out;
+	}
+	out.instance = qi;
+	rc = ot_compile_each(x.model, &co, &x.diags, cluster_plan, &out);
+	print_diags(c, &x.diags);
+	if (rc < 0) {
+		rc = out.status ? out.status : status_of(rc);
+		goto out;
+	}
+	ot_sb_reset(&out.sb);
+	if (out.nplans)
+		ot_sb_append(&out.sb, "\n  ]");
+	else
+		ot_sb_printf(&out.sb, "{\n  \"instance\": %s,\n  \"plans\": []", qi);
+	ot_sb_printf(&out.sb, ",\n  \"schema\": %s,\n  \"topology\": %s\n}\n", qs, qt);
+	rc = out.sb.oom ? OTC_EXIT_SYSTEM : write_out(out.sb.buf, out.sb.len);
+out:
+	free(qi);
+	free(qt);
+	free(qs);
+	ot_sb_free(&out.sb);
+	otc_compiled_free(&x);
+	return rc;
 }
 
 static int run_plan(struct otc_common *c, int argc, char **argv)
@@ -433,6 +507,8 @@ static int run_plan(struct otc_common *c, int argc, char **argv)
 	}
 	if ((rc = operands(k, argc, argv, false, &file, &hosts)))
 		return rc;
+	if (json && !node)
+		return cluster_json(c, file, hosts);
 	if ((rc = otc_compile_files(c, file, hosts, true, &x)))
 		return rc;
 	if (node && (rc = pick_node(&x, node, &p))) {
@@ -440,20 +516,7 @@ static int run_plan(struct otc_common *c, int argc, char **argv)
 		return rc;
 	}
 	if (json) {
-		if (p) {
-			text = ot_plan_dump(p, 1);
-		} else {
-			json_t *o = cluster_json(&x);
-
-			text = o ? json_dumps(o, JSON_SORT_KEYS | JSON_INDENT(2)) : NULL;
-			json_decref(o);
-			if (text) {
-				ot_sb_append(&sb, text);
-				ot_sb_putc(&sb, '\n');
-				free(text);
-				text = ot_sb_steal(&sb);
-			}
-		}
+		text = ot_plan_dump(p, 1);
 	} else {
 		for (i = 0; i < x.out->nplans; i++) {
 			if (p && x.out->plans[i] != p)

@@ -611,17 +611,30 @@ static int reserve(struct nameset *s, const char *name)
 	return ot_strmap_put(&s->map, key, key, NULL);
 }
 
+/* Is name taken by one of the first n interfaces of a container (or lo)? A
+ * linear scan: a container has at most OT_MAX_IFACES interfaces. */
+static bool iface_taken(const struct cc *c, const struct cc_container *cc, uint32_t n,
+			const char *name)
+{
+	uint32_t j;
+
+	if (strcmp(name, "lo") == 0)
+		return true;
+	for (j = 0; j < n; j++)
+		if (strcmp(c->ifaces[cc->first_iface + j].kname, name) == 0)
+			return true;
+	return false;
+}
+
 /* Interfaces of one container: written names when valid, short ones else. */
 static int name_container(struct cc *c, uint32_t ci)
 {
 	struct cc_container *cc = &c->containers[ci];
 	const struct ot_m_container *mc = cc->mc;
-	struct nameset s = {OT_STRMAP_INIT, &c->arena};
 	uint32_t j;
-	int rc = 0, r;
+	unsigned salt;
+	int rc = 0;
 
-	if (reserve(&s, "lo") < 0)
-		goto oom;
 	for (j = 0; j < mc->nifaces; j++) {
 		struct cc_iface *f = &c->ifaces[cc->first_iface + j];
 
@@ -633,28 +646,25 @@ static int name_container(struct cc *c, uint32_t ci)
 			rc = -EINVAL;
 			continue;
 		}
-		if (ot_ifname_valid(f->mi->name)) {
-			r = reserve(&s, f->mi->name);
-			if (r == -ENOMEM)
-				goto oom;
+		/* names are unique per container (front end), so no clash here */
+		if (ot_ifname_valid(f->mi->name))
 			memcpy(f->kname, f->mi->name, strlen(f->mi->name) + 1);
-		}
 	}
 	for (j = 0; j < mc->nifaces; j++) {
 		struct cc_iface *f = &c->ifaces[cc->first_iface + j];
+		char cand[OT_IFNAMSIZ];
 
 		if (f->kname[0] || strcmp(f->mi->name, "lo") == 0)
 			continue;
-		r = pick(&s, f->mi->name, f->kname);
-		if (r == -ENOMEM)
-			goto oom;
+		for (salt = 0; salt < CC_MAX_SALT; salt++) {
+			short_name(cand, f->mi->name, salt);
+			if (!iface_taken(c, cc, mc->nifaces, cand))
+				break;
+		}
+		memcpy(f->kname, cand, sizeof(cand));
 		f->renamed = true;
 	}
-	ot_strmap_free(&s.map);
 	return rc;
-oom:
-	ot_strmap_free(&s.map);
-	return -ENOMEM;
 }
 
 /* The switch namespace of one node: bridges, VXLAN devices, veth ports. */

@@ -274,16 +274,25 @@ static int teardown_rank(const struct ot_plan *p, const struct ot_op *op)
 
 int ot_plan_teardown(const struct ot_plan *p, size_t **ret, size_t *ret_n)
 {
-	size_t *v, n = 0, i;
+	size_t *v, n = 0, i, start[8] = {0}, fill[7];
 	int rank;
 
-	v = malloc((p->nops ? p->nops : 1) * sizeof(*v));
+	/* one pass to count per rank, one to place (latest op first per rank):
+	 * plans hold up to millions of ops */
+	for (i = 0; i < p->nops; i++)
+		if (ot_op_needs_undo(p, &p->ops[i]))
+			start[teardown_rank(p, &p->ops[i]) + 1]++;
+	for (rank = 0; rank < 7; rank++) {
+		start[rank + 1] += start[rank];
+		fill[rank] = start[rank + 1];
+	}
+	n = start[7];
+	v = malloc((n ? n : 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	for (rank = 0; rank <= 6; rank++)
-		for (i = p->nops; i-- > 0;)
-			if (ot_op_needs_undo(p, &p->ops[i]) && teardown_rank(p, &p->ops[i]) == rank)
-				v[n++] = i;
+	for (i = 0; i < p->nops; i++)
+		if (ot_op_needs_undo(p, &p->ops[i]))
+			v[--fill[teardown_rank(p, &p->ops[i])]] = i;
 	*ret = v;
 	*ret_n = n;
 	return 0;

@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,11 +128,39 @@ static const bool plain[256] = {
 	[' '] = 1, ['!'] = 1, ['#' ... '['] = 1, [']' ... '~'] = 1, [0x7f] = 1,
 };
 
+/* Does any of the 8 bytes of x need escaping or UTF-8 checking: < 0x20,
+ * '"', '\\', or >= 0x80? (Bit tricks on 64-bit words.) */
+static inline bool word_special(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	uint64_t lt20 = (x - ones * 0x20) & ~x;
+	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+
+	return ((lt20 | ((q - ones) & ~q) | ((b - ones) & ~b)) & highs) || (x & highs);
+}
+
 static void str(struct jw *w, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s, *run = p;
-	size_t k;
+	size_t k, n = strlen(s);
 	char esc[8];
+
+	/* the common case: nothing to escape, copied as is */
+	for (k = 0; k + 8 <= n; k += 8) {
+		uint64_t x;
+
+		memcpy(&x, s + k, 8);
+		if (word_special(x))
+			break;
+	}
+	while (k < n && plain[p[k]])
+		k++;
+	if (k == n) {
+		outc(w, '"');
+		out(w, s, n);
+		outc(w, '"');
+		return;
+	}
 
 	outc(w, '"');
 	while (*p) {
@@ -212,44 +241,46 @@ static void close_(struct jw *w, char c)
 	outc(w, c);
 }
 
-/* Keys are constant ASCII identifiers: no escaping needed. */
-static void key(struct jw *w, const char *k)
-{
-	size_t n = strlen(k);
+/* Keys are string literals, written with their quotes and colon in one
+ * copy of a length known at compile time: K("name") is the pair
+ * "\"name\":", 7. */
+#define K(lit) "\"" lit "\":", sizeof(lit) + 2
 
+static inline void key(struct jw *w, const char *quoted, size_t n)
+{
 	item(w);
-	outc(w, '"');
-	out(w, k, n);
-	out(w, "\": ", w->pretty ? 3 : 2);
+	out(w, quoted, n);
+	if (w->pretty)
+		outc(w, ' ');
 }
 
 /* Members, each omitted at its zero value like plan_json.c's put_*(). */
-static void m_str(struct jw *w, const char *k, const char *v)
+static void m_str(struct jw *w, const char *k, size_t kn, const char *v)
 {
 	if (v && *v) {
-		key(w, k);
+		key(w, k, kn);
 		str(w, v);
 	}
 }
 
-static void m_str_always(struct jw *w, const char *k, const char *v)
+static void m_str_always(struct jw *w, const char *k, size_t kn, const char *v)
 {
-	key(w, k);
+	key(w, k, kn);
 	str(w, v ? v : "");
 }
 
-static void m_int(struct jw *w, const char *k, long long v)
+static void m_int(struct jw *w, const char *k, size_t kn, long long v)
 {
 	if (v) {
-		key(w, k);
+		key(w, k, kn);
 		out_int(w, v);
 	}
 }
 
-static void m_true(struct jw *w, const char *k, bool v)
+static void m_true(struct jw *w, const char *k, size_t kn, bool v)
 {
 	if (v) {
-		key(w, k);
+		key(w, k, kn);
 		out(w, "true", 4);
 	}
 }
@@ -257,13 +288,22 @@ static void m_true(struct jw *w, const char *k, bool v)
 /* IPv4 in dotted quad and MACs without printf; IPv6 via ot_addr_format. */
 static void out_ipv4(struct jw *w, const struct ot_addr *a)
 {
+	char t[16];
+	size_t n = 0;
 	int i;
 
 	for (i = 0; i < 4; i++) {
+		unsigned v = a->bytes[i];
+
 		if (i)
-			outc(w, '.');
-		out_u64(w, a->bytes[i]);
+			t[n++] = '.';
+		if (v >= 100)
+			t[n++] = (char)('0' + v / 100);
+		if (v >= 10)
+			t[n++] = (char)('0' + v / 10 % 10);
+		t[n++] = (char)('0' + v % 10);
 	}
+	out(w, t, n);
 }
 
 static void out_addr(struct jw *w, const struct ot_addr *a)
@@ -280,21 +320,21 @@ static void out_addr(struct jw *w, const struct ot_addr *a)
 	outc(w, '"');
 }
 
-static void m_addr(struct jw *w, const char *k, const struct ot_addr *a)
+static void m_addr(struct jw *w, const char *k, size_t kn, const struct ot_addr *a)
 {
 	if (!a->family)
 		return;
-	key(w, k);
+	key(w, k, kn);
 	out_addr(w, a);
 }
 
-static void m_prefix(struct jw *w, const char *k, const struct ot_prefix *p)
+static void m_prefix(struct jw *w, const char *k, size_t kn, const struct ot_prefix *p)
 {
 	char buf[OT_PREFIX_STRLEN];
 
 	if (!p->addr.family)
 		return;
-	key(w, k);
+	key(w, k, kn);
 	if (p->addr.family != AF_INET) {
 		ot_prefix_format(p, buf, sizeof(buf));
 		str(w, buf);
@@ -322,17 +362,17 @@ static void out_mac(struct jw *w, const struct ot_mac *m)
 	out(w, t, sizeof(t));
 }
 
-static void m_mac(struct jw *w, const char *k, const struct ot_mac *m)
+static void m_mac(struct jw *w, const char *k, size_t kn, const struct ot_mac *m)
 {
 	if (ot_mac_is_zero(m))
 		return;
-	key(w, k);
+	key(w, k, kn);
 	out_mac(w, m);
 }
 
-static void m_pair(struct jw *w, const char *k, long long a, long long b)
+static void m_pair(struct jw *w, const char *k, size_t kn, long long a, long long b)
 {
-	key(w, k);
+	key(w, k, kn);
 	open_(w, '[');
 	item(w);
 	out_int(w, a);
@@ -376,33 +416,33 @@ static void w_nft(struct jw *w, const struct ot_op_nft *n)
 	int b;
 
 	open_(w, '{');
-	key(w, "chains");
+	key(w, K("chains"));
 	open_(w, '[');
 	for (i = 0; i < n->nchains; i++) {
 		const struct ot_nft_chain *c = &n->chains[i];
 
 		item(w);
 		open_(w, '{');
-		m_str(w, "hook", ot_nft_hook_name(c->hook));
-		m_str(w, "name", c->name);
-		m_str(w, "policy", c->policy_drop ? "drop" : "accept");
-		m_int(w, "priority", c->priority);
-		m_str(w, "type", type_name(c->type));
+		m_str(w, K("hook"), ot_nft_hook_name(c->hook));
+		m_str(w, K("name"), c->name);
+		m_str(w, K("policy"), c->policy_drop ? "drop" : "accept");
+		m_int(w, K("priority"), c->priority);
+		m_str(w, K("type"), type_name(c->type));
 		close_(w, '}');
 	}
 	close_(w, ']');
-	key(w, "rules");
+	key(w, K("rules"));
 	open_(w, '[');
 	for (i = 0; i < n->nrules; i++) {
 		const struct ot_nft_rule *r = &n->rules[i];
 
 		item(w);
 		open_(w, '{');
-		m_str(w, "chain", r->chain < n->nchains ? n->chains[r->chain].name : "");
-		m_str(w, "comment", r->comment);
-		m_true(w, "counter", r->counter);
+		m_str(w, K("chain"), r->chain < n->nchains ? n->chains[r->chain].name : "");
+		m_str(w, K("comment"), r->comment);
+		m_true(w, K("counter"), r->counter);
 		if (r->ct_state) {
-			key(w, "ct_state");
+			key(w, K("ct_state"));
 			open_(w, '[');
 			for (bit = 1, b = 0; bit <= OT_CT_INVALID; bit <<= 1, b++)
 				if (r->ct_state & bit) {
@@ -412,27 +452,27 @@ static void w_nft(struct jw *w, const struct ot_op_nft *n)
 			close_(w, ']');
 		}
 		if (r->has_daddr)
-			m_prefix(w, "daddr", &r->daddr);
+			m_prefix(w, K("daddr"), &r->daddr);
 		if (r->dport_lo || r->dport_hi)
-			m_pair(w, "dport", r->dport_lo, r->dport_hi);
+			m_pair(w, K("dport"), r->dport_lo, r->dport_hi);
 		if (r->family)
-			m_str(w, "family", r->family == AF_INET ? "ip" : r->family == AF_INET6 ? "ip6"
+			m_str(w, K("family"), r->family == AF_INET ? "ip" : r->family == AF_INET6 ? "ip6"
 												: "?");
-		m_str(w, "iif", r->iif);
-		m_addr(w, "nat_addr", &r->nat_addr);
-		m_int(w, "nat_port", r->nat_port);
-		m_str(w, "oif", r->oif);
+		m_str(w, K("iif"), r->iif);
+		m_addr(w, K("nat_addr"), &r->nat_addr);
+		m_int(w, K("nat_port"), r->nat_port);
+		m_str(w, K("oif"), r->oif);
 		if (r->l4proto)
-			m_str(w, "proto", proto_name(r->l4proto));
+			m_str(w, K("proto"), proto_name(r->l4proto));
 		if (r->has_saddr)
-			m_prefix(w, "saddr", &r->saddr);
+			m_prefix(w, K("saddr"), &r->saddr);
 		if (r->sport_lo || r->sport_hi)
-			m_pair(w, "sport", r->sport_lo, r->sport_hi);
-		m_str(w, "verdict", ot_nft_verdict_name(r->verdict));
+			m_pair(w, K("sport"), r->sport_lo, r->sport_hi);
+		m_str(w, K("verdict"), ot_nft_verdict_name(r->verdict));
 		close_(w, '}');
 	}
 	close_(w, ']');
-	m_str(w, "table", n->table);
+	m_str(w, K("table"), n->table);
 	close_(w, '}');
 }
 
@@ -440,48 +480,48 @@ static void w_link(struct jw *w, const struct ot_plan *p, const struct ot_op *op
 {
 	const struct ot_op_link *l = &op->link;
 
-	m_str(w, "alias", l->alias);
-	m_true(w, "ipv6", l->ipv6);
-	m_str(w, "kind", ot_link_kind_name(l->kind));
+	m_str(w, K("alias"), l->alias);
+	m_true(w, K("ipv6"), l->ipv6);
+	m_str(w, K("kind"), ot_link_kind_name(l->kind));
 	if (l->kind == OT_LINK_VXLAN) {
-		m_true(w, "learning", l->learning);
-		m_addr(w, "local", &l->local);
+		m_true(w, K("learning"), l->learning);
+		m_addr(w, K("local"), &l->local);
 	}
 	if (l->kind == OT_LINK_MACVLAN)
-		m_str(w, "lower", l->lower);
-	m_mac(w, "mac", &l->mac);
-	m_str(w, "master", l->master);
+		m_str(w, K("lower"), l->lower);
+	m_mac(w, K("mac"), &l->mac);
+	m_str(w, K("master"), l->master);
 	if (l->kind == OT_LINK_MACVLAN)
-		m_str(w, "mode", ot_macvlan_mode_name(l->mode));
-	m_int(w, "mtu", l->mtu);
-	m_str(w, "name", l->name);
-	m_str(w, "ns", ns_name(p, op->ns));
-	m_str(w, "op", "link");
-	m_str(w, "origin", op->origin);
+		m_str(w, K("mode"), ot_macvlan_mode_name(l->mode));
+	m_int(w, K("mtu"), l->mtu);
+	m_str(w, K("name"), l->name);
+	m_str(w, K("ns"), ns_name(p, op->ns));
+	m_str(w, K("op"), "link");
+	m_str(w, K("origin"), op->origin);
 	if (l->kind == OT_LINK_VETH) {
-		key(w, "peer");
+		key(w, K("peer"));
 		open_(w, '{');
-		m_str(w, "alias", l->peer_alias);
-		m_true(w, "ipv6", l->peer_ipv6);
-		m_mac(w, "mac", &l->peer_mac);
-		m_str(w, "master", l->peer_master);
-		m_str(w, "name", l->peer_name);
-		m_str(w, "ns", ns_name(p, l->peer_ns));
+		m_str(w, K("alias"), l->peer_alias);
+		m_true(w, K("ipv6"), l->peer_ipv6);
+		m_mac(w, K("mac"), &l->peer_mac);
+		m_str(w, K("master"), l->peer_master);
+		m_str(w, K("name"), l->peer_name);
+		m_str(w, K("ns"), ns_name(p, l->peer_ns));
 		close_(w, '}');
 	}
 	if (l->kind == OT_LINK_VXLAN) {
-		m_int(w, "port", l->port);
-		m_str(w, "sock_ns", ns_name(p, l->sock_ns));
-		m_int(w, "vni", l->vni);
+		m_int(w, K("port"), l->port);
+		m_str(w, K("sock_ns"), ns_name(p, l->sock_ns));
+		m_int(w, K("vni"), l->vni);
 	}
 }
 
 /* The common tail "ns", "op", "origin" of ops whose other keys sort first. */
 static void w_tail(struct jw *w, const struct ot_plan *p, const struct ot_op *op)
 {
-	m_str(w, "ns", ns_name(p, op->ns));
-	m_str(w, "op", ot_op_kind_name(op->kind));
-	m_str(w, "origin", op->origin);
+	m_str(w, K("ns"), ns_name(p, op->ns));
+	m_str(w, K("op"), ot_op_kind_name(op->kind));
+	m_str(w, K("origin"), op->origin);
 }
 
 static void w_op(struct jw *w, const struct ot_plan *p, const struct ot_op *op)
@@ -497,50 +537,50 @@ static void w_op(struct jw *w, const struct ot_plan *p, const struct ot_op *op)
 		w_link(w, p, op);
 		break;
 	case OT_OP_LINK_UP:
-		m_str(w, "dev", op->dev);
+		m_str(w, K("dev"), op->dev);
 		w_tail(w, p, op);
 		break;
 	case OT_OP_ADDR:
-		m_prefix(w, "addr", &op->addr.addr);
-		m_str(w, "dev", op->addr.dev);
+		m_prefix(w, K("addr"), &op->addr.addr);
+		m_str(w, K("dev"), op->addr.dev);
 		w_tail(w, p, op);
 		break;
 	case OT_OP_ROUTE:
-		m_str(w, "dev", op->route.dev);
+		m_str(w, K("dev"), op->route.dev);
 		if (op->route.dst.len == 0)
 			snprintf(dst, sizeof(dst), "default%s",
 				 op->route.dst.addr.family == AF_INET6 ? "6" : "");
 		else
 			ot_prefix_format(&op->route.dst, dst, sizeof(dst));
-		m_str(w, "dst", dst);
-		m_int(w, "metric", op->route.metric);
+		m_str(w, K("dst"), dst);
+		m_int(w, K("metric"), op->route.metric);
 		w_tail(w, p, op);
-		m_addr(w, "via", &op->route.via);
+		m_addr(w, K("via"), &op->route.via);
 		break;
 	case OT_OP_FDB:
-		m_str(w, "dev", op->fdb.dev);
-		m_addr(w, "dst", &op->fdb.dst);
-		m_str(w, "dst_node", op->fdb.dst_node);
-		key(w, "mac");
+		m_str(w, K("dev"), op->fdb.dev);
+		m_addr(w, K("dst"), &op->fdb.dst);
+		m_str(w, K("dst_node"), op->fdb.dst_node);
+		key(w, K("mac"));
 		out_mac(w, &op->fdb.mac); /* always, all-zero for flooding */
 		w_tail(w, p, op);
 		break;
 	case OT_OP_SYSCTL:
-		m_str(w, "key", op->sysctl.key);
+		m_str(w, K("key"), op->sysctl.key);
 		w_tail(w, p, op);
-		m_str_always(w, "value", op->sysctl.value);
+		m_str_always(w, K("value"), op->sysctl.value);
 		break;
 	case OT_OP_NFT:
-		key(w, "nft");
+		key(w, K("nft"));
 		w_nft(w, &op->nft);
 		w_tail(w, p, op);
 		break;
 	case OT_OP_CGROUP:
-		m_int(w, "cpu_pct", op->cgroup.cpu_pct);
-		m_int(w, "memory", (long long)op->cgroup.memory);
+		m_int(w, K("cpu_pct"), op->cgroup.cpu_pct);
+		m_int(w, K("memory"), (long long)op->cgroup.memory);
 		w_tail(w, p, op);
-		m_str(w, "path", op->cgroup.path);
-		m_int(w, "pids", op->cgroup.pids);
+		m_str(w, K("path"), op->cgroup.path);
+		m_int(w, K("pids"), op->cgroup.pids);
 		break;
 	case OT_OP__COUNT:
 		w_tail(w, p, op);
@@ -558,10 +598,10 @@ static void w_ns(struct jw *w, const struct ot_plan_ns *ns)
 
 	open_(w, '{');
 	if (ns->role == OT_NS_CONTAINER) {
-		m_str(w, "cgroup", ns->cgroup);
-		m_str(w, "container", ns->container);
-		m_str(w, "hostname", ns->hostname);
-		key(w, "isolate");
+		m_str(w, K("cgroup"), ns->cgroup);
+		m_str(w, K("container"), ns->container);
+		m_str(w, K("hostname"), ns->hostname);
+		key(w, K("isolate"));
 		open_(w, '[');
 		for (bit = 1, b = 0; bit <= OT_ISO_CGROUP; bit <<= 1, b++)
 			if (ns->isolate & bit) {
@@ -570,9 +610,9 @@ static void w_ns(struct jw *w, const struct ot_plan_ns *ns)
 			}
 		close_(w, ']');
 	}
-	m_str(w, "name", ns->name);
+	m_str(w, K("name"), ns->name);
 	if (ns->role == OT_NS_CONTAINER && ns->nranks) {
-		key(w, "ranks");
+		key(w, K("ranks"));
 		open_(w, '[');
 		for (i = 0; i < ns->nranks; i++) {
 			item(w);
@@ -585,7 +625,7 @@ static void w_ns(struct jw *w, const struct ot_plan_ns *ns)
 		}
 		close_(w, ']');
 	}
-	m_str(w, "role", ot_ns_role_name(ns->role));
+	m_str(w, K("role"), ot_ns_role_name(ns->role));
 	close_(w, '}');
 }
 
@@ -594,7 +634,7 @@ static void w_teardown(struct jw *w, const struct ot_plan *p)
 {
 	size_t *td = NULL, n = 0, i;
 
-	key(w, "teardown");
+	key(w, K("teardown"));
 	open_(w, '[');
 	if (ot_plan_teardown(p, &td, &n) < 0) {
 		w->bad = true;
@@ -669,60 +709,60 @@ static int write_plan(struct jw *wp, const struct ot_plan *p)
 
 	w.first[depth] = true;
 	open_(&w, '{');
-	m_str(&w, "instance", p->instance);
-	key(&w, "namespaces");
+	m_str(&w, K("instance"), p->instance);
+	key(&w, K("namespaces"));
 	open_(&w, '[');
 	for (i = 1; i < p->nns; i++) {
 		item(&w);
 		w_ns(&w, &p->ns[i]);
 	}
 	close_(&w, ']');
-	m_str(&w, "node", p->node);
-	m_int(&w, "node_index", p->node_index);
-	key(&w, "nodes");
+	m_str(&w, K("node"), p->node);
+	m_int(&w, K("node_index"), p->node_index);
+	key(&w, K("nodes"));
 	open_(&w, '[');
 	for (i = 0; i < p->nnodes; i++) {
 		item(&w);
 		open_(&w, '{');
-		m_str(&w, "name", p->nodes[i].name);
-		m_addr(&w, "underlay", &p->nodes[i].underlay);
+		m_str(&w, K("name"), p->nodes[i].name);
+		m_addr(&w, K("underlay"), &p->nodes[i].underlay);
 		close_(&w, '}');
 	}
 	close_(&w, ']');
-	key(&w, "ops");
+	key(&w, K("ops"));
 	open_(&w, '[');
 	for (i = 0; i < p->nops; i++) {
 		item(&w);
 		w_op(&w, p, &p->ops[i]);
 	}
 	close_(&w, ']');
-	m_str(&w, "prefix", p->prefix);
-	key(&w, "probes");
+	m_str(&w, K("prefix"), p->prefix);
+	key(&w, K("probes"));
 	open_(&w, '[');
 	for (i = 0; i < p->nprobes; i++) {
 		const struct ot_probe *pr = &p->probes[i];
 
 		item(&w);
 		open_(&w, '{');
-		m_addr(&w, "address", &pr->to_addr);
-		m_str(&w, "expect", pr->expect == OT_EXPECT_REACH ? "reach" : "blocked");
-		m_str(&w, "from", p->ns[pr->from_ns].container);
-		m_str(&w, "to", pr->to_container);
-		m_str(&w, "to_node", pr->to_node);
-		m_str(&w, "why", pr->why);
+		m_addr(&w, K("address"), &pr->to_addr);
+		m_str(&w, K("expect"), pr->expect == OT_EXPECT_REACH ? "reach" : "blocked");
+		m_str(&w, K("from"), p->ns[pr->from_ns].container);
+		m_str(&w, K("to"), pr->to_container);
+		m_str(&w, K("to_node"), pr->to_node);
+		m_str(&w, K("why"), pr->why);
 		close_(&w, '}');
 	}
 	close_(&w, ']');
-	m_str(&w, "schema", OT_PLAN_SCHEMA);
-	m_str(&w, "source_digest", p->source_digest);
-	m_str(&w, "state_dir", p->state_dir);
+	m_str(&w, K("schema"), OT_PLAN_SCHEMA);
+	m_str(&w, K("source_digest"), p->source_digest);
+	m_str(&w, K("state_dir"), p->state_dir);
 	w_teardown(&w, p);
-	m_str(&w, "topology", p->topology);
+	m_str(&w, K("topology"), p->topology);
 	if (p->underlay.family || p->underlay_mtu) {
-		key(&w, "underlay");
+		key(&w, K("underlay"));
 		open_(&w, '{');
-		m_addr(&w, "address", &p->underlay);
-		m_int(&w, "mtu", p->underlay_mtu);
+		m_addr(&w, K("address"), &p->underlay);
+		m_int(&w, K("mtu"), p->underlay_mtu);
 		close_(&w, '}');
 	}
 	close_(&w, '}');
