@@ -434,6 +434,15 @@ static void diags_to_error(const struct ot_diags *d, struct ot_error *err)
 	ot_sb_free(&sb);
 }
 
+/* The effective bounds, for the node's log (srun -v shows it too). */
+static void log_config(void)
+{
+	char line[1024];
+
+	ot_spank_config_format(&st.cfg, line, sizeof(line));
+	slurm_verbose("opentop: configuration: %s", line);
+}
+
 static int reap_one(const char *state_dir, void *arg, struct ot_error *err)
 {
 	(void)arg;
@@ -462,12 +471,7 @@ static int node_setup(spank_t sp)
 	gid_t *gids = NULL;
 
 	ot_diags_init(&d);
-	{
-		char line[1024];
-
-		ot_spank_config_format(&st.cfg, line, sizeof(line));
-		slurm_verbose("opentop: configuration: %s", line);
-	}
+	log_config();
 	if (spank_get_item(sp, S_JOB_ID, &st.job) != ESPANK_SUCCESS ||
 	    spank_get_item(sp, S_JOB_UID, &cred.uid) != ESPANK_SUCCESS ||
 	    spank_get_item(sp, S_JOB_GID, &cred.gid) != ESPANK_SUCCESS ||
