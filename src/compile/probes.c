@@ -13,13 +13,16 @@
  *     A gateway must be an address of a container on that network: one
  *     router hop is evaluated (the router must have `forward` and a
  *     connected interface on the target's network; the target must route
- *     the reply back through the same router). Paths through the host
+ *     the reply back through the same router, unless the router
+ *     masquerades or snats the echo on its way out: then the target answers
+ *     the router's own address). Paths through the host
  *     (uplinks), through more than one router, or with asymmetric routes
  *     are not predicted: no probe is emitted for them.
  *   - Firewalls: the source's output chain, the router's forward chain,
  *     the target's input chain, first match wins, then the policy; rules
  *     with ports never match an echo. Replies pass: every chain starts with
- *     `ct state established,related accept`. NAT is not modelled.
+ *     `ct state established,related accept`. Destination NAT is not
+ *     modelled (probes address containers directly).
  *   - Which pairs: per network, all ordered pairs of up to 6 container
  *     members, else a ring plus chords (at most CC_MAX_PROBES_PER_NET);
  *     per router (a container with `forward`, or one that a route names as
@@ -30,6 +33,7 @@
 #include "compile/cc.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +154,34 @@ static const char *fmt_addr(struct cc *c, const struct ot_addr *a)
 	return ot_arena_strdup(&c->arena, buf);
 }
 
+/*
+ * Does router r rewrite the source of an echo from saddr leaving through
+ * out (masquerade or snat)? Then the target answers the router's own
+ * address on its segment, and no route back to saddr is needed.
+ */
+static bool source_nat(const struct cc *c, uint32_t r, const struct cc_iface *out,
+		       const struct ot_addr *saddr)
+{
+	const struct ot_m_container *mc = c->containers[r].mc;
+	uint8_t icmp = saddr->family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+	size_t i;
+
+	for (i = 0; i < mc->nnats; i++) {
+		const struct ot_m_nat *n = &mc->nats[i];
+
+		if (n->kind == OT_M_DNAT || (n->oif && n->oif != out->mi))
+			continue;
+		if ((n->l4proto && n->l4proto != icmp) || n->dport_lo || n->dport_hi)
+			continue;
+		if (n->has_src && !ot_prefix_contains(&n->src, saddr))
+			continue;
+		if (n->kind == OT_M_SNAT && n->to.family != saddr->family)
+			continue;
+		return true;
+	}
+	return false;
+}
+
 /* Evaluate an echo from container src to interface ft (family fam). */
 static struct verdict evaluate(struct cc *c, uint32_t src, const struct cc_iface *ft, int fam)
 {
@@ -159,6 +191,7 @@ static struct verdict evaluate(struct cc *c, uint32_t src, const struct cc_iface
 	struct hop h, back;
 	uint32_t tgt = ft->container, r;
 	const char *why = NULL;
+	bool masq;
 
 	if (!dst)
 		return v;
@@ -208,12 +241,13 @@ static struct verdict evaluate(struct cc *c, uint32_t src, const struct cc_iface
 	rout = iface_on(c, r, ft->net);
 	if (!rout || !lookup(c, r, dst, &back) || back.via || back.dev != rout)
 		return v; /* more than one hop */
-	if (!lookup(c, tgt, saddr, &back) || !back.via || back.dev != ft)
+	masq = source_nat(c, r, rout, saddr);
+	if (!masq && (!lookup(c, tgt, saddr, &back) || !back.via || back.dev != ft))
 		return (struct verdict){true, false,
 					ot_arena_printf(&c->arena, "no route back from %s to %s",
 							c->containers[tgt].mc->name,
 							fmt_addr(c, saddr))};
-	if (owner_on(c, ft->net, back.via) != rout)
+	if (!masq && owner_on(c, ft->net, back.via) != rout)
 		return v; /* asymmetric: the reply takes another router */
 	v.known = true;
 	if (!c->containers[r].mc->forward) {
@@ -228,7 +262,8 @@ static struct verdict evaluate(struct cc *c, uint32_t src, const struct cc_iface
 		return v;
 	}
 	v.reach = true;
-	v.why = ot_arena_printf(&c->arena, "via router %s", c->containers[r].mc->name);
+	v.why = ot_arena_printf(&c->arena, "via router %s%s", c->containers[r].mc->name,
+				masq ? " (source NAT)" : "");
 	return v;
 }
 

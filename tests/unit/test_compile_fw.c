@@ -281,3 +281,42 @@ Test(bounds, refused_at_the_construct)
 	free(msg);
 	tm_free(m);
 }
+
+/* A router that masquerades toward the target: no route back is needed. */
+Test(probes, source_nat_on_the_router)
+{
+	struct ot_model *m = tm_new("nat");
+	struct ot_m_node *n1 = tm_node(m, "n1");
+	struct ot_m_network *in = tm_net(m, "in", "10.30.0.0/24");
+	struct ot_m_network *out = tm_net(m, "out", "198.51.100.0/24");
+	struct ot_m_container *web = tm_ctr(m, "web", n1), *gw = tm_ctr(m, "gw", n1);
+	struct ot_m_container *v = tm_ctr(m, "visitor", n1);
+	struct ot_compile_opts o = {.probes = true};
+	struct ot_compiled *c;
+	const struct ot_probe *pr;
+	struct ot_m_nat *nat;
+
+	tm_iface(m, web, "eth0", in, "10.30.0.80/24", NULL);
+	tm_iface(m, gw, "in0", in, "10.30.0.1/24", NULL);
+	tm_iface(m, gw, "out0", out, "198.51.100.2/24", NULL);
+	tm_iface(m, v, "eth0", out, "198.51.100.7/24", NULL);
+	tm_route(web, "default", "10.30.0.1");
+	gw->forward = true;
+	c = tm_compile(m, &o);
+	pr = probe(c->plans[0], "web", "visitor");
+	cr_assert_not_null(pr);
+	cr_assert_eq(pr->expect, OT_EXPECT_BLOCKED);
+	cr_assert_str_eq(pr->why, "no route back from visitor to 10.30.0.80");
+	ot_compiled_free(c);
+	nat = &gw->nats[gw->nnats++];
+	nat->kind = OT_M_MASQUERADE;
+	nat->oif = &gw->ifaces[1];
+	nat->loc = tm_loc();
+	c = tm_compile(m, &o);
+	pr = probe(c->plans[0], "web", "visitor");
+	cr_assert_not_null(pr);
+	cr_assert_eq(pr->expect, OT_EXPECT_REACH, "%s", pr->why);
+	cr_assert_str_eq(pr->why, "via router gw (source NAT)");
+	ot_compiled_free(c);
+	tm_free(m);
+}
