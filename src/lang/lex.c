@@ -170,6 +170,13 @@ static bool scan_group(struct ot_lexer *lx, char open, char close)
 	return false;
 }
 
+/* Bytes that continue a word without a second look: the common case of
+ * the lexer's inner loop (letters, digits, '.', ':', '/', '-', ...). */
+static bool plain_word_byte(unsigned char c)
+{
+	return c > ' ' && c != 0x7f && c != '{' && c != '[' && !ends_word(c);
+}
+
 static void lex_word(struct ot_lexer *lx, struct ot_token *t)
 {
 	const char *s = lx->p;
@@ -178,6 +185,14 @@ static void lex_word(struct ot_lexer *lx, struct ot_token *t)
 	while (lx->p < lx->end) {
 		unsigned char c = (unsigned char)*lx->p;
 
+		if (c >= 'a' && c <= 'z') { /* fast path */
+			lx->p++;
+			continue;
+		}
+		if (plain_word_byte(c)) {
+			lx->p++;
+			continue;
+		}
 		if (c == '{') {
 			t->templated = true;
 			if (!scan_group(lx, '{', '}')) {
@@ -399,6 +414,13 @@ const struct ot_token *ot_lex_peek(struct ot_lexer *lx, enum ot_lex_mode mode)
 
 	if (lx->have_la && lx->la_mode == mode)
 		return &lx->la;
+	/* STMT and WORD differ only for a token starting with '{': the parser
+	 * switches between them at every value, so do not lex twice. */
+	if (lx->have_la && lx->la_mode != OT_LEX_EXPR && mode != OT_LEX_EXPR &&
+	    lx->la.kind != OT_T_LBRACE && !(lx->la.len && lx->la.text[0] == '{')) {
+		lx->la_mode = mode;
+		return &lx->la;
+	}
 	if (lx->have_la) {
 		lx->p = lx->la_p;
 		lx->line = lx->la_line;

@@ -13,6 +13,7 @@
 #include "lang/parse.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -118,9 +119,8 @@ static struct ot_token next(struct parser *p, enum ot_lex_mode m)
 
 static bool tok_is(const struct ot_token *t, const char *kw)
 {
-	size_t n = strlen(kw);
-
-	return t->kind == OT_T_WORD && !t->templated && t->len == n && memcmp(t->text, kw, n) == 0;
+	return t->kind == OT_T_WORD && !t->templated && t->len && t->text[0] == kw[0] &&
+	       strncmp(t->text, kw, t->len) == 0 && kw[t->len] == '\0';
 }
 
 static bool at_end(const struct ot_token *t)
@@ -128,9 +128,31 @@ static bool at_end(const struct ot_token *t)
 	return t->kind == OT_T_NL || t->kind == OT_T_RBRACE || t->kind == OT_T_EOF;
 }
 
+/* The bytes of the union each kind uses: a statement is allocated with just
+ * that much (an explicit 100,000-container file has 200,000 statements). */
+#define PAYLOAD(member) sizeof(((struct ot_ast_stmt *)0)->u.member)
+static const size_t payload_size[OT_A__COUNT] = {
+	[OT_A_TOPOLOGY] = PAYLOAD(w),	 [OT_A_PARAM] = PAYLOAD(param),
+	[OT_A_INCLUDE] = PAYLOAD(include), [OT_A_VXLAN_PORT] = PAYLOAD(w),
+	[OT_A_NODE] = PAYLOAD(w),	 [OT_A_NETWORK] = PAYLOAD(named),
+	[OT_A_LINK] = PAYLOAD(link),	 [OT_A_CONTAINER] = PAYLOAD(named),
+	[OT_A_FOR] = PAYLOAD(loop),	 [OT_A_SUBNET] = PAYLOAD(list),
+	[OT_A_VNI] = PAYLOAD(w),	 [OT_A_MTU] = PAYLOAD(w),
+	[OT_A_BRIDGE] = 0,		 [OT_A_UPLINK] = PAYLOAD(uplink),
+	[OT_A_ISOLATE] = PAYLOAD(isolate), [OT_A_HOSTNAME] = PAYLOAD(w),
+	[OT_A_IFACE] = PAYLOAD(iface),	 [OT_A_ROUTE] = PAYLOAD(route),
+	[OT_A_SYSCTL] = PAYLOAD(sysctl), [OT_A_FORWARD] = 0,
+	[OT_A_FIREWALL] = 0,		 [OT_A_NAT] = 0,
+	[OT_A_LIMIT] = PAYLOAD(limit),	 [OT_A_RANKS] = PAYLOAD(list),
+	[OT_A_RULE] = PAYLOAD(rule),	 [OT_A_POLICY] = PAYLOAD(policy),
+	[OT_A_MASQUERADE] = PAYLOAD(nat), [OT_A_SNAT] = PAYLOAD(nat),
+	[OT_A_DNAT] = PAYLOAD(nat),
+};
+
 static struct ot_ast_stmt *new_stmt(struct parser *p, enum ot_ast_kind kind, const struct ot_token *kw)
 {
-	struct ot_ast_stmt *st = ot_arena_alloc(p->a, sizeof(*st));
+	struct ot_ast_stmt *st = ot_arena_alloc(p->a, offsetof(struct ot_ast_stmt, u) +
+							   payload_size[kind]);
 
 	if (!st) {
 		p->oom = true;
@@ -471,18 +493,28 @@ static struct ot_ast_word *build_word(struct parser *p, const struct ot_token *t
 
 	if (t->bad)
 		return NULL;
+	if (!t->templated || (!index_ok && !memchr(t->text, '{', t->len))) {
+		/* a literal: the word and its text in one allocation */
+		char *text;
+
+		w = ot_arena_alloc(p->a, sizeof(*w) + t->len + 1);
+		if (!w) {
+			p->oom = true;
+			return NULL;
+		}
+		text = (char *)(w + 1);
+		memcpy(text, t->text, t->len);
+		text[t->len] = '\0';
+		w->loc = t->loc;
+		w->lit = text;
+		return w;
+	}
 	w = ot_arena_alloc(p->a, sizeof(*w));
 	if (!w) {
 		p->oom = true;
 		return NULL;
 	}
 	w->loc = t->loc;
-	if (!t->templated || (!index_ok && !memchr(t->text, '{', t->len))) {
-		w->lit = ot_arena_strndup(p->a, t->text, t->len);
-		if (!w->lit)
-			p->oom = true;
-		return w->lit ? w : NULL;
-	}
 	for (i = 0; i < t->len; i++)
 		n += t->text[i] == '{' || t->text[i] == '[';
 	/* the segments' text must outlive the source buffer */

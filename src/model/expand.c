@@ -141,7 +141,7 @@ struct xctx {
 	uint64_t iterations;
 	struct kset seen_errors; /* (location, kind) reported inside loops */
 
-	struct ot_strbuf sb;	 /* word evaluation scratch */
+	char wbuf[1024];	 /* word evaluation scratch */
 	const char *last_dfile, *last_mfile;
 	struct ot_strmap files;	 /* diagnostics file name -> model copy */
 	VEC(const char *) fpairs; /* (diagnostics name, model copy) pairs */
@@ -501,44 +501,55 @@ overflow:
 	return false;
 }
 
-/* Integer to text, zero-padded to width (printf is the hot spot of a
- * 100,000-container expansion otherwise). */
-static void append_int(struct ot_strbuf *sb, int64_t v, char conv, unsigned width)
+/* Integer to text at the end of buf[0..*n), zero-padded to width; false
+ * when it does not fit. (printf is the hot spot of a 100,000-container
+ * expansion otherwise.) */
+static bool put_int(char *buf, size_t size, size_t *n, int64_t v, char conv, unsigned width)
 {
 	static const char lower[] = "0123456789abcdef", upper[] = "0123456789ABCDEF";
 	const char *digits = conv == 'X' ? upper : lower;
 	unsigned base = conv == 'd' ? 10 : 16;
-	char buf[96];
-	size_t n = sizeof(buf);
+	char tmp[96];
+	size_t k = sizeof(tmp);
 	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
 	do {
-		buf[--n] = digits[u % base];
+		tmp[--k] = digits[u % base];
 		u /= base;
 	} while (u);
-	while (sizeof(buf) - n < width && n > 1)
-		buf[--n] = '0';
+	while (sizeof(tmp) - k < width && k > 1)
+		tmp[--k] = '0';
 	if (v < 0)
-		buf[--n] = '-';
-	ot_sb_appendn(sb, buf + n, sizeof(buf) - n);
+		tmp[--k] = '-';
+	if (*n + (sizeof(tmp) - k) >= size)
+		return false;
+	memcpy(buf + *n, tmp + k, sizeof(tmp) - k);
+	*n += sizeof(tmp) - k;
+	return true;
 }
 
 /*
  * The text of a word: its literal, or its segments with the templates
  * evaluated. The result is valid until the next call. NULL after an error.
+ * A word is at most one source line plus its templates' digits; words
+ * longer than the scratch buffer are refused (names and values are far
+ * shorter).
  */
 static const char *word_text(struct xctx *x, const struct ot_ast_word *w)
 {
+	size_t n = 0;
 	uint32_t i;
 
 	if (w->lit)
 		return w->lit;
-	ot_sb_reset(&x->sb);
 	for (i = 0; i < w->nsegs; i++) {
 		const struct ot_ast_seg *s = &w->segs[i];
 		int64_t v;
 
-		ot_sb_appendn(&x->sb, s->text, s->len);
+		if (n + s->len >= sizeof(x->wbuf))
+			goto too_long;
+		memcpy(x->wbuf + n, s->text, s->len);
+		n += s->len;
 		if (!s->e)
 			continue;
 		if (!eval(x, s->e, &v))
@@ -552,13 +563,14 @@ static const char *word_text(struct xctx *x, const struct ot_ast_word *w)
 			     v);
 			return NULL;
 		}
-		append_int(&x->sb, v, s->conv, s->width);
+		if (!put_int(x->wbuf, sizeof(x->wbuf), &n, v, s->conv, s->width))
+			goto too_long;
 	}
-	if (x->sb.oom) {
-		x->oom = true;
-		return NULL;
-	}
-	return ot_sb_str(&x->sb);
+	x->wbuf[n] = '\0';
+	return x->wbuf;
+too_long:
+	xerr(x, w->loc, "value is longer than %zu bytes", sizeof(x->wbuf) - 1);
+	return NULL;
 }
 
 /* A name of the language: evaluated, checked, copied into the model. */
@@ -2893,7 +2905,6 @@ int ot_model_expand(struct ot_ast *ast, const char *const *defines, size_t ndefi
 
 	free(x.params);
 	kset_free(&x.seen_errors);
-	ot_sb_free(&x.sb);
 	ot_strmap_free(&x.files);
 	ot_strmap_free(&x.nodes);
 	ot_strmap_free(&x.networks);
