@@ -11,6 +11,7 @@ $(OTC): $(call obj,$(OTC_SRCS)) $(LIBOTC)
 OTC_LIBS :=
 PROGRAMS += $(OTC)
 INSTALL_BIN += $(OTC)
+INSTALL_MAN1 += docs/otc.1
 # otdeploy (deploy helper): deploy over SSH.
 OTDEPLOY := $(BUILD)/otdeploy
 PROGRAMS += $(OTDEPLOY)
