@@ -642,7 +642,12 @@ static int rollback(struct ot_xctx *x, struct ot_exec_result *res, struct ot_err
 		return 0;
 	}
 	/* keep the journal: `destroy` can finish the job */
-	ot_error_set(err, err->code, "%.1000s; rollback failed: %.1000s", err->msg, e2.msg);
+	{
+		char first[OT_ERROR_MAX];
+
+		memcpy(first, err->msg, sizeof(first));
+		ot_error_set(err, err->code, "%.1000s; rollback failed: %.1000s", first, e2.msg);
+	}
 	return r;
 }
 

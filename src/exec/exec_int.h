@@ -44,6 +44,7 @@ struct ot_xctx {
 	struct ot_ifx *ifx;
 	size_t nifx, capifx;
 	bool netns_dir_ready;
+	bool extra_dir_ready;		/* <state_dir>/ns is our private mount */
 	char msg[OT_NL_MSGSIZE];	/* request buffer */
 };
 

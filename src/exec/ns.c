@@ -180,13 +180,13 @@ static int jdone(struct ot_xctx *x, unsigned id, const char *a, struct ot_error 
 static int extra_dir_prepare(struct ot_xctx *x, struct ot_error *err)
 {
 	char dir[PATH_MAX];
-	struct stat st, parent;
 	unsigned id;
 	int r;
 
+	/* once per create (a bind mount onto itself keeps st_dev: stat cannot tell) */
+	if (x->extra_dir_ready)
+		return 0;
 	ot_ns_extra_dir(x->p->state_dir, dir, sizeof(dir));
-	if (stat(dir, &st) == 0 && stat(x->p->state_dir, &parent) == 0 && st.st_dev != parent.st_dev)
-		return 0; /* already a mount point */
 	if ((r = jbegin(x, OT_J_DIR, dir, &id, err)) < 0)
 		return r;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
@@ -198,6 +198,7 @@ static int extra_dir_prepare(struct ot_xctx *x, struct ot_error *err)
 	if (mount(dir, dir, "none", MS_BIND, NULL) < 0 ||
 	    mount("", dir, "none", MS_PRIVATE, NULL) < 0)
 		return ot_error_sys(err, -errno, "make '%s' a private mount", dir);
+	x->extra_dir_ready = true;
 	return jdone(x, id, dir, err);
 }
 

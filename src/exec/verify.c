@@ -55,7 +55,8 @@ static uint16_t csum(const void *data, size_t len)
 	return htons((uint16_t)~sum);
 }
 
-/* Open a raw ICMP socket inside namespace ns, connected to the target. */
+/* Open a raw ICMP socket inside namespace ns, connected to the target;
+ * -ENETUNREACH (err untouched) when the namespace has no route to it. */
 static int probe_open(struct ot_xctx *x, int ns, const struct ot_addr *to, struct ot_error *err)
 {
 	struct sockaddr_storage ss;
@@ -84,10 +85,13 @@ static int probe_open(struct ot_xctx *x, int ns, const struct ot_addr *to, struc
 	ot_x_leave(x, NULL);
 	if (fd < 0)
 		return ot_error_sys(err, -e, "raw ICMP socket in %s", ot_x_nsname(x, ns));
-	/* connect: the kernel then delivers only what comes from the target */
+	/* connect: the kernel then delivers only what comes from the target.
+	 * No route to it is an answer, not an error: unreachable. */
 	if (connect(fd, (struct sockaddr *)&ss, sl) < 0) {
 		e = errno;
 		close(fd);
+		if (e == ENETUNREACH || e == EHOSTUNREACH)
+			return -ENETUNREACH;
 		return ot_error_sys(err, -e, "connect raw socket");
 	}
 	return fd;
@@ -199,6 +203,13 @@ static int run_probes(struct ot_xctx *x, unsigned flags, unsigned timeout_ms,
 		}
 		res->outcome = OT_PROBE_SILENT;
 		rt[i].fd = probe_open(x, pr->from_ns, &pr->to_addr, err);
+		if (rt[i].fd == -ENETUNREACH) {
+			res->outcome = OT_PROBE_UNREACH;
+			snprintf(res->detail, sizeof(res->detail), "no route to the target");
+			rt[i].finished = true;
+			rt[i].fd = -1;
+			continue;
+		}
 		if (rt[i].fd < 0) {
 			r = rt[i].fd;
 			goto out;
