@@ -22,11 +22,13 @@
  *                    compile bound to the step's nodes (node[k] = k-th node
  *                    of the step, underlay = the node name's address), with
  *                    the instance "<topo>.j<job>s<step>" and the step's VNI
- *                    window; reclaim orphans; build this node's share.
+ *                    window; reclaim orphans; start building this node's
+ *                    share in a thread (it overlaps slurmstepd's own set-up).
  *                    Errors are kept for user_init, where Slurm forwards
  *                    them to srun's stderr (not earlier: there they only
  *                    reach slurmd's log).
- *     user_init      report a deferred error; start the PMIx relay thread
+ *     user_init      wait for the build; report a deferred error; start the
+ *                    PMIx relay thread
  *     task_init_privileged  (each task child, root) enter the container, or
  *                    fail the task after a deferred error (so srun exits 1)
  *     task_init      (each task child, as the user) OPENTOP_* variables;
@@ -42,6 +44,8 @@
 #include <netdb.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,8 +93,16 @@ static struct {
 	struct ot_plan *plan;		/* this node's plan (in compiled) */
 	bool explicit_ranks;
 	bool created;
+	char node_name[256];		/* the Slurm node, for messages */
 	struct ot_relay *relay;
 	int relay_fd;
+
+	/* the build thread (see build_start) */
+	pthread_t build_thread;
+	bool building, build_joined;
+	int build_rc;
+	struct ot_error build_err;
+	long long t_setup, t_build;
 } st;
 
 static int opt_cb(int val, const char *optarg, int remote);
@@ -443,6 +455,66 @@ static void log_config(void)
 	slurm_verbose("opentop: configuration: %s", line);
 }
 
+/*
+ * The build overlaps with slurmstepd's own step set-up: it runs in a thread
+ * from init_post_opt and is joined in user_init, the last hook before the
+ * tasks are forked (or in exit, if the step ends before that). The
+ * executor switches only the calling thread's namespaces, and the other
+ * threads of slurmstepd do not touch ours.
+ */
+static void *build_main(void *arg)
+{
+	(void)arg;
+	st.build_rc = ot_spank_node_create(st.plan, &st.build_err);
+	return NULL;
+}
+
+static void build_start(void)
+{
+	sigset_t all, old;
+	int r;
+
+	st.t_build = now_us();
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(&st.build_thread, NULL, build_main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r == 0) {
+		st.building = true;
+		return;
+	}
+	build_main(NULL); /* no thread: build here */
+	st.building = true;
+	st.build_joined = true;
+}
+
+/* Wait for the build; on success the step is active, else the error is
+ * deferred to user_init / the tasks. */
+static void build_finish(void)
+{
+	long long t_wait = now_us();
+
+	if (!st.building)
+		return;
+	if (!st.build_joined)
+		pthread_join(st.build_thread, NULL);
+	st.building = false;
+	st.build_joined = false;
+	if (st.build_rc < 0) {
+		ot_owner_release(st.cfg.state_root, st.plan->prefix, NULL);
+		ot_error_prefix(&st.build_err, "node %" PRIu32 " ('%s')", st.nodeid, st.node_name);
+		defer(&st.build_err);
+		return;
+	}
+	st.created = true;
+	st.active = true;
+	slurm_verbose("opentop: %s: built %s on %s: set-up %.1f ms, build %.1f ms (waited %.1f "
+		      "ms for it)",
+		      st.instance, st.plan->prefix, st.node_name, (double)st.t_setup / 1000.0,
+		      (double)(now_us() - st.t_build) / 1000.0,
+		      (double)(now_us() - t_wait) / 1000.0);
+}
+
 static int reap_one(const char *state_dir, void *arg, struct ot_error *err)
 {
 	(void)arg;
@@ -580,14 +652,9 @@ static int node_setup(spank_t sp)
 	for (i = 0; i < st.plan->nops; i++)
 		if (st.plan->ops[i].kind == OT_OP_LINK)
 			st.plan->ops[i].link.ipv6 = st.plan->ops[i].link.peer_ipv6 = true;
-	if (ot_spank_node_create(st.plan, &err) < 0) {
-		ot_owner_release(st.cfg.state_root, st.plan->prefix, NULL);
-		goto fail;
-	}
-	st.created = true;
-	st.active = true;
-	slurm_verbose("opentop: %s: built %s on %s in %.1f ms", st.instance, st.plan->prefix,
-		      names[st.nodeid], (double)(now_us() - t0) / 1000.0);
+	snprintf(st.node_name, sizeof(st.node_name), "%s", names[st.nodeid]);
+	st.t_setup = now_us() - t0;
+	build_start();
 	ot_model_free(m);
 	ot_diags_free(&d);
 	ot_spank_binding_free(&bind);
@@ -635,6 +702,7 @@ int slurm_spank_user_init(spank_t sp, int ac, char **av)
 {
 	struct ot_error err = {0};
 
+	build_finish();
 	/* Report a node-side failure here, where Slurm forwards it to srun,
 	 * but fail the tasks in task_init_privileged: a user_init failure
 	 * leaves srun's exit status at 0 (Slurm 22.05), a task failure
@@ -743,6 +811,7 @@ int slurm_spank_exit(spank_t sp, int ac, char **av)
 	struct ot_error err = {0};
 	int rc = 0;
 
+	build_finish();
 	if (spank_context() == S_CTX_REMOTE && st.created) {
 		ot_relay_stop(st.relay);
 		st.relay = NULL;
