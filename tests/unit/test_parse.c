@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lang/parse.h"
+#include "model/model.h"
 #include "plan/plan.h"
 #include "util/strbuf.h"
 
@@ -432,4 +433,20 @@ Test(parse, include_depth, .init = mkdir_tmp, .fini = rm_tmp)
 	cr_assert_eq(parse_file("main.otp", false), -EINVAL);
 	cr_assert_str_eq(ot_sb_str(&errs), "i7.otp:1:1: includes nested too deeply (the limit is 8)\n");
 	done();
+}
+
+Test(parse, source_size_limit)
+{
+	size_t n = OT_MAX_SOURCE_BYTES + 1;
+	char *big = malloc(n);
+
+	cr_assert_not_null(big);
+	memset(big, '#', n);
+	ot_diags_init(&d);
+	cr_assert_eq(ot_ast_parse_mem("big.otp", big, n, NULL, &d, &ast), -EFBIG);
+	cr_assert_null(ast);
+	cr_assert_eq(d.errors, 1);
+	cr_assert_str_eq(d.v[0].msg, "source is larger than 16777216 bytes");
+	ot_diags_free(&d);
+	free(big);
 }
