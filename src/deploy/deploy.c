@@ -859,6 +859,18 @@ static void mismatch_reason(struct ot_deploy_node *n)
 	json_decref(j);
 }
 
+/* Stages 1 and 2 back to back for one node; a node that cannot get to its
+ * preflight still checks in at the rendezvous, so nobody waits for it. */
+static void stage_open_preflight(struct ot_deploy *d, size_t i)
+{
+	stage_open(d, i);
+	if (d->nodes[i].state == OT_DS_FAILED || d->nodes[i].state == OT_DS_SKIPPED) {
+		ot_deploy_pf_arrive(d);
+		return;
+	}
+	stage_preflight(d, i);
+}
+
 /* create / destroy / status / verify */
 static void stage_action(struct ot_deploy *d, size_t i)
 {
@@ -999,7 +1011,7 @@ int ot_deploy_run(struct ot_deploy *d, struct ot_error *err)
 {
 	enum ot_deploy_action a = d->opts.action;
 	unsigned char rnd[16];
-	bool *pick;
+	bool *pick, preflight, pipelined;
 	size_t i, alive;
 	int rc;
 
@@ -1008,10 +1020,25 @@ int ot_deploy_run(struct ot_deploy *d, struct ot_error *err)
 		return ot_error_set(err, -ENOMEM, "out of memory");
 	d->t_begin = now_ms();
 
-	/* Stage 1: reach every node, place and check otnode. */
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
+		rc = ot_error_sys(err, -errno, "getrandom");
+		goto out;
+	}
+	for (i = 0; i < sizeof(rnd); i++)
+		snprintf(d->pf_nonce + 2 * i, 3, "%02x", rnd[i]);
 	for (i = 0; i < d->nnodes; i++)
 		pick[i] = true;
-	rc = run_stage(d, stage_open, pick, d->opts.parallel, err);
+	preflight = a == OT_DEPLOY_CREATE && d->opts.preflight;
+	/* With every node at once, stages 1 and 2 run as one pipeline per
+	 * node: nobody waits for the slowest upload before its preflight
+	 * starts (the preflight's rendezvous waits for everybody anyway). */
+	pipelined = preflight && (!d->opts.parallel || d->opts.parallel >= d->nnodes);
+
+	/* Stage 1: reach every node, place otnode (and, pipelined, stage 2). */
+	d->pf_ready = 0;
+	d->pf_expected = d->nnodes;
+	rc = run_stage(d, pipelined ? stage_open_preflight : stage_open, pick,
+		       pipelined ? 0 : d->opts.parallel, err);
 	if (rc < 0)
 		goto out;
 	alive = pick_alive(d, pick);
@@ -1021,13 +1048,7 @@ int ot_deploy_run(struct ot_deploy *d, struct ot_error *err)
 	}
 
 	/* Stage 2: preflight, all nodes at once (UDP needs both ends up). */
-	if (a == OT_DEPLOY_CREATE && d->opts.preflight && alive) {
-		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
-			rc = ot_error_sys(err, -errno, "getrandom");
-			goto out;
-		}
-		for (i = 0; i < sizeof(rnd); i++)
-			snprintf(d->pf_nonce + 2 * i, 3, "%02x", rnd[i]);
+	if (preflight && !pipelined && alive) {
 		d->pf_ready = 0;
 		d->pf_expected = alive;
 		rc = run_stage(d, stage_preflight, pick, 0, err);
