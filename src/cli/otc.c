@@ -683,8 +683,14 @@ static const struct cmd *find_cmd(const char *name)
 	return NULL;
 }
 
+/* The full help on stdout (--help); on stderr (a usage error) the synopsis
+ * and where the rest is. */
 static void cmd_usage(FILE *f, const struct cmd *k)
 {
+	if (f == stderr) {
+		fprintf(f, "usage: otc %s\n(`otc help %s` for the options)\n", k->synopsis, k->name);
+		return;
+	}
 	fprintf(f, "usage: otc %s\n\n%s", k->synopsis, k->help);
 	if (k->run != run_version && k->run != run_help)
 		fprintf(f, "\n%s", common_help);
