@@ -31,9 +31,10 @@ topo() {
 	echo "$W/$f"
 }
 
-# Write plugstack.conf: the plugin with the given arguments.
+# Write plugstack.conf: the plugin ($PLUGIN, else $B/spank/opentop.so) with
+# the given arguments.
 plugstack() {
-	echo "required $B/spank/opentop.so $*" >"$SLURM_PLUGSTACK"
+	echo "required ${PLUGIN:-$B/spank/opentop.so} $*" >"$SLURM_PLUGSTACK"
 }
 
 # The bounds every functional suite runs with.
@@ -42,49 +43,37 @@ max_ifaces=16 isolate=net,uts,ipc sysctls=no read_timeout=5"
 
 # ------------------------------------------------------------ host state
 
-# What a node's namespace holds (links, addresses, routes, neighbours, nft),
-# plus the machine-wide things our instances may name: /run/netns and
-# /run/opentop entries, owner records, and processes in any namespace of
-# ours. Written to FILE. Instance names start with "otsl_" (every test
-# topology is called otsl_*), so other helpers' objects never show up.
+# The state of every node, with tests/lib/hoststate: each node's namespace
+# (links, addresses, routes, permanent neighbours, nft, net sysctls) plus
+# the machine-wide things our instances may name, filtered by the prefix
+# "otsl_" (every test topology is called otsl_*, so other helpers' objects
+# never show up): /run/netns, /run/opentop, cgroups, mounts, processes in
+# our namespaces; and the plugin's owner records. Written to FILE.
 snapshot() {
-	local out=$1 h ns
+	local out=$1 h
 	{
 		for h in $SLURM_NODES; do
-			ns=${SIM_NS_PREFIX}$h
-			echo "== $h links"
-			ip -n "$ns" -o link show 2>/dev/null | sed -E 's/^[0-9]+: //; s/ qlen [0-9]+//' | sort
-			echo "== $h addrs"
-			# (the node's own IPv6 link-local addresses come and go with
-			# DAD: kernel noise, not ours)
-			ip -n "$ns" -o addr show 2>/dev/null | grep -v ' inet6 fe80::' |
-				sed -E 's/^[0-9]+: //; s/valid_lft.*//' | sort
-			echo "== $h routes"
-			ip -n "$ns" route show table all 2>/dev/null | grep -v '^local fe80::' | sort
-			echo "== $h neigh (permanent)"
-			ip -n "$ns" neigh show nud permanent 2>/dev/null | sort
-			echo "== $h nft"
-			nsenter --net="/run/netns/$ns" nft list ruleset 2>/dev/null
+			echo "=== node $h"
+			"$TOP/tests/lib/hoststate" snapshot --ns "${SIM_NS_PREFIX}$h" --prefix otsl_
 		done
-		echo "== netns"
-		ls /run/netns | grep '^otsl_' | sort || true
-		echo "== /run/opentop"
-		ls -A /run/opentop 2>/dev/null | grep '^otsl_' | sort || true
-		echo "== owner records"
+		echo "=== owner records"
 		ls -A /run/opentop/slurm 2>/dev/null | grep '^otsl_' | sort || true
-		echo "== processes in our namespaces"
-		procs_in_ours
 	} >"$out"
 }
 
-# PIDs whose network namespace is one of our instances' (otsl_*).
-procs_in_ours() {
-	local n p
-	for n in /run/netns/otsl_*; do
-		[ -e "$n" ] || continue
-		for p in /proc/[0-9]*; do
-			[ "$p/ns/net" -ef "$n" ] 2>/dev/null && echo "${p#/proc/} in ${n##*/}"
+# The nodes' own IPv6 link-local addresses finish DAD a moment after the
+# cluster is up (their local routes appear then): wait for that before a
+# first snapshot, so kernel churn is never mistaken for a leak.
+wait_settled() {
+	local h t
+	for ((t = 0; t < 50; t++)); do
+		for h in $SLURM_NODES; do
+			if [ -n "$(ip -n "${SIM_NS_PREFIX}$h" -6 addr show tentative 2>/dev/null)" ]; then
+				sleep 0.1
+				continue 2
+			fi
 		done
+		return 0
 	done
 }
 
