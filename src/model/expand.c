@@ -147,6 +147,7 @@ struct xctx {
 	VEC(const char *) fpairs; /* (diagnostics name, model copy) pairs */
 
 	struct ot_strmap nodes, networks, containers;
+	struct xnode *last_node;	 /* the node of the last lookup */
 	VEC(struct xnode *) nodev;
 	VEC(struct xnet *) netv;
 	VEC(struct ot_m_container *) ctrv;
@@ -729,17 +730,38 @@ static bool word_ports(struct xctx *x, struct ot_ast_word *w, uint16_t *lo, uint
 /* ------------------------------------------------------------------ */
 /* nodes                                                                */
 
+static struct xnode *node_new(struct xctx *x, struct ot_ast_word *w, const char *name);
+
 static struct xnode *node_get(struct xctx *x, struct ot_ast_word *w)
 {
 	struct xnode *n;
 	const char *name;
 
+	/* Consecutive containers are mostly on the same node: check the last
+	 * one before validating and looking the name up again. */
+	if (x->last_node && !w->lit) {
+		const char *t = word_text(x, w);
+
+		if (!t)
+			return NULL;
+		if (strcmp(t, x->last_node->n.name) == 0)
+			return x->last_node;
+	}
 	name = word_name(x, w, "node");
 	if (!name)
 		return NULL;
 	n = ot_strmap_get(&x->nodes, name);
-	if (n)
+	if (n) {
+		x->last_node = n;
 		return n;
+	}
+	return node_new(x, w, name);
+}
+
+static struct xnode *node_new(struct xctx *x, struct ot_ast_word *w, const char *name)
+{
+	struct xnode *n;
+
 	if (x->nodev.n >= OT_MAX_NODES) {
 		xerr(x, w->loc, "too many nodes (the limit is %d)", OT_MAX_NODES);
 		x->fatal = true;
@@ -753,6 +775,7 @@ static struct xnode *node_get(struct xctx *x, struct ot_ast_word *w)
 	n->n.loc = mloc(x, w->loc);
 	if (ot_strmap_put(&x->nodes, name, n, NULL) < 0)
 		x->oom = true;
+	x->last_node = n;
 	return n;
 }
 
@@ -2759,7 +2782,11 @@ static void check_ranks(struct xctx *x)
 			v[n++].c = x->ctrv.v[i];
 		}
 	}
-	qsort(v, n, sizeof(*v), rank_cmp);
+	/* Ranks are usually written in increasing order: sort only if not. */
+	for (i = 1; i < n && rank_cmp(&v[i - 1], &v[i]) <= 0; i++)
+		;
+	if (i < n)
+		qsort(v, n, sizeof(*v), rank_cmp);
 	/* `far` is the range reaching furthest so far: any later range starting
 	 * at or before its end overlaps it. */
 	for (i = 1; i < n; i++) {
