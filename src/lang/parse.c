@@ -119,8 +119,9 @@ static struct ot_token next(struct parser *p, enum ot_lex_mode m)
 
 static bool tok_is(const struct ot_token *t, const char *kw)
 {
+	/* (the token may hold NUL bytes: a damaged word; compare lengths first) */
 	return t->kind == OT_T_WORD && !t->templated && t->len && t->text[0] == kw[0] &&
-	       strncmp(t->text, kw, t->len) == 0 && kw[t->len] == '\0';
+	       t->len == strlen(kw) && memcmp(t->text, kw, t->len) == 0;
 }
 
 static bool at_end(const struct ot_token *t)

@@ -450,3 +450,21 @@ Test(parse, source_size_limit)
 	ot_diags_free(&d);
 	free(big);
 }
+
+Test(parse, damaged_word_is_no_keyword)
+{
+	/* "for\0\0x": one damaged word, reported once, never the keyword (the
+	 * fuzzer found a read past the keyword's end here) */
+	static const char text[] = "topology t\nfor\0\0x i in 0..1 { }\n";
+	size_t i;
+
+	ot_diags_init(&d);
+	cr_assert_eq(ot_ast_parse_mem("t.otp", text, sizeof(text) - 1, NULL, &d, &ast), -EINVAL);
+	for (i = 0; i < d.n; i++)
+		cr_assert(strcmp(d.v[i].msg, "NUL byte in source") == 0 || d.v[i].loc.col == 1,
+			  "%s", d.v[i].msg);
+	cr_assert_str_eq(d.v[0].msg, "NUL byte in source");
+	ot_ast_free(ast);
+	ast = NULL;
+	ot_diags_free(&d);
+}
