@@ -33,9 +33,9 @@ enum ot_ast_expr_kind {
 
 struct ot_ast_expr {
 	enum ot_ast_expr_kind kind;
-	struct ot_loc loc;	/* the whole (sub)expression */
-	int64_t num;		/* OT_E_NUM */
-	const char *name;	/* OT_E_VAR, OT_E_PARAM */
+	struct ot_loc loc; /* the whole (sub)expression */
+	int64_t num;	   /* OT_E_NUM */
+	const char *name;  /* OT_E_VAR, OT_E_PARAM */
 	uint32_t slot;
 	struct ot_ast_expr *l, *r; /* operands (NEG: l) */
 };
@@ -43,20 +43,20 @@ struct ot_ast_expr {
 /* A word is a sequence of segments: literal text, each optionally followed
  * by a template ({EXPR[:FMT]}, or [EXPR] in node names). */
 struct ot_ast_seg {
-	const char *text;	/* literal part (not NUL-terminated) */
+	const char *text; /* literal part (not NUL-terminated) */
 	uint32_t len;
-	struct ot_ast_expr *e;	/* the template after the text, or NULL */
-	uint8_t width;		/* zero-padded width, 0 = none */
-	char conv;		/* 'd', 'x' or 'X' */
-	bool index;		/* NAME[EXPR] */
+	struct ot_ast_expr *e; /* the template after the text, or NULL */
+	uint8_t width;	       /* zero-padded width, 0 = none */
+	char conv;	       /* 'd', 'x' or 'X' */
+	bool index;	       /* NAME[EXPR] */
 };
 
 struct ot_ast_word {
 	struct ot_loc loc;
-	const char *lit;	/* the text when the word has no template, else NULL */
+	const char *lit; /* the text when the word has no template, else NULL */
 	struct ot_ast_seg *segs;
 	uint32_t nsegs;
-	const void *cache;	/* expansion's memo for literal words (owned by its user) */
+	const void *cache; /* expansion's memo for literal words (owned by its user) */
 };
 
 enum ot_ast_kind {
@@ -98,9 +98,9 @@ enum ot_ast_kind {
 };
 
 enum ot_ast_iface_kind {
-	OT_AI_NET,	/* iface X on NET */
-	OT_AI_MACVLAN,	/* iface X macvlan HOSTIF */
-	OT_AI_LINK,	/* iface X (an endpoint of a `link`) */
+	OT_AI_NET,     /* iface X on NET */
+	OT_AI_MACVLAN, /* iface X macvlan HOSTIF */
+	OT_AI_LINK,    /* iface X (an endpoint of a `link`) */
 };
 
 /* Firewall/NAT keywords, in the order of the model's enums. */
@@ -109,9 +109,10 @@ enum ot_ast_action { OT_AA_ALLOW, OT_AA_DROP, OT_AA_REJECT };
 
 struct ot_ast_stmt {
 	enum ot_ast_kind kind;
-	struct ot_loc loc;		/* the keyword */
+	struct ot_loc loc; /* the keyword */
 	struct ot_ast_stmt *next;
-	struct ot_ast_stmt *body;	/* block (network, container, for, firewall, nat) or included file */
+	struct ot_ast_stmt
+	    *body; /* block (network, container, for, firewall, nat) or included file */
 	union {
 		struct {
 			const char *name;
@@ -120,13 +121,13 @@ struct ot_ast_stmt {
 			uint32_t index;
 		} param;
 		struct {
-			const char *path;	/* as written */
-			const char *file;	/* registered name of the included file, NULL if unread */
+			const char *path; /* as written */
+			const char *file; /* registered name of the included file, NULL if unread */
 		} include;
 		struct ot_ast_word *w; /* topology, vxlan port, node, vni, mtu, hostname */
 		struct {
 			struct ot_ast_word *name, *node; /* node: containers only */
-		} named;		/* network, container */
+		} named;				 /* network, container */
 		struct {
 			struct ot_ast_word *a, *b, *mtu;
 		} link;
@@ -139,7 +140,7 @@ struct ot_ast_stmt {
 		struct {
 			struct ot_ast_word **v;
 			uint32_t n;
-		} list;		/* subnet, ranks */
+		} list; /* subnet, ranks */
 		struct {
 			struct ot_ast_word *node, *addr, *out;
 			bool masquerade;
@@ -169,8 +170,8 @@ struct ot_ast_stmt {
 		struct {
 			enum ot_ast_action action;
 			enum ot_ast_dir dir;
-			uint8_t family;		/* 0, AF_INET, AF_INET6 */
-			uint8_t proto;		/* 0, IPPROTO_* */
+			uint8_t family; /* 0, AF_INET, AF_INET6 */
+			uint8_t proto;	/* 0, IPPROTO_* */
 			struct ot_loc family_loc, proto_loc;
 			struct ot_ast_word *from, *to, *sport, *dport, *iif, *oif;
 		} rule;
@@ -189,20 +190,20 @@ struct ot_ast_stmt {
 
 struct ot_ast_param {
 	const char *name;
-	struct ot_loc loc;	/* the name */
+	struct ot_loc loc; /* the name */
 	struct ot_ast_expr *value;
 };
 
 struct ot_ast {
 	struct ot_arena arena;
-	struct ot_ast_stmt *stmts;	/* the main file (topology statement included) */
-	struct ot_ast_word *topology;	/* NULL when missing */
+	struct ot_ast_stmt *stmts;    /* the main file (topology statement included) */
+	struct ot_ast_word *topology; /* NULL when missing */
 	struct ot_loc topology_loc;
-	const char *file;		/* registered name of the main file */
-	struct ot_ast_param *params;	/* in declaration order */
+	const char *file;	     /* registered name of the main file */
+	struct ot_ast_param *params; /* in declaration order */
 	size_t nparams;
-	uint64_t digest;		/* FNV-1a 64 over every byte read */
-	size_t bytes;			/* total source bytes read */
+	uint64_t digest; /* FNV-1a 64 over every byte read */
+	size_t bytes;	 /* total source bytes read */
 	size_t nfiles;
 };
 

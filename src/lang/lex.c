@@ -162,8 +162,7 @@ static bool scan_group(struct ot_lexer *lx, char open, char close)
 		lx->p = q + 1;
 		return true;
 	}
-	lex_err(lx, s, 1, "unterminated %s: missing '%c'", open == '{' ? "template" : "'['",
-		close);
+	lex_err(lx, s, 1, "unterminated %s: missing '%c'", open == '{' ? "template" : "'['", close);
 	/* Resume at the end of the line: the rest of it is part of the damage. */
 	while (lx->p < lx->end && *lx->p != '\n')
 		lx->p++;
@@ -209,7 +208,8 @@ static void lex_word(struct ot_lexer *lx, struct ot_token *t)
 			/* inside a word: the word is damaged, not split in two */
 			const char *b = lx->p;
 
-			while (lx->p < lx->end && (*lx->p == '\0' || is_ctrl((unsigned char)*lx->p)))
+			while (lx->p < lx->end &&
+			       (*lx->p == '\0' || is_ctrl((unsigned char)*lx->p)))
 				lx->p++;
 			if (c == '\0')
 				lex_err(lx, b, (size_t)(lx->p - b), "NUL byte in source");
@@ -235,7 +235,8 @@ static void lex_string(struct ot_lexer *lx, struct ot_token *t)
 		if (*lx->p == '\\' && lx->p + 1 < lx->end && lx->p[1] != '\n')
 			lx->p++;
 		else if (*lx->p == '\0' || is_ctrl((unsigned char)*lx->p)) {
-			lex_err(lx, lx->p, 1, "invalid byte 0x%02x in string", (unsigned char)*lx->p);
+			lex_err(lx, lx->p, 1, "invalid byte 0x%02x in string",
+				(unsigned char)*lx->p);
 			t->bad = true;
 		}
 		lx->p++;
@@ -292,8 +293,8 @@ static void lex_number(struct ot_lexer *lx, struct ot_token *t)
 		t->bad = true;
 		v = 0;
 	} else if (overflow) {
-		lex_err(lx, s, t->len, "number '%.*s' is too large (the limit is %lld)", (int)t->len,
-			s, (long long)INT64_MAX);
+		lex_err(lx, s, t->len, "number '%.*s' is too large (the limit is %lld)",
+			(int)t->len, s, (long long)INT64_MAX);
 		t->bad = true;
 		v = 0;
 	}
@@ -304,9 +305,9 @@ static const struct {
 	char c;
 	enum ot_tok_kind kind;
 } expr_punct[] = {
-	{'+', OT_T_PLUS},   {'-', OT_T_MINUS},	{'*', OT_T_STAR},   {'/', OT_T_SLASH},
-	{'%', OT_T_PERCENT}, {'(', OT_T_LPAREN}, {')', OT_T_RPAREN}, {':', OT_T_COLON},
-	{',', OT_T_COMMA},   {'=', OT_T_EQ},	{'{', OT_T_LBRACE}, {'}', OT_T_RBRACE},
+    {'+', OT_T_PLUS},	 {'-', OT_T_MINUS},  {'*', OT_T_STAR},	 {'/', OT_T_SLASH},
+    {'%', OT_T_PERCENT}, {'(', OT_T_LPAREN}, {')', OT_T_RPAREN}, {':', OT_T_COLON},
+    {',', OT_T_COMMA},	 {'=', OT_T_EQ},     {'{', OT_T_LBRACE}, {'}', OT_T_RBRACE},
 };
 
 static struct ot_token lex_one(struct ot_lexer *lx, enum ot_lex_mode mode)
@@ -456,13 +457,13 @@ struct ot_token ot_lex_next(struct ot_lexer *lx, enum ot_lex_mode mode)
 }
 
 static const char *const tok_names[] = {
-	[OT_T_EOF] = "end of file",	[OT_T_NL] = "end of line",   [OT_T_LBRACE] = "'{'",
-	[OT_T_RBRACE] = "'}'",		[OT_T_WORD] = NULL,	     [OT_T_STRING] = "a string",
-	[OT_T_COMMA] = "','",		[OT_T_EQ] = "'='",	     [OT_T_NUM] = NULL,
-	[OT_T_IDENT] = NULL,		[OT_T_PLUS] = "'+'",	     [OT_T_MINUS] = "'-'",
-	[OT_T_STAR] = "'*'",		[OT_T_SLASH] = "'/'",	     [OT_T_PERCENT] = "'%'",
-	[OT_T_LPAREN] = "'('",		[OT_T_RPAREN] = "')'",	     [OT_T_DOTDOT] = "'..'",
-	[OT_T_COLON] = "':'",		[OT_T_OTHER] = NULL,
+    [OT_T_EOF] = "end of file", [OT_T_NL] = "end of line", [OT_T_LBRACE] = "'{'",
+    [OT_T_RBRACE] = "'}'",	[OT_T_WORD] = NULL,	   [OT_T_STRING] = "a string",
+    [OT_T_COMMA] = "','",	[OT_T_EQ] = "'='",	   [OT_T_NUM] = NULL,
+    [OT_T_IDENT] = NULL,	[OT_T_PLUS] = "'+'",	   [OT_T_MINUS] = "'-'",
+    [OT_T_STAR] = "'*'",	[OT_T_SLASH] = "'/'",	   [OT_T_PERCENT] = "'%'",
+    [OT_T_LPAREN] = "'('",	[OT_T_RPAREN] = "')'",	   [OT_T_DOTDOT] = "'..'",
+    [OT_T_COLON] = "':'",	[OT_T_OTHER] = NULL,
 };
 
 const char *ot_tok_describe(const struct ot_token *t, char *buf, size_t size)

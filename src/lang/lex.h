@@ -37,15 +37,15 @@ enum ot_lex_mode {
 
 enum ot_tok_kind {
 	OT_T_EOF,
-	OT_T_NL,	/* newline or ';' */
+	OT_T_NL, /* newline or ';' */
 	OT_T_LBRACE,
 	OT_T_RBRACE,
-	OT_T_WORD,	/* STMT/WORD modes */
-	OT_T_STRING,	/* "..." (text excludes the quotes; escapes kept raw) */
+	OT_T_WORD,   /* STMT/WORD modes */
+	OT_T_STRING, /* "..." (text excludes the quotes; escapes kept raw) */
 	OT_T_COMMA,
 	OT_T_EQ,
-	OT_T_NUM,	/* EXPR mode */
-	OT_T_IDENT,	/* EXPR mode: [A-Za-z_][A-Za-z0-9_]* */
+	OT_T_NUM,   /* EXPR mode */
+	OT_T_IDENT, /* EXPR mode: [A-Za-z_][A-Za-z0-9_]* */
 	OT_T_PLUS,
 	OT_T_MINUS,
 	OT_T_STAR,
@@ -55,27 +55,27 @@ enum ot_tok_kind {
 	OT_T_RPAREN,
 	OT_T_DOTDOT,
 	OT_T_COLON,
-	OT_T_OTHER,	/* a byte that starts no token in this mode */
+	OT_T_OTHER, /* a byte that starts no token in this mode */
 };
 
 struct ot_token {
 	enum ot_tok_kind kind;
-	const char *text;	/* span in the source (not NUL-terminated) */
+	const char *text; /* span in the source (not NUL-terminated) */
 	size_t len;
-	struct ot_loc loc;	/* loc.len = span length */
-	int64_t num;		/* OT_T_NUM */
-	bool templated;		/* OT_T_WORD containing {...} or [...] */
-	bool bad;		/* a lexical error inside was already reported */
+	struct ot_loc loc; /* loc.len = span length */
+	int64_t num;	   /* OT_T_NUM */
+	bool templated;	   /* OT_T_WORD containing {...} or [...] */
+	bool bad;	   /* a lexical error inside was already reported */
 };
 
 struct ot_lexer {
-	const char *src, *end;	/* the whole text */
-	const char *p;		/* next byte */
+	const char *src, *end; /* the whole text */
+	const char *p;	       /* next byte */
 	const char *line_start;
 	uint32_t line;
-	const char *file;	/* registered diagnostics name */
+	const char *file; /* registered diagnostics name */
 	struct ot_diags *d;
-	const char *err_upto;	/* errors are reported only at or past this point */
+	const char *err_upto; /* errors are reported only at or past this point */
 
 	/* one token of lookahead, lexed in `la_mode` from `la_p` */
 	bool have_la;

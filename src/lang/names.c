@@ -33,9 +33,11 @@ const char *ot_name_problem(const char *s, size_t len, size_t max)
 		if (is_alpha(c) || is_digit(c) || (c == '-' && i > 0))
 			continue;
 		if (c == '.')
-			return "contains '.' (names become file names: use letters, digits, '_' and '-')";
+			return "contains '.' (names become file names: use letters, digits, '_' "
+			       "and '-')";
 		if (c == '/')
-			return "contains '/' (names become file names: use letters, digits, '_' and '-')";
+			return "contains '/' (names become file names: use letters, digits, '_' "
+			       "and '-')";
 		if (c >= 0x80)
 			return "contains a non-ASCII byte (use letters, digits, '_' and '-')";
 		return "contains a character other than letters, digits, '_' and '-'";

@@ -30,25 +30,18 @@
 #include "util/hash.h"
 #include "util/strbuf.h"
 
-#define EXPR_MAX_DEPTH	 64
+#define EXPR_MAX_DEPTH	  64
 #define MAX_INCLUDE_FILES 1024
-#define MAX_LIST_WORDS	 4096 /* values in one statement (addresses, ranks...) */
-#define FMT_MAX_WIDTH	 32
+#define MAX_LIST_WORDS	  4096 /* values in one statement (addresses, ranks...) */
+#define FMT_MAX_WIDTH	  32
 
-enum ctx {
-	CTX_TOP,
-	CTX_NETWORK,
-	CTX_CONTAINER,
-	CTX_FIREWALL,
-	CTX_NAT,
-	CTX__COUNT
-};
+enum ctx { CTX_TOP, CTX_NETWORK, CTX_CONTAINER, CTX_FIREWALL, CTX_NAT, CTX__COUNT };
 
 /* A name in an expression waiting for the params of every file. */
 struct pending {
 	struct ot_ast_expr *e;
-	int owner;	       /* index of the param whose default holds it, or -1 */
-	const char *var_hint;  /* closest loop variable in scope, for the hint */
+	int owner;	      /* index of the param whose default holds it, or -1 */
+	const char *var_hint; /* closest loop variable in scope, for the hint */
 };
 
 struct loopvar {
@@ -70,7 +63,7 @@ struct parser {
 	} stack[OT_MAX_INCLUDE_DEPTH + 1];
 	bool main_file;
 	bool eof_reported;
-	bool first_seen;	/* main file: a statement was seen */
+	bool first_seen; /* main file: a statement was seen */
 
 	struct loopvar vars[OT_MAX_LOOP_DEPTH];
 	unsigned nvars;
@@ -95,11 +88,11 @@ struct kw {
 };
 
 static const char *const ctx_names[CTX__COUNT] = {
-	[CTX_TOP] = "at top level",
-	[CTX_NETWORK] = "in a network block",
-	[CTX_CONTAINER] = "in a container block",
-	[CTX_FIREWALL] = "in a firewall block",
-	[CTX_NAT] = "in a nat block",
+    [CTX_TOP] = "at top level",
+    [CTX_NETWORK] = "in a network block",
+    [CTX_CONTAINER] = "in a container block",
+    [CTX_FIREWALL] = "in a firewall block",
+    [CTX_NAT] = "in a nat block",
 };
 
 static struct ot_ast_stmt *parse_items(struct parser *p, enum ctx ctx, const struct ot_token *open);
@@ -133,27 +126,42 @@ static bool at_end(const struct ot_token *t)
  * that much (an explicit 100,000-container file has 200,000 statements). */
 #define PAYLOAD(member) sizeof(((struct ot_ast_stmt *)0)->u.member)
 static const size_t payload_size[OT_A__COUNT] = {
-	[OT_A_TOPOLOGY] = PAYLOAD(w),	 [OT_A_PARAM] = PAYLOAD(param),
-	[OT_A_INCLUDE] = PAYLOAD(include), [OT_A_VXLAN_PORT] = PAYLOAD(w),
-	[OT_A_NODE] = PAYLOAD(w),	 [OT_A_NETWORK] = PAYLOAD(named),
-	[OT_A_LINK] = PAYLOAD(link),	 [OT_A_CONTAINER] = PAYLOAD(named),
-	[OT_A_FOR] = PAYLOAD(loop),	 [OT_A_SUBNET] = PAYLOAD(list),
-	[OT_A_VNI] = PAYLOAD(w),	 [OT_A_MTU] = PAYLOAD(w),
-	[OT_A_BRIDGE] = 0,		 [OT_A_UPLINK] = PAYLOAD(uplink),
-	[OT_A_ISOLATE] = PAYLOAD(isolate), [OT_A_HOSTNAME] = PAYLOAD(w),
-	[OT_A_IFACE] = PAYLOAD(iface),	 [OT_A_ROUTE] = PAYLOAD(route),
-	[OT_A_SYSCTL] = PAYLOAD(sysctl), [OT_A_FORWARD] = 0,
-	[OT_A_FIREWALL] = 0,		 [OT_A_NAT] = 0,
-	[OT_A_LIMIT] = PAYLOAD(limit),	 [OT_A_RANKS] = PAYLOAD(list),
-	[OT_A_RULE] = PAYLOAD(rule),	 [OT_A_POLICY] = PAYLOAD(policy),
-	[OT_A_MASQUERADE] = PAYLOAD(nat), [OT_A_SNAT] = PAYLOAD(nat),
-	[OT_A_DNAT] = PAYLOAD(nat),
+    [OT_A_TOPOLOGY] = PAYLOAD(w),
+    [OT_A_PARAM] = PAYLOAD(param),
+    [OT_A_INCLUDE] = PAYLOAD(include),
+    [OT_A_VXLAN_PORT] = PAYLOAD(w),
+    [OT_A_NODE] = PAYLOAD(w),
+    [OT_A_NETWORK] = PAYLOAD(named),
+    [OT_A_LINK] = PAYLOAD(link),
+    [OT_A_CONTAINER] = PAYLOAD(named),
+    [OT_A_FOR] = PAYLOAD(loop),
+    [OT_A_SUBNET] = PAYLOAD(list),
+    [OT_A_VNI] = PAYLOAD(w),
+    [OT_A_MTU] = PAYLOAD(w),
+    [OT_A_BRIDGE] = 0,
+    [OT_A_UPLINK] = PAYLOAD(uplink),
+    [OT_A_ISOLATE] = PAYLOAD(isolate),
+    [OT_A_HOSTNAME] = PAYLOAD(w),
+    [OT_A_IFACE] = PAYLOAD(iface),
+    [OT_A_ROUTE] = PAYLOAD(route),
+    [OT_A_SYSCTL] = PAYLOAD(sysctl),
+    [OT_A_FORWARD] = 0,
+    [OT_A_FIREWALL] = 0,
+    [OT_A_NAT] = 0,
+    [OT_A_LIMIT] = PAYLOAD(limit),
+    [OT_A_RANKS] = PAYLOAD(list),
+    [OT_A_RULE] = PAYLOAD(rule),
+    [OT_A_POLICY] = PAYLOAD(policy),
+    [OT_A_MASQUERADE] = PAYLOAD(nat),
+    [OT_A_SNAT] = PAYLOAD(nat),
+    [OT_A_DNAT] = PAYLOAD(nat),
 };
 
-static struct ot_ast_stmt *new_stmt(struct parser *p, enum ot_ast_kind kind, const struct ot_token *kw)
+static struct ot_ast_stmt *new_stmt(struct parser *p, enum ot_ast_kind kind,
+				    const struct ot_token *kw)
 {
-	struct ot_ast_stmt *st = ot_arena_alloc(p->a, offsetof(struct ot_ast_stmt, u) +
-							   payload_size[kind]);
+	struct ot_ast_stmt *st =
+	    ot_arena_alloc(p->a, offsetof(struct ot_ast_stmt, u) + payload_size[kind]);
 
 	if (!st) {
 		p->oom = true;
@@ -597,8 +605,9 @@ static struct ot_ast_word *read_node_word(struct parser *p)
 		if (!w->segs[i].index)
 			continue;
 		if (i + 1 != w->nsegs || w->nsegs != 1 || w->segs[i].len == 0) {
-			ot_diag_error(p->d, w->loc, "'[...]' is only allowed once, at the end of a "
-						    "node name: NAME[EXPR]");
+			ot_diag_error(p->d, w->loc,
+				      "'[...]' is only allowed once, at the end of a "
+				      "node name: NAME[EXPR]");
 			return NULL;
 		}
 	}
@@ -727,7 +736,8 @@ static bool parse_opts(struct parser *p, const char *stmt, const struct optdef *
 		switch (o->kind) {
 		case OPT_WORD:
 			if (*o->w) {
-				struct ot_diag *g = ot_diag_error(p->d, kw.loc, "duplicate '%s'", o->kw);
+				struct ot_diag *g =
+				    ot_diag_error(p->d, kw.loc, "duplicate '%s'", o->kw);
 
 				ot_diag_note(g, (*o->w)->loc, "first given here");
 				return false;
@@ -751,7 +761,8 @@ static bool parse_opts(struct parser *p, const char *stmt, const struct optdef *
 				if (!w)
 					return false;
 				if (o->wv->n >= MAX_LIST_WORDS) {
-					ot_diag_error(p->d, w->loc, "too many values (the limit is %d)",
+					ot_diag_error(p->d, w->loc,
+						      "too many values (the limit is %d)",
 						      MAX_LIST_WORDS);
 					return false;
 				}
@@ -766,8 +777,8 @@ static bool parse_opts(struct parser *p, const char *stmt, const struct optdef *
 		}
 		case OPT_CHOICE:
 			if (*o->u8) {
-				struct ot_diag *g = ot_diag_error(p->d, kw.loc, "more than one %s",
-								  o->what);
+				struct ot_diag *g =
+				    ot_diag_error(p->d, kw.loc, "more than one %s", o->what);
 
 				ot_diag_note(g, *o->loc, "first given here");
 				return false;
@@ -803,8 +814,9 @@ static struct ot_ast_stmt *p_topology(struct parser *p, const struct ot_token *k
 		return NULL;
 	st->u.w = w;
 	if (!p->main_file) {
-		ot_diag_error(p->d, kw->loc, "'topology' is only allowed in the main file, not in "
-					     "an included file");
+		ot_diag_error(p->d, kw->loc,
+			      "'topology' is only allowed in the main file, not in "
+			      "an included file");
 		return st;
 	}
 	if (p->ast->topology) {
@@ -839,8 +851,9 @@ static struct ot_ast_stmt *p_param(struct parser *p, const struct ot_token *kw, 
 		struct ot_diag *g = ot_diag_error(p->d, name.loc, "invalid parameter name '%.*s'",
 						  (int)(name.len > 64 ? 64 : name.len), name.text);
 
-		ot_diag_hint(g, "parameter names are letters, digits and '_' (at most %d bytes), "
-				"not starting with a digit",
+		ot_diag_hint(g,
+			     "parameter names are letters, digits and '_' (at most %d bytes), "
+			     "not starting with a digit",
 			     OT_MAX_NAME);
 		return NULL;
 	}
@@ -863,10 +876,11 @@ static struct ot_ast_stmt *p_param(struct parser *p, const struct ot_token *kw, 
 	p->param_owner = -1;
 	if (!st->u.param.value)
 		return NULL;
-	r = ot_strmap_put(&p->param_map, st->u.param.name, (void *)(uintptr_t)(p->nparams + 1), &old);
+	r = ot_strmap_put(&p->param_map, st->u.param.name, (void *)(uintptr_t)(p->nparams + 1),
+			  &old);
 	if (r == -EEXIST) {
-		struct ot_diag *g = ot_diag_error(p->d, name.loc, "duplicate param '%s'",
-						  st->u.param.name);
+		struct ot_diag *g =
+		    ot_diag_error(p->d, name.loc, "duplicate param '%s'", st->u.param.name);
 
 		ot_diag_note(g, p->params[(uintptr_t)old - 1].loc, "first defined here");
 		return st;
@@ -954,12 +968,13 @@ static struct ot_ast_stmt *p_include(struct parser *p, const struct ot_token *kw
 	full = join_path(p, p->lx.file ? p->lx.file : "", w->lit);
 	if (!full)
 		return NULL;
-	max = OT_MAX_SOURCE_BYTES - (p->ast->bytes < OT_MAX_SOURCE_BYTES ? p->ast->bytes
-									 : OT_MAX_SOURCE_BYTES);
+	max = OT_MAX_SOURCE_BYTES -
+	      (p->ast->bytes < OT_MAX_SOURCE_BYTES ? p->ast->bytes : OT_MAX_SOURCE_BYTES);
 	r = ot_source_read(full, max, &text, &len, &dev, &ino);
 	if (r == -EFBIG) {
-		ot_diag_error(p->d, tok.loc, "cannot include '%s': the sources together exceed %u bytes",
-			      full, OT_MAX_SOURCE_BYTES);
+		ot_diag_error(p->d, tok.loc,
+			      "cannot include '%s': the sources together exceed %u bytes", full,
+			      OT_MAX_SOURCE_BYTES);
 		return st;
 	}
 	if (r < 0) {
@@ -969,9 +984,10 @@ static struct ot_ast_stmt *p_include(struct parser *p, const struct ot_token *kw
 	}
 	for (i = 0; i <= p->include_depth; i++) {
 		if (p->stack[i].known && p->stack[i].dev == dev && p->stack[i].ino == ino) {
-			g = ot_diag_error(p->d, tok.loc, "include cycle: '%s' is already being read",
-					  full);
-			ot_diag_hint(g, "a file may not include itself, directly or through others");
+			g = ot_diag_error(p->d, tok.loc,
+					  "include cycle: '%s' is already being read", full);
+			ot_diag_hint(g,
+				     "a file may not include itself, directly or through others");
 			free(text);
 			return st;
 		}
@@ -1022,7 +1038,8 @@ static bool opt_block(struct parser *p, struct ot_ast_stmt *st, enum ctx ctx, bo
 		if (required || !at_end(t)) {
 			char buf[80];
 
-			snprintf(buf, sizeof(buf), required ? "'{' after %s" : "'{' or end of line after %s", what);
+			snprintf(buf, sizeof(buf),
+				 required ? "'{' after %s" : "'{' or end of line after %s", what);
 			expected(p, t, buf);
 			return false;
 		}
@@ -1060,7 +1077,8 @@ static struct ot_ast_stmt *p_link(struct parser *p, const struct ot_token *kw, e
 	st->u.link.b = read_word(p, "CONTAINER.IFACE");
 	if (!st->u.link.b)
 		return NULL;
-	defs[0] = (struct optdef){.kw = "mtu", .kind = OPT_WORD, .what = "an MTU", .w = &st->u.link.mtu};
+	defs[0] =
+	    (struct optdef){.kw = "mtu", .kind = OPT_WORD, .what = "an MTU", .w = &st->u.link.mtu};
 	return parse_opts(p, "link", defs, NOPTS(defs)) ? st : NULL;
 }
 
@@ -1148,8 +1166,10 @@ static struct ot_ast_stmt *p_for(struct parser *p, const struct ot_token *kw, en
 	}
 	for (i = 0; i < p->nvars; i++) {
 		if (strcmp(p->vars[i].name, st->u.loop.var) == 0) {
-			struct ot_diag *g = ot_diag_error(p->d, var.loc, "loop variable '%s' is already "
-							  "used by an enclosing loop", st->u.loop.var);
+			struct ot_diag *g = ot_diag_error(p->d, var.loc,
+							  "loop variable '%s' is already "
+							  "used by an enclosing loop",
+							  st->u.loop.var);
 
 			ot_diag_note(g, p->vars[i].loc, "the enclosing loop's variable");
 			skip_block(p);
@@ -1191,7 +1211,9 @@ static struct ot_ast_stmt *p_subnet(struct parser *p, const struct ot_token *kw,
 
 		if (!w || !wordvec_push(p, &wv, w) || wv.n > 2) {
 			if (w && wv.n > 2)
-				ot_diag_error(p->d, w->loc, "a network has at most two subnets (one IPv4, one IPv6)");
+				ot_diag_error(
+				    p->d, w->loc,
+				    "a network has at most two subnets (one IPv4, one IPv6)");
 			free(wv.v);
 			return NULL;
 		}
@@ -1257,8 +1279,10 @@ static struct ot_ast_stmt *p_uplink(struct parser *p, const struct ot_token *kw,
 	}
 	t = peek(p, OT_LEX_STMT);
 	if (!at_end(t)) {
-		expected(p, t, st->u.uplink.masquerade ? (st->u.uplink.out ? "end of line" : "'out' or end of line")
-						       : "'masquerade' or end of line");
+		expected(p, t,
+			 st->u.uplink.masquerade
+			     ? (st->u.uplink.out ? "end of line" : "'out' or end of line")
+			     : "'masquerade' or end of line");
 		return NULL;
 	}
 	return st;
@@ -1271,8 +1295,8 @@ static const struct {
 	const char *kw;
 	unsigned flag;
 } iso_kws[] = {
-	{"net", OT_ISO_NET}, {"uts", OT_ISO_UTS},   {"ipc", OT_ISO_IPC},
-	{"pid", OT_ISO_PID}, {"mount", OT_ISO_MNT}, {"cgroup", OT_ISO_CGROUP},
+    {"net", OT_ISO_NET}, {"uts", OT_ISO_UTS},	{"ipc", OT_ISO_IPC},
+    {"pid", OT_ISO_PID}, {"mount", OT_ISO_MNT}, {"cgroup", OT_ISO_CGROUP},
 };
 
 static struct ot_ast_stmt *p_isolate(struct parser *p, const struct ot_token *kw, enum ctx ctx)
@@ -1290,7 +1314,8 @@ static struct ot_ast_stmt *p_isolate(struct parser *p, const struct ot_token *kw
 			if (tok_is(t, iso_kws[i].kw))
 				break;
 		if (i == NOPTS(iso_kws)) {
-			struct ot_diag *g = expected(p, t, "a namespace kind (net uts ipc pid mount cgroup)");
+			struct ot_diag *g =
+			    expected(p, t, "a namespace kind (net uts ipc pid mount cgroup)");
 			struct ot_suggest sg;
 
 			if (g && t->kind == OT_T_WORD && t->len < sizeof(buf)) {
@@ -1323,10 +1348,10 @@ static const struct {
 	const char *kw;
 	int mode;
 } macvlan_modes[] = {
-	{"bridge", OT_MACVLAN_BRIDGE},
-	{"private", OT_MACVLAN_PRIVATE},
-	{"vepa", OT_MACVLAN_VEPA},
-	{"passthru", OT_MACVLAN_PASSTHRU},
+    {"bridge", OT_MACVLAN_BRIDGE},
+    {"private", OT_MACVLAN_PRIVATE},
+    {"vepa", OT_MACVLAN_VEPA},
+    {"passthru", OT_MACVLAN_PASSTHRU},
 };
 
 static struct ot_ast_stmt *p_iface(struct parser *p, const struct ot_token *kw, enum ctx ctx)
@@ -1357,19 +1382,24 @@ static struct ot_ast_stmt *p_iface(struct parser *p, const struct ot_token *kw, 
 		st->u.iface.lower = read_word(p, "a host interface name");
 		if (!st->u.iface.lower)
 			return NULL;
-		defs[nd++] = (struct optdef){.kw = "mode", .kind = OPT_WORD,
-					     .what = "a macvlan mode (bridge private vepa passthru)",
-					     .w = &mode};
+		defs[nd++] =
+		    (struct optdef){.kw = "mode",
+				    .kind = OPT_WORD,
+				    .what = "a macvlan mode (bridge private vepa passthru)",
+				    .w = &mode};
 	} else {
 		st->u.iface.kind = OT_AI_LINK;
 	}
-	defs[nd++] = (struct optdef){.kw = "address", .kind = OPT_WORDS,
-				     .what = "an address such as 10.0.0.1/24", .wv = &addrs};
-	defs[nd++] = (struct optdef){.kw = "mac", .kind = OPT_WORD,
+	defs[nd++] = (struct optdef){.kw = "address",
+				     .kind = OPT_WORDS,
+				     .what = "an address such as 10.0.0.1/24",
+				     .wv = &addrs};
+	defs[nd++] = (struct optdef){.kw = "mac",
+				     .kind = OPT_WORD,
 				     .what = "a MAC address such as 02:00:00:00:00:01",
 				     .w = &st->u.iface.mac};
-	defs[nd++] = (struct optdef){.kw = "mtu", .kind = OPT_WORD, .what = "an MTU (68..65535)",
-				     .w = &st->u.iface.mtu};
+	defs[nd++] = (struct optdef){
+	    .kw = "mtu", .kind = OPT_WORD, .what = "an MTU (68..65535)", .w = &st->u.iface.mtu};
 	ok = parse_opts(p, "iface", defs, nd);
 	st->u.iface.addrs = wordvec_finish(p, &addrs, &st->u.iface.naddrs);
 	if (!ok)
@@ -1411,17 +1441,18 @@ static struct ot_ast_stmt *p_route(struct parser *p, const struct ot_token *kw, 
 		if (!st->u.route.dst)
 			return NULL;
 	}
-	defs[0] = (struct optdef){.kw = "via", .kind = OPT_WORD, .what = "a gateway address",
-				  .w = &st->u.route.via};
-	defs[1] = (struct optdef){.kw = "dev", .kind = OPT_WORD, .what = "an interface name",
-				  .w = &st->u.route.dev};
-	defs[2] = (struct optdef){.kw = "metric", .kind = OPT_WORD, .what = "a metric",
-				  .w = &st->u.route.metric};
+	defs[0] = (struct optdef){
+	    .kw = "via", .kind = OPT_WORD, .what = "a gateway address", .w = &st->u.route.via};
+	defs[1] = (struct optdef){
+	    .kw = "dev", .kind = OPT_WORD, .what = "an interface name", .w = &st->u.route.dev};
+	defs[2] = (struct optdef){
+	    .kw = "metric", .kind = OPT_WORD, .what = "a metric", .w = &st->u.route.metric};
 	if (!parse_opts(p, "route", defs, NOPTS(defs)))
 		return NULL;
 	if (!st->u.route.via && !st->u.route.dev) {
-		struct ot_diag *g = ot_diag_error(p->d, kw->loc, "a route needs 'via ADDRESS' or "
-							     "'dev INTERFACE'");
+		struct ot_diag *g = ot_diag_error(p->d, kw->loc,
+						  "a route needs 'via ADDRESS' or "
+						  "'dev INTERFACE'");
 
 		ot_diag_hint(g, "route default via 10.0.0.1");
 		return NULL;
@@ -1507,11 +1538,17 @@ static struct ot_ast_stmt *p_limit(struct parser *p, const struct ot_token *kw, 
 
 	if (!st)
 		return NULL;
-	defs[0] = (struct optdef){.kw = "cpu", .kind = OPT_WORD, .what = "a CPU share such as 50%",
+	defs[0] = (struct optdef){.kw = "cpu",
+				  .kind = OPT_WORD,
+				  .what = "a CPU share such as 50%",
 				  .w = &st->u.limit.cpu};
-	defs[1] = (struct optdef){.kw = "memory", .kind = OPT_WORD,
-				  .what = "a memory size such as 256M", .w = &st->u.limit.memory};
-	defs[2] = (struct optdef){.kw = "pids", .kind = OPT_WORD, .what = "a number of processes",
+	defs[1] = (struct optdef){.kw = "memory",
+				  .kind = OPT_WORD,
+				  .what = "a memory size such as 256M",
+				  .w = &st->u.limit.memory};
+	defs[2] = (struct optdef){.kw = "pids",
+				  .kind = OPT_WORD,
+				  .what = "a number of processes",
 				  .w = &st->u.limit.pids};
 	if (at_end(peek(p, OT_LEX_STMT))) {
 		expected(p, peek(p, OT_LEX_STMT), "'cpu', 'memory' or 'pids'");
@@ -1552,9 +1589,9 @@ static const struct {
 	const char *kw;
 	enum ot_ast_dir dir;
 } dir_kws[] = {
-	{"in", OT_AD_IN},
-	{"out", OT_AD_OUT},
-	{"forward", OT_AD_FORWARD},
+    {"in", OT_AD_IN},
+    {"out", OT_AD_OUT},
+    {"forward", OT_AD_FORWARD},
 };
 
 static bool read_dir(struct parser *p, enum ot_ast_dir *ret)
@@ -1577,9 +1614,9 @@ static const struct {
 	const char *kw;
 	enum ot_ast_action action;
 } action_kws[] = {
-	{"allow", OT_AA_ALLOW},
-	{"drop", OT_AA_DROP},
-	{"reject", OT_AA_REJECT},
+    {"allow", OT_AA_ALLOW},
+    {"drop", OT_AA_DROP},
+    {"reject", OT_AA_REJECT},
 };
 
 static struct ot_ast_stmt *p_rule(struct parser *p, const struct ot_token *kw, enum ctx ctx)
@@ -1599,9 +1636,13 @@ static struct ot_ast_stmt *p_rule(struct parser *p, const struct ot_token *kw, e
 	}
 	if (!read_dir(p, &st->u.rule.dir))
 		return NULL;
-#define CHOICE(k, field, v, w)                                                                  \
-	defs[nd++] = (struct optdef){.kw = k, .kind = OPT_CHOICE, .what = w, .u8 = &st->u.rule.field, \
-				     .val = v, .loc = &st->u.rule.field##_loc}
+#define CHOICE(k, field, v, w)                                                                     \
+	defs[nd++] = (struct optdef){.kw = k,                                                      \
+				     .kind = OPT_CHOICE,                                           \
+				     .what = w,                                                    \
+				     .u8 = &st->u.rule.field,                                      \
+				     .val = v,                                                     \
+				     .loc = &st->u.rule.field##_loc}
 	CHOICE("ip", family, AF_INET, "address family");
 	CHOICE("ip6", family, AF_INET6, "address family");
 	CHOICE("tcp", proto, IPPROTO_TCP, "protocol");
@@ -1609,18 +1650,22 @@ static struct ot_ast_stmt *p_rule(struct parser *p, const struct ot_token *kw, e
 	CHOICE("icmp", proto, IPPROTO_ICMP, "protocol");
 	CHOICE("icmpv6", proto, IPPROTO_ICMPV6, "protocol");
 #undef CHOICE
-	defs[nd++] = (struct optdef){.kw = "from", .kind = OPT_WORD, .what = "an address or prefix",
-				     .w = &st->u.rule.from};
-	defs[nd++] = (struct optdef){.kw = "to", .kind = OPT_WORD, .what = "an address or prefix",
-				     .w = &st->u.rule.to};
-	defs[nd++] = (struct optdef){.kw = "sport", .kind = OPT_WORD, .what = "a port or a range P-Q",
+	defs[nd++] = (struct optdef){
+	    .kw = "from", .kind = OPT_WORD, .what = "an address or prefix", .w = &st->u.rule.from};
+	defs[nd++] = (struct optdef){
+	    .kw = "to", .kind = OPT_WORD, .what = "an address or prefix", .w = &st->u.rule.to};
+	defs[nd++] = (struct optdef){.kw = "sport",
+				     .kind = OPT_WORD,
+				     .what = "a port or a range P-Q",
 				     .w = &st->u.rule.sport};
-	defs[nd++] = (struct optdef){.kw = "dport", .kind = OPT_WORD, .what = "a port or a range P-Q",
+	defs[nd++] = (struct optdef){.kw = "dport",
+				     .kind = OPT_WORD,
+				     .what = "a port or a range P-Q",
 				     .w = &st->u.rule.dport};
-	defs[nd++] = (struct optdef){.kw = "iif", .kind = OPT_WORD, .what = "an interface name",
-				     .w = &st->u.rule.iif};
-	defs[nd++] = (struct optdef){.kw = "oif", .kind = OPT_WORD, .what = "an interface name",
-				     .w = &st->u.rule.oif};
+	defs[nd++] = (struct optdef){
+	    .kw = "iif", .kind = OPT_WORD, .what = "an interface name", .w = &st->u.rule.iif};
+	defs[nd++] = (struct optdef){
+	    .kw = "oif", .kind = OPT_WORD, .what = "an interface name", .w = &st->u.rule.oif};
 	return parse_opts(p, name, defs, nd) ? st : NULL;
 }
 
@@ -1663,25 +1708,38 @@ static struct ot_ast_stmt *p_natrule(struct parser *p, const struct ot_token *kw
 	st = new_stmt(p, k, kw);
 	if (!st)
 		return NULL;
-	defs[nd++] = (struct optdef){.kw = k == OT_A_DNAT ? "in" : "out", .kind = OPT_WORD,
-				     .what = "an interface name", .w = &st->u.nat.ifname};
+	defs[nd++] = (struct optdef){.kw = k == OT_A_DNAT ? "in" : "out",
+				     .kind = OPT_WORD,
+				     .what = "an interface name",
+				     .w = &st->u.nat.ifname};
 	if (k != OT_A_DNAT)
-		defs[nd++] = (struct optdef){.kw = "from", .kind = OPT_WORD,
-					     .what = "an address or prefix", .w = &st->u.nat.from};
+		defs[nd++] = (struct optdef){.kw = "from",
+					     .kind = OPT_WORD,
+					     .what = "an address or prefix",
+					     .w = &st->u.nat.from};
 	if (k != OT_A_MASQUERADE)
-		defs[nd++] = (struct optdef){.kw = "to", .kind = OPT_WORD,
+		defs[nd++] = (struct optdef){.kw = "to",
+					     .kind = OPT_WORD,
 					     .what = k == OT_A_DNAT ? "an address or ADDRESS:PORT"
 								    : "an address",
 					     .w = &st->u.nat.to};
 	if (k == OT_A_DNAT) {
-		defs[nd++] = (struct optdef){.kw = "tcp", .kind = OPT_CHOICE, .what = "protocol",
-					     .u8 = &st->u.nat.proto, .val = IPPROTO_TCP,
+		defs[nd++] = (struct optdef){.kw = "tcp",
+					     .kind = OPT_CHOICE,
+					     .what = "protocol",
+					     .u8 = &st->u.nat.proto,
+					     .val = IPPROTO_TCP,
 					     .loc = &st->u.nat.proto_loc};
-		defs[nd++] = (struct optdef){.kw = "udp", .kind = OPT_CHOICE, .what = "protocol",
-					     .u8 = &st->u.nat.proto, .val = IPPROTO_UDP,
+		defs[nd++] = (struct optdef){.kw = "udp",
+					     .kind = OPT_CHOICE,
+					     .what = "protocol",
+					     .u8 = &st->u.nat.proto,
+					     .val = IPPROTO_UDP,
 					     .loc = &st->u.nat.proto_loc};
-		defs[nd++] = (struct optdef){.kw = "dport", .kind = OPT_WORD,
-					     .what = "a port or a range P-Q", .w = &st->u.nat.dport};
+		defs[nd++] = (struct optdef){.kw = "dport",
+					     .kind = OPT_WORD,
+					     .what = "a port or a range P-Q",
+					     .w = &st->u.nat.dport};
 	}
 	if (!parse_opts(p, name, defs, nd))
 		return NULL;
@@ -1701,47 +1759,42 @@ static struct ot_ast_stmt *p_natrule(struct parser *p, const struct ot_token *kw
 /* blocks                                                               */
 
 static const struct kw top_kws[] = {
-	{"topology", p_topology}, {"param", p_param},	  {"include", p_include},
-	{"vxlan", p_vxlan},	  {"node", p_node},	  {"network", p_network},
-	{"link", p_link},	  {"container", p_container}, {"for", p_for},
+    {"topology", p_topology}, {"param", p_param},	  {"include", p_include},
+    {"vxlan", p_vxlan},	      {"node", p_node},		  {"network", p_network},
+    {"link", p_link},	      {"container", p_container}, {"for", p_for},
 };
 
 static const struct kw network_kws[] = {
-	{"subnet", p_subnet}, {"vni", p_vni},	  {"mtu", p_mtu},
-	{"bridge", p_bridge}, {"uplink", p_uplink}, {"for", p_for},
+    {"subnet", p_subnet}, {"vni", p_vni},	{"mtu", p_mtu},
+    {"bridge", p_bridge}, {"uplink", p_uplink}, {"for", p_for},
 };
 
 static const struct kw container_kws[] = {
-	{"isolate", p_isolate}, {"hostname", p_hostname}, {"iface", p_iface},
-	{"route", p_route},	{"sysctl", p_sysctl},	  {"forward", p_flag},
-	{"firewall", p_firewall}, {"nat", p_nat},	  {"limit", p_limit},
-	{"ranks", p_ranks},	{"for", p_for},
+    {"isolate", p_isolate}, {"hostname", p_hostname}, {"iface", p_iface},	{"route", p_route},
+    {"sysctl", p_sysctl},   {"forward", p_flag},      {"firewall", p_firewall}, {"nat", p_nat},
+    {"limit", p_limit},	    {"ranks", p_ranks},	      {"for", p_for},
 };
 
 static const struct kw firewall_kws[] = {
-	{"allow", p_rule},
-	{"drop", p_rule},
-	{"reject", p_rule},
-	{"policy", p_policy},
-	{"for", p_for},
+    {"allow", p_rule}, {"drop", p_rule}, {"reject", p_rule}, {"policy", p_policy}, {"for", p_for},
 };
 
 static const struct kw nat_kws[] = {
-	{"masquerade", p_natrule},
-	{"snat", p_natrule},
-	{"dnat", p_natrule},
-	{"for", p_for},
+    {"masquerade", p_natrule},
+    {"snat", p_natrule},
+    {"dnat", p_natrule},
+    {"for", p_for},
 };
 
 static const struct {
 	const struct kw *v;
 	size_t n;
 } ctx_kws[CTX__COUNT] = {
-	[CTX_TOP] = {top_kws, NOPTS(top_kws)},
-	[CTX_NETWORK] = {network_kws, NOPTS(network_kws)},
-	[CTX_CONTAINER] = {container_kws, NOPTS(container_kws)},
-	[CTX_FIREWALL] = {firewall_kws, NOPTS(firewall_kws)},
-	[CTX_NAT] = {nat_kws, NOPTS(nat_kws)},
+    [CTX_TOP] = {top_kws, NOPTS(top_kws)},
+    [CTX_NETWORK] = {network_kws, NOPTS(network_kws)},
+    [CTX_CONTAINER] = {container_kws, NOPTS(container_kws)},
+    [CTX_FIREWALL] = {firewall_kws, NOPTS(firewall_kws)},
+    [CTX_NAT] = {nat_kws, NOPTS(nat_kws)},
 };
 
 static const struct kw *find_kw(enum ctx ctx, const struct ot_token *t)
@@ -1771,15 +1824,15 @@ static void unknown_statement(struct parser *p, enum ctx ctx, const struct ot_to
 	}
 	for (c = 0; c < CTX__COUNT; c++) {
 		if (c != (int)ctx && find_kw((enum ctx)c, t) && !tok_is(t, "for")) {
-			g = ot_diag_error(p->d, t->loc, "'%.*s' is not allowed %s", (int)t->len, t->text,
-					  ctx_names[ctx]);
+			g = ot_diag_error(p->d, t->loc, "'%.*s' is not allowed %s", (int)t->len,
+					  t->text, ctx_names[ctx]);
 			ot_diag_hint(g, "'%.*s' belongs %s%s", (int)t->len, t->text, ctx_names[c],
 				     ctx != CTX_TOP && c == CTX_TOP ? " (is a '}' missing?)" : "");
 			return;
 		}
 	}
-	g = ot_diag_error(p->d, t->loc, "unknown statement %s %s", ot_tok_describe(t, buf, sizeof(buf)),
-			  ctx_names[ctx]);
+	g = ot_diag_error(p->d, t->loc, "unknown statement %s %s",
+			  ot_tok_describe(t, buf, sizeof(buf)), ctx_names[ctx]);
 	if (t->len < sizeof(word)) {
 		memcpy(word, t->text, t->len);
 		word[t->len] = '\0';
@@ -1828,8 +1881,9 @@ static struct ot_ast_stmt *parse_items(struct parser *p, enum ctx ctx, const str
 		}
 		if (t->kind == OT_T_EOF) {
 			if (open && !p->eof_reported) {
-				struct ot_diag *g = ot_diag_error(p->d, open->loc, "unterminated block: "
-										   "missing '}'");
+				struct ot_diag *g = ot_diag_error(p->d, open->loc,
+								  "unterminated block: "
+								  "missing '}'");
 
 				ot_diag_hint(g, "every '{' needs a matching '}'");
 				p->eof_reported = true;
@@ -1848,8 +1902,9 @@ static struct ot_ast_stmt *parse_items(struct parser *p, enum ctx ctx, const str
 		if (p->main_file && ctx == CTX_TOP && !p->first_seen) {
 			p->first_seen = true;
 			if (!k || strcmp(k->name, "topology") != 0) {
-				struct ot_diag *g = ot_diag_error(p->d, t->loc, "a topology file must "
-									     "start with 'topology NAME'");
+				struct ot_diag *g = ot_diag_error(p->d, t->loc,
+								  "a topology file must "
+								  "start with 'topology NAME'");
 
 				ot_diag_hint(g, "add a first line such as: topology demo");
 			}
@@ -1903,9 +1958,11 @@ static void bind_params(struct parser *p)
 		if (idx) {
 			e->slot = (uint32_t)(idx - 1);
 			if (p->pend[i].owner >= 0 && e->slot >= (uint32_t)p->pend[i].owner) {
-				g = ot_diag_error(p->d, e->loc, "param '%s' is used before it is defined",
+				g = ot_diag_error(p->d, e->loc,
+						  "param '%s' is used before it is defined",
 						  e->name);
-				ot_diag_hint(g, "a param's value may use only params defined above it");
+				ot_diag_hint(
+				    g, "a param's value may use only params defined above it");
 			}
 			continue;
 		}
@@ -1924,18 +1981,18 @@ static void bind_params(struct parser *p)
 		uintptr_t idx = (uintptr_t)ot_strmap_get(&p->param_map, p->allvars[i].name);
 
 		if (idx) {
-			struct ot_diag *g = ot_diag_error(p->d, p->allvars[i].loc,
-							  "loop variable '%s' has the name of a param",
-							  p->allvars[i].name);
+			struct ot_diag *g = ot_diag_error(
+			    p->d, p->allvars[i].loc, "loop variable '%s' has the name of a param",
+			    p->allvars[i].name);
 
 			ot_diag_note(g, p->params[idx - 1].loc, "the param is defined here");
 		}
 	}
 }
 
-static int parse_main(const char *name, const char *text, size_t len,
-		      const struct ot_parse_opts *o, struct ot_diags *d, unsigned long long dev,
-		      unsigned long long ino, bool known, struct ot_ast **ret)
+static int parse_main(const char *name, const char *text, size_t len, const struct ot_parse_opts *o,
+		      struct ot_diags *d, unsigned long long dev, unsigned long long ino,
+		      bool known, struct ot_ast **ret)
 {
 	static const struct ot_parse_opts defaults;
 	struct parser p;
@@ -1992,8 +2049,8 @@ static int parse_main(const char *name, const char *text, size_t len,
 	return r;
 }
 
-int ot_ast_parse_mem(const char *name, const char *text, size_t len,
-		     const struct ot_parse_opts *o, struct ot_diags *d, struct ot_ast **ret)
+int ot_ast_parse_mem(const char *name, const char *text, size_t len, const struct ot_parse_opts *o,
+		     struct ot_diags *d, struct ot_ast **ret)
 {
 	*ret = NULL;
 	if (len > OT_MAX_SOURCE_BYTES) {
@@ -2020,8 +2077,8 @@ int ot_ast_parse_file(const char *path, const struct ot_parse_opts *o, struct ot
 		const char *f = ot_diags_add_source(d, path, "", 0);
 
 		if (r == -EFBIG)
-			ot_diag_error(d, (struct ot_loc){f, 0, 0, 0}, "file is larger than %u bytes",
-				      OT_MAX_SOURCE_BYTES);
+			ot_diag_error(d, (struct ot_loc){f, 0, 0, 0},
+				      "file is larger than %u bytes", OT_MAX_SOURCE_BYTES);
 		else
 			ot_diag_error(d, (struct ot_loc){f, 0, 0, 0}, "cannot read: %s",
 				      r == -EINVAL ? "not a regular file" : strerror(-r));

@@ -15,7 +15,7 @@
 #include "lang/diag.h"
 
 struct ot_parse_opts {
-	bool no_includes;	/* refuse `include` (untrusted input read as root) */
+	bool no_includes; /* refuse `include` (untrusted input read as root) */
 };
 
 /*
@@ -29,8 +29,8 @@ int ot_ast_parse_file(const char *path, const struct ot_parse_opts *o, struct ot
 		      struct ot_ast **ret);
 
 /* Same from memory; `name` is used in locations and to resolve includes. */
-int ot_ast_parse_mem(const char *name, const char *text, size_t len,
-		     const struct ot_parse_opts *o, struct ot_diags *d, struct ot_ast **ret);
+int ot_ast_parse_mem(const char *name, const char *text, size_t len, const struct ot_parse_opts *o,
+		     struct ot_diags *d, struct ot_ast **ret);
 
 void ot_ast_free(struct ot_ast *ast); /* accepts NULL */
 

@@ -32,10 +32,10 @@
 #include "util/hash.h"
 #include "util/strbuf.h"
 
-#define MAX_CPU_PCT	 (100u * 4096)	 /* 4096 CPUs */
-#define MIN_MEMORY	 (1ull << 20)	 /* 1 MiB */
-#define MAX_MEMORY	 (1ull << 50)	 /* 1 PiB */
-#define MAX_PIDS	 4194304u	 /* PID_MAX_LIMIT */
+#define MAX_CPU_PCT	 (100u * 4096) /* 4096 CPUs */
+#define MIN_MEMORY	 (1ull << 20)  /* 1 MiB */
+#define MAX_MEMORY	 (1ull << 50)  /* 1 PiB */
+#define MAX_PIDS	 4194304u      /* PID_MAX_LIMIT */
 #define MAX_RANK	 0x7fffffffu
 #define MAX_SYSCTL_KEY	 128
 #define MAX_SYSCTL_VALUE 256
@@ -141,13 +141,13 @@ struct xctx {
 	uint64_t iterations;
 	struct kset seen_errors; /* (location, kind) reported inside loops */
 
-	char wbuf[1024];	 /* word evaluation scratch */
+	char wbuf[1024]; /* word evaluation scratch */
 	const char *last_dfile, *last_mfile;
-	struct ot_strmap files;	 /* diagnostics file name -> model copy */
+	struct ot_strmap files;	  /* diagnostics file name -> model copy */
 	VEC(const char *) fpairs; /* (diagnostics name, model copy) pairs */
 
 	struct ot_strmap nodes, networks, containers;
-	struct xnode *last_node;	 /* the node of the last lookup */
+	struct xnode *last_node; /* the node of the last lookup */
 	VEC(struct xnode *) nodev;
 	VEC(struct xnet *) netv;
 	VEC(struct ot_m_container *) ctrv;
@@ -156,7 +156,7 @@ struct xctx {
 	VEC(struct ot_m_iface *) linkends;
 
 	struct cscratch cs;
-	struct xnet *net;	 /* network block being expanded */
+	struct xnet *net; /* network block being expanded */
 
 	bool vxlan_set;
 	struct ot_loc vxlan_loc;
@@ -190,9 +190,9 @@ static bool vreserve(struct xctx *x, void **v, size_t *cap, size_t n, size_t sz)
 }
 
 #define VPUSH(x, vec)                                                                              \
-	(vreserve((x), (void **)&(vec).v, &(vec).cap, (vec).n, sizeof(*(vec).v))                  \
-		 ? memset(&(vec).v[(vec).n++], 0, sizeof(*(vec).v))                                \
-		 : NULL)
+	(vreserve((x), (void **)&(vec).v, &(vec).cap, (vec).n, sizeof(*(vec).v))                   \
+	     ? memset(&(vec).v[(vec).n++], 0, sizeof(*(vec).v))                                    \
+	     : NULL)
 #define VFREE(vec) (free((vec).v), (vec).v = NULL, (vec).n = (vec).cap = 0)
 
 /* Insert key -> val. Returns 0, -EEXIST (with the present entry's value in
@@ -323,7 +323,7 @@ static void loop_context(struct xctx *x, char *buf, size_t size)
  * (format) at a given location is recorded, with the iteration as a hint.
  */
 __attribute__((format(printf, 3, 4))) static struct ot_diag *xerr(struct xctx *x, struct ot_loc loc,
-								   const char *fmt, ...)
+								  const char *fmt, ...)
 {
 	struct ot_diag *g;
 	char buf[512], ctxbuf[200];
@@ -361,7 +361,7 @@ __attribute__((format(printf, 3, 4))) static struct ot_diag *xerr(struct xctx *x
  * a mistake inside a loop is one error there too.
  */
 __attribute__((format(printf, 3, 4))) static struct ot_diag *gerr(struct xctx *x, struct ot_loc loc,
-								   const char *fmt, ...)
+								  const char *fmt, ...)
 {
 	struct errkey *k = xalloc(x, sizeof(*k));
 	char buf[512];
@@ -387,7 +387,7 @@ __attribute__((format(printf, 3, 4))) static struct ot_diag *gerr(struct xctx *x
 
 /* A hint that keeps the loop context. */
 __attribute__((format(printf, 3, 4))) static void xhint(struct xctx *x, struct ot_diag *g,
-							 const char *fmt, ...)
+							const char *fmt, ...)
 {
 	char buf[512], ctxbuf[200];
 	va_list ap;
@@ -560,8 +560,8 @@ static const char *word_text(struct xctx *x, const struct ot_ast_word *w)
 			return NULL;
 		}
 		if (s->conv != 'd' && v < 0) {
-			xerr(x, s->e->loc, "cannot format the negative value %" PRId64 " in hexadecimal",
-			     v);
+			xerr(x, s->e->loc,
+			     "cannot format the negative value %" PRId64 " in hexadecimal", v);
 			return NULL;
 		}
 		if (!put_int(x->wbuf, sizeof(x->wbuf), &n, v, s->conv, s->width))
@@ -588,7 +588,8 @@ static const char *word_name(struct xctx *x, struct ot_ast_word *w, const char *
 		return NULL;
 	problem = ot_name_problem(t, strlen(t), OT_MAX_NAME);
 	if (problem) {
-		xerr(x, w->loc, "invalid %s name '%s': %s", what, shown(t, buf, sizeof(buf)), problem);
+		xerr(x, w->loc, "invalid %s name '%s': %s", what, shown(t, buf, sizeof(buf)),
+		     problem);
 		return NULL;
 	}
 	copy = ot_arena_strdup(x->ma, t);
@@ -631,7 +632,8 @@ static bool word_uint(struct xctx *x, struct ot_ast_word *w, const char *what, u
 	if (!t)
 		return false;
 	if (!parse_u64(t, &v)) {
-		xerr(x, w->loc, "invalid %s '%s': expected a number", what, shown(t, buf, sizeof(buf)));
+		xerr(x, w->loc, "invalid %s '%s': expected a number", what,
+		     shown(t, buf, sizeof(buf)));
 		return false;
 	}
 	if (v < lo || v > hi) {
@@ -663,7 +665,8 @@ static bool word_prefix(struct xctx *x, struct ot_ast_word *w, bool need_len, co
 	if (!t)
 		return false;
 	if (ot_prefix_parse(t, need_len, ret) < 0) {
-		struct ot_diag *g = xerr(x, w->loc, "invalid %s '%s'", what, shown(t, buf, sizeof(buf)));
+		struct ot_diag *g =
+		    xerr(x, w->loc, "invalid %s '%s'", what, shown(t, buf, sizeof(buf)));
 
 		xhint(x, g, "%s", example);
 		return false;
@@ -673,8 +676,7 @@ static bool word_prefix(struct xctx *x, struct ot_ast_word *w, bool need_len, co
 	return true;
 }
 
-static bool word_addr(struct xctx *x, struct ot_ast_word *w, const char *what,
-		      struct ot_addr *ret)
+static bool word_addr(struct xctx *x, struct ot_ast_word *w, const char *what, struct ot_addr *ret)
 {
 	const char *t = word_text(x, w);
 	char buf[80];
@@ -682,7 +684,8 @@ static bool word_addr(struct xctx *x, struct ot_ast_word *w, const char *what,
 	if (!t)
 		return false;
 	if (ot_addr_parse(t, ret) < 0) {
-		struct ot_diag *g = xerr(x, w->loc, "invalid %s '%s'", what, shown(t, buf, sizeof(buf)));
+		struct ot_diag *g =
+		    xerr(x, w->loc, "invalid %s '%s'", what, shown(t, buf, sizeof(buf)));
 
 		xhint(x, g, "an address without prefix length, such as 10.0.0.1 or fd00::1");
 		return false;
@@ -707,7 +710,8 @@ static bool word_ports(struct xctx *x, struct ot_ast_word *w, uint16_t *lo, uint
 	memcpy(a, t, n);
 	a[n] = '\0';
 	if (!parse_u64(a, &va) || (dash && !parse_u64(dash + 1, &vb))) {
-		struct ot_diag *g = xerr(x, w->loc, "invalid port '%s'", shown(t, buf, sizeof(buf)));
+		struct ot_diag *g =
+		    xerr(x, w->loc, "invalid port '%s'", shown(t, buf, sizeof(buf)));
 
 		xhint(x, g, "a port (80) or a range of ports (8000-8099)");
 		return false;
@@ -844,8 +848,9 @@ static void x_for(struct xctx *x, struct ot_ast_stmt *st)
 
 		l = (struct ot_loc){l.file, l.line, l.col,
 				    st->u.loop.hi->loc.col + st->u.loop.hi->loc.len - l.col};
-		g = xerr(x, l, "too many loop iterations: this loop would bring the total to more "
-			       "than %d",
+		g = xerr(x, l,
+			 "too many loop iterations: this loop would bring the total to more "
+			 "than %d",
 			 OT_MAX_LOOP_ITERATIONS);
 		xhint(x, g, "all loops of a topology together may run at most %d iterations",
 		      OT_MAX_LOOP_ITERATIONS);
@@ -895,12 +900,14 @@ static void x_network(struct xctx *x, struct ot_ast_stmt *st)
 			u->address.len = v6 ? n->n.subnet6.len : n->n.subnet4.len;
 		} else {
 			xerr(x, n->uplink_addr_loc.v[i],
-			     "the uplink address needs a prefix length: network '%s' has no %s subnet",
+			     "the uplink address needs a prefix length: network '%s' has no %s "
+			     "subnet",
 			     name, v6 ? "IPv6" : "IPv4");
 		}
 	}
 	if (n->uplinks.n) {
-		n->n.uplinks = ot_arena_memdup(x->ma, n->uplinks.v, n->uplinks.n * sizeof(*n->uplinks.v));
+		n->n.uplinks =
+		    ot_arena_memdup(x->ma, n->uplinks.v, n->uplinks.n * sizeof(*n->uplinks.v));
 		n->n.nuplinks = n->n.uplinks ? n->uplinks.n : 0;
 		if (!n->n.uplinks)
 			x->oom = true;
@@ -915,7 +922,8 @@ static void x_network(struct xctx *x, struct ot_ast_stmt *st)
 		return;
 	}
 	if (x->netv.n >= OT_MAX_NETWORKS) {
-		xerr(x, st->u.named.name->loc, "too many networks (the limit is %d)", OT_MAX_NETWORKS);
+		xerr(x, st->u.named.name->loc, "too many networks (the limit is %d)",
+		     OT_MAX_NETWORKS);
 		x->fatal = true;
 		return;
 	}
@@ -938,8 +946,8 @@ static void x_subnet(struct xctx *x, struct ot_ast_stmt *st)
 		bool v6;
 
 		if (!word_prefix(x, w, true, "subnet",
-				 "a subnet with prefix length, such as 10.0.0.0/24 or fd00::/64", &p,
-				 NULL))
+				 "a subnet with prefix length, such as 10.0.0.0/24 or fd00::/64",
+				 &p, NULL))
 			continue;
 		net = ot_prefix_network(&p);
 		if (memcmp(net.addr.bytes, p.addr.bytes, sizeof(p.addr.bytes)) != 0) {
@@ -1128,8 +1136,9 @@ static bool split_end(struct xctx *x, struct ot_ast_word *w, const char **c, con
 		return false;
 	dot = strchr(t, '.');
 	if (!dot) {
-		struct ot_diag *g = xerr(x, w->loc, "invalid link end '%s': expected CONTAINER.IFACE",
-					 shown(t, buf, sizeof(buf)));
+		struct ot_diag *g =
+		    xerr(x, w->loc, "invalid link end '%s': expected CONTAINER.IFACE",
+			 shown(t, buf, sizeof(buf)));
 
 		xhint(x, g, "link r1.eth1 -- r2.eth1");
 		return false;
@@ -1142,9 +1151,11 @@ static bool split_end(struct xctx *x, struct ot_ast_word *w, const char **c, con
 	s[dot - t] = '\0';
 	problem = ot_name_problem(s, strlen(s), OT_MAX_NAME);
 	if (!problem)
-		problem = ot_name_problem(s + (dot - t) + 1, strlen(s + (dot - t) + 1), OT_MAX_NAME);
+		problem =
+		    ot_name_problem(s + (dot - t) + 1, strlen(s + (dot - t) + 1), OT_MAX_NAME);
 	if (problem) {
-		xerr(x, w->loc, "invalid link end '%s': a name %s", shown(t, buf, sizeof(buf)), problem);
+		xerr(x, w->loc, "invalid link end '%s': a name %s", shown(t, buf, sizeof(buf)),
+		     problem);
 		return false;
 	}
 	*c = s;
@@ -1282,8 +1293,9 @@ static void finish_container(struct xctx *x)
 	if (cs->hostname_set && !(c->isolate & OT_ISO_UTS)) {
 		struct ot_diag *g = xerr(x, cs->hostname_loc, "'hostname' needs 'isolate uts'");
 
-		xhint(x, g, "without a UTS namespace the host's own name would change; add "
-			    "'isolate net uts'");
+		xhint(x, g,
+		      "without a UTS namespace the host's own name would change; add "
+		      "'isolate net uts'");
 	}
 	if (cs->dup)
 		return;
@@ -1345,7 +1357,8 @@ static void x_container(struct xctx *x, struct ot_ast_stmt *st)
 		x->cs.dup = false;
 		break;
 	case -EEXIST: {
-		struct ot_diag *g = xerr(x, st->u.named.name->loc, "duplicate container '%s'", name);
+		struct ot_diag *g =
+		    xerr(x, st->u.named.name->loc, "duplicate container '%s'", name);
 
 		ot_diag_note(g, old->loc, "first defined here");
 		x->cs.dup = true;
@@ -1415,8 +1428,8 @@ static void x_hostname(struct xctx *x, struct ot_ast_stmt *st)
 	if (!t)
 		return;
 	if (!hostname_ok(t)) {
-		struct ot_diag *g = xerr(x, st->u.w->loc, "invalid host name '%s'",
-					 shown(t, buf, sizeof(buf)));
+		struct ot_diag *g =
+		    xerr(x, st->u.w->loc, "invalid host name '%s'", shown(t, buf, sizeof(buf)));
 
 		xhint(x, g, "letters, digits and '-' in dot-separated labels, at most %d bytes",
 		      MAX_HOSTNAME);
@@ -1437,11 +1450,12 @@ static bool check_mac(struct xctx *x, struct ot_ast_word *w, struct ot_mac *mac)
 	if (!t)
 		return false;
 	if (ot_mac_parse(t, mac) < 0) {
-		struct ot_diag *g = xerr(x, w->loc, "invalid MAC address '%s'",
-					 shown(t, buf, sizeof(buf)));
+		struct ot_diag *g =
+		    xerr(x, w->loc, "invalid MAC address '%s'", shown(t, buf, sizeof(buf)));
 
-		xhint(x, g, "six two-digit hex groups such as 02:00:00:00:00:01 (templates: "
-			    "{i:02x})");
+		xhint(x, g,
+		      "six two-digit hex groups such as 02:00:00:00:00:01 (templates: "
+		      "{i:02x})");
 		return false;
 	}
 	if (ot_mac_is_zero(mac)) {
@@ -1451,8 +1465,9 @@ static bool check_mac(struct xctx *x, struct ot_ast_word *w, struct ot_mac *mac)
 	if (mac->b[0] & 1) {
 		struct ot_diag *g = xerr(x, w->loc, "MAC address %s is a multicast address", t);
 
-		xhint(x, g, "the lowest bit of the first byte must be 0; locally administered "
-			    "unicast addresses start with 02");
+		xhint(x, g,
+		      "the lowest bit of the first byte must be 0; locally administered "
+		      "unicast addresses start with 02");
 		return false;
 	}
 	return true;
@@ -1470,22 +1485,24 @@ static void x_iface(struct xctx *x, struct ot_ast_stmt *st)
 	if (!name)
 		return;
 	if (strcmp(name, "lo") == 0) {
-		xerr(x, st->u.iface.name->loc, "'lo' is the loopback interface every container "
-					       "already has");
+		xerr(x, st->u.iface.name->loc,
+		     "'lo' is the loopback interface every container "
+		     "already has");
 		return;
 	}
 	old = find_iface(cs->ifaces.v, cs->ifaces.n, name);
 	if (old) {
-		struct ot_diag *g = xerr(x, st->u.iface.name->loc,
-					 "duplicate interface '%s' in container '%s'", name,
-					 cs->c->name);
+		struct ot_diag *g =
+		    xerr(x, st->u.iface.name->loc, "duplicate interface '%s' in container '%s'",
+			 name, cs->c->name);
 
 		ot_diag_note(g, old->loc, "first defined here");
 		return;
 	}
 	if (cs->ifaces.n >= OT_MAX_IFACES) {
-		xerr(x, st->u.iface.name->loc, "too many interfaces in container '%s' (the limit is %d)",
-		     cs->c->name, OT_MAX_IFACES);
+		xerr(x, st->u.iface.name->loc,
+		     "too many interfaces in container '%s' (the limit is %d)", cs->c->name,
+		     OT_MAX_IFACES);
 		return;
 	}
 	if (st->u.iface.naddrs > OT_MAX_ADDRS) {
@@ -1513,7 +1530,8 @@ static void x_iface(struct xctx *x, struct ot_ast_stmt *st)
 	}
 	if (st->u.iface.naddrs) {
 		ifc->addrs = ot_arena_calloc(x->ma, st->u.iface.naddrs, sizeof(*ifc->addrs));
-		ifc->addr_locs = ot_arena_calloc(x->ma, st->u.iface.naddrs, sizeof(*ifc->addr_locs));
+		ifc->addr_locs =
+		    ot_arena_calloc(x->ma, st->u.iface.naddrs, sizeof(*ifc->addr_locs));
 		if (!ifc->addrs || !ifc->addr_locs) {
 			x->oom = true;
 			return;
@@ -1525,7 +1543,8 @@ static void x_iface(struct xctx *x, struct ot_ast_stmt *st)
 		bool nolen;
 
 		if (!word_prefix(x, w, false, "address",
-				 "an interface address such as 10.0.0.5/24 or fd00::5/64", &p, &nolen) ||
+				 "an interface address such as 10.0.0.5/24 or fd00::5/64", &p,
+				 &nolen) ||
 		    !check_unicast(x, w, &p))
 			continue;
 		if (nolen && st->u.iface.kind != OT_AI_NET) {
@@ -1569,7 +1588,8 @@ static void x_route(struct xctx *x, struct ot_ast_stmt *st)
 
 			ot_prefix_format(&r.dst, a, sizeof(a));
 			ot_prefix_format(&net, b, sizeof(b));
-			g = xerr(x, st->u.route.dst->loc, "route destination %s has host bits set", a);
+			g = xerr(x, st->u.route.dst->loc, "route destination %s has host bits set",
+				 a);
 			xhint(x, g, "did you mean %s?", b);
 			return;
 		}
@@ -1664,8 +1684,9 @@ static void x_sysctl(struct xctx *x, struct ot_ast_stmt *st)
 		} else {
 			g = xerr(x, st->u.sysctl.key->loc, "invalid sysctl key '%s'",
 				 shown(t, buf, sizeof(buf)));
-			xhint(x, g, "dot-separated names of letters, digits, '_' and '-', such as "
-				    "net.ipv4.tcp_ecn");
+			xhint(x, g,
+			      "dot-separated names of letters, digits, '_' and '-', such as "
+			      "net.ipv4.tcp_ecn");
 		}
 		return;
 	}
@@ -1693,7 +1714,9 @@ static void x_sysctl(struct xctx *x, struct ot_ast_stmt *st)
 			break;
 	if (t[i] || val.len > MAX_SYSCTL_VALUE || val.len == 0) {
 		xerr(x, st->u.sysctl.vals[0]->loc, "invalid sysctl value: %s",
-		     val.len == 0 ? "empty" : t[i] ? "control characters" : "longer than 256 bytes");
+		     val.len == 0 ? "empty"
+		     : t[i]	  ? "control characters"
+				  : "longer than 256 bytes");
 		ot_sb_free(&val);
 		return;
 	}
@@ -1708,8 +1731,8 @@ static void x_sysctl(struct xctx *x, struct ot_ast_stmt *st)
 		}
 	}
 	if (cs->sysctls.n >= OT_MAX_SYSCTLS) {
-		xerr(x, st->loc, "too many sysctls in container '%s' (the limit is %d)", cs->c->name,
-		     OT_MAX_SYSCTLS);
+		xerr(x, st->loc, "too many sysctls in container '%s' (the limit is %d)",
+		     cs->c->name, OT_MAX_SYSCTLS);
 		ot_sb_free(&val);
 		return;
 	}
@@ -1796,19 +1819,23 @@ static void x_limit(struct xctx *x, struct ot_ast_stmt *st)
 				struct ot_diag *g = xerr(x, w->loc, "invalid cpu limit '%s'",
 							 shown(t, buf, sizeof(buf)));
 
-				xhint(x, g, "a percentage of one CPU: 50%% is half a CPU, 200%% two CPUs");
+				xhint(
+				    x, g,
+				    "a percentage of one CPU: 50%% is half a CPU, 200%% two CPUs");
 			} else {
 				memcpy(num, t, n - 1);
 				num[n - 1] = '\0';
 				if (!parse_u64(num, &v)) {
-					struct ot_diag *g = xerr(x, w->loc, "invalid cpu limit '%s'",
-								 shown(t, buf, sizeof(buf)));
+					struct ot_diag *g =
+					    xerr(x, w->loc, "invalid cpu limit '%s'",
+						 shown(t, buf, sizeof(buf)));
 
-					xhint(x, g, "a percentage of one CPU: 50%% is half a CPU, 200%% "
-						    "two CPUs");
+					xhint(x, g,
+					      "a percentage of one CPU: 50%% is half a CPU, 200%% "
+					      "two CPUs");
 				} else if (v < 1 || v > MAX_CPU_PCT) {
-					xerr(x, w->loc, "cpu limit %s is out of range (1%%..%u%%)", t,
-					     MAX_CPU_PCT);
+					xerr(x, w->loc, "cpu limit %s is out of range (1%%..%u%%)",
+					     t, MAX_CPU_PCT);
 				} else {
 					cs->cpu_set = true;
 					cs->cpu_loc = w->loc;
@@ -1830,7 +1857,8 @@ static void x_limit(struct xctx *x, struct ot_ast_stmt *st)
 				struct ot_diag *g = xerr(x, w->loc, "invalid memory limit '%s'",
 							 shown(t, buf, sizeof(buf)));
 
-				xhint(x, g, "bytes, or a number with K, M, G or T (binary units): 256M");
+				xhint(x, g,
+				      "bytes, or a number with K, M, G or T (binary units): 256M");
 			} else if (v < MIN_MEMORY || v > MAX_MEMORY) {
 				xerr(x, w->loc, "memory limit %s is out of range (1M..1024T)", t);
 			} else {
@@ -1884,7 +1912,8 @@ static void x_ranks(struct xctx *x, struct ot_ast_stmt *st)
 		memcpy(first, t, n);
 		first[n] = '\0';
 		if (!parse_u64(first, &a) || (dots && !parse_u64(dots + 2, &b))) {
-			struct ot_diag *g = xerr(x, w->loc, "invalid rank '%s'", shown(t, buf, sizeof(buf)));
+			struct ot_diag *g =
+			    xerr(x, w->loc, "invalid rank '%s'", shown(t, buf, sizeof(buf)));
 
 			xhint(x, g, "a rank (4) or an inclusive range (0..3)");
 			continue;
@@ -1892,8 +1921,8 @@ static void x_ranks(struct xctx *x, struct ot_ast_stmt *st)
 		if (!dots)
 			b = a;
 		if (a > MAX_RANK || b > MAX_RANK) {
-			xerr(x, w->loc, "rank %s is out of range (0..%u)", shown(t, buf, sizeof(buf)),
-			     MAX_RANK);
+			xerr(x, w->loc, "rank %s is out of range (0..%u)",
+			     shown(t, buf, sizeof(buf)), MAX_RANK);
 			continue;
 		}
 		if (a > b) {
@@ -1917,15 +1946,15 @@ static void x_ranks(struct xctx *x, struct ot_ast_stmt *st)
 /* firewall and NAT                                                     */
 
 static const enum ot_m_dir dir_map[] = {
-	[OT_AD_IN] = OT_M_IN,
-	[OT_AD_OUT] = OT_M_OUT,
-	[OT_AD_FORWARD] = OT_M_FORWARD,
+    [OT_AD_IN] = OT_M_IN,
+    [OT_AD_OUT] = OT_M_OUT,
+    [OT_AD_FORWARD] = OT_M_FORWARD,
 };
 
 static const enum ot_m_action action_map[] = {
-	[OT_AA_ALLOW] = OT_M_ALLOW,
-	[OT_AA_DROP] = OT_M_DROP,
-	[OT_AA_REJECT] = OT_M_REJECT,
+    [OT_AA_ALLOW] = OT_M_ALLOW,
+    [OT_AA_DROP] = OT_M_DROP,
+    [OT_AA_REJECT] = OT_M_REJECT,
 };
 
 static const char *family_name(uint8_t f)
@@ -1945,8 +1974,8 @@ static bool merge_family(struct xctx *x, uint8_t *fam, struct ot_loc *fam_loc, u
 	if (*fam == f)
 		return true;
 	{
-		struct ot_diag *g = xerr(x, loc, "%s is %s, but the rule is %s", what, family_name(f),
-					 family_name(*fam));
+		struct ot_diag *g = xerr(x, loc, "%s is %s, but the rule is %s", what,
+					 family_name(f), family_name(*fam));
 
 		ot_diag_note(g, *fam_loc, "the rule's family comes from here");
 	}
@@ -1979,7 +2008,8 @@ static void x_rule(struct xctx *x, struct ot_ast_stmt *st)
 	if (r.l4proto == IPPROTO_ICMP)
 		ok &= merge_family(x, &r.family, &fam_loc, AF_INET, st->u.rule.proto_loc, "icmp");
 	else if (r.l4proto == IPPROTO_ICMPV6)
-		ok &= merge_family(x, &r.family, &fam_loc, AF_INET6, st->u.rule.proto_loc, "icmpv6");
+		ok &=
+		    merge_family(x, &r.family, &fam_loc, AF_INET6, st->u.rule.proto_loc, "icmpv6");
 	if (st->u.rule.from) {
 		if (word_prefix(x, st->u.rule.from, false, "address",
 				"an address or a prefix such as 10.0.0.0/24", &r.src, NULL)) {
@@ -2002,8 +2032,9 @@ static void x_rule(struct xctx *x, struct ot_ast_stmt *st)
 	}
 	if (st->u.rule.sport || st->u.rule.dport) {
 		if (r.l4proto != IPPROTO_TCP && r.l4proto != IPPROTO_UDP) {
-			struct ot_diag *g = xerr(x, (st->u.rule.sport ? st->u.rule.sport : st->u.rule.dport)->loc,
-						 "ports need 'tcp' or 'udp'");
+			struct ot_diag *g =
+			    xerr(x, (st->u.rule.sport ? st->u.rule.sport : st->u.rule.dport)->loc,
+				 "ports need 'tcp' or 'udp'");
 
 			xhint(x, g, "allow in tcp dport 22");
 			ok = false;
@@ -2015,13 +2046,15 @@ static void x_rule(struct xctx *x, struct ot_ast_stmt *st)
 		}
 	}
 	if (st->u.rule.oif && r.dir == OT_M_IN) {
-		xerr(x, st->u.rule.oif->loc, "'oif' cannot be used with 'in': incoming traffic has no "
-					     "output interface");
+		xerr(x, st->u.rule.oif->loc,
+		     "'oif' cannot be used with 'in': incoming traffic has no "
+		     "output interface");
 		ok = false;
 	}
 	if (st->u.rule.iif && r.dir == OT_M_OUT) {
-		xerr(x, st->u.rule.iif->loc, "'iif' cannot be used with 'out': outgoing traffic has no "
-					     "input interface");
+		xerr(x, st->u.rule.iif->loc,
+		     "'iif' cannot be used with 'out': outgoing traffic has no "
+		     "input interface");
 		ok = false;
 	}
 	if (!ok || !check_rule_count(x, st->loc))
@@ -2049,7 +2082,9 @@ static void x_policy(struct xctx *x, struct ot_ast_stmt *st)
 
 	if (cs->policy_set[d]) {
 		struct ot_diag *g = xerr(x, st->loc, "duplicate policy for '%s'",
-					 d == OT_M_IN ? "in" : d == OT_M_OUT ? "out" : "forward");
+					 d == OT_M_IN	 ? "in"
+					 : d == OT_M_OUT ? "out"
+							 : "forward");
 
 		ot_diag_note(g, cs->policy_loc[d], "first given here");
 		return;
@@ -2100,22 +2135,21 @@ static bool nat_target(struct xctx *x, struct ot_ast_word *w, struct ot_addr *a,
 		*port = (uint16_t)pv;
 	}
 	return true;
-bad:
-	{
-		struct ot_diag *g = xerr(x, w->loc, "invalid NAT target '%s'",
-					 shown(word_text(x, w), buf, sizeof(buf)));
+bad : {
+	struct ot_diag *g =
+	    xerr(x, w->loc, "invalid NAT target '%s'", shown(word_text(x, w), buf, sizeof(buf)));
 
-		xhint(x, g, "an address, ADDRESS:PORT, or [IPV6]:PORT");
-	}
+	xhint(x, g, "an address, ADDRESS:PORT, or [IPV6]:PORT");
+}
 	return false;
 }
 
 static void x_nat(struct xctx *x, struct ot_ast_stmt *st)
 {
 	static const enum ot_m_nat_kind kinds[] = {
-		[OT_A_MASQUERADE] = OT_M_MASQUERADE,
-		[OT_A_SNAT] = OT_M_SNAT,
-		[OT_A_DNAT] = OT_M_DNAT,
+	    [OT_A_MASQUERADE] = OT_M_MASQUERADE,
+	    [OT_A_SNAT] = OT_M_SNAT,
+	    [OT_A_DNAT] = OT_M_DNAT,
 	};
 	struct cscratch *cs = &x->cs;
 	struct ot_m_nat n;
@@ -2144,7 +2178,8 @@ static void x_nat(struct xctx *x, struct ot_ast_stmt *st)
 	}
 	if (st->u.nat.dport) {
 		if (!n.l4proto) {
-			struct ot_diag *g = xerr(x, st->u.nat.dport->loc, "ports need 'tcp' or 'udp'");
+			struct ot_diag *g =
+			    xerr(x, st->u.nat.dport->loc, "ports need 'tcp' or 'udp'");
 
 			xhint(x, g, "dnat in eth0 tcp dport 80 to 10.0.0.5:8080");
 			ok = false;
@@ -2172,16 +2207,21 @@ static void x_nat(struct xctx *x, struct ot_ast_stmt *st)
 /* dispatch                                                             */
 
 static void (*const handlers[OT_A__COUNT])(struct xctx *x, struct ot_ast_stmt *st) = {
-	[OT_A_TOPOLOGY] = x_nothing,	[OT_A_PARAM] = x_nothing,     [OT_A_INCLUDE] = x_include,
-	[OT_A_VXLAN_PORT] = x_vxlan,	[OT_A_NODE] = x_node,	      [OT_A_NETWORK] = x_network,
-	[OT_A_LINK] = x_link,		[OT_A_CONTAINER] = x_container, [OT_A_FOR] = x_for,
-	[OT_A_SUBNET] = x_subnet,	[OT_A_VNI] = x_vni,	      [OT_A_MTU] = x_mtu,
-	[OT_A_BRIDGE] = x_bridge,	[OT_A_UPLINK] = x_uplink,     [OT_A_ISOLATE] = x_isolate,
-	[OT_A_HOSTNAME] = x_hostname,	[OT_A_IFACE] = x_iface,	      [OT_A_ROUTE] = x_route,
-	[OT_A_SYSCTL] = x_sysctl,	[OT_A_FORWARD] = x_forward,   [OT_A_FIREWALL] = x_block,
-	[OT_A_NAT] = x_block,		[OT_A_LIMIT] = x_limit,	      [OT_A_RANKS] = x_ranks,
-	[OT_A_RULE] = x_rule,		[OT_A_POLICY] = x_policy,     [OT_A_MASQUERADE] = x_nat,
-	[OT_A_SNAT] = x_nat,		[OT_A_DNAT] = x_nat,
+    [OT_A_TOPOLOGY] = x_nothing, [OT_A_PARAM] = x_nothing,
+    [OT_A_INCLUDE] = x_include,	 [OT_A_VXLAN_PORT] = x_vxlan,
+    [OT_A_NODE] = x_node,	 [OT_A_NETWORK] = x_network,
+    [OT_A_LINK] = x_link,	 [OT_A_CONTAINER] = x_container,
+    [OT_A_FOR] = x_for,		 [OT_A_SUBNET] = x_subnet,
+    [OT_A_VNI] = x_vni,		 [OT_A_MTU] = x_mtu,
+    [OT_A_BRIDGE] = x_bridge,	 [OT_A_UPLINK] = x_uplink,
+    [OT_A_ISOLATE] = x_isolate,	 [OT_A_HOSTNAME] = x_hostname,
+    [OT_A_IFACE] = x_iface,	 [OT_A_ROUTE] = x_route,
+    [OT_A_SYSCTL] = x_sysctl,	 [OT_A_FORWARD] = x_forward,
+    [OT_A_FIREWALL] = x_block,	 [OT_A_NAT] = x_block,
+    [OT_A_LIMIT] = x_limit,	 [OT_A_RANKS] = x_ranks,
+    [OT_A_RULE] = x_rule,	 [OT_A_POLICY] = x_policy,
+    [OT_A_MASQUERADE] = x_nat,	 [OT_A_SNAT] = x_nat,
+    [OT_A_DNAT] = x_nat,
 };
 
 static void expand_list(struct xctx *x, struct ot_ast_stmt *st)
@@ -2346,14 +2386,19 @@ static void resolve_links(struct xctx *x)
 				if (ot_suggest_best(&sg))
 					ot_diag_hint(g, "did you mean '%s'?", ot_suggest_best(&sg));
 				else
-					ot_diag_hint(g, "declare it in the container: iface %s address ...", in);
+					ot_diag_hint(
+					    g, "declare it in the container: iface %s address ...",
+					    in);
 				continue;
 			}
 			if (!kset_has(&ends_ok, ptr_hash(ifc), ifc)) {
 				/* not declared as a link end: it has 'on' or 'macvlan' */
-				g = gerr(x, loc, "interface '%s' of container '%s' is %s; a "
-							     "link end is declared without 'on'",
-						  in, cn, ifc->kind == OT_M_IFACE_MACVLAN ? "a macvlan" : "on a network");
+				g = gerr(x, loc,
+					 "interface '%s' of container '%s' is %s; a "
+					 "link end is declared without 'on'",
+					 in, cn,
+					 ifc->kind == OT_M_IFACE_MACVLAN ? "a macvlan"
+									 : "on a network");
 				ot_diag_note(g, ifc->loc, "the interface is declared here");
 				continue;
 			}
@@ -2362,9 +2407,10 @@ static void resolve_links(struct xctx *x)
 				continue;
 			}
 			if (kset_put(x, &linked, ptr_hash(ifc), ifc, l, &old) == -EEXIST) {
-				g = gerr(x, loc, "interface '%s' of container '%s' is already "
-							     "linked",
-						  in, cn);
+				g = gerr(x, loc,
+					 "interface '%s' of container '%s' is already "
+					 "linked",
+					 in, cn);
 				ot_diag_note(g, ((struct pend_link *)old)->loc, "linked here");
 				continue;
 			}
@@ -2373,8 +2419,7 @@ static void resolve_links(struct xctx *x)
 		if (!ends[0] || !ends[1] || l->broken)
 			continue;
 		if (x->netv.n >= OT_MAX_NETWORKS) {
-			gerr(x, l->loc, "too many networks (the limit is %d)",
-				      OT_MAX_NETWORKS);
+			gerr(x, l->loc, "too many networks (the limit is %d)", OT_MAX_NETWORKS);
 			break;
 		}
 		n = xalloc(x, sizeof(*n));
@@ -2408,12 +2453,14 @@ static void resolve_links(struct xctx *x)
 		/* an end of a link that failed for its other end is not reported again */
 		if (!ifc->network &&
 		    kset_put(x, &linked, ptr_hash(ifc), ifc, NULL, &old) != -EEXIST) {
-			struct ot_diag *g = gerr(x, ifc->loc, "interface '%s' of container "
-									  "'%s' is not connected",
-							  ifc->name, ifc->container->name);
+			struct ot_diag *g = gerr(x, ifc->loc,
+						 "interface '%s' of container "
+						 "'%s' is not connected",
+						 ifc->name, ifc->container->name);
 
-			ot_diag_hint(g, "put it on a network (iface %s on NET) or use it in a link "
-					"(link %s.%s -- OTHER.IFACE)",
+			ot_diag_hint(g,
+				     "put it on a network (iface %s on NET) or use it in a link "
+				     "(link %s.%s -- OTHER.IFACE)",
 				     ifc->name, ifc->container->name, ifc->name);
 		}
 	}
@@ -2473,10 +2520,11 @@ static void check_addresses_in_subnets(struct xctx *x)
 			if (p->nolen & (1u << k)) {
 				if (!has) {
 					g = gerr(x, ifc->addr_locs[k],
-							  "address needs a prefix length: network '%s' "
-							  "has no %s subnet",
-							  n->name, family_name(a->addr.family));
-					ot_diag_note(g, n->loc, "network '%s' is defined here", n->name);
+						 "address needs a prefix length: network '%s' "
+						 "has no %s subnet",
+						 n->name, family_name(a->addr.family));
+					ot_diag_note(g, n->loc, "network '%s' is defined here",
+						     n->name);
 					continue;
 				}
 				a->len = sub->len;
@@ -2490,27 +2538,26 @@ static void check_addresses_in_subnets(struct xctx *x)
 			ot_prefix_format(sub, ss, sizeof(ss));
 			if (!ot_prefix_contains(sub, &a->addr)) {
 				g = gerr(x, ifc->addr_locs[k],
-						  "address %s is outside subnet %s of network '%s'", as,
-						  ss, n->name);
+					 "address %s is outside subnet %s of network '%s'", as, ss,
+					 n->name);
 				ot_diag_note(g, n->loc, "network '%s' is defined here", n->name);
 				continue;
 			}
 			if (a->len != sub->len) {
 				g = gerr(x, ifc->addr_locs[k],
-						  "address %s has prefix length /%u, but subnet %s of "
-						  "network '%s' is /%u",
-						  as, a->len, ss, n->name, sub->len);
+					 "address %s has prefix length /%u, but subnet %s of "
+					 "network '%s' is /%u",
+					 as, a->len, ss, n->name, sub->len);
 				ot_diag_hint(g, "write the address without a length to use the "
 						"subnet's");
 				continue;
 			}
 			if (ot_prefix_is_network_addr(a))
 				gerr(x, ifc->addr_locs[k],
-					      "address %s is the network address of subnet %s", as, ss);
+				     "address %s is the network address of subnet %s", as, ss);
 			else if (ot_prefix_is_broadcast_addr(a))
 				gerr(x, ifc->addr_locs[k],
-					      "address %s is the broadcast address of subnet %s", as,
-					      ss);
+				     "address %s is the broadcast address of subnet %s", as, ss);
 		}
 	}
 	for (i = 0; i < x->netv.n; i++) {
@@ -2528,13 +2575,13 @@ static void check_addresses_in_subnets(struct xctx *x)
 			ot_prefix_format(sub, ss, sizeof(ss));
 			if (!ot_prefix_contains(sub, &a->addr) || a->len != sub->len)
 				gerr(x, n->uplinks[k].loc,
-					      "uplink address %s is not an address of subnet %s of "
-					      "network '%s'",
-					      as, ss, n->name);
+				     "uplink address %s is not an address of subnet %s of "
+				     "network '%s'",
+				     as, ss, n->name);
 			else if (ot_prefix_is_network_addr(a) || ot_prefix_is_broadcast_addr(a))
 				gerr(x, n->uplinks[k].loc,
-					      "uplink address %s is the %s address of subnet %s", as,
-					      ot_prefix_is_network_addr(a) ? "network" : "broadcast", ss);
+				     "uplink address %s is the %s address of subnet %s", as,
+				     ot_prefix_is_network_addr(a) ? "network" : "broadcast", ss);
 		}
 	}
 }
@@ -2561,13 +2608,15 @@ static void note_first_use(struct ot_diag *g, const void *key, void *val)
 	if ((uintptr_t)val & 1) {
 		const struct ot_m_uplink *u = (const void *)((uintptr_t)val & ~(uintptr_t)1);
 
-		ot_diag_note(g, u->loc, "also the address of the uplink of node '%s'", u->node->name);
+		ot_diag_note(g, u->loc, "also the address of the uplink of node '%s'",
+			     u->node->name);
 	} else {
 		const struct ot_m_iface *ifc = val;
 		size_t k = (size_t)((const struct ot_prefix *)key - ifc->addrs);
 
-		ot_diag_note(g, ifc->addr_locs[k], "also the address of interface '%s' of container '%s'",
-			     ifc->name, ifc->container->name);
+		ot_diag_note(g, ifc->addr_locs[k],
+			     "also the address of interface '%s' of container '%s'", ifc->name,
+			     ifc->container->name);
 	}
 }
 
@@ -2588,8 +2637,8 @@ static void check_duplicates(struct xctx *x)
 				old = NULL;
 				const void *okey = NULL;
 
-				if (kset_put2(x, &addrs, prefix_hash(&ifc->addrs[k]), &ifc->addrs[k], ifc,
-					      &old, &okey) == -EEXIST) {
+				if (kset_put2(x, &addrs, prefix_hash(&ifc->addrs[k]),
+					      &ifc->addrs[k], ifc, &old, &okey) == -EEXIST) {
 					struct ot_diag *g;
 
 					ot_prefix_format(&ifc->addrs[k], as, sizeof(as));
@@ -2651,8 +2700,9 @@ static void check_macs_vnis(struct xctx *x)
 
 				ot_mac_format(&ifc->mac, ms, sizeof(ms));
 				g = gerr(x, ifc->mac_loc, "duplicate MAC address %s", ms);
-				ot_diag_note(g, old->mac_loc, "also the MAC of interface '%s' of "
-							      "container '%s'",
+				ot_diag_note(g, old->mac_loc,
+					     "also the MAC of interface '%s' of "
+					     "container '%s'",
 					     old->name, old->container->name);
 			}
 		}
@@ -2662,10 +2712,11 @@ static void check_macs_vnis(struct xctx *x)
 
 		if (!n->vni)
 			continue;
-		if (kset_put(x, &vnis, ot_hash64(&n->vni, 4), &n->vni, n, (void **)&old) == -EEXIST) {
-			struct ot_diag *g = gerr(x, n->vni_loc,
-							  "VNI %u is already used by network '%s'",
-							  n->vni, old->name);
+		if (kset_put(x, &vnis, ot_hash64(&n->vni, 4), &n->vni, n, (void **)&old) ==
+		    -EEXIST) {
+			struct ot_diag *g =
+			    gerr(x, n->vni_loc, "VNI %u is already used by network '%s'", n->vni,
+				 old->name);
 
 			ot_diag_note(g, old->vni_loc, "network '%s' has it here", old->name);
 		}
@@ -2691,8 +2742,10 @@ static void check_overlaps(struct xctx *x)
 
 				for (ka = 0; ka < ia->naddrs; ka++) {
 					for (kb = 0; kb < ib->naddrs; kb++) {
-						struct ot_prefix pa = ot_prefix_network(&ia->addrs[ka]);
-						struct ot_prefix pb = ot_prefix_network(&ib->addrs[kb]);
+						struct ot_prefix pa =
+						    ot_prefix_network(&ia->addrs[ka]);
+						struct ot_prefix pb =
+						    ot_prefix_network(&ib->addrs[kb]);
 						char sa[OT_PREFIX_STRLEN], sb[OT_PREFIX_STRLEN];
 						struct ot_diag *g;
 
@@ -2701,12 +2754,14 @@ static void check_overlaps(struct xctx *x)
 						ot_prefix_format(&pb, sb, sizeof(sb));
 						ot_prefix_format(&pa, sa, sizeof(sa));
 						g = gerr(x, ib->addr_locs[kb],
-								  "subnet %s of interface '%s' overlaps "
-								  "subnet %s of interface '%s' in "
-								  "container '%s'",
-								  sb, ib->name, sa, ia->name, c->name);
-						ot_diag_note(g, ia->addr_locs[ka], "the other address");
-						goto next_pair; /* one error per pair of interfaces */
+							 "subnet %s of interface '%s' overlaps "
+							 "subnet %s of interface '%s' in "
+							 "container '%s'",
+							 sb, ib->name, sa, ia->name, c->name);
+						ot_diag_note(g, ia->addr_locs[ka],
+							     "the other address");
+						goto next_pair; /* one error per pair of interfaces
+								 */
 					}
 				}
 			next_pair:;
@@ -2723,8 +2778,7 @@ static void check_mtus(struct xctx *x)
 		struct ot_m_network *n = &x->netv.v[i]->n;
 
 		if (n->has_subnet6 && n->mtu && n->mtu < 1280)
-			gerr(x, n->mtu_loc, "MTU %u is too small for IPv6 (at least 1280)",
-				      n->mtu);
+			gerr(x, n->mtu_loc, "MTU %u is too small for IPv6 (at least 1280)", n->mtu);
 	}
 	for (i = 0; i < x->ctrv.n; i++) {
 		struct ot_m_container *c = x->ctrv.v[i];
@@ -2737,8 +2791,8 @@ static void check_mtus(struct xctx *x)
 			for (k = 0; k < ifc->naddrs; k++) {
 				if (ifc->addrs[k].addr.family == AF_INET6) {
 					gerr(x, ifc->mtu_loc,
-						      "MTU %u is too small for IPv6 (at least 1280)",
-						      ifc->mtu);
+					     "MTU %u is too small for IPv6 (at least 1280)",
+					     ifc->mtu);
 					break;
 				}
 			}
@@ -2792,9 +2846,9 @@ static void check_ranks(struct xctx *x)
 	for (i = 1; i < n; i++) {
 		if (v[i].first <= v[far].last) {
 			struct ot_diag *g = gerr(x, v[i].c->ranks_loc,
-							  "rank %u of container '%s' is also mapped "
-							  "to container '%s'",
-							  v[i].first, v[i].c->name, v[far].c->name);
+						 "rank %u of container '%s' is also mapped "
+						 "to container '%s'",
+						 v[i].first, v[i].c->name, v[far].c->name);
 
 			ot_diag_note(g, v[far].c->ranks_loc, "container '%s' maps it here",
 				     v[far].c->name);

@@ -43,7 +43,7 @@ struct hctx {
 };
 
 static struct ot_diag *err(struct hctx *c, const struct field *f, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static struct ot_diag *err(struct hctx *c, const struct field *f, const char *fmt, ...)
 {
@@ -109,16 +109,18 @@ static const char *host_name(struct hctx *c, const struct field *f)
 			}
 			problem = ot_name_problem(name, strlen(name), OT_MAX_NAME);
 			if (problem) {
-				err(c, f, "invalid host name '%s': %s", shown(f->s, buf, sizeof(buf)),
-				    problem);
+				err(c, f, "invalid host name '%s': %s",
+				    shown(f->s, buf, sizeof(buf)), problem);
 				return NULL;
 			}
 			return name;
 		}
-	bad_index: {
-		struct ot_diag *g = err(c, f, "invalid host name '%s'", shown(f->s, buf, sizeof(buf)));
+	bad_index : {
+		struct ot_diag *g =
+		    err(c, f, "invalid host name '%s'", shown(f->s, buf, sizeof(buf)));
 
-		ot_diag_hint(g, "a topology node name such as n1, or NAME[N] with a number N (node[3])");
+		ot_diag_hint(
+		    g, "a topology node name such as n1, or NAME[N] with a number N (node[3])");
 		return NULL;
 	}
 	}
@@ -181,8 +183,8 @@ static bool path_ok(const char *s, bool absolute)
 enum key_id { K_PORT, K_USER, K_IDENTITY, K_DIR, K_MTU, K_DEV, K__COUNT };
 
 static const char *const key_names[K__COUNT] = {
-	[K_PORT] = "port", [K_USER] = "user", [K_IDENTITY] = "identity",
-	[K_DIR] = "dir",   [K_MTU] = "mtu",   [K_DEV] = "dev",
+    [K_PORT] = "port", [K_USER] = "user", [K_IDENTITY] = "identity",
+    [K_DIR] = "dir",   [K_MTU] = "mtu",	  [K_DEV] = "dev",
 };
 
 static bool key_value(struct hctx *c, struct ot_host *h, bool local, const struct field *f,
@@ -235,14 +237,16 @@ static bool key_value(struct hctx *c, struct ot_host *h, bool local, const struc
 	switch (k) {
 	case K_PORT:
 		if (!parse_num(val, 65535, &v) || v < 1 || v > 65535) {
-			err(c, f, "invalid port '%s': expected 1..65535", shown(val, buf, sizeof(buf)));
+			err(c, f, "invalid port '%s': expected 1..65535",
+			    shown(val, buf, sizeof(buf)));
 			return false;
 		}
 		h->ssh_port = (uint16_t)v;
 		return true;
 	case K_MTU:
 		if (!parse_num(val, 65535, &v) || v < 68 || v > 65535) {
-			err(c, f, "invalid mtu '%s': expected 68..65535", shown(val, buf, sizeof(buf)));
+			err(c, f, "invalid mtu '%s': expected 68..65535",
+			    shown(val, buf, sizeof(buf)));
 			return false;
 		}
 		h->mtu = (uint32_t)v;
@@ -315,7 +319,8 @@ static void host_line(struct hctx *c, struct field *f, size_t nf, struct ot_loc 
 	} else {
 		at = strchr(f[1].s, '@');
 		if (at && !user_ok(f[1].s, (size_t)(at - f[1].s))) {
-			err(c, &f[1], "invalid user in SSH target '%s'", shown(f[1].s, buf, sizeof(buf)));
+			err(c, &f[1], "invalid user in SSH target '%s'",
+			    shown(f[1].s, buf, sizeof(buf)));
 			ok = false;
 		} else if (!ssh_host_ok(at ? at + 1 : f[1].s)) {
 			struct ot_diag *g = err(c, &f[1], "invalid SSH target '%s'",
@@ -331,21 +336,22 @@ static void host_line(struct hctx *c, struct field *f, size_t nf, struct ot_loc 
 		h.ssh_target = f[1].s;
 	}
 	if (nf < 3) {
-		struct ot_diag *g = err(c, &end, "expected an underlay address after the SSH target");
+		struct ot_diag *g =
+		    err(c, &end, "expected an underlay address after the SSH target");
 
 		ot_diag_hint(g, "the address this host uses for VXLAN, such as 192.0.2.1");
 		return;
 	}
 	if (ot_addr_parse(f[2].s, &h.underlay) < 0) {
-		struct ot_diag *g = err(c, &f[2], "invalid underlay address '%s'",
-					shown(f[2].s, buf, sizeof(buf)));
+		struct ot_diag *g =
+		    err(c, &f[2], "invalid underlay address '%s'", shown(f[2].s, buf, sizeof(buf)));
 
 		ot_diag_hint(g, "an IPv4 or IPv6 address without prefix length");
 		ok = false;
 	}
 	for (i = 3; i < nf; i++)
-		ok &= key_value(c, &h, h.ssh_target && strcmp(h.ssh_target, "local") == 0, &f[i], seen,
-				user_at);
+		ok &= key_value(c, &h, h.ssh_target && strcmp(h.ssh_target, "local") == 0, &f[i],
+				seen, user_at);
 	if (!h.name || !ok)
 		return;
 	/* Look both keys up before inserting either: a line refused for one
@@ -373,7 +379,8 @@ static void host_line(struct hctx *c, struct field *f, size_t nf, struct ot_loc 
 	{
 		char *key = ot_arena_strdup(&c->h->arena, abuf);
 
-		if (!key || ot_strmap_put(&c->names, h.name, (void *)(uintptr_t)(c->n + 1), NULL) < 0 ||
+		if (!key ||
+		    ot_strmap_put(&c->names, h.name, (void *)(uintptr_t)(c->n + 1), NULL) < 0 ||
 		    ot_strmap_put(&c->addrs, key, (void *)(uintptr_t)(c->n + 1), NULL) < 0) {
 			c->oom = true;
 			return;
@@ -417,7 +424,8 @@ static void parse_hosts(struct hctx *c, const char *text, size_t len)
 				break;
 			}
 			s = p;
-			while (p < end && *p != '\n' && *p != ' ' && *p != '\t' && *p != '\r' && *p != '#')
+			while (p < end && *p != '\n' && *p != ' ' && *p != '\t' && *p != '\r' &&
+			       *p != '#')
 				p++;
 			{
 				struct ot_loc loc = {c->file, line, (uint32_t)(s - ls) + 1,
@@ -433,16 +441,20 @@ static void parse_hosts(struct hctx *c, const char *text, size_t len)
 						at.col += (uint32_t)i;
 						at.len = 1;
 						if (ch)
-							ot_diag_error(c->d, at, "invalid control character 0x%02x", ch);
+							ot_diag_error(
+							    c->d, at,
+							    "invalid control character 0x%02x", ch);
 						else
-							ot_diag_error(c->d, at, "NUL byte in hosts file");
+							ot_diag_error(c->d, at,
+								      "NUL byte in hosts file");
 						bad = true;
 						break;
 					}
 				}
 				if (nf == MAX_FIELDS) {
 					if (!too_many)
-						ot_diag_error(c->d, loc, "too many fields (the limit is %d)",
+						ot_diag_error(c->d, loc,
+							      "too many fields (the limit is %d)",
 							      MAX_FIELDS);
 					too_many = true;
 					continue;
@@ -458,7 +470,8 @@ static void parse_hosts(struct hctx *c, const char *text, size_t len)
 			}
 		}
 		if (nf && !bad && !too_many)
-			host_line(c, f, nf, (struct ot_loc){c->file, line, (uint32_t)(p - ls) + 1, 1});
+			host_line(c, f, nf,
+				  (struct ot_loc){c->file, line, (uint32_t)(p - ls) + 1, 1});
 		if (p < end)
 			p++;
 		line++;
@@ -517,8 +530,8 @@ int ot_hosts_load(const char *path, struct ot_diags *d, struct ot_hosts **ret)
 		const char *f = ot_diags_add_source(d, path, "", 0);
 
 		if (r == -EFBIG)
-			ot_diag_error(d, (struct ot_loc){f, 0, 0, 0}, "file is larger than %u bytes",
-				      OT_MAX_SOURCE_BYTES);
+			ot_diag_error(d, (struct ot_loc){f, 0, 0, 0},
+				      "file is larger than %u bytes", OT_MAX_SOURCE_BYTES);
 		else
 			ot_diag_error(d, (struct ot_loc){f, 0, 0, 0}, "cannot read: %s",
 				      r == -EINVAL ? "not a regular file" : strerror(-r));

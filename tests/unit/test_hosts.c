@@ -50,17 +50,18 @@ Test(hosts, valid_file)
 	const struct ot_host *x;
 	char a[64];
 
-	cr_assert_eq(load("# name  target          underlay\n"
-			  "n1      local           192.0.2.1   mtu=9000 dev=eth1 dir=/var/lib/ot\n"
-			  "\n"
-			  "node[3] admin@h3.example 192.0.2.3 port=2222 identity=keys/lab # comment\n"
-			  "n4\th4\t2001:db8::4\tuser=ops\n",
-			  strlen("# name  target          underlay\n"
-				 "n1      local           192.0.2.1   mtu=9000 dev=eth1 dir=/var/lib/ot\n"
-				 "\n"
-				 "node[3] admin@h3.example 192.0.2.3 port=2222 identity=keys/lab # comment\n"
-				 "n4\th4\t2001:db8::4\tuser=ops\n")),
-		     0, "%s", ot_sb_str(&errs));
+	cr_assert_eq(
+	    load("# name  target          underlay\n"
+		 "n1      local           192.0.2.1   mtu=9000 dev=eth1 dir=/var/lib/ot\n"
+		 "\n"
+		 "node[3] admin@h3.example 192.0.2.3 port=2222 identity=keys/lab # comment\n"
+		 "n4\th4\t2001:db8::4\tuser=ops\n",
+		 strlen("# name  target          underlay\n"
+			"n1      local           192.0.2.1   mtu=9000 dev=eth1 dir=/var/lib/ot\n"
+			"\n"
+			"node[3] admin@h3.example 192.0.2.3 port=2222 identity=keys/lab # comment\n"
+			"n4\th4\t2001:db8::4\tuser=ops\n")),
+	    0, "%s", ot_sb_str(&errs));
 	cr_assert_eq(h->nhosts, 3);
 	x = ot_hosts_find(h, "n1");
 	cr_assert_not_null(x);
@@ -95,42 +96,44 @@ Test(hosts, empty_file_is_valid)
 
 Test(hosts, every_error_in_one_run)
 {
-	expect_errors("n1 local 192.0.2.1\n"
-		      "n1 local 192.0.2.2\n"				/* duplicate name */
-		      "n2 local 192.0.2.1\n"				/* duplicate address */
-		      "n3 local 192.0.2.300\n"				/* bad address */
-		      "n4 local 192.0.2.4 mut=1500\n"			/* unknown key */
-		      "n5 local 192.0.2.5 port=22\n"			/* local + ssh key */
-		      "n6 h6 192.0.2.6 port=0 mtu=67 mtu=1500\n"	/* range, duplicate */
-		      "n7 -oProxyCommand=x 192.0.2.7\n"			/* option injection */
-		      "n8 h8\n"						/* missing address */
-		      "n.9 h9 192.0.2.9\n"				/* bad name */
-		      "n10 u@h10 192.0.2.10 user=v dir=relative dev=a/b\n"
-		      "node[x] h11 192.0.2.11\n"
-		      "n12\n"
-		      "n13 h13 192.0.2.13 novalue\n",
-		      "2:1: duplicate host 'n1'\n"
-		      "3:10: duplicate underlay address 192.0.2.1\n"
-		      "4:10: invalid underlay address '192.0.2.300'\n"
-		      "5:20: unknown key 'mut'\n"
-		      "6:20: 'port' has no meaning for a local host\n"
-		      "7:17: invalid port '0': expected 1..65535\n"
-		      "7:24: invalid mtu '67': expected 68..65535\n"
-		      "7:31: duplicate key 'mtu'\n"
-		      "8:4: invalid SSH target '-oProxyCommand=x'\n"
-		      "9:6: expected an underlay address after the SSH target\n"
-		      "10:1: invalid host name 'n.9': contains '.' (names become file names: use "
-		      "letters, digits, '_' and '-')\n"
-		      "11:22: the user is already given in the SSH target\n"
-		      "11:29: invalid directory 'relative'\n"
-		      "11:42: invalid interface name 'a/b': contains a character the kernel refuses in "
-		      "interface names\n"
-		      "12:1: invalid host name 'node[x]'\n"
-		      "13:4: expected an SSH target after the host name\n"
-		      "14:20: expected key=value, found 'novalue'\n");
-	cr_assert_eq(load("n1 local 192.0.2.1\nn1 local 192.0.2.2\nn4 local 192.0.2.4 mut=1500\n",
-			  strlen("n1 local 192.0.2.1\nn1 local 192.0.2.2\nn4 local 192.0.2.4 mut=1500\n")),
-		     -EINVAL);
+	expect_errors(
+	    "n1 local 192.0.2.1\n"
+	    "n1 local 192.0.2.2\n"		       /* duplicate name */
+	    "n2 local 192.0.2.1\n"		       /* duplicate address */
+	    "n3 local 192.0.2.300\n"		       /* bad address */
+	    "n4 local 192.0.2.4 mut=1500\n"	       /* unknown key */
+	    "n5 local 192.0.2.5 port=22\n"	       /* local + ssh key */
+	    "n6 h6 192.0.2.6 port=0 mtu=67 mtu=1500\n" /* range, duplicate */
+	    "n7 -oProxyCommand=x 192.0.2.7\n"	       /* option injection */
+	    "n8 h8\n"				       /* missing address */
+	    "n.9 h9 192.0.2.9\n"		       /* bad name */
+	    "n10 u@h10 192.0.2.10 user=v dir=relative dev=a/b\n"
+	    "node[x] h11 192.0.2.11\n"
+	    "n12\n"
+	    "n13 h13 192.0.2.13 novalue\n",
+	    "2:1: duplicate host 'n1'\n"
+	    "3:10: duplicate underlay address 192.0.2.1\n"
+	    "4:10: invalid underlay address '192.0.2.300'\n"
+	    "5:20: unknown key 'mut'\n"
+	    "6:20: 'port' has no meaning for a local host\n"
+	    "7:17: invalid port '0': expected 1..65535\n"
+	    "7:24: invalid mtu '67': expected 68..65535\n"
+	    "7:31: duplicate key 'mtu'\n"
+	    "8:4: invalid SSH target '-oProxyCommand=x'\n"
+	    "9:6: expected an underlay address after the SSH target\n"
+	    "10:1: invalid host name 'n.9': contains '.' (names become file names: use "
+	    "letters, digits, '_' and '-')\n"
+	    "11:22: the user is already given in the SSH target\n"
+	    "11:29: invalid directory 'relative'\n"
+	    "11:42: invalid interface name 'a/b': contains a character the kernel refuses in "
+	    "interface names\n"
+	    "12:1: invalid host name 'node[x]'\n"
+	    "13:4: expected an SSH target after the host name\n"
+	    "14:20: expected key=value, found 'novalue'\n");
+	cr_assert_eq(
+	    load("n1 local 192.0.2.1\nn1 local 192.0.2.2\nn4 local 192.0.2.4 mut=1500\n",
+		 strlen("n1 local 192.0.2.1\nn1 local 192.0.2.2\nn4 local 192.0.2.4 mut=1500\n")),
+	    -EINVAL);
 	cr_assert_str_eq(d.v[0].note, "first defined here");
 	cr_assert_eq(d.v[0].note_loc.line, 1);
 	cr_assert_str_eq(d.v[1].hint, "did you mean 'mtu'?");

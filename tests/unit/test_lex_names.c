@@ -26,8 +26,9 @@ Test(names, language_names)
 	cr_assert(strstr(problem("a/b"), "contains '/'"));
 	cr_assert(strstr(problem("caf\xc3\xa9"), "non-ASCII"));
 	cr_assert(strstr(problem("a b"), "other than"));
-	cr_assert_str_eq(problem("a123456789012345678901234567890123456789012345678901234567890123"),
-			 "is longer than 63 bytes");
+	cr_assert_str_eq(
+	    problem("a123456789012345678901234567890123456789012345678901234567890123"),
+	    "is longer than 63 bytes");
 	cr_assert(ot_name_is_var("i_2", 3));
 	cr_assert(!ot_name_is_var("i-2", 3), "'-' would make i-1 a name");
 	cr_assert(!ot_name_is_var("2i", 2));
@@ -89,10 +90,28 @@ static int cmp(const void *a, const void *b)
 
 Test(names, natural_order)
 {
-	const char *v[] = {"node10", "node2", "n01", "node1", "n1", "a", "node", "node02", "b2c10",
-			   "b2c9", "node100000000000000000000"};
-	const char *want[] = {"a", "b2c9", "b2c10", "n01", "n1", "node", "node1", "node02", "node2",
-			      "node10", "node100000000000000000000"};
+	const char *v[] = {"node10",
+			   "node2",
+			   "n01",
+			   "node1",
+			   "n1",
+			   "a",
+			   "node",
+			   "node02",
+			   "b2c10",
+			   "b2c9",
+			   "node100000000000000000000"};
+	const char *want[] = {"a",
+			      "b2c9",
+			      "b2c10",
+			      "n01",
+			      "n1",
+			      "node",
+			      "node1",
+			      "node02",
+			      "node2",
+			      "node10",
+			      "node100000000000000000000"};
 	size_t i;
 
 	qsort(v, sizeof(v) / sizeof(v[0]), sizeof(v[0]), cmp);

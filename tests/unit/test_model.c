@@ -217,19 +217,20 @@ Test(model, values_and_defaults)
 	struct ot_m_container *c;
 	char s[64];
 
-	cr_assert_eq(load("topology t\nvxlan port 8472\nnetwork n { subnet fd00::/64 }\n"
-			  "container c on n1 {\n isolate uts mount\n hostname c-1.lab\n"
-			  " iface e on n address fd00::{255:x}\n"
-			  " route ::/0 dev e\n route 10.9.0.0/16 via 10.0.0.1 dev x metric 7\n"
-			  " iface x macvlan eth0 mode private address 10.0.0.2/24\n"
-			  " sysctl net.ipv4.conf.all.rp_filter = \"2\"\n"
-			  " limit cpu 250% memory 1G pids 64\n"
-			  " ranks 7, 0..3\n"
-			  " firewall {\n  allow in icmpv6\n  drop in ip6 udp sport 1000-2000 iif e\n"
-			  "  policy out drop\n }\n"
-			  " nat { snat out x to 198.51.100.1 from 10.0.0.0/24\n"
-			  "  dnat in x udp dport 53 to [fd00::1]:5353 }\n}\n"),
-		     0, "%s", ot_sb_str(&errs));
+	cr_assert_eq(
+	    load("topology t\nvxlan port 8472\nnetwork n { subnet fd00::/64 }\n"
+		 "container c on n1 {\n isolate uts mount\n hostname c-1.lab\n"
+		 " iface e on n address fd00::{255:x}\n"
+		 " route ::/0 dev e\n route 10.9.0.0/16 via 10.0.0.1 dev x metric 7\n"
+		 " iface x macvlan eth0 mode private address 10.0.0.2/24\n"
+		 " sysctl net.ipv4.conf.all.rp_filter = \"2\"\n"
+		 " limit cpu 250% memory 1G pids 64\n"
+		 " ranks 7, 0..3\n"
+		 " firewall {\n  allow in icmpv6\n  drop in ip6 udp sport 1000-2000 iif e\n"
+		 "  policy out drop\n }\n"
+		 " nat { snat out x to 198.51.100.1 from 10.0.0.0/24\n"
+		 "  dnat in x udp dport 53 to [fd00::1]:5353 }\n}\n"),
+	    0, "%s", ot_sb_str(&errs));
 	cr_assert_eq(m->vxlan_port, 8472);
 	c = m->containers[0];
 	cr_assert_eq(c->isolate, OT_ISO_NET | OT_ISO_UTS | OT_ISO_MNT, "net is implied");
@@ -287,30 +288,32 @@ Test(model, duplicates_with_notes)
 {
 	const struct ot_diag *g;
 
-	expect_errors("topology t\n"
-		      "network lan { subnet 10.0.0.0/24; vni 7 }\n"
-		      "network lan\n"
-		      "network wan { vni 7 }\n"
-		      "container a on n1 {\n"
-		      "  iface e0 on lan address 10.0.0.5 mac 02:00:00:00:00:01\n"
-		      "  iface e0 on lan\n"
-		      "  sysctl net.core.somaxconn = 1\n  sysctl net.core.somaxconn = 2\n"
-		      "}\n"
-		      "container a on n2\n"
-		      "container b on n1 { iface e0 on lan address 10.0.0.5 mac 02:00:00:00:00:01 }\n"
-		      "node n1\nnode n1\n",
-		      "3:9: duplicate network 'lan'\n"
-		      "4:19: VNI 7 is already used by network 'lan'\n"
-		      "7:9: duplicate interface 'e0' in container 'a'\n"
-		      "9:10: duplicate sysctl 'net.core.somaxconn'\n"
-		      "11:11: duplicate container 'a'\n"
-		      "12:45: duplicate address 10.0.0.5/24\n"
-		      "12:58: duplicate MAC address 02:00:00:00:00:01\n"
-		      "14:6: duplicate node 'n1'\n");
-	cr_assert_eq(load("topology t\nnetwork lan { subnet 10.0.0.0/24 }\ncontainer a on n1 { iface e "
-			  "on lan address 10.0.0.5 }\ncontainer b on n1 { iface e on lan address "
-			  "10.0.0.5 }\n"),
-		     -EINVAL);
+	expect_errors(
+	    "topology t\n"
+	    "network lan { subnet 10.0.0.0/24; vni 7 }\n"
+	    "network lan\n"
+	    "network wan { vni 7 }\n"
+	    "container a on n1 {\n"
+	    "  iface e0 on lan address 10.0.0.5 mac 02:00:00:00:00:01\n"
+	    "  iface e0 on lan\n"
+	    "  sysctl net.core.somaxconn = 1\n  sysctl net.core.somaxconn = 2\n"
+	    "}\n"
+	    "container a on n2\n"
+	    "container b on n1 { iface e0 on lan address 10.0.0.5 mac 02:00:00:00:00:01 }\n"
+	    "node n1\nnode n1\n",
+	    "3:9: duplicate network 'lan'\n"
+	    "4:19: VNI 7 is already used by network 'lan'\n"
+	    "7:9: duplicate interface 'e0' in container 'a'\n"
+	    "9:10: duplicate sysctl 'net.core.somaxconn'\n"
+	    "11:11: duplicate container 'a'\n"
+	    "12:45: duplicate address 10.0.0.5/24\n"
+	    "12:58: duplicate MAC address 02:00:00:00:00:01\n"
+	    "14:6: duplicate node 'n1'\n");
+	cr_assert_eq(
+	    load("topology t\nnetwork lan { subnet 10.0.0.0/24 }\ncontainer a on n1 { iface e "
+		 "on lan address 10.0.0.5 }\ncontainer b on n1 { iface e on lan address "
+		 "10.0.0.5 }\n"),
+	    -EINVAL);
 	g = diag_with("duplicate address");
 	cr_assert_not_null(g);
 	cr_assert_str_eq(g->note, "also the address of interface 'e' of container 'a'");
@@ -321,21 +324,23 @@ Test(model, duplicates_with_notes)
 
 Test(model, unresolved_references_with_hints)
 {
-	expect_errors("topology t\nnetwork lan\n"
-		      "container a on n1 {\n  iface e on lna\n  iface l\n"
-		      "  route default via 10.0.0.1 dev f\n"
-		      "  firewall { allow forward iif ee oif e }\n"
-		      "  nat { masquerade out q }\n}\n"
-		      "link a.l -- b.l\nlink a.x -- a.e\n",
-		      "4:14: unknown network 'lna'\n"
-		      "6:34: unknown interface 'f' in container 'a'\n"
-		      "7:32: unknown interface 'ee' in container 'a'\n"
-		      "8:24: unknown interface 'q' in container 'a'\n"
-		      "10:13: unknown container 'b'\n"
-		      "11:6: container 'a' has no interface 'x'\n"
-		      "11:13: interface 'e' of container 'a' is on a network; a link end is declared "
-		      "without 'on'\n");
-	cr_assert_eq(load("topology t\nnetwork lan\ncontainer a on n1 { iface e on lna }\n"), -EINVAL);
+	expect_errors(
+	    "topology t\nnetwork lan\n"
+	    "container a on n1 {\n  iface e on lna\n  iface l\n"
+	    "  route default via 10.0.0.1 dev f\n"
+	    "  firewall { allow forward iif ee oif e }\n"
+	    "  nat { masquerade out q }\n}\n"
+	    "link a.l -- b.l\nlink a.x -- a.e\n",
+	    "4:14: unknown network 'lna'\n"
+	    "6:34: unknown interface 'f' in container 'a'\n"
+	    "7:32: unknown interface 'ee' in container 'a'\n"
+	    "8:24: unknown interface 'q' in container 'a'\n"
+	    "10:13: unknown container 'b'\n"
+	    "11:6: container 'a' has no interface 'x'\n"
+	    "11:13: interface 'e' of container 'a' is on a network; a link end is declared "
+	    "without 'on'\n");
+	cr_assert_eq(load("topology t\nnetwork lan\ncontainer a on n1 { iface e on lna }\n"),
+		     -EINVAL);
 	cr_assert_str_eq(diag_with("lna")->hint, "did you mean 'lan'?");
 	done();
 	cr_assert_eq(load("topology t\ncontainer a on n1 { iface e0\n iface e1 }\n"
@@ -375,80 +380,84 @@ Test(model, addresses_and_subnets)
 	cr_assert_str_eq(diag_with("host bits")->hint, "did you mean fd00::/64?");
 	done();
 	/* overlapping subnets on one container, across two networks */
-	expect_errors("topology t\nnetwork a { subnet 10.0.0.0/16 }\nnetwork b { subnet 10.0.5.0/24 }\n"
-		      "container c on n1 { iface x on a address 10.0.0.1; iface y on b address "
-		      "10.0.5.1 }\n",
-		      "4:73: subnet 10.0.5.0/24 of interface 'y' overlaps subnet 10.0.0.0/16 of "
-		      "interface 'x' in container 'c'\n");
+	expect_errors(
+	    "topology t\nnetwork a { subnet 10.0.0.0/16 }\nnetwork b { subnet 10.0.5.0/24 }\n"
+	    "container c on n1 { iface x on a address 10.0.0.1; iface y on b address "
+	    "10.0.5.1 }\n",
+	    "4:73: subnet 10.0.5.0/24 of interface 'y' overlaps subnet 10.0.0.0/16 of "
+	    "interface 'x' in container 'c'\n");
 }
 
 Test(model, ranges_and_values)
 {
-	expect_errors("topology t\nvxlan port 0\n"
-		      "network a { vni 16777216; mtu 67 }\n"
-		      "network b { mtu 1000; subnet fd00::/64 }\n"
-		      "container c on n1 {\n"
-		      "  iface e on a mtu 70000 mac 00:00:00:00:00:00\n"
-		      "  iface f on a mac 03:00:00:00:00:01\n"
-		      "  iface g on a mac 02:00:00:00:00:0g\n"
-		      "  limit cpu 0% memory 12 pids 5000000\n"
-		      "  ranks 5..2, 2147483648\n"
-		      "  route 10.0.0.1/24 via 10.0.0.1 metric 4294967296\n"
-		      "  sysctl kernel.panic = 1\n"
-		      "  sysctl net..x = 1\n"
-		      "  firewall { allow in tcp dport 0; allow in icmp sport 5; allow in tcp dport 9-1 }\n"
-		      "}\n",
-		      "2:12: port 0 is out of range (1..65535)\n"
-		      "3:17: VNI 16777216 is out of range (1..16777215)\n"
-		      "3:31: MTU 67 is out of range (68..65535)\n"
-		      "4:17: MTU 1000 is too small for IPv6 (at least 1280)\n"
-		      "6:20: MTU 70000 is out of range (68..65535)\n"
-		      "6:30: MAC address 00:00:00:00:00:00 is all zeros\n"
-		      "7:20: MAC address 03:00:00:00:00:01 is a multicast address\n"
-		      "8:20: invalid MAC address '02:00:00:00:00:0g'\n"
-		      "9:13: cpu limit 0% is out of range (1%..409600%)\n"
-		      "9:23: memory limit 12 is out of range (1M..1024T)\n"
-		      "9:31: pids limit 5000000 is out of range (1..4194304)\n"
-		      "10:9: rank range 5..2 is reversed\n"
-		      "10:15: rank 2147483648 is out of range (0..2147483647)\n"
-		      "11:9: route destination 10.0.0.1/24 has host bits set\n"
-		      "12:10: sysctl 'kernel.panic' is not a network sysctl\n"
-		      "13:10: invalid sysctl key 'net..x'\n"
-		      "14:33: port 0 is out of range (1..65535)\n"
-		      "14:56: ports need 'tcp' or 'udp'\n"
-		      "14:78: port range 9-1 is reversed\n");
+	expect_errors(
+	    "topology t\nvxlan port 0\n"
+	    "network a { vni 16777216; mtu 67 }\n"
+	    "network b { mtu 1000; subnet fd00::/64 }\n"
+	    "container c on n1 {\n"
+	    "  iface e on a mtu 70000 mac 00:00:00:00:00:00\n"
+	    "  iface f on a mac 03:00:00:00:00:01\n"
+	    "  iface g on a mac 02:00:00:00:00:0g\n"
+	    "  limit cpu 0% memory 12 pids 5000000\n"
+	    "  ranks 5..2, 2147483648\n"
+	    "  route 10.0.0.1/24 via 10.0.0.1 metric 4294967296\n"
+	    "  sysctl kernel.panic = 1\n"
+	    "  sysctl net..x = 1\n"
+	    "  firewall { allow in tcp dport 0; allow in icmp sport 5; allow in tcp dport 9-1 }\n"
+	    "}\n",
+	    "2:12: port 0 is out of range (1..65535)\n"
+	    "3:17: VNI 16777216 is out of range (1..16777215)\n"
+	    "3:31: MTU 67 is out of range (68..65535)\n"
+	    "4:17: MTU 1000 is too small for IPv6 (at least 1280)\n"
+	    "6:20: MTU 70000 is out of range (68..65535)\n"
+	    "6:30: MAC address 00:00:00:00:00:00 is all zeros\n"
+	    "7:20: MAC address 03:00:00:00:00:01 is a multicast address\n"
+	    "8:20: invalid MAC address '02:00:00:00:00:0g'\n"
+	    "9:13: cpu limit 0% is out of range (1%..409600%)\n"
+	    "9:23: memory limit 12 is out of range (1M..1024T)\n"
+	    "9:31: pids limit 5000000 is out of range (1..4194304)\n"
+	    "10:9: rank range 5..2 is reversed\n"
+	    "10:15: rank 2147483648 is out of range (0..2147483647)\n"
+	    "11:9: route destination 10.0.0.1/24 has host bits set\n"
+	    "12:10: sysctl 'kernel.panic' is not a network sysctl\n"
+	    "13:10: invalid sysctl key 'net..x'\n"
+	    "14:33: port 0 is out of range (1..65535)\n"
+	    "14:56: ports need 'tcp' or 'udp'\n"
+	    "14:78: port range 9-1 is reversed\n");
 }
 
 Test(model, names)
 {
-	expect_errors("topology t\n"
-		      "container a.b on n1\n"
-		      "container x on ../etc\n"
-		      "container caf\xc3\xa9 on n1\n"
-		      "container c on n1 { iface lo on n }\n"
-		      "container "
-		      "a123456789012345678901234567890123456789012345678901234567890123 on n1\n"
-		      "network 9lan\n",
-		      "2:11: invalid container name 'a.b': contains '.' (names become file names: use "
-		      "letters, digits, '_' and '-')\n"
-		      "3:16: invalid node name '../etc': contains '.' (names become file names: use "
-		      "letters, digits, '_' and '-')\n"
-		      "4:11: invalid container name 'caf\xc3\xa9': contains a non-ASCII byte (use "
-		      "letters, digits, '_' and '-')\n"
-		      "5:27: 'lo' is the loopback interface every container already has\n"
-		      "6:11: invalid container name "
-		      "'a123456789012345678901234567890123456789012345678901234567890123': is longer "
-		      "than 63 bytes\n"
-		      "7:9: invalid network name '9lan': starts with a digit\n");
+	expect_errors(
+	    "topology t\n"
+	    "container a.b on n1\n"
+	    "container x on ../etc\n"
+	    "container caf\xc3\xa9 on n1\n"
+	    "container c on n1 { iface lo on n }\n"
+	    "container "
+	    "a123456789012345678901234567890123456789012345678901234567890123 on n1\n"
+	    "network 9lan\n",
+	    "2:11: invalid container name 'a.b': contains '.' (names become file names: use "
+	    "letters, digits, '_' and '-')\n"
+	    "3:16: invalid node name '../etc': contains '.' (names become file names: use "
+	    "letters, digits, '_' and '-')\n"
+	    "4:11: invalid container name 'caf\xc3\xa9': contains a non-ASCII byte (use "
+	    "letters, digits, '_' and '-')\n"
+	    "5:27: 'lo' is the loopback interface every container already has\n"
+	    "6:11: invalid container name "
+	    "'a123456789012345678901234567890123456789012345678901234567890123': is longer "
+	    "than 63 bytes\n"
+	    "7:9: invalid network name '9lan': starts with a digit\n");
 }
 
 Test(model, loops_report_once_and_are_bounded)
 {
 	const struct ot_diag *g;
 
-	cr_assert_eq(load("topology t\nnetwork n { subnet 10.0.0.0/24 }\n"
-			  "for i in 0..999 { container c{i} on n1 { iface e on n address 10.0.0.{i} } }\n"),
-		     -EINVAL);
+	cr_assert_eq(
+	    load("topology t\nnetwork n { subnet 10.0.0.0/24 }\n"
+		 "for i in 0..999 { container c{i} on n1 { iface e on n address 10.0.0.{i} } }\n"),
+	    -EINVAL);
 	/* 10.0.0.0 (network), 10.0.0.255 (broadcast) and 10.0.0.256.. (invalid): the
 	 * per-location rule keeps one of each kind, not hundreds */
 	cr_assert_eq(d.errors, 3, "%s", ot_sb_str(&errs));
@@ -458,12 +467,14 @@ Test(model, loops_report_once_and_are_bounded)
 	cr_assert_str_eq(g->hint, "an interface address such as 10.0.0.5/24 or fd00::5/64 (in the "
 				  "loop iteration with i=256)");
 	done();
-	expect_errors("topology t\nfor i in 0..1000000000 { node n{i} }\n",
-		      "2:10: too many loop iterations: this loop would bring the total to more than "
-		      "10000000\n");
-	expect_errors("topology t\nfor i in 0..3999 { for j in 0..3999 { } }\n",
-		      "2:29: too many loop iterations: this loop would bring the total to more than "
-		      "10000000\n");
+	expect_errors(
+	    "topology t\nfor i in 0..1000000000 { node n{i} }\n",
+	    "2:10: too many loop iterations: this loop would bring the total to more than "
+	    "10000000\n");
+	expect_errors(
+	    "topology t\nfor i in 0..3999 { for j in 0..3999 { } }\n",
+	    "2:29: too many loop iterations: this loop would bring the total to more than "
+	    "10000000\n");
 	expect_errors("topology t\nparam Z = 0\nfor i in 0..3 { node n{i / Z} }\n"
 		      "node m{9223372036854775807 + 1}\nnode q{-1:x}\nnode r[-1]\n",
 		      "3:28: division by zero\n"
@@ -478,30 +489,31 @@ Test(model, loops_report_once_and_are_bounded)
 
 Test(model, misc_semantics)
 {
-	expect_errors("topology t\n"
-		      "network n { subnet 10.0.0.0/24\n uplink on n1 address 10.0.0.1\n"
-		      " uplink on n1 address 10.0.0.2\n uplink on n2 address 10.1.0.1/24 }\n"
-		      "container c on n1 {\n hostname h\n isolate net\n isolate uts\n forward\n forward\n"
-		      " iface e on n address 10.0.0.1\n"
-		      " firewall { allow in oif e; allow out iif e; allow in icmp ip6; policy in drop; "
-		      "policy in accept }\n"
-		      " nat { dnat in e to 10.0.0.9:80; snat out e to fd00::1 from 10.0.0.0/8 }\n"
-		      " limit memory 1G\n limit memory 2G\n"
-		      "}\n",
-		      "3:2: duplicate address 10.0.0.1/24\n"
-		      "4:12: network 'n' already has an uplink on node 'n1'\n"
-		      "5:2: uplink address 10.1.0.1/24 is not an address of subnet 10.0.0.0/24 of "
-		      "network 'n'\n"
-		      "7:2: 'hostname' needs 'isolate uts'\n"
-		      "9:2: duplicate 'isolate'\n"
-		      "11:2: duplicate 'forward'\n"
-		      "13:26: 'oif' cannot be used with 'in': incoming traffic has no output "
-		      "interface\n"
-		      "13:43: 'iif' cannot be used with 'out': outgoing traffic has no input "
-		      "interface\n"
-		      "13:55: icmp is IPv4, but the rule is IPv6\n"
-		      "13:81: duplicate policy for 'in'\n"
-		      "14:21: a target port needs 'tcp' or 'udp'\n"
-		      "14:48: the 'to' address is IPv6 but 'from' is IPv4\n"
-		      "16:15: duplicate memory limit\n");
+	expect_errors(
+	    "topology t\n"
+	    "network n { subnet 10.0.0.0/24\n uplink on n1 address 10.0.0.1\n"
+	    " uplink on n1 address 10.0.0.2\n uplink on n2 address 10.1.0.1/24 }\n"
+	    "container c on n1 {\n hostname h\n isolate net\n isolate uts\n forward\n forward\n"
+	    " iface e on n address 10.0.0.1\n"
+	    " firewall { allow in oif e; allow out iif e; allow in icmp ip6; policy in drop; "
+	    "policy in accept }\n"
+	    " nat { dnat in e to 10.0.0.9:80; snat out e to fd00::1 from 10.0.0.0/8 }\n"
+	    " limit memory 1G\n limit memory 2G\n"
+	    "}\n",
+	    "3:2: duplicate address 10.0.0.1/24\n"
+	    "4:12: network 'n' already has an uplink on node 'n1'\n"
+	    "5:2: uplink address 10.1.0.1/24 is not an address of subnet 10.0.0.0/24 of "
+	    "network 'n'\n"
+	    "7:2: 'hostname' needs 'isolate uts'\n"
+	    "9:2: duplicate 'isolate'\n"
+	    "11:2: duplicate 'forward'\n"
+	    "13:26: 'oif' cannot be used with 'in': incoming traffic has no output "
+	    "interface\n"
+	    "13:43: 'iif' cannot be used with 'out': outgoing traffic has no input "
+	    "interface\n"
+	    "13:55: icmp is IPv4, but the rule is IPv6\n"
+	    "13:81: duplicate policy for 'in'\n"
+	    "14:21: a target port needs 'tcp' or 'udp'\n"
+	    "14:48: the 'to' address is IPv6 but 'from' is IPv4\n"
+	    "16:15: duplicate memory limit\n");
 }

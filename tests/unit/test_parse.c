@@ -58,30 +58,32 @@ Test(parse, statements_and_tree)
 {
 	const struct ot_ast_stmt *st, *b;
 
-	cr_assert_eq(parse("topology demo\n"
-			   "param N = 2 * (3 + 1)\n"
-			   "vxlan port 4790\n"
-			   "node n1\n"
-			   "network lan {\n"
-			   "    subnet 10.0.0.0/24 fd00::/64\n"
-			   "    vni 100; mtu 1400\n"
-			   "    bridge always\n"
-			   "    uplink on n1 address 10.0.0.1/24 masquerade out eth0\n"
-			   "}\n"
-			   "link a.e1 -- b.e1 mtu 9000\n"
-			   "container web on node[N - 1] {\n"
-			   "    isolate net uts pid\n"
-			   "    iface eth0 on lan address 10.0.0.5/24 fd00::5/64 mac 02:00:00:00:00:05 mtu 1400\n"
-			   "    iface m0 macvlan eth1 mode vepa\n"
-			   "    route default via 10.0.0.1 metric 5\n"
-			   "    sysctl net.ipv4.tcp_rmem = 4096 87380 6291456\n"
-			   "    forward\n"
-			   "    firewall { allow in tcp dport 80 from 10.0.0.0/24; policy in drop }\n"
-			   "    nat { masquerade out eth0; dnat in eth0 tcp dport 8080 to 10.0.0.9:80 }\n"
-			   "    limit cpu 50% memory 256M\n"
-			   "    ranks 0..3, 8\n"
-			   "}\n"),
-		     0, "%s", ot_sb_str(&errs));
+	cr_assert_eq(
+	    parse("topology demo\n"
+		  "param N = 2 * (3 + 1)\n"
+		  "vxlan port 4790\n"
+		  "node n1\n"
+		  "network lan {\n"
+		  "    subnet 10.0.0.0/24 fd00::/64\n"
+		  "    vni 100; mtu 1400\n"
+		  "    bridge always\n"
+		  "    uplink on n1 address 10.0.0.1/24 masquerade out eth0\n"
+		  "}\n"
+		  "link a.e1 -- b.e1 mtu 9000\n"
+		  "container web on node[N - 1] {\n"
+		  "    isolate net uts pid\n"
+		  "    iface eth0 on lan address 10.0.0.5/24 fd00::5/64 mac 02:00:00:00:00:05 mtu "
+		  "1400\n"
+		  "    iface m0 macvlan eth1 mode vepa\n"
+		  "    route default via 10.0.0.1 metric 5\n"
+		  "    sysctl net.ipv4.tcp_rmem = 4096 87380 6291456\n"
+		  "    forward\n"
+		  "    firewall { allow in tcp dport 80 from 10.0.0.0/24; policy in drop }\n"
+		  "    nat { masquerade out eth0; dnat in eth0 tcp dport 8080 to 10.0.0.9:80 }\n"
+		  "    limit cpu 50% memory 256M\n"
+		  "    ranks 0..3, 8\n"
+		  "}\n"),
+	    0, "%s", ot_sb_str(&errs));
 	cr_assert_eq(d.errors, 0);
 	cr_assert_str_eq(ast->topology->lit, "demo");
 	cr_assert_eq(ast->nparams, 1);
@@ -180,30 +182,31 @@ Test(parse, templates_split_into_segments)
 Test(parse, every_syntax_error_in_one_run)
 {
 	cr_assert_eq(parse("topology t\n"
-			   "netwrok lan\n"			/* 2: unknown statement */
+			   "netwrok lan\n" /* 2: unknown statement */
 			   "network lan {\n"
-			   "    subnet\n"				/* 4: missing value */
-			   "    iface eth0 on lan\n"		/* 5: wrong block */
+			   "    subnet\n"	     /* 4: missing value */
+			   "    iface eth0 on lan\n" /* 5: wrong block */
 			   "}\n"
 			   "container a on n1 {\n"
 			   "    iface eth0 on lan maac 02:00:00:00:00:01\n" /* 8: unknown option */
-			   "    isolate net utss\n"			/* 9: bad kind */
-			   "    route default\n"			/* 10: no via/dev */
+			   "    isolate net utss\n"			    /* 9: bad kind */
+			   "    route default\n"			    /* 10: no via/dev */
 			   "}\n"
-			   "container b n1\n"			/* 12: missing on */
-			   "}\n"				/* 13: stray brace */
+			   "container b n1\n"				      /* 12: missing on */
+			   "}\n"					      /* 13: stray brace */
 			   "for i in 0..3 { container c{i} on n1 } extra\n"), /* 14 */
 		     -EINVAL);
-	cr_assert_str_eq(ot_sb_str(&errs),
-			 "2:1: unknown statement 'netwrok' at top level\n"
-			 "4:11: expected a subnet such as 10.0.0.0/24, found end of line\n"
-			 "5:5: 'iface' is not allowed in a network block\n"
-			 "8:23: unexpected 'maac' in 'iface' statement\n"
-			 "9:17: expected a namespace kind (net uts ipc pid mount cgroup), found 'utss'\n"
-			 "10:5: a route needs 'via ADDRESS' or 'dev INTERFACE'\n"
-			 "12:13: expected 'on' and a node after the container name, found 'n1'\n"
-			 "13:1: unexpected '}': no block is open here\n"
-			 "14:40: unexpected 'extra' after the 'for' statement\n");
+	cr_assert_str_eq(
+	    ot_sb_str(&errs),
+	    "2:1: unknown statement 'netwrok' at top level\n"
+	    "4:11: expected a subnet such as 10.0.0.0/24, found end of line\n"
+	    "5:5: 'iface' is not allowed in a network block\n"
+	    "8:23: unexpected 'maac' in 'iface' statement\n"
+	    "9:17: expected a namespace kind (net uts ipc pid mount cgroup), found 'utss'\n"
+	    "10:5: a route needs 'via ADDRESS' or 'dev INTERFACE'\n"
+	    "12:13: expected 'on' and a node after the container name, found 'n1'\n"
+	    "13:1: unexpected '}': no block is open here\n"
+	    "14:40: unexpected 'extra' after the 'for' statement\n");
 	cr_assert_str_eq(hint_of("netwrok"), "did you mean 'network'?");
 	cr_assert_str_eq(hint_of("'iface' is not"), "'iface' belongs in a container block");
 	cr_assert_str_eq(hint_of("maac"), "did you mean 'mac'?");
@@ -215,7 +218,8 @@ Test(parse, every_syntax_error_in_one_run)
 Test(parse, first_statement_is_topology)
 {
 	cr_assert_eq(parse("network lan\ntopology t\n"), -EINVAL);
-	cr_assert_str_eq(ot_sb_str(&errs), "1:1: a topology file must start with 'topology NAME'\n");
+	cr_assert_str_eq(ot_sb_str(&errs),
+			 "1:1: a topology file must start with 'topology NAME'\n");
 	done();
 	cr_assert_eq(parse("# only a comment\n\n"), -EINVAL);
 	cr_assert_str_eq(ot_sb_str(&errs), "1:1: empty topology: expected 'topology NAME'\n");
@@ -228,7 +232,8 @@ Test(parse, first_statement_is_topology)
 
 Test(parse, unterminated_block_reported_once)
 {
-	cr_assert_eq(parse("topology t\ncontainer a on n1 {\n  firewall {\n    allow in icmp\n"), -EINVAL);
+	cr_assert_eq(parse("topology t\ncontainer a on n1 {\n  firewall {\n    allow in icmp\n"),
+		     -EINVAL);
 	cr_assert_str_eq(ot_sb_str(&errs), "3:12: unterminated block: missing '}'\n");
 	done();
 }
@@ -299,7 +304,8 @@ Test(parse, nesting_limits)
 		ot_sb_putc(&sb, '(');
 	ot_sb_append(&sb, "1\n");
 	cr_assert_eq(parse(ot_sb_str(&sb)), -EINVAL);
-	cr_assert_str_eq(ot_sb_str(&errs), "2:76: expression nested too deeply (the limit is 64)\n");
+	cr_assert_str_eq(ot_sb_str(&errs),
+			 "2:76: expression nested too deeply (the limit is 64)\n");
 	done();
 
 	ot_sb_reset(&sb);
@@ -316,12 +322,14 @@ Test(parse, nesting_limits)
 Test(parse, node_index_only_in_node_names)
 {
 	cr_assert_eq(parse("topology t\ncontainer c[1] on n[2]x\n"), -EINVAL);
-	cr_assert_str_eq(ot_sb_str(&errs), "2:19: '[...]' is only allowed once, at the end of a node "
-					   "name: NAME[EXPR]\n");
+	cr_assert_str_eq(ot_sb_str(&errs),
+			 "2:19: '[...]' is only allowed once, at the end of a node "
+			 "name: NAME[EXPR]\n");
 	done();
 	/* elsewhere '[' is an ordinary character: "[fd00::5]:80" */
-	cr_assert_eq(parse("topology t\ncontainer c on n1 { nat { dnat tcp dport 80 to [fd00::5]:80 } }\n"),
-		     0, "%s", ot_sb_str(&errs));
+	cr_assert_eq(
+	    parse("topology t\ncontainer c on n1 { nat { dnat tcp dport 80 to [fd00::5]:80 } }\n"),
+	    0, "%s", ot_sb_str(&errs));
 	done();
 }
 
@@ -410,8 +418,9 @@ Test(parse, include_errors, .init = mkdir_tmp, .fini = rm_tmp)
 	cr_assert_eq(d.errors, 5, "%s", ot_sb_str(&errs));
 	cr_assert(strstr(ot_sb_str(&errs), "main.otp:3:9: cannot include '/tmp/otf-parse-"));
 	cr_assert(strstr(ot_sb_str(&errs), "/missing.otp': No such file or directory\n"));
-	cr_assert(strstr(ot_sb_str(&errs), "/sub': Is a directory\nmain.otp:5:17: 'include' is not "
-					   "allowed inside a loop\nself.otp:1:9: include cycle: '"));
+	cr_assert(strstr(ot_sb_str(&errs),
+			 "/sub': Is a directory\nmain.otp:5:17: 'include' is not "
+			 "allowed inside a loop\nself.otp:1:9: include cycle: '"));
 	cr_assert(strstr(ot_sb_str(&errs), "/self.otp' is already being read\nself.otp:2:1: "
 					   "'topology' is only allowed in the main file, not in an "
 					   "included file\n"));
@@ -431,7 +440,8 @@ Test(parse, include_depth, .init = mkdir_tmp, .fini = rm_tmp)
 	}
 	put("i10.otp", "node n\n");
 	cr_assert_eq(parse_file("main.otp", false), -EINVAL);
-	cr_assert_str_eq(ot_sb_str(&errs), "i7.otp:1:1: includes nested too deeply (the limit is 8)\n");
+	cr_assert_str_eq(ot_sb_str(&errs),
+			 "i7.otp:1:1: includes nested too deeply (the limit is 8)\n");
 	done();
 }
 
