@@ -559,6 +559,7 @@ static int op_nft(struct run *R, size_t i, const char *what, struct ot_error *er
 	struct ot_jrec *recs = NULL;
 	size_t k, n = 0;
 	struct ot_nl *nl;
+	bool made = false;
 	int r;
 
 	if (R->covered[i])
@@ -596,14 +597,23 @@ static int op_nft(struct run *R, size_t i, const char *what, struct ot_error *er
 		r = nl ? ot_nl_send_nfbatch(nl, b.buf, b.len, err) : (err ? err->code : -EIO);
 		if (r == -EEXIST)
 			ot_error_prefix(err, "a table of that name exists already (not ours)");
+		made = r == 0;
 	}
-	if (r == 0)
+	if (made)
 		r = done(R, NULL, what, err);
+	/* The batch is atomic: all tables were made or none. A failure after
+	 * it leaves the records begun ("may exist"), never "failed". */
 	for (k = 0; k < n; k++) {
-		if (r < 0)
+		int j = 0;
+
+		if (!made)
 			ot_journal_fail(x->j, recs[k].id, r, NULL);
-		else if ((r = ot_journal_done(x->j, recs[k].id, err)) < 0)
+		else if (r == 0)
+			j = ot_journal_done(x->j, recs[k].id, err);
+		if (j < 0) {
+			r = j;
 			break;
+		}
 	}
 	ot_nft_batch_free(&b);
 	free(recs);
