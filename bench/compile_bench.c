@@ -63,30 +63,31 @@ static double cpu_now(void)
 
 static void loops_source(struct ot_strbuf *sb, unsigned nodes, unsigned per)
 {
-	ot_sb_printf(sb,
-		     "topology bench\n"
-		     "param NODES = %u\n"
-		     "param PER = %u\n"
-		     "param RACK = %u\n"
-		     "for r in 0..(NODES + RACK - 1) / RACK - 1 {\n"
-		     "    network rack{r} {\n"
-		     "        subnet 10.{r}.0.0/16\n"
-		     "    }\n"
-		     "}\n"
-		     "for n in 0..NODES - 1 {\n"
-		     "    network local{n} {\n"
-		     "        subnet 100.{64 + n / 256}.{n %% 256}.0/24\n"
-		     "    }\n"
-		     "    for j in 0..PER - 1 {\n"
-		     "        container c{n}x{j} on node[n] {\n"
-		     "            iface eth0 on rack{n / RACK} address "
-		     "10.{n / RACK}.{(n %% RACK * PER + j) / 250}.{(n %% RACK * PER + j) %% 250 + 1}/16\n"
-		     "            iface eth1 on local{n} address 100.{64 + n / 256}.{n %% 256}.{j + 1}/24\n"
-		     "            ranks {n * PER + j}\n"
-		     "        }\n"
-		     "    }\n"
-		     "}\n",
-		     nodes, per, RACK);
+	ot_sb_printf(
+	    sb,
+	    "topology bench\n"
+	    "param NODES = %u\n"
+	    "param PER = %u\n"
+	    "param RACK = %u\n"
+	    "for r in 0..(NODES + RACK - 1) / RACK - 1 {\n"
+	    "    network rack{r} {\n"
+	    "        subnet 10.{r}.0.0/16\n"
+	    "    }\n"
+	    "}\n"
+	    "for n in 0..NODES - 1 {\n"
+	    "    network local{n} {\n"
+	    "        subnet 100.{64 + n / 256}.{n %% 256}.0/24\n"
+	    "    }\n"
+	    "    for j in 0..PER - 1 {\n"
+	    "        container c{n}x{j} on node[n] {\n"
+	    "            iface eth0 on rack{n / RACK} address "
+	    "10.{n / RACK}.{(n %% RACK * PER + j) / 250}.{(n %% RACK * PER + j) %% 250 + 1}/16\n"
+	    "            iface eth1 on local{n} address 100.{64 + n / 256}.{n %% 256}.{j + 1}/24\n"
+	    "            ranks {n * PER + j}\n"
+	    "        }\n"
+	    "    }\n"
+	    "}\n",
+	    nodes, per, RACK);
 }
 
 static void explicit_source(struct ot_strbuf *sb, unsigned nodes, unsigned per)
@@ -97,8 +98,8 @@ static void explicit_source(struct ot_strbuf *sb, unsigned nodes, unsigned per)
 	for (r = 0; r < (nodes + RACK - 1) / RACK; r++)
 		ot_sb_printf(sb, "network rack%u {\n    subnet 10.%u.0.0/16\n}\n", r, r);
 	for (n = 0; n < nodes; n++) {
-		ot_sb_printf(sb, "network local%u {\n    subnet 100.%u.%u.0/24\n}\n", n, 64 + n / 256,
-			     n % 256);
+		ot_sb_printf(sb, "network local%u {\n    subnet 100.%u.%u.0/24\n}\n", n,
+			     64 + n / 256, n % 256);
 		for (j = 0; j < per; j++) {
 			unsigned k = n % RACK * per + j;
 
@@ -107,8 +108,8 @@ static void explicit_source(struct ot_strbuf *sb, unsigned nodes, unsigned per)
 				     "  iface eth0 on rack%u address 10.%u.%u.%u/16\n"
 				     "  iface eth1 on local%u address 100.%u.%u.%u/24\n"
 				     "  ranks %u\n}\n",
-				     n, j, n, n / RACK, n / RACK, k / 250, k % 250 + 1, n, 64 + n / 256,
-				     n % 256, j + 1, n * per + j);
+				     n, j, n, n / RACK, n / RACK, k / 250, k % 250 + 1, n,
+				     64 + n / 256, n % 256, j + 1, n * per + j);
 		}
 	}
 }
@@ -125,8 +126,8 @@ struct result {
 	double load, hosts, compile, serialise;
 	size_t bytes, ops, probes, fdb;
 	long maxrss_kb;
-	double cpu;		/* user + system seconds of the child */
-	double wall;		/* load to last plan serialised, wall clock */
+	double cpu;  /* user + system seconds of the child */
+	double wall; /* load to last plan serialised, wall clock */
 	int ok;
 };
 
@@ -300,7 +301,6 @@ static void best(struct result *b, const struct result *r, int first)
 	double tb = b->load + b->hosts + b->compile + b->serialise;
 	double tr = r->load + r->hosts + r->compile + r->serialise;
 
-
 	if (first || tr < tb)
 		*b = *r;
 }
@@ -379,10 +379,11 @@ int main(int argc, char **argv)
 	for (v = 0; v < NVAR; v++) {
 		double tot = res[v].load + res[v].hosts + res[v].compile + res[v].serialise;
 
-		printf("%-10s %6.3fs %6.3fs %7.3fs %8.3fs %7.3fs %7.3fs %6ld MB %7.1f MB %8zu %7zu\n",
-		       names[v], res[v].load, res[v].hosts, res[v].compile, res[v].serialise, tot,
-		       res[v].wall, res[v].maxrss_kb / 1024, (double)res[v].bytes / 1e6, res[v].ops,
-		       res[v].fdb);
+		printf(
+		    "%-10s %6.3fs %6.3fs %7.3fs %8.3fs %7.3fs %7.3fs %6ld MB %7.1f MB %8zu %7zu\n",
+		    names[v], res[v].load, res[v].hosts, res[v].compile, res[v].serialise, tot,
+		    res[v].wall, res[v].maxrss_kb / 1024, (double)res[v].bytes / 1e6, res[v].ops,
+		    res[v].fdb);
 	}
 	printf("\nbaseline: read + hash the explicit source: %.4f s (digest %016llx)\n", base,
 	       (unsigned long long)h);

@@ -48,10 +48,10 @@ enum {
 };
 
 static const struct option common_longopts[] = {
-	{"instance", required_argument, NULL, OPT_INSTANCE},
-	{"bounds", required_argument, NULL, OPT_BOUNDS},
-	{"help", no_argument, NULL, 'h'},
-	{"define", required_argument, NULL, 'D'},
+    {"instance", required_argument, NULL, OPT_INSTANCE},
+    {"bounds", required_argument, NULL, OPT_BOUNDS},
+    {"help", no_argument, NULL, 'h'},
+    {"define", required_argument, NULL, 'D'},
 };
 #define NCOMMON (sizeof(common_longopts) / sizeof(common_longopts[0]))
 
@@ -114,7 +114,8 @@ static int parse_bound(struct otc_common *c, const char *arg)
 				rc = -EINVAL;
 		}
 	} else if (strcmp(key, "addrs") == 0) {
-		for (tok = strtok_r(val, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
+		for (tok = strtok_r(val, ",", &save); tok && !rc;
+		     tok = strtok_r(NULL, ",", &save)) {
 			if (b->nallowed_addrs >= OTC_MAX_BOUNDS_ADDRS ||
 			    ot_prefix_parse(tok, true, &c->bounds_addrs[b->nallowed_addrs]) < 0)
 				rc = -EINVAL;
@@ -136,13 +137,13 @@ static int parse_bound(struct otc_common *c, const char *arg)
 		static const struct {
 			const char *name;
 			unsigned bit;
-		} kinds[] = {{"net", OT_ISO_NET},     {"uts", OT_ISO_UTS}, {"ipc", OT_ISO_IPC},
-			     {"pid", OT_ISO_PID},     {"mount", OT_ISO_MNT},
-			     {"cgroup", OT_ISO_CGROUP}};
+		} kinds[] = {{"net", OT_ISO_NET}, {"uts", OT_ISO_UTS},	 {"ipc", OT_ISO_IPC},
+			     {"pid", OT_ISO_PID}, {"mount", OT_ISO_MNT}, {"cgroup", OT_ISO_CGROUP}};
 		size_t k;
 
 		b->allowed_isolate = 0;
-		for (tok = strtok_r(val, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
+		for (tok = strtok_r(val, ",", &save); tok && !rc;
+		     tok = strtok_r(NULL, ",", &save)) {
 			for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
 				if (strcmp(tok, kinds[k].name) == 0)
 					break;
@@ -239,8 +240,8 @@ static int status_of(int rc)
 	return OTC_EXIT_SYSTEM;
 }
 
-int otc_compile_files(const struct otc_common *c, const char *file, const char *hosts,
-		      bool probes, struct otc_compiled *x)
+int otc_compile_files(const struct otc_common *c, const char *file, const char *hosts, bool probes,
+		      struct otc_compiled *x)
 {
 	struct ot_load_opts lo = {.defines = c->defines, .ndefines = c->ndefines};
 	struct ot_compile_opts co = {.instance = c->instance, .probes = probes};
@@ -318,12 +319,12 @@ static int operands(const struct cmd *k, int argc, char **argv, bool need_hosts,
 }
 
 /* Usual option loop tail: help or usage error. */
-#define OPT_COMMON_CASES(k)                         \
-	case 'h':                                   \
-		cmd_usage(stdout, k);               \
-		return OTC_EXIT_OK;                 \
-	default:                                    \
-		cmd_usage(stderr, k);               \
+#define OPT_COMMON_CASES(k)                                                                        \
+	case 'h':                                                                                  \
+		cmd_usage(stdout, k);                                                              \
+		return OTC_EXIT_OK;                                                                \
+	default:                                                                                   \
+		cmd_usage(stderr, k);                                                              \
 		return OTC_EXIT_USAGE
 
 static int run_check(struct otc_common *c, int argc, char **argv)
@@ -350,8 +351,8 @@ static int run_check(struct otc_common *c, int argc, char **argv)
 		for (j = 0; j < p->nops; j++)
 			vx += p->ops[j].kind == OT_OP_LINK && p->ops[j].link.kind == OT_LINK_VXLAN;
 	}
-	printf("%s: ok: %zu node%s, %zu container%s, %zu network%s, %zu VXLAN device%s%s%s\n",
-	       file, x.model->nnodes, x.model->nnodes == 1 ? "" : "s", x.model->ncontainers,
+	printf("%s: ok: %zu node%s, %zu container%s, %zu network%s, %zu VXLAN device%s%s%s\n", file,
+	       x.model->nnodes, x.model->nnodes == 1 ? "" : "s", x.model->ncontainers,
 	       x.model->ncontainers == 1 ? "" : "s", x.model->nnetworks,
 	       x.model->nnetworks == 1 ? "" : "s", vx, vx == 1 ? "" : "s",
 	       hosts ? ", bound to " : "", hosts ? hosts : "");
@@ -368,8 +369,7 @@ static int pick_node(const struct otc_compiled *x, const char *node, struct ot_p
 		*ret = p;
 		return OTC_EXIT_OK;
 	}
-	fprintf(stderr, "otc: no node '%s' in topology '%s'; its nodes are:", node,
-		x->model->name);
+	fprintf(stderr, "otc: no node '%s' in topology '%s'; its nodes are:", node, x->model->name);
 	for (i = 0; i < x->out->nplans && i < 32; i++)
 		fprintf(stderr, " %s", x->out->plans[i]->node);
 	fputs(i < x->out->nplans ? " ...\n" : "\n", stderr);
@@ -388,7 +388,7 @@ static char *json_quote(const char *s)
 
 struct cluster_out {
 	struct ot_strbuf sb;
-	const char *instance;	/* quoted */
+	const char *instance; /* quoted */
 	size_t nplans;
 	int status;
 };
@@ -403,8 +403,7 @@ static int cluster_plan(struct ot_plan *p, void *arg)
 
 	ot_sb_reset(&co->sb);
 	if (!co->nplans++)
-		ot_sb_printf(&co->sb, "{\n  \"instance\": %s,\n  \"plans\": [\n    ",
-			     co->instance);
+		ot_sb_printf(&co->sb, "{\n  \"instance\": %s,\n  \"plans\": [\n    ", co->instance);
 	else
 		ot_sb_append(&co->sb, ",\n    ");
 	rc = ot_plan_json_write(p, 1, 2, &co->sb);
@@ -480,9 +479,9 @@ out:
 static int run_plan(struct otc_common *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"node", required_argument, NULL, 'n'},
-		{"json", no_argument, NULL, 'j'},
-		{NULL, 0, NULL, 0},
+	    {"node", required_argument, NULL, 'n'},
+	    {"json", no_argument, NULL, 'j'},
+	    {NULL, 0, NULL, 0},
 	};
 	const struct cmd *k = find_cmd("plan");
 	const char *file, *hosts, *node = NULL;
@@ -542,9 +541,9 @@ static int run_plan(struct otc_common *c, int argc, char **argv)
 static int run_emit_sh(struct otc_common *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"node", required_argument, NULL, 'n'},
-		{"destroy", no_argument, NULL, 'd'},
-		{NULL, 0, NULL, 0},
+	    {"node", required_argument, NULL, 'n'},
+	    {"destroy", no_argument, NULL, 'd'},
+	    {NULL, 0, NULL, 0},
 	};
 	const struct cmd *k = find_cmd("emit-sh");
 	const char *file, *hosts, *node = NULL;
@@ -630,46 +629,46 @@ static int run_version(struct otc_common *c, int argc, char **argv)
 static int run_help(struct otc_common *c, int argc, char **argv);
 
 static const char common_help[] =
-	"Common options:\n"
-	"  -D, --define NAME=VALUE  override a `param` of the topology (repeatable)\n"
-	"  --instance NAME          name objects after NAME instead of the topology name\n"
-	"  --bounds KEY=VALUE       apply an administrator bound, as the Slurm plugin does\n"
-	"                           (vni=MIN-MAX, addrs=PFX,..., max_containers=N,\n"
-	"                           max_ifaces=N, host_objects=yes|no, isolate=KIND,...,\n"
-	"                           limits=yes|no; repeatable)\n"
-	"  -h, --help               this help\n";
+    "Common options:\n"
+    "  -D, --define NAME=VALUE  override a `param` of the topology (repeatable)\n"
+    "  --instance NAME          name objects after NAME instead of the topology name\n"
+    "  --bounds KEY=VALUE       apply an administrator bound, as the Slurm plugin does\n"
+    "                           (vni=MIN-MAX, addrs=PFX,..., max_containers=N,\n"
+    "                           max_ifaces=N, host_objects=yes|no, isolate=KIND,...,\n"
+    "                           limits=yes|no; repeatable)\n"
+    "  -h, --help               this help\n";
 
 static const struct cmd cmds[] = {
-	{"check", run_check, "check FILE [HOSTS]",
-	 "Parse, validate and compile FILE (bound to the hosts file HOSTS when given) and\n"
-	 "report every error, each as file:line:col with the source line and a caret.\n"
-	 "Prints a one-line summary on success.\n"},
-	{"plan", run_plan, "plan FILE [HOSTS] [--node NAME] [--json]",
-	 "Show the plan of every node (or of --node NAME): every operation in order with\n"
-	 "all decisions made (names, MTUs, VNIs, MACs, FDB entries, nftables rules),\n"
-	 "the reachability probes `verify` runs, and the teardown order.\n"
-	 "  -n, --node NAME  only this node\n"
-	 "  -j, --json       canonical JSON (sorted keys): with --node, that node's plan\n"
-	 "                   (what otnode carries); otherwise an object with schema,\n"
-	 "                   topology, instance and every node's plan, in node order\n"},
-	{"emit-sh", run_emit_sh, "emit-sh FILE [HOSTS] --node NAME [--destroy]",
-	 "Write the plan of node NAME as a POSIX shell script of iproute2 and nft\n"
-	 "commands, one command per step, with comments naming the topology lines.\n"
-	 "Networks spanning nodes need HOSTS (underlay addresses).\n"
-	 "  -n, --node NAME  the node (required)\n"
-	 "  --destroy        the script that undoes it, in teardown order\n"},
-	{"graph", run_graph, "graph FILE [HOSTS]",
-	 "Write the topology as deployed as a Graphviz DOT graph: nodes as clusters,\n"
-	 "containers, bridges, VXLAN segments (VNI, MTU), uplinks.\n"
-	 "Render with: otc graph FILE | dot -Tsvg > topology.svg\n"},
-	{"build", otc_run_build, "build FILE HOSTS -o DIR [--node NAME] [--runtime FILE]",
-	 "Write DIR/<node>/otnode for every node: one static executable carrying that\n"
-	 "node's plan, needing nothing installed on the node (see otnode(1)).\n"
-	 "  -o, --output DIR  output directory (created)\n"
-	 "  -n, --node NAME   only this node (repeatable)\n"
-	 "  --runtime FILE    otnode runtime to use instead of the one built into otc\n"},
-	{"version", run_version, "version", "Print the version and the plan schema.\n"},
-	{"help", run_help, "help [COMMAND]", "Show the help of otc or of COMMAND.\n"},
+    {"check", run_check, "check FILE [HOSTS]",
+     "Parse, validate and compile FILE (bound to the hosts file HOSTS when given) and\n"
+     "report every error, each as file:line:col with the source line and a caret.\n"
+     "Prints a one-line summary on success.\n"},
+    {"plan", run_plan, "plan FILE [HOSTS] [--node NAME] [--json]",
+     "Show the plan of every node (or of --node NAME): every operation in order with\n"
+     "all decisions made (names, MTUs, VNIs, MACs, FDB entries, nftables rules),\n"
+     "the reachability probes `verify` runs, and the teardown order.\n"
+     "  -n, --node NAME  only this node\n"
+     "  -j, --json       canonical JSON (sorted keys): with --node, that node's plan\n"
+     "                   (what otnode carries); otherwise an object with schema,\n"
+     "                   topology, instance and every node's plan, in node order\n"},
+    {"emit-sh", run_emit_sh, "emit-sh FILE [HOSTS] --node NAME [--destroy]",
+     "Write the plan of node NAME as a POSIX shell script of iproute2 and nft\n"
+     "commands, one command per step, with comments naming the topology lines.\n"
+     "Networks spanning nodes need HOSTS (underlay addresses).\n"
+     "  -n, --node NAME  the node (required)\n"
+     "  --destroy        the script that undoes it, in teardown order\n"},
+    {"graph", run_graph, "graph FILE [HOSTS]",
+     "Write the topology as deployed as a Graphviz DOT graph: nodes as clusters,\n"
+     "containers, bridges, VXLAN segments (VNI, MTU), uplinks.\n"
+     "Render with: otc graph FILE | dot -Tsvg > topology.svg\n"},
+    {"build", otc_run_build, "build FILE HOSTS -o DIR [--node NAME] [--runtime FILE]",
+     "Write DIR/<node>/otnode for every node: one static executable carrying that\n"
+     "node's plan, needing nothing installed on the node (see otnode(1)).\n"
+     "  -o, --output DIR  output directory (created)\n"
+     "  -n, --node NAME   only this node (repeatable)\n"
+     "  --runtime FILE    otnode runtime to use instead of the one built into otc\n"},
+    {"version", run_version, "version", "Print the version and the plan schema.\n"},
+    {"help", run_help, "help [COMMAND]", "Show the help of otc or of COMMAND.\n"},
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -688,7 +687,8 @@ static const struct cmd *find_cmd(const char *name)
 static void cmd_usage(FILE *f, const struct cmd *k)
 {
 	if (f == stderr) {
-		fprintf(f, "usage: otc %s\n(`otc help %s` for the options)\n", k->synopsis, k->name);
+		fprintf(f, "usage: otc %s\n(`otc help %s` for the options)\n", k->synopsis,
+			k->name);
 		return;
 	}
 	fprintf(f, "usage: otc %s\n\n%s", k->synopsis, k->help);
@@ -706,8 +706,9 @@ static void usage(FILE *f)
 	      f);
 	for (i = 0; i < NCMDS; i++)
 		fprintf(f, "  otc %s\n", cmds[i].synopsis);
-	fprintf(f, "\n%s\nExit status: 0 ok, 1 errors in the topology or hosts file, 2 usage, "
-		   "3 system error.\nSee otc(1) and `otc help COMMAND`.\n",
+	fprintf(f,
+		"\n%s\nExit status: 0 ok, 1 errors in the topology or hosts file, 2 usage, "
+		"3 system error.\nSee otc(1) and `otc help COMMAND`.\n",
 		common_help);
 }
 

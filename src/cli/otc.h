@@ -24,25 +24,25 @@
 #define OTC_EXIT_USAGE	  2 /* bad command line */
 #define OTC_EXIT_SYSTEM	  3 /* cannot read, out of memory, I/O error */
 
-#define OTC_MAX_DEFINES	 256
+#define OTC_MAX_DEFINES	     256
 #define OTC_MAX_BOUNDS_ADDRS 64
 
 /* Options every subcommand accepts. */
 struct otc_common {
 	const char *defines[OTC_MAX_DEFINES]; /* -D NAME=VALUE */
 	size_t ndefines;
-	const char *instance;		      /* --instance NAME */
-	bool has_bounds;		      /* --bounds KEY=VALUE seen */
+	const char *instance; /* --instance NAME */
+	bool has_bounds;      /* --bounds KEY=VALUE seen */
 	struct ot_bounds bounds;
 	struct ot_prefix bounds_addrs[OTC_MAX_BOUNDS_ADDRS];
-	bool color;			      /* diagnostics in colour (a terminal, no NO_COLOR) */
+	bool color; /* diagnostics in colour (a terminal, no NO_COLOR) */
 };
 
 /* Everything a loaded and compiled topology holds. */
 struct otc_compiled {
 	struct ot_diags diags;
 	struct ot_model *model;
-	struct ot_hosts *hosts;		/* NULL without a hosts file */
+	struct ot_hosts *hosts; /* NULL without a hosts file */
 	struct ot_compiled *out;
 };
 
@@ -62,8 +62,8 @@ int otc_getopt(struct otc_common *c, int argc, char **argv, const char *optstrin
  * go to stderr. Returns OTC_EXIT_OK with *x filled (free with
  * otc_compiled_free), or an exit status.
  */
-int otc_compile_files(const struct otc_common *c, const char *file, const char *hosts,
-		      bool probes, struct otc_compiled *x);
+int otc_compile_files(const struct otc_common *c, const char *file, const char *hosts, bool probes,
+		      struct otc_compiled *x);
 void otc_compiled_free(struct otc_compiled *x);
 
 /* `otc build` (otc_build.c). */

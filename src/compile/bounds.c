@@ -86,11 +86,13 @@ int cc_check_bounds(struct cc *c)
 		char buf[64], who[2 * OT_MAX_NAME + 8];
 		struct ot_diag *g;
 
-		if (b->max_containers_per_node && ++nc[cc->node] == b->max_containers_per_node + 1) {
-			g = ot_diag_error(c->d, mc->loc,
-					  "container '%s' is one more than the %u containers allowed "
-					  "on node '%s'",
-					  mc->name, b->max_containers_per_node, node);
+		if (b->max_containers_per_node &&
+		    ++nc[cc->node] == b->max_containers_per_node + 1) {
+			g = ot_diag_error(
+			    c->d, mc->loc,
+			    "container '%s' is one more than the %u containers allowed "
+			    "on node '%s'",
+			    mc->name, b->max_containers_per_node, node);
 			rc = -EINVAL;
 		}
 		if (extra) {
@@ -109,17 +111,20 @@ int cc_check_bounds(struct cc *c)
 		for (j = 0; j < mc->nifaces; j++) {
 			const struct ot_m_iface *mi = &mc->ifaces[j];
 
-			if (b->max_ifaces_per_node && ++ni[cc->node] == b->max_ifaces_per_node + 1) {
-				ot_diag_error(c->d, mi->loc,
-					      "interface '%s.%s' is one more than the %u interfaces "
-					      "allowed on node '%s'",
-					      mc->name, mi->name, b->max_ifaces_per_node, node);
+			if (b->max_ifaces_per_node &&
+			    ++ni[cc->node] == b->max_ifaces_per_node + 1) {
+				ot_diag_error(
+				    c->d, mi->loc,
+				    "interface '%s.%s' is one more than the %u interfaces "
+				    "allowed on node '%s'",
+				    mc->name, mi->name, b->max_ifaces_per_node, node);
 				rc = -EINVAL;
 			}
 			if (b->forbid_host_objects && mi->kind == OT_M_IFACE_MACVLAN) {
-				g = ot_diag_error(c->d, mi->loc,
-						  "macvlan on host interface '%s' is not allowed here",
-						  mi->lower);
+				g = ot_diag_error(
+				    c->d, mi->loc,
+				    "macvlan on host interface '%s' is not allowed here",
+				    mi->lower);
 				ot_diag_hint(g, "host objects (uplinks, NAT in the host, macvlan) "
 						"are forbidden by the administrator");
 				rc = -EINVAL;
@@ -139,9 +144,10 @@ int cc_check_bounds(struct cc *c)
 			struct ot_diag *g;
 
 			if (b->forbid_host_objects) {
-				g = ot_diag_error(c->d, up->loc,
-						  "uplink of network '%s' to the host is not allowed here",
-						  mn->name);
+				g = ot_diag_error(
+				    c->d, up->loc,
+				    "uplink of network '%s' to the host is not allowed here",
+				    mn->name);
 				ot_diag_hint(g, "host objects (uplinks, NAT in the host, macvlan) "
 						"are forbidden by the administrator");
 				rc = -EINVAL;

@@ -34,8 +34,8 @@
 
 /* Limits of what one node plan may hold (user-controlled through the
  * topology; each is reported at the construct that exceeds it). */
-#define CC_MAX_FDB_PER_NODE 1000000u
-#define CC_MAX_PROBES_PER_NET 64u
+#define CC_MAX_FDB_PER_NODE    1000000u
+#define CC_MAX_PROBES_PER_NET  64u
 #define CC_MAX_PROBES_PER_NODE 4096u
 
 /* u64set.c: a set of non-zero 64-bit keys. */
@@ -71,40 +71,40 @@ enum cc_plumb {
 /* One container interface. */
 struct cc_iface {
 	const struct ot_m_iface *mi;
-	uint32_t container;	/* index into cc.containers */
-	uint32_t net;		/* index into cc.nets (OT_M_IFACE_NET only) */
+	uint32_t container;	 /* index into cc.containers */
+	uint32_t net;		 /* index into cc.nets (OT_M_IFACE_NET only) */
 	char kname[OT_IFNAMSIZ]; /* kernel name in the container's namespace */
-	bool renamed;		/* kname differs from the written name */
-	char port[OT_IFNAMSIZ];	/* switch-side veth end (CC_LONE, CC_BRIDGE), else "" */
-	struct ot_mac mac;	/* user's or derived; zero = the kernel's random one */
-	bool ipv6;		/* the interface has IPv6 addresses, or its network is IPv6 */
+	bool renamed;		 /* kname differs from the written name */
+	char port[OT_IFNAMSIZ];	 /* switch-side veth end (CC_LONE, CC_BRIDGE), else "" */
+	struct ot_mac mac;	 /* user's or derived; zero = the kernel's random one */
+	bool ipv6;		 /* the interface has IPv6 addresses, or its network is IPv6 */
 };
 
 struct cc_container {
 	const struct ot_m_container *mc;
 	uint32_t node;
-	uint32_t first_iface;	/* this container's ifaces are [first_iface, +mc->nifaces) */
-	const char *nsname;	/* "<instance>.<node>.<container>" */
-	int ns;			/* namespace index in its node's plan (set while lowering) */
+	uint32_t first_iface; /* this container's ifaces are [first_iface, +mc->nifaces) */
+	const char *nsname;   /* "<instance>.<node>.<container>" */
+	int ns;		      /* namespace index in its node's plan (set while lowering) */
 	bool has_ipv6;
 };
 
 /* A member of a network: a container interface or a host uplink. */
 struct cc_member {
 	uint32_t node;
-	int32_t iface;		/* index into cc.ifaces, or -1 for an uplink */
+	int32_t iface; /* index into cc.ifaces, or -1 for an uplink */
 	const struct ot_m_uplink *up;
 	/* uplinks only: */
 	char kname[OT_IFNAMSIZ]; /* host-side name ("ot" + 8 hex), unique on the host */
 	char port[OT_IFNAMSIZ];	 /* switch-side veth end (CC_BRIDGE) */
 	struct ot_mac mac;
-	const char *alias;	 /* "<instance>/<node>/uplink-<network>" */
+	const char *alias; /* "<instance>/<node>/uplink-<network>" */
 };
 
 /* A network's presence on one node. */
 struct cc_netnode {
 	uint32_t node;
-	uint32_t first, n;	/* members [first, first + n) of the network */
+	uint32_t first, n; /* members [first, first + n) of the network */
 	enum cc_plumb plumb;
 	char bridge[OT_IFNAMSIZ]; /* CC_BRIDGE */
 	char vxlan[OT_IFNAMSIZ];  /* VXLAN device name (switch ns, or the member's name) */
@@ -114,15 +114,15 @@ struct cc_net {
 	const struct ot_m_network *mn;
 	struct cc_member *members; /* grouped by node (node order), source order inside */
 	uint32_t nmembers;
-	struct cc_netnode *nodes;  /* in node order */
+	struct cc_netnode *nodes; /* in node order */
 	uint32_t nnodes;
-	uint32_t *src_members;	   /* container members' interfaces (cc.ifaces), source order */
-	bool vxlan;		/* spans more than one node */
-	uint32_t vni;		/* explicit or derived; 0 for a single-node network without one */
+	uint32_t *src_members; /* container members' interfaces (cc.ifaces), source order */
+	bool vxlan;	       /* spans more than one node */
+	uint32_t vni;	       /* explicit or derived; 0 for a single-node network without one */
 	bool vni_derived;
-	uint32_t mtu;		/* every member's MTU */
+	uint32_t mtu; /* every member's MTU */
 	bool ipv6;
-	const char *alias;	/* the network's name, for bridges and VXLAN devices */
+	const char *alias; /* the network's name, for bridges and VXLAN devices */
 };
 
 /* Per node: the networks present (indices into nets, network order) and
@@ -133,20 +133,20 @@ struct cc_node {
 	uint32_t underlay_mtu;
 	uint32_t *nets;
 	uint32_t nnets;
-	uint32_t *netnode;	/* for each entry of nets: index into that net's nodes[] */
+	uint32_t *netnode; /* for each entry of nets: index into that net's nodes[] */
 	uint32_t *containers;
 	uint32_t ncontainers;
-	const char *prefix;	/* "<instance>.<node>" */
+	const char *prefix; /* "<instance>.<node>" */
 	bool needs_switch;
 };
 
 /* A reachability expectation, decided before any plan is written. */
 struct cc_probe {
-	uint32_t src;		/* container the echo leaves from */
-	uint32_t target;	/* interface it is sent to */
-	struct ot_addr addr;	/* the target address */
+	uint32_t src;	     /* container the echo leaves from */
+	uint32_t target;     /* interface it is sent to */
+	struct ot_addr addr; /* the target address */
 	bool reach;
-	const char *why;	/* in cc's arena */
+	const char *why; /* in cc's arena */
 };
 
 /* "file.otp:12" strings of the plan being written, by (file, line). */
@@ -167,7 +167,7 @@ struct cc {
 	const char *cgroup_root;
 	uint32_t vni_base, vni_span;
 	uint16_t vxlan_port;
-	int underlay_family;	/* AF_INET / AF_INET6 of the hosts file, 0 unbound */
+	int underlay_family; /* AF_INET / AF_INET6 of the hosts file, 0 unbound */
 
 	struct cc_node *nodes;
 	uint32_t nnodes;
@@ -181,9 +181,9 @@ struct cc {
 	struct cc_ptrmap net_index;	  /* network -> index */
 	struct cc_ptrmap container_index; /* container -> index */
 
-	struct cc_probe *probes;	/* malloc'ed, grouped by source node */
+	struct cc_probe *probes; /* malloc'ed, grouped by source node */
 	size_t nprobes, cap_probes;
-	uint32_t *node_probes;		/* node i's probes: [node_probes[i], node_probes[i + 1]) */
+	uint32_t *node_probes; /* node i's probes: [node_probes[i], node_probes[i + 1]) */
 
 	const struct ot_plan *origin_plan; /* the plan origin_cache belongs to */
 	struct cc_origin_slot origin_cache[CC_ORIGIN_CACHE];

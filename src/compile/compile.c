@@ -73,7 +73,7 @@ const char *cc_origin(struct cc *c, struct ot_plan *p, const struct ot_loc *loc)
 /* checks made before lowering                                         */
 
 static const struct cc_iface *iface_for_gateway(const struct cc *c, const struct cc_container *cc,
-						 const struct ot_addr *a);
+						const struct ot_addr *a);
 
 int cc_check_routes(struct cc *c)
 {
@@ -92,9 +92,10 @@ int cc_check_routes(struct cc *c)
 			if (mr->dev || !mr->has_via || iface_for_gateway(c, cc, &mr->via))
 				continue;
 			ot_addr_format(&mr->via, via, sizeof(via));
-			g = ot_diag_error(c->d, mr->loc,
-					  "gateway %s is not inside the subnet of any interface of '%s'",
-					  via, cc->mc->name);
+			g = ot_diag_error(
+			    c->d, mr->loc,
+			    "gateway %s is not inside the subnet of any interface of '%s'", via,
+			    cc->mc->name);
 			ot_diag_hint(g, "give the device with 'dev IFACE', or fix the address");
 			rc = -EINVAL;
 		}
@@ -123,11 +124,13 @@ int cc_check_fdb(struct cc *c)
 					total += n->nodes[k].n + 1;
 			if (total <= CC_MAX_FDB_PER_NODE)
 				continue;
-			g = ot_diag_error(c->d, n->mn->loc,
-					  "node '%s' would need more than %u VXLAN forwarding entries",
-					  node->mn->name, CC_MAX_FDB_PER_NODE);
-			ot_diag_hint(g, "split large networks: every node holds one entry per remote "
-					"member of each network it is on");
+			g = ot_diag_error(
+			    c->d, n->mn->loc,
+			    "node '%s' would need more than %u VXLAN forwarding entries",
+			    node->mn->name, CC_MAX_FDB_PER_NODE);
+			ot_diag_hint(g,
+				     "split large networks: every node holds one entry per remote "
+				     "member of each network it is on");
 			rc = -EINVAL;
 			break;
 		}
@@ -142,7 +145,7 @@ struct lower {
 	struct cc *c;
 	struct ot_plan *p;
 	uint32_t nd;
-	int sw;			/* switch namespace index, or -1 */
+	int sw;			     /* switch namespace index, or -1 */
 	size_t links_from, links_to; /* link ops, for the "up" pass */
 	uint32_t nfdb;
 };
@@ -301,7 +304,8 @@ static int lower_net_links(struct lower *l, const struct cc_net *n, const struct
 			a = b;
 			b = t;
 		}
-		op = add_op(l, OT_OP_LINK, member_ns(l, a), n->mn->is_link ? &n->mn->loc : member_loc(l, a));
+		op = add_op(l, OT_OP_LINK, member_ns(l, a),
+			    n->mn->is_link ? &n->mn->loc : member_loc(l, a));
 		if (!op)
 			return -ENOMEM;
 		k = &op->link;
@@ -377,7 +381,8 @@ static int lower_addrs(struct lower *l, const struct cc_node *node)
 			const struct cc_iface *f = &l->c->ifaces[cc->first_iface + j];
 
 			for (a = 0; a < f->mi->naddrs; a++) {
-				struct ot_op *op = add_op(l, OT_OP_ADDR, cc->ns, &f->mi->addr_locs[a]);
+				struct ot_op *op =
+				    add_op(l, OT_OP_ADDR, cc->ns, &f->mi->addr_locs[a]);
 
 				if (!op)
 					return -ENOMEM;
@@ -434,7 +439,7 @@ static int lower_ups(struct lower *l)
 
 /* The container's interface whose addresses' subnet holds a, or NULL. */
 static const struct cc_iface *iface_for_gateway(const struct cc *c, const struct cc_container *cc,
-						 const struct ot_addr *a)
+						const struct ot_addr *a)
 {
 	uint32_t j;
 	size_t k;
@@ -607,8 +612,8 @@ static int lower_namespaces(struct lower *l, const struct cc_node *node)
 			ns->cgroup = ot_arena_printf(&p->arena, "%s/%s/%s", c->cgroup_root,
 						     node->prefix, mc->name);
 		if (mc->nranks) {
-			ns->ranks = ot_arena_memdup(&p->arena, mc->ranks,
-						    mc->nranks * sizeof(*mc->ranks));
+			ns->ranks =
+			    ot_arena_memdup(&p->arena, mc->ranks, mc->nranks * sizeof(*mc->ranks));
 			ns->nranks = mc->nranks;
 		}
 	}
@@ -727,8 +732,7 @@ static int lower_node(struct cc *c, uint32_t nd, struct ot_plan **ret)
 	for (i = 0; i < node->ncontainers; i++)
 		if (cc_lower_firewall(c, p, node->containers[i]) < 0)
 			goto fail;
-	if (cc_lower_host_nat(c, p, nd) < 0 || lower_cgroups(&l, node) < 0 ||
-	    attach_probes(&l) < 0)
+	if (cc_lower_host_nat(c, p, nd) < 0 || lower_cgroups(&l, node) < 0 || attach_probes(&l) < 0)
 		goto fail;
 	if (p->arena.oom)
 		goto fail;
@@ -787,13 +791,13 @@ struct ot_plan *ot_compiled_plan(const struct ot_compiled *out, const char *name
 }
 
 /* Run a pass; keep going after topology errors so one run reports them all. */
-#define PASS(call)                          \
-	do {                                \
-		int r_ = (call);            \
-		if (r_ == -ENOMEM)          \
-			goto oom;           \
-		if (r_ < 0)                 \
-			failed = true;      \
+#define PASS(call)                                                                                 \
+	do {                                                                                       \
+		int r_ = (call);                                                                   \
+		if (r_ == -ENOMEM)                                                                 \
+			goto oom;                                                                  \
+		if (r_ < 0)                                                                        \
+			failed = true;                                                             \
 	} while (0)
 
 static void init_state(struct cc *c, const struct ot_model *m, const struct ot_compile_opts *o,
@@ -848,7 +852,8 @@ static int compile_run(const struct ot_model *m, const struct ot_compile_opts *o
 		return -ENOMEM;
 	c = &st->cc;
 	init_state(c, m, o, d);
-	if (c->vni_span == 0 || c->vni_base == 0 || c->vni_base + (uint64_t)c->vni_span > 0x1000000u) {
+	if (c->vni_span == 0 || c->vni_base == 0 ||
+	    c->vni_base + (uint64_t)c->vni_span > 0x1000000u) {
 		ot_diag_error(d, m->loc, "VNI window %u + %u is outside 1..16777215", c->vni_base,
 			      c->vni_span);
 		state_free(st);
@@ -935,8 +940,8 @@ int ot_compile(const struct ot_model *m, const struct ot_compile_opts *o, struct
 	return 0;
 }
 
-int ot_compile_each(const struct ot_model *m, const struct ot_compile_opts *o,
-		    struct ot_diags *d, int (*fn)(struct ot_plan *p, void *arg), void *arg)
+int ot_compile_each(const struct ot_model *m, const struct ot_compile_opts *o, struct ot_diags *d,
+		    int (*fn)(struct ot_plan *p, void *arg), void *arg)
 {
 	return compile_run(m, o, d, fn, arg, NULL);
 }

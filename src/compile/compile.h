@@ -26,25 +26,25 @@
  * construct, before anything is built. Zero/empty fields mean "no bound".
  */
 struct ot_bounds {
-	uint32_t vni_min, vni_max;	  /* allowed VNI range (explicit and derived) */
-	struct ot_prefix *allowed_addrs;  /* every interface address must be inside one */
+	uint32_t vni_min, vni_max;	 /* allowed VNI range (explicit and derived) */
+	struct ot_prefix *allowed_addrs; /* every interface address must be inside one */
 	size_t nallowed_addrs;
 	uint32_t max_containers_per_node;
 	uint32_t max_ifaces_per_node;
-	bool forbid_host_objects;	  /* uplinks, masquerade in the host, macvlan */
-	unsigned allowed_isolate;	  /* OT_ISO_* mask; 0 = only net */
-	bool forbid_limits;		  /* cgroup limits */
+	bool forbid_host_objects; /* uplinks, masquerade in the host, macvlan */
+	unsigned allowed_isolate; /* OT_ISO_* mask; 0 = only net */
+	bool forbid_limits;	  /* cgroup limits */
 };
 
 struct ot_compile_opts {
-	const char *instance;	/* object namespace; NULL = the topology name */
+	const char *instance;	      /* object namespace; NULL = the topology name */
 	const struct ot_hosts *hosts; /* NULL = unbound (display only: no underlay addresses) */
-	const char *state_root;	/* NULL = "/run/opentop" */
-	const char *cgroup_root; /* NULL = "opentop" */
-	uint32_t vni_base;	/* derived VNIs are vni_base + (hash mod vni_span); 0 = defaults */
+	const char *state_root;	      /* NULL = "/run/opentop" */
+	const char *cgroup_root;      /* NULL = "opentop" */
+	uint32_t vni_base; /* derived VNIs are vni_base + (hash mod vni_span); 0 = defaults */
 	uint32_t vni_span;
 	const struct ot_bounds *bounds; /* NULL = none */
-	bool probes;		/* compute reachability probes (verify) */
+	bool probes;			/* compute reachability probes (verify) */
 };
 
 struct ot_compile_state; /* private: the decisions behind the plans (graph.c) */
@@ -74,8 +74,8 @@ void ot_compiled_free(struct ot_compiled *c); /* accepts NULL */
  * is returned. Otherwise as ot_compile(). For tools that emit plans one by
  * one (otc plan --json, otc build) on large clusters.
  */
-int ot_compile_each(const struct ot_model *m, const struct ot_compile_opts *o,
-		    struct ot_diags *d, int (*fn)(struct ot_plan *p, void *arg), void *arg);
+int ot_compile_each(const struct ot_model *m, const struct ot_compile_opts *o, struct ot_diags *d,
+		    int (*fn)(struct ot_plan *p, void *arg), void *arg);
 
 /* The plan of node `name`, or NULL. */
 struct ot_plan *ot_compiled_plan(const struct ot_compiled *c, const char *name);

@@ -33,8 +33,8 @@ int cc_index(struct cc *c)
 		nif += (uint32_t)m->containers[i]->nifaces;
 	c->nifaces = nif;
 	c->nodes = ot_arena_calloc(&c->arena, c->nnodes ? c->nnodes : 1, sizeof(*c->nodes));
-	c->containers = ot_arena_calloc(&c->arena, c->ncontainers ? c->ncontainers : 1,
-					sizeof(*c->containers));
+	c->containers =
+	    ot_arena_calloc(&c->arena, c->ncontainers ? c->ncontainers : 1, sizeof(*c->containers));
 	c->ifaces = ot_arena_calloc(&c->arena, nif ? nif : 1, sizeof(*c->ifaces));
 	c->nets = ot_arena_calloc(&c->arena, c->nnets ? c->nnets : 1, sizeof(*c->nets));
 	if (c->arena.oom || cc_ptrmap_init(&c->net_index, c->nnets) < 0 ||
@@ -84,7 +84,7 @@ int cc_index(struct cc *c)
 		return -ENOMEM;
 	for (i = 0; i < c->nnodes; i++) {
 		c->nodes[i].containers =
-			ot_arena_calloc(&c->arena, c->nodes[i].ncontainers + 1, sizeof(uint32_t));
+		    ot_arena_calloc(&c->arena, c->nodes[i].ncontainers + 1, sizeof(uint32_t));
 	}
 	for (i = 0; !c->arena.oom && i < c->ncontainers; i++) {
 		uint32_t n = c->containers[i].node;
@@ -118,10 +118,12 @@ int cc_bind_hosts(struct cc *c)
 		struct ot_diag *g;
 
 		if (!host) {
-			g = ot_diag_error(c->d, c->nodes[i].mn->loc, "node '%s' has no host in '%s'",
-					  c->nodes[i].mn->name, h->file ? h->file : "the hosts file");
-			ot_diag_hint(g, "add a line '%s SSH_TARGET UNDERLAY_ADDRESS' to the hosts file",
-				     c->nodes[i].mn->name);
+			g = ot_diag_error(c->d, c->nodes[i].mn->loc,
+					  "node '%s' has no host in '%s'", c->nodes[i].mn->name,
+					  h->file ? h->file : "the hosts file");
+			ot_diag_hint(
+			    g, "add a line '%s SSH_TARGET UNDERLAY_ADDRESS' to the hosts file",
+			    c->nodes[i].mn->name);
 			rc = -EINVAL;
 			continue;
 		}
@@ -131,10 +133,11 @@ int cc_bind_hosts(struct cc *c)
 			first = host;
 			c->underlay_family = host->underlay.family;
 		} else if (host->underlay.family != first->underlay.family) {
-			g = ot_diag_error(c->d, host->loc,
-					  "underlay address of '%s' is %s, but '%s' has an %s underlay",
-					  host->name, host->underlay.family == AF_INET6 ? "IPv6" : "IPv4",
-					  first->name, first->underlay.family == AF_INET6 ? "IPv6" : "IPv4");
+			g = ot_diag_error(
+			    c->d, host->loc,
+			    "underlay address of '%s' is %s, but '%s' has an %s underlay",
+			    host->name, host->underlay.family == AF_INET6 ? "IPv6" : "IPv4",
+			    first->name, first->underlay.family == AF_INET6 ? "IPv6" : "IPv4");
 			ot_diag_note(g, first->loc, "'%s' is defined here", first->name);
 			ot_diag_hint(g, "VXLAN tunnels of one topology use one underlay family");
 			rc = -EINVAL;
@@ -170,7 +173,8 @@ static bool net_has_ipv6(const struct cc *c, const struct cc_net *n)
 	for (i = 0; i < n->nmembers; i++) {
 		const struct cc_member *mb = &n->members[i];
 
-		if (mb->iface >= 0 ? c->ifaces[mb->iface].ipv6 : mb->up->address.addr.family == AF_INET6)
+		if (mb->iface >= 0 ? c->ifaces[mb->iface].ipv6
+				   : mb->up->address.addr.family == AF_INET6)
 			return true;
 	}
 	return false;
@@ -227,7 +231,8 @@ int cc_partition(struct cc *c)
 			struct cc_netnode *nn = &n->nodes[k];
 
 			if (n->vxlan)
-				nn->plumb = nn->n == 1 && !mn->force_bridge ? CC_VXLAN_DIRECT : CC_BRIDGE;
+				nn->plumb =
+				    nn->n == 1 && !mn->force_bridge ? CC_VXLAN_DIRECT : CC_BRIDGE;
 			else if (mn->force_bridge || nn->n > 2)
 				nn->plumb = CC_BRIDGE;
 			else
@@ -244,8 +249,10 @@ int cc_partition(struct cc *c)
 	}
 	/* networks per node, in network order */
 	for (i = 0; i < c->nnodes; i++) {
-		c->nodes[i].nets = ot_arena_calloc(&c->arena, c->nodes[i].nnets + 1, sizeof(uint32_t));
-		c->nodes[i].netnode = ot_arena_calloc(&c->arena, c->nodes[i].nnets + 1, sizeof(uint32_t));
+		c->nodes[i].nets =
+		    ot_arena_calloc(&c->arena, c->nodes[i].nnets + 1, sizeof(uint32_t));
+		c->nodes[i].netnode =
+		    ot_arena_calloc(&c->arena, c->nodes[i].nnets + 1, sizeof(uint32_t));
 	}
 	if (c->arena.oom)
 		return -ENOMEM;
@@ -275,7 +282,8 @@ int cc_decide_vnis(struct cc *c)
 
 	lo = c->vni_base;
 	hi = c->vni_base + c->vni_span - 1;
-	if (b && (b->vni_min || b->vni_max) && (lo < b->vni_min || (b->vni_max && hi > b->vni_max))) {
+	if (b && (b->vni_min || b->vni_max) &&
+	    (lo < b->vni_min || (b->vni_max && hi > b->vni_max))) {
 		ot_diag_error(c->d, c->m->loc,
 			      "derived VNIs %u..%u are outside the allowed range %u..%u", lo, hi,
 			      b->vni_min, b->vni_max);
@@ -292,9 +300,9 @@ int cc_decide_vnis(struct cc *c)
 		n->vni = v;
 		if (b && ((b->vni_min && v < b->vni_min) || (b->vni_max && v > b->vni_max))) {
 			struct ot_diag *g = ot_diag_error(
-				c->d, n->mn->vni_loc.line ? n->mn->vni_loc : n->mn->loc,
-				"VNI %u of network '%s' is outside the allowed range %u..%u", v,
-				n->mn->name, b->vni_min, b->vni_max ? b->vni_max : 0xFFFFFFu);
+			    c->d, n->mn->vni_loc.line ? n->mn->vni_loc : n->mn->loc,
+			    "VNI %u of network '%s' is outside the allowed range %u..%u", v,
+			    n->mn->name, b->vni_min, b->vni_max ? b->vni_max : 0xFFFFFFu);
 			ot_diag_hint(g, "omit 'vni' to get a VNI in the allowed range");
 			rc = -EINVAL;
 		}
@@ -307,8 +315,8 @@ int cc_decide_vnis(struct cc *c)
 			for (j = 0; j < i && c->nets[j].mn->vni != v; j++)
 				;
 			struct ot_diag *g = ot_diag_error(c->d, n->mn->vni_loc,
-							  "VNI %u is already used by network '%s'", v,
-							  c->nets[j].mn->name);
+							  "VNI %u is already used by network '%s'",
+							  v, c->nets[j].mn->name);
 			ot_diag_note(g, c->nets[j].mn->vni_loc, "'%s' takes VNI %u here",
 				     c->nets[j].mn->name, v);
 			rc = -EINVAL;
@@ -326,8 +334,9 @@ int cc_decide_vnis(struct cc *c)
 		if (!n->vxlan || n->vni)
 			continue;
 		if (taken >= c->vni_span) {
-			ot_diag_error(c->d, n->mn->loc, "no free VNI left for network '%s' in %u..%u",
-				      n->mn->name, lo, hi);
+			ot_diag_error(c->d, n->mn->loc,
+				      "no free VNI left for network '%s' in %u..%u", n->mn->name,
+				      lo, hi);
 			rc = -EINVAL;
 			continue;
 		}
@@ -355,7 +364,8 @@ oom:
 
 int cc_decide_mtus(struct cc *c)
 {
-	uint32_t overhead = c->underlay_family == AF_INET6 ? CC_VXLAN_OVERHEAD6 : CC_VXLAN_OVERHEAD4;
+	uint32_t overhead =
+	    c->underlay_family == AF_INET6 ? CC_VXLAN_OVERHEAD6 : CC_VXLAN_OVERHEAD4;
 	const char *ufam = c->underlay_family == AF_INET6 ? "IPv6" : "IPv4";
 	uint32_t i, j;
 	int rc = 0;
@@ -364,7 +374,7 @@ int cc_decide_mtus(struct cc *c)
 		struct cc_net *n = &c->nets[i];
 		const struct ot_m_network *mn = n->mn;
 		uint32_t max = 65535, min = n->ipv6 ? 1280 : 68, eff;
-		int32_t tight = -1;	/* node with the smallest underlay */
+		int32_t tight = -1; /* node with the smallest underlay */
 		struct ot_loc where = mn->mtu_loc;
 		const struct ot_m_iface *from = NULL; /* the interface that set the MTU */
 		struct ot_diag *g;
@@ -393,14 +403,15 @@ int cc_decide_mtus(struct cc *c)
 		if (n->vxlan && max < min) {
 			const struct cc_node *t = &c->nodes[tight];
 
-			g = ot_diag_error(c->d, mn->loc,
-					  "underlay MTU %u of node '%s' is too small for network '%s': "
-					  "VXLAN over %s leaves %u bytes, %s needs %u",
-					  t->underlay_mtu, t->mn->name, mn->name, ufam, max,
-					  n->ipv6 ? "IPv6" : "IPv4", min);
+			g = ot_diag_error(
+			    c->d, mn->loc,
+			    "underlay MTU %u of node '%s' is too small for network '%s': "
+			    "VXLAN over %s leaves %u bytes, %s needs %u",
+			    t->underlay_mtu, t->mn->name, mn->name, ufam, max,
+			    n->ipv6 ? "IPv6" : "IPv4", min);
 			if (t->host)
-				ot_diag_note(g, t->host->loc, "the underlay MTU of '%s' is set here",
-					     t->mn->name);
+				ot_diag_note(g, t->host->loc,
+					     "the underlay MTU of '%s' is set here", t->mn->name);
 			rc = -EINVAL;
 			continue;
 		}
@@ -411,27 +422,31 @@ int cc_decide_mtus(struct cc *c)
 			const struct cc_node *t = &c->nodes[tight];
 
 			if (from)
-				g = ot_diag_error(c->d, where,
-						  "MTU %u of '%s.%s' does not fit VXLAN of network '%s' "
-						  "on node '%s': underlay MTU %u minus %u bytes of "
-						  "VXLAN over %s leaves %u",
-						  eff, from->container->name, from->name, mn->name,
-						  t->mn->name, t->underlay_mtu, overhead, ufam, max);
+				g = ot_diag_error(
+				    c->d, where,
+				    "MTU %u of '%s.%s' does not fit VXLAN of network '%s' "
+				    "on node '%s': underlay MTU %u minus %u bytes of "
+				    "VXLAN over %s leaves %u",
+				    eff, from->container->name, from->name, mn->name, t->mn->name,
+				    t->underlay_mtu, overhead, ufam, max);
 			else
-				g = ot_diag_error(c->d, where,
-						  "MTU %u of network '%s' does not fit VXLAN on node "
-						  "'%s': underlay MTU %u minus %u bytes of VXLAN over "
-						  "%s leaves %u",
-						  eff, mn->name, t->mn->name, t->underlay_mtu, overhead,
-						  ufam, max);
+				g = ot_diag_error(
+				    c->d, where,
+				    "MTU %u of network '%s' does not fit VXLAN on node "
+				    "'%s': underlay MTU %u minus %u bytes of VXLAN over "
+				    "%s leaves %u",
+				    eff, mn->name, t->mn->name, t->underlay_mtu, overhead, ufam,
+				    max);
 			ot_diag_hint(g, "use 'mtu %u' or less, or raise the underlay MTU", max);
 			if (t->host)
-				ot_diag_note(g, t->host->loc, "the underlay MTU of '%s' is set here",
-					     t->mn->name);
+				ot_diag_note(g, t->host->loc,
+					     "the underlay MTU of '%s' is set here", t->mn->name);
 			rc = -EINVAL;
 		} else if (eff < min) {
-			g = ot_diag_error(c->d, where, "MTU %u of network '%s' is below %u, the minimum "
-					  "for %s", eff, mn->name, min, n->ipv6 ? "IPv6" : "IPv4");
+			g = ot_diag_error(c->d, where,
+					  "MTU %u of network '%s' is below %u, the minimum "
+					  "for %s",
+					  eff, mn->name, min, n->ipv6 ? "IPv6" : "IPv4");
 			rc = -EINVAL;
 		}
 		n->mtu = eff;
@@ -444,11 +459,13 @@ int cc_decide_mtus(struct cc *c)
 				continue;
 			mi = c->ifaces[f].mi;
 			if (mi->mtu && mi->mtu != eff) {
-				g = ot_diag_error(c->d, mi->mtu_loc,
-						  "MTU %u of '%s.%s' differs from MTU %u of network '%s'",
-						  mi->mtu, mi->container->name, mi->name, eff, mn->name);
-				ot_diag_hint(g, "every member of a network has the same MTU; set it "
-						"once on the network");
+				g = ot_diag_error(
+				    c->d, mi->mtu_loc,
+				    "MTU %u of '%s.%s' differs from MTU %u of network '%s'",
+				    mi->mtu, mi->container->name, mi->name, eff, mn->name);
+				ot_diag_hint(g,
+					     "every member of a network has the same MTU; set it "
+					     "once on the network");
 				rc = -EINVAL;
 			}
 		}
@@ -506,7 +523,8 @@ int cc_decide_macs(struct cc *c)
 	uint64_t h;
 
 	for (i = 0; i < c->nifaces; i++)
-		if (c->ifaces[i].mi->has_mac && cc_u64set_add(&used, mac_key(&c->ifaces[i].mac)) < 0)
+		if (c->ifaces[i].mi->has_mac &&
+		    cc_u64set_add(&used, mac_key(&c->ifaces[i].mac)) < 0)
 			goto oom;
 	for (i = 0; i < c->nnets; i++) {
 		struct cc_net *n = &c->nets[i];
@@ -639,9 +657,10 @@ static int name_container(struct cc *c, uint32_t ci)
 		struct cc_iface *f = &c->ifaces[cc->first_iface + j];
 
 		if (strcmp(f->mi->name, "lo") == 0) {
-			struct ot_diag *g = ot_diag_error(c->d, f->mi->loc,
-							  "interface name 'lo' is taken by the loopback "
-							  "device of every container");
+			struct ot_diag *g =
+			    ot_diag_error(c->d, f->mi->loc,
+					  "interface name 'lo' is taken by the loopback "
+					  "device of every container");
 			ot_diag_hint(g, "choose another name, e.g. 'eth%u'", j);
 			rc = -EINVAL;
 			continue;
@@ -711,7 +730,8 @@ static int name_switch(struct cc *c, uint32_t nd)
 			if (mb->iface >= 0) {
 				struct cc_iface *f = &c->ifaces[mb->iface];
 
-				cc_cat(cand, sizeof(cand), f->mi->container->name, "-", f->mi->name);
+				cc_cat(cand, sizeof(cand), f->mi->container->name, "-",
+				       f->mi->name);
 				if (pick(&s, cand, f->port) < 0)
 					goto oom;
 			} else {
@@ -804,9 +824,10 @@ int cc_decide_names(struct cc *c)
 		if (!cc->nsname)
 			return -ENOMEM;
 		if (!ot_nsname_valid(cc->nsname)) {
-			ot_diag_error(c->d, cc->mc->loc,
-				      "namespace name '%s' of container '%s' is longer than %u bytes",
-				      cc->nsname, cc->mc->name, OT_NSNAME_MAX);
+			ot_diag_error(
+			    c->d, cc->mc->loc,
+			    "namespace name '%s' of container '%s' is longer than %u bytes",
+			    cc->nsname, cc->mc->name, OT_NSNAME_MAX);
 			rc = -EINVAL;
 		}
 		r = name_container(c, i);

@@ -36,17 +36,18 @@ struct chain_def {
 
 /* Per model direction (OT_M_IN, OT_M_OUT, OT_M_FORWARD), in chain order. */
 static const struct chain_def filter_chains[] = {
-	[OT_M_IN] = {"input", OT_NFT_FILTER, OT_NFT_INPUT, 0},
-	[OT_M_OUT] = {"output", OT_NFT_FILTER, OT_NFT_OUTPUT, 0},
-	[OT_M_FORWARD] = {"forward", OT_NFT_FILTER, OT_NFT_FORWARD, 0},
+    [OT_M_IN] = {"input", OT_NFT_FILTER, OT_NFT_INPUT, 0},
+    [OT_M_OUT] = {"output", OT_NFT_FILTER, OT_NFT_OUTPUT, 0},
+    [OT_M_FORWARD] = {"forward", OT_NFT_FILTER, OT_NFT_FORWARD, 0},
 };
 static const struct chain_def prerouting_nat = {"prerouting", OT_NFT_NAT, OT_NFT_PREROUTING, -100};
-static const struct chain_def postrouting_nat = {"postrouting", OT_NFT_NAT, OT_NFT_POSTROUTING, 100};
+static const struct chain_def postrouting_nat = {"postrouting", OT_NFT_NAT, OT_NFT_POSTROUTING,
+						 100};
 
 static const enum ot_nft_verdict verdict_of[] = {
-	[OT_M_ALLOW] = OT_NFT_ACCEPT,
-	[OT_M_DROP] = OT_NFT_DROP,
-	[OT_M_REJECT] = OT_NFT_REJECT,
+    [OT_M_ALLOW] = OT_NFT_ACCEPT,
+    [OT_M_DROP] = OT_NFT_DROP,
+    [OT_M_REJECT] = OT_NFT_REJECT,
 };
 
 static const char *kname_of(const struct cc *c, const struct ot_m_iface *mi)
@@ -299,8 +300,8 @@ static bool rule_matches(const struct ot_m_rule *r, const struct ot_addr *src,
 	return true;
 }
 
-static const char *const dir_name[] = {[OT_M_IN] = "in", [OT_M_OUT] = "out",
-				       [OT_M_FORWARD] = "forward"};
+static const char *const dir_name[] = {
+    [OT_M_IN] = "in", [OT_M_OUT] = "out", [OT_M_FORWARD] = "forward"};
 
 bool cc_fw_accepts(struct cc *c, uint32_t ci, enum ot_m_dir dir, const struct ot_addr *src,
 		   const struct ot_addr *dst, const struct ot_m_iface *iif,
@@ -320,8 +321,8 @@ bool cc_fw_accepts(struct cc *c, uint32_t ci, enum ot_m_dir dir, const struct ot
 		f = r->loc.file ? strrchr(r->loc.file, '/') : NULL;
 		f = f ? f + 1 : r->loc.file ? r->loc.file : "?";
 		*why = ot_arena_printf(&c->arena, "%s by %s's firewall at %s:%u",
-				       r->action == OT_M_REJECT ? "rejected" : "dropped", mc->name, f,
-				       r->loc.line);
+				       r->action == OT_M_REJECT ? "rejected" : "dropped", mc->name,
+				       f, r->loc.line);
 		return false;
 	}
 	if (mc->policy_drop[dir]) {

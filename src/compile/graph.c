@@ -178,7 +178,8 @@ static void cluster(const struct cc *c, uint32_t nd, struct ot_strbuf *out)
 			ot_sb_append(out, "\\nisolate");
 			for (bit = OT_ISO_UTS; bit <= OT_ISO_CGROUP; bit <<= 1)
 				if (mc->isolate & bit)
-					ot_sb_printf(out, " %s", ot_isolate_name((enum ot_isolate)bit));
+					ot_sb_printf(out, " %s",
+						     ot_isolate_name((enum ot_isolate)bit));
 		}
 		if (mc->forward)
 			ot_sb_append(out, "\\nforward");

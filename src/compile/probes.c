@@ -233,7 +233,8 @@ static struct verdict evaluate(struct cc *c, uint32_t src, const struct cc_iface
 			return v;
 		}
 		v.reach = true;
-		v.why = ot_arena_printf(&c->arena, "%s's address on its gateway", c->containers[r].mc->name);
+		v.why = ot_arena_printf(&c->arena, "%s's address on its gateway",
+					c->containers[r].mc->name);
 		return v;
 	}
 	if (ft->mi->kind != OT_M_IFACE_NET)
@@ -366,7 +367,8 @@ static int same_network(struct emitter *e, uint32_t net)
 	if (n <= 6) {
 		for (i = 0; i < n; i++)
 			for (j = 0; j < n; j++)
-				if (i != j && (r = emit(e, c->ifaces[m[i]].container, &c->ifaces[m[j]])) < 0)
+				if (i != j &&
+				    (r = emit(e, c->ifaces[m[i]].container, &c->ifaces[m[j]])) < 0)
 					return r;
 		return 0;
 	}

@@ -23,16 +23,16 @@
 #include <sys/socket.h>
 
 #define JW_MAX_DEPTH 16
-#define JW_BUF 16384
+#define JW_BUF	     16384
 
 struct jw {
 	struct ot_strbuf *sb;
 	bool pretty;
 	int depth;
 	bool first[JW_MAX_DEPTH];
-	bool bad;		/* invalid UTF-8 met */
-	size_t n;		/* bytes in buf, not yet in sb */
-	char buf[JW_BUF];	/* small writes gather here (strbuf appends are calls) */
+	bool bad;	  /* invalid UTF-8 met */
+	size_t n;	  /* bytes in buf, not yet in sb */
+	char buf[JW_BUF]; /* small writes gather here (strbuf appends are calls) */
 };
 
 static void flush(struct jw *w)
@@ -125,7 +125,7 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 
 /* Bytes copied as they are: printable ASCII but '"' and '\\'. */
 static const bool plain[256] = {
-	[' '] = 1, ['!'] = 1, ['#' ... '['] = 1, [']' ... '~'] = 1, [0x7f] = 1,
+    [' '] = 1, ['!'] = 1, ['#' ... '['] = 1, [']' ... '~'] = 1, [0x7f] = 1,
 };
 
 /* Does any of the 8 bytes of x need escaping or UTF-8 checking: < 0x20,
@@ -456,8 +456,10 @@ static void w_nft(struct jw *w, const struct ot_op_nft *n)
 		if (r->dport_lo || r->dport_hi)
 			m_pair(w, K("dport"), r->dport_lo, r->dport_hi);
 		if (r->family)
-			m_str(w, K("family"), r->family == AF_INET ? "ip" : r->family == AF_INET6 ? "ip6"
-												: "?");
+			m_str(w, K("family"),
+			      r->family == AF_INET    ? "ip"
+			      : r->family == AF_INET6 ? "ip6"
+						      : "?");
 		m_str(w, K("iif"), r->iif);
 		m_addr(w, K("nat_addr"), &r->nat_addr);
 		m_int(w, K("nat_port"), r->nat_port);
@@ -658,8 +660,8 @@ static void w_teardown(struct jw *w, const struct ot_plan *p)
 				 ns_name(p, op->ns));
 			break;
 		case OT_OP_NFT:
-			snprintf(what, sizeof(what), "delete nft table inet %s in %s", op->nft.table,
-				 ns_name(p, op->ns));
+			snprintf(what, sizeof(what), "delete nft table inet %s in %s",
+				 op->nft.table, ns_name(p, op->ns));
 			break;
 		case OT_OP_CGROUP:
 			snprintf(what, sizeof(what), "remove cgroup %s", op->cgroup.path);

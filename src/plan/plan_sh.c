@@ -118,10 +118,12 @@ static void e_netns(const struct ot_plan *p, const struct ot_op *op, struct ot_s
 	ot_sb_putc(out, '\n');
 	set_link(out, p, op->ns, "lo", "up", NULL);
 	if ((ns->isolate & ~OT_ISO_NET) || ns->hostname) {
-		ot_sb_append(out, "# not done by this script (a namespace needs a process to hold it):");
+		ot_sb_append(out,
+			     "# not done by this script (a namespace needs a process to hold it):");
 		for (bit = OT_ISO_UTS; bit <= OT_ISO_CGROUP; bit <<= 1)
 			if (ns->isolate & bit)
-				ot_sb_printf(out, " isolate %s", ot_isolate_name((enum ot_isolate)bit));
+				ot_sb_printf(out, " isolate %s",
+					     ot_isolate_name((enum ot_isolate)bit));
 		if (ns->hostname)
 			ot_sb_printf(out, ", hostname %s", ns->hostname);
 		ot_sb_putc(out, '\n');
@@ -305,9 +307,9 @@ static void e_cgroup(const struct ot_plan *p, const struct ot_op *op, struct ot_
 }
 
 static emit_fn *const creators[OT_OP__COUNT] = {
-	[OT_OP_NETNS] = e_netns, [OT_OP_LINK] = e_link,	    [OT_OP_LINK_UP] = e_up,
-	[OT_OP_ADDR] = e_addr,	 [OT_OP_ROUTE] = e_route,   [OT_OP_FDB] = e_fdb,
-	[OT_OP_SYSCTL] = e_sysctl, [OT_OP_NFT] = e_nft,	    [OT_OP_CGROUP] = e_cgroup,
+    [OT_OP_NETNS] = e_netns,   [OT_OP_LINK] = e_link,	[OT_OP_LINK_UP] = e_up,
+    [OT_OP_ADDR] = e_addr,     [OT_OP_ROUTE] = e_route, [OT_OP_FDB] = e_fdb,
+    [OT_OP_SYSCTL] = e_sysctl, [OT_OP_NFT] = e_nft,	[OT_OP_CGROUP] = e_cgroup,
 };
 
 /* ------------------------------------------------------------------ */
@@ -362,47 +364,48 @@ static void u_cgroup(const struct ot_plan *p, const struct ot_op *op, struct ot_
 }
 
 static emit_fn *const undoers[OT_OP__COUNT] = {
-	[OT_OP_NETNS] = u_netns, [OT_OP_LINK] = u_link,	    [OT_OP_SYSCTL] = u_sysctl,
-	[OT_OP_NFT] = u_nft,	 [OT_OP_CGROUP] = u_cgroup,
+    [OT_OP_NETNS] = u_netns, [OT_OP_LINK] = u_link,	[OT_OP_SYSCTL] = u_sysctl,
+    [OT_OP_NFT] = u_nft,     [OT_OP_CGROUP] = u_cgroup,
 };
 
 /* ------------------------------------------------------------------ */
 
 static const char cgroup_create_fn[] =
-	"# ot_cgroup PATH CPU_PCT MEMORY PIDS: create a cgroup with limits (0 = none),\n"
-	"# on the unified hierarchy (cgroup v2) or on the v1 cpu/memory/pids controllers.\n"
-	"ot_cgroup() {\n"
-	"\tif [ -e /sys/fs/cgroup/cgroup.controllers ]; then\n"
-	"\t\tot_d=/sys/fs/cgroup\n"
-	"\t\tfor ot_c in $(echo \"$1\" | tr / ' '); do\n"
-	"\t\t\techo '+cpu +memory +pids' > \"$ot_d/cgroup.subtree_control\" 2>/dev/null || :\n"
-	"\t\t\tot_d=$ot_d/$ot_c; mkdir -p \"$ot_d\"\n"
-	"\t\tdone\n"
-	"\t\t[ \"$2\" = 0 ] || echo \"$(($2 * 1000)) 100000\" > \"$ot_d/cpu.max\"\n"
-	"\t\t[ \"$3\" = 0 ] || echo \"$3\" > \"$ot_d/memory.max\"\n"
-	"\t\t[ \"$4\" = 0 ] || echo \"$4\" > \"$ot_d/pids.max\"\n"
-	"\telse\n"
-	"\t\tmkdir -p \"/sys/fs/cgroup/cpu/$1\" \"/sys/fs/cgroup/memory/$1\" "
-	"\"/sys/fs/cgroup/pids/$1\"\n"
-	"\t\t[ \"$2\" = 0 ] || echo \"$(($2 * 1000))\" > \"/sys/fs/cgroup/cpu/$1/cpu.cfs_quota_us\"\n"
-	"\t\t[ \"$3\" = 0 ] || echo \"$3\" > \"/sys/fs/cgroup/memory/$1/memory.limit_in_bytes\"\n"
-	"\t\t[ \"$4\" = 0 ] || echo \"$4\" > \"/sys/fs/cgroup/pids/$1/pids.max\"\n"
-	"\tfi\n"
-	"}\n";
+    "# ot_cgroup PATH CPU_PCT MEMORY PIDS: create a cgroup with limits (0 = none),\n"
+    "# on the unified hierarchy (cgroup v2) or on the v1 cpu/memory/pids controllers.\n"
+    "ot_cgroup() {\n"
+    "\tif [ -e /sys/fs/cgroup/cgroup.controllers ]; then\n"
+    "\t\tot_d=/sys/fs/cgroup\n"
+    "\t\tfor ot_c in $(echo \"$1\" | tr / ' '); do\n"
+    "\t\t\techo '+cpu +memory +pids' > \"$ot_d/cgroup.subtree_control\" 2>/dev/null || :\n"
+    "\t\t\tot_d=$ot_d/$ot_c; mkdir -p \"$ot_d\"\n"
+    "\t\tdone\n"
+    "\t\t[ \"$2\" = 0 ] || echo \"$(($2 * 1000)) 100000\" > \"$ot_d/cpu.max\"\n"
+    "\t\t[ \"$3\" = 0 ] || echo \"$3\" > \"$ot_d/memory.max\"\n"
+    "\t\t[ \"$4\" = 0 ] || echo \"$4\" > \"$ot_d/pids.max\"\n"
+    "\telse\n"
+    "\t\tmkdir -p \"/sys/fs/cgroup/cpu/$1\" \"/sys/fs/cgroup/memory/$1\" "
+    "\"/sys/fs/cgroup/pids/$1\"\n"
+    "\t\t[ \"$2\" = 0 ] || echo \"$(($2 * 1000))\" > \"/sys/fs/cgroup/cpu/$1/cpu.cfs_quota_us\"\n"
+    "\t\t[ \"$3\" = 0 ] || echo \"$3\" > \"/sys/fs/cgroup/memory/$1/memory.limit_in_bytes\"\n"
+    "\t\t[ \"$4\" = 0 ] || echo \"$4\" > \"/sys/fs/cgroup/pids/$1/pids.max\"\n"
+    "\tfi\n"
+    "}\n";
 
 static const char cgroup_remove_fn[] =
-	"# ot_cgroup_rm PATH: remove a cgroup, then its parents if they are empty.\n"
-	"ot_cgroup_rm() {\n"
-	"\tfor ot_r in /sys/fs/cgroup /sys/fs/cgroup/cpu /sys/fs/cgroup/memory "
-	"/sys/fs/cgroup/pids; do\n"
-	"\t\t[ -d \"$ot_r/$1\" ] || continue\n"
-	"\t\trmdir \"$ot_r/$1\" || return 1\n"
-	"\t\tot_p=${1%/*}\n"
-	"\t\twhile [ \"$ot_p\" != \"$1\" ] && [ -n \"$ot_p\" ] && rmdir \"$ot_r/$ot_p\" 2>/dev/null; do\n"
-	"\t\t\tot_n=${ot_p%/*}; [ \"$ot_n\" = \"$ot_p\" ] && break; ot_p=$ot_n\n"
-	"\t\tdone\n"
-	"\tdone\n"
-	"}\n";
+    "# ot_cgroup_rm PATH: remove a cgroup, then its parents if they are empty.\n"
+    "ot_cgroup_rm() {\n"
+    "\tfor ot_r in /sys/fs/cgroup /sys/fs/cgroup/cpu /sys/fs/cgroup/memory "
+    "/sys/fs/cgroup/pids; do\n"
+    "\t\t[ -d \"$ot_r/$1\" ] || continue\n"
+    "\t\trmdir \"$ot_r/$1\" || return 1\n"
+    "\t\tot_p=${1%/*}\n"
+    "\t\twhile [ \"$ot_p\" != \"$1\" ] && [ -n \"$ot_p\" ] && rmdir \"$ot_r/$ot_p\" 2>/dev/null; "
+    "do\n"
+    "\t\t\tot_n=${ot_p%/*}; [ \"$ot_n\" = \"$ot_p\" ] && break; ot_p=$ot_n\n"
+    "\t\tdone\n"
+    "\tdone\n"
+    "}\n";
 
 static bool has_op(const struct ot_plan *p, enum ot_op_kind kind, bool host_only)
 {
@@ -418,7 +421,8 @@ static void header(const struct ot_plan *p, enum ot_sh_mode mode, struct ot_strb
 {
 	ot_sb_append(out, "#!/bin/sh\n");
 	ot_sb_printf(out, "# OpenTop: %s node '%s' of topology '%s' (instance '%s').\n",
-		     mode == OT_SH_CREATE ? "create" : "destroy", p->node, p->topology, p->instance);
+		     mode == OT_SH_CREATE ? "create" : "destroy", p->node, p->topology,
+		     p->instance);
 	ot_sb_append(out, "# Generated by `otc emit-sh`: the same steps as `otnode ");
 	ot_sb_append(out, mode == OT_SH_CREATE ? "create" : "destroy");
 	ot_sb_append(out, "`, with iproute2 and nft. Run as root.\n");

@@ -81,17 +81,20 @@ void ot_nft_rule_text(const struct ot_nft_rule *r, struct ot_strbuf *out)
 	/* the family is implied by addresses, NAT targets and ICMP protocols */
 	if (r->family && !r->has_saddr && !r->has_daddr && r->l4proto != IPPROTO_ICMP &&
 	    r->l4proto != IPPROTO_ICMPV6 && r->verdict != OT_NFT_SNAT && r->verdict != OT_NFT_DNAT)
-		ot_sb_printf(out, "%smeta nfproto %s", SEP(), r->family == AF_INET6 ? "ipv6" : "ipv4");
+		ot_sb_printf(out, "%smeta nfproto %s", SEP(),
+			     r->family == AF_INET6 ? "ipv6" : "ipv4");
 	if (r->iif[0])
 		ot_sb_printf(out, "%siifname \"%s\"", SEP(), r->iif);
 	if (r->oif[0])
 		ot_sb_printf(out, "%soifname \"%s\"", SEP(), r->oif);
 	if (r->has_saddr) {
-		ot_sb_printf(out, "%s%s saddr", SEP(), r->saddr.addr.family == AF_INET6 ? "ip6" : "ip");
+		ot_sb_printf(out, "%s%s saddr", SEP(),
+			     r->saddr.addr.family == AF_INET6 ? "ip6" : "ip");
 		put_prefix(out, " ", &r->saddr);
 	}
 	if (r->has_daddr) {
-		ot_sb_printf(out, "%s%s daddr", SEP(), r->daddr.addr.family == AF_INET6 ? "ip6" : "ip");
+		ot_sb_printf(out, "%s%s daddr", SEP(),
+			     r->daddr.addr.family == AF_INET6 ? "ip6" : "ip");
 		put_prefix(out, " ", &r->daddr);
 	}
 	if (ports) {
@@ -117,7 +120,8 @@ void ot_nft_rule_text(const struct ot_nft_rule *r, struct ot_strbuf *out)
 		ot_sb_printf(out, "%sct state ", SEP());
 		for (bit = OT_CT_NEW; bit <= OT_CT_INVALID; bit <<= 1, i++)
 			if (r->ct_state & bit)
-				ot_sb_printf(out, "%s%s", (r->ct_state & (bit - 1)) ? "," : "", ct[i]);
+				ot_sb_printf(out, "%s%s", (r->ct_state & (bit - 1)) ? "," : "",
+					     ct[i]);
 	}
 	if (r->counter)
 		ot_sb_printf(out, "%scounter", SEP());
@@ -285,7 +289,8 @@ static void d_sysctl(const struct ot_plan *p, const struct ot_op *op, struct ot_
 static void d_nft(const struct ot_plan *p, const struct ot_op *op, struct ot_strbuf *out)
 {
 	ot_sb_printf(out, "table inet %s: %zu chain%s, %zu rule%s", op->nft.table, op->nft.nchains,
-		     op->nft.nchains == 1 ? "" : "s", op->nft.nrules, op->nft.nrules == 1 ? "" : "s");
+		     op->nft.nchains == 1 ? "" : "s", op->nft.nrules,
+		     op->nft.nrules == 1 ? "" : "s");
 }
 
 static void d_cgroup(const struct ot_plan *p, const struct ot_op *op, struct ot_strbuf *out)
@@ -304,9 +309,9 @@ static void d_cgroup(const struct ot_plan *p, const struct ot_op *op, struct ot_
 }
 
 static describe_fn *const describers[OT_OP__COUNT] = {
-	[OT_OP_NETNS] = d_netns, [OT_OP_LINK] = d_link,	    [OT_OP_LINK_UP] = d_up,
-	[OT_OP_ADDR] = d_addr,	 [OT_OP_ROUTE] = d_route,   [OT_OP_FDB] = d_fdb,
-	[OT_OP_SYSCTL] = d_sysctl, [OT_OP_NFT] = d_nft,	    [OT_OP_CGROUP] = d_cgroup,
+    [OT_OP_NETNS] = d_netns,   [OT_OP_LINK] = d_link,	[OT_OP_LINK_UP] = d_up,
+    [OT_OP_ADDR] = d_addr,     [OT_OP_ROUTE] = d_route, [OT_OP_FDB] = d_fdb,
+    [OT_OP_SYSCTL] = d_sysctl, [OT_OP_NFT] = d_nft,	[OT_OP_CGROUP] = d_cgroup,
 };
 
 void ot_plan_op_text(const struct ot_plan *p, const struct ot_op *op, struct ot_strbuf *out)
@@ -398,7 +403,8 @@ void ot_plan_text(const struct ot_plan *p, struct ot_strbuf *out)
 			ot_sb_printf(out, "  container %s, isolate", ns->container);
 			for (bit = OT_ISO_NET; bit <= OT_ISO_CGROUP; bit <<= 1)
 				if (ns->isolate & bit)
-					ot_sb_printf(out, " %s", ot_isolate_name((enum ot_isolate)bit));
+					ot_sb_printf(out, " %s",
+						     ot_isolate_name((enum ot_isolate)bit));
 			if (ns->hostname)
 				ot_sb_printf(out, ", hostname %s", ns->hostname);
 			if (ns->cgroup)
@@ -441,11 +447,12 @@ void ot_plan_text(const struct ot_plan *p, struct ot_strbuf *out)
 		const struct ot_probe *pr = &p->probes[i];
 
 		line = out->len;
-		ot_sb_printf(out, "  %s -> %s on %s", p->ns[pr->from_ns].container, pr->to_container,
-			     pr->to_node);
+		ot_sb_printf(out, "  %s -> %s on %s", p->ns[pr->from_ns].container,
+			     pr->to_container, pr->to_node);
 		put_addr(out, " ", &pr->to_addr);
 		pad(out, line, 2 * 20 + 24);
-		ot_sb_printf(out, "  %-7s  %s\n", pr->expect == OT_EXPECT_REACH ? "reach" : "blocked",
+		ot_sb_printf(out, "  %-7s  %s\n",
+			     pr->expect == OT_EXPECT_REACH ? "reach" : "blocked",
 			     pr->why ? pr->why : "");
 	}
 
