@@ -306,6 +306,24 @@ static bool errkey_eq(const void *a, const void *b)
 	return p->file == q->file && p->line == q->line && p->col == q->col && p->fmt == q->fmt;
 }
 
+/* True the first time an error of this kind (format) is seen at loc; the
+ * key is stored only then, so repeats cost no memory. */
+static bool first_at(struct xctx *x, struct ot_loc loc, const char *fmt)
+{
+	struct errkey key = {loc.file, loc.line, loc.col, fmt}, *k;
+	uint64_t h = ot_hash64(&loc.line, sizeof(loc.line));
+
+	h = ot_hash64_more(h, &loc.col, sizeof(loc.col));
+	h = ot_hash64_more(h, &fmt, sizeof(fmt));
+	if (kset_has(&x->seen_errors, h, &key))
+		return false;
+	k = xalloc(x, sizeof(*k));
+	if (!k)
+		return false;
+	*k = key;
+	return kset_put(x, &x->seen_errors, h, k, NULL, NULL) == 0;
+}
+
 /* Append the loop variables' values ("i=3, j=0") to a hint. */
 static void loop_context(struct xctx *x, char *buf, size_t size)
 {
@@ -330,19 +348,7 @@ __attribute__((format(printf, 3, 4))) static struct ot_diag *xerr(struct xctx *x
 	va_list ap;
 
 	if (x->nvars) {
-		struct errkey *k = xalloc(x, sizeof(*k));
-		uint64_t h;
-
-		if (!k)
-			return NULL;
-		k->file = loc.file;
-		k->line = loc.line;
-		k->col = loc.col;
-		k->fmt = fmt;
-		h = ot_hash64(&loc.line, sizeof(loc.line));
-		h = ot_hash64_more(h, &loc.col, sizeof(loc.col));
-		h = ot_hash64_more(h, &fmt, sizeof(fmt));
-		if (kset_put(x, &x->seen_errors, h, k, NULL, NULL) < 0)
+		if (!first_at(x, loc, fmt))
 			return NULL; /* reported for an earlier iteration */
 	}
 	va_start(ap, fmt);
@@ -363,21 +369,10 @@ __attribute__((format(printf, 3, 4))) static struct ot_diag *xerr(struct xctx *x
 __attribute__((format(printf, 3, 4))) static struct ot_diag *gerr(struct xctx *x, struct ot_loc loc,
 								  const char *fmt, ...)
 {
-	struct errkey *k = xalloc(x, sizeof(*k));
 	char buf[512];
-	uint64_t h;
 	va_list ap;
 
-	if (!k)
-		return NULL;
-	k->file = loc.file;
-	k->line = loc.line;
-	k->col = loc.col;
-	k->fmt = fmt;
-	h = ot_hash64(&loc.line, sizeof(loc.line));
-	h = ot_hash64_more(h, &loc.col, sizeof(loc.col));
-	h = ot_hash64_more(h, &fmt, sizeof(fmt));
-	if (kset_put(x, &x->seen_errors, h, k, NULL, NULL) < 0)
+	if (!first_at(x, loc, fmt))
 		return NULL;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
