@@ -442,6 +442,15 @@ static int op_link(struct run *R, size_t i, const char *what, struct ot_error *e
 		rec.c = q.host_alias;
 		rec.d = idx;
 		recp = &rec;
+	} else if (op->link.kind == OT_LINK_VXLAN) {
+		/* Deleted explicitly by destroy, before its namespace goes: its
+		 * VNI is taken in the socket's namespace until the device is
+		 * unregistered, which namespace teardown does only later,
+		 * asynchronously - a quick re-create (a Slurm step after the
+		 * last) would find the VNI busy. */
+		rec.a = ot_x_nsname(x, op->ns);
+		rec.b = op->link.name;
+		recp = &rec;
 	}
 	if ((r = begin(R, recp, what, err)) < 0)
 		return r;

@@ -41,7 +41,9 @@ enum ot_jkind {
 	OT_J_NETNS,	/* a: /run/netns name, b: "container" | "switch" */
 	OT_J_NSFILE,	/* a: a bind-mounted namespace file (uts/ipc/mnt) */
 	OT_J_MOUNT,	/* a: a directory bind-mounted onto itself, private */
-	OT_J_LINK,	/* a: namespace ("" = host), b: ifname, c: alias, d: ifindex (either marks it ours) */
+	OT_J_LINK,	/* a: namespace ("" = host), b: ifname, c: alias, d: ifindex
+			 * (in the host either marks it ours; elsewhere: a VXLAN
+			 * device, deleted before its namespace goes) */
 	OT_J_SYSCTL,	/* a: namespace ("" = host), b: key, c: the old value */
 	OT_J_NFT,	/* a: namespace ("" = host), b: table (inet), c: userdata tag */
 	OT_J_CGROUP,	/* a: absolute directory */

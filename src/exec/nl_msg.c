@@ -85,6 +85,8 @@ static bool start(struct mb *m, void *buf, size_t size, uint16_t type, uint16_t 
 	m->full = size < MNL_NLMSG_HDRLEN;
 	if (m->full)
 		return false;
+	/* no stale bytes in alignment padding (libmnl 1.0.4 leaves it as is) */
+	memset(buf, 0, size);
 	m->nlh = mnl_nlmsg_put_header(buf);
 	m->nlh->nlmsg_type = type;
 	m->nlh->nlmsg_flags = NLM_F_REQUEST | flags;

@@ -26,6 +26,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,7 +235,7 @@ static int rank_of(const struct ot_jrec *r)
 	case OT_J_NETNS:
 		return is_container_ns(r) ? 1 : 2;
 	case OT_J_LINK:
-		return 3;
+		return r->a && *r->a ? 0 : 3; /* inside our namespaces: before they go */
 	case OT_J_SYSCTL:
 		return 4;
 	case OT_J_CGROUP:
@@ -317,6 +318,40 @@ static int on_alias(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* A device inside one of our namespaces (a VXLAN device): deleted through a
+ * socket opened in that namespace; gone already is fine. */
+static int un_link_in(struct ot_xctx *x, const struct ot_jrec *r, struct ot_error *err)
+{
+	char path[PATH_MAX];
+	struct ot_nl nl;
+	int fd, e;
+
+	if (!ot_nsname_valid(r->a))
+		return ot_error_set(err, -EINVAL, "journal: bad namespace name");
+	snprintf(path, sizeof(path), "%s/%s", OT_NETNS_DIR, r->a);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : ot_error_sys(err, -errno, "open '%s'", path);
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		e = ot_error_sys(err, -errno, "enter '%s'", path);
+		close(fd);
+		return e == -EINVAL ? 0 : e; /* not a namespace (any more) */
+	}
+	close(fd);
+	e = ot_nl_open(&nl, NETLINK_ROUTE, err);
+	if (ot_x_leave(x, err) < 0) {
+		ot_nl_close(&nl);
+		return err ? err->code : -EIO;
+	}
+	if (e < 0)
+		return e;
+	e = ot_nl_request(&nl, ot_nlmsg_dellink(x->msg, sizeof(x->msg), r->b), NULL, NULL, err);
+	ot_nl_close(&nl);
+	if (e == -ENODEV)
+		return 0;
+	return e < 0 ? ot_error_prefix(err, "delete '%s' in %s", r->b, r->a) : 0;
+}
+
 static int un_link(struct ot_xctx *x, const struct ot_jrec *r, struct ot_error *err)
 {
 	struct ot_nl *nl;
@@ -324,7 +359,7 @@ static int un_link(struct ot_xctx *x, const struct ot_jrec *r, struct ot_error *
 	int e;
 
 	if (r->a && *r->a)
-		return 0; /* inside one of our namespaces: goes with it */
+		return un_link_in(x, r, err);
 	nl = ot_x_nl(x, OT_NS_HOST_INDEX, NETLINK_ROUTE, err);
 	if (!nl)
 		return err ? err->code : -EIO;
@@ -488,4 +523,50 @@ int ot_exec_destroy(const char *state_dir, const struct ot_exec_opts *opts,
 	ot_journal_image_free(im);
 	ot_x_free(&x);
 	return r;
+}
+
+int ot_exec_wait_gone(const struct ot_plan *p, unsigned timeout_ms, struct ot_error *err)
+{
+	long long deadline = now_ms() + timeout_ms;
+	struct ot_xctx x;
+	const char *left = NULL;
+	int r;
+
+	if ((r = ot_x_init(&x, p, NULL, err)) < 0)
+		return r;
+	for (;;) {
+		size_t i;
+
+		left = NULL;
+		for (i = 1; i < p->nns && !left; i++) {
+			char path[PATH_MAX];
+
+			snprintf(path, sizeof(path), "%s/%s", OT_NETNS_DIR, p->ns[i].name);
+			if (access(path, F_OK) == 0)
+				left = p->ns[i].name;
+		}
+		for (i = 0; i < p->nops && !left; i++) {
+			const struct ot_op *op = &p->ops[i];
+			const char *name = NULL;
+			uint32_t idx;
+
+			if (op->kind != OT_OP_LINK)
+				continue;
+			if (op->ns == OT_NS_HOST_INDEX)
+				name = op->link.name;
+			else if (op->link.kind == OT_LINK_VETH && op->link.peer_ns == OT_NS_HOST_INDEX)
+				name = op->link.peer_name;
+			ot_x_ifindex_forget(&x);
+			if (name && ot_x_ifindex(&x, OT_NS_HOST_INDEX, name, &idx, NULL) == 0)
+				left = name;
+		}
+		if (!left || now_ms() >= deadline)
+			break;
+		usleep(20000);
+	}
+	ot_x_free(&x);
+	if (left)
+		return ot_error_set(err, -ETIMEDOUT, "%s: '%s' still exists after %u ms", p->node,
+				    left, timeout_ms);
+	return 0;
 }
