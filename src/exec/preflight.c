@@ -114,7 +114,7 @@ static int try_link(struct ot_nl *nl, const char *kind, const char *name, const 
 		    const struct ot_nl_vxlan *vx, const struct ot_nl_macvlan *mv,
 		    struct ot_error *err)
 {
-	char buf[OT_NL_MSGSIZE];
+	char buf[OT_NL_MSGSIZE] __attribute__((aligned(8))); /* holds a struct nlmsghdr */
 	struct ot_nl_dev dev = {.name = name, .ns_fd = -1};
 	struct ot_nl_dev pdev = {.name = peer, .ns_fd = -1};
 	struct nlmsghdr *nlh;
