@@ -45,7 +45,7 @@ struct ot_xctx {
 	size_t nifx, capifx;
 	bool netns_dir_ready;
 	bool extra_dir_ready;		/* <state_dir>/ns is our private mount */
-	char msg[OT_NL_MSGSIZE];	/* request buffer */
+	char msg[OT_NL_MSGSIZE] OT_NL_ALIGNED; /* request buffer */
 };
 
 /* Set up / tear down a context. ctx_init opens the host namespace fd. */

@@ -595,7 +595,7 @@ static void reset_count(void *data)
 static int count(struct ot_nl *nl, uint16_t type, const char *name, unsigned *ret,
 		 struct ot_error *err)
 {
-	char buf[OT_NL_MSGSIZE] = {0};
+	char buf[OT_NL_MSGSIZE] OT_NL_ALIGNED = {0};
 	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, type, NFPROTO_INET, NLM_F_DUMP, 0);
 
 	if (type == NFT_MSG_GETRULE) {
@@ -621,7 +621,7 @@ static int count(struct ot_nl *nl, uint16_t type, const char *name, unsigned *re
 int ot_nft_table_get(struct ot_nl *nl, const char *name, bool with_count,
 		     struct ot_nft_table_info *ret, struct ot_error *err)
 {
-	char buf[OT_NL_MSGSIZE] = {0};
+	char buf[OT_NL_MSGSIZE] OT_NL_ALIGNED = {0};
 	struct nftnl_table *t = nftnl_table_alloc();
 	struct nlmsghdr *nlh;
 	int r;

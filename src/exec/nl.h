@@ -25,6 +25,8 @@
 /* Room for one request (requests are < 1 KiB) and for dump replies. */
 #define OT_NL_MSGSIZE 4096
 #define OT_NL_RCVSIZE 32768
+/* Message buffers hold struct nlmsghdr: declare them with this. */
+#define OT_NL_ALIGNED __attribute__((aligned(8)))
 
 struct ot_nl {
 	struct mnl_socket *sock;

@@ -41,7 +41,7 @@ int ot_ns_dir_prepare(struct ot_error *err)
 
 static int lo_up(struct ot_nl *nl, struct ot_error *err)
 {
-	char buf[256];
+	char buf[256] OT_NL_ALIGNED;
 	struct ot_nl_set set = {.name = "lo", .up = true, .addr_gen_mode = -1};
 	struct nlmsghdr *nlh = ot_nlmsg_setlink(buf, sizeof(buf), &set);
 

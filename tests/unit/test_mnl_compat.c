@@ -21,7 +21,7 @@ static const struct mnl_api real_api = MNL_API_INIT;
 
 /* What a scenario produced: bytes of the buffer plus a log of results. */
 struct out {
-	unsigned char buf[BUFSZ];
+	unsigned char buf[BUFSZ] __attribute__((aligned(8)));
 	long log[4096];
 	int nlog;
 };
@@ -386,7 +386,7 @@ static void sockets(const struct mnl_api *m, struct out *o)
 	g->rtgen_family = AF_UNSPEC;
 	logv(o, m->socket_sendto(s, nlh, nlh->nlmsg_len) == (ssize_t)nlh->nlmsg_len);
 	{
-		static unsigned char rbuf[65536];
+		static unsigned char rbuf[65536] __attribute__((aligned(8)));
 
 		n = m->socket_recvfrom(s, rbuf, sizeof(rbuf));
 		logv(o, n > 0);

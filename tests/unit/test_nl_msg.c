@@ -16,7 +16,7 @@
 
 #include "exec/nl.h"
 
-static char buf[OT_NL_MSGSIZE];
+static char buf[OT_NL_MSGSIZE] OT_NL_ALIGNED;
 
 static struct ot_mac mac(const char *s)
 {
