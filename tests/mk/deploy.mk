@@ -20,13 +20,18 @@ CHECK_TARGETS += check-deploy-ssh
 # otdeploy end to end against simulated clusters (see the script's header).
 check-deploy: $(OTDEPLOY) $(OTC)
 	tests/deploy/run-deploy $(BUILD)
+CHECK_TARGETS += check-deploy
 
-# otdeploy into 3 QEMU VMs (tests/vagrant/vmcluster).
+# otdeploy into 3 QEMU VMs (tests/vagrant/vmcluster). Not in CHECK_TARGETS
+# yet: on the guests' Debian 6.1 kernel a link created from the host
+# namespace with IFLA_NET_NS_FD has its name checked in the host namespace
+# (`ip link add eth0 netns t type veth ...` says "File exists" there), which
+# the executor does not work around yet.
 check-deploy-vm: $(OTDEPLOY) $(OTC)
 	VM_CACHE=$(VM_CACHE) tests/deploy/run-vm $(BUILD)
 
 # Deploy time vs a plain ssh/scp loop, 2/8/16 hosts.
 bench-deploy: $(OTDEPLOY) $(OTC)
 	bench/deploy $(BUILD)
-# (joins BENCH_TARGETS once the executor creates on this kernel)
+BENCH_TARGETS += bench-deploy
 .PHONY: check-deploy check-deploy-vm bench-deploy
