@@ -85,12 +85,23 @@ static void set_state(struct ot_deploy *d, size_t i, enum ot_dstate s, const cha
 	struct ot_deploy_node *n = &d->nodes[i];
 	va_list ap;
 
-	pthread_mutex_lock(&d->lock);
-	n->state = s;
+	char detail[OT_DEPLOY_DETAIL_MAX];
+	bool same;
+
 	if (fmt) {
 		va_start(ap, fmt);
-		vsnprintf(n->detail, sizeof(n->detail), fmt, ap);
+		vsnprintf(detail, sizeof(detail), fmt, ap);
 		va_end(ap);
+	}
+	pthread_mutex_lock(&d->lock);
+	same = n->state == s && (!fmt || !strcmp(n->detail, detail));
+	n->state = s;
+	if (fmt)
+		memcpy(n->detail, detail, sizeof(detail));
+	if (same) {
+		/* nothing new to show */
+		pthread_mutex_unlock(&d->lock);
+		return;
 	}
 	if (ot_dstate_final(s))
 		n->t_end = now_ms();
@@ -495,6 +506,7 @@ static int ssh_action(struct ot_deploy *d, size_t i, const char *verb, const cha
 	if (c && !strcmp(verb, "create")) {
 		/* the preflight's session, waiting for this word */
 		set_state(d, i, OT_DS_CREATING, "otnode create");
+		n->started = true;
 		rc = ot_ssh_cmd_write(c, "create\n", 7, &n->err);
 		if (rc < 0) {
 			ot_ssh_cmd_abort(c);
@@ -511,6 +523,7 @@ static int ssh_action(struct ot_deploy *d, size_t i, const char *verb, const cha
 		ot_sb_free(&tail);
 		if (rc < 0)
 			return rc;
+		n->started = true; /* past the gate: otnode runs */
 		set_state(d, i, !strcmp(verb, "destroy") ? OT_DS_DESTROYING
 			  : !strcmp(verb, "create")	 ? OT_DS_CREATING
 							 : OT_DS_QUERYING,
@@ -800,7 +813,8 @@ static void stage_preflight(struct ot_deploy *d, size_t i)
 
 	long t0 = now_ms();
 
-	set_state(d, i, OT_DS_PREFLIGHT, "kernel, underlay, UDP between nodes");
+	if (n->local) /* the SSH transport shows its own steps */
+		set_state(d, i, OT_DS_PREFLIGHT, "kernel, underlay, UDP between nodes");
 	rc = tp(n)->preflight(d, i);
 	n->ms_preflight = now_ms() - t0;
 	if (rc == 0 && n->exit_status != 0) {
@@ -871,6 +885,24 @@ static void stage_open_preflight(struct ot_deploy *d, size_t i)
 	stage_preflight(d, i);
 }
 
+/*
+ * May this run's create have left objects on the node, i.e. must a
+ * rollback destroy there? Yes when it succeeded, and when it started but
+ * ended without a clean answer (killed, timed out, connection lost): its
+ * journal is ours. No when it never started (the gate refused) or when
+ * otnode failed cleanly: it rolls its own work back, and "already created"
+ * means somebody else's objects, which a rollback must never touch.
+ */
+static bool created_here(const struct ot_deploy_node *n, int rc)
+{
+	if (!n->started)
+		return false;
+	if (rc < 0 || n->exit_signal[0] || n->exit_status < 0)
+		return true;
+	/* timeout(1): 124 killed it; 137 = KILL */
+	return n->exit_status == 0 || n->exit_status == 124 || n->exit_status == 137;
+}
+
 /* create / destroy / status / verify */
 static void stage_action(struct ot_deploy *d, size_t i)
 {
@@ -881,16 +913,18 @@ static void stage_action(struct ot_deploy *d, size_t i)
 
 	if (cancelled(d, i))
 		return;
-	set_state(d, i, actions[a].busy, "otnode %s", actions[a].verb);
-	if (a == OT_DEPLOY_CREATE)
-		n->created = true;
+	if (n->local || n->held) /* else the SSH transport shows its steps */
+		set_state(d, i, actions[a].busy, "otnode %s", actions[a].verb);
+	n->started = false;
 	rc = tp(n)->action(d, i, actions[a].verb, actions[a].args);
 	n->ms_action = now_ms() - t0;
+	if (a == OT_DEPLOY_CREATE)
+		n->created = created_here(n, rc);
 	if (rc == 0 && n->exit_status != 0 &&
 	    !(n->exit_status == 1 && (a == OT_DEPLOY_STATUS || a == OT_DEPLOY_VERIFY)))
 		rc = otnode_failed(n, actions[a].verb);
 	if (rc < 0) {
-		if (a == OT_DEPLOY_CREATE && (rc == -ECONNRESET || rc == -ETIMEDOUT))
+		if (a == OT_DEPLOY_CREATE && n->created)
 			n->journal_left = true;
 		fail(d, i, rc, &n->err);
 		return;
@@ -909,7 +943,7 @@ static void stage_action(struct ot_deploy *d, size_t i)
 			return;
 		}
 	}
-	set_state(d, i, OT_DS_DONE, "%s", n->reused ? "done (otnode reused)" : "done");
+	set_state(d, i, OT_DS_DONE, "%s", n->reused ? "otnode reused" : "");
 }
 
 static void stage_rollback(struct ot_deploy *d, size_t i)
@@ -1076,6 +1110,11 @@ int ot_deploy_run(struct ot_deploy *d, struct ot_error *err)
 			pick[i] = d->nodes[i].created;
 		d->rolled_back = true;
 		rc = run_stage(d, stage_rollback, pick, d->opts.parallel, err);
+		/* where nothing stays, the executable this run placed goes too */
+		for (i = 0; i < d->nnodes; i++)
+			pick[i] = !d->nodes[i].created && d->nodes[i].placed;
+		if (rc == 0)
+			rc = run_stage(d, stage_unplace, pick, d->opts.parallel, err);
 	}
 out:
 	free(pick);

@@ -92,7 +92,8 @@ struct ot_deploy_node {
 	struct ot_error rollback_err;	   /* a failed rollback, or code 0 */
 	bool reused;			   /* the same otnode was already there */
 	bool placed;			   /* this run uploaded otnode (ours to take back) */
-	bool created;			   /* create ran here: rollback target */
+	bool created;			   /* this run's create may have made objects here */
+	bool started;			   /* the last otnode command got past the gate */
 	bool journal_left;		   /* create may have left state we could not undo */
 	int exit_status;		   /* of the last otnode command, -1 = none */
 	char exit_signal[16];		   /* it was killed by this signal ("" = not) */

@@ -44,6 +44,7 @@ int ot_deploy_local_action(struct ot_deploy *d, size_t i, const char *verb, cons
 	int rc;
 
 	(void)args;
+	n->started = true;
 	if (!strcmp(verb, "create")) {
 		rc = ot_exec_create(n->plan, &xo, &res, &e);
 		set_out(n, NULL, rc < 0 ? e.msg : "", rc < 0 ? 1 : 0);
