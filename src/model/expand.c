@@ -78,6 +78,8 @@ struct xnet {
 	VEC(struct ot_m_uplink) uplinks;
 	VEC(bool) uplink_nolen;
 	VEC(struct ot_loc) uplink_addr_loc;
+	VEC(struct ot_m_iface *) mv; /* members bound while their container was built */
+	bool late;		     /* a member was bound after the pass (forward reference) */
 };
 
 struct nref {
@@ -105,6 +107,12 @@ struct pend_link {
 	uint32_t mtu;
 	struct ot_loc mtu_loc;
 	bool broken; /* an error was reported: claim the ends, make no network */
+};
+
+/* A rank range and its container, for the topology-wide overlap check. */
+struct rank_use {
+	uint32_t first, last;
+	const struct ot_m_container *c;
 };
 
 /* The container being built. */
@@ -151,9 +159,13 @@ struct xctx {
 	VEC(struct xnode *) nodev;
 	VEC(struct xnet *) netv;
 	VEC(struct ot_m_container *) ctrv;
-	VEC(struct pend_if) pifs;
+	VEC(struct pend_if) pifs; /* interfaces on networks not yet declared */
 	VEC(struct pend_link) links;
 	VEC(struct ot_m_iface *) linkends;
+	VEC(struct ot_m_container *) late_overlaps; /* containers waiting for pifs */
+	VEC(struct rank_use) ranks;
+	struct kset addrs, macs, vnis; /* what must be unique in the topology */
+	bool any_late;
 
 	struct cscratch cs;
 	struct xnet *net; /* network block being expanded */
@@ -195,6 +207,14 @@ static bool vreserve(struct xctx *x, void **v, size_t *cap, size_t n, size_t sz)
 	     : NULL)
 #define VFREE(vec) (free((vec).v), (vec).v = NULL, (vec).n = (vec).cap = 0)
 
+/* The first slot for a hash: FNV-1a's low bits vary little between keys
+ * that differ in one byte (addresses of a subnet), so take the high bits
+ * of a multiplicative mix (Fibonacci hashing) for the index. */
+static size_t slot_start(uint64_t h, size_t cap)
+{
+	return (size_t)((h * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1);
+}
+
 /* Insert key -> val. Returns 0, -EEXIST (with the present entry's value in
  * *old and key in *old_key, when given) or -ENOMEM. */
 static int kset_put2(struct xctx *x, struct kset *s, uint64_t h, const void *key, void *val,
@@ -213,7 +233,7 @@ static int kset_put2(struct xctx *x, struct kset *s, uint64_t h, const void *key
 		for (j = 0; j < s->cap; j++) {
 			if (!s->v[j].key)
 				continue;
-			for (i = s->v[j].h & (ncap - 1); nv[i].key; i = (i + 1) & (ncap - 1))
+			for (i = slot_start(s->v[j].h, ncap); nv[i].key; i = (i + 1) & (ncap - 1))
 				;
 			nv[i] = s->v[j];
 		}
@@ -221,7 +241,7 @@ static int kset_put2(struct xctx *x, struct kset *s, uint64_t h, const void *key
 		s->v = nv;
 		s->cap = ncap;
 	}
-	for (i = h & (s->cap - 1); s->v[i].key; i = (i + 1) & (s->cap - 1)) {
+	for (i = slot_start(h, s->cap); s->v[i].key; i = (i + 1) & (s->cap - 1)) {
 		if (s->v[i].h == h && s->eq(s->v[i].key, key)) {
 			if (old)
 				*old = s->v[i].val;
@@ -243,7 +263,7 @@ static bool kset_has(const struct kset *s, uint64_t h, const void *key)
 
 	if (!s->cap)
 		return false;
-	for (i = h & (s->cap - 1); s->v[i].key; i = (i + 1) & (s->cap - 1))
+	for (i = slot_start(h, s->cap); s->v[i].key; i = (i + 1) & (s->cap - 1))
 		if (s->v[i].h == h && s->eq(s->v[i].key, key))
 			return true;
 	return false;
@@ -726,6 +746,13 @@ static bool word_ports(struct xctx *x, struct ot_ast_word *w, uint16_t *lo, uint
 	return true;
 }
 
+/* Checks run as elements are finished (defined with the topology-wide ones). */
+static void bind_iface(struct xctx *x, struct ot_m_iface *ifc, struct xnet *n, bool late);
+static void iface_subnet_checks(struct xctx *x, struct ot_m_iface *ifc, uint16_t nolen);
+static void iface_register(struct xctx *x, struct ot_m_iface *ifc);
+static void container_overlaps(struct xctx *x, struct ot_m_container *c);
+static void uplink_checks(struct xctx *x, struct xnet *n);
+
 /* ------------------------------------------------------------------ */
 /* nodes                                                                */
 
@@ -927,6 +954,7 @@ static void x_network(struct xctx *x, struct ot_ast_stmt *st)
 	x->netv.v[x->netv.n - 1] = n;
 	if (ot_strmap_put(&x->networks, name, n, NULL) < 0)
 		x->oom = true;
+	uplink_checks(x, n);
 }
 
 static void x_subnet(struct xctx *x, struct ot_ast_stmt *st)
@@ -1261,6 +1289,7 @@ static void finish_container(struct xctx *x)
 {
 	struct cscratch *cs = &x->cs;
 	struct ot_m_container *c = cs->c;
+	bool late = false;
 	size_t i;
 
 	ARENA_COPY(x, c->ifaces, c->nifaces, cs->ifaces);
@@ -1294,27 +1323,58 @@ static void finish_container(struct xctx *x)
 	}
 	if (cs->dup)
 		return;
+	/* Bind, check and register each interface now, while the container
+	 * is in the cache; only interfaces on networks declared further down
+	 * wait for the end of the pass. */
 	for (i = 0; i < c->nifaces; i++) {
 		struct ot_m_iface *ifc = &c->ifaces[i];
+		const char *net = cs->ifx.v[i].net;
+		struct xnet *n;
 
-		if (ifc->kind != OT_M_IFACE_NET)
-			continue;
-		if (cs->ifx.v[i].net) {
-			struct pend_if *p = VPUSH(x, x->pifs);
-
-			if (!p)
-				return;
-			p->ifc = ifc;
-			p->net = cs->ifx.v[i].net;
-			p->net_loc = cs->ifx.v[i].net_loc;
-			p->nolen = cs->ifx.v[i].nolen;
-		} else {
+		if (ifc->kind == OT_M_IFACE_NET && !net) {
 			struct ot_m_iface **p = VPUSH(x, x->linkends);
 
 			if (!p)
 				return;
-			*p = ifc;
+			*p = ifc; /* a link end: lengths are explicit */
+		} else if (ifc->kind == OT_M_IFACE_NET && !net[0]) {
+			ifc->naddrs = 0; /* invalid network name (reported): no cascade */
+			continue;
+		} else if (ifc->kind == OT_M_IFACE_NET) {
+			n = ot_strmap_get(&x->networks, net);
+			if (!n) {
+				struct pend_if *p = VPUSH(x, x->pifs);
+
+				if (!p)
+					return;
+				p->ifc = ifc;
+				p->net = net;
+				p->net_loc = cs->ifx.v[i].net_loc;
+				p->nolen = cs->ifx.v[i].nolen;
+				late = true;
+				continue;
+			}
+			bind_iface(x, ifc, n, false);
+			iface_subnet_checks(x, ifc, cs->ifx.v[i].nolen);
 		}
+		iface_register(x, ifc);
+	}
+	if (late) {
+		struct ot_m_container **p = VPUSH(x, x->late_overlaps);
+
+		if (p)
+			*p = c;
+	} else {
+		container_overlaps(x, c);
+	}
+	for (i = 0; i < c->nranks; i++) {
+		struct rank_use *u = VPUSH(x, x->ranks);
+
+		if (!u)
+			return;
+		u->first = c->ranks[i].first;
+		u->last = c->ranks[i].last;
+		u->c = c;
 	}
 	if (!VPUSH(x, x->ctrv))
 		return;
@@ -1557,8 +1617,16 @@ static void x_iface(struct xctx *x, struct ot_ast_stmt *st)
 		ifc->has_mac = true;
 		ifc->mac_loc = mloc(x, st->u.iface.mac->loc);
 	}
-	if (st->u.iface.mtu && word_u32(x, st->u.iface.mtu, "MTU", 68, 65535, &ifc->mtu))
+	if (st->u.iface.mtu && word_u32(x, st->u.iface.mtu, "MTU", 68, 65535, &ifc->mtu)) {
 		ifc->mtu_loc = mloc(x, st->u.iface.mtu->loc);
+		for (i = 0; ifc->mtu < 1280 && i < ifc->naddrs; i++) {
+			if (ifc->addrs[i].addr.family == AF_INET6) {
+				xerr(x, st->u.iface.mtu->loc,
+				     "MTU %u is too small for IPv6 (at least 1280)", ifc->mtu);
+				break;
+			}
+		}
+	}
 }
 
 static void x_route(struct xctx *x, struct ot_ast_stmt *st)
@@ -2307,27 +2375,274 @@ static void eval_params(struct xctx *x, const char *const *defines, size_t ndefi
 /* ------------------------------------------------------------------ */
 /* resolution and topology-wide checks                                  */
 
-static void resolve_networks(struct xctx *x)
+/* ------------------------------------------------------------------ */
+/* per-interface checks (run when a container is finished, or, for      */
+/* interfaces on networks declared further down, after the pass)        */
+
+static void bind_iface(struct xctx *x, struct ot_m_iface *ifc, struct xnet *n, bool late)
+{
+	ifc->network = &n->n;
+	n->n.nmembers++;
+	if (late) {
+		n->late = true; /* its members are collected again, in source order */
+		x->any_late = true;
+	} else if (VPUSH(x, n->mv)) {
+		n->mv.v[n->mv.n - 1] = ifc;
+	}
+}
+
+/* Default prefix lengths, subnet membership. */
+static void iface_subnet_checks(struct xctx *x, struct ot_m_iface *ifc, uint16_t nolen)
+{
+	struct ot_m_network *n = ifc->network;
+	size_t k;
+
+	for (k = 0; k < ifc->naddrs; k++) {
+		struct ot_prefix *a = &ifc->addrs[k];
+		bool v6 = a->addr.family == AF_INET6;
+		bool has = v6 ? n->has_subnet6 : n->has_subnet4;
+		const struct ot_prefix *sub = v6 ? &n->subnet6 : &n->subnet4;
+		char as[OT_PREFIX_STRLEN], ss[OT_PREFIX_STRLEN];
+		struct ot_diag *g;
+
+		if (nolen & (1u << k)) {
+			if (!has) {
+				g = xerr(
+				    x, ifc->addr_locs[k],
+				    "address needs a prefix length: network '%s' has no %s subnet",
+				    n->name, family_name(a->addr.family));
+				ot_diag_note(g, n->loc, "network '%s' is defined here", n->name);
+				continue;
+			}
+			a->len = sub->len;
+		}
+		if (!has)
+			continue;
+		if (ot_prefix_contains(sub, &a->addr) && a->len == sub->len &&
+		    !ot_prefix_is_network_addr(a) && !ot_prefix_is_broadcast_addr(a))
+			continue; /* the common case: nothing to format */
+		ot_prefix_format(a, as, sizeof(as));
+		ot_prefix_format(sub, ss, sizeof(ss));
+		if (!ot_prefix_contains(sub, &a->addr)) {
+			g = xerr(x, ifc->addr_locs[k],
+				 "address %s is outside subnet %s of network '%s'", as, ss,
+				 n->name);
+			ot_diag_note(g, n->loc, "network '%s' is defined here", n->name);
+		} else if (a->len != sub->len) {
+			g = xerr(
+			    x, ifc->addr_locs[k],
+			    "address %s has prefix length /%u, but subnet %s of network '%s' is "
+			    "/%u",
+			    as, a->len, ss, n->name, sub->len);
+			xhint(x, g, "write the address without a length to use the subnet's");
+		} else if (ot_prefix_is_network_addr(a)) {
+			xerr(x, ifc->addr_locs[k], "address %s is the network address of subnet %s",
+			     as, ss);
+		} else {
+			xerr(x, ifc->addr_locs[k],
+			     "address %s is the broadcast address of subnet %s", as, ss);
+		}
+	}
+}
+
+static bool prefix_eq(const void *a, const void *b)
+{
+	const struct ot_prefix *p = a, *q = b;
+
+	return p->len == q->len && ot_addr_equal(&p->addr, &q->addr);
+}
+
+static uint64_t prefix_hash(const struct ot_prefix *p)
+{
+	uint64_t h = ot_hash64(&p->addr.family, 1);
+
+	h = ot_hash64_more(h, p->addr.bytes, ot_addr_len(&p->addr));
+	return ot_hash64_more(h, &p->len, 1);
+}
+
+static bool mac_eq(const void *a, const void *b)
+{
+	return memcmp(a, b, 6) == 0;
+}
+
+static bool u32_eq(const void *a, const void *b)
+{
+	return *(const uint32_t *)a == *(const uint32_t *)b;
+}
+
+/* The note for a duplicate address: where the first one is. Values in the
+ * address set are interfaces, or uplinks tagged by their low bit. */
+static void note_first_use(struct ot_diag *g, const void *key, void *val)
+{
+	if ((uintptr_t)val & 1) {
+		const struct ot_m_uplink *u = (const void *)((uintptr_t)val & ~(uintptr_t)1);
+
+		ot_diag_note(g, u->loc, "also the address of the uplink of node '%s'",
+			     u->node->name);
+	} else {
+		const struct ot_m_iface *ifc = val;
+		size_t k = (size_t)((const struct ot_prefix *)key - ifc->addrs);
+
+		ot_diag_note(g, ifc->addr_locs[k],
+			     "also the address of interface '%s' of container '%s'", ifc->name,
+			     ifc->container->name);
+	}
+}
+
+/* Addresses and the MAC must be unique in the topology. */
+static void iface_register(struct xctx *x, struct ot_m_iface *ifc)
+{
+	char buf[OT_PREFIX_STRLEN];
+	size_t k;
+
+	for (k = 0; k < ifc->naddrs; k++) {
+		const void *okey = NULL;
+		void *old = NULL;
+
+		if (kset_put2(x, &x->addrs, prefix_hash(&ifc->addrs[k]), &ifc->addrs[k], ifc, &old,
+			      &okey) == -EEXIST) {
+			struct ot_diag *g;
+
+			ot_prefix_format(&ifc->addrs[k], buf, sizeof(buf));
+			g = xerr(x, ifc->addr_locs[k], "duplicate address %s", buf);
+			note_first_use(g, okey, old);
+		}
+	}
+	if (ifc->has_mac) {
+		struct ot_m_iface *old = NULL;
+
+		if (kset_put(x, &x->macs, ot_hash64(ifc->mac.b, 6), &ifc->mac, ifc,
+			     (void **)&old) == -EEXIST) {
+			struct ot_diag *g;
+
+			ot_mac_format(&ifc->mac, buf, sizeof(buf));
+			g = xerr(x, ifc->mac_loc, "duplicate MAC address %s", buf);
+			ot_diag_note(g, old->mac_loc,
+				     "also the MAC of interface '%s' of container '%s'", old->name,
+				     old->container->name);
+		}
+	}
+}
+
+/* Two interfaces of one container on overlapping subnets: the kernel would
+ * route by accident. Bounded by OT_MAX_IFACES * OT_MAX_ADDRS. */
+static void container_overlaps(struct xctx *x, struct ot_m_container *c)
+{
+	size_t a, b, ka, kb;
+
+	for (a = 0; a < c->nifaces; a++) {
+		struct ot_m_iface *ia = &c->ifaces[a];
+
+		for (b = a + 1; b < c->nifaces; b++) {
+			struct ot_m_iface *ib = &c->ifaces[b];
+
+			for (ka = 0; ka < ia->naddrs; ka++) {
+				for (kb = 0; kb < ib->naddrs; kb++) {
+					struct ot_prefix pa = ot_prefix_network(&ia->addrs[ka]);
+					struct ot_prefix pb = ot_prefix_network(&ib->addrs[kb]);
+					char sa[OT_PREFIX_STRLEN], sb[OT_PREFIX_STRLEN];
+					struct ot_diag *g;
+
+					if (!ot_prefix_overlap(&pa, &pb))
+						continue;
+					ot_prefix_format(&pb, sb, sizeof(sb));
+					ot_prefix_format(&pa, sa, sizeof(sa));
+					g = xerr(
+					    x, ib->addr_locs[kb],
+					    "subnet %s of interface '%s' overlaps subnet %s of "
+					    "interface '%s' in container '%s'",
+					    sb, ib->name, sa, ia->name, c->name);
+					ot_diag_note(g, ia->addr_locs[ka], "the other address");
+					goto next_pair; /* one error per pair of interfaces */
+				}
+			}
+		next_pair:;
+		}
+	}
+}
+
+/* At the end of a network's block: uplink addresses in the subnet and
+ * unique, the explicit VNI unique. */
+static void uplink_checks(struct xctx *x, struct xnet *xn)
+{
+	struct ot_m_network *n = &xn->n;
+	char as[OT_PREFIX_STRLEN], ss[OT_PREFIX_STRLEN];
+	size_t k;
+
+	for (k = 0; k < n->nuplinks; k++) {
+		struct ot_m_uplink *u = &n->uplinks[k];
+		struct ot_prefix *a = &u->address;
+		bool v6 = a->addr.family == AF_INET6;
+		const struct ot_prefix *sub = v6 ? &n->subnet6 : &n->subnet4;
+		const void *okey = NULL;
+		void *old = NULL;
+
+		if (!a->len)
+			continue; /* its length was missing: reported */
+		if ((v6 ? n->has_subnet6 : n->has_subnet4) &&
+		    (!ot_prefix_contains(sub, &a->addr) || a->len != sub->len ||
+		     ot_prefix_is_network_addr(a) || ot_prefix_is_broadcast_addr(a))) {
+			ot_prefix_format(a, as, sizeof(as));
+			ot_prefix_format(sub, ss, sizeof(ss));
+			if (!ot_prefix_contains(sub, &a->addr) || a->len != sub->len)
+				xerr(x, u->loc,
+				     "uplink address %s is not an address of subnet %s of network "
+				     "'%s'",
+				     as, ss, n->name);
+			else
+				xerr(x, u->loc, "uplink address %s is the %s address of subnet %s",
+				     as, ot_prefix_is_network_addr(a) ? "network" : "broadcast",
+				     ss);
+			continue;
+		}
+		if (kset_put2(x, &x->addrs, prefix_hash(a), a, (void *)((uintptr_t)u | 1), &old,
+			      &okey) == -EEXIST) {
+			struct ot_diag *g;
+
+			ot_prefix_format(a, as, sizeof(as));
+			g = xerr(x, u->loc, "duplicate address %s", as);
+			note_first_use(g, okey, old);
+		}
+	}
+	if (n->vni) {
+		struct ot_m_network *old = NULL;
+
+		if (kset_put(x, &x->vnis, ot_hash64(&n->vni, 4), &n->vni, n, (void **)&old) ==
+		    -EEXIST) {
+			struct ot_diag *g =
+			    xerr(x, n->vni_loc, "VNI %u is already used by network '%s'", n->vni,
+				 old->name);
+
+			ot_diag_note(g, old->vni_loc, "network '%s' has it here", old->name);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* resolution after the pass                                            */
+
+/* Interfaces on networks declared below their container. */
+static void resolve_late(struct xctx *x)
 {
 	size_t i;
 
 	for (i = 0; i < x->pifs.n; i++) {
 		struct pend_if *p = &x->pifs.v[i];
-		struct xnet *n;
+		struct xnet *n = ot_strmap_get(&x->networks, p->net);
 		struct ot_diag *g;
 
-		if (!p->net[0])
-			continue; /* its name was invalid: reported */
-		n = ot_strmap_get(&x->networks, p->net);
 		if (n) {
-			p->ifc->network = &n->n;
-			n->n.nmembers++;
+			bind_iface(x, p->ifc, n, true);
+			iface_subnet_checks(x, p->ifc, p->nolen);
+			iface_register(x, p->ifc);
 			continue;
 		}
 		g = gerr(x, p->net_loc, "unknown network '%s'", p->net);
 		hint_similar(x, g, p->net, &x->networks);
 		p->ifc->naddrs = 0; /* their lengths are unknown: no cascade of errors */
 	}
+	for (i = 0; i < x->late_overlaps.n; i++)
+		container_overlaps(x, x->late_overlaps.v[i]);
 }
 
 static bool ptr_eq(const void *a, const void *b)
@@ -2463,7 +2778,9 @@ static void resolve_links(struct xctx *x)
 	kset_free(&ends_ok);
 }
 
-/* Members of named networks, in source order of the interfaces. */
+/* Members of named networks, in source order of the interfaces: as bound
+ * during the pass, or, for a network that got a member later, collected
+ * again in container order. */
 static void fill_members(struct xctx *x)
 {
 	size_t i, j;
@@ -2473,301 +2790,33 @@ static void fill_members(struct xctx *x)
 
 		if (n->n.is_link || !n->n.nmembers)
 			continue;
-		n->n.members = ot_arena_calloc(x->ma, n->n.nmembers, sizeof(*n->n.members));
+		if (!n->late) {
+			n->n.members = ot_arena_memdup(x->ma, n->mv.v, n->mv.n * sizeof(*n->mv.v));
+		} else {
+			n->n.members = ot_arena_calloc(x->ma, n->n.nmembers, sizeof(*n->n.members));
+			n->fill = 0;
+		}
 		if (!n->n.members) {
 			x->oom = true;
 			return;
 		}
 	}
-	for (i = 0; i < x->ctrv.n; i++) {
+	for (i = 0; x->any_late && i < x->ctrv.n; i++) {
 		struct ot_m_container *c = x->ctrv.v[i];
 
 		for (j = 0; j < c->nifaces; j++) {
 			struct ot_m_iface *ifc = &c->ifaces[j];
 			struct xnet *n = (struct xnet *)ifc->network;
 
-			if (n && !n->n.is_link)
+			if (n && n->late)
 				n->n.members[n->fill++] = ifc;
-		}
-	}
-}
-
-/* Default prefix lengths, subnet membership. */
-static void check_addresses_in_subnets(struct xctx *x)
-{
-	size_t i, k;
-
-	for (i = 0; i < x->pifs.n; i++) {
-		struct pend_if *p = &x->pifs.v[i];
-		struct ot_m_iface *ifc = p->ifc;
-		struct ot_m_network *n = ifc->network;
-
-		if (!n)
-			continue;
-		for (k = 0; k < ifc->naddrs; k++) {
-			struct ot_prefix *a = &ifc->addrs[k];
-			bool v6 = a->addr.family == AF_INET6;
-			bool has = v6 ? n->has_subnet6 : n->has_subnet4;
-			const struct ot_prefix *sub = v6 ? &n->subnet6 : &n->subnet4;
-			char as[OT_PREFIX_STRLEN], ss[OT_PREFIX_STRLEN];
-			struct ot_diag *g;
-
-			if (p->nolen & (1u << k)) {
-				if (!has) {
-					g = gerr(x, ifc->addr_locs[k],
-						 "address needs a prefix length: network '%s' "
-						 "has no %s subnet",
-						 n->name, family_name(a->addr.family));
-					ot_diag_note(g, n->loc, "network '%s' is defined here",
-						     n->name);
-					continue;
-				}
-				a->len = sub->len;
-			}
-			if (!has)
-				continue;
-			if (ot_prefix_contains(sub, &a->addr) && a->len == sub->len &&
-			    !ot_prefix_is_network_addr(a) && !ot_prefix_is_broadcast_addr(a))
-				continue; /* the common case: nothing to format */
-			ot_prefix_format(a, as, sizeof(as));
-			ot_prefix_format(sub, ss, sizeof(ss));
-			if (!ot_prefix_contains(sub, &a->addr)) {
-				g = gerr(x, ifc->addr_locs[k],
-					 "address %s is outside subnet %s of network '%s'", as, ss,
-					 n->name);
-				ot_diag_note(g, n->loc, "network '%s' is defined here", n->name);
-				continue;
-			}
-			if (a->len != sub->len) {
-				g = gerr(x, ifc->addr_locs[k],
-					 "address %s has prefix length /%u, but subnet %s of "
-					 "network '%s' is /%u",
-					 as, a->len, ss, n->name, sub->len);
-				ot_diag_hint(g, "write the address without a length to use the "
-						"subnet's");
-				continue;
-			}
-			if (ot_prefix_is_network_addr(a))
-				gerr(x, ifc->addr_locs[k],
-				     "address %s is the network address of subnet %s", as, ss);
-			else if (ot_prefix_is_broadcast_addr(a))
-				gerr(x, ifc->addr_locs[k],
-				     "address %s is the broadcast address of subnet %s", as, ss);
-		}
-	}
-	for (i = 0; i < x->netv.n; i++) {
-		struct ot_m_network *n = &x->netv.v[i]->n;
-
-		for (k = 0; k < n->nuplinks; k++) {
-			struct ot_prefix *a = &n->uplinks[k].address;
-			bool v6 = a->addr.family == AF_INET6;
-			const struct ot_prefix *sub = v6 ? &n->subnet6 : &n->subnet4;
-			char as[OT_PREFIX_STRLEN], ss[OT_PREFIX_STRLEN];
-
-			if (!(v6 ? n->has_subnet6 : n->has_subnet4) || !a->len)
-				continue;
-			ot_prefix_format(a, as, sizeof(as));
-			ot_prefix_format(sub, ss, sizeof(ss));
-			if (!ot_prefix_contains(sub, &a->addr) || a->len != sub->len)
-				gerr(x, n->uplinks[k].loc,
-				     "uplink address %s is not an address of subnet %s of "
-				     "network '%s'",
-				     as, ss, n->name);
-			else if (ot_prefix_is_network_addr(a) || ot_prefix_is_broadcast_addr(a))
-				gerr(x, n->uplinks[k].loc,
-				     "uplink address %s is the %s address of subnet %s", as,
-				     ot_prefix_is_network_addr(a) ? "network" : "broadcast", ss);
-		}
-	}
-}
-
-static bool prefix_eq(const void *a, const void *b)
-{
-	const struct ot_prefix *p = a, *q = b;
-
-	return p->len == q->len && ot_addr_equal(&p->addr, &q->addr);
-}
-
-static uint64_t prefix_hash(const struct ot_prefix *p)
-{
-	uint64_t h = ot_hash64(&p->addr.family, 1);
-
-	h = ot_hash64_more(h, p->addr.bytes, ot_addr_len(&p->addr));
-	return ot_hash64_more(h, &p->len, 1);
-}
-
-/* The note for a duplicate address: where the first one is. Values in the
- * address set are interfaces, or uplinks tagged by their low bit. */
-static void note_first_use(struct ot_diag *g, const void *key, void *val)
-{
-	if ((uintptr_t)val & 1) {
-		const struct ot_m_uplink *u = (const void *)((uintptr_t)val & ~(uintptr_t)1);
-
-		ot_diag_note(g, u->loc, "also the address of the uplink of node '%s'",
-			     u->node->name);
-	} else {
-		const struct ot_m_iface *ifc = val;
-		size_t k = (size_t)((const struct ot_prefix *)key - ifc->addrs);
-
-		ot_diag_note(g, ifc->addr_locs[k],
-			     "also the address of interface '%s' of container '%s'", ifc->name,
-			     ifc->container->name);
-	}
-}
-
-static void check_duplicates(struct xctx *x)
-{
-	struct kset addrs = {.eq = prefix_eq};
-	char as[OT_PREFIX_STRLEN];
-	size_t i, j, k;
-	void *old;
-
-	for (i = 0; i < x->ctrv.n && !x->oom; i++) {
-		struct ot_m_container *c = x->ctrv.v[i];
-
-		for (j = 0; j < c->nifaces; j++) {
-			struct ot_m_iface *ifc = &c->ifaces[j];
-
-			for (k = 0; k < ifc->naddrs; k++) {
-				old = NULL;
-				const void *okey = NULL;
-
-				if (kset_put2(x, &addrs, prefix_hash(&ifc->addrs[k]),
-					      &ifc->addrs[k], ifc, &old, &okey) == -EEXIST) {
-					struct ot_diag *g;
-
-					ot_prefix_format(&ifc->addrs[k], as, sizeof(as));
-					g = gerr(x, ifc->addr_locs[k], "duplicate address %s", as);
-					note_first_use(g, okey, old);
-				}
-			}
-		}
-	}
-	for (i = 0; i < x->netv.n && !x->oom; i++) {
-		struct ot_m_network *n = &x->netv.v[i]->n;
-
-		for (k = 0; k < n->nuplinks; k++) {
-			struct ot_m_uplink *u = &n->uplinks[k];
-
-			const void *okey = NULL;
-
-			old = NULL;
-			if (kset_put2(x, &addrs, prefix_hash(&u->address), &u->address,
-				      (void *)((uintptr_t)u | 1), &old, &okey) == -EEXIST) {
-				struct ot_diag *g;
-
-				ot_prefix_format(&u->address, as, sizeof(as));
-				g = gerr(x, u->loc, "duplicate address %s", as);
-				note_first_use(g, okey, old);
-			}
-		}
-	}
-	kset_free(&addrs);
-}
-
-static bool mac_eq(const void *a, const void *b)
-{
-	return memcmp(a, b, 6) == 0;
-}
-
-static bool u32_eq(const void *a, const void *b)
-{
-	return *(const uint32_t *)a == *(const uint32_t *)b;
-}
-
-static void check_macs_vnis(struct xctx *x)
-{
-	struct kset macs = {.eq = mac_eq}, vnis = {.eq = u32_eq};
-	size_t i, j;
-
-	for (i = 0; i < x->ctrv.n && !x->oom; i++) {
-		struct ot_m_container *c = x->ctrv.v[i];
-
-		for (j = 0; j < c->nifaces; j++) {
-			struct ot_m_iface *ifc = &c->ifaces[j], *old = NULL;
-
-			if (!ifc->has_mac)
-				continue;
-			if (kset_put(x, &macs, ot_hash64(ifc->mac.b, 6), &ifc->mac, ifc,
-				     (void **)&old) == -EEXIST) {
-				char ms[OT_MAC_STRLEN];
-				struct ot_diag *g;
-
-				ot_mac_format(&ifc->mac, ms, sizeof(ms));
-				g = gerr(x, ifc->mac_loc, "duplicate MAC address %s", ms);
-				ot_diag_note(g, old->mac_loc,
-					     "also the MAC of interface '%s' of "
-					     "container '%s'",
-					     old->name, old->container->name);
-			}
-		}
-	}
-	for (i = 0; i < x->netv.n && !x->oom; i++) {
-		struct ot_m_network *n = &x->netv.v[i]->n, *old = NULL;
-
-		if (!n->vni)
-			continue;
-		if (kset_put(x, &vnis, ot_hash64(&n->vni, 4), &n->vni, n, (void **)&old) ==
-		    -EEXIST) {
-			struct ot_diag *g =
-			    gerr(x, n->vni_loc, "VNI %u is already used by network '%s'", n->vni,
-				 old->name);
-
-			ot_diag_note(g, old->vni_loc, "network '%s' has it here", old->name);
-		}
-	}
-	kset_free(&macs);
-	kset_free(&vnis);
-}
-
-/* Two interfaces of one container on overlapping subnets: the kernel would
- * route by accident. Bounded by OT_MAX_IFACES * OT_MAX_ADDRS per container. */
-static void check_overlaps(struct xctx *x)
-{
-	size_t i, a, b, ka, kb;
-
-	for (i = 0; i < x->ctrv.n; i++) {
-		struct ot_m_container *c = x->ctrv.v[i];
-
-		for (a = 0; a < c->nifaces; a++) {
-			struct ot_m_iface *ia = &c->ifaces[a];
-
-			for (b = a + 1; b < c->nifaces; b++) {
-				struct ot_m_iface *ib = &c->ifaces[b];
-
-				for (ka = 0; ka < ia->naddrs; ka++) {
-					for (kb = 0; kb < ib->naddrs; kb++) {
-						struct ot_prefix pa =
-						    ot_prefix_network(&ia->addrs[ka]);
-						struct ot_prefix pb =
-						    ot_prefix_network(&ib->addrs[kb]);
-						char sa[OT_PREFIX_STRLEN], sb[OT_PREFIX_STRLEN];
-						struct ot_diag *g;
-
-						if (!ot_prefix_overlap(&pa, &pb))
-							continue;
-						ot_prefix_format(&pb, sb, sizeof(sb));
-						ot_prefix_format(&pa, sa, sizeof(sa));
-						g = gerr(x, ib->addr_locs[kb],
-							 "subnet %s of interface '%s' overlaps "
-							 "subnet %s of interface '%s' in "
-							 "container '%s'",
-							 sb, ib->name, sa, ia->name, c->name);
-						ot_diag_note(g, ia->addr_locs[ka],
-							     "the other address");
-						goto next_pair; /* one error per pair of interfaces
-								 */
-					}
-				}
-			next_pair:;
-			}
 		}
 	}
 }
 
 static void check_mtus(struct xctx *x)
 {
-	size_t i, j, k;
+	size_t i;
 
 	for (i = 0; i < x->netv.n; i++) {
 		struct ot_m_network *n = &x->netv.v[i]->n;
@@ -2775,30 +2824,7 @@ static void check_mtus(struct xctx *x)
 		if (n->has_subnet6 && n->mtu && n->mtu < 1280)
 			gerr(x, n->mtu_loc, "MTU %u is too small for IPv6 (at least 1280)", n->mtu);
 	}
-	for (i = 0; i < x->ctrv.n; i++) {
-		struct ot_m_container *c = x->ctrv.v[i];
-
-		for (j = 0; j < c->nifaces; j++) {
-			struct ot_m_iface *ifc = &c->ifaces[j];
-
-			if (!ifc->mtu || ifc->mtu >= 1280)
-				continue;
-			for (k = 0; k < ifc->naddrs; k++) {
-				if (ifc->addrs[k].addr.family == AF_INET6) {
-					gerr(x, ifc->mtu_loc,
-					     "MTU %u is too small for IPv6 (at least 1280)",
-					     ifc->mtu);
-					break;
-				}
-			}
-		}
-	}
 }
-
-struct rank_use {
-	uint32_t first, last;
-	const struct ot_m_container *c;
-};
 
 static int rank_cmp(const void *pa, const void *pb)
 {
@@ -2811,26 +2837,11 @@ static int rank_cmp(const void *pa, const void *pb)
 
 static void check_ranks(struct xctx *x)
 {
-	struct rank_use *v;
-	size_t i, j, n = 0, far = 0;
+	struct rank_use *v = x->ranks.v;
+	size_t i, n = x->ranks.n, far = 0;
 
-	for (i = 0; i < x->ctrv.n; i++)
-		n += x->ctrv.v[i]->nranks;
-	if (!n)
+	if (n < 2)
 		return;
-	v = malloc(n * sizeof(*v));
-	if (!v) {
-		x->oom = true;
-		return;
-	}
-	n = 0;
-	for (i = 0; i < x->ctrv.n; i++) {
-		for (j = 0; j < x->ctrv.v[i]->nranks; j++) {
-			v[n].first = x->ctrv.v[i]->ranks[j].first;
-			v[n].last = x->ctrv.v[i]->ranks[j].last;
-			v[n++].c = x->ctrv.v[i];
-		}
-	}
 	/* Ranks are usually written in increasing order: sort only if not. */
 	for (i = 1; i < n && rank_cmp(&v[i - 1], &v[i]) <= 0; i++)
 		;
@@ -2840,10 +2851,11 @@ static void check_ranks(struct xctx *x)
 	 * at or before its end overlaps it. */
 	for (i = 1; i < n; i++) {
 		if (v[i].first <= v[far].last) {
-			struct ot_diag *g = gerr(x, v[i].c->ranks_loc,
-						 "rank %u of container '%s' is also mapped "
-						 "to container '%s'",
-						 v[i].first, v[i].c->name, v[far].c->name);
+			struct ot_diag *g =
+			    gerr(x, v[i].c->ranks_loc,
+				 "rank %u of container '%s' is also mapped to container "
+				 "'%s'",
+				 v[i].first, v[i].c->name, v[far].c->name);
 
 			ot_diag_note(g, v[far].c->ranks_loc, "container '%s' maps it here",
 				     v[far].c->name);
@@ -2851,7 +2863,6 @@ static void check_ranks(struct xctx *x)
 		if (v[i].last > v[far].last)
 			far = i;
 	}
-	free(v);
 }
 
 static int node_cmp(const void *pa, const void *pb)
@@ -2929,7 +2940,7 @@ int ot_model_expand(struct ot_ast *ast, const char *const *defines, size_t ndefi
 {
 	struct xctx x;
 	struct ot_model *m;
-	size_t errors = d->errors, first_diag = d->n;
+	size_t errors = d->errors, first_diag = d->n, i;
 	char digest[17];
 	int r = 0;
 
@@ -2944,6 +2955,9 @@ int ot_model_expand(struct ot_ast *ast, const char *const *defines, size_t ndefi
 	x.d = d;
 	x.ast = ast;
 	x.seen_errors.eq = errkey_eq;
+	x.addrs.eq = prefix_eq;
+	x.macs.eq = mac_eq;
+	x.vnis.eq = u32_eq;
 	m->vxlan_port = OT_DEFAULT_VXLAN_PORT;
 	m->file = ot_arena_strdup(x.ma, ast->file ? ast->file : "");
 	snprintf(digest, sizeof(digest), "%016" PRIx64, ast->digest);
@@ -2957,13 +2971,9 @@ int ot_model_expand(struct ot_ast *ast, const char *const *defines, size_t ndefi
 	if (d->errors == errors && !x.oom)
 		expand_list(&x, ast->stmts);
 	if (!x.fatal && !x.oom) {
-		resolve_networks(&x);
+		resolve_late(&x);
 		resolve_links(&x);
 		fill_members(&x);
-		check_addresses_in_subnets(&x);
-		check_duplicates(&x);
-		check_macs_vnis(&x);
-		check_overlaps(&x);
 		check_mtus(&x);
 		check_ranks(&x);
 		finish_model(&x);
@@ -2991,6 +3001,13 @@ int ot_model_expand(struct ot_ast *ast, const char *const *defines, size_t ndefi
 	VFREE(x.pifs);
 	VFREE(x.links);
 	VFREE(x.linkends);
+	VFREE(x.late_overlaps);
+	VFREE(x.ranks);
+	kset_free(&x.addrs);
+	kset_free(&x.macs);
+	kset_free(&x.vnis);
+	for (i = 0; i < x.netv.n; i++)
+		VFREE(x.netv.v[i]->mv);
 	VFREE(x.fpairs);
 	cs_free(&x.cs);
 	if (r < 0) {

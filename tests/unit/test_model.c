@@ -500,13 +500,13 @@ Test(model, misc_semantics)
 	    " nat { dnat in e to 10.0.0.9:80; snat out e to fd00::1 from 10.0.0.0/8 }\n"
 	    " limit memory 1G\n limit memory 2G\n"
 	    "}\n",
-	    "3:2: duplicate address 10.0.0.1/24\n"
 	    "4:12: network 'n' already has an uplink on node 'n1'\n"
 	    "5:2: uplink address 10.1.0.1/24 is not an address of subnet 10.0.0.0/24 of "
 	    "network 'n'\n"
 	    "7:2: 'hostname' needs 'isolate uts'\n"
 	    "9:2: duplicate 'isolate'\n"
 	    "11:2: duplicate 'forward'\n"
+	    "12:23: duplicate address 10.0.0.1/24\n"
 	    "13:26: 'oif' cannot be used with 'in': incoming traffic has no output "
 	    "interface\n"
 	    "13:43: 'iif' cannot be used with 'out': outgoing traffic has no input "
@@ -516,4 +516,40 @@ Test(model, misc_semantics)
 	    "14:21: a target port needs 'tcp' or 'udp'\n"
 	    "14:48: the 'to' address is IPv6 but 'from' is IPv4\n"
 	    "16:15: duplicate memory limit\n");
+}
+
+Test(model, networks_declared_after_their_members)
+{
+	struct ot_m_network *n;
+	char s[64];
+
+	/* a's interface waits for 'lan' (declared below it); the members stay
+	 * in source order and the late one gets the subnet's length */
+	cr_assert_eq(load("topology t\n"
+			  "container a on n1 { iface e on lan address 10.0.0.1 }\n"
+			  "network lan { subnet 10.0.0.0/24 }\n"
+			  "container b on n1 { iface e on lan address 10.0.0.2 }\n"
+			  "container c on n1 { iface e on wan address 10.1.0.3; iface f on lan "
+			  "address 10.0.0.3 }\n"
+			  "network wan { subnet 10.1.0.0/24 }\n"),
+		     0, "%s", ot_sb_str(&errs));
+	n = ot_model_network(m, "lan");
+	cr_assert_eq(n->nmembers, 3);
+	cr_assert_str_eq(n->members[0]->container->name, "a");
+	cr_assert_str_eq(n->members[1]->container->name, "b");
+	cr_assert_str_eq(n->members[2]->container->name, "c");
+	ot_prefix_format(&ot_model_container(m, "a")->ifaces[0].addrs[0], s, sizeof(s));
+	cr_assert_str_eq(s, "10.0.0.1/24");
+	cr_assert_eq(ot_model_network(m, "wan")->nmembers, 1);
+	done();
+	/* the checks of late interfaces still run: overlap in a container
+	 * waiting for its network, outside-subnet address */
+	expect_errors("topology t\n"
+		      "container a on n1 { iface e on lan address 10.0.0.1; iface f on lan2 "
+		      "address 10.0.0.9/16 }\n"
+		      "network lan { subnet 10.0.0.0/24 }\n"
+		      "network lan2 { subnet 10.1.0.0/16 }\n",
+		      "2:78: address 10.0.0.9/16 is outside subnet 10.1.0.0/16 of network 'lan2'\n"
+		      "2:78: subnet 10.0.0.0/16 of interface 'f' overlaps subnet 10.0.0.0/24 of "
+		      "interface 'e' in container 'a'\n");
 }
