@@ -2996,6 +2996,8 @@ int ot_model_expand(struct ot_ast *ast, const char *const *defines, size_t ndefi
 	ot_strmap_free(&x.networks);
 	ot_strmap_free(&x.containers);
 	VFREE(x.nodev);
+	for (i = 0; i < x.netv.n; i++)
+		VFREE(x.netv.v[i]->mv);
 	VFREE(x.netv);
 	VFREE(x.ctrv);
 	VFREE(x.pifs);
@@ -3006,8 +3008,6 @@ int ot_model_expand(struct ot_ast *ast, const char *const *defines, size_t ndefi
 	kset_free(&x.addrs);
 	kset_free(&x.macs);
 	kset_free(&x.vnis);
-	for (i = 0; i < x.netv.n; i++)
-		VFREE(x.netv.v[i]->mv);
 	VFREE(x.fpairs);
 	cs_free(&x.cs);
 	if (r < 0) {
