@@ -23,7 +23,8 @@
  *                    of the step, underlay = the node name's address), with
  *                    the instance "<topo>.j<job>s<step>" and the step's VNI
  *                    window; reclaim orphans; start building this node's
- *                    share in a thread (it overlaps slurmstepd's own set-up).
+ *                    share in a child process (it overlaps slurmstepd's own
+ *                    set-up).
  *                    Errors are kept for user_init, where Slurm forwards
  *                    them to srun's stderr (not earlier: there they only
  *                    reach slurmd's log).
@@ -44,8 +45,8 @@
 #include <netdb.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <pthread.h>
-#include <signal.h>
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,9 +98,10 @@ static struct {
 	struct ot_relay *relay;
 	int relay_fd;
 
-	/* the build thread (see build_start) */
-	pthread_t build_thread;
-	bool building, build_joined;
+	/* the build process (see build_start) */
+	pid_t build_pid;
+	int build_fd;
+	bool building;
 	int build_rc;
 	struct ot_error build_err;
 	long long t_setup, t_build;
@@ -456,36 +458,97 @@ static void log_config(void)
 }
 
 /*
- * The build overlaps with slurmstepd's own step set-up: it runs in a thread
- * from init_post_opt and is joined in user_init, the last hook before the
- * tasks are forked (or in exit, if the step ends before that). The
- * executor switches only the calling thread's namespaces, and the other
- * threads of slurmstepd do not touch ours.
+ * The build overlaps with slurmstepd's own step set-up: a child process,
+ * forked in init_post_opt, runs the executor while slurmstepd goes on (I/O,
+ * PAM, MPI set-up), and user_init, the last hook before the tasks are
+ * forked, waits for it (exit does, if the step ends before). A process, not
+ * a thread: between the two hooks slurmstepd drops and regains privileges
+ * with glibc's seteuid(), which changes the credentials of every thread of
+ * the process - a build thread would lose root halfway. The child runs only
+ * the executor (libc, libmnl, libnftnl; no Slurm call, no lock another
+ * thread may hold), reports through a pipe and _exit()s.
  */
-static void *build_main(void *arg)
+static int write_all(int fd, const void *buf, size_t len)
 {
-	(void)arg;
-	st.build_rc = ot_spank_node_create(st.plan, &st.build_err);
-	return NULL;
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }
 
 static void build_start(void)
 {
-	sigset_t all, old;
-	int r;
+	int p[2];
+	pid_t pid;
 
 	st.t_build = now_us();
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = pthread_create(&st.build_thread, NULL, build_main, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r == 0) {
-		st.building = true;
+	st.building = true;
+	st.build_pid = -1;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		goto here;
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		goto here;
+	}
+	if (pid == 0) {
+		struct ot_error e = {0};
+		int32_t rc;
+
+		close(p[0]);
+		rc = ot_spank_node_create(st.plan, &e);
+		if (write_all(p[1], &rc, sizeof(rc)) == 0 && rc < 0)
+			(void)write_all(p[1], e.msg, strnlen(e.msg, sizeof(e.msg) - 1));
+		_exit(0);
+	}
+	close(p[1]);
+	st.build_pid = pid;
+	st.build_fd = p[0];
+	return;
+here: /* no child: build in this process */
+	st.build_rc = ot_spank_node_create(st.plan, &st.build_err);
+}
+
+/* The child's report: rc, then the message when rc < 0. */
+static void build_collect(void)
+{
+	char buf[sizeof(int32_t) + OT_ERROR_MAX];
+	size_t got = 0;
+	int32_t rc;
+	int wst;
+
+	for (;;) {
+		ssize_t n = read(st.build_fd, buf + got, sizeof(buf) - 1 - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(st.build_fd);
+	/* The report is what counts; someone else may have reaped the child. */
+	while (waitpid(st.build_pid, &wst, 0) < 0 && errno == EINTR)
+		;
+	if (got < sizeof(rc)) {
+		st.build_rc = ot_error_set(&st.build_err, -EIO, "the build process died");
 		return;
 	}
-	build_main(NULL); /* no thread: build here */
-	st.building = true;
-	st.build_joined = true;
+	memcpy(&rc, buf, sizeof(rc));
+	buf[got] = '\0';
+	st.build_rc = rc;
+	if (rc < 0)
+		ot_error_set(&st.build_err, rc, "%s", buf + sizeof(rc));
 }
 
 /* Wait for the build; on success the step is active, else the error is
@@ -496,10 +559,9 @@ static void build_finish(void)
 
 	if (!st.building)
 		return;
-	if (!st.build_joined)
-		pthread_join(st.build_thread, NULL);
+	if (st.build_pid > 0)
+		build_collect();
 	st.building = false;
-	st.build_joined = false;
 	if (st.build_rc < 0) {
 		ot_owner_release(st.cfg.state_root, st.plan->prefix, NULL);
 		ot_error_prefix(&st.build_err, "node %" PRIu32 " ('%s')", st.nodeid, st.node_name);
@@ -643,15 +705,6 @@ static int node_setup(spank_t sp)
 	ot_error_clear(&err);
 	if (ot_owner_claim(st.cfg.state_root, st.plan->prefix, st.plan->state_dir, &err) < 0)
 		goto fail;
-	/* WORKAROUND, to remove when the executor handles it: on kernel 6.18
-	 * the executor's request that creates a link with IPv6 addr_gen_mode
-	 * "none" (IFLA_AF_SPEC in RTM_NEWLINK) fails with EAFNOSUPPORT, for
-	 * every link kind. Until it sets the mode separately, leave IPv6
-	 * address generation on (link-local addresses, DAD and MLD: slower
-	 * with many containers per node, see bench/slurm). */
-	for (i = 0; i < st.plan->nops; i++)
-		if (st.plan->ops[i].kind == OT_OP_LINK)
-			st.plan->ops[i].link.ipv6 = st.plan->ops[i].link.peer_ipv6 = true;
 	snprintf(st.node_name, sizeof(st.node_name), "%s", names[st.nodeid]);
 	st.t_setup = now_us() - t0;
 	build_start();
