@@ -18,20 +18,20 @@
  *
  *   slurmstepd (each node, root)
  *     init_post_opt  for real steps only (not the batch script or extern
- *                    step): read FILE as the job's user, check the digest,
- *                    compile bound to the step's nodes (node[k] = k-th node
- *                    of the step, underlay = the node name's address), with
- *                    the instance "<topo>.j<job>s<step>" and the step's VNI
- *                    window; reclaim orphans; start building this node's
- *                    share in a child process (it overlaps slurmstepd's own
- *                    set-up).
- *                    Errors are kept for user_init, where Slurm forwards
- *                    them to srun's stderr (not earlier: there they only
- *                    reach slurmd's log).
- *     user_init      wait for the build; report a deferred error; start the
- *                    PMIx relay thread
+ *                    step): the job's identity, the file and digest srun
+ *                    recorded, the step's nodes and their underlay
+ *                    addresses (node[k] = k-th node of the step); then fork
+ *                    the build process, which reads FILE as the job's user,
+ *                    checks the digest, compiles with the instance
+ *                    "<topo>.j<job>s<step>" and the step's VNI window,
+ *                    reclaims orphans and builds this node's share - while
+ *                    slurmstepd goes on with its own set-up.
+ *     user_init      wait for the build process and compile slurmstepd's own
+ *                    copy of the plan from the bytes it read; report a
+ *                    failure (Slurm forwards it to srun from here, not
+ *                    earlier); start the PMIx relay thread
  *     task_init_privileged  (each task child, root) enter the container, or
- *                    fail the task after a deferred error (so srun exits 1)
+ *                    fail the task after a failure (so srun exits 1)
  *     task_init      (each task child, as the user) OPENTOP_* variables;
  *                    hand the PMIx listener to the relay
  *     exit           stop the relay, destroy the instance from its journal
@@ -51,6 +51,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -85,26 +86,36 @@ static struct {
 	/* submit side */
 	struct ot_model *model;		/* kept for local_user_init */
 
-	/* node side */
-	bool active;			/* this step builds and enters containers */
-	char deferred[OT_ERROR_MAX];	/* error to report from user_init */
+	/* node side: inputs gathered in init_post_opt (node_prepare) */
 	uint32_t job, step, nodeid, nnodes;
+	struct ot_spank_cred cred;	/* the job's identity (gids are Slurm's) */
+	char file[OT_SPANK_PATH_MAX];	/* the topology to read */
+	char dir[PATH_MAX];		/* ... relative to this, when not absolute */
+	uint64_t digest;		/* what srun read, when it told us */
+	bool have_digest;
+	char **names;			/* the step's nodes, in step order */
+	struct ot_addr *addrs;		/* ... and their underlay addresses */
+	char node_name[256];		/* this node, as Slurm names it */
+
+	/* node side: the build process (see build_child) */
+	pid_t stepd;			/* slurmstepd, the instance's owner */
+	pid_t build_pid;
+	int build_fd;
+	struct ot_error build_err;
+	long long t_setup, t_build;
+
+	/* node side: the outcome */
+	char deferred[OT_ERROR_MAX];	/* error to report from user_init */
+	bool active;			/* tasks enter containers */
+	bool created;			/* an instance exists: destroy it at exit */
+	char prefix[OT_NSNAME_MAX];	/* ... its name and journal, from the build */
+	char state_dir[PATH_MAX];
 	char instance[OT_NSNAME_MAX];
 	struct ot_compiled *compiled;
 	struct ot_plan *plan;		/* this node's plan (in compiled) */
 	bool explicit_ranks;
-	bool created;
-	char node_name[256];		/* the Slurm node, for messages */
 	struct ot_relay *relay;
 	int relay_fd;
-
-	/* the build process (see build_start) */
-	pid_t build_pid;
-	int build_fd;
-	bool building;
-	int build_rc;
-	struct ot_error build_err;
-	long long t_setup, t_build;
 } st;
 
 static int opt_cb(int val, const char *optarg, int remote);
@@ -252,7 +263,7 @@ static int submit_check(void)
 		slurm_error("opentop: %s: cannot make the path absolute: %m", st.path);
 		return -1;
 	}
-	r = ot_spank_read_file(abs, NULL, NULL, st.cfg.max_file, 0, &text, &len, &err);
+	r = ot_spank_read_file(abs, NULL, NULL, st.cfg.max_file, &text, &len, &err);
 	if (r < 0) {
 		slurm_error("opentop: %s", err.msg);
 		free(abs);
@@ -457,16 +468,93 @@ static void log_config(void)
 	slurm_verbose("opentop: configuration: %s", line);
 }
 
+static int reap_one(const char *state_dir, void *arg, struct ot_error *err)
+{
+	(void)arg;
+	return ot_spank_node_destroy(state_dir, err);
+}
+
 /*
- * The build overlaps with slurmstepd's own step set-up: a child process,
- * forked in init_post_opt, runs the executor while slurmstepd goes on (I/O,
- * PAM, MPI set-up), and user_init, the last hook before the tasks are
- * forked, waits for it (exit does, if the step ends before). A process, not
- * a thread: between the two hooks slurmstepd drops and regains privileges
- * with glibc's seteuid(), which changes the credentials of every thread of
- * the process - a build thread would lose root halfway. The child runs only
- * the executor (libc, libmnl, libnftnl; no Slurm call, no lock another
- * thread may hold), reports through a pipe and _exit()s.
+ * Compile the topology text for this step and node into st.compiled and
+ * st.plan, from the inputs node_prepare gathered: the build process and
+ * slurmstepd both run this on the same bytes and get the same plan.
+ */
+static int node_compile(const char *text, size_t len, struct ot_error *err)
+{
+	struct ot_load_opts lo = {.no_includes = true};
+	struct ot_compile_opts co = {0};
+	struct ot_spank_binding bind = {0};
+	struct ot_model *m = NULL;
+	struct ot_diags d;
+	int r;
+
+	ot_diags_init(&d);
+	if (st.have_digest && ot_hash64(text, len) != st.digest) {
+		r = ot_error_set(err, -ESTALE,
+				 "topology '%s' changed after srun read it (digest %016" PRIx64
+				 ", now %016" PRIx64 "): every node must build the same topology",
+				 st.file, st.digest, ot_hash64(text, len));
+		goto out;
+	}
+	r = ot_topology_load_mem(st.path, text, len, &lo, &d, &m);
+	if (r < 0 || ot_spank_policy_check(m, &st.cfg, &d)) {
+		diags_to_error(&d, err);
+		r = -EINVAL;
+		goto out;
+	}
+	/* node[k] is the k-th node of the step */
+	r = ot_spank_bind(m, (const char *const *)st.names, st.addrs, st.nnodes, &st.cfg, &bind,
+			  err);
+	if (r < 0)
+		goto out;
+	if (ot_spank_instance(m->name, st.job, st.step, st.instance, sizeof(st.instance)) < 0) {
+		r = ot_error_set(err, -ENAMETOOLONG, "topology name '%s' is too long", m->name);
+		goto out;
+	}
+	co.instance = st.instance;
+	co.hosts = &bind.hosts;
+	co.state_root = st.cfg.state_root;
+	co.bounds = &st.cfg.bounds;
+	ot_spank_vni_window(&st.cfg, st.job, st.step, &co.vni_base, &co.vni_span);
+	r = ot_compile(m, &co, &d, &st.compiled);
+	if (r < 0) {
+		diags_to_error(&d, err);
+		goto out;
+	}
+	st.plan = ot_compiled_plan(st.compiled, m->nodes[st.nodeid]->name);
+	if (!st.plan) {
+		r = ot_error_set(err, -ENOENT, "no plan for node '%s'", m->nodes[st.nodeid]->name);
+		goto out;
+	}
+	st.explicit_ranks = ot_spank_explicit_ranks(m);
+out:
+	if (r < 0) {
+		ot_compiled_free(st.compiled);
+		st.compiled = NULL;
+		st.plan = NULL;
+	}
+	ot_spank_binding_free(&bind);
+	ot_model_free(m);
+	ot_diags_free(&d);
+	return r;
+}
+
+/*
+ * The build process. slurmstepd forks it in init_post_opt and goes on with
+ * its own step set-up (I/O, PAM, MPI) while the child reads the file as the
+ * job's user, compiles, reclaims orphans, records the owner and builds this
+ * node's share; user_init, the last hook before the tasks are forked, waits
+ * for it (exit does, if the step ends before). A process and not a thread:
+ * between the two hooks slurmstepd drops and regains privileges with
+ * glibc's seteuid(), which changes every thread of the process, and the
+ * file must be read under the user's identity without slurmstepd taking it.
+ * The child is single-threaded, calls no Slurm function (another thread of
+ * slurmstepd may hold Slurm's locks) and reports through a pipe:
+ *
+ *     message 1: i32 rc, u32 n, n bytes   rc 0: the file; else an error
+ *     message 2: i32 rc, u32 n, n bytes   rc 0: "<prefix>\n<state_dir>\n
+ *                                         <reclaimed> <not reclaimed>";
+ *                                         else an error
  */
 static int write_all(int fd, const void *buf, size_t len)
 {
@@ -485,130 +573,240 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+static void send_msg(int fd, int32_t rc, const char *data, size_t n)
+{
+	uint32_t len = (uint32_t)n;
+
+	if (write_all(fd, &rc, sizeof(rc)) < 0 || write_all(fd, &len, sizeof(len)) < 0 ||
+	    write_all(fd, data, n) < 0)
+		_exit(1);
+}
+
+static void send_err(int fd, const struct ot_error *err)
+{
+	send_msg(fd, err->code < 0 ? err->code : -EIO, err->msg,
+		 strnlen(err->msg, sizeof(err->msg) - 1));
+}
+
+static void __attribute__((noreturn)) build_child(int fd)
+{
+	struct ot_error err = {0};
+	char *text = NULL, done[2 * PATH_MAX];
+	size_t len = 0;
+	unsigned failed = 0;
+	int n, reaped;
+
+	if (ot_spank_read_file(st.file, st.file[0] == '/' ? NULL : st.dir, &st.cred,
+			       st.cfg.max_file, &text, &len, &err) < 0) {
+		send_err(fd, &err);
+		_exit(0);
+	}
+	send_msg(fd, 0, text, len);
+	if (node_compile(text, len, &err) < 0) {
+		send_err(fd, &err);
+		_exit(0);
+	}
+	/* Reclaim instances whose slurmstepd died, then claim ours before the
+	 * first object exists (a crash from here on is reclaimable). */
+	reaped = ot_owner_reap(st.cfg.state_root, reap_one, NULL, &failed, NULL);
+	/* The owner is slurmstepd, not this short-lived child. */
+	if (ot_owner_claim(st.cfg.state_root, st.plan->prefix, st.plan->state_dir, st.stepd,
+			   &err) < 0) {
+		send_err(fd, &err);
+		_exit(0);
+	}
+	if (ot_spank_node_create(st.plan, &err) < 0) {
+		ot_owner_release(st.cfg.state_root, st.plan->prefix, NULL);
+		send_err(fd, &err);
+		_exit(0);
+	}
+	n = snprintf(done, sizeof(done), "%s\n%s\n%d %u", st.plan->prefix, st.plan->state_dir,
+		     reaped > 0 ? reaped : 0, failed);
+	send_msg(fd, 0, done, (size_t)n);
+	_exit(0);
+}
+
 static void build_start(void)
 {
 	int p[2];
 	pid_t pid;
 
 	st.t_build = now_us();
-	st.building = true;
-	st.build_pid = -1;
-	if (pipe2(p, O_CLOEXEC) < 0)
-		goto here;
+	st.stepd = getpid();
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		ot_error_sys(&st.build_err, -errno, "pipe");
+		defer(&st.build_err);
+		return;
+	}
 	pid = fork();
 	if (pid < 0) {
+		ot_error_sys(&st.build_err, -errno, "cannot fork the build process");
+		defer(&st.build_err);
 		close(p[0]);
 		close(p[1]);
-		goto here;
+		return;
 	}
 	if (pid == 0) {
-		struct ot_error e = {0};
-		int32_t rc;
-
 		close(p[0]);
-		rc = ot_spank_node_create(st.plan, &e);
-		if (write_all(p[1], &rc, sizeof(rc)) == 0 && rc < 0)
-			(void)write_all(p[1], e.msg, strnlen(e.msg, sizeof(e.msg) - 1));
-		_exit(0);
+		build_child(p[1]);
 	}
 	close(p[1]);
 	st.build_pid = pid;
 	st.build_fd = p[0];
-	return;
-here: /* no child: build in this process */
-	st.build_rc = ot_spank_node_create(st.plan, &st.build_err);
 }
 
-/* The child's report: rc, then the message when rc < 0. */
-static void build_collect(void)
+/* Read one message of the build process before the deadline (ms on the
+ * monotonic clock, 0 = none). Returns rc and a malloc'ed, NUL-terminated
+ * *data; -ETIMEDOUT or -EIO (the process died) with *data NULL. */
+static int recv_msg(long long deadline, char **data, size_t *n)
 {
-	char buf[sizeof(int32_t) + OT_ERROR_MAX];
-	size_t got = 0;
-	int32_t rc;
-	int wst;
+	unsigned char hdr[8];
+	size_t got = 0, want = sizeof(hdr);
+	char *buf = NULL;
+	int32_t rc = 0;
+	uint32_t len = 0;
 
+	*data = NULL;
 	for (;;) {
-		ssize_t n = read(st.build_fd, buf + got, sizeof(buf) - 1 - got);
+		struct pollfd pfd = {.fd = st.build_fd, .events = POLLIN};
+		unsigned char *dst = buf ? (unsigned char *)buf : hdr;
+		ssize_t r;
 
-		if (n < 0 && errno == EINTR)
+		if (got == want) {
+			if (buf)
+				break;
+			memcpy(&rc, hdr, 4);
+			memcpy(&len, hdr + 4, 4);
+			if (len > st.cfg.max_file + OT_ERROR_MAX)
+				return -EIO;
+			buf = malloc((size_t)len + 1);
+			if (!buf)
+				return -ENOMEM;
+			got = 0;
+			want = len;
 			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
+		}
+		if (deadline) {
+			long long left = deadline - now_us() / 1000;
+
+			if (left <= 0) {
+				free(buf);
+				return -ETIMEDOUT;
+			}
+			if (poll(&pfd, 1, (int)(left > 100000 ? 100000 : left)) <= 0)
+				continue;
+		}
+		r = read(st.build_fd, dst + got, want - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			free(buf);
+			return -EIO;
+		}
+		got += (size_t)r;
 	}
-	close(st.build_fd);
-	/* The report is what counts; someone else may have reaped the child. */
-	while (waitpid(st.build_pid, &wst, 0) < 0 && errno == EINTR)
-		;
-	if (got < sizeof(rc)) {
-		st.build_rc = ot_error_set(&st.build_err, -EIO, "the build process died");
-		return;
-	}
-	memcpy(&rc, buf, sizeof(rc));
-	buf[got] = '\0';
-	st.build_rc = rc;
-	if (rc < 0)
-		ot_error_set(&st.build_err, rc, "%s", buf + sizeof(rc));
+	buf[len] = '\0';
+	*data = buf;
+	*n = len;
+	return rc;
 }
 
-/* Wait for the build; on success the step is active, else the error is
- * deferred to user_init / the tasks. */
+/*
+ * Wait for the build process (user_init, or exit). On success the step is
+ * active and st.plan is slurmstepd's own copy of the plan; on failure the
+ * error is deferred to user_init / the tasks.
+ */
 static void build_finish(void)
 {
 	long long t_wait = now_us();
+	char *data = NULL, *nl;
+	size_t n;
+	int wst, rc, r2;
 
-	if (!st.building)
+	if (st.build_pid <= 0)
 		return;
-	if (st.build_pid > 0)
-		build_collect();
-	st.building = false;
-	if (st.build_rc < 0) {
-		ot_owner_release(st.cfg.state_root, st.plan->prefix, NULL);
+	/* 1: the file (a hung shared file system must not hang the step) */
+	rc = recv_msg(now_us() / 1000 + st.cfg.read_timeout_ms, &data, &n);
+	if (rc == -ETIMEDOUT)
+		ot_error_set(&st.build_err, rc,
+			     "reading topology '%s' as uid %u took longer than %u s (hung file "
+			     "system?)",
+			     st.file, (unsigned)st.cred.uid, st.cfg.read_timeout_ms / 1000);
+	else if (rc == 0)
+		rc = node_compile(data, n, &st.build_err);
+	else
+		ot_error_set(&st.build_err, rc, "%s", data ? data : "the build process died");
+	free(data);
+	data = NULL;
+	/* 2: the build (after a timeout there is nothing to wait for) */
+	if (rc != -ETIMEDOUT) {
+		r2 = recv_msg(0, &data, &n);
+		if (r2 == 0 && data && (nl = strchr(data, '\n'))) {
+			/* built: remember where, even if our own compile failed */
+			char *nl2 = strchr(nl + 1, '\n');
+			int reaped = 0;
+			unsigned failed = 0;
+
+			*nl = '\0';
+			if (nl2) {
+				*nl2 = '\0';
+				if (sscanf(nl2 + 1, "%d %u", &reaped, &failed) != 2)
+					reaped = 0, failed = 0;
+			}
+			snprintf(st.prefix, sizeof(st.prefix), "%s", data);
+			snprintf(st.state_dir, sizeof(st.state_dir), "%s", nl + 1);
+			st.created = true;
+			if (reaped > 0)
+				slurm_info("opentop: reclaimed %d orphaned instance%s", reaped,
+					   reaped == 1 ? "" : "s");
+			if (failed)
+				slurm_error("opentop: %u orphaned instance%s could not be "
+					    "reclaimed (see %s/" OT_OWNER_SUBDIR ")",
+					    failed, failed == 1 ? "" : "s", st.cfg.state_root);
+		} else if (rc == 0) {
+			rc = r2 < 0 ? r2 : -EIO;
+			ot_error_set(&st.build_err, rc, "%s",
+				     data ? data : "the build process died");
+		}
+		free(data);
+	}
+	close(st.build_fd);
+	if (rc == -ETIMEDOUT)
+		kill(st.build_pid, SIGKILL);
+	/* The report is what counts: someone else may have reaped the child. */
+	while (waitpid(st.build_pid, &wst, 0) < 0 && errno == EINTR)
+		;
+	st.build_pid = -1;
+	if (rc < 0) {
 		ot_error_prefix(&st.build_err, "node %" PRIu32 " ('%s')", st.nodeid, st.node_name);
 		defer(&st.build_err);
 		return;
 	}
-	st.created = true;
 	st.active = true;
-	slurm_verbose("opentop: %s: built %s on %s: set-up %.1f ms, build %.1f ms (waited %.1f "
-		      "ms for it)",
-		      st.instance, st.plan->prefix, st.node_name, (double)st.t_setup / 1000.0,
+	slurm_verbose("opentop: %s: built %s on %s: %.1f ms in slurmstepd before the build, "
+		      "%.1f ms build, waited %.1f ms for it",
+		      st.instance, st.prefix, st.node_name, (double)st.t_setup / 1000.0,
 		      (double)(now_us() - st.t_build) / 1000.0,
 		      (double)(now_us() - t_wait) / 1000.0);
 }
 
-static int reap_one(const char *state_dir, void *arg, struct ot_error *err)
-{
-	(void)arg;
-	return ot_spank_node_destroy(state_dir, err);
-}
-
-static int node_setup(spank_t sp)
+/* In slurmstepd (root), init_post_opt: everything the build needs from
+ * Slurm and the node, then the build process. */
+static int node_prepare(spank_t sp)
 {
 	struct ot_error err = {0};
-	struct ot_spank_cred cred = {0};
-	struct ot_spank_binding bind = {0};
-	struct ot_compile_opts co = {0};
-	struct ot_load_opts lo = {.no_includes = true};
-	struct ot_model *m = NULL;
-	struct ot_diags d;
-	struct ot_addr *addrs = NULL;
-	char **names = NULL, rec[OT_SPANK_PATH_MAX + 32], dir[PATH_MAX], *text = NULL;
-	const char *path = st.path, *recpath = NULL;
-	uint64_t digest = 0;
-	bool have_digest = false;
+	char rec[OT_SPANK_PATH_MAX + 32];
+	const char *recpath = NULL;
 	long long t0 = now_us();
-	size_t len;
-	unsigned failed;
 	uint32_t i;
-	int r, ngids = 0;
+	int ngids = 0;
 	gid_t *gids = NULL;
 
-	ot_diags_init(&d);
 	log_config();
+	st.build_pid = -1;
 	if (spank_get_item(sp, S_JOB_ID, &st.job) != ESPANK_SUCCESS ||
-	    spank_get_item(sp, S_JOB_UID, &cred.uid) != ESPANK_SUCCESS ||
-	    spank_get_item(sp, S_JOB_GID, &cred.gid) != ESPANK_SUCCESS ||
+	    spank_get_item(sp, S_JOB_UID, &st.cred.uid) != ESPANK_SUCCESS ||
+	    spank_get_item(sp, S_JOB_GID, &st.cred.gid) != ESPANK_SUCCESS ||
 	    spank_get_item(sp, S_JOB_NNODES, &st.nnodes) != ESPANK_SUCCESS ||
 	    spank_get_item(sp, S_JOB_NODEID, &st.nodeid) != ESPANK_SUCCESS) {
 		ot_error_set(&err, -EIO, "cannot read the job's identity from Slurm");
@@ -616,8 +814,8 @@ static int node_setup(spank_t sp)
 	}
 	if (spank_get_item(sp, S_JOB_SUPPLEMENTARY_GIDS, &gids, &ngids) == ESPANK_SUCCESS &&
 	    ngids > 0) {
-		cred.gids = gids;
-		cred.ngids = (size_t)ngids;
+		st.cred.gids = gids; /* Slurm's, valid for the step */
+		st.cred.ngids = (size_t)ngids;
 	}
 	if (st.nnodes == 0 || st.nnodes > OT_SPANK_MAX_NODES || st.nodeid >= st.nnodes) {
 		ot_error_set(&err, -EINVAL, "unexpected step layout (node %" PRIu32 " of %" PRIu32
@@ -625,110 +823,39 @@ static int node_setup(spank_t sp)
 			     st.nodeid, st.nnodes);
 		goto fail;
 	}
-
-	/* The file, as the job's user: the submit side's absolute path and
-	 * digest when they reached us, else the option relative to the
-	 * submit directory. */
+	/* The file: the submit side's absolute path and digest when they
+	 * reached us, else the option, relative to the submit directory. */
+	snprintf(st.file, sizeof(st.file), "%s", st.path);
 	if (spank_getenv(sp, OT_SPANK_ENV, rec, sizeof(rec)) == ESPANK_SUCCESS &&
-	    ot_spank_env_parse(rec, &digest, &recpath) == 0) {
-		path = recpath;
-		have_digest = true;
-	} else if (path[0] != '/' &&
-		   spank_getenv(sp, "SLURM_SUBMIT_DIR", dir, sizeof(dir)) != ESPANK_SUCCESS) {
+	    ot_spank_env_parse(rec, &st.digest, &recpath) == 0) {
+		snprintf(st.file, sizeof(st.file), "%s", recpath);
+		st.have_digest = true;
+	} else if (st.file[0] != '/' &&
+		   spank_getenv(sp, "SLURM_SUBMIT_DIR", st.dir, sizeof(st.dir)) != ESPANK_SUCCESS) {
 		ot_error_set(&err, -ENOENT, "'%s' is relative and the submit directory is unknown",
-			     path);
+			     st.file);
 		goto fail;
 	}
-	r = ot_spank_read_file(path, path[0] == '/' ? NULL : dir, &cred, st.cfg.max_file,
-			       st.cfg.read_timeout_ms, &text, &len, &err);
-	if (r < 0)
+	if (step_nodes(sp, &st.names, &err) < 0)
 		goto fail;
-	if (have_digest && ot_hash64(text, len) != digest) {
-		ot_error_set(&err, -ESTALE,
-			     "topology '%s' changed after srun read it (digest %016" PRIx64
-			     ", now %016" PRIx64 "): every node must build the same topology",
-			     path, digest, ot_hash64(text, len));
-		goto fail;
-	}
-
-	/* Bind node[k] to the k-th node of the step. */
-	r = ot_topology_load_mem(st.path, text, len, &lo, &d, &m);
-	if (r < 0 || ot_spank_policy_check(m, &st.cfg, &d)) {
-		diags_to_error(&d, &err);
-		goto fail;
-	}
-	r = step_nodes(sp, &names, &err);
-	if (r < 0)
-		goto fail;
-	addrs = calloc(st.nnodes, sizeof(*addrs));
-	if (!addrs) {
+	snprintf(st.node_name, sizeof(st.node_name), "%s", st.names[st.nodeid]);
+	st.addrs = calloc(st.nnodes, sizeof(*st.addrs));
+	if (!st.addrs) {
 		ot_error_set(&err, -ENOMEM, "out of memory");
 		goto fail;
 	}
 	for (i = 0; i < st.nnodes; i++)
-		if (resolve(names[i], &addrs[i], &err) < 0)
+		if (resolve(st.names[i], &st.addrs[i], &err) < 0)
 			goto fail;
-	if (check_underlay(names[st.nodeid], &addrs[st.nodeid], &err) < 0)
+	if (check_underlay(st.node_name, &st.addrs[st.nodeid], &err) < 0)
 		goto fail;
-	if (ot_spank_bind(m, (const char *const *)names, addrs, st.nnodes, &st.cfg, &bind, &err) <
-	    0)
-		goto fail;
-	if (ot_spank_instance(m->name, st.job, st.step, st.instance, sizeof(st.instance)) < 0) {
-		ot_error_set(&err, -ENAMETOOLONG, "topology name '%s' is too long", m->name);
-		goto fail;
-	}
-	co.instance = st.instance;
-	co.hosts = &bind.hosts;
-	co.state_root = st.cfg.state_root;
-	co.bounds = &st.cfg.bounds;
-	ot_spank_vni_window(&st.cfg, st.job, st.step, &co.vni_base, &co.vni_span);
-	r = ot_compile(m, &co, &d, &st.compiled);
-	if (r < 0) {
-		diags_to_error(&d, &err);
-		goto fail;
-	}
-	st.plan = ot_compiled_plan(st.compiled, m->nodes[st.nodeid]->name);
-	if (!st.plan) {
-		ot_error_set(&err, -ENOENT, "no plan for node '%s'", m->nodes[st.nodeid]->name);
-		goto fail;
-	}
-	st.explicit_ranks = ot_spank_explicit_ranks(m);
-
-	/* Reclaim instances whose slurmstepd died, then claim ours before
-	 * the first object exists (a crash from here on is reclaimable). */
-	r = ot_owner_reap(st.cfg.state_root, reap_one, NULL, &failed, &err);
-	if (r > 0)
-		slurm_info("opentop: reclaimed %d orphaned instance%s", r, r == 1 ? "" : "s");
-	if (failed)
-		slurm_error("opentop: %u orphaned instance%s could not be reclaimed: %s", failed,
-			    failed == 1 ? "" : "s", err.msg);
-	ot_error_clear(&err);
-	if (ot_owner_claim(st.cfg.state_root, st.plan->prefix, st.plan->state_dir, &err) < 0)
-		goto fail;
-	snprintf(st.node_name, sizeof(st.node_name), "%s", names[st.nodeid]);
 	st.t_setup = now_us() - t0;
 	build_start();
-	ot_model_free(m);
-	ot_diags_free(&d);
-	ot_spank_binding_free(&bind);
-	free_names(names, st.nnodes);
-	free(addrs);
-	free(text);
 	return 0;
 fail:
 	ot_error_prefix(&err, "node %" PRIu32 " ('%s')", st.nodeid,
-			names ? names[st.nodeid] : "?");
-	defer(&err);
-	ot_compiled_free(st.compiled);
-	st.compiled = NULL;
-	st.plan = NULL;
-	ot_model_free(m);
-	ot_diags_free(&d);
-	ot_spank_binding_free(&bind);
-	free_names(names, st.nnodes);
-	free(addrs);
-	free(text);
-	return -1;
+			st.node_name[0] ? st.node_name : "?");
+	return defer(&err);
 }
 
 int slurm_spank_init_post_opt(spank_t sp, int ac, char **av)
@@ -747,7 +874,7 @@ int slurm_spank_init_post_opt(spank_t sp, int ac, char **av)
 	    st.step >= OT_SPANK_PSEUDO_STEP)
 		return 0;
 	/* Errors surface in user_init, where srun sees them. */
-	(void)node_setup(sp);
+	(void)node_prepare(sp);
 	return 0;
 }
 
@@ -865,25 +992,27 @@ int slurm_spank_exit(spank_t sp, int ac, char **av)
 	int rc = 0;
 
 	build_finish();
+	ot_relay_stop(st.relay);
+	st.relay = NULL;
 	if (spank_context() == S_CTX_REMOTE && st.created) {
-		ot_relay_stop(st.relay);
-		st.relay = NULL;
-		if (ot_spank_node_destroy(st.plan->state_dir, &err) < 0) {
+		if (ot_spank_node_destroy(st.state_dir, &err) < 0) {
 			/* The owner record stays: the next step on this node retries. */
-			slurm_error("opentop: %s: teardown failed: %s", st.instance, err.msg);
+			slurm_error("opentop: %s: teardown failed: %s", st.prefix, err.msg);
 			rc = -1;
 		} else {
-			ot_owner_release(st.cfg.state_root, st.plan->prefix, NULL);
+			ot_owner_release(st.cfg.state_root, st.prefix, NULL);
 		}
 		st.created = st.active = false;
 	}
-	ot_relay_stop(st.relay);
-	st.relay = NULL;
 	ot_compiled_free(st.compiled);
 	st.compiled = NULL;
 	st.plan = NULL;
 	ot_model_free(st.model);
 	st.model = NULL;
+	free_names(st.names, st.nnodes);
+	st.names = NULL;
+	free(st.addrs);
+	st.addrs = NULL;
 	free(st.path);
 	st.path = NULL;
 	return rc;

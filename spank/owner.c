@@ -68,7 +68,7 @@ static int record_path(const char *root, const char *prefix, char *buf, size_t s
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-int ot_owner_claim(const char *state_root, const char *prefix, const char *state_dir,
+int ot_owner_claim(const char *state_root, const char *prefix, const char *state_dir, pid_t owner,
 		   struct ot_error *err)
 {
 	char dir[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX + 16], line[PATH_MAX + 128];
@@ -84,12 +84,13 @@ int ot_owner_claim(const char *state_root, const char *prefix, const char *state
 	snprintf(dir, sizeof(dir), "%s/" OT_OWNER_SUBDIR, state_root);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return ot_error_sys(err, -errno, "create '%s'", dir);
-	r = proc_starttime(getpid(), &start);
+	r = proc_starttime(owner, &start);
 	if (r == 0)
 		r = netns_id(&dev, &ino);
 	if (r < 0)
-		return ot_error_sys(err, r, "owner record for '%s': identify this process", prefix);
-	n = snprintf(line, sizeof(line), MAGIC " %d %llu %llu:%llu %s\n", (int)getpid(), start,
+		return ot_error_sys(err, r, "owner record for '%s': identify process %d", prefix,
+				    (int)owner);
+	n = snprintf(line, sizeof(line), MAGIC " %d %llu %llu:%llu %s\n", (int)owner, start,
 		     dev, ino, state_dir);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return ot_error_set(err, -ENAMETOOLONG, "owner record for '%s': too long", prefix);

@@ -17,16 +17,19 @@
 #ifndef OT_SPANK_OWNER_H
 #define OT_SPANK_OWNER_H
 
+#include <sys/types.h>
+
 #include "util/error.h"
 
 #define OT_OWNER_SUBDIR "slurm"
 
 /*
- * Record that this process owns instance prefix (state_dir is where its
- * journal lives). Creates <state_root>/slurm (0700) if needed. Returns 0
- * or a negative errno with err.
+ * Record that process owner (slurmstepd; the caller may be its helper
+ * child) owns instance prefix (state_dir is where its journal lives), as
+ * seen from the caller's network namespace. Creates <state_root>/slurm
+ * (0700) if needed. Returns 0 or a negative errno with err.
  */
-int ot_owner_claim(const char *state_root, const char *prefix, const char *state_dir,
+int ot_owner_claim(const char *state_root, const char *prefix, const char *state_dir, pid_t owner,
 		   struct ot_error *err);
 
 /* Remove this instance's record. Returns 0 (also when absent) or -errno. */

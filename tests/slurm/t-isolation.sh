@@ -16,6 +16,8 @@ wait_netns 'otsl_pair.j*' 2
 cl_user srun -N2 --opentop="$pair" sleep 30 >"$outB" 2>&1 &
 pidB=$!
 wait_netns 'otsl_pair.j*' 4
+check "job B's start left job A running (2 jobs running)" \
+	[ "$(cl squeue -h -t R -o %i | wc -l)" = 2 ]
 mapfile -t jobs < <(ls /run/netns | sed -n 's/^otsl_pair\.j\([0-9]*\)s0\.node0\.a$/\1/p' | sort -n)
 check "two jobs, two instances of pair.otp on the same nodes" [ "${#jobs[@]}" = 2 ]
 if [ "${#jobs[@]}" = 2 ]; then
