@@ -58,6 +58,7 @@ static const char usage_text[] =
 	"      --connect-timeout SECS  limit per connection (default 10)\n"
 	"      --json               the report as JSON on stdout\n"
 	"  -q, --quiet              no live progress\n"
+	"  -v, --verbose            every step of every node as a line with its time\n"
 	"      --color WHEN         auto (default), always, never\n"
 	"  -h, --help               this text\n"
 	"\n"
@@ -95,6 +96,7 @@ static const struct option long_opts[] = {
 	{"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
 	{"json", no_argument, NULL, OPT_JSON},
 	{"quiet", no_argument, NULL, 'q'},
+	{"verbose", no_argument, NULL, 'v'},
 	{"color", required_argument, NULL, OPT_COLOR},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -102,7 +104,7 @@ static const struct option long_opts[] = {
 
 struct cli {
 	struct ot_deploy_opts dopts;
-	bool dry_run, json, quiet, color;
+	bool dry_run, json, quiet, verbose, color;
 	const char *instance;
 	const char *defines[MAX_DEFINES];
 	size_t ndefines;
@@ -114,6 +116,8 @@ struct cli {
 struct view {
 	bool live;	/* redraw in place on a terminal */
 	bool events;	/* plain lines (not a terminal) */
+	bool stamps;	/* prefix event lines with the time since the start */
+	struct timespec t0;
 	bool color;
 	unsigned width;
 	size_t drawn;	/* lines on screen to overwrite */
@@ -165,6 +169,13 @@ static void on_change(void *ctx, const struct ot_deploy *d, size_t i)
 		view_draw(v);
 	} else if (v->events) {
 		ot_sb_reset(&v->buf);
+		if (v->stamps) {
+			struct timespec t;
+
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			ot_sb_printf(&v->buf, "%+8.3fs ",
+				     (t.tv_sec - v->t0.tv_sec) + (t.tv_nsec - v->t0.tv_nsec) / 1e9);
+		}
 		ot_progress_event(d, i, &v->buf);
 		write_all(STDERR_FILENO, ot_sb_str(&v->buf), v->buf.len);
 	}
@@ -228,7 +239,7 @@ static int parse_args(int argc, char **argv, struct cli *c)
 
 	c->dopts.action = OT_DEPLOY_CREATE;
 	c->dopts.preflight = true;
-	while ((opt = getopt_long(argc, argv, "nj:kD:qh", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "nj:kD:qvh", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_DESTROY:
 			c->dopts.action = OT_DEPLOY_DESTROY;
@@ -300,6 +311,9 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			break;
 		case 'q':
 			c->quiet = true;
+			break;
+		case 'v':
+			c->verbose = true;
 			break;
 		case OPT_COLOR:
 			color = optarg;
@@ -537,8 +551,10 @@ int main(int argc, char **argv)
 	v.d = &d;
 	v.lock = &d.lock;
 	v.color = c.color && isatty(STDERR_FILENO);
-	v.live = !c.quiet && isatty(STDERR_FILENO);
-	v.events = !c.quiet && !v.live;
+	v.live = !c.quiet && !c.verbose && isatty(STDERR_FILENO);
+	v.events = c.verbose || (!c.quiet && !v.live);
+	v.stamps = c.verbose;
+	clock_gettime(CLOCK_MONOTONIC, &v.t0);
 	v.width = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col ? ws.ws_col : 0;
 	if (v.live && pthread_create(&tick, NULL, ticker, &v) == 0)
 		ticking = true;
