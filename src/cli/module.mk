@@ -16,6 +16,7 @@ INSTALL_MAN1 += docs/otc.1
 OTDEPLOY := $(BUILD)/otdeploy
 PROGRAMS += $(OTDEPLOY)
 INSTALL_BIN += $(OTDEPLOY)
+INSTALL_MAN1 += docs/otdeploy.1
 $(OTDEPLOY): $(call obj,src/cli/otdeploy.c) $(LIBOTDEPLOY) $(LIBOTEXEC) $(LIBOTC)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
