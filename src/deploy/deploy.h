@@ -10,14 +10,19 @@
  * "local" run through the executor library in this process (local.c).
  *
  * Stages of `create` (each one for all nodes, in parallel, before the next):
- *   1. connect, prepare <dir>/<prefix>, upload otnode unless the same bytes
- *      are already there, check its SHA-256 on the host;
+ *   1. connect, prepare <dir>/<prefix> over SFTP, upload otnode unless an
+ *      otnode of ours of the same size is there already;
  *   2. preflight on every node at once (kernel features, underlay address
- *      and MTU, UDP to the VXLAN port between node pairs);
- *   3. `otnode create`;
+ *      and MTU, UDP to the VXLAN port between node pairs), in a session
+ *      that first has the host compute the SHA-256 of the executable and
+ *      runs nothing until otdeploy has compared it (the "gate", deploy.c);
+ *   3. `otnode create` (said on the preflight's session);
  *   4. if any node failed (and not keep_going): `otnode destroy` on every
- *      node where create ran, so the cluster is as before.
- * Other actions run stage 1 and then `otnode destroy|status|verify`.
+ *      node where this run may have created something, so the cluster is
+ *      as before; executables this run placed are taken back.
+ * With every node at once, stages 1 and 2 run back to back per node.
+ * Other actions run stage 1 and then the gated `otnode destroy|status|
+ * verify`; a successful destroy removes otnode and its directory.
  *
  * Progress: every state change is published under the engine's lock and
  * reported to opts.notify (from worker threads: the callback must be
