@@ -17,20 +17,20 @@
 #include "util/strbuf.h"
 
 /* The defaults, documented in docs/slurm.md ("Bounds"). */
-#define DEF_VNI_MIN	  0x100000u
-#define DEF_VNI_MAX	  0xffffffu
-#define DEF_VNI_BLOCK	  64u
-#define DEF_MAX_CTRS	  64u
-#define DEF_MAX_IFACES	  256u
-#define DEF_MTU		  1500u
-#define DEF_MAX_FILE	  (1u << 20)
-#define DEF_TIMEOUT_MS	  10000u
-#define DEF_STATE_ROOT	  "/run/opentop"
-#define DEF_ISOLATE	  (OT_ISO_NET | OT_ISO_UTS | OT_ISO_IPC)
+#define DEF_VNI_MIN    0x100000u
+#define DEF_VNI_MAX    0xffffffu
+#define DEF_VNI_BLOCK  64u
+#define DEF_MAX_CTRS   64u
+#define DEF_MAX_IFACES 256u
+#define DEF_MTU	       1500u
+#define DEF_MAX_FILE   (1u << 20)
+#define DEF_TIMEOUT_MS 10000u
+#define DEF_STATE_ROOT "/run/opentop"
+#define DEF_ISOLATE    (OT_ISO_NET | OT_ISO_UTS | OT_ISO_IPC)
 static const char *const default_addrs[] = {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
 					    "fc00::/7"};
 
-#define VNI_LIMIT	  0xffffffu
+#define VNI_LIMIT 0xffffffu
 
 struct key {
 	const char *name;
@@ -183,15 +183,15 @@ static const struct {
 	unsigned bit;
 	const char *refused; /* why it cannot be allowed under Slurm, or NULL */
 } isolate_kinds[] = {
-	{"net", OT_ISO_NET, NULL},
-	{"uts", OT_ISO_UTS, NULL},
-	{"ipc", OT_ISO_IPC, NULL},
-	{"mount", OT_ISO_MNT, NULL},
-	{"pid", OT_ISO_PID,
-	 "a task cannot enter a new PID namespace itself (it would need a fork that slurmstepd "
-	 "does not track)"},
-	{"cgroup", OT_ISO_CGROUP,
-	 "moving tasks into OpenTop's cgroups would take them out of Slurm's job cgroup"},
+    {"net", OT_ISO_NET, NULL},
+    {"uts", OT_ISO_UTS, NULL},
+    {"ipc", OT_ISO_IPC, NULL},
+    {"mount", OT_ISO_MNT, NULL},
+    {"pid", OT_ISO_PID,
+     "a task cannot enter a new PID namespace itself (it would need a fork that slurmstepd "
+     "does not track)"},
+    {"cgroup", OT_ISO_CGROUP,
+     "moving tasks into OpenTop's cgroups would take them out of Slurm's job cgroup"},
 };
 
 static int key_isolate(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
@@ -405,23 +405,23 @@ static void fmt_state_root(const struct ot_spank_config *c, struct ot_strbuf *sb
 }
 
 static const struct key keys[] = {
-	{"vni", key_vni, fmt_vni},
-	{"vni_block", key_vni_block, fmt_vni_block},
-	{"explicit_vni", key_explicit_vni, fmt_explicit_vni},
-	{"addrs", key_addrs, fmt_addrs},
-	{"max_containers", key_max_containers, fmt_max_containers},
-	{"max_ifaces", key_max_ifaces, fmt_max_ifaces},
-	{"host_objects", key_host_objects, fmt_host_objects},
-	{"isolate", key_isolate, fmt_isolate},
-	{"limits", key_limits, fmt_limits},
-	{"sysctls", key_sysctls, fmt_sysctls},
-	{"underlay_dev", key_underlay_dev, fmt_underlay_dev},
-	{"underlay_mtu", key_underlay_mtu, fmt_underlay_mtu},
-	{"underlay_family", key_underlay_family, fmt_underlay_family},
-	{"max_file", key_max_file, fmt_max_file},
-	{"read_timeout", key_read_timeout, fmt_read_timeout},
-	{"pmix_relay", key_pmix_relay, fmt_pmix_relay},
-	{"state_root", key_state_root, fmt_state_root},
+    {"vni", key_vni, fmt_vni},
+    {"vni_block", key_vni_block, fmt_vni_block},
+    {"explicit_vni", key_explicit_vni, fmt_explicit_vni},
+    {"addrs", key_addrs, fmt_addrs},
+    {"max_containers", key_max_containers, fmt_max_containers},
+    {"max_ifaces", key_max_ifaces, fmt_max_ifaces},
+    {"host_objects", key_host_objects, fmt_host_objects},
+    {"isolate", key_isolate, fmt_isolate},
+    {"limits", key_limits, fmt_limits},
+    {"sysctls", key_sysctls, fmt_sysctls},
+    {"underlay_dev", key_underlay_dev, fmt_underlay_dev},
+    {"underlay_mtu", key_underlay_mtu, fmt_underlay_mtu},
+    {"underlay_family", key_underlay_family, fmt_underlay_family},
+    {"max_file", key_max_file, fmt_max_file},
+    {"read_timeout", key_read_timeout, fmt_read_timeout},
+    {"pmix_relay", key_pmix_relay, fmt_pmix_relay},
+    {"state_root", key_state_root, fmt_state_root},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -501,8 +501,9 @@ static int unknown_key(const char *arg, size_t klen, int idx, struct ot_error *e
 	r = ot_error_set(err, -EINVAL,
 			 "plugstack.conf argument %d '%.200s': unknown option '%.*s'%s%s%s (known: "
 			 "%s)",
-			 idx, arg, (int)(klen > 64 ? 64 : klen), arg, best ? " (did you mean '" : "",
-			 best ? best : "", best ? "'?)" : "", sb.oom ? "?" : ot_sb_str(&sb));
+			 idx, arg, (int)(klen > 64 ? 64 : klen), arg,
+			 best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "",
+			 sb.oom ? "?" : ot_sb_str(&sb));
 	ot_sb_free(&sb);
 	return r;
 }
@@ -524,9 +525,9 @@ int ot_spank_config_parse(int ac, char *const *av, struct ot_spank_config *cfg,
 		int r;
 
 		if (!eq)
-			return ot_error_set(err, -EINVAL,
-					    "plugstack.conf argument %d '%.200s': expected key=value",
-					    i + 1, arg ? arg : "");
+			return ot_error_set(
+			    err, -EINVAL, "plugstack.conf argument %d '%.200s': expected key=value",
+			    i + 1, arg ? arg : "");
 		klen = (size_t)(eq - arg);
 		for (k = 0; k < NKEYS; k++)
 			if (strlen(keys[k].name) == klen && !strncmp(keys[k].name, arg, klen))

@@ -23,25 +23,25 @@
 #include "util/addr.h"
 #include "util/error.h"
 
-#define OT_SPANK_MAX_ADDRS	32	   /* prefixes in addrs= */
-#define OT_SPANK_MAX_ARGS	64	   /* plugstack arguments */
-#define OT_SPANK_PATH_MAX	4096	   /* topology path bytes */
-#define OT_SPANK_STATE_MAX	256	   /* state_root bytes */
+#define OT_SPANK_MAX_ADDRS 32	/* prefixes in addrs= */
+#define OT_SPANK_MAX_ARGS  64	/* plugstack arguments */
+#define OT_SPANK_PATH_MAX  4096 /* topology path bytes */
+#define OT_SPANK_STATE_MAX 256	/* state_root bytes */
 
 struct ot_spank_config {
 	/* Bounds handed to ot_compile(); allowed_addrs points into addrs[]. */
 	struct ot_bounds bounds;
 	struct ot_prefix addrs[OT_SPANK_MAX_ADDRS];
 
-	uint32_t vni_block;	 /* VNIs reserved for one job step (derived VNIs) */
-	bool explicit_vni;	 /* may a topology name its own VNI (inside the range)? */
-	bool sysctls;		 /* may containers set (namespaced) net.* sysctls? */
+	uint32_t vni_block;		/* VNIs reserved for one job step (derived VNIs) */
+	bool explicit_vni;		/* may a topology name its own VNI (inside the range)? */
+	bool sysctls;			/* may containers set (namespaced) net.* sysctls? */
 	char underlay_dev[OT_IFNAMSIZ]; /* "" = the interface holding the node's address */
-	uint32_t underlay_mtu;	 /* assumed on every node, checked locally */
-	int underlay_family;	 /* AF_INET or AF_INET6: how node names are resolved */
-	uint64_t max_file;	 /* topology file bytes */
-	uint32_t read_timeout_ms; /* reading the file on a node (shared FS may hang) */
-	bool pmix_relay;	 /* relay PMIx's loopback TCP into containers */
+	uint32_t underlay_mtu;		/* assumed on every node, checked locally */
+	int underlay_family;		/* AF_INET or AF_INET6: how node names are resolved */
+	uint64_t max_file;		/* topology file bytes */
+	uint32_t read_timeout_ms;	/* reading the file on a node (shared FS may hang) */
+	bool pmix_relay;		/* relay PMIx's loopback TCP into containers */
 	char state_root[OT_SPANK_STATE_MAX]; /* journals, owner records */
 };
 

@@ -83,8 +83,9 @@ int ot_spank_node_enter(const struct ot_plan *p, int ns, struct ot_error *err)
 	if (r < 0)
 		return r;
 	if (ret_flags & OT_ENTER_MUST_FORK)
-		return ot_error_set(err, -EINVAL, "container '%s' isolates pids, which a Slurm "
-						  "task cannot enter",
+		return ot_error_set(err, -EINVAL,
+				    "container '%s' isolates pids, which a Slurm "
+				    "task cannot enter",
 				    p->ns[ns].container);
 	if (!own_mnt)
 		return fresh_sys(err);

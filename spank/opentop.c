@@ -81,38 +81,38 @@ SPANK_PLUGIN(opentop, 1);
  * step). */
 static struct {
 	struct ot_spank_config cfg;
-	char *path;			/* --opentop value as given */
+	char *path; /* --opentop value as given */
 
 	/* submit side */
-	struct ot_model *model;		/* kept for local_user_init */
+	struct ot_model *model; /* kept for local_user_init */
 
 	/* node side: inputs gathered in init_post_opt (node_prepare) */
 	uint32_t job, step, nodeid, nnodes;
-	struct ot_spank_cred cred;	/* the job's identity (gids are Slurm's) */
-	char file[OT_SPANK_PATH_MAX];	/* the topology to read */
-	char dir[PATH_MAX];		/* ... relative to this, when not absolute */
-	uint64_t digest;		/* what srun read, when it told us */
+	struct ot_spank_cred cred;    /* the job's identity (gids are Slurm's) */
+	char file[OT_SPANK_PATH_MAX]; /* the topology to read */
+	char dir[PATH_MAX];	      /* ... relative to this, when not absolute */
+	uint64_t digest;	      /* what srun read, when it told us */
 	bool have_digest;
-	char **names;			/* the step's nodes, in step order */
-	struct ot_addr *addrs;		/* ... and their underlay addresses */
-	char node_name[256];		/* this node, as Slurm names it */
+	char **names;	       /* the step's nodes, in step order */
+	struct ot_addr *addrs; /* ... and their underlay addresses */
+	char node_name[256];   /* this node, as Slurm names it */
 
 	/* node side: the build process (see build_child) */
-	pid_t stepd;			/* slurmstepd, the instance's owner */
+	pid_t stepd; /* slurmstepd, the instance's owner */
 	pid_t build_pid;
 	int build_fd;
 	struct ot_error build_err;
 	long long t_setup, t_build;
 
 	/* node side: the outcome */
-	char deferred[OT_ERROR_MAX];	/* error to report from user_init */
-	bool active;			/* tasks enter containers */
-	bool created;			/* an instance exists: destroy it at exit */
-	char prefix[OT_NSNAME_MAX];	/* ... its name and journal, from the build */
+	char deferred[OT_ERROR_MAX]; /* error to report from user_init */
+	bool active;		     /* tasks enter containers */
+	bool created;		     /* an instance exists: destroy it at exit */
+	char prefix[OT_NSNAME_MAX];  /* ... its name and journal, from the build */
 	char state_dir[PATH_MAX];
 	char instance[OT_NSNAME_MAX];
 	struct ot_compiled *compiled;
-	struct ot_plan *plan;		/* this node's plan (in compiled) */
+	struct ot_plan *plan; /* this node's plan (in compiled) */
 	bool explicit_ranks;
 	struct ot_relay *relay;
 	int relay_fd;
@@ -121,10 +121,13 @@ static struct {
 static int opt_cb(int val, const char *optarg, int remote);
 
 static struct spank_option option = {
-	"opentop", "FILE",
-	"run each task in its container of the OpenTop topology FILE (a private network across "
-	"the step's nodes; see docs/slurm.md)",
-	1, 0, opt_cb,
+    "opentop",
+    "FILE",
+    "run each task in its container of the OpenTop topology FILE (a private network across "
+    "the step's nodes; see docs/slurm.md)",
+    1,
+    0,
+    opt_cb,
 };
 
 static int opt_cb(int val, const char *optarg, int remote)
@@ -276,8 +279,9 @@ static int submit_check(void)
 		if (d.errors == 0 && !d.oom)
 			slurm_error("opentop: topology '%s' refused: %s", st.path, strerror(-r));
 		else
-			slurm_error("opentop: topology '%s' refused; nothing was allocated or built",
-				    st.path);
+			slurm_error(
+			    "opentop: topology '%s' refused; nothing was allocated or built",
+			    st.path);
 		goto out;
 	}
 	if (ot_spank_env_format(ot_hash64(text, len), abs, rec, sizeof(rec)) < 0 ||
@@ -333,8 +337,9 @@ static int step_nodes(spank_t sp, char ***ret, struct ot_error *err)
 	uint32_t i;
 
 	if (spank_getenv(sp, "SLURM_STEP_NODELIST", buf, sizeof(buf)) != ESPANK_SUCCESS)
-		return ot_error_set(err, -ENOENT, "the step's node list (SLURM_STEP_NODELIST) is "
-						  "not in the job environment");
+		return ot_error_set(err, -ENOENT,
+				    "the step's node list (SLURM_STEP_NODELIST) is "
+				    "not in the job environment");
 	hl = slurm_hostlist_create(buf);
 	if (!hl)
 		return ot_error_set(err, -EINVAL, "cannot parse the step's node list '%.200s'",
@@ -610,8 +615,8 @@ static void __attribute__((noreturn)) build_child(int fd)
 	 * first object exists (a crash from here on is reclaimable). */
 	reaped = ot_owner_reap(st.cfg.state_root, reap_one, NULL, &failed, NULL);
 	/* The owner is slurmstepd, not this short-lived child. */
-	if (ot_owner_claim(st.cfg.state_root, st.plan->prefix, st.plan->state_dir, st.stepd,
-			   &err) < 0) {
+	if (ot_owner_claim(st.cfg.state_root, st.plan->prefix, st.plan->state_dir, st.stepd, &err) <
+	    0) {
 		send_err(fd, &err);
 		_exit(0);
 	}
@@ -818,9 +823,9 @@ static int node_prepare(spank_t sp)
 		st.cred.ngids = (size_t)ngids;
 	}
 	if (st.nnodes == 0 || st.nnodes > OT_SPANK_MAX_NODES || st.nodeid >= st.nnodes) {
-		ot_error_set(&err, -EINVAL, "unexpected step layout (node %" PRIu32 " of %" PRIu32
-					    ")",
-			     st.nodeid, st.nnodes);
+		ot_error_set(&err, -EINVAL,
+			     "unexpected step layout (node %" PRIu32 " of %" PRIu32 ")", st.nodeid,
+			     st.nnodes);
 		goto fail;
 	}
 	/* The file: the submit side's absolute path and digest when they
@@ -933,8 +938,8 @@ int slurm_spank_task_init_privileged(spank_t sp, int ac, char **av)
 /* The PMIx server addresses a task may use, one variable per PMIx
  * protocol version. */
 static const char *const pmix_uri_vars[] = {
-	"PMIX_SERVER_URI41", "PMIX_SERVER_URI4", "PMIX_SERVER_URI3",
-	"PMIX_SERVER_URI21", "PMIX_SERVER_URI2",
+    "PMIX_SERVER_URI41", "PMIX_SERVER_URI4", "PMIX_SERVER_URI3",
+    "PMIX_SERVER_URI21", "PMIX_SERVER_URI2",
 };
 
 static int offer_pmix(spank_t sp)

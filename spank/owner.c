@@ -90,8 +90,8 @@ int ot_owner_claim(const char *state_root, const char *prefix, const char *state
 	if (r < 0)
 		return ot_error_sys(err, r, "owner record for '%s': identify process %d", prefix,
 				    (int)owner);
-	n = snprintf(line, sizeof(line), MAGIC " %d %llu %llu:%llu %s\n", (int)owner, start,
-		     dev, ino, state_dir);
+	n = snprintf(line, sizeof(line), MAGIC " %d %llu %llu:%llu %s\n", (int)owner, start, dev,
+		     ino, state_dir);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return ot_error_set(err, -ENAMETOOLONG, "owner record for '%s': too long", prefix);
 	/* Write and rename: a reader never sees half a record. */

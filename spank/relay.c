@@ -39,7 +39,7 @@ enum kind {
 /* What an epoll event points at. */
 struct tag {
 	enum kind kind;
-	int side;  /* K_CONN: 0 = container side, 1 = server side */
+	int side; /* K_CONN: 0 = container side, 1 = server side */
 	void *obj;
 };
 
@@ -55,9 +55,9 @@ struct conn {
 	int fd[2];
 	char buf[2][BUFSZ]; /* buf[d]: read from fd[d], to be written to fd[!d] */
 	size_t off[2], len[2];
-	bool eof[2];	    /* fd[d] returned EOF */
-	bool shut[2];	    /* fd[d] was shut down for writing */
-	bool connecting;    /* fd[1] still connecting */
+	bool eof[2];	 /* fd[d] returned EOF */
+	bool shut[2];	 /* fd[d] was shut down for writing */
+	bool connecting; /* fd[1] still connecting */
 	struct conn *next, *prev;
 };
 
@@ -151,8 +151,8 @@ static int conn_flush(struct conn *c, int d)
 	if (o == 1 && c->connecting)
 		return 0;
 	while (c->off[d] < c->len[d]) {
-		ssize_t n = send(c->fd[o], c->buf[d] + c->off[d], c->len[d] - c->off[d],
-				 MSG_NOSIGNAL);
+		ssize_t n =
+		    send(c->fd[o], c->buf[d] + c->off[d], c->len[d] - c->off[d], MSG_NOSIGNAL);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -337,7 +337,9 @@ static void ctl_receive(struct ot_relay *r)
 	} u;
 	struct offer o;
 	struct iovec iov = {.iov_base = &o, .iov_len = sizeof(o)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = u.buf,
 			    .msg_controllen = sizeof(u.buf)};
 	struct cmsghdr *cm;
 	struct listener *l;
@@ -490,7 +492,9 @@ int ot_relay_offer(int task_fd, const struct ot_addr *addr, uint16_t port, struc
 	} u;
 	struct offer o;
 	struct iovec iov = {.iov_base = &o, .iov_len = sizeof(o)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = u.buf,
 			    .msg_controllen = sizeof(u.buf)};
 	struct sockaddr_storage ss;
 	struct cmsghdr *cm;
@@ -508,7 +512,8 @@ int ot_relay_offer(int task_fd, const struct ot_addr *addr, uint16_t port, struc
 		close(fd);
 		if (e == -EADDRINUSE)
 			return 0; /* another task of this container already offered it */
-		return ot_error_sys(err, e, "PMIx relay: cannot listen on the server's port %u "
+		return ot_error_sys(err, e,
+				    "PMIx relay: cannot listen on the server's port %u "
 				    "in the container",
 				    (unsigned)port);
 	}

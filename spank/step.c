@@ -100,12 +100,13 @@ int ot_spank_bind(const struct ot_model *m, const char *const *names, const stru
 		x->ssh_target = ot_arena_strdup(&h->arena, names[k]);
 		x->underlay = addrs[k];
 		x->mtu = cfg->underlay_mtu;
-		x->dev = cfg->underlay_dev[0] ? ot_arena_strdup(&h->arena, cfg->underlay_dev)
-					      : NULL;
+		x->dev =
+		    cfg->underlay_dev[0] ? ot_arena_strdup(&h->arena, cfg->underlay_dev) : NULL;
 	}
 	if (h->arena.oom) {
 		ot_spank_binding_free(b);
-		return ot_error_set(err, -ENOMEM, "binding the topology to the step: out of memory");
+		return ot_error_set(err, -ENOMEM,
+				    "binding the topology to the step: out of memory");
 	}
 	h->nhosts = n;
 	return 0;
@@ -146,10 +147,10 @@ size_t ot_spank_policy_check(const struct ot_model *m, const struct ot_spank_con
 
 			for (j = 0; j < c->nsysctls; j++) {
 				struct ot_diag *g = ot_diag_error(
-					d, c->sysctls[j].loc,
-					"container '%s' sets sysctl '%s', which this cluster does "
-					"not allow",
-					c->name, c->sysctls[j].key);
+				    d, c->sysctls[j].loc,
+				    "container '%s' sets sysctl '%s', which this cluster does "
+				    "not allow",
+				    c->name, c->sysctls[j].key);
 
 				ot_diag_hint(g, "plugstack.conf: sysctls=no");
 				n++;

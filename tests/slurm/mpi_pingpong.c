@@ -35,7 +35,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define MAX_IFS	 16
+#define MAX_IFS	  16
 #define LINE_MAX_ 1024
 
 struct ifstat {
@@ -194,8 +194,9 @@ int main(int argc, char **argv)
 				rx0 = before[j].rx;
 			}
 		if_addr(after[i].name, addr, sizeof(addr));
-		off += (size_t)snprintf(line + off, sizeof(line) - off, " iface %s %s tx=%llu rx=%llu",
-					after[i].name, addr, after[i].tx - tx0, after[i].rx - rx0);
+		off +=
+		    (size_t)snprintf(line + off, sizeof(line) - off, " iface %s %s tx=%llu rx=%llu",
+				     after[i].name, addr, after[i].tx - tx0, after[i].rx - rx0);
 	}
 	if (rank == 0) {
 		char *all = malloc((size_t)nranks * sizeof(line));

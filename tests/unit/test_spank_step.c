@@ -41,8 +41,8 @@ Test(spank_step, instance_name)
 
 	cr_assert_eq(ot_spank_instance("demo", 12, 3, buf, sizeof(buf)), 0);
 	cr_assert_str_eq(buf, "demo.j12s3");
-	cr_assert_eq(ot_spank_instance("demo", OT_SPANK_PLACEHOLDER_JOB,
-				       OT_SPANK_PLACEHOLDER_STEP, buf, sizeof(buf)),
+	cr_assert_eq(ot_spank_instance("demo", OT_SPANK_PLACEHOLDER_JOB, OT_SPANK_PLACEHOLDER_STEP,
+				       buf, sizeof(buf)),
 		     0);
 	cr_assert_str_eq(buf, "demo.j4294967295s4294967279");
 	cr_assert_eq(ot_spank_instance("demo", 1, 2, buf, 9), -ENAMETOOLONG);
@@ -241,9 +241,8 @@ Test(spank_step, submit_record_round_trip)
 	uint64_t d;
 	const char *path;
 
-	cr_assert_eq(ot_spank_env_format(0x0123456789abcdefull, "/home/u/net.otp", buf,
-					 sizeof(buf)),
-		     0);
+	cr_assert_eq(
+	    ot_spank_env_format(0x0123456789abcdefull, "/home/u/net.otp", buf, sizeof(buf)), 0);
 	cr_assert_str_eq(buf, "0123456789abcdef /home/u/net.otp");
 	cr_assert_eq(ot_spank_env_parse(buf, &d, &path), 0);
 	cr_assert_eq(d, 0x0123456789abcdefull);

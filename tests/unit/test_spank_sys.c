@@ -81,16 +81,15 @@ Test(spank_read, as_the_job_user)
 	write_file("ok.otp", "topology ok\n", 0644);
 	write_file("secret.otp", "topology secret\n", 0600);
 	snprintf(path, sizeof(path), "%s/ok.otp", dir);
-	cr_assert_eq(ot_spank_read_file(path, NULL, &nobody, 1024, &text, &len, &err), 0,
-		     "%s", err.msg);
+	cr_assert_eq(ot_spank_read_file(path, NULL, &nobody, 1024, &text, &len, &err), 0, "%s",
+		     err.msg);
 	cr_assert_str_eq(text, "topology ok\n");
 	cr_assert_eq(len, 12);
 	free(text);
 
 	/* Root could read it; the job user cannot, so neither may the plugin. */
 	snprintf(path, sizeof(path), "%s/secret.otp", dir);
-	cr_assert_eq(ot_spank_read_file(path, NULL, &nobody, 1024, &text, &len, &err),
-		     -EACCES);
+	cr_assert_eq(ot_spank_read_file(path, NULL, &nobody, 1024, &text, &len, &err), -EACCES);
 	cr_assert(strstr(err.msg, "as uid 65534: Permission denied"), "%s", err.msg);
 	/* The reader dropped its own credentials only: this process is still
 	 * root and still reads the file. */
@@ -113,8 +112,8 @@ Test(spank_read, relative_to_the_submit_directory)
 
 	need_root();
 	write_file("rel.otp", "topology rel\n", 0644);
-	cr_assert_eq(ot_spank_read_file("rel.otp", dir, &nobody, 1024, &text, &len, &err),
-		     0, "%s", err.msg);
+	cr_assert_eq(ot_spank_read_file("rel.otp", dir, &nobody, 1024, &text, &len, &err), 0, "%s",
+		     err.msg);
 	cr_assert_str_eq(text, "topology rel\n");
 	free(text);
 }
@@ -131,30 +130,26 @@ Test(spank_read, refuses_fifos_devices_and_big_files)
 	cr_assert_eq(mkfifo(path, 0666), 0);
 	chmod(path, 0666);
 	/* A FIFO nobody writes to must neither block nor be read. */
-	cr_assert_eq(ot_spank_read_file(path, NULL, &nobody, 1024, &text, &len, &err),
-		     -EINVAL);
+	cr_assert_eq(ot_spank_read_file(path, NULL, &nobody, 1024, &text, &len, &err), -EINVAL);
 	cr_assert(strstr(err.msg, "is not a regular file"), "%s", err.msg);
-	cr_assert_eq(ot_spank_read_file("/dev/zero", NULL, &nobody, 1024, &text, &len,
-					&err),
+	cr_assert_eq(ot_spank_read_file("/dev/zero", NULL, &nobody, 1024, &text, &len, &err),
 		     -EINVAL);
-	cr_assert_eq(ot_spank_read_file(path, NULL, NULL, 1024, &text, &len, &err),
-		     -EINVAL);
+	cr_assert_eq(ot_spank_read_file(path, NULL, NULL, 1024, &text, &len, &err), -EINVAL);
 
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	write_file("big.otp", big, 0644);
 	snprintf(path, sizeof(path), "%s/big.otp", dir);
-	cr_assert_eq(ot_spank_read_file(path, NULL, &nobody, 1000, &text, &len, &err),
-		     -EFBIG);
+	cr_assert_eq(ot_spank_read_file(path, NULL, &nobody, 1000, &text, &len, &err), -EFBIG);
 	cr_assert(strstr(err.msg, "larger than 1000 bytes (plugstack.conf: max_file)"), "%s",
 		  err.msg);
 	cr_assert_eq(ot_spank_read_file(path, NULL, NULL, 1000, &text, &len, &err), -EFBIG);
 	cr_assert_eq(ot_spank_read_file(path, NULL, &nobody, 4095, &text, &len, &err), 0);
 	cr_assert_eq(len, 4095);
 	free(text);
-	cr_assert_eq(ot_spank_read_file("/nonexistent/otsl.otp", NULL, &nobody, 10, &text,
-					&len, &err),
-		     -ENOENT);
+	cr_assert_eq(
+	    ot_spank_read_file("/nonexistent/otsl.otp", NULL, &nobody, 10, &text, &len, &err),
+	    -ENOENT);
 	cr_assert(strstr(err.msg, "cannot read topology '/nonexistent/otsl.otp' as uid 65534: No "
 				  "such file"),
 		  "%s", err.msg);
@@ -403,8 +398,9 @@ Test(spank_owner, live_owners_are_kept_dead_ones_reaped)
 
 	need_root();
 	destroyed = 0;
-	cr_assert_eq(ot_owner_claim(dir, "t.j1s0.node0", "/run/opentop/t.j1s0.node0", getpid(), &err), 0,
-		     "%s", err.msg);
+	cr_assert_eq(
+	    ot_owner_claim(dir, "t.j1s0.node0", "/run/opentop/t.j1s0.node0", getpid(), &err), 0,
+	    "%s", err.msg);
 	/* Alive (this process): kept. */
 	cr_assert_eq(ot_owner_reap(dir, fake_destroy, NULL, &failed, &err), 0);
 	cr_assert_eq(destroyed, 0);
@@ -413,7 +409,9 @@ Test(spank_owner, live_owners_are_kept_dead_ones_reaped)
 	pid = fork();
 	if (pid == 0)
 		_exit(ot_owner_claim(dir, "t.j5s0.node0", "/run/opentop/t.j5s0.node0", getppid(),
-				     NULL) ? 1 : 0);
+				     NULL)
+			  ? 1
+			  : 0);
 	waitpid(pid, &st, 0);
 	cr_assert_eq(WEXITSTATUS(st), 0);
 	cr_assert_eq(ot_owner_reap(dir, fake_destroy, NULL, &failed, &err), 0);
@@ -422,14 +420,16 @@ Test(spank_owner, live_owners_are_kept_dead_ones_reaped)
 	/* A record made by a process that is gone: reaped. */
 	pid = fork();
 	if (pid == 0)
-		_exit(ot_owner_claim(dir, "t.j2s0.node0", "/run/opentop/t.j2s0.node0", getpid(),
-				      NULL) ? 1
-											       : 0);
+		_exit(
+		    ot_owner_claim(dir, "t.j2s0.node0", "/run/opentop/t.j2s0.node0", getpid(), NULL)
+			? 1
+			: 0);
 	waitpid(pid, &st, 0);
 	cr_assert_eq(WEXITSTATUS(st), 0);
 	pid = fork();
 	if (pid == 0)
-		_exit(ot_owner_claim(dir, "t.j3s0.node0", "/run/opentop/fail", getpid(), NULL) ? 1 : 0);
+		_exit(ot_owner_claim(dir, "t.j3s0.node0", "/run/opentop/fail", getpid(), NULL) ? 1
+											       : 0);
 	waitpid(pid, &st, 0);
 	cr_assert_eq(ot_owner_reap(dir, fake_destroy, NULL, &failed, &err), 1);
 	cr_assert_eq(destroyed, 2);
@@ -442,9 +442,10 @@ Test(spank_owner, live_owners_are_kept_dead_ones_reaped)
 	pid = fork();
 	if (pid == 0)
 		_exit(unshare(CLONE_NEWNET) == 0 &&
-				      ot_owner_claim(dir, "t.j4s0.node1", "/run/opentop/x", getpid(), NULL) == 0
-			      ? 0
-			      : 1);
+			      ot_owner_claim(dir, "t.j4s0.node1", "/run/opentop/x", getpid(),
+					     NULL) == 0
+			  ? 0
+			  : 1);
 	waitpid(pid, &st, 0);
 	cr_assert_eq(WEXITSTATUS(st), 0);
 	destroyed = 0;
