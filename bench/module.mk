@@ -11,3 +11,18 @@ bench-compile: $(COMPILE_BENCH)
 	$(COMPILE_BENCH)
 BENCH_TARGETS += bench-compile
 .PHONY: bench-compile
+# Executor (executor helper): create/destroy of N containers against
+# `ip` per step and `ip -batch` (bench/exec-setup), and the dataplane over
+# VXLAN against the raw underlay (bench/exec-dataplane); ratios, same run.
+EXEC_GONE := $(BUILD)/bench/exec_gone
+BENCH_PROGRAMS += $(EXEC_GONE)
+$(EXEC_GONE): $(call obj,bench/exec_gone.c)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_EXEC)
+bench-exec-setup: $(OTC) $(OTNODE_RT) $(EXEC_GONE)
+	bench/exec-setup $(BUILD) 10 100 1000
+bench-exec-dataplane: $(OTC) $(OTNODE_RT)
+	bench/exec-dataplane $(BUILD)
+BENCH_TARGETS += bench-exec-setup bench-exec-dataplane
+.PHONY: bench-exec-setup bench-exec-dataplane

@@ -181,7 +181,7 @@ static int mk(struct ot_xctx *x, const char *dir, struct ot_error *err)
 	}
 	if ((r = ot_x_step(x, 1, "cgroup %s", dir)) < 0)
 		return ot_error_sys(err, r, "cgroup '%s' (injected fault)", dir);
-	x->objects++;
+	ot_x_made(x);
 	return ot_journal_done(x->j, rec.id, err);
 }
 

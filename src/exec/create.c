@@ -21,9 +21,11 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <linux/if_link.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/rtnetlink.h>
@@ -123,7 +125,7 @@ static int done(struct run *R, struct ot_jrec *rec, const char *what, struct ot_
 
 	if (r < 0)
 		return ot_error_set(err, r, "%s (injected fault)", strerror(-r));
-	R->x->objects++;
+	ot_x_made(R->x);
 	return rec ? ot_journal_done(R->x->j, rec->id, err) : 0;
 }
 
@@ -640,6 +642,89 @@ static int (*const handlers[OT_OP__COUNT])(struct run *, size_t, const char *, s
 	[OT_OP_SYSCTL] = op_sysctl, [OT_OP_NFT] = op_nft,     [OT_OP_CGROUP] = op_cgroup,
 };
 
+/* ---- namespaces in parallel ----
+ *
+ * Making a network namespace is most of the cost of a container, and almost
+ * all of it is kernel work that runs unserialised on several CPUs (setting up
+ * the namespace's sysctl tables and proc entries, the file and the bind
+ * mount of its name): a run of NETNS operations is shared by a few threads
+ * of this process. Each thread enters the namespace it makes (unshare and
+ * setns act on the calling thread only) and leaves it again; the journal,
+ * the step hook and the counters are safe from several threads. */
+
+#define PAR_MIN_RUN 16	/* shorter runs are not worth a thread */
+#ifndef PAR_MAX_THREADS
+#define PAR_MAX_THREADS 4
+#endif
+
+struct par {
+	struct run *R;
+	size_t next, to;	/* next op to take (atomic), end of the run */
+	int failed;		/* atomic: stop taking work */
+	pthread_mutex_t lock;
+	int r;			/* first error */
+	struct ot_error err;
+};
+
+static void *par_worker(void *arg)
+{
+	struct par *P = arg;
+	char what[512];
+
+	while (!__atomic_load_n(&P->failed, __ATOMIC_ACQUIRE)) {
+		size_t i = __atomic_fetch_add(&P->next, 1, __ATOMIC_ACQ_REL);
+		struct ot_error e = {0};
+		int r;
+
+		if (i >= P->to)
+			break;
+		describe(P->R->x, &P->R->x->p->ops[i], what, sizeof(what));
+		r = op_netns(P->R, i, what, &e);
+		if (r < 0) {
+			ot_error_prefix(&e, "%s", what);
+			pthread_mutex_lock(&P->lock);
+			if (!P->r) {
+				P->r = r;
+				P->err = e;
+			}
+			pthread_mutex_unlock(&P->lock);
+			__atomic_store_n(&P->failed, 1, __ATOMIC_RELEASE);
+		}
+	}
+	return NULL;
+}
+
+/* Run NETNS ops [from, to) on up to PAR_MAX_THREADS threads (this one too). */
+static int netns_parallel(struct run *R, size_t from, size_t to, struct ot_error *err)
+{
+	struct par P = {.R = R, .next = from, .to = to};
+	pthread_t tid[PAR_MAX_THREADS];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int n = (int)(cpus < 1 ? 1 : cpus > PAR_MAX_THREADS ? PAR_MAX_THREADS : cpus), k, started = 0;
+	int r;
+
+	if (!R->x->netns_dir_ready) {
+		if ((r = ot_ns_dir_prepare(err)) < 0)
+			return r;
+		R->x->netns_dir_ready = true;
+	}
+	pthread_mutex_init(&P.lock, NULL);
+	for (k = 1; k < n; k++) {
+		if (pthread_create(&tid[started], NULL, par_worker, &P) != 0)
+			break; /* fewer threads is fine */
+		started++;
+	}
+	par_worker(&P);
+	for (k = 0; k < started; k++)
+		pthread_join(tid[k], NULL);
+	pthread_mutex_destroy(&P.lock);
+	if (P.r < 0) {
+		*err = P.err;
+		return P.r;
+	}
+	return 0;
+}
+
 /* ---- the driver ---- */
 
 static int rollback(struct ot_xctx *x, struct ot_exec_result *res, struct ot_error *err)
@@ -728,10 +813,19 @@ int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
 	}
 	for (i = 0; i < p->nops; i++) {
 		const struct ot_op *op = &p->ops[i];
+		size_t run;
 
 		if ((unsigned)op->kind >= OT_OP__COUNT || !handlers[op->kind]) {
 			r = ot_error_set(err, -EINVAL, "unknown operation");
 			break;
+		}
+		for (run = i; run < p->nops && p->ops[run].kind == OT_OP_NETNS; run++)
+			;
+		if (run - i >= PAR_MIN_RUN) {
+			if ((r = netns_parallel(&R, i, run, err)) < 0)
+				break;
+			i = run - 1;
+			continue;
 		}
 		describe(&x, op, what, sizeof(what));
 		r = handlers[op->kind](&R, i, what, err);

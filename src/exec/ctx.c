@@ -25,6 +25,7 @@ int ot_x_init(struct ot_xctx *x, const struct ot_plan *p, const struct ot_exec_o
 	size_t i;
 
 	memset(x, 0, sizeof(*x));
+	pthread_mutex_init(&x->lock, NULL);
 	x->p = p;
 	if (o)
 		x->o = *o;
@@ -49,6 +50,7 @@ void ot_x_free(struct ot_xctx *x)
 
 	if (!x->ns)
 		return;
+	pthread_mutex_destroy(&x->lock);
 	for (i = 0; i < x->nns; i++) {
 		ot_nl_close(&x->ns[i].rt);
 		ot_nl_close(&x->ns[i].nf);
@@ -197,14 +199,21 @@ int ot_x_step(struct ot_xctx *x, int phase, const char *fmt, ...)
 	char what[256];
 	va_list ap;
 
+	unsigned n = __atomic_add_fetch(&x->hooks, 1, __ATOMIC_RELAXED);
+
 	if (phase == 0)
-		x->step++;
+		__atomic_add_fetch(&x->step, 1, __ATOMIC_RELAXED);
 	if (!x->o.step_hook)
 		return 0;
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	return x->o.step_hook(x->o.hook_ctx, x->step * 2 - (phase == 0), phase, what);
+	return x->o.step_hook(x->o.hook_ctx, n, phase, what);
+}
+
+void ot_x_made(struct ot_xctx *x)
+{
+	__atomic_add_fetch(&x->objects, 1, __ATOMIC_RELAXED);
 }
 
 void ot_x_progress(struct ot_xctx *x, const char *fmt, ...)

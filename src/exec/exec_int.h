@@ -8,6 +8,7 @@
 #ifndef OT_EXEC_EXEC_INT_H
 #define OT_EXEC_EXEC_INT_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <sys/types.h>
@@ -38,8 +39,10 @@ struct ot_xctx {
 	int host_fd;			/* the calling thread's netns at start */
 	struct ot_xns *ns;		/* one per plan namespace (nns) */
 	size_t nns;
-	unsigned step;
-	unsigned objects;
+	unsigned step;			/* changes made (atomic: see ot_x_step) */
+	unsigned hooks;			/* step hook calls (atomic) */
+	unsigned objects;		/* atomic: ot_x_made() */
+	pthread_mutex_t lock;		/* what namespace workers share (extra_dir_ready) */
 	struct ot_journal *j;
 	struct ot_ifx *ifx;
 	size_t nifx, capifx;
@@ -71,8 +74,11 @@ int ot_x_ifindex(struct ot_xctx *x, int i, const char *name, uint32_t *ret,
 		 struct ot_error *err);
 void ot_x_ifindex_forget(struct ot_xctx *x);
 
-/* Step accounting and the fault-injection hook (see ot_exec_opts). */
+/* Step accounting and the fault-injection hook (see ot_exec_opts). Safe
+ * from several threads: every hook call gets its own running number. */
 int ot_x_step(struct ot_xctx *x, int phase, const char *fmt, ...) OT_PRINTF(3, 4);
+/* Count one object made. */
+void ot_x_made(struct ot_xctx *x);
 
 /* Progress line through opts->progress. */
 void ot_x_progress(struct ot_xctx *x, const char *fmt, ...) OT_PRINTF(2, 3);

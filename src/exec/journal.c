@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ struct ot_journal {
 	int fd;
 	unsigned next_id;
 	bool sync;
+	pthread_mutex_t lock;	/* create may journal from several threads */
 	char path[PATH_MAX];
 };
 
@@ -165,6 +167,7 @@ int ot_journal_create(const char *state_dir, const char *prefix, const char *ins
 	snprintf(j->path, sizeof(j->path), "%s/%s", state_dir, OT_JOURNAL_NAME);
 	j->sync = sync;
 	j->next_id = 1;
+	pthread_mutex_init(&j->lock, NULL);
 	j->fd = open(j->path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (j->fd < 0) {
 		r = -errno;
@@ -204,13 +207,22 @@ int ot_journal_begin(struct ot_journal *j, struct ot_jrec *rec, struct ot_error 
 
 	if ((unsigned)rec->kind >= OT_J__COUNT)
 		return ot_error_set(err, -EINVAL, "journal: bad record kind");
-	rec->id = j->next_id++;
-	rec->state = OT_J_BEGUN;
-	ot_sb_printf(&sb, "B %u %s", rec->id, kinds[rec->kind].name);
 	for (i = 0; i < kinds[rec->kind].nfields; i++)
 		put_field(&sb, f[i]);
 	ot_sb_putc(&sb, '\n');
-	r = append(j, &sb, err);
+	/* ids follow the order of the lines: assign and write under one lock */
+	pthread_mutex_lock(&j->lock);
+	rec->id = j->next_id++;
+	rec->state = OT_J_BEGUN;
+	{
+		struct ot_strbuf line = OT_STRBUF_INIT;
+
+		ot_sb_printf(&line, "B %u %s", rec->id, kinds[rec->kind].name);
+		ot_sb_appendn(&line, ot_sb_str(&sb), sb.len);
+		r = append(j, &line, err);
+		ot_sb_free(&line);
+	}
+	pthread_mutex_unlock(&j->lock);
 	ot_sb_free(&sb);
 	return r;
 }
@@ -225,7 +237,9 @@ static int mark(struct ot_journal *j, char what, unsigned id, int code, struct o
 		ot_sb_printf(&sb, "X %u %d\n", id, -code);
 	else
 		ot_sb_printf(&sb, "D %u\n", id);
+	pthread_mutex_lock(&j->lock);
 	r = append(j, &sb, err);
+	pthread_mutex_unlock(&j->lock);
 	ot_sb_free(&sb);
 	return r;
 }
@@ -246,7 +260,9 @@ int ot_journal_complete(struct ot_journal *j, struct ot_error *err)
 	int r;
 
 	ot_sb_append(&sb, "C\n");
+	pthread_mutex_lock(&j->lock);
 	r = append(j, &sb, err);
+	pthread_mutex_unlock(&j->lock);
 	ot_sb_free(&sb);
 	return r;
 }
@@ -257,6 +273,7 @@ void ot_journal_close(struct ot_journal *j)
 		return;
 	if (j->fd >= 0)
 		close(j->fd);
+	pthread_mutex_destroy(&j->lock);
 	free(j);
 }
 

@@ -170,7 +170,7 @@ static int jdone(struct ot_xctx *x, unsigned id, const char *a, struct ot_error 
 
 	if (r < 0)
 		return ot_error_sys(err, r, "'%s' (injected fault)", a);
-	x->objects++;
+	ot_x_made(x);
 	return ot_journal_done(x->j, id, err);
 }
 
@@ -183,23 +183,34 @@ static int extra_dir_prepare(struct ot_xctx *x, struct ot_error *err)
 	unsigned id;
 	int r;
 
-	/* once per create (a bind mount onto itself keeps st_dev: stat cannot tell) */
-	if (x->extra_dir_ready)
+	/* once per create (a bind mount onto itself keeps st_dev: stat cannot
+	 * tell), under the lock: namespaces may be made by several threads */
+	pthread_mutex_lock(&x->lock);
+	if (x->extra_dir_ready) {
+		pthread_mutex_unlock(&x->lock);
 		return 0;
+	}
 	ot_ns_extra_dir(x->p->state_dir, dir, sizeof(dir));
 	if ((r = jbegin(x, OT_J_DIR, dir, &id, err)) < 0)
-		return r;
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return ot_error_sys(err, -errno, "mkdir '%s'", dir);
+		goto out;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		r = ot_error_sys(err, -errno, "mkdir '%s'", dir);
+		goto out;
+	}
 	if ((r = jdone(x, id, dir, err)) < 0)
-		return r;
+		goto out;
 	if ((r = jbegin(x, OT_J_MOUNT, dir, &id, err)) < 0)
-		return r;
+		goto out;
 	if (mount(dir, dir, "none", MS_BIND, NULL) < 0 ||
-	    mount("", dir, "none", MS_PRIVATE, NULL) < 0)
-		return ot_error_sys(err, -errno, "make '%s' a private mount", dir);
+	    mount("", dir, "none", MS_PRIVATE, NULL) < 0) {
+		r = ot_error_sys(err, -errno, "make '%s' a private mount", dir);
+		goto out;
+	}
 	x->extra_dir_ready = true;
-	return jdone(x, id, dir, err);
+	r = jdone(x, id, dir, err);
+out:
+	pthread_mutex_unlock(&x->lock);
+	return r;
 }
 
 /*
