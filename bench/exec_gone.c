@@ -81,8 +81,8 @@ int main(int argc, char **argv)
 			ssize_t n = mnl_socket_recvfrom(req, rbuf, sizeof(rbuf));
 
 			/* an id it had already (EEXIST) counts too */
-			if (n > 0 && (mnl_cb_run(rbuf, (size_t)n, seq, mnl_socket_get_portid(req), NULL,
-						 NULL) >= 0 ||
+			if (n > 0 && (mnl_cb_run(rbuf, (size_t)n, seq, mnl_socket_get_portid(req),
+						 NULL, NULL) >= 0 ||
 				      errno == EEXIST))
 				assigned++;
 		}

@@ -25,10 +25,10 @@
 #define RUNTIME_MAX (256u << 20)
 
 static const char build_usage[] =
-	"usage: otc build FILE HOSTS -o DIR [--node NAME] [--runtime FILE]\n"
-	"  -o, --output DIR    write DIR/<node>/otnode for every node (DIR is created)\n"
-	"  -n, --node NAME     only this node (repeatable)\n"
-	"  --runtime FILE      use FILE as the otnode runtime instead of the built-in one\n";
+    "usage: otc build FILE HOSTS -o DIR [--node NAME] [--runtime FILE]\n"
+    "  -o, --output DIR    write DIR/<node>/otnode for every node (DIR is created)\n"
+    "  -n, --node NAME     only this node (repeatable)\n"
+    "  --runtime FILE      use FILE as the otnode runtime instead of the built-in one\n";
 
 static int read_file(const char *path, void **ret, size_t *len)
 {
@@ -60,7 +60,8 @@ static int read_file(const char *path, void **ret, size_t *len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			otc_error("cannot read '%s': %s", path, n < 0 ? strerror(errno) : "short read");
+			otc_error("cannot read '%s': %s", path,
+				  n < 0 ? strerror(errno) : "short read");
 			free(buf);
 			close(fd);
 			return OTC_EXIT_SYSTEM;
@@ -136,10 +137,10 @@ static bool wanted(const char *node, const char **only, size_t nonly)
 int otc_run_build(struct otc_common *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"output", required_argument, NULL, 'o'},
-		{"node", required_argument, NULL, 'n'},
-		{"runtime", required_argument, NULL, 'r'},
-		{NULL, 0, NULL, 0},
+	    {"output", required_argument, NULL, 'o'},
+	    {"node", required_argument, NULL, 'n'},
+	    {"runtime", required_argument, NULL, 'r'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *out = NULL, *runtime = NULL, *only[64];
 	size_t nonly = 0, i, written = 0;

@@ -41,7 +41,7 @@
 #endif
 
 struct cli {
-	const char *plan_file;	/* --plan FILE instead of the embedded plan */
+	const char *plan_file; /* --plan FILE instead of the embedded plan */
 	struct ot_plan *plan;
 	bool json;
 	unsigned kill_at, fail_at;
@@ -61,28 +61,28 @@ static void die_msg(const char *fmt, ...)
 }
 
 static const char usage_text[] =
-	"usage: otnode [--plan FILE] COMMAND [OPTIONS]\n"
-	"\n"
-	"Build, check and remove this node's share of an OpenTop topology. The plan is\n"
-	"carried inside this executable (see `otnode show`).\n"
-	"\n"
-	"commands:\n"
-	"  create                  build it (journalled; a failure rolls back)\n"
-	"  destroy                 remove exactly what create made (from the journal)\n"
-	"  status [--json]         what exists and what drifted from the plan\n"
-	"  show [--json]           print the embedded plan\n"
-	"  exec CONTAINER [--] CMD...  run CMD inside a container's namespaces\n"
-	"  verify [--json] [--remote] [--timeout MS]\n"
-	"                          status plus the reachability probes of the plan\n"
-	"  preflight [--json] [--wait-go]\n"
-	"                          check the kernel, underlay and VXLAN port (otdeploy)\n"
-	"  version                 print the version and the plan schema\n"
-	"\n"
-	"options:\n"
-	"  --plan FILE             use the plan in FILE (JSON) instead of the embedded one\n"
-	"  -h, --help              this help\n"
-	"\n"
-	"exit status: 0 ok, 1 failed/drift/mismatch, 2 usage, 3 system error\n";
+    "usage: otnode [--plan FILE] COMMAND [OPTIONS]\n"
+    "\n"
+    "Build, check and remove this node's share of an OpenTop topology. The plan is\n"
+    "carried inside this executable (see `otnode show`).\n"
+    "\n"
+    "commands:\n"
+    "  create                  build it (journalled; a failure rolls back)\n"
+    "  destroy                 remove exactly what create made (from the journal)\n"
+    "  status [--json]         what exists and what drifted from the plan\n"
+    "  show [--json]           print the embedded plan\n"
+    "  exec CONTAINER [--] CMD...  run CMD inside a container's namespaces\n"
+    "  verify [--json] [--remote] [--timeout MS]\n"
+    "                          status plus the reachability probes of the plan\n"
+    "  preflight [--json] [--wait-go]\n"
+    "                          check the kernel, underlay and VXLAN port (otdeploy)\n"
+    "  version                 print the version and the plan schema\n"
+    "\n"
+    "options:\n"
+    "  --plan FILE             use the plan in FILE (JSON) instead of the embedded one\n"
+    "  -h, --help              this help\n"
+    "\n"
+    "exit status: 0 ok, 1 failed/drift/mismatch, 2 usage, 3 system error\n";
 
 static int usage(FILE *f, int status)
 {
@@ -122,8 +122,9 @@ static int load_plan(struct cli *c)
 	} else {
 		r = ot_embed_self_plan(&c->plan, &err);
 		if (r == -ENOENT)
-			ot_error_set(&err, r, "this otnode carries no plan (build one with `otc build`, "
-					      "or pass --plan FILE)");
+			ot_error_set(&err, r,
+				     "this otnode carries no plan (build one with `otc build`, "
+				     "or pass --plan FILE)");
 	}
 	if (r < 0) {
 		die_msg("%s", err.msg);
@@ -258,9 +259,9 @@ static int cmd_create(struct cli *c, int argc, char **argv)
 
 static int cmd_destroy(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"state-dir", required_argument, NULL, OPT_STATE_DIR}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"state-dir", required_argument, NULL, OPT_STATE_DIR},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
 	int set[2] = {0};
 	const char *val[2] = {NULL};
 	const char *dir;
@@ -441,7 +442,7 @@ static void print_matrix(const struct ot_plan *p, const struct ot_verify *v)
 {
 	const char **cols = calloc(p->nprobes ? p->nprobes : 1, sizeof(*cols));
 	const char **rows = calloc(p->nprobes ? p->nprobes : 1, sizeof(*rows));
-	char (*colname)[96] = calloc(p->nprobes ? p->nprobes : 1, sizeof(*colname));
+	char(*colname)[96] = calloc(p->nprobes ? p->nprobes : 1, sizeof(*colname));
 	size_t nc = 0, nr = 0, i, j, k;
 
 	if (!cols || !rows || !colname)
@@ -484,10 +485,12 @@ static void print_matrix(const struct ot_plan *p, const struct ot_verify *v)
 				char name[96];
 
 				snprintf(name, sizeof(name), "%s%s%s",
-					 pr->to_node && strcmp(pr->to_node, p->node) ? pr->to_node : "",
+					 pr->to_node && strcmp(pr->to_node, p->node) ? pr->to_node
+										     : "",
 					 pr->to_node && strcmp(pr->to_node, p->node) ? ":" : "",
 					 pr->to_container ? pr->to_container : "?");
-				if (strcmp(p->ns[pr->from_ns].container, rows[i]) || strcmp(name, cols[j]))
+				if (strcmp(p->ns[pr->from_ns].container, rows[i]) ||
+				    strcmp(name, cols[j]))
 					continue;
 				if (res->outcome == OT_PROBE_SKIPPED)
 					cell = "skipped";
@@ -565,7 +568,8 @@ static int cmd_verify(struct cli *c, int argc, char **argv)
 		}
 		print_matrix(c->plan, v);
 		printf("%s: probes: %zu pass, %zu fail, %zu skipped%s\n", c->plan->node, v->npass,
-		       v->nfail, v->nskipped, v->nskipped && !set[1] ? " (--remote probes other nodes)" : "");
+		       v->nfail, v->nskipped,
+		       v->nskipped && !set[1] ? " (--remote probes other nodes)" : "");
 	}
 	ot_verify_free(v);
 	return r;
@@ -610,7 +614,8 @@ static int cmd_preflight(struct cli *c, int argc, char **argv)
 		if (strcmp(skip, "-") != 0) {
 			char *save = NULL, *tok;
 
-			for (tok = strtok_r(skip, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+			for (tok = strtok_r(skip, ",", &save); tok;
+			     tok = strtok_r(NULL, ",", &save))
 				ot_preflight_skip_peer(pf, tok);
 		}
 		if (ot_preflight_exchange(pf, nonce, ms, &err) < 0) {
@@ -641,8 +646,8 @@ static int cmd_version(struct cli *c, int argc, char **argv)
 		struct ot_plan *p = NULL;
 
 		if (ot_embed_self_plan(&p, NULL) == 0) {
-			printf("carries: %s, node %s (%s)\n", p->instance ? p->instance : "?", p->node,
-			       p->source_digest ? p->source_digest : "no digest");
+			printf("carries: %s, node %s (%s)\n", p->instance ? p->instance : "?",
+			       p->node, p->source_digest ? p->source_digest : "no digest");
 			ot_plan_free(p);
 		} else {
 			printf("carries no plan\n");
@@ -655,9 +660,9 @@ static const struct {
 	const char *name;
 	int (*run)(struct cli *c, int argc, char **argv);
 } commands[] = {
-	{"create", cmd_create},	  {"destroy", cmd_destroy}, {"status", cmd_status},
-	{"show", cmd_show},	  {"exec", cmd_exec},	    {"verify", cmd_verify},
-	{"preflight", cmd_preflight}, {"version", cmd_version},
+    {"create", cmd_create},	  {"destroy", cmd_destroy}, {"status", cmd_status},
+    {"show", cmd_show},		  {"exec", cmd_exec},	    {"verify", cmd_verify},
+    {"preflight", cmd_preflight}, {"version", cmd_version},
 };
 
 int main(int argc, char **argv)

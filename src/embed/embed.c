@@ -72,8 +72,8 @@ int ot_embed_runtime_len(const void *buf, size_t len, size_t *ret, struct ot_err
 	return 0;
 }
 
-int ot_embed_build(const void *runtime, size_t rlen, const void *payload, size_t plen,
-		   void **ret, size_t *ret_len, struct ot_error *err)
+int ot_embed_build(const void *runtime, size_t rlen, const void *payload, size_t plen, void **ret,
+		   size_t *ret_len, struct ot_error *err)
 {
 	size_t keep;
 	uint8_t *out;
@@ -115,7 +115,8 @@ int ot_embed_find(const void *buf, size_t len, const void **payload, size_t *ple
 	*payload = b + len - OT_EMBED_TRAILER - t.plen;
 	*plen = (size_t)t.plen;
 	if (ot_hash64(*payload, *plen) != t.sum)
-		return ot_error_set(err, -EINVAL, "embedded plan: checksum mismatch (damaged file)");
+		return ot_error_set(err, -EINVAL,
+				    "embedded plan: checksum mismatch (damaged file)");
 	return 0;
 }
 
@@ -164,7 +165,8 @@ int ot_embed_read_fd(int fd, char **ret, size_t *ret_len, struct ot_error *err)
 	}
 	if (ot_hash64(buf, (size_t)t.plen) != t.sum) {
 		free(buf);
-		return ot_error_set(err, -EINVAL, "embedded plan: checksum mismatch (damaged file)");
+		return ot_error_set(err, -EINVAL,
+				    "embedded plan: checksum mismatch (damaged file)");
 	}
 	buf[t.plen] = '\0';
 	*ret = buf;

@@ -25,9 +25,9 @@
 #include "plan/plan.h"
 #include "util/error.h"
 
-#define OT_EMBED_MAGIC "OTEMBED1"
-#define OT_EMBED_TRAILER 32
-#define OT_EMBED_VERSION 1
+#define OT_EMBED_MAGIC	     "OTEMBED1"
+#define OT_EMBED_TRAILER     32
+#define OT_EMBED_VERSION     1
 #define OT_EMBED_PAYLOAD_MAX (64u << 20) /* 64 MiB of plan JSON */
 
 /*
@@ -40,8 +40,8 @@ int ot_embed_runtime_len(const void *buf, size_t len, size_t *ret, struct ot_err
  * Runtime (with or without an old payload: it is dropped) + payload +
  * trailer, into a new malloc'ed buffer (*ret, *ret_len). 0 or -errno.
  */
-int ot_embed_build(const void *runtime, size_t rlen, const void *payload, size_t plen,
-		   void **ret, size_t *ret_len, struct ot_error *err);
+int ot_embed_build(const void *runtime, size_t rlen, const void *payload, size_t plen, void **ret,
+		   size_t *ret_len, struct ot_error *err);
 
 /*
  * Locate the payload of an image in memory: *payload points into buf.

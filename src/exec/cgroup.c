@@ -254,7 +254,8 @@ int ot_cg_create(struct ot_xctx *x, const struct ot_op_cgroup *c, struct ot_erro
 			snprintf(v, sizeof(v), "%d", CPU_PERIOD_US);
 			if ((r = write_file(dir, "cpu.cfs_period_us", v, err)) < 0)
 				return r;
-			snprintf(v, sizeof(v), "%" PRIu64, (uint64_t)c->cpu_pct * CPU_PERIOD_US / 100);
+			snprintf(v, sizeof(v), "%" PRIu64,
+				 (uint64_t)c->cpu_pct * CPU_PERIOD_US / 100);
 			if ((r = write_file(dir, "cpu.cfs_quota_us", v, err)) < 0)
 				return r;
 		}
@@ -325,7 +326,8 @@ int ot_cg_check(const struct ot_cgroups *cg, const struct ot_op_cgroup *c, char 
 	} else {
 		if (c->cpu_pct && cg->cpu[0]) {
 			snprintf(dir, sizeof(dir), "%s/%s", cg->cpu, c->path);
-			snprintf(v, sizeof(v), "%" PRIu64, (uint64_t)c->cpu_pct * CPU_PERIOD_US / 100);
+			snprintf(v, sizeof(v), "%" PRIu64,
+				 (uint64_t)c->cpu_pct * CPU_PERIOD_US / 100);
 			if (expect(dir, "cpu.cfs_quota_us", v, detail, size))
 				return 1;
 		}
@@ -336,17 +338,21 @@ int ot_cg_check(const struct ot_cgroups *cg, const struct ot_op_cgroup *c, char 
 
 			snprintf(dir, sizeof(dir), "%s/%s", cg->memory, c->path);
 			if (read_file(dir, "memory.limit_in_bytes", have, sizeof(have)) < 0 ||
-			    (got = strtoull(have, NULL, 10)) > c->memory || c->memory - got >= 65536) {
-				snprintf(detail, size, "memory.limit_in_bytes is '%s', planned %" PRIu64,
-					 have, c->memory);
+			    (got = strtoull(have, NULL, 10)) > c->memory ||
+			    c->memory - got >= 65536) {
+				snprintf(detail, size,
+					 "memory.limit_in_bytes is '%s', planned %" PRIu64, have,
+					 c->memory);
 				return 1;
 			}
 		}
 	}
 	if (c->pids) {
-		snprintf(dir, sizeof(dir), "%s/%s", cg->mode == OT_CG_V2 ? cg->v2 : cg->pids, c->path);
+		snprintf(dir, sizeof(dir), "%s/%s", cg->mode == OT_CG_V2 ? cg->v2 : cg->pids,
+			 c->path);
 		snprintf(v, sizeof(v), "%u", c->pids);
-		if ((cg->mode == OT_CG_V2 || cg->pids[0]) && expect(dir, "pids.max", v, detail, size))
+		if ((cg->mode == OT_CG_V2 || cg->pids[0]) &&
+		    expect(dir, "pids.max", v, detail, size))
 			return 1;
 	}
 	return 0;

@@ -35,7 +35,7 @@
 
 struct run {
 	struct ot_xctx *x;
-	bool *covered;		/* LINK_UP ops already done by a link creation, NFT ops by a batch */
+	bool *covered; /* LINK_UP ops already done by a link creation, NFT ops by a batch */
 	char tag[OT_NFT_TAG_MAX + 1];
 };
 
@@ -56,11 +56,12 @@ static void describe(const struct ot_xctx *x, const struct ot_op *op, char *buf,
 			snprintf(buf, size, "create vxlan '%s' (VNI %u) in %s", op->link.name,
 				 op->link.vni, ns);
 		else if (op->link.kind == OT_LINK_VETH)
-			snprintf(buf, size, "create veth '%s' in %s (peer '%s' in %s)", op->link.name,
-				 ns, op->link.peer_name, ot_x_nsname(x, op->link.peer_ns));
+			snprintf(buf, size, "create veth '%s' in %s (peer '%s' in %s)",
+				 op->link.name, ns, op->link.peer_name,
+				 ot_x_nsname(x, op->link.peer_ns));
 		else
-			snprintf(buf, size, "create %s '%s' in %s", ot_link_kind_name(op->link.kind),
-				 op->link.name, ns);
+			snprintf(buf, size, "create %s '%s' in %s",
+				 ot_link_kind_name(op->link.kind), op->link.name, ns);
 		break;
 	case OT_OP_LINK_UP:
 		snprintf(buf, size, "set '%s' up in %s", op->dev, ns);
@@ -75,8 +76,8 @@ static void describe(const struct ot_xctx *x, const struct ot_op *op, char *buf,
 		else
 			snprintf(a, sizeof(a), "default");
 		ot_addr_format(&op->route.via, b, sizeof(b));
-		snprintf(buf, size, "add route %s%s%s in %s", a, op->route.via.family ? " via " : "",
-			 op->route.via.family ? b : "", ns);
+		snprintf(buf, size, "add route %s%s%s in %s", a,
+			 op->route.via.family ? " via " : "", op->route.via.family ? b : "", ns);
 		break;
 	case OT_OP_FDB:
 		ot_mac_format(&op->fdb.mac, a, sizeof(a));
@@ -212,8 +213,8 @@ struct fixup {
 	int ns;
 	const char *name;
 	uint32_t master;
-	int agm;		/* -1 = leave, 0 = eui64, 1 = none */
-	const char *alias;	/* NULL = none */
+	int agm;	   /* -1 = leave, 0 = eui64, 1 = none */
+	const char *alias; /* NULL = none */
 };
 
 /* Everything one link creation needs, filled by the per-kind function. */
@@ -393,10 +394,10 @@ static int req_vxlan(struct run *R, size_t i, struct link_req *q, struct ot_erro
 static int req_macvlan(struct run *R, size_t i, struct link_req *q, struct ot_error *err)
 {
 	static const uint32_t modes[] = {
-		[OT_MACVLAN_BRIDGE] = MACVLAN_MODE_BRIDGE,
-		[OT_MACVLAN_PRIVATE] = MACVLAN_MODE_PRIVATE,
-		[OT_MACVLAN_VEPA] = MACVLAN_MODE_VEPA,
-		[OT_MACVLAN_PASSTHRU] = MACVLAN_MODE_PASSTHRU,
+	    [OT_MACVLAN_BRIDGE] = MACVLAN_MODE_BRIDGE,
+	    [OT_MACVLAN_PRIVATE] = MACVLAN_MODE_PRIVATE,
+	    [OT_MACVLAN_VEPA] = MACVLAN_MODE_VEPA,
+	    [OT_MACVLAN_PASSTHRU] = MACVLAN_MODE_PASSTHRU,
 	};
 	const struct ot_op_link *l = &R->x->p->ops[i].link;
 	int r = req_single(R, i, OT_NS_HOST_INDEX, q, err);
@@ -414,10 +415,10 @@ static const struct {
 	const char *kind;
 	int (*req)(struct run *R, size_t i, struct link_req *q, struct ot_error *err);
 } link_kinds[OT_LINK__COUNT] = {
-	[OT_LINK_VETH] = {"veth", req_veth},
-	[OT_LINK_BRIDGE] = {"bridge", req_bridge},
-	[OT_LINK_VXLAN] = {"vxlan", req_vxlan},
-	[OT_LINK_MACVLAN] = {"macvlan", req_macvlan},
+    [OT_LINK_VETH] = {"veth", req_veth},
+    [OT_LINK_BRIDGE] = {"bridge", req_bridge},
+    [OT_LINK_VXLAN] = {"vxlan", req_vxlan},
+    [OT_LINK_MACVLAN] = {"macvlan", req_macvlan},
 };
 
 static int op_link(struct run *R, size_t i, const char *what, struct ot_error *err)
@@ -468,8 +469,10 @@ static int op_link(struct run *R, size_t i, const char *what, struct ot_error *e
 
 		if ((r = begin(R, NULL, what, err)) < 0)
 			return r;
-		struct ot_nl_set set = {.name = f->name, .master = f->master,
-					.addr_gen_mode = f->agm, .alias = f->alias};
+		struct ot_nl_set set = {.name = f->name,
+					.master = f->master,
+					.addr_gen_mode = f->agm,
+					.alias = f->alias};
 
 		nlh = ot_nlmsg_setlink(x->msg, sizeof(x->msg), &set);
 		if ((r = talk(R, f->ns, nlh, err)) < 0)
@@ -506,7 +509,8 @@ static int op_addr(struct run *R, size_t i, const char *what, struct ot_error *e
 		return r;
 	if ((r = begin(R, NULL, what, err)) < 0)
 		return r;
-	r = talk(R, op->ns, ot_nlmsg_newaddr(R->x->msg, sizeof(R->x->msg), idx, &op->addr.addr), err);
+	r = talk(R, op->ns, ot_nlmsg_newaddr(R->x->msg, sizeof(R->x->msg), idx, &op->addr.addr),
+		 err);
 	return outcome(R, NULL, r, what, err);
 }
 
@@ -521,8 +525,8 @@ static int op_route(struct run *R, size_t i, const char *what, struct ot_error *
 	if ((r = begin(R, NULL, what, err)) < 0)
 		return r;
 	r = talk(R, op->ns,
-		 ot_nlmsg_newroute(R->x->msg, sizeof(R->x->msg), &op->route.dst, &op->route.via, idx,
-				   op->route.metric),
+		 ot_nlmsg_newroute(R->x->msg, sizeof(R->x->msg), &op->route.dst, &op->route.via,
+				   idx, op->route.metric),
 		 err);
 	return outcome(R, NULL, r, what, err);
 }
@@ -538,7 +542,8 @@ static int op_fdb(struct run *R, size_t i, const char *what, struct ot_error *er
 	if ((r = begin(R, NULL, what, err)) < 0)
 		return r;
 	r = talk(R, op->ns,
-		 ot_nlmsg_newfdb(R->x->msg, sizeof(R->x->msg), idx, &op->fdb.mac, &op->fdb.dst), err);
+		 ot_nlmsg_newfdb(R->x->msg, sizeof(R->x->msg), idx, &op->fdb.mac, &op->fdb.dst),
+		 err);
 	return outcome(R, NULL, r, what, err);
 }
 
@@ -636,10 +641,11 @@ static int op_cgroup(struct run *R, size_t i, const char *what, struct ot_error 
 	return ot_cg_create(R->x, &R->x->p->ops[i].cgroup, err);
 }
 
-static int (*const handlers[OT_OP__COUNT])(struct run *, size_t, const char *, struct ot_error *) = {
-	[OT_OP_NETNS] = op_netns, [OT_OP_LINK] = op_link,     [OT_OP_LINK_UP] = op_up,
-	[OT_OP_ADDR] = op_addr,	  [OT_OP_ROUTE] = op_route,   [OT_OP_FDB] = op_fdb,
-	[OT_OP_SYSCTL] = op_sysctl, [OT_OP_NFT] = op_nft,     [OT_OP_CGROUP] = op_cgroup,
+static int (*const handlers[OT_OP__COUNT])(struct run *, size_t, const char *,
+					   struct ot_error *) = {
+    [OT_OP_NETNS] = op_netns,	[OT_OP_LINK] = op_link,	  [OT_OP_LINK_UP] = op_up,
+    [OT_OP_ADDR] = op_addr,	[OT_OP_ROUTE] = op_route, [OT_OP_FDB] = op_fdb,
+    [OT_OP_SYSCTL] = op_sysctl, [OT_OP_NFT] = op_nft,	  [OT_OP_CGROUP] = op_cgroup,
 };
 
 /* ---- namespaces in parallel ----
@@ -652,17 +658,17 @@ static int (*const handlers[OT_OP__COUNT])(struct run *, size_t, const char *, s
  * setns act on the calling thread only) and leaves it again; the journal,
  * the step hook and the counters are safe from several threads. */
 
-#define PAR_MIN_RUN 16	/* shorter runs are not worth a thread */
+#define PAR_MIN_RUN 16 /* shorter runs are not worth a thread */
 #ifndef PAR_MAX_THREADS
 #define PAR_MAX_THREADS 4
 #endif
 
 struct par {
 	struct run *R;
-	size_t next, to;	/* next op to take (atomic), end of the run */
-	int failed;		/* atomic: stop taking work */
+	size_t next, to; /* next op to take (atomic), end of the run */
+	int failed;	 /* atomic: stop taking work */
 	pthread_mutex_t lock;
-	int r;			/* first error */
+	int r; /* first error */
 	struct ot_error err;
 };
 
@@ -700,7 +706,10 @@ static int netns_parallel(struct run *R, size_t from, size_t to, struct ot_error
 	struct par P = {.R = R, .next = from, .to = to};
 	pthread_t tid[PAR_MAX_THREADS];
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int n = (int)(cpus < 1 ? 1 : cpus > PAR_MAX_THREADS ? PAR_MAX_THREADS : cpus), k, started = 0;
+	int n = (int)(cpus < 1		       ? 1
+		      : cpus > PAR_MAX_THREADS ? PAR_MAX_THREADS
+					       : cpus),
+	    k, started = 0;
 	int r;
 
 	if (!R->x->netns_dir_ready) {
@@ -786,11 +795,12 @@ int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
 	if ((r = ot_plan_validate(p, err)) < 0)
 		return ot_error_prefix(err, "%s", ot_exec_node_name(p));
 	if (!ot_plan_bound(p))
-		return ot_error_set(err, -EINVAL,
-				    "%s: the plan is not bound to hosts (compile it with a hosts file)",
-				    p->node);
+		return ot_error_set(
+		    err, -EINVAL,
+		    "%s: the plan is not bound to hosts (compile it with a hosts file)", p->node);
 	if (!p->state_dir || p->state_dir[0] != '/')
-		return ot_error_set(err, -EINVAL, "%s: the plan has no absolute state_dir", p->node);
+		return ot_error_set(err, -EINVAL, "%s: the plan has no absolute state_dir",
+				    p->node);
 	if ((r = ot_x_init(&x, p, opts, err)) < 0)
 		return ot_error_prefix(err, "%s", p->node);
 	ot_x_tag(p->prefix, R.tag, sizeof(R.tag));

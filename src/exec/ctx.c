@@ -293,11 +293,12 @@ int ot_x_sysctl_write_fd(struct ot_xctx *x, int fd, const char *key, const char 
 
 		close(f);
 		if (e == -EPERM && strcmp(key, "net/ipv4/tcp_congestion_control") == 0)
-			return ot_error_set(err, e,
-					    "sysctl '%s': write '%s': %s (outside the initial network "
-					    "namespace only algorithms listed in "
-					    "net.ipv4.tcp_allowed_congestion_control may be set)",
-					    key, value, strerror(-e));
+			return ot_error_set(
+			    err, e,
+			    "sysctl '%s': write '%s': %s (outside the initial network "
+			    "namespace only algorithms listed in "
+			    "net.ipv4.tcp_allowed_congestion_control may be set)",
+			    key, value, strerror(-e));
 		return ot_error_sys(err, e, "sysctl '%s': write '%s'", key, value);
 	}
 	close(f);
@@ -320,6 +321,5 @@ void ot_x_tag(const char *prefix, char *buf, size_t size)
 	if (strlen(prefix) + 8 <= 120)
 		snprintf(buf, size, "opentop %s", prefix);
 	else
-		snprintf(buf, size, "opentop #%016llx",
-			 (unsigned long long)ot_hash64_str(prefix));
+		snprintf(buf, size, "opentop #%016llx", (unsigned long long)ot_hash64_str(prefix));
 }

@@ -52,7 +52,8 @@ int ot_exec_enter(const struct ot_plan *p, int ns, unsigned flags, unsigned *ret
 	if (ret_flags)
 		*ret_flags = 0;
 	if (ns <= 0 || (size_t)ns >= p->nns || p->ns[ns].role != OT_NS_CONTAINER)
-		return ot_error_set(err, -EINVAL, "%s: namespace %d is not a container", p->node, ns);
+		return ot_error_set(err, -EINVAL, "%s: namespace %d is not a container", p->node,
+				    ns);
 	pn = &p->ns[ns];
 	/* cgroup first: the cgroup file system is reachable from here */
 	if (pn->cgroup && !(flags & OT_ENTER_NO_CGROUP)) {
@@ -62,8 +63,8 @@ int ot_exec_enter(const struct ot_plan *p, int ns, unsigned flags, unsigned *ret
 		    (r = ot_cg_join(&cg, pn->cgroup, getpid(), err)) < 0)
 			return ot_error_prefix(err, "%s: enter '%s'", p->node, pn->container);
 		if ((pn->isolate & OT_ISO_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
-			return ot_error_sys(err, -errno, "%s: enter '%s': cgroup namespace", p->node,
-					    pn->container);
+			return ot_error_sys(err, -errno, "%s: enter '%s': cgroup namespace",
+					    p->node, pn->container);
 	}
 	snprintf(path, sizeof(path), "%s/%s", OT_NETNS_DIR, pn->name);
 	if ((r = join(path, CLONE_NEWNET, "network", err)) < 0)

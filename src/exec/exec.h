@@ -62,11 +62,11 @@ struct ot_exec_opts {
 };
 
 struct ot_exec_result {
-	unsigned steps;		/* changes made (create) or undone (destroy) */
-	unsigned objects;	/* objects created / removed */
-	unsigned killed;	/* destroy: processes ended inside our namespaces */
-	bool already;		/* create: already in place, nothing done */
-	bool rolled_back;	/* create failed and undid what it made */
+	unsigned steps;	  /* changes made (create) or undone (destroy) */
+	unsigned objects; /* objects created / removed */
+	unsigned killed;  /* destroy: processes ended inside our namespaces */
+	bool already;	  /* create: already in place, nothing done */
+	bool rolled_back; /* create failed and undid what it made */
 };
 
 /*
@@ -110,19 +110,19 @@ int ot_exec_wait_gone(const struct ot_plan *p, unsigned timeout_ms, struct ot_er
 enum ot_obj_state {
 	OT_OBJ_OK,
 	OT_OBJ_MISSING,
-	OT_OBJ_DRIFT,	/* exists, but an attribute differs from the plan */
+	OT_OBJ_DRIFT, /* exists, but an attribute differs from the plan */
 };
 
 struct ot_status_item {
-	size_t op;		/* index into plan->ops */
+	size_t op; /* index into plan->ops */
 	enum ot_obj_state state;
-	char what[160];		/* "link veth 'eth0' in demo.n1.web" */
-	char detail[256];	/* "mtu 1500, planned 1450"; "" when OK */
+	char what[160];	  /* "link veth 'eth0' in demo.n1.web" */
+	char detail[256]; /* "mtu 1500, planned 1450"; "" when OK */
 };
 
 struct ot_status {
-	bool created;		/* a journal exists */
-	bool complete;		/* ... and create finished */
+	bool created;  /* a journal exists */
+	bool complete; /* ... and create finished */
 	size_t nok, nmissing, ndrift;
 	struct ot_status_item *items; /* one per plan op */
 	size_t nitems;
@@ -133,8 +133,8 @@ struct ot_status {
  * when things are missing: see the counts) or -errno when the comparison
  * itself failed. Free *ret with ot_status_free().
  */
-int ot_exec_status(const struct ot_plan *p, const struct ot_exec_opts *opts,
-		   struct ot_status **ret, struct ot_error *err);
+int ot_exec_status(const struct ot_plan *p, const struct ot_exec_opts *opts, struct ot_status **ret,
+		   struct ot_error *err);
 void ot_status_free(struct ot_status *s);
 /* {"node":..., "created":..., "ok":n, "missing":n, "drift":n, "objects":[...]} (new reference) */
 struct json_t *ot_status_to_json(const struct ot_plan *p, const struct ot_status *s);
@@ -143,17 +143,17 @@ const char *ot_obj_state_name(enum ot_obj_state s);
 /* ---- verify: objects + reachability ---- */
 
 enum ot_probe_outcome {
-	OT_PROBE_REPLY,		/* an ICMP echo reply came back */
-	OT_PROBE_SILENT,	/* no reply before the timeout */
-	OT_PROBE_UNREACH,	/* an ICMP error or a local send error (blocked) */
-	OT_PROBE_SKIPPED,	/* target on another node and no --remote */
+	OT_PROBE_REPLY,	  /* an ICMP echo reply came back */
+	OT_PROBE_SILENT,  /* no reply before the timeout */
+	OT_PROBE_UNREACH, /* an ICMP error or a local send error (blocked) */
+	OT_PROBE_SKIPPED, /* target on another node and no --remote */
 };
 
 struct ot_probe_result {
-	size_t probe;			/* index into plan->probes */
+	size_t probe; /* index into plan->probes */
 	enum ot_probe_outcome outcome;
-	bool pass;			/* outcome matches the expectation */
-	double rtt_ms;			/* REPLY only */
+	bool pass;     /* outcome matches the expectation */
+	double rtt_ms; /* REPLY only */
 	char detail[128];
 };
 

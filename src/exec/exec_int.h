@@ -21,9 +21,9 @@
 
 /* Run-time state of one plan namespace. */
 struct ot_xns {
-	int fd;			/* nsfs descriptor, -1 until opened */
-	struct ot_nl rt;	/* NETLINK_ROUTE inside it (rt.sock NULL until opened) */
-	struct ot_nl nf;	/* NETLINK_NETFILTER inside it */
+	int fd;		 /* nsfs descriptor, -1 until opened */
+	struct ot_nl rt; /* NETLINK_ROUTE inside it (rt.sock NULL until opened) */
+	struct ot_nl nf; /* NETLINK_NETFILTER inside it */
 };
 
 /* A tiny cache of name -> ifindex per namespace (bridges, devices addressed twice). */
@@ -34,20 +34,20 @@ struct ot_ifx {
 };
 
 struct ot_xctx {
-	const struct ot_plan *p;	/* NULL for destroy (journal only) */
+	const struct ot_plan *p; /* NULL for destroy (journal only) */
 	struct ot_exec_opts o;
-	int host_fd;			/* the calling thread's netns at start */
-	struct ot_xns *ns;		/* one per plan namespace (nns) */
+	int host_fd;	   /* the calling thread's netns at start */
+	struct ot_xns *ns; /* one per plan namespace (nns) */
 	size_t nns;
-	unsigned step;			/* changes made (atomic: see ot_x_step) */
-	unsigned hooks;			/* step hook calls (atomic) */
-	unsigned objects;		/* atomic: ot_x_made() */
-	pthread_mutex_t lock;		/* what namespace workers share (extra_dir_ready) */
+	unsigned step;	      /* changes made (atomic: see ot_x_step) */
+	unsigned hooks;	      /* step hook calls (atomic) */
+	unsigned objects;     /* atomic: ot_x_made() */
+	pthread_mutex_t lock; /* what namespace workers share (extra_dir_ready) */
 	struct ot_journal *j;
 	struct ot_ifx *ifx;
 	size_t nifx, capifx;
 	bool netns_dir_ready;
-	bool extra_dir_ready;		/* <state_dir>/ns is our private mount */
+	bool extra_dir_ready;		       /* <state_dir>/ns is our private mount */
 	char msg[OT_NL_MSGSIZE] OT_NL_ALIGNED; /* request buffer */
 };
 
@@ -70,8 +70,7 @@ int ot_x_leave(struct ot_xctx *x, struct ot_error *err);
 struct ot_nl *ot_x_nl(struct ot_xctx *x, int i, int bus, struct ot_error *err);
 
 /* ifindex of device name in namespace i (cached); -ENODEV when absent. */
-int ot_x_ifindex(struct ot_xctx *x, int i, const char *name, uint32_t *ret,
-		 struct ot_error *err);
+int ot_x_ifindex(struct ot_xctx *x, int i, const char *name, uint32_t *ret, struct ot_error *err);
 void ot_x_ifindex_forget(struct ot_xctx *x);
 
 /* Step accounting and the fault-injection hook (see ot_exec_opts). Safe
@@ -120,15 +119,15 @@ void ot_ns_extra_path(const char *state_dir, const char *nsname, const char *kin
 /* ---- cgroups (cgroup.c) ---- */
 
 enum ot_cg_mode {
-	OT_CG_NONE,	/* no cgroup file system found */
-	OT_CG_V2,	/* pure v2 at one mount point */
-	OT_CG_HYBRID,	/* v1 controllers (cpu, memory, pids) plus maybe a v2 tree */
+	OT_CG_NONE,   /* no cgroup file system found */
+	OT_CG_V2,     /* pure v2 at one mount point */
+	OT_CG_HYBRID, /* v1 controllers (cpu, memory, pids) plus maybe a v2 tree */
 };
 
 struct ot_cgroups {
 	enum ot_cg_mode mode;
-	char v2[256];		/* v2 mount point, "" when none */
-	char cpu[256];		/* v1 mount points, "" when absent */
+	char v2[256];  /* v2 mount point, "" when none */
+	char cpu[256]; /* v1 mount points, "" when absent */
 	char memory[256];
 	char pids[256];
 };

@@ -21,7 +21,7 @@ struct ot_journal {
 	int fd;
 	unsigned next_id;
 	bool sync;
-	pthread_mutex_t lock;	/* create may journal from several threads */
+	pthread_mutex_t lock; /* create may journal from several threads */
 	char path[PATH_MAX];
 };
 
@@ -29,9 +29,9 @@ static const struct {
 	const char *name;
 	unsigned nfields;
 } kinds[OT_J__COUNT] = {
-	[OT_J_NETNS] = {"netns", 2},   [OT_J_NSFILE] = {"nsfile", 1}, [OT_J_MOUNT] = {"mount", 1},
-	[OT_J_LINK] = {"link", 4},     [OT_J_SYSCTL] = {"sysctl", 3}, [OT_J_NFT] = {"nft", 3},
-	[OT_J_CGROUP] = {"cgroup", 1}, [OT_J_DIR] = {"dir", 1},
+    [OT_J_NETNS] = {"netns", 2},   [OT_J_NSFILE] = {"nsfile", 1}, [OT_J_MOUNT] = {"mount", 1},
+    [OT_J_LINK] = {"link", 4},	   [OT_J_SYSCTL] = {"sysctl", 3}, [OT_J_NFT] = {"nft", 3},
+    [OT_J_CGROUP] = {"cgroup", 1}, [OT_J_DIR] = {"dir", 1},
 };
 
 const char *ot_jkind_name(enum ot_jkind k)
@@ -168,7 +168,8 @@ int ot_journal_create(const char *state_dir, const char *prefix, const char *ins
 	j->sync = sync;
 	j->next_id = 1;
 	pthread_mutex_init(&j->lock, NULL);
-	j->fd = open(j->path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	j->fd =
+	    open(j->path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (j->fd < 0) {
 		r = -errno;
 		free(j);

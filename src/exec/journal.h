@@ -32,36 +32,36 @@
 #include "util/arena.h"
 #include "util/error.h"
 
-#define OT_JOURNAL_VERSION 1
-#define OT_JOURNAL_NAME "journal"
-#define OT_JOURNAL_LINE_MAX 4096	/* longest record accepted */
-#define OT_JOURNAL_RECORDS_MAX 1000000	/* most records accepted */
+#define OT_JOURNAL_VERSION     1
+#define OT_JOURNAL_NAME	       "journal"
+#define OT_JOURNAL_LINE_MAX    4096    /* longest record accepted */
+#define OT_JOURNAL_RECORDS_MAX 1000000 /* most records accepted */
 
 enum ot_jkind {
-	OT_J_NETNS,	/* a: /run/netns name, b: "container" | "switch" */
-	OT_J_NSFILE,	/* a: a bind-mounted namespace file (uts/ipc/mnt) */
-	OT_J_MOUNT,	/* a: a directory bind-mounted onto itself, private */
-	OT_J_LINK,	/* a: namespace ("" = host), b: ifname, c: alias, d: ifindex
-			 * (in the host either marks it ours; elsewhere: a VXLAN
-			 * device, deleted before its namespace goes) */
-	OT_J_SYSCTL,	/* a: namespace ("" = host), b: key, c: the old value */
-	OT_J_NFT,	/* a: namespace ("" = host), b: table (inet), c: userdata tag */
-	OT_J_CGROUP,	/* a: absolute directory */
-	OT_J_DIR,	/* a: a directory we made (removed when empty) */
+	OT_J_NETNS,  /* a: /run/netns name, b: "container" | "switch" */
+	OT_J_NSFILE, /* a: a bind-mounted namespace file (uts/ipc/mnt) */
+	OT_J_MOUNT,  /* a: a directory bind-mounted onto itself, private */
+	OT_J_LINK,   /* a: namespace ("" = host), b: ifname, c: alias, d: ifindex
+		      * (in the host either marks it ours; elsewhere: a VXLAN
+		      * device, deleted before its namespace goes) */
+	OT_J_SYSCTL, /* a: namespace ("" = host), b: key, c: the old value */
+	OT_J_NFT,    /* a: namespace ("" = host), b: table (inet), c: userdata tag */
+	OT_J_CGROUP, /* a: absolute directory */
+	OT_J_DIR,    /* a: a directory we made (removed when empty) */
 	OT_J__COUNT
 };
 
 enum ot_jstate {
-	OT_J_BEGUN,	/* recorded, outcome unknown: may exist */
-	OT_J_DONE,	/* made */
-	OT_J_FAILED,	/* not made (code says why); never ours */
+	OT_J_BEGUN,  /* recorded, outcome unknown: may exist */
+	OT_J_DONE,   /* made */
+	OT_J_FAILED, /* not made (code says why); never ours */
 };
 
 struct ot_jrec {
 	enum ot_jkind kind;
 	unsigned id;
 	enum ot_jstate state;
-	int code;		/* FAILED: the negative errno */
+	int code;		   /* FAILED: the negative errno */
 	const char *a, *b, *c, *d; /* fields by kind (see enum ot_jkind); NULL = "" */
 };
 
@@ -94,11 +94,11 @@ struct ot_journal_image {
 	struct ot_arena arena;
 	int version;
 	const char *prefix, *instance, *node, *digest;
-	struct ot_jrec *recs;	/* in the order they were begun */
+	struct ot_jrec *recs; /* in the order they were begun */
 	size_t nrecs;
-	bool complete;		/* "C" seen */
-	bool torn;		/* the last line was incomplete (ignored) */
-	int lock_fd;		/* held when read with lock, else -1 */
+	bool complete; /* "C" seen */
+	bool torn;     /* the last line was incomplete (ignored) */
+	int lock_fd;   /* held when read with lock, else -1 */
 };
 
 /*

@@ -232,10 +232,10 @@ static void m_ct_state(struct nftnl_rule *r, unsigned states, bool *ok)
 	static const struct {
 		unsigned ot, nf;
 	} map[] = {
-		{OT_CT_INVALID, 1u << 0},     /* NF_CT_STATE_INVALID_BIT */
-		{OT_CT_ESTABLISHED, 1u << 1}, /* IP_CT_ESTABLISHED + 1 */
-		{OT_CT_RELATED, 1u << 2},     /* IP_CT_RELATED + 1 */
-		{OT_CT_NEW, 1u << 3},	      /* IP_CT_NEW + 1 */
+	    {OT_CT_INVALID, 1u << 0},	  /* NF_CT_STATE_INVALID_BIT */
+	    {OT_CT_ESTABLISHED, 1u << 1}, /* IP_CT_ESTABLISHED + 1 */
+	    {OT_CT_RELATED, 1u << 2},	  /* IP_CT_RELATED + 1 */
+	    {OT_CT_NEW, 1u << 3},	  /* IP_CT_NEW + 1 */
 	};
 	uint32_t mask = 0, zero = 0;
 	struct nftnl_expr *e;
@@ -322,8 +322,8 @@ static void v_dnat(struct nftnl_rule *r, const struct ot_nft_rule *x, bool *ok)
 }
 
 static void (*const verdicts[])(struct nftnl_rule *, const struct ot_nft_rule *, bool *) = {
-	[OT_NFT_ACCEPT] = v_accept, [OT_NFT_DROP] = v_drop, [OT_NFT_REJECT] = v_reject,
-	[OT_NFT_MASQUERADE] = v_masq, [OT_NFT_SNAT] = v_snat, [OT_NFT_DNAT] = v_dnat,
+    [OT_NFT_ACCEPT] = v_accept,	  [OT_NFT_DROP] = v_drop, [OT_NFT_REJECT] = v_reject,
+    [OT_NFT_MASQUERADE] = v_masq, [OT_NFT_SNAT] = v_snat, [OT_NFT_DNAT] = v_dnat,
 };
 
 /* ---- rules ---- */
@@ -333,9 +333,9 @@ static int rule_family(const struct ot_nft_rule *x)
 {
 	int fam = x->family;
 	const struct ot_addr *implied[3] = {
-		x->has_saddr ? &x->saddr.addr : NULL,
-		x->has_daddr ? &x->daddr.addr : NULL,
-		(x->verdict == OT_NFT_SNAT || x->verdict == OT_NFT_DNAT) ? &x->nat_addr : NULL,
+	    x->has_saddr ? &x->saddr.addr : NULL,
+	    x->has_daddr ? &x->daddr.addr : NULL,
+	    (x->verdict == OT_NFT_SNAT || x->verdict == OT_NFT_DNAT) ? &x->nat_addr : NULL,
 	};
 	int i;
 
@@ -420,7 +420,6 @@ static int build_rule(struct nftnl_rule *r, const struct ot_op_nft *t, size_t i,
 	}
 	return ok ? 0 : ot_error_set(err, -ENOMEM, "nft: out of memory");
 }
-
 
 static const uint32_t hook_nums[] = {NF_INET_PRE_ROUTING, NF_INET_LOCAL_IN, NF_INET_FORWARD,
 				     NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING};
@@ -512,7 +511,8 @@ int ot_nft_add_table(struct ot_nft_batch *b, const struct ot_op_nft *t, const ch
 		nftnl_rule_nlmsg_build_payload(nlh, rule);
 		nftnl_rule_free(rule);
 		if (nlh->nlmsg_len > MSG_ROOM) { /* cannot happen with our bounded rules */
-			r = ot_error_set(err, -E2BIG, "nft table '%s' rule %zu: too large", t->table, i);
+			r = ot_error_set(err, -E2BIG, "nft table '%s' rule %zu: too large",
+					 t->table, i);
 			goto out;
 		}
 		commit(b, nlh);
@@ -553,7 +553,8 @@ static int udata_comment(const struct nftnl_udata *a, void *data)
 	char *tag = data;
 	uint8_t len = nftnl_udata_len(a);
 
-	if (nftnl_udata_type(a) == NFTNL_UDATA_TABLE_COMMENT && len > 0 && len <= OT_NFT_TAG_MAX + 1) {
+	if (nftnl_udata_type(a) == NFTNL_UDATA_TABLE_COMMENT && len > 0 &&
+	    len <= OT_NFT_TAG_MAX + 1) {
 		memcpy(tag, nftnl_udata_get(a), len);
 		tag[len - 1] = '\0';
 	}

@@ -17,15 +17,15 @@
 #include "plan/plan.h"
 #include "util/error.h"
 
-#define OT_NFT_TAG_MAX 128	/* NFTNL_UDATA_COMMENT_MAXLEN */
-#define OT_NFT_RULES_MAX 4096	/* rules per table */
-#define OT_NFT_CHAINS_MAX 64	/* chains per table */
+#define OT_NFT_TAG_MAX	  128  /* NFTNL_UDATA_COMMENT_MAXLEN */
+#define OT_NFT_RULES_MAX  4096 /* rules per table */
+#define OT_NFT_CHAINS_MAX 64   /* chains per table */
 
 /* A growing buffer of nfnetlink messages. */
 struct ot_nft_batch {
 	char *buf;
 	size_t len, cap;
-	uint32_t seq;		/* next sequence number */
+	uint32_t seq; /* next sequence number */
 	unsigned nmsgs;
 	bool oom;
 };
@@ -53,7 +53,7 @@ int ot_nft_del_table(struct ot_nft_batch *b, const char *name);
 
 /* What the kernel has for one inet table. */
 struct ot_nft_table_info {
-	char tag[OT_NFT_TAG_MAX + 1];	/* the comment userdata, "" when none */
+	char tag[OT_NFT_TAG_MAX + 1]; /* the comment userdata, "" when none */
 	unsigned nchains;
 	unsigned nrules;
 };
@@ -63,7 +63,7 @@ struct ot_nft_table_info {
  * namespace to look at). 0 and *ret filled, -ENOENT when there is no such
  * table, or another -errno. Counts chains and rules when count is set.
  */
-int ot_nft_table_get(struct ot_nl *nl, const char *name, bool count,
-		     struct ot_nft_table_info *ret, struct ot_error *err);
+int ot_nft_table_get(struct ot_nl *nl, const char *name, bool count, struct ot_nft_table_info *ret,
+		     struct ot_error *err);
 
 #endif

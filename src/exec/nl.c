@@ -78,13 +78,13 @@ void ot_nl_close(struct ot_nl *nl)
 
 /* What the control callbacks learned from one reply. */
 struct reply {
-	int error;		/* 0, or -errno from NLMSG_ERROR */
-	bool done;		/* ack or NLMSG_DONE seen */
-	char extack[256];	/* NLMSGERR_ATTR_MSG */
+	int error;	  /* 0, or -errno from NLMSG_ERROR */
+	bool done;	  /* ack or NLMSG_DONE seen */
+	char extack[256]; /* NLMSGERR_ATTR_MSG */
 	mnl_cb_t cb;
 	void *data;
-	unsigned acks;		/* acknowledgements counted (request_many) */
-	uint32_t err_seq;	/* sequence number of the first error */
+	unsigned acks;	  /* acknowledgements counted (request_many) */
+	uint32_t err_seq; /* sequence number of the first error */
 };
 
 static int extack_attr(const struct nlattr *a, void *data)
@@ -119,7 +119,8 @@ static int on_error(const struct nlmsghdr *nlh, void *data)
 				off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
 			if (mnl_nlmsg_get_payload_len(nlh) > off)
 				mnl_attr_parse_payload((const char *)e + MNL_ALIGN(off),
-						       mnl_nlmsg_get_payload_len(nlh) - MNL_ALIGN(off),
+						       mnl_nlmsg_get_payload_len(nlh) -
+							   MNL_ALIGN(off),
 						       extack_attr, r);
 		}
 	}
@@ -144,7 +145,8 @@ static int on_data(const struct nlmsghdr *nlh, void *data)
 static int reply_error(const struct reply *r, struct ot_error *err)
 {
 	if (r->extack[0])
-		return ot_error_set(err, r->error, "%s (kernel: %s)", strerror(-r->error), r->extack);
+		return ot_error_set(err, r->error, "%s (kernel: %s)", strerror(-r->error),
+				    r->extack);
 	return ot_error_set(err, r->error, "%s", strerror(-r->error));
 }
 
@@ -152,8 +154,8 @@ static int reply_error(const struct reply *r, struct ot_error *err)
 static int collect(struct ot_nl *nl, uint32_t seq, struct reply *r, struct ot_error *err)
 {
 	mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
-		[NLMSG_ERROR] = on_error,
-		[NLMSG_DONE] = on_done,
+	    [NLMSG_ERROR] = on_error,
+	    [NLMSG_DONE] = on_done,
 	};
 
 	for (;;) {
@@ -270,7 +272,8 @@ int ot_nl_send_nfbatch(struct ot_nl *nl, const void *buf, size_t len, struct ot_
 		return ot_error_sys(err, -errno, "nftables: send batch");
 	/* Everything is queued already: read without blocking until empty. */
 	for (;;) {
-		ssize_t got = recv(mnl_socket_get_fd(nl->sock), nl->rbuf, OT_NL_RCVSIZE, MSG_DONTWAIT);
+		ssize_t got =
+		    recv(mnl_socket_get_fd(nl->sock), nl->rbuf, OT_NL_RCVSIZE, MSG_DONTWAIT);
 		const struct nlmsghdr *m = (const struct nlmsghdr *)nl->rbuf;
 		int rest = (int)got;
 

@@ -92,26 +92,26 @@ int ot_nl_send_nfbatch(struct ot_nl *nl, const void *buf, size_t len, struct ot_
  * with ot_nlmsg_setlink() afterwards. */
 struct ot_nl_dev {
 	const char *name;
-	uint32_t ifindex;	/* ifi_index: this index or fail (EBUSY); 0 = kernel's choice */
+	uint32_t ifindex;	  /* ifi_index: this index or fail (EBUSY); 0 = kernel's choice */
 	const struct ot_mac *mac; /* NULL or all zero = kernel's choice */
-	uint32_t mtu;		/* 0 = default */
-	uint32_t master;	/* ifindex of the bridge in the device's namespace, 0 = none */
-	int ns_fd;		/* IFLA_NET_NS_FD: create it there; -1 = the socket's namespace */
-	bool up;		/* IFF_UP at creation */
+	uint32_t mtu;		  /* 0 = default */
+	uint32_t master;	  /* ifindex of the bridge in the device's namespace, 0 = none */
+	int ns_fd;		  /* IFLA_NET_NS_FD: create it there; -1 = the socket's namespace */
+	bool up;		  /* IFF_UP at creation */
 };
 
 /* Kind-specific data. */
 struct ot_nl_vxlan {
 	uint32_t vni;
-	uint16_t port;		/* host order */
+	uint16_t port; /* host order */
 	struct ot_addr local;
 	bool learning;
-	uint8_t ttl;		/* 0 = kernel default (1: why we set it) */
+	uint8_t ttl; /* 0 = kernel default (1: why we set it) */
 };
 
 struct ot_nl_macvlan {
-	uint32_t lower;		/* IFLA_LINK: lower device ifindex in the socket's namespace */
-	uint32_t mode;		/* MACVLAN_MODE_* */
+	uint32_t lower; /* IFLA_LINK: lower device ifindex in the socket's namespace */
+	uint32_t mode;	/* MACVLAN_MODE_* */
 };
 
 /*
@@ -126,10 +126,10 @@ struct nlmsghdr *ot_nlmsg_newlink(void *buf, size_t size, const char *kind,
 /* Changes to an existing device. */
 struct ot_nl_set {
 	const char *name;
-	bool up;		/* set IFF_UP */
-	uint32_t master;	/* ifindex of a bridge, 0 = leave */
-	int addr_gen_mode;	/* IPv6: 0 eui64, 1 none, -1 = leave */
-	const char *alias;	/* IFLA_IFALIAS, NULL = leave */
+	bool up;	   /* set IFF_UP */
+	uint32_t master;   /* ifindex of a bridge, 0 = leave */
+	int addr_gen_mode; /* IPv6: 0 eui64, 1 none, -1 = leave */
+	const char *alias; /* IFLA_IFALIAS, NULL = leave */
 };
 
 /*
@@ -160,8 +160,8 @@ struct nlmsghdr *ot_nlmsg_newroute(void *buf, size_t size, const struct ot_prefi
  * added with NLM_F_APPEND, so the entries of several remote nodes coexist
  * (head-end replication); a unicast MAC with NLM_F_EXCL, so a duplicate is
  * an error. */
-struct nlmsghdr *ot_nlmsg_newfdb(void *buf, size_t size, uint32_t ifindex,
-				 const struct ot_mac *mac, const struct ot_addr *dst);
+struct nlmsghdr *ot_nlmsg_newfdb(void *buf, size_t size, uint32_t ifindex, const struct ot_mac *mac,
+				 const struct ot_addr *dst);
 
 /* Dump requests: links, addresses, routes (main table), bridge FDB of ifindex. */
 struct nlmsghdr *ot_nlmsg_dump(void *buf, size_t size, uint16_t type, uint8_t family);
@@ -171,24 +171,24 @@ struct nlmsghdr *ot_nlmsg_dump_fdb(void *buf, size_t size, uint32_t ifindex);
 
 struct ot_nl_link {
 	uint32_t ifindex;
-	unsigned flags;		/* IFF_* */
+	unsigned flags; /* IFF_* */
 	char name[16];
-	char kind[16];		/* IFLA_INFO_KIND, "" when absent */
+	char kind[16]; /* IFLA_INFO_KIND, "" when absent */
 	char alias[256];
 	struct ot_mac mac;
 	bool has_mac;
 	uint32_t mtu;
 	uint32_t master;
-	uint32_t link;		/* IFLA_LINK (veth peer / lower ifindex) */
-	int ns_fd;		/* IFLA_NET_NS_FD when present, else -1 */
-	int addr_gen_mode;	/* -1 when absent */
-	uint32_t vni;		/* vxlan */
-	uint16_t port;		/* vxlan, host order */
-	struct ot_addr local;	/* vxlan */
-	int learning;		/* vxlan, -1 when absent */
+	uint32_t link;	      /* IFLA_LINK (veth peer / lower ifindex) */
+	int ns_fd;	      /* IFLA_NET_NS_FD when present, else -1 */
+	int addr_gen_mode;    /* -1 when absent */
+	uint32_t vni;	      /* vxlan */
+	uint16_t port;	      /* vxlan, host order */
+	struct ot_addr local; /* vxlan */
+	int learning;	      /* vxlan, -1 when absent */
 	uint32_t macvlan_mode;
-	bool has_peer;		/* veth request: VETH_INFO_PEER present */
-	char peer_name[16];	/* ... and its fields */
+	bool has_peer;	    /* veth request: VETH_INFO_PEER present */
+	char peer_name[16]; /* ... and its fields */
 	int peer_ns_fd;
 	uint32_t peer_master;
 	int peer_addr_gen_mode;
@@ -199,8 +199,8 @@ struct ot_nl_link {
 struct ot_nl_addr {
 	uint8_t family, prefixlen;
 	uint32_t ifindex;
-	uint32_t flags;		/* IFA_FLAGS or ifa_flags */
-	struct ot_addr addr;	/* IFA_LOCAL for IPv4, IFA_ADDRESS for IPv6 */
+	uint32_t flags;	     /* IFA_FLAGS or ifa_flags */
+	struct ot_addr addr; /* IFA_LOCAL for IPv4, IFA_ADDRESS for IPv6 */
 	struct ot_addr brd;
 };
 

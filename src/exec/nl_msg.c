@@ -195,10 +195,10 @@ static const struct {
 	const char *kind;
 	int (*data)(struct mb *m, const struct link_args *a);
 } link_kinds[] = {
-	{"veth", data_veth},
-	{"bridge", data_bridge},
-	{"vxlan", data_vxlan},
-	{"macvlan", data_macvlan},
+    {"veth", data_veth},
+    {"bridge", data_bridge},
+    {"vxlan", data_vxlan},
+    {"macvlan", data_macvlan},
 };
 
 struct nlmsghdr *ot_nlmsg_newlink(void *buf, size_t size, const char *kind,
@@ -348,8 +348,8 @@ struct nlmsghdr *ot_nlmsg_newroute(void *buf, size_t size, const struct ot_prefi
 	return finish(&m);
 }
 
-struct nlmsghdr *ot_nlmsg_newfdb(void *buf, size_t size, uint32_t ifindex,
-				 const struct ot_mac *mac, const struct ot_addr *dst)
+struct nlmsghdr *ot_nlmsg_newfdb(void *buf, size_t size, uint32_t ifindex, const struct ot_mac *mac,
+				 const struct ot_addr *dst)
 {
 	bool zero = ot_mac_is_zero(mac);
 	struct ndmsg *nd;
@@ -375,10 +375,10 @@ struct nlmsghdr *ot_nlmsg_dump(void *buf, size_t size, uint16_t type, uint8_t fa
 	/* Every rtnetlink dump request starts with a one-byte family; the
 	 * fixed headers differ in size, so send the largest one zeroed. */
 	static const size_t hdr_len[] = {
-		[RTM_GETLINK - RTM_BASE] = sizeof(struct ifinfomsg),
-		[RTM_GETADDR - RTM_BASE] = sizeof(struct ifaddrmsg),
-		[RTM_GETROUTE - RTM_BASE] = sizeof(struct rtmsg),
-		[RTM_GETNEIGH - RTM_BASE] = sizeof(struct ndmsg),
+	    [RTM_GETLINK - RTM_BASE] = sizeof(struct ifinfomsg),
+	    [RTM_GETADDR - RTM_BASE] = sizeof(struct ifaddrmsg),
+	    [RTM_GETROUTE - RTM_BASE] = sizeof(struct rtmsg),
+	    [RTM_GETNEIGH - RTM_BASE] = sizeof(struct ndmsg),
 	};
 	unsigned idx = (unsigned)type - RTM_BASE;
 	uint8_t *hdr;
@@ -587,7 +587,8 @@ int ot_nl_parse_addr(const struct nlmsghdr *nlh, struct ot_nl_addr *a)
 		return -EBADMSG;
 	if (tb[IFA_ADDRESS])
 		copy_addr(&a->addr, tb[IFA_ADDRESS]);
-	if (tb[IFA_LOCAL]) /* IPv4: the interface's own address (IFA_ADDRESS is the peer's on p2p) */
+	if (tb[IFA_LOCAL]) /* IPv4: the interface's own address (IFA_ADDRESS is the peer's on p2p)
+			    */
 		copy_addr(&a->addr, tb[IFA_LOCAL]);
 	if (tb[IFA_BROADCAST])
 		copy_addr(&a->brd, tb[IFA_BROADCAST]);

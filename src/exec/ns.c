@@ -84,7 +84,8 @@ int ot_ns_create_net(struct ot_xctx *x, const char *name, int *ret_fd, struct ot
 	if (f < 0) {
 		r = -errno;
 		if (r == -EEXIST)
-			return ot_error_set(err, r, "namespace '%s' exists already (not ours)", name);
+			return ot_error_set(err, r, "namespace '%s' exists already (not ours)",
+					    name);
 		return ot_error_sys(err, r, "create '%s'", path);
 	}
 	close(f);
@@ -254,9 +255,9 @@ int ot_ns_create_extra(struct ot_xctx *x, int ns, struct ot_error *err)
 		int flag;
 		const char *kind;
 	} kinds[] = {
-		{OT_ISO_UTS, CLONE_NEWUTS, "uts"},
-		{OT_ISO_IPC, CLONE_NEWIPC, "ipc"},
-		{OT_ISO_MNT, CLONE_NEWNS, "mnt"},
+	    {OT_ISO_UTS, CLONE_NEWUTS, "uts"},
+	    {OT_ISO_IPC, CLONE_NEWIPC, "ipc"},
+	    {OT_ISO_MNT, CLONE_NEWNS, "mnt"},
 	};
 	const struct ot_plan_ns *pn = &x->p->ns[ns];
 	int ready[2] = {-1, -1}, go[2] = {-1, -1}, flags = 0, netfd, status, r = 0;

@@ -46,17 +46,17 @@ struct st {
 	char tag[OT_NFT_TAG_MAX + 1];
 };
 
-#define PUSH(arr, n, cap, val)                                                   \
-	do {                                                                     \
-		if ((n) == (cap)) {                                              \
-			size_t c_ = (cap) ? (cap) * 2 : 16;                      \
-			void *v_ = realloc((arr), c_ * sizeof(*(arr)));          \
-			if (!v_)                                                 \
-				return MNL_CB_ERROR;                             \
-			(arr) = v_;                                              \
-			(cap) = c_;                                              \
-		}                                                                \
-		(arr)[(n)++] = (val);                                            \
+#define PUSH(arr, n, cap, val)                                                                     \
+	do {                                                                                       \
+		if ((n) == (cap)) {                                                                \
+			size_t c_ = (cap) ? (cap)*2 : 16;                                          \
+			void *v_ = realloc((arr), c_ * sizeof(*(arr)));                            \
+			if (!v_)                                                                   \
+				return MNL_CB_ERROR;                                               \
+			(arr) = v_;                                                                \
+			(cap) = c_;                                                                \
+		}                                                                                  \
+		(arr)[(n)++] = (val);                                                              \
 	} while (0)
 
 static int on_link(const struct nlmsghdr *nlh, void *data)
@@ -142,8 +142,9 @@ static struct view *view(struct st *S, int ns, struct ot_error *err)
 		return v;
 	}
 	nl = ot_x_nl(S->x, ns, NETLINK_ROUTE, err);
-	if (!nl || ot_nl_dump(nl, ot_nlmsg_dump(buf, sz, RTM_GETLINK, AF_UNSPEC), on_link, v,
-			      reset_links, err) < 0 ||
+	if (!nl ||
+	    ot_nl_dump(nl, ot_nlmsg_dump(buf, sz, RTM_GETLINK, AF_UNSPEC), on_link, v, reset_links,
+		       err) < 0 ||
 	    ot_nl_dump(nl, ot_nlmsg_dump(buf, sz, RTM_GETADDR, AF_UNSPEC), on_addr, v, reset_addrs,
 		       err) < 0 ||
 	    ot_nl_dump(nl, ot_nlmsg_dump(buf, sz, RTM_GETROUTE, AF_UNSPEC), on_route, v,
@@ -229,15 +230,15 @@ static int ck_netns(struct st *S, const struct ot_op *op, struct ot_status_item 
 }
 
 /* Compare one device with what the plan wants. */
-static int ck_dev(struct st *S, int ns, const struct ot_nl_link *l, const char *kind,
-		  uint32_t mtu, const struct ot_mac *mac, const char *alias, const char *master,
+static int ck_dev(struct st *S, int ns, const struct ot_nl_link *l, const char *kind, uint32_t mtu,
+		  const struct ot_mac *mac, const char *alias, const char *master,
 		  struct ot_status_item *it, struct ot_error *err)
 {
 	const struct view *v = &S->views[ns];
 
 	if (kind && strcmp(l->kind, kind) != 0)
-		return drift(it, "'%s' is a %s, planned %s", l->name, l->kind[0] ? l->kind : "device",
-			     kind);
+		return drift(it, "'%s' is a %s, planned %s", l->name,
+			     l->kind[0] ? l->kind : "device", kind);
 	if (mtu && l->mtu != mtu)
 		return drift(it, "'%s' has mtu %u, planned %u", l->name, l->mtu, mtu);
 	if (mac && !ot_mac_is_zero(mac) && memcmp(l->mac.b, mac->b, 6) != 0) {
@@ -254,7 +255,8 @@ static int ck_dev(struct st *S, int ns, const struct ot_nl_link *l, const char *
 
 		if (!m || strcmp(m->name, master) != 0)
 			return drift(it, "'%s' is %s%s, planned a port of '%s'", l->name,
-				     m ? "a port of " : "not a bridge port", m ? m->name : "", master);
+				     m ? "a port of " : "not a bridge port", m ? m->name : "",
+				     master);
 	}
 	return 0;
 }
@@ -268,7 +270,8 @@ static int ck_link(struct st *S, const struct ot_op *op, struct ot_status_item *
 	struct view *v;
 	int r;
 
-	snprintf(it->what, sizeof(it->what), "%s '%s' in %s", ot_link_kind_name(L->kind), L->name, ns);
+	snprintf(it->what, sizeof(it->what), "%s '%s' in %s", ot_link_kind_name(L->kind), L->name,
+		 ns);
 	if (!(v = view(S, op->ns, err)))
 		return -EIO;
 	if (v->absent)
@@ -292,7 +295,7 @@ static int ck_link(struct st *S, const struct ot_op *op, struct ot_status_item *
 				       ot_x_nsname(S->x, L->peer_ns));
 		return ck_dev(S, L->peer_ns, peer, "veth", L->mtu, &L->peer_mac,
 			      L->peer_ns == OT_NS_HOST_INDEX && !L->peer_alias ? S->tag
-									     : L->peer_alias,
+									       : L->peer_alias,
 			      L->peer_master, it, err);
 	}
 	return 0;
@@ -407,8 +410,8 @@ static int ck_fdb(struct st *S, const struct ot_op *op, struct ot_status_item *i
 	for (k = 0; k < v->nneighs; k++) {
 		const struct ot_nl_neigh *n = &v->neighs[k];
 
-		if (n->ifindex == l->ifindex && n->has_mac && memcmp(n->mac.b, op->fdb.mac.b, 6) == 0 &&
-		    ot_addr_equal(&n->dst, &op->fdb.dst))
+		if (n->ifindex == l->ifindex && n->has_mac &&
+		    memcmp(n->mac.b, op->fdb.mac.b, 6) == 0 && ot_addr_equal(&n->dst, &op->fdb.dst))
 			return 0;
 	}
 	return missing(it, "no such FDB entry");
@@ -503,11 +506,11 @@ static int ck_cgroup(struct st *S, const struct ot_op *op, struct ot_status_item
 	return 0;
 }
 
-static int (*const checks[OT_OP__COUNT])(struct st *, const struct ot_op *,
-					 struct ot_status_item *, struct ot_error *) = {
-	[OT_OP_NETNS] = ck_netns,   [OT_OP_LINK] = ck_link, [OT_OP_LINK_UP] = ck_up,
-	[OT_OP_ADDR] = ck_addr,	    [OT_OP_ROUTE] = ck_route, [OT_OP_FDB] = ck_fdb,
-	[OT_OP_SYSCTL] = ck_sysctl, [OT_OP_NFT] = ck_nft,   [OT_OP_CGROUP] = ck_cgroup,
+static int (*const checks[OT_OP__COUNT])(struct st *, const struct ot_op *, struct ot_status_item *,
+					 struct ot_error *) = {
+    [OT_OP_NETNS] = ck_netns,	[OT_OP_LINK] = ck_link,	  [OT_OP_LINK_UP] = ck_up,
+    [OT_OP_ADDR] = ck_addr,	[OT_OP_ROUTE] = ck_route, [OT_OP_FDB] = ck_fdb,
+    [OT_OP_SYSCTL] = ck_sysctl, [OT_OP_NFT] = ck_nft,	  [OT_OP_CGROUP] = ck_cgroup,
 };
 
 void ot_status_free(struct ot_status *s)
@@ -525,8 +528,8 @@ const char *ot_obj_state_name(enum ot_obj_state s)
 	return (unsigned)s < 3 ? names[s] : "?";
 }
 
-int ot_exec_status(const struct ot_plan *p, const struct ot_exec_opts *opts,
-		   struct ot_status **ret, struct ot_error *err)
+int ot_exec_status(const struct ot_plan *p, const struct ot_exec_opts *opts, struct ot_status **ret,
+		   struct ot_error *err)
 {
 	struct ot_journal_image *im = NULL;
 	struct ot_status *s;

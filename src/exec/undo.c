@@ -50,9 +50,9 @@
 /* ---- processes ---- */
 
 struct procs {
-	ino_t *ino;		/* nsfs inodes of our network namespaces */
+	ino_t *ino; /* nsfs inodes of our network namespaces */
 	size_t nino;
-	pid_t *pids;		/* members found */
+	pid_t *pids; /* members found */
 	size_t npids, cap;
 };
 
@@ -423,9 +423,9 @@ static int un_nft(struct ot_xctx *x, const struct ot_jrec *r, struct ot_error *e
 
 static int (*const undoers[OT_J__COUNT])(struct ot_xctx *, const struct ot_jrec *,
 					 struct ot_error *) = {
-	[OT_J_NETNS] = un_netns, [OT_J_NSFILE] = un_nsfile, [OT_J_MOUNT] = un_mount,
-	[OT_J_LINK] = un_link,	 [OT_J_SYSCTL] = un_sysctl, [OT_J_NFT] = un_nft,
-	[OT_J_CGROUP] = un_cgroup, [OT_J_DIR] = un_dir,
+    [OT_J_NETNS] = un_netns,   [OT_J_NSFILE] = un_nsfile, [OT_J_MOUNT] = un_mount,
+    [OT_J_LINK] = un_link,     [OT_J_SYSCTL] = un_sysctl, [OT_J_NFT] = un_nft,
+    [OT_J_CGROUP] = un_cgroup, [OT_J_DIR] = un_dir,
 };
 
 static void collect_members(const struct ot_journal_image *im, struct procs *ps)
@@ -446,7 +446,8 @@ static void collect_members(const struct ot_journal_image *im, struct procs *ps)
 		if (r->kind == OT_J_NETNS && ot_nsname_valid(r->a)) {
 			snprintf(path, sizeof(path), "%s/%s", OT_NETNS_DIR, r->a);
 			/* only a mounted nsfs file names a namespace */
-			if (statfs(path, &sfs) == 0 && sfs.f_type == NSFS_MAGIC && stat(path, &st) == 0)
+			if (statfs(path, &sfs) == 0 && sfs.f_type == NSFS_MAGIC &&
+			    stat(path, &st) == 0)
 				ps->ino[ps->nino++] = st.st_ino;
 		}
 	}
@@ -554,7 +555,8 @@ int ot_exec_wait_gone(const struct ot_plan *p, unsigned timeout_ms, struct ot_er
 				continue;
 			if (op->ns == OT_NS_HOST_INDEX)
 				name = op->link.name;
-			else if (op->link.kind == OT_LINK_VETH && op->link.peer_ns == OT_NS_HOST_INDEX)
+			else if (op->link.kind == OT_LINK_VETH &&
+				 op->link.peer_ns == OT_NS_HOST_INDEX)
 				name = op->link.peer_name;
 			ot_x_ifindex_forget(&x);
 			if (name && ot_x_ifindex(&x, OT_NS_HOST_INDEX, name, &idx, NULL) == 0)

@@ -172,8 +172,8 @@ static void probe_recv(struct probe_rt *rt, uint8_t family, struct ot_probe_resu
 	}
 }
 
-static int run_probes(struct ot_xctx *x, unsigned flags, unsigned timeout_ms,
-		      struct ot_verify *v, struct ot_error *err)
+static int run_probes(struct ot_xctx *x, unsigned flags, unsigned timeout_ms, struct ot_verify *v,
+		      struct ot_error *err)
 {
 	const struct ot_plan *p = x->p;
 	struct probe_rt *rt = calloc(p->nprobes ? p->nprobes : 1, sizeof(*rt));
@@ -195,9 +195,11 @@ static int run_probes(struct ot_xctx *x, unsigned flags, unsigned timeout_ms,
 		res->probe = i;
 		rt[i].fd = -1;
 		rt[i].id = (uint16_t)(base + i);
-		if (pr->to_node && strcmp(pr->to_node, p->node) != 0 && !(flags & OT_VERIFY_REMOTE)) {
+		if (pr->to_node && strcmp(pr->to_node, p->node) != 0 &&
+		    !(flags & OT_VERIFY_REMOTE)) {
 			res->outcome = OT_PROBE_SKIPPED;
-			snprintf(res->detail, sizeof(res->detail), "target on node %s", pr->to_node);
+			snprintf(res->detail, sizeof(res->detail), "target on node %s",
+				 pr->to_node);
 			rt[i].finished = true;
 			continue;
 		}
@@ -252,7 +254,8 @@ static int run_probes(struct ot_xctx *x, unsigned flags, unsigned timeout_ms,
 		}
 		if (res->outcome == OT_PROBE_SILENT)
 			snprintf(res->detail, sizeof(res->detail), "no reply in %u ms", timeout_ms);
-		res->pass = (p->probes[i].expect == OT_EXPECT_REACH) == (res->outcome == OT_PROBE_REPLY);
+		res->pass =
+		    (p->probes[i].expect == OT_EXPECT_REACH) == (res->outcome == OT_PROBE_REPLY);
 		if (res->pass)
 			v->npass++;
 		else
@@ -339,8 +342,8 @@ json_t *ot_verify_to_json(const struct ot_plan *p, const struct ot_verify *v)
 		json_object_set_new(e, "to_node", json_string(pr->to_node ? pr->to_node : p->node));
 		json_object_set_new(e, "to", json_string(pr->to_container ? pr->to_container : ""));
 		json_object_set_new(e, "address", json_string(a));
-		json_object_set_new(e, "expect",
-				    json_string(pr->expect == OT_EXPECT_REACH ? "reach" : "blocked"));
+		json_object_set_new(
+		    e, "expect", json_string(pr->expect == OT_EXPECT_REACH ? "reach" : "blocked"));
 		json_object_set_new(e, "outcome", json_string(ot_probe_outcome_name(r->outcome)));
 		if (r->outcome != OT_PROBE_SKIPPED)
 			json_object_set_new(e, "pass", json_boolean(r->pass));

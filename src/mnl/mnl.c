@@ -112,10 +112,10 @@ ssize_t mnl_socket_recvfrom(const struct mnl_socket *nl, void *buf, size_t bufsi
 	struct sockaddr_nl from;
 	struct iovec iov = {.iov_base = buf, .iov_len = bufsiz};
 	struct msghdr msg = {
-		.msg_name = &from,
-		.msg_namelen = sizeof(from),
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
+	    .msg_name = &from,
+	    .msg_namelen = sizeof(from),
+	    .msg_iov = &iov,
+	    .msg_iovlen = 1,
 	};
 	ssize_t n = recvmsg(nl->fd, &msg, 0);
 
@@ -213,11 +213,11 @@ bool mnl_nlmsg_portid_ok(const struct nlmsghdr *nlh, unsigned int portid)
 /* ---- batches: messages packed back to back into one buffer ---- */
 
 struct mnl_nlmsg_batch {
-	char *buf;	/* start of the buffer */
-	size_t limit;	/* bytes a batch may hold */
-	size_t buflen;	/* bytes of complete messages */
-	char *cur;	/* where the next message is built */
-	bool overflow;	/* the message at cur did not fit */
+	char *buf;     /* start of the buffer */
+	size_t limit;  /* bytes a batch may hold */
+	size_t buflen; /* bytes of complete messages */
+	char *cur;     /* where the next message is built */
+	bool overflow; /* the message at cur did not fit */
 };
 
 struct mnl_nlmsg_batch *mnl_nlmsg_batch_start(void *buf, size_t limit)
@@ -365,9 +365,9 @@ int mnl_attr_type_valid(const struct nlattr *attr, uint16_t max)
 
 /* Minimum (and, when non-zero, exact) payload size of the fixed-size types. */
 static const size_t type_len[MNL_TYPE_MAX] = {
-	[MNL_TYPE_U8] = sizeof(uint8_t),   [MNL_TYPE_U16] = sizeof(uint16_t),
-	[MNL_TYPE_U32] = sizeof(uint32_t), [MNL_TYPE_U64] = sizeof(uint64_t),
-	[MNL_TYPE_MSECS] = sizeof(uint64_t),
+    [MNL_TYPE_U8] = sizeof(uint8_t),	 [MNL_TYPE_U16] = sizeof(uint16_t),
+    [MNL_TYPE_U32] = sizeof(uint32_t),	 [MNL_TYPE_U64] = sizeof(uint64_t),
+    [MNL_TYPE_MSECS] = sizeof(uint64_t),
 };
 
 static int validate_len(const struct nlattr *attr, enum mnl_attr_data_type type, size_t want)
@@ -432,9 +432,7 @@ int mnl_attr_parse(const struct nlmsghdr *nlh, unsigned int offset, mnl_attr_cb_
 	const struct nlattr *attr;
 	int ret = MNL_CB_OK;
 
-	mnl_attr_for_each(attr, nlh, offset)
-		if ((ret = cb(attr, data)) <= MNL_CB_STOP)
-			return ret;
+	mnl_attr_for_each(attr, nlh, offset) if ((ret = cb(attr, data)) <= MNL_CB_STOP) return ret;
 	return ret;
 }
 
@@ -443,9 +441,7 @@ int mnl_attr_parse_nested(const struct nlattr *nest, mnl_attr_cb_t cb, void *dat
 	const struct nlattr *attr;
 	int ret = MNL_CB_OK;
 
-	mnl_attr_for_each_nested(attr, nest)
-		if ((ret = cb(attr, data)) <= MNL_CB_STOP)
-			return ret;
+	mnl_attr_for_each_nested(attr, nest) if ((ret = cb(attr, data)) <= MNL_CB_STOP) return ret;
 	return ret;
 }
 
@@ -454,9 +450,8 @@ int mnl_attr_parse_payload(const void *payload, size_t len, mnl_attr_cb_t cb, vo
 	const struct nlattr *attr;
 	int ret = MNL_CB_OK;
 
-	mnl_attr_for_each_payload(payload, len)
-		if ((ret = cb(attr, data)) <= MNL_CB_STOP)
-			return ret;
+	mnl_attr_for_each_payload(payload,
+				  len) if ((ret = cb(attr, data)) <= MNL_CB_STOP) return ret;
 	return ret;
 }
 
@@ -596,10 +591,10 @@ static int cb_stop(const struct nlmsghdr *nlh, void *data)
 }
 
 static const mnl_cb_t default_ctl[NLMSG_MIN_TYPE] = {
-	[NLMSG_NOOP] = cb_noop,
-	[NLMSG_ERROR] = cb_error,
-	[NLMSG_DONE] = cb_stop,
-	[NLMSG_OVERRUN] = cb_noop,
+    [NLMSG_NOOP] = cb_noop,
+    [NLMSG_ERROR] = cb_error,
+    [NLMSG_DONE] = cb_stop,
+    [NLMSG_OVERRUN] = cb_noop,
 };
 
 int mnl_cb_run2(const void *buf, size_t numbytes, unsigned int seq, unsigned int portid,

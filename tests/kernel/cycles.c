@@ -126,7 +126,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "cycles: cycle %d: create: %s\n", i, err.msg);
 			goto fail;
 		}
-		if (i % (getenv("CYCLES_EVERY") ? atoi(getenv("CYCLES_EVERY")) : 50) == 0) { /* the read-only paths too */
+		if (i % (getenv("CYCLES_EVERY") ? atoi(getenv("CYCLES_EVERY")) : 50) ==
+		    0) { /* the read-only paths too */
 			struct ot_status *s = NULL;
 			struct ot_verify *v = NULL;
 
@@ -169,8 +170,8 @@ int main(int argc, char **argv)
 			heap0 = heap;
 		}
 		if (i >= 1 && fds != fds0) {
-			fprintf(stderr, "cycles: cycle %d: %d open descriptors, %d after cycle 1\n", i,
-				fds, fds0);
+			fprintf(stderr, "cycles: cycle %d: %d open descriptors, %d after cycle 1\n",
+				i, fds, fds0);
 			goto fail;
 		}
 		if (heap > heap_max)

@@ -24,8 +24,8 @@ Test(embed, build_find_replace)
 	const void *payload;
 	struct ot_error err = {0};
 
-	cr_assert_eq(ot_embed_build(runtime, sizeof(runtime), plan1, strlen(plan1), &img, &len, &err),
-		     0);
+	cr_assert_eq(
+	    ot_embed_build(runtime, sizeof(runtime), plan1, strlen(plan1), &img, &len, &err), 0);
 	cr_assert_eq(len, sizeof(runtime) + strlen(plan1) + OT_EMBED_TRAILER);
 	cr_assert_eq(memcmp(img, runtime, sizeof(runtime)), 0, "the runtime is unchanged");
 	cr_assert_eq(memcmp((char *)img + len - 8, OT_EMBED_MAGIC, 8), 0);
@@ -64,8 +64,8 @@ Test(embed, damage_detected)
 	struct ot_error err = {0};
 	char *b;
 
-	cr_assert_eq(ot_embed_build(runtime, sizeof(runtime), plan1, strlen(plan1), &img, &len, &err),
-		     0);
+	cr_assert_eq(
+	    ot_embed_build(runtime, sizeof(runtime), plan1, strlen(plan1), &img, &len, &err), 0);
 	b = img;
 	/* one flipped byte in the plan */
 	b[sizeof(runtime) + 3] ^= 1;
@@ -96,8 +96,8 @@ Test(embed, read_from_file)
 	int fd;
 
 	snprintf(path, sizeof(path), "/tmp/otx-embed-%d", (int)getpid());
-	cr_assert_eq(ot_embed_build(runtime, sizeof(runtime), plan1, strlen(plan1), &img, &len, &err),
-		     0);
+	cr_assert_eq(
+	    ot_embed_build(runtime, sizeof(runtime), plan1, strlen(plan1), &img, &len, &err), 0);
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(write(fd, img, len), (ssize_t)len);

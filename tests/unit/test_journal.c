@@ -39,7 +39,8 @@ Test(journal, write_read_outcomes)
 	struct ot_journal_image *im = NULL;
 	struct ot_error err = {0};
 	struct ot_jrec a = {.kind = OT_J_NETNS, .a = "demo.n1.web", .b = "container"};
-	struct ot_jrec b = {.kind = OT_J_LINK, .a = "", .b = "up0", .c = "web uplink %x~", .d = "268435457"};
+	struct ot_jrec b = {
+	    .kind = OT_J_LINK, .a = "", .b = "up0", .c = "web uplink %x~", .d = "268435457"};
 	struct ot_jrec c = {.kind = OT_J_SYSCTL, .a = "", .b = "net/ipv4/ip_forward", .c = ""};
 	struct ot_jrec d = {.kind = OT_J_NFT, .a = "", .b = "opentop", .c = "opentop demo.n1"};
 
@@ -102,8 +103,8 @@ Test(journal, torn_last_record_is_ignored)
 	struct ot_journal_image *im = NULL;
 	struct ot_error err = {0};
 
-	cr_assert_eq(parse(HDR "B 1 netns a container\nD 1\nB 2 netns b cont", &im, &err), 0,
-		     "%s", err.msg);
+	cr_assert_eq(parse(HDR "B 1 netns a container\nD 1\nB 2 netns b cont", &im, &err), 0, "%s",
+		     err.msg);
 	cr_assert_eq(im->nrecs, 1);
 	cr_assert(im->torn);
 	ot_journal_image_free(im);

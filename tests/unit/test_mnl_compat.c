@@ -241,8 +241,8 @@ static void read_attrs(const struct mnl_api *m, struct out *o)
 			break;
 		case 8:
 			logv(o, m->attr_parse_nested(a, attr_cb, o));
-			logv(o, m->attr_parse_payload(m->attr_get_payload(a), m->attr_get_payload_len(a),
-						      attr_cb, o));
+			logv(o, m->attr_parse_payload(m->attr_get_payload(a),
+						      m->attr_get_payload_len(a), attr_cb, o));
 			break;
 		}
 	}

@@ -131,35 +131,36 @@ static void rule_text(const struct nlmsghdr *nlh, char *out, size_t size, char *
 }
 
 static const char *expect[NRULES] = {
-	"[ ct load state => reg 1 ] [ bitwise reg 1 = ( reg 1 & 0x00000006 ) ^ 0x00000000 ] "
-	"[ cmp neq reg 1 0x00000000 ] [ immediate reg 0 accept ]",
-	"[ meta load nfproto => reg 1 ] [ cmp eq reg 1 0x00000002 ] "
-	"[ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000006 ] "
-	"[ payload load 4b @ network header + 12 => reg 1 ] "
-	"[ bitwise reg 1 = ( reg 1 & 0x00ffffff ) ^ 0x00000000 ] [ cmp eq reg 1 0x00000a0a ] "
-	"[ payload load 2b @ transport header + 2 => reg 1 ] [ cmp eq reg 1 0x00005000 ] "
-	"[ counter pkts 0 bytes 0 ] [ immediate reg 0 accept ]",
-	"[ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000011 ] "
-	"[ meta load iifname => reg 1 ] [ cmp eq reg 1 0x30687465 0x00000000 0x00000000 0x00000000 ] "
-	"[ payload load 2b @ transport header + 0 => reg 1 ] "
-	"[ range eq reg 1 0x0000e803 0x0000d007 ] [ immediate reg 0 drop ]",
-	"[ meta load nfproto => reg 1 ] [ cmp eq reg 1 0x0000000a ] "
-	"[ payload load 16b @ network header + 24 => reg 1 ] "
-	"[ bitwise reg 1 = ( reg 1 & 0xffffffff 0x00000000 0x00000000 0x00000000 ) ^ 0x00000000 0x00000000 0x00000000 0x00000000 ] "
-	"[ cmp eq reg 1 0xb80d0120 0x00000000 0x00000000 0x00000000 ] "
-	"[ reject type 2 code 1 ]",
-	"[ meta load nfproto => reg 1 ] [ cmp eq reg 1 0x00000002 ] "
-	"[ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000001 ] [ immediate reg 0 accept ]",
-	"[ meta load oifname => reg 1 ] [ cmp eq reg 1 0x31687465 0x00000000 0x00000000 0x00000000 ] "
-	"[ masq ]",
-	"[ meta load nfproto => reg 1 ] [ cmp eq reg 1 0x00000002 ] "
-	"[ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000006 ] "
-	"[ payload load 2b @ transport header + 2 => reg 1 ] [ cmp eq reg 1 0x0000901f ] "
-	"[ immediate reg 1 0x0500000a ] [ immediate reg 2 0x00005000 ] "
-	"[ nat dnat ip addr_min reg 1 proto_min reg 2 ]",
-	"[ meta load nfproto => reg 1 ] [ cmp eq reg 1 0x0000000a ] "
-	"[ immediate reg 1 0xb80d0120 0x00000000 0x00000000 0x01000000 ] "
-	"[ nat snat ip6 addr_min reg 1 ]",
+    "[ ct load state => reg 1 ] [ bitwise reg 1 = ( reg 1 & 0x00000006 ) ^ 0x00000000 ] "
+    "[ cmp neq reg 1 0x00000000 ] [ immediate reg 0 accept ]",
+    "[ meta load nfproto => reg 1 ] [ cmp eq reg 1 0x00000002 ] "
+    "[ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000006 ] "
+    "[ payload load 4b @ network header + 12 => reg 1 ] "
+    "[ bitwise reg 1 = ( reg 1 & 0x00ffffff ) ^ 0x00000000 ] [ cmp eq reg 1 0x00000a0a ] "
+    "[ payload load 2b @ transport header + 2 => reg 1 ] [ cmp eq reg 1 0x00005000 ] "
+    "[ counter pkts 0 bytes 0 ] [ immediate reg 0 accept ]",
+    "[ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000011 ] "
+    "[ meta load iifname => reg 1 ] [ cmp eq reg 1 0x30687465 0x00000000 0x00000000 0x00000000 ] "
+    "[ payload load 2b @ transport header + 0 => reg 1 ] "
+    "[ range eq reg 1 0x0000e803 0x0000d007 ] [ immediate reg 0 drop ]",
+    "[ meta load nfproto => reg 1 ] [ cmp eq reg 1 0x0000000a ] "
+    "[ payload load 16b @ network header + 24 => reg 1 ] "
+    "[ bitwise reg 1 = ( reg 1 & 0xffffffff 0x00000000 0x00000000 0x00000000 ) ^ 0x00000000 "
+    "0x00000000 0x00000000 0x00000000 ] "
+    "[ cmp eq reg 1 0xb80d0120 0x00000000 0x00000000 0x00000000 ] "
+    "[ reject type 2 code 1 ]",
+    "[ meta load nfproto => reg 1 ] [ cmp eq reg 1 0x00000002 ] "
+    "[ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000001 ] [ immediate reg 0 accept ]",
+    "[ meta load oifname => reg 1 ] [ cmp eq reg 1 0x31687465 0x00000000 0x00000000 0x00000000 ] "
+    "[ masq ]",
+    "[ meta load nfproto => reg 1 ] [ cmp eq reg 1 0x00000002 ] "
+    "[ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000006 ] "
+    "[ payload load 2b @ transport header + 2 => reg 1 ] [ cmp eq reg 1 0x0000901f ] "
+    "[ immediate reg 1 0x0500000a ] [ immediate reg 2 0x00005000 ] "
+    "[ nat dnat ip addr_min reg 1 proto_min reg 2 ]",
+    "[ meta load nfproto => reg 1 ] [ cmp eq reg 1 0x0000000a ] "
+    "[ immediate reg 1 0xb80d0120 0x00000000 0x00000000 0x01000000 ] "
+    "[ nat snat ip6 addr_min reg 1 ]",
 };
 
 Test(nft, table_batch_parses_back)
@@ -191,7 +192,8 @@ Test(nft, table_batch_parses_back)
 			const char *ud;
 			uint32_t len = 0;
 
-			cr_assert(nlh->nlmsg_flags & NLM_F_EXCL, "never merge into an existing table");
+			cr_assert(nlh->nlmsg_flags & NLM_F_EXCL,
+				  "never merge into an existing table");
 			cr_assert_eq(nftnl_table_nlmsg_parse(nlh, tab), 0);
 			cr_assert_str_eq(nftnl_table_get_str(tab, NFTNL_TABLE_NAME), "opentop");
 			cr_assert_eq(nftnl_table_get_u32(tab, NFTNL_TABLE_FAMILY), NFPROTO_INET);
@@ -207,12 +209,14 @@ Test(nft, table_batch_parses_back)
 			struct nftnl_chain *c = nftnl_chain_alloc();
 
 			cr_assert_eq(nftnl_chain_nlmsg_parse(nlh, c), 0);
-			cr_assert_str_eq(nftnl_chain_get_str(c, NFTNL_CHAIN_NAME), chains[nchain].name);
+			cr_assert_str_eq(nftnl_chain_get_str(c, NFTNL_CHAIN_NAME),
+					 chains[nchain].name);
 			cr_assert_str_eq(nftnl_chain_get_str(c, NFTNL_CHAIN_TYPE),
 					 nchain == 0 ? "filter" : "nat");
 			cr_assert_eq(nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM),
 				     nchain == 0 ? NF_INET_LOCAL_IN : NF_INET_POST_ROUTING);
-			cr_assert_eq(nftnl_chain_get_s32(c, NFTNL_CHAIN_PRIO), nchain == 0 ? 0 : 100);
+			cr_assert_eq(nftnl_chain_get_s32(c, NFTNL_CHAIN_PRIO),
+				     nchain == 0 ? 0 : 100);
 			cr_assert_eq(nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY),
 				     nchain == 0 ? NF_DROP : NF_ACCEPT);
 			nftnl_chain_free(c);
@@ -224,8 +228,8 @@ Test(nft, table_batch_parses_back)
 
 			cr_assert_lt(nrule, NRULES);
 			rule_text(nlh, text, sizeof(text), comment, sizeof(comment));
-			cr_assert_str_eq(text, expect[nrule], "rule %d:\n  got  %s\n  want %s", nrule,
-					 text, expect[nrule]);
+			cr_assert_str_eq(text, expect[nrule], "rule %d:\n  got  %s\n  want %s",
+					 nrule, text, expect[nrule]);
 			if (nrule == 1)
 				cr_assert_str_eq(comment, "demo.otp:14");
 			nrule++;

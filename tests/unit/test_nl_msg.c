@@ -29,8 +29,8 @@ static struct ot_mac mac(const char *s)
 Test(nl_msg, newlink_veth_with_peer)
 {
 	struct ot_mac m1 = mac("02:00:00:00:00:01"), m2 = mac("02:00:00:00:00:02");
-	struct ot_nl_dev dev = {.name = "p0", .mac = &m1, .mtu = 1450, .master = 7, .ns_fd = 5,
-				.up = true};
+	struct ot_nl_dev dev = {
+	    .name = "p0", .mac = &m1, .mtu = 1450, .master = 7, .ns_fd = 5, .up = true};
 	struct ot_nl_dev peer = {.name = "eth0", .mac = &m2, .mtu = 1450, .ns_fd = -1};
 	struct nlmsghdr *nlh = ot_nlmsg_newlink(buf, sizeof(buf), "veth", &dev, &peer, NULL, NULL);
 	struct ot_nl_link l;
@@ -142,8 +142,8 @@ Test(nl_msg, builders_respect_the_buffer)
 
 Test(nl_msg, setlink)
 {
-	struct ot_nl_set s = {.name = "eth0", .up = true, .master = 4, .addr_gen_mode = 1,
-			      .alias = "web.eth0"};
+	struct ot_nl_set s = {
+	    .name = "eth0", .up = true, .master = 4, .addr_gen_mode = 1, .alias = "web.eth0"};
 	struct nlmsghdr *nlh = ot_nlmsg_setlink(buf, sizeof(buf), &s);
 	struct ot_nl_link l;
 
