@@ -47,7 +47,10 @@ const char *cc_origin(struct cc *c, struct ot_plan *p, const struct ot_loc *loc)
 	if (!loc->file || !loc->line)
 		return NULL;
 	/* one string per source line and plan: a loop's body lines are shared by
-	 * every container it makes */
+	 * every container it makes. lower_node() empties the cache for each new
+	 * plan: comparing plan pointers alone is not enough, a streamed plan is
+	 * freed by the sink and the next one is often allocated at the same
+	 * address (the cache then handed out strings of the freed arena). */
 	if (c->origin_plan != p) {
 		memset(c->origin_cache, 0, sizeof(c->origin_cache));
 		c->origin_plan = p;
@@ -688,6 +691,8 @@ static int lower_node(struct cc *c, uint32_t nd, struct ot_plan **ret)
 	p = l.p = ot_plan_new();
 	if (!p)
 		return -ENOMEM;
+	memset(c->origin_cache, 0, sizeof(c->origin_cache));
+	c->origin_plan = p;
 	p->topology = ot_plan_strdup(p, c->m->name);
 	p->instance = ot_plan_strdup(p, c->instance);
 	p->node = ot_plan_strdup(p, node->mn->name);
