@@ -83,8 +83,6 @@ struct reply {
 	char extack[256]; /* NLMSGERR_ATTR_MSG */
 	mnl_cb_t cb;
 	void *data;
-	unsigned acks;	  /* acknowledgements counted (request_many) */
-	uint32_t err_seq; /* sequence number of the first error */
 };
 
 static int extack_attr(const struct nlattr *a, void *data)
@@ -107,12 +105,10 @@ static int on_error(const struct nlmsghdr *nlh, void *data)
 		r->error = -EBADMSG;
 		return MNL_CB_ERROR;
 	}
-	r->acks++;
 	if (e->error == 0)
 		return MNL_CB_STOP;
 	if (!r->error) {
 		r->error = e->error < 0 ? e->error : -e->error;
-		r->err_seq = e->msg.nlmsg_seq;
 		if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
 			off = sizeof(*e);
 			if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
@@ -213,55 +209,6 @@ int ot_nl_dump(struct ot_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 			return ret;
 	}
 	return ret;
-}
-
-int ot_nl_request_many(struct ot_nl *nl, void *buf, size_t len, unsigned n, unsigned *failed,
-		       struct ot_error *err)
-{
-	struct reply r = {0};
-	uint32_t first = nl->seq + 1;
-	struct nlmsghdr *nlh = buf;
-	int left = (int)len;
-	unsigned i = 0;
-
-	while (mnl_nlmsg_ok(nlh, left)) {
-		nlh->nlmsg_flags |= NLM_F_ACK;
-		nlh->nlmsg_seq = ++nl->seq;
-		nlh = mnl_nlmsg_next(nlh, &left);
-		i++;
-	}
-	if (i != n)
-		return ot_error_set(err, -EINVAL, "netlink: %u messages in a batch of %u", i, n);
-	if (mnl_socket_sendto(nl->sock, buf, len) < 0)
-		return ot_error_sys(err, -errno, "netlink send");
-	/* rtnetlink answers every message (an ack or an error), in order, each
-	 * with its own sequence number: collect all n, remember the first error.
-	 * (mnl_cb_run stops at the first ack of a buffer, hence the loop.) */
-	while (r.acks < n) {
-		ssize_t got = mnl_socket_recvfrom(nl->sock, nl->rbuf, OT_NL_RCVSIZE);
-		const struct nlmsghdr *m = (const struct nlmsghdr *)nl->rbuf;
-		int rest = (int)got;
-
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			return ot_error_sys(err, -errno, "netlink receive");
-		}
-		for (; mnl_nlmsg_ok(m, rest); m = mnl_nlmsg_next(m, &rest)) {
-			if (m->nlmsg_seq < first || m->nlmsg_seq > nl->seq)
-				return ot_error_set(err, -EPROTO, "netlink: reply out of sequence");
-			if (m->nlmsg_pid && m->nlmsg_pid != nl->portid)
-				return ot_error_set(err, -ESRCH, "netlink: reply from a stranger");
-			if (m->nlmsg_type == NLMSG_ERROR)
-				on_error(m, &r);
-		}
-	}
-	if (r.error) {
-		if (failed)
-			*failed = r.err_seq - first;
-		return reply_error(&r, err);
-	}
-	return 0;
 }
 
 int ot_nl_send_nfbatch(struct ot_nl *nl, const void *buf, size_t len, struct ot_error *err)

@@ -5,6 +5,10 @@
  * rtnetlink message builders and parsers the executor, `status` and the unit
  * tests share.
  *
+ * One request, one acknowledgement: batching rtnetlink requests saves only
+ * syscalls, which cost nothing next to the kernel's work per request
+ * (measured: ../shared/notes/setup-cost-baselines.md, "nobatch").
+ *
  * Builders write into a caller-owned buffer with bounds-checked appends and
  * return the message, or NULL when it does not fit (callers treat that as
  * -EMSGSIZE). They never talk to the kernel, so tests/unit/test_nl_msg.c runs
@@ -66,16 +70,6 @@ int ot_nl_request(struct ot_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *dat
  */
 int ot_nl_dump(struct ot_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 	       void (*restart)(void *data), struct ot_error *err);
-
-/*
- * Send n requests packed back to back in buf (each already built; NLM_F_ACK
- * and sequence numbers are set here) in one sendmsg and collect n
- * acknowledgements. Returns 0, or the first error (-errno) with *failed set
- * to the index of the failing message. Used for pipelining; nfnetlink
- * batches use ot_nl_send_nfbatch().
- */
-int ot_nl_request_many(struct ot_nl *nl, void *buf, size_t len, unsigned n, unsigned *failed,
-		       struct ot_error *err);
 
 /*
  * Send an nfnetlink batch (BATCH_BEGIN ... BATCH_END, every message inside
