@@ -6,7 +6,9 @@
 #include "exec/exec_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,6 +203,26 @@ static int drift(struct ot_status_item *it, const char *fmt, ...)
 	return 0;
 }
 
+/* The hostname of the uts namespace file path: entered by this thread for a
+ * moment (setns acts on the calling thread only) and left again. */
+static int uts_hostname(const char *path, char *buf, size_t size)
+{
+	int self = open("/proc/thread-self/ns/uts", O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r = -1;
+
+	if (self >= 0 && fd >= 0 && setns(fd, CLONE_NEWUTS) == 0) {
+		r = gethostname(buf, size) == 0 ? 0 : -1;
+		buf[size - 1] = '\0';
+		if (setns(self, CLONE_NEWUTS) < 0)
+			r = -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (self >= 0)
+		close(self);
+	return r;
+}
+
 /* ---- per-kind checks (a table) ---- */
 
 static int ck_netns(struct st *S, const struct ot_op *op, struct ot_status_item *it,
@@ -225,6 +247,13 @@ static int ck_netns(struct st *S, const struct ot_op *op, struct ot_status_item 
 		ot_ns_extra_path(S->x->p->state_dir, pn->name, extra[k].kind, path, sizeof(path));
 		if (statfs(path, &sfs) < 0 || sfs.f_type != NSFS_MAGIC)
 			return missing(it, "no %s namespace file '%s'", extra[k].kind, path);
+	}
+	if ((pn->isolate & OT_ISO_UTS) && pn->hostname) {
+		char path[PATH_MAX], name[256];
+
+		ot_ns_extra_path(S->x->p->state_dir, pn->name, "uts", path, sizeof(path));
+		if (uts_hostname(path, name, sizeof(name)) == 0 && strcmp(name, pn->hostname) != 0)
+			return drift(it, "hostname is '%s', planned '%s'", name, pn->hostname);
 	}
 	return 0;
 }
