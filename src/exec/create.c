@@ -41,63 +41,103 @@ struct run {
 
 /* ---- describing operations (errors, steps) ---- */
 
+/* One line per operation kind: what it does, where (for errors and steps). */
+typedef void describe_fn(const struct ot_xctx *x, const struct ot_op *op, const char *ns, char *buf,
+			 size_t size);
+
+static void d_netns(const struct ot_xctx *x, const struct ot_op *op, const char *ns, char *buf,
+		    size_t size)
+{
+	snprintf(buf, size, "create namespace '%s'", ns);
+}
+
+static void d_link(const struct ot_xctx *x, const struct ot_op *op, const char *ns, char *buf,
+		   size_t size)
+{
+	const struct ot_op_link *l = &op->link;
+
+	if (l->kind == OT_LINK_VXLAN)
+		snprintf(buf, size, "create vxlan '%s' (VNI %u) in %s", l->name, l->vni, ns);
+	else if (l->kind == OT_LINK_VETH)
+		snprintf(buf, size, "create veth '%s' in %s (peer '%s' in %s)", l->name, ns,
+			 l->peer_name, ot_x_nsname(x, l->peer_ns));
+	else
+		snprintf(buf, size, "create %s '%s' in %s", ot_link_kind_name(l->kind), l->name,
+			 ns);
+}
+
+static void d_up(const struct ot_xctx *x, const struct ot_op *op, const char *ns, char *buf,
+		 size_t size)
+{
+	snprintf(buf, size, "set '%s' up in %s", op->dev, ns);
+}
+
+static void d_addr(const struct ot_xctx *x, const struct ot_op *op, const char *ns, char *buf,
+		   size_t size)
+{
+	char a[OT_PREFIX_STRLEN];
+
+	ot_prefix_format(&op->addr.addr, a, sizeof(a));
+	snprintf(buf, size, "add address %s to '%s' in %s", a, op->addr.dev, ns);
+}
+
+static void d_route(const struct ot_xctx *x, const struct ot_op *op, const char *ns, char *buf,
+		    size_t size)
+{
+	char a[OT_PREFIX_STRLEN] = "default", b[OT_ADDR_STRLEN] = "";
+
+	if (op->route.dst.len)
+		ot_prefix_format(&op->route.dst, a, sizeof(a));
+	if (op->route.via.family)
+		ot_addr_format(&op->route.via, b, sizeof(b));
+	snprintf(buf, size, "add route %s%s%s in %s", a, b[0] ? " via " : "", b, ns);
+}
+
+static void d_fdb(const struct ot_xctx *x, const struct ot_op *op, const char *ns, char *buf,
+		  size_t size)
+{
+	const struct ot_op_fdb *f = &op->fdb;
+	char a[OT_MAC_STRLEN], b[OT_ADDR_STRLEN];
+
+	ot_mac_format(&f->mac, a, sizeof(a));
+	ot_addr_format(&f->dst, b, sizeof(b));
+	snprintf(buf, size, "add fdb entry %s -> %s%s%s%s on '%s' in %s", a, b,
+		 f->dst_node ? " (" : "", f->dst_node ? f->dst_node : "", f->dst_node ? ")" : "",
+		 f->dev, ns);
+}
+
+static void d_sysctl(const struct ot_xctx *x, const struct ot_op *op, const char *ns, char *buf,
+		     size_t size)
+{
+	snprintf(buf, size, "set sysctl %s=%s in %s", op->sysctl.key, op->sysctl.value, ns);
+}
+
+static void d_nft(const struct ot_xctx *x, const struct ot_op *op, const char *ns, char *buf,
+		  size_t size)
+{
+	snprintf(buf, size, "load nft table '%s' in %s", op->nft.table, ns);
+}
+
+static void d_cgroup(const struct ot_xctx *x, const struct ot_op *op, const char *ns, char *buf,
+		     size_t size)
+{
+	snprintf(buf, size, "create cgroup '%s'", op->cgroup.path);
+}
+
+static describe_fn *const describers[OT_OP__COUNT] = {
+    [OT_OP_NETNS] = d_netns,   [OT_OP_LINK] = d_link,	[OT_OP_LINK_UP] = d_up,
+    [OT_OP_ADDR] = d_addr,     [OT_OP_ROUTE] = d_route, [OT_OP_FDB] = d_fdb,
+    [OT_OP_SYSCTL] = d_sysctl, [OT_OP_NFT] = d_nft,	[OT_OP_CGROUP] = d_cgroup,
+};
+
 static void describe(const struct ot_xctx *x, const struct ot_op *op, char *buf, size_t size)
 {
-	const char *ns = ot_x_nsname(x, op->ns);
-	char a[OT_PREFIX_STRLEN], b[OT_ADDR_STRLEN];
 	size_t n;
 
-	switch (op->kind) {
-	case OT_OP_NETNS:
-		snprintf(buf, size, "create namespace '%s'", ns);
-		break;
-	case OT_OP_LINK:
-		if (op->link.kind == OT_LINK_VXLAN)
-			snprintf(buf, size, "create vxlan '%s' (VNI %u) in %s", op->link.name,
-				 op->link.vni, ns);
-		else if (op->link.kind == OT_LINK_VETH)
-			snprintf(buf, size, "create veth '%s' in %s (peer '%s' in %s)",
-				 op->link.name, ns, op->link.peer_name,
-				 ot_x_nsname(x, op->link.peer_ns));
-		else
-			snprintf(buf, size, "create %s '%s' in %s",
-				 ot_link_kind_name(op->link.kind), op->link.name, ns);
-		break;
-	case OT_OP_LINK_UP:
-		snprintf(buf, size, "set '%s' up in %s", op->dev, ns);
-		break;
-	case OT_OP_ADDR:
-		ot_prefix_format(&op->addr.addr, a, sizeof(a));
-		snprintf(buf, size, "add address %s to '%s' in %s", a, op->addr.dev, ns);
-		break;
-	case OT_OP_ROUTE:
-		if (op->route.dst.len)
-			ot_prefix_format(&op->route.dst, a, sizeof(a));
-		else
-			snprintf(a, sizeof(a), "default");
-		ot_addr_format(&op->route.via, b, sizeof(b));
-		snprintf(buf, size, "add route %s%s%s in %s", a,
-			 op->route.via.family ? " via " : "", op->route.via.family ? b : "", ns);
-		break;
-	case OT_OP_FDB:
-		ot_mac_format(&op->fdb.mac, a, sizeof(a));
-		ot_addr_format(&op->fdb.dst, b, sizeof(b));
-		snprintf(buf, size, "add fdb entry %s -> %s%s%s%s on '%s' in %s", a, b,
-			 op->fdb.dst_node ? " (" : "", op->fdb.dst_node ? op->fdb.dst_node : "",
-			 op->fdb.dst_node ? ")" : "", op->fdb.dev, ns);
-		break;
-	case OT_OP_SYSCTL:
-		snprintf(buf, size, "set sysctl %s=%s in %s", op->sysctl.key, op->sysctl.value, ns);
-		break;
-	case OT_OP_NFT:
-		snprintf(buf, size, "load nft table '%s' in %s", op->nft.table, ns);
-		break;
-	case OT_OP_CGROUP:
-		snprintf(buf, size, "create cgroup '%s'", op->cgroup.path);
-		break;
-	default:
+	if ((unsigned)op->kind < OT_OP__COUNT && describers[op->kind])
+		describers[op->kind](x, op, ot_x_nsname(x, op->ns), buf, size);
+	else
 		snprintf(buf, size, "op %d", (int)op->kind);
-	}
 	n = strlen(buf);
 	if (op->origin && n < size)
 		snprintf(buf + n, size - n, " (%s)", op->origin);

@@ -220,33 +220,29 @@ static unsigned end_processes(struct procs *ps, unsigned grace_ms)
 
 /* ---- ranks ---- */
 
-static bool is_container_ns(const struct ot_jrec *r)
-{
-	return r->kind == OT_J_NETNS && r->b && strcmp(r->b, "container") == 0;
-}
+/*
+ * Teardown rank of a record, lowest first: a table by kind; a namespace
+ * ranks by role (containers before the switch), a link by place (inside our
+ * namespaces - a VXLAN device - before they go; in the host after them).
+ */
+static const struct {
+	int rank, rank_alt; /* rank_alt: switch namespace / host link */
+} ranks[OT_J__COUNT] = {
+    [OT_J_NFT] = {0, 0},    [OT_J_NSFILE] = {1, 1}, [OT_J_NETNS] = {1, 2}, [OT_J_LINK] = {0, 3},
+    [OT_J_SYSCTL] = {4, 4}, [OT_J_CGROUP] = {5, 5}, [OT_J_MOUNT] = {6, 6}, [OT_J_DIR] = {7, 7},
+};
 
 static int rank_of(const struct ot_jrec *r)
 {
-	switch (r->kind) {
-	case OT_J_NFT:
-		return 0;
-	case OT_J_NSFILE:
-		return 1;
-	case OT_J_NETNS:
-		return is_container_ns(r) ? 1 : 2;
-	case OT_J_LINK:
-		return r->a && *r->a ? 0 : 3; /* inside our namespaces: before they go */
-	case OT_J_SYSCTL:
-		return 4;
-	case OT_J_CGROUP:
-		return 5;
-	case OT_J_MOUNT:
-		return 6;
-	case OT_J_DIR:
-		return 7;
-	default:
+	bool alt = false;
+
+	if ((unsigned)r->kind >= OT_J__COUNT)
 		return 8;
-	}
+	if (r->kind == OT_J_NETNS)
+		alt = !(r->b && strcmp(r->b, "container") == 0);
+	else if (r->kind == OT_J_LINK)
+		alt = !(r->a && *r->a);
+	return alt ? ranks[r->kind].rank_alt : ranks[r->kind].rank;
 }
 
 #define NRANKS 8
