@@ -11,6 +11,14 @@
  * values are omitted exactly as plan_json.c's writer omits them, strings are
  * escaped as jansson escapes them, and invalid UTF-8 is refused as jansson
  * refuses it.
+ *
+ * A 1,000-node cluster is ~1.8 million ops and ~270 MB of JSON, so the
+ * writer is built for throughput: it writes straight into the caller's
+ * strbuf with one bounds check per member; namespace names (one or two per
+ * op) are quoted once per plan into a table; origins and node names come
+ * from a small memo by address; kernel names (char[16] fields) are measured
+ * and checked as two 64-bit words; numbers and addresses use a digit-pair
+ * table. Strings that need escapes take the slow, simple path.
  */
 #include "plan/plan_json.h"
 
@@ -23,79 +31,147 @@
 #include <sys/socket.h>
 
 #define JW_MAX_DEPTH 16
-#define JW_BUF	     16384
+#define JW_ROOM	     64	  /* a separator, indentation (2 per level) and a short key fit */
+#define JW_CHUNK     2048 /* longest single write; longer text goes in pieces */
+#define JW_GROW	     65536
+#define JW_MEMO	     64 /* direct-mapped memo of repeated strings (origins, nodes) */
+#define JW_MEMO_LEN  48 /* copied whole: a constant-size copy is a few moves */
+#define JW_NS_PAD    64 /* namespace names up to this are copied whole too */
 
-struct jw {
-	struct ot_strbuf *sb;
-	bool pretty;
-	int depth;
-	bool first[JW_MAX_DEPTH];
-	bool bad;	  /* invalid UTF-8 met */
-	size_t n;	  /* bytes in buf, not yet in sb */
-	char buf[JW_BUF]; /* small writes gather here (strbuf appends are calls) */
+/* A string already written, by its address: its quoted JSON form. */
+struct jw_memo {
+	const char *s;
+	size_t len;
+	char q[JW_MEMO_LEN];
 };
 
-static void flush(struct jw *w)
-{
-	ot_sb_appendn(w->sb, w->buf, w->n);
-	w->n = 0;
-}
+/*
+ * The writer writes straight into the caller's strbuf (o .. lim is room
+ * reserved there), with one bounds check per member rather than per byte.
+ * After an allocation failure it keeps "writing" into scratch, which is
+ * thrown away, and reports -ENOMEM at the end.
+ */
+struct jw {
+	struct ot_strbuf *sb;
+	char *o, *lim;
+	bool pretty;
+	bool bad; /* invalid UTF-8 met, or nesting too deep */
+	bool oom;
+	int depth;
+	bool first[JW_MAX_DEPTH];
+	/* every namespace's name as a quoted JSON string ("host" for index 0),
+	 * made once per plan: each op names one or two of them */
+	char *nsq;
+	uint32_t *nsoff; /* nns + 1 offsets into nsq */
+	size_t nns;
+	struct ot_strbuf esc; /* a string with escapes, being built */
+	struct jw_memo memo[JW_MEMO];
+	char scratch[JW_CHUNK + 2 * JW_ROOM];
+};
 
-static inline void out(struct jw *w, const char *s, size_t n)
+static void grow(struct jw *w, size_t n)
 {
-	if (w->n + n > JW_BUF) {
-		flush(w);
-		if (n > JW_BUF) {
-			ot_sb_appendn(w->sb, s, n);
+	char *room;
+
+	if (!w->oom) {
+		w->sb->len = (size_t)(w->o - w->sb->buf);
+		room = ot_sb_reserve(w->sb, n > JW_GROW ? n : JW_GROW);
+		if (room) {
+			w->o = room;
+			w->lim = w->sb->buf + w->sb->cap - 1;
 			return;
 		}
+		w->oom = true;
 	}
-	memcpy(w->buf + w->n, s, n);
-	w->n += n;
+	w->o = w->scratch;
+	w->lim = w->scratch + sizeof(w->scratch);
+}
+
+/* Room for n more bytes (n <= JW_CHUNK + JW_ROOM). */
+static inline void need(struct jw *w, size_t n)
+{
+	if ((size_t)(w->lim - w->o) < n)
+		grow(w, n);
+}
+
+/* Copy n bytes; the caller made room. */
+static inline void put(struct jw *w, const void *s, size_t n)
+{
+	memcpy(w->o, s, n);
+	w->o += n;
+}
+
+/* Copy n bytes, any n. */
+static void out(struct jw *w, const char *s, size_t n)
+{
+	while (n) {
+		size_t k = n < JW_CHUNK ? n : JW_CHUNK;
+
+		need(w, k);
+		put(w, s, k);
+		s += k;
+		n -= k;
+	}
 }
 
 static inline void outc(struct jw *w, char c)
 {
-	if (w->n == JW_BUF)
-		flush(w);
-	w->buf[w->n++] = c;
+	need(w, 1);
+	*w->o++ = c;
+}
+
+/* Two decimal digits of 0..99, for numbers without division loops. */
+static const char digits2[] = "00010203040506070809101112131415161718192021222324252627282930313233"
+			      "34353637383940414243444546474849505152535455565758596061626364656667"
+			      "6869707172737475767778798081828384858687888990919293949596979899";
+
+/* Decimal v into o (room for 20 bytes); past its end. */
+static char *put_u64(char *o, unsigned long long v)
+{
+	char t[20];
+	size_t n = sizeof(t);
+
+	while (v >= 100) {
+		n -= 2;
+		memcpy(t + n, digits2 + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		n -= 2;
+		memcpy(t + n, digits2 + 2 * v, 2);
+	} else {
+		t[--n] = (char)('0' + v);
+	}
+	memcpy(o, t + n, sizeof(t) - n);
+	return o + sizeof(t) - n;
 }
 
 static void out_u64(struct jw *w, unsigned long long v)
 {
-	char t[24];
-	size_t n = sizeof(t);
-
-	do
-		t[--n] = (char)('0' + v % 10);
-	while ((v /= 10));
-	out(w, t + n, sizeof(t) - n);
+	need(w, 20);
+	w->o = put_u64(w->o, v);
 }
 
 static void out_int(struct jw *w, long long v)
 {
+	need(w, 21);
 	if (v < 0) {
-		outc(w, '-');
-		out_u64(w, 0ull - (unsigned long long)v);
+		*w->o++ = '-';
+		w->o = put_u64(w->o, 0ull - (unsigned long long)v);
 	} else {
-		out_u64(w, (unsigned long long)v);
+		w->o = put_u64(w->o, (unsigned long long)v);
 	}
 }
 
-static void indent(struct jw *w, int depth)
+/* A newline and the indentation of depth (pretty output only); the caller
+ * made room (JW_ROOM covers JW_MAX_DEPTH levels). */
+static inline void indent(struct jw *w, int depth)
 {
-	static const char spaces[] = "                                ";
-	int n = depth * 2;
-
 	if (!w->pretty)
 		return;
-	outc(w, '\n');
-	while (n > 0) {
-		int k = n < 32 ? n : 32;
-
-		out(w, spaces, (size_t)k);
-		n -= k;
-	}
+	*w->o++ = '\n';
+	memset(w->o, ' ', (size_t)depth * 2);
+	w->o += depth * 2;
 }
 
 /* Length of a valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
@@ -128,97 +204,217 @@ static const bool plain[256] = {
     [' '] = 1, ['!'] = 1, ['#' ... '['] = 1, [']' ... '~'] = 1, [0x7f] = 1,
 };
 
-/* Does any of the 8 bytes of x need escaping or UTF-8 checking: < 0x20,
- * '"', '\\', or >= 0x80? (Bit tricks on 64-bit words.) */
-static inline bool word_special(uint64_t x)
-{
-	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-	uint64_t lt20 = (x - ones * 0x20) & ~x;
-	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+#define ONES  0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
 
-	return ((lt20 | ((q - ones) & ~q) | ((b - ones) & ~b)) & highs) || (x & highs);
+/* The high bit of each byte of x that needs escaping or UTF-8 checking:
+ * < 0x20, '"', '\\', or >= 0x80. Exact up to the first such byte (a borrow
+ * may mark bytes above it too), which is all the callers rely on. */
+static inline uint64_t special_bits(uint64_t x)
+{
+	uint64_t lt20 = (x - ONES * 0x20) & ~x;
+	uint64_t q = x ^ (ONES * '"'), b = x ^ (ONES * '\\');
+
+	return (lt20 | ((q - ONES) & ~q) | ((b - ONES) & ~b) | x) & HIGHS;
 }
 
-static void str(struct jw *w, const char *s)
+/* The quoted, escaped form of s (n bytes) appended to sb; false if s is
+ * not valid UTF-8. As jansson writes it: the escapes below, other control
+ * characters as \u00XX, everything else (UTF-8 too) as is. */
+static bool escape(struct ot_strbuf *sb, const char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s, *run = p;
-	size_t k, n = strlen(s);
-	char esc[8];
+	const unsigned char *p = (const unsigned char *)s, *end = p + n, *run;
+	char u[8];
+	size_t k;
 
-	/* the common case: nothing to escape, copied as is */
-	for (k = 0; k + 8 <= n; k += 8) {
-		uint64_t x;
-
-		memcpy(&x, s + k, 8);
-		if (word_special(x))
-			break;
-	}
-	while (k < n && plain[p[k]])
-		k++;
-	if (k == n) {
-		outc(w, '"');
-		out(w, s, n);
-		outc(w, '"');
-		return;
-	}
-
-	outc(w, '"');
-	while (*p) {
+	ot_sb_putc(sb, '"');
+	for (run = p; p < end;) {
 		if (plain[*p]) {
 			p++;
 			continue;
 		}
 		if (*p >= 0x80) {
-			k = utf8_len(p, strlen((const char *)p));
-			if (!k) {
-				w->bad = true;
-				return;
-			}
+			k = utf8_len(p, (size_t)(end - p));
+			if (!k)
+				return false;
 			p += k;
 			continue;
 		}
-		out(w, (const char *)run, (size_t)(p - run));
+		ot_sb_appendn(sb, (const char *)run, (size_t)(p - run));
 		switch (*p) {
 		case '"':
-			out(w, "\\\"", 2);
+			ot_sb_append(sb, "\\\"");
 			break;
 		case '\\':
-			out(w, "\\\\", 2);
+			ot_sb_append(sb, "\\\\");
 			break;
 		case '\b':
-			out(w, "\\b", 2);
+			ot_sb_append(sb, "\\b");
 			break;
 		case '\f':
-			out(w, "\\f", 2);
+			ot_sb_append(sb, "\\f");
 			break;
 		case '\n':
-			out(w, "\\n", 2);
+			ot_sb_append(sb, "\\n");
 			break;
 		case '\r':
-			out(w, "\\r", 2);
+			ot_sb_append(sb, "\\r");
 			break;
 		case '\t':
-			out(w, "\\t", 2);
+			ot_sb_append(sb, "\\t");
 			break;
 		default:
-			snprintf(esc, sizeof(esc), "\\u%04X", (unsigned)*p);
-			out(w, esc, 6);
+			u[0] = '\\';
+			u[1] = 'u';
+			u[2] = '0';
+			u[3] = '0';
+			u[4] = "0123456789ABCDEF"[*p >> 4];
+			u[5] = "0123456789ABCDEF"[*p & 15];
+			ot_sb_appendn(sb, u, 6);
 			break;
 		}
 		run = ++p;
 	}
-	out(w, (const char *)run, (size_t)(p - run));
-	outc(w, '"');
+	ot_sb_appendn(sb, (const char *)run, (size_t)(p - run));
+	ot_sb_putc(sb, '"');
+	return true;
+}
+
+/* A string that needs escapes or holds UTF-8. */
+static void str_slow(struct jw *w, const char *s, size_t n)
+{
+	ot_sb_reset(&w->esc);
+	if (!escape(&w->esc, s, n)) {
+		w->bad = true;
+		return;
+	}
+	if (w->esc.oom) {
+		w->oom = true;
+		grow(w, 0);
+		return;
+	}
+	out(w, w->esc.buf, w->esc.len);
+}
+
+/* s (n bytes) as a JSON string: the common case, nothing to escape, is
+ * checked 8 bytes at a time while it is copied. */
+static void str_n(struct jw *w, const char *s, size_t n)
+{
+	size_t k;
+	char *o;
+
+	if (n > JW_CHUNK) {
+		str_slow(w, s, n);
+		return;
+	}
+	need(w, n + 2);
+	o = w->o + 1;
+	for (k = 0; k + 8 <= n; k += 8) {
+		uint64_t x;
+
+		memcpy(&x, s + k, 8);
+		if (special_bits(x)) {
+			str_slow(w, s, n);
+			return;
+		}
+		memcpy(o + k, &x, 8);
+	}
+	for (; k < n; k++) {
+		if (!plain[(unsigned char)s[k]]) {
+			str_slow(w, s, n);
+			return;
+		}
+		o[k] = s[k];
+	}
+	w->o[0] = '"';
+	o[n] = '"';
+	w->o += n + 2;
+}
+
+static void str(struct jw *w, const char *s)
+{
+	str_n(w, s, strlen(s));
+}
+
+/* A kernel name field (char[OT_IFNAMSIZ]): all 16 bytes are readable, so
+ * it is measured, checked and copied as two words. */
+static void str_name(struct jw *w, const char *f)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t a, b, za, zb, keep;
+	size_t n;
+
+	memcpy(&a, f, 8);
+	memcpy(&b, f + 8, 8);
+	za = (a - ONES) & ~a & HIGHS;
+	zb = (b - ONES) & ~b & HIGHS;
+	n = za ? (size_t)__builtin_ctzll(za) / 8 : zb ? 8 + (size_t)__builtin_ctzll(zb) / 8 : 16;
+	if (n < 8) {
+		keep = (1ull << (8 * n)) - 1;
+		if (special_bits(a) & keep)
+			goto slow;
+	} else {
+		keep = n == 16 ? ~0ull : (1ull << (8 * (n - 8))) - 1;
+		if (special_bits(a) || (special_bits(b) & keep))
+			goto slow;
+	}
+	need(w, 18);
+	w->o[0] = '"';
+	memcpy(w->o + 1, &a, 8);
+	memcpy(w->o + 9, &b, 8);
+	w->o[1 + n] = '"';
+	w->o += n + 2;
+	return;
+slow:
+	str_slow(w, f, n);
+#else
+	str_n(w, f, strnlen(f, OT_IFNAMSIZ));
+#endif
+}
+
+/* A string that recurs in a plan (an origin, a node's name): written from
+ * the memo when it was written before. */
+static void str_memo(struct jw *w, const char *s)
+{
+	struct jw_memo *m = &w->memo[((uintptr_t)s >> 3) % JW_MEMO];
+	size_t n;
+	char *from;
+
+	if (m->s == s) {
+		need(w, JW_MEMO_LEN);
+		memcpy(w->o, m->q, JW_MEMO_LEN);
+		w->o += m->len;
+		return;
+	}
+	n = strlen(s);
+	if (n + 2 > JW_MEMO_LEN) {
+		str_n(w, s, n);
+		return;
+	}
+	need(w, JW_MEMO_LEN); /* so that it is written right here, in one piece */
+	from = w->o;
+	str_n(w, s, n);
+	if (w->o == from + n + 2 && !w->oom) {
+		m->s = s;
+		m->len = n + 2;
+		memcpy(m->q, from, n + 2);
+	}
 }
 
 /* Before a value inside the current container (a key's value follows its
- * key, so only array elements and keys call this). */
-static void item(struct jw *w)
+ * key, so only array elements and keys call this); the caller made room. */
+static inline void sep(struct jw *w)
 {
 	if (!w->first[w->depth])
-		outc(w, ',');
+		*w->o++ = ',';
 	w->first[w->depth] = false;
 	indent(w, w->depth);
+}
+
+static void item(struct jw *w)
+{
+	need(w, JW_ROOM);
+	sep(w);
 }
 
 static void open_(struct jw *w, char c)
@@ -235,10 +431,11 @@ static void close_(struct jw *w, char c)
 {
 	bool empty = w->first[w->depth];
 
+	need(w, JW_ROOM);
 	w->depth--;
 	if (!empty)
 		indent(w, w->depth);
-	outc(w, c);
+	*w->o++ = c;
 }
 
 /* Keys are string literals, written with their quotes and colon in one
@@ -248,10 +445,11 @@ static void close_(struct jw *w, char c)
 
 static inline void key(struct jw *w, const char *quoted, size_t n)
 {
-	item(w);
-	out(w, quoted, n);
+	need(w, JW_ROOM + n);
+	sep(w);
+	put(w, quoted, n);
 	if (w->pretty)
-		outc(w, ' ');
+		*w->o++ = ' ';
 }
 
 /* Members, each omitted at its zero value like plan_json.c's put_*(). */
@@ -261,6 +459,32 @@ static void m_str(struct jw *w, const char *k, size_t kn, const char *v)
 		key(w, k, kn);
 		str(w, v);
 	}
+}
+
+static void m_name(struct jw *w, const char *k, size_t kn, const char *field)
+{
+	if (field[0]) {
+		key(w, k, kn);
+		str_name(w, field);
+	}
+}
+
+static void m_memo(struct jw *w, const char *k, size_t kn, const char *v)
+{
+	if (v && *v) {
+		key(w, k, kn);
+		str_memo(w, v);
+	}
+}
+
+/* A constant string value: L("fdb") is "\"fdb\"", 5. */
+#define L(lit) "\"" lit "\"", sizeof(lit) + 1
+
+static void m_lit(struct jw *w, const char *k, size_t kn, const char *quoted, size_t n)
+{
+	key(w, k, kn);
+	need(w, n);
+	put(w, quoted, n);
 }
 
 static void m_str_always(struct jw *w, const char *k, size_t kn, const char *v)
@@ -281,29 +505,33 @@ static void m_true(struct jw *w, const char *k, size_t kn, bool v)
 {
 	if (v) {
 		key(w, k, kn);
-		out(w, "true", 4);
+		need(w, 4);
+		put(w, "true", 4);
 	}
 }
 
-/* IPv4 in dotted quad and MACs without printf; IPv6 via ot_addr_format. */
-static void out_ipv4(struct jw *w, const struct ot_addr *a)
+/* IPv4 in dotted quad, MACs without printf; IPv6 via ot_addr_format. */
+static char *put_ipv4(char *o, const struct ot_addr *a)
 {
-	char t[16];
-	size_t n = 0;
 	int i;
 
 	for (i = 0; i < 4; i++) {
 		unsigned v = a->bytes[i];
 
-		if (i)
-			t[n++] = '.';
-		if (v >= 100)
-			t[n++] = (char)('0' + v / 100);
-		if (v >= 10)
-			t[n++] = (char)('0' + v / 10 % 10);
-		t[n++] = (char)('0' + v % 10);
+		if (v >= 100) {
+			*o++ = (char)('0' + v / 100);
+			v %= 100;
+			memcpy(o, digits2 + 2 * v, 2);
+			o += 2;
+		} else if (v >= 10) {
+			memcpy(o, digits2 + 2 * v, 2);
+			o += 2;
+		} else {
+			*o++ = (char)('0' + v);
+		}
+		*o++ = '.';
 	}
-	out(w, t, n);
+	return o - 1;
 }
 
 static void out_addr(struct jw *w, const struct ot_addr *a)
@@ -315,9 +543,10 @@ static void out_addr(struct jw *w, const struct ot_addr *a)
 		str(w, buf);
 		return;
 	}
-	outc(w, '"');
-	out_ipv4(w, a);
-	outc(w, '"');
+	need(w, 18);
+	*w->o++ = '"';
+	w->o = put_ipv4(w->o, a);
+	*w->o++ = '"';
 }
 
 static void m_addr(struct jw *w, const char *k, size_t kn, const struct ot_addr *a)
@@ -340,26 +569,29 @@ static void m_prefix(struct jw *w, const char *k, size_t kn, const struct ot_pre
 		str(w, buf);
 		return;
 	}
-	outc(w, '"');
-	out_ipv4(w, &p->addr);
-	outc(w, '/');
-	out_u64(w, p->len);
-	outc(w, '"');
+	need(w, 40);
+	*w->o++ = '"';
+	w->o = put_ipv4(w->o, &p->addr);
+	*w->o++ = '/';
+	w->o = put_u64(w->o, p->len);
+	*w->o++ = '"';
 }
 
 static void out_mac(struct jw *w, const struct ot_mac *m)
 {
 	static const char hex[] = "0123456789abcdef";
-	char t[19];
+	char *t;
 	int i;
 
+	need(w, 19);
+	t = w->o;
 	t[0] = '"';
 	for (i = 0; i < 6; i++) {
 		t[1 + 3 * i] = hex[m->b[i] >> 4];
 		t[2 + 3 * i] = hex[m->b[i] & 15];
 		t[3 + 3 * i] = i < 5 ? ':' : '"';
 	}
-	out(w, t, sizeof(t));
+	w->o += 19;
 }
 
 static void m_mac(struct jw *w, const char *k, size_t kn, const struct ot_mac *m)
@@ -381,9 +613,27 @@ static void m_pair(struct jw *w, const char *k, size_t kn, long long a, long lon
 	close_(w, ']');
 }
 
-static const char *ns_name(const struct ot_plan *p, int ns)
+/* A namespace by index ("host" for 0), from the table made for the plan;
+ * omitted when the name is empty, like any empty string. */
+static void m_ns(struct jw *w, const char *k, size_t kn, int ns)
 {
-	return ns == OT_NS_HOST_INDEX ? "host" : p->ns[ns].name;
+	size_t n;
+
+	if (ns < 0 || (size_t)ns >= w->nns) { /* an invalid plan: say so, do not crash */
+		m_lit(w, k, kn, L("?"));
+		return;
+	}
+	n = w->nsoff[ns + 1] - w->nsoff[ns];
+	if (!n)
+		return;
+	key(w, k, kn);
+	if (n > JW_NS_PAD) {
+		out(w, w->nsq + w->nsoff[ns], n);
+		return;
+	}
+	need(w, JW_NS_PAD);
+	memcpy(w->o, w->nsq + w->nsoff[ns], JW_NS_PAD); /* the table has room past its end */
+	w->o += n;
 }
 
 static const char *proto_name(uint8_t p)
@@ -484,36 +734,36 @@ static void w_link(struct jw *w, const struct ot_plan *p, const struct ot_op *op
 
 	m_str(w, K("alias"), l->alias);
 	m_true(w, K("ipv6"), l->ipv6);
-	m_str(w, K("kind"), ot_link_kind_name(l->kind));
+	m_memo(w, K("kind"), ot_link_kind_name(l->kind));
 	if (l->kind == OT_LINK_VXLAN) {
 		m_true(w, K("learning"), l->learning);
 		m_addr(w, K("local"), &l->local);
 	}
 	if (l->kind == OT_LINK_MACVLAN)
-		m_str(w, K("lower"), l->lower);
+		m_name(w, K("lower"), l->lower);
 	m_mac(w, K("mac"), &l->mac);
-	m_str(w, K("master"), l->master);
+	m_name(w, K("master"), l->master);
 	if (l->kind == OT_LINK_MACVLAN)
 		m_str(w, K("mode"), ot_macvlan_mode_name(l->mode));
 	m_int(w, K("mtu"), l->mtu);
-	m_str(w, K("name"), l->name);
-	m_str(w, K("ns"), ns_name(p, op->ns));
-	m_str(w, K("op"), "link");
-	m_str(w, K("origin"), op->origin);
+	m_name(w, K("name"), l->name);
+	m_ns(w, K("ns"), op->ns);
+	m_lit(w, K("op"), L("link"));
+	m_memo(w, K("origin"), op->origin);
 	if (l->kind == OT_LINK_VETH) {
 		key(w, K("peer"));
 		open_(w, '{');
 		m_str(w, K("alias"), l->peer_alias);
 		m_true(w, K("ipv6"), l->peer_ipv6);
 		m_mac(w, K("mac"), &l->peer_mac);
-		m_str(w, K("master"), l->peer_master);
-		m_str(w, K("name"), l->peer_name);
-		m_str(w, K("ns"), ns_name(p, l->peer_ns));
+		m_name(w, K("master"), l->peer_master);
+		m_name(w, K("name"), l->peer_name);
+		m_ns(w, K("ns"), l->peer_ns);
 		close_(w, '}');
 	}
 	if (l->kind == OT_LINK_VXLAN) {
 		m_int(w, K("port"), l->port);
-		m_str(w, K("sock_ns"), ns_name(p, l->sock_ns));
+		m_ns(w, K("sock_ns"), l->sock_ns);
 		m_int(w, K("vni"), l->vni);
 	}
 }
@@ -521,9 +771,23 @@ static void w_link(struct jw *w, const struct ot_plan *p, const struct ot_op *op
 /* The common tail "ns", "op", "origin" of ops whose other keys sort first. */
 static void w_tail(struct jw *w, const struct ot_plan *p, const struct ot_op *op)
 {
-	m_str(w, K("ns"), ns_name(p, op->ns));
-	m_str(w, K("op"), ot_op_kind_name(op->kind));
-	m_str(w, K("origin"), op->origin);
+	static const struct {
+		const char *q;
+		size_t n;
+	} kinds[OT_OP__COUNT] = {
+	    [OT_OP_NETNS] = {L("netns")},   [OT_OP_LINK] = {L("link")},
+	    [OT_OP_LINK_UP] = {L("up")},    [OT_OP_ADDR] = {L("addr")},
+	    [OT_OP_ROUTE] = {L("route")},   [OT_OP_FDB] = {L("fdb")},
+	    [OT_OP_SYSCTL] = {L("sysctl")}, [OT_OP_NFT] = {L("nft")},
+	    [OT_OP_CGROUP] = {L("cgroup")},
+	};
+
+	m_ns(w, K("ns"), op->ns);
+	if ((unsigned)op->kind < OT_OP__COUNT)
+		m_lit(w, K("op"), kinds[op->kind].q, kinds[op->kind].n);
+	else
+		m_lit(w, K("op"), L("?"));
+	m_memo(w, K("origin"), op->origin);
 }
 
 static void w_op(struct jw *w, const struct ot_plan *p, const struct ot_op *op)
@@ -539,16 +803,16 @@ static void w_op(struct jw *w, const struct ot_plan *p, const struct ot_op *op)
 		w_link(w, p, op);
 		break;
 	case OT_OP_LINK_UP:
-		m_str(w, K("dev"), op->dev);
+		m_name(w, K("dev"), op->dev);
 		w_tail(w, p, op);
 		break;
 	case OT_OP_ADDR:
 		m_prefix(w, K("addr"), &op->addr.addr);
-		m_str(w, K("dev"), op->addr.dev);
+		m_name(w, K("dev"), op->addr.dev);
 		w_tail(w, p, op);
 		break;
 	case OT_OP_ROUTE:
-		m_str(w, K("dev"), op->route.dev);
+		m_name(w, K("dev"), op->route.dev);
 		if (op->route.dst.len == 0)
 			snprintf(dst, sizeof(dst), "default%s",
 				 op->route.dst.addr.family == AF_INET6 ? "6" : "");
@@ -560,9 +824,9 @@ static void w_op(struct jw *w, const struct ot_plan *p, const struct ot_op *op)
 		m_addr(w, K("via"), &op->route.via);
 		break;
 	case OT_OP_FDB:
-		m_str(w, K("dev"), op->fdb.dev);
+		m_name(w, K("dev"), op->fdb.dev);
 		m_addr(w, K("dst"), &op->fdb.dst);
-		m_str(w, K("dst_node"), op->fdb.dst_node);
+		m_memo(w, K("dst_node"), op->fdb.dst_node);
 		key(w, K("mac"));
 		out_mac(w, &op->fdb.mac); /* always, all-zero for flooding */
 		w_tail(w, p, op);
@@ -631,6 +895,27 @@ static void w_ns(struct jw *w, const struct ot_plan_ns *ns)
 	close_(w, '}');
 }
 
+/* dst = the parts one after the other, cut to size - 1 bytes like
+ * snprintf cuts them; NUL-terminated. */
+static void cat(char *dst, size_t size, const char *const *parts, size_t nparts)
+{
+	size_t n = 0, i, k;
+
+	for (i = 0; i < nparts; i++) {
+		k = strlen(parts[i]);
+		if (k > size - 1 - n)
+			k = size - 1 - n;
+		memcpy(dst + n, parts[i], k);
+		n += k;
+	}
+	dst[n] = '\0';
+}
+
+static const char *ns_name(const struct ot_plan *p, int ns)
+{
+	return ns == OT_NS_HOST_INDEX ? "host" : p->ns[ns].name;
+}
+
 /* The teardown lines, as plan_json.c words them. */
 static void w_teardown(struct jw *w, const struct ot_plan *p)
 {
@@ -644,30 +929,40 @@ static void w_teardown(struct jw *w, const struct ot_plan *p)
 	}
 	for (i = 0; i < n; i++) {
 		const struct ot_op *op = &p->ops[td[i]];
-		char what[256];
+		char what[256], num[24];
 
 		switch (op->kind) {
 		case OT_OP_NETNS:
-			snprintf(what, sizeof(what), "delete netns %s", p->ns[op->ns].name);
+			cat(what, sizeof(what),
+			    (const char *[]){"delete netns ", p->ns[op->ns].name}, 2);
 			break;
 		case OT_OP_LINK:
-			snprintf(what, sizeof(what), "delete link %s in %s",
-				 op->ns == OT_NS_HOST_INDEX ? op->link.name : op->link.peer_name,
-				 "host");
+			cat(what, sizeof(what),
+			    (const char *[]){"delete link ",
+					     op->ns == OT_NS_HOST_INDEX ? op->link.name
+									: op->link.peer_name,
+					     " in host"},
+			    3);
 			break;
 		case OT_OP_SYSCTL:
-			snprintf(what, sizeof(what), "restore sysctl %s in %s", op->sysctl.key,
-				 ns_name(p, op->ns));
+			cat(what, sizeof(what),
+			    (const char *[]){"restore sysctl ", op->sysctl.key, " in ",
+					     ns_name(p, op->ns)},
+			    4);
 			break;
 		case OT_OP_NFT:
-			snprintf(what, sizeof(what), "delete nft table inet %s in %s",
-				 op->nft.table, ns_name(p, op->ns));
+			cat(what, sizeof(what),
+			    (const char *[]){"delete nft table inet ", op->nft.table, " in ",
+					     ns_name(p, op->ns)},
+			    4);
 			break;
 		case OT_OP_CGROUP:
-			snprintf(what, sizeof(what), "remove cgroup %s", op->cgroup.path);
+			cat(what, sizeof(what), (const char *[]){"remove cgroup ", op->cgroup.path},
+			    2);
 			break;
 		default:
-			snprintf(what, sizeof(what), "undo op %zu", td[i]);
+			*put_u64(num, td[i]) = '\0';
+			cat(what, sizeof(what), (const char *[]){"undo op ", num}, 2);
 			break;
 		}
 		item(w);
@@ -677,30 +972,76 @@ static void w_teardown(struct jw *w, const struct ot_plan *p)
 	close_(w, ']');
 }
 
+/* The quoted name of every namespace, by index, for m_ns(). */
+static void ns_table(struct jw *w, const struct ot_plan *p)
+{
+	struct ot_strbuf t = OT_STRBUF_INIT;
+	size_t i;
+
+	w->nns = 0;
+	w->nsoff = malloc((p->nns + 1) * sizeof(*w->nsoff));
+	if (!w->nsoff) {
+		w->oom = true;
+		return;
+	}
+	for (i = 0; i < p->nns; i++) {
+		const char *name = ns_name(p, (int)i);
+
+		w->nsoff[i] = t.len;
+		if (name && *name && !escape(&t, name, strlen(name)))
+			w->bad = true;
+	}
+	w->nsoff[p->nns] = t.len;
+	if (ot_sb_reserve(&t, JW_NS_PAD))
+		memset(t.buf + t.len, 0, JW_NS_PAD);
+	if (t.oom) {
+		ot_sb_free(&t);
+		w->oom = true;
+		return;
+	}
+	w->nsq = t.buf;
+	w->nns = p->nns;
+}
+
 static int write_plan(struct jw *wp, const struct ot_plan *p);
 
 int ot_plan_json_write(const struct ot_plan *p, int pretty, int depth, struct ot_strbuf *sb)
 {
-	struct jw *wp, *w;
+	struct jw *w;
+	bool oom;
 	int rc;
 
 	if (depth < 0 || depth > 4)
 		return -EINVAL;
-	wp = malloc(sizeof(*wp));
-	if (!wp)
+	w = calloc(1, sizeof(*w));
+	if (!w)
 		return -ENOMEM;
-	w = wp;
 	w->sb = sb;
 	w->pretty = pretty != 0;
 	w->depth = depth;
-	w->bad = false;
-	w->n = 0;
+	w->esc = (struct ot_strbuf)OT_STRBUF_INIT;
+	w->o = ot_sb_reserve(sb, JW_GROW);
+	if (w->o) {
+		w->lim = sb->buf + sb->cap - 1;
+	} else {
+		w->oom = true;
+		w->o = w->scratch;
+		w->lim = w->scratch + sizeof(w->scratch);
+	}
+	ns_table(w, p);
 	rc = write_plan(w, p);
-	flush(w);
-	free(wp);
+	if (!w->oom) {
+		sb->len = (size_t)(w->o - sb->buf);
+		sb->buf[sb->len] = '\0';
+	}
+	oom = w->oom || w->esc.oom;
+	ot_sb_free(&w->esc);
+	free(w->nsq);
+	free(w->nsoff);
+	free(w);
 	if (rc < 0)
 		return rc;
-	return sb->oom ? -ENOMEM : 0;
+	return oom ? -ENOMEM : 0;
 }
 
 static int write_plan(struct jw *wp, const struct ot_plan *p)
@@ -750,8 +1091,8 @@ static int write_plan(struct jw *wp, const struct ot_plan *p)
 		m_str(&w, K("expect"), pr->expect == OT_EXPECT_REACH ? "reach" : "blocked");
 		m_str(&w, K("from"), p->ns[pr->from_ns].container);
 		m_str(&w, K("to"), pr->to_container);
-		m_str(&w, K("to_node"), pr->to_node);
-		m_str(&w, K("why"), pr->why);
+		m_memo(&w, K("to_node"), pr->to_node);
+		m_memo(&w, K("why"), pr->why);
 		close_(&w, '}');
 	}
 	close_(&w, ']');

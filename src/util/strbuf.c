@@ -52,6 +52,11 @@ static bool sb_grow(struct ot_strbuf *sb, size_t extra)
 	return true;
 }
 
+char *ot_sb_reserve(struct ot_strbuf *sb, size_t extra)
+{
+	return sb_grow(sb, extra) ? sb->buf + sb->len : NULL;
+}
+
 void ot_sb_appendn(struct ot_strbuf *sb, const char *s, size_t n)
 {
 	if (!sb_grow(sb, n))

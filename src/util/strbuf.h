@@ -29,6 +29,14 @@ void ot_sb_putc(struct ot_strbuf *sb, char c);
 void ot_sb_printf(struct ot_strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ot_sb_vprintf(struct ot_strbuf *sb, const char *fmt, va_list ap);
 
+/*
+ * Room for at least `extra` more bytes after the text: returns where they go
+ * (buf + len), or NULL on OOM (sticky, as for appends). For writers that
+ * fill the buffer themselves: write at most `extra` bytes there, then set
+ * len past them and write the NUL at buf[len] (the room includes it).
+ */
+char *ot_sb_reserve(struct ot_strbuf *sb, size_t extra);
+
 /* Append s quoted for a POSIX shell (single quotes; bare when safe). */
 void ot_sb_shquote(struct ot_strbuf *sb, const char *s);
 

@@ -95,7 +95,8 @@ Test(compile_stream, streamed_plans_equal_held_plans)
 		size_t j;
 
 		for (j = 0; j < p->nops; j++)
-			cr_assert(!p->ops[j].origin || strncmp(p->ops[j].origin, "stream.otp:", 11) == 0,
+			cr_assert(!p->ops[j].origin ||
+				      strncmp(p->ops[j].origin, "stream.otp:", 11) == 0,
 				  "op %zu of %s: origin '%s'", j, p->node, p->ops[j].origin);
 	}
 	ot_sb_free(&s.a);
