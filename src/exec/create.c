@@ -500,7 +500,7 @@ static int op_link(struct run *R, size_t i, const char *what, struct ot_error *e
 	nlh = ot_nlmsg_newlink(x->msg, sizeof(x->msg), q.kind, &q.dev, q.has_peer ? &q.peer : NULL,
 			       q.has_vx ? &q.vx : NULL, q.has_mv ? &q.mv : NULL);
 	r = talk(R, q.sock_ns, nlh, err);
-	if (r == -EEXIST && recp)
+	if (r == -EEXIST && q.host_name)
 		ot_error_prefix(err, "a device of that name exists already (not ours)");
 	if ((r = outcome(R, recp, r, what, err)) < 0)
 		return r;
