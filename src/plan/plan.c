@@ -384,41 +384,104 @@ static bool ns_ok(const struct ot_plan *p, int ns)
 /*
  * The links created so far while validating, by (namespace, name): an
  * open-addressing hash set, so validating a plan is linear in its size (a
- * node plan may hold a million operations). Names point into the plan.
+ * node plan may hold a million operations, and checks a name two or three
+ * times per op). A name is at most 15 bytes, so a key is the name as two
+ * zero-padded 64-bit words and the namespace: hashed and compared without
+ * touching the strings again.
  */
-struct link_slot {
-	const char *name; /* NULL = empty */
+struct link_key {
+	uint64_t a, b;
 	int ns;
+};
+
+struct link_slot {
+	struct link_key k;
+	bool used;
 };
 
 struct link_set {
 	struct link_slot *v;
 	size_t cap, n;
-	bool *made;	  /* per namespace: its netns op was seen */
+	bool *made;	    /* per namespace: its netns op was seen */
+	struct link_key lo; /* "lo", which every namespace has */
+	size_t first_cap;   /* sized for the plan's links: no rehashing */
 };
 
-static size_t link_hash(int ns, const char *name)
+/* The key of a name field (char[OT_IFNAMSIZ]); false when it holds no
+ * valid-length name (such a link cannot exist). */
+static bool link_key(int ns, const char *f, struct link_key *k)
 {
-	uint64_t h = ot_hash64_more(ot_hash64(&ns, sizeof(ns)), name, strlen(name));
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* all 16 bytes are readable: find the NUL with word arithmetic (the
+	 * lowest byte flagged is exactly the first zero byte) and clear what
+	 * follows it */
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	uint64_t a, b, z;
+	unsigned n;
 
-	return (size_t)(h ^ (h >> 29));
+	memcpy(&a, f, 8);
+	memcpy(&b, f + 8, 8);
+	z = (a - ones) & ~a & highs;
+	if (z) {
+		n = (unsigned)__builtin_ctzll(z) / 8;
+		if (n == 0)
+			return false;
+		a &= (1ull << (8 * n)) - 1;
+		b = 0;
+	} else {
+		z = (b - ones) & ~b & highs;
+		if (!z)
+			return false;
+		n = (unsigned)__builtin_ctzll(z) / 8;
+		b = n ? b & ((1ull << (8 * n)) - 1) : 0;
+	}
+	k->a = a;
+	k->b = b;
+#else
+	char t[16] = {0};
+	size_t n = strnlen(f, OT_IFNAMSIZ);
+
+	if (n == 0 || n >= OT_IFNAMSIZ)
+		return false;
+	memcpy(t, f, n);
+	memcpy(&k->a, t, 8);
+	memcpy(&k->b, t + 8, 8);
+#endif
+	k->ns = ns;
+	return true;
+}
+
+static size_t link_slot_of(const struct link_key *k, size_t cap)
+{
+	uint64_t h = k->a * 0x9E3779B97F4A7C15ull;
+
+	h = (h ^ (h >> 31) ^ k->b) * 0xff51afd7ed558ccdull;
+	h = (h ^ (h >> 33) ^ (uint32_t)k->ns) * 0xc4ceb9fe1a85ec53ull;
+	return (size_t)(h ^ (h >> 32)) & (cap - 1);
+}
+
+static bool link_key_eq(const struct link_key *x, const struct link_key *y)
+{
+	return x->a == y->a && x->b == y->b && x->ns == y->ns;
 }
 
 static int link_add(struct link_set *s, int ns, const char *name)
 {
+	struct link_key k;
 	size_t i;
 
+	if (!link_key(ns, name, &k))
+		return 0; /* the caller checked the name; nothing to remember */
 	if ((s->n + 1) * 2 > s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 256, j;
+		size_t cap = s->cap ? s->cap * 2 : s->first_cap, j;
 		struct link_slot *v = calloc(cap, sizeof(*v));
 
 		if (!v)
 			return -ENOMEM;
 		for (j = 0; j < s->cap; j++) {
-			if (!s->v[j].name)
+			if (!s->v[j].used)
 				continue;
-			for (i = link_hash(s->v[j].ns, s->v[j].name) & (cap - 1); v[i].name;
-			     i = (i + 1) & (cap - 1))
+			for (i = link_slot_of(&s->v[j].k, cap); v[i].used; i = (i + 1) & (cap - 1))
 				;
 			v[i] = s->v[j];
 		}
@@ -426,26 +489,31 @@ static int link_add(struct link_set *s, int ns, const char *name)
 		s->v = v;
 		s->cap = cap;
 	}
-	for (i = link_hash(ns, name) & (s->cap - 1); s->v[i].name; i = (i + 1) & (s->cap - 1))
-		if (s->v[i].ns == ns && strcmp(s->v[i].name, name) == 0)
+	for (i = link_slot_of(&k, s->cap); s->v[i].used; i = (i + 1) & (s->cap - 1))
+		if (link_key_eq(&s->v[i].k, &k))
 			return 0;
-	s->v[i] = (struct link_slot){name, ns};
+	s->v[i].k = k;
+	s->v[i].used = true;
 	s->n++;
 	return 0;
 }
 
-/* Is there a link called name in namespace ns created by an earlier op? */
+/* Is there a link called name (a char[OT_IFNAMSIZ] field) in namespace ns
+ * created by an earlier op? */
 static bool link_exists(const struct link_set *s, int ns, const char *name)
 {
+	struct link_key k;
 	size_t i;
 
+	if (!link_key(ns, name, &k))
+		return false;
 	/* every namespace has its own loopback */
-	if (strcmp(name, "lo") == 0)
+	if (link_key_eq(&k, &(struct link_key){s->lo.a, s->lo.b, ns}))
 		return true;
 	if (!s->cap)
 		return false;
-	for (i = link_hash(ns, name) & (s->cap - 1); s->v[i].name; i = (i + 1) & (s->cap - 1))
-		if (s->v[i].ns == ns && strcmp(s->v[i].name, name) == 0)
+	for (i = link_slot_of(&k, s->cap); s->v[i].used; i = (i + 1) & (s->cap - 1))
+		if (link_key_eq(&s->v[i].k, &k))
 			return true;
 	return false;
 }
@@ -485,9 +553,10 @@ static int validate_ops(const struct ot_plan *p, struct link_set *links, struct 
 
 int ot_plan_validate(const struct ot_plan *p, struct ot_error *err)
 {
-	struct link_set links = {NULL, 0, 0, NULL};
+	struct link_set links = {NULL, 0, 0, NULL, {0, 0, 0}, 256};
+	static const char lo[OT_IFNAMSIZ] = "lo";
 	struct ot_strmap names = OT_STRMAP_INIT; /* namespace names seen */
-	size_t i;
+	size_t i, n;
 	int rc, r;
 
 	if (!p->nns || p->ns[0].role != OT_NS_HOST)
@@ -517,6 +586,11 @@ int ot_plan_validate(const struct ot_plan *p, struct ot_error *err)
 		}
 	}
 	ot_strmap_free(&names);
+	link_key(0, lo, &links.lo);
+	for (i = 0, n = 0; i < p->nops; i++)
+		n += p->ops[i].kind == OT_OP_LINK ? 2 : 0; /* a veth is two */
+	while (links.first_cap < 2 * n && links.first_cap < ((size_t)1 << 40))
+		links.first_cap *= 2;
 	links.made = calloc(p->nns, sizeof(*links.made));
 	if (!links.made)
 		return ot_error_set(err, -ENOMEM, "plan: out of memory");
