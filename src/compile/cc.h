@@ -185,6 +185,8 @@ struct cc {
 	size_t nprobes, cap_probes;
 	uint32_t *node_probes; /* node i's probes: [node_probes[i], node_probes[i + 1]) */
 
+	size_t ops_hint; /* ops of the largest plan so far: the next one's capacity */
+
 	const struct ot_plan *origin_plan; /* the plan origin_cache belongs to */
 	struct cc_origin_slot origin_cache[CC_ORIGIN_CACHE];
 };

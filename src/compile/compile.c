@@ -693,6 +693,12 @@ static int lower_node(struct cc *c, uint32_t nd, struct ot_plan **ret)
 		return -ENOMEM;
 	memset(c->origin_cache, 0, sizeof(c->origin_cache));
 	c->origin_plan = p;
+	/* arrays at their final size up front (ops: the size of the largest
+	 * plan so far, the rest is trimmed below), not grown by doubling */
+	if (ot_plan_reserve(p, c->nnodes, (node->needs_switch ? 1 : 0) + node->ncontainers,
+			    c->ops_hint,
+			    c->node_probes ? c->node_probes[nd + 1] - c->node_probes[nd] : 0) < 0)
+		goto fail;
 	p->topology = ot_plan_strdup(p, c->m->name);
 	p->instance = ot_plan_strdup(p, c->instance);
 	p->node = ot_plan_strdup(p, node->mn->name);
@@ -741,8 +747,9 @@ static int lower_node(struct cc *c, uint32_t nd, struct ot_plan **ret)
 		goto fail;
 	if (p->arena.oom)
 		goto fail;
-	/* the arrays grew by doubling: give the slack back (a cluster's plans
-	 * may all be held at once) */
+	/* give the slack back (a cluster's plans may all be held at once) */
+	if (p->nops > c->ops_hint)
+		c->ops_hint = p->nops;
 	if (p->nops && p->nops < p->cap_ops) {
 		struct ot_op *ops = realloc(p->ops, p->nops * sizeof(*ops));
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -53,6 +54,33 @@ static int grow(void **v, size_t *n, size_t *cap, size_t sz)
 	}
 	memset((char *)*v + *n * sz, 0, sz);
 	return (int)(*n)++;
+}
+
+/* Capacity for at least n + extra elements. */
+static int reserve(void **v, size_t n, size_t *cap, size_t extra, size_t sz)
+{
+	void *nv;
+
+	if (extra <= *cap - n)
+		return 0;
+	if (extra > SIZE_MAX / sz - n)
+		return -ENOMEM;
+	nv = realloc(*v, (n + extra) * sz);
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	*cap = n + extra;
+	return 0;
+}
+
+int ot_plan_reserve(struct ot_plan *p, size_t nodes, size_t ns, size_t ops, size_t probes)
+{
+	if (reserve((void **)&p->nodes, p->nnodes, &p->cap_nodes, nodes, sizeof(*p->nodes)) < 0 ||
+	    reserve((void **)&p->ns, p->nns, &p->cap_ns, ns, sizeof(*p->ns)) < 0 ||
+	    reserve((void **)&p->ops, p->nops, &p->cap_ops, ops, sizeof(*p->ops)) < 0 ||
+	    reserve((void **)&p->probes, p->nprobes, &p->cap_probes, probes, sizeof(*p->probes)) < 0)
+		return -ENOMEM;
+	return 0;
 }
 
 const char *ot_plan_strdup(struct ot_plan *p, const char *s)

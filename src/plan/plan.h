@@ -310,6 +310,11 @@ int ot_plan_add_op(struct ot_plan *p, enum ot_op_kind kind, int ns);
 int ot_plan_add_probe(struct ot_plan *p);
 int ot_plan_add_node(struct ot_plan *p, const char *name, const struct ot_addr *underlay);
 
+/* Room for at least this many more nodes, namespaces, ops and probes, so
+ * that appending them does not reallocate: a capacity hint for builders
+ * that know (or can guess) a plan's size. 0 or -ENOMEM. */
+int ot_plan_reserve(struct ot_plan *p, size_t nodes, size_t ns, size_t ops, size_t probes);
+
 /* Copy s into the plan's arena (NULL in, NULL out). */
 const char *ot_plan_strdup(struct ot_plan *p, const char *s);
 
