@@ -590,43 +590,116 @@ static void short_name(char out[OT_IFNAMSIZ], const char *cand, unsigned salt)
 
 #define CC_MAX_SALT 1000
 
-/* Names already used in one namespace while naming it. */
-struct nameset {
-	struct ot_strmap map;
-	struct ot_arena *arena;
+/*
+ * Names already used in one namespace while naming it. Kernel names are at
+ * most 15 bytes, so each is kept inline as two zero-padded 64-bit words: no
+ * copy in an arena, no string hashing or comparing (the switch namespace of
+ * a node names a port per member). An empty slot has a == 0 (a name has at
+ * least one byte).
+ */
+struct name_slot {
+	uint64_t a, b;
 };
+
+struct nameset {
+	struct name_slot *v;
+	size_t cap, n;
+};
+
+static struct name_slot name_key(const char *name)
+{
+	char t[16] = {0};
+	struct name_slot k;
+
+	memcpy(t, name, strnlen(name, OT_IFNAMSIZ - 1));
+	memcpy(&k.a, t, 8);
+	memcpy(&k.b, t + 8, 8);
+	return k;
+}
+
+static size_t name_slot_of(const struct name_slot *k, size_t cap)
+{
+	return (size_t)cc_mix(k->a + k->b * 0x9E3779B97F4A7C15ull) & (cap - 1);
+}
+
+/* Room for n names at a load factor of at most 1/2. */
+static int nameset_init(struct nameset *s, size_t n)
+{
+	size_t cap = 64;
+
+	while (cap < 2 * n + 2)
+		cap *= 2;
+	s->v = calloc(cap, sizeof(*s->v));
+	s->cap = cap;
+	s->n = 0;
+	return s->v ? 0 : -ENOMEM;
+}
+
+static void nameset_free(struct nameset *s)
+{
+	free(s->v);
+	s->v = NULL;
+	s->cap = s->n = 0;
+}
+
+static bool taken(const struct nameset *s, const char *name)
+{
+	struct name_slot k = name_key(name);
+	size_t i;
+
+	for (i = name_slot_of(&k, s->cap); s->v[i].a; i = (i + 1) & (s->cap - 1))
+		if (s->v[i].a == k.a && s->v[i].b == k.b)
+			return true;
+	return false;
+}
+
+/* Add a name not yet in the set. 0 or -ENOMEM. */
+static int insert(struct nameset *s, const char *name)
+{
+	struct name_slot k = name_key(name);
+	size_t i, j;
+
+	if ((s->n + 1) * 2 > s->cap) {
+		struct nameset t;
+
+		if (nameset_init(&t, s->cap) < 0)
+			return -ENOMEM;
+		for (j = 0; j < s->cap; j++) {
+			if (!s->v[j].a)
+				continue;
+			for (i = name_slot_of(&s->v[j], t.cap); t.v[i].a; i = (i + 1) & (t.cap - 1))
+				;
+			t.v[i] = s->v[j];
+		}
+		t.n = s->n;
+		nameset_free(s);
+		*s = t;
+	}
+	for (i = name_slot_of(&k, s->cap); s->v[i].a; i = (i + 1) & (s->cap - 1))
+		;
+	s->v[i] = k;
+	s->n++;
+	return 0;
+}
 
 /* Choose a free name for cand in s; 0, -EEXIST (no salt worked) or -ENOMEM. */
 static int pick(struct nameset *s, const char *cand, char out[OT_IFNAMSIZ])
 {
 	unsigned salt;
-	int r;
 
 	for (salt = 0; salt < CC_MAX_SALT; salt++) {
-		char *key;
-
 		short_name(out, cand, salt);
-		if (ot_strmap_get(&s->map, out))
-			continue;
-		key = ot_arena_strdup(s->arena, out);
-		if (!key)
-			return -ENOMEM;
-		r = ot_strmap_put(&s->map, key, key, NULL);
-		return r == -ENOMEM ? r : 0;
+		if (!taken(s, out))
+			return insert(s, out);
 	}
 	return -EEXIST;
 }
 
 static int reserve(struct nameset *s, const char *name)
 {
-	char *key;
-
-	if (ot_strmap_get(&s->map, name))
+	if (taken(s, name))
 		return -EEXIST;
-	key = ot_arena_strdup(s->arena, name);
-	if (!key)
-		return -ENOMEM;
-	return ot_strmap_put(&s->map, key, key, NULL);
+	return insert(s, name);
 }
 
 /* Is name taken by one of the first n interfaces of a container (or lo)? A
@@ -690,10 +763,15 @@ static int name_container(struct cc *c, uint32_t ci)
 static int name_switch(struct cc *c, uint32_t nd)
 {
 	struct cc_node *node = &c->nodes[nd];
-	struct nameset s = {OT_STRMAP_INIT, &c->arena};
+	struct nameset s;
 	char cand[OT_MAX_NAME * 2 + 8];
 	uint32_t i, j;
+	size_t want = 1;
 
+	for (i = 0; i < node->nnets; i++)
+		want += 2 + c->nets[node->nets[i]].nodes[node->netnode[i]].n;
+	if (nameset_init(&s, want) < 0)
+		return -ENOMEM;
 	if (reserve(&s, "lo") < 0)
 		goto oom;
 	for (i = 0; i < node->nnets; i++) {
@@ -741,10 +819,10 @@ static int name_switch(struct cc *c, uint32_t nd)
 			}
 		}
 	}
-	ot_strmap_free(&s.map);
+	nameset_free(&s);
 	return 0;
 oom:
-	ot_strmap_free(&s.map);
+	nameset_free(&s);
 	return -ENOMEM;
 }
 
@@ -754,8 +832,11 @@ oom:
 static int name_host(struct cc *c, uint32_t nd)
 {
 	struct cc_node *node = &c->nodes[nd];
-	struct nameset s = {OT_STRMAP_INIT, &c->arena};
+	struct nameset s;
 	uint32_t i, j, salt;
+
+	if (nameset_init(&s, 16) < 0)
+		return -ENOMEM;
 
 	for (i = 0; i < node->nnets; i++) {
 		struct cc_net *n = &c->nets[node->nets[i]];
@@ -773,7 +854,7 @@ static int name_host(struct cc *c, uint32_t nd)
 			for (salt = 0; salt < CC_MAX_SALT; salt++) {
 				snprintf(mb->kname, sizeof(mb->kname), "ot%08x",
 					 (unsigned)((h >> 32) ^ h));
-				if (!ot_strmap_get(&s.map, mb->kname))
+				if (!taken(&s, mb->kname))
 					break;
 				h = cc_mix(h + 1);
 			}
@@ -785,10 +866,10 @@ static int name_host(struct cc *c, uint32_t nd)
 				goto oom;
 		}
 	}
-	ot_strmap_free(&s.map);
+	nameset_free(&s);
 	return 0;
 oom:
-	ot_strmap_free(&s.map);
+	nameset_free(&s);
 	return -ENOMEM;
 }
 

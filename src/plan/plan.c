@@ -341,35 +341,46 @@ bool ot_plan_bound(const struct ot_plan *p)
 	return true;
 }
 
+/* Bytes a kernel interface name may not hold (and NUL, which ends it). */
+static const bool ifname_bad[256] = {
+    [0 ... ' '] = true, ['/'] = true, [':'] = true, [0x7f ... 0xff] = true,
+};
+
 bool ot_ifname_valid(const char *s)
 {
-	size_t n = s ? strlen(s) : 0;
-	const char *c;
+	size_t n;
 
-	if (n == 0 || n >= OT_IFNAMSIZ || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+	if (!s)
 		return false;
-	for (c = s; *c; c++)
-		if (*c == '/' || *c == ':' || (unsigned char)*c <= ' ' || (unsigned char)*c >= 0x7f)
-			return false;
-	return true;
+	for (n = 0; n < OT_IFNAMSIZ && !ifname_bad[(unsigned char)s[n]]; n++)
+		;
+	if (n == 0 || n >= OT_IFNAMSIZ || s[n] != '\0')
+		return false;
+	return !(s[0] == '.' && (n == 1 || (n == 2 && s[1] == '.')));
 }
+
+/* [A-Za-z0-9._-]: safe in file names and namespace names. */
+static const bool safe[256] = {
+    ['a' ... 'z'] = true, ['A' ... 'Z'] = true, ['0' ... '9'] = true,
+    ['.'] = true,	  ['_'] = true,		['-'] = true,
+};
 
 static bool safe_char(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '.' || c == '_' || c == '-';
+	return safe[(unsigned char)c];
 }
 
 bool ot_nsname_valid(const char *s)
 {
-	size_t n = s ? strlen(s) : 0, i;
+	size_t n;
 
-	if (n == 0 || n > OT_NSNAME_MAX || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+	if (!s)
 		return false;
-	for (i = 0; i < n; i++)
-		if (!safe_char(s[i]))
-			return false;
-	return true;
+	for (n = 0; n <= OT_NSNAME_MAX && safe[(unsigned char)s[n]]; n++)
+		;
+	if (n == 0 || n > OT_NSNAME_MAX || s[n] != '\0')
+		return false;
+	return !(s[0] == '.' && (n == 1 || (n == 2 && s[1] == '.')));
 }
 
 bool ot_relpath_valid(const char *s)

@@ -2,7 +2,9 @@
  * arena.c - chunked bump allocator (contract in arena.h).
  *
  * Chunks grow geometrically up to 1 MiB; an allocation larger than half a
- * chunk gets a chunk of its own, so big arrays waste nothing.
+ * chunk gets a chunk of its own, so big arrays waste nothing. Strings are
+ * packed without alignment padding; only ot_arena_alloc/calloc zero memory
+ * (copies are written whole anyway).
  */
 #include "util/arena.h"
 
@@ -58,11 +60,13 @@ static struct ot_arena_chunk *chunk_new(size_t size)
 	return c;
 }
 
-void *ot_arena_alloc(struct ot_arena *a, size_t size)
+/* size bytes at the given alignment (a power of two, at most ARENA_ALIGN),
+ * not zeroed; NULL (and a->oom) on failure. Strings take alignment 1: a
+ * model or plan holds hundreds of thousands of short ones. */
+static void *arena_raw(struct ot_arena *a, size_t size, size_t align)
 {
 	struct ot_arena_chunk *c = a->head;
-	size_t need, csize;
-	void *p;
+	size_t off, csize;
 
 	if (size == 0)
 		size = 1;
@@ -70,32 +74,31 @@ void *ot_arena_alloc(struct ot_arena *a, size_t size)
 		a->oom = true;
 		return NULL;
 	}
-	need = (size + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
-	if (!c || c->size - c->off < need) {
-		if (need > ARENA_MAX_CHUNK / 2) {
+	off = c ? (c->off + align - 1) & ~(align - 1) : 0;
+	if (!c || off > c->size || c->size - off < size) {
+		if (size > ARENA_MAX_CHUNK / 2) {
 			/* A big block gets its own chunk, kept behind the current one. */
-			struct ot_arena_chunk *big = chunk_new(need);
+			struct ot_arena_chunk *big = chunk_new(size);
 
 			if (!big) {
 				a->oom = true;
 				return NULL;
 			}
-			big->off = need;
+			big->off = size;
 			if (c) {
 				big->next = c->next;
 				c->next = big;
 			} else {
 				a->head = big;
 			}
-			a->used += need;
-			memset(big->data, 0, need);
+			a->used += size;
 			return big->data;
 		}
 		csize = c ? c->size * 2 : ARENA_MIN_CHUNK;
 		if (csize > ARENA_MAX_CHUNK)
 			csize = ARENA_MAX_CHUNK;
-		if (csize < need)
-			csize = need;
+		if (csize < size)
+			csize = size;
 		c = chunk_new(csize);
 		if (!c) {
 			a->oom = true;
@@ -103,11 +106,19 @@ void *ot_arena_alloc(struct ot_arena *a, size_t size)
 		}
 		c->next = a->head;
 		a->head = c;
+		off = 0;
 	}
-	p = (char *)c->data + c->off;
-	c->off += need;
-	a->used += need;
-	memset(p, 0, need);
+	c->off = off + size;
+	a->used += size;
+	return (char *)c->data + off;
+}
+
+void *ot_arena_alloc(struct ot_arena *a, size_t size)
+{
+	void *p = arena_raw(a, size, ARENA_ALIGN);
+
+	if (p)
+		memset(p, 0, size ? size : 1);
 	return p;
 }
 
@@ -122,7 +133,7 @@ void *ot_arena_calloc(struct ot_arena *a, size_t n, size_t sz)
 
 void *ot_arena_memdup(struct ot_arena *a, const void *p, size_t n)
 {
-	void *q = ot_arena_alloc(a, n);
+	void *q = arena_raw(a, n, ARENA_ALIGN);
 
 	if (q && n)
 		memcpy(q, p, n);
@@ -135,7 +146,7 @@ char *ot_arena_strndup(struct ot_arena *a, const char *s, size_t n)
 
 	if (!s)
 		return NULL;
-	q = ot_arena_alloc(a, n + 1);
+	q = arena_raw(a, n + 1, 1);
 	if (q) {
 		memcpy(q, s, n);
 		q[n] = '\0';
@@ -161,7 +172,7 @@ char *ot_arena_vprintf(struct ot_arena *a, const char *fmt, va_list ap)
 		a->oom = true;
 		return NULL;
 	}
-	q = ot_arena_alloc(a, (size_t)n + 1);
+	q = arena_raw(a, (size_t)n + 1, 1);
 	if (q)
 		vsnprintf(q, (size_t)n + 1, fmt, ap);
 	return q;
