@@ -38,6 +38,8 @@
 #define JW_MEMO_LEN  48 /* copied whole: a constant-size copy is a few moves */
 #define JW_NS_PAD    64 /* namespace names up to this are copied whole too */
 
+#define JW_FDB_MAX 320 /* JSON before or after an FDB entry's MAC, kept for the next */
+
 /* A string already written, by its address: its quoted JSON form. */
 struct jw_memo {
 	const char *s;
@@ -65,6 +67,17 @@ struct jw {
 	uint32_t *nsoff; /* nns + 1 offsets into nsq */
 	size_t nns;
 	struct ot_strbuf esc; /* a string with escapes, being built */
+	/* the last FDB entry written: what its JSON depends on besides the MAC,
+	 * and the JSON before and after the MAC (w_fdb) */
+	struct {
+		bool valid;
+		int depth, ns;
+		char dev[OT_IFNAMSIZ];
+		struct ot_addr dst;
+		const char *dst_node, *origin;
+		size_t npre, nsuf;
+		char pre[JW_FDB_MAX], suf[JW_FDB_MAX];
+	} fdb;
 	struct jw_memo memo[JW_MEMO];
 	char scratch[JW_CHUNK + 2 * JW_ROOM];
 };
@@ -790,10 +803,65 @@ static void w_tail(struct jw *w, const struct ot_plan *p, const struct ot_op *op
 	m_memo(w, K("origin"), op->origin);
 }
 
+/*
+ * An FDB entry. Half the ops of a large plan are FDB entries, in runs toward
+ * one remote node that differ only in their MAC: when everything else
+ * matches the previous entry (device, destination, node, namespace, origin,
+ * depth), its JSON before and after the MAC is copied.
+ */
+static void w_fdb(struct jw *w, const struct ot_plan *p, const struct ot_op *op)
+{
+	const struct ot_op_fdb *e = &op->fdb;
+	size_t a, b, c, d;
+
+	if (w->fdb.valid && w->fdb.depth == w->depth && w->fdb.ns == op->ns &&
+	    w->fdb.dst_node == e->dst_node && w->fdb.origin == op->origin &&
+	    memcmp(w->fdb.dev, e->dev, OT_IFNAMSIZ) == 0 &&
+	    memcmp(&w->fdb.dst, &e->dst, sizeof(e->dst)) == 0) {
+		need(w, w->fdb.npre);
+		put(w, w->fdb.pre, w->fdb.npre);
+		out_mac(w, &e->mac);
+		need(w, w->fdb.nsuf);
+		put(w, w->fdb.suf, w->fdb.nsuf);
+		return;
+	}
+	a = (size_t)(w->o - w->sb->buf);
+	open_(w, '{');
+	m_name(w, K("dev"), e->dev);
+	m_addr(w, K("dst"), &e->dst);
+	m_memo(w, K("dst_node"), e->dst_node);
+	key(w, K("mac"));
+	b = (size_t)(w->o - w->sb->buf);
+	out_mac(w, &e->mac); /* always, all-zero for flooding */
+	c = (size_t)(w->o - w->sb->buf);
+	w_tail(w, p, op);
+	close_(w, '}');
+	d = (size_t)(w->o - w->sb->buf);
+	/* offsets into sb stay right when it grows; not after an allocation
+	 * failure (the writer is in scratch then) */
+	w->fdb.valid = !w->oom && !w->bad && b - a <= JW_FDB_MAX && d - c <= JW_FDB_MAX;
+	if (!w->fdb.valid)
+		return;
+	w->fdb.depth = w->depth;
+	w->fdb.ns = op->ns;
+	w->fdb.dst_node = e->dst_node;
+	w->fdb.origin = op->origin;
+	memcpy(w->fdb.dev, e->dev, OT_IFNAMSIZ);
+	w->fdb.dst = e->dst;
+	w->fdb.npre = b - a;
+	w->fdb.nsuf = d - c;
+	memcpy(w->fdb.pre, w->sb->buf + a, b - a);
+	memcpy(w->fdb.suf, w->sb->buf + c, d - c);
+}
+
 static void w_op(struct jw *w, const struct ot_plan *p, const struct ot_op *op)
 {
 	char dst[OT_PREFIX_STRLEN];
 
+	if (op->kind == OT_OP_FDB) {
+		w_fdb(w, p, op);
+		return;
+	}
 	open_(w, '{');
 	switch (op->kind) {
 	case OT_OP_NETNS:
@@ -823,13 +891,7 @@ static void w_op(struct jw *w, const struct ot_plan *p, const struct ot_op *op)
 		w_tail(w, p, op);
 		m_addr(w, K("via"), &op->route.via);
 		break;
-	case OT_OP_FDB:
-		m_name(w, K("dev"), op->fdb.dev);
-		m_addr(w, K("dst"), &op->fdb.dst);
-		m_memo(w, K("dst_node"), op->fdb.dst_node);
-		key(w, K("mac"));
-		out_mac(w, &op->fdb.mac); /* always, all-zero for flooding */
-		w_tail(w, p, op);
+	case OT_OP_FDB: /* w_fdb() */
 		break;
 	case OT_OP_SYSCTL:
 		m_str(w, K("key"), op->sysctl.key);
