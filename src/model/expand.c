@@ -524,15 +524,23 @@ static bool put_int(char *buf, size_t size, size_t *n, int64_t v, char conv, uns
 {
 	static const char lower[] = "0123456789abcdef", upper[] = "0123456789ABCDEF";
 	const char *digits = conv == 'X' ? upper : lower;
-	unsigned base = conv == 'd' ? 10 : 16;
 	char tmp[96];
 	size_t k = sizeof(tmp);
 	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
-	do {
-		tmp[--k] = digits[u % base];
-		u /= base;
-	} while (u);
+	/* constant divisors: a multiplication each, not a division (this runs
+	 * for every template of every container) */
+	if (conv == 'd') {
+		do {
+			tmp[--k] = (char)('0' + u % 10);
+			u /= 10;
+		} while (u);
+	} else {
+		do {
+			tmp[--k] = digits[u & 15];
+			u >>= 4;
+		} while (u);
+	}
 	while (sizeof(tmp) - k < width && k > 1)
 		tmp[--k] = '0';
 	if (v < 0)

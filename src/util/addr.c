@@ -41,6 +41,57 @@ int ot_addr_parse(const char *s, struct ot_addr *ret)
 	return 0;
 }
 
+/*
+ * The common case of ot_prefix_parse, "a.b.c.d" or "a.b.c.d/len", parsed by
+ * hand: it runs for every address of a 100,000-container topology, where
+ * inet_pton and strtol were a tenth of the front end's time. It accepts
+ * only what the general path accepts (decimal octets 0..255 without leading
+ * zeros, lengths 0..32 without leading zeros) and gives the same result;
+ * anything else returns false and takes the general path.
+ */
+static bool prefix4_fast(const char *s, bool need_len, struct ot_prefix *ret)
+{
+	struct ot_prefix p;
+	unsigned v, i, d;
+
+	memset(&p, 0, sizeof(p));
+	for (i = 0; i < 4; i++) {
+		if (i && *s++ != '.')
+			return false;
+		if (*s < '0' || *s > '9')
+			return false;
+		v = (unsigned)(*s++ - '0');
+		for (d = 1; *s >= '0' && *s <= '9'; d++) {
+			if (d == 3 || v == 0)
+				return false;
+			v = v * 10 + (unsigned)(*s++ - '0');
+		}
+		if (v > 255)
+			return false;
+		p.addr.bytes[i] = (uint8_t)v;
+	}
+	p.addr.family = AF_INET;
+	if (*s == '\0') {
+		if (need_len)
+			return false;
+		p.len = 32;
+	} else {
+		if (*s++ != '/' || *s < '0' || *s > '9')
+			return false;
+		v = (unsigned)(*s++ - '0');
+		if (*s >= '0' && *s <= '9') {
+			if (v == 0)
+				return false;
+			v = v * 10 + (unsigned)(*s++ - '0');
+		}
+		if (*s != '\0' || v > 32)
+			return false;
+		p.len = (uint8_t)v;
+	}
+	*ret = p;
+	return true;
+}
+
 int ot_prefix_parse(const char *s, bool need_len, struct ot_prefix *ret)
 {
 	char buf[OT_PREFIX_STRLEN];
@@ -52,6 +103,8 @@ int ot_prefix_parse(const char *s, bool need_len, struct ot_prefix *ret)
 
 	if (!s)
 		return -EINVAL;
+	if (prefix4_fast(s, need_len, ret))
+		return 0;
 	slash = strchr(s, '/');
 	n = slash ? (size_t)(slash - s) : strlen(s);
 	if (n >= sizeof(buf))

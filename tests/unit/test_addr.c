@@ -1,8 +1,12 @@
 /*
  * test_addr.c - address, prefix and MAC parsing and arithmetic.
  */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "util/addr.h"
@@ -97,4 +101,105 @@ Test(addr, mac)
 	cr_assert_lt(ot_mac_parse("00:80:41:00:00", &m), 0);
 	cr_assert_lt(ot_mac_parse("00:80:41:00:00:0g", &m), 0);
 	cr_assert_lt(ot_mac_parse("00-80-41-00-00-01", &m), 0);
+}
+
+/* The reference for IPv4 prefixes: inet_pton for the address, a strict
+ * decimal length (what ot_prefix_parse did before its hand-written IPv4
+ * fast path). */
+static int prefix4_reference(const char *s, bool need_len, struct ot_prefix *ret)
+{
+	char buf[64];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned len = 32, i;
+
+	memset(ret, 0, sizeof(*ret));
+	if (n >= sizeof(buf) || strchr(s, ':'))
+		return -EINVAL;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET, buf, ret->addr.bytes) != 1)
+		return -EINVAL;
+	ret->addr.family = AF_INET;
+	if (slash) {
+		if (!slash[1] || (slash[1] == '0' && slash[2]))
+			return -EINVAL;
+		for (len = 0, i = 1; slash[i]; i++) {
+			if (slash[i] < '0' || slash[i] > '9' || i > 3)
+				return -EINVAL;
+			len = len * 10 + (unsigned)(slash[i] - '0');
+		}
+		if (len > 32)
+			return -EINVAL;
+	} else if (need_len) {
+		return -EINVAL;
+	}
+	ret->len = (uint8_t)len;
+	return 0;
+}
+
+static unsigned rnd(unsigned *seed, unsigned k)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return (*seed >> 16) % k;
+}
+
+Test(addr, prefix_parse_ipv4_as_reference)
+{
+	static const char *const edge[] = {
+	    "0.0.0.0/0",   "255.255.255.255/32", "1.2.3.4",	"1.2.3.4/",
+	    "1.2.3.4/00",  "1.2.3.4/01",	 "1.2.3.4/33",	"1.2.3.4/320",
+	    "01.2.3.4/8",  "1.2.3.04/8",	 "1.2.3.256/8", "1.2.3/8",
+	    "1.2.3.4.5/8", "1.2.3.4/8/8",	 "1..3.4/8",	".1.2.3/8",
+	    "1.2.3.4 /8",  "1.2.3.4/ 8",	 "1000.2.3.4",	"1.2.3.4/8x",
+	    "0.0.0.00",	   "9.99.199.255/9",	 "1.2.3.-4/8",	"/8",
+	};
+	static const char alphabet[] = "0123456789./";
+	struct ot_prefix got, want;
+	char s[64];
+	unsigned seed = 12345, i, j, n, valid = 0;
+	int need;
+
+	for (need = 0; need < 2; need++) {
+		for (i = 0; i < sizeof(edge) / sizeof(edge[0]) + 200000; i++) {
+			const char *t = s;
+
+			if (i < sizeof(edge) / sizeof(edge[0])) {
+				t = edge[i];
+			} else {
+				/* near-valid: four numbers 0..299 (some with a leading
+				 * zero), mostly dots between, mostly a length 0..39,
+				 * now and then a stray byte */
+				unsigned parts = 4 + (rnd(&seed, 20) == 0);
+
+				n = 0;
+				for (j = 0; j < parts; j++) {
+					if (j)
+						s[n++] =
+						    rnd(&seed, 30) ? '.' : alphabet[rnd(&seed, 12)];
+					if (rnd(&seed, 10) == 0)
+						s[n++] = '0';
+					n += (unsigned)sprintf(s + n, "%u", rnd(&seed, 300));
+				}
+				if (rnd(&seed, 10) < 7) {
+					s[n++] = '/';
+					if (rnd(&seed, 10) == 0)
+						s[n++] = '0';
+					n += (unsigned)sprintf(s + n, "%u", rnd(&seed, 40));
+				}
+				if (rnd(&seed, 20) == 0)
+					s[n++] = alphabet[rnd(&seed, 12)];
+				s[n] = '\0';
+			}
+			memset(&got, 0x55, sizeof(got));
+			cr_assert_eq(ot_prefix_parse(t, need, &got) == 0,
+				     prefix4_reference(t, need, &want) == 0, "'%s' (need_len %d)",
+				     t, need);
+			if (prefix4_reference(t, need, &want) == 0) {
+				cr_assert(memcmp(&got, &want, sizeof(got)) == 0, "'%s'", t);
+				valid++;
+			}
+		}
+	}
+	cr_assert_gt(valid, 2000, "only %u valid inputs: the generator tests too little", valid);
 }
