@@ -233,6 +233,39 @@ static inline void cc_cat(char *dst, size_t size, const char *a, const char *b, 
 	dst[n] = '\0';
 }
 
+/* dst = the kernel name in src, both char[OT_IFNAMSIZ] fields, with dst
+ * zero after the name (whatever src holds after its NUL). Every link, FDB
+ * entry and address of a plan copies one or two: two 8-byte words, no
+ * string calls. */
+static inline void cc_name_copy(char dst[OT_IFNAMSIZ], const char src[OT_IFNAMSIZ])
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	uint64_t a, b, z;
+	unsigned n;
+
+	memcpy(&a, src, 8);
+	memcpy(&b, src + 8, 8);
+	z = (a - ones) & ~a & highs; /* the lowest flagged byte is the first NUL */
+	if (z) {
+		n = (unsigned)__builtin_ctzll(z) / 8;
+		a = n ? a & ((1ull << (8 * n)) - 1) : 0;
+		b = 0;
+	} else {
+		z = (b - ones) & ~b & highs;
+		n = z ? (unsigned)__builtin_ctzll(z) / 8 : 7; /* no NUL: cut to 15 bytes */
+		b = n ? b & ((1ull << (8 * n)) - 1) : 0;
+	}
+	memcpy(dst, &a, 8);
+	memcpy(dst + 8, &b, 8);
+#else
+	size_t n = strnlen(src, OT_IFNAMSIZ - 1);
+
+	memset(dst, 0, OT_IFNAMSIZ);
+	memcpy(dst, src, n);
+#endif
+}
+
 /* The same into an arena; NULL on OOM. */
 static inline char *cc_arena_cat(struct ot_arena *ar, const char *a, const char *b, const char *c)
 {

@@ -208,9 +208,10 @@ static struct ot_op *add_op(struct lower *l, enum ot_op_kind kind, int ns, const
 	return &l->p->ops[i];
 }
 
-static void set_name(char dst[OT_IFNAMSIZ], const char *src)
+/* src is always a char[OT_IFNAMSIZ] field of the decisions (cc.h). */
+static void set_name(char dst[OT_IFNAMSIZ], const char src[OT_IFNAMSIZ])
 {
-	cc_cat(dst, OT_IFNAMSIZ, src, "", "");
+	cc_name_copy(dst, src);
 }
 
 /* A switch-side veth end whose name had to be shortened says whose it is:
