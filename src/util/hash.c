@@ -41,11 +41,19 @@ void ot_strmap_free(struct ot_strmap *m)
 	m->cap = m->count = 0;
 }
 
-static size_t slot_of(const struct ot_strmap *m, const char *key)
+/* The first slot for a hash: FNV-1a's low bits vary little between keys
+ * that differ in their last byte ("c1x7", "c1x8"), so the index comes from
+ * the high bits of a multiplicative mix. */
+static size_t slot_start(uint64_t h, size_t cap)
 {
-	size_t i = (size_t)ot_hash64_str(key) & (m->cap - 1);
+	return (size_t)((h * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1);
+}
 
-	while (m->slots[i].key && strcmp(m->slots[i].key, key) != 0)
+static size_t slot_of(const struct ot_strmap *m, const char *key, uint64_t h)
+{
+	size_t i = slot_start(h, m->cap);
+
+	while (m->slots[i].key && (m->slots[i].hash != h || strcmp(m->slots[i].key, key) != 0))
 		i = (i + 1) & (m->cap - 1);
 	return i;
 }
@@ -56,14 +64,14 @@ void *ot_strmap_get(const struct ot_strmap *m, const char *key)
 
 	if (!m->cap)
 		return NULL;
-	i = slot_of(m, key);
+	i = slot_of(m, key, ot_hash64_str(key));
 	return m->slots[i].key ? m->slots[i].value : NULL;
 }
 
 static int strmap_grow(struct ot_strmap *m)
 {
 	struct ot_strmap old = *m;
-	size_t i, cap = m->cap ? m->cap * 2 : 16;
+	size_t i, j, cap = m->cap ? m->cap * 2 : 16;
 
 	m->slots = calloc(cap, sizeof(*m->slots));
 	if (!m->slots) {
@@ -71,14 +79,13 @@ static int strmap_grow(struct ot_strmap *m)
 		return -ENOMEM;
 	}
 	m->cap = cap;
-	m->count = 0;
+	m->count = old.count;
 	for (i = 0; i < old.cap; i++) {
-		if (old.slots[i].key) {
-			size_t j = slot_of(m, old.slots[i].key);
-
-			m->slots[j] = old.slots[i];
-			m->count++;
-		}
+		if (!old.slots[i].key)
+			continue;
+		for (j = slot_start(old.slots[i].hash, cap); m->slots[j].key; j = (j + 1) & (cap - 1))
+			;
+		m->slots[j] = old.slots[i];
 	}
 	free(old.slots);
 	return 0;
@@ -86,6 +93,7 @@ static int strmap_grow(struct ot_strmap *m)
 
 int ot_strmap_put(struct ot_strmap *m, const char *key, void *value, void **old)
 {
+	uint64_t h;
 	size_t i;
 	int r;
 
@@ -94,7 +102,8 @@ int ot_strmap_put(struct ot_strmap *m, const char *key, void *value, void **old)
 		if (r < 0)
 			return r;
 	}
-	i = slot_of(m, key);
+	h = ot_hash64_str(key);
+	i = slot_of(m, key, h);
 	if (m->slots[i].key) {
 		if (old)
 			*old = m->slots[i].value;
@@ -102,6 +111,7 @@ int ot_strmap_put(struct ot_strmap *m, const char *key, void *value, void **old)
 	}
 	m->slots[i].key = key;
 	m->slots[i].value = value;
+	m->slots[i].hash = h;
 	m->count++;
 	return 0;
 }

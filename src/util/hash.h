@@ -6,7 +6,10 @@
  * never change between `create` and `destroy`.
  *
  * struct ot_strmap maps NUL-terminated keys (not copied: the caller keeps them
- * alive, typically in an arena) to pointers. Open addressing, linear probing.
+ * alive, typically in an arena) to pointers. Open addressing, linear probing;
+ * each slot keeps its key's hash, so a lookup compares strings only on a
+ * hash match and growing the table reads no key (a 100,000-container
+ * topology's name maps are larger than the caches).
  */
 #ifndef OT_UTIL_HASH_H
 #define OT_UTIL_HASH_H
@@ -22,6 +25,7 @@ uint64_t ot_hash64_more(uint64_t h, const void *data, size_t len);
 struct ot_strmap_slot {
 	const char *key;
 	void *value;
+	uint64_t hash; /* of key: probes and rehashing never touch other keys' bytes */
 };
 
 struct ot_strmap {
