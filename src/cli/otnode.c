@@ -13,12 +13,14 @@
  * OTNODE_TRACE=1 prints them.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -257,6 +259,63 @@ static int cmd_create(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * destroy needs only the state directory, not the plan: read it from the
+ * payload's JSON without building and validating the whole plan (that is
+ * most of the time a destroy of a thousand containers would spend in user
+ * space). It must name a directory under /run/opentop like the compiler's.
+ */
+static int payload_state_dir(struct cli *c, char *buf, size_t size)
+{
+	struct ot_error err = {0};
+	json_t *root, *v;
+	char *text = NULL;
+	size_t len = 0;
+	const char *dir;
+	int fd, r;
+
+	if (c->plan_file)
+		fd = open(c->plan_file, O_RDONLY | O_CLOEXEC);
+	else
+		fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		die_msg("cannot open '%s': %s", c->plan_file ? c->plan_file : "/proc/self/exe",
+			strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	if (c->plan_file) {
+		struct stat st;
+
+		r = fstat(fd, &st) < 0 || st.st_size > OT_EMBED_PAYLOAD_MAX ? -EFBIG : 0;
+		if (r == 0 && (text = malloc((size_t)st.st_size + 1)) &&
+		    read(fd, text, (size_t)st.st_size) == st.st_size)
+			len = (size_t)st.st_size;
+		else
+			r = ot_error_set(&err, -EIO, "cannot read '%s'", c->plan_file);
+	} else {
+		r = ot_embed_read_fd(fd, &text, &len, &err);
+	}
+	close(fd);
+	if (r < 0) {
+		free(text);
+		die_msg("%s", err.msg);
+		return EXIT_SYSTEM;
+	}
+	root = json_loadb(text, len, 0, NULL);
+	free(text);
+	v = json_object_get(root, "state_dir");
+	dir = json_string_value(v);
+	if (!dir || strncmp(dir, "/run/opentop/", 13) != 0 || !ot_nsname_valid(dir + 13) ||
+	    strlen(dir) >= size) {
+		json_decref(root);
+		die_msg("the plan has no valid state_dir");
+		return EXIT_SYSTEM;
+	}
+	snprintf(buf, size, "%s", dir);
+	json_decref(root);
+	return 0;
+}
+
 static int cmd_destroy(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {{"state-dir", required_argument, NULL, OPT_STATE_DIR},
@@ -264,6 +323,7 @@ static int cmd_destroy(struct cli *c, int argc, char **argv)
 					     {NULL, 0, NULL, 0}};
 	int set[2] = {0};
 	const char *val[2] = {NULL};
+	char state_dir[512];
 	const char *dir;
 	struct ot_exec_opts o;
 	struct ot_exec_result res;
@@ -277,9 +337,9 @@ static int cmd_destroy(struct cli *c, int argc, char **argv)
 	if (set[0]) {
 		dir = val[0];
 	} else {
-		if ((r = load_plan(c)))
+		if ((r = payload_state_dir(c, state_dir, sizeof(state_dir))))
 			return r;
-		dir = c->plan->state_dir;
+		dir = state_dir;
 	}
 	init_opts(c, &o);
 	t0 = now_s();
