@@ -83,14 +83,15 @@ int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
 
 /*
  * Remove what create made, from state_dir's journal alone (the plan is not
- * needed: works after a crash or SIGKILL of create). Order: nftables tables,
- * container namespaces, switch namespaces, host links, sysctls restored,
- * cgroups. Processes still inside a container or its cgroup are ended first
- * (SIGTERM, then SIGKILL after term_grace_ms) and counted in res->killed.
- * Only objects the journal marks ours are touched: a host link must still
- * carry our alias, an nft table our tag. Namespace teardown is asynchronous
- * in the kernel: the call returns once the names are gone (see
- * ot_exec_wait_gone). Returns 0, -ENOENT when there is no journal, or the
+ * needed: works after a crash or SIGKILL of create). Order: host nftables
+ * tables and VXLAN devices (their VNI is then free at once), container
+ * namespaces, switch namespaces, host links, host sysctls restored to their
+ * journalled values, cgroups. Processes still inside a container or its
+ * cgroup are ended first (SIGTERM, then SIGKILL after term_grace_ms) and
+ * counted in res->killed. Only objects the journal marks ours are touched: a
+ * host link must still carry our alias or ifindex, an nft table our tag.
+ * Namespace teardown is asynchronous in the kernel: the call returns once
+ * the names are gone. Returns 0, -ENOENT when there is no journal, or the
  * first error (it still tries every other object; the journal is kept so a
  * second destroy can finish).
  */
@@ -98,10 +99,10 @@ int ot_exec_destroy(const char *state_dir, const struct ot_exec_opts *opts,
 		    struct ot_exec_result *res, struct ot_error *err);
 
 /*
- * Wait until no network device whose alias or name the plan made remains in
- * the host namespace and no plan namespace is still alive (the kernel frees
- * them asynchronously after destroy), at most timeout_ms. For tests and for
- * a re-create with the same names. 0 or -ETIMEDOUT.
+ * Wait until no /run/netns name of the plan and no host device the plan makes
+ * exists any more, at most timeout_ms: what a re-create with the same names
+ * needs (the namespaces themselves are freed later, asynchronously, without
+ * holding names). 0 or -ETIMEDOUT.
  */
 int ot_exec_wait_gone(const struct ot_plan *p, unsigned timeout_ms, struct ot_error *err);
 
