@@ -123,6 +123,7 @@ struct cc_net {
 	uint32_t mtu; /* every member's MTU */
 	bool ipv6;
 	const char *alias; /* the network's name, for bridges and VXLAN devices */
+	const char *why_same; /* "same network 'NAME'" (or link), made by the first probe */
 };
 
 /* Per node: the networks present (indices into nets, network order) and
@@ -186,6 +187,8 @@ struct cc {
 	uint32_t *node_probes; /* node i's probes: [node_probes[i], node_probes[i + 1]) */
 
 	size_t ops_hint; /* ops of the largest plan so far: the next one's capacity */
+	const char **node_names;		 /* every plan's node list: names, */
+	const struct ot_addr **node_underlays; /* underlays (NULL when unbound) */
 
 	const struct ot_plan *origin_plan; /* the plan origin_cache belongs to */
 	struct cc_origin_slot origin_cache[CC_ORIGIN_CACHE];

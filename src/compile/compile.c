@@ -707,10 +707,8 @@ static int lower_node(struct cc *c, uint32_t nd, struct ot_plan **ret)
 	p->prefix = ot_plan_strdup(p, node->prefix);
 	p->state_dir = cc_arena_cat(&p->arena, c->state_root, "/", node->prefix);
 	p->source_digest = ot_plan_strdup(p, c->m->source_digest);
-	for (i = 0; i < c->nnodes; i++)
-		if (ot_plan_add_node(p, c->nodes[i].mn->name,
-				     c->nodes[i].host ? &c->nodes[i].host->underlay : NULL) < 0)
-			goto fail;
+	if (ot_plan_add_nodes(p, c->nnodes, c->node_names, c->node_underlays) < 0)
+		goto fail;
 	for (i = 0; i < node->nnets; i++)
 		has_vxlan |= c->nets[node->nets[i]].vxlan;
 	if (has_vxlan) {
@@ -889,6 +887,14 @@ static int compile_run(const struct ot_model *m, const struct ot_compile_opts *o
 		goto invalid;
 	if (o->probes)
 		PASS(cc_probes(c));
+	c->node_names = ot_arena_calloc(&c->arena, c->nnodes + 1, sizeof(*c->node_names));
+	c->node_underlays = ot_arena_calloc(&c->arena, c->nnodes + 1, sizeof(*c->node_underlays));
+	if (!c->node_names || !c->node_underlays)
+		goto oom;
+	for (i = 0; i < c->nnodes; i++) {
+		c->node_names[i] = c->nodes[i].mn->name;
+		c->node_underlays[i] = c->nodes[i].host ? &c->nodes[i].host->underlay : NULL;
+	}
 
 	for (i = 0; i < c->nnodes; i++) {
 		rc = lower_node(c, i, &p);

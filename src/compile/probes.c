@@ -214,9 +214,13 @@ static struct verdict evaluate(struct cc *c, uint32_t src, const struct cc_iface
 			return v;
 		}
 		v.reach = true;
-		v.why = ot_arena_printf(&c->arena, "%s '%s'",
-					c->nets[ft->net].mn->is_link ? "link" : "same network",
-					c->nets[ft->net].mn->name);
+		/* one string per network: a large network has dozens of probes */
+		if (!c->nets[ft->net].why_same)
+			c->nets[ft->net].why_same =
+			    ot_arena_printf(&c->arena, "%s '%s'",
+					    c->nets[ft->net].mn->is_link ? "link" : "same network",
+					    c->nets[ft->net].mn->name);
+		v.why = c->nets[ft->net].why_same;
 		return v;
 	}
 	/* one router hop */

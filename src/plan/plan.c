@@ -137,6 +137,34 @@ int ot_plan_add_node(struct ot_plan *p, const char *name, const struct ot_addr *
 	return i;
 }
 
+int ot_plan_add_nodes(struct ot_plan *p, size_t n, const char *const *names,
+		      const struct ot_addr *const *underlays)
+{
+	size_t i, total = 0;
+	char *s;
+
+	if (!n)
+		return 0;
+	if (reserve((void **)&p->nodes, p->nnodes, &p->cap_nodes, n, sizeof(*p->nodes)) < 0)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		total += strlen(names[i]) + 1;
+	s = ot_arena_alloc(&p->arena, total);
+	if (!s)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		struct ot_plan_node *nd = &p->nodes[p->nnodes + i];
+
+		memset(nd, 0, sizeof(*nd));
+		nd->name = s;
+		s = stpcpy(s, names[i]) + 1;
+		if (underlays && underlays[i])
+			nd->underlay = *underlays[i];
+	}
+	p->nnodes += n;
+	return 0;
+}
+
 int ot_plan_ns_find(const struct ot_plan *p, const char *name)
 {
 	size_t i;
@@ -252,7 +280,7 @@ const char *ot_isolate_name(enum ot_isolate bit)
 	return "?";
 }
 
-bool ot_op_needs_undo(const struct ot_plan *p, const struct ot_op *op)
+static inline bool needs_undo(const struct ot_plan *p, const struct ot_op *op)
 {
 	switch (op->kind) {
 	case OT_OP_NETNS:
@@ -281,8 +309,13 @@ bool ot_op_needs_undo(const struct ot_plan *p, const struct ot_op *op)
 	return false;
 }
 
+bool ot_op_needs_undo(const struct ot_plan *p, const struct ot_op *op)
+{
+	return needs_undo(p, op);
+}
+
 /* Teardown rank: lower goes first. Within a rank, latest op first. */
-static int teardown_rank(const struct ot_plan *p, const struct ot_op *op)
+static inline int teardown_rank(const struct ot_plan *p, const struct ot_op *op)
 {
 	switch (op->kind) {
 	case OT_OP_NFT:
@@ -308,7 +341,7 @@ int ot_plan_teardown(const struct ot_plan *p, size_t **ret, size_t *ret_n)
 	/* one pass to count per rank, one to place (latest op first per rank):
 	 * plans hold up to millions of ops */
 	for (i = 0; i < p->nops; i++)
-		if (ot_op_needs_undo(p, &p->ops[i]))
+		if (needs_undo(p, &p->ops[i]))
 			start[teardown_rank(p, &p->ops[i]) + 1]++;
 	for (rank = 0; rank < 7; rank++) {
 		start[rank + 1] += start[rank];
@@ -319,7 +352,7 @@ int ot_plan_teardown(const struct ot_plan *p, size_t **ret, size_t *ret_n)
 	if (!v)
 		return -ENOMEM;
 	for (i = 0; i < p->nops; i++)
-		if (ot_op_needs_undo(p, &p->ops[i]))
+		if (needs_undo(p, &p->ops[i]))
 			v[--fill[teardown_rank(p, &p->ops[i])]] = i;
 	*ret = v;
 	*ret_n = n;
@@ -444,6 +477,7 @@ struct link_set {
 	bool *made;	    /* per namespace: its netns op was seen */
 	struct link_key lo; /* "lo", which every namespace has */
 	size_t first_cap;   /* sized for the plan's links: no rehashing */
+	struct link_key hit; /* the last link found (FDB entries name one device in runs) */
 };
 
 /* The key of a name field (char[OT_IFNAMSIZ]); false when it holds no
@@ -539,21 +573,25 @@ static int link_add(struct link_set *s, int ns, const char *name)
 
 /* Is there a link called name (a char[OT_IFNAMSIZ] field) in namespace ns
  * created by an earlier op? */
-static bool link_exists(const struct link_set *s, int ns, const char *name)
+static bool link_exists(struct link_set *s, int ns, const char *name)
 {
 	struct link_key k;
 	size_t i;
 
 	if (!link_key(ns, name, &k))
 		return false;
+	if (link_key_eq(&k, &s->hit))
+		return true;
 	/* every namespace has its own loopback */
 	if (link_key_eq(&k, &(struct link_key){s->lo.a, s->lo.b, ns}))
 		return true;
 	if (!s->cap)
 		return false;
 	for (i = link_slot_of(&k, s->cap); s->v[i].used; i = (i + 1) & (s->cap - 1))
-		if (link_key_eq(&s->v[i].k, &k))
+		if (link_key_eq(&s->v[i].k, &k)) {
+			s->hit = k;
 			return true;
+		}
 	return false;
 }
 
@@ -592,7 +630,7 @@ static int validate_ops(const struct ot_plan *p, struct link_set *links, struct 
 
 int ot_plan_validate(const struct ot_plan *p, struct ot_error *err)
 {
-	struct link_set links = {NULL, 0, 0, NULL, {0, 0, 0}, 256};
+	struct link_set links = {NULL, 0, 0, NULL, {0, 0, 0}, 256, {0, 0, -1}};
 	static const char lo[OT_IFNAMSIZ] = "lo";
 	struct ot_strmap names = OT_STRMAP_INIT; /* namespace names seen */
 	size_t i, n;

@@ -309,6 +309,11 @@ int ot_plan_add_ns(struct ot_plan *p, enum ot_ns_role role, const char *name);
 int ot_plan_add_op(struct ot_plan *p, enum ot_op_kind kind, int ns);
 int ot_plan_add_probe(struct ot_plan *p);
 int ot_plan_add_node(struct ot_plan *p, const char *name, const struct ot_addr *underlay);
+/* Append n nodes as n calls of ot_plan_add_node() would (names[i] copied,
+ * underlays[i] NULL = none; underlays may be NULL), with one allocation for
+ * the names: every plan lists every node. 0 or -ENOMEM (nothing added). */
+int ot_plan_add_nodes(struct ot_plan *p, size_t n, const char *const *names,
+		      const struct ot_addr *const *underlays);
 
 /* Room for at least this many more nodes, namespaces, ops and probes, so
  * that appending them does not reallocate: a capacity hint for builders
