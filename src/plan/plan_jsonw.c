@@ -590,20 +590,29 @@ static void m_prefix(struct jw *w, const char *k, size_t kn, const struct ot_pre
 	*w->o++ = '"';
 }
 
+/* Two lowercase hex digits of each byte value. */
+static const char hex2[] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+			   "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+			   "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+			   "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+			   "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+			   "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+			   "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+			   "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
 static void out_mac(struct jw *w, const struct ot_mac *m)
 {
-	static const char hex[] = "0123456789abcdef";
 	char *t;
-	int i;
 
 	need(w, 19);
 	t = w->o;
-	t[0] = '"';
-	for (i = 0; i < 6; i++) {
-		t[1 + 3 * i] = hex[m->b[i] >> 4];
-		t[2 + 3 * i] = hex[m->b[i] & 15];
-		t[3 + 3 * i] = i < 5 ? ':' : '"';
-	}
+	memcpy(t, "\"00:00:00:00:00:00\"", 19);
+	memcpy(t + 1, hex2 + 2 * m->b[0], 2);
+	memcpy(t + 4, hex2 + 2 * m->b[1], 2);
+	memcpy(t + 7, hex2 + 2 * m->b[2], 2);
+	memcpy(t + 10, hex2 + 2 * m->b[3], 2);
+	memcpy(t + 13, hex2 + 2 * m->b[4], 2);
+	memcpy(t + 16, hex2 + 2 * m->b[5], 2);
 	w->o += 19;
 }
 
@@ -995,6 +1004,18 @@ static void w_teardown(struct jw *w, const struct ot_plan *p)
 
 		switch (op->kind) {
 		case OT_OP_NETNS:
+			if (op->ns > 0 && (size_t)op->ns < w->nns &&
+			    w->nsoff[op->ns + 1] - w->nsoff[op->ns] >= 2 &&
+			    w->nsoff[op->ns + 1] - w->nsoff[op->ns] < sizeof(what) - 14) {
+				/* "delete netns " and the name as quoted in the table */
+				size_t k = w->nsoff[op->ns + 1] - w->nsoff[op->ns];
+
+				item(w);
+				need(w, k + 13);
+				put(w, "\"delete netns ", 14);
+				put(w, w->nsq + w->nsoff[op->ns] + 1, k - 1);
+				continue;
+			}
 			cat(what, sizeof(what),
 			    (const char *[]){"delete netns ", p->ns[op->ns].name}, 2);
 			break;
