@@ -458,6 +458,26 @@ static void hint_similar(struct xctx *x, struct ot_diag *g, const char *name,
 /* ------------------------------------------------------------------ */
 /* expressions and words                                                */
 
+/* A leaf's value (number, loop variable, parameter): true, or false for an
+ * operator. Lets eval() take both operands of the common `n % R * P + j`
+ * without a call per leaf. */
+static inline bool leaf(const struct xctx *x, const struct ot_ast_expr *e, int64_t *ret)
+{
+	switch (e->kind) {
+	case OT_E_NUM:
+		*ret = e->num;
+		return true;
+	case OT_E_VAR:
+		*ret = x->vars[e->slot];
+		return true;
+	case OT_E_PARAM:
+		*ret = x->params[e->slot];
+		return true;
+	default:
+		return false;
+	}
+}
+
 static bool eval(struct xctx *x, const struct ot_ast_expr *e, int64_t *ret)
 {
 	int64_t a, b;
@@ -484,7 +504,7 @@ static bool eval(struct xctx *x, const struct ot_ast_expr *e, int64_t *ret)
 	default:
 		break;
 	}
-	if (!eval(x, e->l, &a) || !eval(x, e->r, &b))
+	if ((!leaf(x, e->l, &a) && !eval(x, e->l, &a)) || (!leaf(x, e->r, &b) && !eval(x, e->r, &b)))
 		return false;
 	switch (e->kind) {
 	case OT_E_ADD:
@@ -524,8 +544,8 @@ static bool put_int(char *buf, size_t size, size_t *n, int64_t v, char conv, uns
 {
 	static const char lower[] = "0123456789abcdef", upper[] = "0123456789ABCDEF";
 	const char *digits = conv == 'X' ? upper : lower;
-	char tmp[96];
-	size_t k = sizeof(tmp);
+	char tmp[96], *o;
+	size_t k = sizeof(tmp), len;
 	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
 	/* constant divisors: a multiplication each, not a division (this runs
@@ -545,10 +565,12 @@ static bool put_int(char *buf, size_t size, size_t *n, int64_t v, char conv, uns
 		tmp[--k] = '0';
 	if (v < 0)
 		tmp[--k] = '-';
-	if (*n + (sizeof(tmp) - k) >= size)
+	len = sizeof(tmp) - k;
+	if (*n + len >= size)
 		return false;
-	memcpy(buf + *n, tmp + k, sizeof(tmp) - k);
-	*n += sizeof(tmp) - k;
+	for (o = buf + *n; k < sizeof(tmp); k++) /* a few bytes: no memcpy call */
+		*o++ = tmp[k];
+	*n += len;
 	return true;
 }
 
@@ -561,7 +583,7 @@ static bool put_int(char *buf, size_t size, size_t *n, int64_t v, char conv, uns
  */
 static const char *word_text(struct xctx *x, const struct ot_ast_word *w)
 {
-	size_t n = 0;
+	size_t n = 0, k;
 	uint32_t i;
 
 	if (w->lit)
@@ -572,11 +594,16 @@ static const char *word_text(struct xctx *x, const struct ot_ast_word *w)
 
 		if (n + s->len >= sizeof(x->wbuf))
 			goto too_long;
-		memcpy(x->wbuf + n, s->text, s->len);
+		if (s->len <= 16) { /* most are a few bytes: "c", "x", ".", "/16" */
+			for (k = 0; k < s->len; k++)
+				x->wbuf[n + k] = s->text[k];
+		} else {
+			memcpy(x->wbuf + n, s->text, s->len);
+		}
 		n += s->len;
 		if (!s->e)
 			continue;
-		if (!eval(x, s->e, &v))
+		if (!leaf(x, s->e, &v) && !eval(x, s->e, &v))
 			return NULL;
 		if (s->index && v < 0) {
 			xerr(x, s->e->loc, "node index %" PRId64 " is negative", v);
