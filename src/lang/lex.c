@@ -169,12 +169,15 @@ static bool scan_group(struct ot_lexer *lx, char open, char close)
 	return false;
 }
 
-/* Bytes that continue a word without a second look: the common case of
- * the lexer's inner loop (letters, digits, '.', ':', '/', '-', ...). */
-static bool plain_word_byte(unsigned char c)
-{
-	return c > ' ' && c != 0x7f && c != '{' && c != '[' && !ends_word(c);
-}
+/* Bytes that continue a word without a second look, the common case of the
+ * lexer's inner loop (letters, digits, '.', ':', '/', '-', ...): every byte
+ * above ' ' but DEL that neither ends a word (ends_word(): # ; , " } = ( ))
+ * nor opens a template ({ [). A table: this runs for every source byte. */
+static const bool word_plain[256] = {
+    ['!'] = true,	     ['$' ... '\''] = true, ['*' ... '+'] = true, ['-' ... ':'] = true,
+    ['<'] = true,	     ['>' ... 'Z'] = true,   ['\\'] = true,	   [']' ... 'z'] = true,
+    ['|'] = true,	     ['~'] = true,	     [0x80 ... 0xff] = true,
+};
 
 static void lex_word(struct ot_lexer *lx, struct ot_token *t)
 {
@@ -182,16 +185,14 @@ static void lex_word(struct ot_lexer *lx, struct ot_token *t)
 
 	t->kind = OT_T_WORD;
 	while (lx->p < lx->end) {
-		unsigned char c = (unsigned char)*lx->p;
+		unsigned char c;
 
-		if (c >= 'a' && c <= 'z') { /* fast path */
+		/* the common case: a run of letters, digits, dots, slashes... */
+		while (lx->p < lx->end && word_plain[(unsigned char)*lx->p])
 			lx->p++;
-			continue;
-		}
-		if (plain_word_byte(c)) {
-			lx->p++;
-			continue;
-		}
+		if (lx->p >= lx->end)
+			break;
+		c = (unsigned char)*lx->p;
 		if (c == '{') {
 			t->templated = true;
 			if (!scan_group(lx, '{', '}')) {
