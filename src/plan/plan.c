@@ -642,6 +642,8 @@ int ot_plan_validate(const struct ot_plan *p, struct ot_error *err)
 		return ot_error_set(err, -EINVAL, "plan: bad prefix '%s'", p->prefix ? p->prefix : "");
 	if (!p->node || !*p->node)
 		return ot_error_set(err, -EINVAL, "plan: no node name");
+	if (ot_strmap_reserve(&names, p->nns) < 0)
+		return ot_error_set(err, -ENOMEM, "plan: out of memory");
 	for (i = 1; i < p->nns; i++) {
 		const struct ot_plan_ns *ns = &p->ns[i];
 

@@ -4,6 +4,7 @@
 #include "util/hash.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,10 +69,11 @@ void *ot_strmap_get(const struct ot_strmap *m, const char *key)
 	return m->slots[i].key ? m->slots[i].value : NULL;
 }
 
-static int strmap_grow(struct ot_strmap *m)
+/* Move to a table of cap slots (a power of two above count * 4/3). */
+static int strmap_resize(struct ot_strmap *m, size_t cap)
 {
 	struct ot_strmap old = *m;
-	size_t i, j, cap = m->cap ? m->cap * 2 : 16;
+	size_t i, j;
 
 	m->slots = calloc(cap, sizeof(*m->slots));
 	if (!m->slots) {
@@ -89,6 +91,22 @@ static int strmap_grow(struct ot_strmap *m)
 	}
 	free(old.slots);
 	return 0;
+}
+
+static int strmap_grow(struct ot_strmap *m)
+{
+	return strmap_resize(m, m->cap ? m->cap * 2 : 16);
+}
+
+int ot_strmap_reserve(struct ot_strmap *m, size_t n)
+{
+	size_t cap = m->cap ? m->cap : 16;
+
+	if (n > SIZE_MAX / 8)
+		return -ENOMEM;
+	while ((m->count + n) * 4 > cap * 3)
+		cap *= 2;
+	return cap == m->cap ? 0 : strmap_resize(m, cap);
 }
 
 int ot_strmap_put(struct ot_strmap *m, const char *key, void *value, void **old)

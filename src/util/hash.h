@@ -41,6 +41,9 @@ void ot_strmap_free(struct ot_strmap *m); /* frees the table, not keys or values
 /* The value for key, or NULL. */
 void *ot_strmap_get(const struct ot_strmap *m, const char *key);
 
+/* Room for n more keys without growing. 0 or -ENOMEM. */
+int ot_strmap_reserve(struct ot_strmap *m, size_t n);
+
 /*
  * Insert key -> value. Returns 0, -EEXIST (and leaves the old value; *old is
  * set to it when old != NULL), or -ENOMEM.
