@@ -362,24 +362,53 @@ static struct ot_ast_expr *p_primary(struct parser *p, struct ot_lexer *lx, unsi
 	}
 }
 
-static struct ot_ast_expr *p_term(struct parser *p, struct ot_lexer *lx, unsigned depth)
+/* Binary operators by precedence level: 0 binds loosest. All are left
+ * associative. */
+static const struct {
+	enum ot_tok_kind tok;
+	enum ot_ast_expr_kind kind;
+	unsigned level;
+} binops[] = {
+	{OT_T_PLUS, OT_E_ADD, 0},
+	{OT_T_MINUS, OT_E_SUB, 0},
+	{OT_T_STAR, OT_E_MUL, 1},
+	{OT_T_SLASH, OT_E_DIV, 1},
+	{OT_T_PERCENT, OT_E_MOD, 1},
+};
+#define BINOP_LEVELS 2
+
+static bool binop_at(enum ot_tok_kind tok, unsigned level, enum ot_ast_expr_kind *kind)
 {
-	struct ot_ast_expr *l = p_primary(p, lx, depth), *r, *e;
+	size_t i;
 
-	while (l) {
-		const struct ot_token *t = ot_lex_peek(lx, OT_LEX_EXPR);
-		enum ot_ast_expr_kind k;
+	for (i = 0; i < sizeof(binops) / sizeof(binops[0]); i++)
+		if (binops[i].tok == tok && binops[i].level == level) {
+			*kind = binops[i].kind;
+			return true;
+		}
+	return false;
+}
 
-		if (t->kind == OT_T_STAR)
-			k = OT_E_MUL;
-		else if (t->kind == OT_T_SLASH)
-			k = OT_E_DIV;
-		else if (t->kind == OT_T_PERCENT)
-			k = OT_E_MOD;
-		else
-			break;
+/* The operands of level's operators: the next tighter level, or a primary. */
+static struct ot_ast_expr *p_binary(struct parser *p, struct ot_lexer *lx, unsigned depth,
+				    unsigned level);
+
+static struct ot_ast_expr *p_operand(struct parser *p, struct ot_lexer *lx, unsigned depth,
+				     unsigned level)
+{
+	return level + 1 < BINOP_LEVELS ? p_binary(p, lx, depth, level + 1)
+					: p_primary(p, lx, depth);
+}
+
+static struct ot_ast_expr *p_binary(struct parser *p, struct ot_lexer *lx, unsigned depth,
+				    unsigned level)
+{
+	struct ot_ast_expr *l = p_operand(p, lx, depth, level), *r, *e;
+	enum ot_ast_expr_kind k;
+
+	while (l && binop_at(ot_lex_peek(lx, OT_LEX_EXPR)->kind, level, &k)) {
 		ot_lex_next(lx, OT_LEX_EXPR);
-		r = p_primary(p, lx, depth);
+		r = p_operand(p, lx, depth, level);
 		if (!r)
 			return NULL;
 		e = new_expr(p, k, span(l->loc, r->loc));
@@ -394,30 +423,7 @@ static struct ot_ast_expr *p_term(struct parser *p, struct ot_lexer *lx, unsigne
 
 static struct ot_ast_expr *p_expr(struct parser *p, struct ot_lexer *lx, unsigned depth)
 {
-	struct ot_ast_expr *l = p_term(p, lx, depth), *r, *e;
-
-	while (l) {
-		const struct ot_token *t = ot_lex_peek(lx, OT_LEX_EXPR);
-		enum ot_ast_expr_kind k;
-
-		if (t->kind == OT_T_PLUS)
-			k = OT_E_ADD;
-		else if (t->kind == OT_T_MINUS)
-			k = OT_E_SUB;
-		else
-			break;
-		ot_lex_next(lx, OT_LEX_EXPR);
-		r = p_term(p, lx, depth);
-		if (!r)
-			return NULL;
-		e = new_expr(p, k, span(l->loc, r->loc));
-		if (!e)
-			return NULL;
-		e->l = l;
-		e->r = r;
-		l = e;
-	}
-	return l;
+	return p_binary(p, lx, depth, 0);
 }
 
 /* ------------------------------------------------------------------ */

@@ -871,14 +871,23 @@ static void x_include(struct xctx *x, struct ot_ast_stmt *st)
 	expand_list(x, st->body);
 }
 
+/* A statement or value that may be given once, given again at 'at': the
+ * error, with a note at the first. Returns the diagnostic (for a hint). */
+static struct ot_diag *duplicate(struct xctx *x, struct ot_loc at, struct ot_loc first,
+				 const char *what)
+{
+	struct ot_diag *g = xerr(x, at, "duplicate %s", what);
+
+	ot_diag_note(g, first, "first given here");
+	return g;
+}
+
 static void x_vxlan(struct xctx *x, struct ot_ast_stmt *st)
 {
 	uint32_t port;
 
 	if (x->vxlan_set) {
-		struct ot_diag *g = xerr(x, st->loc, "duplicate 'vxlan port'");
-
-		ot_diag_note(g, x->vxlan_loc, "first given here");
+		duplicate(x, st->loc, x->vxlan_loc, "'vxlan port'");
 		return;
 	}
 	if (!word_u32(x, st->u.w, "port", 1, 65535, &port))
@@ -1047,9 +1056,7 @@ static void x_vni(struct xctx *x, struct ot_ast_stmt *st)
 	uint32_t v;
 
 	if (n->vni_set) {
-		struct ot_diag *g = xerr(x, st->loc, "duplicate 'vni'");
-
-		ot_diag_note(g, n->n.vni_loc, "first given here");
+		duplicate(x, st->loc, n->n.vni_loc, "'vni'");
 		return;
 	}
 	if (!word_u32(x, st->u.w, "VNI", 1, 16777215, &v))
@@ -1065,9 +1072,7 @@ static void x_mtu(struct xctx *x, struct ot_ast_stmt *st)
 	uint32_t v;
 
 	if (n->mtu_set) {
-		struct ot_diag *g = xerr(x, st->loc, "duplicate 'mtu'");
-
-		ot_diag_note(g, n->n.mtu_loc, "first given here");
+		duplicate(x, st->loc, n->n.mtu_loc, "'mtu'");
 		return;
 	}
 	if (!word_u32(x, st->u.w, "MTU", 68, 65535, &v))
@@ -1082,9 +1087,7 @@ static void x_bridge(struct xctx *x, struct ot_ast_stmt *st)
 	struct xnet *n = x->net;
 
 	if (n->bridge_set) {
-		struct ot_diag *g = xerr(x, st->loc, "duplicate 'bridge always'");
-
-		ot_diag_note(g, n->bridge_loc, "first given here");
+		duplicate(x, st->loc, n->bridge_loc, "'bridge always'");
 		return;
 	}
 	n->bridge_set = true;
@@ -1468,9 +1471,8 @@ static void x_isolate(struct xctx *x, struct ot_ast_stmt *st)
 	struct cscratch *cs = &x->cs;
 
 	if (cs->isolate_set) {
-		struct ot_diag *g = xerr(x, st->loc, "duplicate 'isolate'");
+		struct ot_diag *g = duplicate(x, st->loc, cs->c->isolate_loc, "'isolate'");
 
-		ot_diag_note(g, cs->c->isolate_loc, "first given here");
 		xhint(x, g, "list every namespace kind in one statement: isolate net uts ipc");
 		return;
 	}
@@ -1509,9 +1511,7 @@ static void x_hostname(struct xctx *x, struct ot_ast_stmt *st)
 	char buf[80];
 
 	if (cs->hostname_set) {
-		struct ot_diag *g = xerr(x, st->loc, "duplicate 'hostname'");
-
-		ot_diag_note(g, cs->hostname_loc, "first given here");
+		duplicate(x, st->loc, cs->hostname_loc, "'hostname'");
 		return;
 	}
 	t = word_text(x, st->u.w);
@@ -1850,9 +1850,7 @@ static void x_forward(struct xctx *x, struct ot_ast_stmt *st)
 	struct cscratch *cs = &x->cs;
 
 	if (cs->forward_set) {
-		struct ot_diag *g = xerr(x, st->loc, "duplicate 'forward'");
-
-		ot_diag_note(g, cs->c->forward_loc, "first given here");
+		duplicate(x, st->loc, cs->c->forward_loc, "'forward'");
 		return;
 	}
 	cs->forward_set = true;
@@ -1908,9 +1906,7 @@ static void x_limit(struct xctx *x, struct ot_ast_stmt *st)
 		size_t n;
 
 		if (cs->cpu_set) {
-			struct ot_diag *g = xerr(x, w->loc, "duplicate cpu limit");
-
-			ot_diag_note(g, cs->cpu_loc, "first given here");
+			duplicate(x, w->loc, cs->cpu_loc, "cpu limit");
 		} else if ((t = word_text(x, w)) != NULL) {
 			n = strlen(t);
 			if (n < 2 || n >= sizeof(num) || t[n - 1] != '%') {
@@ -1947,9 +1943,7 @@ static void x_limit(struct xctx *x, struct ot_ast_stmt *st)
 		uint64_t v;
 
 		if (cs->mem_set) {
-			struct ot_diag *g = xerr(x, w->loc, "duplicate memory limit");
-
-			ot_diag_note(g, cs->mem_loc, "first given here");
+			duplicate(x, w->loc, cs->mem_loc, "memory limit");
 		} else if ((t = word_text(x, w)) != NULL) {
 			if (!parse_size(t, &v)) {
 				struct ot_diag *g = xerr(x, w->loc, "invalid memory limit '%s'",
@@ -1971,9 +1965,7 @@ static void x_limit(struct xctx *x, struct ot_ast_stmt *st)
 		uint32_t v;
 
 		if (cs->pids_set) {
-			struct ot_diag *g = xerr(x, w->loc, "duplicate pids limit");
-
-			ot_diag_note(g, cs->pids_loc, "first given here");
+			duplicate(x, w->loc, cs->pids_loc, "pids limit");
 		} else if (word_u32(x, w, "pids limit", 1, MAX_PIDS, &v)) {
 			cs->pids_set = true;
 			cs->pids_loc = w->loc;
