@@ -134,11 +134,52 @@ static int append(struct ot_journal *j, struct ot_strbuf *sb, struct ot_error *e
 	return 0;
 }
 
-static int mkdir_p1(const char *dir, mode_t mode, struct ot_error *err)
+/* mkdir one level; *made tells whether this call made it. */
+static int mkdir_p1(const char *dir, mode_t mode, bool *made, struct ot_error *err)
 {
-	if (mkdir(dir, mode) < 0 && errno != EEXIST)
+	*made = mkdir(dir, mode) == 0;
+	if (!*made && errno != EEXIST)
 		return ot_error_sys(err, -errno, "mkdir '%s'", dir);
 	return 0;
+}
+
+/*
+ * Make the state root (state_dir's parent) and state_dir. A concurrent
+ * destroy of another instance may remove an empty root between the two
+ * mkdirs (ot_journal_remove): then the root is made again, a few times at
+ * most. *made_root tells whether the root is ours to remove.
+ */
+static int make_dirs(const char *state_dir, const char *root, bool *made_root,
+		     struct ot_error *err)
+{
+	bool made = false, m;
+	int tries, r;
+
+	for (tries = 0; tries < 4; tries++) {
+		if (root && (r = mkdir_p1(root, 0755, &m, err)) < 0)
+			return r;
+		made |= root && m;
+		if (mkdir(state_dir, 0700) == 0 || errno == EEXIST) {
+			*made_root = made;
+			return 0;
+		}
+		if (errno != ENOENT || !root)
+			break;
+	}
+	return ot_error_sys(err, -errno, "mkdir '%s'", state_dir);
+}
+
+/* The state root of state_dir (its parent) into buf; false when it has none. */
+static bool root_of(const char *state_dir, char *buf, size_t size)
+{
+	char *slash;
+
+	snprintf(buf, size, "%s", state_dir);
+	slash = strrchr(buf, '/');
+	if (!slash || slash == buf)
+		return false;
+	*slash = '\0';
+	return true;
 }
 
 int ot_journal_create(const char *state_dir, const char *prefix, const char *instance,
@@ -147,19 +188,14 @@ int ot_journal_create(const char *state_dir, const char *prefix, const char *ins
 {
 	struct ot_strbuf sb = OT_STRBUF_INIT;
 	struct ot_journal *j;
-	char parent[PATH_MAX], *slash;
+	char root[PATH_MAX];
+	bool has_root, made_root = false;
 	int r;
 
 	if (strlen(state_dir) + sizeof(OT_JOURNAL_NAME) + 2 > sizeof(j->path))
 		return ot_error_set(err, -ENAMETOOLONG, "journal: state dir too long");
-	snprintf(parent, sizeof(parent), "%s", state_dir);
-	slash = strrchr(parent, '/');
-	if (slash && slash != parent) {
-		*slash = '\0';
-		if ((r = mkdir_p1(parent, 0755, err)) < 0)
-			return r;
-	}
-	if ((r = mkdir_p1(state_dir, 0700, err)) < 0)
+	has_root = root_of(state_dir, root, sizeof(root));
+	if ((r = make_dirs(state_dir, has_root ? root : NULL, &made_root, err)) < 0)
 		return r;
 	j = calloc(1, sizeof(*j));
 	if (!j)
@@ -189,6 +225,16 @@ int ot_journal_create(const char *state_dir, const char *prefix, const char *ins
 	put_field(&sb, node);
 	put_field(&sb, digest);
 	ot_sb_putc(&sb, '\n');
+	if (made_root) {
+		/* Record 1, begun and done in the same write as the header (see
+		 * ot_journal_remove). A crash between the mkdir and this write
+		 * leaves an empty root behind: the journal cannot be written
+		 * before the directories that hold it. */
+		ot_sb_append(&sb, "B 1 dir");
+		put_field(&sb, root);
+		ot_sb_append(&sb, "\nD 1\n");
+		j->next_id = 2;
+	}
 	r = append(j, &sb, err);
 	ot_sb_free(&sb);
 	if (r < 0) {
@@ -547,14 +593,61 @@ fail:
 	return r;
 }
 
+bool ot_journal_root_ours(const char *state_dir, const char *text, size_t len)
+{
+	struct ot_strbuf want = OT_STRBUF_INIT;
+	char root[PATH_MAX];
+	const char *p;
+	bool ours = false;
+
+	if (!root_of(state_dir, root, sizeof(root)))
+		return false;
+	/* the header line, then exactly what ot_journal_create writes */
+	p = memchr(text, '\n', len);
+	p = p ? memchr(p + 1, '\n', len - (size_t)(p + 1 - text)) : NULL;
+	if (!p)
+		return false;
+	p++;
+	ot_sb_append(&want, "B 1 dir");
+	put_field(&want, root);
+	ot_sb_append(&want, "\nD 1\n");
+	ours = !want.oom && (size_t)(text + len - p) >= want.len &&
+	       memcmp(p, ot_sb_str(&want), want.len) == 0;
+	ot_sb_free(&want);
+	return ours;
+}
+
+/* Whether the journal in state_dir says its create made the state root:
+ * its first 4 KiB hold the answer (header, then record 1). */
+static bool root_ours(const char *state_dir, const char *path)
+{
+	char head[2 * OT_JOURNAL_LINE_MAX + 64];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return false;
+	do
+		n = pread(fd, head, sizeof(head), 0);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	return n > 0 && ot_journal_root_ours(state_dir, head, (size_t)n);
+}
+
 int ot_journal_remove(const char *state_dir, struct ot_error *err)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], root[PATH_MAX];
+	bool ours;
 
 	snprintf(path, sizeof(path), "%s/%s", state_dir, OT_JOURNAL_NAME);
+	ours = root_ours(state_dir, path);
 	if (unlink(path) < 0 && errno != ENOENT)
 		return ot_error_sys(err, -errno, "journal: remove '%s'", path);
 	if (rmdir(state_dir) < 0 && errno != ENOENT && errno != ENOTEMPTY)
 		return ot_error_sys(err, -errno, "remove '%s'", state_dir);
+	/* The root goes only when empty: another instance may be using it. */
+	if (ours && root_of(state_dir, root, sizeof(root)) && rmdir(root) < 0 &&
+	    errno != ENOENT && errno != ENOTEMPTY && errno != EEXIST && errno != EBUSY)
+		return ot_error_sys(err, -errno, "remove '%s'", root);
 	return 0;
 }

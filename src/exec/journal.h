@@ -71,7 +71,8 @@ struct ot_journal;
 /*
  * Create state_dir/journal with O_EXCL, lock it, write the header naming the
  * plan (prefix, instance, node, source digest). Makes state_dir (0700) and
- * its parent (0755) when missing. Returns 0, -EEXIST when a journal is
+ * its parent, the state root (0755), when missing; a root made here is
+ * recorded (record 1) so that ot_journal_remove takes it away again. Returns 0, -EEXIST when a journal is
  * already there (the plan was created and not destroyed), -EBUSY when
  * another process holds it, or another -errno.
  */
@@ -115,8 +116,19 @@ void ot_journal_image_free(struct ot_journal_image *im); /* accepts NULL */
 int ot_journal_parse(const char *text, size_t len, struct ot_journal_image **ret,
 		     struct ot_error *err);
 
-/* Remove the journal file and the state dir (when empty). */
+/*
+ * Remove the journal file, the state dir (when empty) and the state root
+ * (state_dir's parent, e.g. /run/opentop) when this journal's create made it
+ * and it is now empty: ot_journal_create records that as record 1, a "dir"
+ * record of the root begun and done with the header (a reader without this
+ * rule removes it at its rank, where it is not empty yet: harmless).
+ * ENOENT/ENOTEMPTY are no errors. 0 or -errno.
+ */
 int ot_journal_remove(const char *state_dir, struct ot_error *err);
+
+/* Whether journal text (its beginning suffices) says its create made the
+ * state root of state_dir. */
+bool ot_journal_root_ours(const char *state_dir, const char *text, size_t len);
 
 /* "netns", "link", ... */
 const char *ot_jkind_name(enum ot_jkind k);

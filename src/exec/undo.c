@@ -453,6 +453,18 @@ static void collect_members(const struct ot_journal_image *im, struct procs *ps)
 			ot_cg_pids(im->recs[i].a, &ps->pids, &ps->npids, &ps->cap);
 }
 
+/* Record 1 of a journal whose create made the state root (journal.h). */
+static bool is_state_root(const struct ot_jrec *r, const char *state_dir)
+{
+	size_t n;
+
+	if (r->kind != OT_J_DIR || r->id != 1 || !r->a || !state_dir)
+		return false;
+	n = strlen(r->a);
+	return n > 0 && strncmp(r->a, state_dir, n) == 0 && state_dir[n] == '/' &&
+	       !strchr(state_dir + n + 1, '/');
+}
+
 int ot_undo(struct ot_xctx *x, const struct ot_journal_image *im, const char *state_dir,
 	    struct ot_exec_result *res, struct ot_error *err)
 {
@@ -477,6 +489,8 @@ int ot_undo(struct ot_xctx *x, const struct ot_journal_image *im, const char *st
 
 			if (r->state == OT_J_FAILED || rank_of(r) != rank || !undoers[r->kind])
 				continue;
+			if (is_state_root(r, state_dir))
+				continue; /* after the journal: ot_journal_remove */
 			ret = undoers[r->kind](x, r, &e);
 			if (ret < 0 && !first) {
 				first = ret;

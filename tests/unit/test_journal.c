@@ -147,3 +147,69 @@ Test(journal, create_makes_private_state_dir)
 	cr_assert_eq(st.st_mode & 0777, 0700);
 	ot_journal_close(j);
 }
+
+/* The state root: removed by the destroy of the create that made it, once
+ * empty; never when it existed before. */
+Test(journal, state_root_ours_only)
+{
+	char root[96], sd1[128], sd2[128];
+	struct ot_journal *j1 = NULL, *j2 = NULL;
+	struct ot_journal_image *im = NULL;
+	struct ot_error err = {0};
+
+	snprintf(root, sizeof(root), "/tmp/otx-jroot-%d", (int)getpid());
+	snprintf(sd1, sizeof(sd1), "%s/a.n1", root);
+	snprintf(sd2, sizeof(sd2), "%s/b.n1", root);
+	cr_assert_eq(access(root, F_OK), -1);
+
+	/* j1 makes the root and says so in record 1; j2 finds it */
+	cr_assert_eq(ot_journal_create(sd1, "a.n1", "a", "n1", "x", false, &j1, &err), 0, "%s",
+		     err.msg);
+	cr_assert_eq(ot_journal_create(sd2, "b.n1", "b", "n1", "x", false, &j2, &err), 0, "%s",
+		     err.msg);
+	ot_journal_close(j1);
+	ot_journal_close(j2);
+	cr_assert_eq(ot_journal_read(sd1, false, &im, &err), 0, "%s", err.msg);
+	cr_assert_eq(im->nrecs, 1);
+	cr_assert_eq(im->recs[0].kind, OT_J_DIR);
+	cr_assert_eq(im->recs[0].state, OT_J_DONE);
+	cr_assert_str_eq(im->recs[0].a, root);
+	ot_journal_image_free(im);
+	cr_assert_eq(ot_journal_read(sd2, false, &im, &err), 0, "%s", err.msg);
+	cr_assert_eq(im->nrecs, 0, "the root was not made by j2");
+	ot_journal_image_free(im);
+
+	/* the maker goes first: the root is not empty, it stays */
+	cr_assert_eq(ot_journal_remove(sd1, &err), 0, "%s", err.msg);
+	cr_assert_eq(access(sd1, F_OK), -1);
+	cr_assert_eq(access(root, F_OK), 0, "another instance is in the root");
+	/* j2 did not make it: an empty root it did not make stays */
+	cr_assert_eq(ot_journal_remove(sd2, &err), 0, "%s", err.msg);
+	cr_assert_eq(access(root, F_OK), 0, "not ours: left alone");
+
+	/* a create into the existing root records nothing and leaves it */
+	cr_assert_eq(ot_journal_create(sd1, "a.n1", "a", "n1", "x", false, &j1, &err), 0, "%s",
+		     err.msg);
+	ot_journal_close(j1);
+	cr_assert_eq(ot_journal_remove(sd1, &err), 0, "%s", err.msg);
+	cr_assert_eq(access(root, F_OK), 0);
+	cr_assert_eq(rmdir(root), 0);
+
+	/* alone: made and removed */
+	cr_assert_eq(ot_journal_create(sd1, "a.n1", "a", "n1", "x", false, &j1, &err), 0, "%s",
+		     err.msg);
+	ot_journal_close(j1);
+	cr_assert_eq(ot_journal_remove(sd1, &err), 0, "%s", err.msg);
+	cr_assert_eq(access(root, F_OK), -1, "the root we made is gone");
+
+	/* record 1 must name exactly this state dir's parent, begun and done */
+	{
+		const char *t = HDR "B 1 dir /tmp\nD 1\n";
+
+		cr_assert(ot_journal_root_ours("/tmp/x", t, strlen(t)));
+		cr_assert_not(ot_journal_root_ours(sd1, t, strlen(t)), "another directory");
+		cr_assert_not(ot_journal_root_ours("/tmp/x", t, strlen(t) - 4), "not done");
+		t = HDR "B 1 netns /tmp container\nD 1\n";
+		cr_assert_not(ot_journal_root_ours("/tmp/x", t, strlen(t)), "not a dir record");
+	}
+}
