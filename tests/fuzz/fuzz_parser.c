@@ -8,20 +8,18 @@
  *   - with clang -fsanitize=fuzzer,address,undefined: `make fuzz-parser`
  *     runs both targets for a bounded time over the seed corpus
  *     (topologies/, tests/bad/, tests/golden/, tests/fuzz/corpus/);
- *   - with -DOT_FUZZ_REPLAY: a plain program whose main() runs every file
- *     named on the command line (directories: every file below them)
- *     through the same target, so a crash found by the fuzzer replays under
- *     any compiler, and `make check` replays the whole corpus with the
+ *   - linked with replay.c: a plain program that runs every file named on
+ *     the command line (directories: every file below them) through the
+ *     same target, so a crash found by the fuzzer replays under any
+ *     compiler, and `make check` replays the whole corpus with the
  *     sanitizers.
  * Includes are refused (ot_load_opts.no_includes): a fuzzer must not open
  * files named by its input.
  */
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "lang/load.h"
 #include "util/strbuf.h"
@@ -66,70 +64,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ot_diags_free(&d);
 	return 0;
 }
-
-#ifdef OT_FUZZ_REPLAY
-static int run_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	size_t len;
-
-	if (!f) {
-		perror(path);
-		return 1;
-	}
-	buf = malloc(OT_MAX_SOURCE_BYTES + 1);
-	if (!buf) {
-		fclose(f);
-		return 1;
-	}
-	len = fread(buf, 1, OT_MAX_SOURCE_BYTES + 1, f);
-	fclose(f);
-	LLVMFuzzerTestOneInput(buf, len);
-	free(buf);
-	return 0;
-}
-
-static int run_path(const char *path, size_t *n)
-{
-	struct stat st;
-	struct dirent **ents;
-	int i, k, r = 0;
-
-	if (stat(path, &st) < 0) {
-		perror(path);
-		return 1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		(*n)++;
-		return run_file(path);
-	}
-	k = scandir(path, &ents, NULL, alphasort);
-	if (k < 0) {
-		perror(path);
-		return 1;
-	}
-	for (i = 0; i < k; i++) {
-		if (ents[i]->d_name[0] != '.') {
-			char sub[4096];
-
-			snprintf(sub, sizeof(sub), "%s/%s", path, ents[i]->d_name);
-			r |= run_path(sub, n);
-		}
-		free(ents[i]);
-	}
-	free(ents);
-	return r;
-}
-
-int main(int argc, char **argv)
-{
-	size_t n = 0;
-	int i, r = 0;
-
-	for (i = 1; i < argc; i++)
-		r |= run_path(argv[i], &n);
-	fprintf(stderr, "%s: replayed %zu inputs\n", argv[0], n);
-	return r;
-}
-#endif

@@ -37,25 +37,49 @@ fuzz-parser: $(FUZZ_DIR)/fuzz_parser $(FUZZ_DIR)/fuzz_hosts
 		-rss_limit_mb=2048 -max_len=4096 -print_final_stats=1 corpus-hosts \
 		$(addprefix $(CURDIR)/,$(FUZZ_SEEDS))
 
+# --- the plan JSON reader fuzzer ----------------------------------------
+# make fuzz-plan-json [FUZZ_TIME=60]: ot_plan_load / ot_plan_from_json and a
+# write-read-write round trip on every plan accepted, seeded from the golden
+# plans (cluster documents) and the executor's hand-written plans.
+FUZZ_PLAN_SRCS := $(UTIL_SRCS) $(PLAN_SRCS)
+FUZZ_PLAN_SEEDS := tests/golden tests/kernel/plans tests/fuzz/corpus-plan
+FUZZ_TARGETS += fuzz-plan-json
+
+$(FUZZ_DIR)/fuzz_plan_json: tests/fuzz/fuzz_plan_json.c $(FUZZ_PLAN_SRCS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -ljansson
+
+fuzz-plan-json: $(FUZZ_DIR)/fuzz_plan_json
+	@mkdir -p $(FUZZ_DIR)/corpus-plan
+	cd $(FUZZ_DIR) && ./fuzz_plan_json -max_total_time=$(FUZZ_TIME) -timeout=10 \
+		-max_len=65536 corpus-plan $(addprefix $(CURDIR)/,$(FUZZ_PLAN_SEEDS))
+.PHONY: fuzz-plan-json
+
 # --- replay of the corpus, in make check (no libFuzzer needed) ------------
-FUZZ_REPLAY := $(BUILD)/tests/fuzz/fuzz_parser_replay $(BUILD)/tests/fuzz/fuzz_hosts_replay
+FUZZ_REPLAY := $(BUILD)/tests/fuzz/fuzz_parser_replay $(BUILD)/tests/fuzz/fuzz_hosts_replay \
+	$(BUILD)/tests/fuzz/fuzz_plan_json_replay
 TEST_PROGRAMS += $(FUZZ_REPLAY)
 CHECK_TARGETS += check-fuzz-replay
 
-$(BUILD)/tests/fuzz/fuzz_parser_replay: tests/fuzz/fuzz_parser.c $(LIBOTC)
+$(BUILD)/tests/fuzz/fuzz_parser_replay: tests/fuzz/fuzz_parser.c tests/fuzz/replay.c $(LIBOTC)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS_ALL) -DOT_FUZZ_REPLAY $(LDFLAGS_ALL) -o $@ $^
-$(BUILD)/tests/fuzz/fuzz_hosts_replay: tests/fuzz/fuzz_parser.c $(LIBOTC)
+	$(Q)$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^
+$(BUILD)/tests/fuzz/fuzz_hosts_replay: tests/fuzz/fuzz_parser.c tests/fuzz/replay.c $(LIBOTC)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS_ALL) -DOT_FUZZ_REPLAY -DFUZZ_HOSTS $(LDFLAGS_ALL) -o $@ $^
+	$(Q)$(CC) $(CFLAGS_ALL) -DFUZZ_HOSTS $(LDFLAGS_ALL) -o $@ $^
+$(BUILD)/tests/fuzz/fuzz_plan_json_replay: tests/fuzz/fuzz_plan_json.c tests/fuzz/replay.c $(LIBOTC)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_JANSSON)
 
-# Every seed and every saved crash through both targets, under the
+# Every seed and every saved crash through every target, under the
 # sanitizers of the build (make check: ASan+UBSan): no report, no crash.
 check-fuzz-replay: $(FUZZ_REPLAY)
 	@set -e; for t in $(FUZZ_REPLAY); do \
-		$$t $(FUZZ_SEEDS) 2>$(BUILD)/tests/fuzz/replay.err || { cat $(BUILD)/tests/fuzz/replay.err; exit 1; }; \
+		$$t $(FUZZ_SEEDS) $(FUZZ_PLAN_SEEDS) 2>$(BUILD)/tests/fuzz/replay.err || { cat $(BUILD)/tests/fuzz/replay.err; exit 1; }; \
 		if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error' $(BUILD)/tests/fuzz/replay.err; then \
 			cat $(BUILD)/tests/fuzz/replay.err; exit 1; fi; \
 		tail -1 $(BUILD)/tests/fuzz/replay.err; \
