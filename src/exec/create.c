@@ -12,10 +12,12 @@
  * Performance (../shared/notes/setup-cost-baselines.md): one process, one
  * netlink socket per namespace opened inside it once; a veth is requested
  * from the namespace of its first end and its other end is sent to its
- * namespace with IFLA_NET_NS_FD, already enslaved (IFLA_MASTER) and up when
- * the plan brings it up (the peer created in place cannot start up: ENOTCONN
- * on 6.x, so its own LINK_UP op stays); IPv6 address generation is switched
- * off in the creating message where the plan says so.
+ * namespace with IFLA_NET_NS_FD, under an ifindex of ours (xns_ifindex: 6.1
+ * would check its name in the requesting namespace), already enslaved
+ * (IFLA_MASTER) and up when the plan brings it up (the peer created in place
+ * cannot start up: ENOTCONN on 6.x, so its own LINK_UP op stays); IPv6
+ * address generation is switched off in the creating message where the
+ * plan says so.
  */
 #include "exec/exec_int.h"
 
@@ -307,6 +309,36 @@ static uint32_t host_ifindex(const char *prefix, const char *name)
 	return 0x10000000u + (uint32_t)(h % 0x6fff0000u);
 }
 
+/*
+ * A device requested from one namespace and created in another (the
+ * creating message carries IFLA_NET_NS_FD) gets an ifindex of our choosing
+ * as well, whatever its namespace. Before the device is made, rtnl_newlink
+ * of older kernels (Debian 12's 6.1; newer ones, e.g. 6.18, look in the
+ * target namespace) searches the *requesting* namespace for it: by
+ * ifi_index when the message has one, else by IFLA_IFNAME. With
+ * NLM_F_EXCL a device of that name there - the host's eth0 when a VXLAN
+ * named eth0 is sent into a container, a router's eth0 when its other veth
+ * end eth0 is sent to the next container - fails the creation with EEXIST,
+ * although the new device would not live there. An index we give instead
+ * is looked up and found nowhere, so the name is only checked where it
+ * belongs (dev_get_valid_name in the target namespace), on both kernels and
+ * with no extra round trip (a temporary name and a rename would cost one
+ * per device). The index is unique in the plan: a base plus the operation's
+ * position, below host_ifindex's range, and far above the kernel's own
+ * per-namespace counter in the namespaces we create; the host namespace
+ * (requesting a VXLAN or macvlan) never holds one of these. A veth peer
+ * created in place keeps the kernel's choice (its name is checked only in
+ * its own namespace: veth_newlink).
+ */
+#define XNS_IFINDEX_BASE 0x01000000u
+
+static uint32_t xns_ifindex(size_t op)
+{
+	/* past ~250 million operations (unreachable: 40 GB of plan) the
+	 * kernel chooses, as before */
+	return op < 0x10000000u - XNS_IFINDEX_BASE ? XNS_IFINDEX_BASE + (uint32_t)op : 0;
+}
+
 static int nsfd_if_other(struct run *R, int target, int sock_ns, int *ret, struct ot_error *err)
 {
 	int fd;
@@ -478,6 +510,8 @@ static int op_link(struct run *R, size_t i, const char *what, struct ot_error *e
 	q.kind = link_kinds[op->link.kind].kind;
 	if ((r = link_kinds[op->link.kind].req(R, i, &q, err)) < 0)
 		return r;
+	if (q.dev.ns_fd >= 0 && !q.dev.ifindex)
+		q.dev.ifindex = xns_ifindex(i);
 	if (q.host_name) {
 		snprintf(idx, sizeof(idx), "%u", q.host_ifindex);
 		rec.a = "";
