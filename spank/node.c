@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -31,11 +32,36 @@
 #define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
 #endif
 
+/*
+ * A VNI of this step may still be held by a VXLAN device of an instance
+ * that ended a moment ago: destroy leaves those devices, and their VNIs, to
+ * the kernel's asynchronous namespace teardown (async_devices below), and
+ * srun does not wait for a step's teardown before the next step starts. Two
+ * steps share a VNI only when the topology names one (explicit_vni) or the
+ * administrator's range has few VNI windows. So a create that failed on a
+ * VNI in use is retried for a while (it rolled back: nothing of it is left)
+ * before the step fails; a VNI held by a live job still fails, 0.6 s later.
+ * The executor's message names the VNI of the failing VXLAN operation.
+ */
+static const unsigned vni_retry_ms[] = {5, 10, 20, 40, 80, 160, 320};
+
+static bool vni_in_use(int r, const struct ot_error *err)
+{
+	return r == -EEXIST && strstr(err->msg, "(VNI ") != NULL;
+}
+
 int ot_spank_node_create(const struct ot_plan *p, struct ot_error *err)
 {
 	struct ot_exec_opts o = {0};
+	size_t i;
+	int r = ot_exec_create(p, &o, NULL, err);
 
-	return ot_exec_create(p, &o, NULL, err);
+	for (i = 0; vni_in_use(r, err) && i < sizeof(vni_retry_ms) / sizeof(vni_retry_ms[0]);
+	     i++) {
+		usleep(vni_retry_ms[i] * 1000);
+		r = ot_exec_create(p, &o, NULL, err);
+	}
+	return r;
 }
 
 /*
@@ -94,7 +120,11 @@ int ot_spank_node_enter(const struct ot_plan *p, int ns, struct ot_error *err)
 
 int ot_spank_node_destroy(const char *state_dir, struct ot_error *err)
 {
-	struct ot_exec_opts o = {0};
+	/* Each step has VNIs of its own (a window per job and step): no step
+	 * needs the VNIs of the one ending at once, so the VXLAN devices go
+	 * with their namespaces instead of one RCU grace period each while
+	 * the step ends. */
+	struct ot_exec_opts o = {.async_devices = true};
 	int r = ot_exec_destroy(state_dir, &o, NULL, err);
 
 	return r == -ENOENT ? 0 : r;

@@ -11,7 +11,9 @@
 #include "plan/plan.h"
 #include "util/error.h"
 
-/* Build the plan on this node (rolls back on failure). 0 or -errno + err. */
+/* Build the plan on this node (rolls back on failure); a VNI still held
+ * by an instance that just ended is waited for, up to 0.6 s (node.c).
+ * 0 or -errno + err. */
 int ot_spank_node_create(const struct ot_plan *p, struct ot_error *err);
 
 /*
@@ -22,7 +24,9 @@ int ot_spank_node_create(const struct ot_plan *p, struct ot_error *err);
  */
 int ot_spank_node_enter(const struct ot_plan *p, int ns, struct ot_error *err);
 
-/* Destroy the instance journalled in state_dir. 0 or -errno + err. */
+/* Destroy the instance journalled in state_dir; its VXLAN devices, and
+ * their VNIs, go with the kernel's asynchronous namespace teardown (the
+ * executor's async_devices). 0 or -errno + err. */
 int ot_spank_node_destroy(const char *state_dir, struct ot_error *err);
 
 #endif

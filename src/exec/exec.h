@@ -59,6 +59,15 @@ struct ot_exec_opts {
 	/* create: when the plan is already in place and status shows no drift,
 	 * succeed as a no-op instead of failing with -EEXIST. */
 	bool idempotent;
+	/* destroy: leave the devices inside our namespaces (VXLAN) to the
+	 * kernel's batched, asynchronous teardown of those namespaces instead
+	 * of deleting each one first, which waits for an RCU grace period per
+	 * device (20-40 ms each). Their VNIs are then released only once that
+	 * teardown has run, a little after the call returns (milliseconds to
+	 * tens of ms): a create with the same VNI before then fails with
+	 * -EEXIST. For callers whose next instance uses other VNIs (the SPANK
+	 * plugin: one VNI window per step). */
+	bool async_devices;
 };
 
 struct ot_exec_result {
@@ -91,7 +100,8 @@ int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
  * counted in res->killed. Only objects the journal marks ours are touched: a
  * host link must still carry our alias or ifindex, an nft table our tag.
  * Namespace teardown is asynchronous in the kernel: the call returns once
- * the names are gone. Returns 0, -ENOENT when there is no journal, or the
+ * the names are gone (with opts->async_devices, the VXLAN devices inside
+ * them and their VNIs go with that asynchronous teardown too). Returns 0, -ENOENT when there is no journal, or the
  * first error (it still tries every other object; the journal is kept so a
  * second destroy can finish).
  */
@@ -102,7 +112,8 @@ int ot_exec_destroy(const char *state_dir, const struct ot_exec_opts *opts,
  * Wait until no /run/netns name of the plan and no host device the plan makes
  * exists any more, at most timeout_ms: what a re-create with the same names
  * needs (the namespaces themselves are freed later, asynchronously, without
- * holding names). 0 or -ETIMEDOUT.
+ * holding names; after a destroy with async_devices, so are the VNIs of
+ * their VXLAN devices, which this does not see). 0 or -ETIMEDOUT.
  */
 int ot_exec_wait_gone(const struct ot_plan *p, unsigned timeout_ms, struct ot_error *err);
 
