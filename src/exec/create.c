@@ -323,20 +323,23 @@ static uint32_t host_ifindex(const char *prefix, const char *name)
  * is looked up and found nowhere, so the name is only checked where it
  * belongs (dev_get_valid_name in the target namespace), on both kernels and
  * with no extra round trip (a temporary name and a rename would cost one
- * per device). The index is unique in the plan: a base plus the operation's
- * position, below host_ifindex's range, and far above the kernel's own
- * per-namespace counter in the namespaces we create; the host namespace
- * (requesting a VXLAN or macvlan) never holds one of these. A veth peer
- * created in place keeps the kernel's choice (its name is checked only in
- * its own namespace: veth_newlink).
+ * per device). The index is a base plus the operation's position, modulo
+ * the range: unique in a plan of fewer than 32,752 operations, above the
+ * kernel's own counter in the namespaces we create, below 65,536 - Open
+ * MPI (opal_if_t, PMIx's pmix_pif_t) keeps a kernel ifindex in 16 bits, and
+ * an index of 2^24 + 1 read as 1 (lo) left its TCP transport with no route.
+ * Should the index be taken all the same (a host namespace with that index
+ * requesting a VXLAN on 6.1, a plan larger than the range), op_link asks
+ * once more with the kernel's choice. A veth peer created in place keeps the
+ * kernel's choice (its name is checked only in its own namespace:
+ * veth_newlink).
  */
-#define XNS_IFINDEX_BASE 0x01000000u
+#define XNS_IFINDEX_BASE  0x8000u
+#define XNS_IFINDEX_RANGE 0x7ff0u
 
 static uint32_t xns_ifindex(size_t op)
 {
-	/* past ~250 million operations (unreachable: 40 GB of plan) the
-	 * kernel chooses, as before */
-	return op < 0x10000000u - XNS_IFINDEX_BASE ? XNS_IFINDEX_BASE + (uint32_t)op : 0;
+	return XNS_IFINDEX_BASE + (uint32_t)(op % XNS_IFINDEX_RANGE);
 }
 
 static int nsfd_if_other(struct run *R, int target, int sock_ns, int *ret, struct ot_error *err)
@@ -500,6 +503,7 @@ static int op_link(struct run *R, size_t i, const char *what, struct ot_error *e
 	struct link_req q;
 	struct ot_jrec rec = {.kind = OT_J_LINK}, *recp = NULL;
 	struct nlmsghdr *nlh;
+	bool forced = false;
 	char idx[16];
 	int r, k;
 
@@ -510,8 +514,10 @@ static int op_link(struct run *R, size_t i, const char *what, struct ot_error *e
 	q.kind = link_kinds[op->link.kind].kind;
 	if ((r = link_kinds[op->link.kind].req(R, i, &q, err)) < 0)
 		return r;
-	if (q.dev.ns_fd >= 0 && !q.dev.ifindex)
+	if (q.dev.ns_fd >= 0 && !q.dev.ifindex) {
 		q.dev.ifindex = xns_ifindex(i);
+		forced = true;
+	}
 	if (q.host_name) {
 		snprintf(idx, sizeof(idx), "%u", q.host_ifindex);
 		rec.a = "";
@@ -534,6 +540,14 @@ static int op_link(struct run *R, size_t i, const char *what, struct ot_error *e
 	nlh = ot_nlmsg_newlink(x->msg, sizeof(x->msg), q.kind, &q.dev, q.has_peer ? &q.peer : NULL,
 			       q.has_vx ? &q.vx : NULL, q.has_mv ? &q.mv : NULL);
 	r = talk(R, q.sock_ns, nlh, err);
+	if (r == -EEXIST && forced) {
+		/* our index was taken (see xns_ifindex): the kernel chooses */
+		q.dev.ifindex = 0;
+		nlh = ot_nlmsg_newlink(x->msg, sizeof(x->msg), q.kind, &q.dev,
+				       q.has_peer ? &q.peer : NULL, q.has_vx ? &q.vx : NULL,
+				       q.has_mv ? &q.mv : NULL);
+		r = talk(R, q.sock_ns, nlh, err);
+	}
 	if (r == -EEXIST && q.host_name)
 		ot_error_prefix(err, "a device of that name exists already (not ours)");
 	if ((r = outcome(R, recp, r, what, err)) < 0)
