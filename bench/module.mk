@@ -1,4 +1,4 @@
-# bench: (empty so far)
+# bench/module.mk - `make bench`: every performance target as a ratio to a baseline measured in the same run.
 # Compiler scale (bench/compile_bench.c): 1,000 nodes x 100 containers
 # loaded, compiled and serialised; time, peak RSS, ratios to reading the input.
 COMPILE_BENCH := $(BUILD)/bench/compile_bench
