@@ -39,6 +39,7 @@ struct run {
 	struct ot_xctx *x;
 	bool *covered; /* LINK_UP ops already done by a link creation, NFT ops by a batch */
 	char tag[OT_NFT_TAG_MAX + 1];
+	uint32_t nxns; /* devices created in another namespace so far (xns_ifindex) */
 };
 
 /* ---- describing operations (errors, steps) ---- */
@@ -323,23 +324,25 @@ static uint32_t host_ifindex(const char *prefix, const char *name)
  * is looked up and found nowhere, so the name is only checked where it
  * belongs (dev_get_valid_name in the target namespace), on both kernels and
  * with no extra round trip (a temporary name and a rename would cost one
- * per device). The index is a base plus the operation's position, modulo
- * the range: unique in a plan of fewer than 32,752 operations, above the
- * kernel's own counter in the namespaces we create, below 65,536 - Open
- * MPI (opal_if_t, PMIx's pmix_pif_t) keeps a kernel ifindex in 16 bits, and
- * an index of 2^24 + 1 read as 1 (lo) left its TCP transport with no route.
- * Should the index be taken all the same (a host namespace with that index
- * requesting a VXLAN on 6.1, a plan larger than the range), op_link asks
- * once more with the kernel's choice. A veth peer created in place keeps the
- * kernel's choice (its name is checked only in its own namespace:
- * veth_newlink).
+ * per device). The index is a base plus the number of such devices made
+ * before it in this run, modulo the range: unique in the plan up to 32,752
+ * of them (a bridge takes at most 1,024 ports), above the kernel's own
+ * counter in the namespaces we create, below 65,536 - Open MPI (opal_if_t,
+ * PMIx's pmix_pif_t) keeps a kernel ifindex in 16 bits, and an index of
+ * 2^24 + 1 read as 1 (lo) left its TCP transport with no route. Should the
+ * index be taken all the same (a host namespace holding it requests a VXLAN
+ * on 6.1: EEXIST; the target namespace holds it, past the range: EEXIST
+ * where the kernel looks there, EBUSY from register_netdevice on 6.1),
+ * op_link asks once more with the kernel's choice. A veth peer created in
+ * place keeps the kernel's choice (its name is checked only in its own
+ * namespace: veth_newlink).
  */
 #define XNS_IFINDEX_BASE  0x8000u
 #define XNS_IFINDEX_RANGE 0x7ff0u
 
-static uint32_t xns_ifindex(size_t op)
+static uint32_t xns_ifindex(struct run *R)
 {
-	return XNS_IFINDEX_BASE + (uint32_t)(op % XNS_IFINDEX_RANGE);
+	return XNS_IFINDEX_BASE + R->nxns++ % XNS_IFINDEX_RANGE;
 }
 
 static int nsfd_if_other(struct run *R, int target, int sock_ns, int *ret, struct ot_error *err)
@@ -515,7 +518,7 @@ static int op_link(struct run *R, size_t i, const char *what, struct ot_error *e
 	if ((r = link_kinds[op->link.kind].req(R, i, &q, err)) < 0)
 		return r;
 	if (q.dev.ns_fd >= 0 && !q.dev.ifindex) {
-		q.dev.ifindex = xns_ifindex(i);
+		q.dev.ifindex = xns_ifindex(R);
 		forced = true;
 	}
 	if (q.host_name) {
@@ -540,7 +543,7 @@ static int op_link(struct run *R, size_t i, const char *what, struct ot_error *e
 	nlh = ot_nlmsg_newlink(x->msg, sizeof(x->msg), q.kind, &q.dev, q.has_peer ? &q.peer : NULL,
 			       q.has_vx ? &q.vx : NULL, q.has_mv ? &q.mv : NULL);
 	r = talk(R, q.sock_ns, nlh, err);
-	if (r == -EEXIST && forced) {
+	if ((r == -EEXIST || r == -EBUSY) && forced) {
 		/* our index was taken (see xns_ifindex): the kernel chooses */
 		q.dev.ifindex = 0;
 		nlh = ot_nlmsg_newlink(x->msg, sizeof(x->msg), q.kind, &q.dev,
