@@ -68,8 +68,8 @@ static int record_path(const char *root, const char *prefix, char *buf, size_t s
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-int ot_owner_claim(const char *state_root, const char *prefix, const char *state_dir, pid_t owner,
-		   struct ot_error *err)
+static int claim_once(const char *state_root, const char *prefix, const char *state_dir,
+		      pid_t owner, struct ot_error *err)
 {
 	char dir[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX + 16], line[PATH_MAX + 128];
 	unsigned long long start = 0, dev = 0, ino = 0;
@@ -114,6 +114,19 @@ int ot_owner_claim(const char *state_root, const char *prefix, const char *state
 	return 0;
 }
 
+/* A release on another step may remove the empty directories between our
+ * mkdir and our write (ENOENT): make them again, a few times. */
+int ot_owner_claim(const char *state_root, const char *prefix, const char *state_dir, pid_t owner,
+		   struct ot_error *err)
+{
+	int r, tries = 0;
+
+	do
+		r = claim_once(state_root, prefix, state_dir, owner, err);
+	while (r == -ENOENT && ++tries < 5);
+	return r;
+}
+
 int ot_owner_release(const char *state_root, const char *prefix, struct ot_error *err)
 {
 	char path[PATH_MAX];
@@ -123,6 +136,12 @@ int ot_owner_release(const char *state_root, const char *prefix, struct ot_error
 		return ot_error_sys(err, r, "owner record for '%s'", prefix);
 	if (unlink(path) < 0 && errno != ENOENT)
 		return ot_error_sys(err, -errno, "remove '%s'", path);
+	/* The last record gone, the node keeps no trace of OpenTop: the
+	 * records' directory and the state root go when empty (rmdir fails
+	 * harmlessly while another step or instance uses them). */
+	snprintf(path, sizeof(path), "%s/" OT_OWNER_SUBDIR, state_root);
+	if (rmdir(path) == 0)
+		(void)rmdir(state_root);
 	return 0;
 }
 
