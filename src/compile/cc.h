@@ -21,6 +21,7 @@
 #include "compile/compile.h"
 #include "util/arena.h"
 #include "util/hash.h"
+#include "util/strbuf.h"
 
 /* Defaults of the derived-VNI window (compile.h: vni_base/vni_span). */
 #define CC_VNI_BASE 0x100000u
@@ -218,22 +219,10 @@ int cc_check_bounds(struct cc *c);
 int cc_check_routes(struct cc *c);
 int cc_check_fdb(struct cc *c);
 
-/* dst = a b c (any may be ""), cut to size - 1 bytes; NUL-terminated.
- * Hand-written instead of snprintf: it runs for every object of a 100,000-
- * container cluster. */
+/* dst = a b c (any may be ""), cut to size - 1 bytes; NUL-terminated. */
 static inline void cc_cat(char *dst, size_t size, const char *a, const char *b, const char *c)
 {
-	const char *parts[3] = {a, b, c};
-	size_t n = 0, i, k;
-
-	for (i = 0; i < 3; i++) {
-		k = strlen(parts[i]);
-		if (k > size - 1 - n)
-			k = size - 1 - n;
-		memcpy(dst + n, parts[i], k);
-		n += k;
-	}
-	dst[n] = '\0';
+	ot_str_join(dst, size, (const char *const[]){a, b, c}, 3);
 }
 
 /* dst = the kernel name in src, both char[OT_IFNAMSIZ] fields, with dst
@@ -242,31 +231,11 @@ static inline void cc_cat(char *dst, size_t size, const char *a, const char *b, 
  * string calls. */
 static inline void cc_name_copy(char dst[OT_IFNAMSIZ], const char src[OT_IFNAMSIZ])
 {
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-	uint64_t a, b, z;
-	unsigned n;
+	uint64_t a, b;
 
-	memcpy(&a, src, 8);
-	memcpy(&b, src + 8, 8);
-	z = (a - ones) & ~a & highs; /* the lowest flagged byte is the first NUL */
-	if (z) {
-		n = (unsigned)__builtin_ctzll(z) / 8;
-		a = n ? a & ((1ull << (8 * n)) - 1) : 0;
-		b = 0;
-	} else {
-		z = (b - ones) & ~b & highs;
-		n = z ? (unsigned)__builtin_ctzll(z) / 8 : 7; /* no NUL: cut to 15 bytes */
-		b = n ? b & ((1ull << (8 * n)) - 1) : 0;
-	}
+	(void)ot_ifname_words(src, &a, &b);
 	memcpy(dst, &a, 8);
 	memcpy(dst + 8, &b, 8);
-#else
-	size_t n = strnlen(src, OT_IFNAMSIZ - 1);
-
-	memset(dst, 0, OT_IFNAMSIZ);
-	memcpy(dst, src, n);
-#endif
 }
 
 /* The same into an arena; NULL on OOM. */

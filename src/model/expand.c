@@ -482,16 +482,9 @@ static bool eval(struct xctx *x, const struct ot_ast_expr *e, int64_t *ret)
 {
 	int64_t a, b;
 
+	if (leaf(x, e, ret))
+		return true;
 	switch (e->kind) {
-	case OT_E_NUM:
-		*ret = e->num;
-		return true;
-	case OT_E_VAR:
-		*ret = x->vars[e->slot];
-		return true;
-	case OT_E_PARAM:
-		*ret = x->params[e->slot];
-		return true;
 	case OT_E_NEG:
 		if (!eval(x, e->l, &a))
 			return false;

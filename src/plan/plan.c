@@ -484,44 +484,10 @@ struct link_set {
  * valid-length name (such a link cannot exist). */
 static bool link_key(int ns, const char *f, struct link_key *k)
 {
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	/* all 16 bytes are readable: find the NUL with word arithmetic (the
-	 * lowest byte flagged is exactly the first zero byte) and clear what
-	 * follows it */
-	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-	uint64_t a, b, z;
-	unsigned n;
+	unsigned len = ot_ifname_words(f, &k->a, &k->b);
 
-	memcpy(&a, f, 8);
-	memcpy(&b, f + 8, 8);
-	z = (a - ones) & ~a & highs;
-	if (z) {
-		n = (unsigned)__builtin_ctzll(z) / 8;
-		if (n == 0)
-			return false;
-		a &= (1ull << (8 * n)) - 1;
-		b = 0;
-	} else {
-		z = (b - ones) & ~b & highs;
-		if (!z)
-			return false;
-		n = (unsigned)__builtin_ctzll(z) / 8;
-		b = n ? b & ((1ull << (8 * n)) - 1) : 0;
-	}
-	k->a = a;
-	k->b = b;
-#else
-	char t[16] = {0};
-	size_t n = strnlen(f, OT_IFNAMSIZ);
-
-	if (n == 0 || n >= OT_IFNAMSIZ)
-		return false;
-	memcpy(t, f, n);
-	memcpy(&k->a, t, 8);
-	memcpy(&k->b, t + 8, 8);
-#endif
 	k->ns = ns;
-	return true;
+	return len > 0 && len < OT_IFNAMSIZ;
 }
 
 static size_t link_slot_of(const struct link_key *k, size_t cap)

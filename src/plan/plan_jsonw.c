@@ -966,22 +966,6 @@ static void w_ns(struct jw *w, const struct ot_plan_ns *ns)
 	close_(w, '}');
 }
 
-/* dst = the parts one after the other, cut to size - 1 bytes like
- * snprintf cuts them; NUL-terminated. */
-static void cat(char *dst, size_t size, const char *const *parts, size_t nparts)
-{
-	size_t n = 0, i, k;
-
-	for (i = 0; i < nparts; i++) {
-		k = strlen(parts[i]);
-		if (k > size - 1 - n)
-			k = size - 1 - n;
-		memcpy(dst + n, parts[i], k);
-		n += k;
-	}
-	dst[n] = '\0';
-}
-
 static const char *ns_name(const struct ot_plan *p, int ns)
 {
 	return ns == OT_NS_HOST_INDEX ? "host" : p->ns[ns].name;
@@ -1016,11 +1000,11 @@ static void w_teardown(struct jw *w, const struct ot_plan *p)
 				put(w, w->nsq + w->nsoff[op->ns] + 1, k - 1);
 				continue;
 			}
-			cat(what, sizeof(what),
+			ot_str_join(what, sizeof(what),
 			    (const char *[]){"delete netns ", p->ns[op->ns].name}, 2);
 			break;
 		case OT_OP_LINK:
-			cat(what, sizeof(what),
+			ot_str_join(what, sizeof(what),
 			    (const char *[]){"delete link ",
 					     op->ns == OT_NS_HOST_INDEX ? op->link.name
 									: op->link.peer_name,
@@ -1028,24 +1012,24 @@ static void w_teardown(struct jw *w, const struct ot_plan *p)
 			    3);
 			break;
 		case OT_OP_SYSCTL:
-			cat(what, sizeof(what),
+			ot_str_join(what, sizeof(what),
 			    (const char *[]){"restore sysctl ", op->sysctl.key, " in ",
 					     ns_name(p, op->ns)},
 			    4);
 			break;
 		case OT_OP_NFT:
-			cat(what, sizeof(what),
+			ot_str_join(what, sizeof(what),
 			    (const char *[]){"delete nft table inet ", op->nft.table, " in ",
 					     ns_name(p, op->ns)},
 			    4);
 			break;
 		case OT_OP_CGROUP:
-			cat(what, sizeof(what), (const char *[]){"remove cgroup ", op->cgroup.path},
+			ot_str_join(what, sizeof(what), (const char *[]){"remove cgroup ", op->cgroup.path},
 			    2);
 			break;
 		default:
 			*put_u64(num, td[i]) = '\0';
-			cat(what, sizeof(what), (const char *[]){"undo op ", num}, 2);
+			ot_str_join(what, sizeof(what), (const char *[]){"undo op ", num}, 2);
 			break;
 		}
 		item(w);

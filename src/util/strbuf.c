@@ -143,3 +143,17 @@ char *ot_sb_steal(struct ot_strbuf *sb)
 	sb->len = sb->cap = 0;
 	return p;
 }
+
+void ot_str_join(char *dst, size_t size, const char *const *parts, size_t nparts)
+{
+	size_t n = 0, i, k;
+
+	for (i = 0; i < nparts; i++) {
+		k = strlen(parts[i]);
+		if (k > size - 1 - n)
+			k = size - 1 - n;
+		memcpy(dst + n, parts[i], k);
+		n += k;
+	}
+	dst[n] = '\0';
+}

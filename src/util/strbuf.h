@@ -46,4 +46,9 @@ const char *ot_sb_str(const struct ot_strbuf *sb);
 /* Hand the buffer to the caller (free() it); the strbuf becomes empty. NULL on OOM. */
 char *ot_sb_steal(struct ot_strbuf *sb);
 
+/* dst (size > 0 bytes) = the nparts strings one after the other, cut to
+ * size - 1 bytes as snprintf cuts; NUL-terminated. No formatting: it runs
+ * for every object of a 100,000-container cluster. */
+void ot_str_join(char *dst, size_t size, const char *const *parts, size_t nparts);
+
 #endif
