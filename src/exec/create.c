@@ -553,6 +553,12 @@ static int op_link(struct run *R, size_t i, const char *what, struct ot_error *e
 	}
 	if (r == -EEXIST && q.host_name)
 		ot_error_prefix(err, "a device of that name exists already (not ours)");
+	if (r == -EEXIST && q.has_vx) {
+		/* its name is new in a namespace of ours: what exists is another
+		 * VXLAN with this VNI and port (exec.h: -EADDRINUSE) */
+		ot_error_prefix(err, "VNI %u is in use on this node", op->link.vni);
+		r = err->code = -EADDRINUSE;
+	}
 	if ((r = outcome(R, recp, r, what, err)) < 0)
 		return r;
 	for (k = 0; k < q.nfix; k++) {

@@ -65,7 +65,7 @@ struct ot_exec_opts {
 	 * device (20-40 ms each). Their VNIs are then released only once that
 	 * teardown has run, a little after the call returns (milliseconds to
 	 * tens of ms): a create with the same VNI before then fails with
-	 * -EEXIST. For callers whose next instance uses other VNIs (the SPANK
+	 * -EADDRINUSE. For callers whose next instance uses other VNIs (the SPANK
 	 * plugin: one VNI window per step). */
 	bool async_devices;
 };
@@ -82,6 +82,7 @@ struct ot_exec_result {
  * Build the plan on this node: run its operations in order, each journalled
  * before it is made. On failure everything made so far is removed again
  * (rollback, from the journal) and the first error is returned with context.
+ * A VXLAN whose VNI another device on this node holds gives -EADDRINUSE.
  * A plan already created (journal present) gives -EEXIST "already created"
  * (or, with opts->idempotent and no drift, 0 with res->already set). The
  * plan must be bound (ot_plan_bound) and valid. res may be NULL. Needs root
