@@ -68,6 +68,40 @@ static int record_path(const char *root, const char *prefix, char *buf, size_t s
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
+/*
+ * The state root is the administrator's choice (plugstack.conf state_root):
+ * it is removed again only when a claim made it. That is remembered by a
+ * mark in it (ROOT_MARK), which keeps it non-empty, so the release that
+ * removes it drops the mark first and puts it back when the root is still
+ * in use. A race of two releases can leave an empty root; never a root
+ * that was there before.
+ */
+#define ROOT_MARK ".made-by-opentop-slurm"
+
+static void root_mark(const char *state_root, bool set)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/" ROOT_MARK, state_root) >= sizeof(path))
+		return;
+	if (!set) {
+		(void)unlink(path);
+		return;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0)
+		close(fd);
+}
+
+static bool root_marked(const char *state_root)
+{
+	char path[PATH_MAX];
+
+	return (size_t)snprintf(path, sizeof(path), "%s/" ROOT_MARK, state_root) < sizeof(path) &&
+	       access(path, F_OK) == 0;
+}
+
 static int claim_once(const char *state_root, const char *prefix, const char *state_dir,
 		      pid_t owner, struct ot_error *err)
 {
@@ -79,7 +113,9 @@ static int claim_once(const char *state_root, const char *prefix, const char *st
 	if (r < 0)
 		return ot_error_sys(err, r, "owner record for '%s'", prefix);
 	snprintf(dir, sizeof(dir), "%s", state_root);
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+	if (mkdir(dir, 0755) == 0)
+		root_mark(state_root, true);
+	else if (errno != EEXIST)
 		return ot_error_sys(err, -errno, "create '%s'", dir);
 	snprintf(dir, sizeof(dir), "%s/" OT_OWNER_SUBDIR, state_root);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
@@ -137,11 +173,15 @@ int ot_owner_release(const char *state_root, const char *prefix, struct ot_error
 	if (unlink(path) < 0 && errno != ENOENT)
 		return ot_error_sys(err, -errno, "remove '%s'", path);
 	/* The last record gone, the node keeps no trace of OpenTop: the
-	 * records' directory and the state root go when empty (rmdir fails
-	 * harmlessly while another step or instance uses them). */
+	 * records' directory goes when empty (rmdir fails harmlessly while
+	 * another step uses it), and the state root too when a claim made it
+	 * and nothing else is in it. */
 	snprintf(path, sizeof(path), "%s/" OT_OWNER_SUBDIR, state_root);
-	if (rmdir(path) == 0)
-		(void)rmdir(state_root);
+	if (rmdir(path) == 0 && root_marked(state_root)) {
+		root_mark(state_root, false);
+		if (rmdir(state_root) < 0 && errno != ENOENT)
+			root_mark(state_root, true);
+	}
 	return 0;
 }
 

@@ -32,8 +32,9 @@
 int ot_owner_claim(const char *state_root, const char *prefix, const char *state_dir, pid_t owner,
 		   struct ot_error *err);
 
-/* Remove this instance's record, then the records' directory and the state root
- * when they are empty. Returns 0 (also when absent) or -errno. */
+/* Remove this instance's record, then the records' directory when empty, and
+ * the state root when a claim made it and it is empty. Returns 0 (also when
+ * absent) or -errno. */
 int ot_owner_release(const char *state_root, const char *prefix, struct ot_error *err);
 
 /*
