@@ -38,7 +38,7 @@ case $out in
 esac
 out=$(nsenter --net="/run/netns/$SLURM_CTL_NS" env SLURM_CONF="$SLURM_CONF" srun -N2 hostname 2>&1 | sort | tr '\n' ' ')
 [ "$out" = "n1 n2 " ] && ok "plain nsenter into ctl runs srun" || bad "plain nsenter srun: $out"
-out=$(run srun -N2 --uid=nobody id -un 2>&1 | tr '\n' ' ')
+out=$(run srun -N2 --uid=nobody --chdir=/ id -un 2>&1 | tr '\n' ' ')
 [ "$out" = "nobody nobody " ] && ok "srun --uid=nobody" || bad "srun --uid=nobody: $out"
 out=$(run srun -N3 -l cat /proc/self/net/dev 2>&1 | grep -c 'eth0:')
 [ "$out" = 3 ] && ok "each task sees its node's eth0" || bad "eth0 count $out"
