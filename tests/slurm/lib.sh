@@ -12,9 +12,11 @@ cl() {
 }
 
 # The same as the unprivileged user nobody (the usual job user).
+# Run from $W: the checkout may sit in a directory the job user cannot
+# enter (mktemp -d makes 0700), and slurmstepd would report the chdir.
 cl_user() {
-	"$TOP/tests/slurm/cluster" run "$CL" setpriv --reuid=$NOBODY_UID --regid=$NOBODY_GID \
-		--clear-groups "$@"
+	(cd "$W" && "$TOP/tests/slurm/cluster" run "$CL" setpriv --reuid=$NOBODY_UID \
+		--regid=$NOBODY_GID --clear-groups "$@")
 }
 
 # A topology file readable by the job user: copy $TOP/tests/slurm/topo/F

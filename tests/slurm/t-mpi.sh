@@ -11,8 +11,11 @@
 # containers: see the notes), so a timed-out MPICH run is retried once.
 
 BULK=$((4 << 20))
-ompi=$B/tests/slurm/mpi_pingpong.ompi
-mpich=$B/tests/slurm/mpi_pingpong.mpich
+# copies in $W: the job user may not enter the checkout (mktemp -d: 0700)
+cp "$B/tests/slurm/mpi_pingpong.ompi" "$B/tests/slurm/mpi_pingpong.mpich" "$W/"
+chmod 0755 "$W/mpi_pingpong.ompi" "$W/mpi_pingpong.mpich"
+ompi=$W/mpi_pingpong.ompi
+mpich=$W/mpi_pingpong.mpich
 pair=$(topo pair.otp)
 trio=$(topo trio.otp)
 
