@@ -1,0 +1,227 @@
+/*
+ * expand_int.h - internal to the expansion (expand.c, eval.c,
+ * container.c, check.c): the expansion context, its scratch structures
+ * and the helpers the four files share (prefix xp_). No other file
+ * includes it.
+ */
+#ifndef OT_MODEL_EXPAND_INT_H
+#define OT_MODEL_EXPAND_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/expand.h"
+#include "util/hash.h"
+/* ------------------------------------------------------------------ */
+/* small containers                                                     */
+
+#define VEC(T)                                                                                     \
+	struct {                                                                                   \
+		T *v;                                                                              \
+		size_t n, cap;                                                                     \
+	}
+
+/* A hash set of keys that live elsewhere (model memory), with their value. */
+struct kset_ent {
+	uint64_t h;
+	const void *key;
+	void *val;
+};
+
+struct kset {
+	struct kset_ent *v;
+	size_t cap, n;
+	bool (*eq)(const void *a, const void *b);
+};
+
+struct xnode {
+	struct ot_m_node n; /* first: the model points here */
+	bool declared;
+	struct ot_loc decl_loc;
+};
+
+struct xnet {
+	struct ot_m_network n; /* first */
+	size_t fill;
+	bool vni_set, mtu_set, bridge_set;
+	struct ot_loc subnet4_loc, subnet6_loc, bridge_loc;
+	VEC(struct ot_m_uplink) uplinks;
+	VEC(bool) uplink_nolen;
+	VEC(struct ot_loc) uplink_addr_loc;
+	VEC(struct ot_m_iface *) mv; /* members bound while their container was built */
+	bool late;		     /* a member was bound after the pass (forward reference) */
+};
+
+struct nref {
+	const char *name; /* NULL = none */
+	struct ot_loc loc;
+};
+
+struct ifx {
+	const char *net;
+	struct ot_loc net_loc;
+	uint16_t nolen; /* bit i: address i had no prefix length */
+};
+
+struct pend_if {
+	struct ot_m_iface *ifc;
+	const char *net;
+	struct ot_loc net_loc;
+	uint16_t nolen;
+};
+
+struct pend_link {
+	struct ot_loc loc;
+	const char *ca, *ia, *cb, *ib;
+	struct ot_loc la, lb;
+	uint32_t mtu;
+	struct ot_loc mtu_loc;
+	bool broken; /* an error was reported: claim the ends, make no network */
+};
+
+/* A rank range and its container, for the topology-wide overlap check. */
+struct rank_use {
+	uint32_t first, last;
+	const struct ot_m_container *c;
+};
+
+/* The container being built. */
+struct cscratch {
+	struct ot_m_container *c;
+	bool dup;
+	VEC(struct ot_m_iface) ifaces;
+	VEC(struct ifx) ifx;
+	VEC(struct ot_m_route) routes;
+	VEC(struct nref) route_dev;
+	VEC(struct ot_m_rule) rules;
+	VEC(struct nref) rule_iif;
+	VEC(struct nref) rule_oif;
+	VEC(struct ot_m_nat) nats;
+	VEC(struct nref) nat_if;
+	VEC(struct ot_m_sysctl) sysctls;
+	VEC(struct ot_rank_range) ranks;
+	bool isolate_set, hostname_set, forward_set, policy_set[3];
+	struct ot_loc hostname_loc, policy_loc[3], cpu_loc, mem_loc, pids_loc;
+	bool cpu_set, mem_set, pids_set, ranks_set;
+};
+
+struct xctx {
+	struct ot_model *m;
+	struct ot_arena *ma;
+	struct ot_diags *d;
+	struct ot_ast *ast;
+	bool oom, fatal;
+
+	int64_t *params;
+	int64_t vars[OT_MAX_LOOP_DEPTH];
+	const char *varnames[OT_MAX_LOOP_DEPTH];
+	unsigned nvars;
+	uint64_t iterations;
+	struct kset seen_errors; /* (location, kind) reported inside loops */
+
+	char wbuf[1024]; /* word evaluation scratch */
+	const char *last_dfile, *last_mfile;
+	struct ot_strmap files;	  /* diagnostics file name -> model copy */
+	VEC(const char *) fpairs; /* (diagnostics name, model copy) pairs */
+
+	struct ot_strmap nodes, networks, containers;
+	struct xnode *last_node; /* the node of the last lookup */
+	VEC(struct xnode *) nodev;
+	VEC(struct xnet *) netv;
+	VEC(struct ot_m_container *) ctrv;
+	VEC(struct pend_if) pifs; /* interfaces on networks not yet declared */
+	VEC(struct pend_link) links;
+	VEC(struct ot_m_iface *) linkends;
+	VEC(struct ot_m_container *) late_overlaps; /* containers waiting for pifs */
+	VEC(struct rank_use) ranks;
+	struct kset addrs, macs, vnis; /* what must be unique in the topology */
+	bool any_late;
+
+	struct cscratch cs;
+	struct xnet *net; /* network block being expanded */
+
+	bool vxlan_set;
+	struct ot_loc vxlan_loc;
+};
+
+#define VPUSH(x, vec)                                                                              \
+	(xp_vreserve((x), (void **)&(vec).v, &(vec).cap, (vec).n, sizeof(*(vec).v))                \
+	     ? memset(&(vec).v[(vec).n++], 0, sizeof(*(vec).v))                                    \
+	     : NULL)
+#define VFREE(vec) (free((vec).v), (vec).v = NULL, (vec).n = (vec).cap = 0)
+
+/* eval.c: vectors and the key set, diagnostics, expressions and words */
+void *xp_xalloc(struct xctx *x, size_t n);
+bool xp_vreserve(struct xctx *x, void **v, size_t *cap, size_t n, size_t sz);
+int xp_kset_put2(struct xctx *x, struct kset *s, uint64_t h, const void *key, void *val, void **old,
+		 const void **old_key);
+bool xp_kset_has(const struct kset *s, uint64_t h, const void *key);
+int xp_kset_put(struct xctx *x, struct kset *s, uint64_t h, const void *key, void *val, void **old);
+void xp_kset_free(struct kset *s);
+struct ot_loc xp_mloc(struct xctx *x, struct ot_loc l);
+bool xp_errkey_eq(const void *a, const void *b);
+__attribute__((format(printf, 3, 4))) struct ot_diag *xp_xerr(struct xctx *x, struct ot_loc loc,
+							      const char *fmt, ...);
+__attribute__((format(printf, 3, 4))) struct ot_diag *xp_gerr(struct xctx *x, struct ot_loc loc,
+							      const char *fmt, ...);
+__attribute__((format(printf, 3, 4))) void xp_xhint(struct xctx *x, struct ot_diag *g,
+						    const char *fmt, ...);
+const char *xp_shown(const char *s, char *buf, size_t size);
+void xp_hint_similar(struct xctx *x, struct ot_diag *g, const char *name,
+		     const struct ot_strmap *m);
+bool xp_eval(struct xctx *x, const struct ot_ast_expr *e, int64_t *ret);
+const char *xp_word_text(struct xctx *x, const struct ot_ast_word *w);
+const char *xp_word_name(struct xctx *x, struct ot_ast_word *w, const char *what);
+bool xp_parse_u64(const char *t, uint64_t *ret);
+bool xp_word_u32(struct xctx *x, struct ot_ast_word *w, const char *what, uint32_t lo, uint32_t hi,
+		 uint32_t *ret);
+bool xp_word_prefix(struct xctx *x, struct ot_ast_word *w, bool need_len, const char *what,
+		    const char *example, struct ot_prefix *ret, bool *nolen);
+bool xp_word_addr(struct xctx *x, struct ot_ast_word *w, const char *what, struct ot_addr *ret);
+bool xp_word_ports(struct xctx *x, struct ot_ast_word *w, uint16_t *lo, uint16_t *hi);
+
+/* expand.c: top-level statements, networks, links, dispatch */
+struct xnode *xp_node_get(struct xctx *x, struct ot_ast_word *w);
+struct ot_diag *xp_duplicate(struct xctx *x, struct ot_loc at, struct ot_loc first,
+			     const char *what);
+bool xp_host_ifname(struct xctx *x, struct ot_ast_word *w, char out[OT_IFNAMSIZ]);
+bool xp_check_unicast(struct xctx *x, struct ot_ast_word *w, const struct ot_prefix *p);
+void xp_expand_list(struct xctx *x, struct ot_ast_stmt *st);
+
+/* container.c: container statements (xp_<keyword>: the statement's handler) */
+void xp_cs_free(struct cscratch *cs);
+struct ot_m_iface *xp_find_iface(struct ot_m_iface *v, size_t n, const char *name);
+void xp_container(struct xctx *x, struct ot_ast_stmt *st);
+void xp_isolate(struct xctx *x, struct ot_ast_stmt *st);
+void xp_hostname(struct xctx *x, struct ot_ast_stmt *st);
+void xp_iface(struct xctx *x, struct ot_ast_stmt *st);
+void xp_route(struct xctx *x, struct ot_ast_stmt *st);
+void xp_sysctl(struct xctx *x, struct ot_ast_stmt *st);
+void xp_forward(struct xctx *x, struct ot_ast_stmt *st);
+void xp_block(struct xctx *x, struct ot_ast_stmt *st);
+void xp_limit(struct xctx *x, struct ot_ast_stmt *st);
+void xp_ranks(struct xctx *x, struct ot_ast_stmt *st);
+const char *xp_family_name(uint8_t f);
+void xp_rule(struct xctx *x, struct ot_ast_stmt *st);
+void xp_policy(struct xctx *x, struct ot_ast_stmt *st);
+void xp_nat(struct xctx *x, struct ot_ast_stmt *st);
+
+/* check.c: semantic checks and the model's final form */
+void xp_bind_iface(struct xctx *x, struct ot_m_iface *ifc, struct xnet *n, bool late);
+void xp_iface_subnet_checks(struct xctx *x, struct ot_m_iface *ifc, uint16_t nolen);
+bool xp_prefix_eq(const void *a, const void *b);
+bool xp_mac_eq(const void *a, const void *b);
+bool xp_u32_eq(const void *a, const void *b);
+void xp_iface_register(struct xctx *x, struct ot_m_iface *ifc);
+void xp_container_overlaps(struct xctx *x, struct ot_m_container *c);
+void xp_uplink_checks(struct xctx *x, struct xnet *xn);
+void xp_resolve_late(struct xctx *x);
+void xp_resolve_links(struct xctx *x);
+void xp_fill_members(struct xctx *x);
+void xp_check_mtus(struct xctx *x);
+void xp_check_ranks(struct xctx *x);
+void xp_finish_model(struct xctx *x);
+void xp_warnings(struct xctx *x);
+
+#endif
