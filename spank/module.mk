@@ -10,7 +10,7 @@
 # (spank_*, slurm_*) come from the loading process, so no -lslurm.
 
 SPANK_CORE_SRCS := spank/config.c spank/step.c spank/readas.c spank/relay.c spank/owner.c
-SPANK_SRCS := spank/opentop.c spank/node.c $(SPANK_CORE_SRCS)
+SPANK_SRCS := spank/opentop.c spank/srun.c spank/slurmstepd.c spank/node.c $(SPANK_CORE_SRCS)
 SPANK_SO := $(BUILD)/spank/opentop.so
 # Non-PIC objects of the pure parts, for the (sanitized) unit tests.
 SPANK_CORE_OBJS := $(call obj,$(SPANK_CORE_SRCS))

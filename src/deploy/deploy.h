@@ -7,7 +7,7 @@
  * builds the executables; this module connects (ssh.h), places and checks
  * the executables (remote.h), runs `otnode <action>` and, for create, the
  * preflight first and the rollback after a failure. Hosts whose target is
- * "local" run through the executor library in this process (local.c).
+ * "local" run through the executor library in this process (transport_local.c).
  *
  * Stages of `create` (each one for all nodes, in parallel, before the next):
  *   1. connect, prepare <dir>/<prefix> over SFTP, upload otnode unless an
@@ -15,7 +15,7 @@
  *   2. preflight on every node at once (kernel features, underlay address
  *      and MTU, UDP to the VXLAN port between node pairs), in a session
  *      that first has the host compute the SHA-256 of the executable and
- *      runs nothing until otdeploy has compared it (the "gate", deploy.c);
+ *      runs nothing until otdeploy has compared it (the "gate", transport_ssh.c);
  *   3. `otnode create` (said on the preflight's session);
  *   4. if any node failed (and not keep_going): `otnode destroy` on every
  *      node where this run may have created something, so the cluster is
@@ -183,7 +183,7 @@ int ot_deploy_run(struct ot_deploy *d, struct ot_error *err);
 void ot_deploy_fini(struct ot_deploy *d);
 
 /*
- * The preflight rendezvous, for transports (deploy.c, local.c): every node
+ * The preflight rendezvous, for the transports (transport.h): every node
  * arrives once (ready or failed), waits for all, then builds its "go" line
  * ("go <nonce> <ms> <busy,nodes|->\n").
  */

@@ -1,11 +1,13 @@
 /*
- * local.c - the in-process transport (contract in local.h): the executor
- * library and the preflight run in the worker thread itself (the executor
- * switches only the calling thread's namespaces, and back). Results are
- * shaped like otnode's: JSON on "stdout", one reason per line on "stderr",
- * exit status 0 / 1.
+ * transport_local.c - the in-process transport (contract in transport.h):
+ * nodes whose hosts-file target is "local" are built on this machine with
+ * no SSH and no executable to ship, in the same three steps as over SSH
+ * (open, preflight, action). The executor library and the preflight run
+ * in the worker thread itself (the executor switches only the calling
+ * thread's namespaces, and back). Results are shaped like otnode's: JSON
+ * on "stdout", one reason per line on "stderr", exit status 0 / 1.
  */
-#include "deploy/local.h"
+#include "deploy/transport.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -28,14 +30,14 @@ static void set_out(struct ot_deploy_node *n, json_t *j, const char *text, int s
 	json_decref(j);
 }
 
-int ot_deploy_local_open(struct ot_deploy *d, size_t i)
+static int local_open(struct ot_deploy *d, size_t i)
 {
 	struct ot_deploy_node *n = &d->nodes[i];
 
 	return ot_plan_validate(n->plan, &n->err);
 }
 
-int ot_deploy_local_action(struct ot_deploy *d, size_t i, const char *verb, const char *args)
+static int local_action(struct ot_deploy *d, size_t i, const char *verb, const char *args)
 {
 	struct ot_deploy_node *n = &d->nodes[i];
 	struct ot_exec_opts xo = {0};
@@ -83,7 +85,7 @@ int ot_deploy_local_action(struct ot_deploy *d, size_t i, const char *verb, cons
 	return n->output || n->errout ? 0 : ot_error_set(&n->err, -ENOMEM, "out of memory");
 }
 
-int ot_deploy_local_preflight(struct ot_deploy *d, size_t i)
+static int local_preflight(struct ot_deploy *d, size_t i)
 {
 	struct ot_deploy_node *n = &d->nodes[i];
 	struct ot_strbuf report = OT_STRBUF_INIT;
@@ -117,3 +119,10 @@ int ot_deploy_local_preflight(struct ot_deploy *d, size_t i)
 	ot_preflight_free(pf);
 	return rc;
 }
+
+const struct ot_deploy_transport ot_deploy_local_transport = {
+	.open = local_open,
+	.action = local_action,
+	.preflight = local_preflight,
+	.unplace = NULL,
+};

@@ -1,0 +1,55 @@
+/*
+ * transport.h - inside src/deploy: how the engine (deploy.c) reaches a
+ * node. One table per transport, so the stage logic is written once:
+ *
+ *   transport_ssh.c    over SSH (libssh): place otnode, run it behind a
+ *                      checksum gate;
+ *   transport_local.c  hosts whose target is "local": the executor library
+ *                      in this process, no SSH, no executable to ship.
+ *
+ * Every operation works on node i of the engine, returns 0 or -errno with
+ * the reason in the node's err, and leaves what otnode printed in the
+ * node's output / errout / exit_status (the local transport shapes its
+ * results the same way). Also here: the engine's helpers the transports
+ * use. Not installed, not used outside src/deploy.
+ */
+#ifndef OT_DEPLOY_TRANSPORT_H
+#define OT_DEPLOY_TRANSPORT_H
+
+#include <stddef.h>
+
+#include "deploy/deploy.h"
+
+#define OT_DEPLOY_MARGIN_MS 5000u /* local deadline past the remote timeout(1) */
+#define OT_DEPLOY_READY_MS  30000u
+
+struct ot_deploy_transport {
+	/* stage 1: reach the node and make its otnode available */
+	int (*open)(struct ot_deploy *d, size_t i);
+	/* run `otnode VERB ARGS`: output, errout and exit_status filled */
+	int (*action)(struct ot_deploy *d, size_t i, const char *verb, const char *args);
+	/* preflight with the UDP rendezvous (ot_deploy_pf_*, deploy.h) */
+	int (*preflight)(struct ot_deploy *d, size_t i);
+	/* take back what open placed (or NULL) */
+	int (*unplace)(struct ot_deploy *d, size_t i);
+};
+
+extern const struct ot_deploy_transport ot_deploy_ssh_transport;
+extern const struct ot_deploy_transport ot_deploy_local_transport;
+
+/* SSH: close a session held open after the preflight, without creating
+ * (nothing runs; no-op when none is held). */
+void ot_deploy_ssh_release(struct ot_deploy_node *n);
+
+/* The engine's monotonic clock, in ms. */
+long ot_deploy_now_ms(void);
+
+/* Publish a state change of node i (fmt NULL: keep the detail). */
+void ot_deploy_set_state(struct ot_deploy *d, size_t i, enum ot_dstate s, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* The last non-empty line of a command's stderr, for a one-line reason
+ * (otnode's "otnode: " prefix dropped). */
+void ot_deploy_last_line(const char *text, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,417 @@
+/*
+ * transport_ssh.c - the SSH transport of otdeploy's engine (contract in
+ * transport.h): connect with libssh (ssh.c), place otnode in
+ * <dir>/<prefix> over SFTP (remote.c), and run every otnode command behind
+ * the checksum gate described below. Remote commands are always
+ * `timeout SECS <dir>/<prefix>/otnode VERB`: the host limits the command
+ * itself (SSH servers may ignore a signal request), and otdeploy gives up a
+ * little later.
+ */
+#include "deploy/transport.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "deploy/deploy.h"
+#include "util/strbuf.h"
+
+static void shq(struct ot_strbuf *sb, const char *s)
+{
+	ot_sb_shquote(sb, s);
+}
+
+static int ssh_connect_node(struct ot_deploy *d, size_t i)
+{
+	struct ot_deploy_node *n = &d->nodes[i];
+	struct ot_ssh_opts so = {0};
+	struct ot_ssh_result r;
+	long t0 = ot_deploy_now_ms();
+	int rc;
+
+	so.host = n->addr;
+	so.port = n->host->ssh_port;
+	so.user = n->user;
+	so.identity = n->host->identity;
+	so.known_hosts = d->opts.known_hosts;
+	so.accept_new = d->opts.accept_new_host_keys;
+	so.connect_timeout_ms = d->opts.connect_timeout_ms;
+	rc = ot_ssh_connect(&so, &n->ssh, &n->err);
+	if (rc < 0)
+		return rc;
+	/* The uid the directory rules compare owners with; root is 0 on
+	 * every Unix, which saves a round trip in the common case. */
+	if (strcmp(n->user, "root")) {
+		rc = ot_ssh_run(n->ssh, "id -u", NULL, 0, d->opts.connect_timeout_ms, &r, &n->err);
+		if (rc == 0 && (r.status != 0 || sscanf(r.out, "%u", &n->uid) != 1))
+			rc = ot_error_set(&n->err, -EIO, "%s: 'id -u' failed on the host",
+					  ot_ssh_where(n->ssh));
+		ot_ssh_result_free(&r);
+	} else {
+		n->uid = 0;
+	}
+	n->ms_connect = ot_deploy_now_ms() - t0;
+	return rc;
+}
+
+/*
+ * Placing and running otnode over SSH.
+ *
+ * Stage 1 uses SFTP only: walk and prepare the directory, and either find
+ * an otnode of ours at <dir>/<prefix>/otnode (a candidate for reuse) or
+ * upload a new one to otnode.part-RANDOM. Nothing is executed then.
+ *
+ * Every later command goes through one "gated" shell session:
+ *
+ *   sha256sum -- CANDIDATE && read -r go && [ "$go" = run ] &&
+ *     [mv -f -- PART FINAL &&] exec timeout SECS FINAL VERB...
+ *
+ * otdeploy reads the checksum the host computed, compares it here with the
+ * one of the bytes it built, and only then sends "run"; on a mismatch it
+ * closes stdin and the shell stops at `read`. So the check and the run cost
+ * one session, and nothing unverified ever runs. A reuse candidate that
+ * turns out different (an older otnode) is replaced by an upload and gated
+ * again. Create with preflight keeps its session open between the stages:
+ * the preflight, then "create" on stdin (or EOF: nothing is created).
+ */
+#define PF_MARK "@@otdeploy-preflight"
+
+static int upload_part(struct ot_deploy *d, size_t i)
+{
+	struct ot_deploy_node *n = &d->nodes[i];
+	unsigned char rnd[8], *copy = NULL;
+	const void *data = n->image;
+	long t0 = ot_deploy_now_ms();
+	int rc;
+
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+		return ot_error_sys(&n->err, -errno, "getrandom");
+	snprintf(n->part, sizeof(n->part), "%s.part-%02x%02x%02x%02x%02x%02x%02x%02x", n->rexe,
+		 rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+	if (d->opts.fault_corrupt_upload && !strcmp(d->opts.fault_corrupt_upload, n->name) &&
+	    n->image_len) {
+		copy = malloc(n->image_len);
+		if (!copy)
+			return ot_error_set(&n->err, -ENOMEM, "out of memory");
+		memcpy(copy, n->image, n->image_len);
+		copy[n->image_len / 2] ^= 0x20;
+		data = copy;
+	}
+	ot_deploy_set_state(d, i, OT_DS_UPLOADING, "%.1f MB", n->image_len / 1e6);
+	rc = ot_ssh_put(n->ssh, n->part, data, n->image_len, 0700, &n->err);
+	free(copy);
+	if (rc < 0)
+		return rc;
+	n->placed = true;
+	n->reused = false;
+	n->need_rename = true;
+	n->ms_upload += ot_deploy_now_ms() - t0;
+	return 0;
+}
+
+static int ssh_place(struct ot_deploy *d, size_t i)
+{
+	struct ot_deploy_node *n = &d->nodes[i];
+	const char *dir = n->host->dir ? n->host->dir : OT_REMOTE_DEFAULT_DIR;
+	struct ot_ssh_stat st;
+	int rc;
+
+	ot_deploy_set_state(d, i, OT_DS_PREPARING, "%s", n->rdir);
+	rc = ot_remote_dir_prepare(n->ssh, dir, n->plan->prefix, n->uid, &n->err);
+	if (rc < 0)
+		return rc;
+	rc = ot_ssh_lstat(n->ssh, n->rexe, &st, &n->err);
+	if (rc < 0)
+		return rc;
+	if (st.type == OT_SSH_FT_REG) {
+		if ((st.uid != 0 && st.uid != n->uid) || (st.mode & 022))
+			return ot_error_set(
+			    &n->err, -EPERM,
+			    "%s: '%s' is not ours alone (uid %u, mode %04o): refusing",
+			    ot_ssh_where(n->ssh), n->rexe, st.uid, st.mode);
+		if (st.size == n->image_len) {
+			/* same size: probably the same bytes; the gate decides */
+			n->reused = true;
+			n->need_rename = false;
+			return 0;
+		}
+	} else if (st.type != OT_SSH_FT_NONE) {
+		return ot_error_set(&n->err, -EPERM, "%s: '%s' is not a regular file: refusing",
+				    ot_ssh_where(n->ssh), n->rexe);
+	}
+	return upload_part(d, i);
+}
+
+/* "timeout SECS 'FINAL' VERB ARGS" */
+static void otnode_cmd(struct ot_deploy *d, struct ot_deploy_node *n, const char *verb,
+		       const char *args, struct ot_strbuf *cmd)
+{
+	unsigned secs = (d->opts.command_timeout_ms + 999) / 1000;
+
+	ot_sb_printf(cmd, "timeout %u ", secs);
+	shq(cmd, n->rexe);
+	ot_sb_printf(cmd, " %s%s", verb, args);
+}
+
+/*
+ * Start `tail` behind the checksum gate (see above). On success *ret is the
+ * running session, past the gate. On a mismatch of a reuse candidate, the
+ * new otnode is uploaded and the gate tried once more.
+ */
+static int gate_start(struct ot_deploy *d, size_t i, const char *tail, struct ot_ssh_cmd **ret)
+{
+	struct ot_deploy_node *n = &d->nodes[i];
+	char line[256], sum[OT_SHA256_HEX];
+	struct ot_strbuf cmd = OT_STRBUF_INIT;
+	struct ot_ssh_cmd *c = NULL;
+	struct ot_ssh_result r;
+	int rc, attempt;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		const char *cand = n->need_rename ? n->part : n->rexe;
+
+		ot_deploy_set_state(d, i, OT_DS_CHECKING, "sha256 on the host");
+		ot_sb_reset(&cmd);
+		ot_sb_append(&cmd, "sha256sum -- ");
+		shq(&cmd, cand);
+		ot_sb_append(&cmd, " && read -r go && [ \"$go\" = run ] && ");
+		if (n->need_rename) {
+			ot_sb_append(&cmd, "mv -f -- ");
+			shq(&cmd, n->part);
+			ot_sb_putc(&cmd, ' ');
+			shq(&cmd, n->rexe);
+			ot_sb_append(&cmd, " && ");
+		}
+		ot_sb_append(&cmd, tail);
+		if (cmd.oom) {
+			rc = ot_error_set(&n->err, -ENOMEM, "out of memory");
+			break;
+		}
+		rc = ot_ssh_cmd_start(n->ssh, ot_sb_str(&cmd), &c, &n->err);
+		if (rc < 0)
+			break;
+		rc = ot_ssh_cmd_read_line(c, line, sizeof(line), OT_DEPLOY_READY_MS, &n->err);
+		if (rc == 0 && ot_sha256_parse(line, sum) < 0)
+			rc = ot_error_set(&n->err, -EIO, "sha256sum said '%.80s'", line);
+		if (rc < 0) {
+			/* what the host said about it */
+			if (ot_ssh_cmd_finish(c, 2000, &r, NULL) != -ENOMEM) {
+				char why[160];
+
+				ot_deploy_last_line(r.errout ? r.errout : "", why, sizeof(why));
+				if (why[0])
+					ot_error_set(&n->err, rc, "%s: sha256sum '%s' failed: %s",
+						     ot_ssh_where(n->ssh), cand, why);
+				ot_ssh_result_free(&r);
+			}
+			break;
+		}
+		if (!strcmp(sum, n->sha256)) {
+			rc = ot_ssh_cmd_write(c, "run\n", 4, &n->err);
+			if (rc < 0) {
+				ot_ssh_cmd_abort(c);
+				break;
+			}
+			n->need_rename = false;
+			*ret = c;
+			ot_sb_free(&cmd);
+			return 0;
+		}
+		/* No "run": EOF makes the shell stop at `read`. */
+		ot_ssh_cmd_finish(c, 5000, &r, NULL);
+		ot_ssh_result_free(&r);
+		c = NULL;
+		if (n->need_rename) {
+			ot_ssh_unlink(n->ssh, n->part, NULL);
+			n->need_rename = false;
+			rc = ot_error_set(
+			    &n->err, -EBADMSG,
+			    "%s: checksum mismatch after upload: sent sha256 %.16s..., "
+			    "the host has %.16s...: refusing to run it",
+			    ot_ssh_where(n->ssh), n->sha256, sum);
+			break;
+		}
+		/* an older otnode of ours: replace it */
+		rc = upload_part(d, i);
+		if (rc < 0)
+			break;
+	}
+	ot_sb_free(&cmd);
+	return rc;
+}
+
+static void keep_output(struct ot_deploy_node *n, struct ot_ssh_result *r)
+{
+	free(n->output);
+	free(n->errout);
+	n->output = r->out;
+	n->errout = r->errout;
+	r->out = r->errout = NULL;
+	n->exit_status = r->status;
+	snprintf(n->exit_signal, sizeof(n->exit_signal), "%s", r->signal);
+}
+
+/* Close a session held open after the preflight, without creating. */
+void ot_deploy_ssh_release(struct ot_deploy_node *n)
+{
+	struct ot_ssh_result r;
+
+	if (!n->held)
+		return;
+	ot_ssh_cmd_finish(n->held, 5000, &r, NULL); /* EOF: `read` fails, nothing runs */
+	ot_ssh_result_free(&r);
+	n->held = NULL;
+}
+
+static int ssh_action(struct ot_deploy *d, size_t i, const char *verb, const char *args)
+{
+	struct ot_deploy_node *n = &d->nodes[i];
+	unsigned limit = d->opts.command_timeout_ms + OT_DEPLOY_MARGIN_MS;
+	struct ot_strbuf tail = OT_STRBUF_INIT;
+	struct ot_ssh_cmd *c = n->held;
+	struct ot_ssh_result r;
+	int rc;
+
+	n->held = NULL;
+	if (c && !strcmp(verb, "create")) {
+		/* the preflight's session, waiting for this word */
+		ot_deploy_set_state(d, i, OT_DS_CREATING, "otnode create");
+		n->started = true;
+		rc = ot_ssh_cmd_write(c, "create\n", 7, &n->err);
+		if (rc < 0) {
+			ot_ssh_cmd_abort(c);
+			return rc;
+		}
+	} else {
+		if (c) {
+			n->held = c;
+			ot_deploy_ssh_release(n);
+		}
+		ot_sb_append(&tail, "exec ");
+		otnode_cmd(d, n, verb, args, &tail);
+		rc = gate_start(d, i, ot_sb_str(&tail), &c);
+		ot_sb_free(&tail);
+		if (rc < 0)
+			return rc;
+		n->started = true; /* past the gate: otnode runs */
+		ot_deploy_set_state(d, i,
+				    !strcmp(verb, "destroy")  ? OT_DS_DESTROYING
+				    : !strcmp(verb, "create") ? OT_DS_CREATING
+							      : OT_DS_QUERYING,
+				    "otnode %s", verb);
+	}
+	rc = ot_ssh_cmd_finish(c, limit, &r, &n->err);
+	keep_output(n, &r);
+	ot_ssh_result_free(&r);
+	return rc;
+}
+
+static int ssh_open(struct ot_deploy *d, size_t i)
+{
+	struct ot_deploy_node *n = &d->nodes[i];
+	int rc;
+
+	if (n->ssh && ot_ssh_alive(n->ssh))
+		return 0;
+	ot_ssh_close(n->ssh);
+	n->ssh = NULL;
+	n->held = NULL;
+	ot_deploy_set_state(d, i, OT_DS_CONNECTING, "%s@%s", n->user, n->addr);
+	rc = ssh_connect_node(d, i);
+	if (rc < 0)
+		return rc;
+	return ssh_place(d, i);
+}
+
+static int ssh_preflight(struct ot_deploy *d, size_t i)
+{
+	struct ot_deploy_node *n = &d->nodes[i];
+	unsigned limit = d->opts.preflight_udp_ms + d->opts.command_timeout_ms;
+	struct ot_strbuf tail = OT_STRBUF_INIT, json = OT_STRBUF_INIT;
+	struct ot_ssh_cmd *c = NULL;
+	char line[4096], go[4096];
+	bool arrived = false;
+	int rc, st;
+
+	/* preflight, its status behind a marker on both streams, then wait
+	 * for "create" (stage 3) or EOF (no create) */
+	otnode_cmd(d, n, "preflight", " --json --wait-go", &tail);
+	ot_sb_append(&tail, "; echo \"" PF_MARK " $?\"; echo " PF_MARK " >&2; "
+			    "read -r c && [ \"$c\" = create ] && exec ");
+	otnode_cmd(d, n, "create", "", &tail);
+	rc = tail.oom ? ot_error_set(&n->err, -ENOMEM, "out of memory")
+		      : gate_start(d, i, ot_sb_str(&tail), &c);
+	ot_sb_free(&tail);
+	if (rc == 0) {
+		ot_deploy_set_state(d, i, OT_DS_PREFLIGHT, "kernel, underlay, UDP between nodes");
+		rc = ot_ssh_cmd_read_line(c, line, sizeof(line), OT_DEPLOY_READY_MS, &n->err);
+	}
+	if (rc == 0 && strncmp(line, "ready ", 6))
+		rc = ot_error_set(&n->err, -EPROTO, "preflight said '%.100s', not 'ready'", line);
+	if (rc == 0 && !strcmp(line, "ready busy"))
+		n->pf_busy = true;
+	/* Every node must be listening before anyone sends. */
+	ot_deploy_pf_arrive(d);
+	arrived = true;
+	ot_deploy_pf_wait_all(d);
+	if (rc == 0) {
+		ot_deploy_pf_go_line(d, go, sizeof(go));
+		rc = ot_ssh_cmd_write(c, go, strlen(go), &n->err);
+	}
+	/* the JSON report, up to the marker with the exit status */
+	while (rc == 0) {
+		rc = ot_ssh_cmd_read_line(c, line, sizeof(line), limit, &n->err);
+		if (rc == 0 && !strncmp(line, PF_MARK " ", sizeof(PF_MARK))) {
+			st = atoi(line + sizeof(PF_MARK));
+			break;
+		}
+		if (rc == 0) {
+			ot_sb_append(&json, line);
+			ot_sb_putc(&json, '\n');
+		}
+	}
+	if (rc == 0) {
+		free(n->output);
+		free(n->errout);
+		n->output = ot_sb_steal(&json);
+		rc = ot_ssh_cmd_read_stderr_until(c, PF_MARK, limit, &n->errout, &n->err);
+		n->exit_status = st;
+		n->exit_signal[0] = '\0';
+	}
+	ot_sb_free(&json);
+	if (!arrived)
+		ot_deploy_pf_arrive(d);
+	if (c && rc == 0 && n->exit_status == 0) {
+		n->held = c; /* stage 3 says "create" */
+	} else if (c) {
+		n->held = c;
+		ot_deploy_ssh_release(n);
+	}
+	return rc;
+}
+
+/* Remove otnode and the node's directory: a destroyed node keeps no file
+ * of ours (the configured directory itself is the administrator's). */
+static int ssh_unplace(struct ot_deploy *d, size_t i)
+{
+	struct ot_deploy_node *n = &d->nodes[i];
+	int rc = 0;
+
+	ot_deploy_ssh_release(n);
+	if (n->part[0])
+		rc = ot_ssh_unlink(n->ssh, n->part, &n->err);
+	if (rc == 0)
+		rc = ot_ssh_unlink(n->ssh, n->rexe, &n->err);
+	if (rc == 0)
+		rc = ot_ssh_rmdir(n->ssh, n->rdir, &n->err);
+	return rc;
+}
+
+const struct ot_deploy_transport ot_deploy_ssh_transport = {
+    .open = ssh_open,
+    .action = ssh_action,
+    .preflight = ssh_preflight,
+    .unplace = ssh_unplace,
+};
