@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "plan/plan_schema.h"
 #include "util/strbuf.h"
 
 /* The defaults, documented in docs/slurm.md ("Bounds"). */
@@ -177,22 +178,20 @@ static int key_sysctls(struct ot_spank_config *cfg, const char *v, struct ot_err
 	return parse_bool(v, &cfg->sysctls, err);
 }
 
-/* Isolation kinds a task can be put into from task_init_privileged. */
-static const struct {
-	const char *name;
-	unsigned bit;
-	const char *refused; /* why it cannot be allowed under Slurm, or NULL */
-} isolate_kinds[] = {
-    {"net", OT_ISO_NET, NULL},
-    {"uts", OT_ISO_UTS, NULL},
-    {"ipc", OT_ISO_IPC, NULL},
-    {"mount", OT_ISO_MNT, NULL},
-    {"pid", OT_ISO_PID,
-     "a task cannot enter a new PID namespace itself (it would need a fork that slurmstepd "
-     "does not track)"},
-    {"cgroup", OT_ISO_CGROUP,
-     "moving tasks into OpenTop's cgroups would take them out of Slurm's job cgroup"},
-};
+/* Isolation kinds (named in plan_schema.c) a task cannot be put into from
+ * task_init_privileged, and why. */
+static const char *isolate_refused(unsigned bit)
+{
+	switch (bit) {
+	case OT_ISO_PID:
+		return "a task cannot enter a new PID namespace itself (it would need a fork that "
+		       "slurmstepd does not track)";
+	case OT_ISO_CGROUP:
+		return "moving tasks into OpenTop's cgroups would take them out of Slurm's job "
+		       "cgroup";
+	}
+	return NULL;
+}
 
 static int key_isolate(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
 {
@@ -202,21 +201,18 @@ static int key_isolate(struct ot_spank_config *cfg, const char *v, struct ot_err
 	for (;;) {
 		const char *comma = strchr(p, ',');
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
-		size_t i;
+		int bit;
 
-		for (i = 0; i < sizeof(isolate_kinds) / sizeof(isolate_kinds[0]); i++)
-			if (strlen(isolate_kinds[i].name) == len &&
-			    !strncmp(isolate_kinds[i].name, p, len))
-				break;
-		if (i == sizeof(isolate_kinds) / sizeof(isolate_kinds[0]))
+		if (ot_enum_value_n(ot_isolate_names, p, len, &bit) < 0)
 			return ot_error_set(err, -EINVAL,
 					    "unknown isolation kind '%.*s' (known: net, uts, ipc, "
 					    "mount)",
 					    (int)(len > 32 ? 32 : len), p);
-		if (isolate_kinds[i].refused)
+		if (isolate_refused((unsigned)bit))
 			return ot_error_set(err, -EINVAL, "'%s' cannot be allowed: %s",
-					    isolate_kinds[i].name, isolate_kinds[i].refused);
-		mask |= isolate_kinds[i].bit;
+					    ot_isolate_name((enum ot_isolate)bit),
+					    isolate_refused((unsigned)bit));
+		mask |= (unsigned)bit;
 		if (!comma)
 			break;
 		p = comma + 1;
@@ -348,13 +344,13 @@ static void fmt_host_objects(const struct ot_spank_config *c, struct ot_strbuf *
 
 static void fmt_isolate(const struct ot_spank_config *c, struct ot_strbuf *sb)
 {
-	size_t i;
+	const struct ot_enum_name *k;
 	bool first = true;
 
-	for (i = 0; i < sizeof(isolate_kinds) / sizeof(isolate_kinds[0]); i++) {
-		if (!(c->bounds.allowed_isolate & isolate_kinds[i].bit))
+	for (k = ot_isolate_names; k->name; k++) {
+		if (!(c->bounds.allowed_isolate & (unsigned)k->val))
 			continue;
-		ot_sb_printf(sb, "%s%s", first ? "" : ",", isolate_kinds[i].name);
+		ot_sb_printf(sb, "%s%s", first ? "" : ",", k->name);
 		first = false;
 	}
 }

@@ -18,6 +18,7 @@
 
 #include "compile/graph.h"
 #include "plan/plan_json.h"
+#include "plan/plan_schema.h"
 #include "plan/plan_sh.h"
 #include "plan/plan_text.h"
 
@@ -134,23 +135,14 @@ static int parse_bound(struct otc_common *c, const char *arg)
 		rc = parse_yesno(val, &yes);
 		b->forbid_limits = !yes;
 	} else if (strcmp(key, "isolate") == 0) {
-		static const struct {
-			const char *name;
-			unsigned bit;
-		} kinds[] = {{"net", OT_ISO_NET}, {"uts", OT_ISO_UTS},	 {"ipc", OT_ISO_IPC},
-			     {"pid", OT_ISO_PID}, {"mount", OT_ISO_MNT}, {"cgroup", OT_ISO_CGROUP}};
-		size_t k;
+		int bit;
 
 		b->allowed_isolate = 0;
 		for (tok = strtok_r(val, ",", &save); tok && !rc;
 		     tok = strtok_r(NULL, ",", &save)) {
-			for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
-				if (strcmp(tok, kinds[k].name) == 0)
-					break;
-			if (k == sizeof(kinds) / sizeof(kinds[0]))
-				rc = -EINVAL;
-			else
-				b->allowed_isolate |= kinds[k].bit;
+			rc = ot_enum_value(ot_isolate_names, tok, &bit);
+			if (!rc)
+				b->allowed_isolate |= (unsigned)bit;
 		}
 	} else {
 		rc = -ENOENT;

@@ -20,6 +20,7 @@
 
 #include "compile/compile.h"
 #include "util/arena.h"
+#include "util/bits.h"
 #include "util/hash.h"
 #include "util/strbuf.h"
 

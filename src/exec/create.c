@@ -489,14 +489,13 @@ static int req_macvlan(struct run *R, size_t i, struct link_req *q, struct ot_er
 	return ot_x_ifindex(R->x, OT_NS_HOST_INDEX, l->lower, &q->mv.lower, err);
 }
 
-static const struct {
-	const char *kind;
-	int (*req)(struct run *R, size_t i, struct link_req *q, struct ot_error *err);
-} link_kinds[OT_LINK__COUNT] = {
-    [OT_LINK_VETH] = {"veth", req_veth},
-    [OT_LINK_BRIDGE] = {"bridge", req_bridge},
-    [OT_LINK_VXLAN] = {"vxlan", req_vxlan},
-    [OT_LINK_MACVLAN] = {"macvlan", req_macvlan},
+/* The kernel's kind of each link is its plan name (ot_link_kind_name). */
+static int (*const link_reqs[OT_LINK__COUNT])(struct run *R, size_t i, struct link_req *q,
+					      struct ot_error *err) = {
+    [OT_LINK_VETH] = req_veth,
+    [OT_LINK_BRIDGE] = req_bridge,
+    [OT_LINK_VXLAN] = req_vxlan,
+    [OT_LINK_MACVLAN] = req_macvlan,
 };
 
 static int op_link(struct run *R, size_t i, const char *what, struct ot_error *err)
@@ -514,8 +513,8 @@ static int op_link(struct run *R, size_t i, const char *what, struct ot_error *e
 	q.dev.ns_fd = q.peer.ns_fd = -1;
 	if ((unsigned)op->link.kind >= OT_LINK__COUNT)
 		return ot_error_set(err, -EINVAL, "unknown link kind");
-	q.kind = link_kinds[op->link.kind].kind;
-	if ((r = link_kinds[op->link.kind].req(R, i, &q, err)) < 0)
+	q.kind = ot_link_kind_name(op->link.kind);
+	if ((r = link_reqs[op->link.kind](R, i, &q, err)) < 0)
 		return r;
 	if (q.dev.ns_fd >= 0 && !q.dev.ifindex) {
 		q.dev.ifindex = xns_ifindex(R);

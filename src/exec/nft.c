@@ -9,6 +9,7 @@
  * address implies its family.
  */
 #include "exec/nft.h"
+#include "plan/plan_schema.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -474,7 +475,7 @@ int ot_nft_add_table(struct ot_nft_batch *b, const struct ot_op_nft *t, const ch
 		nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE, t->table);
 		nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, c->name);
 		nftnl_chain_set_u32(ch, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
-		nftnl_chain_set_str(ch, NFTNL_CHAIN_TYPE, c->type == OT_NFT_NAT ? "nat" : "filter");
+		nftnl_chain_set_str(ch, NFTNL_CHAIN_TYPE, ot_enum_name(ot_nft_chain_type_names, c->type));
 		nftnl_chain_set_u32(ch, NFTNL_CHAIN_HOOKNUM, hook_nums[c->hook]);
 		nftnl_chain_set_s32(ch, NFTNL_CHAIN_PRIO, c->priority);
 		nftnl_chain_set_u32(ch, NFTNL_CHAIN_POLICY, c->policy_drop ? NF_DROP : NF_ACCEPT);

@@ -6,6 +6,7 @@
  * (BLOCKED: a firewall drops or rejects it, or the networks are separate).
  */
 #include "exec/exec_int.h"
+#include "plan/plan_schema.h"
 
 #include <errno.h>
 #include <netinet/icmp6.h>
@@ -342,8 +343,7 @@ json_t *ot_verify_to_json(const struct ot_plan *p, const struct ot_verify *v)
 		json_object_set_new(e, "to_node", json_string(pr->to_node ? pr->to_node : p->node));
 		json_object_set_new(e, "to", json_string(pr->to_container ? pr->to_container : ""));
 		json_object_set_new(e, "address", json_string(a));
-		json_object_set_new(
-		    e, "expect", json_string(pr->expect == OT_EXPECT_REACH ? "reach" : "blocked"));
+		json_object_set_new(e, "expect", json_string(ot_enum_name(ot_expect_names, pr->expect)));
 		json_object_set_new(e, "outcome", json_string(ot_probe_outcome_name(r->outcome)));
 		if (r->outcome != OT_PROBE_SKIPPED)
 			json_object_set_new(e, "pass", json_boolean(r->pass));

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "util/bits.h"
 #include "util/hash.h"
 
 struct ot_plan *ot_plan_new(void)
@@ -196,88 +197,6 @@ int ot_plan_rank_find(const struct ot_plan *p, uint32_t rank)
 			if (rank >= p->ns[i].ranks[j].first && rank <= p->ns[i].ranks[j].last)
 				return (int)i;
 	return -ENOENT;
-}
-
-#define NAME_OF(table, v) ((unsigned)(v) < sizeof(table) / sizeof(table[0]) && table[v] ? table[v] : "?")
-
-const char *ot_op_kind_name(enum ot_op_kind k)
-{
-	static const char *const names[] = {
-		[OT_OP_NETNS] = "netns", [OT_OP_LINK] = "link",	    [OT_OP_LINK_UP] = "up",
-		[OT_OP_ADDR] = "addr",	 [OT_OP_ROUTE] = "route",   [OT_OP_FDB] = "fdb",
-		[OT_OP_SYSCTL] = "sysctl", [OT_OP_NFT] = "nft",	    [OT_OP_CGROUP] = "cgroup",
-	};
-	return NAME_OF(names, k);
-}
-
-const char *ot_link_kind_name(enum ot_link_kind k)
-{
-	static const char *const names[] = {
-		[OT_LINK_VETH] = "veth",
-		[OT_LINK_BRIDGE] = "bridge",
-		[OT_LINK_VXLAN] = "vxlan",
-		[OT_LINK_MACVLAN] = "macvlan",
-	};
-	return NAME_OF(names, k);
-}
-
-const char *ot_ns_role_name(enum ot_ns_role r)
-{
-	static const char *const names[] = {
-		[OT_NS_HOST] = "host",
-		[OT_NS_SWITCH] = "switch",
-		[OT_NS_CONTAINER] = "container",
-	};
-	return NAME_OF(names, r);
-}
-
-const char *ot_nft_hook_name(enum ot_nft_hook h)
-{
-	static const char *const names[] = {
-		[OT_NFT_PREROUTING] = "prerouting", [OT_NFT_INPUT] = "input",
-		[OT_NFT_FORWARD] = "forward",	    [OT_NFT_OUTPUT] = "output",
-		[OT_NFT_POSTROUTING] = "postrouting",
-	};
-	return NAME_OF(names, h);
-}
-
-const char *ot_nft_verdict_name(enum ot_nft_verdict v)
-{
-	static const char *const names[] = {
-		[OT_NFT_ACCEPT] = "accept",	    [OT_NFT_DROP] = "drop", [OT_NFT_REJECT] = "reject",
-		[OT_NFT_MASQUERADE] = "masquerade", [OT_NFT_SNAT] = "snat", [OT_NFT_DNAT] = "dnat",
-	};
-	return NAME_OF(names, v);
-}
-
-const char *ot_macvlan_mode_name(enum ot_macvlan_mode m)
-{
-	static const char *const names[] = {
-		[OT_MACVLAN_BRIDGE] = "bridge",
-		[OT_MACVLAN_PRIVATE] = "private",
-		[OT_MACVLAN_VEPA] = "vepa",
-		[OT_MACVLAN_PASSTHRU] = "passthru",
-	};
-	return NAME_OF(names, m);
-}
-
-const char *ot_isolate_name(enum ot_isolate bit)
-{
-	switch (bit) {
-	case OT_ISO_NET:
-		return "net";
-	case OT_ISO_UTS:
-		return "uts";
-	case OT_ISO_IPC:
-		return "ipc";
-	case OT_ISO_PID:
-		return "pid";
-	case OT_ISO_MNT:
-		return "mount";
-	case OT_ISO_CGROUP:
-		return "cgroup";
-	}
-	return "?";
 }
 
 static inline bool needs_undo(const struct ot_plan *p, const struct ot_op *op)

@@ -13,8 +13,9 @@
  * hand: ot_plan_teardown() says which operations need an explicit undo and in
  * which order (most objects vanish with the namespace that holds them).
  *
- * Serialised as JSON by plan_json.c, schema OT_PLAN_SCHEMA; bump the schema
- * on any incompatible change. A plan owns all its memory through its arena.
+ * Serialised as JSON (schema OT_PLAN_SCHEMA; bump it on any incompatible
+ * change): written by plan_jsonw.c, read by plan_json.c, both from the
+ * names and key tables of plan_schema.h. A plan owns all its memory through its arena.
  */
 #ifndef OT_PLAN_PLAN_H
 #define OT_PLAN_PLAN_H
@@ -22,7 +23,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 #include "util/addr.h"
 #include "util/arena.h"
@@ -32,47 +32,6 @@
 
 #define OT_IFNAMSIZ	 16  /* IFNAMSIZ: 15 bytes + NUL */
 
-/*
- * A kernel name field (char[OT_IFNAMSIZ], all 16 bytes readable) as two
- * 64-bit words holding the name and zero after it, whatever the field holds
- * past its NUL; a name with no NUL in 16 bytes is cut to 15. Returns the
- * position of the first NUL, OT_IFNAMSIZ when there is none. The compiler
- * copies names and plan validation keys links this way: word arithmetic,
- * no string calls (the lowest byte flagged is exactly the first zero byte).
- */
-static inline unsigned ot_ifname_words(const char f[OT_IFNAMSIZ], uint64_t *wa, uint64_t *wb)
-{
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-	uint64_t a, b, z;
-	unsigned n, len;
-
-	memcpy(&a, f, 8);
-	memcpy(&b, f + 8, 8);
-	z = (a - ones) & ~a & highs;
-	if (z) {
-		len = n = (unsigned)__builtin_ctzll(z) / 8;
-		a = n ? a & ((1ull << (8 * n)) - 1) : 0;
-		b = 0;
-	} else {
-		z = (b - ones) & ~b & highs;
-		n = z ? (unsigned)__builtin_ctzll(z) / 8 : 7;
-		len = z ? 8 + n : OT_IFNAMSIZ;
-		b = n ? b & ((1ull << (8 * n)) - 1) : 0;
-	}
-	*wa = a;
-	*wb = b;
-	return len;
-#else
-	char t[OT_IFNAMSIZ] = {0};
-	size_t n = strnlen(f, OT_IFNAMSIZ);
-
-	memcpy(t, f, n < OT_IFNAMSIZ ? n : OT_IFNAMSIZ - 1);
-	memcpy(wa, t, 8);
-	memcpy(wb, t + 8, 8);
-	return (unsigned)n;
-#endif
-}
 #define OT_NSNAME_MAX	 200 /* a /run/netns file name, bytes */
 #define OT_ALIAS_MAX	 128 /* IFLA_IFALIAS we write (kernel limit is 255) */
 #define OT_NFT_NAME_MAX	 32
@@ -375,7 +334,8 @@ int ot_plan_container_find(const struct ot_plan *p, const char *container);
 /* Container namespace index for a Slurm global rank, or -ENOENT. */
 int ot_plan_rank_find(const struct ot_plan *p, uint32_t rank);
 
-/* Printable names of enum values ("link", "veth", "postrouting", ...). */
+/* Printable names of enum values ("link", "veth", "postrouting", ...), from
+ * the one name table of each enum (plan_schema.h); "?" for an unknown value. */
 const char *ot_op_kind_name(enum ot_op_kind k);
 const char *ot_link_kind_name(enum ot_link_kind k);
 const char *ot_ns_role_name(enum ot_ns_role r);

@@ -7,6 +7,7 @@
  * node's own), never by index, so a plan is readable on its own.
  */
 #include "plan/plan_json.h"
+#include "plan/plan_schema.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -17,474 +18,12 @@
 #include <netinet/in.h>
 
 /* ------------------------------------------------------------------ */
-/* enum <-> name tables                                                */
-
-struct name_val {
-	const char *name;
-	int val;
-};
-
-static const struct name_val op_names[] = {
-	{"netns", OT_OP_NETNS}, {"link", OT_OP_LINK},	  {"up", OT_OP_LINK_UP},
-	{"addr", OT_OP_ADDR},	{"route", OT_OP_ROUTE},	  {"fdb", OT_OP_FDB},
-	{"sysctl", OT_OP_SYSCTL}, {"nft", OT_OP_NFT},	  {"cgroup", OT_OP_CGROUP},
-	{NULL, 0},
-};
-static const struct name_val link_names[] = {
-	{"veth", OT_LINK_VETH}, {"bridge", OT_LINK_BRIDGE}, {"vxlan", OT_LINK_VXLAN},
-	{"macvlan", OT_LINK_MACVLAN}, {NULL, 0},
-};
-static const struct name_val role_names[] = {
-	{"switch", OT_NS_SWITCH}, {"container", OT_NS_CONTAINER}, {NULL, 0},
-};
-static const struct name_val iso_names[] = {
-	{"net", OT_ISO_NET}, {"uts", OT_ISO_UTS},     {"ipc", OT_ISO_IPC},	 {"pid", OT_ISO_PID},
-	{"mount", OT_ISO_MNT}, {"cgroup", OT_ISO_CGROUP}, {NULL, 0},
-};
-static const struct name_val hook_names[] = {
-	{"prerouting", OT_NFT_PREROUTING}, {"input", OT_NFT_INPUT}, {"forward", OT_NFT_FORWARD},
-	{"output", OT_NFT_OUTPUT}, {"postrouting", OT_NFT_POSTROUTING}, {NULL, 0},
-};
-static const struct name_val ctype_names[] = {
-	{"filter", OT_NFT_FILTER}, {"nat", OT_NFT_NAT}, {NULL, 0},
-};
-static const struct name_val verdict_names[] = {
-	{"accept", OT_NFT_ACCEPT},	   {"drop", OT_NFT_DROP}, {"reject", OT_NFT_REJECT},
-	{"masquerade", OT_NFT_MASQUERADE}, {"snat", OT_NFT_SNAT}, {"dnat", OT_NFT_DNAT},
-	{NULL, 0},
-};
-static const struct name_val proto_names[] = {
-	{"tcp", IPPROTO_TCP}, {"udp", IPPROTO_UDP}, {"icmp", IPPROTO_ICMP},
-	{"icmpv6", IPPROTO_ICMPV6}, {NULL, 0},
-};
-static const struct name_val family_names[] = {
-	{"ip", AF_INET}, {"ip6", AF_INET6}, {NULL, 0},
-};
-static const struct name_val ct_names[] = {
-	{"new", OT_CT_NEW}, {"established", OT_CT_ESTABLISHED}, {"related", OT_CT_RELATED},
-	{"invalid", OT_CT_INVALID}, {NULL, 0},
-};
-static const struct name_val mode_names[] = {
-	{"bridge", OT_MACVLAN_BRIDGE}, {"private", OT_MACVLAN_PRIVATE}, {"vepa", OT_MACVLAN_VEPA},
-	{"passthru", OT_MACVLAN_PASSTHRU}, {NULL, 0},
-};
-static const struct name_val expect_names[] = {
-	{"reach", OT_EXPECT_REACH}, {"blocked", OT_EXPECT_BLOCKED}, {NULL, 0},
-};
-
-static const char *name_of(const struct name_val *t, int v)
-{
-	for (; t->name; t++)
-		if (t->val == v)
-			return t->name;
-	return "?";
-}
-
-static int val_of(const struct name_val *t, const char *name, int *ret)
-{
-	for (; t->name; t++)
-		if (strcmp(t->name, name) == 0) {
-			*ret = t->val;
-			return 0;
-		}
-	return -EINVAL;
-}
-
-/* ------------------------------------------------------------------ */
-/* writer                                                              */
-
-/* Set helpers: each omits the zero value. They record OOM in *oom. */
-struct jw {
-	bool oom;
-};
-
-static void put(struct jw *w, json_t *o, const char *k, json_t *v)
-{
-	if (!v || json_object_set_new(o, k, v) < 0)
-		w->oom = true;
-}
-
-static void put_str(struct jw *w, json_t *o, const char *k, const char *s)
-{
-	if (s && *s)
-		put(w, o, k, json_string(s));
-}
-
-static void put_int(struct jw *w, json_t *o, const char *k, long long v)
-{
-	if (v)
-		put(w, o, k, json_integer(v));
-}
-
-static void put_bool(struct jw *w, json_t *o, const char *k, bool v)
-{
-	if (v)
-		put(w, o, k, json_true());
-}
-
-static void put_addr(struct jw *w, json_t *o, const char *k, const struct ot_addr *a)
-{
-	char buf[OT_ADDR_STRLEN];
-
-	if (!a->family)
-		return;
-	ot_addr_format(a, buf, sizeof(buf));
-	put(w, o, k, json_string(buf));
-}
-
-static void put_prefix(struct jw *w, json_t *o, const char *k, const struct ot_prefix *p)
-{
-	char buf[OT_PREFIX_STRLEN];
-
-	if (!p->addr.family)
-		return;
-	ot_prefix_format(p, buf, sizeof(buf));
-	put(w, o, k, json_string(buf));
-}
-
-static void put_mac(struct jw *w, json_t *o, const char *k, const struct ot_mac *m)
-{
-	char buf[OT_MAC_STRLEN];
-
-	if (ot_mac_is_zero(m))
-		return;
-	ot_mac_format(m, buf, sizeof(buf));
-	put(w, o, k, json_string(buf));
-}
-
-static const char *ns_name(const struct ot_plan *p, int ns)
-{
-	return ns == OT_NS_HOST_INDEX ? "host" : p->ns[ns].name;
-}
-
-static json_t *ports_json(uint16_t lo, uint16_t hi)
-{
-	return json_pack("[ii]", (int)lo, (int)hi);
-}
-
-static json_t *nft_json(struct jw *w, const struct ot_op_nft *n)
-{
-	json_t *o = json_object(), *chains = json_array(), *rules = json_array();
-	size_t i;
-	unsigned bit;
-
-	if (!o || !chains || !rules) {
-		json_decref(o);
-		json_decref(chains);
-		json_decref(rules);
-		w->oom = true;
-		return NULL;
-	}
-	put_str(w, o, "table", n->table);
-	for (i = 0; i < n->nchains; i++) {
-		const struct ot_nft_chain *c = &n->chains[i];
-		json_t *jc = json_object();
-
-		if (!jc) {
-			w->oom = true;
-			continue;
-		}
-		put_str(w, jc, "name", c->name);
-		put_str(w, jc, "type", name_of(ctype_names, c->type));
-		put_str(w, jc, "hook", name_of(hook_names, c->hook));
-		if (c->priority)
-			put(w, jc, "priority", json_integer(c->priority));
-		put_str(w, jc, "policy", c->policy_drop ? "drop" : "accept");
-		if (json_array_append_new(chains, jc) < 0)
-			w->oom = true;
-	}
-	for (i = 0; i < n->nrules; i++) {
-		const struct ot_nft_rule *r = &n->rules[i];
-		json_t *jr = json_object(), *ct;
-
-		if (!jr) {
-			w->oom = true;
-			continue;
-		}
-		put_str(w, jr, "chain", n->chains[r->chain].name);
-		if (r->family)
-			put_str(w, jr, "family", name_of(family_names, r->family));
-		if (r->l4proto)
-			put_str(w, jr, "proto", name_of(proto_names, r->l4proto));
-		if (r->has_saddr)
-			put_prefix(w, jr, "saddr", &r->saddr);
-		if (r->has_daddr)
-			put_prefix(w, jr, "daddr", &r->daddr);
-		if (r->sport_lo || r->sport_hi)
-			put(w, jr, "sport", ports_json(r->sport_lo, r->sport_hi));
-		if (r->dport_lo || r->dport_hi)
-			put(w, jr, "dport", ports_json(r->dport_lo, r->dport_hi));
-		put_str(w, jr, "iif", r->iif);
-		put_str(w, jr, "oif", r->oif);
-		if (r->ct_state) {
-			ct = json_array();
-			for (bit = 1; ct && bit <= OT_CT_INVALID; bit <<= 1)
-				if (r->ct_state & bit)
-					json_array_append_new(ct, json_string(name_of(ct_names, (int)bit)));
-			put(w, jr, "ct_state", ct);
-		}
-		put_str(w, jr, "verdict", name_of(verdict_names, r->verdict));
-		put_addr(w, jr, "nat_addr", &r->nat_addr);
-		put_int(w, jr, "nat_port", r->nat_port);
-		put_bool(w, jr, "counter", r->counter);
-		put_str(w, jr, "comment", r->comment);
-		if (json_array_append_new(rules, jr) < 0)
-			w->oom = true;
-	}
-	put(w, o, "chains", chains);
-	put(w, o, "rules", rules);
-	return o;
-}
-
-static json_t *op_json(struct jw *w, const struct ot_plan *p, const struct ot_op *op)
-{
-	json_t *o = json_object();
-
-	if (!o) {
-		w->oom = true;
-		return NULL;
-	}
-	put_str(w, o, "op", name_of(op_names, op->kind));
-	put_str(w, o, "ns", ns_name(p, op->ns));
-	put_str(w, o, "origin", op->origin);
-	switch (op->kind) {
-	case OT_OP_NETNS:
-		break;
-	case OT_OP_LINK: {
-		const struct ot_op_link *l = &op->link;
-
-		put_str(w, o, "kind", name_of(link_names, l->kind));
-		put_str(w, o, "name", l->name);
-		put_str(w, o, "alias", l->alias);
-		put_mac(w, o, "mac", &l->mac);
-		put_int(w, o, "mtu", l->mtu);
-		put_str(w, o, "master", l->master);
-		put_bool(w, o, "ipv6", l->ipv6);
-		if (l->kind == OT_LINK_VETH) {
-			json_t *peer = json_object();
-
-			if (!peer) {
-				w->oom = true;
-				break;
-			}
-			put_str(w, peer, "ns", ns_name(p, l->peer_ns));
-			put_str(w, peer, "name", l->peer_name);
-			put_str(w, peer, "alias", l->peer_alias);
-			put_mac(w, peer, "mac", &l->peer_mac);
-			put_str(w, peer, "master", l->peer_master);
-			put_bool(w, peer, "ipv6", l->peer_ipv6);
-			put(w, o, "peer", peer);
-		} else if (l->kind == OT_LINK_VXLAN) {
-			put_int(w, o, "vni", l->vni);
-			put_int(w, o, "port", l->port);
-			put_addr(w, o, "local", &l->local);
-			put_str(w, o, "sock_ns", ns_name(p, l->sock_ns));
-			put_bool(w, o, "learning", l->learning);
-		} else if (l->kind == OT_LINK_MACVLAN) {
-			put_str(w, o, "lower", l->lower);
-			put_str(w, o, "mode", name_of(mode_names, l->mode));
-		}
-		break;
-	}
-	case OT_OP_LINK_UP:
-		put_str(w, o, "dev", op->dev);
-		break;
-	case OT_OP_ADDR:
-		put_str(w, o, "dev", op->addr.dev);
-		put_prefix(w, o, "addr", &op->addr.addr);
-		break;
-	case OT_OP_ROUTE: {
-		char dst[OT_PREFIX_STRLEN];
-
-		if (op->route.dst.len == 0)
-			snprintf(dst, sizeof(dst), "default%s",
-				 op->route.dst.addr.family == AF_INET6 ? "6" : "");
-		else
-			ot_prefix_format(&op->route.dst, dst, sizeof(dst));
-		put_str(w, o, "dst", dst);
-		put_addr(w, o, "via", &op->route.via);
-		put_str(w, o, "dev", op->route.dev);
-		put_int(w, o, "metric", op->route.metric);
-		break;
-	}
-	case OT_OP_FDB:
-		put_str(w, o, "dev", op->fdb.dev);
-		put(w, o, "mac", json_string("00:00:00:00:00:00"));
-		put_mac(w, o, "mac", &op->fdb.mac);
-		put_addr(w, o, "dst", &op->fdb.dst);
-		put_str(w, o, "dst_node", op->fdb.dst_node);
-		break;
-	case OT_OP_SYSCTL:
-		put_str(w, o, "key", op->sysctl.key);
-		put(w, o, "value", json_string(op->sysctl.value ? op->sysctl.value : ""));
-		break;
-	case OT_OP_NFT:
-		put(w, o, "nft", nft_json(w, &op->nft));
-		break;
-	case OT_OP_CGROUP:
-		put_str(w, o, "path", op->cgroup.path);
-		put_int(w, o, "cpu_pct", op->cgroup.cpu_pct);
-		put_int(w, o, "memory", (long long)op->cgroup.memory);
-		put_int(w, o, "pids", op->cgroup.pids);
-		break;
-	case OT_OP__COUNT:
-		break;
-	}
-	return o;
-}
-
-static json_t *ns_json(struct jw *w, const struct ot_plan_ns *ns)
-{
-	json_t *o = json_object(), *iso, *ranks;
-	size_t i;
-	unsigned bit;
-
-	if (!o) {
-		w->oom = true;
-		return NULL;
-	}
-	put_str(w, o, "name", ns->name);
-	put_str(w, o, "role", name_of(role_names, ns->role));
-	if (ns->role != OT_NS_CONTAINER)
-		return o;
-	put_str(w, o, "container", ns->container);
-	iso = json_array();
-	for (bit = 1; iso && bit <= OT_ISO_CGROUP; bit <<= 1)
-		if (ns->isolate & bit)
-			json_array_append_new(iso, json_string(name_of(iso_names, (int)bit)));
-	put(w, o, "isolate", iso);
-	put_str(w, o, "hostname", ns->hostname);
-	put_str(w, o, "cgroup", ns->cgroup);
-	if (ns->nranks) {
-		ranks = json_array();
-		for (i = 0; ranks && i < ns->nranks; i++)
-			json_array_append_new(ranks, json_pack("[II]", (json_int_t)ns->ranks[i].first,
-							       (json_int_t)ns->ranks[i].last));
-		put(w, o, "ranks", ranks);
-	}
-	return o;
-}
-
-json_t *ot_plan_to_json(const struct ot_plan *p)
-{
-	struct jw w = {false};
-	json_t *o = json_object(), *arr, *u;
-	size_t i, n, *td = NULL;
-
-	if (!o)
-		return NULL;
-	put_str(&w, o, "schema", OT_PLAN_SCHEMA);
-	put_str(&w, o, "topology", p->topology);
-	put_str(&w, o, "instance", p->instance);
-	put_str(&w, o, "node", p->node);
-	put_int(&w, o, "node_index", p->node_index);
-	put_str(&w, o, "prefix", p->prefix);
-	put_str(&w, o, "state_dir", p->state_dir);
-	put_str(&w, o, "source_digest", p->source_digest);
-	if (p->underlay.family || p->underlay_mtu) {
-		u = json_object();
-		if (u) {
-			put_addr(&w, u, "address", &p->underlay);
-			put_int(&w, u, "mtu", p->underlay_mtu);
-		}
-		put(&w, o, "underlay", u);
-	}
-	arr = json_array();
-	for (i = 0; arr && i < p->nnodes; i++) {
-		json_t *jn = json_object();
-
-		if (!jn) {
-			w.oom = true;
-			continue;
-		}
-		put_str(&w, jn, "name", p->nodes[i].name);
-		put_addr(&w, jn, "underlay", &p->nodes[i].underlay);
-		if (json_array_append_new(arr, jn) < 0)
-			w.oom = true;
-	}
-	put(&w, o, "nodes", arr);
-	arr = json_array();
-	for (i = 1; arr && i < p->nns; i++)
-		if (json_array_append_new(arr, ns_json(&w, &p->ns[i])) < 0)
-			w.oom = true;
-	put(&w, o, "namespaces", arr);
-	arr = json_array();
-	for (i = 0; arr && i < p->nops; i++)
-		if (json_array_append_new(arr, op_json(&w, p, &p->ops[i])) < 0)
-			w.oom = true;
-	put(&w, o, "ops", arr);
-	arr = json_array();
-	for (i = 0; arr && i < p->nprobes; i++) {
-		const struct ot_probe *pr = &p->probes[i];
-		json_t *jp = json_object();
-
-		if (!jp) {
-			w.oom = true;
-			continue;
-		}
-		put_str(&w, jp, "from", p->ns[pr->from_ns].container);
-		put_str(&w, jp, "to_node", pr->to_node);
-		put_str(&w, jp, "to", pr->to_container);
-		put_addr(&w, jp, "address", &pr->to_addr);
-		put_str(&w, jp, "expect", name_of(expect_names, pr->expect));
-		put_str(&w, jp, "why", pr->why);
-		if (json_array_append_new(arr, jp) < 0)
-			w.oom = true;
-	}
-	put(&w, o, "probes", arr);
-	/* The teardown order is derived (the reader ignores it); it is written
-	 * so that an auditor reading the JSON sees what destroy will undo. */
-	arr = json_array();
-	if (arr && ot_plan_teardown(p, &td, &n) == 0) {
-		for (i = 0; i < n; i++) {
-			const struct ot_op *op = &p->ops[td[i]];
-			char what[256];
-
-			switch (op->kind) {
-			case OT_OP_NETNS:
-				snprintf(what, sizeof(what), "delete netns %s", p->ns[op->ns].name);
-				break;
-			case OT_OP_LINK:
-				snprintf(what, sizeof(what), "delete link %s in %s",
-					 op->ns == OT_NS_HOST_INDEX ? op->link.name : op->link.peer_name,
-					 "host");
-				break;
-			case OT_OP_SYSCTL:
-				snprintf(what, sizeof(what), "restore sysctl %s in %s", op->sysctl.key,
-					 ns_name(p, op->ns));
-				break;
-			case OT_OP_NFT:
-				snprintf(what, sizeof(what), "delete nft table inet %s in %s",
-					 op->nft.table, ns_name(p, op->ns));
-				break;
-			case OT_OP_CGROUP:
-				snprintf(what, sizeof(what), "remove cgroup %s", op->cgroup.path);
-				break;
-			default:
-				snprintf(what, sizeof(what), "undo op %zu", td[i]);
-				break;
-			}
-			if (json_array_append_new(arr, json_string(what)) < 0)
-				w.oom = true;
-		}
-	} else {
-		w.oom = true;
-	}
-	free(td);
-	put(&w, o, "teardown", arr);
-	if (w.oom) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
-}
+/* writer: plan_jsonw.c                                                */
 
 char *ot_plan_dump(const struct ot_plan *p, int pretty)
 {
 	struct ot_strbuf sb = OT_STRBUF_INIT;
 
-	/* streamed: the same bytes as json_dumps(ot_plan_to_json(p), JSON_SORT_KEYS
-	 * | ...), without a json_t tree (plan_jsonw.c) */
 	if (ot_plan_json_write(p, pretty, 0, &sb) < 0) {
 		ot_sb_free(&sb);
 		return NULL;
@@ -517,6 +56,24 @@ static int jfail(struct jr *r, const char *fmt, ...)
 	r->rc = ot_error_set(r->err, -EINVAL, "plan JSON: %s: %s", r->path[0] ? r->path : "(top)",
 			     msg);
 	return r->rc;
+}
+
+/* Every key of o must be one of fields (plan_schema.c). */
+static int only_fields(struct jr *r, json_t *o, const struct ot_plan_field *fields)
+{
+	const struct ot_plan_field *f;
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(o, k, v)
+	{
+		for (f = fields; f->key; f++)
+			if (strcmp(f->key, k) == 0)
+				break;
+		if (!f->key)
+			return jfail(r, "unknown key '%s'", k);
+	}
+	return 0;
 }
 
 /* Every key of o must be in keys (NULL-terminated). */
@@ -598,15 +155,15 @@ static bool get_bool(struct jr *r, json_t *o, const char *k)
 	return json_is_true(v);
 }
 
-static int get_enum(struct jr *r, json_t *o, const char *k, const struct name_val *t, bool required,
-		    int dflt)
+static int get_enum(struct jr *r, json_t *o, const char *k, const struct ot_enum_name *t,
+		    bool required, int dflt)
 {
 	const char *s = get_str(r, o, k, required);
 	int v;
 
 	if (!s)
 		return dflt;
-	if (val_of(t, s, &v) < 0) {
+	if (ot_enum_value(t, s, &v) < 0) {
 		jfail(r, "'%s': unknown value '%s'", k, s);
 		return dflt;
 	}
@@ -748,8 +305,8 @@ static void read_nft(struct jr *r, json_t *o, struct ot_op_nft *n)
 			jfail(r, "bad chain name '%s'", s);
 		else if (s)
 			memcpy(c->name, s, strlen(s) + 1);
-		c->type = get_enum(r, v, "type", ctype_names, true, 0);
-		c->hook = get_enum(r, v, "hook", hook_names, true, 0);
+		c->type = get_enum(r, v, "type", ot_nft_chain_type_names, true, 0);
+		c->hook = get_enum(r, v, "hook", ot_nft_hook_names, true, 0);
 		c->priority = (int32_t)get_int(r, v, "priority", -1000, 1000);
 		pol = get_str(r, v, "policy", false);
 		if (pol && strcmp(pol, "drop") != 0 && strcmp(pol, "accept") != 0)
@@ -772,8 +329,8 @@ static void read_nft(struct jr *r, json_t *o, struct ot_op_nft *n)
 		if (s && j == n->nchains)
 			jfail(r, "rule %zu: unknown chain '%s'", i, s);
 		ru->chain = (uint32_t)j;
-		ru->family = (uint8_t)get_enum(r, v, "family", family_names, false, 0);
-		ru->l4proto = (uint8_t)get_enum(r, v, "proto", proto_names, false, 0);
+		ru->family = (uint8_t)get_enum(r, v, "family", ot_nft_family_names, false, 0);
+		ru->l4proto = (uint8_t)get_enum(r, v, "proto", ot_l4proto_names, false, 0);
 		get_prefix(r, v, "saddr", &ru->saddr, &ru->has_saddr);
 		get_prefix(r, v, "daddr", &ru->daddr, &ru->has_daddr);
 		get_ports(r, v, "sport", &ru->sport_lo, &ru->sport_hi);
@@ -787,12 +344,12 @@ static void read_nft(struct jr *r, json_t *o, struct ot_op_nft *n)
 		{
 			int bit;
 
-			if (!json_is_string(e) || val_of(ct_names, json_string_value(e), &bit) < 0)
+			if (!json_is_string(e) || ot_enum_value(ot_ct_state_names, json_string_value(e), &bit) < 0)
 				jfail(r, "unknown ct state");
 			else
 				ru->ct_state |= (unsigned)bit;
 		}
-		ru->verdict = get_enum(r, v, "verdict", verdict_names, true, 0);
+		ru->verdict = get_enum(r, v, "verdict", ot_nft_verdict_names, true, 0);
 		get_addr(r, v, "nat_addr", &ru->nat_addr, false);
 		ru->nat_port = (uint16_t)get_int(r, v, "nat_port", 0, 65535);
 		ru->counter = get_bool(r, v, "counter");
@@ -804,36 +361,12 @@ static void read_nft(struct jr *r, json_t *o, struct ot_op_nft *n)
 
 static void read_op(struct jr *r, json_t *o, struct ot_op *op)
 {
-	static const char *const common[] = {"op", "ns", "origin"};
-	static const char *const k_netns[] = {"op", "ns", "origin", NULL};
-	static const char *const k_link[] = {"op",    "ns",   "origin", "kind", "name", "alias",
-					     "mac",   "mtu",  "master", "ipv6", "peer", "vni",
-					     "port",  "local", "sock_ns", "learning", "lower", "mode",
-					     NULL};
-	static const char *const k_peer[] = {"ns", "name", "alias", "mac", "master", "ipv6", NULL};
-	static const char *const k_dev[] = {"op", "ns", "origin", "dev", NULL};
-	static const char *const k_addr[] = {"op", "ns", "origin", "dev", "addr", NULL};
-	static const char *const k_route[] = {"op", "ns", "origin", "dst", "via", "dev", "metric",
-					      NULL};
-	static const char *const k_fdb[] = {"op", "ns", "origin", "dev", "mac", "dst", "dst_node",
-					    NULL};
-	static const char *const k_sysctl[] = {"op", "ns", "origin", "key", "value", NULL};
-	static const char *const k_nft[] = {"op", "ns", "origin", "nft", NULL};
-	static const char *const k_cgroup[] = {"op",	  "ns",	    "origin", "path",
-					       "cpu_pct", "memory", "pids",   NULL};
-	static const char *const *const keys[OT_OP__COUNT] = {
-		[OT_OP_NETNS] = k_netns, [OT_OP_LINK] = k_link,	    [OT_OP_LINK_UP] = k_dev,
-		[OT_OP_ADDR] = k_addr,	 [OT_OP_ROUTE] = k_route,   [OT_OP_FDB] = k_fdb,
-		[OT_OP_SYSCTL] = k_sysctl, [OT_OP_NFT] = k_nft,	    [OT_OP_CGROUP] = k_cgroup,
-	};
-	(void)common;
-
 	if (!json_is_object(o)) {
 		jfail(r, "must be an object");
 		return;
 	}
-	op->kind = get_enum(r, o, "op", op_names, true, 0);
-	if (r->rc || only_keys(r, o, keys[op->kind]))
+	op->kind = get_enum(r, o, "op", ot_op_kind_names, true, 0);
+	if (r->rc || only_fields(r, o, ot_plan_op_fields[op->kind]))
 		return;
 	op->ns = get_ns(r, o, "ns");
 	op->origin = dup_str(r, o, "origin", false);
@@ -844,7 +377,7 @@ static void read_op(struct jr *r, json_t *o, struct ot_op *op)
 		struct ot_op_link *l = &op->link;
 		json_t *peer;
 
-		l->kind = get_enum(r, o, "kind", link_names, true, 0);
+		l->kind = get_enum(r, o, "kind", ot_link_kind_names, true, 0);
 		get_name(r, o, "name", l->name, true);
 		l->alias = dup_str(r, o, "alias", false);
 		get_mac(r, o, "mac", &l->mac);
@@ -857,7 +390,7 @@ static void read_op(struct jr *r, json_t *o, struct ot_op *op)
 				jfail(r, "a veth needs a 'peer' object");
 				return;
 			}
-			if (only_keys(r, peer, k_peer))
+			if (only_fields(r, peer, ot_plan_peer_fields))
 				return;
 			l->peer_ns = get_ns(r, peer, "ns");
 			get_name(r, peer, "name", l->peer_name, true);
@@ -879,7 +412,7 @@ static void read_op(struct jr *r, json_t *o, struct ot_op *op)
 		}
 		if (l->kind == OT_LINK_MACVLAN) {
 			get_name(r, o, "lower", l->lower, true);
-			l->mode = get_enum(r, o, "mode", mode_names, false, OT_MACVLAN_BRIDGE);
+			l->mode = get_enum(r, o, "mode", ot_macvlan_mode_names, false, OT_MACVLAN_BRIDGE);
 		}
 		break;
 	}
@@ -950,7 +483,9 @@ static void read_ns(struct jr *r, json_t *o)
 	if (only_keys(r, o, keys))
 		return;
 	name = get_str(r, o, "name", true);
-	role = get_enum(r, o, "role", role_names, true, 0);
+	role = get_enum(r, o, "role", ot_ns_role_names, true, 0);
+	if (!r->rc && role == OT_NS_HOST)
+		jfail(r, "'role': unknown value 'host'"); /* the host is not listed */
 	if (r->rc)
 		return;
 	if (!ot_nsname_valid(name)) {
@@ -980,7 +515,7 @@ static void read_ns(struct jr *r, json_t *o)
 		jfail(r, "'isolate' must be an array");
 	json_array_foreach(arr, i, e)
 	{
-		if (!json_is_string(e) || val_of(iso_names, json_string_value(e), &bit) < 0)
+		if (!json_is_string(e) || ot_enum_value(ot_isolate_names, json_string_value(e), &bit) < 0)
 			jfail(r, "unknown isolation kind");
 		else
 			ns->isolate |= (unsigned)bit;
@@ -1041,7 +576,7 @@ static void read_probe(struct jr *r, json_t *o, struct ot_probe *pr)
 	pr->to_node = dup_str(r, o, "to_node", false);
 	pr->to_container = dup_str(r, o, "to", false);
 	get_addr(r, o, "address", &pr->to_addr, true);
-	pr->expect = get_enum(r, o, "expect", expect_names, true, 0);
+	pr->expect = get_enum(r, o, "expect", ot_expect_names, true, 0);
 	pr->why = dup_str(r, o, "why", false);
 }
 

@@ -16,13 +16,11 @@
 
 struct json_t; /* jansson's json_t */
 
-/* The plan as a JSON object (new reference), or NULL on OOM. */
-struct json_t *ot_plan_to_json(const struct ot_plan *p);
-
 /*
  * The plan as text: indented (2 spaces, one key per line) when pretty,
  * compact otherwise; newline-terminated. malloc'ed, NULL on OOM (or a
- * string that is not valid UTF-8). Written by ot_plan_json_write().
+ * string that is not valid UTF-8). Written by ot_plan_json_write(), the one
+ * writer of plans (tests/unit/plan_json_oracle.c checks it against jansson).
  */
 char *ot_plan_dump(const struct ot_plan *p, int pretty);
 

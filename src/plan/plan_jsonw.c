@@ -2,15 +2,16 @@
  * plan_jsonw.c - the plan's canonical JSON written straight into a string
  * buffer (contract in plan_json.h: ot_plan_json_write).
  *
- * Why not jansson here: building a json_t tree costs a hash table per
- * object; a 1,000-node cluster's plans hold millions of objects and took
- * 15+ s to serialise that way, against well under a second streamed. The
- * output is byte for byte what json_dumps(ot_plan_to_json(p), JSON_SORT_KEYS
- * | JSON_INDENT(2) or JSON_COMPACT) gives (tests/unit/test_plan_text_json.c
- * checks it on every kind of field): keys are written in strcmp order, zero
- * values are omitted exactly as plan_json.c's writer omits them, strings are
- * escaped as jansson escapes them, and invalid UTF-8 is refused as jansson
- * refuses it.
+ * This is the one writer of plans. Why not jansson: building a json_t tree
+ * costs a hash table per object; a 1,000-node cluster's plans hold millions
+ * of objects and took 15+ s to serialise that way, against well under a
+ * second streamed. The output is the canonical form: keys in strcmp order
+ * (for operations, from the key tables of plan_schema.c; the reader accepts
+ * the same keys), members at their zero value omitted, strings escaped as
+ * jansson escapes them, invalid UTF-8 refused as jansson refuses it.
+ * tests/unit/test_plan_text_json.c checks it byte for byte against
+ * json_dumps(JSON_SORT_KEYS) of a jansson tree (tests/unit/plan_json_oracle.c)
+ * on every kind of field.
  *
  * A 1,000-node cluster is ~1.8 million ops and ~270 MB of JSON, so the
  * writer is built for throughput: it writes straight into the caller's
@@ -21,8 +22,10 @@
  * table. Strings that need escapes take the slow, simple path.
  */
 #include "plan/plan_json.h"
+#include "plan/plan_schema.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -78,6 +81,10 @@ struct jw {
 		size_t npre, nsuf;
 		char pre[JW_FDB_MAX], suf[JW_FDB_MAX];
 	} fdb;
+	size_t mac_at, mac_end; /* where the last OT_F_MAC_ALWAYS value was written */
+	/* each operation kind's name, quoted */
+	char opq[OT_OP__COUNT][16];
+	uint8_t opqlen[OT_OP__COUNT];
 	struct jw_memo memo[JW_MEMO];
 	char scratch[JW_CHUNK + 2 * JW_ROOM];
 };
@@ -465,7 +472,7 @@ static inline void key(struct jw *w, const char *quoted, size_t n)
 		*w->o++ = ' ';
 }
 
-/* Members, each omitted at its zero value like plan_json.c's put_*(). */
+/* Members, each omitted at its zero value. */
 static void m_str(struct jw *w, const char *k, size_t kn, const char *v)
 {
 	if (v && *v) {
@@ -658,34 +665,31 @@ static void m_ns(struct jw *w, const char *k, size_t kn, int ns)
 	w->o += n;
 }
 
-static const char *proto_name(uint8_t p)
-{
-	switch (p) {
-	case IPPROTO_TCP:
-		return "tcp";
-	case IPPROTO_UDP:
-		return "udp";
-	case IPPROTO_ICMP:
-		return "icmp";
-	case IPPROTO_ICMPV6:
-		return "icmpv6";
-	}
-	return "?";
-}
-
-static const char *type_name(enum ot_nft_chain_type t)
-{
-	return t == OT_NFT_FILTER ? "filter" : t == OT_NFT_NAT ? "nat" : "?";
-}
-
 /* ---- objects, keys in strcmp order ---- */
+
+/* A name from an enum table; the table's strings are the memo's keys. */
+static void m_enum(struct jw *w, const char *k, size_t kn, const struct ot_enum_name *t, int v)
+{
+	m_memo(w, k, kn, ot_enum_name(t, v));
+}
+
+/* An array of the names of the bits set in mask, in bit order. */
+static void m_bits(struct jw *w, const char *k, size_t kn, const struct ot_enum_name *t,
+		   unsigned mask)
+{
+	key(w, k, kn);
+	open_(w, '[');
+	for (; t->name; t++)
+		if (mask & (unsigned)t->val) {
+			item(w);
+			str(w, t->name);
+		}
+	close_(w, ']');
+}
 
 static void w_nft(struct jw *w, const struct ot_op_nft *n)
 {
-	static const char *const ct[] = {"new", "established", "related", "invalid"};
 	size_t i;
-	unsigned bit;
-	int b;
 
 	open_(w, '{');
 	key(w, K("chains"));
@@ -695,11 +699,11 @@ static void w_nft(struct jw *w, const struct ot_op_nft *n)
 
 		item(w);
 		open_(w, '{');
-		m_str(w, K("hook"), ot_nft_hook_name(c->hook));
+		m_enum(w, K("hook"), ot_nft_hook_names, c->hook);
 		m_str(w, K("name"), c->name);
 		m_str(w, K("policy"), c->policy_drop ? "drop" : "accept");
 		m_int(w, K("priority"), c->priority);
-		m_str(w, K("type"), type_name(c->type));
+		m_enum(w, K("type"), ot_nft_chain_type_names, c->type);
 		close_(w, '}');
 	}
 	close_(w, ']');
@@ -713,36 +717,25 @@ static void w_nft(struct jw *w, const struct ot_op_nft *n)
 		m_str(w, K("chain"), r->chain < n->nchains ? n->chains[r->chain].name : "");
 		m_str(w, K("comment"), r->comment);
 		m_true(w, K("counter"), r->counter);
-		if (r->ct_state) {
-			key(w, K("ct_state"));
-			open_(w, '[');
-			for (bit = 1, b = 0; bit <= OT_CT_INVALID; bit <<= 1, b++)
-				if (r->ct_state & bit) {
-					item(w);
-					str(w, ct[b]);
-				}
-			close_(w, ']');
-		}
+		if (r->ct_state)
+			m_bits(w, K("ct_state"), ot_ct_state_names, r->ct_state);
 		if (r->has_daddr)
 			m_prefix(w, K("daddr"), &r->daddr);
 		if (r->dport_lo || r->dport_hi)
 			m_pair(w, K("dport"), r->dport_lo, r->dport_hi);
 		if (r->family)
-			m_str(w, K("family"),
-			      r->family == AF_INET    ? "ip"
-			      : r->family == AF_INET6 ? "ip6"
-						      : "?");
+			m_enum(w, K("family"), ot_nft_family_names, r->family);
 		m_str(w, K("iif"), r->iif);
 		m_addr(w, K("nat_addr"), &r->nat_addr);
 		m_int(w, K("nat_port"), r->nat_port);
 		m_str(w, K("oif"), r->oif);
 		if (r->l4proto)
-			m_str(w, K("proto"), proto_name(r->l4proto));
+			m_enum(w, K("proto"), ot_l4proto_names, r->l4proto);
 		if (r->has_saddr)
 			m_prefix(w, K("saddr"), &r->saddr);
 		if (r->sport_lo || r->sport_hi)
 			m_pair(w, K("sport"), r->sport_lo, r->sport_hi);
-		m_str(w, K("verdict"), ot_nft_verdict_name(r->verdict));
+		m_enum(w, K("verdict"), ot_nft_verdict_names, r->verdict);
 		close_(w, '}');
 	}
 	close_(w, ']');
@@ -750,66 +743,106 @@ static void w_nft(struct jw *w, const struct ot_op_nft *n)
 	close_(w, '}');
 }
 
-static void w_link(struct jw *w, const struct ot_plan *p, const struct ot_op *op)
-{
-	const struct ot_op_link *l = &op->link;
+static void w_fields(struct jw *w, const struct ot_op *op, const struct ot_plan_field *f);
 
-	m_str(w, K("alias"), l->alias);
-	m_true(w, K("ipv6"), l->ipv6);
-	m_memo(w, K("kind"), ot_link_kind_name(l->kind));
-	if (l->kind == OT_LINK_VXLAN) {
-		m_true(w, K("learning"), l->learning);
-		m_addr(w, K("local"), &l->local);
+/*
+ * The members of an object from its key table (plan_schema.c), in the
+ * table's order. Where an FDB entry's MAC is written (OT_F_MAC_ALWAYS), its
+ * offsets into the output are kept for w_fdb().
+ */
+static void w_field(struct jw *w, const struct ot_op *op, const struct ot_plan_field *f)
+{
+	const char *v = (const char *)op + f->off;
+	const char *k = f->qkey;
+	size_t kn = f->qlen;
+	char dst[OT_PREFIX_STRLEN];
+
+	switch ((enum ot_plan_ftype)f->type) {
+	case OT_F_NS:
+		m_ns(w, k, kn, *(const int *)v);
+		break;
+	case OT_F_OP:
+		if ((unsigned)op->kind < OT_OP__COUNT)
+			m_lit(w, k, kn, w->opq[op->kind], w->opqlen[op->kind]);
+		else
+			m_lit(w, k, kn, L("?"));
+		break;
+	case OT_F_MEMO:
+		m_memo(w, k, kn, *(const char *const *)v);
+		break;
+	case OT_F_STR:
+		m_str(w, k, kn, *(const char *const *)v);
+		break;
+	case OT_F_STR_ALWAYS:
+		m_str_always(w, k, kn, *(const char *const *)v);
+		break;
+	case OT_F_NAME:
+		m_name(w, k, kn, v);
+		break;
+	case OT_F_U16:
+		m_int(w, k, kn, *(const uint16_t *)v);
+		break;
+	case OT_F_U32:
+		m_int(w, k, kn, *(const uint32_t *)v);
+		break;
+	case OT_F_U64:
+		m_int(w, k, kn, (long long)*(const uint64_t *)v);
+		break;
+	case OT_F_BOOL:
+		m_true(w, k, kn, *(const bool *)v);
+		break;
+	case OT_F_ADDR:
+		m_addr(w, k, kn, (const struct ot_addr *)v);
+		break;
+	case OT_F_PREFIX:
+		m_prefix(w, k, kn, (const struct ot_prefix *)v);
+		break;
+	case OT_F_MAC:
+		m_mac(w, k, kn, (const struct ot_mac *)v);
+		break;
+	case OT_F_MAC_ALWAYS:
+		key(w, k, kn);
+		w->mac_at = (size_t)(w->o - w->sb->buf);
+		out_mac(w, (const struct ot_mac *)v);
+		w->mac_end = (size_t)(w->o - w->sb->buf);
+		break;
+	case OT_F_LINK_KIND:
+		m_enum(w, k, kn, ot_link_kind_names, ((const struct ot_op_link *)v)->kind);
+		break;
+	case OT_F_MACVLAN_MODE:
+		m_enum(w, k, kn, ot_macvlan_mode_names, ((const struct ot_op_link *)v)->mode);
+		break;
+	case OT_F_ROUTE_DST: {
+		const struct ot_prefix *d = (const struct ot_prefix *)v;
+
+		if (d->len == 0)
+			snprintf(dst, sizeof(dst), "default%s",
+				 d->addr.family == AF_INET6 ? "6" : "");
+		else
+			ot_prefix_format(d, dst, sizeof(dst));
+		m_str(w, k, kn, dst);
+		break;
 	}
-	if (l->kind == OT_LINK_MACVLAN)
-		m_name(w, K("lower"), l->lower);
-	m_mac(w, K("mac"), &l->mac);
-	m_name(w, K("master"), l->master);
-	if (l->kind == OT_LINK_MACVLAN)
-		m_str(w, K("mode"), ot_macvlan_mode_name(l->mode));
-	m_int(w, K("mtu"), l->mtu);
-	m_name(w, K("name"), l->name);
-	m_ns(w, K("ns"), op->ns);
-	m_lit(w, K("op"), L("link"));
-	m_memo(w, K("origin"), op->origin);
-	if (l->kind == OT_LINK_VETH) {
-		key(w, K("peer"));
+	case OT_F_PEER:
+		key(w, k, kn);
 		open_(w, '{');
-		m_str(w, K("alias"), l->peer_alias);
-		m_true(w, K("ipv6"), l->peer_ipv6);
-		m_mac(w, K("mac"), &l->peer_mac);
-		m_name(w, K("master"), l->peer_master);
-		m_name(w, K("name"), l->peer_name);
-		m_ns(w, K("ns"), l->peer_ns);
+		w_fields(w, op, ot_plan_peer_fields);
 		close_(w, '}');
-	}
-	if (l->kind == OT_LINK_VXLAN) {
-		m_int(w, K("port"), l->port);
-		m_ns(w, K("sock_ns"), l->sock_ns);
-		m_int(w, K("vni"), l->vni);
+		break;
+	case OT_F_NFT:
+		key(w, k, kn);
+		w_nft(w, (const struct ot_op_nft *)v);
+		break;
 	}
 }
 
-/* The common tail "ns", "op", "origin" of ops whose other keys sort first. */
-static void w_tail(struct jw *w, const struct ot_plan *p, const struct ot_op *op)
+static void w_fields(struct jw *w, const struct ot_op *op, const struct ot_plan_field *f)
 {
-	static const struct {
-		const char *q;
-		size_t n;
-	} kinds[OT_OP__COUNT] = {
-	    [OT_OP_NETNS] = {L("netns")},   [OT_OP_LINK] = {L("link")},
-	    [OT_OP_LINK_UP] = {L("up")},    [OT_OP_ADDR] = {L("addr")},
-	    [OT_OP_ROUTE] = {L("route")},   [OT_OP_FDB] = {L("fdb")},
-	    [OT_OP_SYSCTL] = {L("sysctl")}, [OT_OP_NFT] = {L("nft")},
-	    [OT_OP_CGROUP] = {L("cgroup")},
-	};
+	unsigned kind = op->kind == OT_OP_LINK ? 1u << op->link.kind : 0;
 
-	m_ns(w, K("ns"), op->ns);
-	if ((unsigned)op->kind < OT_OP__COUNT)
-		m_lit(w, K("op"), kinds[op->kind].q, kinds[op->kind].n);
-	else
-		m_lit(w, K("op"), L("?"));
-	m_memo(w, K("origin"), op->origin);
+	for (; f->key; f++)
+		if (!f->links || (f->links & kind))
+			w_field(w, op, f);
 }
 
 /*
@@ -818,10 +851,10 @@ static void w_tail(struct jw *w, const struct ot_plan *p, const struct ot_op *op
  * matches the previous entry (device, destination, node, namespace, origin,
  * depth), its JSON before and after the MAC is copied.
  */
-static void w_fdb(struct jw *w, const struct ot_plan *p, const struct ot_op *op)
+static void w_fdb(struct jw *w, const struct ot_op *op)
 {
 	const struct ot_op_fdb *e = &op->fdb;
-	size_t a, b, c, d;
+	size_t a, d;
 
 	if (w->fdb.valid && w->fdb.depth == w->depth && w->fdb.ns == op->ns &&
 	    w->fdb.dst_node == e->dst_node && w->fdb.origin == op->origin &&
@@ -836,19 +869,13 @@ static void w_fdb(struct jw *w, const struct ot_plan *p, const struct ot_op *op)
 	}
 	a = (size_t)(w->o - w->sb->buf);
 	open_(w, '{');
-	m_name(w, K("dev"), e->dev);
-	m_addr(w, K("dst"), &e->dst);
-	m_memo(w, K("dst_node"), e->dst_node);
-	key(w, K("mac"));
-	b = (size_t)(w->o - w->sb->buf);
-	out_mac(w, &e->mac); /* always, all-zero for flooding */
-	c = (size_t)(w->o - w->sb->buf);
-	w_tail(w, p, op);
+	w_fields(w, op, ot_plan_op_fields[OT_OP_FDB]);
 	close_(w, '}');
 	d = (size_t)(w->o - w->sb->buf);
 	/* offsets into sb stay right when it grows; not after an allocation
 	 * failure (the writer is in scratch then) */
-	w->fdb.valid = !w->oom && !w->bad && b - a <= JW_FDB_MAX && d - c <= JW_FDB_MAX;
+	w->fdb.valid = !w->oom && !w->bad && w->mac_at - a <= JW_FDB_MAX &&
+		       d - w->mac_end <= JW_FDB_MAX;
 	if (!w->fdb.valid)
 		return;
 	w->fdb.depth = w->depth;
@@ -857,95 +884,40 @@ static void w_fdb(struct jw *w, const struct ot_plan *p, const struct ot_op *op)
 	w->fdb.origin = op->origin;
 	memcpy(w->fdb.dev, e->dev, OT_IFNAMSIZ);
 	w->fdb.dst = e->dst;
-	w->fdb.npre = b - a;
-	w->fdb.nsuf = d - c;
-	memcpy(w->fdb.pre, w->sb->buf + a, b - a);
-	memcpy(w->fdb.suf, w->sb->buf + c, d - c);
+	w->fdb.npre = w->mac_at - a;
+	w->fdb.nsuf = d - w->mac_end;
+	memcpy(w->fdb.pre, w->sb->buf + a, w->fdb.npre);
+	memcpy(w->fdb.suf, w->sb->buf + w->mac_end, w->fdb.nsuf);
 }
 
-static void w_op(struct jw *w, const struct ot_plan *p, const struct ot_op *op)
+static void w_op(struct jw *w, const struct ot_op *op)
 {
-	char dst[OT_PREFIX_STRLEN];
+	static const struct ot_plan_field unknown[] = {
+		{"ns", "\"ns\":", 5, OT_F_NS, 0, offsetof(struct ot_op, ns)},
+		{"op", "\"op\":", 5, OT_F_OP, 0, 0},
+		{"origin", "\"origin\":", 9, OT_F_MEMO, 0, offsetof(struct ot_op, origin)},
+		{NULL, NULL, 0, 0, 0, 0},
+	};
 
 	if (op->kind == OT_OP_FDB) {
-		w_fdb(w, p, op);
+		w_fdb(w, op);
 		return;
 	}
 	open_(w, '{');
-	switch (op->kind) {
-	case OT_OP_NETNS:
-		w_tail(w, p, op);
-		break;
-	case OT_OP_LINK:
-		w_link(w, p, op);
-		break;
-	case OT_OP_LINK_UP:
-		m_name(w, K("dev"), op->dev);
-		w_tail(w, p, op);
-		break;
-	case OT_OP_ADDR:
-		m_prefix(w, K("addr"), &op->addr.addr);
-		m_name(w, K("dev"), op->addr.dev);
-		w_tail(w, p, op);
-		break;
-	case OT_OP_ROUTE:
-		m_name(w, K("dev"), op->route.dev);
-		if (op->route.dst.len == 0)
-			snprintf(dst, sizeof(dst), "default%s",
-				 op->route.dst.addr.family == AF_INET6 ? "6" : "");
-		else
-			ot_prefix_format(&op->route.dst, dst, sizeof(dst));
-		m_str(w, K("dst"), dst);
-		m_int(w, K("metric"), op->route.metric);
-		w_tail(w, p, op);
-		m_addr(w, K("via"), &op->route.via);
-		break;
-	case OT_OP_FDB: /* w_fdb() */
-		break;
-	case OT_OP_SYSCTL:
-		m_str(w, K("key"), op->sysctl.key);
-		w_tail(w, p, op);
-		m_str_always(w, K("value"), op->sysctl.value);
-		break;
-	case OT_OP_NFT:
-		key(w, K("nft"));
-		w_nft(w, &op->nft);
-		w_tail(w, p, op);
-		break;
-	case OT_OP_CGROUP:
-		m_int(w, K("cpu_pct"), op->cgroup.cpu_pct);
-		m_int(w, K("memory"), (long long)op->cgroup.memory);
-		w_tail(w, p, op);
-		m_str(w, K("path"), op->cgroup.path);
-		m_int(w, K("pids"), op->cgroup.pids);
-		break;
-	case OT_OP__COUNT:
-		w_tail(w, p, op);
-		break;
-	}
+	w_fields(w, op, (unsigned)op->kind < OT_OP__COUNT ? ot_plan_op_fields[op->kind] : unknown);
 	close_(w, '}');
 }
 
 static void w_ns(struct jw *w, const struct ot_plan_ns *ns)
 {
-	static const char *const iso[] = {"net", "uts", "ipc", "pid", "mount", "cgroup"};
-	unsigned bit;
 	size_t i;
-	int b;
 
 	open_(w, '{');
 	if (ns->role == OT_NS_CONTAINER) {
 		m_str(w, K("cgroup"), ns->cgroup);
 		m_str(w, K("container"), ns->container);
 		m_str(w, K("hostname"), ns->hostname);
-		key(w, K("isolate"));
-		open_(w, '[');
-		for (bit = 1, b = 0; bit <= OT_ISO_CGROUP; bit <<= 1, b++)
-			if (ns->isolate & bit) {
-				item(w);
-				str(w, iso[b]);
-			}
-		close_(w, ']');
+		m_bits(w, K("isolate"), ot_isolate_names, ns->isolate);
 	}
 	m_str(w, K("name"), ns->name);
 	if (ns->role == OT_NS_CONTAINER && ns->nranks) {
@@ -962,7 +934,7 @@ static void w_ns(struct jw *w, const struct ot_plan_ns *ns)
 		}
 		close_(w, ']');
 	}
-	m_str(w, K("role"), ot_ns_role_name(ns->role));
+	m_enum(w, K("role"), ot_ns_role_names, ns->role);
 	close_(w, '}');
 }
 
@@ -1110,6 +1082,7 @@ int ot_plan_json_write(const struct ot_plan *p, int pretty, int depth, struct ot
 {
 	struct jw *w;
 	bool oom;
+	size_t k;
 	int rc;
 
 	if (depth < 0 || depth > 4)
@@ -1121,6 +1094,15 @@ int ot_plan_json_write(const struct ot_plan *p, int pretty, int depth, struct ot
 	w->pretty = pretty != 0;
 	w->depth = depth;
 	w->esc = (struct ot_strbuf)OT_STRBUF_INIT;
+	for (k = 0; k < OT_OP__COUNT; k++) {
+		const char *name = ot_op_kind_name((enum ot_op_kind)k);
+		size_t n = strlen(name);
+
+		w->opq[k][0] = '"';
+		memcpy(w->opq[k] + 1, name, n); /* names are short and plain */
+		w->opq[k][n + 1] = '"';
+		w->opqlen[k] = (uint8_t)(n + 2);
+	}
 	w->o = ot_sb_reserve(sb, JW_GROW);
 	if (w->o) {
 		w->lim = sb->buf + sb->cap - 1;
@@ -1172,7 +1154,7 @@ static int write_plan(struct jw *wp, const struct ot_plan *p)
 	open_(&w, '[');
 	for (i = 0; i < p->nops; i++) {
 		item(&w);
-		w_op(&w, p, &p->ops[i]);
+		w_op(&w, &p->ops[i]);
 	}
 	close_(&w, ']');
 	m_str(&w, K("prefix"), p->prefix);
@@ -1184,7 +1166,7 @@ static int write_plan(struct jw *wp, const struct ot_plan *p)
 		item(&w);
 		open_(&w, '{');
 		m_addr(&w, K("address"), &pr->to_addr);
-		m_str(&w, K("expect"), pr->expect == OT_EXPECT_REACH ? "reach" : "blocked");
+		m_enum(&w, K("expect"), ot_expect_names, pr->expect);
 		m_str(&w, K("from"), p->ns[pr->from_ns].container);
 		m_str(&w, K("to"), pr->to_container);
 		m_memo(&w, K("to_node"), pr->to_node);

@@ -8,6 +8,7 @@
  * order. One describer per operation kind (a table, not a switch).
  */
 #include "plan/plan_text.h"
+#include "plan/plan_schema.h"
 
 #include <netinet/in.h>
 #include <stdio.h>
@@ -49,17 +50,7 @@ static void put_mac(struct ot_strbuf *out, const char *pre, const struct ot_mac 
 
 static const char *proto_name(uint8_t p)
 {
-	switch (p) {
-	case IPPROTO_TCP:
-		return "tcp";
-	case IPPROTO_UDP:
-		return "udp";
-	case IPPROTO_ICMP:
-		return "icmp";
-	case IPPROTO_ICMPV6:
-		return "icmpv6";
-	}
-	return "?";
+	return ot_enum_name(ot_l4proto_names, p);
 }
 
 static void put_ports(struct ot_strbuf *out, uint16_t lo, uint16_t hi)
@@ -114,14 +105,15 @@ void ot_nft_rule_text(const struct ot_nft_rule *r, struct ot_strbuf *out)
 		ot_sb_printf(out, "%smeta l4proto %s", SEP(), proto_name(r->l4proto));
 	}
 	if (r->ct_state) {
-		static const char *const ct[] = {"new", "established", "related", "invalid"};
-		int i = 0;
+		const struct ot_enum_name *ct;
 
 		ot_sb_printf(out, "%sct state ", SEP());
-		for (bit = OT_CT_NEW; bit <= OT_CT_INVALID; bit <<= 1, i++)
+		for (ct = ot_ct_state_names; ct->name; ct++) {
+			bit = (unsigned)ct->val;
 			if (r->ct_state & bit)
 				ot_sb_printf(out, "%s%s", (r->ct_state & (bit - 1)) ? "," : "",
-					     ct[i]);
+					     ct->name);
+		}
 	}
 	if (r->counter)
 		ot_sb_printf(out, "%scounter", SEP());
@@ -158,7 +150,7 @@ void ot_nft_table_text(const struct ot_op_nft *n, const char *indent, struct ot_
 
 		ot_sb_printf(out, "%s\tchain %s {\n", indent, ch->name);
 		ot_sb_printf(out, "%s\t\ttype %s hook %s priority %d; policy %s;\n", indent,
-			     ch->type == OT_NFT_NAT ? "nat" : "filter", ot_nft_hook_name(ch->hook),
+			     ot_enum_name(ot_nft_chain_type_names, ch->type), ot_nft_hook_name(ch->hook),
 			     (int)ch->priority, ch->policy_drop ? "drop" : "accept");
 		for (i = 0; i < n->nrules; i++) {
 			if (n->rules[i].chain != c)
@@ -452,7 +444,7 @@ void ot_plan_text(const struct ot_plan *p, struct ot_strbuf *out)
 		put_addr(out, " ", &pr->to_addr);
 		pad(out, line, 2 * 20 + 24);
 		ot_sb_printf(out, "  %-7s  %s\n",
-			     pr->expect == OT_EXPECT_REACH ? "reach" : "blocked",
+			     ot_enum_name(ot_expect_names, pr->expect),
 			     pr->why ? pr->why : "");
 	}
 

@@ -2,6 +2,9 @@
 # tests (every example topology included), the bad-input corpus.
 UNIT_TESTS += tests/unit/test_compile.c tests/unit/test_compile_fw.c tests/unit/test_compile_stream.c tests/unit/test_plan_text.c tests/unit/test_plan_text_json.c
 
+# The streamed JSON writer's reference: a jansson tree writer, test code only.
+$(BUILD)/tests/unit/test_plan_text_json: $(call obj,tests/unit/plan_json_oracle.c)
+
 # Golden plans and diagnostics of tests/golden/*.otp and topologies/*.otp,
 # plus check/plan/graph (dot)/emit-sh (sh -n) of every example topology.
 check-golden: $(OTC)

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "plan/plan_json.h"
+#include "plan_json_oracle.h"
 
 static void same_as_jansson(const struct ot_plan *p)
 {
