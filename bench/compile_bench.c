@@ -40,26 +40,13 @@
 #include "plan/plan_json.h"
 #include "util/hash.h"
 #include "util/strbuf.h"
+#include "util/clock.h"
 
 #define RACK 10
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Phases are timed in CPU time of the process: on a shared machine the wall
- * clock also counts other jobs' turns (the wall total is printed too). */
-static double cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+/* Phases are timed in CPU time of the process (CLOCK_PROCESS_CPUTIME_ID): on
+ * a shared machine the wall clock also counts other jobs' turns (the wall
+ * total, CLOCK_MONOTONIC, is printed too). */
 
 static void loops_source(struct ot_strbuf *sb, unsigned nodes, unsigned per)
 {
@@ -165,7 +152,7 @@ struct stream {
  * is taken out of the phases and the wall total. */
 static void digest(struct result *res, const char *json, size_t len)
 {
-	double c0 = cpu_now(), w0 = now();
+	double c0 = ot_clock_s(CLOCK_PROCESS_CPUTIME_ID), w0 = ot_clock_s(CLOCK_MONOTONIC);
 	uint64_t h = res->digest ^ len, w;
 	size_t i;
 
@@ -177,21 +164,21 @@ static void digest(struct result *res, const char *json, size_t len)
 	for (; i < len; i++)
 		h = (h ^ (unsigned char)json[i]) * 0x100000001b3ULL;
 	res->digest = h;
-	res->untimed_cpu += cpu_now() - c0;
-	res->untimed_wall += now() - w0;
+	res->untimed_cpu += ot_clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+	res->untimed_wall += ot_clock_s(CLOCK_MONOTONIC) - w0;
 }
 
 /* ot_compile_each's sink: serialise the plan, count, free it. */
 static int serialise_one(struct ot_plan *p, void *arg)
 {
 	struct stream *st = arg;
-	double t0 = cpu_now();
+	double t0 = ot_clock_s(CLOCK_PROCESS_CPUTIME_ID);
 	int rc;
 
 	ot_sb_reset(&st->sb);
 	rc = ot_plan_json_write(p, 0, 0, &st->sb);
 	st->res->bytes += st->sb.len + 1;
-	st->res->serialise += cpu_now() - t0;
+	st->res->serialise += ot_clock_s(CLOCK_PROCESS_CPUTIME_ID) - t0;
 	digest(st->res, st->sb.buf, st->sb.len);
 	count(st->res, p);
 	ot_plan_free(p);
@@ -214,42 +201,42 @@ static void run_variant(const char *otp, const char *hosts, bool hold, struct re
 
 	memset(res, 0, sizeof(*res));
 	ot_diags_init(&d);
-	w0 = now();
-	t0 = cpu_now();
+	w0 = ot_clock_s(CLOCK_MONOTONIC);
+	t0 = ot_clock_s(CLOCK_PROCESS_CPUTIME_ID);
 	if (ot_topology_load(otp, &lo, &d, &m) < 0)
 		goto out;
-	res->load = cpu_now() - t0;
-	t0 = cpu_now();
+	res->load = ot_clock_s(CLOCK_PROCESS_CPUTIME_ID) - t0;
+	t0 = ot_clock_s(CLOCK_PROCESS_CPUTIME_ID);
 	if (ot_hosts_load(hosts, &d, &h) < 0)
 		goto out;
-	res->hosts = cpu_now() - t0;
+	res->hosts = ot_clock_s(CLOCK_PROCESS_CPUTIME_ID) - t0;
 	o.hosts = h;
-	t0 = cpu_now();
+	t0 = ot_clock_s(CLOCK_PROCESS_CPUTIME_ID);
 	if (!hold) {
 		if (ot_compile_each(m, &o, &d, serialise_one, &st) < 0)
 			goto out;
-		res->compile = cpu_now() - t0 - res->serialise - res->untimed_cpu;
-		res->wall = now() - w0 - res->untimed_wall;
+		res->compile = ot_clock_s(CLOCK_PROCESS_CPUTIME_ID) - t0 - res->serialise - res->untimed_cpu;
+		res->wall = ot_clock_s(CLOCK_MONOTONIC) - w0 - res->untimed_wall;
 		res->ok = 1;
 		goto out;
 	}
 	if (ot_compile(m, &o, &d, &c) < 0)
 		goto out;
-	res->compile = cpu_now() - t0;
-	t0 = cpu_now();
+	res->compile = ot_clock_s(CLOCK_PROCESS_CPUTIME_ID) - t0;
+	t0 = ot_clock_s(CLOCK_PROCESS_CPUTIME_ID);
 	for (i = 0; i < c->nplans; i++) {
 		char *s = ot_plan_dump(c->plans[i], 0);
 
 		if (!s)
 			goto out;
-		res->serialise += cpu_now() - t0;
+		res->serialise += ot_clock_s(CLOCK_PROCESS_CPUTIME_ID) - t0;
 		res->bytes += strlen(s);
 		digest(res, s, strlen(s));
 		free(s);
 		count(res, c->plans[i]);
-		t0 = cpu_now();
+		t0 = ot_clock_s(CLOCK_PROCESS_CPUTIME_ID);
 	}
-	res->wall = now() - w0 - res->untimed_wall;
+	res->wall = ot_clock_s(CLOCK_MONOTONIC) - w0 - res->untimed_wall;
 	res->ok = 1;
 out:
 	if (!res->ok) {
@@ -302,7 +289,7 @@ static int in_child(const char *otp, const char *hosts, bool hold, struct result
 /* The baseline: read the file and hash every byte. */
 static double read_and_hash(const char *path, uint64_t *h)
 {
-	double t0 = now();
+	double t0 = ot_clock_s(CLOCK_MONOTONIC);
 	char *buf;
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -319,7 +306,7 @@ static double read_and_hash(const char *path, uint64_t *h)
 	}
 	*h = ot_hash64(buf, (size_t)n);
 	free(buf);
-	return now() - t0;
+	return ot_clock_s(CLOCK_MONOTONIC) - t0;
 }
 
 static void best(struct result *b, const struct result *r, int first)

@@ -27,13 +27,7 @@
 
 #include <libmnl/libmnl.h>
 
-static double now_real(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "util/clock.h"
 
 int main(int argc, char **argv)
 {
@@ -92,14 +86,14 @@ int main(int argc, char **argv)
 		closedir(d);
 	printf("ready %u\n", assigned);
 	fflush(stdout);
-	deadline = now_real() + atof(argv[2]);
+	deadline = ot_clock_s(CLOCK_REALTIME) + atof(argv[2]);
 	while (gone < assigned) {
 		struct pollfd p = {.fd = mnl_socket_get_fd(mon), .events = POLLIN};
 		const struct nlmsghdr *nlh;
 		ssize_t n;
 		int left;
 
-		if (now_real() > deadline) {
+		if (ot_clock_s(CLOCK_REALTIME) > deadline) {
 			printf("timeout %u\n", assigned - gone);
 			return 1;
 		}
@@ -113,7 +107,7 @@ int main(int argc, char **argv)
 		     nlh = mnl_nlmsg_next(nlh, &left))
 			if (nlh->nlmsg_type == RTM_DELNSID) {
 				gone++;
-				last = now_real();
+				last = ot_clock_s(CLOCK_REALTIME);
 			}
 	}
 	printf("gone %u %.6f\n", gone, last);

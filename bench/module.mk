@@ -16,7 +16,7 @@ BENCH_TARGETS += bench-compile
 # VXLAN against the raw underlay (bench/exec-dataplane); ratios, same run.
 EXEC_GONE := $(BUILD)/bench/exec_gone
 BENCH_PROGRAMS += $(EXEC_GONE)
-$(EXEC_GONE): $(call obj,bench/exec_gone.c)
+$(EXEC_GONE): $(call obj,bench/exec_gone.c) $(LIBOTC)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_EXEC)

@@ -25,6 +25,7 @@
 #include "deploy/ssh.h"
 #include "lang/load.h"
 #include "util/strbuf.h"
+#include "util/clock.h"
 
 #define EXIT_FAILED 1
 #define EXIT_USAGE  2
@@ -117,7 +118,7 @@ struct view {
 	bool live;	/* redraw in place on a terminal */
 	bool events;	/* plain lines (not a terminal) */
 	bool stamps;	/* prefix event lines with the time since the start */
-	struct timespec t0;
+	double t0; /* CLOCK_MONOTONIC, seconds */
 	bool color;
 	unsigned width;
 	size_t drawn;	/* lines on screen to overwrite */
@@ -170,11 +171,7 @@ static void on_change(void *ctx, const struct ot_deploy *d, size_t i)
 	} else if (v->events) {
 		ot_sb_reset(&v->buf);
 		if (v->stamps) {
-			struct timespec t;
-
-			clock_gettime(CLOCK_MONOTONIC, &t);
-			ot_sb_printf(&v->buf, "%+8.3fs ",
-				     (t.tv_sec - v->t0.tv_sec) + (t.tv_nsec - v->t0.tv_nsec) / 1e9);
+			ot_sb_printf(&v->buf, "%+8.3fs ", ot_clock_s(CLOCK_MONOTONIC) - v->t0);
 		}
 		ot_progress_event(d, i, &v->buf);
 		write_all(STDERR_FILENO, ot_sb_str(&v->buf), v->buf.len);
@@ -554,7 +551,7 @@ int main(int argc, char **argv)
 	v.live = !c.quiet && !c.verbose && isatty(STDERR_FILENO);
 	v.events = c.verbose || (!c.quiet && !v.live);
 	v.stamps = c.verbose;
-	clock_gettime(CLOCK_MONOTONIC, &v.t0);
+	v.t0 = ot_clock_s(CLOCK_MONOTONIC);
 	v.width = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col ? ws.ws_col : 0;
 	if (v.live && pthread_create(&tick, NULL, ticker, &v) == 0)
 		ticking = true;

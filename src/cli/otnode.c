@@ -33,6 +33,7 @@
 #include "plan/plan_json.h"
 #include "plan/plan_text.h"
 #include "util/strbuf.h"
+#include "util/clock.h"
 
 #define EXIT_FAIL   1
 #define EXIT_USAGE  2
@@ -180,14 +181,6 @@ static void init_opts(struct cli *c, struct ot_exec_opts *o)
 	o->progress = progress;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int print_json(json_t *j)
 {
 	char *s;
@@ -248,14 +241,14 @@ static int cmd_create(struct cli *c, int argc, char **argv)
 	if ((r = load_plan(c)))
 		return r;
 	init_opts(c, &o);
-	t0 = now_s();
+	t0 = ot_clock_s(CLOCK_MONOTONIC);
 	r = ot_exec_create(c->plan, &o, &res, &err);
 	if (r < 0) {
 		die_msg("%s%s", err.msg, res.rolled_back ? " (rolled back)" : "");
 		return r == -ENOMEM ? EXIT_SYSTEM : EXIT_FAIL;
 	}
 	fprintf(stderr, "otnode: %s: %s in %.3f s\n", c->plan->node,
-		res.already ? "already created, no drift" : "created", now_s() - t0);
+		res.already ? "already created, no drift" : "created", ot_clock_s(CLOCK_MONOTONIC) - t0);
 	return 0;
 }
 
@@ -342,7 +335,7 @@ static int cmd_destroy(struct cli *c, int argc, char **argv)
 		dir = state_dir;
 	}
 	init_opts(c, &o);
-	t0 = now_s();
+	t0 = ot_clock_s(CLOCK_MONOTONIC);
 	r = ot_exec_destroy(dir, &o, &res, &err);
 	if (r == -ENOENT) {
 		fprintf(stderr, "otnode: nothing to destroy (%s)\n", err.msg);
@@ -352,7 +345,7 @@ static int cmd_destroy(struct cli *c, int argc, char **argv)
 		die_msg("%s", err.msg);
 		return EXIT_FAIL;
 	}
-	fprintf(stderr, "otnode: destroyed %u objects in %.3f s%s\n", res.objects, now_s() - t0,
+	fprintf(stderr, "otnode: destroyed %u objects in %.3f s%s\n", res.objects, ot_clock_s(CLOCK_MONOTONIC) - t0,
 		res.killed ? " (processes inside were ended)" : "");
 	return 0;
 }

@@ -22,6 +22,7 @@
 #include "util/arena.h"
 #include "util/bits.h"
 #include "util/hash.h"
+#include "util/hashset.h"
 #include "util/strbuf.h"
 
 /* Defaults of the derived-VNI window (compile.h: vni_base/vni_span). */
@@ -40,17 +41,7 @@
 #define CC_MAX_PROBES_PER_NET  64u
 #define CC_MAX_PROBES_PER_NODE 4096u
 
-/* u64set.c: a set of non-zero 64-bit keys. */
-struct cc_u64set {
-	uint64_t *v;
-	size_t cap, n;
-};
-uint64_t cc_mix(uint64_t k); /* a 64-bit finaliser (deterministic) */
-bool cc_u64set_has(const struct cc_u64set *s, uint64_t k);
-int cc_u64set_add(struct cc_u64set *s, uint64_t k); /* 1 added, 0 present, -ENOMEM */
-void cc_u64set_free(struct cc_u64set *s);
-
-/* A map from pointers (model elements) to dense indices, sized up front
+/* ptrmap.c: a map from pointers (model elements) to dense indices, sized up front
  * for n keys (it never grows: the model's element counts are known). */
 struct cc_ptrmap {
 	const void **keys;

@@ -276,7 +276,7 @@ int cc_partition(struct cc *c)
 int cc_decide_vnis(struct cc *c)
 {
 	const struct ot_bounds *b = c->o->bounds;
-	struct cc_u64set used = {0};
+	struct ot_hset used = {0};
 	uint32_t i, taken = 0, lo, hi;
 	int rc = 0;
 
@@ -306,7 +306,7 @@ int cc_decide_vnis(struct cc *c)
 			ot_diag_hint(g, "omit 'vni' to get a VNI in the allowed range");
 			rc = -EINVAL;
 		}
-		r = cc_u64set_add(&used, v);
+		r = ot_hset_add1(&used, v);
 		if (r < 0)
 			goto oom;
 		if (r == 0) {
@@ -344,18 +344,18 @@ int cc_decide_vnis(struct cc *c)
 		h = ot_hash64_more(h, "/", 1);
 		h = ot_hash64_more(h, n->mn->name, strlen(n->mn->name));
 		v = lo + (uint32_t)(h % c->vni_span);
-		while (cc_u64set_has(&used, v))
+		while (ot_hset_has1(&used, v))
 			v = v == hi ? lo : v + 1;
-		if (cc_u64set_add(&used, v) < 0)
+		if (ot_hset_add1(&used, v) < 0)
 			goto oom;
 		taken++;
 		n->vni = v;
 		n->vni_derived = true;
 	}
-	cc_u64set_free(&used);
+	ot_hset_free(&used);
 	return rc;
 oom:
-	cc_u64set_free(&used);
+	ot_hset_free(&used);
 	return -ENOMEM;
 }
 
@@ -498,19 +498,19 @@ static struct ot_mac mac_from(uint64_t h)
 	return m;
 }
 
-static int derive_mac(struct cc_u64set *used, uint64_t h, struct ot_mac *ret)
+static int derive_mac(struct ot_hset *used, uint64_t h, struct ot_mac *ret)
 {
 	struct ot_mac m;
 	int r;
 
 	for (;;) {
 		m = mac_from(h);
-		r = cc_u64set_add(used, mac_key(&m));
+		r = ot_hset_add1(used, mac_key(&m));
 		if (r < 0)
 			return r;
 		if (r > 0)
 			break;
-		h = cc_mix(h + 1);
+		h = ot_mix64(h + 1);
 	}
 	*ret = m;
 	return 0;
@@ -518,13 +518,13 @@ static int derive_mac(struct cc_u64set *used, uint64_t h, struct ot_mac *ret)
 
 int cc_decide_macs(struct cc *c)
 {
-	struct cc_u64set used = {0};
+	struct ot_hset used = {0};
 	uint32_t i, j;
 	uint64_t h;
 
 	for (i = 0; i < c->nifaces; i++)
 		if (c->ifaces[i].mi->has_mac &&
-		    cc_u64set_add(&used, mac_key(&c->ifaces[i].mac)) < 0)
+		    ot_hset_add1(&used, mac_key(&c->ifaces[i].mac)) < 0)
 			goto oom;
 	for (i = 0; i < c->nnets; i++) {
 		struct cc_net *n = &c->nets[i];
@@ -558,10 +558,10 @@ int cc_decide_macs(struct cc *c)
 			}
 		}
 	}
-	cc_u64set_free(&used);
+	ot_hset_free(&used);
 	return 0;
 oom:
-	cc_u64set_free(&used);
+	ot_hset_free(&used);
 	return -ENOMEM;
 }
 
@@ -594,92 +594,49 @@ static void short_name(char out[OT_IFNAMSIZ], const char *cand, unsigned salt)
  * Names already used in one namespace while naming it. Kernel names are at
  * most 15 bytes, so each is kept inline as two zero-padded 64-bit words: no
  * copy in an arena, no string hashing or comparing (the switch namespace of
- * a node names a port per member). An empty slot has a == 0 (a name has at
- * least one byte).
+ * a node names a port per member). A name has at least one byte, so its key
+ * is never all zero.
  */
-struct name_slot {
-	uint64_t a, b;
-};
-
 struct nameset {
-	struct name_slot *v;
-	size_t cap, n;
+	struct ot_hset set;
 };
 
-static struct name_slot name_key(const char *name)
+static void name_key(const char *name, uint64_t k[2])
 {
 	char t[16] = {0};
-	struct name_slot k;
 
 	memcpy(t, name, strnlen(name, OT_IFNAMSIZ - 1));
-	memcpy(&k.a, t, 8);
-	memcpy(&k.b, t + 8, 8);
-	return k;
+	memcpy(&k[0], t, 8);
+	memcpy(&k[1], t + 8, 8);
 }
 
-static size_t name_slot_of(const struct name_slot *k, size_t cap)
-{
-	return (size_t)cc_mix(k->a + k->b * 0x9E3779B97F4A7C15ull) & (cap - 1);
-}
-
-/* Room for n names at a load factor of at most 1/2. */
+/* Room for n names. */
 static int nameset_init(struct nameset *s, size_t n)
 {
-	size_t cap = 64;
-
-	while (cap < 2 * n + 2)
-		cap *= 2;
-	s->v = calloc(cap, sizeof(*s->v));
-	s->cap = cap;
-	s->n = 0;
-	return s->v ? 0 : -ENOMEM;
+	s->set = (struct ot_hset)OT_HSET_INIT(2);
+	return ot_hset_reserve(&s->set, n);
 }
 
 static void nameset_free(struct nameset *s)
 {
-	free(s->v);
-	s->v = NULL;
-	s->cap = s->n = 0;
+	ot_hset_free(&s->set);
 }
 
 static bool taken(const struct nameset *s, const char *name)
 {
-	struct name_slot k = name_key(name);
-	size_t i;
+	uint64_t k[2];
 
-	for (i = name_slot_of(&k, s->cap); s->v[i].a; i = (i + 1) & (s->cap - 1))
-		if (s->v[i].a == k.a && s->v[i].b == k.b)
-			return true;
-	return false;
+	name_key(name, k);
+	return ot_hset_has2(&s->set, k);
 }
 
 /* Add a name not yet in the set. 0 or -ENOMEM. */
 static int insert(struct nameset *s, const char *name)
 {
-	struct name_slot k = name_key(name);
-	size_t i, j;
+	uint64_t k[2];
 
-	if ((s->n + 1) * 2 > s->cap) {
-		struct nameset t;
-
-		if (nameset_init(&t, s->cap) < 0)
-			return -ENOMEM;
-		for (j = 0; j < s->cap; j++) {
-			if (!s->v[j].a)
-				continue;
-			for (i = name_slot_of(&s->v[j], t.cap); t.v[i].a; i = (i + 1) & (t.cap - 1))
-				;
-			t.v[i] = s->v[j];
-		}
-		t.n = s->n;
-		nameset_free(s);
-		*s = t;
-	}
-	for (i = name_slot_of(&k, s->cap); s->v[i].a; i = (i + 1) & (s->cap - 1))
-		;
-	s->v[i] = k;
-	s->n++;
-	return 0;
+	name_key(name, k);
+	return ot_hset_add2(&s->set, k) < 0 ? -ENOMEM : 0;
 }
 
 /* Choose a free name for cand in s; 0, -EEXIST (no salt worked) or -ENOMEM. */
@@ -856,7 +813,7 @@ static int name_host(struct cc *c, uint32_t nd)
 					 (unsigned)((h >> 32) ^ h));
 				if (!taken(&s, mb->kname))
 					break;
-				h = cc_mix(h + 1);
+				h = ot_mix64(h + 1);
 			}
 			if (reserve(&s, mb->kname) == -ENOMEM)
 				goto oom;

@@ -31,6 +31,7 @@
  *     At most CC_MAX_PROBES_PER_NODE probes per node; duplicates dropped.
  */
 #include "compile/cc.h"
+#include "util/vec.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -274,7 +275,7 @@ static struct verdict evaluate(struct cc *c, uint32_t src, const struct cc_iface
 
 struct emitter {
 	struct cc *c;
-	struct cc_u64set seen;
+	struct ot_hset seen;
 	uint32_t *per_node;
 };
 
@@ -296,24 +297,17 @@ static int emit(struct emitter *e, uint32_t src, const struct cc_iface *ft)
 	if (!dst)
 		return 0;
 	key = ot_hash64(dst->bytes, sizeof(dst->bytes));
-	key = cc_mix(key ^ ((uint64_t)src << 1 | (fam == AF_INET6))) | 1;
-	if (cc_u64set_has(&e->seen, key))
+	key = ot_mix64(key ^ ((uint64_t)src << 1 | (fam == AF_INET6))) | 1;
+	if (ot_hset_has1(&e->seen, key))
 		return 0;
 	v = evaluate(c, src, ft, fam);
 	if (!v.known)
 		return 0;
-	r = cc_u64set_add(&e->seen, key);
+	r = ot_hset_add1(&e->seen, key);
 	if (r < 0)
 		return r;
-	if (c->nprobes == c->cap_probes) {
-		size_t cap = c->cap_probes ? 2 * c->cap_probes : 256;
-		struct cc_probe *np = realloc(c->probes, cap * sizeof(*np));
-
-		if (!np)
-			return -ENOMEM;
-		c->probes = np;
-		c->cap_probes = cap;
-	}
+	if (OT_VEC_RESERVE(c->probes, c->cap_probes, c->nprobes + 1) < 0)
+		return -ENOMEM;
 	pr = &c->probes[c->nprobes++];
 	pr->src = src;
 	pr->target = (uint32_t)(ft - c->ifaces);
@@ -436,11 +430,11 @@ static int through_router(struct emitter *e, uint32_t rc)
 
 static uint64_t addr_key(const struct ot_addr *a)
 {
-	return cc_mix(ot_hash64(a->bytes, sizeof(a->bytes)) ^ a->family) | 1;
+	return ot_mix64(ot_hash64(a->bytes, sizeof(a->bytes)) ^ a->family) | 1;
 }
 
 /* Does a route of some container name one of ci's addresses as gateway? */
-static bool is_gateway(const struct cc *c, const struct cc_u64set *gw, uint32_t ci)
+static bool is_gateway(const struct cc *c, const struct ot_hset *gw, uint32_t ci)
 {
 	const struct cc_container *cc = &c->containers[ci];
 	uint32_t j;
@@ -452,7 +446,7 @@ static bool is_gateway(const struct cc *c, const struct cc_u64set *gw, uint32_t 
 		const struct cc_iface *f = &c->ifaces[cc->first_iface + j];
 
 		for (k = 0; k < f->mi->naddrs; k++)
-			if (cc_u64set_has(gw, addr_key(&f->mi->addrs[k].addr)))
+			if (ot_hset_has1(gw, addr_key(&f->mi->addrs[k].addr)))
 				return true;
 	}
 	return false;
@@ -461,7 +455,7 @@ static bool is_gateway(const struct cc *c, const struct cc_u64set *gw, uint32_t 
 int cc_probes(struct cc *c)
 {
 	struct emitter e = {c, {0}, NULL};
-	struct cc_u64set gateways = {0};
+	struct ot_hset gateways = {0};
 	uint32_t i, *m1, *m2;
 	int r = 0;
 
@@ -478,7 +472,7 @@ int cc_probes(struct cc *c)
 
 		for (k = 0; k < mc->nroutes; k++)
 			if (mc->routes[k].has_via &&
-			    cc_u64set_add(&gateways, addr_key(&mc->routes[k].via)) < 0)
+			    ot_hset_add1(&gateways, addr_key(&mc->routes[k].via)) < 0)
 				r = -ENOMEM;
 	}
 	for (i = 0; r >= 0 && i < c->ncontainers; i++)
@@ -494,8 +488,8 @@ int cc_probes(struct cc *c)
 				r = emit(&e, c->ifaces[m2[0]].container, &c->ifaces[m1[0]]);
 		}
 	}
-	cc_u64set_free(&e.seen);
-	cc_u64set_free(&gateways);
+	ot_hset_free(&e.seen);
+	ot_hset_free(&gateways);
 	if (r >= 0)
 		r = group_by_node(c, e.per_node);
 	return r < 0 ? r : 0;

@@ -12,6 +12,7 @@
  * cpu.cfs_quota_us (period 100 ms) / memory.limit_in_bytes / pids.max.
  */
 #include "exec/exec_int.h"
+#include "util/vec.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -385,15 +386,8 @@ void ot_cg_pids(const char *dir, pid_t **pids, size_t *n, size_t *cap)
 
 		if (v <= 0)
 			continue;
-		if (*n == *cap) {
-			size_t c = *cap ? *cap * 2 : 32;
-			pid_t *nv = realloc(*pids, c * sizeof(*nv));
-
-			if (!nv)
-				break;
-			*pids = nv;
-			*cap = c;
-		}
+		if (OT_VEC_RESERVE(*pids, *cap, *n + 1) < 0)
+			break;
 		(*pids)[(*n)++] = (pid_t)v;
 	}
 	fclose(f);

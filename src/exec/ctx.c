@@ -18,6 +18,7 @@
 #include <linux/rtnetlink.h>
 
 #include "util/hash.h"
+#include "util/vec.h"
 
 int ot_x_init(struct ot_xctx *x, const struct ot_plan *p, const struct ot_exec_opts *o,
 	      struct ot_error *err)
@@ -172,15 +173,8 @@ int ot_x_ifindex(struct ot_xctx *x, int i, const char *name, uint32_t *ret, stru
 		return ot_error_set(err, -ENODEV, "no device '%s' in %s", name, ot_x_nsname(x, i));
 	if (r < 0)
 		return ot_error_prefix(err, "look up device '%s' in %s", name, ot_x_nsname(x, i));
-	if (x->nifx == x->capifx) {
-		size_t c = x->capifx ? x->capifx * 2 : 16;
-		struct ot_ifx *v = realloc(x->ifx, c * sizeof(*v));
-
-		if (!v)
-			return ot_error_set(err, -ENOMEM, "out of memory");
-		x->ifx = v;
-		x->capifx = c;
-	}
+	if (OT_VEC_RESERVE(x->ifx, x->capifx, x->nifx + 1) < 0)
+		return ot_error_set(err, -ENOMEM, "out of memory");
 	x->ifx[x->nifx].ns = i;
 	snprintf(x->ifx[x->nifx].name, sizeof(x->ifx[x->nifx].name), "%s", name);
 	x->ifx[x->nifx].ifindex = idx;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "util/strbuf.h"
+#include "util/vec.h"
 
 struct ot_journal {
 	int fd;
@@ -424,15 +425,8 @@ static int parse_line(struct ot_journal_image *im, char *line, unsigned no, size
 			return bad_line(err, no, "record ids out of order");
 		if (im->nrecs == OT_JOURNAL_RECORDS_MAX)
 			return bad_line(err, no, "too many records");
-		if (im->nrecs == *cap) {
-			size_t c = *cap ? *cap * 2 : 64;
-			struct ot_jrec *v = realloc(im->recs, c * sizeof(*v));
-
-			if (!v)
-				return ot_error_set(err, -ENOMEM, "journal: out of memory");
-			im->recs = v;
-			*cap = c;
-		}
+		if (OT_VEC_RESERVE(im->recs, *cap, im->nrecs + 1) < 0)
+			return ot_error_set(err, -ENOMEM, "journal: out of memory");
 		r = &im->recs[im->nrecs];
 		memset(r, 0, sizeof(*r));
 		r->kind = k;

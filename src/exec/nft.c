@@ -10,6 +10,7 @@
  */
 #include "exec/nft.h"
 #include "plan/plan_schema.h"
+#include "util/vec.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -49,16 +50,9 @@ static char *room(struct ot_nft_batch *b)
 {
 	if (b->oom)
 		return NULL;
-	if (b->cap - b->len < MSG_ROOM) {
-		size_t c = b->cap ? b->cap * 2 : 4 * MSG_ROOM;
-		char *nb = realloc(b->buf, c);
-
-		if (!nb) {
-			b->oom = true;
-			return NULL;
-		}
-		b->buf = nb;
-		b->cap = c;
+	if (OT_VEC_RESERVE(b->buf, b->cap, b->len + MSG_ROOM) < 0) {
+		b->oom = true;
+		return NULL;
 	}
 	memset(b->buf + b->len, 0, MSG_ROOM);
 	return b->buf + b->len;

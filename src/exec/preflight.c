@@ -24,6 +24,7 @@
 
 #include "exec/nft.h"
 #include "exec/nl.h"
+#include "util/clock.h"
 
 #define MAX_CHECKS    24
 #define PROBE_EVERY   50  /* ms between probes to a peer not yet reached */
@@ -470,14 +471,6 @@ bool ot_preflight_busy(const struct ot_preflight *pf)
 	return pf->busy;
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static void send_pkt(struct ot_preflight *pf, const struct sockaddr_storage *to, socklen_t len,
 		     const char *nonce, const char *kind)
 {
@@ -557,9 +550,9 @@ int ot_preflight_exchange(struct ot_preflight *pf, const char *nonce, unsigned m
 	if (pf->fd < 0)
 		return 0;
 	pf->exchanged = true;
-	deadline = now_ms() + (ms ? ms : 2000);
+	deadline = ot_mono_ms() + (ms ? ms : 2000);
 	for (;;) {
-		t = now_ms();
+		t = ot_mono_ms();
 		if (t >= deadline || (done_at && t >= done_at))
 			break;
 		if (t >= next_send) {
@@ -577,7 +570,7 @@ int ot_preflight_exchange(struct ot_preflight *pf, const char *nonce, unsigned m
 		if (poll(&pfd, 1, (int)(wait > 0 ? wait : 0)) > 0)
 			receive(pf, nonce);
 		if (!done_at && all_done(pf))
-			done_at = now_ms() + LINGER_MS;
+			done_at = ot_mono_ms() + LINGER_MS;
 	}
 	return 0;
 }

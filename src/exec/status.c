@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "exec/nft.h"
+#include "util/vec.h"
 
 #ifndef NSFS_MAGIC
 #define NSFS_MAGIC 0x6e736673
@@ -50,14 +51,8 @@ struct st {
 
 #define PUSH(arr, n, cap, val)                                                                     \
 	do {                                                                                       \
-		if ((n) == (cap)) {                                                                \
-			size_t c_ = (cap) ? (cap)*2 : 16;                                          \
-			void *v_ = realloc((arr), c_ * sizeof(*(arr)));                            \
-			if (!v_)                                                                   \
-				return MNL_CB_ERROR;                                               \
-			(arr) = v_;                                                                \
-			(cap) = c_;                                                                \
-		}                                                                                  \
+		if (OT_VEC_RESERVE(arr, cap, (n) + 1) < 0)                                       \
+			return MNL_CB_ERROR;                                                       \
 		(arr)[(n)++] = (val);                                                              \
 	} while (0)
 

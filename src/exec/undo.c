@@ -48,6 +48,8 @@
 #include <linux/rtnetlink.h>
 
 #include "exec/nft.h"
+#include "util/vec.h"
+#include "util/clock.h"
 
 #ifndef NSFS_MAGIC
 #define NSFS_MAGIC 0x6e736673
@@ -95,15 +97,8 @@ static void add_pid(struct procs *ps, pid_t pid)
 	for (i = 0; i < ps->npids; i++)
 		if (ps->pids[i] == pid)
 			return;
-	if (ps->npids == ps->cap) {
-		size_t c = ps->cap ? ps->cap * 2 : 32;
-		pid_t *v = realloc(ps->pids, c * sizeof(*v));
-
-		if (!v)
-			return;
-		ps->pids = v;
-		ps->cap = c;
-	}
+	if (OT_VEC_RESERVE(ps->pids, ps->cap, ps->npids + 1) < 0)
+		return;
 	ps->pids[ps->npids++] = pid;
 }
 
@@ -149,14 +144,6 @@ static int pidfd_kill(int pidfd, pid_t pid, int sig)
 	return kill(pid, sig);
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* SIGTERM every member, SIGKILL what remains after grace_ms. Returns the
  * number of processes signalled. */
 static unsigned end_processes(struct procs *ps, unsigned grace_ms)
@@ -187,7 +174,7 @@ static unsigned end_processes(struct procs *ps, unsigned grace_ms)
 			n++;
 	}
 	for (int sig = SIGTERM; sig != 0; sig = sig == SIGTERM ? SIGKILL : 0) {
-		deadline = now_ms() + (sig == SIGTERM ? grace_ms : 2000);
+		deadline = ot_mono_ms() + (sig == SIGTERM ? grace_ms : 2000);
 		for (;;) {
 			for (i = 0, left = 0; i < ps->npids; i++) {
 				if (fds[i] == -2)
@@ -206,7 +193,7 @@ static unsigned end_processes(struct procs *ps, unsigned grace_ms)
 				}
 				left++;
 			}
-			if (!left || now_ms() >= deadline)
+			if (!left || ot_mono_ms() >= deadline)
 				break;
 			usleep(10000);
 		}
@@ -548,7 +535,7 @@ int ot_exec_destroy(const char *state_dir, const struct ot_exec_opts *opts,
 
 int ot_exec_wait_gone(const struct ot_plan *p, unsigned timeout_ms, struct ot_error *err)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = ot_mono_ms() + timeout_ms;
 	struct ot_xctx x;
 	const char *left = NULL;
 	int r;
@@ -582,7 +569,7 @@ int ot_exec_wait_gone(const struct ot_plan *p, unsigned timeout_ms, struct ot_er
 			if (name && ot_x_ifindex(&x, OT_NS_HOST_INDEX, name, &idx, NULL) == 0)
 				left = name;
 		}
-		if (!left || now_ms() >= deadline)
+		if (!left || ot_mono_ms() >= deadline)
 			break;
 		usleep(20000);
 	}

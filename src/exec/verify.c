@@ -7,6 +7,7 @@
  */
 #include "exec/exec_int.h"
 #include "plan/plan_schema.h"
+#include "util/clock.h"
 
 #include <errno.h>
 #include <netinet/icmp6.h>
@@ -32,14 +33,6 @@ struct probe_rt {
 	bool finished;
 	double t_sent[PROBE_SENDS + 1];
 };
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
 
 static uint16_t csum(const void *data, size_t len)
 {
@@ -115,7 +108,7 @@ static void probe_send(struct probe_rt *rt, uint8_t family, struct ot_probe_resu
 
 		memcpy(pkt + 2, &c, 2);
 	} /* ICMPv6: the kernel fills the checksum of raw ICMPv6 sockets */
-	rt->t_sent[rt->sent] = now_ms();
+	rt->t_sent[rt->sent] = (ot_clock_ns(CLOCK_MONOTONIC) / 1e6);
 	n = send(rt->fd, pkt, sizeof(pkt), 0);
 	if (n < 0 && errno != EAGAIN) {
 		res->outcome = OT_PROBE_UNREACH;
@@ -152,7 +145,7 @@ static void probe_recv(struct probe_rt *rt, uint8_t family, struct ot_probe_resu
 			if (id != rt->id || seq == 0 || seq > rt->sent)
 				continue;
 			res->outcome = OT_PROBE_REPLY;
-			res->rtt_ms = now_ms() - rt->t_sent[seq];
+			res->rtt_ms = (ot_clock_ns(CLOCK_MONOTONIC) / 1e6) - rt->t_sent[seq];
 			snprintf(res->detail, sizeof(res->detail), "reply in %.2f ms", res->rtt_ms);
 			rt->finished = true;
 		} else if ((family == AF_INET && icmp[0] == ICMP_DEST_UNREACH) ||
@@ -179,7 +172,7 @@ static int run_probes(struct ot_xctx *x, unsigned flags, unsigned timeout_ms, st
 	const struct ot_plan *p = x->p;
 	struct probe_rt *rt = calloc(p->nprobes ? p->nprobes : 1, sizeof(*rt));
 	struct pollfd *pf = calloc(p->nprobes ? p->nprobes : 1, sizeof(*pf));
-	uint16_t base = (uint16_t)(getpid() * 131 + (int)now_ms());
+	uint16_t base = (uint16_t)(getpid() * 131 + (int)(ot_clock_ns(CLOCK_MONOTONIC) / 1e6));
 	double start, deadline;
 	size_t i, active;
 	int r = 0;
@@ -218,10 +211,10 @@ static int run_probes(struct ot_xctx *x, unsigned flags, unsigned timeout_ms, st
 			goto out;
 		}
 	}
-	start = now_ms();
+	start = (ot_clock_ns(CLOCK_MONOTONIC) / 1e6);
 	deadline = start + timeout_ms;
 	for (;;) {
-		double t = now_ms();
+		double t = (ot_clock_ns(CLOCK_MONOTONIC) / 1e6);
 		unsigned round = (unsigned)((t - start) / (timeout_ms / PROBE_SENDS + 1));
 
 		active = 0;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,8 @@
 
 #include "util/bits.h"
 #include "util/hash.h"
+#include "util/hashset.h"
+#include "util/vec.h"
 
 struct ot_plan *ot_plan_new(void)
 {
@@ -41,45 +44,29 @@ void ot_plan_free(struct ot_plan *p)
 	free(p);
 }
 
-/* Grow a malloc'ed array to hold one more element; zero the new one. */
-static int grow(void **v, size_t *n, size_t *cap, size_t sz)
+/* Append one zeroed element to a malloc'ed array; its index or -ENOMEM. */
+static int grow(void *v, size_t *n, size_t *cap, size_t sz)
 {
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 16;
-		void *nv = realloc(*v, c * sz);
-
-		if (!nv)
-			return -ENOMEM;
-		*v = nv;
-		*cap = c;
-	}
-	memset((char *)*v + *n * sz, 0, sz);
+	if (*n > INT_MAX - 1 || ot_vec_reserve(v, cap, *n + 1, sz) < 0)
+		return -ENOMEM;
+	memset(*(char **)v + *n * sz, 0, sz);
 	return (int)(*n)++;
 }
 
 /* Capacity for at least n + extra elements. */
-static int reserve(void **v, size_t n, size_t *cap, size_t extra, size_t sz)
+static int reserve(void *v, size_t n, size_t *cap, size_t extra, size_t sz)
 {
-	void *nv;
-
-	if (extra <= *cap - n)
-		return 0;
-	if (extra > SIZE_MAX / sz - n)
+	if (extra > SIZE_MAX - n)
 		return -ENOMEM;
-	nv = realloc(*v, (n + extra) * sz);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	*cap = n + extra;
-	return 0;
+	return ot_vec_reserve(v, cap, n + extra, sz);
 }
 
 int ot_plan_reserve(struct ot_plan *p, size_t nodes, size_t ns, size_t ops, size_t probes)
 {
-	if (reserve((void **)&p->nodes, p->nnodes, &p->cap_nodes, nodes, sizeof(*p->nodes)) < 0 ||
-	    reserve((void **)&p->ns, p->nns, &p->cap_ns, ns, sizeof(*p->ns)) < 0 ||
-	    reserve((void **)&p->ops, p->nops, &p->cap_ops, ops, sizeof(*p->ops)) < 0 ||
-	    reserve((void **)&p->probes, p->nprobes, &p->cap_probes, probes, sizeof(*p->probes)) < 0)
+	if (reserve(&p->nodes, p->nnodes, &p->cap_nodes, nodes, sizeof(*p->nodes)) < 0 ||
+	    reserve(&p->ns, p->nns, &p->cap_ns, ns, sizeof(*p->ns)) < 0 ||
+	    reserve(&p->ops, p->nops, &p->cap_ops, ops, sizeof(*p->ops)) < 0 ||
+	    reserve(&p->probes, p->nprobes, &p->cap_probes, probes, sizeof(*p->probes)) < 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -91,7 +78,7 @@ const char *ot_plan_strdup(struct ot_plan *p, const char *s)
 
 int ot_plan_add_ns(struct ot_plan *p, enum ot_ns_role role, const char *name)
 {
-	int i = grow((void **)&p->ns, &p->nns, &p->cap_ns, sizeof(*p->ns));
+	int i = grow(&p->ns, &p->nns, &p->cap_ns, sizeof(*p->ns));
 
 	if (i < 0)
 		return i;
@@ -108,7 +95,7 @@ int ot_plan_add_ns(struct ot_plan *p, enum ot_ns_role role, const char *name)
 
 int ot_plan_add_op(struct ot_plan *p, enum ot_op_kind kind, int ns)
 {
-	int i = grow((void **)&p->ops, &p->nops, &p->cap_ops, sizeof(*p->ops));
+	int i = grow(&p->ops, &p->nops, &p->cap_ops, sizeof(*p->ops));
 
 	if (i < 0)
 		return i;
@@ -119,12 +106,12 @@ int ot_plan_add_op(struct ot_plan *p, enum ot_op_kind kind, int ns)
 
 int ot_plan_add_probe(struct ot_plan *p)
 {
-	return grow((void **)&p->probes, &p->nprobes, &p->cap_probes, sizeof(*p->probes));
+	return grow(&p->probes, &p->nprobes, &p->cap_probes, sizeof(*p->probes));
 }
 
 int ot_plan_add_node(struct ot_plan *p, const char *name, const struct ot_addr *underlay)
 {
-	int i = grow((void **)&p->nodes, &p->nnodes, &p->cap_nodes, sizeof(*p->nodes));
+	int i = grow(&p->nodes, &p->nnodes, &p->cap_nodes, sizeof(*p->nodes));
 
 	if (i < 0)
 		return i;
@@ -146,7 +133,7 @@ int ot_plan_add_nodes(struct ot_plan *p, size_t n, const char *const *names,
 
 	if (!n)
 		return 0;
-	if (reserve((void **)&p->nodes, p->nnodes, &p->cap_nodes, n, sizeof(*p->nodes)) < 0)
+	if (reserve(&p->nodes, p->nnodes, &p->cap_nodes, n, sizeof(*p->nodes)) < 0)
 		return -ENOMEM;
 	for (i = 0; i < n; i++)
 		total += strlen(names[i]) + 1;
@@ -385,17 +372,10 @@ struct link_key {
 	int ns;
 };
 
-struct link_slot {
-	struct link_key k;
-	bool used;
-};
-
 struct link_set {
-	struct link_slot *v;
-	size_t cap, n;
+	struct ot_hset set; /* keys: the two words of the name, the namespace */
 	bool *made;	    /* per namespace: its netns op was seen */
 	struct link_key lo; /* "lo", which every namespace has */
-	size_t first_cap;   /* sized for the plan's links: no rehashing */
 	struct link_key hit; /* the last link found (FDB entries name one device in runs) */
 };
 
@@ -409,15 +389,6 @@ static bool link_key(int ns, const char *f, struct link_key *k)
 	return len > 0 && len < OT_IFNAMSIZ;
 }
 
-static size_t link_slot_of(const struct link_key *k, size_t cap)
-{
-	uint64_t h = k->a * 0x9E3779B97F4A7C15ull;
-
-	h = (h ^ (h >> 31) ^ k->b) * 0xff51afd7ed558ccdull;
-	h = (h ^ (h >> 33) ^ (uint32_t)k->ns) * 0xc4ceb9fe1a85ec53ull;
-	return (size_t)(h ^ (h >> 32)) & (cap - 1);
-}
-
 static bool link_key_eq(const struct link_key *x, const struct link_key *y)
 {
 	return x->a == y->a && x->b == y->b && x->ns == y->ns;
@@ -426,34 +397,11 @@ static bool link_key_eq(const struct link_key *x, const struct link_key *y)
 static int link_add(struct link_set *s, int ns, const char *name)
 {
 	struct link_key k;
-	size_t i;
 
 	if (!link_key(ns, name, &k))
 		return 0; /* the caller checked the name; nothing to remember */
-	if ((s->n + 1) * 2 > s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : s->first_cap, j;
-		struct link_slot *v = calloc(cap, sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		for (j = 0; j < s->cap; j++) {
-			if (!s->v[j].used)
-				continue;
-			for (i = link_slot_of(&s->v[j].k, cap); v[i].used; i = (i + 1) & (cap - 1))
-				;
-			v[i] = s->v[j];
-		}
-		free(s->v);
-		s->v = v;
-		s->cap = cap;
-	}
-	for (i = link_slot_of(&k, s->cap); s->v[i].used; i = (i + 1) & (s->cap - 1))
-		if (link_key_eq(&s->v[i].k, &k))
-			return 0;
-	s->v[i].k = k;
-	s->v[i].used = true;
-	s->n++;
-	return 0;
+	return ot_hset_add3(&s->set, (const uint64_t[3]){k.a, k.b, (uint32_t)k.ns}) < 0 ? -ENOMEM
+										      : 0;
 }
 
 /* Is there a link called name (a char[OT_IFNAMSIZ] field) in namespace ns
@@ -461,7 +409,6 @@ static int link_add(struct link_set *s, int ns, const char *name)
 static bool link_exists(struct link_set *s, int ns, const char *name)
 {
 	struct link_key k;
-	size_t i;
 
 	if (!link_key(ns, name, &k))
 		return false;
@@ -470,14 +417,10 @@ static bool link_exists(struct link_set *s, int ns, const char *name)
 	/* every namespace has its own loopback */
 	if (link_key_eq(&k, &(struct link_key){s->lo.a, s->lo.b, ns}))
 		return true;
-	if (!s->cap)
+	if (!ot_hset_has3(&s->set, (const uint64_t[3]){k.a, k.b, (uint32_t)k.ns}))
 		return false;
-	for (i = link_slot_of(&k, s->cap); s->v[i].used; i = (i + 1) & (s->cap - 1))
-		if (link_key_eq(&s->v[i].k, &k)) {
-			s->hit = k;
-			return true;
-		}
-	return false;
+	s->hit = k;
+	return true;
 }
 
 static int bad(struct ot_error *err, size_t i, const struct ot_op *op, const char *what)
@@ -515,7 +458,7 @@ static int validate_ops(const struct ot_plan *p, struct link_set *links, struct 
 
 int ot_plan_validate(const struct ot_plan *p, struct ot_error *err)
 {
-	struct link_set links = {NULL, 0, 0, NULL, {0, 0, 0}, 256, {0, 0, -1}};
+	struct link_set links = {OT_HSET_INIT(3), NULL, {0, 0, 0}, {0, 0, -1}};
 	static const char lo[OT_IFNAMSIZ] = "lo";
 	struct ot_strmap names = OT_STRMAP_INIT; /* namespace names seen */
 	size_t i, n;
@@ -553,13 +496,14 @@ int ot_plan_validate(const struct ot_plan *p, struct ot_error *err)
 	link_key(0, lo, &links.lo);
 	for (i = 0, n = 0; i < p->nops; i++)
 		n += p->ops[i].kind == OT_OP_LINK ? 2 : 0; /* a veth is two */
-	while (links.first_cap < 2 * n && links.first_cap < ((size_t)1 << 40))
-		links.first_cap *= 2;
 	links.made = calloc(p->nns, sizeof(*links.made));
-	if (!links.made)
+	if (!links.made || ot_hset_reserve(&links.set, n) < 0) { /* sized: no rehashing */
+		free(links.made);
+		ot_hset_free(&links.set);
 		return ot_error_set(err, -ENOMEM, "plan: out of memory");
+	}
 	rc = validate_ops(p, &links, err);
-	free(links.v);
+	ot_hset_free(&links.set);
 	free(links.made);
 	if (rc < 0)
 		return rc;

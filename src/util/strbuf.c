@@ -2,6 +2,7 @@
  * strbuf.c - growable strings (contract in strbuf.h).
  */
 #include "util/strbuf.h"
+#include "util/vec.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -27,8 +28,7 @@ void ot_sb_reset(struct ot_strbuf *sb)
 
 static bool sb_grow(struct ot_strbuf *sb, size_t extra)
 {
-	size_t want, cap;
-	char *p;
+	size_t want;
 
 	if (sb->oom)
 		return false;
@@ -39,16 +39,10 @@ static bool sb_grow(struct ot_strbuf *sb, size_t extra)
 	want = sb->len + extra + 1;
 	if (want <= sb->cap)
 		return true;
-	cap = sb->cap ? sb->cap : 64;
-	while (cap < want)
-		cap = cap > SIZE_MAX / 2 ? want : cap * 2;
-	p = realloc(sb->buf, cap);
-	if (!p) {
+	if (ot_vec_reserve(&sb->buf, &sb->cap, want < 64 ? 64 : want, 1) < 0) {
 		sb->oom = true;
 		return false;
 	}
-	sb->buf = p;
-	sb->cap = cap;
 	return true;
 }
 

@@ -25,6 +25,7 @@ size_t __sanitizer_get_current_allocated_bytes(void);
 
 #include "exec/exec.h"
 #include "plan/plan_json.h"
+#include "util/clock.h"
 
 static size_t heap_bytes(void)
 {
@@ -103,7 +104,7 @@ int main(int argc, char **argv)
 	size_t len, heap0 = 0, heap_max = 0;
 	int n, i, fds0 = -1;
 	char *text;
-	struct timespec t0, t1;
+	double t0, t1; /* CLOCK_MONOTONIC, seconds */
 
 	if (argc != 3 || (n = atoi(argv[2])) < 2) {
 		fprintf(stderr, "usage: cycles PLAN.json N (N >= 2)\n");
@@ -116,7 +117,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	free(text);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = ot_clock_s(CLOCK_MONOTONIC);
 	for (i = 0; i < n; i++) {
 		struct ot_exec_result res;
 		int fds, r;
@@ -179,7 +180,7 @@ int main(int argc, char **argv)
 		if (getenv("CYCLES_TRACE"))
 			fprintf(stderr, "cycle %d: %d fds, %zu heap bytes\n", i, fds, heap);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	t1 = ot_clock_s(CLOCK_MONOTONIC);
 	/* the heap may wobble by a buffer, never grow with the cycles */
 	if (heap_max > heap0 + 4096) {
 		fprintf(stderr, "cycles: heap grew from %zu to %zu bytes over %d cycles\n", heap0,
@@ -189,7 +190,7 @@ int main(int argc, char **argv)
 	printf("cycles: %d create/destroy cycles of %s in %.1f s: %d descriptors and %zu heap "
 	       "bytes throughout, nothing left behind\n",
 	       n, p->prefix,
-	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, fds0,
+	       t1 - t0, fds0,
 	       heap0);
 	ot_plan_free(p);
 	return 0;
