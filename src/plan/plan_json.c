@@ -195,6 +195,18 @@ static void get_addr(struct jr *r, json_t *o, const char *k, struct ot_addr *a, 
 		jfail(r, "'%s' = '%s' is not an IP address", k, s);
 }
 
+/* An underlay address (a VTEP): optional, and unicast when present. */
+static void get_underlay(struct jr *r, json_t *o, const char *k, struct ot_addr *a)
+{
+	const char *why;
+
+	get_addr(r, o, k, a, false);
+	if (r->rc || !a->family || !(why = ot_addr_not_unicast(a)))
+		return;
+	jfail(r, "'%s' = '%s' is not a unicast underlay address: it is %s", k,
+	      json_string_value(json_object_get(o, k)), why);
+}
+
 static void get_prefix(struct jr *r, json_t *o, const char *k, struct ot_prefix *pf, bool *has)
 {
 	const char *s = get_str(r, o, k, false);
@@ -404,7 +416,7 @@ static void read_op(struct jr *r, json_t *o, struct ot_op *op)
 		if (l->kind == OT_LINK_VXLAN) {
 			l->vni = (uint32_t)get_int(r, o, "vni", 1, (1 << 24) - 1);
 			l->port = (uint16_t)get_int(r, o, "port", 1, 65535);
-			get_addr(r, o, "local", &l->local, false);
+			get_underlay(r, o, "local", &l->local);
 			l->sock_ns = get_ns(r, o, "sock_ns");
 			l->learning = get_bool(r, o, "learning");
 		} else if (json_object_get(o, "vni") || json_object_get(o, "local")) {
@@ -445,7 +457,7 @@ static void read_op(struct jr *r, json_t *o, struct ot_op *op)
 	case OT_OP_FDB:
 		get_name(r, o, "dev", op->fdb.dev, true);
 		get_mac(r, o, "mac", &op->fdb.mac);
-		get_addr(r, o, "dst", &op->fdb.dst, false);
+		get_underlay(r, o, "dst", &op->fdb.dst);
 		op->fdb.dst_node = dup_str(r, o, "dst_node", false);
 		break;
 	case OT_OP_SYSCTL:
@@ -622,7 +634,7 @@ int ot_plan_from_json(json_t *o, struct ot_plan **ret, struct ot_error *err)
 			jfail(&r, "must be an object with known keys");
 			goto fail;
 		}
-		get_addr(&r, u, "address", &r.p->underlay, false);
+		get_underlay(&r, u, "address", &r.p->underlay);
 		r.p->underlay_mtu = (uint32_t)get_int(&r, u, "mtu", 0, 65535);
 	}
 	if (r.rc)
@@ -643,7 +655,7 @@ int ot_plan_from_json(json_t *o, struct ot_plan **ret, struct ot_error *err)
 			goto fail;
 		}
 		name = get_str(&r, e, "name", true);
-		get_addr(&r, e, "underlay", &a, false);
+		get_underlay(&r, e, "underlay", &a);
 		if (r.rc)
 			goto fail;
 		if (ot_plan_add_node(r.p, name, &a) < 0) {

@@ -53,6 +53,23 @@ static const char *proto_name(uint8_t p)
 	return ot_enum_name(ot_l4proto_names, p);
 }
 
+/*
+ * " KW \"s\"": an nft quoted string. nft's strings have no escapes and end
+ * at the next '"', and the text form is read line by line (`otc emit-sh`
+ * feeds it to nft -f in a here-document), so '"' becomes '\'' and control
+ * characters become '?': the kernel form (written by the executor through
+ * libnftnl) keeps the bytes as they are.
+ */
+static void put_nft_str(struct ot_strbuf *out, const char *kw, const char *s)
+{
+	const unsigned char *c;
+
+	ot_sb_printf(out, "%s \"", kw);
+	for (c = (const unsigned char *)s; *c; c++)
+		ot_sb_putc(out, *c == '"' ? '\'' : *c < 0x20 || *c == 0x7f ? '?' : (char)*c);
+	ot_sb_putc(out, '"');
+}
+
 static void put_ports(struct ot_strbuf *out, uint16_t lo, uint16_t hi)
 {
 	if (lo == hi)
@@ -74,10 +91,14 @@ void ot_nft_rule_text(const struct ot_nft_rule *r, struct ot_strbuf *out)
 	    r->l4proto != IPPROTO_ICMPV6 && r->verdict != OT_NFT_SNAT && r->verdict != OT_NFT_DNAT)
 		ot_sb_printf(out, "%smeta nfproto %s", SEP(),
 			     r->family == AF_INET6 ? "ipv6" : "ipv4");
-	if (r->iif[0])
-		ot_sb_printf(out, "%siifname \"%s\"", SEP(), r->iif);
-	if (r->oif[0])
-		ot_sb_printf(out, "%soifname \"%s\"", SEP(), r->oif);
+	if (r->iif[0]) {
+		ot_sb_append(out, SEP());
+		put_nft_str(out, "iifname", r->iif);
+	}
+	if (r->oif[0]) {
+		ot_sb_append(out, SEP());
+		put_nft_str(out, "oifname", r->oif);
+	}
 	if (r->has_saddr) {
 		ot_sb_printf(out, "%s%s saddr", SEP(),
 			     r->saddr.addr.family == AF_INET6 ? "ip6" : "ip");
@@ -136,7 +157,7 @@ void ot_nft_rule_text(const struct ot_nft_rule *r, struct ot_strbuf *out)
 		break;
 	}
 	if (r->comment)
-		ot_sb_printf(out, " comment \"%s\"", r->comment);
+		put_nft_str(out, " comment", r->comment);
 #undef SEP
 }
 

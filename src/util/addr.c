@@ -291,3 +291,40 @@ bool ot_mac_is_unicast(const struct ot_mac *m)
 {
 	return !(m->b[0] & 1) && !ot_mac_is_zero(m);
 }
+
+const char *ot_addr_not_unicast(const struct ot_addr *a)
+{
+	static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	const uint8_t *b = a->bytes;
+	size_t i;
+	bool zero = true;
+
+	if (a->family == AF_INET) {
+		if (b[0] == 0)
+			return "an unspecified address (0.0.0.0/8)";
+		if (b[0] == 255 && b[1] == 255 && b[2] == 255 && b[3] == 255)
+			return "the broadcast address";
+		if ((b[0] & 0xf0) == 224)
+			return "a multicast address";
+		if (b[0] == 127)
+			return "a loopback address";
+		return NULL;
+	}
+	if (a->family != AF_INET6)
+		return "not an IP address";
+	for (i = 0; i < 16; i++)
+		zero = zero && !b[i];
+	if (zero)
+		return "the unspecified address (::)";
+	if (b[0] == 0xff)
+		return "a multicast address";
+	if (memcmp(b, v4mapped, sizeof(v4mapped)) == 0)
+		return "an IPv4-mapped address (write the IPv4 address)";
+	for (i = 0, zero = true; i < 15; i++)
+		zero = zero && !b[i];
+	if (zero && b[15] == 1)
+		return "the loopback address";
+	if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
+		return "a link-local address (it needs an interface scope)";
+	return NULL;
+}

@@ -70,6 +70,16 @@ bool ot_prefix_is_broadcast_addr(const struct ot_prefix *p);
  */
 int ot_prefix_host(const struct ot_prefix *p, uint64_t offset, struct ot_addr *ret);
 
+/*
+ * Is a usable as a unicast underlay address (a VTEP: VXLAN packets are sent
+ * to it and from it)? NULL when it is; otherwise why not, as a noun phrase
+ * ("a multicast address"): unspecified (0.0.0.0/8, ::), the IPv4 broadcast
+ * address, multicast, loopback (127.0.0.0/8, ::1), IPv6 link-local (it would
+ * need an interface scope, which an address here cannot carry),
+ * IPv4-mapped IPv6, or family 0.
+ */
+const char *ot_addr_not_unicast(const struct ot_addr *a);
+
 /* "00:80:41:00:00:01" (case-insensitive, exactly 6 two-digit groups). */
 int ot_mac_parse(const char *s, struct ot_mac *ret);
 void ot_mac_format(const struct ot_mac *m, char *buf, unsigned size);

@@ -203,3 +203,39 @@ Test(addr, prefix_parse_ipv4_as_reference)
 	}
 	cr_assert_gt(valid, 2000, "only %u valid inputs: the generator tests too little", valid);
 }
+
+/* Underlay addresses must be unicast: every class ot_addr_not_unicast()
+ * refuses, and its unicast neighbours accepted. */
+Test(addr, underlay_unicast)
+{
+	static const char *const refused[] = {
+		"0.0.0.0",	   "0.1.2.3",	 "255.255.255.255", "224.0.0.1", "239.255.255.250",
+		"127.0.0.1",	   "127.255.0.9", "::",		    "::1",	 "ff02::1",
+		"ff0e::1234",	   "fe80::1",	 "febf::1",	    "::ffff:192.0.2.1",
+		"::ffff:0.0.0.0",
+	};
+	static const char *const accepted[] = {
+		"192.0.2.1",  "10.0.0.1",    "1.0.0.0",	  "223.255.255.255", "240.0.0.1",
+		"128.0.0.1",  "169.254.1.1", "2001:db8::1", "::2",		"fec0::1",
+		"fe7f::1",    "fd00::1",     "::fffe:c000:201", "64:ff9b::c000:201",
+		"255.255.255.254",
+	};
+	struct ot_addr a;
+	size_t i;
+
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		cr_assert_eq(ot_addr_parse(refused[i], &a), 0, "%s", refused[i]);
+		cr_assert_not_null(ot_addr_not_unicast(&a), "%s accepted", refused[i]);
+	}
+	for (i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++) {
+		cr_assert_eq(ot_addr_parse(accepted[i], &a), 0, "%s", accepted[i]);
+		cr_assert_null(ot_addr_not_unicast(&a), "%s refused: %s", accepted[i],
+			       ot_addr_not_unicast(&a));
+	}
+	ot_addr_parse("ff02::1", &a);
+	cr_assert_str_eq(ot_addr_not_unicast(&a), "a multicast address");
+	ot_addr_parse("fe80::1", &a);
+	cr_assert(strstr(ot_addr_not_unicast(&a), "link-local"));
+	memset(&a, 0, sizeof(a));
+	cr_assert_not_null(ot_addr_not_unicast(&a), "family 0");
+}

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,6 +162,15 @@ static void expect_reject(const char *json, const char *needle)
 	cr_assert(strstr(err.msg, needle), "message '%s' lacks '%s'", err.msg, needle);
 }
 
+static void expect_accept(const char *json)
+{
+	struct ot_plan *q = NULL;
+	struct ot_error err = {0};
+
+	cr_assert_eq(ot_plan_load(json, strlen(json), &q, &err), 0, "refused: %s: %s", json, err.msg);
+	ot_plan_free(q);
+}
+
 #define HEAD "{\"schema\":\"opentop-plan/1\",\"topology\":\"t\",\"instance\":\"t\",\"node\":\"n\"," \
 	     "\"prefix\":\"t.n\",\"state_dir\":\"/run/opentop/t.n\","
 
@@ -188,4 +198,41 @@ Test(plan_json, rejects)
 			   "\"name\":\"vx\",\"vni\":16777216,\"port\":1}]}",
 		      "out of range");
 	expect_reject("{\"a\":1,\"a\":2}", "line");
+}
+
+/* Underlay addresses (this node's, every node's, a VXLAN device's local
+ * address, an FDB entry's remote VTEP) must be unicast. */
+Test(plan_json, underlay_must_be_unicast)
+{
+	static const char *const bad[] = {
+		"0.0.0.0", "255.255.255.255", "224.0.0.5", "127.0.0.1", "::",
+		"::1",	   "ff02::1",	      "fe80::1",   "::ffff:192.0.2.1",
+	};
+	char buf[1024];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(buf, sizeof(buf), HEAD "\"underlay\":{\"address\":\"%s\"}}", bad[i]);
+		expect_reject(buf, "not a unicast underlay address");
+		snprintf(buf, sizeof(buf), HEAD "\"nodes\":[{\"name\":\"n1\",\"underlay\":\"%s\"}]}",
+			 bad[i]);
+		expect_reject(buf, "nodes[0]: 'underlay'");
+		snprintf(buf, sizeof(buf),
+			 HEAD "\"namespaces\":[{\"name\":\"s\",\"role\":\"switch\"}],"
+			      "\"ops\":[{\"op\":\"link\",\"ns\":\"s\",\"kind\":\"vxlan\","
+			      "\"name\":\"vx\",\"vni\":5,\"port\":4789,\"sock_ns\":\"host\","
+			      "\"local\":\"%s\"}]}",
+			 bad[i]);
+		expect_reject(buf, "ops[0]: 'local'");
+		snprintf(buf, sizeof(buf),
+			 HEAD "\"namespaces\":[{\"name\":\"s\",\"role\":\"switch\"}],"
+			      "\"ops\":[{\"op\":\"link\",\"ns\":\"s\",\"kind\":\"vxlan\","
+			      "\"name\":\"vx\",\"vni\":5,\"port\":4789,\"sock_ns\":\"host\"},"
+			      "{\"op\":\"fdb\",\"ns\":\"s\",\"dev\":\"vx\",\"dst\":\"%s\"}]}",
+			 bad[i]);
+		expect_reject(buf, "ops[1]: 'dst'");
+	}
+	/* and a unicast one is fine where a bad one is refused */
+	snprintf(buf, sizeof(buf), HEAD "\"underlay\":{\"address\":\"192.0.2.1\"}}");
+	expect_accept(buf);
 }
