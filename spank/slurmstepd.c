@@ -57,6 +57,7 @@
 #include "spank/step.h"
 #include "util/hash.h"
 #include "util/strbuf.h"
+#include "util/clock.h"
 
 #define OT_SPANK_MAX_NODES OT_MAX_NODES
 #define MAX_NODE_LINES	   20 /* diagnostic lines forwarded from a node */
@@ -99,14 +100,6 @@ static int defer(const struct ot_error *err)
 {
 	snprintf(st.deferred, sizeof(st.deferred), "%s", err->msg);
 	return -1;
-}
-
-static long long now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* The step's node names, in step order (node[k] = names[k]). */
@@ -417,7 +410,7 @@ static void build_start(void)
 	int p[2];
 	pid_t pid;
 
-	st.t_build = now_us();
+	st.t_build = ot_mono_us();
 	st.stepd = getpid();
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		ot_error_sys(&st.build_err, -errno, "pipe");
@@ -473,7 +466,7 @@ static int recv_msg(long long deadline, char **data, size_t *n)
 			continue;
 		}
 		if (deadline) {
-			long long left = deadline - now_us() / 1000;
+			long long left = deadline - ot_mono_us() / 1000;
 
 			if (left <= 0) {
 				free(buf);
@@ -504,7 +497,7 @@ static int recv_msg(long long deadline, char **data, size_t *n)
  */
 static void build_finish(void)
 {
-	long long t_wait = now_us();
+	long long t_wait = ot_mono_us();
 	char *data = NULL, *nl;
 	size_t n;
 	int wst, rc, r2;
@@ -512,7 +505,7 @@ static void build_finish(void)
 	if (st.build_pid <= 0)
 		return;
 	/* 1: the file (a hung shared file system must not hang the step) */
-	rc = recv_msg(now_us() / 1000 + ot_spank.cfg.read_timeout_ms, &data, &n);
+	rc = recv_msg(ot_mono_us() / 1000 + ot_spank.cfg.read_timeout_ms, &data, &n);
 	if (rc == -ETIMEDOUT)
 		ot_error_set(&st.build_err, rc,
 			     "reading topology '%s' as uid %u took longer than %u s (hung file "
@@ -573,8 +566,8 @@ static void build_finish(void)
 	slurm_verbose("opentop: %s: built %s on %s: %.1f ms in slurmstepd before the build, "
 		      "%.1f ms build, waited %.1f ms for it",
 		      st.instance, st.prefix, st.node_name, (double)st.t_setup / 1000.0,
-		      (double)(now_us() - st.t_build) / 1000.0,
-		      (double)(now_us() - t_wait) / 1000.0);
+		      (double)(ot_mono_us() - st.t_build) / 1000.0,
+		      (double)(ot_mono_us() - t_wait) / 1000.0);
 }
 
 /* In slurmstepd (root), init_post_opt: everything the build needs from
@@ -584,7 +577,7 @@ static int node_prepare(spank_t sp)
 	struct ot_error err = {0};
 	char rec[OT_SPANK_PATH_MAX + 32];
 	const char *recpath = NULL;
-	long long t0 = now_us();
+	long long t0 = ot_mono_us();
 	uint32_t i;
 	int ngids = 0;
 	gid_t *gids = NULL;
@@ -636,7 +629,7 @@ static int node_prepare(spank_t sp)
 			goto fail;
 	if (check_underlay(st.node_name, &st.addrs[st.nodeid], &err) < 0)
 		goto fail;
-	st.t_setup = now_us() - t0;
+	st.t_setup = ot_mono_us() - t0;
 	build_start();
 	return 0;
 fail:

@@ -21,6 +21,7 @@
 
 #include "deploy/transport.h"
 #include "util/strbuf.h"
+#include "util/clock.h"
 
 #define DEFAULT_CONNECT_MS 10000u
 #define DEFAULT_COMMAND_MS 120000u
@@ -65,14 +66,6 @@ const char *ot_deploy_action_name(enum ot_deploy_action a)
 	return (unsigned)a < OT_DEPLOY__COUNT ? actions[a].name : "?";
 }
 
-long ot_deploy_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* Publish a state change (detail may be NULL: keep it). */
 void ot_deploy_set_state(struct ot_deploy *d, size_t i, enum ot_dstate s, const char *fmt, ...)
 {
@@ -98,7 +91,7 @@ void ot_deploy_set_state(struct ot_deploy *d, size_t i, enum ot_dstate s, const 
 		return;
 	}
 	if (ot_dstate_final(s))
-		n->t_end = ot_deploy_now_ms();
+		n->t_end = ot_mono_ms();
 	if (s == OT_DS_FAILED)
 		d->failed = true;
 	if (d->opts.notify)
@@ -372,7 +365,7 @@ static void stage_open(struct ot_deploy *d, size_t i)
 
 	if (cancelled(d, i))
 		return;
-	n->t_begin = ot_deploy_now_ms();
+	n->t_begin = ot_mono_ms();
 	rc = tp(n)->open(d, i);
 	if (rc < 0) {
 		fail(d, i, rc, &n->err);
@@ -387,12 +380,12 @@ static void stage_preflight(struct ot_deploy *d, size_t i)
 	char why[OT_DEPLOY_DETAIL_MAX];
 	int rc;
 
-	long t0 = ot_deploy_now_ms();
+	long t0 = ot_mono_ms();
 
 	if (n->local) /* the SSH transport shows its own steps */
 		ot_deploy_set_state(d, i, OT_DS_PREFLIGHT, "kernel, underlay, UDP between nodes");
 	rc = tp(n)->preflight(d, i);
-	n->ms_preflight = ot_deploy_now_ms() - t0;
+	n->ms_preflight = ot_mono_ms() - t0;
 	if (rc == 0 && n->exit_status != 0) {
 		ot_deploy_last_line(n->errout ? n->errout : "", why, sizeof(why));
 		rc = ot_error_set(&n->err, -EAGAIN, "preflight: %s",
@@ -484,7 +477,7 @@ static void stage_action(struct ot_deploy *d, size_t i)
 {
 	struct ot_deploy_node *n = &d->nodes[i];
 	enum ot_deploy_action a = d->opts.action;
-	long t0 = ot_deploy_now_ms();
+	long t0 = ot_mono_ms();
 	int rc;
 
 	if (cancelled(d, i))
@@ -493,7 +486,7 @@ static void stage_action(struct ot_deploy *d, size_t i)
 		ot_deploy_set_state(d, i, actions[a].busy, "otnode %s", actions[a].verb);
 	n->started = false;
 	rc = tp(n)->action(d, i, actions[a].verb, actions[a].args);
-	n->ms_action = ot_deploy_now_ms() - t0;
+	n->ms_action = ot_mono_ms() - t0;
 	if (a == OT_DEPLOY_CREATE)
 		n->created = created_here(n, rc);
 	if (rc == 0 && n->exit_status != 0 &&
@@ -628,7 +621,7 @@ int ot_deploy_run(struct ot_deploy *d, struct ot_error *err)
 	pick = calloc(d->nnodes ? d->nnodes : 1, sizeof(*pick));
 	if (!pick)
 		return ot_error_set(err, -ENOMEM, "out of memory");
-	d->t_begin = ot_deploy_now_ms();
+	d->t_begin = ot_mono_ms();
 
 	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
 		rc = ot_error_sys(err, -errno, "getrandom");
@@ -694,7 +687,7 @@ int ot_deploy_run(struct ot_deploy *d, struct ot_error *err)
 	}
 out:
 	free(pick);
-	d->t_end = ot_deploy_now_ms();
+	d->t_end = ot_mono_ms();
 	if (rc < 0)
 		return rc;
 	if (d->cancelled)

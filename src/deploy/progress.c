@@ -4,6 +4,8 @@
  * network.
  */
 #include "deploy/progress.h"
+#include "util/vec.h"
+#include "util/clock.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -39,21 +41,13 @@ static const char *state_color(enum ot_dstate s)
 	}
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static double elapsed_s(const struct ot_deploy_node *n)
 {
 	long end;
 
 	if (!n->t_begin)
 		return 0;
-	end = ot_dstate_final(n->state) && n->t_end ? n->t_end : now_ms();
+	end = ot_dstate_final(n->state) && n->t_end ? n->t_end : ot_mono_ms();
 	return (end - n->t_begin) / 1000.0;
 }
 
@@ -343,16 +337,9 @@ int ot_progress_verify_matrix(const struct ot_deploy *d, bool color, struct ot_s
 				to = pr->to_container;
 			if (!from || !to)
 				continue;
-			if (ncells == cap) {
-				struct cell *nc;
-
-				cap = cap ? 2 * cap : 64;
-				nc = realloc(cells, cap * sizeof(*cells));
-				if (!nc) {
-					rc = -ENOMEM;
-					goto out;
-				}
-				cells = nc;
+			if (OT_VEC_RESERVE(cells, cap, ncells + 1) < 0) {
+				rc = -ENOMEM;
+				goto out;
 			}
 			x = &cells[ncells++];
 			memset(x, 0, sizeof(*x));

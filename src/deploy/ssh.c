@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "util/strbuf.h"
+#include "util/clock.h"
 
 struct ot_ssh {
 	ssh_session session;
@@ -68,14 +69,6 @@ int ot_ssh_global_init(struct ot_error *err)
 void ot_ssh_global_fini(void)
 {
 	ssh_finalize();
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
 /*
@@ -428,7 +421,7 @@ static int pump(struct ot_ssh_cmd *c, long deadline, bool wait)
 		}
 		if (got || !wait)
 			return 0;
-		left = deadline ? deadline - now_ms() : 1000;
+		left = deadline ? deadline - ot_mono_ms() : 1000;
 		if (left <= 0)
 			return -ETIMEDOUT;
 		rc = ssh_event_dopoll(c->ev, (int)(left > 1000 ? 1000 : left));
@@ -440,7 +433,7 @@ static int pump(struct ot_ssh_cmd *c, long deadline, bool wait)
 int ot_ssh_cmd_read_line(struct ot_ssh_cmd *c, char *buf, size_t size, unsigned timeout_ms,
 			 struct ot_error *err)
 {
-	long deadline = timeout_ms ? now_ms() + timeout_ms : 0;
+	long deadline = timeout_ms ? ot_mono_ms() + timeout_ms : 0;
 	const char *start, *nl;
 	size_t n;
 	int rc;
@@ -474,7 +467,7 @@ int ot_ssh_cmd_read_line(struct ot_ssh_cmd *c, char *buf, size_t size, unsigned 
 int ot_ssh_cmd_read_stderr_until(struct ot_ssh_cmd *c, const char *marker, unsigned timeout_ms,
 				 char **ret, struct ot_error *err)
 {
-	long deadline = timeout_ms ? now_ms() + timeout_ms : 0;
+	long deadline = timeout_ms ? ot_mono_ms() + timeout_ms : 0;
 	size_t mlen = strlen(marker);
 	const char *base, *p;
 	int rc;
@@ -529,7 +522,7 @@ static char *take(struct ot_strbuf *sb, size_t from, size_t *len)
 int ot_ssh_cmd_finish(struct ot_ssh_cmd *c, unsigned timeout_ms, struct ot_ssh_result *res,
 		      struct ot_error *err)
 {
-	long deadline = timeout_ms ? now_ms() + timeout_ms : 0;
+	long deadline = timeout_ms ? ot_mono_ms() + timeout_ms : 0;
 	int rc = 0;
 
 	memset(res, 0, sizeof(*res));

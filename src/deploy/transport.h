@@ -41,9 +41,6 @@ extern const struct ot_deploy_transport ot_deploy_local_transport;
  * (nothing runs; no-op when none is held). */
 void ot_deploy_ssh_release(struct ot_deploy_node *n);
 
-/* The engine's monotonic clock, in ms. */
-long ot_deploy_now_ms(void);
-
 /* Publish a state change of node i (fmt NULL: keep the detail). */
 void ot_deploy_set_state(struct ot_deploy *d, size_t i, enum ot_dstate s, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

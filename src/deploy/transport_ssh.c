@@ -17,6 +17,7 @@
 
 #include "deploy/deploy.h"
 #include "util/strbuf.h"
+#include "util/clock.h"
 
 static void shq(struct ot_strbuf *sb, const char *s)
 {
@@ -28,7 +29,7 @@ static int ssh_connect_node(struct ot_deploy *d, size_t i)
 	struct ot_deploy_node *n = &d->nodes[i];
 	struct ot_ssh_opts so = {0};
 	struct ot_ssh_result r;
-	long t0 = ot_deploy_now_ms();
+	long t0 = ot_mono_ms();
 	int rc;
 
 	so.host = n->addr;
@@ -52,7 +53,7 @@ static int ssh_connect_node(struct ot_deploy *d, size_t i)
 	} else {
 		n->uid = 0;
 	}
-	n->ms_connect = ot_deploy_now_ms() - t0;
+	n->ms_connect = ot_mono_ms() - t0;
 	return rc;
 }
 
@@ -83,7 +84,7 @@ static int upload_part(struct ot_deploy *d, size_t i)
 	struct ot_deploy_node *n = &d->nodes[i];
 	unsigned char rnd[8], *copy = NULL;
 	const void *data = n->image;
-	long t0 = ot_deploy_now_ms();
+	long t0 = ot_mono_ms();
 	int rc;
 
 	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
@@ -107,7 +108,7 @@ static int upload_part(struct ot_deploy *d, size_t i)
 	n->placed = true;
 	n->reused = false;
 	n->need_rename = true;
-	n->ms_upload += ot_deploy_now_ms() - t0;
+	n->ms_upload += ot_mono_ms() - t0;
 	return 0;
 }
 

@@ -3,6 +3,7 @@
  * (contract in diag.h).
  */
 #include "lang/diag.h"
+#include "util/vec.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -100,16 +101,9 @@ static struct ot_diag *record(struct ot_diags *d, enum ot_diag_level level, stru
 		d->dropped++;
 		return NULL;
 	}
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 16;
-		struct ot_diag *v = realloc(d->v, cap * sizeof(*v));
-
-		if (!v) {
-			d->oom = true;
-			return NULL;
-		}
-		d->v = v;
-		d->cap = cap;
+	if (OT_VEC_RESERVE(d->v, d->cap, d->n + 1) < 0) {
+		d->oom = true;
+		return NULL;
 	}
 	g = &d->v[d->n];
 	memset(g, 0, sizeof(*g));

@@ -33,6 +33,7 @@
 #include "plan/plan.h"	 /* OT_ISO_*, OT_MACVLAN_* */
 #include "util/hash.h"
 #include "util/strbuf.h"
+#include "util/vec.h"
 
 static const char *const ctx_names[CTX__COUNT] = {
     [CTX_TOP] = "at top level",
@@ -168,19 +169,11 @@ static void recover(struct parser *p)
 
 void *ps_vec_grow(struct parser *p, void *v, size_t *cap, size_t n, size_t sz)
 {
-	void *nv;
-	size_t ncap;
-
-	if (n < *cap)
-		return v;
-	ncap = *cap ? *cap * 2 : 16;
-	nv = realloc(v, ncap * sz);
-	if (!nv) {
+	if (ot_vec_reserve(&v, cap, n + 1, sz) < 0) {
 		p->oom = true;
 		return NULL;
 	}
-	*cap = ncap;
-	return nv;
+	return v;
 }
 
 /* ------------------------------------------------------------------ */

@@ -305,7 +305,7 @@ static uint64_t ptr_hash(const void *p)
 
 void xp_resolve_links(struct xctx *x)
 {
-	struct kset linked = {.eq = ptr_eq}, ends_ok = {.eq = ptr_eq};
+	struct ot_kmap linked = {.eq = ptr_eq}, ends_ok = {.eq = ptr_eq};
 	size_t i, k;
 
 	for (i = 0; i < x->linkends.n; i++)

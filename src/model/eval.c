@@ -19,6 +19,7 @@
 
 #include "lang/names.h"
 #include "util/strbuf.h"
+#include "util/vec.h"
 
 void *xp_xalloc(struct xctx *x, size_t n)
 {
@@ -31,94 +32,40 @@ void *xp_xalloc(struct xctx *x, size_t n)
 
 bool xp_vreserve(struct xctx *x, void **v, size_t *cap, size_t n, size_t sz)
 {
-	size_t ncap;
-	void *nv;
-
-	if (n < *cap)
-		return true;
-	ncap = *cap ? *cap * 2 : 8;
-	nv = realloc(*v, ncap * sz);
-	if (!nv) {
+	if (ot_vec_reserve(v, cap, n + 1, sz) < 0) {
 		x->oom = true;
 		return false;
 	}
-	*v = nv;
-	*cap = ncap;
 	return true;
 }
 
-/* The first slot for a hash: FNV-1a's low bits vary little between keys
- * that differ in one byte (addresses of a subnet), so take the high bits
- * of a multiplicative mix (Fibonacci hashing) for the index. */
-static size_t slot_start(uint64_t h, size_t cap)
-{
-	return (size_t)((h * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1);
-}
-
-/* Insert key -> val. Returns 0, -EEXIST (with the present entry's value in
- * *old and key in *old_key, when given) or -ENOMEM. */
-int xp_kset_put2(struct xctx *x, struct kset *s, uint64_t h, const void *key, void *val, void **old,
+/* Maps of keys that live elsewhere (model memory), with their values:
+ * util/hash.h's keyed map, with OOM recorded in the context. Insert key ->
+ * val: 0, -EEXIST (with the present entry's value in *old and key in
+ * *old_key, when given) or -ENOMEM. */
+int xp_kset_put2(struct xctx *x, struct ot_kmap *s, uint64_t h, const void *key, void *val, void **old,
 		 const void **old_key)
 {
-	size_t i;
+	int r = ot_kmap_put(s, h, key, val, old, old_key);
 
-	if ((s->n + 1) * 2 > s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 64, j;
-		struct kset_ent *nv = calloc(ncap, sizeof(*nv));
-
-		if (!nv) {
-			x->oom = true;
-			return -ENOMEM;
-		}
-		for (j = 0; j < s->cap; j++) {
-			if (!s->v[j].key)
-				continue;
-			for (i = slot_start(s->v[j].h, ncap); nv[i].key; i = (i + 1) & (ncap - 1))
-				;
-			nv[i] = s->v[j];
-		}
-		free(s->v);
-		s->v = nv;
-		s->cap = ncap;
-	}
-	for (i = slot_start(h, s->cap); s->v[i].key; i = (i + 1) & (s->cap - 1)) {
-		if (s->v[i].h == h && s->eq(s->v[i].key, key)) {
-			if (old)
-				*old = s->v[i].val;
-			if (old_key)
-				*old_key = s->v[i].key;
-			return -EEXIST;
-		}
-	}
-	s->v[i].h = h;
-	s->v[i].key = key;
-	s->v[i].val = val;
-	s->n++;
-	return 0;
+	if (r == -ENOMEM)
+		x->oom = true;
+	return r;
 }
 
-bool xp_kset_has(const struct kset *s, uint64_t h, const void *key)
+bool xp_kset_has(const struct ot_kmap *s, uint64_t h, const void *key)
 {
-	size_t i;
-
-	if (!s->cap)
-		return false;
-	for (i = slot_start(h, s->cap); s->v[i].key; i = (i + 1) & (s->cap - 1))
-		if (s->v[i].h == h && s->eq(s->v[i].key, key))
-			return true;
-	return false;
+	return ot_kmap_has(s, h, key);
 }
 
-int xp_kset_put(struct xctx *x, struct kset *s, uint64_t h, const void *key, void *val, void **old)
+int xp_kset_put(struct xctx *x, struct ot_kmap *s, uint64_t h, const void *key, void *val, void **old)
 {
 	return xp_kset_put2(x, s, h, key, val, old, NULL);
 }
 
-void xp_kset_free(struct kset *s)
+void xp_kset_free(struct ot_kmap *s)
 {
-	free(s->v);
-	s->v = NULL;
-	s->cap = s->n = 0;
+	ot_kmap_free(s);
 }
 
 /* ------------------------------------------------------------------ */

@@ -22,18 +22,6 @@
 		size_t n, cap;                                                                     \
 	}
 
-/* A hash set of keys that live elsewhere (model memory), with their value. */
-struct kset_ent {
-	uint64_t h;
-	const void *key;
-	void *val;
-};
-
-struct kset {
-	struct kset_ent *v;
-	size_t cap, n;
-	bool (*eq)(const void *a, const void *b);
-};
 
 struct xnode {
 	struct ot_m_node n; /* first: the model points here */
@@ -118,7 +106,7 @@ struct xctx {
 	const char *varnames[OT_MAX_LOOP_DEPTH];
 	unsigned nvars;
 	uint64_t iterations;
-	struct kset seen_errors; /* (location, kind) reported inside loops */
+	struct ot_kmap seen_errors; /* (location, kind) reported inside loops */
 
 	char wbuf[1024]; /* word evaluation scratch */
 	const char *last_dfile, *last_mfile;
@@ -135,7 +123,7 @@ struct xctx {
 	VEC(struct ot_m_iface *) linkends;
 	VEC(struct ot_m_container *) late_overlaps; /* containers waiting for pifs */
 	VEC(struct rank_use) ranks;
-	struct kset addrs, macs, vnis; /* what must be unique in the topology */
+	struct ot_kmap addrs, macs, vnis; /* what must be unique in the topology */
 	bool any_late;
 
 	struct cscratch cs;
@@ -154,11 +142,11 @@ struct xctx {
 /* eval.c: vectors and the key set, diagnostics, expressions and words */
 void *xp_xalloc(struct xctx *x, size_t n);
 bool xp_vreserve(struct xctx *x, void **v, size_t *cap, size_t n, size_t sz);
-int xp_kset_put2(struct xctx *x, struct kset *s, uint64_t h, const void *key, void *val, void **old,
+int xp_kset_put2(struct xctx *x, struct ot_kmap *s, uint64_t h, const void *key, void *val, void **old,
 		 const void **old_key);
-bool xp_kset_has(const struct kset *s, uint64_t h, const void *key);
-int xp_kset_put(struct xctx *x, struct kset *s, uint64_t h, const void *key, void *val, void **old);
-void xp_kset_free(struct kset *s);
+bool xp_kset_has(const struct ot_kmap *s, uint64_t h, const void *key);
+int xp_kset_put(struct xctx *x, struct ot_kmap *s, uint64_t h, const void *key, void *val, void **old);
+void xp_kset_free(struct ot_kmap *s);
 struct ot_loc xp_mloc(struct xctx *x, struct ot_loc l);
 bool xp_errkey_eq(const void *a, const void *b);
 __attribute__((format(printf, 3, 4))) struct ot_diag *xp_xerr(struct xctx *x, struct ot_loc loc,

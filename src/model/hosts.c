@@ -20,6 +20,7 @@
 #include "lang/names.h"
 #include "lang/parse.h"
 #include "util/hash.h"
+#include "util/vec.h"
 
 #define MAX_FIELDS 16
 #define MAX_PATH   1024
@@ -389,16 +390,9 @@ static void host_line(struct hctx *c, struct field *f, size_t nf, struct ot_loc 
 			return;
 		}
 	}
-	if (c->n == c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 16;
-		struct ot_host *nv = realloc(c->v, ncap * sizeof(*nv));
-
-		if (!nv) {
-			c->oom = true;
-			return;
-		}
-		c->v = nv;
-		c->cap = ncap;
+	if (OT_VEC_RESERVE(c->v, c->cap, c->n + 1) < 0) {
+		c->oom = true;
+		return;
 	}
 	c->v[c->n++] = h;
 }

@@ -133,3 +133,66 @@ int ot_strmap_put(struct ot_strmap *m, const char *key, void *value, void **old)
 	m->count++;
 	return 0;
 }
+
+/* ---- struct ot_kmap ---- */
+
+static size_t kmap_find(const struct ot_kmap *m, uint64_t h, const void *key)
+{
+	size_t i = slot_start(h, m->cap);
+
+	while (m->slots[i].key && (m->slots[i].hash != h || !m->eq(m->slots[i].key, key)))
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+static int kmap_grow(struct ot_kmap *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 64, i, j;
+	struct ot_kmap_slot *v = calloc(cap, sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < m->cap; i++) {
+		if (!m->slots[i].key)
+			continue;
+		for (j = slot_start(m->slots[i].hash, cap); v[j].key; j = (j + 1) & (cap - 1))
+			;
+		v[j] = m->slots[i];
+	}
+	free(m->slots);
+	m->slots = v;
+	m->cap = cap;
+	return 0;
+}
+
+int ot_kmap_put(struct ot_kmap *m, uint64_t h, const void *key, void *value, void **old,
+		const void **old_key)
+{
+	size_t i;
+
+	if ((m->count + 1) * 2 > m->cap && kmap_grow(m) < 0)
+		return -ENOMEM;
+	i = kmap_find(m, h, key);
+	if (m->slots[i].key) {
+		if (old)
+			*old = m->slots[i].value;
+		if (old_key)
+			*old_key = m->slots[i].key;
+		return -EEXIST;
+	}
+	m->slots[i] = (struct ot_kmap_slot){key, value, h};
+	m->count++;
+	return 0;
+}
+
+bool ot_kmap_has(const struct ot_kmap *m, uint64_t h, const void *key)
+{
+	return m->cap && m->slots[kmap_find(m, h, key)].key;
+}
+
+void ot_kmap_free(struct ot_kmap *m)
+{
+	free(m->slots);
+	m->slots = NULL;
+	m->cap = m->count = 0;
+}

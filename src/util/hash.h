@@ -9,11 +9,13 @@
  * alive, typically in an arena) to pointers. Open addressing, linear probing;
  * each slot keeps its key's hash, so a lookup compares strings only on a
  * hash match and growing the table reads no key (a 100,000-container
- * topology's name maps are larger than the caches).
+ * topology's name maps are larger than the caches). struct ot_kmap is the
+ * same for keys of any type. Sets of small fixed-size keys: hashset.h.
  */
 #ifndef OT_UTIL_HASH_H
 #define OT_UTIL_HASH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,5 +51,38 @@ int ot_strmap_reserve(struct ot_strmap *m, size_t n);
  * set to it when old != NULL), or -ENOMEM.
  */
 int ot_strmap_put(struct ot_strmap *m, const char *key, void *value, void **old);
+
+/*
+ * struct ot_kmap: the same table for keys of any type that the caller keeps
+ * alive and hashes itself (a hash is passed with each call), compared with
+ * eq on a hash match: addresses, MACs, VNIs, model objects.
+ */
+struct ot_kmap_slot {
+	const void *key;
+	void *value;
+	uint64_t hash;
+};
+
+struct ot_kmap {
+	struct ot_kmap_slot *slots;
+	size_t cap; /* power of two, or 0 */
+	size_t count;
+	bool (*eq)(const void *a, const void *b);
+};
+
+#define OT_KMAP_INIT(eq_fn) {NULL, 0, 0, (eq_fn)}
+
+/*
+ * Insert key (hash h) -> value. Returns 0, -EEXIST (the present entry kept;
+ * its value in *old and its key in *old_key when those are not NULL), or
+ * -ENOMEM.
+ */
+int ot_kmap_put(struct ot_kmap *m, uint64_t h, const void *key, void *value, void **old,
+		const void **old_key);
+
+/* Is key (hash h) in the map? */
+bool ot_kmap_has(const struct ot_kmap *m, uint64_t h, const void *key);
+
+void ot_kmap_free(struct ot_kmap *m); /* frees the table, not keys or values */
 
 #endif

@@ -1,11 +1,14 @@
 /*
  * test_hashset.c - struct ot_hset (util/hashset.c): membership through
  * growth, keys of one to four words, reserve, and a cross-check against a
- * sorted list of 100,000 random keys.
+ * sorted list of 100,000 random keys; and the keyed map struct ot_kmap
+ * (util/hash.c) with colliding hashes.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdlib.h>
 
+#include "util/hash.h"
 #include "util/hashset.h"
 
 Test(hashset, one_word_keys)
@@ -106,4 +109,40 @@ Test(hashset, agrees_with_a_sorted_list)
 			cr_assert_not(ot_hset_has1(&s, keys[i - 1] + 1));
 	free(keys);
 	ot_hset_free(&s);
+}
+
+/* struct ot_kmap (util/hash.c): keys the caller owns, compared with eq on
+ * a hash match; colliding hashes still tell keys apart. */
+static bool int_eq(const void *a, const void *b)
+{
+	return *(const int *)a == *(const int *)b;
+}
+
+Test(kmap, put_has_and_old_entries)
+{
+	static int keys[3000];
+	struct ot_kmap m = OT_KMAP_INIT(int_eq);
+	const void *old_key;
+	void *old;
+	int i, probe;
+
+	for (i = 0; i < 3000; i++) {
+		keys[i] = i;
+		/* hash collisions on purpose: 100 buckets for 3000 keys */
+		cr_assert_eq(ot_kmap_put(&m, (uint64_t)(i % 100), &keys[i], &keys[i], NULL, NULL), 0);
+	}
+	cr_assert_eq(m.count, 3000);
+	for (i = 0; i < 3000; i++) {
+		probe = i;
+		cr_assert(ot_kmap_has(&m, (uint64_t)(i % 100), &probe));
+		cr_assert_not(ot_kmap_has(&m, (uint64_t)((i + 1) % 100), &probe));
+		cr_assert_eq(ot_kmap_put(&m, (uint64_t)(i % 100), &probe, NULL, &old, &old_key),
+			     -EEXIST);
+		cr_assert_eq(old, &keys[i]);
+		cr_assert_eq(old_key, &keys[i]);
+	}
+	probe = 3000;
+	cr_assert_not(ot_kmap_has(&m, 0, &probe));
+	ot_kmap_free(&m);
+	cr_assert_not(ot_kmap_has(&m, 0, &probe));
 }
