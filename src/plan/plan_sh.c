@@ -37,6 +37,15 @@ static void q(struct ot_strbuf *out, const char *s)
 	ot_sb_shquote(out, s);
 }
 
+/* Free a scratch buffer whose text went into out; out remembers an
+ * allocation failure in it. */
+static void drop(struct ot_strbuf *out, struct ot_strbuf *t)
+{
+	if (t->oom)
+		out->oom = true;
+	ot_sb_free(t);
+}
+
 /* s inside a `#` comment: control characters (a newline would end the
  * comment and make the rest of s a command) and backslashes as C escapes. */
 static void comment_text(struct ot_strbuf *out, const char *s)
@@ -68,9 +77,7 @@ static void comment(struct ot_strbuf *out, const char *fmt, ...)
 	ot_sb_append(out, "# ");
 	comment_text(out, ot_sb_str(&t));
 	ot_sb_putc(out, '\n');
-	if (t.oom)
-		out->oom = true;
-	ot_sb_free(&t);
+	drop(out, &t);
 }
 
 /* "ip" or "ip -n NAME" (tool = "ip" or "bridge") */
@@ -167,9 +174,7 @@ static void e_netns(const struct ot_plan *p, const struct ot_op *op, struct ot_s
 			ot_sb_printf(&t, ", hostname %s", ns->hostname);
 		comment(out, "not done by this script (a namespace needs a process to hold it):%s",
 			ot_sb_str(&t));
-		if (t.oom)
-			out->oom = true;
-		ot_sb_free(&t);
+		drop(out, &t);
 	}
 }
 
@@ -312,9 +317,7 @@ static void saved_sysctl(struct ot_strbuf *out, const char *key)
 		ot_sb_putc(&f, *c == '/' ? '.' : *c);
 	ot_sb_append(out, "\"$ot_saved\"/");
 	ot_sb_shquote(out, ot_sb_str(&f));
-	if (f.oom)
-		out->oom = true;
-	ot_sb_free(&f);
+	drop(out, &f);
 }
 
 static void e_sysctl(const struct ot_plan *p, const struct ot_op *op, struct ot_strbuf *out)
@@ -335,9 +338,7 @@ static void e_sysctl(const struct ot_plan *p, const struct ot_op *op, struct ot_
 	ot_sb_append(out, "sysctl -qw");
 	q(out, ot_sb_str(&kv));
 	ot_sb_putc(out, '\n');
-	if (kv.oom)
-		out->oom = true;
-	ot_sb_free(&kv);
+	drop(out, &kv);
 }
 
 static void e_nft(const struct ot_plan *p, const struct ot_op *op, struct ot_strbuf *out)
