@@ -23,6 +23,7 @@
  */
 #include "plan/plan_json.h"
 #include "plan/plan_schema.h"
+#include "util/bits.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -361,20 +362,17 @@ static void str(struct jw *w, const char *s)
 static void str_name(struct jw *w, const char *f)
 {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	uint64_t a, b, za, zb, keep;
-	size_t n;
+	uint64_t a, b, keep;
+	size_t n = ot_ifname_words(f, &a, &b); /* zero past the name */
 
-	memcpy(&a, f, 8);
-	memcpy(&b, f + 8, 8);
-	za = (a - ONES) & ~a & HIGHS;
-	zb = (b - ONES) & ~b & HIGHS;
-	n = za ? (size_t)__builtin_ctzll(za) / 8 : zb ? 8 + (size_t)__builtin_ctzll(zb) / 8 : 16;
+	if (n == OT_IFNAMSIZ) /* no NUL: an invalid plan, written as it is */
+		goto slow;
 	if (n < 8) {
 		keep = (1ull << (8 * n)) - 1;
 		if (special_bits(a) & keep)
 			goto slow;
 	} else {
-		keep = n == 16 ? ~0ull : (1ull << (8 * (n - 8))) - 1;
+		keep = (1ull << (8 * (n - 8))) - 1;
 		if (special_bits(a) || (special_bits(b) & keep))
 			goto slow;
 	}
