@@ -21,18 +21,18 @@ struct ot_enum_name {
 	int val;
 };
 
-extern const struct ot_enum_name ot_op_kind_names[];	  /* enum ot_op_kind */
-extern const struct ot_enum_name ot_link_kind_names[];	  /* enum ot_link_kind (= kernel kinds) */
-extern const struct ot_enum_name ot_ns_role_names[];	  /* enum ot_ns_role */
-extern const struct ot_enum_name ot_isolate_names[];	  /* OT_ISO_* bits, in bit order */
-extern const struct ot_enum_name ot_nft_hook_names[];	  /* enum ot_nft_hook */
+extern const struct ot_enum_name ot_op_kind_names[];	    /* enum ot_op_kind */
+extern const struct ot_enum_name ot_link_kind_names[];	    /* enum ot_link_kind (= kernel kinds) */
+extern const struct ot_enum_name ot_ns_role_names[];	    /* enum ot_ns_role */
+extern const struct ot_enum_name ot_isolate_names[];	    /* OT_ISO_* bits, in bit order */
+extern const struct ot_enum_name ot_nft_hook_names[];	    /* enum ot_nft_hook */
 extern const struct ot_enum_name ot_nft_chain_type_names[]; /* enum ot_nft_chain_type */
-extern const struct ot_enum_name ot_nft_verdict_names[];  /* enum ot_nft_verdict */
-extern const struct ot_enum_name ot_nft_family_names[];	  /* AF_INET "ip", AF_INET6 "ip6" */
-extern const struct ot_enum_name ot_l4proto_names[];	  /* IPPROTO_TCP "tcp", ... */
-extern const struct ot_enum_name ot_ct_state_names[];	  /* OT_CT_* bits, in bit order */
-extern const struct ot_enum_name ot_macvlan_mode_names[]; /* enum ot_macvlan_mode */
-extern const struct ot_enum_name ot_expect_names[];	  /* enum ot_expect */
+extern const struct ot_enum_name ot_nft_verdict_names[];    /* enum ot_nft_verdict */
+extern const struct ot_enum_name ot_nft_family_names[];	    /* AF_INET "ip", AF_INET6 "ip6" */
+extern const struct ot_enum_name ot_l4proto_names[];	    /* IPPROTO_TCP "tcp", ... */
+extern const struct ot_enum_name ot_ct_state_names[];	    /* OT_CT_* bits, in bit order */
+extern const struct ot_enum_name ot_macvlan_mode_names[];   /* enum ot_macvlan_mode */
+extern const struct ot_enum_name ot_expect_names[];	    /* enum ot_expect */
 
 /* The name of v in t, or "?" when t has none. Never NULL. */
 const char *ot_enum_name(const struct ot_enum_name *t, int v);
@@ -47,25 +47,25 @@ int ot_enum_value_n(const struct ot_enum_name *t, const char *s, size_t n, int *
 
 /* What a key holds, and how the writer spells it. */
 enum ot_plan_ftype {
-	OT_F_NS,	  /* int: a namespace index, written as its name ("host" for 0) */
-	OT_F_OP,	  /* the operation kind's name (no field) */
-	OT_F_MEMO,	  /* const char *, recurring (origins, node names) */
-	OT_F_STR,	  /* const char *, omitted when NULL or "" */
-	OT_F_STR_ALWAYS,  /* const char *, written even when empty */
-	OT_F_NAME,	  /* char[OT_IFNAMSIZ], omitted when "" */
-	OT_F_U16,	  /* uint16_t, omitted when 0 */
-	OT_F_U32,	  /* uint32_t, omitted when 0 */
-	OT_F_U64,	  /* uint64_t, omitted when 0 */
-	OT_F_BOOL,	  /* bool, written as true, omitted when false */
-	OT_F_ADDR,	  /* struct ot_addr, omitted when family 0 */
-	OT_F_PREFIX,	  /* struct ot_prefix, omitted when family 0 */
-	OT_F_MAC,	  /* struct ot_mac, omitted when all zero */
-	OT_F_MAC_ALWAYS,  /* struct ot_mac, written even when all zero */
-	OT_F_LINK_KIND,	  /* enum ot_link_kind : 8 of struct ot_op_link */
+	OT_F_NS,	   /* int: a namespace index, written as its name ("host" for 0) */
+	OT_F_OP,	   /* the operation kind's name (no field) */
+	OT_F_MEMO,	   /* const char *, recurring (origins, node names) */
+	OT_F_STR,	   /* const char *, omitted when NULL or "" */
+	OT_F_STR_ALWAYS,   /* const char *, written even when empty */
+	OT_F_NAME,	   /* char[OT_IFNAMSIZ], omitted when "" */
+	OT_F_U16,	   /* uint16_t, omitted when 0 */
+	OT_F_U32,	   /* uint32_t, omitted when 0 */
+	OT_F_U64,	   /* uint64_t, omitted when 0 */
+	OT_F_BOOL,	   /* bool, written as true, omitted when false */
+	OT_F_ADDR,	   /* struct ot_addr, omitted when family 0 */
+	OT_F_PREFIX,	   /* struct ot_prefix, omitted when family 0 */
+	OT_F_MAC,	   /* struct ot_mac, omitted when all zero */
+	OT_F_MAC_ALWAYS,   /* struct ot_mac, written even when all zero */
+	OT_F_LINK_KIND,	   /* enum ot_link_kind : 8 of struct ot_op_link */
 	OT_F_MACVLAN_MODE, /* enum ot_macvlan_mode : 8 of struct ot_op_link */
-	OT_F_ROUTE_DST,	  /* struct ot_prefix, length 0 written "default" or "default6" */
-	OT_F_PEER,	  /* the veth peer: an object of ot_plan_peer_fields */
-	OT_F_NFT,	  /* struct ot_op_nft: an object (chains, rules, table) */
+	OT_F_ROUTE_DST,	   /* struct ot_prefix, length 0 written "default" or "default6" */
+	OT_F_PEER,	   /* the veth peer: an object of ot_plan_peer_fields */
+	OT_F_NFT,	   /* struct ot_op_nft: an object (chains, rules, table) */
 };
 
 /*
@@ -78,7 +78,7 @@ struct ot_plan_field {
 	const char *key;
 	const char *qkey;
 	uint8_t qlen;
-	uint8_t type;  /* enum ot_plan_ftype */
+	uint8_t type; /* enum ot_plan_ftype */
 	uint8_t links;
 	uint16_t off;
 };

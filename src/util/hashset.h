@@ -25,15 +25,18 @@
 #define OT_HSET_MAX_WORDS 4
 
 struct ot_hset {
-	uint64_t *v;	/* cap slots of nw words each */
-	size_t cap;	/* power of two, or 0 */
-	size_t n;	/* keys in the set */
-	unsigned nw;	/* words per key, 1..OT_HSET_MAX_WORDS (0 means 1) */
+	uint64_t *v; /* cap slots of nw words each */
+	size_t cap;  /* power of two, or 0 */
+	size_t n;    /* keys in the set */
+	unsigned nw; /* words per key, 1..OT_HSET_MAX_WORDS (0 means 1) */
 };
 
 /* An empty set of keys of nw words (no allocation). A set zeroed in any
  * other way is an empty set of one-word keys. */
-#define OT_HSET_INIT(nwords) {NULL, 0, 0, (nwords)}
+#define OT_HSET_INIT(nwords)                                                                       \
+	{                                                                                          \
+		NULL, 0, 0, (nwords)                                                               \
+	}
 
 /* A 64-bit finaliser (MurmurHash3's fmix64): deterministic, bijective. */
 static inline uint64_t ot_mix64(uint64_t k)

@@ -146,7 +146,9 @@ static json_t *nft_json(struct jw *w, const struct ot_op_nft *n)
 			ct = json_array();
 			for (bit = 1; ct && bit <= OT_CT_INVALID; bit <<= 1)
 				if (r->ct_state & bit)
-					json_array_append_new(ct, json_string(ot_enum_name(ot_ct_state_names, (int)bit)));
+					json_array_append_new(
+					    ct,
+					    json_string(ot_enum_name(ot_ct_state_names, (int)bit)));
 			put(w, jr, "ct_state", ct);
 		}
 		put_str(w, jr, "verdict", ot_enum_name(ot_nft_verdict_names, r->verdict));
@@ -277,15 +279,17 @@ static json_t *ns_json(struct jw *w, const struct ot_plan_ns *ns)
 	iso = json_array();
 	for (bit = 1; iso && bit <= OT_ISO_CGROUP; bit <<= 1)
 		if (ns->isolate & bit)
-			json_array_append_new(iso, json_string(ot_enum_name(ot_isolate_names, (int)bit)));
+			json_array_append_new(
+			    iso, json_string(ot_enum_name(ot_isolate_names, (int)bit)));
 	put(w, o, "isolate", iso);
 	put_str(w, o, "hostname", ns->hostname);
 	put_str(w, o, "cgroup", ns->cgroup);
 	if (ns->nranks) {
 		ranks = json_array();
 		for (i = 0; ranks && i < ns->nranks; i++)
-			json_array_append_new(ranks, json_pack("[II]", (json_int_t)ns->ranks[i].first,
-							       (json_int_t)ns->ranks[i].last));
+			json_array_append_new(ranks,
+					      json_pack("[II]", (json_int_t)ns->ranks[i].first,
+							(json_int_t)ns->ranks[i].last));
 		put(w, o, "ranks", ranks);
 	}
 	return o;
@@ -372,12 +376,13 @@ json_t *ot_plan_to_json(const struct ot_plan *p)
 				break;
 			case OT_OP_LINK:
 				snprintf(what, sizeof(what), "delete link %s in %s",
-					 op->ns == OT_NS_HOST_INDEX ? op->link.name : op->link.peer_name,
+					 op->ns == OT_NS_HOST_INDEX ? op->link.name
+								    : op->link.peer_name,
 					 "host");
 				break;
 			case OT_OP_SYSCTL:
-				snprintf(what, sizeof(what), "restore sysctl %s in %s", op->sysctl.key,
-					 ns_name(p, op->ns));
+				snprintf(what, sizeof(what), "restore sysctl %s in %s",
+					 op->sysctl.key, ns_name(p, op->ns));
 				break;
 			case OT_OP_NFT:
 				snprintf(what, sizeof(what), "delete nft table inet %s in %s",

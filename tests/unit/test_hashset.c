@@ -46,7 +46,8 @@ Test(hashset, multi_word_keys)
 		for (w = 0; w < nw; w++)
 			for (i = 1; i <= 50; i++) {
 				k[w] = i;
-				cr_assert_eq(ot_hset_add(&s, k), 1, "nw %u word %u value %u", nw, w, i);
+				cr_assert_eq(ot_hset_add(&s, k), 1, "nw %u word %u value %u", nw, w,
+					     i);
 				k[w] = 0;
 			}
 		cr_assert_eq(s.n, nw * 50);
@@ -129,7 +130,8 @@ Test(kmap, put_has_and_old_entries)
 	for (i = 0; i < 3000; i++) {
 		keys[i] = i;
 		/* hash collisions on purpose: 100 buckets for 3000 keys */
-		cr_assert_eq(ot_kmap_put(&m, (uint64_t)(i % 100), &keys[i], &keys[i], NULL, NULL), 0);
+		cr_assert_eq(ot_kmap_put(&m, (uint64_t)(i % 100), &keys[i], &keys[i], NULL, NULL),
+			     0);
 	}
 	cr_assert_eq(m.count, 3000);
 	for (i = 0; i < 3000; i++) {

@@ -98,7 +98,8 @@ Test(plan_schema, op_keys_in_canonical_order)
 		keys_sorted(ot_plan_op_fields[k], ot_op_kind_name((enum ot_op_kind)k));
 		/* every operation says what it is, where, and where it came from */
 		for (n = 0, f = ot_plan_op_fields[k]; f->key; f++)
-			n += !strcmp(f->key, "op") + !strcmp(f->key, "ns") + !strcmp(f->key, "origin");
+			n += !strcmp(f->key, "op") + !strcmp(f->key, "ns") +
+			     !strcmp(f->key, "origin");
 		cr_assert_eq(n, 3, "%s", ot_op_kind_name((enum ot_op_kind)k));
 	}
 	keys_sorted(ot_plan_peer_fields, "peer");
