@@ -35,7 +35,7 @@
 #include <unistd.h>
 
 #include "compile/compile.h"
-#include "lang/load.h"
+#include "model/load.h"
 #include "plan/plan.h"
 #include "plan/plan_json.h"
 #include "util/hash.h"

@@ -269,7 +269,7 @@ static inline uint32_t cc_iface_of(const struct cc *c, const struct ot_m_iface *
 	       (uint32_t)(mi - mi->container->ifaces);
 }
 
-/* "file.otp:12" (basename of the file) in the plan's arena, or NULL. */
+/* origin.c: "file.otp:12" (basename of the file) in the plan's arena, or NULL. */
 const char *cc_origin(struct cc *c, struct ot_plan *p, const struct ot_loc *loc);
 
 /* firewall.c */

@@ -3,7 +3,7 @@
  * unrolled, templates evaluated, values parsed and range-checked, names
  * resolved, and the topology-wide semantic checks (duplicates, subnets,
  * MACs, VNIs, ranks, limits). Internal to the front end: callers use
- * ot_topology_load() (lang/load.h).
+ * ot_topology_load() (model/load.h).
  */
 #ifndef OT_MODEL_EXPAND_H
 #define OT_MODEL_EXPAND_H

@@ -1,5 +1,5 @@
 /*
- * hosts.c - the hosts file (contract in lang/load.h, model in model.h):
+ * hosts.c - the hosts file (contract in model/load.h, model in model.h):
  *
  *	# NAME     SSH_TARGET        UNDERLAY      [key=value ...]
  *	n1         local             192.0.2.1     mtu=1500
@@ -9,7 +9,7 @@
  * Keys: port, user, identity, dir, mtu, dev. Every problem of every line is
  * reported, with the same diagnostics as the language.
  */
-#include "lang/load.h"
+#include "model/load.h"
 
 #include <errno.h>
 #include <stdarg.h>

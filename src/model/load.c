@@ -1,11 +1,11 @@
 /*
  * load.c - the front end's entry points for topologies (contract in
- * lang/load.h): parse (lang/parse.c), then expand and check
+ * model/load.h): parse (lang/parse.c), then expand and check
  * (model/expand.c). Semantic checks run only on a file without syntax
  * errors: a statement that did not parse would make every reference to
  * what it declared a spurious error.
  */
-#include "lang/load.h"
+#include "model/load.h"
 
 #include <errno.h>
 

@@ -4,8 +4,8 @@
  * diagnostics list (every one found in a single run, with file:line:col);
  * nothing prints.
  */
-#ifndef OT_LANG_LOAD_H
-#define OT_LANG_LOAD_H
+#ifndef OT_MODEL_LOAD_H
+#define OT_MODEL_LOAD_H
 
 #include <stdbool.h>
 #include <stddef.h>
