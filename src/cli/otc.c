@@ -134,23 +134,16 @@ static int parse_bound(struct otc_common *c, const char *arg)
 		rc = parse_yesno(val, &yes);
 		b->forbid_limits = !yes;
 	} else if (strcmp(key, "isolate") == 0) {
-		static const struct {
-			const char *name;
-			unsigned bit;
-		} kinds[] = {{"net", OT_ISO_NET}, {"uts", OT_ISO_UTS},	 {"ipc", OT_ISO_IPC},
-			     {"pid", OT_ISO_PID}, {"mount", OT_ISO_MNT}, {"cgroup", OT_ISO_CGROUP}};
-		size_t k;
+		const struct ot_isolate_kind *k;
 
 		b->allowed_isolate = 0;
 		for (tok = strtok_r(val, ",", &save); tok && !rc;
 		     tok = strtok_r(NULL, ",", &save)) {
-			for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
-				if (strcmp(tok, kinds[k].name) == 0)
-					break;
-			if (k == sizeof(kinds) / sizeof(kinds[0]))
+			k = ot_isolate_kind_by_name(tok, strlen(tok));
+			if (!k)
 				rc = -EINVAL;
 			else
-				b->allowed_isolate |= kinds[k].bit;
+				b->allowed_isolate |= k->bit;
 		}
 	} else {
 		rc = -ENOENT;

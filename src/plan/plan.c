@@ -261,25 +261,6 @@ const char *ot_macvlan_mode_name(enum ot_macvlan_mode m)
 	return NAME_OF(names, m);
 }
 
-const char *ot_isolate_name(enum ot_isolate bit)
-{
-	switch (bit) {
-	case OT_ISO_NET:
-		return "net";
-	case OT_ISO_UTS:
-		return "uts";
-	case OT_ISO_IPC:
-		return "ipc";
-	case OT_ISO_PID:
-		return "pid";
-	case OT_ISO_MNT:
-		return "mount";
-	case OT_ISO_CGROUP:
-		return "cgroup";
-	}
-	return "?";
-}
-
 static inline bool needs_undo(const struct ot_plan *p, const struct ot_op *op)
 {
 	switch (op->kind) {

@@ -357,7 +357,6 @@ const char *ot_link_kind_name(enum ot_link_kind k);
 const char *ot_ns_role_name(enum ot_ns_role r);
 const char *ot_nft_hook_name(enum ot_nft_hook h);
 const char *ot_nft_verdict_name(enum ot_nft_verdict v);
-const char *ot_isolate_name(enum ot_isolate bit);
 const char *ot_macvlan_mode_name(enum ot_macvlan_mode m);
 
 /*
