@@ -233,10 +233,25 @@ static int status_of(int rc)
 	return OTC_EXIT_SYSTEM;
 }
 
-int otc_compile_files(const struct otc_common *c, const char *file, const char *hosts, bool probes,
-		      struct otc_compiled *x)
+/* -D overrides, and the bounds the expansion checks as loops unroll. */
+static struct ot_load_opts load_opts(const struct otc_common *c)
 {
 	struct ot_load_opts lo = {.defines = c->defines, .ndefines = c->ndefines};
+
+	if (c->has_bounds) {
+		lo.max_containers_per_node = c->bounds.max_containers_per_node;
+		lo.max_ifaces_per_node = c->bounds.max_ifaces_per_node;
+	}
+	return lo;
+}
+
+/* As otc_compile_files(); with fn, the plans are streamed to it one by one
+ * (ot_compile_each) and x->out stays NULL: peak memory is one plan's. */
+static int compile_files(const struct otc_common *c, const char *file, const char *hosts,
+			 bool probes, int (*fn)(struct ot_plan *p, void *arg), void *arg,
+			 struct otc_compiled *x)
+{
+	struct ot_load_opts lo = load_opts(c);
 	struct ot_compile_opts co = {.instance = c->instance, .probes = probes};
 	int rc, rh = 0;
 
@@ -248,7 +263,8 @@ int otc_compile_files(const struct otc_common *c, const char *file, const char *
 	if (rc == 0 && rh == 0) {
 		co.hosts = x->hosts;
 		co.bounds = c->has_bounds ? &c->bounds : NULL;
-		rc = ot_compile(x->model, &co, &x->diags, &x->out);
+		rc = fn ? ot_compile_each(x->model, &co, &x->diags, fn, arg)
+			: ot_compile(x->model, &co, &x->diags, &x->out);
 	}
 	print_diags(c, &x->diags);
 	if (rc < 0 || rh < 0) {
@@ -262,6 +278,12 @@ int otc_compile_files(const struct otc_common *c, const char *file, const char *
 		return s;
 	}
 	return OTC_EXIT_OK;
+}
+
+int otc_compile_files(const struct otc_common *c, const char *file, const char *hosts, bool probes,
+		      struct otc_compiled *x)
+{
+	return compile_files(c, file, hosts, probes, NULL, NULL, x);
 }
 
 void otc_compiled_free(struct otc_compiled *x)
@@ -320,12 +342,23 @@ static int operands(const struct cmd *k, int argc, char **argv, bool need_hosts,
 		cmd_usage(stderr, k);                                                              \
 		return OTC_EXIT_USAGE
 
+/* check's plan sink: count the VXLAN devices, drop the plan. */
+static int count_vxlan(struct ot_plan *p, void *arg)
+{
+	size_t *vx = arg, j;
+
+	for (j = 0; j < p->nops; j++)
+		*vx += p->ops[j].kind == OT_OP_LINK && p->ops[j].link.kind == OT_LINK_VXLAN;
+	ot_plan_free(p);
+	return 0;
+}
+
 static int run_check(struct otc_common *c, int argc, char **argv)
 {
 	const struct cmd *k = find_cmd("check");
 	struct otc_compiled x;
 	const char *file, *hosts;
-	size_t i, vx = 0;
+	size_t vx = 0;
 	int opt, rc;
 
 	while ((opt = otc_getopt(c, argc, argv, "", NULL)) != -1) {
@@ -335,15 +368,9 @@ static int run_check(struct otc_common *c, int argc, char **argv)
 	}
 	if ((rc = operands(k, argc, argv, false, &file, &hosts)))
 		return rc;
-	if ((rc = otc_compile_files(c, file, hosts, false, &x)))
+	/* streamed: a large cluster's plans are never all in memory */
+	if ((rc = compile_files(c, file, hosts, false, count_vxlan, &vx, &x)))
 		return rc;
-	for (i = 0; i < x.out->nplans; i++) {
-		const struct ot_plan *p = x.out->plans[i];
-		size_t j;
-
-		for (j = 0; j < p->nops; j++)
-			vx += p->ops[j].kind == OT_OP_LINK && p->ops[j].link.kind == OT_LINK_VXLAN;
-	}
 	printf("%s: ok: %zu node%s, %zu container%s, %zu network%s, %zu VXLAN device%s%s%s\n", file,
 	       x.model->nnodes, x.model->nnodes == 1 ? "" : "s", x.model->ncontainers,
 	       x.model->ncontainers == 1 ? "" : "s", x.model->nnetworks,
@@ -418,7 +445,7 @@ static int cluster_plan(struct ot_plan *p, void *arg)
  */
 static int cluster_json(const struct otc_common *c, const char *file, const char *hosts)
 {
-	struct ot_load_opts lo = {.defines = c->defines, .ndefines = c->ndefines};
+	struct ot_load_opts lo = load_opts(c);
 	struct ot_compile_opts co = {.instance = c->instance, .probes = true};
 	struct cluster_out out = {OT_STRBUF_INIT, NULL, 0, OTC_EXIT_OK};
 	struct otc_compiled x;

@@ -59,7 +59,7 @@ int cc_check_routes(struct cc *c)
 
 int cc_check_fdb(struct cc *c)
 {
-	uint32_t i, j, k;
+	uint32_t i, j;
 	int rc = 0;
 
 	for (i = 0; i < c->nnodes; i++) {
@@ -72,10 +72,11 @@ int cc_check_fdb(struct cc *c)
 
 			if (!n->vxlan)
 				continue;
-			/* one flood entry per remote node, one exact entry per remote member */
-			for (k = 0; k < n->nnodes; k++)
-				if (n->nodes[k].node != i)
-					total += n->nodes[k].n + 1;
+			/* one flood entry per remote node, one exact entry per remote
+			 * member unless the device learns */
+			total += n->nnodes - 1;
+			if (!cc_fdb_learns(n, &n->nodes[node->netnode[j]]))
+				total += n->nmembers - n->nodes[node->netnode[j]].n;
 			if (total <= CC_MAX_FDB_PER_NODE)
 				continue;
 			g = ot_diag_error(
@@ -238,7 +239,7 @@ static int lower_vxlan(struct lower *l, const struct cc_net *n, const struct cc_
 	if (node->host)
 		k->local = node->host->underlay;
 	k->sock_ns = OT_NS_HOST_INDEX;
-	k->learning = false;
+	k->learning = cc_fdb_learns(n, nn); /* beyond CC_MAX_FDB_EXACT remote members */
 	return 0;
 }
 
@@ -445,10 +446,12 @@ static int lower_fdb(struct lower *l, const struct cc_net *n, const struct cc_ne
 {
 	struct cc *c = l->c;
 	uint32_t k, j;
+	bool learns;
 	int ns;
 
 	if (!n->vxlan)
 		return 0;
+	learns = cc_fdb_learns(n, nn);
 	ns = nn->plumb == CC_VXLAN_DIRECT ? member_ns(l, &n->members[nn->first]) : l->sw;
 	for (k = 0; k < n->nnodes; k++) {
 		const struct cc_netnode *rn = &n->nodes[k];
@@ -457,8 +460,9 @@ static int lower_fdb(struct lower *l, const struct cc_net *n, const struct cc_ne
 
 		if (rn->node == l->nd)
 			continue;
-		/* head-end replication first, then one exact entry per remote MAC */
-		for (j = 0; j <= rn->n; j++) {
+		/* head-end replication first, then one exact entry per remote MAC
+		 * (none when the device learns) */
+		for (j = 0; j <= (learns ? 0 : rn->n); j++) {
 			op = add_op(l, OT_OP_FDB, ns, NULL);
 			if (!op)
 				return -ENOMEM;

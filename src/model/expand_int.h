@@ -39,6 +39,7 @@ struct xnode {
 	struct ot_m_node n; /* first: the model points here */
 	bool declared;
 	struct ot_loc decl_loc;
+	uint32_t ncontainers, nifaces; /* for the administrator bounds */
 };
 
 struct xnet {
@@ -143,6 +144,8 @@ struct xctx {
 
 	bool vxlan_set;
 	struct ot_loc vxlan_loc;
+
+	uint32_t max_containers, max_ifaces; /* per node (ot_load_opts); 0 = none */
 };
 
 #define VPUSH(x, vec)                                                                              \

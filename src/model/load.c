@@ -16,7 +16,7 @@ static int finish(int r, struct ot_ast *ast, const struct ot_load_opts *o, struc
 		  struct ot_model **ret)
 {
 	if (r == 0)
-		r = ot_model_expand(ast, o ? o->defines : NULL, o ? o->ndefines : 0, d, ret);
+		r = ot_model_expand(ast, o, d, ret);
 	ot_ast_free(ast);
 	return r;
 }

@@ -1,6 +1,6 @@
 # tests/mk/compile.mk - the compiler back end and otc: unit tests, golden
 # tests (every example topology included), the bad-input corpus.
-UNIT_TESTS += tests/unit/test_compile.c tests/unit/test_compile_fw.c tests/unit/test_compile_stream.c tests/unit/test_plan_text.c tests/unit/test_plan_text_json.c
+UNIT_TESTS += tests/unit/test_compile.c tests/unit/test_compile_fdb.c tests/unit/test_compile_fw.c tests/unit/test_compile_stream.c tests/unit/test_plan_text.c tests/unit/test_plan_text_json.c
 
 # Golden plans and diagnostics of tests/golden/*.otp and topologies/*.otp,
 # plus check/plan/graph (dot)/emit-sh (sh -n) of every example topology.
