@@ -388,6 +388,15 @@ void xp_iface(struct xctx *x, struct ot_ast_stmt *st)
 			"already has");
 		return;
 	}
+	if (strcmp(name, "all") == 0 || strcmp(name, "default") == 0) {
+		/* register_netdevice() fails: net/ipv4/conf/{all,default} exist */
+		struct ot_diag *g = xp_xerr(x, st->u.iface.name->loc,
+					    "interface name '%s' is reserved by the kernel", name);
+
+		xp_xhint(x, g, "/proc/sys/net/ipv4/conf/%s holds the settings of every interface",
+			 name);
+		return;
+	}
 	old = xp_find_iface(cs->ifaces.v, cs->ifaces.n, name);
 	if (old) {
 		struct ot_diag *g =
@@ -425,7 +434,10 @@ void xp_iface(struct xctx *x, struct ot_ast_stmt *st)
 			fx->net = "";
 		}
 	} else if (st->u.iface.kind == OT_AI_MACVLAN) {
-		xp_host_ifname(x, st->u.iface.lower, ifc->lower);
+		if (xp_host_ifname(x, st->u.iface.lower, ifc->lower) &&
+		    strcmp(ifc->lower, "lo") == 0) /* the kernel: EINVAL */
+			xp_xerr(x, st->u.iface.lower->loc,
+				"a macvlan cannot sit on the loopback interface 'lo'");
 	}
 	if (st->u.iface.naddrs) {
 		ifc->addrs = ot_arena_calloc(x->ma, st->u.iface.naddrs, sizeof(*ifc->addrs));

@@ -665,6 +665,7 @@ int ot_model_expand(struct ot_ast *ast, const struct ot_load_opts *o, struct ot_
 	if (!x.fatal && !x.oom) {
 		xp_resolve_late(&x);
 		xp_resolve_links(&x);
+		xp_check_gateways(&x);
 		xp_fill_members(&x);
 		xp_check_mtus(&x);
 		xp_check_ranks(&x);

@@ -221,6 +221,7 @@ void xp_container_overlaps(struct xctx *x, struct ot_m_container *c);
 void xp_uplink_checks(struct xctx *x, struct xnet *xn);
 void xp_resolve_late(struct xctx *x);
 void xp_resolve_links(struct xctx *x);
+void xp_check_gateways(struct xctx *x);
 void xp_fill_members(struct xctx *x);
 void xp_check_mtus(struct xctx *x);
 void xp_check_ranks(struct xctx *x);

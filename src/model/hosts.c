@@ -405,6 +405,9 @@ static void parse_hosts(struct hctx *c, const char *text, size_t len)
 	const char *p = text, *end = text + len;
 	uint32_t line = 1;
 
+	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+		p += 3; /* a UTF-8 byte order mark: not text (as the lexer) */
+
 	while (p < end && !c->oom) {
 		const char *ls = p;
 		struct field f[MAX_FIELDS];
