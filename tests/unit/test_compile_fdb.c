@@ -8,6 +8,7 @@
 #include "test_compile_model.h"
 
 #include "model/load.h"
+#include "plan/plan_json.h"
 
 /* n1: one member of `edge` and one of `big`; n2: `AT` members of edge;
  * n3: `AT + 1` members of big. */
@@ -79,6 +80,20 @@ Test(compile_fdb, exact_entries_capped_per_device)
 		if (p->ops[i].kind == OT_OP_FDB && !ot_mac_is_zero(&p->ops[i].fdb.mac))
 			exact++;
 	cr_assert_eq(exact, AT, "exact entries only for edge");
+	/* the plan the executor reads keeps it: JSON out and back */
+	{
+		struct ot_strbuf sb = OT_STRBUF_INIT;
+		struct ot_error err = {0};
+		struct ot_plan *back = NULL;
+
+		cr_assert_eq(ot_plan_json_write(p, 0, 0, &sb), 0);
+		cr_assert_eq(ot_plan_load(sb.buf, sb.len, &back, &err), 0, "%s", err.msg);
+		device(back, "b0", &nfdb, &learning);
+		cr_assert_eq(nfdb, 1);
+		cr_assert(learning, "learning survives the plan's JSON");
+		ot_plan_free(back);
+		ot_sb_free(&sb);
+	}
 
 	/* n3's device of big has one remote member (b0): exact, no learning */
 	p = ot_compiled_plan(c, "n3");
