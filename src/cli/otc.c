@@ -496,6 +496,32 @@ out:
 	return rc;
 }
 
+/* plan's sink for every node's text: one plan rendered, written and
+ * dropped at a time (a large cluster's plans never all in memory). */
+struct text_out {
+	size_t nplans;
+	int status;
+};
+
+static int plan_text_one(struct ot_plan *p, void *arg)
+{
+	struct text_out *o = arg;
+	struct ot_strbuf sb = OT_STRBUF_INIT;
+
+	if (o->nplans++)
+		ot_sb_putc(&sb, '\n');
+	ot_plan_text(p, &sb);
+	ot_plan_free(p);
+	if (sb.oom) {
+		otc_error("out of memory");
+		o->status = OTC_EXIT_SYSTEM;
+	} else {
+		o->status = write_out(sb.buf, sb.len);
+	}
+	ot_sb_free(&sb);
+	return o->status ? -EIO : 0;
+}
+
 static int run_plan(struct otc_common *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -528,6 +554,13 @@ static int run_plan(struct otc_common *c, int argc, char **argv)
 		return rc;
 	if (json && !node)
 		return cluster_json(c, file, hosts);
+	if (!node) {
+		struct text_out out = {0, OTC_EXIT_OK};
+
+		rc = compile_files(c, file, hosts, true, plan_text_one, &out, &x);
+		otc_compiled_free(&x);
+		return out.status ? out.status : rc;
+	}
 	if ((rc = otc_compile_files(c, file, hosts, true, &x)))
 		return rc;
 	if (node && (rc = pick_node(&x, node, &p))) {
