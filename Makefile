@@ -59,7 +59,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 # Link sets, lowest layer last. Archives, so each program pulls only the
 # objects it uses. Module files append their objects to these lists.
-LIBOTC_OBJS :=		# util, lang, model, compile, plan: the compiler
+LIBOTC_OBJS :=		# util, vocab, lang, model, compile, plan: the compiler
 LIBOTEXEC_OBJS :=	# exec: the executor (netlink, nftables, journal)
 LIBOTDEPLOY_OBJS :=	# deploy: SSH transport and the parallel runner
 LIBOTC := $(BUILD)/libotc.a
@@ -79,6 +79,7 @@ INSTALL_LIB :=
 INSTALL_MAN1 :=
 
 include src/util/module.mk
+include src/vocab/module.mk
 include src/lang/module.mk
 include src/model/module.mk
 include src/compile/module.mk

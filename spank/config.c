@@ -201,18 +201,20 @@ static int key_isolate(struct ot_spank_config *cfg, const char *v, struct ot_err
 	for (;;) {
 		const char *comma = strchr(p, ',');
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
-		int bit;
+		const struct ot_isolate_kind *k = ot_isolate_kind_by_name(p, len);
+		unsigned bit;
 
-		if (ot_enum_value_n(ot_isolate_names, p, len, &bit) < 0)
+		if (!k)
 			return ot_error_set(err, -EINVAL,
 					    "unknown isolation kind '%.*s' (known: net, uts, ipc, "
 					    "mount)",
 					    (int)(len > 32 ? 32 : len), p);
-		if (isolate_refused((unsigned)bit))
+		bit = (unsigned)k->bit;
+		if (isolate_refused(bit))
 			return ot_error_set(err, -EINVAL, "'%s' cannot be allowed: %s",
 					    ot_isolate_name((enum ot_isolate)bit),
-					    isolate_refused((unsigned)bit));
-		mask |= (unsigned)bit;
+					    isolate_refused(bit));
+		mask |= bit;
 		if (!comma)
 			break;
 		p = comma + 1;
@@ -344,11 +346,11 @@ static void fmt_host_objects(const struct ot_spank_config *c, struct ot_strbuf *
 
 static void fmt_isolate(const struct ot_spank_config *c, struct ot_strbuf *sb)
 {
-	const struct ot_enum_name *k;
+	const struct ot_isolate_kind *k;
 	bool first = true;
 
-	for (k = ot_isolate_names; k->name; k++) {
-		if (!(c->bounds.allowed_isolate & (unsigned)k->val))
+	for (k = ot_isolate_kinds; k < ot_isolate_kinds + OT_ISOLATE_NKINDS; k++) {
+		if (!(c->bounds.allowed_isolate & (unsigned)k->bit))
 			continue;
 		ot_sb_printf(sb, "%s%s", first ? "" : ",", k->name);
 		first = false;

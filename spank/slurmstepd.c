@@ -47,7 +47,7 @@
 #include <slurm/spank.h>
 
 #include "compile/compile.h"
-#include "lang/load.h"
+#include "model/load.h"
 #include "spank/config.h"
 #include "spank/node.h"
 #include "spank/owner.h"

@@ -21,7 +21,7 @@
 #include <slurm/spank.h>
 
 #include "compile/compile.h"
-#include "lang/load.h"
+#include "model/load.h"
 #include "spank/config.h"
 #include "spank/plugin.h"
 #include "spank/readas.h"

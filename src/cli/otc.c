@@ -135,14 +135,16 @@ static int parse_bound(struct otc_common *c, const char *arg)
 		rc = parse_yesno(val, &yes);
 		b->forbid_limits = !yes;
 	} else if (strcmp(key, "isolate") == 0) {
-		int bit;
+		const struct ot_isolate_kind *k;
 
 		b->allowed_isolate = 0;
 		for (tok = strtok_r(val, ",", &save); tok && !rc;
 		     tok = strtok_r(NULL, ",", &save)) {
-			rc = ot_enum_value(ot_isolate_names, tok, &bit);
-			if (!rc)
-				b->allowed_isolate |= (unsigned)bit;
+			k = ot_isolate_kind_by_name(tok, strlen(tok));
+			if (!k)
+				rc = -EINVAL;
+			else
+				b->allowed_isolate |= k->bit;
 		}
 	} else {
 		rc = -ENOENT;
@@ -232,10 +234,25 @@ static int status_of(int rc)
 	return OTC_EXIT_SYSTEM;
 }
 
-int otc_compile_files(const struct otc_common *c, const char *file, const char *hosts, bool probes,
-		      struct otc_compiled *x)
+/* -D overrides, and the bounds the expansion checks as loops unroll. */
+static struct ot_load_opts load_opts(const struct otc_common *c)
 {
 	struct ot_load_opts lo = {.defines = c->defines, .ndefines = c->ndefines};
+
+	if (c->has_bounds) {
+		lo.max_containers_per_node = c->bounds.max_containers_per_node;
+		lo.max_ifaces_per_node = c->bounds.max_ifaces_per_node;
+	}
+	return lo;
+}
+
+/* As otc_compile_files(); with fn, the plans are streamed to it one by one
+ * (ot_compile_each) and x->out stays NULL: peak memory is one plan's. */
+static int compile_files(const struct otc_common *c, const char *file, const char *hosts,
+			 bool probes, int (*fn)(struct ot_plan *p, void *arg), void *arg,
+			 struct otc_compiled *x)
+{
+	struct ot_load_opts lo = load_opts(c);
 	struct ot_compile_opts co = {.instance = c->instance, .probes = probes};
 	int rc, rh = 0;
 
@@ -247,7 +264,8 @@ int otc_compile_files(const struct otc_common *c, const char *file, const char *
 	if (rc == 0 && rh == 0) {
 		co.hosts = x->hosts;
 		co.bounds = c->has_bounds ? &c->bounds : NULL;
-		rc = ot_compile(x->model, &co, &x->diags, &x->out);
+		rc = fn ? ot_compile_each(x->model, &co, &x->diags, fn, arg)
+			: ot_compile(x->model, &co, &x->diags, &x->out);
 	}
 	print_diags(c, &x->diags);
 	if (rc < 0 || rh < 0) {
@@ -261,6 +279,12 @@ int otc_compile_files(const struct otc_common *c, const char *file, const char *
 		return s;
 	}
 	return OTC_EXIT_OK;
+}
+
+int otc_compile_files(const struct otc_common *c, const char *file, const char *hosts, bool probes,
+		      struct otc_compiled *x)
+{
+	return compile_files(c, file, hosts, probes, NULL, NULL, x);
 }
 
 void otc_compiled_free(struct otc_compiled *x)
@@ -319,12 +343,23 @@ static int operands(const struct cmd *k, int argc, char **argv, bool need_hosts,
 		cmd_usage(stderr, k);                                                              \
 		return OTC_EXIT_USAGE
 
+/* check's plan sink: count the VXLAN devices, drop the plan. */
+static int count_vxlan(struct ot_plan *p, void *arg)
+{
+	size_t *vx = arg, j;
+
+	for (j = 0; j < p->nops; j++)
+		*vx += p->ops[j].kind == OT_OP_LINK && p->ops[j].link.kind == OT_LINK_VXLAN;
+	ot_plan_free(p);
+	return 0;
+}
+
 static int run_check(struct otc_common *c, int argc, char **argv)
 {
 	const struct cmd *k = find_cmd("check");
 	struct otc_compiled x;
 	const char *file, *hosts;
-	size_t i, vx = 0;
+	size_t vx = 0;
 	int opt, rc;
 
 	while ((opt = otc_getopt(c, argc, argv, "", NULL)) != -1) {
@@ -334,15 +369,9 @@ static int run_check(struct otc_common *c, int argc, char **argv)
 	}
 	if ((rc = operands(k, argc, argv, false, &file, &hosts)))
 		return rc;
-	if ((rc = otc_compile_files(c, file, hosts, false, &x)))
+	/* streamed: a large cluster's plans are never all in memory */
+	if ((rc = compile_files(c, file, hosts, false, count_vxlan, &vx, &x)))
 		return rc;
-	for (i = 0; i < x.out->nplans; i++) {
-		const struct ot_plan *p = x.out->plans[i];
-		size_t j;
-
-		for (j = 0; j < p->nops; j++)
-			vx += p->ops[j].kind == OT_OP_LINK && p->ops[j].link.kind == OT_LINK_VXLAN;
-	}
 	printf("%s: ok: %zu node%s, %zu container%s, %zu network%s, %zu VXLAN device%s%s%s\n", file,
 	       x.model->nnodes, x.model->nnodes == 1 ? "" : "s", x.model->ncontainers,
 	       x.model->ncontainers == 1 ? "" : "s", x.model->nnetworks,
@@ -417,7 +446,7 @@ static int cluster_plan(struct ot_plan *p, void *arg)
  */
 static int cluster_json(const struct otc_common *c, const char *file, const char *hosts)
 {
-	struct ot_load_opts lo = {.defines = c->defines, .ndefines = c->ndefines};
+	struct ot_load_opts lo = load_opts(c);
 	struct ot_compile_opts co = {.instance = c->instance, .probes = true};
 	struct cluster_out out = {OT_STRBUF_INIT, NULL, 0, OTC_EXIT_OK};
 	struct otc_compiled x;
@@ -468,6 +497,32 @@ out:
 	return rc;
 }
 
+/* plan's sink for every node's text: one plan rendered, written and
+ * dropped at a time (a large cluster's plans never all in memory). */
+struct text_out {
+	size_t nplans;
+	int status;
+};
+
+static int plan_text_one(struct ot_plan *p, void *arg)
+{
+	struct text_out *o = arg;
+	struct ot_strbuf sb = OT_STRBUF_INIT;
+
+	if (o->nplans++)
+		ot_sb_putc(&sb, '\n');
+	ot_plan_text(p, &sb);
+	ot_plan_free(p);
+	if (sb.oom) {
+		otc_error("out of memory");
+		o->status = OTC_EXIT_SYSTEM;
+	} else {
+		o->status = write_out(sb.buf, sb.len);
+	}
+	ot_sb_free(&sb);
+	return o->status ? -EIO : 0;
+}
+
 static int run_plan(struct otc_common *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -500,6 +555,13 @@ static int run_plan(struct otc_common *c, int argc, char **argv)
 		return rc;
 	if (json && !node)
 		return cluster_json(c, file, hosts);
+	if (!node) {
+		struct text_out out = {0, OTC_EXIT_OK};
+
+		rc = compile_files(c, file, hosts, true, plan_text_one, &out, &x);
+		otc_compiled_free(&x);
+		return out.status ? out.status : rc;
+	}
 	if ((rc = otc_compile_files(c, file, hosts, true, &x)))
 		return rc;
 	if (node && (rc = pick_node(&x, node, &p))) {

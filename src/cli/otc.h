@@ -17,7 +17,7 @@
 #include <stddef.h>
 
 #include "compile/compile.h"
-#include "lang/load.h"
+#include "model/load.h"
 
 #define OTC_EXIT_OK	  0 /* success */
 #define OTC_EXIT_TOPOLOGY 1 /* the topology or hosts file has errors */

@@ -23,7 +23,7 @@
 #include "deploy/image.h"
 #include "deploy/progress.h"
 #include "deploy/ssh.h"
-#include "lang/load.h"
+#include "model/load.h"
 #include "util/strbuf.h"
 #include "util/clock.h"
 

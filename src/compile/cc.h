@@ -37,7 +37,12 @@
 
 /* Limits of what one node plan may hold (user-controlled through the
  * topology; each is reported at the construct that exceeds it). */
-#define CC_MAX_FDB_PER_NODE    1000000u
+#define CC_MAX_FDB_PER_NODE 1000000u
+/* Exact (per-MAC) FDB entries of one VXLAN device on one node. A device
+ * with more remote members gets none: it floods to every remote node
+ * (head-end replication) and learns (docs/language.md, "VXLAN"), so a
+ * network of N members on M nodes costs M x min(N, cap) entries, not M x N. */
+#define CC_MAX_FDB_EXACT       4096u
 #define CC_MAX_PROBES_PER_NET  64u
 #define CC_MAX_PROBES_PER_NODE 4096u
 
@@ -115,7 +120,7 @@ struct cc_net {
 	bool vni_derived;
 	uint32_t mtu; /* every member's MTU */
 	bool ipv6;
-	const char *alias; /* the network's name, for bridges and VXLAN devices */
+	const char *alias;    /* the network's name, for bridges and VXLAN devices */
 	const char *why_same; /* "same network 'NAME'" (or link), made by the first probe */
 };
 
@@ -179,8 +184,8 @@ struct cc {
 	size_t nprobes, cap_probes;
 	uint32_t *node_probes; /* node i's probes: [node_probes[i], node_probes[i + 1]) */
 
-	size_t ops_hint; /* ops of the largest plan so far: the next one's capacity */
-	const char **node_names;		 /* every plan's node list: names, */
+	size_t ops_hint;	 /* ops of the largest plan so far: the next one's capacity */
+	const char **node_names; /* every plan's node list: names, */
 	const struct ot_addr **node_underlays; /* underlays (NULL when unbound) */
 
 	const struct ot_plan *origin_plan; /* the plan origin_cache belongs to */
@@ -210,6 +215,13 @@ int cc_check_bounds(struct cc *c);
  * entries than CC_MAX_FDB_PER_NODE. */
 int cc_check_routes(struct cc *c);
 int cc_check_fdb(struct cc *c);
+
+/* True when the VXLAN device of network n on the node of nn learns remote
+ * MACs instead of holding one exact FDB entry per remote member. */
+static inline bool cc_fdb_learns(const struct cc_net *n, const struct cc_netnode *nn)
+{
+	return n->nmembers - nn->n > CC_MAX_FDB_EXACT;
+}
 
 /* dst = a b c (any may be ""), cut to size - 1 bytes; NUL-terminated. */
 static inline void cc_cat(char *dst, size_t size, const char *a, const char *b, const char *c)
@@ -261,7 +273,7 @@ static inline uint32_t cc_iface_of(const struct cc *c, const struct ot_m_iface *
 	       (uint32_t)(mi - mi->container->ifaces);
 }
 
-/* "file.otp:12" (basename of the file) in the plan's arena, or NULL. */
+/* origin.c: "file.otp:12" (basename of the file) in the plan's arena, or NULL. */
 const char *cc_origin(struct cc *c, struct ot_plan *p, const struct ot_loc *loc);
 
 /* firewall.c */

@@ -23,55 +23,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-/* Decimal digits of v into buf (no NUL); their count. */
-static size_t utoa(uint32_t v, char *buf)
-{
-	char t[10];
-	size_t n = 0, i;
-
-	do
-		t[n++] = (char)('0' + v % 10);
-	while ((v /= 10));
-	for (i = 0; i < n; i++)
-		buf[i] = t[n - 1 - i];
-	return n;
-}
-
-const char *cc_origin(struct cc *c, struct ot_plan *p, const struct ot_loc *loc)
-{
-	struct cc_origin_slot *slot;
-	const char *f, *slash;
-	size_t fl, n;
-	char *s;
-
-	if (!loc->file || !loc->line)
-		return NULL;
-	/* one string per source line and plan: a loop's body lines are shared by
-	 * every container it makes. lower_node() empties the cache for each new
-	 * plan: comparing plan pointers alone is not enough, a streamed plan is
-	 * freed by the sink and the next one is often allocated at the same
-	 * address (the cache then handed out strings of the freed arena). */
-	if (c->origin_plan != p) {
-		memset(c->origin_cache, 0, sizeof(c->origin_cache));
-		c->origin_plan = p;
-	}
-	slot = &c->origin_cache[(loc->line ^ ((uintptr_t)loc->file >> 4)) % CC_ORIGIN_CACHE];
-	if (slot->file == loc->file && slot->line == loc->line)
-		return slot->text;
-	slash = strrchr(loc->file, '/');
-	f = slash ? slash + 1 : loc->file;
-	fl = strlen(f);
-	s = ot_arena_alloc(&p->arena, fl + 12);
-	if (!s)
-		return NULL;
-	memcpy(s, f, fl);
-	s[fl] = ':';
-	n = utoa(loc->line, s + fl + 1);
-	s[fl + 1 + n] = '\0';
-	*slot = (struct cc_origin_slot){loc->file, loc->line, s};
-	return s;
-}
-
 /* ------------------------------------------------------------------ */
 /* checks made before lowering                                         */
 
@@ -108,7 +59,7 @@ int cc_check_routes(struct cc *c)
 
 int cc_check_fdb(struct cc *c)
 {
-	uint32_t i, j, k;
+	uint32_t i, j;
 	int rc = 0;
 
 	for (i = 0; i < c->nnodes; i++) {
@@ -121,10 +72,11 @@ int cc_check_fdb(struct cc *c)
 
 			if (!n->vxlan)
 				continue;
-			/* one flood entry per remote node, one exact entry per remote member */
-			for (k = 0; k < n->nnodes; k++)
-				if (n->nodes[k].node != i)
-					total += n->nodes[k].n + 1;
+			/* one flood entry per remote node, one exact entry per remote
+			 * member unless the device learns */
+			total += n->nnodes - 1;
+			if (!cc_fdb_learns(n, &n->nodes[node->netnode[j]]))
+				total += n->nmembers - n->nodes[node->netnode[j]].n;
 			if (total <= CC_MAX_FDB_PER_NODE)
 				continue;
 			g = ot_diag_error(
@@ -287,7 +239,7 @@ static int lower_vxlan(struct lower *l, const struct cc_net *n, const struct cc_
 	if (node->host)
 		k->local = node->host->underlay;
 	k->sock_ns = OT_NS_HOST_INDEX;
-	k->learning = false;
+	k->learning = cc_fdb_learns(n, nn); /* beyond CC_MAX_FDB_EXACT remote members */
 	return 0;
 }
 
@@ -494,10 +446,12 @@ static int lower_fdb(struct lower *l, const struct cc_net *n, const struct cc_ne
 {
 	struct cc *c = l->c;
 	uint32_t k, j;
+	bool learns;
 	int ns;
 
 	if (!n->vxlan)
 		return 0;
+	learns = cc_fdb_learns(n, nn);
 	ns = nn->plumb == CC_VXLAN_DIRECT ? member_ns(l, &n->members[nn->first]) : l->sw;
 	for (k = 0; k < n->nnodes; k++) {
 		const struct cc_netnode *rn = &n->nodes[k];
@@ -506,8 +460,9 @@ static int lower_fdb(struct lower *l, const struct cc_net *n, const struct cc_ne
 
 		if (rn->node == l->nd)
 			continue;
-		/* head-end replication first, then one exact entry per remote MAC */
-		for (j = 0; j <= rn->n; j++) {
+		/* head-end replication first, then one exact entry per remote MAC
+		 * (none when the device learns) */
+		for (j = 0; j <= (learns ? 0 : rn->n); j++) {
 			op = add_op(l, OT_OP_FDB, ns, NULL);
 			if (!op)
 				return -ENOMEM;

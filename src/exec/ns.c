@@ -250,24 +250,16 @@ static void child(int netfd, int flags, const char *hostname, int ready, int go,
 
 int ot_ns_create_extra(struct ot_xctx *x, int ns, struct ot_error *err)
 {
-	static const struct {
-		unsigned iso;
-		int flag;
-		const char *kind;
-	} kinds[] = {
-	    {OT_ISO_UTS, CLONE_NEWUTS, "uts"},
-	    {OT_ISO_IPC, CLONE_NEWIPC, "ipc"},
-	    {OT_ISO_MNT, CLONE_NEWNS, "mnt"},
-	};
+	const struct ot_isolate_kind *kinds = ot_isolate_kinds; /* vocab.h */
 	const struct ot_plan_ns *pn = &x->p->ns[ns];
 	int ready[2] = {-1, -1}, go[2] = {-1, -1}, flags = 0, netfd, status, r = 0;
 	pid_t pid;
 	size_t k;
 	char c;
 
-	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
-		if (pn->isolate & kinds[k].iso)
-			flags |= kinds[k].flag;
+	for (k = 0; k < OT_ISOLATE_NKINDS; k++)
+		if (kinds[k].extra && (pn->isolate & kinds[k].bit))
+			flags |= kinds[k].clone_flag;
 	if (!flags)
 		return 0;
 	if ((r = extra_dir_prepare(x, err)) < 0)
@@ -297,14 +289,14 @@ int ot_ns_create_extra(struct ot_xctx *x, int ns, struct ot_error *err)
 				 pn->name, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		goto out;
 	}
-	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]) && r == 0; k++) {
+	for (k = 0; k < OT_ISOLATE_NKINDS && r == 0; k++) {
 		char path[PATH_MAX], src[64];
 		unsigned id;
 		int f;
 
-		if (!(flags & kinds[k].flag))
+		if (!(flags & kinds[k].clone_flag))
 			continue;
-		ot_ns_extra_path(x->p->state_dir, pn->name, kinds[k].kind, path, sizeof(path));
+		ot_ns_extra_path(x->p->state_dir, pn->name, kinds[k].nsfile, path, sizeof(path));
 		if ((r = jbegin(x, OT_J_NSFILE, path, &id, err)) < 0)
 			break;
 		f = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
@@ -313,7 +305,7 @@ int ot_ns_create_extra(struct ot_xctx *x, int ns, struct ot_error *err)
 			break;
 		}
 		close(f);
-		snprintf(src, sizeof(src), "/proc/%d/ns/%s", (int)pid, kinds[k].kind);
+		snprintf(src, sizeof(src), "/proc/%d/ns/%s", (int)pid, kinds[k].nsfile);
 		if (mount(src, path, "none", MS_BIND, NULL) < 0) {
 			r = ot_error_sys(err, -errno, "bind mount '%s'", path);
 			break;

@@ -223,25 +223,22 @@ static int uts_hostname(const char *path, char *buf, size_t size)
 static int ck_netns(struct st *S, const struct ot_op *op, struct ot_status_item *it,
 		    struct ot_error *err)
 {
-	static const struct {
-		unsigned iso;
-		const char *kind;
-	} extra[] = {{OT_ISO_UTS, "uts"}, {OT_ISO_IPC, "ipc"}, {OT_ISO_MNT, "mnt"}};
+	const struct ot_isolate_kind *extra = ot_isolate_kinds; /* vocab.h */
 	const struct ot_plan_ns *pn = &S->x->p->ns[op->ns];
 	size_t k;
 
 	snprintf(it->what, sizeof(it->what), "namespace '%s'", pn->name);
 	if (!ns_present(S, op->ns))
 		return missing(it, "no %s/%s", OT_NETNS_DIR, pn->name);
-	for (k = 0; k < sizeof(extra) / sizeof(extra[0]); k++) {
+	for (k = 0; k < OT_ISOLATE_NKINDS; k++) {
 		char path[PATH_MAX];
 		struct statfs sfs;
 
-		if (!(pn->isolate & extra[k].iso))
+		if (!extra[k].extra || !(pn->isolate & extra[k].bit))
 			continue;
-		ot_ns_extra_path(S->x->p->state_dir, pn->name, extra[k].kind, path, sizeof(path));
+		ot_ns_extra_path(S->x->p->state_dir, pn->name, extra[k].nsfile, path, sizeof(path));
 		if (statfs(path, &sfs) < 0 || sfs.f_type != NSFS_MAGIC)
-			return missing(it, "no %s namespace file '%s'", extra[k].kind, path);
+			return missing(it, "no %s namespace file '%s'", extra[k].nsfile, path);
 	}
 	if ((pn->isolate & OT_ISO_UTS) && pn->hostname) {
 		char path[PATH_MAX], name[256];

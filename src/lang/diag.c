@@ -38,8 +38,7 @@ void ot_diags_free(struct ot_diags *d)
 	memset(d, 0, sizeof(*d));
 }
 
-const char *ot_diags_add_source(struct ot_diags *d, const char *name, const char *text,
-				size_t len)
+const char *ot_diags_add_source(struct ot_diags *d, const char *name, const char *text, size_t len)
 {
 	struct ot_source *s = NULL, **v;
 	char *copy;
@@ -259,12 +258,23 @@ static void render_loc(struct ot_strbuf *out, const struct ot_loc *loc)
 		ot_sb_printf(out, "%s: ", loc->file);
 }
 
-static void render_excerpt(const struct ot_diags *d, struct ot_strbuf *out, const struct ot_loc *loc,
-			   bool color)
+/* An excerpt shows at most this many bytes of a line: a longer one (a
+ * generated file's 16 MB line) is cut around the caret and marked "...",
+ * so each diagnostic prints a bounded amount whatever the input. */
+#define EXCERPT_MAX    160
+#define EXCERPT_BEFORE 60 /* bytes kept before the caret when cutting */
+
+static bool utf8_cont(char c)
+{
+	return ((unsigned char)c & 0xC0) == 0x80;
+}
+
+static void render_excerpt(const struct ot_diags *d, struct ot_strbuf *out,
+			   const struct ot_loc *loc, bool color)
 {
 	const struct ot_source *src = find_source(d, loc->file);
 	const char *text;
-	size_t len, i;
+	size_t len, i, from = 0, to, caret;
 	uint32_t span;
 
 	if (!src || !loc->line)
@@ -272,18 +282,31 @@ static void render_excerpt(const struct ot_diags *d, struct ot_strbuf *out, cons
 	text = line_of(src, loc->line, &len);
 	if (!text)
 		return;
-	ot_sb_printf(out, "%6u | ", loc->line);
-	for (i = 0; i < len; i++) /* control characters would garble a terminal */
+	caret = loc->col ? loc->col - 1 : 0; /* byte offset of the caret */
+	to = len;
+	if (len > EXCERPT_MAX) {
+		if (caret > EXCERPT_BEFORE)
+			from = (caret < len ? caret : len) - EXCERPT_BEFORE;
+		while (from > 0 && utf8_cont(text[from])) /* whole characters only */
+			from--;
+		to = from + EXCERPT_MAX < len ? from + EXCERPT_MAX : len;
+		while (to < len && to > from && utf8_cont(text[to]))
+			to--;
+	}
+	ot_sb_printf(out, "%6u | %s", loc->line, from ? "..." : "");
+	for (i = from; i < to; i++) /* control characters would garble a terminal */
 		ot_sb_putc(out, (unsigned char)text[i] < 0x20 && text[i] != '\t' ? '?' : text[i]);
-	ot_sb_append(out, "\n       | ");
-	for (i = 1; i < loc->col && i <= len; i++)
-		ot_sb_putc(out, text[i - 1] == '\t' ? '\t' : ' ');
+	ot_sb_append(out, to < len ? "...\n       | " : "\n       | ");
+	if (from)
+		ot_sb_append(out, "   ");
+	for (i = from; i < caret && i < to; i++)
+		ot_sb_putc(out, text[i] == '\t' ? '\t' : ' ');
 	if (color)
 		ot_sb_append(out, "\033[1;32m");
 	ot_sb_putc(out, '^');
 	span = loc->len;
-	if (loc->col > 0 && loc->col - 1 + (size_t)span > len)
-		span = loc->col - 1 < len ? (uint32_t)(len - (loc->col - 1)) : 1;
+	if (loc->col > 0 && caret + (size_t)span > to)
+		span = caret < to ? (uint32_t)(to - caret) : 1;
 	for (i = 1; i < span; i++)
 		ot_sb_putc(out, '~');
 	if (color)
@@ -331,6 +354,6 @@ void ot_diags_render(const struct ot_diags *d, struct ot_strbuf *out, bool color
 	if (d->oom)
 		ot_sb_append(out, "out of memory while recording diagnostics\n");
 	if (d->errors || d->warnings)
-		ot_sb_printf(out, "%zu error%s, %zu warning%s\n", d->errors, d->errors == 1 ? "" : "s",
-			     d->warnings, d->warnings == 1 ? "" : "s");
+		ot_sb_printf(out, "%zu error%s, %zu warning%s\n", d->errors,
+			     d->errors == 1 ? "" : "s", d->warnings, d->warnings == 1 ? "" : "s");
 }

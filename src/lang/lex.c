@@ -24,6 +24,10 @@ void ot_lex_init(struct ot_lexer *lx, const char *file, const char *text, size_t
 	lx->file = file;
 	lx->d = d;
 	lx->err_upto = text;
+	/* A UTF-8 byte order mark (some editors write one) is not text: skip it;
+	 * columns of the first line count from after it, as an editor shows. */
+	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+		lx->p = lx->line_start = lx->err_upto = text + 3;
 }
 
 void ot_lex_sub_init(struct ot_lexer *lx, const struct ot_lexer *outer, const struct ot_loc *loc,

@@ -29,8 +29,8 @@
 
 #include "lang/lex.h"
 #include "lang/names.h"
-#include "model/model.h" /* the limits */
-#include "plan/plan.h"	 /* OT_ISO_*, OT_MACVLAN_* */
+#include "lang/limits.h"
+#include "vocab/vocab.h" /* OT_ISO_*, OT_MACVLAN_* */
 #include "util/hash.h"
 #include "util/strbuf.h"
 #include "util/vec.h"

@@ -13,8 +13,8 @@
 
 #include "lang/lex.h"
 #include "lang/parse.h"
-#include "model/model.h" /* the limits */
-#include "plan/plan.h"	 /* OT_ISO_*, OT_MACVLAN_* */
+#include "lang/limits.h"
+#include "vocab/vocab.h" /* OT_ISO_*, OT_MACVLAN_* */
 #include "util/hash.h"
 
 #define EXPR_MAX_DEPTH	  64

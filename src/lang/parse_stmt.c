@@ -223,14 +223,6 @@ struct ot_ast_stmt *ps_uplink(struct parser *p, const struct ot_token *kw, enum 
 /* ------------------------------------------------------------------ */
 /* container block                                                      */
 
-static const struct {
-	const char *kw;
-	unsigned flag;
-} iso_kws[] = {
-    {"net", OT_ISO_NET}, {"uts", OT_ISO_UTS},	{"ipc", OT_ISO_IPC},
-    {"pid", OT_ISO_PID}, {"mount", OT_ISO_MNT}, {"cgroup", OT_ISO_CGROUP},
-};
-
 struct ot_ast_stmt *ps_isolate(struct parser *p, const struct ot_token *kw, enum ctx ctx)
 {
 	struct ot_ast_stmt *st = ps_new_stmt(p, OT_A_ISOLATE, kw);
@@ -240,12 +232,12 @@ struct ot_ast_stmt *ps_isolate(struct parser *p, const struct ot_token *kw, enum
 		return NULL;
 	do {
 		const struct ot_token *t = ps_peek(p, OT_LEX_STMT);
+		const struct ot_isolate_kind *k = NULL;
 		char buf[64];
 
-		for (i = 0; i < NOPTS(iso_kws); i++)
-			if (ps_tok_is(t, iso_kws[i].kw))
-				break;
-		if (i == NOPTS(iso_kws)) {
+		if (t->kind == OT_T_WORD && !t->templated) /* as ps_tok_is() */
+			k = ot_isolate_kind_by_name(t->text, t->len);
+		if (!k) {
 			struct ot_diag *g =
 			    ps_expected(p, t, "a namespace kind (net uts ipc pid mount cgroup)");
 			struct ot_suggest sg;
@@ -254,18 +246,18 @@ struct ot_ast_stmt *ps_isolate(struct parser *p, const struct ot_token *kw, enum
 				memcpy(buf, t->text, t->len);
 				buf[t->len] = '\0';
 				ot_suggest_init(&sg, buf);
-				for (i = 0; i < NOPTS(iso_kws); i++)
-					ot_suggest_add(&sg, iso_kws[i].kw);
+				for (i = 0; i < OT_ISOLATE_NKINDS; i++)
+					ot_suggest_add(&sg, ot_isolate_kinds[i].name);
 				if (ot_suggest_best(&sg))
 					ot_diag_hint(g, "did you mean '%s'?", ot_suggest_best(&sg));
 			}
 			return NULL;
 		}
-		if (st->u.isolate.mask & iso_kws[i].flag) {
-			ot_diag_error(p->d, t->loc, "duplicate '%s'", iso_kws[i].kw);
+		if (st->u.isolate.mask & k->bit) {
+			ot_diag_error(p->d, t->loc, "duplicate '%s'", k->name);
 			return NULL;
 		}
-		st->u.isolate.mask |= iso_kws[i].flag;
+		st->u.isolate.mask |= k->bit;
 		ps_next(p, OT_LEX_STMT);
 	} while (!ps_at_end(ps_peek(p, OT_LEX_STMT)));
 	return st;

@@ -426,6 +426,63 @@ void xp_resolve_links(struct xctx *x)
 	xp_kset_free(&ends_ok);
 }
 
+/*
+ * Gateways the kernel would refuse (RTA_GATEWAY: "Nexthop has invalid
+ * gateway"), for every route of every container: the container's own
+ * address, or the network or broadcast address of the subnet of one of its
+ * interfaces (IPv4; /31 and /32 have neither). Run after the pass, when
+ * every interface has its prefix length.
+ */
+void xp_check_gateways(struct xctx *x)
+{
+	size_t i, r, j, k;
+
+	for (i = 0; i < x->ctrv.n; i++) {
+		const struct ot_m_container *c = x->ctrv.v[i];
+
+		for (r = 0; r < c->nroutes; r++) {
+			const struct ot_m_route *mr = &c->routes[r];
+			char via[OT_ADDR_STRLEN], ps[OT_PREFIX_STRLEN];
+
+			if (!mr->has_via)
+				continue;
+			ot_addr_format(&mr->via, via, sizeof(via));
+			for (j = 0; j < c->nifaces; j++) {
+				const struct ot_m_iface *f = &c->ifaces[j];
+
+				for (k = 0; k < f->naddrs; k++) {
+					const struct ot_prefix *a = &f->addrs[k];
+					struct ot_prefix g = {mr->via, a->len};
+
+					if (!a->len || !ot_prefix_contains(a, &mr->via))
+						continue;
+					ot_prefix_format(a, ps, sizeof(ps));
+					if (ot_addr_equal(&a->addr, &mr->via))
+						xp_gerr(x, mr->loc,
+							"gateway %s is the address of interface "
+							"'%s' of "
+							"'%s' itself",
+							via, f->name, c->name);
+					else if (ot_prefix_is_network_addr(&g) ||
+						 ot_prefix_is_broadcast_addr(&g))
+						xp_gerr(
+						    x, mr->loc,
+						    "gateway %s is the %s address of %s (interface "
+						    "'%s')",
+						    via,
+						    ot_prefix_is_network_addr(&g) ? "network"
+										  : "broadcast",
+						    ps, f->name);
+					else
+						continue;
+					goto next_route; /* one error per route */
+				}
+			}
+		next_route:;
+		}
+	}
+}
+
 /* Members of named networks, in source order of the interfaces: as bound
  * during the pass, or, for a network that got a member later, collected
  * again in container order. */

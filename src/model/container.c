@@ -122,6 +122,20 @@ static void finish_container(struct xctx *x)
 		return;
 	for (i = 0; i < c->nifaces; i++)
 		c->ifaces[i].container = c;
+	if (x->max_ifaces && c->nifaces &&
+	    (((struct xnode *)c->node)->nifaces += (uint32_t)c->nifaces) > x->max_ifaces) {
+		struct xnode *xn = (struct xnode *)c->node;
+		const struct ot_m_iface *mi =
+		    &c->ifaces[c->nifaces - (xn->nifaces - x->max_ifaces)];
+		struct ot_diag *g = xp_xerr(
+		    x, mi->loc,
+		    "interface '%s.%s' is one more than the %u interfaces allowed on node '%s'",
+		    c->name, mi->name, x->max_ifaces, xn->n.name);
+
+		xp_xhint(x, g, "an administrator bound (max_ifaces), checked as loops unroll");
+		x->fatal = true;
+		return;
+	}
 	for (i = 0; i < c->nroutes; i++)
 		c->routes[i].dev = resolve_ref(x, c, &cs->route_dev.v[i]);
 	for (i = 0; i < c->nrules; i++) {
@@ -214,6 +228,18 @@ void xp_container(struct xctx *x, struct ot_ast_stmt *st)
 	if (x->ctrv.n >= OT_MAX_CONTAINERS) {
 		xp_xerr(x, st->u.named.name->loc, "too many containers (the limit is %d)",
 			OT_MAX_CONTAINERS);
+		x->fatal = true;
+		return;
+	}
+	if (x->max_containers && ++node->ncontainers > x->max_containers) {
+		/* the back end's wording (compile/bounds.c); stop: the rest of a
+		 * loop would only build what is refused */
+		struct ot_diag *g = xp_xerr(
+		    x, st->u.named.name->loc,
+		    "container '%s' is one more than the %u containers allowed on node '%s'", name,
+		    x->max_containers, node->n.name);
+
+		xp_xhint(x, g, "an administrator bound (max_containers), checked as loops unroll");
 		x->fatal = true;
 		return;
 	}
@@ -362,6 +388,15 @@ void xp_iface(struct xctx *x, struct ot_ast_stmt *st)
 			"already has");
 		return;
 	}
+	if (strcmp(name, "all") == 0 || strcmp(name, "default") == 0) {
+		/* register_netdevice() fails: net/ipv4/conf/{all,default} exist */
+		struct ot_diag *g = xp_xerr(x, st->u.iface.name->loc,
+					    "interface name '%s' is reserved by the kernel", name);
+
+		xp_xhint(x, g, "/proc/sys/net/ipv4/conf/%s holds the settings of every interface",
+			 name);
+		return;
+	}
 	old = xp_find_iface(cs->ifaces.v, cs->ifaces.n, name);
 	if (old) {
 		struct ot_diag *g =
@@ -399,7 +434,10 @@ void xp_iface(struct xctx *x, struct ot_ast_stmt *st)
 			fx->net = "";
 		}
 	} else if (st->u.iface.kind == OT_AI_MACVLAN) {
-		xp_host_ifname(x, st->u.iface.lower, ifc->lower);
+		if (xp_host_ifname(x, st->u.iface.lower, ifc->lower) &&
+		    strcmp(ifc->lower, "lo") == 0) /* the kernel: EINVAL */
+			xp_xerr(x, st->u.iface.lower->loc,
+				"a macvlan cannot sit on the loopback interface 'lo'");
 	}
 	if (st->u.iface.naddrs) {
 		ifc->addrs = ot_arena_calloc(x->ma, st->u.iface.naddrs, sizeof(*ifc->addrs));

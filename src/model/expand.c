@@ -623,8 +623,8 @@ static void remap_diags(struct xctx *x, size_t from)
 	}
 }
 
-int ot_model_expand(struct ot_ast *ast, const char *const *defines, size_t ndefines,
-		    struct ot_diags *d, struct ot_model **ret)
+int ot_model_expand(struct ot_ast *ast, const struct ot_load_opts *o, struct ot_diags *d,
+		    struct ot_model **ret)
 {
 	struct xctx x;
 	struct ot_model *m;
@@ -651,7 +651,11 @@ int ot_model_expand(struct ot_ast *ast, const char *const *defines, size_t ndefi
 	snprintf(digest, sizeof(digest), "%016" PRIx64, ast->digest);
 	m->source_digest = ot_arena_strdup(x.ma, digest);
 
-	eval_params(&x, defines, ndefines);
+	if (o) {
+		x.max_containers = o->max_containers_per_node;
+		x.max_ifaces = o->max_ifaces_per_node;
+	}
+	eval_params(&x, o ? o->defines : NULL, o ? o->ndefines : 0);
 	if (ast->topology && !x.oom) {
 		m->name = xp_word_name(&x, ast->topology, "topology");
 		m->loc = xp_mloc(&x, ast->topology_loc);
@@ -661,6 +665,7 @@ int ot_model_expand(struct ot_ast *ast, const char *const *defines, size_t ndefi
 	if (!x.fatal && !x.oom) {
 		xp_resolve_late(&x);
 		xp_resolve_links(&x);
+		xp_check_gateways(&x);
 		xp_fill_members(&x);
 		xp_check_mtus(&x);
 		xp_check_ranks(&x);

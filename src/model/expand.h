@@ -3,7 +3,7 @@
  * unrolled, templates evaluated, values parsed and range-checked, names
  * resolved, and the topology-wide semantic checks (duplicates, subnets,
  * MACs, VNIs, ranks, limits). Internal to the front end: callers use
- * ot_topology_load() (lang/load.h).
+ * ot_topology_load() (model/load.h).
  */
 #ifndef OT_MODEL_EXPAND_H
 #define OT_MODEL_EXPAND_H
@@ -12,16 +12,18 @@
 
 #include "lang/ast.h"
 #include "lang/diag.h"
+#include "model/load.h"
 #include "model/model.h"
 #include "util/hash.h"
 
 /*
- * Expand `ast` (parsed without errors) into a new model. `defines` are
- * "NAME=VALUE" overrides of params. Returns 0 and *ret, -EINVAL (errors in
- * d), or -ENOMEM. The AST is annotated (literal caches) but not freed.
+ * Expand `ast` (parsed without errors) into a new model. o (may be NULL):
+ * `defines` ("NAME=VALUE" overrides of params) and the per-node bounds.
+ * Returns 0 and *ret, -EINVAL (errors in d), or -ENOMEM. The AST is
+ * annotated (literal caches) but not freed.
  */
-int ot_model_expand(struct ot_ast *ast, const char *const *defines, size_t ndefines,
-		    struct ot_diags *d, struct ot_model **ret);
+int ot_model_expand(struct ot_ast *ast, const struct ot_load_opts *o, struct ot_diags *d,
+		    struct ot_model **ret);
 
 /*
  * Make the name maps built during expansion (keys and values owned by the

@@ -27,6 +27,7 @@ struct xnode {
 	struct ot_m_node n; /* first: the model points here */
 	bool declared;
 	struct ot_loc decl_loc;
+	uint32_t ncontainers, nifaces; /* for the administrator bounds */
 };
 
 struct xnet {
@@ -131,6 +132,8 @@ struct xctx {
 
 	bool vxlan_set;
 	struct ot_loc vxlan_loc;
+
+	uint32_t max_containers, max_ifaces; /* per node (ot_load_opts); 0 = none */
 };
 
 #define VPUSH(x, vec)                                                                              \
@@ -206,6 +209,7 @@ void xp_container_overlaps(struct xctx *x, struct ot_m_container *c);
 void xp_uplink_checks(struct xctx *x, struct xnet *xn);
 void xp_resolve_late(struct xctx *x);
 void xp_resolve_links(struct xctx *x);
+void xp_check_gateways(struct xctx *x);
 void xp_fill_members(struct xctx *x);
 void xp_check_mtus(struct xctx *x);
 void xp_check_ranks(struct xctx *x);

@@ -1,5 +1,5 @@
 /*
- * hosts.c - the hosts file (contract in lang/load.h, model in model.h):
+ * hosts.c - the hosts file (contract in model/load.h, model in model.h):
  *
  *	# NAME     SSH_TARGET        UNDERLAY      [key=value ...]
  *	n1         local             192.0.2.1     mtu=1500
@@ -9,7 +9,7 @@
  * Keys: port, user, identity, dir, mtu, dev. Every problem of every line is
  * reported, with the same diagnostics as the language.
  */
-#include "lang/load.h"
+#include "model/load.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -401,6 +401,9 @@ static void parse_hosts(struct hctx *c, const char *text, size_t len)
 {
 	const char *p = text, *end = text + len;
 	uint32_t line = 1;
+
+	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+		p += 3; /* a UTF-8 byte order mark: not text (as the lexer) */
 
 	while (p < end && !c->oom) {
 		const char *ls = p;

@@ -1,11 +1,11 @@
 /*
  * load.c - the front end's entry points for topologies (contract in
- * lang/load.h): parse (lang/parse.c), then expand and check
+ * model/load.h): parse (lang/parse.c), then expand and check
  * (model/expand.c). Semantic checks run only on a file without syntax
  * errors: a statement that did not parse would make every reference to
  * what it declared a spurious error.
  */
-#include "lang/load.h"
+#include "model/load.h"
 
 #include <errno.h>
 
@@ -16,7 +16,7 @@ static int finish(int r, struct ot_ast *ast, const struct ot_load_opts *o, struc
 		  struct ot_model **ret)
 {
 	if (r == 0)
-		r = ot_model_expand(ast, o ? o->defines : NULL, o ? o->ndefines : 0, d, ret);
+		r = ot_model_expand(ast, o, d, ret);
 	ot_ast_free(ast);
 	return r;
 }

@@ -23,31 +23,10 @@
 #include <stdint.h>
 
 #include "lang/diag.h"
-#include "plan/plan.h"
+#include "lang/limits.h"
 #include "util/addr.h"
 #include "util/arena.h"
-
-/* Limits on every user-controlled quantity (the compiler also runs as root
- * inside Slurm on untrusted input). The front end reports each as an error
- * at the offending construct. */
-#define OT_MAX_NAME		 63	 /* identifier bytes (topology, node, container, network) */
-#define OT_MAX_NODES		 4096
-#define OT_MAX_NETWORKS		 65536
-#ifndef OT_MAX_CONTAINERS /* lowered only by the fuzz build (tests/mk/lang.mk) */
-#define OT_MAX_CONTAINERS	 1000000
-#endif
-#define OT_MAX_IFACES		 64	 /* per container */
-#define OT_MAX_ADDRS		 16	 /* per interface */
-#define OT_MAX_ROUTES		 1024	 /* per container */
-#define OT_MAX_RULES		 1024	 /* firewall + nat rules per container */
-#define OT_MAX_SYSCTLS		 256	 /* per container */
-#define OT_MAX_RANK_RANGES	 256	 /* per container */
-#ifndef OT_MAX_LOOP_ITERATIONS
-#define OT_MAX_LOOP_ITERATIONS	 10000000 /* all loops of a file, together */
-#endif
-#define OT_MAX_LOOP_DEPTH	 8
-#define OT_MAX_INCLUDE_DEPTH	 8
-#define OT_MAX_SOURCE_BYTES	 (16u << 20)
+#include "vocab/vocab.h"
 
 struct ot_m_node;
 struct ot_m_network;
@@ -179,7 +158,7 @@ struct ot_m_container {
 	const char *name;
 	struct ot_loc loc;
 	struct ot_m_node *node;
-	unsigned isolate;	/* OT_ISO_* from plan.h; always includes OT_ISO_NET */
+	unsigned isolate;	/* OT_ISO_* (vocab.h); always includes OT_ISO_NET */
 	struct ot_loc isolate_loc;
 	const char *hostname;	/* NULL = the container name (only used with OT_ISO_UTS) */
 	bool forward;		/* router: ip_forward (and IPv6 forwarding) on, in its namespace */

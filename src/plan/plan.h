@@ -27,15 +27,13 @@
 #include "util/addr.h"
 #include "util/arena.h"
 #include "util/error.h"
+#include "vocab/vocab.h" /* OT_IFNAMSIZ, OT_ISO_*, OT_MACVLAN_*, ranks */
 
 #define OT_PLAN_SCHEMA "opentop-plan/1"
-
-#define OT_IFNAMSIZ	 16  /* IFNAMSIZ: 15 bytes + NUL */
 
 #define OT_NSNAME_MAX	 200 /* a /run/netns file name, bytes */
 #define OT_ALIAS_MAX	 128 /* IFLA_IFALIAS we write (kernel limit is 255) */
 #define OT_NFT_NAME_MAX	 32
-#define OT_DEFAULT_VXLAN_PORT 4789
 
 /* Namespace index 0 is always the host (the node's initial) namespace. */
 #define OT_NS_HOST_INDEX 0
@@ -44,21 +42,6 @@ enum ot_ns_role {
 	OT_NS_HOST,	 /* the node's own namespace: touched only when the topology asks */
 	OT_NS_SWITCH,	 /* per instance and node: bridges and VXLAN devices live here */
 	OT_NS_CONTAINER, /* one per container */
-};
-
-/* Isolation kinds. NET is implied for every container. */
-enum ot_isolate {
-	OT_ISO_NET = 1u << 0,
-	OT_ISO_UTS = 1u << 1,
-	OT_ISO_IPC = 1u << 2,
-	OT_ISO_PID = 1u << 3, /* entered at exec time: a pid namespace needs a process */
-	OT_ISO_MNT = 1u << 4,
-	OT_ISO_CGROUP = 1u << 5, /* entered at exec time, rooted at the container's cgroup */
-};
-
-/* A range of Slurm global task ranks, inclusive. */
-struct ot_rank_range {
-	uint32_t first, last;
 };
 
 struct ot_plan_ns {
@@ -92,13 +75,6 @@ enum ot_link_kind {
 	OT_LINK_VXLAN,
 	OT_LINK_MACVLAN,
 	OT_LINK__COUNT
-};
-
-enum ot_macvlan_mode {
-	OT_MACVLAN_BRIDGE,
-	OT_MACVLAN_PRIVATE,
-	OT_MACVLAN_VEPA,
-	OT_MACVLAN_PASSTHRU,
 };
 
 /*
@@ -341,7 +317,6 @@ const char *ot_link_kind_name(enum ot_link_kind k);
 const char *ot_ns_role_name(enum ot_ns_role r);
 const char *ot_nft_hook_name(enum ot_nft_hook h);
 const char *ot_nft_verdict_name(enum ot_nft_verdict v);
-const char *ot_isolate_name(enum ot_isolate bit);
 const char *ot_macvlan_mode_name(enum ot_macvlan_mode m);
 
 /*

@@ -486,7 +486,7 @@ static void read_ns(struct jr *r, json_t *o)
 	const char *name;
 	json_t *arr, *e;
 	size_t i;
-	int role, idx, bit;
+	int role, idx;
 
 	if (!json_is_object(o)) {
 		jfail(r, "must be an object");
@@ -527,10 +527,15 @@ static void read_ns(struct jr *r, json_t *o)
 		jfail(r, "'isolate' must be an array");
 	json_array_foreach(arr, i, e)
 	{
-		if (!json_is_string(e) || ot_enum_value(ot_isolate_names, json_string_value(e), &bit) < 0)
+		const struct ot_isolate_kind *k =
+			json_is_string(e) ? ot_isolate_kind_by_name(json_string_value(e),
+								    json_string_length(e))
+					  : NULL;
+
+		if (!k)
 			jfail(r, "unknown isolation kind");
 		else
-			ns->isolate |= (unsigned)bit;
+			ns->isolate |= (unsigned)k->bit;
 	}
 	ns->isolate |= OT_ISO_NET;
 	arr = json_object_get(o, "ranks");

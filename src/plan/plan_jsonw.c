@@ -685,6 +685,21 @@ static void m_bits(struct jw *w, const char *k, size_t kn, const struct ot_enum_
 	close_(w, ']');
 }
 
+/* Isolation kinds, in the one table's (bit) order. */
+static void m_isolate(struct jw *w, unsigned mask)
+{
+	size_t k;
+
+	key(w, K("isolate"));
+	open_(w, '[');
+	for (k = 0; k < OT_ISOLATE_NKINDS; k++)
+		if (mask & (unsigned)ot_isolate_kinds[k].bit) {
+			item(w);
+			str(w, ot_isolate_kinds[k].name);
+		}
+	close_(w, ']');
+}
+
 static void w_nft(struct jw *w, const struct ot_op_nft *n)
 {
 	size_t i;
@@ -915,7 +930,7 @@ static void w_ns(struct jw *w, const struct ot_plan_ns *ns)
 		m_str(w, K("cgroup"), ns->cgroup);
 		m_str(w, K("container"), ns->container);
 		m_str(w, K("hostname"), ns->hostname);
-		m_bits(w, K("isolate"), ot_isolate_names, ns->isolate);
+		m_isolate(w, ns->isolate);
 	}
 	m_str(w, K("name"), ns->name);
 	if (ns->role == OT_NS_CONTAINER && ns->nranks) {

@@ -35,11 +35,6 @@ const struct ot_enum_name ot_ns_role_names[] = {
     {NULL, 0},
 };
 
-const struct ot_enum_name ot_isolate_names[] = {
-    {"net", OT_ISO_NET},   {"uts", OT_ISO_UTS},	      {"ipc", OT_ISO_IPC}, {"pid", OT_ISO_PID},
-    {"mount", OT_ISO_MNT}, {"cgroup", OT_ISO_CGROUP}, {NULL, 0},
-};
-
 const struct ot_enum_name ot_nft_hook_names[] = {
     {"prerouting", OT_NFT_PREROUTING},	 {"input", OT_NFT_INPUT},
     {"forward", OT_NFT_FORWARD},	 {"output", OT_NFT_OUTPUT},
@@ -149,11 +144,6 @@ const char *ot_nft_verdict_name(enum ot_nft_verdict v)
 const char *ot_macvlan_mode_name(enum ot_macvlan_mode m)
 {
 	return ot_enum_name(ot_macvlan_mode_names, (int)m);
-}
-
-const char *ot_isolate_name(enum ot_isolate bit)
-{
-	return ot_enum_name(ot_isolate_names, (int)bit);
 }
 
 /* ------------------------------------------------------------------ */

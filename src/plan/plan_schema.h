@@ -24,7 +24,6 @@ struct ot_enum_name {
 extern const struct ot_enum_name ot_op_kind_names[];	    /* enum ot_op_kind */
 extern const struct ot_enum_name ot_link_kind_names[];	    /* enum ot_link_kind (= kernel kinds) */
 extern const struct ot_enum_name ot_ns_role_names[];	    /* enum ot_ns_role */
-extern const struct ot_enum_name ot_isolate_names[];	    /* OT_ISO_* bits, in bit order */
 extern const struct ot_enum_name ot_nft_hook_names[];	    /* enum ot_nft_hook */
 extern const struct ot_enum_name ot_nft_chain_type_names[]; /* enum ot_nft_chain_type */
 extern const struct ot_enum_name ot_nft_verdict_names[];    /* enum ot_nft_verdict */

@@ -13,7 +13,7 @@ UNIT_TESTS += tests/unit/test_lex.c tests/unit/test_lex_names.c tests/unit/test_
 FUZZ_TIME ?= 60
 FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_CC ?= clang
-FUZZ_LANG_SRCS := $(UTIL_SRCS) $(LANG_SRCS) $(MODEL_SRCS)
+FUZZ_LANG_SRCS := $(UTIL_SRCS) $(VOCAB_SRCS) $(LANG_SRCS) $(MODEL_SRCS)
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -DOT_MAX_LOOP_ITERATIONS=200000 -DOT_MAX_CONTAINERS=20000
 FUZZ_SEEDS := topologies tests/bad tests/golden tests/fuzz/corpus
@@ -41,7 +41,7 @@ fuzz-parser: $(FUZZ_DIR)/fuzz_parser $(FUZZ_DIR)/fuzz_hosts
 # make fuzz-plan-json [FUZZ_TIME=60]: ot_plan_load / ot_plan_from_json and a
 # write-read-write round trip on every plan accepted, seeded from the golden
 # plans (cluster documents) and the executor's hand-written plans.
-FUZZ_PLAN_SRCS := $(UTIL_SRCS) $(PLAN_SRCS)
+FUZZ_PLAN_SRCS := $(UTIL_SRCS) $(VOCAB_SRCS) $(PLAN_SRCS)
 FUZZ_PLAN_SEEDS := tests/golden tests/kernel/plans tests/fuzz/corpus-plan
 FUZZ_TARGETS += fuzz-plan-json
 

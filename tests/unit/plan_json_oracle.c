@@ -280,7 +280,7 @@ static json_t *ns_json(struct jw *w, const struct ot_plan_ns *ns)
 	for (bit = 1; iso && bit <= OT_ISO_CGROUP; bit <<= 1)
 		if (ns->isolate & bit)
 			json_array_append_new(
-			    iso, json_string(ot_enum_name(ot_isolate_names, (int)bit)));
+			    iso, json_string(ot_isolate_name((enum ot_isolate)bit)));
 	put(w, o, "isolate", iso);
 	put_str(w, o, "hostname", ns->hostname);
 	put_str(w, o, "cgroup", ns->cgroup);

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "compile/compile.h"
-#include "lang/load.h"
+#include "model/load.h"
 #include "plan/plan.h"
 #include "plan/plan_json.h"
 #include "util/strbuf.h"

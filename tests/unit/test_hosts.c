@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "lang/load.h"
+#include "model/load.h"
 #include "util/strbuf.h"
 
 static struct ot_diags d;

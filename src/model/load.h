@@ -4,11 +4,12 @@
  * diagnostics list (every one found in a single run, with file:line:col);
  * nothing prints.
  */
-#ifndef OT_LANG_LOAD_H
-#define OT_LANG_LOAD_H
+#ifndef OT_MODEL_LOAD_H
+#define OT_MODEL_LOAD_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lang/diag.h"
 #include "model/model.h"
@@ -16,7 +17,13 @@
 struct ot_load_opts {
 	const char *const *defines; /* "name=value" overrides of `param` defaults */
 	size_t ndefines;
-	bool no_includes;	    /* refuse `include` (untrusted input read as root) */
+	bool no_includes; /* refuse `include` (untrusted input read as root) */
+	/* Administrator bounds (otc --bounds, the Slurm plugin), checked as the
+	 * loops unroll, so a loop past them stops at the first container or
+	 * interface too many instead of building the whole topology first;
+	 * 0 = no bound. The back end checks the other bounds. */
+	uint32_t max_containers_per_node;
+	uint32_t max_ifaces_per_node;
 };
 
 /*

@@ -1,0 +1,29 @@
+/*
+ * limits.h - the bounds of the language: every user-controlled quantity has
+ * one (the compiler also runs as root inside Slurm on untrusted input). The
+ * parser enforces the syntactic ones, the expansion (src/model) the rest;
+ * each is reported as an error at the offending construct.
+ */
+#ifndef OT_LANG_LIMITS_H
+#define OT_LANG_LIMITS_H
+
+#define OT_MAX_NAME	63 /* identifier bytes (topology, node, container, network) */
+#define OT_MAX_NODES	4096
+#define OT_MAX_NETWORKS 65536
+#ifndef OT_MAX_CONTAINERS /* lowered only by the fuzz build (tests/mk/lang.mk) */
+#define OT_MAX_CONTAINERS 1000000
+#endif
+#define OT_MAX_IFACES	   64	/* per container */
+#define OT_MAX_ADDRS	   16	/* per interface */
+#define OT_MAX_ROUTES	   1024 /* per container */
+#define OT_MAX_RULES	   1024 /* firewall + nat rules per container */
+#define OT_MAX_SYSCTLS	   256	/* per container */
+#define OT_MAX_RANK_RANGES 256	/* per container */
+#ifndef OT_MAX_LOOP_ITERATIONS
+#define OT_MAX_LOOP_ITERATIONS 10000000 /* all loops of a file, together */
+#endif
+#define OT_MAX_LOOP_DEPTH    8
+#define OT_MAX_INCLUDE_DEPTH 8
+#define OT_MAX_SOURCE_BYTES  (16u << 20)
+
+#endif

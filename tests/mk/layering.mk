@@ -1,0 +1,6 @@
+# The layers of docs/layers.md: every #include of src/ and spank/ points
+# down (tests/lib/check-layering; no build, no root).
+check-layering:
+	tests/lib/check-layering .
+CHECK_TARGETS += check-layering
+.PHONY: check-layering
