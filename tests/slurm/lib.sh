@@ -133,6 +133,36 @@ allocations() {
 		"$SLURM_DIR/ctl/slurmctld.log" || true
 }
 
+# ------------------------------------------------------------ MPI
+
+# What mpi_pingpong sends in bulk by default (rank 0 to the last rank).
+BULK=$((4 << 20))
+
+# mpi_check LABEL OUT NRANKS SUBNET: parse mpi_pingpong's report (rank r
+# on node n<r+1>, alone in its container with eth0 SUBNET.<r+1>; the bulk
+# transfer carried by those interfaces).
+mpi_check() {
+	local label=$1 out=$2 n=$3 net=$4 r last=$(($3 - 1)) line tx rx
+	check "$label: the ring visited all $n ranks" contains "$out" "ring ranks=$n sum=$((n * (n - 1) / 2)) ok"
+	for ((r = 0; r < n; r++)); do
+		line=$(grep "^rank $r host " "$out")
+		# exactly one interface: the container's eth0 with its overlay address
+		if [[ "$line" =~ ^rank\ $r\ host\ n$((r + 1))\ container\ [a-z0-9]+\ iface\ eth0\ ${net//./\\.}\.$((r + 1))\ tx=([0-9]+)\ rx=([0-9]+)$ ]]; then
+			tx=${BASH_REMATCH[1]}
+			rx=${BASH_REMATCH[2]}
+			pass "$label: rank $r on n$((r + 1)) sees only eth0 $net.$((r + 1))"
+			if [ $r = 0 ]; then
+				check "$label: rank 0's 4 MiB left through the overlay ($tx bytes sent)" [ "$tx" -ge $BULK ]
+			elif [ $r = $last ]; then
+				check "$label: rank $r received them on the overlay ($rx bytes)" [ "$rx" -ge $BULK ]
+			fi
+		else
+			fail "$label: rank $r report: '$line'"
+		fi
+	done
+	check "$label: round trips measured" grep -q '^rtt_us size=8 ' "$out"
+}
+
 # Wait until no job is left in the queue (<= $1 s).
 wait_queue_empty() {
 	local t
