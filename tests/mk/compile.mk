@@ -30,3 +30,6 @@ check-emit-sh: $(OTC)
 	@tests/golden/kernel-sh $(OTC); rc=$$?; [ $$rc = 0 ] || [ $$rc = 77 ]
 CHECK_TARGETS += check-emit-sh
 .PHONY: check-emit-sh
+
+# The reachability oracle (src/reach) on small compiled topologies.
+UNIT_TESTS += tests/unit/test_reach.c
