@@ -536,3 +536,11 @@ out:
 	close(home);
 	return rc;
 }
+
+bool ot_cprobe_agrees(const struct ot_cprobe *p, bool want_arrive, bool want_answer, int want_at,
+		      uint16_t want_port)
+{
+	if (p->arrived != want_arrive || p->answered != want_answer)
+		return false;
+	return !want_arrive || (p->arrived_at == want_at && p->arrived_port == want_port);
+}

@@ -58,4 +58,44 @@ struct ot_cprobe {
 int ot_cprobe_run(const int *listen_fds, size_t nlisten, const uint16_t *ports, size_t nports,
 		  struct ot_cprobe *probes, size_t n, unsigned timeout_ms, struct ot_error *err);
 
+/*
+ * Does the live probe p agree with the oracle's word: arrives (want_arrive),
+ * answered (want_answer), delivered to listener want_at on want_port?
+ */
+bool ot_cprobe_agrees(const struct ot_cprobe *p, bool want_arrive, bool want_answer, int want_at,
+		      uint16_t want_port);
+
+/*
+ * `verify` by traffic class on one node (verify_classes.c): the reach
+ * analysis of this node's plan alone (src/reach) for every ordered pair of
+ * its containers (and from its uplinked host), every target address and
+ * every class, then the same requests live; a pair whose path leaves the
+ * node is "unknown" to one plan and is not probed, nor is a request to the
+ * host namespace (its ports belong to the machine's own services).
+ */
+struct ot_plan;
+struct ot_exec_opts;
+struct ot_reach;
+struct ot_class_check {
+	const char *from, *to;	/* endpoint names */
+	struct ot_addr addr;
+	char cls[16];		/* "tcp/80" */
+	const char *want;	/* the oracle's verdict: "answered", "arrives", "lost" */
+	const char *want_at;	/* where it says the request is delivered, or NULL */
+	uint16_t want_port;
+	const char *why;	/* the oracle's reason */
+	struct ot_cprobe live;
+	const char *live_at;	/* where it arrived, or NULL */
+	bool pass;
+};
+struct ot_class_verify {
+	struct ot_class_check *v;
+	size_t n, nfail;
+	char *strings;		/* owns the why texts */
+	struct ot_reach *reach;	/* owns the endpoint names */
+};
+int ot_exec_verify_classes(const struct ot_plan *p, const struct ot_exec_opts *o,
+			   unsigned timeout_ms, struct ot_class_verify **ret, struct ot_error *err);
+void ot_class_verify_free(struct ot_class_verify *v); /* accepts NULL */
+
 #endif
