@@ -182,11 +182,9 @@ int main(int argc, char **argv)
 		const struct ot_cprobe *p = &pr[i];
 		bool want_arr = strcmp(r->verdict, "lost") != 0;
 		bool want_ans = strcmp(r->verdict, "answered") == 0;
-		bool ok = p->arrived == want_arr && p->answered == want_ans;
+		bool ok = ot_cprobe_agrees(p, want_arr, want_ans, r->dto_idx, (uint16_t)r->dport);
 		char live[160];
 
-		if (ok && want_arr && (p->arrived_at != r->dto_idx || p->arrived_port != r->dport))
-			ok = false;
 		live_text(p, eps, live, sizeof(live));
 		if (!ok || verbose)
 			printf("%s %s -> %s (%s) %s: reach says %s%s%s%s%.0d, live: %s\n",
