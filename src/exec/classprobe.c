@@ -56,21 +56,7 @@ static double now_ms(void)
 
 static socklen_t mk_sa(const struct ot_addr *a, uint16_t port, struct sockaddr_storage *ss)
 {
-	memset(ss, 0, sizeof(*ss));
-	if (a->family == AF_INET) {
-		struct sockaddr_in *s = (struct sockaddr_in *)ss;
-
-		s->sin_family = AF_INET;
-		s->sin_port = htons(port);
-		memcpy(&s->sin_addr, a->bytes, 4);
-		return sizeof(*s);
-	}
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-	s6->sin6_family = AF_INET6;
-	s6->sin6_port = htons(port);
-	memcpy(&s6->sin6_addr, a->bytes, 16);
-	return sizeof(*s6);
+	return (socklen_t)ot_addr_sockaddr(a, port, ss);
 }
 
 static int add_ls(struct run *r, int fd, enum lkind k, int ns, uint8_t fam, uint16_t port)

@@ -838,27 +838,29 @@ static bool filter(struct walk *w, enum ot_nft_hook h, const struct pkt *p, cons
 	}
 }
 
-/* The address masquerade picks on oif toward nh. */
+/* The address masquerade picks on oif toward nh: the one whose subnet
+ * holds nh, else the interface's first of the family. */
 static bool masq_addr(const struct ot_reach *r, int ns, const struct hop *h, uint8_t fam,
 		      struct ot_addr *ret)
 {
+	const struct ot_addr *first = NULL;
 	size_t i;
 
-	for (i = 0; i < r->naddrs; i++)
-		if (r->addrs[i].ns == ns && r->addrs[i].ifx == h->oif &&
-		    r->addrs[i].pf.addr.family == fam) {
-			if (ot_prefix_contains(&r->addrs[i].pf, &h->nh)) {
-				*ret = r->addrs[i].pf.addr;
-				return true;
-			}
-		}
-	for (i = 0; i < r->naddrs; i++)
-		if (r->addrs[i].ns == ns && r->addrs[i].ifx == h->oif &&
-		    r->addrs[i].pf.addr.family == fam) {
-			*ret = r->addrs[i].pf.addr;
+	for (i = 0; i < r->naddrs; i++) {
+		const struct r_addr *a = &r->addrs[i];
+
+		if (a->ns != ns || a->ifx != h->oif || a->pf.addr.family != fam)
+			continue;
+		if (ot_prefix_contains(&a->pf, &h->nh)) {
+			*ret = a->pf.addr;
 			return true;
 		}
-	return false;
+		if (!first)
+			first = &a->pf.addr;
+	}
+	if (first)
+		*ret = *first;
+	return first != NULL;
 }
 
 /* NAT chains of hook h for a new connection: rewrites p. */
