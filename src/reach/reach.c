@@ -935,6 +935,20 @@ static struct ct *ct_find(struct walk *w, int ns, const struct pkt *p)
 	return NULL;
 }
 
+/* An answer leaving (or delivered in) a namespace that translated its
+ * request's destination: its source becomes what the request asked. */
+static void ct_undo_dnat(const struct ct *e, struct pkt *p)
+{
+	p->src = e->in.dst;
+	p->sport = e->in.dport;
+}
+
+static void ct_record(struct walk *w, int ns, const struct pkt *in, const struct pkt *out)
+{
+	if (!w->answer_phase && w->nct < MAX_CT)
+		w->ct[w->nct++] = (struct ct){ns, *in, *out};
+}
+
 static bool fwd_on(const struct ot_reach *r, int ns, uint8_t fam)
 {
 	return fam == AF_INET ? r->ns[ns].fwd4 : r->ns[ns].fwd6;
@@ -988,12 +1002,9 @@ static enum ot_reach_verdict walk(struct walk *w, int ns, int iif, struct pkt *p
 			}
 			if (!filter(w, OT_NFT_INPUT, p, &c))
 				return OT_REACH_LOST;
-			if (e) {
-				p->src = e->in.dst;
-				p->sport = e->in.dport;
-			}
-			if (!w->answer_phase && w->nct < MAX_CT)
-				w->ct[w->nct++] = (struct ct){ns, in, *p};
+			if (e)
+				ct_undo_dnat(e, p);
+			ct_record(w, ns, &in, p);
 			*at = ns;
 			return OT_REACH_ANSWERED;
 		}
@@ -1021,13 +1032,11 @@ static enum ot_reach_verdict walk(struct walk *w, int ns, int iif, struct pkt *p
 			return OT_REACH_LOST;
 		if (!filter(w, OT_NFT_POSTROUTING, p, &c))
 			return OT_REACH_LOST;
-		if (e) {
-			p->src = e->in.dst;
-			p->sport = e->in.dport;
-		} else if (c.ct == CT_NEW)
+		if (e)
+			ct_undo_dnat(e, p);
+		else if (c.ct == CT_NEW)
 			nat(w, OT_NFT_POSTROUTING, p, &c, &h);
-		if (!w->answer_phase && w->nct < MAX_CT)
-			w->ct[w->nct++] = (struct ct){ns, in, *p};
+		ct_record(w, ns, &in, p);
 		nb = neighbour(r, h.oif, &h.nh, &unknown);
 		if (nb < 0) {
 			char a[OT_ADDR_STRLEN];
