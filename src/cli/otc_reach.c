@@ -117,16 +117,20 @@ static int matrix(const struct ot_reach *r, bool json)
 					ot_reach_class_format(&cls[c], name, sizeof(name));
 					if (json) {
 						json_array_append_new(
-						    results, result_json(r, a, b, &t->addrs[k], name, &res));
+						    results,
+						    result_json(r, a, b, &t->addrs[k], name, &res));
 						continue;
 					}
-					away = res.delivered_to >= 0 && (size_t)res.delivered_to != b;
+					away =
+					    res.delivered_to >= 0 && (size_t)res.delivered_to != b;
 					printf(" %c%-8s", sym[res.verdict], away ? ">" : "");
 					if (away && nl < sizeof(notes) - 200)
 						nl += (size_t)snprintf(
 						    notes + nl, sizeof(notes) - nl,
-						    "  > %s %s: delivered to %s port %u\n", row, name,
-						    ot_reach_endpoint(r, (size_t)res.delivered_to)->name,
+						    "  > %s %s: delivered to %s port %u\n", row,
+						    name,
+						    ot_reach_endpoint(r, (size_t)res.delivered_to)
+							->name,
 						    res.delivered_port);
 				}
 				if (!json)
@@ -214,7 +218,8 @@ int otc_run_reach(struct otc_common *c, int argc, char **argv)
 	if ((rc = otc_compile_files(c, argv[optind], nop == 2 + 3 * expl ? argv[optind + 1] : NULL,
 				    false, &x)))
 		return rc;
-	if (ot_reach_new((const struct ot_plan *const *)x.out->plans, x.out->nplans, &r, &err) < 0) {
+	if (ot_reach_new((const struct ot_plan *const *)x.out->plans, x.out->nplans, &r, &err) <
+	    0) {
 		otc_error("%s", err.msg);
 		rc = OTC_EXIT_SYSTEM;
 	} else if (expl) {

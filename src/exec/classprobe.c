@@ -128,8 +128,8 @@ static int setup_listeners(struct run *r, const int *fds, size_t nfds, const uin
 			if ((fd = listen_sock(fam, SOCK_RAW, IPPROTO_TCP, 0)) >= 0 &&
 			    add_ls(r, fd, L_RAWTCP, (int)i, fam, 0) < 0)
 				goto oom;
-			fd = listen_sock(fam, SOCK_RAW, fam == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6,
-					 0);
+			fd = listen_sock(fam, SOCK_RAW,
+					 fam == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6, 0);
 			if (fd >= 0 && add_ls(r, fd, L_RAWICMP, (int)i, fam, 0) < 0)
 				goto oom;
 		}
@@ -270,14 +270,16 @@ static void on_udp(struct run *r, const struct lsock *l)
 				arrived(r, i, l, l->port);
 				/* answer from the address the datagram reached */
 				for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-					if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+					if (c->cmsg_level == IPPROTO_IP &&
+					    c->cmsg_type == IP_PKTINFO) {
 						struct in_pktinfo *pi = (void *)CMSG_DATA(c);
 
 						pi->ipi_ifindex = 0;
 						pi->ipi_spec_dst = pi->ipi_addr;
 					} else if (c->cmsg_level == IPPROTO_IPV6 &&
 						   c->cmsg_type == IPV6_PKTINFO) {
-						((struct in6_pktinfo *)(void *)CMSG_DATA(c))->ipi6_ifindex = 0;
+						((struct in6_pktinfo *)(void *)CMSG_DATA(c))
+						    ->ipi6_ifindex = 0;
 					}
 				}
 				m.msg_flags = 0;
@@ -318,10 +320,12 @@ static void on_raw(struct run *r, const struct lsock *l)
 			    (size_t)(sport - OT_CPROBE_SPORT_LO) < r->n &&
 			    r->pr[sport - OT_CPROBE_SPORT_LO].proto == IPPROTO_TCP)
 				arrived(r, (size_t)(sport - OT_CPROBE_SPORT_LO), l, dport);
-		} else if (len >= 8 && h[0] == (l->fam == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST)) {
+		} else if (len >= 8 &&
+			   h[0] == (l->fam == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST)) {
 			size_t i = (uint16_t)((uint16_t)(h[4] << 8 | h[5]) - r->idbase);
 
-			if (i < r->n && !r->pr[i].proto && memcmp(h + 8, "opentop-classes.", 16) == 0)
+			if (i < r->n && !r->pr[i].proto &&
+			    memcmp(h + 8, "opentop-classes.", 16) == 0)
 				arrived(r, i, l, 0);
 		}
 	}
@@ -388,7 +392,8 @@ static void on_probe(struct run *r, size_t i, short rev)
 			h += ihl;
 			len -= ihl;
 		}
-		if (len >= 8 && h[0] == (p->to.family == AF_INET ? ICMP_ECHOREPLY : ICMP6_ECHO_REPLY) &&
+		if (len >= 8 &&
+		    h[0] == (p->to.family == AF_INET ? ICMP_ECHOREPLY : ICMP6_ECHO_REPLY) &&
 		    (uint16_t)(h[4] << 8 | h[5]) == (uint16_t)(r->idbase + i)) {
 			p->answered = true;
 			r->done[i] = true;
@@ -434,7 +439,8 @@ static int run_batch(struct run *r, unsigned timeout_ms, int home, struct ot_err
 			if (r->done[i] || r->fd[i] < 0)
 				continue;
 			all = false;
-			pf[np] = (struct pollfd){r->fd[i], r->pr[i].proto == IPPROTO_TCP ? POLLOUT : POLLIN, 0};
+			pf[np] = (struct pollfd){
+			    r->fd[i], r->pr[i].proto == IPPROTO_TCP ? POLLOUT : POLLIN, 0};
 			who[np++] = i;
 		}
 		if (all)

@@ -33,16 +33,16 @@
 
 struct ot_cprobe {
 	/* in */
-	int src_fd;	  /* network namespace fd of the source */
+	int src_fd; /* network namespace fd of the source */
 	struct ot_addr to;
-	uint8_t proto;	  /* 0 = ICMP echo, IPPROTO_TCP, IPPROTO_UDP */
+	uint8_t proto; /* 0 = ICMP echo, IPPROTO_TCP, IPPROTO_UDP */
 	uint16_t port;
 	/* out */
 	bool arrived;
-	int arrived_at;	  /* index into the listener namespaces, -1 */
+	int arrived_at; /* index into the listener namespaces, -1 */
 	uint16_t arrived_port;
 	bool answered;
-	char detail[64];  /* "connection refused", "no route", ... */
+	char detail[64]; /* "connection refused", "no route", ... */
 };
 
 /*
@@ -77,22 +77,22 @@ struct ot_plan;
 struct ot_exec_opts;
 struct ot_reach;
 struct ot_class_check {
-	const char *from, *to;	/* endpoint names */
+	const char *from, *to; /* endpoint names */
 	struct ot_addr addr;
-	char cls[16];		/* "tcp/80" */
-	const char *want;	/* the oracle's verdict: "answered", "arrives", "lost" */
-	const char *want_at;	/* where it says the request is delivered, or NULL */
+	char cls[16];	     /* "tcp/80" */
+	const char *want;    /* the oracle's verdict: "answered", "arrives", "lost" */
+	const char *want_at; /* where it says the request is delivered, or NULL */
 	uint16_t want_port;
-	const char *why;	/* the oracle's reason */
+	const char *why; /* the oracle's reason */
 	struct ot_cprobe live;
-	const char *live_at;	/* where it arrived, or NULL */
+	const char *live_at; /* where it arrived, or NULL */
 	bool pass;
 };
 struct ot_class_verify {
 	struct ot_class_check *v;
 	size_t n, nfail;
 	char *strings;		/* owns the why texts */
-	struct ot_reach *reach;	/* owns the endpoint names */
+	struct ot_reach *reach; /* owns the endpoint names */
 };
 int ot_exec_verify_classes(const struct ot_plan *p, const struct ot_exec_opts *o,
 			   unsigned timeout_ms, struct ot_class_verify **ret, struct ot_error *err);

@@ -16,7 +16,8 @@
 #define WHY_MAX 320 /* sizeof(struct ot_reach_result.why) */
 
 /* Every request worth probing (not to the host, not unknown), or just count. */
-static size_t collect(const struct ot_reach *r, struct ot_class_verify *v, struct ot_reach_result *res)
+static size_t collect(const struct ot_reach *r, struct ot_class_verify *v,
+		      struct ot_reach_result *res)
 {
 	const struct ot_reach_class *cls;
 	size_t ncls = ot_reach_classes(r, &cls), n = ot_reach_nendpoints(r), a, b, k, c, m = 0;
@@ -41,18 +42,23 @@ static size_t collect(const struct ot_reach *r, struct ot_class_verify *v, struc
 						x->from = ot_reach_endpoint(r, a)->name;
 						x->to = t->name;
 						x->addr = t->addrs[k];
-						ot_reach_class_format(&cls[c], x->cls, sizeof(x->cls));
+						ot_reach_class_format(&cls[c], x->cls,
+								      sizeof(x->cls));
 						x->want = ot_reach_verdict_name(res->verdict);
 						x->want_at = res->delivered_to >= 0
-								 ? ot_reach_endpoint(r, (size_t)res->delivered_to)->name
+								 ? ot_reach_endpoint(
+								       r, (size_t)res->delivered_to)
+								       ->name
 								 : NULL;
 						x->want_port = res->delivered_port;
 						x->why = v->strings + m * WHY_MAX;
-						snprintf(v->strings + m * WHY_MAX, WHY_MAX, "%s", res->why);
+						snprintf(v->strings + m * WHY_MAX, WHY_MAX, "%s",
+							 res->why);
 						x->live.to = t->addrs[k];
 						x->live.proto = cls[c].proto;
 						x->live.port = cls[c].port;
-						x->live.arrived_at = (int)a; /* source endpoint, for now */
+						x->live.arrived_at =
+						    (int)a; /* source endpoint, for now */
 					}
 					m++;
 				}
@@ -100,7 +106,8 @@ int ot_exec_verify_classes(const struct ot_plan *p, const struct ot_exec_opts *o
 		int ns = e->host ? OT_NS_HOST_INDEX : ot_plan_ns_find(p, e->netns);
 
 		if (ns < 0 || (epfd[i] = ot_x_nsfd(&x, ns, err)) < 0) {
-			rc = ns < 0 ? ot_error_set(err, -ENOENT, "no namespace %s", e->netns) : epfd[i];
+			rc = ns < 0 ? ot_error_set(err, -ENOENT, "no namespace %s", e->netns)
+				    : epfd[i];
 			goto out;
 		}
 		lmap[i] = -1;
@@ -134,7 +141,8 @@ int ot_exec_verify_classes(const struct ot_plan *p, const struct ot_exec_opts *o
 				if (pr[i].arrived && lmap[k] == pr[i].arrived_at)
 					c->live_at = ot_reach_endpoint(r, k)->name;
 			c->pass = ot_cprobe_agrees(&pr[i], strcmp(c->want, "lost") != 0,
-						   strcmp(c->want, "answered") == 0, want_at, c->want_port);
+						   strcmp(c->want, "answered") == 0, want_at,
+						   c->want_port);
 			v->nfail += !c->pass;
 		}
 		free(pr);

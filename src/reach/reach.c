@@ -32,10 +32,10 @@
 
 struct r_ns {
 	const struct ot_plan *p;
-	int pns;	  /* index in p->ns */
+	int pns; /* index in p->ns */
 	const char *node;
 	bool fwd4, fwd6;
-	int endpoint;	  /* -1 = not an endpoint */
+	int endpoint;	   /* -1 = not an endpoint */
 	const char *label; /* container name or "@node" */
 };
 
@@ -45,11 +45,11 @@ struct r_if {
 	enum ot_link_kind kind;
 	bool up;
 	char master[OT_IFNAMSIZ];
-	int peer;	  /* veth peer, -1 */
+	int peer; /* veth peer, -1 */
 	uint32_t vni;
 	uint16_t port;
 	char lower[OT_IFNAMSIZ];
-	int parent;	  /* union-find */
+	int parent; /* union-find */
 };
 
 struct r_addr {
@@ -553,7 +553,7 @@ struct walk {
 	struct ct ct[MAX_CT];
 	size_t nct;
 	bool answer_phase;
-	bool uncertain;	 /* a rule on the request's source port was met */
+	bool uncertain; /* a rule on the request's source port was met */
 	char why[320];
 	char path[320];
 	const char *decider; /* last rule that let the request through */
@@ -693,7 +693,8 @@ static int neighbour(const struct ot_reach *r, int oif, const struct ot_addr *nh
 			continue;
 		if (f->kind == OT_LINK_VXLAN)
 			for (k = 0; k < r->nfdbs; k++)
-				if (r->fdbs[k].ns == f->ns && !strncmp(r->fdbs[k].dev, f->name, OT_IFNAMSIZ) &&
+				if (r->fdbs[k].ns == f->ns &&
+				    !strncmp(r->fdbs[k].dev, f->name, OT_IFNAMSIZ) &&
 				    r->fdbs[k].dst_node && !plan_has_node(r, r->fdbs[k].dst_node))
 					*unknown = true;
 		if (f->master[0])
@@ -801,8 +802,8 @@ static bool filter(struct walk *w, enum ot_nft_hook h, const struct pkt *p, cons
 			for (k = 0; k < r->nfts[i].t->nchains; k++) {
 				const struct ot_nft_chain *x = &r->nfts[i].t->chains[k];
 
-				if (x->type != OT_NFT_FILTER || x->hook != h || x->priority <= prio ||
-				    x->priority >= next)
+				if (x->type != OT_NFT_FILTER || x->hook != h ||
+				    x->priority <= prio || x->priority >= next)
 					continue;
 				next = x->priority;
 				t = r->nfts[i].t;
@@ -826,7 +827,8 @@ static bool filter(struct walk *w, enum ot_nft_hook h, const struct pkt *p, cons
 			}
 			whyf(w, "%s by %s's %s rule (%s)%s",
 			     ru->verdict == OT_NFT_REJECT ? "rejected" : "dropped",
-			     label_of(r, c->ns), hook_dir(h), ru->comment ? ru->comment : "no origin",
+			     label_of(r, c->ns), hook_dir(h),
+			     ru->comment ? ru->comment : "no origin",
 			     w->answer_phase ? " on the answer's way back" : "");
 			return false;
 		}
@@ -1044,7 +1046,8 @@ static enum ot_reach_verdict walk(struct walk *w, int ns, int iif, struct pkt *p
 			ot_addr_format(&h.nh, a, sizeof(a));
 			whyf(w, "%s: nobody answers for %s on %s%s%s", label_of(r, ns), a,
 			     r->ifs[h.oif].name, h.gateway ? " (the gateway)" : "",
-			     unknown ? "; the segment reaches a node whose plan is not loaded" : "");
+			     unknown ? "; the segment reaches a node whose plan is not loaded"
+				     : "");
 			return unknown ? OT_REACH_UNKNOWN : OT_REACH_LOST;
 		}
 		ns = r->ifs[nb].ns;
@@ -1104,7 +1107,8 @@ int ot_reach_eval(const struct ot_reach *r, size_t from, const struct ot_addr *t
 		if (at == src_ns && ot_addr_equal(&p.dst, &sent.src) &&
 		    ot_addr_equal(&p.src, &sent.dst) && p.sport == sent.dport) {
 			res->verdict = OT_REACH_ANSWERED;
-			whyf(w, "%s%s", w->decider ? "allowed by the rule at " : "no rule in the way",
+			whyf(w, "%s%s",
+			     w->decider ? "allowed by the rule at " : "no rule in the way",
 			     w->decider ? w->decider : "");
 		} else {
 			char a[OT_ADDR_STRLEN];

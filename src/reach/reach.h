@@ -37,7 +37,7 @@
 struct ot_reach_class {
 	uint8_t proto; /* 0 = ICMP echo (ICMPv6 for IPv6), IPPROTO_TCP, IPPROTO_UDP */
 	uint16_t port;
-	bool named;    /* a rule names this port (false: the one port no rule names) */
+	bool named; /* a rule names this port (false: the one port no rule names) */
 };
 
 /* A place a packet can start from or be delivered to: a container, or the
@@ -60,10 +60,10 @@ enum ot_reach_verdict {
 
 struct ot_reach_result {
 	enum ot_reach_verdict verdict;
-	int delivered_to;	  /* endpoint that received the request, -1 none */
-	uint16_t delivered_port;  /* its destination port there (after DNAT) */
-	char why[320];		  /* the rule, missing route or neighbour that decides */
-	char path[320];		  /* the request's hops, "a > gw > b" */
+	int delivered_to;	 /* endpoint that received the request, -1 none */
+	uint16_t delivered_port; /* its destination port there (after DNAT) */
+	char why[320];		 /* the rule, missing route or neighbour that decides */
+	char path[320];		 /* the request's hops, "a > gw > b" */
 };
 
 struct ot_reach;

@@ -49,13 +49,15 @@ static int ep_index(json_t *eps, const char *name)
 static const char *live_text(const struct ot_cprobe *p, json_t *eps, char *buf, size_t size)
 {
 	const char *at = p->arrived_at >= 0
-			     ? json_string_value(json_object_get(json_array_get(eps, (size_t)p->arrived_at), "name"))
+			     ? json_string_value(json_object_get(
+				   json_array_get(eps, (size_t)p->arrived_at), "name"))
 			     : "";
 
 	if (p->answered)
 		snprintf(buf, size, "answered at %s:%u", at, p->arrived_port);
 	else if (p->arrived)
-		snprintf(buf, size, "arrives at %s:%u, no answer (%s)", at, p->arrived_port, p->detail);
+		snprintf(buf, size, "arrives at %s:%u, no answer (%s)", at, p->arrived_port,
+			 p->detail);
 	else
 		snprintf(buf, size, "lost (%s)", p->detail);
 	return buf;
@@ -77,7 +79,8 @@ int main(int argc, char **argv)
 	struct rlimit rl;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: diffprobe REACH.json [--host NODE=NETNS]... [--timeout MS]\n");
+		fprintf(stderr,
+			"usage: diffprobe REACH.json [--host NODE=NETNS]... [--timeout MS]\n");
 		return 2;
 	}
 	for (a = 2; a < argc; a++) {
@@ -188,9 +191,9 @@ int main(int argc, char **argv)
 		live_text(p, eps, live, sizeof(live));
 		if (!ok || verbose)
 			printf("%s %s -> %s (%s) %s: reach says %s%s%s%s%.0d, live: %s\n",
-			       ok ? "AGREE" : "DISAGREE", r->from, r->to, r->addr, r->cls, r->verdict,
-			       r->dto ? " at " : "", r->dto ? r->dto : "", r->dto ? ":" : "", r->dport,
-			       live);
+			       ok ? "AGREE" : "DISAGREE", r->from, r->to, r->addr, r->cls,
+			       r->verdict, r->dto ? " at " : "", r->dto ? r->dto : "",
+			       r->dto ? ":" : "", r->dport, live);
 		bad += !ok;
 	}
 	printf("%zu probes, %zu disagreements\n", n, bad);

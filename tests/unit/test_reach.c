@@ -65,8 +65,8 @@ static enum ot_reach_verdict ev(const char *from, const char *addr, const char *
 	return res->verdict;
 }
 
-#define ANS OT_REACH_ANSWERED
-#define ARR OT_REACH_ARRIVES
+#define ANS  OT_REACH_ANSWERED
+#define ARR  OT_REACH_ARRIVES
 #define LOST OT_REACH_LOST
 
 TestSuite(reach, .fini = fini);
@@ -172,15 +172,17 @@ Test(reach, stateless_answer_path_is_invalid)
 {
 	/* y answers through gw2, which never saw the request: gw2's forward
 	 * chain sees an invalid TCP SYN-ACK and its policy drops it */
-	build("topology t\n"
-	      "network a { subnet 10.1.0.0/24 }\nnetwork b { subnet 10.2.0.0/24 }\n"
-	      "container x on n1 { iface eth0 on a address 10.1.0.10\n route default via 10.1.0.1 }\n"
-	      "container y on n1 { iface eth0 on b address 10.2.0.10\n route default via 10.2.0.2 }\n"
-	      "container gw on n1 { iface a0 on a address 10.1.0.1\n iface b0 on b address 10.2.0.1\n"
-	      " forward }\n"
-	      "container gw2 on n1 { iface a0 on a address 10.1.0.2\n iface b0 on b address 10.2.0.2\n"
-	      " forward\n firewall { allow forward udp\n policy forward drop } }\n",
-	      0);
+	build(
+	    "topology t\n"
+	    "network a { subnet 10.1.0.0/24 }\nnetwork b { subnet 10.2.0.0/24 }\n"
+	    "container x on n1 { iface eth0 on a address 10.1.0.10\n route default via 10.1.0.1 }\n"
+	    "container y on n1 { iface eth0 on b address 10.2.0.10\n route default via 10.2.0.2 }\n"
+	    "container gw on n1 { iface a0 on a address 10.1.0.1\n iface b0 on b address 10.2.0.1\n"
+	    " forward }\n"
+	    "container gw2 on n1 { iface a0 on a address 10.1.0.2\n iface b0 on b address "
+	    "10.2.0.2\n"
+	    " forward\n firewall { allow forward udp\n policy forward drop } }\n",
+	    0);
 	cr_assert_eq(ev("x", "10.2.0.10", "tcp/9000", NULL), ARR);
 	cr_assert_eq(ev("x", "10.2.0.10", "icmp", NULL), ARR);
 	/* a UDP answer is "new" there, and allowed */
@@ -229,11 +231,12 @@ Test(reach, dnat)
 
 Test(reach, uplink_host)
 {
-	build("topology t\n"
-	      "network lan { subnet 10.10.10.0/24\n uplink on n1 address 10.10.10.1/24 masquerade }\n"
-	      "container c on n1 { iface eth0 on lan address 10.10.10.23\n"
-	      " route default via 10.10.10.1 }\n",
-	      0);
+	build(
+	    "topology t\n"
+	    "network lan { subnet 10.10.10.0/24\n uplink on n1 address 10.10.10.1/24 masquerade }\n"
+	    "container c on n1 { iface eth0 on lan address 10.10.10.23\n"
+	    " route default via 10.10.10.1 }\n",
+	    0);
 	cr_assert_geq(ot_reach_endpoint_find(fx.r, "@n1"), 0);
 	cr_assert_eq(ev("c", "10.10.10.1", "icmp", NULL), ANS);
 	cr_assert_eq(ev("@n1", "10.10.10.23", "tcp/9000", NULL), ANS);
@@ -262,8 +265,8 @@ Test(reach, one_plan_alone)
 	const struct ot_plan *p2;
 
 	ot_diags_init(&fx.d);
-	cr_assert_eq(ot_topology_load_mem("t.otp", span_topo, strlen(span_topo), NULL, &fx.d, &fx.m),
-		     0);
+	cr_assert_eq(
+	    ot_topology_load_mem("t.otp", span_topo, strlen(span_topo), NULL, &fx.d, &fx.m), 0);
 	cr_assert_eq(ot_compile(fx.m, &o, &fx.d, &fx.c), 0);
 	p2 = ot_compiled_plan(fx.c, "n2");
 	cr_assert_eq(ot_reach_new(&p2, 1, &fx.r, &err), 0);
