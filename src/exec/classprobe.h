@@ -78,6 +78,7 @@ struct ot_exec_opts;
 struct ot_reach;
 struct ot_class_check {
 	const char *from, *to; /* endpoint names */
+	size_t from_ep;	       /* the source's endpoint index in the oracle */
 	struct ot_addr addr;
 	char cls[16];	     /* "tcp/80" */
 	const char *want;    /* the oracle's verdict: "answered", "arrives", "lost" */

@@ -128,7 +128,7 @@ int ot_exec_verify_classes(const struct ot_plan *p, const struct ot_exec_opts *o
 		}
 		for (i = 0; i < v->n; i++) {
 			pr[i] = v->v[i].live;
-			pr[i].src_fd = epfd[v->v[i].live.arrived_at];
+			pr[i].src_fd = epfd[v->v[i].from_ep];
 		}
 		rc = ot_cprobe_run(lfd, nl, ports, np, pr, v->n, timeout_ms, err);
 		for (i = 0; i < v->n && rc == 0; i++) {
