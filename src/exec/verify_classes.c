@@ -57,8 +57,7 @@ static size_t collect(const struct ot_reach *r, struct ot_class_verify *v,
 						x->live.to = t->addrs[k];
 						x->live.proto = cls[c].proto;
 						x->live.port = cls[c].port;
-						x->live.arrived_at =
-						    (int)a; /* source endpoint, for now */
+						x->from_ep = a;
 					}
 					m++;
 				}
