@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "compile/compile.h"
-#include "lang/load.h"
+#include "model/load.h"
 #include "reach/reach.h"
 
 struct fx {
