@@ -148,7 +148,7 @@ Test(model, every_example_topology_loads)
 
 Test(model, hpc_loop_params_and_node_order)
 {
-	const char *defs[] = {"NODES=12", "PER_NODE=3"};
+	const char *defs[] = {"NODES=12", "TASKS=36"};
 	struct ot_load_opts o = {.defines = defs, .ndefines = 2};
 	struct ot_m_container *c;
 	size_t len;
@@ -168,9 +168,9 @@ Test(model, hpc_loop_params_and_node_order)
 	cr_assert_eq(c->nranks, 1);
 	cr_assert_eq(c->ranks[0].first, 35);
 	ot_prefix_format(&c->ifaces[0].addrs[0], s, sizeof(s));
-	cr_assert_str_eq(s, "10.100.0.36/16", "the subnet's length when none is written");
+	cr_assert_str_eq(s, "10.112.0.36/12", "address auto: the 36th member gets .36");
 	ot_mac_format(&c->ifaces[0].mac, s, sizeof(s));
-	cr_assert_str_eq(s, "02:00:0a:64:00:24", "{...:02x}");
+	cr_assert_str_eq(s, "02:00:00:00:00:24", "mac auto: the 36th");
 	cr_assert_eq(ot_model_network(m, "fabric")->nmembers, 36);
 	cr_assert_eq(ot_model_network(m, "fabric")->members[35], &c->ifaces[0], "source order");
 	cr_assert_eq(ot_model_network(m, "fabric")->mtu, 1450);
@@ -180,14 +180,14 @@ Test(model, hpc_loop_params_and_node_order)
 
 Test(model, defines_errors)
 {
-	const char *defs[] = {"NODE=2", "PER_NODE=x", "junk"};
+	const char *defs[] = {"RACK=2", "PER_NODE=x", "junk"};
 	struct ot_load_opts o = {.defines = defs, .ndefines = 3};
 
-	cr_assert_eq(load_opts("topology t\nparam NODES = 1\nparam PER_NODE = 1\n", &o), -EINVAL);
-	cr_assert_str_eq(ot_sb_str(&errs), "0:0: -D NODE=2: the topology has no param 'NODE'\n"
+	cr_assert_eq(load_opts("topology t\nparam RACKS = 1\nparam PER_NODE = 1\n", &o), -EINVAL);
+	cr_assert_str_eq(ot_sb_str(&errs), "0:0: -D RACK=2: the topology has no param 'RACK'\n"
 					   "0:0: -D PER_NODE: the value is not an integer\n"
 					   "0:0: -D junk: expected NAME=VALUE\n");
-	cr_assert_str_eq(diag_with("NODE'")->hint, "did you mean 'NODES'?");
+	cr_assert_str_eq(diag_with("RACK'")->hint, "did you mean 'RACKS'?");
 	cr_assert_str_eq(d.v[0].loc.file, "command line");
 	done();
 }
