@@ -95,8 +95,9 @@ int ot_spank_layout(const uint32_t *counts, uint32_t nnodes, uint32_t ntasks, co
 	}
 	free(given);
 	if (r != ntasks)
-		return ot_error_set(err, -EINVAL, "the step's tasks per node add up to %" PRIu32
-						  ", not %" PRIu32, r, ntasks);
+		return ot_error_set(err, -EINVAL,
+				    "the step's tasks per node add up to %" PRIu32 ", not %" PRIu32,
+				    r, ntasks);
 	return 0;
 }
 
@@ -117,8 +118,8 @@ int ot_spank_layout_check(const struct ot_shape *s, uint32_t nodeid, const uint3
 		expect += s->node_of[r] == nodeid;
 	if (expect != ngtids)
 		return ot_error_set(err, -EINVAL,
-				    "this node runs %" PRIu32 " tasks, but the step's layout puts %" PRIu32
-				    " on it",
+				    "this node runs %" PRIu32
+				    " tasks, but the step's layout puts %" PRIu32 " on it",
 				    ngtids, expect);
 	mine = malloc((ngtids ? ngtids : 1) * sizeof(*mine));
 	if (!mine)

@@ -72,9 +72,9 @@ static struct {
 	char dir[PATH_MAX];	      /* ... relative to this, when not absolute */
 	uint64_t digest;	      /* what srun read, when it told us */
 	bool have_digest;
-	struct ot_shape shape;	 /* the step's shape (spank/shape.h) */
-	uint32_t *node_of;	 /* ... its layout */
-	char *carried;		 /* the bytes srun validated, when they came along */
+	struct ot_shape shape; /* the step's shape (spank/shape.h) */
+	uint32_t *node_of;     /* ... its layout */
+	char *carried;	       /* the bytes srun validated, when they came along */
 	size_t carried_len;
 	struct ot_spank_defines defines; /* the submit side's merged overrides */
 	char **names;	       /* the step's nodes, in step order */
@@ -598,9 +598,9 @@ static int step_shape(spank_t sp, struct ot_error *err)
 	    spank_get_item(sp, S_JOB_LOCAL_TASK_COUNT, &ngtids) != ESPANK_SUCCESS)
 		return ot_error_set(err, -EIO, "cannot read the step's tasks from Slurm");
 	if (ntasks < st.nnodes || ntasks > OT_MAX_TASKS)
-		return ot_error_set(err, -EINVAL,
-				    "unexpected step layout (%" PRIu32 " tasks on %" PRIu32 " nodes)",
-				    ntasks, st.nnodes);
+		return ot_error_set(
+		    err, -EINVAL, "unexpected step layout (%" PRIu32 " tasks on %" PRIu32 " nodes)",
+		    ntasks, st.nnodes);
 	if (spank_getenv(sp, "SLURM_STEP_TASKS_PER_NODE", tpn, sizeof(tpn)) != ESPANK_SUCCESS)
 		return ot_error_set(err, -ENOENT,
 				    "the step's tasks per node (SLURM_STEP_TASKS_PER_NODE) are not "
@@ -628,8 +628,8 @@ static int step_shape(spank_t sp, struct ot_error *err)
 	for (l = 0; l < ngtids; l++) {
 		if (spank_get_item(sp, S_JOB_LOCAL_TO_GLOBAL_ID, l, &gtids[l]) != ESPANK_SUCCESS) {
 			free(gtids);
-			return ot_error_set(err, -EIO, "cannot read the global id of local task %" PRIu32,
-					    l);
+			return ot_error_set(err, -EIO,
+					    "cannot read the global id of local task %" PRIu32, l);
 		}
 	}
 	r = ot_spank_layout_check(&st.shape, st.nodeid, gtids, ngtids, err);

@@ -50,8 +50,8 @@ static struct spank_option options[] = {
      "allocation (environment: " OT_SPANK_ENV_TOPOLOGY "; see docs/slurm.md)",
      1, OPT_TOPOLOGY, opt_cb},
     {"opentop-define", "NAME=VALUE[,...]",
-     "[opentop] override a param of the topology, as otc -D (repeatable; environment: "
-     OT_SPANK_ENV_DEFINE ")",
+     "[opentop] override a param of the topology, as otc -D (repeatable; "
+     "environment: " OT_SPANK_ENV_DEFINE ")",
      1, OPT_DEFINE, opt_cb},
     SPANK_OPTIONS_TABLE_END,
 };
@@ -208,10 +208,10 @@ static int gather_defines(void)
 		int id = ot_builtin_find(def, strcspn(def, "="));
 
 		if (id == OT_B_NODES || id == OT_B_TASKS) {
-			slurm_error("opentop: --opentop-define %s: %s is the step's %s: use srun %s",
-				    def, ot_builtins[id].name,
-				    id == OT_B_NODES ? "node count" : "task count",
-				    id == OT_B_NODES ? "-N" : "-n");
+			slurm_error(
+			    "opentop: --opentop-define %s: %s is the step's %s: use srun %s", def,
+			    ot_builtins[id].name, id == OT_B_NODES ? "node count" : "task count",
+			    id == OT_B_NODES ? "-N" : "-n");
 			return -1;
 		}
 	}

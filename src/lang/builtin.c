@@ -19,7 +19,8 @@ int ot_builtin_find(const char *name, size_t len)
 	int i;
 
 	for (i = 0; i < OT_B__COUNT; i++)
-		if (strlen(ot_builtins[i].name) == len && memcmp(ot_builtins[i].name, name, len) == 0)
+		if (strlen(ot_builtins[i].name) == len &&
+		    memcmp(ot_builtins[i].name, name, len) == 0)
 			return i;
 	return -1;
 }

@@ -22,8 +22,8 @@ enum ot_builtin {
 
 struct ot_builtin_def {
 	const char *name;
-	unsigned nargs;	    /* 0: a name, no parentheses */
-	const char *usage;  /* "tasks_on(NODE)" */
+	unsigned nargs;	     /* 0: a name, no parentheses */
+	const char *usage;   /* "tasks_on(NODE)" */
 	const char *meaning; /* for hints: "the allocation's node count" */
 };
 

@@ -92,8 +92,8 @@ static struct ot_ast_expr *p_builtin(struct parser *p, struct ot_lexer *lx,
 	if (!b->nargs)
 		return e;
 	if (t->kind != OT_T_LPAREN) {
-		struct ot_diag *g =
-		    ot_diag_error(p->d, tok->loc, "'%s' is a function: write %s", b->name, b->usage);
+		struct ot_diag *g = ot_diag_error(p->d, tok->loc, "'%s' is a function: write %s",
+						  b->name, b->usage);
 
 		ot_diag_hint(g, "%s is %s", b->usage, b->meaning);
 		return NULL;

@@ -49,8 +49,9 @@ bool xp_auto_request(struct xctx *x, struct ot_ast_stmt *st, struct ot_m_iface *
 				 "it takes one address of each subnet of the network; write "
 				 "either auto or explicit addresses");
 		} else if (st->u.iface.kind != OT_AI_NET) {
-			struct ot_diag *g = xp_xerr(
-			    x, w->loc, "'address auto' needs an interface on a network with a subnet");
+			struct ot_diag *g =
+			    xp_xerr(x, w->loc,
+				    "'address auto' needs an interface on a network with a subnet");
 
 			xp_xhint(x, g, "a link end or a macvlan has no subnet to take from");
 		} else {
@@ -89,7 +90,7 @@ static void host_range(const struct ot_prefix *sub, uint64_t *first, uint64_t *l
 struct cursor {
 	const struct ot_prefix *sub;
 	uint64_t next, last;
-	size_t given;	  /* automatic addresses handed out */
+	size_t given;	/* automatic addresses handed out */
 	bool exhausted; /* reported */
 };
 
@@ -124,8 +125,8 @@ static void take_address(struct xctx *x, struct xnet *n, struct cursor *cu, stru
 		uint64_t f, l;
 
 		host_range(cu->sub, &f, &l);
-		ot_diag_note(g, ifc->addr_locs[0], "%zu interfaces got an automatic address before this one",
-			     cu->given);
+		ot_diag_note(g, ifc->addr_locs[0],
+			     "%zu interfaces got an automatic address before this one", cu->given);
 		ot_diag_hint(g,
 			     "the subnet has %" PRIu64 " interface addresses, %zu automatic and "
 			     "the rest explicit or taken by other networks; give the network a "
@@ -177,14 +178,15 @@ static void assign_macs(struct xctx *x)
 				continue;
 			for (;; next++) {
 				if (next >> 40) { /* 2^40 MACs: more than any topology has */
-					xp_gerr(x, ifc->mac_loc, "no MAC address left for 'mac auto'");
+					xp_gerr(x, ifc->mac_loc,
+						"no MAC address left for 'mac auto'");
 					return;
 				}
 				ifc->mac.b[0] = 0x02;
 				for (k = 1; k < 6; k++)
 					ifc->mac.b[k] = (uint8_t)(next >> (8 * (5 - k)));
-				if (xp_kset_put(x, &x->macs, ot_hash64(ifc->mac.b, 6), &ifc->mac, ifc,
-						NULL) == 0)
+				if (xp_kset_put(x, &x->macs, ot_hash64(ifc->mac.b, 6), &ifc->mac,
+						ifc, NULL) == 0)
 					break;
 				if (x->oom)
 					return;

@@ -243,8 +243,8 @@ void xp_uplink_checks(struct xctx *x, struct xnet *xn)
 					ot_prefix_is_network_addr(a) ? "network" : "broadcast", ss);
 			continue;
 		}
-		if (xp_kset_put2(x, &x->addrs, xp_prefix_hash(a), a, (void *)((uintptr_t)u | 1), &old,
-				 &okey) == -EEXIST) {
+		if (xp_kset_put2(x, &x->addrs, xp_prefix_hash(a), a, (void *)((uintptr_t)u | 1),
+				 &old, &okey) == -EEXIST) {
 			struct ot_diag *g;
 
 			ot_prefix_format(a, as, sizeof(as));

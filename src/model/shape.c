@@ -129,15 +129,16 @@ void xp_shape_init(struct xctx *x, const struct ot_shape *given, uint32_t hosts,
 			cl.file = ot_diags_add_source(x->d, "command line", "", 0);
 		id = ot_builtin_find(defines[i], (size_t)(eq - defines[i]));
 		if (given || (id != OT_B_NODES && id != OT_B_TASKS)) {
-			struct ot_diag *g = ot_diag_error(x->d, cl, "-D %.64s: %s is %s and cannot be set here",
-							  defines[i], ot_builtins[id].usage,
-							  ot_builtins[id].meaning);
+			struct ot_diag *g = ot_diag_error(
+			    x->d, cl, "-D %.64s: %s is %s and cannot be set here", defines[i],
+			    ot_builtins[id].usage, ot_builtins[id].meaning);
 
 			if (given)
 				ot_diag_hint(g, "the job step sets it: use srun -N/-n");
 			continue;
 		}
-		if (id == OT_B_NODES && define_value(x, cl, "NODES", eq + 1, 1, OT_MAX_NODES, &nodes))
+		if (id == OT_B_NODES &&
+		    define_value(x, cl, "NODES", eq + 1, 1, OT_MAX_NODES, &nodes))
 			x->shape_bound = true;
 		if (id == OT_B_TASKS &&
 		    define_value(x, cl, "TASKS", eq + 1, 1, OT_MAX_TASKS, &tasks))
@@ -220,7 +221,8 @@ bool xp_eval_builtin(struct xctx *x, const struct ot_ast_expr *e, int64_t *ret)
 		n = x->shape_first[a + 1] - x->shape_first[a];
 		if (b < 0 || b >= (int64_t)n) {
 			xp_xerr(x, e->r->loc,
-				"task %" PRId64 " is out of range: node %" PRId64 " runs %u task%s (0..%u)",
+				"task %" PRId64 " is out of range: node %" PRId64
+				" runs %u task%s (0..%u)",
 				b, a, n, n == 1 ? "" : "s", n - 1);
 			return false;
 		}
@@ -229,8 +231,10 @@ bool xp_eval_builtin(struct xctx *x, const struct ot_ast_expr *e, int64_t *ret)
 	case OT_B_NODE_OF:
 		if (a < 0 || a >= (int64_t)x->shape.tasks) {
 			xp_xerr(x, e->l->loc,
-				"rank %" PRId64 " is out of range: the allocation has %u task%s (0..%u)",
-				a, x->shape.tasks, x->shape.tasks == 1 ? "" : "s", x->shape.tasks - 1);
+				"rank %" PRId64
+				" is out of range: the allocation has %u task%s (0..%u)",
+				a, x->shape.tasks, x->shape.tasks == 1 ? "" : "s",
+				x->shape.tasks - 1);
 			return false;
 		}
 		*ret = x->shape.node_of[a];
@@ -254,8 +258,7 @@ void xp_shape_fit(struct xctx *x)
 		    "machine",
 		    m->nnodes, x->shape.nodes, extra->name);
 	if (g)
-		ot_diag_hint(g,
-			     "node k of the topology (in natural order of names) runs on node k "
-			     "of the allocation; place containers with node[node_of(RANK)] or "
-			     "node[K] for K below NODES");
+		ot_diag_hint(g, "node k of the topology (in natural order of names) runs on node k "
+				"of the allocation; place containers with node[node_of(RANK)] or "
+				"node[K] for K below NODES");
 }

@@ -47,8 +47,7 @@ static const char *addr_of(const char *container, size_t k)
 	const struct ot_m_container *c = ot_model_container(m, container);
 
 	cr_assert_not_null(c, "no container %s", container);
-	cr_assert(k < c->ifaces[0].naddrs, "%s has %zu addresses", container,
-		  c->ifaces[0].naddrs);
+	cr_assert(k < c->ifaces[0].naddrs, "%s has %zu addresses", container, c->ifaces[0].naddrs);
 	ot_prefix_format(&c->ifaces[0].addrs[k], s, sizeof(s));
 	return s;
 }
@@ -129,7 +128,7 @@ Test(shape, out_of_range_and_bad_defines)
 			 "2:16: rank 1 is out of range: the allocation has 1 task (0..0)\n");
 	done();
 	cr_assert_eq(load_opts("topology t\nnode n{rank_of(0, 1)}\nnode m{tasks_on(-1)}\n", NULL),
-			 -EINVAL);
+		     -EINVAL);
 	cr_assert_str_eq(ot_sb_str(&errs),
 			 "2:19: task 1 is out of range: node 0 runs 1 task (0..0)\n"
 			 "3:17: node -1 is out of range: the allocation has 1 node (0..0)\n");
@@ -217,16 +216,18 @@ Test(shape, exhausted_subnet_is_an_error_at_the_network)
 			 "2:9: subnet 10.0.0.0/30 of network 'lan' has no address left for "
 			 "'address auto' of interface 'eth0' of container 'a2'\n");
 	done();
-	cr_assert_eq(load_opts("topology t\nnetwork lan\ncontainer a on n0 {\n"
-			       "    iface eth0 on lan address auto\n    iface p0 address auto 10.1.1.1/24\n"
-			       "    iface p1 address auto\n}\n",
-			       NULL),
-		     -EINVAL);
-	cr_assert_str_eq(ot_sb_str(&errs), "4:31: 'address auto': network 'lan' has no subnet\n"
-					   "5:11: interface 'p0' of container 'a' is not connected\n"
-					   "5:22: 'address auto' stands alone\n"
-					   "6:11: interface 'p1' of container 'a' is not connected\n"
-					   "6:22: 'address auto' needs an interface on a network "
-					   "with a subnet\n");
+	cr_assert_eq(
+	    load_opts("topology t\nnetwork lan\ncontainer a on n0 {\n"
+		      "    iface eth0 on lan address auto\n    iface p0 address auto 10.1.1.1/24\n"
+		      "    iface p1 address auto\n}\n",
+		      NULL),
+	    -EINVAL);
+	cr_assert_str_eq(ot_sb_str(&errs),
+			 "4:31: 'address auto': network 'lan' has no subnet\n"
+			 "5:11: interface 'p0' of container 'a' is not connected\n"
+			 "5:22: 'address auto' stands alone\n"
+			 "6:11: interface 'p1' of container 'a' is not connected\n"
+			 "6:22: 'address auto' needs an interface on a network "
+			 "with a subnet\n");
 	done();
 }

@@ -22,8 +22,8 @@ static void layout(const char *tpn, uint32_t nnodes, uint32_t ntasks, const char
 	cr_assert_eq(ot_spank_layout(counts, nnodes, ntasks, dist, plane, node_of, &err), 0, "%s",
 		     err.msg);
 	for (r = 0; r < ntasks; r++)
-		cr_assert_eq(node_of[r], want[r], "%s %s: rank %u on node %u, want %u", tpn, dist, r,
-			     node_of[r], want[r]);
+		cr_assert_eq(node_of[r], want[r], "%s %s: rank %u on node %u, want %u", tpn, dist,
+			     r, node_of[r], want[r]);
 }
 
 Test(spank_shape, slurm_layouts)
@@ -62,8 +62,8 @@ Test(spank_shape, node_checks_its_own_tasks)
 	struct ot_shape s = {3, 7, node_of};
 	struct ot_error err = {0};
 
-	cr_assert_eq(ot_spank_layout_check(&s, 0, (const uint32_t[]){6, 0, 3, 5}, 4, &err), 0,
-		     "%s", err.msg);
+	cr_assert_eq(ot_spank_layout_check(&s, 0, (const uint32_t[]){6, 0, 3, 5}, 4, &err), 0, "%s",
+		     err.msg);
 	cr_assert_eq(ot_spank_layout_check(&s, 2, (const uint32_t[]){2}, 1, &err), 0, "%s",
 		     err.msg);
 	cr_assert_eq(ot_spank_layout_check(&s, 1, (const uint32_t[]){1, 2}, 2, &err), -EINVAL);
