@@ -355,10 +355,25 @@ out:
 	return r < 0 ? -1 : 0;
 }
 
+/* Is one of the errors "the topology has more nodes than the step"? That
+ * depends on the node count only, never on the layout. */
+static bool fit_error(const struct ot_diags *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (d->v[i].level == OT_DIAG_ERROR &&
+		    !strncmp(d->v[i].msg, OT_SHAPE_FIT_MSG, strlen(OT_SHAPE_FIT_MSG)))
+			return true;
+	return false;
+}
+
 /* The step's shape as srun knows it before the launch: its node and task
  * counts, and the tasks per node and distribution when srun has them in
- * its environment (else Slurm's default block layout). */
-static int srun_shape(spank_t sp, struct ot_shape *s, uint32_t **node_of, struct ot_error *err)
+ * its environment (*exact; Slurm 22.05's srun does not: then Slurm's
+ * default block layout). */
+static int srun_shape(spank_t sp, struct ot_shape *s, uint32_t **node_of, bool *exact,
+		      struct ot_error *err)
 {
 	const char *tpn = getenv("SLURM_STEP_TASKS_PER_NODE"), *dist = getenv("SLURM_DISTRIBUTION");
 	const char *plane = getenv("SLURM_DIST_PLANESIZE");
@@ -375,7 +390,8 @@ static int srun_shape(spank_t sp, struct ot_shape *s, uint32_t **node_of, struct
 		free(counts);
 		return ot_error_set(err, -ENOMEM, "out of memory");
 	}
-	if (tpn && ot_spank_tasks_per_node(tpn, nnodes, ntasks, counts, NULL) == 0)
+	*exact = tpn && ot_spank_tasks_per_node(tpn, nnodes, ntasks, counts, NULL) == 0;
+	if (*exact)
 		r = ot_spank_layout(counts, nnodes, ntasks, dist ? dist : "",
 				    plane ? (uint32_t)strtoul(plane, NULL, 10) : 0, *node_of, err);
 	else
@@ -392,11 +408,12 @@ int ot_spank_srun_local_user_init(spank_t sp)
 	struct ot_diags d;
 	struct ot_model *m = NULL;
 	uint32_t *node_of = NULL;
+	bool exact = false;
 	int r;
 
 	if (!ot_spank.path || !text)
 		return 0;
-	r = srun_shape(sp, &s, &node_of, &err);
+	r = srun_shape(sp, &s, &node_of, &exact, &err);
 	if (r > 0)
 		return 0;
 	if (r < 0) {
@@ -407,6 +424,15 @@ int ot_spank_srun_local_user_init(spank_t sp)
 	 * not fit fails here, after the allocation, before any node builds. */
 	ot_diags_init(&d);
 	r = check_topology(text_name, text, text_len, &s, &d, &m);
+	if (r < 0 && !exact && text_uses_shape && !d.oom && !fit_error(&d)) {
+		/* srun (22.05) does not know the tasks per node before the
+		 * launch: the block layout stood in for them, and this error
+		 * may depend on it. The nodes, which know the layout, decide. */
+		ot_model_free(m);
+		ot_diags_free(&d);
+		free(node_of);
+		return 0;
+	}
 	print_diags(&d);
 	if (r == 0 && ot_spank_check_nodes(m, s.nodes, &err) < 0) {
 		slurm_error("opentop: %s", err.msg);

@@ -254,7 +254,7 @@ void xp_shape_fit(struct xctx *x)
 		return;
 	extra = m->nodes[x->shape.nodes];
 	g = xp_gerr(x, extra->loc,
-		    "the topology needs %zu nodes, the allocation has %u: node '%s' has no "
+		    OT_SHAPE_FIT_MSG "%zu nodes, the allocation has %u: node '%s' has no "
 		    "machine",
 		    m->nnodes, x->shape.nodes, extra->name);
 	if (g)

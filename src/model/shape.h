@@ -15,6 +15,10 @@
 
 #define OT_MAX_TASKS 1048576u /* tasks of one allocation */
 
+/* The start of the error of a topology with more nodes than its
+ * allocation (a front end may tell it from the shape-dependent ones). */
+#define OT_SHAPE_FIT_MSG "the topology needs "
+
 struct ot_shape {
 	uint32_t nodes;		 /* 1..OT_MAX_NODES */
 	uint32_t tasks;		 /* nodes..OT_MAX_TASKS */
