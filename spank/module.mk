@@ -9,7 +9,7 @@
 # jansson, libmnl and libnftnl are linked dynamically; Slurm's own symbols
 # (spank_*, slurm_*) come from the loading process, so no -lslurm.
 
-SPANK_CORE_SRCS := spank/config.c spank/step.c spank/readas.c spank/relay.c spank/owner.c
+SPANK_CORE_SRCS := spank/config.c spank/step.c spank/shape.c spank/readas.c spank/relay.c spank/owner.c
 SPANK_SRCS := spank/opentop.c spank/srun.c spank/slurmstepd.c spank/node.c $(SPANK_CORE_SRCS)
 SPANK_SO := $(BUILD)/spank/opentop.so
 # Non-PIC objects of the pure parts, for the (sanitized) unit tests.

@@ -10,12 +10,14 @@
  *
  *   srun / sbatch / salloc (submit side, as the user, before allocation)
  *     init           parse plugstack.conf arguments (config.c), register
- *                    --opentop=FILE
+ *                    --opentop=FILE and --opentop-define=NAME=VALUE (also
+ *                    SLURM_OPENTOP_TOPOLOGY, SLURM_OPENTOP_DEFINE)
  *     init_post_opt  read FILE, parse, validate against the bounds, compile
  *                    (unbound): the compiler's diagnostics with
  *                    file:line:col, and a failure before anything is
- *                    allocated; export SLURM_OPENTOP="<digest> <abs path>"
- *     local_user_init  (srun) the step's node count matches the topology
+ *                    allocated; export SLURM_OPENTOP="<digest> <abs path>",
+ *                    the bytes (SLURM_OPENTOP_TEXT) and the overrides
+ *     local_user_init  (srun) the whole check again with the step's shape
  *
  *   slurmstepd (each node, root)
  *     init_post_opt  for real steps only (not the batch script or extern
@@ -41,6 +43,7 @@
  * Slurm. Only the symbols in opentop.lds are exported.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include <slurm/slurm.h>
 #include <slurm/spank.h>
@@ -69,7 +72,18 @@ int slurm_spank_init(spank_t sp, int ac, char **av)
 int slurm_spank_init_post_opt(spank_t sp, int ac, char **av)
 {
 	spank_context_t ctx = spank_context();
+	char env[OT_SPANK_PATH_MAX];
 
+	/* --opentop, else its environment form (the job's environment on a
+	 * node) */
+	if (!ot_spank.path && (ctx == S_CTX_LOCAL || ctx == S_CTX_ALLOCATOR) &&
+	    getenv(OT_SPANK_ENV_TOPOLOGY) &&
+	    ot_spank_set_path(getenv(OT_SPANK_ENV_TOPOLOGY), OT_SPANK_ENV_TOPOLOGY) < 0)
+		return -1;
+	if (!ot_spank.path && ctx == S_CTX_REMOTE &&
+	    spank_getenv(sp, OT_SPANK_ENV_TOPOLOGY, env, sizeof(env)) == ESPANK_SUCCESS &&
+	    ot_spank_set_path(env, OT_SPANK_ENV_TOPOLOGY) < 0)
+		return -1;
 	if (!ot_spank.path)
 		return 0;
 	if (ctx == S_CTX_LOCAL || ctx == S_CTX_ALLOCATOR)

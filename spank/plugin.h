@@ -20,12 +20,29 @@
 #include <slurm/spank.h>
 
 #include "spank/config.h"
+#include "spank/shape.h"
 
 /* State of both sides. */
 struct ot_spank_plugin {
 	struct ot_spank_config cfg; /* plugstack.conf arguments */
 	char *path;		    /* --opentop value as given; NULL: not used */
+	struct ot_spank_defines cli_defines; /* --opentop-define, in order */
+	struct ot_spank_defines defines;     /* the overrides in effect */
 };
+
+/* The environment forms of the options (as pyxis has them), and what the
+ * submit side hands to the nodes and to the steps of the job: the bytes
+ * it validated (when at most OT_SPANK_CARRY_MAX: an environment string
+ * must stay below the kernel's 128 KiB for every exec) and the merged
+ * overrides. */
+#define OT_SPANK_ENV_TOPOLOGY "SLURM_OPENTOP_TOPOLOGY"
+#define OT_SPANK_ENV_DEFINE   "SLURM_OPENTOP_DEFINE"
+#define OT_SPANK_ENV_TEXT     "SLURM_OPENTOP_TEXT"
+#define OT_SPANK_CARRY_MAX    (96u * 1024)
+
+/* The topology path from an option or the environment (`from` names it in
+ * messages). 0 or -1 (logged). */
+int ot_spank_set_path(const char *path, const char *from);
 
 extern struct ot_spank_plugin ot_spank;
 

@@ -54,6 +54,7 @@
 #include "spank/plugin.h"
 #include "spank/readas.h"
 #include "spank/relay.h"
+#include "spank/shape.h"
 #include "spank/step.h"
 #include "util/hash.h"
 #include "util/strbuf.h"
@@ -71,6 +72,11 @@ static struct {
 	char dir[PATH_MAX];	      /* ... relative to this, when not absolute */
 	uint64_t digest;	      /* what srun read, when it told us */
 	bool have_digest;
+	struct ot_shape shape; /* the step's shape (spank/shape.h) */
+	uint32_t *node_of;     /* ... its layout */
+	char *carried;	       /* the bytes srun validated, when they came along */
+	size_t carried_len;
+	struct ot_spank_defines defines; /* the submit side's merged overrides */
 	char **names;	       /* the step's nodes, in step order */
 	struct ot_addr *addrs; /* ... and their underlay addresses */
 	char node_name[256];   /* this node, as Slurm names it */
@@ -260,7 +266,7 @@ static int reap_one(const char *state_dir, void *arg, struct ot_error *err)
  */
 static int node_compile(const char *text, size_t len, struct ot_error *err)
 {
-	struct ot_load_opts lo = {.no_includes = true};
+	struct ot_load_opts lo = {.no_includes = true, .shape = &st.shape};
 	struct ot_compile_opts co = {0};
 	struct ot_spank_binding bind = {0};
 	struct ot_model *m = NULL;
@@ -275,6 +281,8 @@ static int node_compile(const char *text, size_t len, struct ot_error *err)
 				 st.file, st.digest, ot_hash64(text, len));
 		goto out;
 	}
+	lo.defines = (const char *const *)st.defines.v;
+	lo.ndefines = st.defines.n;
 	r = ot_topology_load_mem(ot_spank.path, text, len, &lo, &d, &m);
 	if (r < 0 || ot_spank_policy_check(m, &ot_spank.cfg, &d)) {
 		diags_to_error(&d, err);
@@ -375,8 +383,12 @@ static void __attribute__((noreturn)) build_child(int fd)
 	unsigned failed = 0;
 	int n, reaped;
 
-	if (ot_spank_read_file(st.file, st.file[0] == '/' ? NULL : st.dir, &st.cred,
-			       ot_spank.cfg.max_file, &text, &len, &err) < 0) {
+	if (st.carried) {
+		/* the bytes srun validated came with the job: no file to read */
+		text = st.carried;
+		len = st.carried_len;
+	} else if (ot_spank_read_file(st.file, st.file[0] == '/' ? NULL : st.dir, &st.cred,
+				      ot_spank.cfg.max_file, &text, &len, &err) < 0) {
 		send_err(fd, &err);
 		_exit(0);
 	}
@@ -570,6 +582,86 @@ static void build_finish(void)
 		      (double)(ot_mono_us() - t_wait) / 1000.0);
 }
 
+/*
+ * The step's shape from what Slurm publishes alike on every node (task
+ * count, tasks per node, distribution), checked against this node's own
+ * tasks before anything is built: every node derives the same shape, or
+ * refuses.
+ */
+static int step_shape(spank_t sp, struct ot_error *err)
+{
+	char tpn[8192] = "", dist[64] = "", plane[16] = "";
+	uint32_t ntasks = 0, *gtids = NULL, ngtids = 0, *counts, l;
+	int r;
+
+	if (spank_get_item(sp, S_JOB_TOTAL_TASK_COUNT, &ntasks) != ESPANK_SUCCESS ||
+	    spank_get_item(sp, S_JOB_LOCAL_TASK_COUNT, &ngtids) != ESPANK_SUCCESS)
+		return ot_error_set(err, -EIO, "cannot read the step's tasks from Slurm");
+	if (ntasks < st.nnodes || ntasks > OT_MAX_TASKS)
+		return ot_error_set(
+		    err, -EINVAL, "unexpected step layout (%" PRIu32 " tasks on %" PRIu32 " nodes)",
+		    ntasks, st.nnodes);
+	if (spank_getenv(sp, "SLURM_STEP_TASKS_PER_NODE", tpn, sizeof(tpn)) != ESPANK_SUCCESS)
+		return ot_error_set(err, -ENOENT,
+				    "the step's tasks per node (SLURM_STEP_TASKS_PER_NODE) are not "
+				    "in the job environment");
+	(void)spank_getenv(sp, "SLURM_DISTRIBUTION", dist, sizeof(dist));
+	(void)spank_getenv(sp, "SLURM_DIST_PLANESIZE", plane, sizeof(plane));
+	st.node_of = calloc(ntasks, sizeof(*st.node_of));
+	counts = calloc(st.nnodes, sizeof(*counts));
+	if (!st.node_of || !counts) {
+		free(counts);
+		return ot_error_set(err, -ENOMEM, "out of memory");
+	}
+	r = ot_spank_tasks_per_node(tpn, st.nnodes, ntasks, counts, err);
+	if (r == 0)
+		r = ot_spank_layout(counts, st.nnodes, ntasks, dist,
+				    (uint32_t)strtoul(plane, NULL, 10), st.node_of, err);
+	free(counts);
+	if (r < 0)
+		return r;
+	st.shape = (struct ot_shape){st.nnodes, ntasks, st.node_of};
+	/* this node's own tasks (Slurm 22.05 has no S_JOB_GTIDS item) */
+	gtids = calloc(ngtids ? ngtids : 1, sizeof(*gtids));
+	if (!gtids)
+		return ot_error_set(err, -ENOMEM, "out of memory");
+	for (l = 0; l < ngtids; l++) {
+		if (spank_get_item(sp, S_JOB_LOCAL_TO_GLOBAL_ID, l, &gtids[l]) != ESPANK_SUCCESS) {
+			free(gtids);
+			return ot_error_set(err, -EIO,
+					    "cannot read the global id of local task %" PRIu32, l);
+		}
+	}
+	r = ot_spank_layout_check(&st.shape, st.nodeid, gtids, ngtids, err);
+	free(gtids);
+	return r;
+}
+
+/* The overrides and the bytes the submit side validated (see plugin.h). */
+static int step_carried(spank_t sp, struct ot_error *err)
+{
+	char *buf, def[16384];
+	size_t n;
+
+	if (spank_getenv(sp, OT_SPANK_ENV_DEFINE, def, sizeof(def)) == ESPANK_SUCCESS &&
+	    ot_spank_defines_add(&st.defines, def, err) < 0)
+		return err->code;
+	if (!st.have_digest)
+		return 0;
+	buf = malloc(OT_SPANK_CARRY_MAX + 1);
+	if (!buf)
+		return ot_error_set(err, -ENOMEM, "out of memory");
+	if (spank_getenv(sp, OT_SPANK_ENV_TEXT, buf, OT_SPANK_CARRY_MAX + 1) != ESPANK_SUCCESS ||
+	    ot_spank_text_decode(buf, &n) < 0 || ot_hash64(buf, n) != st.digest ||
+	    n > ot_spank.cfg.max_file) {
+		free(buf); /* not carried (too large, or an older srun): read the file */
+		return 0;
+	}
+	st.carried = buf;
+	st.carried_len = n;
+	return 0;
+}
+
 /* In slurmstepd (root), init_post_opt: everything the build needs from
  * Slurm and the node, then the build process. */
 static int node_prepare(spank_t sp)
@@ -616,6 +708,8 @@ static int node_prepare(spank_t sp)
 			     st.file);
 		goto fail;
 	}
+	if (step_shape(sp, &err) < 0 || step_carried(sp, &err) < 0)
+		goto fail;
 	if (step_nodes(sp, &st.names, &err) < 0)
 		goto fail;
 	snprintf(st.node_name, sizeof(st.node_name), "%s", st.names[st.nodeid]);
@@ -654,7 +748,15 @@ int ot_spank_stepd_user_init(spank_t sp)
 {
 	struct ot_error err = {0};
 
+	uint32_t step = 0;
+
 	build_finish();
+	/* The tasks need not carry the topology's bytes (nor hit the
+	 * kernel's limit on one environment string); a batch script keeps
+	 * them for its steps. */
+	if (spank_get_item(sp, S_JOB_STEPID, &step) == ESPANK_SUCCESS &&
+	    step < OT_SPANK_PSEUDO_STEP)
+		(void)spank_unsetenv(sp, OT_SPANK_ENV_TEXT);
 	/* Report a node-side failure here, where Slurm forwards it to srun,
 	 * but fail the tasks in task_init_privileged: a user_init failure
 	 * leaves srun's exit status at 0 (Slurm 22.05), a task failure
@@ -782,6 +884,11 @@ int ot_spank_stepd_exit(spank_t sp)
 	st.plan = NULL;
 	free_names(st.names, st.nnodes);
 	st.names = NULL;
+	free(st.node_of);
+	st.node_of = NULL;
+	free(st.carried);
+	st.carried = NULL;
+	ot_spank_defines_free(&st.defines);
 	free(st.addrs);
 	st.addrs = NULL;
 	return rc;

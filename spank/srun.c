@@ -21,44 +21,72 @@
 #include <slurm/spank.h>
 
 #include "compile/compile.h"
+#include "lang/builtin.h"
+#include "lang/parse.h"
 #include "model/load.h"
 #include "spank/config.h"
 #include "spank/plugin.h"
 #include "spank/readas.h"
+#include "spank/shape.h"
 #include "spank/step.h"
 #include "util/hash.h"
 #include "util/strbuf.h"
 
-/* The model checked at submission, kept for local_user_init. */
-static struct ot_model *model;
+/* What the submit side validated, kept for local_user_init: the bytes and
+ * the overrides (the step's shape is known only then). */
+static char *text;
+static size_t text_len;
+static char *text_name;
+static bool text_uses_shape;
 
 static int opt_cb(int val, const char *optarg, int remote);
 
-static struct spank_option option = {
-    "opentop",
-    "FILE",
-    "run each task in its container of the OpenTop topology FILE (a private network across "
-    "the step's nodes; see docs/slurm.md)",
-    1,
-    0,
-    opt_cb,
+#define OPT_TOPOLOGY 0
+#define OPT_DEFINE   1
+
+static struct spank_option options[] = {
+    {"opentop", "FILE",
+     "[opentop] run each task in its container of the OpenTop topology FILE, one file for any "
+     "allocation (environment: " OT_SPANK_ENV_TOPOLOGY "; see docs/slurm.md)",
+     1, OPT_TOPOLOGY, opt_cb},
+    {"opentop-define", "NAME=VALUE[,...]",
+     "[opentop] override a param of the topology, as otc -D (repeatable; "
+     "environment: " OT_SPANK_ENV_DEFINE ")",
+     1, OPT_DEFINE, opt_cb},
+    SPANK_OPTIONS_TABLE_END,
 };
 
 static int opt_cb(int val, const char *optarg, int remote)
 {
-	(void)val;
-	(void)remote;
-	if (!optarg || !optarg[0]) {
-		slurm_error("opentop: --opentop needs a topology file");
+	struct ot_error err = {0};
+
+	if (val == OPT_DEFINE) {
+		/* In slurmstepd only the last occurrence arrives: the nodes read
+		 * the submit side's merged list (OT_SPANK_ENV_DEFINE) instead. */
+		if (remote)
+			return 0;
+		if (ot_spank_defines_add(&ot_spank.cli_defines, optarg ? optarg : "", &err) < 0) {
+			slurm_error("opentop: --opentop-define: %s", err.msg);
+			return -1;
+		}
+		return 0;
+	}
+	return ot_spank_set_path(optarg, "--opentop");
+}
+
+int ot_spank_set_path(const char *path, const char *from)
+{
+	if (!path || !path[0]) {
+		slurm_error("opentop: %s needs a topology file", from);
 		return -1;
 	}
-	if (strlen(optarg) >= OT_SPANK_PATH_MAX) {
-		slurm_error("opentop: --opentop: the path is longer than %d bytes",
+	if (strlen(path) >= OT_SPANK_PATH_MAX) {
+		slurm_error("opentop: %s: the path is longer than %d bytes", from,
 			    OT_SPANK_PATH_MAX - 1);
 		return -1;
 	}
 	free(ot_spank.path);
-	ot_spank.path = strdup(optarg);
+	ot_spank.path = strdup(path);
 	if (!ot_spank.path) {
 		slurm_error("opentop: out of memory");
 		return -1;
@@ -68,9 +96,13 @@ static int opt_cb(int val, const char *optarg, int remote)
 
 int ot_spank_srun_register(spank_t sp)
 {
-	if (spank_option_register(sp, &option) != ESPANK_SUCCESS) {
-		slurm_error("opentop: cannot register --opentop");
-		return -1;
+	size_t i;
+
+	for (i = 0; options[i].name; i++) {
+		if (spank_option_register(sp, &options[i]) != ESPANK_SUCCESS) {
+			slurm_error("opentop: cannot register --%s", options[i].name);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -115,18 +147,21 @@ static char *absolute(const char *path)
 	return r;
 }
 
-/* Parse, check the plugin's policy and compile unbound with the bounds. */
-static int check_topology(const char *name, const char *text, size_t len, struct ot_diags *d,
-			  struct ot_model **ret)
+/* Parse, check the plugin's policy and compile unbound with the bounds,
+ * for the given shape (NULL: one node, one task). */
+static int check_topology(const char *name, const char *src, size_t len,
+			  const struct ot_shape *shape, struct ot_diags *d, struct ot_model **ret)
 {
-	struct ot_load_opts lo = {.no_includes = true};
+	struct ot_load_opts lo = {.no_includes = true, .shape = shape};
 	struct ot_compile_opts co = {0};
 	struct ot_compiled *c = NULL;
 	struct ot_model *m = NULL;
 	char inst[OT_NSNAME_MAX];
 	int r;
 
-	r = ot_topology_load_mem(name, text, len, &lo, d, &m);
+	lo.defines = (const char *const *)ot_spank.defines.v;
+	lo.ndefines = ot_spank.defines.n;
+	r = ot_topology_load_mem(name, src, len, &lo, d, &m);
 	if (r < 0)
 		return r;
 	if (ot_spank_policy_check(m, &ot_spank.cfg, d)) {
@@ -154,28 +189,144 @@ static int check_topology(const char *name, const char *text, size_t len, struct
 	return 0;
 }
 
+/* The overrides: the environment's first, then the command line's (later
+ * ones win, as with otc -D). The allocation's shape is not a parameter. */
+static int gather_defines(void)
+{
+	const char *env = getenv(OT_SPANK_ENV_DEFINE);
+	struct ot_error err = {0};
+	size_t i;
+
+	ot_spank_defines_free(&ot_spank.defines);
+	if (env && ot_spank_defines_add(&ot_spank.defines, env, &err) < 0)
+		goto fail;
+	for (i = 0; i < ot_spank.cli_defines.n; i++)
+		if (ot_spank_defines_add(&ot_spank.defines, ot_spank.cli_defines.v[i], &err) < 0)
+			goto fail;
+	for (i = 0; i < ot_spank.defines.n; i++) {
+		const char *def = ot_spank.defines.v[i];
+		int id = ot_builtin_find(def, strcspn(def, "="));
+
+		if (id == OT_B_NODES || id == OT_B_TASKS) {
+			slurm_error(
+			    "opentop: --opentop-define %s: %s is the step's %s: use srun %s", def,
+			    ot_builtins[id].name, id == OT_B_NODES ? "node count" : "task count",
+			    id == OT_B_NODES ? "-N" : "-n");
+			return -1;
+		}
+	}
+	if (ot_spank_defines_join(&ot_spank.defines) < 0) {
+		ot_error_set(&err, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	return 0;
+fail:
+	slurm_error("opentop: %s: %s", OT_SPANK_ENV_DEFINE, err.msg);
+	return -1;
+}
+
+/* Does the topology use the allocation's shape? A scan of its words: a
+ * false positive only defers the check to the step. */
+static bool uses_shape(const char *src, size_t len)
+{
+	size_t i, k;
+
+	for (i = 0; i < len; i++) {
+		if (i && (src[i - 1] == '_' || (src[i - 1] >= '0' && src[i - 1] <= '9') ||
+			  ((src[i - 1] | 0x20) >= 'a' && (src[i - 1] | 0x20) <= 'z')))
+			continue;
+		for (k = 0; k < OT_B__COUNT; k++) {
+			size_t n = strlen(ot_builtins[k].name);
+
+			if (n <= len - i && !memcmp(src + i, ot_builtins[k].name, n))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Errors that no shape can change: in the overrides (the command line)
+ * or in the syntax (the parser runs before any value is known). */
+static bool shape_independent(const struct ot_diags *d)
+{
+	struct ot_parse_opts po = {.no_includes = true};
+	struct ot_ast *ast = NULL;
+	struct ot_diags pd;
+	size_t i;
+	int r;
+
+	for (i = 0; i < d->n; i++)
+		if (d->v[i].level == OT_DIAG_ERROR && d->v[i].loc.file &&
+		    !strcmp(d->v[i].loc.file, "command line"))
+			return true;
+	ot_diags_init(&pd);
+	r = ot_ast_parse_mem(ot_spank.path, text, text_len, &po, &pd, &ast);
+	ot_ast_free(ast);
+	ot_diags_free(&pd);
+	return r < 0;
+}
+
+/* The bytes validated when the job was submitted, when this srun runs
+ * inside it with the same file: they are what the step must build, even if
+ * the file changed or is gone since. */
+static char *carried(const char *abs, size_t *len)
+{
+	const char *rec = getenv(OT_SPANK_ENV), *path = NULL, *t = getenv(OT_SPANK_ENV_TEXT);
+	uint64_t digest;
+	char *copy;
+
+	if (!rec || !t || ot_spank_env_parse(rec, &digest, &path) < 0 || strcmp(path, abs))
+		return NULL;
+	copy = strdup(t);
+	if (!copy || ot_spank_text_decode(copy, len) < 0 || ot_hash64(copy, *len) != digest) {
+		free(copy);
+		return NULL;
+	}
+	return copy;
+}
+
 int ot_spank_srun_check(void)
 {
 	struct ot_error err = {0};
 	struct ot_diags d;
-	char *abs = NULL, *text = NULL, rec[OT_SPANK_PATH_MAX + 32];
-	size_t len;
+	struct ot_model *m = NULL;
+	char *abs = NULL, *enc = NULL, rec[OT_SPANK_PATH_MAX + 32];
 	int r;
 
+	if (gather_defines() < 0)
+		return -1;
 	abs = absolute(ot_spank.path);
 	if (!abs) {
 		slurm_error("opentop: %s: cannot make the path absolute: %m", ot_spank.path);
 		return -1;
 	}
-	r = ot_spank_read_file(abs, NULL, NULL, ot_spank.cfg.max_file, &text, &len, &err);
-	if (r < 0) {
-		slurm_error("opentop: %s", err.msg);
-		free(abs);
-		return -1;
+	free(text);
+	text = carried(abs, &text_len);
+	if (!text) {
+		r = ot_spank_read_file(abs, NULL, NULL, ot_spank.cfg.max_file, &text, &text_len,
+				       &err);
+		if (r < 0) {
+			slurm_error("opentop: %s", err.msg);
+			free(abs);
+			return -1;
+		}
 	}
+	free(text_name);
+	text_name = strdup(ot_spank.path);
+	text_uses_shape = uses_shape(text, text_len);
 	ot_diags_init(&d);
-	r = check_topology(ot_spank.path, text, len, &d, &model);
-	print_diags(&d);
+	r = check_topology(ot_spank.path, text, text_len, NULL, &d, &m);
+	if (r < 0 && text_uses_shape && d.errors && !d.oom && !shape_independent(&d)) {
+		/* Perhaps only at one node and one task: the step's own shape
+		 * decides, after the allocation and before anything is built
+		 * (local_user_init, or the nodes for sbatch and salloc). */
+		ot_diags_free(&d);
+		ot_diags_init(&d);
+		r = 0;
+	} else {
+		print_diags(&d);
+	}
+	ot_model_free(m);
 	if (r < 0) {
 		if (d.errors == 0 && !d.oom)
 			slurm_error("opentop: topology '%s' refused: %s", ot_spank.path,
@@ -186,36 +337,123 @@ int ot_spank_srun_check(void)
 			    ot_spank.path);
 		goto out;
 	}
-	if (ot_spank_env_format(ot_hash64(text, len), abs, rec, sizeof(rec)) < 0 ||
-	    setenv(OT_SPANK_ENV, rec, 1) < 0) {
+	/* For the nodes and the steps of this job: the record (digest and
+	 * path), the bytes themselves when they fit in an environment
+	 * variable, the merged overrides. */
+	if (ot_spank_env_format(ot_hash64(text, text_len), abs, rec, sizeof(rec)) < 0 ||
+	    ot_spank_text_encode(text, text_len, &enc) < 0 || setenv(OT_SPANK_ENV, rec, 1) < 0 ||
+	    setenv(OT_SPANK_ENV_DEFINE, ot_spank.defines.joined, 1) < 0 ||
+	    (strlen(enc) <= OT_SPANK_CARRY_MAX ? setenv(OT_SPANK_ENV_TEXT, enc, 1)
+					       : unsetenv(OT_SPANK_ENV_TEXT)) < 0) {
 		slurm_error("opentop: cannot record the topology for the nodes");
 		r = -1;
 	}
+	free(enc);
 out:
 	ot_diags_free(&d);
-	free(text);
 	free(abs);
 	return r < 0 ? -1 : 0;
+}
+
+/* Is one of the errors "the topology has more nodes than the step"? That
+ * depends on the node count only, never on the layout. */
+static bool fit_error(const struct ot_diags *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (d->v[i].level == OT_DIAG_ERROR &&
+		    !strncmp(d->v[i].msg, OT_SHAPE_FIT_MSG, strlen(OT_SHAPE_FIT_MSG)))
+			return true;
+	return false;
+}
+
+/* The step's shape as srun knows it before the launch: its node and task
+ * counts, and the tasks per node and distribution when srun has them in
+ * its environment (*exact; Slurm 22.05's srun does not: then Slurm's
+ * default block layout). */
+static int srun_shape(spank_t sp, struct ot_shape *s, uint32_t **node_of, bool *exact,
+		      struct ot_error *err)
+{
+	const char *tpn = getenv("SLURM_STEP_TASKS_PER_NODE"), *dist = getenv("SLURM_DISTRIBUTION");
+	const char *plane = getenv("SLURM_DIST_PLANESIZE");
+	uint32_t nnodes = 0, ntasks = 0, *counts;
+	int r = 0;
+
+	if (spank_get_item(sp, S_JOB_NNODES, &nnodes) != ESPANK_SUCCESS ||
+	    spank_get_item(sp, S_JOB_TOTAL_TASK_COUNT, &ntasks) != ESPANK_SUCCESS || !nnodes ||
+	    ntasks < nnodes || ntasks > OT_MAX_TASKS)
+		return 1; /* not known here: the nodes check */
+	*node_of = calloc(ntasks, sizeof(**node_of));
+	counts = calloc(nnodes, sizeof(*counts));
+	if (!*node_of || !counts) {
+		free(counts);
+		return ot_error_set(err, -ENOMEM, "out of memory");
+	}
+	*exact = tpn && ot_spank_tasks_per_node(tpn, nnodes, ntasks, counts, NULL) == 0;
+	if (*exact)
+		r = ot_spank_layout(counts, nnodes, ntasks, dist ? dist : "",
+				    plane ? (uint32_t)strtoul(plane, NULL, 10) : 0, *node_of, err);
+	else
+		ot_shape_block(nnodes, ntasks, *node_of);
+	free(counts);
+	*s = (struct ot_shape){nnodes, ntasks, *node_of};
+	return r;
 }
 
 int ot_spank_srun_local_user_init(spank_t sp)
 {
 	struct ot_error err = {0};
-	uint32_t nnodes = 0;
+	struct ot_shape s;
+	struct ot_diags d;
+	struct ot_model *m = NULL;
+	uint32_t *node_of = NULL;
+	bool exact = false;
+	int r;
 
-	if (!ot_spank.path || !model)
+	if (!ot_spank.path || !text)
 		return 0;
-	if (spank_get_item(sp, S_JOB_NNODES, &nnodes) != ESPANK_SUCCESS)
+	r = srun_shape(sp, &s, &node_of, &exact, &err);
+	if (r > 0)
 		return 0;
-	if (ot_spank_check_nodes(model, nnodes, &err) < 0) {
+	if (r < 0) {
 		slurm_error("opentop: %s", err.msg);
 		return -1;
 	}
-	return 0;
+	/* The whole check again, with the step's shape: a topology that does
+	 * not fit fails here, after the allocation, before any node builds. */
+	ot_diags_init(&d);
+	r = check_topology(text_name, text, text_len, &s, &d, &m);
+	if (r < 0 && !exact && text_uses_shape && !d.oom && !fit_error(&d)) {
+		/* srun (22.05) does not know the tasks per node before the
+		 * launch: the block layout stood in for them, and this error
+		 * may depend on it. The nodes, which know the layout, decide. */
+		ot_model_free(m);
+		ot_diags_free(&d);
+		free(node_of);
+		return 0;
+	}
+	print_diags(&d);
+	if (r == 0 && ot_spank_check_nodes(m, s.nodes, &err) < 0) {
+		slurm_error("opentop: %s", err.msg);
+		r = -1;
+	} else if (r < 0) {
+		slurm_error("opentop: topology '%s' refused for this step (%u nodes, %u tasks); "
+			    "nothing was built",
+			    ot_spank.path, s.nodes, s.tasks);
+	}
+	ot_model_free(m);
+	ot_diags_free(&d);
+	free(node_of);
+	return r < 0 ? -1 : 0;
 }
 
 void ot_spank_srun_exit(void)
 {
-	ot_model_free(model);
-	model = NULL;
+	free(text);
+	text = NULL;
+	free(text_name);
+	text_name = NULL;
+	ot_spank_defines_free(&ot_spank.defines);
+	ot_spank_defines_free(&ot_spank.cli_defines);
 }

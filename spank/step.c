@@ -274,3 +274,57 @@ int ot_spank_env_parse(const char *s, uint64_t *digest, const char **path)
 	*path = s + 17;
 	return 0;
 }
+
+int ot_spank_text_encode(const char *text, size_t len, char **ret)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *o = malloc(3 * len + 1), *p = o;
+	size_t i;
+
+	if (!o)
+		return -ENOMEM;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if (c == '%' || c == 0x7f || (c < 0x20 && c != '\t')) {
+			*p++ = '%';
+			*p++ = hex[c >> 4];
+			*p++ = hex[c & 15];
+		} else {
+			*p++ = (char)c;
+		}
+	}
+	*p = '\0';
+	*ret = o;
+	return 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int ot_spank_text_decode(char *s, size_t *len)
+{
+	char *i = s, *o = s;
+
+	while (*i) {
+		if (*i == '%') {
+			int a = hexval(i[1]), b = a < 0 ? -1 : hexval(i[2]);
+
+			if (b < 0 || (a == 0 && b == 0))
+				return -EINVAL;
+			*o++ = (char)(a << 4 | b);
+			i += 3;
+		} else {
+			*o++ = *i++;
+		}
+	}
+	*o = '\0';
+	*len = (size_t)(o - s);
+	return 0;
+}

@@ -106,6 +106,16 @@ int ot_spank_pmix_uri(const char *uri, struct ot_addr *addr, uint16_t *port);
  * into s).
  */
 #define OT_SPANK_ENV "SLURM_OPENTOP"
+
+/*
+ * The topology's bytes as an environment value: Slurm drops a job
+ * variable whose value holds a newline, so '%' and every control byte but
+ * tab become %XX (hand-written: a dozen lines, and readable in `env`).
+ * encode: malloc'ed NUL-terminated text into *ret, 0 or -ENOMEM.
+ * decode: in place, the decoded length in *len; 0 or -EINVAL.
+ */
+int ot_spank_text_encode(const char *text, size_t len, char **ret);
+int ot_spank_text_decode(char *s, size_t *len);
 int ot_spank_env_format(uint64_t digest, const char *abspath, char *buf, size_t size);
 int ot_spank_env_parse(const char *s, uint64_t *digest, const char **path);
 

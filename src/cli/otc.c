@@ -258,9 +258,11 @@ static int compile_files(const struct otc_common *c, const char *file, const cha
 
 	memset(x, 0, sizeof(*x));
 	ot_diags_init(&x->diags);
-	rc = ot_topology_load(file, &lo, &x->diags, &x->model);
+	/* the hosts file first: its host count is NODES when -D does not set it */
 	if (hosts)
 		rh = ot_hosts_load(hosts, &x->diags, &x->hosts); /* its errors too, in one run */
+	lo.hosts = x->hosts ? (uint32_t)x->hosts->nhosts : 0;
+	rc = ot_topology_load(file, &lo, &x->diags, &x->model);
 	if (rc == 0 && rh == 0) {
 		co.hosts = x->hosts;
 		co.bounds = c->has_bounds ? &c->bounds : NULL;
@@ -455,9 +457,10 @@ static int cluster_json(const struct otc_common *c, const char *file, const char
 
 	memset(&x, 0, sizeof(x));
 	ot_diags_init(&x.diags);
-	rc = ot_topology_load(file, &lo, &x.diags, &x.model);
 	if (hosts)
 		rh = ot_hosts_load(hosts, &x.diags, &x.hosts);
+	lo.hosts = x.hosts ? (uint32_t)x.hosts->nhosts : 0;
+	rc = ot_topology_load(file, &lo, &x.diags, &x.model);
 	if (rc < 0 || rh < 0) {
 		print_diags(c, &x.diags);
 		rc = status_of(rc < 0 ? rc : rh);

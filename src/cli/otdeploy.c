@@ -384,9 +384,12 @@ static int prepare(struct cli *c, struct job *j)
 	int rc, bad = 0;
 
 	ot_diags_init(&dg);
-	rc = ot_topology_load(c->topo, &lo, &dg, &j->model);
-	if (rc == 0)
-		rc = ot_hosts_load(c->hosts_file, &dg, &j->hosts);
+	/* the hosts file first: its host count is NODES when -D does not set it */
+	rc = ot_hosts_load(c->hosts_file, &dg, &j->hosts);
+	if (rc == 0) {
+		lo.hosts = (uint32_t)j->hosts->nhosts;
+		rc = ot_topology_load(c->topo, &lo, &dg, &j->model);
+	}
 	if (rc == 0) {
 		co.instance = c->instance;
 		co.hosts = j->hosts;

@@ -29,13 +29,15 @@ enum ot_ast_expr_kind {
 	OT_E_MUL,
 	OT_E_DIV,
 	OT_E_MOD,
+	OT_E_BUILTIN, /* a built-in name or call (lang/builtin.h): slot = enum ot_builtin,
+		       * arguments in l, r */
 };
 
 struct ot_ast_expr {
 	enum ot_ast_expr_kind kind;
 	struct ot_loc loc; /* the whole (sub)expression */
 	int64_t num;	   /* OT_E_NUM */
-	const char *name;  /* OT_E_VAR, OT_E_PARAM */
+	const char *name;  /* OT_E_VAR, OT_E_PARAM, OT_E_BUILTIN */
 	uint32_t slot;
 	struct ot_ast_expr *l, *r; /* operands (NEG: l) */
 };

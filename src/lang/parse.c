@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lang/builtin.h"
 #include "lang/lex.h"
 #include "lang/names.h"
 #include "lang/limits.h"
@@ -770,6 +771,20 @@ static struct ot_ast_stmt *parse_text(struct parser *p, const char *file, const 
 	return body;
 }
 
+/* A param or loop variable may not take a built-in name (lang/builtin.h). */
+static void builtin_name_taken(struct parser *p, const char *name, struct ot_loc loc,
+			       const char *what)
+{
+	int id = ot_builtin_find(name, strlen(name));
+	struct ot_diag *g;
+
+	if (id < 0)
+		return;
+	g = ot_diag_error(p->d, loc, "%s '%s' has the name of a built-in", what, name);
+	ot_diag_hint(g, "%s is %s; choose another name", ot_builtins[id].usage,
+		     ot_builtins[id].meaning);
+}
+
 /* Bind every name used in an expression to its param, now that all are known. */
 static void bind_params(struct parser *p)
 {
@@ -804,6 +819,10 @@ static void bind_params(struct parser *p)
 		else
 			ot_diag_hint(g, "names in expressions are loop variables and params");
 	}
+	for (i = 0; i < p->nparams; i++)
+		builtin_name_taken(p, p->params[i].name, p->params[i].loc, "param");
+	for (i = 0; i < p->nallvars; i++)
+		builtin_name_taken(p, p->allvars[i].name, p->allvars[i].loc, "loop variable");
 	for (i = 0; i < p->nallvars; i++) {
 		uintptr_t idx = (uintptr_t)ot_strmap_get(&p->param_map, p->allvars[i].name);
 

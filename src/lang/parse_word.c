@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lang/builtin.h"
 #include "lang/names.h"
 #include "util/strbuf.h"
 
@@ -70,6 +71,64 @@ static void bind_name(struct parser *p, struct ot_ast_expr *e)
 	pe->var_hint = ot_suggest_best(&sg);
 }
 
+static struct ot_ast_expr *p_primary(struct parser *p, struct ot_lexer *lx, unsigned depth);
+
+/* A built-in (lang/builtin.h) whose name is tok: NAME, or NAME(EXPR[, EXPR]). */
+static struct ot_ast_expr *p_builtin(struct parser *p, struct ot_lexer *lx,
+				     const struct ot_token *tok, unsigned depth)
+{
+	int id = ot_builtin_find(tok->text, tok->len);
+	const struct ot_builtin_def *b = &ot_builtins[id];
+	struct ot_ast_expr *e = new_expr(p, OT_E_BUILTIN, tok->loc), *a[2] = {NULL, NULL};
+	const struct ot_token *t;
+	struct ot_loc open;
+	unsigned i;
+
+	if (!e)
+		return NULL;
+	e->name = b->name;
+	e->slot = (uint32_t)id;
+	t = ot_lex_peek(lx, OT_LEX_EXPR);
+	if (!b->nargs)
+		return e;
+	if (t->kind != OT_T_LPAREN) {
+		struct ot_diag *g = ot_diag_error(p->d, tok->loc, "'%s' is a function: write %s",
+						  b->name, b->usage);
+
+		ot_diag_hint(g, "%s is %s", b->usage, b->meaning);
+		return NULL;
+	}
+	open = t->loc;
+	ot_lex_next(lx, OT_LEX_EXPR);
+	for (i = 0; i < b->nargs; i++) {
+		if (i) {
+			t = ot_lex_peek(lx, OT_LEX_EXPR);
+			if (t->kind != OT_T_COMMA) {
+				struct ot_diag *g = ps_expected(p, t, "','");
+
+				ot_diag_hint(g, "write %s", b->usage);
+				return NULL;
+			}
+			ot_lex_next(lx, OT_LEX_EXPR);
+		}
+		a[i] = ps_expr(p, lx, depth + 1);
+		if (!a[i])
+			return NULL;
+	}
+	t = ot_lex_peek(lx, OT_LEX_EXPR);
+	if (t->kind != OT_T_RPAREN) {
+		struct ot_diag *g = ps_expected(p, t, "')'");
+
+		ot_diag_note(g, open, "to match this '('");
+		ot_diag_hint(g, "write %s", b->usage);
+		return NULL;
+	}
+	e->loc = span(tok->loc, ot_lex_next(lx, OT_LEX_EXPR).loc);
+	e->l = a[0];
+	e->r = a[1];
+	return e;
+}
+
 static struct ot_ast_expr *p_primary(struct parser *p, struct ot_lexer *lx, unsigned depth)
 {
 	const struct ot_token *t = ot_lex_peek(lx, OT_LEX_EXPR);
@@ -97,6 +156,8 @@ static struct ot_ast_expr *p_primary(struct parser *p, struct ot_lexer *lx, unsi
 			ot_diag_error(p->d, tok.loc, "name is longer than %d bytes", OT_MAX_NAME);
 			return NULL;
 		}
+		if (ot_builtin_find(tok.text, tok.len) >= 0)
+			return p_builtin(p, lx, &tok, depth);
 		e = new_expr(p, OT_E_PARAM, tok.loc);
 		if (!e)
 			return NULL;

@@ -99,7 +99,7 @@ bool xp_prefix_eq(const void *a, const void *b)
 	return p->len == q->len && ot_addr_equal(&p->addr, &q->addr);
 }
 
-static uint64_t prefix_hash(const struct ot_prefix *p)
+uint64_t xp_prefix_hash(const struct ot_prefix *p)
 {
 	uint64_t h = ot_hash64(&p->addr.family, 1);
 
@@ -146,7 +146,7 @@ void xp_iface_register(struct xctx *x, struct ot_m_iface *ifc)
 		const void *okey = NULL;
 		void *old = NULL;
 
-		if (xp_kset_put2(x, &x->addrs, prefix_hash(&ifc->addrs[k]), &ifc->addrs[k], ifc,
+		if (xp_kset_put2(x, &x->addrs, xp_prefix_hash(&ifc->addrs[k]), &ifc->addrs[k], ifc,
 				 &old, &okey) == -EEXIST) {
 			struct ot_diag *g;
 
@@ -243,8 +243,8 @@ void xp_uplink_checks(struct xctx *x, struct xnet *xn)
 					ot_prefix_is_network_addr(a) ? "network" : "broadcast", ss);
 			continue;
 		}
-		if (xp_kset_put2(x, &x->addrs, prefix_hash(a), a, (void *)((uintptr_t)u | 1), &old,
-				 &okey) == -EEXIST) {
+		if (xp_kset_put2(x, &x->addrs, xp_prefix_hash(a), a, (void *)((uintptr_t)u | 1),
+				 &old, &okey) == -EEXIST) {
 			struct ot_diag *g;
 
 			ot_prefix_format(a, as, sizeof(as));

@@ -377,6 +377,7 @@ void xp_iface(struct xctx *x, struct ot_ast_stmt *st)
 	struct ot_m_iface *ifc, *old;
 	struct ifx *fx;
 	const char *name;
+	bool auto_addr;
 	uint32_t i;
 
 	name = xp_word_name(x, st->u.iface.name, "interface");
@@ -439,7 +440,8 @@ void xp_iface(struct xctx *x, struct ot_ast_stmt *st)
 			xp_xerr(x, st->u.iface.lower->loc,
 				"a macvlan cannot sit on the loopback interface 'lo'");
 	}
-	if (st->u.iface.naddrs) {
+	auto_addr = xp_auto_request(x, st, ifc);
+	if (st->u.iface.naddrs && !auto_addr) {
 		ifc->addrs = ot_arena_calloc(x->ma, st->u.iface.naddrs, sizeof(*ifc->addrs));
 		ifc->addr_locs =
 		    ot_arena_calloc(x->ma, st->u.iface.naddrs, sizeof(*ifc->addr_locs));
@@ -448,7 +450,7 @@ void xp_iface(struct xctx *x, struct ot_ast_stmt *st)
 			return;
 		}
 	}
-	for (i = 0; i < st->u.iface.naddrs; i++) {
+	for (i = 0; i < st->u.iface.naddrs && !auto_addr; i++) {
 		struct ot_ast_word *w = st->u.iface.addrs[i];
 		struct ot_prefix p;
 		bool nolen;
@@ -469,7 +471,7 @@ void xp_iface(struct xctx *x, struct ot_ast_stmt *st)
 		ifc->addr_locs[ifc->naddrs] = xp_mloc(x, w->loc);
 		ifc->addrs[ifc->naddrs++] = p;
 	}
-	if (st->u.iface.mac && check_mac(x, st->u.iface.mac, &ifc->mac)) {
+	if (st->u.iface.mac && !ifc->mac_auto && check_mac(x, st->u.iface.mac, &ifc->mac)) {
 		ifc->has_mac = true;
 		ifc->mac_loc = xp_mloc(x, st->u.iface.mac->loc);
 	}

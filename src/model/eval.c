@@ -270,6 +270,8 @@ bool xp_eval(struct xctx *x, const struct ot_ast_expr *e, int64_t *ret)
 	if (leaf(x, e, ret))
 		return true;
 	switch (e->kind) {
+	case OT_E_BUILTIN:
+		return xp_eval_builtin(x, e, ret);
 	case OT_E_NEG:
 		if (!xp_eval(x, e->l, &a))
 			return false;

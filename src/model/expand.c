@@ -559,6 +559,8 @@ static void eval_params(struct xctx *x, const char *const *defines, size_t ndefi
 		struct ot_diag *g;
 		int64_t v;
 
+		if (eq && xp_define_is_shape(defines[i]))
+			continue; /* the allocation's shape (shape.c) */
 		if (!cl)
 			cl = ot_diags_add_source(x->d, "command line", "", 0);
 		loc = (struct ot_loc){cl, 0, 0, 0};
@@ -655,6 +657,8 @@ int ot_model_expand(struct ot_ast *ast, const struct ot_load_opts *o, struct ot_
 		x.max_containers = o->max_containers_per_node;
 		x.max_ifaces = o->max_ifaces_per_node;
 	}
+	xp_shape_init(&x, o ? o->shape : NULL, o ? o->hosts : 0, o ? o->defines : NULL,
+		      o ? o->ndefines : 0);
 	eval_params(&x, o ? o->defines : NULL, o ? o->ndefines : 0);
 	if (ast->topology && !x.oom) {
 		m->name = xp_word_name(&x, ast->topology, "topology");
@@ -667,9 +671,12 @@ int ot_model_expand(struct ot_ast *ast, const struct ot_load_opts *o, struct ot_
 		xp_resolve_links(&x);
 		xp_check_gateways(&x);
 		xp_fill_members(&x);
+		if (x.any_auto)
+			xp_auto_assign(&x);
 		xp_check_mtus(&x);
 		xp_check_ranks(&x);
 		xp_finish_model(&x);
+		xp_shape_fit(&x);
 	}
 	if (!x.oom && d->errors == errors)
 		xp_warnings(&x);
@@ -683,6 +690,7 @@ int ot_model_expand(struct ot_ast *ast, const struct ot_load_opts *o, struct ot_
 		r = -ENOMEM;
 
 	free(x.params);
+	xp_shape_free(&x);
 	xp_kset_free(&x.seen_errors);
 	ot_strmap_free(&x.files);
 	ot_strmap_free(&x.nodes);

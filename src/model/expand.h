@@ -9,6 +9,7 @@
 #define OT_MODEL_EXPAND_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lang/ast.h"
 #include "lang/diag.h"
@@ -16,9 +17,13 @@
 #include "model/model.h"
 #include "util/hash.h"
 
+
 /*
  * Expand `ast` (parsed without errors) into a new model. o (may be NULL):
- * `defines` ("NAME=VALUE" overrides of params) and the per-node bounds.
+ * `defines` ("NAME=VALUE" overrides of params, and, without a shape, of
+ * NODES and TASKS), the per-node bounds, and the allocation's shape
+ * (NULL: from the defines, else `hosts` nodes when non-zero, else one
+ * node; one task per node unless TASKS is defined; block layout).
  * Returns 0 and *ret, -EINVAL (errors in d), or -ENOMEM. The AST is
  * annotated (literal caches) but not freed.
  */

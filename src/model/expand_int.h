@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "model/expand.h"
+#include "model/shape.h"
 #include "util/hash.h"
 /* ------------------------------------------------------------------ */
 /* small containers                                                     */
@@ -134,6 +135,14 @@ struct xctx {
 	struct ot_loc vxlan_loc;
 
 	uint32_t max_containers, max_ifaces; /* per node (ot_load_opts); 0 = none */
+
+	/* the allocation's shape (shape.c) and the automatic addresses (autoaddr.c) */
+	struct ot_shape shape;
+	uint32_t *shape_first; /* [nodes + 1]: each node's slice of shape_ranks */
+	uint32_t *shape_ranks; /* [tasks]: ranks by node, increasing within a node */
+	uint32_t *shape_own;   /* the layout, when built here (no caller's shape) */
+	bool shape_bound;      /* the allocation's node count binds the topology */
+	bool any_auto;	       /* an interface asked for `address auto` or `mac auto` */
 };
 
 #define VPUSH(x, vec)                                                                              \
@@ -172,6 +181,18 @@ bool xp_word_prefix(struct xctx *x, struct ot_ast_word *w, bool need_len, const 
 bool xp_word_addr(struct xctx *x, struct ot_ast_word *w, const char *what, struct ot_addr *ret);
 bool xp_word_ports(struct xctx *x, struct ot_ast_word *w, uint16_t *lo, uint16_t *hi);
 
+/* shape.c: the allocation's shape and the built-in names */
+bool xp_define_is_shape(const char *def);
+void xp_shape_init(struct xctx *x, const struct ot_shape *given, uint32_t hosts,
+		   const char *const *defines, size_t ndefines);
+void xp_shape_free(struct xctx *x);
+bool xp_eval_builtin(struct xctx *x, const struct ot_ast_expr *e, int64_t *ret);
+void xp_shape_fit(struct xctx *x);
+
+/* autoaddr.c: `address auto` and `mac auto` */
+bool xp_auto_request(struct xctx *x, struct ot_ast_stmt *st, struct ot_m_iface *ifc);
+void xp_auto_assign(struct xctx *x);
+
 /* expand.c: top-level statements, networks, links, dispatch */
 struct xnode *xp_node_get(struct xctx *x, struct ot_ast_word *w);
 struct ot_diag *xp_duplicate(struct xctx *x, struct ot_loc at, struct ot_loc first,
@@ -202,6 +223,7 @@ void xp_nat(struct xctx *x, struct ot_ast_stmt *st);
 void xp_bind_iface(struct xctx *x, struct ot_m_iface *ifc, struct xnet *n, bool late);
 void xp_iface_subnet_checks(struct xctx *x, struct ot_m_iface *ifc, uint16_t nolen);
 bool xp_prefix_eq(const void *a, const void *b);
+uint64_t xp_prefix_hash(const struct ot_prefix *p);
 bool xp_mac_eq(const void *a, const void *b);
 bool xp_u32_eq(const void *a, const void *b);
 void xp_iface_register(struct xctx *x, struct ot_m_iface *ifc);

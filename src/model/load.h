@@ -13,7 +13,15 @@
 
 #include "lang/diag.h"
 #include "model/model.h"
+#include "model/shape.h"
 
+/*
+ * The allocation's shape (NODES, TASKS, tasks_on(), rank_of(), node_of() in
+ * the language): given by the Slurm plugin from the job step; NULL means
+ * NODES from -D NODES=N, else `hosts` when non-zero (the hosts file's
+ * lines), else 1; TASKS from -D TASKS=N, else NODES; Slurm's default block
+ * layout. See docs/language.md section 4.
+ */
 struct ot_load_opts {
 	const char *const *defines; /* "name=value" overrides of `param` defaults */
 	size_t ndefines;
@@ -24,6 +32,8 @@ struct ot_load_opts {
 	 * 0 = no bound. The back end checks the other bounds. */
 	uint32_t max_containers_per_node;
 	uint32_t max_ifaces_per_node;
+	const struct ot_shape *shape; /* the allocation's shape, or NULL */
+	uint32_t hosts;		      /* without a shape: the hosts file's host count, or 0 */
 };
 
 /*

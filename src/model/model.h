@@ -86,6 +86,8 @@ struct ot_m_iface {
 	bool has_mac;
 	struct ot_mac mac;
 	struct ot_loc mac_loc;
+	bool addr_auto;		/* `address auto`: addrs were chosen by the front end */
+	bool mac_auto;		/* `mac auto`: mac was chosen by the front end */
 	uint32_t mtu;		/* 0 = the network's */
 	struct ot_loc mtu_loc;
 };

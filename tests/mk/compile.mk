@@ -7,8 +7,11 @@ $(BUILD)/tests/unit/test_plan_text_json: $(call obj,tests/unit/plan_json_oracle.
 
 # Golden plans and diagnostics of tests/golden/*.otp and topologies/*.otp,
 # plus check/plan/graph (dot)/emit-sh (sh -n) of every example topology.
+# tests/golden/sizes: every topology using the allocation's shape at several
+# shapes up to 1,000 nodes x 128 tasks.
 check-golden: $(OTC)
 	tests/golden/run $(OTC)
+	tests/golden/sizes $(OTC)
 
 # The bad-input corpus (tests/bad/**/*.otp, *.hosts): exact errors, exit 1,
 # no sanitizer report, 10 s per file.

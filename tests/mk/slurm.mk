@@ -1,7 +1,7 @@
 # tests/mk/slurm.mk - the Slurm plugin: unit tests of its pure parts and
 # system helpers (sanitized, in check-unit), and the end-to-end suites
 # against a real Slurm cluster on simulated hosts (tests/slurm/).
-UNIT_TESTS += tests/unit/test_spank_config.c tests/unit/test_spank_step.c \
+UNIT_TESTS += tests/unit/test_spank_config.c tests/unit/test_spank_step.c tests/unit/test_spank_shape.c \
 	      tests/unit/test_spank_sys.c
 
 $(BUILD)/obj/tests/unit/test_spank_%.o: EXTRA_CFLAGS_tests_unit_ += -I.

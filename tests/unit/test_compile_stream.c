@@ -25,14 +25,14 @@
  * over 10 nodes, a local network per node, two interfaces per container. */
 static const char topo[] =
     "topology stream\n"
-    "param NODES = 12\n"
+    "param N = 12\n"
     "param PER = 60\n"
-    "for r in 0..(NODES + 9) / 10 - 1 {\n"
+    "for r in 0..(N + 9) / 10 - 1 {\n"
     "    network rack{r} {\n"
     "        subnet 10.{r}.0.0/16\n"
     "    }\n"
     "}\n"
-    "for n in 0..NODES - 1 {\n"
+    "for n in 0..N - 1 {\n"
     "    network local{n} {\n"
     "        subnet 100.64.{n}.0/24\n"
     "    }\n"
