@@ -24,7 +24,7 @@
 #define DEF_MAX_CTRS   64u
 #define DEF_MAX_IFACES 256u
 #define DEF_MTU	       1500u
-#define DEF_MAX_FILE   (1u << 20)
+#define DEF_MAX_FILE   (64u << 10)
 #define DEF_TIMEOUT_MS 10000u
 #define DEF_STATE_ROOT "/run/opentop"
 #define DEF_ISOLATE    (OT_ISO_NET | OT_ISO_UTS | OT_ISO_IPC)
@@ -254,15 +254,17 @@ static int key_max_file(struct ot_spank_config *cfg, const char *v, struct ot_er
 	uint64_t mult = 1, x;
 
 	if (len == 0 || len >= sizeof(num))
-		return ot_error_set(err, -EINVAL, "expected BYTES, e.g. 1M");
+		return ot_error_set(err, -EINVAL, "expected BYTES, e.g. 64K");
 	memcpy(num, v, len + 1);
 	if (num[len - 1] == 'K' || num[len - 1] == 'M') {
 		mult = num[len - 1] == 'K' ? 1024 : 1024 * 1024;
 		num[len - 1] = '\0';
 	}
-	if (parse_u64(num, 1, OT_MAX_SOURCE_BYTES, &x, err) || x * mult > OT_MAX_SOURCE_BYTES)
-		return ot_error_set(err, -EINVAL, "must be 1..%u bytes (suffix K or M allowed)",
-				    OT_MAX_SOURCE_BYTES);
+	if (parse_u64(num, 1, OT_SPANK_MAX_FILE, &x, err) || x * mult > OT_SPANK_MAX_FILE)
+		return ot_error_set(err, -EINVAL,
+				    "must be 1..%u bytes (suffix K or M allowed; the job's "
+				    "environment carries the bytes)",
+				    OT_SPANK_MAX_FILE);
 	cfg->max_file = x * mult;
 	return 0;
 }

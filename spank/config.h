@@ -28,6 +28,20 @@
 #define OT_SPANK_PATH_MAX  4096 /* topology path bytes */
 #define OT_SPANK_STATE_MAX 256	/* state_root bytes */
 
+/*
+ * The topology's bytes always travel with the job (never read from the
+ * submit path on the nodes), so max_file is bounded by what the job's
+ * environment can carry: in parts of at most OT_SPANK_CARRY_MAX encoded
+ * bytes (one environment string must stay below the kernel's 128 KiB for
+ * every exec), 3 encoded bytes per byte at worst, and a batch script's
+ * whole environment well below the exec limit (a quarter of the default
+ * 8 MiB stack).
+ */
+#define OT_SPANK_ENV_TEXT     "SLURM_OPENTOP_TEXT"
+#define OT_SPANK_CARRY_MAX    (96u * 1024)
+#define OT_SPANK_MAX_FILE     (256u * 1024)
+#define OT_SPANK_CARRY_PARTS  ((3 * OT_SPANK_MAX_FILE + OT_SPANK_CARRY_MAX - 1) / OT_SPANK_CARRY_MAX)
+
 struct ot_spank_config {
 	/* Bounds handed to ot_compile(); allowed_addrs points into addrs[]. */
 	struct ot_bounds bounds;

@@ -32,13 +32,10 @@ struct ot_spank_plugin {
 
 /* The environment forms of the options (as pyxis has them), and what the
  * submit side hands to the nodes and to the steps of the job: the bytes
- * it validated (when at most OT_SPANK_CARRY_MAX: an environment string
- * must stay below the kernel's 128 KiB for every exec) and the merged
- * overrides. */
+ * it validated (always: see OT_SPANK_MAX_FILE; in parts, see
+ * ot_spank_carry_join) and the merged overrides. */
 #define OT_SPANK_ENV_TOPOLOGY "SLURM_OPENTOP_TOPOLOGY"
 #define OT_SPANK_ENV_DEFINE   "SLURM_OPENTOP_DEFINE"
-#define OT_SPANK_ENV_TEXT     "SLURM_OPENTOP_TEXT"
-#define OT_SPANK_CARRY_MAX    (96u * 1024)
 
 /* The topology path from an option or the environment (`from` names it in
  * messages). 0 or -1 (logged). */

@@ -36,7 +36,7 @@ enum stage {
 
 /* Turn a failed stage into the user's message. uid < 0: read in-process. */
 static int report(struct ot_error *err, enum stage st, int code, const char *path, long uid,
-		  size_t max)
+		  size_t max, size_t size)
 {
 	char who[32] = "";
 
@@ -47,9 +47,9 @@ static int report(struct ot_error *err, enum stage st, int code, const char *pat
 		return ot_error_set(err, -EINVAL, "topology '%s' is not a regular file", path);
 	case ST_SIZE:
 		return ot_error_set(err, -EFBIG,
-				    "topology '%s' is larger than %zu bytes (plugstack.conf: "
-				    "max_file)",
-				    path, max);
+				    "topology '%s' is %s%zu bytes, larger than the bound of %zu "
+				    "bytes (plugstack.conf: max_file)",
+				    path, size > max + 1 ? "" : "at least ", size, max);
 	case ST_CRED:
 		return ot_error_sys(err, code, "cannot switch to uid %ld to read topology '%s'",
 				    uid, path);
@@ -89,6 +89,7 @@ static int read_checked(int dirfd, const char *path, size_t max, enum stage *sta
 	}
 	*stage = ST_SIZE;
 	if ((uint64_t)st.st_size > max) {
+		*ret_len = (size_t)st.st_size;
 		close(fd);
 		return -EFBIG;
 	}
@@ -133,6 +134,7 @@ static int read_checked(int dirfd, const char *path, size_t max, enum stage *sta
 	close(fd);
 	if (len > max) {
 		free(buf);
+		*ret_len = len; /* max + 1: it grew while we read */
 		*stage = ST_SIZE;
 		return -EFBIG;
 	}
@@ -191,9 +193,10 @@ int ot_spank_read_file(const char *path, const char *dir, const struct ot_spank_
 	struct saved sv;
 	int dirfd = AT_FDCWD, r, back;
 
+	*ret_len = 0;
 	if (!cred) {
 		r = read_checked(AT_FDCWD, path, max, &stage, ret, ret_len);
-		return r < 0 ? report(err, stage, r, path, -1, max) : 0;
+		return r < 0 ? report(err, stage, r, path, -1, max, *ret_len) : 0;
 	}
 	r = become(cred, &sv);
 	if (r == 0 && dir && path[0] != '/') {
@@ -213,5 +216,5 @@ int ot_spank_read_file(const char *path, const char *dir, const struct ot_spank_
 		return ot_error_sys(err, back, "cannot return to root after reading topology '%s'",
 				    path);
 	}
-	return r < 0 ? report(err, stage, r, path, (long)cred->uid, max) : 0;
+	return r < 0 ? report(err, stage, r, path, (long)cred->uid, max, *ret_len) : 0;
 }

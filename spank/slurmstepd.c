@@ -383,15 +383,9 @@ static void __attribute__((noreturn)) build_child(int fd)
 	unsigned failed = 0;
 	int n, reaped;
 
-	if (st.carried) {
-		/* the bytes srun validated came with the job: no file to read */
-		text = st.carried;
-		len = st.carried_len;
-	} else if (ot_spank_read_file(st.file, st.file[0] == '/' ? NULL : st.dir, &st.cred,
-				      ot_spank.cfg.max_file, &text, &len, &err) < 0) {
-		send_err(fd, &err);
-		_exit(0);
-	}
+	/* the bytes srun validated came with the job: no file to read */
+	text = st.carried;
+	len = st.carried_len;
 	send_msg(fd, 0, text, len);
 	if (node_compile(text, len, &err) < 0) {
 		send_err(fd, &err);
@@ -637,25 +631,40 @@ static int step_shape(spank_t sp, struct ot_error *err)
 	return r;
 }
 
-/* The overrides and the bytes the submit side validated (see plugin.h). */
+static int spank_part(void *ctx, const char *name, char *buf, size_t size)
+{
+	return spank_getenv(ctx, name, buf, (int)size) == ESPANK_SUCCESS ? 0 : -1;
+}
+
+/* The overrides and the bytes the submit side validated (see plugin.h):
+ * the nodes build exactly those, never a file read here. */
 static int step_carried(spank_t sp, struct ot_error *err)
 {
-	char *buf, def[16384];
-	size_t n;
+	char *buf = NULL, def[16384];
+	size_t n = 0;
+	int r;
 
 	if (spank_getenv(sp, OT_SPANK_ENV_DEFINE, def, sizeof(def)) == ESPANK_SUCCESS &&
 	    ot_spank_defines_add(&st.defines, def, err) < 0)
 		return err->code;
-	if (!st.have_digest)
-		return 0;
-	buf = malloc(OT_SPANK_CARRY_MAX + 1);
-	if (!buf)
-		return ot_error_set(err, -ENOMEM, "out of memory");
-	if (spank_getenv(sp, OT_SPANK_ENV_TEXT, buf, OT_SPANK_CARRY_MAX + 1) != ESPANK_SUCCESS ||
-	    ot_spank_text_decode(buf, &n) < 0 || ot_hash64(buf, n) != st.digest ||
-	    n > ot_spank.cfg.max_file) {
-		free(buf); /* not carried (too large, or an older srun): read the file */
-		return 0;
+	r = st.have_digest ? ot_spank_carry_join(spank_part, sp, &buf) : -ENOENT;
+	if (r == -ENOMEM)
+		return ot_error_set(err, r, "out of memory");
+	if (r < 0)
+		return ot_error_set(err, -ENOENT,
+				    "the bytes of topology '%s' did not come with the job (%s): "
+				    "submit it with srun, sbatch or salloc where the OpenTop plugin "
+				    "is loaded",
+				    st.file, !st.have_digest ? "no " OT_SPANK_ENV : OT_SPANK_ENV_TEXT);
+	if (ot_spank_text_decode(buf, &n) < 0 || n > ot_spank.cfg.max_file) {
+		r = n > ot_spank.cfg.max_file
+			? ot_error_set(err, -EFBIG,
+				       "topology '%s' is %zu bytes, larger than the bound of %" PRIu64
+				       " bytes (plugstack.conf: max_file)",
+				       st.file, n, ot_spank.cfg.max_file)
+			: ot_error_set(err, -EINVAL, "%s is not a valid encoding", OT_SPANK_ENV_TEXT);
+		free(buf);
+		return r;
 	}
 	st.carried = buf;
 	st.carried_len = n;
@@ -747,8 +756,9 @@ int ot_spank_stepd_init_post_opt(spank_t sp)
 int ot_spank_stepd_user_init(spank_t sp)
 {
 	struct ot_error err = {0};
-
 	uint32_t step = 0;
+	char name[32];
+	unsigned k;
 
 	build_finish();
 	/* The tasks need not carry the topology's bytes (nor hit the
@@ -756,7 +766,10 @@ int ot_spank_stepd_user_init(spank_t sp)
 	 * them for its steps. */
 	if (spank_get_item(sp, S_JOB_STEPID, &step) == ESPANK_SUCCESS &&
 	    step < OT_SPANK_PSEUDO_STEP)
-		(void)spank_unsetenv(sp, OT_SPANK_ENV_TEXT);
+		for (k = 0; k <= OT_SPANK_CARRY_PARTS; k++) {
+			ot_spank_carry_name(k, name, sizeof(name));
+			(void)spank_unsetenv(sp, name);
+		}
 	/* Report a node-side failure here, where Slurm forwards it to srun,
 	 * but fail the tasks in task_init_privileged: a user_init failure
 	 * leaves srun's exit status at 0 (Slurm 22.05), a task failure

@@ -269,20 +269,62 @@ static bool shape_independent(const struct ot_diags *d)
 /* The bytes validated when the job was submitted, when this srun runs
  * inside it with the same file: they are what the step must build, even if
  * the file changed or is gone since. */
+static int getenv_part(void *ctx, const char *name, char *buf, size_t size)
+{
+	const char *v = getenv(name);
+
+	(void)ctx;
+	if (!v || strlen(v) >= size)
+		return -1;
+	memcpy(buf, v, strlen(v) + 1);
+	return 0;
+}
+
 static char *carried(const char *abs, size_t *len)
 {
-	const char *rec = getenv(OT_SPANK_ENV), *path = NULL, *t = getenv(OT_SPANK_ENV_TEXT);
+	const char *rec = getenv(OT_SPANK_ENV), *path = NULL;
 	uint64_t digest;
-	char *copy;
+	char *copy = NULL;
 
-	if (!rec || !t || ot_spank_env_parse(rec, &digest, &path) < 0 || strcmp(path, abs))
+	if (!rec || ot_spank_env_parse(rec, &digest, &path) < 0 || strcmp(path, abs) ||
+	    ot_spank_carry_join(getenv_part, NULL, &copy) < 0)
 		return NULL;
-	copy = strdup(t);
-	if (!copy || ot_spank_text_decode(copy, len) < 0 || ot_hash64(copy, *len) != digest) {
+	if (ot_spank_text_decode(copy, len) < 0 || ot_hash64(copy, *len) != digest ||
+	    *len > ot_spank.cfg.max_file) {
 		free(copy);
 		return NULL;
 	}
 	return copy;
+}
+
+/* The encoded bytes into SLURM_OPENTOP_TEXT, _1, ...; parts a previous
+ * submission left (a larger file) are removed. 0 or -1. */
+static int carry(const char *enc)
+{
+	size_t left = strlen(enc), n;
+	char name[32], *part;
+	unsigned k;
+	int r;
+
+	for (k = 0; k <= OT_SPANK_CARRY_PARTS; k++) {
+		ot_spank_carry_name(k, name, sizeof(name));
+		if (left == 0 && k > 0) {
+			if (unsetenv(name) < 0)
+				return -1;
+			continue;
+		}
+		if (k == OT_SPANK_CARRY_PARTS)
+			return -1; /* cannot happen within OT_SPANK_MAX_FILE */
+		n = left < OT_SPANK_CARRY_MAX ? left : OT_SPANK_CARRY_MAX;
+		part = strndup(enc, n);
+		r = part ? setenv(name, part, 1) : -1;
+		free(part);
+		if (r < 0)
+			return -1;
+		enc += n;
+		left -= n;
+	}
+	return 0;
 }
 
 int ot_spank_srun_check(void)
@@ -338,13 +380,11 @@ int ot_spank_srun_check(void)
 		goto out;
 	}
 	/* For the nodes and the steps of this job: the record (digest and
-	 * path), the bytes themselves when they fit in an environment
-	 * variable, the merged overrides. */
+	 * path), the bytes themselves, the merged overrides. */
 	if (ot_spank_env_format(ot_hash64(text, text_len), abs, rec, sizeof(rec)) < 0 ||
 	    ot_spank_text_encode(text, text_len, &enc) < 0 || setenv(OT_SPANK_ENV, rec, 1) < 0 ||
 	    setenv(OT_SPANK_ENV_DEFINE, ot_spank.defines.joined, 1) < 0 ||
-	    (strlen(enc) <= OT_SPANK_CARRY_MAX ? setenv(OT_SPANK_ENV_TEXT, enc, 1)
-					       : unsetenv(OT_SPANK_ENV_TEXT)) < 0) {
+	    carry(enc) < 0) {
 		slurm_error("opentop: cannot record the topology for the nodes");
 		r = -1;
 	}

@@ -299,6 +299,42 @@ int ot_spank_text_encode(const char *text, size_t len, char **ret)
 	return 0;
 }
 
+void ot_spank_carry_name(unsigned k, char *buf, size_t size)
+{
+	if (k == 0)
+		snprintf(buf, size, "%s", OT_SPANK_ENV_TEXT);
+	else
+		snprintf(buf, size, "%s_%u", OT_SPANK_ENV_TEXT, k);
+}
+
+int ot_spank_carry_join(int (*get)(void *ctx, const char *name, char *buf, size_t size),
+			void *ctx, char **ret)
+{
+	/* room for one part more than allowed, to see it and refuse it */
+	size_t part = OT_SPANK_CARRY_MAX + 2, len = 0, n;
+	char *o = malloc((OT_SPANK_CARRY_PARTS + 1) * part), name[32];
+	bool over = false;
+	unsigned k;
+
+	if (!o)
+		return -ENOMEM;
+	for (k = 0; k <= OT_SPANK_CARRY_PARTS && !over; k++) {
+		ot_spank_carry_name(k, name, sizeof(name));
+		if (get(ctx, name, o + len, part) < 0)
+			break;
+		n = strlen(o + len);
+		over = n > OT_SPANK_CARRY_MAX || k == OT_SPANK_CARRY_PARTS;
+		len += n;
+	}
+	o[len] = '\0';
+	if (k == 0 || over) {
+		free(o);
+		return k == 0 ? -ENOENT : -E2BIG;
+	}
+	*ret = o;
+	return 0;
+}
+
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')

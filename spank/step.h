@@ -116,6 +116,19 @@ int ot_spank_pmix_uri(const char *uri, struct ot_addr *addr, uint16_t *port);
  */
 int ot_spank_text_encode(const char *text, size_t len, char **ret);
 int ot_spank_text_decode(char *s, size_t *len);
+/*
+ * The encoded bytes travel in up to OT_SPANK_CARRY_PARTS variables of at
+ * most OT_SPANK_CARRY_MAX bytes each (one environment string must stay
+ * below the kernel's 128 KiB for every exec): SLURM_OPENTOP_TEXT, then
+ * SLURM_OPENTOP_TEXT_1, _2, ... Part k's name into buf (at least 32 bytes).
+ * join: concatenate the parts get() finds, from part 0 until one is
+ * missing, into a malloc'ed string *ret; get(ctx, name, buf, size) copies
+ * the value (NUL-terminated) and returns 0, or returns <0 when it is
+ * missing or does not fit. 0, -ENOENT (no part 0), -E2BIG or -ENOMEM.
+ */
+void ot_spank_carry_name(unsigned k, char *buf, size_t size);
+int ot_spank_carry_join(int (*get)(void *ctx, const char *name, char *buf, size_t size),
+			void *ctx, char **ret);
 int ot_spank_env_format(uint64_t digest, const char *abspath, char *buf, size_t size);
 int ot_spank_env_parse(const char *s, uint64_t *digest, const char **path);
 

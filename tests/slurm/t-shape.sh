@@ -117,17 +117,22 @@ check "... and no namespace of the topology exists" [ -z "$(ls /run/netns | grep
 [ $FAILED = 0 ] || cat "$out" >&2
 
 # The topology travels with the job: removed right after sbatch returned,
-# the job's steps still build it (no file read on the nodes).
+# the job's steps still build it (no file read on the nodes). The file is
+# padded with empty lines to exactly max_file (the default 64 KiB): each
+# newline travels as 3 bytes (%0A), so the bytes need 3 environment
+# variables of at most 96 KiB (SLURM_OPENTOP_TEXT, _1, _2).
 gone=$(sed 's/^topology otsl_tasks/topology otsl_gone/' "$tasks" | topo - otsl-gone.otp)
+head -c $((65536 - $(stat -c %s "$gone"))) /dev/zero | tr '\0' '\n' >>"$gone"
 out=$W/out/shape-gone
 rm -f "$out"
 cl_user sbatch -N2 -n3 -O -o "$out" --opentop="$gone" --wrap "
 	sleep 2
-	srun -l sh -c 'echo \"step \$OPENTOP_CONTAINER \$(ip -o -4 addr show eth0 | awk \"{print \\\$4}\")\"'
+	srun -l sh -c 'echo \"step \$OPENTOP_CONTAINER \$(ip -o -4 addr show eth0 | awk \"{print \\\$4}\")\"; env | grep -c ^SLURM_OPENTOP_TEXT | sed s/^/task-text-vars-/'
+	env | grep -o '^SLURM_OPENTOP_TEXT[_0-9]*=' | tr -d = | LC_ALL=C sort | xargs echo batch-vars
 	echo batch-done" >"$W/out/shape-gone.submit" 2>&1
 rc=$?
 rm -f "$gone"
-check "sbatch --opentop=otsl-gone.otp accepted (exit $rc), then the file removed" [ $rc = 0 ] && [ ! -e "$gone" ]
+check "sbatch --opentop=otsl-gone.otp (65536 bytes, the bound) accepted (exit $rc), then the file removed" [ $rc = 0 ] && [ ! -e "$gone" ]
 for ((t = 0; t < 300; t++)); do
 	contains "$out" batch-done 2>/dev/null && break
 	sleep 0.1
@@ -135,4 +140,6 @@ done
 wait_queue_empty 10 || true
 check "the step ran in its containers without the file (3 tasks)" \
 	[ "$(grep -c 'step rank[012] 10\.78\.0\.[123]/16' "$out")" = 3 ]
+check "... the bytes came in 3 variables" grep -q "^batch-vars SLURM_OPENTOP_TEXT SLURM_OPENTOP_TEXT_1 SLURM_OPENTOP_TEXT_2$" "$out"
+check "... which the tasks do not see" [ "$(grep -c 'task-text-vars-0$' "$out")" = 3 ]
 [ $FAILED = 0 ] || cat "$out" "$W/out/shape-gone.submit" >&2

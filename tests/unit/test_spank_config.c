@@ -46,7 +46,7 @@ Test(spank_config, defaults_are_restrictive)
 			       "addrs=10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7 "
 			       "max_containers=64 max_ifaces=256 host_objects=no "
 			       "isolate=net,uts,ipc limits=no sysctls=yes underlay_dev=auto "
-			       "underlay_mtu=1500 underlay_family=inet max_file=1048576 "
+			       "underlay_mtu=1500 underlay_family=inet max_file=65536 "
 			       "read_timeout=10 pmix_relay=yes state_root=/run/opentop");
 }
 
@@ -132,9 +132,10 @@ static const struct {
     {"underlay_dev=a-very-long-interface", "not a valid interface name"},
     {"underlay_mtu=100", "must be a number in 576..65535"},
     {"underlay_family=ipv4", "expected 'inet' or 'inet6'"},
-    {"max_file=0", "must be 1..16777216 bytes"},
-    {"max_file=17M", "must be 1..16777216 bytes"},
-    {"max_file=1G", "must be 1..16777216 bytes"},
+    {"max_file=0", "must be 1..262144 bytes"},
+    {"max_file=257K", "must be 1..262144 bytes"},
+    {"max_file=1M", "must be 1..262144 bytes"},
+    {"max_file=1G", "must be 1..262144 bytes"},
     {"read_timeout=0", "must be a number in 1..600"},
     {"pmix_relay=", "expected 'yes' or 'no'"},
     {"state_root=run/x", "expected an absolute path"},

@@ -252,3 +252,56 @@ Test(spank_step, submit_record_round_trip)
 	cr_assert_lt(ot_spank_env_parse("0123 /x", &d, &path), 0);
 	cr_assert_eq(ot_spank_env_format(1, "/a/very/long/path", buf, 20), -ENAMETOOLONG);
 }
+
+/* Parts of the carried text, as the job's environment would hold them. */
+static const char *parts_env[OT_SPANK_CARRY_PARTS + 2];
+
+static int parts_get(void *ctx, const char *name, char *buf, size_t size)
+{
+	char want[32];
+	unsigned k;
+
+	(void)ctx;
+	for (k = 0; parts_env[k]; k++) {
+		ot_spank_carry_name(k, want, sizeof(want));
+		if (!strcmp(name, want) && strlen(parts_env[k]) < size) {
+			memcpy(buf, parts_env[k], strlen(parts_env[k]) + 1);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+Test(spank_step, carried_text_joins_its_parts)
+{
+	char name[32], *out = NULL, *big = malloc(OT_SPANK_CARRY_MAX + 1);
+	unsigned k;
+
+	cr_assert(big);
+	ot_spank_carry_name(0, name, sizeof(name));
+	cr_assert_str_eq(name, "SLURM_OPENTOP_TEXT");
+	ot_spank_carry_name(2, name, sizeof(name));
+	cr_assert_str_eq(name, "SLURM_OPENTOP_TEXT_2");
+	cr_assert_eq(ot_spank_carry_join(parts_get, NULL, &out), -ENOENT);
+
+	/* A split inside a %XX escape is fine: the parts join before decoding. */
+	parts_env[0] = "topology t%0";
+	parts_env[1] = "Anode a";
+	cr_assert_eq(ot_spank_carry_join(parts_get, NULL, &out), 0);
+	cr_assert_str_eq(out, "topology t%0Anode a");
+	free(out);
+
+	/* Every part full: the most the bound allows joins; one more part is refused. */
+	memset(big, 'x', OT_SPANK_CARRY_MAX);
+	big[OT_SPANK_CARRY_MAX] = '\0';
+	for (k = 0; k < OT_SPANK_CARRY_PARTS; k++)
+		parts_env[k] = big;
+	parts_env[k] = NULL;
+	cr_assert_eq(ot_spank_carry_join(parts_get, NULL, &out), 0);
+	cr_assert_eq(strlen(out), (size_t)OT_SPANK_CARRY_PARTS * OT_SPANK_CARRY_MAX);
+	free(out);
+	parts_env[k] = "y";
+	cr_assert_eq(ot_spank_carry_join(parts_get, NULL, &out), -E2BIG);
+	memset(parts_env, 0, sizeof(parts_env));
+	free(big);
+}
