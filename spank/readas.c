@@ -46,10 +46,15 @@ static int report(struct ot_error *err, enum stage st, int code, const char *pat
 	case ST_TYPE:
 		return ot_error_set(err, -EINVAL, "topology '%s' is not a regular file", path);
 	case ST_SIZE:
+		if (!size)
+			return ot_error_set(err, -EFBIG,
+					    "topology '%s' grew beyond the bound of %zu bytes while "
+					    "it was read (plugstack.conf: max_file)",
+					    path, max);
 		return ot_error_set(err, -EFBIG,
-				    "topology '%s' is %s%zu bytes, larger than the bound of %zu "
+				    "topology '%s' is %zu bytes, larger than the bound of %zu "
 				    "bytes (plugstack.conf: max_file)",
-				    path, size > max + 1 ? "" : "at least ", size, max);
+				    path, size, max);
 	case ST_CRED:
 		return ot_error_sys(err, code, "cannot switch to uid %ld to read topology '%s'",
 				    uid, path);
@@ -134,7 +139,7 @@ static int read_checked(int dirfd, const char *path, size_t max, enum stage *sta
 	close(fd);
 	if (len > max) {
 		free(buf);
-		*ret_len = len; /* max + 1: it grew while we read */
+		*ret_len = 0; /* it grew while we read: no size to report */
 		*stage = ST_SIZE;
 		return -EFBIG;
 	}
