@@ -54,7 +54,7 @@ struct ot_spank_config {
 	uint32_t underlay_mtu;		/* assumed on every node, checked locally */
 	int underlay_family;		/* AF_INET or AF_INET6: how node names are resolved */
 	uint64_t max_file;		/* topology file bytes */
-	uint32_t read_timeout_ms;	/* reading the file on a node (shared FS may hang) */
+	uint32_t read_timeout_ms;	/* unused (nodes read no file); older files set it */
 	bool pmix_relay;		/* relay PMIx's loopback TCP into containers */
 	char state_root[OT_SPANK_STATE_MAX]; /* journals, owner records */
 };

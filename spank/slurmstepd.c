@@ -386,7 +386,6 @@ static void __attribute__((noreturn)) build_child(int fd)
 	/* the bytes srun validated came with the job: no file to read */
 	text = st.carried;
 	len = st.carried_len;
-	send_msg(fd, 0, text, len);
 	if (node_compile(text, len, &err) < 0) {
 		send_err(fd, &err);
 		_exit(0);
@@ -510,55 +509,40 @@ static void build_finish(void)
 
 	if (st.build_pid <= 0)
 		return;
-	/* 1: the file (a hung shared file system must not hang the step) */
-	rc = recv_msg(ot_mono_us() / 1000 + ot_spank.cfg.read_timeout_ms, &data, &n);
-	if (rc == -ETIMEDOUT)
-		ot_error_set(&st.build_err, rc,
-			     "reading topology '%s' as uid %u took longer than %u s (hung file "
-			     "system?)",
-			     st.file, (unsigned)st.cred.uid, ot_spank.cfg.read_timeout_ms / 1000);
-	else if (rc == 0)
-		rc = node_compile(data, n, &st.build_err);
-	else
-		ot_error_set(&st.build_err, rc, "%s", data ? data : "the build process died");
-	free(data);
-	data = NULL;
-	/* 2: the build (after a timeout there is nothing to wait for) */
-	if (rc != -ETIMEDOUT) {
-		r2 = recv_msg(0, &data, &n);
-		if (r2 == 0 && data && (nl = strchr(data, '\n'))) {
-			/* built: remember where, even if our own compile failed */
-			char *nl2 = strchr(nl + 1, '\n');
-			int reaped = 0;
-			unsigned failed = 0;
+	/* Our own copy of the plan from the same bytes (the build process
+	 * compiles them too, meanwhile), then the build's report. */
+	rc = node_compile(st.carried, st.carried_len, &st.build_err);
+	r2 = recv_msg(0, &data, &n);
+	if (r2 == 0 && data && (nl = strchr(data, '\n'))) {
+		/* built: remember where, even if our own compile failed */
+		char *nl2 = strchr(nl + 1, '\n');
+		int reaped = 0;
+		unsigned failed = 0;
 
-			*nl = '\0';
-			if (nl2) {
-				*nl2 = '\0';
-				if (sscanf(nl2 + 1, "%d %u", &reaped, &failed) != 2)
-					reaped = 0, failed = 0;
-			}
-			snprintf(st.prefix, sizeof(st.prefix), "%s", data);
-			snprintf(st.state_dir, sizeof(st.state_dir), "%s", nl + 1);
-			st.created = true;
-			if (reaped > 0)
-				slurm_info("opentop: reclaimed %d orphaned instance%s", reaped,
-					   reaped == 1 ? "" : "s");
-			if (failed)
-				slurm_error("opentop: %u orphaned instance%s could not be "
-					    "reclaimed (see %s/" OT_OWNER_SUBDIR ")",
-					    failed, failed == 1 ? "" : "s",
-					    ot_spank.cfg.state_root);
-		} else if (rc == 0) {
-			rc = r2 < 0 ? r2 : -EIO;
-			ot_error_set(&st.build_err, rc, "%s",
-				     data ? data : "the build process died");
+		*nl = '\0';
+		if (nl2) {
+			*nl2 = '\0';
+			if (sscanf(nl2 + 1, "%d %u", &reaped, &failed) != 2)
+				reaped = 0, failed = 0;
 		}
-		free(data);
+		snprintf(st.prefix, sizeof(st.prefix), "%s", data);
+		snprintf(st.state_dir, sizeof(st.state_dir), "%s", nl + 1);
+		st.created = true;
+		if (reaped > 0)
+			slurm_info("opentop: reclaimed %d orphaned instance%s", reaped,
+				   reaped == 1 ? "" : "s");
+		if (failed)
+			slurm_error("opentop: %u orphaned instance%s could not be "
+				    "reclaimed (see %s/" OT_OWNER_SUBDIR ")",
+				    failed, failed == 1 ? "" : "s",
+				    ot_spank.cfg.state_root);
+	} else if (rc == 0) {
+		rc = r2 < 0 ? r2 : -EIO;
+		ot_error_set(&st.build_err, rc, "%s",
+			     data ? data : "the build process died");
 	}
+	free(data);
 	close(st.build_fd);
-	if (rc == -ETIMEDOUT)
-		kill(st.build_pid, SIGKILL);
 	/* The report is what counts: someone else may have reaped the child. */
 	while (waitpid(st.build_pid, &wst, 0) < 0 && errno == EINTR)
 		;
