@@ -37,10 +37,10 @@
  * whole environment well below the exec limit (a quarter of the default
  * 8 MiB stack).
  */
-#define OT_SPANK_ENV_TEXT     "SLURM_OPENTOP_TEXT"
-#define OT_SPANK_CARRY_MAX    (96u * 1024)
-#define OT_SPANK_MAX_FILE     (256u * 1024)
-#define OT_SPANK_CARRY_PARTS  ((3 * OT_SPANK_MAX_FILE + OT_SPANK_CARRY_MAX - 1) / OT_SPANK_CARRY_MAX)
+#define OT_SPANK_ENV_TEXT    "SLURM_OPENTOP_TEXT"
+#define OT_SPANK_CARRY_MAX   (96u * 1024)
+#define OT_SPANK_MAX_FILE    (256u * 1024)
+#define OT_SPANK_CARRY_PARTS ((3 * OT_SPANK_MAX_FILE + OT_SPANK_CARRY_MAX - 1) / OT_SPANK_CARRY_MAX)
 
 struct ot_spank_config {
 	/* Bounds handed to ot_compile(); allowed_addrs points into addrs[]. */

@@ -47,10 +47,11 @@ static int report(struct ot_error *err, enum stage st, int code, const char *pat
 		return ot_error_set(err, -EINVAL, "topology '%s' is not a regular file", path);
 	case ST_SIZE:
 		if (!size)
-			return ot_error_set(err, -EFBIG,
-					    "topology '%s' grew beyond the bound of %zu bytes while "
-					    "it was read (plugstack.conf: max_file)",
-					    path, max);
+			return ot_error_set(
+			    err, -EFBIG,
+			    "topology '%s' grew beyond the bound of %zu bytes while "
+			    "it was read (plugstack.conf: max_file)",
+			    path, max);
 		return ot_error_set(err, -EFBIG,
 				    "topology '%s' is %zu bytes, larger than the bound of %zu "
 				    "bytes (plugstack.conf: max_file)",

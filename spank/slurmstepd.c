@@ -534,12 +534,10 @@ static void build_finish(void)
 		if (failed)
 			slurm_error("opentop: %u orphaned instance%s could not be "
 				    "reclaimed (see %s/" OT_OWNER_SUBDIR ")",
-				    failed, failed == 1 ? "" : "s",
-				    ot_spank.cfg.state_root);
+				    failed, failed == 1 ? "" : "s", ot_spank.cfg.state_root);
 	} else if (rc == 0) {
 		rc = r2 < 0 ? r2 : -EIO;
-		ot_error_set(&st.build_err, rc, "%s",
-			     data ? data : "the build process died");
+		ot_error_set(&st.build_err, rc, "%s", data ? data : "the build process died");
 	}
 	free(data);
 	close(st.build_fd);
@@ -635,18 +633,21 @@ static int step_carried(spank_t sp, struct ot_error *err)
 	if (r == -ENOMEM)
 		return ot_error_set(err, r, "out of memory");
 	if (r < 0)
-		return ot_error_set(err, -ENOENT,
-				    "the bytes of topology '%s' did not come with the job (%s): "
-				    "submit it with srun, sbatch or salloc where the OpenTop plugin "
-				    "is loaded",
-				    st.file, !st.have_digest ? "no " OT_SPANK_ENV : OT_SPANK_ENV_TEXT);
+		return ot_error_set(
+		    err, -ENOENT,
+		    "the bytes of topology '%s' did not come with the job (%s): "
+		    "submit it with srun, sbatch or salloc where the OpenTop plugin "
+		    "is loaded",
+		    st.file, !st.have_digest ? "no " OT_SPANK_ENV : OT_SPANK_ENV_TEXT);
 	if (ot_spank_text_decode(buf, &n) < 0 || n > ot_spank.cfg.max_file) {
 		r = n > ot_spank.cfg.max_file
-			? ot_error_set(err, -EFBIG,
-				       "topology '%s' is %zu bytes, larger than the bound of %" PRIu64
-				       " bytes (plugstack.conf: max_file)",
-				       st.file, n, ot_spank.cfg.max_file)
-			: ot_error_set(err, -EINVAL, "%s is not a valid encoding", OT_SPANK_ENV_TEXT);
+			? ot_error_set(
+			      err, -EFBIG,
+			      "topology '%s' is %zu bytes, larger than the bound of %" PRIu64
+			      " bytes (plugstack.conf: max_file)",
+			      st.file, n, ot_spank.cfg.max_file)
+			: ot_error_set(err, -EINVAL, "%s is not a valid encoding",
+				       OT_SPANK_ENV_TEXT);
 		free(buf);
 		return r;
 	}

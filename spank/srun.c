@@ -383,8 +383,7 @@ int ot_spank_srun_check(void)
 	 * path), the bytes themselves, the merged overrides. */
 	if (ot_spank_env_format(ot_hash64(text, text_len), abs, rec, sizeof(rec)) < 0 ||
 	    ot_spank_text_encode(text, text_len, &enc) < 0 || setenv(OT_SPANK_ENV, rec, 1) < 0 ||
-	    setenv(OT_SPANK_ENV_DEFINE, ot_spank.defines.joined, 1) < 0 ||
-	    carry(enc) < 0) {
+	    setenv(OT_SPANK_ENV_DEFINE, ot_spank.defines.joined, 1) < 0 || carry(enc) < 0) {
 		slurm_error("opentop: cannot record the topology for the nodes");
 		r = -1;
 	}

@@ -307,8 +307,8 @@ void ot_spank_carry_name(unsigned k, char *buf, size_t size)
 		snprintf(buf, size, "%s_%u", OT_SPANK_ENV_TEXT, k);
 }
 
-int ot_spank_carry_join(int (*get)(void *ctx, const char *name, char *buf, size_t size),
-			void *ctx, char **ret)
+int ot_spank_carry_join(int (*get)(void *ctx, const char *name, char *buf, size_t size), void *ctx,
+			char **ret)
 {
 	/* room for one part more than allowed, to see it and refuse it */
 	size_t part = OT_SPANK_CARRY_MAX + 2, len = 0, n;

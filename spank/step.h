@@ -127,8 +127,8 @@ int ot_spank_text_decode(char *s, size_t *len);
  * missing or does not fit. 0, -ENOENT (no part 0), -E2BIG or -ENOMEM.
  */
 void ot_spank_carry_name(unsigned k, char *buf, size_t size);
-int ot_spank_carry_join(int (*get)(void *ctx, const char *name, char *buf, size_t size),
-			void *ctx, char **ret);
+int ot_spank_carry_join(int (*get)(void *ctx, const char *name, char *buf, size_t size), void *ctx,
+			char **ret);
 int ot_spank_env_format(uint64_t digest, const char *abspath, char *buf, size_t size);
 int ot_spank_env_parse(const char *s, uint64_t *digest, const char **path);
 

@@ -141,8 +141,10 @@ Test(spank_read, refuses_fifos_devices_and_big_files)
 	write_file("big.otp", big, 0644);
 	snprintf(path, sizeof(path), "%s/big.otp", dir);
 	cr_assert_eq(ot_spank_read_file(path, NULL, &nobody, 1000, &text, &len, &err), -EFBIG);
-	cr_assert(strstr(err.msg, "is 4095 bytes, larger than the bound of 1000 bytes (plugstack.conf: max_file)"), "%s",
-		  err.msg);
+	cr_assert(
+	    strstr(err.msg,
+		   "is 4095 bytes, larger than the bound of 1000 bytes (plugstack.conf: max_file)"),
+	    "%s", err.msg);
 	cr_assert_eq(ot_spank_read_file(path, NULL, NULL, 1000, &text, &len, &err), -EFBIG);
 	cr_assert_eq(ot_spank_read_file(path, NULL, &nobody, 4095, &text, &len, &err), 0);
 	cr_assert_eq(len, 4095);
