@@ -87,10 +87,12 @@ static struct {
 	int build_fd;
 	struct ot_error build_err;
 	long long t_setup, t_build;
+	long long t_phase[4]; /* build process: compile, reclaim, claim, create (us) */
 
 	/* the outcome */
 	char deferred[OT_ERROR_MAX]; /* error to report from user_init */
 	bool active;		     /* tasks enter containers */
+	bool times;		     /* SLURM_OPENTOP_TIMES=1: log the build's times at info */
 	bool created;		     /* an instance exists: destroy it at exit */
 	char prefix[OT_NSNAME_MAX];  /* ... its name and journal, from the build */
 	char state_dir[PATH_MAX];
@@ -378,34 +380,38 @@ static void send_err(int fd, const struct ot_error *err)
 static void __attribute__((noreturn)) build_child(int fd)
 {
 	struct ot_error err = {0};
-	char *text = NULL, done[2 * PATH_MAX];
-	size_t len = 0;
+	char done[2 * PATH_MAX];
 	unsigned failed = 0;
 	int n, reaped;
+	long long t[4];
 
 	/* the bytes srun validated came with the job: no file to read */
-	text = st.carried;
-	len = st.carried_len;
-	if (node_compile(text, len, &err) < 0) {
+	t[0] = ot_mono_us();
+	if (node_compile(st.carried, st.carried_len, &err) < 0) {
 		send_err(fd, &err);
 		_exit(0);
 	}
 	/* Reclaim instances whose slurmstepd died, then claim ours before the
 	 * first object exists (a crash from here on is reclaimable). */
+	t[1] = ot_mono_us();
 	reaped = ot_owner_reap(ot_spank.cfg.state_root, reap_one, NULL, &failed, NULL);
+	t[2] = ot_mono_us();
 	/* The owner is slurmstepd, not this short-lived child. */
 	if (ot_owner_claim(ot_spank.cfg.state_root, st.plan->prefix, st.plan->state_dir, st.stepd,
 			   &err) < 0) {
 		send_err(fd, &err);
 		_exit(0);
 	}
+	t[3] = ot_mono_us();
 	if (ot_spank_node_create(st.plan, &err) < 0) {
 		ot_owner_release(ot_spank.cfg.state_root, st.plan->prefix, NULL);
 		send_err(fd, &err);
 		_exit(0);
 	}
-	n = snprintf(done, sizeof(done), "%s\n%s\n%d %u", st.plan->prefix, st.plan->state_dir,
-		     reaped > 0 ? reaped : 0, failed);
+	/* where, what was reclaimed, and the phases' times (us) for the log */
+	n = snprintf(done, sizeof(done), "%s\n%s\n%d %u %lld %lld %lld %lld", st.plan->prefix,
+		     st.plan->state_dir, reaped > 0 ? reaped : 0, failed, t[1] - t[0], t[2] - t[1],
+		     t[3] - t[2], ot_mono_us() - t[3]);
 	send_msg(fd, 0, done, (size_t)n);
 	_exit(0);
 }
@@ -522,7 +528,9 @@ static void build_finish(void)
 		*nl = '\0';
 		if (nl2) {
 			*nl2 = '\0';
-			if (sscanf(nl2 + 1, "%d %u", &reaped, &failed) != 2)
+			if (sscanf(nl2 + 1, "%d %u %lld %lld %lld %lld", &reaped, &failed,
+				   &st.t_phase[0], &st.t_phase[1], &st.t_phase[2],
+				   &st.t_phase[3]) < 2)
 				reaped = 0, failed = 0;
 		}
 		snprintf(st.prefix, sizeof(st.prefix), "%s", data);
@@ -551,10 +559,13 @@ static void build_finish(void)
 		return;
 	}
 	st.active = true;
-	slurm_verbose("opentop: %s: built %s on %s: %.1f ms in slurmstepd before the build, "
-		      "%.1f ms build, waited %.1f ms for it",
+	(st.times ? slurm_info : slurm_verbose)(
+		      "opentop: %s: built %s on %s: %.1f ms in slurmstepd before the build, "
+		      "%.1f ms build (compile %.1f, reclaim %.1f, claim %.1f, create %.1f), "
+		      "waited %.1f ms for it",
 		      st.instance, st.prefix, st.node_name, (double)st.t_setup / 1000.0,
-		      (double)(ot_mono_us() - st.t_build) / 1000.0,
+		      (double)(ot_mono_us() - st.t_build) / 1000.0, st.t_phase[0] / 1000.0,
+		      st.t_phase[1] / 1000.0, st.t_phase[2] / 1000.0, st.t_phase[3] / 1000.0,
 		      (double)(ot_mono_us() - t_wait) / 1000.0);
 }
 
@@ -626,6 +637,8 @@ static int step_carried(spank_t sp, struct ot_error *err)
 	size_t n = 0;
 	int r;
 
+	st.times = spank_getenv(sp, "SLURM_OPENTOP_TIMES", def, sizeof(def)) == ESPANK_SUCCESS &&
+		   !strcmp(def, "1");
 	if (spank_getenv(sp, OT_SPANK_ENV_DEFINE, def, sizeof(def)) == ESPANK_SUCCESS &&
 	    ot_spank_defines_add(&st.defines, def, err) < 0)
 		return err->code;
