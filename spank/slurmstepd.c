@@ -32,7 +32,6 @@
 #include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -445,10 +444,9 @@ static void build_start(void)
 	st.build_fd = p[0];
 }
 
-/* Read one message of the build process before the deadline (ms on the
- * monotonic clock, 0 = none). Returns rc and a malloc'ed, NUL-terminated
- * *data; -ETIMEDOUT or -EIO (the process died) with *data NULL. */
-static int recv_msg(long long deadline, char **data, size_t *n)
+/* Read the build process's report. Returns rc and a malloc'ed,
+ * NUL-terminated *data; -EIO (the process died) with *data NULL. */
+static int recv_msg(char **data, size_t *n)
 {
 	unsigned char hdr[8];
 	size_t got = 0, want = sizeof(hdr);
@@ -458,7 +456,6 @@ static int recv_msg(long long deadline, char **data, size_t *n)
 
 	*data = NULL;
 	for (;;) {
-		struct pollfd pfd = {.fd = st.build_fd, .events = POLLIN};
 		unsigned char *dst = buf ? (unsigned char *)buf : hdr;
 		ssize_t r;
 
@@ -475,16 +472,6 @@ static int recv_msg(long long deadline, char **data, size_t *n)
 			got = 0;
 			want = len;
 			continue;
-		}
-		if (deadline) {
-			long long left = deadline - ot_mono_us() / 1000;
-
-			if (left <= 0) {
-				free(buf);
-				return -ETIMEDOUT;
-			}
-			if (poll(&pfd, 1, (int)(left > 100000 ? 100000 : left)) <= 0)
-				continue;
 		}
 		r = read(st.build_fd, dst + got, want - got);
 		if (r < 0 && errno == EINTR)
@@ -518,7 +505,7 @@ static void build_finish(void)
 	/* Our own copy of the plan from the same bytes (the build process
 	 * compiles them too, meanwhile), then the build's report. */
 	rc = node_compile(st.carried, st.carried_len, &st.build_err);
-	r2 = recv_msg(0, &data, &n);
+	r2 = recv_msg(&data, &n);
 	if (r2 == 0 && data && (nl = strchr(data, '\n'))) {
 		/* built: remember where, even if our own compile failed */
 		char *nl2 = strchr(nl + 1, '\n');
