@@ -4,13 +4,12 @@
  * On a node the plugin runs as root inside slurmstepd, but the file named
  * by --opentop belongs to the user: root must never open it on the user's
  * behalf (a path to /etc/shadow, a FIFO, a device or a file the user may
- * not read would otherwise become the plugin's problem). So the plugin's
- * build process (a single-threaded child of slurmstepd) takes the job's
- * groups, gid and uid as its effective identity - no capability left -
- * to open and read the file (regular files only, size-bounded, no blocking
- * opens), then returns to root; slurmstepd bounds how long it waits for
- * that. On the submit side (srun, sbatch: already the user) the file is
- * read with the same checks and no identity change.
+ * not read would otherwise become the plugin's problem). The nodes no
+ * longer read the file at all (the bytes come with the job, see
+ * plugin.h): only the submit side (srun, sbatch: already the user) reads
+ * it, with cred == NULL. The cred path (take the job's groups, gid and
+ * uid as the effective identity, read, return to root) has no caller in
+ * the plugin any more and is left for removal.
  */
 #ifndef OT_SPANK_READAS_H
 #define OT_SPANK_READAS_H
