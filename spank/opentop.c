@@ -24,13 +24,13 @@
  *                    step): the job's identity, the file and digest srun
  *                    recorded, the step's nodes and their underlay
  *                    addresses (node[k] = k-th node of the step); then fork
- *                    the build process, which reads FILE as the job's user,
- *                    checks the digest, compiles with the instance
+ *                    the build process, which takes the bytes that came
+ *                    with the job (never the file), checks the digest, compiles with the instance
  *                    "<topo>.j<job>s<step>" and the step's VNI window,
  *                    reclaims orphans and builds this node's share - while
  *                    slurmstepd goes on with its own set-up.
- *     user_init      wait for the build process and compile slurmstepd's own
- *                    copy of the plan from the bytes it read; report a
+ *     user_init      compile slurmstepd's own copy of the plan from the same
+ *                    bytes, then wait for the build process; report a
  *                    failure (Slurm forwards it to srun from here, not
  *                    earlier); start the PMIx relay thread
  *     task_init_privileged  (each task child, root) enter the container, or
