@@ -77,6 +77,7 @@ print-files-%:
 # make deb: $(BUILD)/deb/opentop_V_ARCH.deb and opentop-slurm_V_ARCH.deb,
 # staged with the install rules above (PREFIX=/usr) and packed by dpkg-deb.
 deb: all
+	$(if $(filter 1,$(SAN)),$(error make deb: packages are never built with SAN=1))
 	+$(Q)MAKE="$(MAKE)" pkg/deb/build $(BUILD)
 
 FORCE:
