@@ -21,20 +21,34 @@ _opentop_files()
 	COMPREPLY+=($(compgen -f -- "$cur"))
 }
 
-_opentop_otc()
+# Set the caller's cur (the word completed), prev (the one before it) and
+# cmd (the first word before the cursor that is not an option nor the
+# argument of one of the options in $1, "|"-separated; empty if none);
+# empty COMPREPLY.
+_opentop_init()
 {
-	local cur prev cmd i
+	local i w
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD - 1]}
 	COMPREPLY=()
 	cmd=
 	for ((i = 1; i < COMP_CWORD; i++)); do
-		case ${COMP_WORDS[i]} in
-		-D | --define | --instance | --bounds | -o | --output | -n | --node | --runtime) ((i++)) ;;
+		w=${COMP_WORDS[i]}
+		if [[ "|$1|" == *"|$w|"* ]]; then
+			((i++))
+			continue
+		fi
+		case $w in
 		-*) ;;
-		*) cmd=${COMP_WORDS[i]}; break ;;
+		*) cmd=$w; return 0 ;;
 		esac
 	done
+}
+
+_opentop_otc()
+{
+	local cur prev cmd
+	_opentop_init "-D|--define|--instance|--bounds|-o|--output|-n|--node|--runtime"
 	case $prev in
 	-D | --define | --instance | --bounds | -n | --node) return 0 ;;
 	-o | --output)
@@ -59,10 +73,8 @@ _opentop_otc()
 
 _opentop_otdeploy()
 {
-	local cur prev
-	cur=${COMP_WORDS[COMP_CWORD]}
-	prev=${COMP_WORDS[COMP_CWORD - 1]}
-	COMPREPLY=()
+	local cur prev cmd
+	_opentop_init ""
 	case $prev in
 	-j | --parallel | -D | --instance | --timeout | --connect-timeout) return 0 ;;
 	--color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return 0 ;;
@@ -76,18 +88,8 @@ _opentop_otdeploy()
 
 _opentop_otnode()
 {
-	local cur prev cmd i
-	cur=${COMP_WORDS[COMP_CWORD]}
-	prev=${COMP_WORDS[COMP_CWORD - 1]}
-	COMPREPLY=()
-	cmd=
-	for ((i = 1; i < COMP_CWORD; i++)); do
-		case ${COMP_WORDS[i]} in
-		--plan | --timeout) ((i++)) ;;
-		-*) ;;
-		*) cmd=${COMP_WORDS[i]}; break ;;
-		esac
-	done
+	local cur prev cmd
+	_opentop_init "--plan|--timeout"
 	case $prev in
 	--plan) _opentop_files; return 0 ;;
 	--timeout) return 0 ;;
