@@ -906,7 +906,7 @@ int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
 		return ot_error_set(err, -ENOMEM, "%s: out of memory", p->node);
 	}
 	r = ot_journal_create(p->state_dir, p->prefix, p->instance, p->node, p->source_digest,
-			      x.o.journal_sync, &x.j, err);
+			      &x.j, err);
 	if (r == -EEXIST && x.o.idempotent && no_drift(p, opts)) {
 		if (res)
 			res->already = true;

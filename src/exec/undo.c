@@ -515,8 +515,17 @@ int ot_exec_destroy(const char *state_dir, const struct ot_exec_opts *opts,
 		memset(res, 0, sizeof(*res));
 	if (!state_dir || state_dir[0] != '/')
 		return ot_error_set(err, -EINVAL, "destroy: state dir must be an absolute path");
-	if ((r = ot_journal_read(state_dir, true, &im, err)) < 0)
+	if ((r = ot_journal_read(state_dir, true, &im, err)) < 0) {
+		/* no journal: nothing was made, but a killed create or destroy
+		 * may have left its directories (journal.h) */
+		if (r == -ENOENT) {
+			struct ot_error e2 = {0};
+
+			if (ot_journal_sweep(state_dir, &e2) < 0)
+				return ot_error_set(err, e2.code, "%s", e2.msg);
+		}
 		return r;
+	}
 	if ((r = ot_x_init(&x, NULL, opts, err)) < 0) {
 		ot_journal_image_free(im);
 		return r;

@@ -21,7 +21,8 @@ $(BUILD)/obj/tests/unit/mnl_compat_shim.o: tests/unit/mnl_compat_shim.c src/mnl/
 $(BUILD)/tests/unit/test_mnl_compat: $(MNL_RENAMED_OBJS) $(BUILD)/obj/tests/unit/mnl_compat_shim.o
 
 # The kernel suites (root, real kernel): every example on simulated hosts,
-# fault injection at every step, 200 create/destroy cycles in one process.
+# fault injection at every step, SIGKILL at every system call, 200
+# create/destroy cycles in one process.
 # Exit 77 = could not run here: that fails the target (a skip is not a
 # pass) unless OPENTOP_ALLOW_SKIP=1.
 EXEC_KERNEL_BINS := $(BUILD)/tests/kernel/cycles
@@ -45,4 +46,7 @@ check-exec-faults: $(EXEC_KERNEL_DEPS)
 	$(call exec_kernel_run,tests/kernel/run-faults $(BUILD),check-exec-faults)
 check-exec-cycles: $(EXEC_KERNEL_DEPS)
 	$(call exec_kernel_run,tests/kernel/run-cycles $(BUILD) 200,check-exec-cycles)
-CHECK_TARGETS += check-exec-examples check-exec-faults check-exec-cycles
+# SIGKILL at every system call of otnode create and destroy (strace)
+check-exec-kills: $(EXEC_KERNEL_DEPS)
+	$(call exec_kernel_run,tests/kernel/run-kills $(BUILD),check-exec-kills)
+CHECK_TARGETS += check-exec-examples check-exec-faults check-exec-cycles check-exec-kills
