@@ -271,6 +271,22 @@ static int un_dir(struct ot_xctx *x, const struct ot_jrec *r, struct ot_error *e
 	return 0;
 }
 
+/* Whether a cgroup directory has a child cgroup (a subdirectory). */
+static bool cg_has_child(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool child = false;
+
+	if (!d)
+		return false;
+	while (!child && (e = readdir(d)))
+		child = e->d_type == DT_DIR && strcmp(e->d_name, ".") != 0 &&
+			strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return child;
+}
+
 static int un_cgroup(struct ot_xctx *x, const struct ot_jrec *r, struct ot_error *err)
 {
 	int tries;
@@ -279,8 +295,10 @@ static int un_cgroup(struct ot_xctx *x, const struct ot_jrec *r, struct ot_error
 	for (tries = 0; tries < 100; tries++) {
 		if (rmdir(r->a) == 0 || errno == ENOENT)
 			return 0;
-		if (errno == ENOTEMPTY)
-			return 0; /* a shared parent that still has children: not done by us */
+		/* a shared parent that another instance still uses (cgroupfs
+		 * says EBUSY for children too): not done by us */
+		if (errno == ENOTEMPTY || (errno == EBUSY && cg_has_child(r->a)))
+			return 0;
 		if (errno != EBUSY)
 			break;
 		usleep(10000);
