@@ -860,11 +860,6 @@ static int rollback(struct ot_xctx *x, struct ot_exec_result *res, struct ot_err
 	return r;
 }
 
-const char *ot_exec_node_name(const struct ot_plan *p)
-{
-	return p && p->node ? p->node : "?";
-}
-
 static bool no_drift(const struct ot_plan *p, const struct ot_exec_opts *opts)
 {
 	struct ot_status *s = NULL;
@@ -889,7 +884,7 @@ int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
 	if (res)
 		memset(res, 0, sizeof(*res));
 	if ((r = ot_plan_validate(p, err)) < 0)
-		return ot_error_prefix(err, "%s", ot_exec_node_name(p));
+		return ot_error_prefix(err, "%s", ot_x_node_name(p));
 	if (!ot_plan_bound(p))
 		return ot_error_set(
 		    err, -EINVAL,

@@ -205,6 +205,11 @@ int ot_x_step(struct ot_xctx *x, int phase, const char *fmt, ...)
 	return x->o.step_hook(x->o.hook_ctx, n, phase, what);
 }
 
+const char *ot_x_node_name(const struct ot_plan *p)
+{
+	return p && p->node ? p->node : "?";
+}
+
 void ot_x_made(struct ot_xctx *x)
 {
 	__atomic_add_fetch(&x->objects, 1, __ATOMIC_RELAXED);

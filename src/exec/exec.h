@@ -212,7 +212,4 @@ const char *ot_probe_outcome_name(enum ot_probe_outcome o);
 int ot_exec_enter(const struct ot_plan *p, int ns, unsigned flags, unsigned *ret_flags,
 		  struct ot_error *err);
 
-/* The node prefix of error messages: "n1". */
-const char *ot_exec_node_name(const struct ot_plan *p);
-
 #endif

@@ -56,6 +56,9 @@ int ot_x_init(struct ot_xctx *x, const struct ot_plan *p, const struct ot_exec_o
 	      struct ot_error *err);
 void ot_x_free(struct ot_xctx *x);
 
+/* The node prefix of error messages: "n1" ("?" for a plan without one). */
+const char *ot_x_node_name(const struct ot_plan *p);
+
 /* Display name of namespace i: "host" or its /run/netns name. */
 const char *ot_x_nsname(const struct ot_xctx *x, int i);
 
