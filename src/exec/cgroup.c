@@ -81,7 +81,8 @@ int ot_cg_detect(struct ot_cgroups *cg, struct ot_error *err)
 	return 0;
 }
 
-size_t ot_cg_dirs(const struct ot_cgroups *cg, const char *path, char dirs[][512], size_t max)
+/* Every hierarchy directory a cgroup path lives in (root/path), up to max. */
+static size_t cg_dirs(const struct ot_cgroups *cg, const char *path, char dirs[][512], size_t max)
 {
 	const char *roots[4] = {cg->v2, cg->cpu, cg->memory, cg->pids};
 	size_t n = 0, i, k;
@@ -303,7 +304,7 @@ int ot_cg_check(const struct ot_cgroups *cg, const struct ot_op_cgroup *c, char 
 		size_t size)
 {
 	char dirs[4][512], dir[PATH_MAX], v[64];
-	size_t n = ot_cg_dirs(cg, c->path, dirs, 4), i;
+	size_t n = cg_dirs(cg, c->path, dirs, 4), i;
 
 	detail[0] = '\0';
 	for (i = 0; i < n; i++)
@@ -362,7 +363,7 @@ int ot_cg_check(const struct ot_cgroups *cg, const struct ot_op_cgroup *c, char 
 int ot_cg_join(const struct ot_cgroups *cg, const char *path, pid_t pid, struct ot_error *err)
 {
 	char dirs[4][512], v[32];
-	size_t n = ot_cg_dirs(cg, path, dirs, 4), i;
+	size_t n = cg_dirs(cg, path, dirs, 4), i;
 	int r;
 
 	snprintf(v, sizeof(v), "%d", (int)pid);

@@ -860,18 +860,6 @@ static int rollback(struct ot_xctx *x, struct ot_exec_result *res, struct ot_err
 	return r;
 }
 
-static bool no_drift(const struct ot_plan *p, const struct ot_exec_opts *opts)
-{
-	struct ot_status *s = NULL;
-	bool ok;
-
-	if (ot_exec_status(p, opts, &s, NULL) < 0)
-		return false;
-	ok = s->complete && s->nmissing == 0 && s->ndrift == 0;
-	ot_status_free(s);
-	return ok;
-}
-
 int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
 		   struct ot_exec_result *res, struct ot_error *err)
 {
@@ -902,12 +890,6 @@ int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
 	}
 	r = ot_journal_create(p->state_dir, p->prefix, p->instance, p->node, p->source_digest,
 			      &x.j, err);
-	if (r == -EEXIST && x.o.idempotent && no_drift(p, opts)) {
-		if (res)
-			res->already = true;
-		r = 0;
-		goto out;
-	}
 	if (r < 0) {
 		ot_error_prefix(err, "%s", p->node);
 		goto out;

@@ -202,7 +202,7 @@ int ot_x_step(struct ot_xctx *x, int phase, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	return x->o.step_hook(x->o.hook_ctx, n, phase, what);
+	return x->o.step_hook(x->o.ctx, n, phase, what);
 }
 
 const char *ot_x_node_name(const struct ot_plan *p)
@@ -225,7 +225,7 @@ void ot_x_progress(struct ot_xctx *x, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	x->o.progress(x->o.progress_ctx, line);
+	x->o.progress(x->o.ctx, line);
 }
 
 /* Open /proc/sys/<key> inside the namespace whose fd is given. */

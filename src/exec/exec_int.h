@@ -113,8 +113,6 @@ int ot_ns_create_net(struct ot_xctx *x, const char *name, int *ret_fd, struct ot
 int ot_ns_create_extra(struct ot_xctx *x, int ns, struct ot_error *err);
 /* Remove a named namespace file (umount + unlink); ENOENT is success. */
 int ot_ns_remove(const char *path, struct ot_error *err);
-/* The directory of a plan's extra namespace files: <state_dir>/ns. */
-void ot_ns_extra_dir(const char *state_dir, char *buf, size_t size);
 /* The file of container `name`'s namespace kind ("uts", "ipc", "mnt"). */
 void ot_ns_extra_path(const char *state_dir, const char *nsname, const char *kind, char *buf,
 		      size_t size);
@@ -137,8 +135,6 @@ struct ot_cgroups {
 
 /* Find the cgroup hierarchies from /proc/self/mountinfo. */
 int ot_cg_detect(struct ot_cgroups *cg, struct ot_error *err);
-/* Every hierarchy directory a cgroup path lives in (root/path), up to 4. */
-size_t ot_cg_dirs(const struct ot_cgroups *cg, const char *path, char dirs[][512], size_t max);
 /* Create path (journalled, parents included) and write its limits. */
 int ot_cg_create(struct ot_xctx *x, const struct ot_op_cgroup *c, struct ot_error *err);
 /* Compare limits with the plan; detail gets the first difference. 0 = same,

@@ -694,8 +694,9 @@ static int parse_line(struct ot_journal_image *im, char *line, unsigned no, size
 	return bad_line(err, no, "unknown record");
 }
 
-int ot_journal_parse(const char *text, size_t len, struct ot_journal_image **ret,
-		     struct ot_error *err)
+/* Parse journal text: ot_journal_read's returns. */
+static int parse_text(const char *text, size_t len, struct ot_journal_image **ret,
+		      struct ot_error *err)
 {
 	struct ot_journal_image *im = calloc(1, sizeof(*im));
 	size_t pos = 0, cap = 0;
@@ -796,7 +797,7 @@ int ot_journal_read(const char *state_dir, bool lock, struct ot_journal_image **
 		r = ot_error_set(err, -ENOMEM, "journal: out of memory");
 		goto fail;
 	}
-	r = ot_journal_parse(ot_sb_str(&sb), sb.len, ret, err);
+	r = parse_text(ot_sb_str(&sb), sb.len, ret, err);
 	if (r < 0) {
 		ot_error_prefix(err, "%s", path);
 		goto fail;

@@ -118,10 +118,6 @@ int ot_journal_read(const char *state_dir, bool lock, struct ot_journal_image **
 		    struct ot_error *err);
 void ot_journal_image_free(struct ot_journal_image *im); /* accepts NULL */
 
-/* Parse journal text (tests and ot_journal_read). Same returns. */
-int ot_journal_parse(const char *text, size_t len, struct ot_journal_image **ret,
-		     struct ot_error *err);
-
 /*
  * The journal's death: rename state_dir out of the root (to the "gone" dir
  * beside the root), remove the state root (state_dir's parent, e.g.

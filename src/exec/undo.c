@@ -21,7 +21,7 @@
  * later.
  *
  * Policy for processes still inside a container at destroy: each gets
- * SIGTERM, and SIGKILL after opts->term_grace_ms (2 s by default); the count
+ * SIGTERM, and SIGKILL 2 s later (TERM_GRACE_MS); the count
  * is reported in res->killed. Processes are addressed through pidfds, so a
  * recycled pid is never signalled.
  */
@@ -56,6 +56,8 @@
 #endif
 
 /* ---- processes ---- */
+
+#define TERM_GRACE_MS 2000 /* from SIGTERM to SIGKILL */
 
 struct procs {
 	ino_t *ino; /* nsfs inodes of our network namespaces */
@@ -485,7 +487,7 @@ int ot_undo(struct ot_xctx *x, const struct ot_journal_image *im, const char *st
 	size_t i;
 
 	collect_members(im, &ps);
-	killed = end_processes(&ps, x->o.term_grace_ms ? x->o.term_grace_ms : 2000);
+	killed = end_processes(&ps, TERM_GRACE_MS);
 	free(ps.ino);
 	free(ps.pids);
 	if (killed)
@@ -558,51 +560,4 @@ int ot_exec_destroy(const char *state_dir, const struct ot_exec_opts *opts,
 	ot_journal_image_free(im);
 	ot_x_free(&x);
 	return r;
-}
-
-int ot_exec_wait_gone(const struct ot_plan *p, unsigned timeout_ms, struct ot_error *err)
-{
-	long long deadline = ot_mono_ms() + timeout_ms;
-	struct ot_xctx x;
-	const char *left = NULL;
-	int r;
-
-	if ((r = ot_x_init(&x, p, NULL, err)) < 0)
-		return r;
-	for (;;) {
-		size_t i;
-
-		left = NULL;
-		for (i = 1; i < p->nns && !left; i++) {
-			char path[PATH_MAX];
-
-			snprintf(path, sizeof(path), "%s/%s", OT_NETNS_DIR, p->ns[i].name);
-			if (access(path, F_OK) == 0)
-				left = p->ns[i].name;
-		}
-		for (i = 0; i < p->nops && !left; i++) {
-			const struct ot_op *op = &p->ops[i];
-			const char *name = NULL;
-			uint32_t idx;
-
-			if (op->kind != OT_OP_LINK)
-				continue;
-			if (op->ns == OT_NS_HOST_INDEX)
-				name = op->link.name;
-			else if (op->link.kind == OT_LINK_VETH &&
-				 op->link.peer_ns == OT_NS_HOST_INDEX)
-				name = op->link.peer_name;
-			ot_x_ifindex_forget(&x);
-			if (name && ot_x_ifindex(&x, OT_NS_HOST_INDEX, name, &idx, NULL) == 0)
-				left = name;
-		}
-		if (!left || ot_mono_ms() >= deadline)
-			break;
-		usleep(20000);
-	}
-	ot_x_free(&x);
-	if (left)
-		return ot_error_set(err, -ETIMEDOUT, "%s: '%s' still exists after %u ms", p->node,
-				    left, timeout_ms);
-	return 0;
 }

@@ -91,9 +91,19 @@ Test(journal, write_read_outcomes)
 	cr_assert_eq(ot_journal_read(dir, false, &im, &err), -ENOENT);
 }
 
+/* text as the journal of the state dir, read back */
 static int parse(const char *text, struct ot_journal_image **im, struct ot_error *err)
 {
-	return ot_journal_parse(text, strlen(text), im, err);
+	char path[128];
+	FILE *f;
+
+	mkdir(dir, 0700);
+	snprintf(path, sizeof(path), "%s/journal", dir);
+	f = fopen(path, "w");
+	cr_assert(f);
+	fputs(text, f);
+	fclose(f);
+	return ot_journal_read(dir, false, im, err);
 }
 
 #define HDR "opentop-journal 1\nH p i n ~\n"
