@@ -44,6 +44,7 @@ struct ot_xctx {
 	unsigned objects;     /* atomic: ot_x_made() */
 	pthread_mutex_t lock; /* what namespace workers share (extra_dir_ready) */
 	struct ot_journal *j;
+	const char *state_dir; /* undo: the journal's (x->p may be NULL) */
 	struct ot_ifx *ifx;
 	size_t nifx, capifx;
 	bool netns_dir_ready;
@@ -145,6 +146,16 @@ int ot_cg_check(const struct ot_cgroups *cg, const struct ot_op_cgroup *c, char 
 int ot_cg_join(const struct ot_cgroups *cg, const char *path, pid_t pid, struct ot_error *err);
 /* Collect the pids in dir/cgroup.procs into the set. */
 void ot_cg_pids(const char *dir, pid_t **pids, size_t *n, size_t *cap);
+/* Whether a cgroup directory has a child cgroup. */
+bool ot_cg_has_child(const char *dir);
+/* Remove the mark of cgroup dir (ctrl NULL) or of a controller enabled in
+ * its subtree_control, in state_dir's root (see cgroup.c). */
+void ot_cg_unmark(const char *state_dir, const char *dir, const char *ctrl);
+/* Undo of an OT_J_SUBTREE record: disable ctrl in dir's subtree_control and
+ * drop its mark, unless a child cgroup is left below dir (another instance
+ * may need it: the last one restores it). 0 or -errno. */
+int ot_cg_subtree_restore(const char *state_dir, const char *dir, const char *ctrl,
+			  struct ot_error *err);
 
 /* ---- undo (undo.c): destroy and rollback ---- */
 

@@ -31,7 +31,7 @@ static const struct {
 } kinds[OT_J__COUNT] = {
     [OT_J_NETNS] = {"netns", 2},   [OT_J_NSFILE] = {"nsfile", 1}, [OT_J_MOUNT] = {"mount", 1},
     [OT_J_LINK] = {"link", 4},	   [OT_J_SYSCTL] = {"sysctl", 3}, [OT_J_NFT] = {"nft", 3},
-    [OT_J_CGROUP] = {"cgroup", 1}, [OT_J_DIR] = {"dir", 1},
+    [OT_J_CGROUP] = {"cgroup", 1}, [OT_J_DIR] = {"dir", 1},	  [OT_J_SUBTREE] = {"subtree", 2},
 };
 
 const char *ot_jkind_name(enum ot_jkind k)

@@ -52,6 +52,9 @@ enum ot_jkind {
 	OT_J_NFT,    /* a: namespace ("" = host), b: table (inet), c: userdata tag */
 	OT_J_CGROUP, /* a: absolute directory */
 	OT_J_DIR,    /* a: a directory we made (removed when empty) */
+	OT_J_SUBTREE, /* a: cgroup v2 directory, b: a controller enabled in its
+		       * cgroup.subtree_control (by us, or by another instance:
+		       * see cgroup.c) */
 	OT_J__COUNT
 };
 

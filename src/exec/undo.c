@@ -6,7 +6,8 @@
  * still inside our namespaces or cgroups; host nftables tables (NAT and
  * filtering stop before their interfaces vanish); container namespaces and
  * their extra namespace files; switch namespaces; host links; host sysctls
- * restored to the journalled value; cgroups, private mounts, directories.
+ * restored to the journalled value; cgroups, the controllers enabled for them
+ * in cgroup.subtree_control, private mounts, directories.
  * Within a rank, latest first.
  *
  * Namespaces go by removing their name (umount + unlink): the kernel then
@@ -215,6 +216,8 @@ static unsigned end_processes(struct procs *ps, unsigned grace_ms)
 
 /* ---- ranks ---- */
 
+#define NRANKS 9
+
 /*
  * Teardown rank of a record, lowest first: a table by kind; a namespace
  * ranks by role (containers before the switch), a link by place (inside our
@@ -224,7 +227,8 @@ static const struct {
 	int rank, rank_alt; /* rank_alt: switch namespace / host link */
 } ranks[OT_J__COUNT] = {
     [OT_J_NFT] = {0, 0},    [OT_J_NSFILE] = {1, 1}, [OT_J_NETNS] = {1, 2}, [OT_J_LINK] = {0, 3},
-    [OT_J_SYSCTL] = {4, 4}, [OT_J_CGROUP] = {5, 5}, [OT_J_MOUNT] = {6, 6}, [OT_J_DIR] = {7, 7},
+    [OT_J_SYSCTL] = {4, 4}, [OT_J_CGROUP] = {5, 5}, [OT_J_SUBTREE] = {6, 6},
+    [OT_J_MOUNT] = {7, 7},  [OT_J_DIR] = {8, 8},
 };
 
 static int rank_of(const struct ot_jrec *r)
@@ -232,7 +236,7 @@ static int rank_of(const struct ot_jrec *r)
 	bool alt = false;
 
 	if ((unsigned)r->kind >= OT_J__COUNT)
-		return 8;
+		return NRANKS;
 	if (r->kind == OT_J_NETNS)
 		alt = !(r->b && strcmp(r->b, "container") == 0);
 	else if (r->kind == OT_J_LINK)
@@ -240,7 +244,6 @@ static int rank_of(const struct ot_jrec *r)
 	return alt ? ranks[r->kind].rank_alt : ranks[r->kind].rank;
 }
 
-#define NRANKS 8
 
 /* ---- per-kind removal (a table) ---- */
 
@@ -273,33 +276,20 @@ static int un_dir(struct ot_xctx *x, const struct ot_jrec *r, struct ot_error *e
 	return 0;
 }
 
-/* Whether a cgroup directory has a child cgroup (a subdirectory). */
-static bool cg_has_child(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	bool child = false;
-
-	if (!d)
-		return false;
-	while (!child && (e = readdir(d)))
-		child = e->d_type == DT_DIR && strcmp(e->d_name, ".") != 0 &&
-			strcmp(e->d_name, "..") != 0;
-	closedir(d);
-	return child;
-}
-
 static int un_cgroup(struct ot_xctx *x, const struct ot_jrec *r, struct ot_error *err)
 {
 	int tries;
 
 	/* A cgroup stays busy for a moment after its last process exited. */
 	for (tries = 0; tries < 100; tries++) {
-		if (rmdir(r->a) == 0 || errno == ENOENT)
+		if (rmdir(r->a) == 0 || errno == ENOENT) {
+			ot_cg_unmark(x->state_dir, r->a, NULL);
 			return 0;
+		}
 		/* a shared parent that another instance still uses (cgroupfs
-		 * says EBUSY for children too): not done by us */
-		if (errno == ENOTEMPTY || (errno == EBUSY && cg_has_child(r->a)))
+		 * says EBUSY for children too): not done by us, and its mark
+		 * stays for the instance that uses it */
+		if (errno == ENOTEMPTY || (errno == EBUSY && ot_cg_has_child(r->a)))
 			return 0;
 		if (errno != EBUSY)
 			break;
@@ -325,6 +315,11 @@ static int on_alias(const struct nlmsghdr *nlh, void *data)
 		la->found = true;
 	}
 	return MNL_CB_OK;
+}
+
+static int un_subtree(struct ot_xctx *x, const struct ot_jrec *r, struct ot_error *err)
+{
+	return ot_cg_subtree_restore(x->state_dir, r->a, r->b, err);
 }
 
 /* A device inside one of our namespaces (a VXLAN device): deleted through a
@@ -434,7 +429,7 @@ static int (*const undoers[OT_J__COUNT])(struct ot_xctx *, const struct ot_jrec 
 					 struct ot_error *) = {
     [OT_J_NETNS] = un_netns,   [OT_J_NSFILE] = un_nsfile, [OT_J_MOUNT] = un_mount,
     [OT_J_LINK] = un_link,     [OT_J_SYSCTL] = un_sysctl, [OT_J_NFT] = un_nft,
-    [OT_J_CGROUP] = un_cgroup, [OT_J_DIR] = un_dir,
+    [OT_J_CGROUP] = un_cgroup, [OT_J_DIR] = un_dir,	  [OT_J_SUBTREE] = un_subtree,
 };
 
 static void collect_members(const struct ot_journal_image *im, struct procs *ps)
@@ -486,6 +481,7 @@ int ot_undo(struct ot_xctx *x, const struct ot_journal_image *im, const char *st
 	unsigned killed, removed = 0;
 	size_t i;
 
+	x->state_dir = state_dir;
 	collect_members(im, &ps);
 	killed = end_processes(&ps, TERM_GRACE_MS);
 	free(ps.ino);
