@@ -183,11 +183,6 @@ int ot_x_ifindex(struct ot_xctx *x, int i, const char *name, uint32_t *ret, stru
 	return 0;
 }
 
-void ot_x_ifindex_forget(struct ot_xctx *x)
-{
-	x->nifx = 0;
-}
-
 int ot_x_step(struct ot_xctx *x, int phase, const char *fmt, ...)
 {
 	char what[256];

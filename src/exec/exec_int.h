@@ -75,7 +75,6 @@ struct ot_nl *ot_x_nl(struct ot_xctx *x, int i, int bus, struct ot_error *err);
 
 /* ifindex of device name in namespace i (cached); -ENODEV when absent. */
 int ot_x_ifindex(struct ot_xctx *x, int i, const char *name, uint32_t *ret, struct ot_error *err);
-void ot_x_ifindex_forget(struct ot_xctx *x);
 
 /* Step accounting and the fault-injection hook (see ot_exec_opts). Safe
  * from several threads: every hook call gets its own running number. */
