@@ -2,7 +2,9 @@
 # system helpers (sanitized, in check-unit), and the end-to-end suites
 # against a real Slurm cluster on simulated hosts (tests/slurm/).
 UNIT_TESTS += tests/unit/test_spank_config.c tests/unit/test_spank_step.c tests/unit/test_spank_shape.c \
-	      tests/unit/test_spank_sys.c
+	      tests/unit/test_spank_sys.c tests/unit/test_spank_bounds.c
+# The bounds test runs otc too (the same cases through both front ends).
+$(BUILD)/tests/unit/test_spank_bounds: | $(OTC)
 
 $(BUILD)/obj/tests/unit/test_spank_%.o: EXTRA_CFLAGS_tests_unit_ += -I.
 
