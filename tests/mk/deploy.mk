@@ -22,6 +22,11 @@ check-deploy: $(OTDEPLOY) $(OTC)
 	tests/deploy/run-deploy $(BUILD)
 CHECK_TARGETS += check-deploy
 
+# Only the two-deployments-at-once case (part of check-deploy too), for a
+# quick or repeated look: make check-deploy-concurrent CONCURRENT_REPS=20.
+check-deploy-concurrent: $(OTDEPLOY) $(OTC)
+	CONCURRENT_REPS=$(or $(CONCURRENT_REPS),5) tests/deploy/run-deploy $(BUILD) concurrent
+
 # otdeploy into 3 QEMU VMs (tests/vagrant/vmcluster, Debian 12's 6.1
 # kernel) with topologies/demo.otp and tests/deploy/vm.otp on one cluster:
 # create, verify across the VMs (VXLAN; blocked pairs blocked), destroy,
@@ -36,4 +41,4 @@ CHECK_TARGETS += check-deploy-vm
 bench-deploy: $(OTDEPLOY) $(OTC)
 	bench/deploy $(BUILD)
 BENCH_TARGETS += bench-deploy
-.PHONY: check-deploy check-deploy-vm bench-deploy
+.PHONY: check-deploy check-deploy-concurrent check-deploy-vm bench-deploy
