@@ -53,6 +53,8 @@ static const char usage_text[] =
 	"                           in-process, no SSH); without HOSTS: all nodes here\n"
 	"  -D NAME=VALUE            set a topology parameter\n"
 	"      --instance NAME      name the objects NAME instead of the topology name\n"
+	"      --ssh-config FILE    read this OpenSSH client config instead of\n"
+	"                           ~/.ssh/config and /etc/ssh/ssh_config ('none': none)\n"
 	"      --known-hosts FILE   trust only the host keys in FILE\n"
 	"                           (default ~/.ssh/known_hosts)\n"
 	"      --accept-new-host-keys  record unknown host keys (changed keys are\n"
@@ -76,6 +78,7 @@ enum {
 	OPT_LOCAL,
 	OPT_INSTANCE,
 	OPT_KNOWN_HOSTS,
+	OPT_SSH_CONFIG,
 	OPT_ACCEPT_NEW,
 	OPT_NO_PREFLIGHT,
 	OPT_TIMEOUT,
@@ -94,6 +97,7 @@ static const struct option long_opts[] = {
 	{"local", no_argument, NULL, OPT_LOCAL},
 	{"instance", required_argument, NULL, OPT_INSTANCE},
 	{"known-hosts", required_argument, NULL, OPT_KNOWN_HOSTS},
+	{"ssh-config", required_argument, NULL, OPT_SSH_CONFIG},
 	{"accept-new-host-keys", no_argument, NULL, OPT_ACCEPT_NEW},
 	{"no-preflight", no_argument, NULL, OPT_NO_PREFLIGHT},
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -285,6 +289,9 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			break;
 		case OPT_KNOWN_HOSTS:
 			c->dopts.known_hosts = optarg;
+			break;
+		case OPT_SSH_CONFIG:
+			c->dopts.ssh_config = optarg;
 			break;
 		case OPT_ACCEPT_NEW:
 			c->dopts.accept_new_host_keys = true;
@@ -521,8 +528,13 @@ static void dry_run(struct cli *c, struct ot_deploy *d)
 		if (n->local) {
 			printf(" -> this machine (local, in-process)\n");
 		} else {
-			printf(" -> %s@%s port %u, host key checked against %s\n", n->user, n->addr,
-			       n->host->ssh_port ? n->host->ssh_port : 22, kh);
+			if (n->host->ssh_port)
+				printf(" -> %s%s%s port %u", n->user, n->user[0] ? "@" : "", n->addr,
+				       n->host->ssh_port);
+			else
+				printf(" -> %s%s%s", n->user, n->user[0] ? "@" : "", n->addr);
+			printf(" (and what %s says of it), host key checked against %s\n",
+			       c->dopts.ssh_config ? c->dopts.ssh_config : "~/.ssh/config", kh);
 			printf("  directory  %s (each component lstat'ed; created 0700 if missing)\n",
 			       n->rdir);
 			printf("  otnode     %s, %.1f MB, sha256 %s (uploaded unless the same bytes "

@@ -155,9 +155,7 @@ int ot_deploy_parse_target(const char *target, const char *user_opt, char *user,
 		memcpy(user, target, ulen);
 		user[ulen] = '\0';
 	} else {
-		const char *u = getenv("USER");
-
-		snprintf(user, usize, "%s", u && *u ? u : "root");
+		user[0] = '\0'; /* the SSH config's User, else the local user */
 	}
 	return 0;
 }
@@ -257,7 +255,10 @@ void ot_deploy_pf_arrive(struct ot_deploy *d)
 	pthread_mutex_unlock(&d->lock);
 }
 
-/* The "go" line: nonce, window, and the nodes whose port was busy. */
+/* The "go" line: nonce, window, and the nodes that take no part in the
+ * UDP exchange (port busy, failed or skipped before it): their peers do
+ * not wait for them, so one unreachable node is reported once, not once
+ * more by every peer as "never arrived". */
 void ot_deploy_pf_go_line(struct ot_deploy *d, char *buf, size_t size)
 {
 	struct ot_strbuf skip = OT_STRBUF_INIT;
@@ -265,7 +266,8 @@ void ot_deploy_pf_go_line(struct ot_deploy *d, char *buf, size_t size)
 
 	pthread_mutex_lock(&d->lock);
 	for (i = 0; i < d->nnodes; i++)
-		if (d->nodes[i].pf_busy)
+		if (d->nodes[i].pf_busy || d->nodes[i].state == OT_DS_FAILED ||
+		    d->nodes[i].state == OT_DS_SKIPPED)
 			ot_sb_printf(&skip, "%s%s", skip.len ? "," : "", d->nodes[i].name);
 	pthread_mutex_unlock(&d->lock);
 	snprintf(buf, size, "go %s %u %s\n", d->pf_nonce, d->opts.preflight_udp_ms,

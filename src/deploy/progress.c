@@ -55,7 +55,7 @@ static const char *target(const struct ot_deploy_node *n, char *buf, size_t size
 {
 	if (n->local)
 		return "local";
-	snprintf(buf, size, "%s@%s", n->user, n->addr);
+	snprintf(buf, size, "%s%s%s", n->user, n->user[0] ? "@" : "", n->addr);
 	return buf;
 }
 

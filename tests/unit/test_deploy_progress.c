@@ -81,6 +81,10 @@ Test(deploy, targets_are_checked)
 	cr_assert_str_eq(h, "h1");
 	cr_assert_eq(ot_deploy_parse_target("root@h1", "ops", u, sizeof(u), h, sizeof(h), &err), 0);
 	cr_assert_str_eq(u, "ops");
+	/* no user: the SSH config's User (or the local user) decides at connect */
+	cr_assert_eq(ot_deploy_parse_target("alias-n1", NULL, u, sizeof(u), h, sizeof(h), &err), 0);
+	cr_assert_str_eq(u, "");
+	cr_assert_str_eq(h, "alias-n1");
 	cr_assert_eq(ot_deploy_parse_target("@h1", NULL, u, sizeof(u), h, sizeof(h), &err), -EINVAL);
 	cr_assert_eq(ot_deploy_parse_target("root@", NULL, u, sizeof(u), h, sizeof(h), &err),
 		     -EINVAL);
