@@ -41,58 +41,21 @@ struct key {
 
 /* ---- value parsers: return 0 or -EINVAL with a message about the value ---- */
 
-static int parse_u64(const char *v, uint64_t lo, uint64_t hi, uint64_t *ret, struct ot_error *err)
-{
-	char *end;
-	unsigned long long x;
-
-	if (v[0] < '0' || v[0] > '9')
-		return ot_error_set(err, -EINVAL, "expected a number");
-	errno = 0;
-	x = strtoull(v, &end, 10);
-	if (errno || *end || x < lo || x > hi)
-		return ot_error_set(err, -EINVAL, "must be a number in %" PRIu64 "..%" PRIu64, lo,
-				    hi);
-	*ret = x;
-	return 0;
-}
-
-static int parse_u32(const char *v, uint32_t lo, uint32_t hi, uint32_t *ret, struct ot_error *err)
-{
-	uint64_t x;
-	int r = parse_u64(v, lo, hi, &x, err);
-
-	if (r == 0)
-		*ret = (uint32_t)x;
-	return r;
-}
-
-static int parse_bool(const char *v, bool *ret, struct ot_error *err)
-{
-	if (!strcmp(v, "yes")) {
-		*ret = true;
-		return 0;
-	}
-	if (!strcmp(v, "no")) {
-		*ret = false;
-		return 0;
-	}
-	return ot_error_set(err, -EINVAL, "expected 'yes' or 'no'");
-}
+/* Numbers and yes/no are read as in the bounds (compile/bounds.h). */
 
 static int key_vni_block(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
 {
-	return parse_u32(v, 1, 65536, &cfg->vni_block, err);
+	return ot_bounds_parse_u32(v, 1, 65536, &cfg->vni_block, err);
 }
 
 static int key_explicit_vni(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
 {
-	return parse_bool(v, &cfg->explicit_vni, err);
+	return ot_bounds_parse_yesno(v, &cfg->explicit_vni, err);
 }
 
 static int key_sysctls(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
 {
-	return parse_bool(v, &cfg->sysctls, err);
+	return ot_bounds_parse_yesno(v, &cfg->sysctls, err);
 }
 
 static int key_underlay_dev(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
@@ -105,7 +68,7 @@ static int key_underlay_dev(struct ot_spank_config *cfg, const char *v, struct o
 
 static int key_underlay_mtu(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
 {
-	return parse_u32(v, 576, 65535, &cfg->underlay_mtu, err);
+	return ot_bounds_parse_u32(v, 576, 65535, &cfg->underlay_mtu, err);
 }
 
 static int key_underlay_family(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
@@ -132,7 +95,8 @@ static int key_max_file(struct ot_spank_config *cfg, const char *v, struct ot_er
 		mult = num[len - 1] == 'K' ? 1024 : 1024 * 1024;
 		num[len - 1] = '\0';
 	}
-	if (parse_u64(num, 1, OT_MAX_SOURCE_BYTES, &x, err) || x * mult > OT_MAX_SOURCE_BYTES)
+	if (ot_bounds_parse_u64(num, 1, OT_MAX_SOURCE_BYTES, &x, err) ||
+	    x * mult > OT_MAX_SOURCE_BYTES)
 		return ot_error_set(err, -EINVAL, "must be 1..%u bytes (suffix K or M allowed)",
 				    OT_MAX_SOURCE_BYTES);
 	cfg->max_file = x * mult;
@@ -142,7 +106,7 @@ static int key_max_file(struct ot_spank_config *cfg, const char *v, struct ot_er
 static int key_read_timeout(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
 {
 	uint32_t s;
-	int r = parse_u32(v, 1, 600, &s, err);
+	int r = ot_bounds_parse_u32(v, 1, 600, &s, err);
 
 	if (r == 0)
 		cfg->read_timeout_ms = s * 1000;
@@ -151,7 +115,7 @@ static int key_read_timeout(struct ot_spank_config *cfg, const char *v, struct o
 
 static int key_pmix_relay(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
 {
-	return parse_bool(v, &cfg->pmix_relay, err);
+	return ot_bounds_parse_yesno(v, &cfg->pmix_relay, err);
 }
 
 static int key_state_root(struct ot_spank_config *cfg, const char *v, struct ot_error *err)

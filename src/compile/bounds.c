@@ -22,7 +22,8 @@
 
 /* ---- text form ---- */
 
-static int parse_u32(const char *v, uint32_t lo, uint32_t hi, uint32_t *ret, struct ot_error *err)
+int ot_bounds_parse_u64(const char *v, uint64_t lo, uint64_t hi, uint64_t *ret,
+			struct ot_error *err)
 {
 	unsigned long long x;
 	char *end;
@@ -32,13 +33,24 @@ static int parse_u32(const char *v, uint32_t lo, uint32_t hi, uint32_t *ret, str
 	errno = 0;
 	x = strtoull(v, &end, 10);
 	if (errno || *end || x < lo || x > hi)
-		return ot_error_set(err, -EINVAL, "must be a number in %" PRIu32 "..%" PRIu32, lo,
+		return ot_error_set(err, -EINVAL, "must be a number in %" PRIu64 "..%" PRIu64, lo,
 				    hi);
-	*ret = (uint32_t)x;
+	*ret = x;
 	return 0;
 }
 
-static int parse_yes(const char *v, bool *ret, struct ot_error *err)
+int ot_bounds_parse_u32(const char *v, uint32_t lo, uint32_t hi, uint32_t *ret,
+			struct ot_error *err)
+{
+	uint64_t x;
+	int r = ot_bounds_parse_u64(v, lo, hi, &x, err);
+
+	if (r == 0)
+		*ret = (uint32_t)x;
+	return r;
+}
+
+int ot_bounds_parse_yesno(const char *v, bool *ret, struct ot_error *err)
 {
 	if (!strcmp(v, "yes"))
 		*ret = true;
@@ -60,7 +72,8 @@ static int set_vni(struct ot_bounds *b, struct ot_prefix *addrs, const char *v,
 		return ot_error_set(err, -EINVAL, "expected MIN-MAX, e.g. 1048576-2097151");
 	memcpy(lo, v, (size_t)(dash - v));
 	lo[dash - v] = '\0';
-	if (parse_u32(lo, 1, VNI_LIMIT, &x, err) || parse_u32(dash + 1, 1, VNI_LIMIT, &y, err))
+	if (ot_bounds_parse_u32(lo, 1, VNI_LIMIT, &x, err) ||
+	    ot_bounds_parse_u32(dash + 1, 1, VNI_LIMIT, &y, err))
 		return ot_error_prefix(err, "VNI range");
 	if (x > y)
 		return ot_error_set(err, -EINVAL, "VNI range is empty (%u > %u)", x, y);
@@ -111,38 +124,39 @@ static int set_max_containers(struct ot_bounds *b, struct ot_prefix *addrs, cons
 			      struct ot_error *err)
 {
 	(void)addrs;
-	return parse_u32(v, 1, 100000, &b->max_containers_per_node, err);
+	return ot_bounds_parse_u32(v, 1, 100000, &b->max_containers_per_node, err);
 }
 
 static int set_max_ifaces(struct ot_bounds *b, struct ot_prefix *addrs, const char *v,
 			  struct ot_error *err)
 {
 	(void)addrs;
-	return parse_u32(v, 1, 1000000, &b->max_ifaces_per_node, err);
+	return ot_bounds_parse_u32(v, 1, 1000000, &b->max_ifaces_per_node, err);
+}
+
+/* yes|no for a bound stored as "forbid" */
+static int set_forbid(bool *forbid, const char *v, struct ot_error *err)
+{
+	bool yes = false;
+	int r = ot_bounds_parse_yesno(v, &yes, err);
+
+	if (r == 0)
+		*forbid = !yes;
+	return r;
 }
 
 static int set_host_objects(struct ot_bounds *b, struct ot_prefix *addrs, const char *v,
 			    struct ot_error *err)
 {
-	bool yes = false;
-	int r = parse_yes(v, &yes, err);
-
 	(void)addrs;
-	if (r == 0)
-		b->forbid_host_objects = !yes;
-	return r;
+	return set_forbid(&b->forbid_host_objects, v, err);
 }
 
 static int set_limits(struct ot_bounds *b, struct ot_prefix *addrs, const char *v,
 		      struct ot_error *err)
 {
-	bool yes = false;
-	int r = parse_yes(v, &yes, err);
-
 	(void)addrs;
-	if (r == 0)
-		b->forbid_limits = !yes;
-	return r;
+	return set_forbid(&b->forbid_limits, v, err);
 }
 
 /* Isolation kinds (the one table, vocab.h) that a bound cannot allow, and

@@ -42,6 +42,15 @@ int ot_bounds_set(struct ot_bounds *b, struct ot_prefix *addrs, const char *key,
  * address bound). Returns 0, or -ENOENT when KEY is not a bound. */
 int ot_bounds_format(const struct ot_bounds *b, const char *key, struct ot_strbuf *sb);
 
+/* The value syntax of the bound keys, for the plugin's other keys too: a
+ * decimal number in lo..hi ("expected a number", "must be a number in
+ * LO..HI"), and yes|no ("expected 'yes' or 'no'"). 0 or -EINVAL. */
+int ot_bounds_parse_u64(const char *v, uint64_t lo, uint64_t hi, uint64_t *ret,
+			struct ot_error *err);
+int ot_bounds_parse_u32(const char *v, uint32_t lo, uint32_t hi, uint32_t *ret,
+			struct ot_error *err);
+int ot_bounds_parse_yesno(const char *v, bool *ret, struct ot_error *err);
+
 /* True when KEY is one of the bound keys above. */
 bool ot_bounds_key(const char *key);
 
