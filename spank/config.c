@@ -84,13 +84,15 @@ static int key_vni(struct ot_spank_config *cfg, const char *v, struct ot_error *
 {
 	char lo[16], *dash = strchr(v, '-');
 	uint32_t a, b;
+	int r;
 
 	if (!dash || (size_t)(dash - v) >= sizeof(lo))
 		return ot_error_set(err, -EINVAL, "expected MIN-MAX, e.g. 1048576-2097151");
 	memcpy(lo, v, (size_t)(dash - v));
 	lo[dash - v] = '\0';
-	if (parse_u32(lo, 1, VNI_LIMIT, &a, err) || parse_u32(dash + 1, 1, VNI_LIMIT, &b, err))
-		return ot_error_prefix(err, "VNI range");
+	if ((r = parse_u32(lo, 1, VNI_LIMIT, &a, err)) != 0 ||
+	    (r = parse_u32(dash + 1, 1, VNI_LIMIT, &b, err)) != 0)
+		return ot_error_prefix(err, r, "VNI range");
 	if (a > b)
 		return ot_error_set(err, -EINVAL, "VNI range is empty (%u > %u)", a, b);
 	cfg->bounds.vni_min = a;
@@ -539,7 +541,7 @@ int ot_spank_config_parse(int ac, char *const *av, struct ot_spank_config *cfg,
 		seen[k] = true;
 		r = keys[k].parse(&c, eq + 1, err);
 		if (r < 0)
-			return ot_error_prefix(err, "plugstack.conf argument %d '%.200s'", i + 1,
+			return ot_error_prefix(err, r, "plugstack.conf argument %d '%.200s'", i + 1,
 					       arg);
 	}
 	/* The per-step VNI window must fit the range at least once. */
