@@ -28,12 +28,10 @@
 # 77 to a failure unless the caller asked for skips (OT_ALLOW_SKIP) and puts
 # an overall timeout on the suite.
 #
-# Bounded waits (no wait of a suite is unbounded):
-#   wait_until SECS CMD...   run CMD every 0.1 s until it succeeds; status 1
-#                            when it has not within SECS
-#   wait_pid SECS PID        wait for the child PID at most SECS, then end it
-#                            (TERM, KILL 5 s later); its exit status, or 124
-#                            when it had to be ended
+# Bounded waits (wait_until, wait_pid): tests/lib/wait.sh, sourced here.
+
+# shellcheck source=tests/lib/wait.sh
+. "$(dirname "${BASH_SOURCE[0]}")/wait.sh"
 
 CHECK_NAME=${CHECK_NAME:-$(basename "$0")}
 CHECK_PASSED=0
@@ -150,35 +148,4 @@ check_criterion() {
 		[ "$f" != 0 ] || fail "$label: exit status $st"
 	fi
 	echo "$CHECK_NAME: $label: ${p:-0} passed, $f failed, $s skipped"
-}
-
-wait_until() {
-	local secs=$1 t
-	shift
-	for ((t = 0; t < secs * 10; t++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	"$@"
-}
-
-# check_running PID: PID is alive and not a zombie (a child that has exited
-# but is not reaped yet is a zombie).
-check_running() {
-	local line
-	read -r line 2>/dev/null <"/proc/$1/stat" || return 1
-	line=${line##*) }
-	[ "${line%% *}" != Z ]
-}
-
-wait_pid() {
-	local secs=$1 pid=$2 st=0
-	if ! wait_until "$secs" eval "! check_running $pid"; then
-		kill -TERM "$pid" 2>/dev/null
-		wait_until 5 eval "! check_running $pid" || kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-		return 124
-	fi
-	wait "$pid" 2>/dev/null || st=$?
-	return $st
 }
