@@ -45,4 +45,8 @@ check-exec-faults: $(EXEC_KERNEL_DEPS)
 	@$(call run_suite,check-exec-faults,1200) tests/kernel/run-faults $(BUILD)
 check-exec-cycles: $(EXEC_KERNEL_DEPS)
 	@$(call run_suite,check-exec-cycles,900) tests/kernel/run-cycles $(BUILD) 200
-CHECK_TARGETS += check-exec-examples check-exec-faults check-exec-cycles
+# otnode status and verify shown failing: drift made on purpose (a route,
+# the firewall's rules, an address, an FDB entry) and a broken path.
+check-exec-drift: $(EXEC_KERNEL_DEPS)
+	@$(call run_suite,check-exec-drift,600) tests/kernel/run-drift $(BUILD)
+CHECK_TARGETS += check-exec-examples check-exec-faults check-exec-cycles check-exec-drift
