@@ -9,7 +9,7 @@
  * and is not journalled, but every change still passes the step hook, so a
  * fault can be injected anywhere.
  *
- * Performance (../shared/notes/setup-cost-baselines.md): one process, one
+ * Performance (docs/performance.md): one process, one
  * netlink socket per namespace opened inside it once; a veth is requested
  * from the namespace of its first end and its other end is sent to its
  * namespace with IFLA_NET_NS_FD, under an ifindex of ours (xns_ifindex: 6.1

@@ -12,7 +12,7 @@
  * Namespaces go by removing their name (umount + unlink): the kernel then
  * tears the namespace and every device in it down, asynchronously and in
  * batches - never one RTM_DELLINK per container veth, which costs an RCU
- * grace period each (../shared/notes/setup-cost-baselines.md). VXLAN
+ * grace period each (docs/performance.md). VXLAN
  * devices are the exception by default: deleted explicitly before their
  * namespace, so that their VNI (registered in the namespace that holds the
  * device's socket, not the device's) is free when destroy returns and an

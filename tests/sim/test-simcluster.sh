@@ -89,7 +89,7 @@ refuse "h3 unreachable when unplugged" "$SIM" exec "$N" h1 -- ping -c1 -W1 -q 19
 check "plug h3 back" "$SIM" link "$N" h3 up
 check "1500-byte packet h1 -> h3 passes" "$SIM" exec "$N" h1 -- ping -c1 -W2 -q -M "do" -s 1472 192.0.2.13
 
-# Hosts file: 3 lines, name target underlay key=value..., as issue 2 fixes it.
+# Hosts file: 3 lines, name target underlay key=value... (docs/language.md).
 "$SIM" hosts-file "$N" >"$T/hosts.txt"
 awk -v d="$SIM_DIR" '
 	/^#/ || NF == 0 { next }

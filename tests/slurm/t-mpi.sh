@@ -8,7 +8,7 @@
 # interface's byte counters carried the 4 MiB bulk transfer (rank 0 sent
 # it, the last rank received it). MPI runs get a timeout; MPICH may hang
 # in MPI_Finalize on a shared kernel (about 1 run in 15, with or without
-# containers: see the notes), so a timed-out MPICH run is retried once.
+# containers: docs/test-cluster.md), so a timed-out MPICH run is retried once.
 
 # copies in $W: the job user may not enter the checkout (mktemp -d: 0700)
 cp "$B/tests/slurm/mpi_pingpong.ompi" "$B/tests/slurm/mpi_pingpong.mpich" "$W/"
