@@ -34,7 +34,8 @@ int ot_error_sys(struct ot_error *err, int code, const char *fmt, ...)
 	va_end(ap);
 	n = strlen(err->msg);
 	if (n < sizeof(err->msg))
-		snprintf(err->msg + n, sizeof(err->msg) - n, ": %s", strerror(code < 0 ? -code : code));
+		snprintf(err->msg + n, sizeof(err->msg) - n, ": %s",
+			 strerror(code < 0 ? -code : code));
 	return code;
 }
 

@@ -21,8 +21,8 @@
 #define OT_ERROR_MAX 2048
 
 struct ot_error {
-	int code;		  /* negative errno, 0 when no error is recorded */
-	char msg[OT_ERROR_MAX];	  /* human-readable, no trailing newline */
+	int code;		/* negative errno, 0 when no error is recorded */
+	char msg[OT_ERROR_MAX]; /* human-readable, no trailing newline */
 };
 
 #define OT_PRINTF(a, b) __attribute__((format(printf, a, b)))
