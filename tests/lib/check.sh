@@ -24,6 +24,7 @@
 # suite exited with; a non-zero one that no failure explains, e.g. from
 # set -e or a signal, counts as a failure). Record leftovers found while
 # cleaning up with fail before check_exit.
+#
 # The exit status is the whole policy a suite has; tests/lib/run-suite maps
 # 77 to a failure unless the caller asked for skips (OT_ALLOW_SKIP) and puts
 # an overall timeout on the suite.
