@@ -71,7 +71,8 @@ out=$(ctl ssh -F /dev/null -o UserKnownHostsFile="$SIM_KNOWN_HOSTS" -o StrictHos
 # continue"): publickey only. (BatchMode alone refuses to type a password
 # whatever sshd allows: the exit status of ssh proves nothing here.)
 out=$(ctl ssh -v "${SSHO[@]}" -o PreferredAuthentications=password,keyboard-interactive h1 true 2>&1)
-methods=$(echo "$out" | sed -n 's/.*Authentications that can continue: //p' | head -1)
+# (ssh -v ends its debug lines with CR LF)
+methods=$(echo "$out" | tr -d '\r' | sed -n 's/.*Authentications that can continue: //p' | head -1)
 [ "$methods" = publickey ] && pass "no password login (sshd offers: $methods)" ||
 	fail "sshd offers '${methods:-nothing it said}', not publickey only"
 
