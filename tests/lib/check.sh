@@ -68,25 +68,27 @@ check_show() {
 	return 0
 }
 
+# (Locals are named _ck_*: the command runs in this function's scope, and
+# a local "out" would hide a suite's own $out from it.)
 check() {
-	local what=$1 out
+	local _ck_what=$1 _ck_out
 	shift
-	if out=$("$@" 2>&1); then
-		pass "$what"
+	if _ck_out=$("$@" 2>&1); then
+		pass "$_ck_what"
 	else
-		fail "$what"
-		check_show "$out"
+		fail "$_ck_what"
+		check_show "$_ck_out"
 	fi
 }
 
 refuse() {
-	local what=$1 out
+	local _ck_what=$1 _ck_out
 	shift
-	if out=$("$@" 2>&1); then
-		fail "$what (it succeeded)"
-		check_show "$out"
+	if _ck_out=$("$@" 2>&1); then
+		fail "$_ck_what (it succeeded)"
+		check_show "$_ck_out"
 	else
-		pass "$what"
+		pass "$_ck_what"
 	fi
 }
 

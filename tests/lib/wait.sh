@@ -11,10 +11,11 @@
 #   check_running PID        PID is alive and not a zombie (an exited child
 #                            not reaped yet is a zombie)
 
+# (Locals are named _w*: CMD runs in this function's scope.)
 wait_until() {
-	local end=$((SECONDS + $1))
+	local _wu_end=$((SECONDS + $1))
 	shift
-	while [ "$SECONDS" -lt "$end" ]; do
+	while [ "$SECONDS" -lt "$_wu_end" ]; do
 		"$@" && return 0
 		sleep 0.1
 	done
@@ -29,13 +30,13 @@ check_running() {
 }
 
 wait_pid() {
-	local secs=$1 pid=$2 st=0
-	if ! wait_until "$secs" eval "! check_running $pid"; then
-		kill -TERM "$pid" 2>/dev/null
-		wait_until 5 eval "! check_running $pid" || kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
+	local _wp_pid=$2 _wp_st=0
+	if ! wait_until "$1" eval "! check_running $_wp_pid"; then
+		kill -TERM "$_wp_pid" 2>/dev/null
+		wait_until 5 eval "! check_running $_wp_pid" || kill -KILL "$_wp_pid" 2>/dev/null
+		wait "$_wp_pid" 2>/dev/null
 		return 124
 	fi
-	wait "$pid" 2>/dev/null || st=$?
-	return $st
+	wait "$_wp_pid" 2>/dev/null || _wp_st=$?
+	return $_wp_st
 }
