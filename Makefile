@@ -92,6 +92,7 @@ include src/lang/module.mk
 include src/model/module.mk
 include src/compile/module.mk
 include src/plan/module.mk
+include src/reach/module.mk
 include src/mnl/module.mk
 include src/exec/module.mk
 include src/embed/module.mk

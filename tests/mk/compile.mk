@@ -35,3 +35,6 @@ check-emit-sh: $(OTC)
 	@$(call run_suite,check-emit-sh,900) tests/golden/kernel-sh $(OTC)
 CHECK_TARGETS += check-emit-sh
 .PHONY: check-emit-sh
+
+# The reachability oracle (src/reach) on small compiled topologies.
+UNIT_TESTS += tests/unit/test_reach.c
