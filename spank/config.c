@@ -323,7 +323,7 @@ int ot_spank_config_parse(int ac, char *const *av, struct ot_spank_config *cfg,
 		r = keys[k].parse ? keys[k].parse(&c, eq + 1, err)
 				  : ot_bounds_set(&c.bounds, c.addrs, keys[k].name, eq + 1, err);
 		if (r < 0)
-			return ot_error_prefix(err, "plugstack.conf argument %d '%.200s'", i + 1,
+			return ot_error_prefix(err, r, "plugstack.conf argument %d '%.200s'", i + 1,
 					       arg);
 	}
 	/* The per-step VNI window must fit the range at least once. */

@@ -637,6 +637,13 @@ static const struct cmd cmds[] = {
      "  -o, --output DIR  output directory (created)\n"
      "  -n, --node NAME   only this node (repeatable)\n"
      "  --runtime FILE    otnode runtime to use instead of the one built into otc\n"},
+    {"reach", otc_run_reach, "reach FILE [HOSTS] [--json] [--explain A B CLASS]",
+     "For every ordered pair of containers (and hosts with an uplink address) and\n"
+     "every traffic class (icmp, tcp/P and udp/P for each port a rule names, one\n"
+     "port none names): does a request arrive, does its answer come back. Computed\n"
+     "from the plans, independently of the probes (see docs/reach.md).\n"
+     "  --json               every result as JSON\n"
+     "  --explain A B CLASS  the path and the rule or missing route that decides\n"},
     {"version", run_version, "version", "Print the version and the plan schema.\n"},
     {"help", run_help, "help [COMMAND]", "Show the help of otc or of COMMAND.\n"},
 };

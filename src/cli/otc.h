@@ -69,6 +69,9 @@ void otc_compiled_free(struct otc_compiled *x);
 /* `otc build` (otc_build.c). */
 int otc_run_build(struct otc_common *c, int argc, char **argv);
 
+/* `otc reach` (otc_reach.c). */
+int otc_run_reach(struct otc_common *c, int argc, char **argv);
+
 /* Print "otc: <msg>" to stderr. */
 void otc_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

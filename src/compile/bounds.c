@@ -66,15 +66,16 @@ static int set_vni(struct ot_bounds *b, struct ot_prefix *addrs, const char *v,
 {
 	char lo[16], *dash = strchr(v, '-');
 	uint32_t x, y;
+	int r;
 
 	(void)addrs;
 	if (!dash || (size_t)(dash - v) >= sizeof(lo))
 		return ot_error_set(err, -EINVAL, "expected MIN-MAX, e.g. 1048576-2097151");
 	memcpy(lo, v, (size_t)(dash - v));
 	lo[dash - v] = '\0';
-	if (ot_bounds_parse_u32(lo, 1, VNI_LIMIT, &x, err) ||
-	    ot_bounds_parse_u32(dash + 1, 1, VNI_LIMIT, &y, err))
-		return ot_error_prefix(err, "VNI range");
+	if ((r = ot_bounds_parse_u32(lo, 1, VNI_LIMIT, &x, err)) != 0 ||
+	    (r = ot_bounds_parse_u32(dash + 1, 1, VNI_LIMIT, &y, err)) != 0)
+		return ot_error_prefix(err, r, "VNI range");
 	if (x > y)
 		return ot_error_set(err, -EINVAL, "VNI range is empty (%u > %u)", x, y);
 	b->vni_min = x;

@@ -194,11 +194,11 @@ int ot_deploy_init(struct ot_deploy *d, struct ot_deploy_node *nodes, size_t n,
 			rc = ot_deploy_parse_target(x->host->ssh_target, x->host->user, x->user,
 						    sizeof(x->user), x->addr, sizeof(x->addr), err);
 			if (rc < 0)
-				return ot_error_prefix(err, "%s", x->name);
+				return ot_error_prefix(err, rc, "%s", x->name);
 		}
 		rc = ot_remote_dir_valid(dir, err);
 		if (rc < 0)
-			return ot_error_prefix(err, "%s", x->name);
+			return ot_error_prefix(err, rc, "%s", x->name);
 		if (!ot_nsname_valid(x->plan->prefix))
 			return ot_error_set(err, -EINVAL, "%s: unsafe plan prefix '%s'", x->name,
 					    x->plan->prefix);
@@ -509,7 +509,7 @@ static void stage_action(struct ot_deploy *d, size_t i)
 	if (a == OT_DEPLOY_DESTROY && tp(n)->unplace) {
 		rc = tp(n)->unplace(d, i);
 		if (rc < 0) {
-			ot_error_prefix(&n->err, "destroyed, but cannot remove otnode");
+			ot_error_prefix(&n->err, rc, "destroyed, but cannot remove otnode");
 			fail(d, i, rc, &n->err);
 			return;
 		}
@@ -551,7 +551,7 @@ static void stage_rollback(struct ot_deploy *d, size_t i)
 		n->journal_left = true;
 		if (was_done) {
 			n->err = n->rollback_err;
-			ot_error_prefix(&n->err, "rollback");
+			ot_error_prefix(&n->err, n->err.code, "rollback");
 		}
 		ot_deploy_set_state(d, i, OT_DS_FAILED, "rollback failed: state left on the host");
 		return;

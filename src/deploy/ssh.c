@@ -370,7 +370,7 @@ int ot_ssh_connect(const struct ot_ssh_opts *o, struct ot_ssh **ret, struct ot_e
 	return 0;
 
 fail_prefix:
-	ot_error_prefix(err, "%s", s->where);
+	ot_error_prefix(err, rc, "%s", s->where);
 fail:
 	ot_ssh_close(s);
 	return rc;

@@ -14,12 +14,12 @@ $(BUILD)/tests/deploy/%: $(BUILD)/obj/tests/deploy/%.o $(LIBOTDEPLOY) $(LIBOTEXE
 
 # The SSH transport and remote directory policy against real sshd.
 check-deploy-ssh: $(BUILD)/tests/deploy/test_ssh
-	tests/deploy/run-ssh $(BUILD)
+	@$(call run_suite,check-deploy-ssh,600) tests/deploy/run-ssh $(BUILD)
 CHECK_TARGETS += check-deploy-ssh
 
 # otdeploy end to end against simulated clusters (see the script's header).
 check-deploy: $(OTDEPLOY) $(OTC)
-	tests/deploy/run-deploy $(BUILD)
+	@$(call run_suite,check-deploy,1800) tests/deploy/run-deploy $(BUILD)
 CHECK_TARGETS += check-deploy
 
 # Only the two-deployments-at-once case (part of check-deploy too), for a
@@ -34,7 +34,7 @@ check-deploy-concurrent: $(OTDEPLOY) $(OTC)
 # interface like a device of the requesting namespace (6.1 checks names
 # there). About a minute under TCG.
 check-deploy-vm: $(OTDEPLOY) $(OTC)
-	VM_CACHE=$(VM_CACHE) tests/deploy/run-vm $(BUILD)
+	@VM_CACHE=$(VM_CACHE) $(call run_suite,check-deploy-vm,1800) tests/deploy/run-vm $(BUILD)
 CHECK_TARGETS += check-deploy-vm
 
 # Deploy time vs a plain ssh/scp loop, 2/8/16 hosts.

@@ -32,12 +32,9 @@ $(BUILD)/tests/slurm/mpi_pingpong.mpich: tests/slurm/mpi_pingpong.c
 
 # End to end, on a real Slurm cluster (tests/slurm/run). Exit 77 = could not
 # run here: that fails the target (a skip is not a pass) unless
-# OPENTOP_ALLOW_SKIP=1.
+# OT_ALLOW_SKIP allows it (tests/lib/run-suite).
 check-slurm: $(SPANK_SO) $(SLURM_MPI_BINS)
-	@rc=0; tests/slurm/run $(BUILD) || rc=$$?; \
-	if [ $$rc = 77 ]; then echo "== check-slurm: SKIPPED (not a pass)"; \
-		[ "$${OPENTOP_ALLOW_SKIP:-0}" = 1 ] || exit 1; \
-	elif [ $$rc != 0 ]; then exit $$rc; fi
+	@$(call run_suite,check-slurm,2400) tests/slurm/run $(BUILD)
 CHECK_TARGETS += check-slurm
 
 # The plugin and MPI across 3 QEMU VMs with their own kernels (Debian 12's
