@@ -124,7 +124,7 @@ static int load_plan(struct cli *c)
 		r = ot_plan_load(ot_sb_str(&sb), sb.len, &c->plan, &err);
 		ot_sb_free(&sb);
 		if (r < 0)
-			ot_error_prefix(&err, "%s", c->plan_file);
+			ot_error_prefix(&err, r, "%s", c->plan_file);
 	} else {
 		r = ot_embed_self_plan(&c->plan, &err);
 		if (r == -ENOENT)

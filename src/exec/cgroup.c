@@ -1,7 +1,7 @@
 /*
  * cgroup.c - container cgroups on both layouts Linux has: pure cgroup v2 (one
  * tree, controllers enabled through cgroup.subtree_control) and the hybrid
- * layout this machine has (v1 hierarchies per controller under
+ * layout of systemd hosts (v1 hierarchies per controller under
  * /sys/fs/cgroup/<ctrl>, plus a controller-less v2 tree at
  * /sys/fs/cgroup/unified). Hierarchies are found in /proc/self/mountinfo,
  * not guessed from paths.

@@ -134,7 +134,7 @@ struct ot_nl *ot_x_nl(struct ot_xctx *x, int i, int bus, struct ot_error *err)
 		return NULL;
 	}
 	if (r < 0) {
-		ot_error_prefix(err, "in %s", ot_x_nsname(x, i));
+		ot_error_prefix(err, r, "in %s", ot_x_nsname(x, i));
 		return NULL;
 	}
 	return nl;
@@ -172,7 +172,7 @@ int ot_x_ifindex(struct ot_xctx *x, int i, const char *name, uint32_t *ret, stru
 	if (r == -ENODEV || (r == 0 && !idx))
 		return ot_error_set(err, -ENODEV, "no device '%s' in %s", name, ot_x_nsname(x, i));
 	if (r < 0)
-		return ot_error_prefix(err, "look up device '%s' in %s", name, ot_x_nsname(x, i));
+		return ot_error_prefix(err, r, "look up device '%s' in %s", name, ot_x_nsname(x, i));
 	if (OT_VEC_RESERVE(x->ifx, x->capifx, x->nifx + 1) < 0)
 		return ot_error_set(err, -ENOMEM, "out of memory");
 	x->ifx[x->nifx].ns = i;

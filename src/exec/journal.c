@@ -799,7 +799,7 @@ int ot_journal_read(const char *state_dir, bool lock, struct ot_journal_image **
 	}
 	r = parse_text(ot_sb_str(&sb), sb.len, ret, err);
 	if (r < 0) {
-		ot_error_prefix(err, "%s", path);
+		ot_error_prefix(err, r, "%s", path);
 		goto fail;
 	}
 	ot_sb_free(&sb);

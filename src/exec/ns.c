@@ -111,7 +111,7 @@ int ot_ns_create_net(struct ot_xctx *x, const char *name, int *ret_fd, struct ot
 	if (r == 0)
 		r = lo_up(nl, err);
 	if (r < 0) {
-		ot_error_prefix(err, "bring lo up");
+		ot_error_prefix(err, r, "bring lo up");
 		goto fail_mounted;
 	}
 	if ((r = ot_x_leave(x, err)) < 0)

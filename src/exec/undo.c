@@ -13,7 +13,7 @@
  * Namespaces go by removing their name (umount + unlink): the kernel then
  * tears the namespace and every device in it down, asynchronously and in
  * batches - never one RTM_DELLINK per container veth, which costs an RCU
- * grace period each (../shared/notes/setup-cost-baselines.md). VXLAN
+ * grace period each (docs/performance.md). VXLAN
  * devices are the exception by default: deleted explicitly before their
  * namespace, so that their VNI (registered in the namespace that holds the
  * device's socket, not the device's) is free when destroy returns and an
@@ -353,7 +353,7 @@ static int un_link_in(struct ot_xctx *x, const struct ot_jrec *r, struct ot_erro
 	ot_nl_close(&nl);
 	if (e == -ENODEV)
 		return 0;
-	return e < 0 ? ot_error_prefix(err, "delete '%s' in %s", r->b, r->a) : 0;
+	return e < 0 ? ot_error_prefix(err, e, "delete '%s' in %s", r->b, r->a) : 0;
 }
 
 static int un_link(struct ot_xctx *x, const struct ot_jrec *r, struct ot_error *err)
@@ -371,7 +371,7 @@ static int un_link(struct ot_xctx *x, const struct ot_jrec *r, struct ot_error *
 	if (e == -ENODEV || (e == 0 && !la.found))
 		return 0; /* gone already (a veth goes with its other end) */
 	if (e < 0)
-		return ot_error_prefix(err, "look up host link '%s'", r->b);
+		return ot_error_prefix(err, e, "look up host link '%s'", r->b);
 	if (strcmp(la.alias, r->c ? r->c : "") != 0 &&
 	    !(r->d && strtoul(r->d, NULL, 10) == la.ifindex && la.ifindex >= 0x10000000u))
 		return 0; /* neither our alias nor our index: not ours, leave it */
@@ -379,7 +379,7 @@ static int un_link(struct ot_xctx *x, const struct ot_jrec *r, struct ot_error *
 	if (e == -ENODEV)
 		return 0;
 	if (e < 0)
-		return ot_error_prefix(err, "delete host link '%s'", r->b);
+		return ot_error_prefix(err, e, "delete host link '%s'", r->b);
 	return 0;
 }
 
@@ -406,7 +406,7 @@ static int un_nft(struct ot_xctx *x, const struct ot_jrec *r, struct ot_error *e
 	if (e == -ENOENT)
 		return 0;
 	if (e < 0)
-		return ot_error_prefix(err, "look up nft table '%s'", r->b);
+		return ot_error_prefix(err, e, "look up nft table '%s'", r->b);
 	if (strcmp(info.tag, r->c ? r->c : "") != 0)
 		return 0; /* not ours: leave it */
 	ot_nft_batch_init(&b, 1);
@@ -422,7 +422,7 @@ static int un_nft(struct ot_xctx *x, const struct ot_jrec *r, struct ot_error *e
 	ot_nft_batch_free(&b);
 	if (e == -ENOENT)
 		return 0;
-	return e < 0 ? ot_error_prefix(err, "delete nft table '%s'", r->b) : 0;
+	return e < 0 ? ot_error_prefix(err, e, "delete nft table '%s'", r->b) : 0;
 }
 
 static int (*const undoers[OT_J__COUNT])(struct ot_xctx *, const struct ot_jrec *,
@@ -548,7 +548,7 @@ int ot_exec_destroy(const char *state_dir, const struct ot_exec_opts *opts,
 	}
 	r = ot_undo(&x, im, state_dir, res, err);
 	if (r < 0)
-		ot_error_prefix(err, "%s: destroy", im->node);
+		ot_error_prefix(err, r, "%s: destroy", im->node);
 	else
 		r = ot_journal_remove(state_dir, err);
 	if (r == 0)

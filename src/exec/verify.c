@@ -291,7 +291,7 @@ int ot_exec_verify(const struct ot_plan *p, const struct ot_exec_opts *opts, uns
 	ot_x_free(&x);
 	if (r < 0) {
 		ot_verify_free(v);
-		return ot_error_prefix(err, "%s: verify", p->node);
+		return ot_error_prefix(err, r, "%s: verify", p->node);
 	}
 	*ret = v;
 	return 0;

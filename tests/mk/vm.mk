@@ -7,7 +7,7 @@ VM_CACHE ?= build/vm
 # The runner's own test: 2 VMs, a VXLAN between a netns on each over SSH,
 # ping across, tear down, both guests equal their boot snapshot.
 check-vm-smoke:
-	tests/vagrant/smoke-test --vms 2 --cache $(VM_CACHE)
+	@$(call run_suite,check-vm-smoke,1200) tests/vagrant/smoke-test --vms 2 --cache $(VM_CACHE)
 CHECK_TARGETS += check-vm-smoke
 
 # The executor's shared cgroup state on a pure cgroup v2 guest: two
@@ -21,7 +21,7 @@ CHECK_TARGETS += check-cgroup-vm
 # The Vagrantfile for users: `vagrant validate` (offline, libvirt provider)
 # and a structural check of what it defines; never `vagrant up`.
 check-vagrantfile:
-	tests/vagrant/check-vagrantfile
+	@$(call run_suite,check-vagrantfile,600) tests/vagrant/check-vagrantfile
 CHECK_TARGETS += check-vagrantfile
 
 # Only the artefacts (e.g. to warm the cache).
