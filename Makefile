@@ -72,7 +72,15 @@ LIBS_EXEC := $(shell pkg-config --libs libnftnl libmnl 2>/dev/null || echo -lnft
 LIBS_SSH := $(shell pkg-config --libs libssh 2>/dev/null || echo -lssh)
 
 # Targets `make check` runs, in order; test fragments append to it.
+# CHECK_OFFLINE_TARGETS: the part that needs no root and no network
+# namespaces (make check-offline, for contributors without root).
 CHECK_TARGETS :=
+CHECK_OFFLINE_TARGETS :=
+
+# Every suite runs as $(call run_suite,NAME,SECONDS) CMD...: an overall
+# timeout, and the one skip policy (a skip fails unless OT_ALLOW_SKIP=1 or
+# OT_ALLOW_SKIP="NAME ..." asks for it). See tests/lib/run-suite.
+run_suite = tests/lib/run-suite $(1) $(2)
 BENCH_TARGETS :=
 FUZZ_TARGETS :=
 INSTALL_BIN :=
@@ -85,6 +93,7 @@ include src/lang/module.mk
 include src/model/module.mk
 include src/compile/module.mk
 include src/plan/module.mk
+include src/reach/module.mk
 include src/mnl/module.mk
 include src/exec/module.mk
 include src/embed/module.mk
@@ -112,7 +121,8 @@ $(BUILD)/%.a:
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-.PHONY: all tests check bench fuzz clean format $(CHECK_TARGETS) $(BENCH_TARGETS) $(FUZZ_TARGETS)
+.PHONY: all tests check check-offline bench fuzz install clean format check-format \
+	$(CHECK_TARGETS) $(BENCH_TARGETS) $(FUZZ_TARGETS)
 
 # make check: build the sanitizer flavour and run every suite with it.
 # (CHECK_TARGETS run in the recursive make, so BUILD/SAN apply to them, and
@@ -121,6 +131,12 @@ $(BUILD)/%.a:
 check:
 	$(MAKE) BUILD=build-san SAN=1 all tests
 	$(MAKE) -j1 BUILD=build-san SAN=1 $(CHECK_TARGETS)
+
+# make check-offline: the suites that need neither root nor network
+# namespaces (unit tests, golden files, the bad corpus, the fuzz replay),
+# with the sanitizer build like make check; each target builds what it runs.
+check-offline:
+	$(MAKE) BUILD=build-san SAN=1 $(CHECK_OFFLINE_TARGETS)
 
 bench:
 	$(MAKE) OPT="-O2 -g" all tests
@@ -135,5 +151,15 @@ clean:
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
+
+# Every tracked C file formatted as .clang-format says (nothing is changed;
+# `make format` rewrites). Lists the files that differ and fails on any.
+check-format:
+	@bad=0; for f in $$(git ls-files '*.c' '*.h'); do \
+		clang-format --style=file --dry-run -Werror "$$f" >/dev/null 2>&1 || \
+			{ echo "check-format: $$f"; bad=$$((bad + 1)); }; \
+	done; \
+	echo "check-format: $$bad of $$(git ls-files '*.c' '*.h' | wc -l) files differ from .clang-format"; \
+	[ $$bad = 0 ]
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -570,7 +570,7 @@ static void build_finish(void)
 		;
 	st.build_pid = -1;
 	if (rc < 0) {
-		ot_error_prefix(&st.build_err, "node %" PRIu32 " ('%s')", st.nodeid, st.node_name);
+		ot_error_prefix(&st.build_err, rc, "node %" PRIu32 " ('%s')", st.nodeid, st.node_name);
 		defer(&st.build_err);
 		return;
 	}
@@ -727,7 +727,7 @@ static int node_prepare(spank_t sp)
 	build_start();
 	return 0;
 fail:
-	ot_error_prefix(&err, "node %" PRIu32 " ('%s')", st.nodeid,
+	ot_error_prefix(&err, err.code, "node %" PRIu32 " ('%s')", st.nodeid,
 			st.node_name[0] ? st.node_name : "?");
 	return defer(&err);
 }

@@ -56,101 +56,19 @@ static const struct option common_longopts[] = {
 };
 #define NCOMMON (sizeof(common_longopts) / sizeof(common_longopts[0]))
 
-static int parse_u32(const char *s, uint32_t max, uint32_t *ret)
+/* One administrator bound, KEY=VALUE, read by the plugin's parser
+ * (compile/bounds.h): a value means the same here and in plugstack.conf. */
+static int parse_bound(struct otc_common *c, const char *arg, struct ot_error *err)
 {
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	if (!*s || *s == '-' || *s == '+')
-		return -EINVAL;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v > max)
-		return -EINVAL;
-	*ret = (uint32_t)v;
-	return 0;
-}
-
-static int parse_yesno(const char *s, bool *ret)
-{
-	if (strcmp(s, "yes") == 0)
-		*ret = true;
-	else if (strcmp(s, "no") == 0)
-		*ret = false;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-/*
- * One administrator bound, in the SPANK plugin's plugstack.conf syntax:
- * vni=MIN-MAX addrs=PFX[,PFX...] max_containers=N max_ifaces=N
- * host_objects=yes|no isolate=KIND[,KIND...] limits=yes|no.
- */
-static int parse_bound(struct otc_common *c, const char *arg)
-{
-	struct ot_bounds *b = &c->bounds;
 	const char *eq = strchr(arg, '=');
-	char key[32], *val, *tok, *save = NULL, *dash;
-	bool yes = false;
-	int rc = 0;
+	char key[32];
 
 	if (!eq || (size_t)(eq - arg) >= sizeof(key))
-		return -EINVAL;
+		return ot_error_set(err, -EINVAL, "expected KEY=VALUE");
 	memcpy(key, arg, (size_t)(eq - arg));
 	key[eq - arg] = '\0';
-	val = strdup(eq + 1);
-	if (!val)
-		return -ENOMEM;
 	c->has_bounds = true;
-	if (strcmp(key, "vni") == 0) {
-		dash = strchr(val, '-');
-		if (!dash) {
-			rc = -EINVAL;
-		} else {
-			*dash = '\0';
-			if (parse_u32(val, 0xFFFFFF, &b->vni_min) < 0 ||
-			    parse_u32(dash + 1, 0xFFFFFF, &b->vni_max) < 0 || !b->vni_min ||
-			    b->vni_min > b->vni_max)
-				rc = -EINVAL;
-		}
-	} else if (strcmp(key, "addrs") == 0) {
-		for (tok = strtok_r(val, ",", &save); tok && !rc;
-		     tok = strtok_r(NULL, ",", &save)) {
-			if (b->nallowed_addrs >= OTC_MAX_BOUNDS_ADDRS ||
-			    ot_prefix_parse(tok, true, &c->bounds_addrs[b->nallowed_addrs]) < 0)
-				rc = -EINVAL;
-			else
-				b->nallowed_addrs++;
-		}
-		b->allowed_addrs = c->bounds_addrs;
-	} else if (strcmp(key, "max_containers") == 0) {
-		rc = parse_u32(val, 1000000, &b->max_containers_per_node);
-	} else if (strcmp(key, "max_ifaces") == 0) {
-		rc = parse_u32(val, 1000000, &b->max_ifaces_per_node);
-	} else if (strcmp(key, "host_objects") == 0) {
-		rc = parse_yesno(val, &yes);
-		b->forbid_host_objects = !yes;
-	} else if (strcmp(key, "limits") == 0) {
-		rc = parse_yesno(val, &yes);
-		b->forbid_limits = !yes;
-	} else if (strcmp(key, "isolate") == 0) {
-		const struct ot_isolate_kind *k;
-
-		b->allowed_isolate = 0;
-		for (tok = strtok_r(val, ",", &save); tok && !rc;
-		     tok = strtok_r(NULL, ",", &save)) {
-			k = ot_isolate_kind_by_name(tok, strlen(tok));
-			if (!k)
-				rc = -EINVAL;
-			else
-				b->allowed_isolate |= k->bit;
-		}
-	} else {
-		rc = -ENOENT;
-	}
-	free(val);
-	return rc;
+	return ot_bounds_set(&c->bounds, c->bounds_addrs, key, eq + 1, err);
 }
 
 int otc_getopt(struct otc_common *c, int argc, char **argv, const char *optstring,
@@ -158,6 +76,7 @@ int otc_getopt(struct otc_common *c, int argc, char **argv, const char *optstrin
 {
 	struct option all[32];
 	char shortopts[64];
+	struct ot_error err = {0};
 	size_t n = 0, i;
 	int opt, r;
 
@@ -185,15 +104,9 @@ int otc_getopt(struct otc_common *c, int argc, char **argv, const char *optstrin
 			c->instance = optarg;
 			continue;
 		case OPT_BOUNDS:
-			r = parse_bound(c, optarg);
-			if (r == -ENOENT) {
-				otc_error("%s: unknown bound '%s' (vni, addrs, max_containers, "
-					  "max_ifaces, host_objects, isolate, limits)",
-					  argv[0], optarg);
-				return '?';
-			}
+			r = parse_bound(c, optarg, &err);
 			if (r < 0) {
-				otc_error("%s: bad bound '%s'", argv[0], optarg);
+				otc_error("%s: --bounds '%s': %s", argv[0], optarg, err.msg);
 				return '?';
 			}
 			continue;
@@ -724,6 +637,13 @@ static const struct cmd cmds[] = {
      "  -o, --output DIR  output directory (created)\n"
      "  -n, --node NAME   only this node (repeatable)\n"
      "  --runtime FILE    otnode runtime to use instead of the one built into otc\n"},
+    {"reach", otc_run_reach, "reach FILE [HOSTS] [--json] [--explain A B CLASS]",
+     "For every ordered pair of containers (and hosts with an uplink address) and\n"
+     "every traffic class (icmp, tcp/P and udp/P for each port a rule names, one\n"
+     "port none names): does a request arrive, does its answer come back. Computed\n"
+     "from the plans, independently of the probes (see docs/reach.md).\n"
+     "  --json               every result as JSON\n"
+     "  --explain A B CLASS  the path and the rule or missing route that decides\n"},
     {"version", run_version, "version", "Print the version and the plan schema.\n"},
     {"help", run_help, "help [COMMAND]", "Show the help of otc or of COMMAND.\n"},
 };

@@ -28,6 +28,7 @@
 #include <jansson.h>
 
 #include "embed/embed.h"
+#include "exec/classprobe.h"
 #include "exec/exec.h"
 #include "exec/preflight.h"
 #include "plan/plan_json.h"
@@ -75,8 +76,10 @@ static const char usage_text[] =
     "  status [--json]         what exists and what drifted from the plan\n"
     "  show [--json]           print the embedded plan\n"
     "  exec CONTAINER [--] CMD...  run CMD inside a container's namespaces\n"
-    "  verify [--json] [--remote] [--timeout MS]\n"
-    "                          status plus the reachability probes of the plan\n"
+    "  verify [--json] [--remote] [--timeout MS] [--no-classes]\n"
+    "                          status plus the reachability probes of the plan, and\n"
+    "                          TCP/UDP/ICMP by class between this node's containers\n"
+    "                          compared with `otc reach` on this plan (docs/reach.md)\n"
     "  preflight [--json] [--wait-go]\n"
     "                          check the kernel, underlay and VXLAN port (otdeploy)\n"
     "  version                 print the version and the plan schema\n"
@@ -121,7 +124,7 @@ static int load_plan(struct cli *c)
 		r = ot_plan_load(ot_sb_str(&sb), sb.len, &c->plan, &err);
 		ot_sb_free(&sb);
 		if (r < 0)
-			ot_error_prefix(&err, "%s", c->plan_file);
+			ot_error_prefix(&err, r, "%s", c->plan_file);
 	} else {
 		r = ot_embed_self_plan(&c->plan, &err);
 		if (r == -ENOENT)
@@ -177,7 +180,7 @@ static void init_opts(struct cli *c, struct ot_exec_opts *o)
 	c->fail_at = env_uint("OTNODE_FAULT_FAIL_AT");
 	c->trace = env_uint("OTNODE_TRACE") != 0;
 	o->step_hook = step_hook;
-	o->hook_ctx = c;
+	o->ctx = c;
 	o->progress = progress;
 }
 
@@ -201,7 +204,7 @@ static int print_json(json_t *j)
 }
 
 /* Common option parsing for subcommands: --json, plus what the caller adds. */
-enum { OPT_JSON = 0x100, OPT_REMOTE, OPT_TIMEOUT, OPT_WAIT_GO, OPT_STATE_DIR };
+enum { OPT_JSON = 0x100, OPT_REMOTE, OPT_TIMEOUT, OPT_WAIT_GO, OPT_STATE_DIR, OPT_NO_CLASSES };
 
 static int sub_options(int argc, char **argv, const struct option *extra, int *values,
 		       const char **strval)
@@ -247,8 +250,8 @@ static int cmd_create(struct cli *c, int argc, char **argv)
 		die_msg("%s%s", err.msg, res.rolled_back ? " (rolled back)" : "");
 		return r == -ENOMEM ? EXIT_SYSTEM : EXIT_FAIL;
 	}
-	fprintf(stderr, "otnode: %s: %s in %.3f s\n", c->plan->node,
-		res.already ? "already created, no drift" : "created", ot_clock_s(CLOCK_MONOTONIC) - t0);
+	fprintf(stderr, "otnode: %s: created in %.3f s\n", c->plan->node,
+		ot_clock_s(CLOCK_MONOTONIC) - t0);
 	return 0;
 }
 
@@ -563,15 +566,45 @@ out:
 	free(colname);
 }
 
+/* One line per class probe that disagrees with the oracle; JSON of all. */
+static json_t *class_report(const struct ot_class_verify *cv, bool text)
+{
+	json_t *arr = text ? NULL : json_array();
+	size_t i;
+
+	for (i = 0; i < cv->n; i++) {
+		const struct ot_class_check *k = &cv->v[i];
+		const struct ot_cprobe *l = &k->live;
+		char a[OT_ADDR_STRLEN], live[128];
+
+		ot_addr_format(&k->addr, a, sizeof(a));
+		snprintf(live, sizeof(live), "%s%s%s:%u%s%s%s", l->answered ? "answered" : l->arrived ? "arrives" : "lost",
+			 k->live_at ? " at " : "", k->live_at ? k->live_at : "", l->arrived_port,
+			 l->answered ? "" : " (", l->answered ? "" : l->detail, l->answered ? "" : ")");
+		if (text && !k->pass)
+			printf("MISMATCH %s -> %s (%s) %s: reach says %s%s%s:%u (%s), live: %s\n", k->from,
+			       k->to, a, k->cls, k->want, k->want_at ? " at " : "",
+			       k->want_at ? k->want_at : "", k->want_port, k->why, live);
+		if (!text)
+			json_array_append_new(
+			    arr, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b}", "from", k->from, "to", k->to,
+					   "address", a, "class", k->cls, "reach", k->want, "live", live,
+					   "pass", k->pass));
+	}
+	return arr;
+}
+
 static int cmd_verify(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
 					     {"remote", no_argument, NULL, OPT_REMOTE},
 					     {"timeout", required_argument, NULL, OPT_TIMEOUT},
 					     {"help", no_argument, NULL, 'h'},
+					     {"no-classes", no_argument, NULL, OPT_NO_CLASSES},
 					     {NULL, 0, NULL, 0}};
-	int set[4] = {0};
-	const char *val[4] = {NULL};
+	int set[5] = {0};
+	const char *val[5] = {NULL};
+	struct ot_class_verify *cv = NULL;
 	unsigned timeout = 0;
 	struct ot_exec_opts o;
 	struct ot_verify *v = NULL;
@@ -599,9 +632,22 @@ static int cmd_verify(struct cli *c, int argc, char **argv)
 		die_msg("%s", err.msg);
 		return EXIT_SYSTEM;
 	}
-	r = v->nfail || v->status->nmissing || v->status->ndrift ? EXIT_FAIL : 0;
+	if (!set[4] && ot_exec_verify_classes(c->plan, &o, timeout ? timeout : 1000, &cv, &err) < 0) {
+		die_msg("%s", err.msg);
+		ot_verify_free(v);
+		return EXIT_SYSTEM;
+	}
+	r = v->nfail || (cv && cv->nfail) || v->status->nmissing || v->status->ndrift ? EXIT_FAIL : 0;
 	if (set[0]) {
-		int w = print_json(ot_verify_to_json(c->plan, v));
+		json_t *j = ot_verify_to_json(c->plan, v);
+		int w;
+
+		if (j && cv) { /* class disagreements count as failed probes (otdeploy) */
+			json_object_set_new(j, "class_probes", class_report(cv, false));
+			json_object_set_new(j, "classes_fail", json_integer((json_int_t)cv->nfail));
+			json_object_set_new(j, "probes_fail", json_integer((json_int_t)(v->nfail + cv->nfail)));
+		}
+		w = print_json(j);
 
 		r = w ? w : r;
 	} else {
@@ -624,7 +670,13 @@ static int cmd_verify(struct cli *c, int argc, char **argv)
 		printf("%s: probes: %zu pass, %zu fail, %zu skipped%s\n", c->plan->node, v->npass,
 		       v->nfail, v->nskipped,
 		       v->nskipped && !set[1] ? " (--remote probes other nodes)" : "");
+		if (cv) {
+			class_report(cv, true);
+			printf("%s: by class (tcp/udp/icmp, this node's pairs): %zu pass, %zu fail\n",
+			       c->plan->node, cv->n - cv->nfail, cv->nfail);
+		}
 	}
+	ot_class_verify_free(cv);
 	ot_verify_free(v);
 	return r;
 }

@@ -511,6 +511,22 @@ static int lower_sysctls(struct lower *l, const struct cc_node *node)
 			continue;
 		if (add_sysctl(l, cc->ns, &cc->mc->forward_loc, "net/ipv4/ip_forward", "1") < 0)
 			return -ENOMEM;
+		/* No ICMP redirects from a router: the kernel sends them before
+		 * the forward hook, so a host told "use the other router" would
+		 * then bypass this router's forward rules and take paths the
+		 * topology's routes never name (found by tests/differential,
+		 * seed 66). Sent when conf/all or the device's conf says so. */
+		for (j = 0; j < cc->mc->nifaces; j++) {
+			char key[64];
+
+			snprintf(key, sizeof(key), "net/ipv4/conf/%s/send_redirects",
+				 l->c->ifaces[cc->first_iface + j].kname);
+			if (add_sysctl(l, cc->ns, &cc->mc->forward_loc, key, "0") < 0)
+				return -ENOMEM;
+		}
+		if (add_sysctl(l, cc->ns, &cc->mc->forward_loc, "net/ipv4/conf/all/send_redirects",
+			       "0") < 0)
+			return -ENOMEM;
 		if (cc->has_ipv6 && add_sysctl(l, cc->ns, &cc->mc->forward_loc,
 					       "net/ipv6/conf/all/forwarding", "1") < 0)
 			return -ENOMEM;

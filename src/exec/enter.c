@@ -61,7 +61,7 @@ int ot_exec_enter(const struct ot_plan *p, int ns, unsigned flags, unsigned *ret
 
 		if ((r = ot_cg_detect(&cg, err)) < 0 ||
 		    (r = ot_cg_join(&cg, pn->cgroup, getpid(), err)) < 0)
-			return ot_error_prefix(err, "%s: enter '%s'", p->node, pn->container);
+			return ot_error_prefix(err, r, "%s: enter '%s'", p->node, pn->container);
 		if ((pn->isolate & OT_ISO_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
 			return ot_error_sys(err, -errno, "%s: enter '%s': cgroup namespace",
 					    p->node, pn->container);
@@ -97,5 +97,5 @@ int ot_exec_enter(const struct ot_plan *p, int ns, unsigned flags, unsigned *ret
 	}
 	return 0;
 fail:
-	return ot_error_prefix(err, "%s: enter '%s'", p->node, pn->container);
+	return ot_error_prefix(err, r, "%s: enter '%s'", p->node, pn->container);
 }

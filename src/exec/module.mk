@@ -6,3 +6,5 @@ EXEC_OBJS := $(call obj,$(EXEC_SRCS))
 LIBOTEXEC_OBJS += $(EXEC_OBJS)
 # otnode preflight (otdeploy stage 2), owned by the deploy helper.
 LIBOTEXEC_OBJS += $(call obj,src/exec/preflight.c)
+# live probes by traffic class (verify, tests/differential).
+LIBOTEXEC_OBJS += $(call obj,src/exec/classprobe.c src/exec/verify_classes.c)

@@ -4,6 +4,7 @@
 #include "util/addr.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -327,4 +328,23 @@ const char *ot_addr_not_unicast(const struct ot_addr *a)
 	if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
 		return "a link-local address (it needs an interface scope)";
 	return NULL;
+}
+
+unsigned ot_addr_sockaddr(const struct ot_addr *a, uint16_t port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		memcpy(&s6->sin6_addr, a->bytes, 16);
+		return sizeof(*s6);
+	}
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons(port);
+	memcpy(&s4->sin_addr, a->bytes, 4);
+	return sizeof(*s4);
 }

@@ -46,6 +46,10 @@ void ot_prefix_format(const struct ot_prefix *p, char *buf, unsigned size);
 unsigned ot_addr_len(const struct ot_addr *a);
 /* Width in bits: 32, 128, or 0. */
 unsigned ot_addr_bits(const struct ot_addr *a);
+/* Fill *ss (a struct sockaddr_storage, zeroed first) with a and port (host
+ * order); returns its length. Family 0 is taken as IPv4 (the wildcard). */
+struct sockaddr_storage;
+unsigned ot_addr_sockaddr(const struct ot_addr *a, uint16_t port, struct sockaddr_storage *ss);
 
 bool ot_addr_equal(const struct ot_addr *a, const struct ot_addr *b);
 /* Total order: family first, then bytes. */

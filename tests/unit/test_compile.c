@@ -143,7 +143,8 @@ Test(compile, lowering_order)
 	}
 	cr_assert_eq(tm_count(p, OT_OP_CGROUP, -1), 1);
 	cr_assert_eq(tm_count(p, OT_OP_NFT, -1), 1);
-	cr_assert_eq(tm_count(p, OT_OP_SYSCTL, -1), 1);
+	/* ip_forward, and send_redirects off on all and on each interface */
+	cr_assert_eq(tm_count(p, OT_OP_SYSCTL, -1), 2 + a1->nifaces);
 	cr_assert_str_eq(p->ns[2].cgroup, "opentop/demo.n1/a1");
 	/* the default route's device comes from the subnet holding the gateway */
 	for (i = 0; i < p->nops; i++)

@@ -1,0 +1,175 @@
+/*
+ * verify_classes.c - `verify` by traffic class: the reachability oracle
+ * (src/reach) run on this node's plan, compared with live probes
+ * (classprobe.c) of the same requests. See classprobe.h for what is probed
+ * and what is left out, docs/reach.md for the oracle's model.
+ */
+#include "exec/classprobe.h"
+#include "exec/exec_int.h"
+#include "reach/reach.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WHY_MAX 320 /* sizeof(struct ot_reach_result.why) */
+
+/* Every request worth probing (not to the host, not unknown), or just count. */
+static size_t collect(const struct ot_reach *r, struct ot_class_verify *v,
+		      struct ot_reach_result *res)
+{
+	const struct ot_reach_class *cls;
+	size_t ncls = ot_reach_classes(r, &cls), n = ot_reach_nendpoints(r), a, b, k, c, m = 0;
+
+	for (a = 0; a < n; a++)
+		for (b = 0; b < n; b++) {
+			const struct ot_reach_endpoint *t = ot_reach_endpoint(r, b);
+
+			if (a == b || t->host)
+				continue;
+			for (k = 0; k < t->naddrs; k++)
+				for (c = 0; c < ncls; c++) {
+					struct ot_class_check *x;
+
+					ot_reach_eval(r, a, &t->addrs[k], &cls[c], res);
+					if (res->verdict == OT_REACH_UNKNOWN ||
+					    (res->delivered_to >= 0 &&
+					     ot_reach_endpoint(r, (size_t)res->delivered_to)->host))
+						continue;
+					if (v) {
+						x = &v->v[m];
+						x->from = ot_reach_endpoint(r, a)->name;
+						x->to = t->name;
+						x->addr = t->addrs[k];
+						ot_reach_class_format(&cls[c], x->cls,
+								      sizeof(x->cls));
+						x->want = ot_reach_verdict_name(res->verdict);
+						x->want_at = res->delivered_to >= 0
+								 ? ot_reach_endpoint(
+								       r, (size_t)res->delivered_to)
+								       ->name
+								 : NULL;
+						x->want_port = res->delivered_port;
+						x->why = v->strings + m * WHY_MAX;
+						snprintf(v->strings + m * WHY_MAX, WHY_MAX, "%s",
+							 res->why);
+						x->live.to = t->addrs[k];
+						x->live.proto = cls[c].proto;
+						x->live.port = cls[c].port;
+						x->from_ep = a;
+					}
+					m++;
+				}
+		}
+	return m;
+}
+
+int ot_exec_verify_classes(const struct ot_plan *p, const struct ot_exec_opts *o,
+			   unsigned timeout_ms, struct ot_class_verify **ret, struct ot_error *err)
+{
+	const struct ot_plan *plans[1] = {p};
+	const struct ot_reach_class *cls;
+	struct ot_class_verify *v = calloc(1, sizeof(*v));
+	struct ot_reach_result res;
+	struct ot_reach *r = NULL;
+	struct ot_xctx x;
+	size_t i, n, nl = 0, ncls, np = 0;
+	int *epfd = NULL, *lfd = NULL, *lmap = NULL, rc;
+	uint16_t *ports = NULL;
+
+	if (!v)
+		return ot_error_set(err, -ENOMEM, "out of memory");
+	if ((rc = ot_x_init(&x, p, o, err)) < 0) {
+		free(v);
+		return rc;
+	}
+	if ((rc = ot_reach_new(plans, 1, &r, err)) < 0)
+		goto out;
+	n = ot_reach_nendpoints(r);
+	ncls = ot_reach_classes(r, &cls);
+	v->n = collect(r, NULL, &res);
+	v->v = calloc(v->n + 1, sizeof(*v->v));
+	v->strings = calloc(v->n + 1, WHY_MAX);
+	epfd = calloc(n + 1, sizeof(*epfd));
+	lfd = calloc(n + 1, sizeof(*lfd));
+	lmap = calloc(n + 1, sizeof(*lmap));
+	ports = calloc(ncls + 1, sizeof(*ports));
+	if (!v->v || !v->strings || !epfd || !lfd || !lmap || !ports) {
+		rc = ot_error_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	collect(r, v, &res);
+	for (i = 0; i < n; i++) {
+		const struct ot_reach_endpoint *e = ot_reach_endpoint(r, i);
+		int ns = e->host ? OT_NS_HOST_INDEX : ot_plan_ns_find(p, e->netns);
+
+		if (ns < 0 || (epfd[i] = ot_x_nsfd(&x, ns, err)) < 0) {
+			rc = ns < 0 ? ot_error_set(err, -ENOENT, "no namespace %s", e->netns)
+				    : epfd[i];
+			goto out;
+		}
+		lmap[i] = -1;
+		if (!e->host) {
+			lmap[i] = (int)nl;
+			lfd[nl++] = epfd[i];
+		}
+	}
+	for (i = 0; i < ncls; i++)
+		if (cls[i].proto && (!np || ports[np - 1] != cls[i].port))
+			ports[np++] = cls[i].port;
+	{
+		struct ot_cprobe *pr = calloc(v->n + 1, sizeof(*pr));
+
+		if (!pr) {
+			rc = ot_error_set(err, -ENOMEM, "out of memory");
+			goto out;
+		}
+		for (i = 0; i < v->n; i++) {
+			pr[i] = v->v[i].live;
+			pr[i].src_fd = epfd[v->v[i].from_ep];
+		}
+		rc = ot_cprobe_run(lfd, nl, ports, np, pr, v->n, timeout_ms, err);
+		for (i = 0; i < v->n && rc == 0; i++) {
+			struct ot_class_check *c = &v->v[i];
+			int want_at = c->want_at ? lmap[ot_reach_endpoint_find(r, c->want_at)] : -1;
+			size_t k;
+
+			c->live = pr[i];
+			for (k = 0; k < n; k++)
+				if (pr[i].arrived && lmap[k] == pr[i].arrived_at)
+					c->live_at = ot_reach_endpoint(r, k)->name;
+			c->pass = ot_cprobe_agrees(&pr[i], strcmp(c->want, "lost") != 0,
+						   strcmp(c->want, "answered") == 0, want_at,
+						   c->want_port);
+			v->nfail += !c->pass;
+		}
+		free(pr);
+	}
+out:
+	/* endpoint names live in the reach object: keep it with the result */
+	if (rc == 0) {
+		v->reach = r;
+		*ret = v;
+	} else {
+		ot_reach_free(r);
+		ot_class_verify_free(v);
+		rc = ot_error_prefix(err, rc, "%s: verify by class", p->node);
+	}
+	free(epfd);
+	free(lfd);
+	free(lmap);
+	free(ports);
+	ot_x_free(&x);
+	return rc;
+}
+
+void ot_class_verify_free(struct ot_class_verify *v)
+{
+	if (!v)
+		return;
+	ot_reach_free(v->reach);
+	free(v->v);
+	free(v->strings);
+	free(v);
+}
