@@ -283,6 +283,9 @@ static int node_compile(const char *text, size_t len, struct ot_error *err)
 	}
 	lo.defines = (const char *const *)st.defines.v;
 	lo.ndefines = st.defines.n;
+	/* the bounds checked as loops unroll, as otc --bounds does */
+	lo.max_containers_per_node = ot_spank.cfg.bounds.max_containers_per_node;
+	lo.max_ifaces_per_node = ot_spank.cfg.bounds.max_ifaces_per_node;
 	r = ot_topology_load_mem(ot_spank.path, text, len, &lo, &d, &m);
 	if (r < 0 || ot_spank_policy_check(m, &ot_spank.cfg, &d)) {
 		diags_to_error(&d, err);
