@@ -1,6 +1,6 @@
 # tests/mk/compile.mk - the compiler back end and otc: unit tests, golden
 # tests (every example topology included), the bad-input corpus.
-UNIT_TESTS += tests/unit/test_compile.c tests/unit/test_compile_fdb.c tests/unit/test_compile_fw.c tests/unit/test_compile_stream.c tests/unit/test_plan_text.c tests/unit/test_plan_text_json.c
+UNIT_TESTS += tests/unit/test_compile.c tests/unit/test_compile_fdb.c tests/unit/test_compile_fw.c tests/unit/test_compile_stream.c tests/unit/test_plan_text.c tests/unit/test_plan_text_json.c tests/unit/test_graph.c
 
 # The streamed JSON writer's reference: a jansson tree writer, test code only.
 $(BUILD)/tests/unit/test_plan_text_json: $(call obj,tests/unit/plan_json_oracle.c)
