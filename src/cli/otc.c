@@ -160,13 +160,15 @@ static struct ot_load_opts load_opts(const struct otc_common *c)
 }
 
 /* As otc_compile_files(); with fn, the plans are streamed to it one by one
- * (ot_compile_each) and x->out stays NULL: peak memory is one plan's. */
+ * (ot_compile_each) and x->out stays NULL: peak memory is one plan's. With
+ * decisions, x->out holds no plans (ot_compile_opts.decisions_only). */
 static int compile_files(const struct otc_common *c, const char *file, const char *hosts,
-			 bool probes, int (*fn)(struct ot_plan *p, void *arg), void *arg,
-			 struct otc_compiled *x)
+			 bool probes, bool decisions, int (*fn)(struct ot_plan *p, void *arg),
+			 void *arg, struct otc_compiled *x)
 {
 	struct ot_load_opts lo = load_opts(c);
-	struct ot_compile_opts co = {.instance = c->instance, .probes = probes};
+	struct ot_compile_opts co = {
+	    .instance = c->instance, .probes = probes, .decisions_only = decisions};
 	int rc, rh = 0;
 
 	memset(x, 0, sizeof(*x));
@@ -199,7 +201,7 @@ static int compile_files(const struct otc_common *c, const char *file, const cha
 int otc_compile_files(const struct otc_common *c, const char *file, const char *hosts, bool probes,
 		      struct otc_compiled *x)
 {
-	return compile_files(c, file, hosts, probes, NULL, NULL, x);
+	return compile_files(c, file, hosts, probes, false, NULL, NULL, x);
 }
 
 void otc_compiled_free(struct otc_compiled *x)
@@ -285,7 +287,7 @@ static int run_check(struct otc_common *c, int argc, char **argv)
 	if ((rc = operands(k, argc, argv, false, &file, &hosts)))
 		return rc;
 	/* streamed: a large cluster's plans are never all in memory */
-	if ((rc = compile_files(c, file, hosts, false, count_vxlan, &vx, &x)))
+	if ((rc = compile_files(c, file, hosts, false, false, count_vxlan, &vx, &x)))
 		return rc;
 	printf("%s: ok: %zu node%s, %zu container%s, %zu network%s, %zu VXLAN device%s%s%s\n", file,
 	       x.model->nnodes, x.model->nnodes == 1 ? "" : "s", x.model->ncontainers,
@@ -474,7 +476,7 @@ static int run_plan(struct otc_common *c, int argc, char **argv)
 	if (!node) {
 		struct text_out out = {0, OTC_EXIT_OK};
 
-		rc = compile_files(c, file, hosts, true, plan_text_one, &out, &x);
+		rc = compile_files(c, file, hosts, true, false, plan_text_one, &out, &x);
 		otc_compiled_free(&x);
 		return out.status ? out.status : rc;
 	}
@@ -562,13 +564,23 @@ static int run_emit_sh(struct otc_common *c, int argc, char **argv)
 	return rc;
 }
 
+/* ot_graph_dot_each's flush: write what the graph holds so far. */
+static int graph_flush(struct ot_strbuf *sb, void *arg)
+{
+	int *rc = arg;
+
+	*rc = write_out(ot_sb_str(sb), sb->len);
+	ot_sb_reset(sb);
+	return *rc == OTC_EXIT_OK ? 0 : -EIO;
+}
+
 static int run_graph(struct otc_common *c, int argc, char **argv)
 {
 	const struct cmd *k = find_cmd("graph");
 	struct ot_strbuf sb = OT_STRBUF_INIT;
 	const char *file, *hosts;
 	struct otc_compiled x;
-	int opt, rc;
+	int opt, rc, r;
 
 	while ((opt = otc_getopt(c, argc, argv, "", NULL)) != -1) {
 		switch (opt) {
@@ -577,9 +589,12 @@ static int run_graph(struct otc_common *c, int argc, char **argv)
 	}
 	if ((rc = operands(k, argc, argv, false, &file, &hosts)))
 		return rc;
-	if ((rc = otc_compile_files(c, file, hosts, false, &x)))
+	if ((rc = compile_files(c, file, hosts, false, true, NULL, NULL, &x)))
 		return rc;
-	if (ot_graph_dot(x.out, &sb) < 0 || sb.oom) {
+	r = ot_graph_dot_each(x.out, &sb, graph_flush, &rc);
+	if (r == -EIO) {
+		/* graph_flush said why, rc is its status */
+	} else if (r < 0) {
 		otc_error("out of memory");
 		rc = OTC_EXIT_SYSTEM;
 	} else {

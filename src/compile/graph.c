@@ -531,7 +531,30 @@ static void legend(struct ot_strbuf *out)
 	    "\t}\n");
 }
 
+/* Hand out to flush when it holds enough (see ot_graph_dot_each). */
+static int maybe_flush(struct ot_strbuf *out, int (*flush)(struct ot_strbuf *out, void *arg),
+		       void *arg)
+{
+	if (out->oom)
+		return -ENOMEM;
+	if (!flush || out->len < 64 * 1024)
+		return 0;
+	return flush(out, arg);
+}
+
 int ot_graph_dot(const struct ot_compiled *compiled, struct ot_strbuf *out)
+{
+	int r = ot_graph_dot_each(compiled, out, NULL, NULL);
+
+	if (r == -ENOMEM) {
+		out->oom = true; /* the contract: OOM is sticky in out */
+		return 0;
+	}
+	return r;
+}
+
+int ot_graph_dot_each(const struct ot_compiled *compiled, struct ot_strbuf *out,
+		      int (*flush)(struct ot_strbuf *out, void *arg), void *arg)
 {
 	struct groups g = {0};
 	const struct cc *c;
@@ -571,10 +594,16 @@ int ot_graph_dot(const struct ot_compiled *compiled, struct ot_strbuf *out)
 			     n->vni_derived ? " (derived)" : "", n->mtu);
 	}
 	legend(out);
-	for (i = 0; i < c->nnodes; i++)
+	for (i = 0; i < c->nnodes && r == 0; i++) {
 		cluster(c, &g, i, out);
-	for (i = 0; i < c->nnets; i++)
+		r = maybe_flush(out, flush, arg);
+	}
+	for (i = 0; i < c->nnets && r == 0; i++) {
 		edges(c, &g, &c->nets[i], out);
+		r = maybe_flush(out, flush, arg);
+	}
+	if (r < 0)
+		goto out;
 	rows(c, &g, out);
 	for (i = 0; i < c->nifaces; i++) {
 		const struct cc_iface *f = &c->ifaces[i];
@@ -593,6 +622,8 @@ int ot_graph_dot(const struct ot_compiled *compiled, struct ot_strbuf *out)
 		ot_sb_printf(out, " (%s)\"];\n", ot_macvlan_mode_name(f->mi->macvlan_mode));
 	}
 	ot_sb_append(out, "}\n");
+	r = out->oom ? -ENOMEM : 0;
+out:
 	groups_free(&g);
-	return 0;
+	return r;
 }
