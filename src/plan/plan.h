@@ -181,8 +181,7 @@ struct ot_nft_rule {
 	uint8_t l4proto;	/* 0 = any; IPPROTO_TCP, _UDP, _ICMP, _ICMPV6 */
 	bool has_saddr, has_daddr;
 	struct ot_prefix saddr, daddr;
-	uint16_t sport_lo, sport_hi; /* 0,0 = any; lo == hi = one port */
-	uint16_t dport_lo, dport_hi;
+	struct ot_ports sport, dport; /* n == 0: any; n > 1: one nft anonymous set */
 	char iif[OT_IFNAMSIZ];	/* "" = any */
 	char oif[OT_IFNAMSIZ];
 	unsigned ct_state;	/* OT_CT_* bits, 0 = no ct match */

@@ -640,6 +640,33 @@ static void m_pair(struct jw *w, const char *k, size_t kn, long long a, long lon
 	close_(w, ']');
 }
 
+/* A port set: one range as [first, last] (the form plans had before lists,
+ * so a one-range rule writes what it always wrote), several as a list of
+ * such pairs; omitted when empty (any port). */
+static void m_ports(struct jw *w, const char *k, size_t kn, const struct ot_ports *ps)
+{
+	uint16_t i;
+
+	if (!ps->n)
+		return;
+	if (ps->n == 1) {
+		m_pair(w, k, kn, ps->r[0].lo, ps->r[0].hi);
+		return;
+	}
+	key(w, k, kn);
+	open_(w, '[');
+	for (i = 0; i < ps->n && i < OT_PORTS_MAX; i++) {
+		item(w);
+		open_(w, '[');
+		item(w);
+		out_int(w, ps->r[i].lo);
+		item(w);
+		out_int(w, ps->r[i].hi);
+		close_(w, ']');
+	}
+	close_(w, ']');
+}
+
 /* A namespace by index ("host" for 0), from the table made for the plan;
  * omitted when the name is empty, like any empty string. */
 static void m_ns(struct jw *w, const char *k, size_t kn, int ns)
@@ -734,8 +761,7 @@ static void w_nft(struct jw *w, const struct ot_op_nft *n)
 			m_bits(w, K("ct_state"), ot_ct_state_names, r->ct_state);
 		if (r->has_daddr)
 			m_prefix(w, K("daddr"), &r->daddr);
-		if (r->dport_lo || r->dport_hi)
-			m_pair(w, K("dport"), r->dport_lo, r->dport_hi);
+		m_ports(w, K("dport"), &r->dport);
 		if (r->family)
 			m_enum(w, K("family"), ot_nft_family_names, r->family);
 		m_str(w, K("iif"), r->iif);
@@ -746,8 +772,7 @@ static void w_nft(struct jw *w, const struct ot_op_nft *n)
 			m_enum(w, K("proto"), ot_l4proto_names, r->l4proto);
 		if (r->has_saddr)
 			m_prefix(w, K("saddr"), &r->saddr);
-		if (r->sport_lo || r->sport_hi)
-			m_pair(w, K("sport"), r->sport_lo, r->sport_hi);
+		m_ports(w, K("sport"), &r->sport);
 		m_enum(w, K("verdict"), ot_nft_verdict_names, r->verdict);
 		close_(w, '}');
 	}

@@ -48,15 +48,14 @@ static struct ot_op_nft table(void)
 	rules[0].ct_state = OT_CT_ESTABLISHED | OT_CT_RELATED;
 	/* 1: tcp dport 80 from 10.10.0.0/24, counter, comment */
 	rules[1].l4proto = IPPROTO_TCP;
-	rules[1].dport_lo = rules[1].dport_hi = 80;
+	rules[1].dport = (struct ot_ports){1, {{80, 80}}};
 	rules[1].has_saddr = true;
 	ot_prefix_parse("10.10.0.0/24", true, &rules[1].saddr);
 	rules[1].counter = true;
 	rules[1].comment = "demo.otp:14";
 	/* 2: udp sport 1000-2000 iif eth0 drop */
 	rules[2].l4proto = IPPROTO_UDP;
-	rules[2].sport_lo = 1000;
-	rules[2].sport_hi = 2000;
+	rules[2].sport = (struct ot_ports){1, {{1000, 2000}}};
 	strcpy(rules[2].iif, "eth0");
 	rules[2].verdict = OT_NFT_DROP;
 	/* 3: ip6 daddr 2001:db8::/32 reject */
@@ -72,7 +71,7 @@ static struct ot_op_nft table(void)
 	/* 6: dnat tcp dport 8080 to 10.0.0.5:80 */
 	rules[6].chain = 1;
 	rules[6].l4proto = IPPROTO_TCP;
-	rules[6].dport_lo = rules[6].dport_hi = 8080;
+	rules[6].dport = (struct ot_ports){1, {{8080, 8080}}};
 	rules[6].verdict = OT_NFT_DNAT;
 	ot_addr_parse("10.0.0.5", &rules[6].nat_addr);
 	rules[6].nat_port = 80;

@@ -32,8 +32,7 @@ static struct ot_model *demo(void)
 	tm_iface(m, a2, "mv0", NULL, "192.168.50.2/24", NULL);
 	tm_route(a1, "default", "10.0.0.3");
 	r = tm_rule(b1, OT_M_IN, OT_M_ALLOW, IPPROTO_TCP);
-	r->dport_lo = 80;
-	r->dport_hi = 81;
+	r->dport = (struct ot_ports){1, {{80, 81}}};
 	r = tm_rule(b1, OT_M_IN, OT_M_DROP, IPPROTO_ICMP);
 	r->has_src = true;
 	ot_prefix_parse("10.0.0.2/32", true, &r->src);
