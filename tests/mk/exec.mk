@@ -49,4 +49,8 @@ check-exec-cycles: $(EXEC_KERNEL_DEPS)
 # the firewall's rules, an address, an FDB entry) and a broken path.
 check-exec-drift: $(EXEC_KERNEL_DEPS)
 	@$(call run_suite,check-exec-drift,600) tests/kernel/run-drift $(BUILD)
-CHECK_TARGETS += check-exec-examples check-exec-faults check-exec-cycles check-exec-drift
+# port lists with real traffic: one nft set, 8001 in it reached, 8003 not.
+check-exec-ports: $(EXEC_KERNEL_DEPS)
+	@$(call run_suite,check-exec-ports,300) tests/kernel/run-ports $(BUILD)
+CHECK_TARGETS += check-exec-examples check-exec-faults check-exec-cycles check-exec-drift \
+	check-exec-ports
