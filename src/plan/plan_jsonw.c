@@ -629,15 +629,21 @@ static void m_mac(struct jw *w, const char *k, size_t kn, const struct ot_mac *m
 	out_mac(w, m);
 }
 
-static void m_pair(struct jw *w, const char *k, size_t kn, long long a, long long b)
+/* [a, b] */
+static void out_pair(struct jw *w, long long a, long long b)
 {
-	key(w, k, kn);
 	open_(w, '[');
 	item(w);
 	out_int(w, a);
 	item(w);
 	out_int(w, b);
 	close_(w, ']');
+}
+
+static void m_pair(struct jw *w, const char *k, size_t kn, long long a, long long b)
+{
+	key(w, k, kn);
+	out_pair(w, a, b);
 }
 
 /* A port set: one range as [first, last] (the form plans had before lists,
@@ -657,12 +663,7 @@ static void m_ports(struct jw *w, const char *k, size_t kn, const struct ot_port
 	open_(w, '[');
 	for (i = 0; i < ps->n && i < OT_PORTS_MAX; i++) {
 		item(w);
-		open_(w, '[');
-		item(w);
-		out_int(w, ps->r[i].lo);
-		item(w);
-		out_int(w, ps->r[i].hi);
-		close_(w, ']');
+		out_pair(w, ps->r[i].lo, ps->r[i].hi);
 	}
 	close_(w, ']');
 }
