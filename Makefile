@@ -6,7 +6,8 @@
 #   make bench            benchmarks; each prints ratios against a baseline
 #                         measured in the same run
 #   make fuzz             the libFuzzer targets, for a bounded time
-#   make install PREFIX=DIR
+#   make install PREFIX=DIR   (and make uninstall with the same PREFIX/DESTDIR)
+#   make deb              Debian packages opentop and opentop-slurm (pkg/deb/)
 #
 # Variables: CC, PREFIX, DESTDIR, BUILD (output dir), SAN=1 (ASan+UBSan),
 # WERROR=1 (warnings are errors; CI sets it), V=1 (show commands).
@@ -143,11 +144,7 @@ bench:
 
 fuzz:
 	$(MAKE) $(FUZZ_TARGETS)
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/opentop $(DESTDIR)$(PREFIX)/share/man/man1
-	for p in $(INSTALL_BIN); do install -m 0755 $$p $(DESTDIR)$(PREFIX)/bin/; done
-	for p in $(INSTALL_LIB); do install -m 0755 $$p $(DESTDIR)$(PREFIX)/lib/opentop/; done
-	for p in $(INSTALL_MAN1); do install -m 0644 $$p $(DESTDIR)$(PREFIX)/share/man/man1/; done
+include pkg/install.mk
 
 clean:
 	rm -rf build build-*

@@ -180,7 +180,7 @@ static void init_opts(struct cli *c, struct ot_exec_opts *o)
 	c->fail_at = env_uint("OTNODE_FAULT_FAIL_AT");
 	c->trace = env_uint("OTNODE_TRACE") != 0;
 	o->step_hook = step_hook;
-	o->hook_ctx = c;
+	o->ctx = c;
 	o->progress = progress;
 }
 
@@ -250,8 +250,8 @@ static int cmd_create(struct cli *c, int argc, char **argv)
 		die_msg("%s%s", err.msg, res.rolled_back ? " (rolled back)" : "");
 		return r == -ENOMEM ? EXIT_SYSTEM : EXIT_FAIL;
 	}
-	fprintf(stderr, "otnode: %s: %s in %.3f s\n", c->plan->node,
-		res.already ? "already created, no drift" : "created", ot_clock_s(CLOCK_MONOTONIC) - t0);
+	fprintf(stderr, "otnode: %s: created in %.3f s\n", c->plan->node,
+		ot_clock_s(CLOCK_MONOTONIC) - t0);
 	return 0;
 }
 

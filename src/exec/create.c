@@ -859,23 +859,6 @@ static int rollback(struct ot_xctx *x, struct ot_exec_result *res, struct ot_err
 	return r;
 }
 
-const char *ot_exec_node_name(const struct ot_plan *p)
-{
-	return p && p->node ? p->node : "?";
-}
-
-static bool no_drift(const struct ot_plan *p, const struct ot_exec_opts *opts)
-{
-	struct ot_status *s = NULL;
-	bool ok;
-
-	if (ot_exec_status(p, opts, &s, NULL) < 0)
-		return false;
-	ok = s->complete && s->nmissing == 0 && s->ndrift == 0;
-	ot_status_free(s);
-	return ok;
-}
-
 int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
 		   struct ot_exec_result *res, struct ot_error *err)
 {
@@ -888,7 +871,7 @@ int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
 	if (res)
 		memset(res, 0, sizeof(*res));
 	if ((r = ot_plan_validate(p, err)) < 0)
-		return ot_error_prefix(err, r, "%s", ot_exec_node_name(p));
+		return ot_error_prefix(err, r, "%s", ot_x_node_name(p));
 	if (!ot_plan_bound(p))
 		return ot_error_set(
 		    err, -EINVAL,
@@ -905,13 +888,7 @@ int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
 		return ot_error_set(err, -ENOMEM, "%s: out of memory", p->node);
 	}
 	r = ot_journal_create(p->state_dir, p->prefix, p->instance, p->node, p->source_digest,
-			      x.o.journal_sync, &x.j, err);
-	if (r == -EEXIST && x.o.idempotent && no_drift(p, opts)) {
-		if (res)
-			res->already = true;
-		r = 0;
-		goto out;
-	}
+			      &x.j, err);
 	if (r < 0) {
 		ot_error_prefix(err, r, "%s", p->node);
 		goto out;

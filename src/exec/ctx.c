@@ -183,11 +183,6 @@ int ot_x_ifindex(struct ot_xctx *x, int i, const char *name, uint32_t *ret, stru
 	return 0;
 }
 
-void ot_x_ifindex_forget(struct ot_xctx *x)
-{
-	x->nifx = 0;
-}
-
 int ot_x_step(struct ot_xctx *x, int phase, const char *fmt, ...)
 {
 	char what[256];
@@ -202,7 +197,12 @@ int ot_x_step(struct ot_xctx *x, int phase, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	return x->o.step_hook(x->o.hook_ctx, n, phase, what);
+	return x->o.step_hook(x->o.ctx, n, phase, what);
+}
+
+const char *ot_x_node_name(const struct ot_plan *p)
+{
+	return p && p->node ? p->node : "?";
 }
 
 void ot_x_made(struct ot_xctx *x)
@@ -220,7 +220,7 @@ void ot_x_progress(struct ot_xctx *x, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	x->o.progress(x->o.progress_ctx, line);
+	x->o.progress(x->o.ctx, line);
 }
 
 /* Open /proc/sys/<key> inside the namespace whose fd is given. */

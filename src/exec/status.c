@@ -560,7 +560,7 @@ int ot_exec_status(const struct ot_plan *p, const struct ot_exec_opts *opts, str
 	int r;
 
 	if ((r = ot_plan_validate(p, err)) < 0)
-		return ot_error_prefix(err, r, "%s", ot_exec_node_name(p));
+		return ot_error_prefix(err, r, "%s", ot_x_node_name(p));
 	s = calloc(1, sizeof(*s));
 	if (!s || !(s->items = calloc(p->nops ? p->nops : 1, sizeof(*s->items)))) {
 		free(s);

@@ -21,7 +21,8 @@ $(BUILD)/obj/tests/unit/mnl_compat_shim.o: tests/unit/mnl_compat_shim.c src/mnl/
 $(BUILD)/tests/unit/test_mnl_compat: $(MNL_RENAMED_OBJS) $(BUILD)/obj/tests/unit/mnl_compat_shim.o
 
 # The kernel suites (root, real kernel): every example on simulated hosts,
-# fault injection at every step, 200 create/destroy cycles in one process.
+# fault injection at every step, SIGKILL at every system call, 200
+# create/destroy cycles in one process.
 # Exit 77 = could not run here: that fails the target (a skip is not a
 # pass) unless OT_ALLOW_SKIP allows it (tests/lib/run-suite).
 EXEC_KERNEL_BINS := $(BUILD)/tests/kernel/cycles
@@ -52,5 +53,8 @@ check-exec-drift: $(EXEC_KERNEL_DEPS)
 # port lists with real traffic: one nft set, 8001 in it reached, 8003 not.
 check-exec-ports: $(EXEC_KERNEL_DEPS)
 	@$(call run_suite,check-exec-ports,300) tests/kernel/run-ports $(BUILD)
+# SIGKILL at every system call of otnode create and destroy (strace)
+check-exec-kills: $(EXEC_KERNEL_DEPS)
+	@$(call run_suite,check-exec-kills,1200) tests/kernel/run-kills $(BUILD)
 CHECK_TARGETS += check-exec-examples check-exec-faults check-exec-cycles check-exec-drift \
-	check-exec-ports
+	check-exec-ports check-exec-kills
