@@ -53,15 +53,15 @@ static void loops_source(struct ot_strbuf *sb, unsigned nodes, unsigned per)
 	ot_sb_printf(
 	    sb,
 	    "topology bench\n"
-	    "param NODES = %u\n"
+	    "param NN = %u\n"
 	    "param PER = %u\n"
 	    "param RACK = %u\n"
-	    "for r in 0..(NODES + RACK - 1) / RACK - 1 {\n"
+	    "for r in 0..(NN + RACK - 1) / RACK - 1 {\n"
 	    "    network rack{r} {\n"
 	    "        subnet 10.{r}.0.0/16\n"
 	    "    }\n"
 	    "}\n"
-	    "for n in 0..NODES - 1 {\n"
+	    "for n in 0..NN - 1 {\n"
 	    "    network local{n} {\n"
 	    "        subnet 100.{64 + n / 256}.{n %% 256}.0/24\n"
 	    "    }\n"

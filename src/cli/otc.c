@@ -21,10 +21,8 @@
 #include "plan/plan_schema.h"
 #include "plan/plan_sh.h"
 #include "plan/plan_text.h"
+#include "util/version.h"
 
-#ifndef OT_VERSION
-#define OT_VERSION "0.1.0"
-#endif
 
 #define OTC_CLUSTER_SCHEMA "opentop-cluster/1"
 

@@ -26,6 +26,7 @@
 #include "model/load.h"
 #include "util/strbuf.h"
 #include "util/clock.h"
+#include "util/version.h"
 
 #define EXIT_FAILED 1
 #define EXIT_USAGE  2
@@ -67,6 +68,7 @@ static const char usage_text[] =
 	"  -v, --verbose            every step of every node as a line with its time\n"
 	"      --color WHEN         auto (default), always, never\n"
 	"  -h, --help               this text\n"
+	"  -V, --version            the version, as otc and otnode print it\n"
 	"\n"
 	"Exit status: 0 done; 1 a node failed, drifted or mismatched (or the\n"
 	"topology has errors); 2 usage; 3 a local system error.\n";
@@ -107,6 +109,7 @@ static const struct option long_opts[] = {
 	{"verbose", no_argument, NULL, 'v'},
 	{"color", required_argument, NULL, OPT_COLOR},
 	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
 };
 
@@ -243,7 +246,7 @@ static int parse_args(int argc, char **argv, struct cli *c)
 
 	c->dopts.action = OT_DEPLOY_CREATE;
 	c->dopts.preflight = true;
-	while ((opt = getopt_long(argc, argv, "nj:kD:qvh", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "nj:kD:qvhV", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_DESTROY:
 			c->dopts.action = OT_DEPLOY_DESTROY;
@@ -331,6 +334,9 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
+			exit(0);
+		case 'V':
+			printf("otdeploy (OpenTop) %s, plan schema %s\n", OT_VERSION, OT_PLAN_SCHEMA);
 			exit(0);
 		default:
 			return -EINVAL;

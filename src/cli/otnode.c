@@ -35,14 +35,12 @@
 #include "plan/plan_text.h"
 #include "util/strbuf.h"
 #include "util/clock.h"
+#include "util/version.h"
 
 #define EXIT_FAIL   1
 #define EXIT_USAGE  2
 #define EXIT_SYSTEM 3
 
-#ifndef OT_VERSION
-#define OT_VERSION "0.1"
-#endif
 
 struct cli {
 	const char *plan_file; /* --plan FILE instead of the embedded plan */

@@ -42,7 +42,7 @@ int ot_bounds_parse_u64(const char *v, uint64_t lo, uint64_t hi, uint64_t *ret,
 int ot_bounds_parse_u32(const char *v, uint32_t lo, uint32_t hi, uint32_t *ret,
 			struct ot_error *err)
 {
-	uint64_t x;
+	uint64_t x = 0; /* set when r == 0; gcc cannot see that */
 	int r = ot_bounds_parse_u64(v, lo, hi, &x, err);
 
 	if (r == 0)

@@ -990,19 +990,17 @@ void xp_rule(struct xctx *x, struct ot_ast_stmt *st)
 			ok = false;
 		}
 	}
-	if (st->u.rule.sport || st->u.rule.dport) {
+	if (st->u.rule.nsports || st->u.rule.ndports) {
 		if (r.l4proto != IPPROTO_TCP && r.l4proto != IPPROTO_UDP) {
 			struct ot_diag *g = xp_xerr(
-			    x, (st->u.rule.sport ? st->u.rule.sport : st->u.rule.dport)->loc,
+			    x, (st->u.rule.nsports ? st->u.rule.sports : st->u.rule.dports)[0]->loc,
 			    "ports need 'tcp' or 'udp'");
 
 			xp_xhint(x, g, "allow in tcp dport 22");
 			ok = false;
 		} else {
-			if (st->u.rule.sport)
-				ok &= xp_word_ports(x, st->u.rule.sport, &r.sport_lo, &r.sport_hi);
-			if (st->u.rule.dport)
-				ok &= xp_word_ports(x, st->u.rule.dport, &r.dport_lo, &r.dport_hi);
+			ok &= xp_word_ports(x, st->u.rule.sports, st->u.rule.nsports, &r.sport);
+			ok &= xp_word_ports(x, st->u.rule.dports, st->u.rule.ndports, &r.dport);
 		}
 	}
 	if (st->u.rule.oif && r.dir == OT_M_IN) {
@@ -1136,15 +1134,15 @@ void xp_nat(struct xctx *x, struct ot_ast_stmt *st)
 			xp_family_name(n.to.family), xp_family_name(n.src.addr.family));
 		ok = false;
 	}
-	if (st->u.nat.dport) {
+	if (st->u.nat.ndports) {
 		if (!n.l4proto) {
 			struct ot_diag *g =
-			    xp_xerr(x, st->u.nat.dport->loc, "ports need 'tcp' or 'udp'");
+			    xp_xerr(x, st->u.nat.dports[0]->loc, "ports need 'tcp' or 'udp'");
 
 			xp_xhint(x, g, "dnat in eth0 tcp dport 80 to 10.0.0.5:8080");
 			ok = false;
 		} else {
-			ok &= xp_word_ports(x, st->u.nat.dport, &n.dport_lo, &n.dport_hi);
+			ok &= xp_word_ports(x, st->u.nat.dports, st->u.nat.ndports, &n.dport);
 		}
 	}
 	if (ok && n.to_port && !n.l4proto) {

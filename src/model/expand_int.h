@@ -197,7 +197,7 @@ bool xp_word_u32(struct xctx *x, struct ot_ast_word *w, const char *what, uint32
 bool xp_word_prefix(struct xctx *x, struct ot_ast_word *w, bool need_len, const char *what,
 		    const char *example, struct ot_prefix *ret, bool *nolen);
 bool xp_word_addr(struct xctx *x, struct ot_ast_word *w, const char *what, struct ot_addr *ret);
-bool xp_word_ports(struct xctx *x, struct ot_ast_word *w, uint16_t *lo, uint16_t *hi);
+bool xp_word_ports(struct xctx *x, struct ot_ast_word **w, uint32_t n, struct ot_ports *ret);
 
 /* shape.c: the allocation's shape and the built-in names */
 bool xp_define_is_shape(const char *def);

@@ -50,7 +50,11 @@ check-exec-cycles: $(EXEC_KERNEL_DEPS)
 # the firewall's rules, an address, an FDB entry) and a broken path.
 check-exec-drift: $(EXEC_KERNEL_DEPS)
 	@$(call run_suite,check-exec-drift,600) tests/kernel/run-drift $(BUILD)
+# port lists with real traffic: one nft set, 8001 in it reached, 8003 not.
+check-exec-ports: $(EXEC_KERNEL_DEPS)
+	@$(call run_suite,check-exec-ports,300) tests/kernel/run-ports $(BUILD)
 # SIGKILL at every system call of otnode create and destroy (strace)
 check-exec-kills: $(EXEC_KERNEL_DEPS)
 	@$(call run_suite,check-exec-kills,1200) tests/kernel/run-kills $(BUILD)
-CHECK_TARGETS += check-exec-examples check-exec-faults check-exec-cycles check-exec-drift check-exec-kills
+CHECK_TARGETS += check-exec-examples check-exec-faults check-exec-cycles check-exec-drift \
+	check-exec-ports check-exec-kills

@@ -5,6 +5,6 @@
 DEB_BUILD ?= build-deb
 check-deb:
 	+$(MAKE) --no-print-directory BUILD=$(DEB_BUILD) SAN= deb
-	tests/pkg/run-deb $(DEB_BUILD)
+	@$(call run_suite,check-deb,1200) tests/pkg/run-deb $(DEB_BUILD)
 CHECK_TARGETS += check-deb
 .PHONY: check-deb

@@ -15,7 +15,7 @@ CHECK_TARGETS += check-vm-smoke
 # in cgroup.subtree_control and the shared parent go with the last one.
 # About 1.5 minutes under TCG.
 check-cgroup-vm: $(OTDEPLOY) $(OTC)
-	VM_CACHE=$(VM_CACHE) tests/vagrant/cgroup-test $(BUILD)
+	@VM_CACHE=$(VM_CACHE) $(call run_suite,check-cgroup-vm,900) tests/vagrant/cgroup-test $(BUILD)
 CHECK_TARGETS += check-cgroup-vm
 
 # The Vagrantfile for users: `vagrant validate` (offline, libvirt provider)
