@@ -6,7 +6,8 @@
 #   make bench            benchmarks; each prints ratios against a baseline
 #                         measured in the same run
 #   make fuzz             the libFuzzer targets, for a bounded time
-#   make install PREFIX=DIR
+#   make install PREFIX=DIR   (and make uninstall with the same PREFIX/DESTDIR)
+#   make deb              Debian packages opentop and opentop-slurm (pkg/deb/)
 #
 # Variables: CC, PREFIX, DESTDIR, BUILD (output dir), SAN=1 (ASan+UBSan),
 # WERROR=1 (warnings are errors; CI sets it), V=1 (show commands).
@@ -71,7 +72,15 @@ LIBS_EXEC := $(shell pkg-config --libs libnftnl libmnl 2>/dev/null || echo -lnft
 LIBS_SSH := $(shell pkg-config --libs libssh 2>/dev/null || echo -lssh)
 
 # Targets `make check` runs, in order; test fragments append to it.
+# CHECK_OFFLINE_TARGETS: the part that needs no root and no network
+# namespaces (make check-offline, for contributors without root).
 CHECK_TARGETS :=
+CHECK_OFFLINE_TARGETS :=
+
+# Every suite runs as $(call run_suite,NAME,SECONDS) CMD...: an overall
+# timeout, and the one skip policy (a skip fails unless OT_ALLOW_SKIP=1 or
+# OT_ALLOW_SKIP="NAME ..." asks for it). See tests/lib/run-suite.
+run_suite = tests/lib/run-suite $(1) $(2)
 BENCH_TARGETS :=
 FUZZ_TARGETS :=
 INSTALL_BIN :=
@@ -112,7 +121,8 @@ $(BUILD)/%.a:
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-.PHONY: all tests check bench fuzz install clean format $(CHECK_TARGETS) $(BENCH_TARGETS) $(FUZZ_TARGETS)
+.PHONY: all tests check check-offline bench fuzz install clean format check-format \
+	$(CHECK_TARGETS) $(BENCH_TARGETS) $(FUZZ_TARGETS)
 
 # make check: build the sanitizer flavour and run every suite with it.
 # (CHECK_TARGETS run in the recursive make, so BUILD/SAN apply to them, and
@@ -122,22 +132,34 @@ check:
 	$(MAKE) BUILD=build-san SAN=1 all tests
 	$(MAKE) -j1 BUILD=build-san SAN=1 $(CHECK_TARGETS)
 
+# make check-offline: the suites that need neither root nor network
+# namespaces (unit tests, golden files, the bad corpus, the fuzz replay),
+# with the sanitizer build like make check; each target builds what it runs.
+check-offline:
+	$(MAKE) BUILD=build-san SAN=1 $(CHECK_OFFLINE_TARGETS)
+
 bench:
 	$(MAKE) OPT="-O2 -g" all tests
 	$(MAKE) -j1 $(BENCH_TARGETS)
 
 fuzz:
 	$(MAKE) $(FUZZ_TARGETS)
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/opentop $(DESTDIR)$(PREFIX)/share/man/man1
-	for p in $(INSTALL_BIN); do install -m 0755 $$p $(DESTDIR)$(PREFIX)/bin/; done
-	for p in $(INSTALL_LIB); do install -m 0755 $$p $(DESTDIR)$(PREFIX)/lib/opentop/; done
-	for p in $(INSTALL_MAN1); do install -m 0644 $$p $(DESTDIR)$(PREFIX)/share/man/man1/; done
+include pkg/install.mk
 
 clean:
 	rm -rf build build-*
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
+
+# Every tracked C file formatted as .clang-format says (nothing is changed;
+# `make format` rewrites). Lists the files that differ and fails on any.
+check-format:
+	@bad=0; for f in $$(git ls-files '*.c' '*.h'); do \
+		clang-format --style=file --dry-run -Werror "$$f" >/dev/null 2>&1 || \
+			{ echo "check-format: $$f"; bad=$$((bad + 1)); }; \
+	done; \
+	echo "check-format: $$bad of $$(git ls-files '*.c' '*.h' | wc -l) files differ from .clang-format"; \
+	[ $$bad = 0 ]
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "plan/plan_schema.h"
+#include "compile/bounds.h"
 #include "util/strbuf.h"
 
 /* The defaults, documented in docs/slurm.md ("Bounds"). */
@@ -31,8 +31,8 @@
 static const char *const default_addrs[] = {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
 					    "fc00::/7"};
 
-#define VNI_LIMIT 0xffffffu
-
+/* A row with no parse and format is a bound: compile/bounds.c reads and
+ * writes it, for the plugin and `otc --bounds` alike. */
 struct key {
 	const char *name;
 	int (*parse)(struct ot_spank_config *cfg, const char *v, struct ot_error *err);
@@ -41,186 +41,21 @@ struct key {
 
 /* ---- value parsers: return 0 or -EINVAL with a message about the value ---- */
 
-static int parse_u64(const char *v, uint64_t lo, uint64_t hi, uint64_t *ret, struct ot_error *err)
-{
-	char *end;
-	unsigned long long x;
-
-	if (v[0] < '0' || v[0] > '9')
-		return ot_error_set(err, -EINVAL, "expected a number");
-	errno = 0;
-	x = strtoull(v, &end, 10);
-	if (errno || *end || x < lo || x > hi)
-		return ot_error_set(err, -EINVAL, "must be a number in %" PRIu64 "..%" PRIu64, lo,
-				    hi);
-	*ret = x;
-	return 0;
-}
-
-static int parse_u32(const char *v, uint32_t lo, uint32_t hi, uint32_t *ret, struct ot_error *err)
-{
-	uint64_t x;
-	int r = parse_u64(v, lo, hi, &x, err);
-
-	if (r == 0)
-		*ret = (uint32_t)x;
-	return r;
-}
-
-static int parse_bool(const char *v, bool *ret, struct ot_error *err)
-{
-	if (!strcmp(v, "yes")) {
-		*ret = true;
-		return 0;
-	}
-	if (!strcmp(v, "no")) {
-		*ret = false;
-		return 0;
-	}
-	return ot_error_set(err, -EINVAL, "expected 'yes' or 'no'");
-}
-
-static int key_vni(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
-{
-	char lo[16], *dash = strchr(v, '-');
-	uint32_t a, b;
-
-	if (!dash || (size_t)(dash - v) >= sizeof(lo))
-		return ot_error_set(err, -EINVAL, "expected MIN-MAX, e.g. 1048576-2097151");
-	memcpy(lo, v, (size_t)(dash - v));
-	lo[dash - v] = '\0';
-	if (parse_u32(lo, 1, VNI_LIMIT, &a, err) || parse_u32(dash + 1, 1, VNI_LIMIT, &b, err))
-		return ot_error_prefix(err, "VNI range");
-	if (a > b)
-		return ot_error_set(err, -EINVAL, "VNI range is empty (%u > %u)", a, b);
-	cfg->bounds.vni_min = a;
-	cfg->bounds.vni_max = b;
-	return 0;
-}
+/* Numbers and yes/no are read as in the bounds (compile/bounds.h). */
 
 static int key_vni_block(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
 {
-	return parse_u32(v, 1, 65536, &cfg->vni_block, err);
+	return ot_bounds_parse_u32(v, 1, 65536, &cfg->vni_block, err);
 }
 
 static int key_explicit_vni(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
 {
-	return parse_bool(v, &cfg->explicit_vni, err);
-}
-
-static int key_addrs(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
-{
-	char item[OT_PREFIX_STRLEN + 1];
-	const char *p = v;
-	size_t n = 0;
-
-	if (!strcmp(v, "any")) {
-		cfg->bounds.allowed_addrs = NULL;
-		cfg->bounds.nallowed_addrs = 0;
-		return 0;
-	}
-	for (;;) {
-		const char *comma = strchr(p, ',');
-		size_t len = comma ? (size_t)(comma - p) : strlen(p);
-		struct ot_prefix pf;
-
-		if (len == 0 || len >= sizeof(item))
-			return ot_error_set(err, -EINVAL, "expected CIDR[,CIDR...] or 'any'");
-		memcpy(item, p, len);
-		item[len] = '\0';
-		if (ot_prefix_parse(item, true, &pf) < 0)
-			return ot_error_set(err, -EINVAL, "'%s' is not an address prefix", item);
-		if (n == OT_SPANK_MAX_ADDRS)
-			return ot_error_set(err, -EINVAL, "more than %d prefixes",
-					    OT_SPANK_MAX_ADDRS);
-		cfg->addrs[n++] = ot_prefix_network(&pf);
-		if (!comma)
-			break;
-		p = comma + 1;
-	}
-	cfg->bounds.allowed_addrs = cfg->addrs;
-	cfg->bounds.nallowed_addrs = n;
-	return 0;
-}
-
-static int key_max_containers(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
-{
-	return parse_u32(v, 1, 100000, &cfg->bounds.max_containers_per_node, err);
-}
-
-static int key_max_ifaces(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
-{
-	return parse_u32(v, 1, 1000000, &cfg->bounds.max_ifaces_per_node, err);
-}
-
-static int key_host_objects(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
-{
-	bool allow = false;
-	int r = parse_bool(v, &allow, err);
-
-	if (r == 0)
-		cfg->bounds.forbid_host_objects = !allow;
-	return r;
-}
-
-static int key_limits(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
-{
-	bool allow = false;
-	int r = parse_bool(v, &allow, err);
-
-	if (r == 0)
-		cfg->bounds.forbid_limits = !allow;
-	return r;
+	return ot_bounds_parse_yesno(v, &cfg->explicit_vni, err);
 }
 
 static int key_sysctls(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
 {
-	return parse_bool(v, &cfg->sysctls, err);
-}
-
-/* Isolation kinds (named in plan_schema.c) a task cannot be put into from
- * task_init_privileged, and why. */
-static const char *isolate_refused(unsigned bit)
-{
-	switch (bit) {
-	case OT_ISO_PID:
-		return "a task cannot enter a new PID namespace itself (it would need a fork that "
-		       "slurmstepd does not track)";
-	case OT_ISO_CGROUP:
-		return "moving tasks into OpenTop's cgroups would take them out of Slurm's job "
-		       "cgroup";
-	}
-	return NULL;
-}
-
-static int key_isolate(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
-{
-	const char *p = v;
-	unsigned mask = OT_ISO_NET;
-
-	for (;;) {
-		const char *comma = strchr(p, ',');
-		size_t len = comma ? (size_t)(comma - p) : strlen(p);
-		const struct ot_isolate_kind *k = ot_isolate_kind_by_name(p, len);
-		unsigned bit;
-
-		if (!k)
-			return ot_error_set(err, -EINVAL,
-					    "unknown isolation kind '%.*s' (known: net, uts, ipc, "
-					    "mount)",
-					    (int)(len > 32 ? 32 : len), p);
-		bit = (unsigned)k->bit;
-		if (isolate_refused(bit))
-			return ot_error_set(err, -EINVAL, "'%s' cannot be allowed: %s",
-					    ot_isolate_name((enum ot_isolate)bit),
-					    isolate_refused(bit));
-		mask |= bit;
-		if (!comma)
-			break;
-		p = comma + 1;
-	}
-	cfg->bounds.allowed_isolate = mask;
-	return 0;
+	return ot_bounds_parse_yesno(v, &cfg->sysctls, err);
 }
 
 static int key_underlay_dev(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
@@ -233,7 +68,7 @@ static int key_underlay_dev(struct ot_spank_config *cfg, const char *v, struct o
 
 static int key_underlay_mtu(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
 {
-	return parse_u32(v, 576, 65535, &cfg->underlay_mtu, err);
+	return ot_bounds_parse_u32(v, 576, 65535, &cfg->underlay_mtu, err);
 }
 
 static int key_underlay_family(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
@@ -260,7 +95,7 @@ static int key_max_file(struct ot_spank_config *cfg, const char *v, struct ot_er
 		mult = num[len - 1] == 'K' ? 1024 : 1024 * 1024;
 		num[len - 1] = '\0';
 	}
-	if (parse_u64(num, 1, OT_SPANK_MAX_FILE, &x, err) || x * mult > OT_SPANK_MAX_FILE)
+	if (ot_bounds_parse_u64(num, 1, OT_SPANK_MAX_FILE, &x, err) || x * mult > OT_SPANK_MAX_FILE)
 		return ot_error_set(err, -EINVAL,
 				    "must be 1..%u bytes (suffix K or M allowed; the job's "
 				    "environment carries the bytes)",
@@ -272,7 +107,7 @@ static int key_max_file(struct ot_spank_config *cfg, const char *v, struct ot_er
 static int key_read_timeout(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
 {
 	uint32_t s;
-	int r = parse_u32(v, 1, 600, &s, err);
+	int r = ot_bounds_parse_u32(v, 1, 600, &s, err);
 
 	if (r == 0)
 		cfg->read_timeout_ms = s * 1000;
@@ -281,7 +116,7 @@ static int key_read_timeout(struct ot_spank_config *cfg, const char *v, struct o
 
 static int key_pmix_relay(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
 {
-	return parse_bool(v, &cfg->pmix_relay, err);
+	return ot_bounds_parse_yesno(v, &cfg->pmix_relay, err);
 }
 
 static int key_state_root(struct ot_spank_config *cfg, const char *v, struct ot_error *err)
@@ -301,11 +136,6 @@ static void fmt_bool(struct ot_strbuf *sb, bool b)
 	ot_sb_append(sb, b ? "yes" : "no");
 }
 
-static void fmt_vni(const struct ot_spank_config *c, struct ot_strbuf *sb)
-{
-	ot_sb_printf(sb, "%u-%u", c->bounds.vni_min, c->bounds.vni_max);
-}
-
 static void fmt_vni_block(const struct ot_spank_config *c, struct ot_strbuf *sb)
 {
 	ot_sb_printf(sb, "%u", c->vni_block);
@@ -314,54 +144,6 @@ static void fmt_vni_block(const struct ot_spank_config *c, struct ot_strbuf *sb)
 static void fmt_explicit_vni(const struct ot_spank_config *c, struct ot_strbuf *sb)
 {
 	fmt_bool(sb, c->explicit_vni);
-}
-
-static void fmt_addrs(const struct ot_spank_config *c, struct ot_strbuf *sb)
-{
-	char buf[OT_PREFIX_STRLEN];
-	size_t i;
-
-	if (c->bounds.nallowed_addrs == 0) {
-		ot_sb_append(sb, "any");
-		return;
-	}
-	for (i = 0; i < c->bounds.nallowed_addrs; i++) {
-		ot_prefix_format(&c->bounds.allowed_addrs[i], buf, sizeof(buf));
-		ot_sb_printf(sb, "%s%s", i ? "," : "", buf);
-	}
-}
-
-static void fmt_max_containers(const struct ot_spank_config *c, struct ot_strbuf *sb)
-{
-	ot_sb_printf(sb, "%u", c->bounds.max_containers_per_node);
-}
-
-static void fmt_max_ifaces(const struct ot_spank_config *c, struct ot_strbuf *sb)
-{
-	ot_sb_printf(sb, "%u", c->bounds.max_ifaces_per_node);
-}
-
-static void fmt_host_objects(const struct ot_spank_config *c, struct ot_strbuf *sb)
-{
-	fmt_bool(sb, !c->bounds.forbid_host_objects);
-}
-
-static void fmt_isolate(const struct ot_spank_config *c, struct ot_strbuf *sb)
-{
-	const struct ot_isolate_kind *k;
-	bool first = true;
-
-	for (k = ot_isolate_kinds; k < ot_isolate_kinds + OT_ISOLATE_NKINDS; k++) {
-		if (!(c->bounds.allowed_isolate & (unsigned)k->bit))
-			continue;
-		ot_sb_printf(sb, "%s%s", first ? "" : ",", k->name);
-		first = false;
-	}
-}
-
-static void fmt_limits(const struct ot_spank_config *c, struct ot_strbuf *sb)
-{
-	fmt_bool(sb, !c->bounds.forbid_limits);
 }
 
 static void fmt_sysctls(const struct ot_spank_config *c, struct ot_strbuf *sb)
@@ -405,15 +187,15 @@ static void fmt_state_root(const struct ot_spank_config *c, struct ot_strbuf *sb
 }
 
 static const struct key keys[] = {
-    {"vni", key_vni, fmt_vni},
+    {"vni", NULL, NULL},
     {"vni_block", key_vni_block, fmt_vni_block},
     {"explicit_vni", key_explicit_vni, fmt_explicit_vni},
-    {"addrs", key_addrs, fmt_addrs},
-    {"max_containers", key_max_containers, fmt_max_containers},
-    {"max_ifaces", key_max_ifaces, fmt_max_ifaces},
-    {"host_objects", key_host_objects, fmt_host_objects},
-    {"isolate", key_isolate, fmt_isolate},
-    {"limits", key_limits, fmt_limits},
+    {"addrs", NULL, NULL},
+    {"max_containers", NULL, NULL},
+    {"max_ifaces", NULL, NULL},
+    {"host_objects", NULL, NULL},
+    {"isolate", NULL, NULL},
+    {"limits", NULL, NULL},
     {"sysctls", key_sysctls, fmt_sysctls},
     {"underlay_dev", key_underlay_dev, fmt_underlay_dev},
     {"underlay_mtu", key_underlay_mtu, fmt_underlay_mtu},
@@ -539,9 +321,10 @@ int ot_spank_config_parse(int ac, char *const *av, struct ot_spank_config *cfg,
 					    "plugstack.conf argument %d '%.200s': '%s' given twice",
 					    i + 1, arg, keys[k].name);
 		seen[k] = true;
-		r = keys[k].parse(&c, eq + 1, err);
+		r = keys[k].parse ? keys[k].parse(&c, eq + 1, err)
+				  : ot_bounds_set(&c.bounds, c.addrs, keys[k].name, eq + 1, err);
 		if (r < 0)
-			return ot_error_prefix(err, "plugstack.conf argument %d '%.200s'", i + 1,
+			return ot_error_prefix(err, r, "plugstack.conf argument %d '%.200s'", i + 1,
 					       arg);
 	}
 	/* The per-step VNI window must fit the range at least once. */
@@ -564,7 +347,10 @@ void ot_spank_config_format(const struct ot_spank_config *cfg, char *buf, size_t
 
 	for (i = 0; i < NKEYS; i++) {
 		ot_sb_printf(&sb, "%s%s=", i ? " " : "", keys[i].name);
-		keys[i].format(cfg, &sb);
+		if (keys[i].format)
+			keys[i].format(cfg, &sb);
+		else
+			ot_bounds_format(&cfg->bounds, keys[i].name, &sb);
 	}
 	if (size)
 		snprintf(buf, size, "%s", sb.oom ? "(out of memory)" : ot_sb_str(&sb));

@@ -18,12 +18,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "compile/bounds.h"
 #include "compile/compile.h"
 #include "plan/plan.h"
 #include "util/addr.h"
 #include "util/error.h"
 
-#define OT_SPANK_MAX_ADDRS 32	/* prefixes in addrs= */
+#define OT_SPANK_MAX_ADDRS OT_BOUNDS_MAX_ADDRS /* prefixes in addrs= */
 #define OT_SPANK_MAX_ARGS  64	/* plugstack arguments */
 #define OT_SPANK_PATH_MAX  4096 /* topology path bytes */
 #define OT_SPANK_STATE_MAX 256	/* state_root bytes */

@@ -284,6 +284,9 @@ static int node_compile(const char *text, size_t len, struct ot_error *err)
 	}
 	lo.defines = (const char *const *)st.defines.v;
 	lo.ndefines = st.defines.n;
+	/* the bounds checked as loops unroll, as otc --bounds does */
+	lo.max_containers_per_node = ot_spank.cfg.bounds.max_containers_per_node;
+	lo.max_ifaces_per_node = ot_spank.cfg.bounds.max_ifaces_per_node;
 	r = ot_topology_load_mem(ot_spank.path, text, len, &lo, &d, &m);
 	if (r < 0 || ot_spank_policy_check(m, &ot_spank.cfg, &d)) {
 		diags_to_error(&d, err);
@@ -541,7 +544,7 @@ static void build_finish(void)
 		;
 	st.build_pid = -1;
 	if (rc < 0) {
-		ot_error_prefix(&st.build_err, "node %" PRIu32 " ('%s')", st.nodeid, st.node_name);
+		ot_error_prefix(&st.build_err, rc, "node %" PRIu32 " ('%s')", st.nodeid, st.node_name);
 		defer(&st.build_err);
 		return;
 	}
@@ -721,7 +724,7 @@ static int node_prepare(spank_t sp)
 	build_start();
 	return 0;
 fail:
-	ot_error_prefix(&err, "node %" PRIu32 " ('%s')", st.nodeid,
+	ot_error_prefix(&err, err.code, "node %" PRIu32 " ('%s')", st.nodeid,
 			st.node_name[0] ? st.node_name : "?");
 	return defer(&err);
 }

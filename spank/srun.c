@@ -161,6 +161,9 @@ static int check_topology(const char *name, const char *src, size_t len,
 
 	lo.defines = (const char *const *)ot_spank.defines.v;
 	lo.ndefines = ot_spank.defines.n;
+	/* the bounds checked as loops unroll, as otc --bounds does */
+	lo.max_containers_per_node = ot_spank.cfg.bounds.max_containers_per_node;
+	lo.max_ifaces_per_node = ot_spank.cfg.bounds.max_ifaces_per_node;
 	r = ot_topology_load_mem(name, src, len, &lo, d, &m);
 	if (r < 0)
 		return r;

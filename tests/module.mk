@@ -20,6 +20,9 @@ $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIBOTDEPLOY) $(LIBOTEXEC) $
 tests: $(TEST_PROGRAMS)
 
 # Run every unit test program (CHECK_TARGETS starts with this).
+# A test that skips (cr_skip_test, with its reason) fails the target unless
+# OT_ALLOW_SKIP allows it.
 check-unit: $(UNIT_TEST_BINS)
-	@set -e; for t in $(UNIT_TEST_BINS); do echo "== $$t"; $$t --jobs=2 --short-filename; done
+	@$(call run_suite,check-unit,900) tests/lib/run-unit $(UNIT_TEST_BINS)
 CHECK_TARGETS := check-unit $(CHECK_TARGETS)
+CHECK_OFFLINE_TARGETS := check-unit $(CHECK_OFFLINE_TARGETS)

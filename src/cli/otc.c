@@ -21,10 +21,8 @@
 #include "plan/plan_schema.h"
 #include "plan/plan_sh.h"
 #include "plan/plan_text.h"
+#include "util/version.h"
 
-#ifndef OT_VERSION
-#define OT_VERSION "0.1.0"
-#endif
 
 #define OTC_CLUSTER_SCHEMA "opentop-cluster/1"
 
@@ -56,101 +54,19 @@ static const struct option common_longopts[] = {
 };
 #define NCOMMON (sizeof(common_longopts) / sizeof(common_longopts[0]))
 
-static int parse_u32(const char *s, uint32_t max, uint32_t *ret)
+/* One administrator bound, KEY=VALUE, read by the plugin's parser
+ * (compile/bounds.h): a value means the same here and in plugstack.conf. */
+static int parse_bound(struct otc_common *c, const char *arg, struct ot_error *err)
 {
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	if (!*s || *s == '-' || *s == '+')
-		return -EINVAL;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v > max)
-		return -EINVAL;
-	*ret = (uint32_t)v;
-	return 0;
-}
-
-static int parse_yesno(const char *s, bool *ret)
-{
-	if (strcmp(s, "yes") == 0)
-		*ret = true;
-	else if (strcmp(s, "no") == 0)
-		*ret = false;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-/*
- * One administrator bound, in the SPANK plugin's plugstack.conf syntax:
- * vni=MIN-MAX addrs=PFX[,PFX...] max_containers=N max_ifaces=N
- * host_objects=yes|no isolate=KIND[,KIND...] limits=yes|no.
- */
-static int parse_bound(struct otc_common *c, const char *arg)
-{
-	struct ot_bounds *b = &c->bounds;
 	const char *eq = strchr(arg, '=');
-	char key[32], *val, *tok, *save = NULL, *dash;
-	bool yes = false;
-	int rc = 0;
+	char key[32];
 
 	if (!eq || (size_t)(eq - arg) >= sizeof(key))
-		return -EINVAL;
+		return ot_error_set(err, -EINVAL, "expected KEY=VALUE");
 	memcpy(key, arg, (size_t)(eq - arg));
 	key[eq - arg] = '\0';
-	val = strdup(eq + 1);
-	if (!val)
-		return -ENOMEM;
 	c->has_bounds = true;
-	if (strcmp(key, "vni") == 0) {
-		dash = strchr(val, '-');
-		if (!dash) {
-			rc = -EINVAL;
-		} else {
-			*dash = '\0';
-			if (parse_u32(val, 0xFFFFFF, &b->vni_min) < 0 ||
-			    parse_u32(dash + 1, 0xFFFFFF, &b->vni_max) < 0 || !b->vni_min ||
-			    b->vni_min > b->vni_max)
-				rc = -EINVAL;
-		}
-	} else if (strcmp(key, "addrs") == 0) {
-		for (tok = strtok_r(val, ",", &save); tok && !rc;
-		     tok = strtok_r(NULL, ",", &save)) {
-			if (b->nallowed_addrs >= OTC_MAX_BOUNDS_ADDRS ||
-			    ot_prefix_parse(tok, true, &c->bounds_addrs[b->nallowed_addrs]) < 0)
-				rc = -EINVAL;
-			else
-				b->nallowed_addrs++;
-		}
-		b->allowed_addrs = c->bounds_addrs;
-	} else if (strcmp(key, "max_containers") == 0) {
-		rc = parse_u32(val, 1000000, &b->max_containers_per_node);
-	} else if (strcmp(key, "max_ifaces") == 0) {
-		rc = parse_u32(val, 1000000, &b->max_ifaces_per_node);
-	} else if (strcmp(key, "host_objects") == 0) {
-		rc = parse_yesno(val, &yes);
-		b->forbid_host_objects = !yes;
-	} else if (strcmp(key, "limits") == 0) {
-		rc = parse_yesno(val, &yes);
-		b->forbid_limits = !yes;
-	} else if (strcmp(key, "isolate") == 0) {
-		const struct ot_isolate_kind *k;
-
-		b->allowed_isolate = 0;
-		for (tok = strtok_r(val, ",", &save); tok && !rc;
-		     tok = strtok_r(NULL, ",", &save)) {
-			k = ot_isolate_kind_by_name(tok, strlen(tok));
-			if (!k)
-				rc = -EINVAL;
-			else
-				b->allowed_isolate |= k->bit;
-		}
-	} else {
-		rc = -ENOENT;
-	}
-	free(val);
-	return rc;
+	return ot_bounds_set(&c->bounds, c->bounds_addrs, key, eq + 1, err);
 }
 
 int otc_getopt(struct otc_common *c, int argc, char **argv, const char *optstring,
@@ -158,6 +74,7 @@ int otc_getopt(struct otc_common *c, int argc, char **argv, const char *optstrin
 {
 	struct option all[32];
 	char shortopts[64];
+	struct ot_error err = {0};
 	size_t n = 0, i;
 	int opt, r;
 
@@ -185,15 +102,9 @@ int otc_getopt(struct otc_common *c, int argc, char **argv, const char *optstrin
 			c->instance = optarg;
 			continue;
 		case OPT_BOUNDS:
-			r = parse_bound(c, optarg);
-			if (r == -ENOENT) {
-				otc_error("%s: unknown bound '%s' (vni, addrs, max_containers, "
-					  "max_ifaces, host_objects, isolate, limits)",
-					  argv[0], optarg);
-				return '?';
-			}
+			r = parse_bound(c, optarg, &err);
 			if (r < 0) {
-				otc_error("%s: bad bound '%s'", argv[0], optarg);
+				otc_error("%s: --bounds '%s': %s", argv[0], optarg, err.msg);
 				return '?';
 			}
 			continue;
@@ -247,13 +158,15 @@ static struct ot_load_opts load_opts(const struct otc_common *c)
 }
 
 /* As otc_compile_files(); with fn, the plans are streamed to it one by one
- * (ot_compile_each) and x->out stays NULL: peak memory is one plan's. */
+ * (ot_compile_each) and x->out stays NULL: peak memory is one plan's. With
+ * decisions, x->out holds no plans (ot_compile_opts.decisions_only). */
 static int compile_files(const struct otc_common *c, const char *file, const char *hosts,
-			 bool probes, int (*fn)(struct ot_plan *p, void *arg), void *arg,
-			 struct otc_compiled *x)
+			 bool probes, bool decisions, int (*fn)(struct ot_plan *p, void *arg),
+			 void *arg, struct otc_compiled *x)
 {
 	struct ot_load_opts lo = load_opts(c);
-	struct ot_compile_opts co = {.instance = c->instance, .probes = probes};
+	struct ot_compile_opts co = {
+	    .instance = c->instance, .probes = probes, .decisions_only = decisions};
 	int rc, rh = 0;
 
 	memset(x, 0, sizeof(*x));
@@ -286,7 +199,7 @@ static int compile_files(const struct otc_common *c, const char *file, const cha
 int otc_compile_files(const struct otc_common *c, const char *file, const char *hosts, bool probes,
 		      struct otc_compiled *x)
 {
-	return compile_files(c, file, hosts, probes, NULL, NULL, x);
+	return compile_files(c, file, hosts, probes, false, NULL, NULL, x);
 }
 
 void otc_compiled_free(struct otc_compiled *x)
@@ -372,7 +285,7 @@ static int run_check(struct otc_common *c, int argc, char **argv)
 	if ((rc = operands(k, argc, argv, false, &file, &hosts)))
 		return rc;
 	/* streamed: a large cluster's plans are never all in memory */
-	if ((rc = compile_files(c, file, hosts, false, count_vxlan, &vx, &x)))
+	if ((rc = compile_files(c, file, hosts, false, false, count_vxlan, &vx, &x)))
 		return rc;
 	printf("%s: ok: %zu node%s, %zu container%s, %zu network%s, %zu VXLAN device%s%s%s\n", file,
 	       x.model->nnodes, x.model->nnodes == 1 ? "" : "s", x.model->ncontainers,
@@ -561,7 +474,7 @@ static int run_plan(struct otc_common *c, int argc, char **argv)
 	if (!node) {
 		struct text_out out = {0, OTC_EXIT_OK};
 
-		rc = compile_files(c, file, hosts, true, plan_text_one, &out, &x);
+		rc = compile_files(c, file, hosts, true, false, plan_text_one, &out, &x);
 		otc_compiled_free(&x);
 		return out.status ? out.status : rc;
 	}
@@ -649,13 +562,23 @@ static int run_emit_sh(struct otc_common *c, int argc, char **argv)
 	return rc;
 }
 
+/* ot_graph_dot_each's flush: write what the graph holds so far. */
+static int graph_flush(struct ot_strbuf *sb, void *arg)
+{
+	int *rc = arg;
+
+	*rc = write_out(ot_sb_str(sb), sb->len);
+	ot_sb_reset(sb);
+	return *rc == OTC_EXIT_OK ? 0 : -EIO;
+}
+
 static int run_graph(struct otc_common *c, int argc, char **argv)
 {
 	const struct cmd *k = find_cmd("graph");
 	struct ot_strbuf sb = OT_STRBUF_INIT;
 	const char *file, *hosts;
 	struct otc_compiled x;
-	int opt, rc;
+	int opt, rc, r;
 
 	while ((opt = otc_getopt(c, argc, argv, "", NULL)) != -1) {
 		switch (opt) {
@@ -664,9 +587,12 @@ static int run_graph(struct otc_common *c, int argc, char **argv)
 	}
 	if ((rc = operands(k, argc, argv, false, &file, &hosts)))
 		return rc;
-	if ((rc = otc_compile_files(c, file, hosts, false, &x)))
+	if ((rc = compile_files(c, file, hosts, false, true, NULL, NULL, &x)))
 		return rc;
-	if (ot_graph_dot(x.out, &sb) < 0 || sb.oom) {
+	r = ot_graph_dot_each(x.out, &sb, graph_flush, &rc);
+	if (r == -EIO) {
+		/* graph_flush said why, rc is its status */
+	} else if (r < 0) {
 		otc_error("out of memory");
 		rc = OTC_EXIT_SYSTEM;
 	} else {

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "compile/bounds.h"
 #include "compile/compile.h"
 #include "model/load.h"
 
@@ -25,7 +26,6 @@
 #define OTC_EXIT_SYSTEM	  3 /* cannot read, out of memory, I/O error */
 
 #define OTC_MAX_DEFINES	     256
-#define OTC_MAX_BOUNDS_ADDRS 64
 
 /* Options every subcommand accepts. */
 struct otc_common {
@@ -34,7 +34,7 @@ struct otc_common {
 	const char *instance; /* --instance NAME */
 	bool has_bounds;      /* --bounds KEY=VALUE seen */
 	struct ot_bounds bounds;
-	struct ot_prefix bounds_addrs[OTC_MAX_BOUNDS_ADDRS];
+	struct ot_prefix bounds_addrs[OT_BOUNDS_MAX_ADDRS];
 	bool color; /* diagnostics in colour (a terminal, no NO_COLOR) */
 };
 

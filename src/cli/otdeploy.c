@@ -26,6 +26,7 @@
 #include "model/load.h"
 #include "util/strbuf.h"
 #include "util/clock.h"
+#include "util/version.h"
 
 #define EXIT_FAILED 1
 #define EXIT_USAGE  2
@@ -34,9 +35,12 @@
 
 static const char usage_text[] =
 	"usage: otdeploy [ACTION] [OPTIONS] TOPOLOGY.otp HOSTS\n"
+	"       otdeploy [ACTION] [OPTIONS] --local TOPOLOGY.otp\n"
 	"\n"
 	"Build TOPOLOGY on the hosts of HOSTS over SSH, all nodes in parallel; when a\n"
 	"node fails, what the others made is destroyed again (all or nothing).\n"
+	"With --local and no HOSTS, every node of TOPOLOGY is built on this machine\n"
+	"(in-process, no SSH); its nodes must not need VXLAN between them.\n"
 	"\n"
 	"Actions (default: create):\n"
 	"      --destroy            remove what create made, on every node\n"
@@ -47,9 +51,11 @@ static const char usage_text[] =
 	"  -j, --parallel N         at most N nodes at once (default: all)\n"
 	"  -k, --keep-going         no rollback when a node fails\n"
 	"      --local              allow hosts whose target is 'local' (built here,\n"
-	"                           in-process, no SSH)\n"
+	"                           in-process, no SSH); without HOSTS: all nodes here\n"
 	"  -D NAME=VALUE            set a topology parameter\n"
 	"      --instance NAME      name the objects NAME instead of the topology name\n"
+	"      --ssh-config FILE    read this OpenSSH client config instead of\n"
+	"                           ~/.ssh/config and /etc/ssh/ssh_config ('none': none)\n"
 	"      --known-hosts FILE   trust only the host keys in FILE\n"
 	"                           (default ~/.ssh/known_hosts)\n"
 	"      --accept-new-host-keys  record unknown host keys (changed keys are\n"
@@ -62,6 +68,7 @@ static const char usage_text[] =
 	"  -v, --verbose            every step of every node as a line with its time\n"
 	"      --color WHEN         auto (default), always, never\n"
 	"  -h, --help               this text\n"
+	"  -V, --version            the version, as otc and otnode print it\n"
 	"\n"
 	"Exit status: 0 done; 1 a node failed, drifted or mismatched (or the\n"
 	"topology has errors); 2 usage; 3 a local system error.\n";
@@ -73,6 +80,7 @@ enum {
 	OPT_LOCAL,
 	OPT_INSTANCE,
 	OPT_KNOWN_HOSTS,
+	OPT_SSH_CONFIG,
 	OPT_ACCEPT_NEW,
 	OPT_NO_PREFLIGHT,
 	OPT_TIMEOUT,
@@ -91,6 +99,7 @@ static const struct option long_opts[] = {
 	{"local", no_argument, NULL, OPT_LOCAL},
 	{"instance", required_argument, NULL, OPT_INSTANCE},
 	{"known-hosts", required_argument, NULL, OPT_KNOWN_HOSTS},
+	{"ssh-config", required_argument, NULL, OPT_SSH_CONFIG},
 	{"accept-new-host-keys", no_argument, NULL, OPT_ACCEPT_NEW},
 	{"no-preflight", no_argument, NULL, OPT_NO_PREFLIGHT},
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -100,6 +109,7 @@ static const struct option long_opts[] = {
 	{"verbose", no_argument, NULL, 'v'},
 	{"color", required_argument, NULL, OPT_COLOR},
 	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
 };
 
@@ -109,7 +119,7 @@ struct cli {
 	const char *instance;
 	const char *defines[MAX_DEFINES];
 	size_t ndefines;
-	const char *topo, *hosts_file;
+	const char *topo, *hosts_file; /* hosts_file NULL: --local, every node here */
 };
 
 /* ---- live view ---- */
@@ -236,7 +246,7 @@ static int parse_args(int argc, char **argv, struct cli *c)
 
 	c->dopts.action = OT_DEPLOY_CREATE;
 	c->dopts.preflight = true;
-	while ((opt = getopt_long(argc, argv, "nj:kD:qvh", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "nj:kD:qvhV", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_DESTROY:
 			c->dopts.action = OT_DEPLOY_DESTROY;
@@ -283,6 +293,9 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		case OPT_KNOWN_HOSTS:
 			c->dopts.known_hosts = optarg;
 			break;
+		case OPT_SSH_CONFIG:
+			c->dopts.ssh_config = optarg;
+			break;
 		case OPT_ACCEPT_NEW:
 			c->dopts.accept_new_host_keys = true;
 			break;
@@ -322,16 +335,23 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(0);
+		case 'V':
+			printf("otdeploy (OpenTop) %s, plan schema %s\n", OT_VERSION, OT_PLAN_SCHEMA);
+			exit(0);
 		default:
 			return -EINVAL;
 		}
 	}
-	if (argc - optind != 2) {
-		fprintf(stderr, "otdeploy: need TOPOLOGY.otp and HOSTS (see --help)\n");
+	if (argc - optind == 1 && c->dopts.local_ok) {
+		c->topo = argv[optind];
+	} else if (argc - optind == 2) {
+		c->topo = argv[optind];
+		c->hosts_file = argv[optind + 1];
+	} else {
+		fprintf(stderr, "otdeploy: need TOPOLOGY.otp and HOSTS, or --local and "
+				"TOPOLOGY.otp (see --help)\n");
 		return -EINVAL;
 	}
-	c->topo = argv[optind];
-	c->hosts_file = argv[optind + 1];
 	c->color = !strcmp(color, "always") ||
 		   (!strcmp(color, "auto") && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
 	c->dopts.fault_corrupt_upload = getenv("OTDEPLOY_FAULT_CORRUPT_UPLOAD");
@@ -355,6 +375,7 @@ static void print_diags(struct ot_diags *dg, bool color)
 struct job {
 	struct ot_model *model;
 	struct ot_hosts *hosts;
+	struct ot_host *here; /* --local without HOSTS: one "local" host per node */
 	struct ot_compiled *compiled;
 	struct ot_deploy_node *nodes;
 	struct ot_image *images;
@@ -369,9 +390,51 @@ static void job_free(struct job *j)
 		ot_image_free(&j->images[i]);
 	free(j->images);
 	free(j->nodes);
+	free(j->here);
 	ot_compiled_free(j->compiled);
 	ot_hosts_free(j->hosts);
 	ot_model_free(j->model);
+}
+
+/*
+ * --local without HOSTS: every node is this machine. The topology is
+ * compiled unbound (no underlay addresses), which is complete for nodes
+ * that share no network; nodes joined by VXLAN cannot all live in one
+ * network namespace (one VNI per port and namespace), so such a topology
+ * is refused here, before anything is made. 0 or EXIT_*.
+ */
+static int bind_here(struct cli *c, struct job *j)
+{
+	size_t i, k;
+
+	for (i = 0; i < j->nnodes; i++) {
+		const struct ot_plan *p = j->compiled->plans[i];
+
+		for (k = 0; k < p->nops; k++) {
+			const struct ot_op *op = &p->ops[k];
+
+			if (op->kind != OT_OP_LINK || op->link.kind != OT_LINK_VXLAN)
+				continue;
+			fprintf(stderr,
+				"otdeploy: %s: --local without HOSTS builds every node on this "
+				"machine, but node '%s' reaches other nodes over VXLAN ('%s'): "
+				"nodes on one machine cannot share a network; put the containers "
+				"on one node, or give a hosts file (hosts/simcluster makes a "
+				"cluster of network namespaces on this machine)\n",
+				c->topo, p->node, op->link.name);
+			return EXIT_FAILED;
+		}
+	}
+	j->here = calloc(j->nnodes ? j->nnodes : 1, sizeof(*j->here));
+	if (!j->here) {
+		fprintf(stderr, "otdeploy: out of memory\n");
+		return EXIT_SYSTEM;
+	}
+	for (i = 0; i < j->nnodes; i++) {
+		j->here[i].name = j->compiled->plans[i]->node;
+		j->here[i].ssh_target = "local";
+	}
+	return 0;
 }
 
 static int prepare(struct cli *c, struct job *j)
@@ -384,10 +447,12 @@ static int prepare(struct cli *c, struct job *j)
 	int rc, bad = 0;
 
 	ot_diags_init(&dg);
-	/* the hosts file first: its host count is NODES when -D does not set it */
-	rc = ot_hosts_load(c->hosts_file, &dg, &j->hosts);
+	/* the hosts file first: its host count is NODES when -D does not set it
+	 * (--local without one: -D or the topology's own default) */
+	rc = c->hosts_file ? ot_hosts_load(c->hosts_file, &dg, &j->hosts) : 0;
 	if (rc == 0) {
-		lo.hosts = (uint32_t)j->hosts->nhosts;
+		if (j->hosts)
+			lo.hosts = (uint32_t)j->hosts->nhosts;
 		rc = ot_topology_load(c->topo, &lo, &dg, &j->model);
 	}
 	if (rc == 0) {
@@ -409,9 +474,14 @@ static int prepare(struct cli *c, struct job *j)
 		fprintf(stderr, "otdeploy: out of memory\n");
 		return EXIT_SYSTEM;
 	}
+	if (!c->hosts_file) {
+		rc = bind_here(c, j);
+		if (rc)
+			return rc;
+	}
 	for (i = 0; i < j->nnodes; i++) {
 		struct ot_plan *p = j->compiled->plans[i];
-		const struct ot_host *h = ot_hosts_find(j->hosts, p->node);
+		const struct ot_host *h = j->here ? &j->here[i] : ot_hosts_find(j->hosts, p->node);
 
 		if (!h) {
 			fprintf(stderr, "otdeploy: node '%s' of %s has no line in %s\n", p->node,
@@ -464,8 +534,13 @@ static void dry_run(struct cli *c, struct ot_deploy *d)
 		if (n->local) {
 			printf(" -> this machine (local, in-process)\n");
 		} else {
-			printf(" -> %s@%s port %u, host key checked against %s\n", n->user, n->addr,
-			       n->host->ssh_port ? n->host->ssh_port : 22, kh);
+			if (n->host->ssh_port)
+				printf(" -> %s%s%s port %u", n->user, n->user[0] ? "@" : "", n->addr,
+				       n->host->ssh_port);
+			else
+				printf(" -> %s%s%s", n->user, n->user[0] ? "@" : "", n->addr);
+			printf(" (and what %s says of it), host key checked against %s\n",
+			       c->dopts.ssh_config ? c->dopts.ssh_config : "~/.ssh/config", kh);
 			printf("  directory  %s (each component lstat'ed; created 0700 if missing)\n",
 			       n->rdir);
 			printf("  otnode     %s, %.1f MB, sha256 %s (uploaded unless the same bytes "

@@ -35,14 +35,12 @@
 #include "plan/plan_text.h"
 #include "util/strbuf.h"
 #include "util/clock.h"
+#include "util/version.h"
 
 #define EXIT_FAIL   1
 #define EXIT_USAGE  2
 #define EXIT_SYSTEM 3
 
-#ifndef OT_VERSION
-#define OT_VERSION "0.1"
-#endif
 
 struct cli {
 	const char *plan_file; /* --plan FILE instead of the embedded plan */
@@ -124,7 +122,7 @@ static int load_plan(struct cli *c)
 		r = ot_plan_load(ot_sb_str(&sb), sb.len, &c->plan, &err);
 		ot_sb_free(&sb);
 		if (r < 0)
-			ot_error_prefix(&err, "%s", c->plan_file);
+			ot_error_prefix(&err, r, "%s", c->plan_file);
 	} else {
 		r = ot_embed_self_plan(&c->plan, &err);
 		if (r == -ENOENT)
@@ -180,7 +178,7 @@ static void init_opts(struct cli *c, struct ot_exec_opts *o)
 	c->fail_at = env_uint("OTNODE_FAULT_FAIL_AT");
 	c->trace = env_uint("OTNODE_TRACE") != 0;
 	o->step_hook = step_hook;
-	o->hook_ctx = c;
+	o->ctx = c;
 	o->progress = progress;
 }
 
@@ -250,8 +248,8 @@ static int cmd_create(struct cli *c, int argc, char **argv)
 		die_msg("%s%s", err.msg, res.rolled_back ? " (rolled back)" : "");
 		return r == -ENOMEM ? EXIT_SYSTEM : EXIT_FAIL;
 	}
-	fprintf(stderr, "otnode: %s: %s in %.3f s\n", c->plan->node,
-		res.already ? "already created, no drift" : "created", ot_clock_s(CLOCK_MONOTONIC) - t0);
+	fprintf(stderr, "otnode: %s: created in %.3f s\n", c->plan->node,
+		ot_clock_s(CLOCK_MONOTONIC) - t0);
 	return 0;
 }
 

@@ -1,15 +1,321 @@
 /*
  * bounds.c - administrator bounds (struct ot_bounds, the SPANK plugin's
- * plugstack.conf arguments): refuse a topology that asks for more than the
+ * plugstack.conf arguments): their text form, read and written by one
+ * table shared by the plugin and `otc --bounds` (contract in bounds.h),
+ * and the check that refuses a topology asking for more than the
  * administrator allows, with a diagnostic at the offending construct,
  * before anything is built. VNI bounds are applied where VNIs are decided
  * (decide.c), since derived VNIs are drawn from the allowed range.
  */
-#include "compile/cc.h"
+#include "compile/bounds.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "compile/cc.h"
+#include "vocab/vocab.h"
+
+#define VNI_LIMIT 0xffffffu
+
+/* ---- text form ---- */
+
+int ot_bounds_parse_u64(const char *v, uint64_t lo, uint64_t hi, uint64_t *ret,
+			struct ot_error *err)
+{
+	unsigned long long x;
+	char *end;
+
+	if (v[0] < '0' || v[0] > '9')
+		return ot_error_set(err, -EINVAL, "expected a number");
+	errno = 0;
+	x = strtoull(v, &end, 10);
+	if (errno || *end || x < lo || x > hi)
+		return ot_error_set(err, -EINVAL, "must be a number in %" PRIu64 "..%" PRIu64, lo,
+				    hi);
+	*ret = x;
+	return 0;
+}
+
+int ot_bounds_parse_u32(const char *v, uint32_t lo, uint32_t hi, uint32_t *ret,
+			struct ot_error *err)
+{
+	uint64_t x = 0; /* set when r == 0; gcc cannot see that */
+	int r = ot_bounds_parse_u64(v, lo, hi, &x, err);
+
+	if (r == 0)
+		*ret = (uint32_t)x;
+	return r;
+}
+
+int ot_bounds_parse_yesno(const char *v, bool *ret, struct ot_error *err)
+{
+	if (!strcmp(v, "yes"))
+		*ret = true;
+	else if (!strcmp(v, "no"))
+		*ret = false;
+	else
+		return ot_error_set(err, -EINVAL, "expected 'yes' or 'no'");
+	return 0;
+}
+
+static int set_vni(struct ot_bounds *b, struct ot_prefix *addrs, const char *v,
+		   struct ot_error *err)
+{
+	char lo[16], *dash = strchr(v, '-');
+	uint32_t x, y;
+	int r;
+
+	(void)addrs;
+	if (!dash || (size_t)(dash - v) >= sizeof(lo))
+		return ot_error_set(err, -EINVAL, "expected MIN-MAX, e.g. 1048576-2097151");
+	memcpy(lo, v, (size_t)(dash - v));
+	lo[dash - v] = '\0';
+	if ((r = ot_bounds_parse_u32(lo, 1, VNI_LIMIT, &x, err)) != 0 ||
+	    (r = ot_bounds_parse_u32(dash + 1, 1, VNI_LIMIT, &y, err)) != 0)
+		return ot_error_prefix(err, r, "VNI range");
+	if (x > y)
+		return ot_error_set(err, -EINVAL, "VNI range is empty (%u > %u)", x, y);
+	b->vni_min = x;
+	b->vni_max = y;
+	return 0;
+}
+
+static int set_addrs(struct ot_bounds *b, struct ot_prefix *addrs, const char *v,
+		     struct ot_error *err)
+{
+	struct ot_prefix got[OT_BOUNDS_MAX_ADDRS];
+	char item[OT_PREFIX_STRLEN + 1];
+	const char *p = v;
+	size_t n = 0;
+
+	if (!strcmp(v, "any")) {
+		b->allowed_addrs = NULL;
+		b->nallowed_addrs = 0;
+		return 0;
+	}
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		struct ot_prefix pf;
+
+		if (len == 0 || len >= sizeof(item))
+			return ot_error_set(err, -EINVAL, "expected CIDR[,CIDR...] or 'any'");
+		memcpy(item, p, len);
+		item[len] = '\0';
+		if (ot_prefix_parse(item, true, &pf) < 0)
+			return ot_error_set(err, -EINVAL, "'%s' is not an address prefix", item);
+		if (n == OT_BOUNDS_MAX_ADDRS)
+			return ot_error_set(err, -EINVAL, "more than %d prefixes",
+					    OT_BOUNDS_MAX_ADDRS);
+		got[n++] = ot_prefix_network(&pf);
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	memcpy(addrs, got, n * sizeof(got[0]));
+	b->allowed_addrs = addrs;
+	b->nallowed_addrs = n;
+	return 0;
+}
+
+static int set_max_containers(struct ot_bounds *b, struct ot_prefix *addrs, const char *v,
+			      struct ot_error *err)
+{
+	(void)addrs;
+	return ot_bounds_parse_u32(v, 1, 100000, &b->max_containers_per_node, err);
+}
+
+static int set_max_ifaces(struct ot_bounds *b, struct ot_prefix *addrs, const char *v,
+			  struct ot_error *err)
+{
+	(void)addrs;
+	return ot_bounds_parse_u32(v, 1, 1000000, &b->max_ifaces_per_node, err);
+}
+
+/* yes|no for a bound stored as "forbid" */
+static int set_forbid(bool *forbid, const char *v, struct ot_error *err)
+{
+	bool yes = false;
+	int r = ot_bounds_parse_yesno(v, &yes, err);
+
+	if (r == 0)
+		*forbid = !yes;
+	return r;
+}
+
+static int set_host_objects(struct ot_bounds *b, struct ot_prefix *addrs, const char *v,
+			    struct ot_error *err)
+{
+	(void)addrs;
+	return set_forbid(&b->forbid_host_objects, v, err);
+}
+
+static int set_limits(struct ot_bounds *b, struct ot_prefix *addrs, const char *v,
+		      struct ot_error *err)
+{
+	(void)addrs;
+	return set_forbid(&b->forbid_limits, v, err);
+}
+
+/* Isolation kinds (the one table, vocab.h) that a bound cannot allow, and
+ * why: the SPANK plugin enters each task itself from task_init_privileged. */
+static const char *isolate_refused(unsigned bit)
+{
+	switch (bit) {
+	case OT_ISO_PID:
+		return "a task cannot enter a new PID namespace itself (it would need a fork that "
+		       "slurmstepd does not track)";
+	case OT_ISO_CGROUP:
+		return "moving tasks into OpenTop's cgroups would take them out of Slurm's job "
+		       "cgroup";
+	}
+	return NULL;
+}
+
+static int set_isolate(struct ot_bounds *b, struct ot_prefix *addrs, const char *v,
+		       struct ot_error *err)
+{
+	const char *p = v;
+	unsigned mask = OT_ISO_NET;
+
+	(void)addrs;
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		const struct ot_isolate_kind *k = ot_isolate_kind_by_name(p, len);
+
+		if (!k)
+			return ot_error_set(err, -EINVAL,
+					    "unknown isolation kind '%.*s' (known: net, uts, ipc, "
+					    "mount)",
+					    (int)(len > 32 ? 32 : len), p);
+		if (isolate_refused((unsigned)k->bit))
+			return ot_error_set(err, -EINVAL, "'%s' cannot be allowed: %s", k->name,
+					    isolate_refused((unsigned)k->bit));
+		mask |= (unsigned)k->bit;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	b->allowed_isolate = mask;
+	return 0;
+}
+
+static void fmt_vni(const struct ot_bounds *b, struct ot_strbuf *sb)
+{
+	ot_sb_printf(sb, "%u-%u", b->vni_min, b->vni_max);
+}
+
+static void fmt_addrs(const struct ot_bounds *b, struct ot_strbuf *sb)
+{
+	char buf[OT_PREFIX_STRLEN];
+	size_t i;
+
+	if (b->nallowed_addrs == 0) {
+		ot_sb_append(sb, "any");
+		return;
+	}
+	for (i = 0; i < b->nallowed_addrs; i++) {
+		ot_prefix_format(&b->allowed_addrs[i], buf, sizeof(buf));
+		ot_sb_printf(sb, "%s%s", i ? "," : "", buf);
+	}
+}
+
+static void fmt_max_containers(const struct ot_bounds *b, struct ot_strbuf *sb)
+{
+	ot_sb_printf(sb, "%u", b->max_containers_per_node);
+}
+
+static void fmt_max_ifaces(const struct ot_bounds *b, struct ot_strbuf *sb)
+{
+	ot_sb_printf(sb, "%u", b->max_ifaces_per_node);
+}
+
+static void fmt_host_objects(const struct ot_bounds *b, struct ot_strbuf *sb)
+{
+	ot_sb_append(sb, b->forbid_host_objects ? "no" : "yes");
+}
+
+static void fmt_limits(const struct ot_bounds *b, struct ot_strbuf *sb)
+{
+	ot_sb_append(sb, b->forbid_limits ? "no" : "yes");
+}
+
+static void fmt_isolate(const struct ot_bounds *b, struct ot_strbuf *sb)
+{
+	const struct ot_isolate_kind *k;
+	bool first = true;
+
+	for (k = ot_isolate_kinds; k < ot_isolate_kinds + OT_ISOLATE_NKINDS; k++) {
+		if (k->bit != OT_ISO_NET && !(b->allowed_isolate & (unsigned)k->bit))
+			continue; /* net: always */
+		ot_sb_printf(sb, "%s%s", first ? "" : ",", k->name);
+		first = false;
+	}
+}
+
+static const struct {
+	const char *name;
+	int (*set)(struct ot_bounds *b, struct ot_prefix *addrs, const char *v,
+		   struct ot_error *err);
+	void (*format)(const struct ot_bounds *b, struct ot_strbuf *sb);
+} bound_keys[] = {
+    {"vni", set_vni, fmt_vni},
+    {"addrs", set_addrs, fmt_addrs},
+    {"max_containers", set_max_containers, fmt_max_containers},
+    {"max_ifaces", set_max_ifaces, fmt_max_ifaces},
+    {"host_objects", set_host_objects, fmt_host_objects},
+    {"isolate", set_isolate, fmt_isolate},
+    {"limits", set_limits, fmt_limits},
+};
+#define NKEYS (sizeof(bound_keys) / sizeof(bound_keys[0]))
+
+static int find_key(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (!strcmp(bound_keys[i].name, key))
+			return (int)i;
+	return -1;
+}
+
+bool ot_bounds_key(const char *key)
+{
+	return find_key(key) >= 0;
+}
+
+int ot_bounds_set(struct ot_bounds *b, struct ot_prefix *addrs, const char *key, const char *value,
+		  struct ot_error *err)
+{
+	int k = find_key(key);
+
+	if (k < 0) {
+		char known[128];
+		size_t i, off = 0;
+
+		for (i = 0; i < NKEYS; i++)
+			off += (size_t)snprintf(known + off, sizeof(known) - off, "%s%s",
+						i ? ", " : "", bound_keys[i].name);
+		return ot_error_set(err, -ENOENT, "unknown bound '%.64s' (known: %s)", key, known);
+	}
+	return bound_keys[k].set(b, addrs, value, err);
+}
+
+int ot_bounds_format(const struct ot_bounds *b, const char *key, struct ot_strbuf *sb)
+{
+	int k = find_key(key);
+
+	if (k < 0)
+		return -ENOENT;
+	bound_keys[k].format(b, sb);
+	return 0;
+}
+
+/* ---- the check ---- */
 
 static bool addr_allowed(const struct ot_bounds *b, const struct ot_addr *a)
 {

@@ -898,6 +898,13 @@ fail:
 	return rc;
 }
 
+static int discard(struct ot_plan *p, void *arg)
+{
+	(void)arg;
+	ot_plan_free(p);
+	return 0;
+}
+
 static int collect(struct ot_plan *p, void *arg)
 {
 	struct ot_compiled *out = arg;
@@ -921,7 +928,7 @@ int ot_compile(const struct ot_model *m, const struct ot_compile_opts *o, struct
 		free(out);
 		return -ENOMEM;
 	}
-	rc = compile_run(m, o, d, collect, out, &out->state);
+	rc = compile_run(m, o, d, o && o->decisions_only ? discard : collect, out, &out->state);
 	if (rc < 0) {
 		ot_compiled_free(out);
 		return rc;

@@ -45,6 +45,10 @@ struct ot_compile_opts {
 	uint32_t vni_span;
 	const struct ot_bounds *bounds; /* NULL = none */
 	bool probes;			/* compute reachability probes (verify) */
+	/* ot_compile: free each plan once written and validated; the result
+	 * keeps the decisions only (nplans 0), for ot_graph_dot() on large
+	 * clusters: peak memory is one plan's */
+	bool decisions_only;
 };
 
 struct ot_compile_state; /* private: the decisions behind the plans (graph.c) */

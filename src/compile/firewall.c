@@ -156,10 +156,8 @@ int cc_lower_firewall(struct cc *c, struct ot_plan *p, uint32_t ci)
 			r->saddr = mr->src;
 			r->has_daddr = mr->has_dst;
 			r->daddr = mr->dst;
-			r->sport_lo = mr->sport_lo;
-			r->sport_hi = mr->sport_hi;
-			r->dport_lo = mr->dport_lo;
-			r->dport_hi = mr->dport_hi;
+			r->sport = mr->sport;
+			r->dport = mr->dport;
 			if (mr->iif)
 				snprintf(r->iif, sizeof(r->iif), "%s", kname_of(c, mr->iif));
 			if (mr->oif)
@@ -178,8 +176,7 @@ int cc_lower_firewall(struct cc *c, struct ot_plan *p, uint32_t ci)
 		r->saddr = mn->src;
 		r->has_daddr = mn->has_dst;
 		r->daddr = mn->dst;
-		r->dport_lo = mn->dport_lo;
-		r->dport_hi = mn->dport_hi;
+		r->dport = mn->dport;
 		r->counter = true;
 		r->comment = cc_origin(c, p, &mn->loc);
 		if (mn->has_src)
@@ -287,7 +284,7 @@ static bool rule_matches(const struct ot_m_rule *r, const struct ot_addr *src,
 		return false;
 	if (r->l4proto && r->l4proto != icmp)
 		return false;
-	if (r->sport_lo || r->sport_hi || r->dport_lo || r->dport_hi)
+	if (r->sport.n || r->dport.n)
 		return false; /* an echo request has no ports */
 	if (r->has_src && !ot_prefix_contains(&r->src, src))
 		return false;

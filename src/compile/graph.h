@@ -18,4 +18,14 @@
  */
 int ot_graph_dot(const struct ot_compiled *c, struct ot_strbuf *out);
 
+/*
+ * As ot_graph_dot(), streamed: whenever out holds more than 64 KiB (after a
+ * node's cluster or a network's edges) it is handed to flush, which writes
+ * and empties it, so a million-container graph never sits in memory whole.
+ * A negative return from flush stops and is returned (also -ENOMEM when
+ * out ran out of memory). What is left in out at the end is the caller's.
+ */
+int ot_graph_dot_each(const struct ot_compiled *c, struct ot_strbuf *out,
+		      int (*flush)(struct ot_strbuf *out, void *arg), void *arg);
+
 #endif

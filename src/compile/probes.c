@@ -172,7 +172,7 @@ static bool source_nat(const struct cc *c, uint32_t r, const struct cc_iface *ou
 
 		if (n->kind == OT_M_DNAT || (n->oif && n->oif != out->mi))
 			continue;
-		if ((n->l4proto && n->l4proto != icmp) || n->dport_lo || n->dport_hi)
+		if ((n->l4proto && n->l4proto != icmp) || n->dport.n)
 			continue;
 		if (n->has_src && !ot_prefix_contains(&n->src, saddr))
 			continue;

@@ -155,9 +155,7 @@ int ot_deploy_parse_target(const char *target, const char *user_opt, char *user,
 		memcpy(user, target, ulen);
 		user[ulen] = '\0';
 	} else {
-		const char *u = getenv("USER");
-
-		snprintf(user, usize, "%s", u && *u ? u : "root");
+		user[0] = '\0'; /* the SSH config's User, else the local user */
 	}
 	return 0;
 }
@@ -196,11 +194,11 @@ int ot_deploy_init(struct ot_deploy *d, struct ot_deploy_node *nodes, size_t n,
 			rc = ot_deploy_parse_target(x->host->ssh_target, x->host->user, x->user,
 						    sizeof(x->user), x->addr, sizeof(x->addr), err);
 			if (rc < 0)
-				return ot_error_prefix(err, "%s", x->name);
+				return ot_error_prefix(err, rc, "%s", x->name);
 		}
 		rc = ot_remote_dir_valid(dir, err);
 		if (rc < 0)
-			return ot_error_prefix(err, "%s", x->name);
+			return ot_error_prefix(err, rc, "%s", x->name);
 		if (!ot_nsname_valid(x->plan->prefix))
 			return ot_error_set(err, -EINVAL, "%s: unsafe plan prefix '%s'", x->name,
 					    x->plan->prefix);
@@ -257,7 +255,10 @@ void ot_deploy_pf_arrive(struct ot_deploy *d)
 	pthread_mutex_unlock(&d->lock);
 }
 
-/* The "go" line: nonce, window, and the nodes whose port was busy. */
+/* The "go" line: nonce, window, and the nodes that take no part in the
+ * UDP exchange (port busy, failed or skipped before it): their peers do
+ * not wait for them, so one unreachable node is reported once, not once
+ * more by every peer as "never arrived". */
 void ot_deploy_pf_go_line(struct ot_deploy *d, char *buf, size_t size)
 {
 	struct ot_strbuf skip = OT_STRBUF_INIT;
@@ -265,7 +266,8 @@ void ot_deploy_pf_go_line(struct ot_deploy *d, char *buf, size_t size)
 
 	pthread_mutex_lock(&d->lock);
 	for (i = 0; i < d->nnodes; i++)
-		if (d->nodes[i].pf_busy)
+		if (d->nodes[i].pf_busy || d->nodes[i].state == OT_DS_FAILED ||
+		    d->nodes[i].state == OT_DS_SKIPPED)
 			ot_sb_printf(&skip, "%s%s", skip.len ? "," : "", d->nodes[i].name);
 	pthread_mutex_unlock(&d->lock);
 	snprintf(buf, size, "go %s %u %s\n", d->pf_nonce, d->opts.preflight_udp_ms,
@@ -507,7 +509,7 @@ static void stage_action(struct ot_deploy *d, size_t i)
 	if (a == OT_DEPLOY_DESTROY && tp(n)->unplace) {
 		rc = tp(n)->unplace(d, i);
 		if (rc < 0) {
-			ot_error_prefix(&n->err, "destroyed, but cannot remove otnode");
+			ot_error_prefix(&n->err, rc, "destroyed, but cannot remove otnode");
 			fail(d, i, rc, &n->err);
 			return;
 		}
@@ -549,7 +551,7 @@ static void stage_rollback(struct ot_deploy *d, size_t i)
 		n->journal_left = true;
 		if (was_done) {
 			n->err = n->rollback_err;
-			ot_error_prefix(&n->err, "rollback");
+			ot_error_prefix(&n->err, n->err.code, "rollback");
 		}
 		ot_deploy_set_state(d, i, OT_DS_FAILED, "rollback failed: state left on the host");
 		return;

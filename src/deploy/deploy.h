@@ -84,7 +84,7 @@ struct ot_deploy_node {
 
 	/* derived at init */
 	char sha256[OT_SHA256_HEX];	/* of image */
-	char user[64];			/* login user */
+	char user[64];			/* login user; "" until connected: the SSH config's */
 	char addr[256];			/* SSH host part of the target */
 	char rdir[OT_REMOTE_PATH_MAX];	/* <dir>/<prefix> */
 	char rexe[OT_REMOTE_PATH_MAX];	/* <dir>/<prefix>/otnode */
@@ -113,7 +113,7 @@ struct ot_deploy_node {
 	char part[OT_REMOTE_PATH_MAX + 32]; /* upload name before it is checked */
 	bool need_rename;		   /* part holds the candidate, not rexe */
 	uint32_t uid;
-	bool pf_busy;			   /* preflight: its VXLAN port is in use already */
+	bool pf_busy;			   /* preflight: no UDP exchange here (no "ready") */
 };
 
 struct ot_deploy;
@@ -125,7 +125,8 @@ struct ot_deploy_opts {
 	bool preflight;			/* run stage 2 before create */
 	bool accept_new_host_keys;
 	bool local_ok;			/* allow hosts whose target is "local" */
-	const char *known_hosts;	/* NULL = ~/.ssh/known_hosts */
+	const char *known_hosts;	/* NULL = ~/.ssh/known_hosts (or the SSH config's) */
+	const char *ssh_config;		/* NULL = ~/.ssh/config + /etc/ssh/ssh_config; "none" */
 	unsigned connect_timeout_ms;	/* 0 = 10 s */
 	unsigned command_timeout_ms;	/* per otnode command; 0 = 120 s */
 	unsigned preflight_udp_ms;	/* UDP exchange window; 0 = 2 s */
@@ -191,7 +192,8 @@ void ot_deploy_pf_arrive(struct ot_deploy *d);
 void ot_deploy_pf_wait_all(struct ot_deploy *d);
 void ot_deploy_pf_go_line(struct ot_deploy *d, char *buf, size_t size);
 
-/* Split an SSH target "user@host" / "host" (IPv6 may be bracketed). */
+/* Split an SSH target "user@host" / "host" (IPv6 may be bracketed); the
+ * user is user_opt, else the target's, else "" (the SSH config decides). */
 int ot_deploy_parse_target(const char *target, const char *user_opt, char *user, size_t usize,
 			   char *host, size_t hsize, struct ot_error *err);
 

@@ -55,8 +55,37 @@ static const char *target(const struct ot_deploy_node *n, char *buf, size_t size
 {
 	if (n->local)
 		return "local";
-	snprintf(buf, size, "%s@%s", n->user, n->addr);
+	snprintf(buf, size, "%s%s%s", n->user, n->user[0] ? "@" : "", n->addr);
 	return buf;
+}
+
+/*
+ * Append the first line of text in at most room columns. When it does not
+ * fit, it is cut after the last whole word that leaves room for "..."
+ * (and the separator before the cut dropped), never inside a word - but a
+ * single word longer than the room, which has to be cut somewhere.
+ */
+static void clip(struct ot_strbuf *out, const char *text, size_t room)
+{
+	size_t len = strcspn(text, "\n"), cut;
+
+	if (len <= room) {
+		ot_sb_appendn(out, text, len);
+		return;
+	}
+	if (room <= 3) {
+		ot_sb_appendn(out, "...", room);
+		return;
+	}
+	cut = room - 3;
+	while (cut > 0 && text[cut] != ' ')
+		cut--;
+	if (cut == 0)
+		cut = room - 3;
+	while (cut > 1 && strchr(" ,;:(-", text[cut - 1]))
+		cut--;
+	ot_sb_appendn(out, text, cut);
+	ot_sb_append(out, "...");
 }
 
 static void widths(const struct ot_deploy *d, int *wn, int *wt)
@@ -97,9 +126,9 @@ void ot_progress_view(const struct ot_deploy *d, bool color, unsigned width,
 		ot_sb_printf(&line, "%-12s %5.1fs  ", ot_dstate_name(n->state), elapsed_s(n));
 		visible = line.len;
 		if (width && visible < width)
-			ot_sb_printf(&line, "%.*s", (int)(width - visible - 1), det);
+			clip(&line, det, width - visible - 1);
 		else if (!width)
-			ot_sb_append(&line, det);
+			clip(&line, det, strlen(det));
 		/* colour only the state word, after measuring */
 		if (color) {
 			size_t at = (size_t)wn + 1 + (size_t)wt + 1;
@@ -156,7 +185,6 @@ void ot_progress_table(const struct ot_deploy *d, bool color, unsigned width,
 		const struct ot_deploy_node *n = &d->nodes[i];
 		const char *det = n->state == OT_DS_FAILED ? n->err.msg : n->detail;
 		char up[16];
-		int dl = (int)strlen(det);
 
 		counts[n->state]++;
 		if (n->reused)
@@ -165,11 +193,12 @@ void ot_progress_table(const struct ot_deploy *d, bool color, unsigned width,
 			snprintf(up, sizeof(up), "%.2fs", n->ms_upload / 1000.0);
 		else
 			snprintf(up, sizeof(up), "-");
-		ot_sb_printf(out, "%-*.*s %-*.*s %s%-12s%s %6.2fs %7s %6.2fs  %.*s%s\n", wn, wn,
-			     n->name, wt, wt, target(n, tb, sizeof(tb)),
-			     color ? state_color(n->state) : "", ot_dstate_name(n->state),
-			     color ? C_RESET : "", n->ms_connect / 1000.0, up, n->ms_action / 1000.0,
-			     dl > room ? room - 3 : dl, det, dl > room ? "..." : "");
+		ot_sb_printf(out, "%-*.*s %-*.*s %s%-12s%s %6.2fs %7s %6.2fs  ", wn, wn, n->name, wt,
+			     wt, target(n, tb, sizeof(tb)), color ? state_color(n->state) : "",
+			     ot_dstate_name(n->state), color ? C_RESET : "", n->ms_connect / 1000.0,
+			     up, n->ms_action / 1000.0);
+		clip(out, det, (size_t)room);
+		ot_sb_putc(out, '\n');
 	}
 	ot_sb_printf(out, "%s %zu node%s in %.2fs: %zu done", ot_deploy_action_name(d->opts.action),
 		     d->nnodes, d->nnodes == 1 ? "" : "s", (d->t_end - d->t_begin) / 1000.0,

@@ -120,7 +120,7 @@ int ot_remote_dir_prepare(struct ot_ssh *s, const char *dir, const char *sub, ui
 		}
 		rc = check_component(path, &st, uid, end >= dirlen, err);
 		if (rc < 0)
-			return ot_error_prefix(err, "%s", ot_ssh_where(s));
+			return ot_error_prefix(err, rc, "%s", ot_ssh_where(s));
 		path[end] = saved;
 	}
 	return 0;

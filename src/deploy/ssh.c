@@ -27,7 +27,9 @@
 struct ot_ssh {
 	ssh_session session;
 	sftp_session sftp;
-	char where[300];
+	char user[64];
+	char where[600];
+	bool proxied; /* the SSH config gave a ProxyCommand / ProxyJump */
 	char fp[OT_SSH_FP_MAX];
 	bool key_added;
 };
@@ -183,19 +185,104 @@ static int authenticate(struct ot_ssh *s, const struct ot_ssh_opts *o, struct ot
 	rc = ssh_userauth_publickey_auto(s->session, NULL, NULL);
 	if (rc != SSH_AUTH_SUCCESS)
 		return ot_error_set(err, -EACCES,
-				    "authentication refused (tried ssh-agent and the default keys "
-				    "in ~/.ssh; set identity= in the hosts file)");
+				    "authentication refused (tried ssh-agent, the default keys "
+				    "in ~/.ssh and the SSH config's IdentityFile; set identity= in "
+				    "the hosts file or IdentityFile in the SSH config)");
 	return 0;
+}
+
+/*
+ * Read the SSH config for o->host as OpenSSH does. libssh 0.10 matches
+ * each Host line against the current host name, which a HostName line
+ * replaces, so a block after it (the usual "Host alias-*" defaults) would
+ * not match the alias any more. A second pass with the alias restored
+ * applies those blocks (an option keeps its first value, so nothing
+ * already set changes), and the HostName is put back.
+ */
+static int parse_config(struct ot_ssh *s, const struct ot_ssh_opts *o)
+{
+	char *host = NULL;
+	int rc;
+
+	if (ssh_options_parse_config(s->session, o->ssh_config) < 0)
+		return -EINVAL;
+	if (ssh_options_get(s->session, SSH_OPTIONS_HOST, &host) != SSH_OK || !host)
+		return 0;
+	rc = 0;
+	if (strcmp(host, o->host) &&
+	    (ssh_options_set(s->session, SSH_OPTIONS_HOST, o->host) < 0 ||
+	     ssh_options_parse_config(s->session, o->ssh_config) < 0 ||
+	     ssh_options_set(s->session, SSH_OPTIONS_HOST, host) < 0))
+		rc = -EINVAL;
+	ssh_string_free_char(host);
+	return rc;
+}
+
+/*
+ * libssh turns ProxyJump into the ProxyCommand "ssh ... -W [%h]:%p HOST"
+ * (libssh 0.10, config.c: "ssh [-l U] [-p P] [-J NEXT] -W '[%h]:%p' HOST"). With an explicit config file the jump must read
+ * it too (OpenSSH's ProxyJump passes -F on the same way), or the bastion's
+ * own Host entry would not be found.
+ */
+static int jump_config(struct ot_ssh *s, const char *file)
+{
+	char *pc = NULL, *cmd = NULL;
+	int rc = 0;
+
+	if (ssh_options_get(s->session, SSH_OPTIONS_PROXYCOMMAND, &pc) != SSH_OK || !pc)
+		return 0;
+	if (!strncmp(pc, "ssh ", 4) && strstr(pc, " -W ") && !strstr(pc, " -F ")) {
+		struct ot_strbuf sb = OT_STRBUF_INIT;
+
+		ot_sb_append(&sb, "ssh -F ");
+		ot_sb_shquote(&sb, file);
+		ot_sb_append(&sb, pc + 3);
+		cmd = sb.oom ? NULL : ot_sb_steal(&sb);
+		ot_sb_free(&sb);
+		rc = cmd && ssh_options_set(s->session, SSH_OPTIONS_PROXYCOMMAND, cmd) == 0
+			     ? 0
+			     : -ENOMEM;
+		free(cmd);
+	}
+	ssh_string_free_char(pc);
+	return rc;
+}
+
+/* "user@host:port", with the alias and the proxy command when the config
+ * gave them: what every message about this connection starts with. */
+static void describe(struct ot_ssh *s, const struct ot_ssh_opts *o)
+{
+	char *host = NULL, *user = NULL, *pc = NULL;
+	unsigned port = 22;
+	size_t off;
+
+	ssh_options_get(s->session, SSH_OPTIONS_HOST, &host);
+	ssh_options_get(s->session, SSH_OPTIONS_USER, &user);
+	ssh_options_get(s->session, SSH_OPTIONS_PROXYCOMMAND, &pc);
+	ssh_options_get_port(s->session, &port);
+	snprintf(s->user, sizeof(s->user), "%s", user ? user : o->user ? o->user : "");
+	off = (size_t)snprintf(s->where, sizeof(s->where), "%s%s%s:%u", s->user,
+			       s->user[0] ? "@" : "", host ? host : o->host, port);
+	if (host && strcmp(host, o->host) && off < sizeof(s->where))
+		off += (size_t)snprintf(s->where + off, sizeof(s->where) - off,
+					" (SSH config Host '%s')", o->host);
+	s->proxied = pc != NULL;
+	if (pc && off < sizeof(s->where))
+		snprintf(s->where + off, sizeof(s->where) - off, " via '%s'", pc);
+	ssh_string_free_char(host);
+	ssh_string_free_char(user);
+	ssh_string_free_char(pc);
 }
 
 int ot_ssh_connect(const struct ot_ssh_opts *o, struct ot_ssh **ret, struct ot_error *err)
 {
 	unsigned ms = o->connect_timeout_ms ? o->connect_timeout_ms : 10000;
 	long tsec = ms / 1000, tusec = (long)(ms % 1000) * 1000;
-	int port = o->port ? o->port : 22;
+	int port = o->port;
 	int verbosity = SSH_LOG_NOLOG;
-	bool no = false;
-	char khbuf[512];
+	bool no = false, config = !o->ssh_config || strcmp(o->ssh_config, "none");
+	const char *cfgname = o->ssh_config ? o->ssh_config : "~/.ssh/config";
+	char khbuf[512], *khv = NULL;
 	const char *kh;
 	struct ot_ssh *s;
 	int rc;
@@ -204,39 +291,74 @@ int ot_ssh_connect(const struct ot_ssh_opts *o, struct ot_ssh **ret, struct ot_e
 	if (!s)
 		return ot_error_set(err, -ENOMEM, "out of memory");
 	snprintf(s->where, sizeof(s->where), "%s%s%s:%d", o->user ? o->user : "",
-		 o->user ? "@" : "", o->host, port);
+		 o->user ? "@" : "", o->host, port ? port : 22);
 	s->session = ssh_new();
 	if (!s->session) {
 		free(s);
 		return ot_error_set(err, -ENOMEM, "ssh_new failed");
 	}
-	if (o->known_hosts) {
-		kh = o->known_hosts;
-	} else {
-		snprintf(khbuf, sizeof(khbuf), "%s/.ssh/known_hosts",
-			 getenv("HOME") ? getenv("HOME") : "");
-		kh = khbuf;
-	}
+	/* The host (alias) first: the config's Host blocks match on it. */
 	if (ssh_options_set(s->session, SSH_OPTIONS_HOST, o->host) < 0 ||
-	    ssh_options_set(s->session, SSH_OPTIONS_PORT, &port) < 0 ||
-	    (o->user && ssh_options_set(s->session, SSH_OPTIONS_USER, o->user) < 0) ||
-	    ssh_options_set(s->session, SSH_OPTIONS_PROCESS_CONFIG, &no) < 0 ||
-	    ssh_options_set(s->session, SSH_OPTIONS_LOG_VERBOSITY, &verbosity) < 0 ||
-	    ssh_options_set(s->session, SSH_OPTIONS_TIMEOUT, &tsec) < 0 ||
-	    ssh_options_set(s->session, SSH_OPTIONS_TIMEOUT_USEC, &tusec) < 0 ||
-	    ssh_options_set(s->session, SSH_OPTIONS_KNOWNHOSTS, kh) < 0 ||
-	    /* An explicit file is the only source of trust. */
-	    (o->known_hosts &&
-	     ssh_options_set(s->session, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, o->known_hosts) < 0)) {
+	    ssh_options_set(s->session, SSH_OPTIONS_LOG_VERBOSITY, &verbosity) < 0) {
 		rc = ot_error_set(err, -EINVAL, "%s: bad SSH option: %s", s->where,
 				  ssh_get_error(s->session));
 		goto fail;
 	}
+	if (config && parse_config(s, o) < 0) {
+		rc = ot_error_set(err, -EINVAL, "%s: SSH config %s: %s", s->where, cfgname,
+				  ssh_get_error(s->session));
+		goto fail;
+	}
+	if (config && o->ssh_config && jump_config(s, o->ssh_config) < 0) {
+		rc = ot_error_set(err, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	/* What the caller sets explicitly wins over the config. */
+	if ((port && ssh_options_set(s->session, SSH_OPTIONS_PORT, &port) < 0) ||
+	    (o->user && ssh_options_set(s->session, SSH_OPTIONS_USER, o->user) < 0) ||
+	    ssh_options_set(s->session, SSH_OPTIONS_PROCESS_CONFIG, &no) < 0 ||
+	    ssh_options_set(s->session, SSH_OPTIONS_TIMEOUT, &tsec) < 0 ||
+	    ssh_options_set(s->session, SSH_OPTIONS_TIMEOUT_USEC, &tusec) < 0 ||
+	    /* An explicit file is the only source of trust. */
+	    (o->known_hosts &&
+	     (ssh_options_set(s->session, SSH_OPTIONS_KNOWNHOSTS, o->known_hosts) < 0 ||
+	      ssh_options_set(s->session, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, o->known_hosts) < 0))) {
+		rc = ot_error_set(err, -EINVAL, "%s: bad SSH option: %s", s->where,
+				  ssh_get_error(s->session));
+		goto fail;
+	}
+	describe(s, o);
 	if (ssh_connect(s->session) != SSH_OK) {
 		const char *m = ssh_get_error(s->session);
 
-		rc = ot_error_set(err, connect_errno(m), "%s: cannot connect: %s", s->where, m);
+		bool unresolved = strstr(m, "resolve") != NULL;
+		char *h = NULL;
+
+		/* through a bastion, an alias without HostName is resolved there */
+		if (s->proxied && ssh_options_get(s->session, SSH_OPTIONS_HOST, &h) == SSH_OK &&
+		    h && !strcmp(h, o->host) && strlen(s->where) + 80 < sizeof(s->where))
+			snprintf(s->where + strlen(s->where), sizeof(s->where) - strlen(s->where),
+				 " ('%s' has no HostName in %s)", o->host, config ? cfgname : "");
+		ssh_string_free_char(h);
+
+		rc = ot_error_set(err, connect_errno(m), "%s: cannot connect: %s%s%s%s", s->where, m,
+				  unresolved	? " (not a Host of "
+				  : s->proxied	? " (the proxy command failed: does the bastion "
+						  "accept this login? run the command by hand)"
+						: "",
+				  unresolved ? (config ? cfgname : "any SSH config") : "",
+				  unresolved ? " either)" : "");
 		goto fail;
+	}
+	describe(s, o); /* the user libssh settled on */
+	if (o->known_hosts) {
+		kh = o->known_hosts;
+	} else if (ssh_options_get(s->session, SSH_OPTIONS_KNOWNHOSTS, &khv) == SSH_OK && khv) {
+		snprintf(khbuf, sizeof(khbuf), "%s", khv);
+		ssh_string_free_char(khv);
+		kh = khbuf;
+	} else {
+		kh = "~/.ssh/known_hosts";
 	}
 	rc = check_host_key(s, o, kh, err);
 	if (rc < 0)
@@ -248,7 +370,7 @@ int ot_ssh_connect(const struct ot_ssh_opts *o, struct ot_ssh **ret, struct ot_e
 	return 0;
 
 fail_prefix:
-	ot_error_prefix(err, "%s", s->where);
+	ot_error_prefix(err, rc, "%s", s->where);
 fail:
 	ot_ssh_close(s);
 	return rc;
@@ -266,6 +388,11 @@ void ot_ssh_close(struct ot_ssh *s)
 		ssh_free(s->session);
 	}
 	free(s);
+}
+
+const char *ot_ssh_user(const struct ot_ssh *s)
+{
+	return s->user;
 }
 
 const char *ot_ssh_fingerprint(const struct ot_ssh *s)

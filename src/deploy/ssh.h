@@ -10,7 +10,13 @@
  * - authentication by a private key file (refused when readable by group or
  *   others, as OpenSSH does) or by the agent / default keys; no password
  *   prompts, nothing secret ever appears on a command line;
- * - ~/.ssh/config is not read: the hosts file is the configuration.
+ * - the OpenSSH client configuration is read (~/.ssh/config and
+ *   /etc/ssh/ssh_config, or one file given, or none) with libssh's parser:
+ *   Host aliases, HostName, User, Port, IdentityFile, UserKnownHostsFile,
+ *   ProxyCommand and ProxyJump (which libssh runs as `ssh -W` through the
+ *   bastion; with an explicit file, `-F FILE` is passed on to it, as
+ *   OpenSSH's own ProxyJump does). What the hosts file or the caller sets
+ *   explicitly (port, user, identity, known_hosts) wins over the config.
  *
  * One struct ot_ssh is used by one thread at a time (libssh sessions are not
  * shared between threads); different connections may run in parallel. Call
@@ -28,13 +34,14 @@
 #define OT_SSH_FP_MAX 128 /* "SHA256:..." fingerprint text */
 
 struct ot_ssh_opts {
-	const char *host;	   /* address or name */
-	uint16_t port;		   /* 0 = 22 */
-	const char *user;	   /* NULL = the local user name */
+	const char *host;	   /* address, name or Host alias of the SSH config */
+	uint16_t port;		   /* 0 = the config's Port, else 22 */
+	const char *user;	   /* NULL = the config's User, else the local user name */
 	const char *identity;	   /* private key file; NULL = agent, then ~/.ssh default keys */
 	const char *known_hosts;   /* NULL = ~/.ssh/known_hosts */
 	bool accept_new;	   /* record an unknown host key (never a changed one) */
 	unsigned connect_timeout_ms; /* TCP connect + handshake + auth; 0 = 10 s */
+	const char *ssh_config;	   /* NULL = ~/.ssh/config + /etc/ssh/ssh_config; "none" */
 };
 
 struct ot_ssh;
@@ -51,10 +58,16 @@ void ot_ssh_global_fini(void);
  *   -EACCES        authentication refused;
  *   -EPERM         the identity file is readable by others;
  *   -EIO           any other SSH failure.
- * err names user@host:port and gives the reason (with the fingerprint for
- * host key problems).
+ * err names user@host:port (and the alias and the proxy command when the
+ * SSH config gave them) and gives the reason (with the fingerprint for
+ * host key problems; for a name that does not resolve, that it is no Host
+ * of the config either).
  */
 int ot_ssh_connect(const struct ot_ssh_opts *o, struct ot_ssh **ret, struct ot_error *err);
+
+/* The login user of the connection (the config's User, or the local user
+ * name, when none was given). */
+const char *ot_ssh_user(const struct ot_ssh *s);
 
 /* Disconnect and free. Accepts NULL. */
 void ot_ssh_close(struct ot_ssh *s);

@@ -96,8 +96,8 @@ static int local_preflight(struct ot_deploy *d, size_t i)
 	int rc;
 
 	rc = ot_preflight_prepare(n->plan, &pf, &n->err);
-	if (rc == 0 && ot_preflight_busy(pf))
-		n->pf_busy = true;
+	if (rc < 0 || ot_preflight_busy(pf))
+		n->pf_busy = true; /* the others do not wait for us */
 	ot_deploy_pf_arrive(d);
 	ot_deploy_pf_wait_all(d);
 	if (rc < 0)

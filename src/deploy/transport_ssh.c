@@ -34,14 +34,19 @@ static int ssh_connect_node(struct ot_deploy *d, size_t i)
 
 	so.host = n->addr;
 	so.port = n->host->ssh_port;
-	so.user = n->user;
+	so.user = n->user[0] ? n->user : NULL;
 	so.identity = n->host->identity;
 	so.known_hosts = d->opts.known_hosts;
 	so.accept_new = d->opts.accept_new_host_keys;
 	so.connect_timeout_ms = d->opts.connect_timeout_ms;
+	so.ssh_config = d->opts.ssh_config;
 	rc = ot_ssh_connect(&so, &n->ssh, &n->err);
 	if (rc < 0)
 		return rc;
+	/* the user the SSH config chose, for the owner checks and the report */
+	pthread_mutex_lock(&d->lock);
+	snprintf(n->user, sizeof(n->user), "%s", ot_ssh_user(n->ssh));
+	pthread_mutex_unlock(&d->lock);
 	/* The uid the directory rules compare owners with; root is 0 on
 	 * every Unix, which saves a round trip in the common case. */
 	if (strcmp(n->user, "root")) {
@@ -319,7 +324,8 @@ static int ssh_open(struct ot_deploy *d, size_t i)
 	ot_ssh_close(n->ssh);
 	n->ssh = NULL;
 	n->held = NULL;
-	ot_deploy_set_state(d, i, OT_DS_CONNECTING, "%s@%s", n->user, n->addr);
+	ot_deploy_set_state(d, i, OT_DS_CONNECTING, "%s%s%s", n->user, n->user[0] ? "@" : "",
+			    n->addr);
 	rc = ssh_connect_node(d, i);
 	if (rc < 0)
 		return rc;
@@ -351,8 +357,8 @@ static int ssh_preflight(struct ot_deploy *d, size_t i)
 	}
 	if (rc == 0 && strncmp(line, "ready ", 6))
 		rc = ot_error_set(&n->err, -EPROTO, "preflight said '%.100s', not 'ready'", line);
-	if (rc == 0 && !strcmp(line, "ready busy"))
-		n->pf_busy = true;
+	if (rc < 0 || !strcmp(line, "ready busy"))
+		n->pf_busy = true; /* the others do not wait for us */
 	/* Every node must be listening before anyone sends. */
 	ot_deploy_pf_arrive(d);
 	arrived = true;

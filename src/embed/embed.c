@@ -190,6 +190,6 @@ int ot_embed_self_plan(struct ot_plan **ret, struct ot_error *err)
 	r = ot_plan_load(text, len, ret, err);
 	free(text);
 	if (r < 0)
-		ot_error_prefix(err, "embedded plan");
+		ot_error_prefix(err, r, "embedded plan");
 	return r;
 }

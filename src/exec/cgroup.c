@@ -1,7 +1,7 @@
 /*
  * cgroup.c - container cgroups on both layouts Linux has: pure cgroup v2 (one
  * tree, controllers enabled through cgroup.subtree_control) and the hybrid
- * layout this machine has (v1 hierarchies per controller under
+ * layout of systemd hosts (v1 hierarchies per controller under
  * /sys/fs/cgroup/<ctrl>, plus a controller-less v2 tree at
  * /sys/fs/cgroup/unified). Hierarchies are found in /proc/self/mountinfo,
  * not guessed from paths.
@@ -10,10 +10,24 @@
  * memory, pids; the v2 tree), so membership is uniform and destroy can find
  * every process. Limits: v2 cpu.max / memory.max / pids.max, v1
  * cpu.cfs_quota_us (period 100 ms) / memory.limit_in_bytes / pids.max.
+ *
+ * Shared state. The cgroup parent every instance's cgroups live under
+ * ("opentop") and the controllers enabled in a v2 cgroup.subtree_control
+ * for them belong to no single instance: the first makes them, another
+ * uses them, and the last one to leave must take them away, whoever made
+ * them. So what an instance makes there also gets a mark file in the state
+ * root, <root>/.cg.<path, '/' as '%'>[.+<controller>]: an instance that
+ * finds the object in place and marked journals it as if it had made it
+ * (a relied-on record, begun and done at once). Destroy removes a cgroup
+ * directory once it is empty and disables a controller once the directory
+ * has no child cgroup left (otherwise another instance may still need it),
+ * and drops the mark with the object. An object made by anyone else (the
+ * administrator, systemd) has no mark and is never touched.
  */
 #include "exec/exec_int.h"
 #include "util/vec.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -81,7 +95,8 @@ int ot_cg_detect(struct ot_cgroups *cg, struct ot_error *err)
 	return 0;
 }
 
-size_t ot_cg_dirs(const struct ot_cgroups *cg, const char *path, char dirs[][512], size_t max)
+/* Every hierarchy directory a cgroup path lives in (root/path), up to max. */
+static size_t cg_dirs(const struct ot_cgroups *cg, const char *path, char dirs[][512], size_t max)
 {
 	const char *roots[4] = {cg->v2, cg->cpu, cg->memory, cg->pids};
 	size_t n = 0, i, k;
@@ -141,24 +156,144 @@ static int read_file(const char *dir, const char *file, char *buf, size_t size)
 	return 0;
 }
 
-/* Enable the controllers a v2 child needs in dir's subtree_control. */
-static int v2_enable(const char *dir, const struct ot_op_cgroup *c, struct ot_error *err)
+/* ---- marks of shared state ---- */
+
+/* The mark of cgroup dir (ctrl NULL) or of ctrl in its subtree_control;
+ * false when state_dir has no root to keep it in. */
+static bool mark_path(const char *state_dir, const char *dir, const char *ctrl, char *buf,
+		      size_t size)
 {
-	char have[512], want[64] = "";
+	const char *slash = state_dir ? strrchr(state_dir, '/') : NULL;
+	size_t n;
+	char *p;
+
+	if (!slash || slash == state_dir)
+		return false;
+	n = (size_t)snprintf(buf, size, "%.*s/.cg.%s%s%s", (int)(slash - state_dir), state_dir,
+			     dir, ctrl ? ".+" : "", ctrl ? ctrl : "");
+	if (n >= size)
+		return false;
+	for (p = buf + (slash - state_dir) + 5; *p; p++)
+		if (*p == '/')
+			*p = '%';
+	return true;
+}
+
+static bool marked(const char *state_dir, const char *dir, const char *ctrl)
+{
+	char path[PATH_MAX];
+
+	return mark_path(state_dir, dir, ctrl, path, sizeof(path)) && access(path, F_OK) == 0;
+}
+
+static int mark(const char *state_dir, const char *dir, const char *ctrl, struct ot_error *err)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (!mark_path(state_dir, dir, ctrl, path, sizeof(path)))
+		return 0;
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return ot_error_sys(err, -errno, "create '%s'", path);
+	close(fd);
+	return 0;
+}
+
+void ot_cg_unmark(const char *state_dir, const char *dir, const char *ctrl)
+{
+	char path[PATH_MAX];
+
+	if (mark_path(state_dir, dir, ctrl, path, sizeof(path)))
+		unlink(path);
+}
+
+bool ot_cg_has_child(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool child = false;
+
+	if (!d)
+		return false;
+	while (!child && (e = readdir(d)))
+		child = e->d_type == DT_DIR && strcmp(e->d_name, ".") != 0 &&
+			strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return child;
+}
+
+/* Journal an object another instance made and marked as ours too. */
+static int rely(struct ot_xctx *x, enum ot_jkind kind, const char *dir, const char *ctrl,
+		struct ot_error *err)
+{
+	struct ot_jrec rec = {.kind = kind, .a = dir, .b = ctrl};
+	int r;
+
+	if ((r = ot_journal_begin(x->j, &rec, err)) < 0)
+		return r;
+	return ot_journal_done(x->j, rec.id, err);
+}
+
+/* Enable the controllers a v2 child needs in dir's subtree_control, one
+ * at a time, each journalled and marked first. */
+static int v2_enable(struct ot_xctx *x, const char *dir, const struct ot_op_cgroup *c,
+		     struct ot_error *err)
+{
 	static const char *const ctrl[] = {"cpu", "memory", "pids"};
 	bool need[3] = {c->cpu_pct != 0, c->memory != 0, c->pids != 0};
+	const char *sd = x->p->state_dir;
+	char have[512], want[16];
 	size_t i;
+	int r;
 
 	if (read_file(dir, "cgroup.subtree_control", have, sizeof(have)) < 0)
 		have[0] = '\0';
-	for (i = 0; i < 3; i++)
-		if (need[i] && !has_token(have, ctrl[i])) {
-			strcat(want, want[0] ? " +" : "+");
-			strcat(want, ctrl[i]);
+	for (i = 0; i < 3; i++) {
+		struct ot_jrec rec = {.kind = OT_J_SUBTREE, .a = dir, .b = ctrl[i]};
+
+		if (!need[i])
+			continue;
+		if (has_token(have, ctrl[i])) {
+			if (marked(sd, dir, ctrl[i]) && (r = rely(x, OT_J_SUBTREE, dir, ctrl[i], err)) < 0)
+				return r;
+			continue;
 		}
-	if (!want[0])
-		return 0;
-	return write_file(dir, "cgroup.subtree_control", want, err);
+		if ((r = ot_journal_begin(x->j, &rec, err)) < 0)
+			return r;
+		if ((r = ot_x_step(x, 0, "enable %s below %s", ctrl[i], dir)) < 0)
+			return ot_error_sys(err, r, "enable %s below '%s' (injected fault)", ctrl[i],
+					    dir);
+		snprintf(want, sizeof(want), "+%s", ctrl[i]);
+		if ((r = mark(sd, dir, ctrl[i], err)) < 0 ||
+		    (r = write_file(dir, "cgroup.subtree_control", want, err)) < 0) {
+			ot_journal_fail(x->j, rec.id, r, NULL);
+			return r;
+		}
+		if ((r = ot_x_step(x, 1, "enable %s below %s", ctrl[i], dir)) < 0)
+			return ot_error_sys(err, r, "enable %s below '%s' (injected fault)", ctrl[i],
+					    dir);
+		ot_x_made(x);
+		if ((r = ot_journal_done(x->j, rec.id, err)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+int ot_cg_subtree_restore(const char *state_dir, const char *dir, const char *ctrl,
+			  struct ot_error *err)
+{
+	char what[32];
+	int r;
+
+	if (ot_cg_has_child(dir))
+		return 0; /* the last instance below restores it */
+	snprintf(what, sizeof(what), "-%s", ctrl ? ctrl : "");
+	r = write_file(dir, "cgroup.subtree_control", what, err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	ot_cg_unmark(state_dir, dir, ctrl);
+	return 0;
 }
 
 static int mk(struct ot_xctx *x, const char *dir, struct ot_error *err)
@@ -166,8 +301,13 @@ static int mk(struct ot_xctx *x, const char *dir, struct ot_error *err)
 	struct ot_jrec rec = {.kind = OT_J_CGROUP, .a = dir};
 	int r;
 
-	if (access(dir, F_OK) == 0)
-		return 0; /* exists: not ours (a shared parent, or someone else's) */
+	if (access(dir, F_OK) == 0) {
+		/* exists: a shared parent another instance made (marked) is
+		 * ours too; anyone else's is not */
+		if (marked(x->p->state_dir, dir, NULL))
+			return rely(x, OT_J_CGROUP, dir, NULL, err);
+		return 0;
+	}
 	if ((r = ot_journal_begin(x->j, &rec, err)) < 0)
 		return r;
 	r = ot_x_step(x, 0, "cgroup %s", dir);
@@ -180,6 +320,8 @@ static int mk(struct ot_xctx *x, const char *dir, struct ot_error *err)
 		ot_journal_fail(x->j, rec.id, r, NULL);
 		return ot_error_sys(err, r, "mkdir '%s'", dir);
 	}
+	if ((r = mark(x->p->state_dir, dir, NULL, err)) < 0)
+		return r;
 	if ((r = ot_x_step(x, 1, "cgroup %s", dir)) < 0)
 		return ot_error_sys(err, r, "cgroup '%s' (injected fault)", dir);
 	ot_x_made(x);
@@ -203,7 +345,7 @@ static int mk_path(struct ot_xctx *x, const char *root, const char *path,
 		size_t n = slash ? (size_t)(slash - p) : strlen(p);
 		size_t len = strlen(dir);
 
-		if (v2 && (r = v2_enable(dir, c, err)) < 0)
+		if (v2 && (r = v2_enable(x, dir, c, err)) < 0)
 			return r;
 		snprintf(dir + len, sizeof(dir) - len, "/%.*s", (int)n, p);
 		if ((r = mk(x, dir, err)) < 0)
@@ -303,7 +445,7 @@ int ot_cg_check(const struct ot_cgroups *cg, const struct ot_op_cgroup *c, char 
 		size_t size)
 {
 	char dirs[4][512], dir[PATH_MAX], v[64];
-	size_t n = ot_cg_dirs(cg, c->path, dirs, 4), i;
+	size_t n = cg_dirs(cg, c->path, dirs, 4), i;
 
 	detail[0] = '\0';
 	for (i = 0; i < n; i++)
@@ -362,7 +504,7 @@ int ot_cg_check(const struct ot_cgroups *cg, const struct ot_op_cgroup *c, char 
 int ot_cg_join(const struct ot_cgroups *cg, const char *path, pid_t pid, struct ot_error *err)
 {
 	char dirs[4][512], v[32];
-	size_t n = ot_cg_dirs(cg, path, dirs, 4), i;
+	size_t n = cg_dirs(cg, path, dirs, 4), i;
 	int r;
 
 	snprintf(v, sizeof(v), "%d", (int)pid);

@@ -9,7 +9,7 @@
  * and is not journalled, but every change still passes the step hook, so a
  * fault can be injected anywhere.
  *
- * Performance (../shared/notes/setup-cost-baselines.md): one process, one
+ * Performance (docs/performance.md): one process, one
  * netlink socket per namespace opened inside it once; a veth is requested
  * from the namespace of its first end and its other end is sent to its
  * namespace with IFLA_NET_NS_FD, under an ifindex of ours (xns_ifindex: 6.1
@@ -551,12 +551,11 @@ static int op_link(struct run *R, size_t i, const char *what, struct ot_error *e
 		r = talk(R, q.sock_ns, nlh, err);
 	}
 	if (r == -EEXIST && q.host_name)
-		ot_error_prefix(err, "a device of that name exists already (not ours)");
+		ot_error_prefix(err, r, "a device of that name exists already (not ours)");
 	if (r == -EEXIST && q.has_vx) {
 		/* its name is new in a namespace of ours: what exists is another
 		 * VXLAN with this VNI and port (exec.h: -EADDRINUSE) */
-		ot_error_prefix(err, "VNI %u is in use on this node", op->link.vni);
-		r = err->code = -EADDRINUSE;
+		r = ot_error_prefix(err, -EADDRINUSE, "VNI %u is in use on this node", op->link.vni);
 	}
 	if ((r = outcome(R, recp, r, what, err)) < 0)
 		return r;
@@ -572,7 +571,7 @@ static int op_link(struct run *R, size_t i, const char *what, struct ot_error *e
 
 		nlh = ot_nlmsg_setlink(x->msg, sizeof(x->msg), &set);
 		if ((r = talk(R, f->ns, nlh, err)) < 0)
-			return ot_error_prefix(err, "configure '%s' in %s", f->name,
+			return ot_error_prefix(err, r, "configure '%s' in %s", f->name,
 					       ot_x_nsname(x, f->ns));
 		if ((r = done(R, NULL, what, err)) < 0)
 			return r;
@@ -708,7 +707,7 @@ static int op_nft(struct run *R, size_t i, const char *what, struct ot_error *er
 		nl = ot_x_nl(x, op->ns, NETLINK_NETFILTER, err);
 		r = nl ? ot_nl_send_nfbatch(nl, b.buf, b.len, err) : (err ? err->code : -EIO);
 		if (r == -EEXIST)
-			ot_error_prefix(err, "a table of that name exists already (not ours)");
+			ot_error_prefix(err, r, "a table of that name exists already (not ours)");
 		made = r == 0;
 	}
 	if (made)
@@ -783,7 +782,7 @@ static void *par_worker(void *arg)
 		describe(P->R->x, &P->R->x->p->ops[i], what, sizeof(what));
 		r = op_netns(P->R, i, what, &e);
 		if (r < 0) {
-			ot_error_prefix(&e, "%s", what);
+			ot_error_prefix(&e, r, "%s", what);
 			pthread_mutex_lock(&P->lock);
 			if (!P->r) {
 				P->r = r;
@@ -860,23 +859,6 @@ static int rollback(struct ot_xctx *x, struct ot_exec_result *res, struct ot_err
 	return r;
 }
 
-const char *ot_exec_node_name(const struct ot_plan *p)
-{
-	return p && p->node ? p->node : "?";
-}
-
-static bool no_drift(const struct ot_plan *p, const struct ot_exec_opts *opts)
-{
-	struct ot_status *s = NULL;
-	bool ok;
-
-	if (ot_exec_status(p, opts, &s, NULL) < 0)
-		return false;
-	ok = s->complete && s->nmissing == 0 && s->ndrift == 0;
-	ot_status_free(s);
-	return ok;
-}
-
 int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
 		   struct ot_exec_result *res, struct ot_error *err)
 {
@@ -889,7 +871,7 @@ int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
 	if (res)
 		memset(res, 0, sizeof(*res));
 	if ((r = ot_plan_validate(p, err)) < 0)
-		return ot_error_prefix(err, "%s", ot_exec_node_name(p));
+		return ot_error_prefix(err, r, "%s", ot_x_node_name(p));
 	if (!ot_plan_bound(p))
 		return ot_error_set(
 		    err, -EINVAL,
@@ -898,7 +880,7 @@ int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
 		return ot_error_set(err, -EINVAL, "%s: the plan has no absolute state_dir",
 				    p->node);
 	if ((r = ot_x_init(&x, p, opts, err)) < 0)
-		return ot_error_prefix(err, "%s", p->node);
+		return ot_error_prefix(err, r, "%s", p->node);
 	ot_x_tag(p->prefix, R.tag, sizeof(R.tag));
 	R.covered = calloc(p->nops ? p->nops : 1, sizeof(*R.covered));
 	if (!R.covered) {
@@ -906,15 +888,9 @@ int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
 		return ot_error_set(err, -ENOMEM, "%s: out of memory", p->node);
 	}
 	r = ot_journal_create(p->state_dir, p->prefix, p->instance, p->node, p->source_digest,
-			      x.o.journal_sync, &x.j, err);
-	if (r == -EEXIST && x.o.idempotent && no_drift(p, opts)) {
-		if (res)
-			res->already = true;
-		r = 0;
-		goto out;
-	}
+			      &x.j, err);
 	if (r < 0) {
-		ot_error_prefix(err, "%s", p->node);
+		ot_error_prefix(err, r, "%s", p->node);
 		goto out;
 	}
 	for (i = 0; i < p->nops; i++) {
@@ -936,14 +912,14 @@ int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
 		describe(&x, op, what, sizeof(what));
 		r = handlers[op->kind](&R, i, what, err);
 		if (r < 0) {
-			ot_error_prefix(err, "%s", what);
+			ot_error_prefix(err, r, "%s", what);
 			break;
 		}
 	}
 	if (r == 0)
 		r = ot_journal_complete(x.j, err);
 	if (r < 0) {
-		ot_error_prefix(err, "%s", p->node);
+		ot_error_prefix(err, r, "%s", p->node);
 		rollback(&x, res, err);
 		goto out;
 	}

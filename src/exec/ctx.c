@@ -134,7 +134,7 @@ struct ot_nl *ot_x_nl(struct ot_xctx *x, int i, int bus, struct ot_error *err)
 		return NULL;
 	}
 	if (r < 0) {
-		ot_error_prefix(err, "in %s", ot_x_nsname(x, i));
+		ot_error_prefix(err, r, "in %s", ot_x_nsname(x, i));
 		return NULL;
 	}
 	return nl;
@@ -172,7 +172,7 @@ int ot_x_ifindex(struct ot_xctx *x, int i, const char *name, uint32_t *ret, stru
 	if (r == -ENODEV || (r == 0 && !idx))
 		return ot_error_set(err, -ENODEV, "no device '%s' in %s", name, ot_x_nsname(x, i));
 	if (r < 0)
-		return ot_error_prefix(err, "look up device '%s' in %s", name, ot_x_nsname(x, i));
+		return ot_error_prefix(err, r, "look up device '%s' in %s", name, ot_x_nsname(x, i));
 	if (OT_VEC_RESERVE(x->ifx, x->capifx, x->nifx + 1) < 0)
 		return ot_error_set(err, -ENOMEM, "out of memory");
 	x->ifx[x->nifx].ns = i;
@@ -181,11 +181,6 @@ int ot_x_ifindex(struct ot_xctx *x, int i, const char *name, uint32_t *ret, stru
 	x->nifx++;
 	*ret = idx;
 	return 0;
-}
-
-void ot_x_ifindex_forget(struct ot_xctx *x)
-{
-	x->nifx = 0;
 }
 
 int ot_x_step(struct ot_xctx *x, int phase, const char *fmt, ...)
@@ -202,7 +197,12 @@ int ot_x_step(struct ot_xctx *x, int phase, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	return x->o.step_hook(x->o.hook_ctx, n, phase, what);
+	return x->o.step_hook(x->o.ctx, n, phase, what);
+}
+
+const char *ot_x_node_name(const struct ot_plan *p)
+{
+	return p && p->node ? p->node : "?";
 }
 
 void ot_x_made(struct ot_xctx *x)
@@ -220,7 +220,7 @@ void ot_x_progress(struct ot_xctx *x, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	x->o.progress(x->o.progress_ctx, line);
+	x->o.progress(x->o.ctx, line);
 }
 
 /* Open /proc/sys/<key> inside the namespace whose fd is given. */

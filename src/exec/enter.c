@@ -47,6 +47,7 @@ int ot_exec_enter(const struct ot_plan *p, int ns, unsigned flags, unsigned *ret
 {
 	const struct ot_plan_ns *pn;
 	char path[PATH_MAX];
+	size_t k;
 	int r;
 
 	if (ret_flags)
@@ -61,7 +62,7 @@ int ot_exec_enter(const struct ot_plan *p, int ns, unsigned flags, unsigned *ret
 
 		if ((r = ot_cg_detect(&cg, err)) < 0 ||
 		    (r = ot_cg_join(&cg, pn->cgroup, getpid(), err)) < 0)
-			return ot_error_prefix(err, "%s: enter '%s'", p->node, pn->container);
+			return ot_error_prefix(err, r, "%s: enter '%s'", p->node, pn->container);
 		if ((pn->isolate & OT_ISO_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
 			return ot_error_sys(err, -errno, "%s: enter '%s': cgroup namespace",
 					    p->node, pn->container);
@@ -69,24 +70,20 @@ int ot_exec_enter(const struct ot_plan *p, int ns, unsigned flags, unsigned *ret
 	snprintf(path, sizeof(path), "%s/%s", OT_NETNS_DIR, pn->name);
 	if ((r = join(path, CLONE_NEWNET, "network", err)) < 0)
 		goto fail;
-	if (pn->isolate & OT_ISO_UTS) {
-		ot_ns_extra_path(p->state_dir, pn->name, "uts", path, sizeof(path));
-		if ((r = join(path, CLONE_NEWUTS, "uts", err)) < 0)
+	/* the extra namespaces in table order (vocab.h): uts, ipc, then mnt,
+	 * last, since the others' paths live in the node's mount namespace */
+	for (k = 0; k < OT_ISOLATE_NKINDS; k++) {
+		const struct ot_isolate_kind *ik = &ot_isolate_kinds[k];
+
+		if (!ik->extra || !(pn->isolate & ik->bit))
+			continue;
+		ot_ns_extra_path(p->state_dir, pn->name, ik->nsfile, path, sizeof(path));
+		if ((r = join(path, ik->clone_flag, ik->name, err)) < 0)
 			goto fail;
 	}
-	if (pn->isolate & OT_ISO_IPC) {
-		ot_ns_extra_path(p->state_dir, pn->name, "ipc", path, sizeof(path));
-		if ((r = join(path, CLONE_NEWIPC, "ipc", err)) < 0)
-			goto fail;
-	}
-	if (pn->isolate & OT_ISO_MNT) {
-		/* last: the paths above live in the node's mount namespace */
-		ot_ns_extra_path(p->state_dir, pn->name, "mnt", path, sizeof(path));
-		if ((r = join(path, CLONE_NEWNS, "mount", err)) < 0)
-			goto fail;
-	} else if (!(flags & OT_ENTER_NO_SYSFS) && (r = fresh_sysfs(err)) < 0) {
+	if (!(pn->isolate & OT_ISO_MNT) && !(flags & OT_ENTER_NO_SYSFS) &&
+	    (r = fresh_sysfs(err)) < 0)
 		goto fail;
-	}
 	if (pn->isolate & OT_ISO_PID) {
 		if (unshare(CLONE_NEWPID) < 0) {
 			r = ot_error_sys(err, -errno, "unshare the pid namespace");
@@ -97,5 +94,5 @@ int ot_exec_enter(const struct ot_plan *p, int ns, unsigned flags, unsigned *ret
 	}
 	return 0;
 fail:
-	return ot_error_prefix(err, "%s: enter '%s'", p->node, pn->container);
+	return ot_error_prefix(err, r, "%s: enter '%s'", p->node, pn->container);
 }

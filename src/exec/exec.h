@@ -47,18 +47,9 @@ struct json_t;
  */
 struct ot_exec_opts {
 	int (*step_hook)(void *ctx, unsigned step, int phase, const char *what);
-	void *hook_ctx;
 	/* One line per notable event ("created 12 objects"), no newline. */
 	void (*progress)(void *ctx, const char *line);
-	void *progress_ctx;
-	/* destroy: processes still inside a container get SIGTERM, then
-	 * SIGKILL after this many milliseconds (0 = 2000). */
-	unsigned term_grace_ms;
-	/* fdatasync every journal record (see journal.h for why it is off). */
-	bool journal_sync;
-	/* create: when the plan is already in place and status shows no drift,
-	 * succeed as a no-op instead of failing with -EEXIST. */
-	bool idempotent;
+	void *ctx; /* of both callbacks */
 	/* destroy: leave the devices inside our namespaces (VXLAN) to the
 	 * kernel's batched, asynchronous teardown of those namespaces instead
 	 * of deleting each one first, which waits for an RCU grace period per
@@ -74,7 +65,6 @@ struct ot_exec_result {
 	unsigned steps;	  /* changes made (create) or undone (destroy) */
 	unsigned objects; /* objects created / removed */
 	unsigned killed;  /* destroy: processes ended inside our namespaces */
-	bool already;	  /* create: already in place, nothing done */
 	bool rolled_back; /* create failed and undid what it made */
 };
 
@@ -83,9 +73,8 @@ struct ot_exec_result {
  * before it is made. On failure everything made so far is removed again
  * (rollback, from the journal) and the first error is returned with context.
  * A VXLAN whose VNI another device on this node holds gives -EADDRINUSE.
- * A plan already created (journal present) gives -EEXIST "already created"
- * (or, with opts->idempotent and no drift, 0 with res->already set). The
- * plan must be bound (ot_plan_bound) and valid. res may be NULL. Needs root
+ * A plan already created (journal present) gives -EEXIST "already created".
+ * The plan must be bound (ot_plan_bound) and valid. res may be NULL. Needs root
  * (CAP_SYS_ADMIN, CAP_NET_ADMIN).
  */
 int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
@@ -97,7 +86,7 @@ int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
  * tables and VXLAN devices (their VNI is then free at once), container
  * namespaces, switch namespaces, host links, host sysctls restored to their
  * journalled values, cgroups. Processes still inside a container or its
- * cgroup are ended first (SIGTERM, then SIGKILL after term_grace_ms) and
+ * cgroup are ended first (SIGTERM, then SIGKILL 2 s later) and
  * counted in res->killed. Only objects the journal marks ours are touched: a
  * host link must still carry our alias or ifindex, an nft table our tag.
  * Namespace teardown is asynchronous in the kernel: the call returns once
@@ -108,15 +97,6 @@ int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
  */
 int ot_exec_destroy(const char *state_dir, const struct ot_exec_opts *opts,
 		    struct ot_exec_result *res, struct ot_error *err);
-
-/*
- * Wait until no /run/netns name of the plan and no host device the plan makes
- * exists any more, at most timeout_ms: what a re-create with the same names
- * needs (the namespaces themselves are freed later, asynchronously, without
- * holding names; after a destroy with async_devices, so are the VNIs of
- * their VXLAN devices, which this does not see). 0 or -ETIMEDOUT.
- */
-int ot_exec_wait_gone(const struct ot_plan *p, unsigned timeout_ms, struct ot_error *err);
 
 /* ---- status: what exists, what drifted ---- */
 
@@ -188,7 +168,6 @@ int ot_exec_verify(const struct ot_plan *p, const struct ot_exec_opts *opts, uns
 		   unsigned timeout_ms, struct ot_verify **ret, struct ot_error *err);
 void ot_verify_free(struct ot_verify *v);
 struct json_t *ot_verify_to_json(const struct ot_plan *p, const struct ot_verify *v);
-const char *ot_probe_outcome_name(enum ot_probe_outcome o);
 
 /* ---- enter a container ---- */
 
@@ -211,8 +190,5 @@ const char *ot_probe_outcome_name(enum ot_probe_outcome o);
  */
 int ot_exec_enter(const struct ot_plan *p, int ns, unsigned flags, unsigned *ret_flags,
 		  struct ot_error *err);
-
-/* The node prefix of error messages: "n1". */
-const char *ot_exec_node_name(const struct ot_plan *p);
 
 #endif

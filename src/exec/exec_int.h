@@ -44,6 +44,7 @@ struct ot_xctx {
 	unsigned objects;     /* atomic: ot_x_made() */
 	pthread_mutex_t lock; /* what namespace workers share (extra_dir_ready) */
 	struct ot_journal *j;
+	const char *state_dir; /* undo: the journal's (x->p may be NULL) */
 	struct ot_ifx *ifx;
 	size_t nifx, capifx;
 	bool netns_dir_ready;
@@ -55,6 +56,9 @@ struct ot_xctx {
 int ot_x_init(struct ot_xctx *x, const struct ot_plan *p, const struct ot_exec_opts *o,
 	      struct ot_error *err);
 void ot_x_free(struct ot_xctx *x);
+
+/* The node prefix of error messages: "n1" ("?" for a plan without one). */
+const char *ot_x_node_name(const struct ot_plan *p);
 
 /* Display name of namespace i: "host" or its /run/netns name. */
 const char *ot_x_nsname(const struct ot_xctx *x, int i);
@@ -71,7 +75,6 @@ struct ot_nl *ot_x_nl(struct ot_xctx *x, int i, int bus, struct ot_error *err);
 
 /* ifindex of device name in namespace i (cached); -ENODEV when absent. */
 int ot_x_ifindex(struct ot_xctx *x, int i, const char *name, uint32_t *ret, struct ot_error *err);
-void ot_x_ifindex_forget(struct ot_xctx *x);
 
 /* Step accounting and the fault-injection hook (see ot_exec_opts). Safe
  * from several threads: every hook call gets its own running number. */
@@ -110,8 +113,6 @@ int ot_ns_create_net(struct ot_xctx *x, const char *name, int *ret_fd, struct ot
 int ot_ns_create_extra(struct ot_xctx *x, int ns, struct ot_error *err);
 /* Remove a named namespace file (umount + unlink); ENOENT is success. */
 int ot_ns_remove(const char *path, struct ot_error *err);
-/* The directory of a plan's extra namespace files: <state_dir>/ns. */
-void ot_ns_extra_dir(const char *state_dir, char *buf, size_t size);
 /* The file of container `name`'s namespace kind ("uts", "ipc", "mnt"). */
 void ot_ns_extra_path(const char *state_dir, const char *nsname, const char *kind, char *buf,
 		      size_t size);
@@ -134,8 +135,6 @@ struct ot_cgroups {
 
 /* Find the cgroup hierarchies from /proc/self/mountinfo. */
 int ot_cg_detect(struct ot_cgroups *cg, struct ot_error *err);
-/* Every hierarchy directory a cgroup path lives in (root/path), up to 4. */
-size_t ot_cg_dirs(const struct ot_cgroups *cg, const char *path, char dirs[][512], size_t max);
 /* Create path (journalled, parents included) and write its limits. */
 int ot_cg_create(struct ot_xctx *x, const struct ot_op_cgroup *c, struct ot_error *err);
 /* Compare limits with the plan; detail gets the first difference. 0 = same,
@@ -146,6 +145,16 @@ int ot_cg_check(const struct ot_cgroups *cg, const struct ot_op_cgroup *c, char 
 int ot_cg_join(const struct ot_cgroups *cg, const char *path, pid_t pid, struct ot_error *err);
 /* Collect the pids in dir/cgroup.procs into the set. */
 void ot_cg_pids(const char *dir, pid_t **pids, size_t *n, size_t *cap);
+/* Whether a cgroup directory has a child cgroup. */
+bool ot_cg_has_child(const char *dir);
+/* Remove the mark of cgroup dir (ctrl NULL) or of a controller enabled in
+ * its subtree_control, in state_dir's root (see cgroup.c). */
+void ot_cg_unmark(const char *state_dir, const char *dir, const char *ctrl);
+/* Undo of an OT_J_SUBTREE record: disable ctrl in dir's subtree_control and
+ * drop its mark, unless a child cgroup is left below dir (another instance
+ * may need it: the last one restores it). 0 or -errno. */
+int ot_cg_subtree_restore(const char *state_dir, const char *dir, const char *ctrl,
+			  struct ot_error *err);
 
 /* ---- undo (undo.c): destroy and rollback ---- */
 

@@ -21,7 +21,6 @@
 struct ot_journal {
 	int fd;
 	unsigned next_id;
-	bool sync;
 	pthread_mutex_t lock; /* create may journal from several threads */
 	char path[PATH_MAX];
 };
@@ -32,7 +31,7 @@ static const struct {
 } kinds[OT_J__COUNT] = {
     [OT_J_NETNS] = {"netns", 2},   [OT_J_NSFILE] = {"nsfile", 1}, [OT_J_MOUNT] = {"mount", 1},
     [OT_J_LINK] = {"link", 4},	   [OT_J_SYSCTL] = {"sysctl", 3}, [OT_J_NFT] = {"nft", 3},
-    [OT_J_CGROUP] = {"cgroup", 1}, [OT_J_DIR] = {"dir", 1},
+    [OT_J_CGROUP] = {"cgroup", 1}, [OT_J_DIR] = {"dir", 1},	  [OT_J_SUBTREE] = {"subtree", 2},
 };
 
 const char *ot_jkind_name(enum ot_jkind k)
@@ -130,45 +129,41 @@ static int append(struct ot_journal *j, struct ot_strbuf *sb, struct ot_error *e
 		return ot_error_sys(err, -errno, "journal: write '%s'", j->path);
 	if ((size_t)n != len)
 		return ot_error_set(err, -EIO, "journal: short write to '%s'", j->path);
-	if (j->sync && fdatasync(j->fd) < 0)
-		return ot_error_sys(err, -errno, "journal: fdatasync '%s'", j->path);
 	return 0;
 }
 
-/* mkdir one level; *made tells whether this call made it. */
-static int mkdir_p1(const char *dir, mode_t mode, bool *made, struct ot_error *err)
-{
-	*made = mkdir(dir, mode) == 0;
-	if (!*made && errno != EEXIST)
-		return ot_error_sys(err, -errno, "mkdir '%s'", dir);
-	return 0;
-}
-
-/*
- * Make the state root (state_dir's parent) and state_dir. A concurrent
- * destroy of another instance may remove an empty root between the two
- * mkdirs (ot_journal_remove): then the root is made again, a few times at
- * most. *made_root tells whether the root is ours to remove.
+/* ---- birth and death: atomic at every instant ----
+ *
+ * Birth: the journal appears with its header already in it (an unnamed
+ * O_TMPFILE file, written, then linked as "journal"), so no reader ever
+ * sees an empty journal. When the state root is missing too, it is built
+ * whole beside its final place (the "stage", <root's parent>/.<root
+ * name>.<state dir name>.new: root, state dir and journal saying "the
+ * root is ours") and renamed into place (RENAME_NOREPLACE): the root never
+ * exists without a journal that claims it.
+ *
+ * Death: the state dir is renamed away first, with the journal inside, to
+ * its "gone" name: <root>/.<state dir name>.gone, or, when the journal says
+ * the root is ours, out of the root, <root's parent>/.<root name>.<state
+ * dir name>.gone; then that root is removed if it is empty, then the
+ * journal and the gone dir. A process killed anywhere
+ * leaves a stage, a gone dir or an empty state dir, all named after the
+ * state dir: the next create or destroy sweeps them (ot_journal_sweep).
  */
-static int make_dirs(const char *state_dir, const char *root, bool *made_root,
-		     struct ot_error *err)
-{
-	bool made = false, m;
-	int tries, r;
 
-	for (tries = 0; tries < 4; tries++) {
-		if (root && (r = mkdir_p1(root, 0755, &m, err)) < 0)
-			return r;
-		made |= root && m;
-		if (mkdir(state_dir, 0700) == 0 || errno == EEXIST) {
-			*made_root = made;
-			return 0;
-		}
-		if (errno != ENOENT || !root)
-			break;
-	}
-	return ot_error_sys(err, -errno, "mkdir '%s'", state_dir);
-}
+#define STAGE_SUFFIX ".new"
+#define GONE_SUFFIX  ".gone"
+#define TEMP_NAME    OT_JOURNAL_NAME ".new" /* without O_TMPFILE */
+
+/* The places of one state dir; root is "" when state_dir has no parent
+ * that could be ours ("/x"), stage and gone_out are then unused. */
+struct places {
+	char dir[PATH_MAX], root[PATH_MAX];
+	char stage[PATH_MAX];	 /* <root's parent>/.<root name>.<name>.new */
+	char gone_in[PATH_MAX];	 /* <root>/.<name>.gone: the root is not ours */
+	char gone_out[PATH_MAX]; /* <root's parent>/.<root name>.<name>.gone: it is */
+	const char *name;	 /* base name of dir */
+};
 
 /* The state root of state_dir (its parent) into buf; false when it has none. */
 static bool root_of(const char *state_dir, char *buf, size_t size)
@@ -183,67 +178,297 @@ static bool root_of(const char *state_dir, char *buf, size_t size)
 	return true;
 }
 
+static int places_of(const char *state_dir, struct places *P, struct ot_error *err)
+{
+	const char *rbase;
+	int n;
+
+	memset(P, 0, sizeof(*P));
+	if (state_dir[0] != '/' ||
+	    strlen(state_dir) + sizeof(GONE_SUFFIX) + sizeof(TEMP_NAME) + 2 > PATH_MAX / 2)
+		return ot_error_set(err, -ENAMETOOLONG, "journal: bad state dir '%s'", state_dir);
+	snprintf(P->dir, sizeof(P->dir), "%s", state_dir);
+	P->name = strrchr(P->dir, '/') + 1;
+	if (!*P->name)
+		return ot_error_set(err, -EINVAL, "journal: bad state dir '%s'", state_dir);
+	if (!root_of(state_dir, P->root, sizeof(P->root)))
+		return 0;
+	rbase = strrchr(P->root, '/');
+	n = (int)(rbase - P->root);
+	/* names beside the root, in its parent (n: the parent's length) */
+	snprintf(P->stage, sizeof(P->stage), "%.*s/.%s.%s" STAGE_SUFFIX, n, P->root, rbase + 1,
+		 P->name);
+	snprintf(P->gone_out, sizeof(P->gone_out), "%.*s/.%s.%s" GONE_SUFFIX, n, P->root,
+		 rbase + 1, P->name);
+	/* bounded precisions: places_of() checked the lengths already */
+	snprintf(P->gone_in, sizeof(P->gone_in), "%.2000s/.%.1000s" GONE_SUFFIX, P->root, P->name);
+	return 0;
+}
+
+/* dir/name; places_of() bounds dir well below PATH_MAX */
+static void join(char *buf, size_t size, const char *dir, const char *name)
+{
+	if ((size_t)snprintf(buf, size, "%s/%s", dir, name) >= size)
+		buf[0] = '\0';
+}
+
+/* Whether dir/name is locked by another open file (a create or destroy at
+ * work). A missing file is not. */
+static bool locked(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	bool busy;
+	int fd;
+
+	join(path, sizeof(path), dir, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return false;
+	busy = flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return busy;
+}
+
+static bool root_ours(const char *root, const char *journal);
+
+/*
+ * Remove what a dead journal directory holds: its journal and temporary
+ * file, then the directory itself. A directory with anything else in it
+ * stays (ENOTEMPTY: not provably ours).
+ */
+static void remove_journal_dir(const char *dir)
+{
+	char path[PATH_MAX];
+
+	join(path, sizeof(path), dir, OT_JOURNAL_NAME);
+	unlink(path);
+	join(path, sizeof(path), dir, TEMP_NAME);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* Finish the death of a gone dir: the root when its journal (outside the
+ * root) claims it, empty roots only; then the rest. check_lock: leave one
+ * that another process holds. */
+static void sweep_gone(const struct places *P, const char *gone, bool check_lock)
+{
+	char path[PATH_MAX];
+
+	if (!P->root[0] || access(gone, F_OK) < 0)
+		return;
+	if (check_lock && locked(gone, OT_JOURNAL_NAME))
+		return;
+	join(path, sizeof(path), gone, OT_JOURNAL_NAME);
+	if (gone == P->gone_out && root_ours(P->root, path))
+		rmdir(P->root); /* only when empty: another instance may use it */
+	remove_journal_dir(gone);
+}
+
+/* A stage a killed create left (it never became the root): all of it. */
+static void sweep_stage(const struct places *P)
+{
+	char sub[PATH_MAX];
+
+	if (!P->root[0] || access(P->stage, F_OK) < 0)
+		return;
+	join(sub, sizeof(sub), P->stage, P->name);
+	if (locked(sub, OT_JOURNAL_NAME) || locked(sub, TEMP_NAME))
+		return;
+	remove_journal_dir(sub);
+	rmdir(P->stage);
+}
+
+int ot_journal_sweep(const char *state_dir, struct ot_error *err)
+{
+	struct places P;
+	char path[PATH_MAX];
+	int r;
+
+	if ((r = places_of(state_dir, &P, err)) < 0)
+		return r;
+	sweep_stage(&P);
+	sweep_gone(&P, P.gone_in, true);
+	sweep_gone(&P, P.gone_out, true);
+	/* a state dir without a journal: a create killed before its journal
+	 * was linked (or a concurrent create about to link it: that one sees
+	 * ENOENT and makes the directory again) */
+	join(path, sizeof(path), P.dir, OT_JOURNAL_NAME);
+	if (access(path, F_OK) < 0 && errno == ENOENT && !locked(P.dir, TEMP_NAME)) {
+		join(path, sizeof(path), P.dir, TEMP_NAME);
+		unlink(path);
+		if (rmdir(P.dir) < 0 && errno != ENOENT && errno != ENOTEMPTY && errno != EEXIST)
+			return ot_error_sys(err, -errno, "remove '%s'", P.dir);
+	}
+	return 0;
+}
+
+static int write_all(int fd, const char *s, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, s, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		s += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Make dir/journal holding text, locked, in one visible step: text goes
+ * into an unnamed file (O_TMPFILE; a named temporary where the file system
+ * has none), which is then linked under its name. *ret_fd: the journal,
+ * O_APPEND, locked. -EEXIST when a journal is there, -EBUSY when another
+ * create holds the temporary, -ENOENT when dir vanished.
+ */
+static int publish(const char *dir, const char *text, size_t len, int *ret_fd,
+		   struct ot_error *err)
+{
+	char tmp[PATH_MAX], path[PATH_MAX], proc[64];
+	bool named = false;
+	int fd, r;
+
+	join(tmp, sizeof(tmp), dir, TEMP_NAME);
+	join(path, sizeof(path), dir, OT_JOURNAL_NAME);
+	fd = open(dir, O_TMPFILE | O_WRONLY | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+		named = true;
+		fd = open(tmp, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	}
+	if (fd < 0)
+		return ot_error_sys(err, -errno, "journal: create in '%s'", dir);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		close(fd);
+		return ot_error_sys(err, r, "journal: lock in '%s'", dir);
+	}
+	r = named && ftruncate(fd, 0) < 0 ? -errno : write_all(fd, text, len);
+	if (r < 0) {
+		ot_error_sys(err, r, "journal: write in '%s'", dir);
+		goto fail;
+	}
+	/* the man page's way to name an O_TMPFILE file (no CAP_DAC_READ_SEARCH
+	 * needed, unlike AT_EMPTY_PATH) */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) < 0) {
+		r = -errno;
+		if (r == -EEXIST)
+			ot_error_set(err, r, "already created: journal '%s' exists", path);
+		else
+			ot_error_sys(err, r, "journal: link '%s'", path);
+		goto fail;
+	}
+	if (named)
+		unlink(tmp);
+	*ret_fd = fd;
+	return 0;
+fail:
+	if (named)
+		unlink(tmp);
+	close(fd);
+	return r;
+}
+
+/*
+ * The root is missing: build root/state dir/journal in the stage and rename
+ * it into place. -EEXIST when a root appeared meanwhile (nothing left).
+ */
+static int publish_staged(const struct places *P, const char *text, size_t len, int *ret_fd,
+			  struct ot_error *err)
+{
+	char sub[PATH_MAX], path[PATH_MAX];
+	int r;
+
+	if (mkdir(P->stage, 0755) < 0 && errno != EEXIST)
+		return ot_error_sys(err, -errno, "mkdir '%s'", P->stage);
+	join(sub, sizeof(sub), P->stage, P->name);
+	if (mkdir(sub, 0700) < 0 && errno != EEXIST)
+		return ot_error_sys(err, -errno, "mkdir '%s'", sub);
+	if ((r = publish(sub, text, len, ret_fd, err)) < 0)
+		return r;
+	if (renameat2(AT_FDCWD, P->stage, AT_FDCWD, P->root, RENAME_NOREPLACE) == 0)
+		return 0;
+	r = -errno;
+	close(*ret_fd);
+	join(path, sizeof(path), sub, OT_JOURNAL_NAME);
+	unlink(path);
+	rmdir(sub);
+	rmdir(P->stage);
+	if (r == -EEXIST || r == -ENOTEMPTY)
+		return -EEXIST;
+	return ot_error_sys(err, r, "rename '%s' to '%s'", P->stage, P->root);
+}
+
 int ot_journal_create(const char *state_dir, const char *prefix, const char *instance,
-		      const char *node, const char *digest, bool sync, struct ot_journal **ret,
+		      const char *node, const char *digest, struct ot_journal **ret,
 		      struct ot_error *err)
 {
 	struct ot_strbuf sb = OT_STRBUF_INIT;
 	struct ot_journal *j;
-	char root[PATH_MAX];
-	bool has_root, made_root = false;
-	int r;
+	struct places P;
+	size_t hdr_len;
+	int tries, r = 0, fd = -1;
+	bool made_root = false;
 
-	if (strlen(state_dir) + sizeof(OT_JOURNAL_NAME) + 2 > sizeof(j->path))
-		return ot_error_set(err, -ENAMETOOLONG, "journal: state dir too long");
-	has_root = root_of(state_dir, root, sizeof(root));
-	if ((r = make_dirs(state_dir, has_root ? root : NULL, &made_root, err)) < 0)
+	if ((r = places_of(state_dir, &P, err)) < 0)
 		return r;
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		return ot_error_set(err, -ENOMEM, "journal: out of memory");
-	snprintf(j->path, sizeof(j->path), "%s/%s", state_dir, OT_JOURNAL_NAME);
-	j->sync = sync;
+	join(j->path, sizeof(j->path), state_dir, OT_JOURNAL_NAME);
 	j->next_id = 1;
 	pthread_mutex_init(&j->lock, NULL);
-	j->fd =
-	    open(j->path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (j->fd < 0) {
-		r = -errno;
-		free(j);
-		if (r == -EEXIST)
-			return ot_error_set(err, r, "already created: journal '%s/%s' exists",
-					    state_dir, OT_JOURNAL_NAME);
-		return ot_error_sys(err, r, "journal: create '%s/%s'", state_dir, OT_JOURNAL_NAME);
-	}
-	if (flock(j->fd, LOCK_EX | LOCK_NB) < 0) {
-		r = -errno;
-		ot_journal_close(j);
-		return ot_error_sys(err, r == -EWOULDBLOCK ? -EBUSY : r, "journal: lock");
-	}
 	ot_sb_printf(&sb, "opentop-journal %d\nH", OT_JOURNAL_VERSION);
 	put_field(&sb, prefix);
 	put_field(&sb, instance);
 	put_field(&sb, node);
 	put_field(&sb, digest);
 	ot_sb_putc(&sb, '\n');
-	if (made_root) {
-		/* Record 1, begun and done in the same write as the header (see
-		 * ot_journal_remove). A crash between the mkdir and this write
-		 * leaves an empty root behind: the journal cannot be written
-		 * before the directories that hold it. */
-		ot_sb_append(&sb, "B 1 dir");
-		put_field(&sb, root);
-		ot_sb_append(&sb, "\nD 1\n");
-		j->next_id = 2;
+	hdr_len = sb.len;
+	/* record 1 when the root is made with the journal (see ot_journal_remove) */
+	ot_sb_append(&sb, "B 1 dir");
+	put_field(&sb, P.root);
+	ot_sb_append(&sb, "\nD 1\n");
+	if (sb.oom) {
+		r = ot_error_set(err, -ENOMEM, "journal: out of memory");
+		goto out;
 	}
-	r = append(j, &sb, err);
-	ot_sb_free(&sb);
-	if (r < 0) {
-		ot_journal_close(j);
-		return r;
+	sweep_stage(&P);
+	sweep_gone(&P, P.gone_in, true);
+	sweep_gone(&P, P.gone_out, true);
+	/* A concurrent destroy of another instance may remove an empty root
+	 * between our steps, a concurrent create make one: retry a few times. */
+	for (tries = 0; tries < 4; tries++) {
+		if (mkdir(state_dir, 0700) == 0 || errno == EEXIST) {
+			r = publish(state_dir, ot_sb_str(&sb), hdr_len, &fd, err);
+			if (r != -ENOENT)
+				break;
+			continue;
+		}
+		r = ot_error_sys(err, -errno, "mkdir '%s'", state_dir);
+		if (r != -ENOENT || !P.root[0])
+			break;
+		r = publish_staged(&P, ot_sb_str(&sb), sb.len, &fd, err);
+		made_root = r == 0;
+		if (r != -EEXIST)
+			break;
 	}
+	if (r < 0)
+		goto out;
+	j->fd = fd;
+	j->next_id = made_root ? 2 : 1;
 	*ret = j;
-	return 0;
+	j = NULL;
+out:
+	ot_sb_free(&sb);
+	if (j) {
+		pthread_mutex_destroy(&j->lock);
+		free(j);
+	}
+	return r;
 }
 
 int ot_journal_begin(struct ot_journal *j, struct ot_jrec *rec, struct ot_error *err)
@@ -469,8 +694,9 @@ static int parse_line(struct ot_journal_image *im, char *line, unsigned no, size
 	return bad_line(err, no, "unknown record");
 }
 
-int ot_journal_parse(const char *text, size_t len, struct ot_journal_image **ret,
-		     struct ot_error *err)
+/* Parse journal text: ot_journal_read's returns. */
+static int parse_text(const char *text, size_t len, struct ot_journal_image **ret,
+		      struct ot_error *err)
 {
 	struct ot_journal_image *im = calloc(1, sizeof(*im));
 	size_t pos = 0, cap = 0;
@@ -571,9 +797,9 @@ int ot_journal_read(const char *state_dir, bool lock, struct ot_journal_image **
 		r = ot_error_set(err, -ENOMEM, "journal: out of memory");
 		goto fail;
 	}
-	r = ot_journal_parse(ot_sb_str(&sb), sb.len, ret, err);
+	r = parse_text(ot_sb_str(&sb), sb.len, ret, err);
 	if (r < 0) {
-		ot_error_prefix(err, "%s", path);
+		ot_error_prefix(err, r, "%s", path);
 		goto fail;
 	}
 	ot_sb_free(&sb);
@@ -587,35 +813,15 @@ fail:
 	return r;
 }
 
-bool ot_journal_root_ours(const char *state_dir, const char *text, size_t len)
+/* Whether the journal at path says its create made the state root root:
+ * record 1, begun and done in the same write as the header, names it. Its
+ * first 8 KiB hold the answer. */
+static bool root_ours(const char *root, const char *path)
 {
 	struct ot_strbuf want = OT_STRBUF_INIT;
-	char root[PATH_MAX];
-	const char *p;
-	bool ours = false;
-
-	if (!root_of(state_dir, root, sizeof(root)))
-		return false;
-	/* the header line, then exactly what ot_journal_create writes */
-	p = memchr(text, '\n', len);
-	p = p ? memchr(p + 1, '\n', len - (size_t)(p + 1 - text)) : NULL;
-	if (!p)
-		return false;
-	p++;
-	ot_sb_append(&want, "B 1 dir");
-	put_field(&want, root);
-	ot_sb_append(&want, "\nD 1\n");
-	ours = !want.oom && (size_t)(text + len - p) >= want.len &&
-	       memcmp(p, ot_sb_str(&want), want.len) == 0;
-	ot_sb_free(&want);
-	return ours;
-}
-
-/* Whether the journal in state_dir says its create made the state root:
- * its first 4 KiB hold the answer (header, then record 1). */
-static bool root_ours(const char *state_dir, const char *path)
-{
 	char head[2 * OT_JOURNAL_LINE_MAX + 64];
+	const char *p;
+	bool ours;
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
@@ -625,23 +831,51 @@ static bool root_ours(const char *state_dir, const char *path)
 		n = pread(fd, head, sizeof(head), 0);
 	while (n < 0 && errno == EINTR);
 	close(fd);
-	return n > 0 && ot_journal_root_ours(state_dir, head, (size_t)n);
+	if (n <= 0)
+		return false;
+	/* the header line, then exactly what ot_journal_create writes */
+	p = memchr(head, '\n', (size_t)n);
+	p = p ? memchr(p + 1, '\n', (size_t)(head + n - (p + 1))) : NULL;
+	if (!p)
+		return false;
+	p++;
+	ot_sb_append(&want, "B 1 dir");
+	put_field(&want, root);
+	ot_sb_append(&want, "\nD 1\n");
+	ours = !want.oom && (size_t)(head + n - p) >= want.len &&
+	       memcmp(p, ot_sb_str(&want), want.len) == 0;
+	ot_sb_free(&want);
+	return ours;
 }
 
 int ot_journal_remove(const char *state_dir, struct ot_error *err)
 {
-	char path[PATH_MAX], root[PATH_MAX];
-	bool ours;
+	char path[PATH_MAX];
+	struct places P;
+	int r;
 
-	snprintf(path, sizeof(path), "%s/%s", state_dir, OT_JOURNAL_NAME);
-	ours = root_ours(state_dir, path);
+	if ((r = places_of(state_dir, &P, err)) < 0)
+		return r;
+	if (P.root[0]) {
+		const char *gone;
+
+		join(path, sizeof(path), P.dir, OT_JOURNAL_NAME);
+		gone = root_ours(P.root, path) ? P.gone_out : P.gone_in;
+		sweep_gone(&P, gone, true); /* one of an earlier destroy */
+		if (rename(P.dir, gone) == 0) {
+			sweep_gone(&P, gone, false);
+			return 0;
+		}
+		if (errno == ENOENT)
+			return 0;
+		if (errno != EXDEV)
+			return ot_error_sys(err, -errno, "rename '%s' to '%s'", P.dir, gone);
+		/* the root is a mount point of its own (so not ours): in place */
+	}
+	join(path, sizeof(path), P.dir, OT_JOURNAL_NAME);
 	if (unlink(path) < 0 && errno != ENOENT)
 		return ot_error_sys(err, -errno, "journal: remove '%s'", path);
-	if (rmdir(state_dir) < 0 && errno != ENOENT && errno != ENOTEMPTY)
-		return ot_error_sys(err, -errno, "remove '%s'", state_dir);
-	/* The root goes only when empty: another instance may be using it. */
-	if (ours && root_of(state_dir, root, sizeof(root)) && rmdir(root) < 0 &&
-	    errno != ENOENT && errno != ENOTEMPTY && errno != EEXIST && errno != EBUSY)
-		return ot_error_sys(err, -errno, "remove '%s'", root);
+	if (rmdir(P.dir) < 0 && errno != ENOENT && errno != ENOTEMPTY)
+		return ot_error_sys(err, -errno, "remove '%s'", P.dir);
 	return 0;
 }

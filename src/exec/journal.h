@@ -12,16 +12,20 @@
  *
  * The file is text, one record per line, versioned by its first line
  * ("opentop-journal 1"), fields separated by one space and percent-encoded
- * (empty = "~"). It lives in the plan's state_dir, is created with O_EXCL
- * (a second create sees it), and is held under flock(LOCK_EX) while create
- * or destroy runs.
+ * (empty = "~"). It lives in the plan's state_dir and is held under
+ * flock(LOCK_EX) while create or destroy runs.
+ *
+ * Birth and death are atomic: the journal appears with its header in it
+ * (written to an unnamed file, then linked), and a missing state root
+ * appears with state dir and journal in it (built beside it, renamed into
+ * place); destroy renames the state dir out of the root before it removes
+ * anything. A process killed at any instruction leaves either a complete
+ * journal or a leftover ot_journal_sweep() recognises by its name.
  *
  * Durability: every record is one write(2) on an O_APPEND descriptor. That
  * survives the death of the process, which is what the journal is for:
  * everything it describes (namespaces, links, tables, cgroups, sysctls) is
- * kernel state that does not survive a reboot either. With `sync` set every
- * record is also fdatasync()ed (for a state_dir on a disk file system whose
- * contents must survive a power cut for some other reason).
+ * kernel state that does not survive a reboot either.
  */
 #ifndef OT_EXEC_JOURNAL_H
 #define OT_EXEC_JOURNAL_H
@@ -48,6 +52,9 @@ enum ot_jkind {
 	OT_J_NFT,    /* a: namespace ("" = host), b: table (inet), c: userdata tag */
 	OT_J_CGROUP, /* a: absolute directory */
 	OT_J_DIR,    /* a: a directory we made (removed when empty) */
+	OT_J_SUBTREE, /* a: cgroup v2 directory, b: a controller enabled in its
+		       * cgroup.subtree_control (by us, or by another instance:
+		       * see cgroup.c) */
 	OT_J__COUNT
 };
 
@@ -69,15 +76,17 @@ struct ot_jrec {
 struct ot_journal;
 
 /*
- * Create state_dir/journal with O_EXCL, lock it, write the header naming the
- * plan (prefix, instance, node, source digest). Makes state_dir (0700) and
- * its parent, the state root (0755), when missing; a root made here is
- * recorded (record 1) so that ot_journal_remove takes it away again. Returns 0, -EEXIST when a journal is
- * already there (the plan was created and not destroyed), -EBUSY when
- * another process holds it, or another -errno.
+ * Make state_dir/journal, locked, with the header naming the plan (prefix,
+ * instance, node, source digest) already in it when it appears. Makes
+ * state_dir (0700) and its parent, the state root (0755), when missing; a
+ * root made here is recorded (record 1, in the same first write) so that
+ * ot_journal_remove takes it away again. Sweeps what a killed create or
+ * destroy of this state dir left first. Returns 0, -EEXIST when a journal
+ * is already there (the plan was created and not destroyed), -EBUSY when
+ * another process is creating it, or another -errno.
  */
 int ot_journal_create(const char *state_dir, const char *prefix, const char *instance,
-		      const char *node, const char *digest, bool sync, struct ot_journal **ret,
+		      const char *node, const char *digest, struct ot_journal **ret,
 		      struct ot_error *err);
 
 /* Record rec (its id is assigned and returned in rec->id) as begun. */
@@ -112,23 +121,25 @@ int ot_journal_read(const char *state_dir, bool lock, struct ot_journal_image **
 		    struct ot_error *err);
 void ot_journal_image_free(struct ot_journal_image *im); /* accepts NULL */
 
-/* Parse journal text (tests and ot_journal_read). Same returns. */
-int ot_journal_parse(const char *text, size_t len, struct ot_journal_image **ret,
-		     struct ot_error *err);
-
 /*
- * Remove the journal file, the state dir (when empty) and the state root
- * (state_dir's parent, e.g. /run/opentop) when this journal's create made it
- * and it is now empty: ot_journal_create records that as record 1, a "dir"
- * record of the root begun and done with the header (a reader without this
- * rule removes it at its rank, where it is not empty yet: harmless).
- * ENOENT/ENOTEMPTY are no errors. 0 or -errno.
+ * The journal's death: rename state_dir out of the root (to the "gone" dir
+ * beside the root), remove the state root (state_dir's parent, e.g.
+ * /run/opentop) when this journal's create made it (record 1: a "dir"
+ * record of the root begun and done with the header) and it is empty, then
+ * the journal and the gone dir. A reader without this rule removes record 1
+ * at its rank, where the root is not empty yet: harmless. 0 or -errno.
  */
 int ot_journal_remove(const char *state_dir, struct ot_error *err);
 
-/* Whether journal text (its beginning suffices) says its create made the
- * state root of state_dir. */
-bool ot_journal_root_ours(const char *state_dir, const char *text, size_t len);
+/*
+ * Remove what a create or destroy of state_dir killed at any point left
+ * outside a journal: a state dir without a journal (and its temporary
+ * file), a half-built stage of the root, a gone dir (finishing its death,
+ * the root included when it claims it). Names derive from state_dir and
+ * hold nothing else, so they are provably ours; one locked by a running
+ * create or destroy is left alone. 0 or -errno.
+ */
+int ot_journal_sweep(const char *state_dir, struct ot_error *err);
 
 /* "netns", "link", ... */
 const char *ot_jkind_name(enum ot_jkind k);

@@ -26,6 +26,7 @@
 #include <libnftnl/common.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
+#include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
 
@@ -211,6 +212,20 @@ static void m_port(struct nftnl_rule *r, uint16_t lo, uint16_t hi, bool src, boo
 	}
 }
 
+/* "th dport { 22, 8000-8100 }": the port looked up in anonymous set set_id */
+static void m_port_set(struct nftnl_rule *r, uint32_t set_id, bool src, bool *ok)
+{
+	struct nftnl_expr *e;
+
+	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, src ? 0 : 2, 2, ok);
+	e = expr(r, "lookup", ok);
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, "__set%d");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, set_id);
+	}
+}
+
 /* "iifname eth0" */
 static void m_ifname(struct nftnl_rule *r, const char *name, bool in, bool *ok)
 {
@@ -360,10 +375,10 @@ static int rule_error(struct ot_error *err, const char *table, size_t i,
 }
 
 static int build_rule(struct nftnl_rule *r, const struct ot_op_nft *t, size_t i,
-		      struct ot_error *err)
+		      const uint32_t set_ids[2], struct ot_error *err)
 {
 	const struct ot_nft_rule *x = &t->rules[i];
-	bool ports = x->sport_hi || x->dport_hi, ok = true;
+	bool ports = x->sport.n || x->dport.n, ok = true;
 	int fam = rule_family(x);
 
 	if ((x->verdict == OT_NFT_SNAT || x->verdict == OT_NFT_DNAT) && !x->nat_addr.family)
@@ -395,10 +410,14 @@ static int build_rule(struct nftnl_rule *r, const struct ot_op_nft *t, size_t i,
 		m_addr(r, &x->saddr, true, &ok);
 	if (x->has_daddr)
 		m_addr(r, &x->daddr, false, &ok);
-	if (x->sport_hi)
-		m_port(r, x->sport_lo, x->sport_hi, true, &ok);
-	if (x->dport_hi)
-		m_port(r, x->dport_lo, x->dport_hi, false, &ok);
+	if (set_ids[0])
+		m_port_set(r, set_ids[0], true, &ok);
+	else if (x->sport.n)
+		m_port(r, x->sport.r[0].lo, x->sport.r[0].hi, true, &ok);
+	if (set_ids[1])
+		m_port_set(r, set_ids[1], false, &ok);
+	else if (x->dport.n)
+		m_port(r, x->dport.r[0].lo, x->dport.r[0].hi, false, &ok);
 	if (x->ct_state)
 		m_ct_state(r, x->ct_state, &ok);
 	if (x->counter)
@@ -414,6 +433,82 @@ static int build_rule(struct nftnl_rule *r, const struct ot_op_nft *t, size_t i,
 		nftnl_udata_buf_free(u);
 	}
 	return ok ? 0 : ot_error_set(err, -ENOMEM, "nft: out of memory");
+}
+
+/* One element of a port set; flags 0 or NFT_SET_ELEM_INTERVAL_END. */
+static int add_elem(struct nftnl_set *s, uint16_t port, uint32_t flags)
+{
+	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+	uint16_t key = htons(port);
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, &key, sizeof(key));
+	if (flags)
+		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS, flags);
+	nftnl_set_elem_add(s, e);
+	return 0;
+}
+
+/*
+ * Append an anonymous constant set of ports (NEWSET then NEWSETELEM) to the
+ * batch and return its batch-local id in *ret_id, which the rule's lookup
+ * names (the kernel gives the set its name "__setN" and frees it with the
+ * rule). With a range it is an interval set, encoded as nft does it: a start
+ * element at each first port and an INTERVAL_END element one past each last
+ * port, plus an end element at 0 (nothing below the first start matches).
+ * The model rejects overlapping elements; OT_PORTS_MAX bounds the message.
+ */
+static int add_port_set(struct ot_nft_batch *b, const char *table, const struct ot_ports *ps,
+			uint32_t *ret_id)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	bool interval = false;
+	struct nlmsghdr *nlh;
+	uint32_t id, flags;
+	uint16_t i;
+	char *p;
+	int r = -ENOMEM;
+
+	if (!s)
+		return -ENOMEM;
+	for (i = 0; i < ps->n && i < OT_PORTS_MAX; i++)
+		interval |= ps->r[i].lo != ps->r[i].hi;
+	id = ++b->set_ids;
+	flags = NFT_SET_ANONYMOUS | NFT_SET_CONSTANT | (interval ? NFT_SET_INTERVAL : 0);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, "__set%d");
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, flags);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, 13); /* nft's inet_service, for listing */
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, sizeof(uint16_t));
+	if (interval && add_elem(s, 0, NFT_SET_ELEM_INTERVAL_END) < 0)
+		goto out;
+	for (i = 0; i < ps->n && i < OT_PORTS_MAX; i++) {
+		if (add_elem(s, ps->r[i].lo, 0) < 0)
+			goto out;
+		if (interval && ps->r[i].hi < 65535 &&
+		    add_elem(s, (uint16_t)(ps->r[i].hi + 1), NFT_SET_ELEM_INTERVAL_END) < 0)
+			goto out;
+	}
+	if (!(p = room(b)))
+		goto out;
+	nlh = nftnl_nlmsg_build_hdr(p, NFT_MSG_NEWSET, NFPROTO_INET,
+				    NLM_F_CREATE | NLM_F_ACK, b->seq);
+	nftnl_set_nlmsg_build_payload(nlh, s);
+	commit(b, nlh);
+	if (!(p = room(b)))
+		goto out;
+	nlh = nftnl_nlmsg_build_hdr(p, NFT_MSG_NEWSETELEM, NFPROTO_INET,
+				    NLM_F_CREATE | NLM_F_ACK, b->seq);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	commit(b, nlh);
+	*ret_id = id;
+	r = 0;
+out:
+	nftnl_set_free(s);
+	return r;
 }
 
 static const uint32_t hook_nums[] = {NF_INET_PRE_ROUTING, NF_INET_LOCAL_IN, NF_INET_FORWARD,
@@ -481,8 +576,14 @@ int ot_nft_add_table(struct ot_nft_batch *b, const struct ot_op_nft *t, const ch
 	}
 
 	for (i = 0; i < t->nrules; i++) {
-		struct nftnl_rule *rule = nftnl_rule_alloc();
+		const struct ot_nft_rule *x = &t->rules[i];
+		uint32_t set_ids[2] = {0, 0};
+		struct nftnl_rule *rule;
 
+		if ((x->sport.n > 1 && add_port_set(b, t->table, &x->sport, &set_ids[0]) < 0) ||
+		    (x->dport.n > 1 && add_port_set(b, t->table, &x->dport, &set_ids[1]) < 0))
+			goto oom;
+		rule = nftnl_rule_alloc();
 		if (!rule || !(p = room(b))) {
 			nftnl_rule_free(rule);
 			goto oom;
@@ -496,7 +597,7 @@ int ot_nft_add_table(struct ot_nft_batch *b, const struct ot_op_nft *t, const ch
 		nftnl_rule_set_str(rule, NFTNL_RULE_TABLE, t->table);
 		nftnl_rule_set_str(rule, NFTNL_RULE_CHAIN, t->chains[t->rules[i].chain].name);
 		nftnl_rule_set_u32(rule, NFTNL_RULE_FAMILY, NFPROTO_INET);
-		r = build_rule(rule, t, i, err);
+		r = build_rule(rule, t, i, set_ids, err);
 		if (r < 0) {
 			nftnl_rule_free(rule);
 			goto out;

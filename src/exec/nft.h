@@ -1,7 +1,8 @@
 /*
  * nft.h - nftables through libnftnl: one plan table (family inet) becomes one
  * atomic batch (NFNL_MSG_BATCH_BEGIN ... END) of NEWTABLE, NEWCHAIN and
- * NEWRULE messages. The table carries a userdata comment - the tag - that
+ * NEWRULE messages; a port list ("dport 22,8000-8100") adds an anonymous,
+ * constant set (NEWSET, NEWSETELEM) that its rule looks up. The table carries a userdata comment - the tag - that
  * marks it as ours: destroy deletes a table only when the tag matches.
  *
  * Building never touches the kernel (tests/unit/test_nft.c parses the batch
@@ -27,6 +28,7 @@ struct ot_nft_batch {
 	size_t len, cap;
 	uint32_t seq; /* next sequence number */
 	unsigned nmsgs;
+	uint32_t set_ids; /* anonymous sets made so far (their batch-local ids) */
 	bool oom;
 };
 

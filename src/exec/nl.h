@@ -7,7 +7,7 @@
  *
  * One request, one acknowledgement: batching rtnetlink requests saves only
  * syscalls, which cost nothing next to the kernel's work per request
- * (measured: ../shared/notes/setup-cost-baselines.md, "nobatch").
+ * (measured: docs/performance.md, "nobatch").
  *
  * Builders write into a caller-owned buffer with bounds-checked appends and
  * return the message, or NULL when it does not fit (callers treat that as

@@ -111,7 +111,7 @@ int ot_ns_create_net(struct ot_xctx *x, const char *name, int *ret_fd, struct ot
 	if (r == 0)
 		r = lo_up(nl, err);
 	if (r < 0) {
-		ot_error_prefix(err, "bring lo up");
+		ot_error_prefix(err, r, "bring lo up");
 		goto fail_mounted;
 	}
 	if ((r = ot_x_leave(x, err)) < 0)
@@ -138,7 +138,8 @@ int ot_ns_remove(const char *path, struct ot_error *err)
 	return 0;
 }
 
-void ot_ns_extra_dir(const char *state_dir, char *buf, size_t size)
+/* The directory of a plan's extra namespace files: <state_dir>/ns. */
+static void extra_dir(const char *state_dir, char *buf, size_t size)
 {
 	snprintf(buf, size, "%s/ns", state_dir);
 }
@@ -191,7 +192,7 @@ static int extra_dir_prepare(struct ot_xctx *x, struct ot_error *err)
 		pthread_mutex_unlock(&x->lock);
 		return 0;
 	}
-	ot_ns_extra_dir(x->p->state_dir, dir, sizeof(dir));
+	extra_dir(x->p->state_dir, dir, sizeof(dir));
 	if ((r = jbegin(x, OT_J_DIR, dir, &id, err)) < 0)
 		goto out;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <ifaddrs.h>
 #include <jansson.h>
+#include <linux/filter.h>
 #include <linux/if_link.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -53,8 +54,8 @@ struct ot_preflight {
 	struct peer *peers;
 	size_t npeers;
 	uint16_t port;
-	int fd;
-	bool busy;	/* our port is in use already: nothing to listen on */
+	int fd;		/* UDP, on <underlay>:<ephemeral>: sends probes and acks */
+	int rfd;	/* raw UDP on <underlay>: sees what arrives for the port */
 	bool exchanged;
 };
 
@@ -389,41 +390,79 @@ static socklen_t to_sockaddr(const struct ot_addr *a, uint16_t port, struct sock
 	return (socklen_t)ot_addr_sockaddr(a, port, ss);
 }
 
+/*
+ * Only packets for the VXLAN port reach the raw socket (a classic BPF
+ * filter): an IPv4 raw socket sees the IP header first (its length in the
+ * low nibble of byte 0), an IPv6 one starts at the UDP header (raw(7),
+ * ipv6(7)).
+ */
+static void filter_port(int fd, int family, uint16_t port)
+{
+	struct sock_filter v4[] = {
+		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),
+		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 2),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, port, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0xffff),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_filter v6[] = {
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 2),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, port, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0xffff),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = {
+		.len = family == AF_INET6 ? sizeof(v6) / sizeof(v6[0]) : sizeof(v4) / sizeof(v4[0]),
+		.filter = family == AF_INET6 ? v6 : v4,
+	};
+
+	/* Without the filter receive() still checks every packet: only
+	 * slower on a busy host. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
+}
+
+/*
+ * The exchange never binds the VXLAN port: a VXLAN device of another
+ * topology (or of another deployment running its create right now) may
+ * hold it, and a socket of ours on it would make that create fail with
+ * EADDRINUSE. Probes are sent from an ephemeral port to <peer>:<port>, and
+ * a raw UDP socket bound to the underlay address sees what arrives for
+ * <port> - raw sockets get a copy of every datagram the host accepts
+ * (after the input firewall, like VXLAN traffic), whoever owns the port or
+ * if nobody does. So the check tests exactly the path VXLAN packets take,
+ * and holds nothing another deployment needs.
+ */
 static void open_udp(struct ot_preflight *pf)
 {
 	const struct ot_plan *p = pf->p;
 	struct sockaddr_storage ss;
 	char abuf[OT_ADDR_STRLEN];
 	socklen_t len;
-	struct check *c;
 
 	if (!pf->npeers || !p->underlay.family)
 		return;
 	ot_addr_format(&p->underlay, abuf, sizeof(abuf));
 	pf->fd = socket(p->underlay.family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (pf->fd < 0) {
-		add_check(pf, "udp", false, "socket: %s", strerror(errno));
-		return;
-	}
-	len = to_sockaddr(&p->underlay, pf->port, &ss);
-	if (bind(pf->fd, (struct sockaddr *)&ss, len) == 0)
-		return;
-	if (errno == EADDRINUSE) {
-		/* A VXLAN socket of another topology, most likely: it would
-		 * swallow our probes, so this node's pairs cannot be checked. */
-		pf->busy = true;
-		c = add_check(pf, "udp", true,
-			      "UDP port %u on %s is in use already (another VXLAN?): UDP "
-			      "reachability of this node not checked",
-			      pf->port, abuf);
-		if (c)
-			c->warning = true;
-	} else {
-		add_check(pf, "udp", false, "bind UDP %s port %u: %s", abuf, pf->port,
+	pf->rfd = socket(p->underlay.family, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_UDP);
+	if (pf->fd < 0 || pf->rfd < 0) {
+		add_check(pf, "udp", false, "%s socket: %s", pf->fd < 0 ? "UDP" : "raw UDP",
 			  strerror(errno));
+		goto fail;
 	}
-	close(pf->fd);
-	pf->fd = -1;
+	filter_port(pf->rfd, p->underlay.family, pf->port);
+	len = to_sockaddr(&p->underlay, 0, &ss);
+	if (bind(pf->fd, (struct sockaddr *)&ss, len) < 0 ||
+	    bind(pf->rfd, (struct sockaddr *)&ss, len) < 0) {
+		add_check(pf, "udp", false, "bind to %s: %s", abuf, strerror(errno));
+		goto fail;
+	}
+	return;
+fail:
+	if (pf->fd >= 0)
+		close(pf->fd);
+	if (pf->rfd >= 0)
+		close(pf->rfd);
+	pf->fd = pf->rfd = -1;
 }
 
 int ot_preflight_prepare(const struct ot_plan *p, struct ot_preflight **ret, struct ot_error *err)
@@ -434,7 +473,7 @@ int ot_preflight_prepare(const struct ot_plan *p, struct ot_preflight **ret, str
 	if (!pf)
 		return ot_error_set(err, -ENOMEM, "out of memory");
 	pf->p = p;
-	pf->fd = -1;
+	pf->fd = pf->rfd = -1;
 	if (find_peers(pf) < 0) {
 		ot_preflight_free(pf);
 		return ot_error_set(err, -ENOMEM, "out of memory");
@@ -454,7 +493,8 @@ uint16_t ot_preflight_port(const struct ot_preflight *pf)
 
 bool ot_preflight_busy(const struct ot_preflight *pf)
 {
-	return pf->busy;
+	(void)pf;
+	return false; /* the exchange holds no port (open_udp) */
 }
 
 static void send_pkt(struct ot_preflight *pf, const struct sockaddr_storage *to, socklen_t len,
@@ -482,22 +522,44 @@ static struct peer *peer_by_addr(struct ot_preflight *pf, const struct sockaddr_
 	return NULL;
 }
 
+/* The payload of a datagram for our port seen by the raw socket, or NULL. */
+static const char *udp_payload(const struct ot_preflight *pf, char *pkt, size_t len)
+{
+	size_t off = 0;
+	uint16_t dport;
+
+	if (pf->p->underlay.family == AF_INET) {
+		off = (size_t)(pkt[0] & 0x0f) * 4; /* the IP header comes first */
+		if (off < 20 || len < off)
+			return NULL;
+	}
+	if (len < off + 8)
+		return NULL;
+	memcpy(&dport, pkt + off + 2, 2);
+	if (ntohs(dport) != pf->port)
+		return NULL;
+	return pkt + off + 8;
+}
+
 static void receive(struct ot_preflight *pf, const char *nonce)
 {
-	struct sockaddr_storage from;
-	char pkt[200], magic[8], n[OT_PREFLIGHT_NONCE_MAX + 1], kind[8], node[80];
+	struct sockaddr_storage from, to;
+	char pkt[512], magic[8], n[OT_PREFLIGHT_NONCE_MAX + 1], kind[8], node[80];
+	const char *payload;
 	socklen_t flen;
 	ssize_t len;
 	struct peer *peer;
 
 	for (;;) {
 		flen = sizeof(from);
-		len = recvfrom(pf->fd, pkt, sizeof(pkt) - 1, MSG_DONTWAIT, (struct sockaddr *)&from,
-			       &flen);
+		len = recvfrom(pf->rfd, pkt, sizeof(pkt) - 1, MSG_DONTWAIT,
+			       (struct sockaddr *)&from, &flen);
 		if (len < 0)
 			return;
 		pkt[len] = '\0';
-		if (sscanf(pkt, "%7s %64s %7s %79s", magic, n, kind, node) != 4 ||
+		payload = udp_payload(pf, pkt, (size_t)len);
+		if (!payload ||
+		    sscanf(payload, "%7s %64s %7s %79s", magic, n, kind, node) != 4 ||
 		    strcmp(magic, PKT_MAGIC) || strcmp(n, nonce))
 			continue;
 		peer = peer_by_addr(pf, &from);
@@ -505,7 +567,9 @@ static void receive(struct ot_preflight *pf, const char *nonce)
 			continue;
 		if (!strcmp(kind, "probe")) {
 			peer->heard = true;
-			send_pkt(pf, &from, flen, nonce, "ack");
+			/* to its port, not to the probe's source port */
+			flen = to_sockaddr(&peer->addr, pf->port, &to);
+			send_pkt(pf, &to, flen, nonce, "ack");
 		} else if (!strcmp(kind, "ack")) {
 			peer->reached = true;
 		}
@@ -550,7 +614,7 @@ int ot_preflight_exchange(struct ot_preflight *pf, const char *nonce, unsigned m
 			}
 			next_send = t + PROBE_EVERY;
 		}
-		struct pollfd pfd = {.fd = pf->fd, .events = POLLIN};
+		struct pollfd pfd = {.fd = pf->rfd, .events = POLLIN};
 		long wait = (done_at ? done_at : next_send < deadline ? next_send : deadline) - t;
 
 		if (poll(&pfd, 1, (int)(wait > 0 ? wait : 0)) > 0)
@@ -572,7 +636,7 @@ void ot_preflight_skip_peer(struct ot_preflight *pf, const char *node)
 
 static bool peer_ok(const struct ot_preflight *pf, const struct peer *x)
 {
-	return x->skipped || pf->busy || !pf->exchanged || (x->reached && x->heard);
+	return x->skipped || !pf->exchanged || (x->reached && x->heard);
 }
 
 bool ot_preflight_ok(const struct ot_preflight *pf)
@@ -647,7 +711,7 @@ json_t *ot_preflight_to_json(const struct ot_preflight *pf)
 		ot_addr_format(&x->addr, abuf, sizeof(abuf));
 		o = json_pack("{s:s, s:s, s:b, s:b, s:b}", "node", x->node, "addr", abuf, "reached",
 			      x->reached, "heard", x->heard, "checked",
-			      !(x->skipped || pf->busy) && pf->exchanged);
+			      !x->skipped && pf->exchanged);
 		if (!o || json_array_append_new(peers, o) < 0)
 			goto oom;
 	}
@@ -670,6 +734,8 @@ void ot_preflight_free(struct ot_preflight *pf)
 		return;
 	if (pf->fd >= 0)
 		close(pf->fd);
+	if (pf->rfd >= 0)
+		close(pf->rfd);
 	free(pf->peers);
 	free(pf);
 }

@@ -12,15 +12,20 @@
  * plan uses. Nothing is made in the node's own namespaces.
  *
  * The UDP check needs every node at once and leaves no process behind:
- *   1. ot_preflight_prepare() runs the local checks and binds a UDP socket
- *      to <underlay>:<vxlan port> (before any VXLAN device exists there);
+ *   1. ot_preflight_prepare() runs the local checks and opens a UDP socket
+ *      on <underlay>:<ephemeral port> to send from and a raw UDP socket on
+ *      <underlay> that sees every datagram the host accepts for the VXLAN
+ *      port. The port itself is never bound: a VXLAN device of another
+ *      topology may hold it, or be created while we wait, and both
+ *      deployments must succeed;
  *   2. the caller tells its coordinator it is ready (otnode prints
  *      "ready <port>") and waits until every node is (otdeploy sends
  *      "go <nonce> <ms>");
- *   3. ot_preflight_exchange() sends a probe carrying the nonce to each
- *      peer every 50 ms, answers every valid probe it receives with an
- *      ack, and stops when it has been heard by and has heard from every
- *      peer, or after ms. The socket is closed in ot_preflight_free().
+ *   3. ot_preflight_exchange() sends a probe carrying the nonce to
+ *      <peer>:<port> every 50 ms, answers every valid probe it sees with
+ *      an ack to <peer>:<port>, and stops when it has been heard by and
+ *      has heard from every peer, or after ms. The sockets are closed in
+ *      ot_preflight_free().
  * A peer whose probes never arrive or whose acks never come back is a
  * failed check naming both nodes and the port.
  */
@@ -52,7 +57,9 @@ int ot_preflight_prepare(const struct ot_plan *p, struct ot_preflight **ret, str
 /* The UDP port that will be exchanged on, or 0 when there are no peers. */
 uint16_t ot_preflight_port(const struct ot_preflight *pf);
 
-/* Our UDP port was in use already (say "ready busy": peers skip us). */
+/* Our UDP port was in use already (say "ready busy": peers skip us).
+ * Always false since the exchange binds no port; kept for the "ready" /
+ * "go" protocol between otdeploy and otnode. */
 bool ot_preflight_busy(const struct ot_preflight *pf);
 
 /* A peer said its port is busy: pairs with it are not checked. Call

@@ -560,7 +560,7 @@ int ot_exec_status(const struct ot_plan *p, const struct ot_exec_opts *opts, str
 	int r;
 
 	if ((r = ot_plan_validate(p, err)) < 0)
-		return ot_error_prefix(err, "%s", ot_exec_node_name(p));
+		return ot_error_prefix(err, r, "%s", ot_x_node_name(p));
 	s = calloc(1, sizeof(*s));
 	if (!s || !(s->items = calloc(p->nops ? p->nops : 1, sizeof(*s->items)))) {
 		free(s);
@@ -573,7 +573,7 @@ int ot_exec_status(const struct ot_plan *p, const struct ot_exec_opts *opts, str
 	}
 	if ((r = ot_x_init(&x, p, opts, err)) < 0) {
 		ot_status_free(s);
-		return ot_error_prefix(err, "%s", p->node);
+		return ot_error_prefix(err, r, "%s", p->node);
 	}
 	ot_x_tag(p->prefix, S.tag, sizeof(S.tag));
 	S.views = calloc(p->nns, sizeof(*S.views));
@@ -611,7 +611,7 @@ out:
 	ot_x_free(&x);
 	if (r < 0) {
 		ot_status_free(s);
-		return ot_error_prefix(err, "%s: status", p->node);
+		return ot_error_prefix(err, r, "%s: status", p->node);
 	}
 	*ret = s;
 	return 0;

@@ -6,13 +6,14 @@
  * still inside our namespaces or cgroups; host nftables tables (NAT and
  * filtering stop before their interfaces vanish); container namespaces and
  * their extra namespace files; switch namespaces; host links; host sysctls
- * restored to the journalled value; cgroups, private mounts, directories.
+ * restored to the journalled value; cgroups, the controllers enabled for them
+ * in cgroup.subtree_control, private mounts, directories.
  * Within a rank, latest first.
  *
  * Namespaces go by removing their name (umount + unlink): the kernel then
  * tears the namespace and every device in it down, asynchronously and in
  * batches - never one RTM_DELLINK per container veth, which costs an RCU
- * grace period each (../shared/notes/setup-cost-baselines.md). VXLAN
+ * grace period each (docs/performance.md). VXLAN
  * devices are the exception by default: deleted explicitly before their
  * namespace, so that their VNI (registered in the namespace that holds the
  * device's socket, not the device's) is free when destroy returns and an
@@ -21,7 +22,7 @@
  * later.
  *
  * Policy for processes still inside a container at destroy: each gets
- * SIGTERM, and SIGKILL after opts->term_grace_ms (2 s by default); the count
+ * SIGTERM, and SIGKILL 2 s later (TERM_GRACE_MS); the count
  * is reported in res->killed. Processes are addressed through pidfds, so a
  * recycled pid is never signalled.
  */
@@ -56,6 +57,8 @@
 #endif
 
 /* ---- processes ---- */
+
+#define TERM_GRACE_MS 2000 /* from SIGTERM to SIGKILL */
 
 struct procs {
 	ino_t *ino; /* nsfs inodes of our network namespaces */
@@ -213,6 +216,8 @@ static unsigned end_processes(struct procs *ps, unsigned grace_ms)
 
 /* ---- ranks ---- */
 
+#define NRANKS 9
+
 /*
  * Teardown rank of a record, lowest first: a table by kind; a namespace
  * ranks by role (containers before the switch), a link by place (inside our
@@ -222,7 +227,8 @@ static const struct {
 	int rank, rank_alt; /* rank_alt: switch namespace / host link */
 } ranks[OT_J__COUNT] = {
     [OT_J_NFT] = {0, 0},    [OT_J_NSFILE] = {1, 1}, [OT_J_NETNS] = {1, 2}, [OT_J_LINK] = {0, 3},
-    [OT_J_SYSCTL] = {4, 4}, [OT_J_CGROUP] = {5, 5}, [OT_J_MOUNT] = {6, 6}, [OT_J_DIR] = {7, 7},
+    [OT_J_SYSCTL] = {4, 4}, [OT_J_CGROUP] = {5, 5}, [OT_J_SUBTREE] = {6, 6},
+    [OT_J_MOUNT] = {7, 7},  [OT_J_DIR] = {8, 8},
 };
 
 static int rank_of(const struct ot_jrec *r)
@@ -230,7 +236,7 @@ static int rank_of(const struct ot_jrec *r)
 	bool alt = false;
 
 	if ((unsigned)r->kind >= OT_J__COUNT)
-		return 8;
+		return NRANKS;
 	if (r->kind == OT_J_NETNS)
 		alt = !(r->b && strcmp(r->b, "container") == 0);
 	else if (r->kind == OT_J_LINK)
@@ -238,7 +244,6 @@ static int rank_of(const struct ot_jrec *r)
 	return alt ? ranks[r->kind].rank_alt : ranks[r->kind].rank;
 }
 
-#define NRANKS 8
 
 /* ---- per-kind removal (a table) ---- */
 
@@ -277,10 +282,15 @@ static int un_cgroup(struct ot_xctx *x, const struct ot_jrec *r, struct ot_error
 
 	/* A cgroup stays busy for a moment after its last process exited. */
 	for (tries = 0; tries < 100; tries++) {
-		if (rmdir(r->a) == 0 || errno == ENOENT)
+		if (rmdir(r->a) == 0 || errno == ENOENT) {
+			ot_cg_unmark(x->state_dir, r->a, NULL);
 			return 0;
-		if (errno == ENOTEMPTY)
-			return 0; /* a shared parent that still has children: not done by us */
+		}
+		/* a shared parent that another instance still uses (cgroupfs
+		 * says EBUSY for children too): not done by us, and its mark
+		 * stays for the instance that uses it */
+		if (errno == ENOTEMPTY || (errno == EBUSY && ot_cg_has_child(r->a)))
+			return 0;
 		if (errno != EBUSY)
 			break;
 		usleep(10000);
@@ -305,6 +315,11 @@ static int on_alias(const struct nlmsghdr *nlh, void *data)
 		la->found = true;
 	}
 	return MNL_CB_OK;
+}
+
+static int un_subtree(struct ot_xctx *x, const struct ot_jrec *r, struct ot_error *err)
+{
+	return ot_cg_subtree_restore(x->state_dir, r->a, r->b, err);
 }
 
 /* A device inside one of our namespaces (a VXLAN device): deleted through a
@@ -338,7 +353,7 @@ static int un_link_in(struct ot_xctx *x, const struct ot_jrec *r, struct ot_erro
 	ot_nl_close(&nl);
 	if (e == -ENODEV)
 		return 0;
-	return e < 0 ? ot_error_prefix(err, "delete '%s' in %s", r->b, r->a) : 0;
+	return e < 0 ? ot_error_prefix(err, e, "delete '%s' in %s", r->b, r->a) : 0;
 }
 
 static int un_link(struct ot_xctx *x, const struct ot_jrec *r, struct ot_error *err)
@@ -356,7 +371,7 @@ static int un_link(struct ot_xctx *x, const struct ot_jrec *r, struct ot_error *
 	if (e == -ENODEV || (e == 0 && !la.found))
 		return 0; /* gone already (a veth goes with its other end) */
 	if (e < 0)
-		return ot_error_prefix(err, "look up host link '%s'", r->b);
+		return ot_error_prefix(err, e, "look up host link '%s'", r->b);
 	if (strcmp(la.alias, r->c ? r->c : "") != 0 &&
 	    !(r->d && strtoul(r->d, NULL, 10) == la.ifindex && la.ifindex >= 0x10000000u))
 		return 0; /* neither our alias nor our index: not ours, leave it */
@@ -364,7 +379,7 @@ static int un_link(struct ot_xctx *x, const struct ot_jrec *r, struct ot_error *
 	if (e == -ENODEV)
 		return 0;
 	if (e < 0)
-		return ot_error_prefix(err, "delete host link '%s'", r->b);
+		return ot_error_prefix(err, e, "delete host link '%s'", r->b);
 	return 0;
 }
 
@@ -391,7 +406,7 @@ static int un_nft(struct ot_xctx *x, const struct ot_jrec *r, struct ot_error *e
 	if (e == -ENOENT)
 		return 0;
 	if (e < 0)
-		return ot_error_prefix(err, "look up nft table '%s'", r->b);
+		return ot_error_prefix(err, e, "look up nft table '%s'", r->b);
 	if (strcmp(info.tag, r->c ? r->c : "") != 0)
 		return 0; /* not ours: leave it */
 	ot_nft_batch_init(&b, 1);
@@ -407,14 +422,14 @@ static int un_nft(struct ot_xctx *x, const struct ot_jrec *r, struct ot_error *e
 	ot_nft_batch_free(&b);
 	if (e == -ENOENT)
 		return 0;
-	return e < 0 ? ot_error_prefix(err, "delete nft table '%s'", r->b) : 0;
+	return e < 0 ? ot_error_prefix(err, e, "delete nft table '%s'", r->b) : 0;
 }
 
 static int (*const undoers[OT_J__COUNT])(struct ot_xctx *, const struct ot_jrec *,
 					 struct ot_error *) = {
     [OT_J_NETNS] = un_netns,   [OT_J_NSFILE] = un_nsfile, [OT_J_MOUNT] = un_mount,
     [OT_J_LINK] = un_link,     [OT_J_SYSCTL] = un_sysctl, [OT_J_NFT] = un_nft,
-    [OT_J_CGROUP] = un_cgroup, [OT_J_DIR] = un_dir,
+    [OT_J_CGROUP] = un_cgroup, [OT_J_DIR] = un_dir,	  [OT_J_SUBTREE] = un_subtree,
 };
 
 static void collect_members(const struct ot_journal_image *im, struct procs *ps)
@@ -466,8 +481,9 @@ int ot_undo(struct ot_xctx *x, const struct ot_journal_image *im, const char *st
 	unsigned killed, removed = 0;
 	size_t i;
 
+	x->state_dir = state_dir;
 	collect_members(im, &ps);
-	killed = end_processes(&ps, x->o.term_grace_ms ? x->o.term_grace_ms : 2000);
+	killed = end_processes(&ps, TERM_GRACE_MS);
 	free(ps.ino);
 	free(ps.pids);
 	if (killed)
@@ -515,15 +531,24 @@ int ot_exec_destroy(const char *state_dir, const struct ot_exec_opts *opts,
 		memset(res, 0, sizeof(*res));
 	if (!state_dir || state_dir[0] != '/')
 		return ot_error_set(err, -EINVAL, "destroy: state dir must be an absolute path");
-	if ((r = ot_journal_read(state_dir, true, &im, err)) < 0)
+	if ((r = ot_journal_read(state_dir, true, &im, err)) < 0) {
+		/* no journal: nothing was made, but a killed create or destroy
+		 * may have left its directories (journal.h) */
+		if (r == -ENOENT) {
+			struct ot_error e2 = {0};
+
+			if (ot_journal_sweep(state_dir, &e2) < 0)
+				return ot_error_set(err, e2.code, "%s", e2.msg);
+		}
 		return r;
+	}
 	if ((r = ot_x_init(&x, NULL, opts, err)) < 0) {
 		ot_journal_image_free(im);
 		return r;
 	}
 	r = ot_undo(&x, im, state_dir, res, err);
 	if (r < 0)
-		ot_error_prefix(err, "%s: destroy", im->node);
+		ot_error_prefix(err, r, "%s: destroy", im->node);
 	else
 		r = ot_journal_remove(state_dir, err);
 	if (r == 0)
@@ -531,51 +556,4 @@ int ot_exec_destroy(const char *state_dir, const struct ot_exec_opts *opts,
 	ot_journal_image_free(im);
 	ot_x_free(&x);
 	return r;
-}
-
-int ot_exec_wait_gone(const struct ot_plan *p, unsigned timeout_ms, struct ot_error *err)
-{
-	long long deadline = ot_mono_ms() + timeout_ms;
-	struct ot_xctx x;
-	const char *left = NULL;
-	int r;
-
-	if ((r = ot_x_init(&x, p, NULL, err)) < 0)
-		return r;
-	for (;;) {
-		size_t i;
-
-		left = NULL;
-		for (i = 1; i < p->nns && !left; i++) {
-			char path[PATH_MAX];
-
-			snprintf(path, sizeof(path), "%s/%s", OT_NETNS_DIR, p->ns[i].name);
-			if (access(path, F_OK) == 0)
-				left = p->ns[i].name;
-		}
-		for (i = 0; i < p->nops && !left; i++) {
-			const struct ot_op *op = &p->ops[i];
-			const char *name = NULL;
-			uint32_t idx;
-
-			if (op->kind != OT_OP_LINK)
-				continue;
-			if (op->ns == OT_NS_HOST_INDEX)
-				name = op->link.name;
-			else if (op->link.kind == OT_LINK_VETH &&
-				 op->link.peer_ns == OT_NS_HOST_INDEX)
-				name = op->link.peer_name;
-			ot_x_ifindex_forget(&x);
-			if (name && ot_x_ifindex(&x, OT_NS_HOST_INDEX, name, &idx, NULL) == 0)
-				left = name;
-		}
-		if (!left || ot_mono_ms() >= deadline)
-			break;
-		usleep(20000);
-	}
-	ot_x_free(&x);
-	if (left)
-		return ot_error_set(err, -ETIMEDOUT, "%s: '%s' still exists after %u ms", p->node,
-				    left, timeout_ms);
-	return 0;
 }

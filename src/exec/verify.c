@@ -291,7 +291,7 @@ int ot_exec_verify(const struct ot_plan *p, const struct ot_exec_opts *opts, uns
 	ot_x_free(&x);
 	if (r < 0) {
 		ot_verify_free(v);
-		return ot_error_prefix(err, "%s: verify", p->node);
+		return ot_error_prefix(err, r, "%s: verify", p->node);
 	}
 	*ret = v;
 	return 0;
@@ -306,7 +306,7 @@ void ot_verify_free(struct ot_verify *v)
 	free(v);
 }
 
-const char *ot_probe_outcome_name(enum ot_probe_outcome o)
+static const char *outcome_name(enum ot_probe_outcome o)
 {
 	static const char *const names[] = {"reply", "silent", "unreachable", "skipped"};
 
@@ -337,7 +337,7 @@ json_t *ot_verify_to_json(const struct ot_plan *p, const struct ot_verify *v)
 		json_object_set_new(e, "to", json_string(pr->to_container ? pr->to_container : ""));
 		json_object_set_new(e, "address", json_string(a));
 		json_object_set_new(e, "expect", json_string(ot_enum_name(ot_expect_names, pr->expect)));
-		json_object_set_new(e, "outcome", json_string(ot_probe_outcome_name(r->outcome)));
+		json_object_set_new(e, "outcome", json_string(outcome_name(r->outcome)));
 		if (r->outcome != OT_PROBE_SKIPPED)
 			json_object_set_new(e, "pass", json_boolean(r->pass));
 		if (r->outcome == OT_PROBE_REPLY)

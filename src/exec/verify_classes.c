@@ -154,7 +154,7 @@ out:
 	} else {
 		ot_reach_free(r);
 		ot_class_verify_free(v);
-		ot_error_prefix(err, "%s: verify by class", p->node);
+		rc = ot_error_prefix(err, rc, "%s: verify by class", p->node);
 	}
 	free(epfd);
 	free(lfd);

@@ -175,7 +175,9 @@ struct ot_ast_stmt {
 			uint8_t family; /* 0, AF_INET, AF_INET6 */
 			uint8_t proto;	/* 0, IPPROTO_* */
 			struct ot_loc family_loc, proto_loc;
-			struct ot_ast_word *from, *to, *sport, *dport, *iif, *oif;
+			struct ot_ast_word *from, *to, *iif, *oif;
+			struct ot_ast_word **sports, **dports; /* "80,443,8000-8100" */
+			uint32_t nsports, ndports;
 		} rule;
 		struct {
 			enum ot_ast_dir dir;
@@ -183,7 +185,9 @@ struct ot_ast_stmt {
 		} policy;
 		struct {
 			struct ot_ast_word *ifname; /* masquerade/snat: out; dnat: in */
-			struct ot_ast_word *from, *to, *dport;
+			struct ot_ast_word *from, *to;
+			struct ot_ast_word **dports;
+			uint32_t ndports;
 			uint8_t proto;
 			struct ot_loc proto_loc;
 		} nat;

@@ -83,6 +83,7 @@ struct wordvec {
 enum optkind {
 	OPT_WORD,   /* kw WORD */
 	OPT_WORDS,  /* kw WORD... (until the next option or the end) */
+	OPT_LIST,   /* kw WORD[,WORD...] (at most OT_PORTS_MAX: a port list) */
 	OPT_CHOICE, /* a bare keyword setting *u8 = val */
 	OPT_FLAG,   /* a bare keyword setting *flag */
 };

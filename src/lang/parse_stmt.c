@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "lang/names.h"
+#include "util/addr.h"
 #include "util/strbuf.h"
 
 /* ------------------------------------------------------------------ */
@@ -106,6 +107,32 @@ bool ps_parse_opts(struct parser *p, const char *stmt, const struct optdef *defs
 			}
 			break;
 		}
+		case OPT_LIST:
+			if (o->wv->n) {
+				struct ot_diag *g =
+				    ot_diag_error(p->d, kw.loc, "duplicate '%s'", o->kw);
+
+				ot_diag_note(g, o->wv->v[0]->loc, "first given here");
+				return false;
+			}
+			for (;;) {
+				struct ot_ast_word *w = ps_read_word(p, o->what);
+
+				if (!w)
+					return false;
+				if (o->wv->n >= OT_PORTS_MAX) {
+					ot_diag_error(p->d, w->loc,
+						      "too many ports in one list (the limit is %d)",
+						      OT_PORTS_MAX);
+					return false;
+				}
+				if (!ps_wordvec_push(p, o->wv, w))
+					return false;
+				if (ps_peek(p, OT_LEX_WORD)->kind != OT_T_COMMA)
+					break;
+				ps_next(p, OT_LEX_WORD);
+			}
+			break;
 		case OPT_CHOICE:
 			if (*o->u8) {
 				struct ot_diag *g =
@@ -547,8 +574,10 @@ struct ot_ast_stmt *ps_rule(struct parser *p, const struct ot_token *kw, enum ct
 {
 	struct ot_ast_stmt *st = ps_new_stmt(p, OT_A_RULE, kw);
 	const char *name = "allow";
+	struct wordvec sports = {0}, dports = {0};
 	struct optdef defs[12];
 	size_t i, nd = 0;
+	bool ok;
 
 	if (!st)
 		return NULL;
@@ -579,18 +608,21 @@ struct ot_ast_stmt *ps_rule(struct parser *p, const struct ot_token *kw, enum ct
 	defs[nd++] = (struct optdef){
 	    .kw = "to", .kind = OPT_WORD, .what = "an address or prefix", .w = &st->u.rule.to};
 	defs[nd++] = (struct optdef){.kw = "sport",
-				     .kind = OPT_WORD,
-				     .what = "a port or a range P-Q",
-				     .w = &st->u.rule.sport};
+				     .kind = OPT_LIST,
+				     .what = "a port, a range P-Q, or a list 80,443,8000-8100",
+				     .wv = &sports};
 	defs[nd++] = (struct optdef){.kw = "dport",
-				     .kind = OPT_WORD,
-				     .what = "a port or a range P-Q",
-				     .w = &st->u.rule.dport};
+				     .kind = OPT_LIST,
+				     .what = "a port, a range P-Q, or a list 80,443,8000-8100",
+				     .wv = &dports};
 	defs[nd++] = (struct optdef){
 	    .kw = "iif", .kind = OPT_WORD, .what = "an interface name", .w = &st->u.rule.iif};
 	defs[nd++] = (struct optdef){
 	    .kw = "oif", .kind = OPT_WORD, .what = "an interface name", .w = &st->u.rule.oif};
-	return ps_parse_opts(p, name, defs, nd) ? st : NULL;
+	ok = ps_parse_opts(p, name, defs, nd);
+	st->u.rule.sports = ps_wordvec_finish(p, &sports, &st->u.rule.nsports);
+	st->u.rule.dports = ps_wordvec_finish(p, &dports, &st->u.rule.ndports);
+	return ok ? st : NULL;
 }
 
 struct ot_ast_stmt *ps_policy(struct parser *p, const struct ot_token *kw, enum ctx ctx)
@@ -614,10 +646,12 @@ struct ot_ast_stmt *ps_policy(struct parser *p, const struct ot_token *kw, enum 
 struct ot_ast_stmt *ps_natrule(struct parser *p, const struct ot_token *kw, enum ctx ctx)
 {
 	struct ot_ast_stmt *st;
+	struct wordvec dports = {0};
 	struct optdef defs[6];
 	size_t nd = 0;
 	enum ot_ast_kind k;
 	const char *name;
+	bool ok;
 
 	if (ps_tok_is(kw, "masquerade")) {
 		k = OT_A_MASQUERADE;
@@ -661,11 +695,13 @@ struct ot_ast_stmt *ps_natrule(struct parser *p, const struct ot_token *kw, enum
 					     .val = IPPROTO_UDP,
 					     .loc = &st->u.nat.proto_loc};
 		defs[nd++] = (struct optdef){.kw = "dport",
-					     .kind = OPT_WORD,
-					     .what = "a port or a range P-Q",
-					     .w = &st->u.nat.dport};
+					     .kind = OPT_LIST,
+					     .what = "a port, a range P-Q, or a list 80,443,8000-8100",
+					     .wv = &dports};
 	}
-	if (!ps_parse_opts(p, name, defs, nd))
+	ok = ps_parse_opts(p, name, defs, nd);
+	st->u.nat.dports = ps_wordvec_finish(p, &dports, &st->u.nat.ndports);
+	if (!ok)
 		return NULL;
 	if (k != OT_A_MASQUERADE && !st->u.nat.to) {
 		struct ot_diag *g = ot_diag_error(p->d, kw->loc, "'%s' needs 'to ADDRESS'", name);

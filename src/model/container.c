@@ -215,6 +215,35 @@ static void finish_container(struct xctx *x)
 	x->ctrv.v[x->ctrv.n - 1] = c;
 }
 
+static const struct {
+	const char *what;
+	uint64_t limit;
+} totals[XP_NTOTALS] = {
+    [XP_TOTAL_IFACES] = {"interfaces", OT_MAX_TOTAL_IFACES},
+    [XP_TOTAL_ADDRS] = {"addresses", OT_MAX_TOTAL_ADDRS},
+    [XP_TOTAL_ROUTES] = {"routes", OT_MAX_TOTAL_ROUTES},
+    [XP_TOTAL_RULES] = {"firewall and nat rules", OT_MAX_TOTAL_RULES},
+    [XP_TOTAL_SYSCTLS] = {"sysctls", OT_MAX_TOTAL_SYSCTLS},
+    [XP_TOTAL_RANKS] = {"rank ranges", OT_MAX_TOTAL_RANK_RANGES},
+};
+
+bool xp_total_add(struct xctx *x, struct ot_loc loc, enum xp_total t, uint64_t n)
+{
+	struct ot_diag *g;
+
+	if (x->totals[t] + n <= totals[t].limit) {
+		x->totals[t] += n;
+		return true;
+	}
+	g = xp_xerr(x, loc, "too many %s in the topology (the limit is %llu, all containers together)",
+		    totals[t].what, (unsigned long long)totals[t].limit);
+	xp_xhint(x, g, "a bound on the whole expanded topology, checked as loops unroll, that keeps "
+		       "the compiler's memory bounded");
+	/* stop: the rest of a loop would only build what is refused */
+	x->fatal = true;
+	return false;
+}
+
 void xp_container(struct xctx *x, struct ot_ast_stmt *st)
 {
 	struct ot_m_container *c, *old;
@@ -419,6 +448,10 @@ void xp_iface(struct xctx *x, struct ot_ast_stmt *st)
 			OT_MAX_ADDRS);
 		return;
 	}
+	if (!xp_total_add(x, st->u.iface.name->loc, XP_TOTAL_IFACES, 1) ||
+	    !xp_total_add(x, st->u.iface.naddrs ? st->u.iface.addrs[0]->loc : st->u.iface.name->loc,
+			  XP_TOTAL_ADDRS, st->u.iface.naddrs))
+		return;
 	ifc = VPUSH(x, cs->ifaces);
 	fx = VPUSH(x, cs->ifx);
 	if (!ifc || !fx)
@@ -550,6 +583,8 @@ void xp_route(struct xctx *x, struct ot_ast_stmt *st)
 			cs->c->name, OT_MAX_ROUTES);
 		return;
 	}
+	if (!xp_total_add(x, st->loc, XP_TOTAL_ROUTES, 1))
+		return;
 	dev = VPUSH(x, cs->route_dev);
 	if (!dev || !VPUSH(x, cs->routes))
 		return;
@@ -655,6 +690,10 @@ void xp_sysctl(struct xctx *x, struct ot_ast_stmt *st)
 	if (cs->sysctls.n >= OT_MAX_SYSCTLS) {
 		xp_xerr(x, st->loc, "too many sysctls in container '%s' (the limit is %d)",
 			cs->c->name, OT_MAX_SYSCTLS);
+		ot_sb_free(&val);
+		return;
+	}
+	if (!xp_total_add(x, st->loc, XP_TOTAL_SYSCTLS, 1)) {
 		ot_sb_free(&val);
 		return;
 	}
@@ -853,6 +892,8 @@ void xp_ranks(struct xctx *x, struct ot_ast_stmt *st)
 				cs->c->name, OT_MAX_RANK_RANGES);
 			return;
 		}
+		if (!xp_total_add(x, w->loc, XP_TOTAL_RANKS, 1))
+			return;
 		r = VPUSH(x, cs->ranks);
 		if (!r)
 			return;
@@ -904,7 +945,7 @@ static bool merge_family(struct xctx *x, uint8_t *fam, struct ot_loc *fam_loc, u
 static bool check_rule_count(struct xctx *x, struct ot_loc loc)
 {
 	if (x->cs.rules.n + x->cs.nats.n < OT_MAX_RULES)
-		return true;
+		return xp_total_add(x, loc, XP_TOTAL_RULES, 1);
 	xp_xerr(x, loc, "too many firewall and nat rules in container '%s' (the limit is %d)",
 		x->cs.c->name, OT_MAX_RULES);
 	return false;
@@ -949,19 +990,17 @@ void xp_rule(struct xctx *x, struct ot_ast_stmt *st)
 			ok = false;
 		}
 	}
-	if (st->u.rule.sport || st->u.rule.dport) {
+	if (st->u.rule.nsports || st->u.rule.ndports) {
 		if (r.l4proto != IPPROTO_TCP && r.l4proto != IPPROTO_UDP) {
 			struct ot_diag *g = xp_xerr(
-			    x, (st->u.rule.sport ? st->u.rule.sport : st->u.rule.dport)->loc,
+			    x, (st->u.rule.nsports ? st->u.rule.sports : st->u.rule.dports)[0]->loc,
 			    "ports need 'tcp' or 'udp'");
 
 			xp_xhint(x, g, "allow in tcp dport 22");
 			ok = false;
 		} else {
-			if (st->u.rule.sport)
-				ok &= xp_word_ports(x, st->u.rule.sport, &r.sport_lo, &r.sport_hi);
-			if (st->u.rule.dport)
-				ok &= xp_word_ports(x, st->u.rule.dport, &r.dport_lo, &r.dport_hi);
+			ok &= xp_word_ports(x, st->u.rule.sports, st->u.rule.nsports, &r.sport);
+			ok &= xp_word_ports(x, st->u.rule.dports, st->u.rule.ndports, &r.dport);
 		}
 	}
 	if (st->u.rule.oif && r.dir == OT_M_IN) {
@@ -1095,15 +1134,15 @@ void xp_nat(struct xctx *x, struct ot_ast_stmt *st)
 			xp_family_name(n.to.family), xp_family_name(n.src.addr.family));
 		ok = false;
 	}
-	if (st->u.nat.dport) {
+	if (st->u.nat.ndports) {
 		if (!n.l4proto) {
 			struct ot_diag *g =
-			    xp_xerr(x, st->u.nat.dport->loc, "ports need 'tcp' or 'udp'");
+			    xp_xerr(x, st->u.nat.dports[0]->loc, "ports need 'tcp' or 'udp'");
 
 			xp_xhint(x, g, "dnat in eth0 tcp dport 80 to 10.0.0.5:8080");
 			ok = false;
 		} else {
-			ok &= xp_word_ports(x, st->u.nat.dport, &n.dport_lo, &n.dport_hi);
+			ok &= xp_word_ports(x, st->u.nat.dports, st->u.nat.ndports, &n.dport);
 		}
 	}
 	if (ok && n.to_port && !n.l4proto) {

@@ -525,7 +525,7 @@ bool xp_word_addr(struct xctx *x, struct ot_ast_word *w, const char *what, struc
 }
 
 /* "P" or "P-Q", 1..65535. */
-bool xp_word_ports(struct xctx *x, struct ot_ast_word *w, uint16_t *lo, uint16_t *hi)
+static bool word_port_range(struct xctx *x, struct ot_ast_word *w, uint16_t *lo, uint16_t *hi)
 {
 	const char *t = xp_word_text(x, w), *dash;
 	char buf[80], a[24];
@@ -561,4 +561,35 @@ bool xp_word_ports(struct xctx *x, struct ot_ast_word *w, uint16_t *lo, uint16_t
 	*lo = (uint16_t)va;
 	*hi = (uint16_t)vb;
 	return true;
+}
+
+/* A port list (words of "sport 22,8000-8100"): each word a port or a range,
+ * no element overlapping another (the kernel refuses overlapping elements of
+ * an interval set; a repeated port is a typo). The parser bounds the list at
+ * OT_PORTS_MAX words. */
+bool xp_word_ports(struct xctx *x, struct ot_ast_word **w, uint32_t n, struct ot_ports *ret)
+{
+	bool ok = true;
+	uint32_t i, j;
+
+	ret->n = 0;
+	for (i = 0; i < n && i < OT_PORTS_MAX; i++) {
+		struct ot_port_range pr;
+
+		if (!word_port_range(x, w[i], &pr.lo, &pr.hi)) {
+			ok = false;
+			continue;
+		}
+		for (j = 0; j < ret->n; j++) {
+			if (pr.lo <= ret->r[j].hi && ret->r[j].lo <= pr.hi) {
+				xp_xerr(x, w[i]->loc, "ports %u-%u overlap %u-%u earlier in the list",
+					pr.lo, pr.hi, ret->r[j].lo, ret->r[j].hi);
+				ok = false;
+				break;
+			}
+		}
+		if (j == ret->n)
+			ret->r[ret->n++] = pr;
+	}
+	return ok;
 }

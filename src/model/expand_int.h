@@ -96,6 +96,17 @@ struct cscratch {
 	bool cpu_set, mem_set, pids_set, ranks_set;
 };
 
+/* The totals of the whole topology (limits.h), counted as loops unroll. */
+enum xp_total {
+	XP_TOTAL_IFACES,
+	XP_TOTAL_ADDRS,
+	XP_TOTAL_ROUTES,
+	XP_TOTAL_RULES,
+	XP_TOTAL_SYSCTLS,
+	XP_TOTAL_RANKS,
+	XP_NTOTALS,
+};
+
 struct xctx {
 	struct ot_model *m;
 	struct ot_arena *ma;
@@ -143,6 +154,7 @@ struct xctx {
 	uint32_t *shape_own;   /* the layout, when built here (no caller's shape) */
 	bool shape_bound;      /* the allocation's node count binds the topology */
 	bool any_auto;	       /* an interface asked for `address auto` or `mac auto` */
+	uint64_t totals[XP_NTOTALS]; /* counted as loops unroll (xp_total_add) */
 };
 
 #define VPUSH(x, vec)                                                                              \
@@ -161,6 +173,12 @@ int xp_kset_put(struct xctx *x, struct ot_kmap *s, uint64_t h, const void *key, 
 void xp_kset_free(struct ot_kmap *s);
 struct ot_loc xp_mloc(struct xctx *x, struct ot_loc l);
 bool xp_errkey_eq(const void *a, const void *b);
+/*
+ * Count n more of a total of the whole topology. Past its limit: an error
+ * at loc, the expansion stops (x->fatal), returns false.
+ */
+bool xp_total_add(struct xctx *x, struct ot_loc loc, enum xp_total t, uint64_t n);
+
 __attribute__((format(printf, 3, 4))) struct ot_diag *xp_xerr(struct xctx *x, struct ot_loc loc,
 							      const char *fmt, ...);
 __attribute__((format(printf, 3, 4))) struct ot_diag *xp_gerr(struct xctx *x, struct ot_loc loc,
@@ -179,7 +197,7 @@ bool xp_word_u32(struct xctx *x, struct ot_ast_word *w, const char *what, uint32
 bool xp_word_prefix(struct xctx *x, struct ot_ast_word *w, bool need_len, const char *what,
 		    const char *example, struct ot_prefix *ret, bool *nolen);
 bool xp_word_addr(struct xctx *x, struct ot_ast_word *w, const char *what, struct ot_addr *ret);
-bool xp_word_ports(struct xctx *x, struct ot_ast_word *w, uint16_t *lo, uint16_t *hi);
+bool xp_word_ports(struct xctx *x, struct ot_ast_word **w, uint32_t n, struct ot_ports *ret);
 
 /* shape.c: the allocation's shape and the built-in names */
 bool xp_define_is_shape(const char *def);

@@ -126,8 +126,7 @@ struct ot_m_rule {
 	uint8_t l4proto;	/* 0 = any; IPPROTO_TCP, _UDP, _ICMP, _ICMPV6 */
 	bool has_src, has_dst;
 	struct ot_prefix src, dst;
-	uint16_t sport_lo, sport_hi;
-	uint16_t dport_lo, dport_hi;
+	struct ot_ports sport, dport; /* n == 0: any */
 	struct ot_m_iface *iif, *oif; /* NULL = any */
 };
 
@@ -145,7 +144,7 @@ struct ot_m_nat {
 	uint8_t l4proto;
 	bool has_src, has_dst;
 	struct ot_prefix src, dst;
-	uint16_t dport_lo, dport_hi;
+	struct ot_ports dport;
 	struct ot_addr to;
 	uint16_t to_port;
 };

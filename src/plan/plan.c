@@ -429,6 +429,25 @@ static int bad(struct ot_error *err, size_t i, const struct ot_op *op, const cha
 			    op->origin ? ", " : "", op->origin ? op->origin : "", what);
 }
 
+/* A port set the executor can build: at most OT_PORTS_MAX elements, each
+ * 1 <= lo <= hi, none overlapping another (the kernel refuses overlapping
+ * interval-set elements). */
+static bool ports_valid(const struct ot_ports *ps)
+{
+	uint16_t i, j;
+
+	if (ps->n > OT_PORTS_MAX)
+		return false;
+	for (i = 0; i < ps->n; i++) {
+		if (!ps->r[i].lo || ps->r[i].lo > ps->r[i].hi)
+			return false;
+		for (j = 0; j < i; j++)
+			if (ps->r[i].lo <= ps->r[j].hi && ps->r[j].lo <= ps->r[i].hi)
+				return false;
+	}
+	return true;
+}
+
 static int validate_nft(const struct ot_op_nft *n)
 {
 	size_t i;
@@ -444,7 +463,7 @@ static int validate_nft(const struct ot_op_nft *n)
 
 		if (r->chain >= n->nchains || r->verdict > OT_NFT_DNAT)
 			return -1;
-		if (r->sport_lo > r->sport_hi || r->dport_lo > r->dport_hi)
+		if (!ports_valid(&r->sport) || !ports_valid(&r->dport))
 			return -1;
 		if ((r->iif[0] && !ot_ifname_valid(r->iif)) || (r->oif[0] && !ot_ifname_valid(r->oif)))
 			return -1;

@@ -181,8 +181,11 @@ struct ot_nft_rule {
 	uint8_t l4proto;	/* 0 = any; IPPROTO_TCP, _UDP, _ICMP, _ICMPV6 */
 	bool has_saddr, has_daddr;
 	struct ot_prefix saddr, daddr;
-	uint16_t sport_lo, sport_hi; /* 0,0 = any; lo == hi = one port */
-	uint16_t dport_lo, dport_hi;
+	/* n == 0: any. JSON: one range stays [first, last] as before lists
+	 * existed; a list is [[first, last], ...] (a compatible extension: old
+	 * plans read the same, an old reader refuses a list loudly). n > 1 is
+	 * one nft anonymous set in the executor. */
+	struct ot_ports sport, dport;
 	char iif[OT_IFNAMSIZ];	/* "" = any */
 	char oif[OT_IFNAMSIZ];
 	unsigned ct_state;	/* OT_CT_* bits, 0 = no ct match */

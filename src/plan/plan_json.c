@@ -244,26 +244,54 @@ static int get_ns(struct jr *r, json_t *o, const char *k)
 	return i;
 }
 
-static void get_ports(struct jr *r, json_t *o, const char *k, uint16_t *lo, uint16_t *hi)
+/* One [first, last] pair, 1 <= first <= last <= 65535. */
+static bool get_range(json_t *v, struct ot_port_range *ret)
 {
-	json_t *v = json_object_get(o, k);
 	json_int_t a, b;
 
-	if (!v)
-		return;
 	if (!json_is_array(v) || json_array_size(v) != 2 ||
-	    !json_is_integer(json_array_get(v, 0)) || !json_is_integer(json_array_get(v, 1))) {
-		jfail(r, "'%s' must be [first, last]", k);
-		return;
-	}
+	    !json_is_integer(json_array_get(v, 0)) || !json_is_integer(json_array_get(v, 1)))
+		return false;
 	a = json_integer_value(json_array_get(v, 0));
 	b = json_integer_value(json_array_get(v, 1));
-	if (a < 1 || b < a || b > 65535) {
-		jfail(r, "'%s' must be 1 <= first <= last <= 65535", k);
+	if (a < 1 || b < a || b > 65535)
+		return false;
+	ret->lo = (uint16_t)a;
+	ret->hi = (uint16_t)b;
+	return true;
+}
+
+/* A port set: [first, last], or [[first, last], ...] with 2..OT_PORTS_MAX
+ * pairs (plan_jsonw.c writes one range in the first form). */
+static void get_ports(struct jr *r, json_t *o, const char *k, struct ot_ports *ret)
+{
+	json_t *v = json_object_get(o, k), *e;
+	size_t i;
+
+	ret->n = 0;
+	if (!v)
+		return;
+	if (json_is_array(v) && json_array_size(v) > 0 && json_is_array(json_array_get(v, 0))) {
+		if (json_array_size(v) < 2 || json_array_size(v) > OT_PORTS_MAX) {
+			jfail(r, "'%s' must list 2 to %d port ranges", k, OT_PORTS_MAX);
+			return;
+		}
+		json_array_foreach(v, i, e) {
+			if (!get_range(e, &ret->r[i])) {
+				jfail(r, "'%s' item %zu must be [first, last] with "
+					 "1 <= first <= last <= 65535", k, i);
+				ret->n = 0;
+				return;
+			}
+			ret->n++;
+		}
 		return;
 	}
-	*lo = (uint16_t)a;
-	*hi = (uint16_t)b;
+	if (!get_range(v, &ret->r[0])) {
+		jfail(r, "'%s' must be [first, last] with 1 <= first <= last <= 65535", k);
+		return;
+	}
+	ret->n = 1;
 }
 
 static void read_nft(struct jr *r, json_t *o, struct ot_op_nft *n)
@@ -345,8 +373,8 @@ static void read_nft(struct jr *r, json_t *o, struct ot_op_nft *n)
 		ru->l4proto = (uint8_t)get_enum(r, v, "proto", ot_l4proto_names, false, 0);
 		get_prefix(r, v, "saddr", &ru->saddr, &ru->has_saddr);
 		get_prefix(r, v, "daddr", &ru->daddr, &ru->has_daddr);
-		get_ports(r, v, "sport", &ru->sport_lo, &ru->sport_hi);
-		get_ports(r, v, "dport", &ru->dport_lo, &ru->dport_hi);
+		get_ports(r, v, "sport", &ru->sport);
+		get_ports(r, v, "dport", &ru->dport);
 		get_name(r, v, "iif", ru->iif, false);
 		get_name(r, v, "oif", ru->oif, false);
 		ct = json_object_get(v, "ct_state");

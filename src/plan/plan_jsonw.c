@@ -629,14 +629,42 @@ static void m_mac(struct jw *w, const char *k, size_t kn, const struct ot_mac *m
 	out_mac(w, m);
 }
 
-static void m_pair(struct jw *w, const char *k, size_t kn, long long a, long long b)
+/* [a, b] */
+static void out_pair(struct jw *w, long long a, long long b)
 {
-	key(w, k, kn);
 	open_(w, '[');
 	item(w);
 	out_int(w, a);
 	item(w);
 	out_int(w, b);
+	close_(w, ']');
+}
+
+static void m_pair(struct jw *w, const char *k, size_t kn, long long a, long long b)
+{
+	key(w, k, kn);
+	out_pair(w, a, b);
+}
+
+/* A port set: one range as [first, last] (the form plans had before lists,
+ * so a one-range rule writes what it always wrote), several as a list of
+ * such pairs; omitted when empty (any port). */
+static void m_ports(struct jw *w, const char *k, size_t kn, const struct ot_ports *ps)
+{
+	uint16_t i;
+
+	if (!ps->n)
+		return;
+	if (ps->n == 1) {
+		m_pair(w, k, kn, ps->r[0].lo, ps->r[0].hi);
+		return;
+	}
+	key(w, k, kn);
+	open_(w, '[');
+	for (i = 0; i < ps->n && i < OT_PORTS_MAX; i++) {
+		item(w);
+		out_pair(w, ps->r[i].lo, ps->r[i].hi);
+	}
 	close_(w, ']');
 }
 
@@ -734,8 +762,7 @@ static void w_nft(struct jw *w, const struct ot_op_nft *n)
 			m_bits(w, K("ct_state"), ot_ct_state_names, r->ct_state);
 		if (r->has_daddr)
 			m_prefix(w, K("daddr"), &r->daddr);
-		if (r->dport_lo || r->dport_hi)
-			m_pair(w, K("dport"), r->dport_lo, r->dport_hi);
+		m_ports(w, K("dport"), &r->dport);
 		if (r->family)
 			m_enum(w, K("family"), ot_nft_family_names, r->family);
 		m_str(w, K("iif"), r->iif);
@@ -746,8 +773,7 @@ static void w_nft(struct jw *w, const struct ot_op_nft *n)
 			m_enum(w, K("proto"), ot_l4proto_names, r->l4proto);
 		if (r->has_saddr)
 			m_prefix(w, K("saddr"), &r->saddr);
-		if (r->sport_lo || r->sport_hi)
-			m_pair(w, K("sport"), r->sport_lo, r->sport_hi);
+		m_ports(w, K("sport"), &r->sport);
 		m_enum(w, K("verdict"), ot_nft_verdict_names, r->verdict);
 		close_(w, '}');
 	}

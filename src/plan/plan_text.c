@@ -70,18 +70,37 @@ static void put_nft_str(struct ot_strbuf *out, const char *kw, const char *s)
 	ot_sb_putc(out, '"');
 }
 
-static void put_ports(struct ot_strbuf *out, uint16_t lo, uint16_t hi)
+static void put_range(struct ot_strbuf *out, const struct ot_port_range *r)
 {
-	if (lo == hi)
-		ot_sb_printf(out, "%u", lo);
+	if (r->lo == r->hi)
+		ot_sb_printf(out, "%u", r->lo);
 	else
-		ot_sb_printf(out, "%u-%u", lo, hi);
+		ot_sb_printf(out, "%u-%u", r->lo, r->hi);
+}
+
+/* "80", "8000-8100", or an anonymous set "{ 22, 8000-8002 }" (nft makes it
+ * an interval set when it holds a range, as the executor does). */
+static void put_ports(struct ot_strbuf *out, const struct ot_ports *ps)
+{
+	uint16_t i;
+
+	if (ps->n == 1) {
+		put_range(out, &ps->r[0]);
+		return;
+	}
+	ot_sb_append(out, "{ ");
+	for (i = 0; i < ps->n && i < OT_PORTS_MAX; i++) {
+		if (i)
+			ot_sb_append(out, ", ");
+		put_range(out, &ps->r[i]);
+	}
+	ot_sb_append(out, " }");
 }
 
 void ot_nft_rule_text(const struct ot_nft_rule *r, struct ot_strbuf *out)
 {
 	const char *ipf = r->family == AF_INET6 ? "ip6" : "ip";
-	bool ports = r->sport_lo || r->sport_hi || r->dport_lo || r->dport_hi;
+	bool ports = r->sport.n || r->dport.n;
 	size_t start = out->len;
 	unsigned bit;
 
@@ -114,13 +133,13 @@ void ot_nft_rule_text(const struct ot_nft_rule *r, struct ot_strbuf *out)
 
 		if (!r->l4proto)
 			ot_sb_printf(out, "%smeta l4proto { tcp, udp }", SEP());
-		if (r->sport_lo || r->sport_hi) {
+		if (r->sport.n) {
 			ot_sb_printf(out, "%s%s sport ", SEP(), th);
-			put_ports(out, r->sport_lo, r->sport_hi);
+			put_ports(out, &r->sport);
 		}
-		if (r->dport_lo || r->dport_hi) {
+		if (r->dport.n) {
 			ot_sb_printf(out, "%s%s dport ", SEP(), th);
-			put_ports(out, r->dport_lo, r->dport_hi);
+			put_ports(out, &r->dport);
 		}
 	} else if (r->l4proto) {
 		ot_sb_printf(out, "%smeta l4proto %s", SEP(), proto_name(r->l4proto));

@@ -398,9 +398,12 @@ static int add_classes(struct ot_reach *r)
 	for (i = 0; i < r->nnfts; i++)
 		for (k = 0; k < r->nfts[i].t->nrules; k++) {
 			const struct ot_nft_rule *ru = &r->nfts[i].t->rules[k];
+			uint16_t j;
 
-			if ((e = add_port(r, ru->dport_lo, true)) < 0 ||
-			    (e = add_port(r, ru->nat_port, true)) < 0)
+			for (j = 0; j < ru->dport.n && j < OT_PORTS_MAX; j++)
+				if ((e = add_port(r, ru->dport.r[j].lo, true)) < 0)
+					return e;
+			if ((e = add_port(r, ru->nat_port, true)) < 0)
 				return e;
 		}
 	while (port_named(r, unnamed))
@@ -721,9 +724,15 @@ struct hookctx {
 	enum ctstate ct;
 };
 
-static bool port_in(uint16_t p, uint16_t lo, uint16_t hi)
+/* Is port p in one of the set's ranges? */
+static bool ports_in(uint16_t p, const struct ot_ports *ps)
 {
-	return p >= lo && p <= (hi ? hi : lo);
+	uint16_t j;
+
+	for (j = 0; j < ps->n && j < OT_PORTS_MAX; j++)
+		if (p >= ps->r[j].lo && p <= ps->r[j].hi)
+			return true;
+	return false;
 }
 
 static bool rule_match(struct walk *w, const struct ot_nft_rule *ru, const struct pkt *p,
@@ -745,22 +754,29 @@ static bool rule_match(struct walk *w, const struct ot_nft_rule *ru, const struc
 		return false;
 	if (ru->ct_state && !(ru->ct_state & c->ct))
 		return false;
-	if (ru->dport_lo && (!l4ports || !port_in(p->dport, ru->dport_lo, ru->dport_hi)))
+	if (ru->dport.n && (!l4ports || !ports_in(p->dport, &ru->dport)))
 		return false;
-	if (ru->sport_lo) {
+	if (ru->sport.n) {
+		bool some = false, all = false;
+		uint16_t j;
+
 		if (!l4ports)
 			return false;
 		if (!w->answer_phase && c->ct == CT_NEW) {
 			/* the request's source port is the prober's choice */
-			uint16_t hi = ru->sport_hi ? ru->sport_hi : ru->sport_lo;
+			for (j = 0; j < ru->sport.n && j < OT_PORTS_MAX; j++) {
+				const struct ot_port_range *pr = &ru->sport.r[j];
 
-			if (hi < EPH_LO || ru->sport_lo > EPH_HI)
+				some |= pr->hi >= EPH_LO && pr->lo <= EPH_HI;
+				all |= pr->lo <= EPH_LO && pr->hi >= EPH_HI;
+			}
+			if (!some)
 				return false;
-			if (!(ru->sport_lo <= EPH_LO && hi >= EPH_HI))
+			if (!all)
 				w->uncertain = true;
 			return true;
 		}
-		if (!port_in(p->sport, ru->sport_lo, ru->sport_hi))
+		if (!ports_in(p->sport, &ru->sport))
 			return false;
 	}
 	return true;

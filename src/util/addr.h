@@ -25,6 +25,20 @@ struct ot_prefix {
 	uint8_t len;	     /* prefix length: 0..32 or 0..128 */
 };
 
+/* A set of transport ports: single ports and ranges, as "dport 22,8000-8100"
+ * writes them. n == 0 means any port; lo == hi is one port. The bound keeps
+ * a rule (and its nft anonymous set) of fixed, small size. */
+#define OT_PORTS_MAX 32
+
+struct ot_port_range {
+	uint16_t lo, hi;
+};
+
+struct ot_ports {
+	uint16_t n;
+	struct ot_port_range r[OT_PORTS_MAX];
+};
+
 struct ot_mac {
 	uint8_t b[6];
 };

@@ -3,6 +3,7 @@
  */
 #include "util/error.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,18 +34,22 @@ int ot_error_sys(struct ot_error *err, int code, const char *fmt, ...)
 	va_end(ap);
 	n = strlen(err->msg);
 	if (n < sizeof(err->msg))
-		snprintf(err->msg + n, sizeof(err->msg) - n, ": %s", strerror(code < 0 ? -code : code));
+		snprintf(err->msg + n, sizeof(err->msg) - n, ": %s",
+			 strerror(code < 0 ? -code : code));
 	return code;
 }
 
-int ot_error_prefix(struct ot_error *err, const char *fmt, ...)
+int ot_error_prefix(struct ot_error *err, int code, const char *fmt, ...)
 {
 	char head[OT_ERROR_MAX];
 	char old[OT_ERROR_MAX];
 	va_list ap;
 
+	if (code >= 0)
+		code = -EIO;
 	if (!err)
-		return 0;
+		return code;
+	err->code = code;
 	va_start(ap, fmt);
 	vsnprintf(head, sizeof(head), fmt, ap);
 	va_end(ap);
@@ -52,7 +57,7 @@ int ot_error_prefix(struct ot_error *err, const char *fmt, ...)
 	/* Bounded precisions keep the compiler's truncation analysis quiet;
 	 * the tail of an overlong message is what gets cut. */
 	snprintf(err->msg, sizeof(err->msg), "%.1000s: %.1040s", head, old);
-	return err->code;
+	return code;
 }
 
 void ot_error_clear(struct ot_error *err)

@@ -21,8 +21,8 @@
 #define OT_ERROR_MAX 2048
 
 struct ot_error {
-	int code;		  /* negative errno, 0 when no error is recorded */
-	char msg[OT_ERROR_MAX];	  /* human-readable, no trailing newline */
+	int code;		/* negative errno, 0 when no error is recorded */
+	char msg[OT_ERROR_MAX]; /* human-readable, no trailing newline */
 };
 
 #define OT_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -34,10 +34,17 @@ int ot_error_set(struct ot_error *err, int code, const char *fmt, ...) OT_PRINTF
 int ot_error_sys(struct ot_error *err, int code, const char *fmt, ...) OT_PRINTF(3, 4);
 
 /*
- * Prepend "<formatted>: " to the recorded message (context while propagating).
- * Returns the recorded code. Truncates from the end when the buffer is full.
+ * Prepend "<formatted>: " to the recorded message (context while propagating)
+ * and record code as its code. Returns code, whatever err is: with err ==
+ * NULL the context is discarded but the failure is not, so
+ *
+ *	return e < 0 ? ot_error_prefix(err, e, "delete '%s'", name) : 0;
+ *
+ * never reads as success. code is a negative errno; a code >= 0 (a caller's
+ * bug: there is no failure to decorate) is recorded and returned as -EIO.
+ * Truncates from the end when the buffer is full.
  */
-int ot_error_prefix(struct ot_error *err, const char *fmt, ...) OT_PRINTF(2, 3);
+int ot_error_prefix(struct ot_error *err, int code, const char *fmt, ...) OT_PRINTF(3, 4);
 
 /* Forget any recorded error. */
 void ot_error_clear(struct ot_error *err);

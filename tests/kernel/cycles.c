@@ -23,6 +23,8 @@ size_t __sanitizer_get_current_allocated_bytes(void);
 #include <malloc.h>
 #endif
 
+#include <jansson.h>
+
 #include "exec/exec.h"
 #include "plan/plan_json.h"
 #include "util/clock.h"
@@ -142,10 +144,14 @@ int main(int argc, char **argv)
 			if (ot_exec_verify(p, &o, 0, 1000, &v, &err) < 0 || v->nfail) {
 				fprintf(stderr, "cycles: cycle %d: verify: %s\n", i,
 					v ? "probes fail" : err.msg);
-				for (size_t k = 0; v && k < v->nprobes; k++)
-					fprintf(stderr, "  probe %zu: %s, %s\n", k,
-						ot_probe_outcome_name(v->probes[k].outcome),
-						v->probes[k].detail);
+				if (v) {
+					json_t *j = ot_verify_to_json(p, v);
+					char *dump = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
+
+					fprintf(stderr, "%s\n", dump ? dump : "(out of memory)");
+					free(dump);
+					json_decref(j);
+				}
 				ot_verify_free(v);
 				goto fail;
 			}
@@ -158,10 +164,6 @@ int main(int argc, char **argv)
 		if (traces(p->prefix)) {
 			fprintf(stderr, "cycles: cycle %d left namespaces or mounts of '%s'\n", i,
 				p->prefix);
-			goto fail;
-		}
-		if ((r = ot_exec_wait_gone(p, 5000, &err)) < 0) {
-			fprintf(stderr, "cycles: cycle %d: %s\n", i, err.msg);
 			goto fail;
 		}
 		fds = count_fds();

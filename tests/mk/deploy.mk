@@ -14,13 +14,18 @@ $(BUILD)/tests/deploy/%: $(BUILD)/obj/tests/deploy/%.o $(LIBOTDEPLOY) $(LIBOTEXE
 
 # The SSH transport and remote directory policy against real sshd.
 check-deploy-ssh: $(BUILD)/tests/deploy/test_ssh
-	tests/deploy/run-ssh $(BUILD)
+	@$(call run_suite,check-deploy-ssh,600) tests/deploy/run-ssh $(BUILD)
 CHECK_TARGETS += check-deploy-ssh
 
 # otdeploy end to end against simulated clusters (see the script's header).
 check-deploy: $(OTDEPLOY) $(OTC)
-	tests/deploy/run-deploy $(BUILD)
+	@$(call run_suite,check-deploy,1800) tests/deploy/run-deploy $(BUILD)
 CHECK_TARGETS += check-deploy
+
+# Only the two-deployments-at-once case (part of check-deploy too), for a
+# quick or repeated look: make check-deploy-concurrent CONCURRENT_REPS=20.
+check-deploy-concurrent: $(OTDEPLOY) $(OTC)
+	CONCURRENT_REPS=$(or $(CONCURRENT_REPS),5) tests/deploy/run-deploy $(BUILD) concurrent
 
 # otdeploy into 3 QEMU VMs (tests/vagrant/vmcluster, Debian 12's 6.1
 # kernel) with topologies/demo.otp and tests/deploy/vm.otp on one cluster:
@@ -29,11 +34,11 @@ CHECK_TARGETS += check-deploy
 # interface like a device of the requesting namespace (6.1 checks names
 # there). About a minute under TCG.
 check-deploy-vm: $(OTDEPLOY) $(OTC)
-	VM_CACHE=$(VM_CACHE) tests/deploy/run-vm $(BUILD)
+	@VM_CACHE=$(VM_CACHE) $(call run_suite,check-deploy-vm,1800) tests/deploy/run-vm $(BUILD)
 CHECK_TARGETS += check-deploy-vm
 
 # Deploy time vs a plain ssh/scp loop, 2/8/16 hosts.
 bench-deploy: $(OTDEPLOY) $(OTC)
 	bench/deploy $(BUILD)
 BENCH_TARGETS += bench-deploy
-.PHONY: check-deploy check-deploy-vm bench-deploy
+.PHONY: check-deploy check-deploy-concurrent check-deploy-vm bench-deploy

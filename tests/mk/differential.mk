@@ -12,6 +12,6 @@ $(DIFFPROBE): $(BUILD)/obj/tests/differential/diffprobe.o $(LIBOTEXEC) $(LIBOTC)
 # DIFF_SEEDS=N seeds (default 25) starting at DIFF_SEED0 (default 1),
 # plus the kept regression seeds; about 2 minutes for 25.
 check-differential: $(OTC) $(OTNODE) $(DIFFPROBE)
-	tests/differential/run $(BUILD)
+	@$(call run_suite,check-differential,900) tests/differential/run $(BUILD)
 CHECK_TARGETS += check-differential
 .PHONY: check-differential

@@ -61,6 +61,7 @@ FUZZ_REPLAY := $(BUILD)/tests/fuzz/fuzz_parser_replay $(BUILD)/tests/fuzz/fuzz_h
 	$(BUILD)/tests/fuzz/fuzz_plan_json_replay
 TEST_PROGRAMS += $(FUZZ_REPLAY)
 CHECK_TARGETS += check-fuzz-replay
+CHECK_OFFLINE_TARGETS += check-fuzz-replay
 
 $(BUILD)/tests/fuzz/fuzz_parser_replay: tests/fuzz/fuzz_parser.c tests/fuzz/replay.c $(LIBOTC)
 	@mkdir -p $(dir $@)
@@ -78,9 +79,5 @@ $(BUILD)/tests/fuzz/fuzz_plan_json_replay: tests/fuzz/fuzz_plan_json.c tests/fuz
 # Every seed and every saved crash through every target, under the
 # sanitizers of the build (make check: ASan+UBSan): no report, no crash.
 check-fuzz-replay: $(FUZZ_REPLAY)
-	@set -e; for t in $(FUZZ_REPLAY); do \
-		$$t $(FUZZ_SEEDS) $(FUZZ_PLAN_SEEDS) 2>$(BUILD)/tests/fuzz/replay.err || { cat $(BUILD)/tests/fuzz/replay.err; exit 1; }; \
-		if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error' $(BUILD)/tests/fuzz/replay.err; then \
-			cat $(BUILD)/tests/fuzz/replay.err; exit 1; fi; \
-		tail -1 $(BUILD)/tests/fuzz/replay.err; \
-	done
+	@$(call run_suite,check-fuzz-replay,600) tests/fuzz/run-replay \
+		"$(FUZZ_SEEDS) $(FUZZ_PLAN_SEEDS)" $(FUZZ_REPLAY)

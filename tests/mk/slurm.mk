@@ -2,7 +2,9 @@
 # system helpers (sanitized, in check-unit), and the end-to-end suites
 # against a real Slurm cluster on simulated hosts (tests/slurm/).
 UNIT_TESTS += tests/unit/test_spank_config.c tests/unit/test_spank_step.c tests/unit/test_spank_shape.c \
-	      tests/unit/test_spank_sys.c
+	      tests/unit/test_spank_sys.c tests/unit/test_spank_bounds.c
+# The bounds test runs otc too (the same cases through both front ends).
+$(BUILD)/tests/unit/test_spank_bounds: | $(OTC)
 
 $(BUILD)/obj/tests/unit/test_spank_%.o: EXTRA_CFLAGS_tests_unit_ += -I.
 
@@ -30,12 +32,9 @@ $(BUILD)/tests/slurm/mpi_pingpong.mpich: tests/slurm/mpi_pingpong.c
 
 # End to end, on a real Slurm cluster (tests/slurm/run). Exit 77 = could not
 # run here: that fails the target (a skip is not a pass) unless
-# OPENTOP_ALLOW_SKIP=1.
+# OT_ALLOW_SKIP allows it (tests/lib/run-suite).
 check-slurm: $(SPANK_SO) $(SLURM_MPI_BINS)
-	@rc=0; tests/slurm/run $(BUILD) || rc=$$?; \
-	if [ $$rc = 77 ]; then echo "== check-slurm: SKIPPED (not a pass)"; \
-		[ "$${OPENTOP_ALLOW_SKIP:-0}" = 1 ] || exit 1; \
-	elif [ $$rc != 0 ]; then exit $$rc; fi
+	@$(call run_suite,check-slurm,2400) tests/slurm/run $(BUILD)
 CHECK_TARGETS += check-slurm
 
 # The plugin and MPI across 3 QEMU VMs with their own kernels (Debian 12's
@@ -43,10 +42,7 @@ CHECK_TARGETS += check-slurm
 # the overlay, two jobs isolated, a cancelled job leaving every guest as it
 # booted. About 4-5 minutes on 2 busy cores. Exit 77 as for check-slurm.
 check-slurm-vm: $(SPANK_SO) $(SLURM_MPI_BINS)
-	@rc=0; OTV_CACHE=$(VM_CACHE) tests/slurm/run-vm $(BUILD) || rc=$$?; \
-	if [ $$rc = 77 ]; then echo "== check-slurm-vm: SKIPPED (not a pass)"; \
-		[ "$${OPENTOP_ALLOW_SKIP:-0}" = 1 ] || exit 1; \
-	elif [ $$rc != 0 ]; then exit $$rc; fi
+	@OTV_CACHE=$(VM_CACHE) $(call run_suite,check-slurm-vm,1200) tests/slurm/run-vm $(BUILD)
 CHECK_TARGETS += check-slurm-vm
 
 # make bench: launch overhead of --opentop (1/4/16/64 containers per node)

@@ -3,6 +3,9 @@
 # (source tree), W (a work directory on the shared file system, readable by
 # the job users), and the variables of `tests/slurm/cluster env $CL`.
 
+# shellcheck source=tests/lib/wait.sh
+. "$TOP/tests/lib/wait.sh"
+
 NOBODY_UID=65534
 NOBODY_GID=65534
 
@@ -102,24 +105,7 @@ same_state() {
 }
 
 # ------------------------------------------------------------ reporting
-
-FAILED=0
-
-pass() {
-	echo "  ok   $*"
-}
-
-fail() {
-	echo "  FAIL $*" >&2
-	FAILED=$((FAILED + 1))
-}
-
-# check DESCRIPTION CMD...: pass or fail on CMD's status.
-check() {
-	local what=$1
-	shift
-	if "$@"; then pass "$what"; else fail "$what"; fi
-}
+# pass, fail, check, skip: tests/lib/check.sh (sourced by tests/slurm/run).
 
 # contains FILE TEXT: FILE has TEXT as a fixed string.
 contains() {
@@ -164,23 +150,15 @@ mpi_check() {
 }
 
 # Wait until no job is left in the queue (<= $1 s).
+queue_empty() { [ -z "$(cl squeue -h -o %i)" ]; }
 wait_queue_empty() {
-	local t
-	for ((t = 0; t < ${1:-30} * 10; t++)); do
-		[ -z "$(cl squeue -h -o %i)" ] && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_until "${1:-30}" queue_empty
 }
 
 # Wait until /run/netns has N entries matching PATTERN (<= 20 s).
+netns_count_at_least() { [ "$(find /run/netns -maxdepth 1 -name "$1" | wc -l)" -ge "$2" ]; }
 wait_netns() {
-	local pat=$1 n=$2 t
-	for ((t = 0; t < 200; t++)); do
-		[ "$(find /run/netns -maxdepth 1 -name "$pat" | wc -l)" -ge "$n" ] && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_until 20 netns_count_at_least "$1" "$2"
 }
 
 # The hostname of simulated node HOST (its UTS namespace, as its slurmd sees it).

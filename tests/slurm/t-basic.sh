@@ -27,7 +27,7 @@ check "task 1 sees lo and 10.77.0.2/24 on eth0 only" \
 	[ "$(grep '^task 1 addr' "$out" | sort | tr '\n' ' ')" = "task 1 addr eth0 10.77.0.2/24 task 1 addr lo 127.0.0.1/8 " ]
 check "task 0: netlink lists exactly lo, eth0" contains "$out" "task 0 links lo eth0"
 check "task 1: /sys/class/net lists exactly eth0, lo (fresh sysfs)" contains "$out" "task 1 sys eth0 lo"
-[ $FAILED = 0 ] || { cat "$out" "$out.err" >&2; }
+[ $CHECK_FAILED = 0 ] || { cat "$out" "$out.err" >&2; }
 
 # Reachability over the overlay, not over the underlay.
 out=$W/out/basic-ping
@@ -91,4 +91,4 @@ own_ipc() {	# web's IPC namespace is not the node's; db (no ipc) has the node's
 }
 check "isolate ipc: container web has an IPC namespace of its own, db (no ipc) the node's" own_ipc
 check "the nodes keep their hostnames" [ "$(tests_node_hostname n1)" = n1 ]
-[ $FAILED = 0 ] || cat "$out" >&2
+[ $CHECK_FAILED = 0 ] || cat "$out" >&2

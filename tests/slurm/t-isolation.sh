@@ -28,8 +28,10 @@ if [ "${#jobs[@]}" = 2 ]; then
 	rx() { nsenter --net="/run/netns/$1" awk '/^Icmp:/ && $3 ~ /^[0-9]+$/ {print $10}' /proc/net/snmp; }
 	vA=$(vni "$A.node0.a")
 	vB=$(vni "$Bi.node0.a")
-	check "each job has its own VNI ($vA vs $vB), inside the allowed range" \
-		[ -n "$vA" ] && [ -n "$vB" ] && [ "$vA" != "$vB" ] && [ "$vA" -ge 5000000 ] && [ "$vB" -le 5999999 ]
+	# one command for check: `check ... [ a ] && [ b ]` would check only a
+	in_range() { [ -n "$1" ] && [ "$1" -ge 5000000 ] && [ "$1" -le 5999999 ]; }
+	own_vnis() { in_range "$vA" && in_range "$vB" && [ "$vA" != "$vB" ]; }
+	check "each job has its own VNI ($vA vs $vB), inside the allowed range" own_vnis
 	check "both nodes of a job agree on its VNI" [ "$(vni "$A.node1.b")" = "$vA" ]
 	rxA=$(rx "$A.node1.b")
 	rxB=$(rx "$Bi.node1.b")
@@ -46,5 +48,6 @@ if [ "${#jobs[@]}" = 2 ]; then
 	check "A's neighbour 10.77.0.2 has A's MAC ($neighA = $macA)" [ "$neighA" = "$macA" ]
 fi
 cl scancel "${jobs[@]}" >/dev/null 2>&1
-wait $pidA $pidB 2>/dev/null
+wait_pid 60 $pidA
+wait_pid 60 $pidB
 wait_queue_empty 20 || fail "isolation: jobs did not end"

@@ -8,7 +8,7 @@
 # interface's byte counters carried the 4 MiB bulk transfer (rank 0 sent
 # it, the last rank received it). MPI runs get a timeout; MPICH may hang
 # in MPI_Finalize on a shared kernel (about 1 run in 15, with or without
-# containers: see the notes), so a timed-out MPICH run is retried once.
+# containers: docs/test-cluster.md), so a timed-out MPICH run is retried once.
 
 # copies in $W: the job user may not enter the checkout (mktemp -d: 0700)
 cp "$B/tests/slurm/mpi_pingpong.ompi" "$B/tests/slurm/mpi_pingpong.mpich" "$W/"
@@ -23,7 +23,7 @@ timeout 120 "$TOP/tests/slurm/cluster" run "$CL" setpriv --reuid=$NOBODY_UID --r
 	--clear-groups srun -N2 --mpi=pmix --opentop="$pair" "$ompi" --iters 500 >"$out" 2>&1
 check "Open MPI (pmix) over the overlay, 2 nodes: exit 0" [ $? = 0 ]
 mpi_check "ompi -N2" "$out" 2 10.77.0
-[ $FAILED = 0 ] || cat "$out" >&2
+[ $CHECK_FAILED = 0 ] || cat "$out" >&2
 
 out=$W/out/mpi-ompi3
 timeout 120 "$TOP/tests/slurm/cluster" run "$CL" setpriv --reuid=$NOBODY_UID --regid=$NOBODY_GID \
@@ -44,7 +44,7 @@ for attempt in 1 2; do
 done
 check "MPICH (pmi2, UCX/tcp) over the overlay, 2 nodes: exit 0" [ $rc = 0 ]
 mpi_check "mpich -N2" "$out" 2 10.77.0
-[ $FAILED = 0 ] || cat "$out" >&2
+[ $CHECK_FAILED = 0 ] || cat "$out" >&2
 
 # Two ranks per node, each in its own container (bridge + VXLAN per node):
 # the relay serves a listener in each container.
@@ -56,4 +56,4 @@ check "Open MPI, 2 ranks per node in 4 containers: exit 0" [ $? = 0 ]
 check "... the ring visited all 4 ranks" contains "$out" "ring ranks=4 sum=6 ok"
 check "... each rank in its own container with only its address" \
 	[ "$(grep -cE '^rank ([0-3]) host n[12] container c\1 iface eth0 10\.79\.0\.[1-4] tx=[0-9]+ rx=[0-9]+$' "$out")" = 4 ]
-[ $FAILED = 0 ] || cat "$out" >&2
+[ $CHECK_FAILED = 0 ] || cat "$out" >&2

@@ -35,10 +35,11 @@ check "step 1 gets its own instance ...s1" contains "$out" "0: step1 otsl_pair.j
 check "step 1's containers reach each other" contains "$out" "0: step1-ping-ok"
 a=$(sed -n 's/^0: stepA //p' "$out")
 b=$(sed -n 's/^0: stepB //p' "$out")
-check "two concurrent steps of the job have instances of their own ($a, $b)" \
-	[ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ]
+# one command for check: `check ... [ a ] && [ b ]` would check only a
+own_instances() { [ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ]; }
+check "two concurrent steps of the job have instances of their own ($a, $b)" own_instances
 check "sbatch allocated once" [ $(($(allocations) - before_alloc)) = 1 ]
-[ $FAILED = 0 ] || cat "$out" "$W/out/sbatch.submit" >&2
+[ $CHECK_FAILED = 0 ] || cat "$out" "$W/out/sbatch.submit" >&2
 
 # A bad topology fails sbatch itself: nothing is queued.
 bad=$(topo - otsl-bad.otp <<'EOF'
@@ -54,11 +55,11 @@ rc=$?
 check "sbatch with a bad topology fails (exit $rc)" [ $rc != 0 ]
 check "... with the compiler's file:line:col" grep -q "otsl-bad.otp:3:[0-9]*: error: " "$out"
 check "... and nothing was submitted" [ "$(allocations)" = "$before_alloc" ]
-[ $FAILED = 0 ] || cat "$out" >&2
+[ $CHECK_FAILED = 0 ] || cat "$out" >&2
 
 # salloc --opentop: the steps inside the allocation inherit it.
 out=$W/out/salloc
 cl_user salloc -N2 --opentop="$pair" srun -l sh -c 'echo "in $OPENTOP_CONTAINER $OPENTOP_INSTANCE"' >"$out" 2>&1
 check "salloc --opentop: step 0 runs in the containers" \
 	[ "$(grep -c '^[01]: in [ab] otsl_pair\.j[0-9]*s0$' "$out")" = 2 ]
-[ $FAILED = 0 ] || cat "$out" >&2
+[ $CHECK_FAILED = 0 ] || cat "$out" >&2

@@ -20,7 +20,7 @@ wait_netns 'otsl_pair.j*' 2
 check "the running step has its containers" [ "$(ls /run/netns | grep -c '^otsl_pair\.j')" = 2 ]
 job=$(cl squeue -h -o %i | head -1)
 cl scancel "$job"
-wait $pid 2>/dev/null
+wait_pid 60 $pid
 check "a cancelled job leaves nothing on any node" same_state "$snap"
 
 # A task that crashes (SIGSEGV), the other one still running.
@@ -47,7 +47,7 @@ rc=$?
 check "an MTU the underlay cannot carry fails the step (exit $rc)" [ $rc != 0 ]
 check "... with the node's reason on srun's stderr" grep -q "otsl-mtu.otp:4:[0-9]*: error: .*MTU" "$out"
 check "... and nothing was built" same_state "$snap"
-[ $FAILED = 0 ] || cat "$out" >&2
+[ $CHECK_FAILED = 0 ] || cat "$out" >&2
 
 # slurmstepd killed with SIGKILL: its tasks and containers are orphaned;
 # the next OpenTop step on the node reclaims them.
@@ -64,7 +64,7 @@ done
 check "found the step's slurmstepd on n1 ($stepd)" [ -n "$stepd" ]
 [ -n "$stepd" ] && kill -KILL "$stepd"
 cl scancel "$job" >/dev/null 2>&1
-wait $pid 2>/dev/null
+wait_pid 60 $pid
 wait_queue_empty 30 || true
 orphans=$(ls /run/netns | grep -c "^otsl_pair\.j${job}s0\.node0")
 check "after SIGKILL of slurmstepd, n1's container is orphaned ($orphans)" [ "$orphans" = 1 ]

@@ -83,9 +83,18 @@ static const char *ns_name(const struct ot_plan *p, int ns)
 	return ns == OT_NS_HOST_INDEX ? "host" : p->ns[ns].name;
 }
 
-static json_t *ports_json(uint16_t lo, uint16_t hi)
+/* one range as [lo, hi], a list as [[lo, hi], ...] (plan_jsonw.c's forms) */
+static json_t *ports_json(const struct ot_ports *ps)
 {
-	return json_pack("[ii]", (int)lo, (int)hi);
+	json_t *a;
+	uint16_t i;
+
+	if (ps->n == 1)
+		return json_pack("[ii]", (int)ps->r[0].lo, (int)ps->r[0].hi);
+	a = json_array();
+	for (i = 0; a && i < ps->n; i++)
+		json_array_append_new(a, json_pack("[ii]", (int)ps->r[i].lo, (int)ps->r[i].hi));
+	return a;
 }
 
 static json_t *nft_json(struct jw *w, const struct ot_op_nft *n)
@@ -136,10 +145,10 @@ static json_t *nft_json(struct jw *w, const struct ot_op_nft *n)
 			put_prefix(w, jr, "saddr", &r->saddr);
 		if (r->has_daddr)
 			put_prefix(w, jr, "daddr", &r->daddr);
-		if (r->sport_lo || r->sport_hi)
-			put(w, jr, "sport", ports_json(r->sport_lo, r->sport_hi));
-		if (r->dport_lo || r->dport_hi)
-			put(w, jr, "dport", ports_json(r->dport_lo, r->dport_hi));
+		if (r->sport.n)
+			put(w, jr, "sport", ports_json(&r->sport));
+		if (r->dport.n)
+			put(w, jr, "dport", ports_json(&r->dport));
 		put_str(w, jr, "iif", r->iif);
 		put_str(w, jr, "oif", r->oif);
 		if (r->ct_state) {

@@ -40,7 +40,7 @@ Test(firewall, lowering)
 	const struct ot_op_nft *n;
 
 	r = tm_rule(web, OT_M_IN, OT_M_ALLOW, IPPROTO_TCP);
-	r->dport_lo = r->dport_hi = 80;
+	r->dport = (struct ot_ports){1, {{80, 80}}};
 	r->has_src = true;
 	ot_prefix_parse("10.10.0.0/24", true, &r->src);
 	r->loc = (struct ot_loc){"dir/t.otp", 14, 9, 5};
@@ -52,7 +52,7 @@ Test(firewall, lowering)
 	nat->kind = OT_M_DNAT;
 	nat->iif = &web->ifaces[0];
 	nat->l4proto = IPPROTO_TCP;
-	nat->dport_lo = nat->dport_hi = 8080;
+	nat->dport = (struct ot_ports){1, {{8080, 8080}}};
 	ot_addr_parse("10.10.0.11", &nat->to);
 	nat->to_port = 80;
 	nat->loc = tm_loc();
@@ -80,7 +80,7 @@ Test(firewall, lowering)
 	cr_assert_eq(n->rules[0].ct_state, OT_CT_ESTABLISHED | OT_CT_RELATED);
 	cr_assert_eq(n->rules[0].verdict, OT_NFT_ACCEPT);
 	cr_assert_eq(n->rules[1].l4proto, IPPROTO_TCP);
-	cr_assert_eq(n->rules[1].dport_lo, 80);
+	cr_assert_eq(n->rules[1].dport.r[0].lo, 80);
 	cr_assert_eq(n->rules[1].family, AF_INET);
 	cr_assert_str_eq(n->rules[1].comment, "t.otp:14");
 	cr_assert(n->rules[1].counter);
@@ -119,7 +119,7 @@ Test(probes, same_network_and_firewall)
 	const struct ot_probe *pr;
 
 	r = tm_rule(web, OT_M_IN, OT_M_ALLOW, IPPROTO_TCP);
-	r->dport_lo = r->dport_hi = 80;
+	r->dport = (struct ot_ports){1, {{80, 80}}};
 	r = tm_rule(web, OT_M_IN, OT_M_DROP, IPPROTO_ICMP);
 	r->loc = (struct ot_loc){"t.otp", 21, 9, 4};
 	c = tm_compile(m, &o);

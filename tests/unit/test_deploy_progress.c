@@ -81,6 +81,10 @@ Test(deploy, targets_are_checked)
 	cr_assert_str_eq(h, "h1");
 	cr_assert_eq(ot_deploy_parse_target("root@h1", "ops", u, sizeof(u), h, sizeof(h), &err), 0);
 	cr_assert_str_eq(u, "ops");
+	/* no user: the SSH config's User (or the local user) decides at connect */
+	cr_assert_eq(ot_deploy_parse_target("alias-n1", NULL, u, sizeof(u), h, sizeof(h), &err), 0);
+	cr_assert_str_eq(u, "");
+	cr_assert_str_eq(h, "alias-n1");
 	cr_assert_eq(ot_deploy_parse_target("@h1", NULL, u, sizeof(u), h, sizeof(h), &err), -EINVAL);
 	cr_assert_eq(ot_deploy_parse_target("root@", NULL, u, sizeof(u), h, sizeof(h), &err),
 		     -EINVAL);
@@ -165,6 +169,65 @@ Test(progress, view_event_and_table)
 	s = ot_sb_str(&sb);
 	cr_assert(strstr(s, "NODE") && strstr(s, "1 failed"), "%s", s);
 	cr_assert(strstr(s, "n2: cannot connect: Connection refused"), "%s", s);
+	ot_sb_free(&sb);
+	ot_deploy_fini(&d);
+	ot_plan_free(plans[0]);
+	ot_plan_free(plans[1]);
+}
+
+/* The detail shown for a failed node ("..." at the end when cut) is a whole
+ * number of words of its first line. */
+static void assert_whole_words(const char *shown, const char *msg, const char *where)
+{
+	size_t len = strcspn(shown, "\n"), first = strcspn(msg, "\n");
+
+	if (len == first && !strncmp(shown, msg, len))
+		return;
+	cr_assert(len > 3 && !strncmp(shown + len - 3, "...", 3), "%s: cut without '...': '%.*s'",
+		  where, (int)len, shown);
+	len -= 3;
+	cr_assert(!strncmp(shown, msg, len), "%s: '%.*s' is not the message's start", where,
+		  (int)len, shown);
+	cr_assert(len == 0 || strchr(" ,;:(-", msg[len]), "%s: cut inside a word: '%.*s|%s'",
+		  where, (int)len, shown, msg + len);
+}
+
+Test(progress, errors_are_cut_between_words)
+{
+	static const char msg[] = "create vxlan 'vx-lan' (VNI 5109222) in otd1.n3.c (three.otp:16): "
+				  "Address already in use (rolled back)\nsecond line";
+	struct ot_deploy_node nodes[2];
+	struct ot_plan *plans[2];
+	struct ot_strbuf sb = OT_STRBUF_INIT;
+	struct ot_deploy d;
+	unsigned w;
+
+	mkdeploy(&d, nodes, plans);
+	nodes[1].state = OT_DS_FAILED;
+	ot_error_set(&nodes[1].err, -EADDRINUSE, "%s", msg);
+	for (w = 60; w <= 160; w++) {
+		const char *row, *at;
+		char where[32];
+
+		ot_sb_reset(&sb);
+		ot_progress_view(&d, false, w, &sb);
+		row = strstr(ot_sb_str(&sb), "\nn2 ");
+		cr_assert(row, "%s", ot_sb_str(&sb));
+		cr_assert_leq(strcspn(row + 1, "\n"), w, "view line wider than %u", w);
+		at = strstr(row, "create vxlan");
+		cr_assert(at && at < row + 1 + strcspn(row + 1, "\n"), "view at %u: %s", w, row);
+		snprintf(where, sizeof(where), "view at %u", w);
+		assert_whole_words(at, msg, where);
+
+		ot_sb_reset(&sb);
+		ot_progress_table(&d, false, w, &sb);
+		row = strstr(ot_sb_str(&sb), "\nn2 ");
+		cr_assert(row, "%s", ot_sb_str(&sb));
+		at = strstr(row, "create vxlan");
+		cr_assert(at && at < row + 1 + strcspn(row + 1, "\n"), "table at %u: %s", w, row);
+		snprintf(where, sizeof(where), "table at %u", w);
+		assert_whole_words(at, msg, where);
+	}
 	ot_sb_free(&sb);
 	ot_deploy_fini(&d);
 	ot_plan_free(plans[0]);

@@ -44,7 +44,7 @@ Test(journal, write_read_outcomes)
 	struct ot_jrec c = {.kind = OT_J_SYSCTL, .a = "", .b = "net/ipv4/ip_forward", .c = ""};
 	struct ot_jrec d = {.kind = OT_J_NFT, .a = "", .b = "opentop", .c = "opentop demo.n1"};
 
-	cr_assert_eq(ot_journal_create(dir, "demo.n1", "demo", "n1", "abc", false, &j, &err), 0,
+	cr_assert_eq(ot_journal_create(dir, "demo.n1", "demo", "n1", "abc", &j, &err), 0,
 		     "%s", err.msg);
 	cr_assert_eq(ot_journal_begin(j, &a, &err), 0);
 	cr_assert_eq(a.id, 1);
@@ -56,7 +56,7 @@ Test(journal, write_read_outcomes)
 	cr_assert_eq(ot_journal_done(j, d.id, &err), 0);
 
 	/* a second create sees the journal: "already created" */
-	cr_assert_eq(ot_journal_create(dir, "demo.n1", "demo", "n1", "abc", false, &j2, &err),
+	cr_assert_eq(ot_journal_create(dir, "demo.n1", "demo", "n1", "abc", &j2, &err),
 		     -EEXIST);
 	cr_assert(strstr(err.msg, "already created"));
 	/* the writer holds the lock */
@@ -91,9 +91,19 @@ Test(journal, write_read_outcomes)
 	cr_assert_eq(ot_journal_read(dir, false, &im, &err), -ENOENT);
 }
 
+/* text as the journal of the state dir, read back */
 static int parse(const char *text, struct ot_journal_image **im, struct ot_error *err)
 {
-	return ot_journal_parse(text, strlen(text), im, err);
+	char path[128];
+	FILE *f;
+
+	mkdir(dir, 0700);
+	snprintf(path, sizeof(path), "%s/journal", dir);
+	f = fopen(path, "w");
+	cr_assert(f);
+	fputs(text, f);
+	fclose(f);
+	return ot_journal_read(dir, false, im, err);
 }
 
 #define HDR "opentop-journal 1\nH p i n ~\n"
@@ -142,7 +152,7 @@ Test(journal, create_makes_private_state_dir)
 	struct ot_error err = {0};
 	struct stat st;
 
-	cr_assert_eq(ot_journal_create(dir, "p", "i", "n", NULL, true, &j, &err), 0, "%s", err.msg);
+	cr_assert_eq(ot_journal_create(dir, "p", "i", "n", NULL, &j, &err), 0, "%s", err.msg);
 	cr_assert_eq(stat(dir, &st), 0);
 	cr_assert_eq(st.st_mode & 0777, 0700);
 	ot_journal_close(j);
@@ -163,9 +173,9 @@ Test(journal, state_root_ours_only)
 	cr_assert_eq(access(root, F_OK), -1);
 
 	/* j1 makes the root and says so in record 1; j2 finds it */
-	cr_assert_eq(ot_journal_create(sd1, "a.n1", "a", "n1", "x", false, &j1, &err), 0, "%s",
+	cr_assert_eq(ot_journal_create(sd1, "a.n1", "a", "n1", "x", &j1, &err), 0, "%s",
 		     err.msg);
-	cr_assert_eq(ot_journal_create(sd2, "b.n1", "b", "n1", "x", false, &j2, &err), 0, "%s",
+	cr_assert_eq(ot_journal_create(sd2, "b.n1", "b", "n1", "x", &j2, &err), 0, "%s",
 		     err.msg);
 	ot_journal_close(j1);
 	ot_journal_close(j2);
@@ -188,7 +198,7 @@ Test(journal, state_root_ours_only)
 	cr_assert_eq(access(root, F_OK), 0, "not ours: left alone");
 
 	/* a create into the existing root records nothing and leaves it */
-	cr_assert_eq(ot_journal_create(sd1, "a.n1", "a", "n1", "x", false, &j1, &err), 0, "%s",
+	cr_assert_eq(ot_journal_create(sd1, "a.n1", "a", "n1", "x", &j1, &err), 0, "%s",
 		     err.msg);
 	ot_journal_close(j1);
 	cr_assert_eq(ot_journal_remove(sd1, &err), 0, "%s", err.msg);
@@ -196,20 +206,101 @@ Test(journal, state_root_ours_only)
 	cr_assert_eq(rmdir(root), 0);
 
 	/* alone: made and removed */
-	cr_assert_eq(ot_journal_create(sd1, "a.n1", "a", "n1", "x", false, &j1, &err), 0, "%s",
+	cr_assert_eq(ot_journal_create(sd1, "a.n1", "a", "n1", "x", &j1, &err), 0, "%s",
 		     err.msg);
 	ot_journal_close(j1);
 	cr_assert_eq(ot_journal_remove(sd1, &err), 0, "%s", err.msg);
 	cr_assert_eq(access(root, F_OK), -1, "the root we made is gone");
 
-	/* record 1 must name exactly this state dir's parent, begun and done */
-	{
-		const char *t = HDR "B 1 dir /tmp\nD 1\n";
+}
 
-		cr_assert(ot_journal_root_ours("/tmp/x", t, strlen(t)));
-		cr_assert_not(ot_journal_root_ours(sd1, t, strlen(t)), "another directory");
-		cr_assert_not(ot_journal_root_ours("/tmp/x", t, strlen(t) - 4), "not done");
-		t = HDR "B 1 netns /tmp container\nD 1\n";
-		cr_assert_not(ot_journal_root_ours("/tmp/x", t, strlen(t)), "not a dir record");
-	}
+static void mkfile(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert(f, "%s", path);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* What a process killed at any point of a create or destroy leaves outside
+ * a journal is swept by the next destroy (ot_journal_sweep) or create. */
+Test(journal, leftovers_swept)
+{
+	char root[96], sd[128], stage[160], gone[160], path[256];
+	struct ot_journal *j = NULL;
+	struct ot_error err = {0};
+	int pid = (int)getpid();
+
+	snprintf(root, sizeof(root), "/tmp/otx-jsweep-%d", pid);
+	snprintf(sd, sizeof(sd), "%s/a.n1", root);
+	snprintf(stage, sizeof(stage), "/tmp/.otx-jsweep-%d.a.n1.new", pid);
+
+	/* killed after mkdir, before the journal: an empty state dir */
+	cr_assert_eq(mkdir(root, 0755), 0);
+	cr_assert_eq(mkdir(sd, 0700), 0);
+	cr_assert_eq(ot_journal_sweep(sd, &err), 0, "%s", err.msg);
+	cr_assert_eq(access(sd, F_OK), -1);
+	cr_assert_eq(access(root, F_OK), 0, "the root existed: not ours");
+	/* ... with a state dir holding something else: left alone */
+	cr_assert_eq(mkdir(sd, 0700), 0);
+	snprintf(path, sizeof(path), "%s/other", sd);
+	mkfile(path, "x");
+	cr_assert_eq(ot_journal_sweep(sd, &err), 0, "%s", err.msg);
+	cr_assert_eq(access(path, F_OK), 0);
+	cr_assert_eq(unlink(path), 0);
+	cr_assert_eq(rmdir(sd), 0);
+	cr_assert_eq(rmdir(root), 0);
+
+	/* killed while the missing root was staged: the stage goes, and a
+	 * create after it works and makes the root */
+	cr_assert_eq(mkdir(stage, 0755), 0);
+	snprintf(path, sizeof(path), "%s/a.n1", stage);
+	cr_assert_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/a.n1/journal", stage);
+	mkfile(path, HDR);
+	cr_assert_eq(ot_journal_create(sd, "a.n1", "a", "n1", "x", &j, &err), 0, "%s", err.msg);
+	ot_journal_close(j);
+	cr_assert_eq(access(stage, F_OK), -1, "stale stage swept by create");
+	cr_assert_eq(access(root, F_OK), 0);
+
+	/* killed in the death, after the state dir left the root: the next
+	 * destroy (no journal in the state dir) finishes it, the root with it */
+	snprintf(gone, sizeof(gone), "/tmp/.otx-jsweep-%d.a.n1.gone", pid);
+	cr_assert_eq(rename(sd, gone), 0);
+	cr_assert_eq(ot_journal_sweep(sd, &err), 0, "%s", err.msg);
+	cr_assert_eq(access(gone, F_OK), -1);
+	cr_assert_eq(access(root, F_OK), -1, "the root its journal claims");
+
+	/* the same inside a root that is not ours: the gone dir is in it */
+	cr_assert_eq(mkdir(root, 0755), 0);
+	cr_assert_eq(ot_journal_create(sd, "a.n1", "a", "n1", "x", &j, &err), 0, "%s", err.msg);
+	ot_journal_close(j);
+	snprintf(gone, sizeof(gone), "%s/.a.n1.gone", root);
+	cr_assert_eq(rename(sd, gone), 0);
+	cr_assert_eq(ot_journal_sweep(sd, &err), 0, "%s", err.msg);
+	cr_assert_eq(access(gone, F_OK), -1);
+	cr_assert_eq(rmdir(root), 0, "kept, and empty");
+}
+
+/* A journal is never seen without its header: a create sees "already
+ * created" or nothing, never an empty file (birth is one link). */
+Test(journal, born_whole)
+{
+	struct ot_journal *j = NULL;
+	struct ot_journal_image *im = NULL;
+	struct ot_error err = {0};
+	struct stat st;
+	char path[128];
+
+	cr_assert_eq(ot_journal_create(dir, "p", "i", "n", "d", &j, &err), 0, "%s", err.msg);
+	snprintf(path, sizeof(path), "%s/journal", dir);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_gt(st.st_size, 0);
+	cr_assert_eq(ot_journal_read(dir, false, &im, &err), 0, "%s", err.msg);
+	cr_assert_str_eq(im->digest, "d");
+	ot_journal_image_free(im);
+	ot_journal_close(j);
+	snprintf(path, sizeof(path), "%s/journal.new", dir);
+	cr_assert_eq(access(path, F_OK), -1, "no temporary left");
 }

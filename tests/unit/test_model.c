@@ -254,8 +254,9 @@ Test(model, values_and_defaults)
 	cr_assert_eq(c->ranks[1].last, 3);
 	cr_assert_eq(c->nrules, 2);
 	cr_assert_eq(c->rules[0].family, AF_INET6, "icmpv6 implies ip6");
-	cr_assert_eq(c->rules[1].sport_lo, 1000);
-	cr_assert_eq(c->rules[1].sport_hi, 2000);
+	cr_assert_eq(c->rules[1].sport.n, 1);
+	cr_assert_eq(c->rules[1].sport.r[0].lo, 1000);
+	cr_assert_eq(c->rules[1].sport.r[0].hi, 2000);
 	cr_assert_eq(c->rules[1].iif, &c->ifaces[0]);
 	cr_assert(c->policy_drop[OT_M_OUT]);
 	cr_assert(!c->policy_drop[OT_M_IN]);

@@ -16,6 +16,7 @@
 
 #include <libnftnl/chain.h>
 #include <libnftnl/rule.h>
+#include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
 
@@ -48,15 +49,14 @@ static struct ot_op_nft table(void)
 	rules[0].ct_state = OT_CT_ESTABLISHED | OT_CT_RELATED;
 	/* 1: tcp dport 80 from 10.10.0.0/24, counter, comment */
 	rules[1].l4proto = IPPROTO_TCP;
-	rules[1].dport_lo = rules[1].dport_hi = 80;
+	rules[1].dport = (struct ot_ports){1, {{80, 80}}};
 	rules[1].has_saddr = true;
 	ot_prefix_parse("10.10.0.0/24", true, &rules[1].saddr);
 	rules[1].counter = true;
 	rules[1].comment = "demo.otp:14";
 	/* 2: udp sport 1000-2000 iif eth0 drop */
 	rules[2].l4proto = IPPROTO_UDP;
-	rules[2].sport_lo = 1000;
-	rules[2].sport_hi = 2000;
+	rules[2].sport = (struct ot_ports){1, {{1000, 2000}}};
 	strcpy(rules[2].iif, "eth0");
 	rules[2].verdict = OT_NFT_DROP;
 	/* 3: ip6 daddr 2001:db8::/32 reject */
@@ -72,7 +72,7 @@ static struct ot_op_nft table(void)
 	/* 6: dnat tcp dport 8080 to 10.0.0.5:80 */
 	rules[6].chain = 1;
 	rules[6].l4proto = IPPROTO_TCP;
-	rules[6].dport_lo = rules[6].dport_hi = 8080;
+	rules[6].dport = (struct ot_ports){1, {{8080, 8080}}};
 	rules[6].verdict = OT_NFT_DNAT;
 	ot_addr_parse("10.0.0.5", &rules[6].nat_addr);
 	rules[6].nat_port = 80;
@@ -292,5 +292,64 @@ Test(nft, delete_table)
 	cr_assert_str_eq(nftnl_table_get_str(tab, NFTNL_TABLE_NAME), "otx1");
 	cr_assert_eq(nftnl_table_get_u32(tab, NFTNL_TABLE_FAMILY), NFPROTO_INET);
 	nftnl_table_free(tab);
+	ot_nft_batch_free(&b);
+}
+
+/* A port list is one rule plus one anonymous constant set: NEWSET (interval
+ * when a range is in it), one NEWSETELEM, and a
+ * lookup in the rule naming the set by its batch-local id. */
+Test(nft, port_list_is_one_anonymous_set)
+{
+	struct ot_op_nft t = table();
+	struct ot_nft_batch b;
+	struct ot_error err = {0};
+	const struct nlmsghdr *nlh;
+	uint32_t set_id = 0, nelems = 0;
+	int left, nsets = 0, nrules = 0;
+	char text[2048], comment[128];
+
+	memset(rules, 0, sizeof(rules));
+	rules[0].chain = 0;
+	rules[0].l4proto = IPPROTO_TCP;
+	rules[0].dport = (struct ot_ports){2, {{22, 22}, {8000, 8002}}};
+	rules[0].verdict = OT_NFT_ACCEPT;
+	t.nrules = 1;
+	ot_nft_batch_init(&b, 1);
+	cr_assert_eq(ot_nft_add_table(&b, &t, NULL, &err), 0, "%s", err.msg);
+	left = (int)b.len;
+	for (nlh = (const struct nlmsghdr *)b.buf; mnl_nlmsg_ok(nlh, left);
+	     nlh = mnl_nlmsg_next(nlh, &left)) {
+		switch (nlh->nlmsg_type) {
+		case (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWSET: {
+			struct nftnl_set *s = nftnl_set_alloc();
+
+			cr_assert_eq(nftnl_set_nlmsg_parse(nlh, s), 0);
+			cr_assert_eq(nftnl_set_get_u32(s, NFTNL_SET_FLAGS),
+				     NFT_SET_ANONYMOUS | NFT_SET_CONSTANT | NFT_SET_INTERVAL);
+			cr_assert_eq(nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN), 2);
+			set_id = nftnl_set_get_u32(s, NFTNL_SET_ID);
+			nftnl_set_free(s);
+			nsets++;
+			break;
+		}
+		case (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWSETELEM:
+			/* the elements themselves: tests/kernel/run-ports lists them */
+			nelems++;
+			break;
+		case (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWRULE:
+			rule_text(nlh, text, sizeof(text), comment, sizeof(comment));
+			nrules++;
+			break;
+		}
+	}
+	cr_assert_eq(nsets, 1);
+	cr_assert_eq(nrules, 1);
+	cr_assert_neq(set_id, 0);
+	cr_assert_eq(nelems, 1, "one NEWSETELEM message");
+	cr_assert(
+	    strstr(
+		text,
+		"[ payload load 2b @ transport header + 2 => reg 1 ] [ lookup reg 1 set __set%d ]"),
+	    "%s", text);
 	ot_nft_batch_free(&b);
 }

@@ -96,7 +96,7 @@ static struct ot_plan *sample(void)
 	op->nft.rules = ot_arena_calloc(&p->arena, 2, sizeof(struct ot_nft_rule));
 	op->nft.rules[0].ct_state = OT_CT_ESTABLISHED | OT_CT_RELATED;
 	op->nft.rules[1].l4proto = IPPROTO_TCP;
-	op->nft.rules[1].dport_lo = op->nft.rules[1].dport_hi = 80;
+	op->nft.rules[1].dport = (struct ot_ports){1, {{80, 80}}};
 	op->nft.rules[1].has_saddr = true;
 	ot_prefix_parse("10.10.0.0/24", true, &op->nft.rules[1].saddr);
 	op->nft.rules[1].comment = "demo.otp:20";

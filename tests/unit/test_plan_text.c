@@ -32,8 +32,9 @@ static struct ot_model *demo(void)
 	tm_iface(m, a2, "mv0", NULL, "192.168.50.2/24", NULL);
 	tm_route(a1, "default", "10.0.0.3");
 	r = tm_rule(b1, OT_M_IN, OT_M_ALLOW, IPPROTO_TCP);
-	r->dport_lo = 80;
-	r->dport_hi = 81;
+	r->dport = (struct ot_ports){1, {{80, 81}}};
+	r = tm_rule(b1, OT_M_IN, OT_M_ALLOW, IPPROTO_UDP);
+	r->sport = (struct ot_ports){2, {{53, 53}, {6000, 6063}}};
 	r = tm_rule(b1, OT_M_IN, OT_M_DROP, IPPROTO_ICMP);
 	r->has_src = true;
 	ot_prefix_parse("10.0.0.2/32", true, &r->src);
@@ -108,6 +109,7 @@ Test(plan_text, every_decision_visible)
 	cr_assert(strstr(t, "type filter hook input priority 0; policy drop;"), "%s", t);
 	cr_assert(strstr(t, "ct state established,related accept"), "%s", t);
 	cr_assert(strstr(t, "tcp dport 80-81 counter accept comment \"t.otp:"), "%s", t);
+	cr_assert(strstr(t, "udp sport { 53, 6000-6063 } counter accept comment"), "%s", t);
 	cr_assert(strstr(t, "ip saddr 10.0.0.2/32 meta l4proto icmp counter drop"), "%s", t);
 	cr_assert(strstr(t, "masquerade"), "%s", t);
 	cr_assert(strstr(t, "net/ipv4/ip_forward = 1"), "%s", t);

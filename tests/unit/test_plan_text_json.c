@@ -160,9 +160,8 @@ static struct ot_plan *kitchen_sink(void)
 	r->has_saddr = r->has_daddr = true;
 	ot_prefix_parse("10.0.0.0/8", true, &r->saddr);
 	ot_prefix_parse("10.1.2.3/32", true, &r->daddr);
-	r->sport_lo = 1000;
-	r->sport_hi = 2000;
-	r->dport_lo = r->dport_hi = 53;
+	r->sport = (struct ot_ports){1, {{1000, 2000}}};
+	r->dport = (struct ot_ports){1, {{53, 53}}};
 	strcpy(r->iif, "eth0");
 	strcpy(r->oif, "eth1");
 	r->verdict = OT_NFT_REJECT;
@@ -244,8 +243,7 @@ Test(plan_jsonw, compiled_plans)
 	tm_iface(m, b, "eth0", lan, "10.0.0.2/24", NULL);
 	tm_iface(m, c, "eth0", lan, "10.0.0.3/24", "fd00::3/64");
 	tm_uplink(lan, n2, "10.0.0.254/24", true);
-	tm_rule(c, OT_M_IN, OT_M_DROP, IPPROTO_TCP)->dport_lo = 22;
-	c->rules[0].dport_hi = 22;
+	tm_rule(c, OT_M_IN, OT_M_DROP, IPPROTO_TCP)->dport = (struct ot_ports){1, {{22, 22}}};
 	tm_route(a, "default", "10.0.0.254");
 	h = tm_hosts(m, false, 0);
 	o.hosts = h;
