@@ -161,5 +161,7 @@ check-format:
 	done; \
 	echo "check-format: $$bad of $$(git ls-files '*.c' '*.h' | wc -l) files differ from .clang-format"; \
 	[ $$bad = 0 ]
+CHECK_TARGETS += check-format
+CHECK_OFFLINE_TARGETS += check-format
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

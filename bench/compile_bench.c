@@ -215,7 +215,8 @@ static void run_variant(const char *otp, const char *hosts, bool hold, struct re
 	if (!hold) {
 		if (ot_compile_each(m, &o, &d, serialise_one, &st) < 0)
 			goto out;
-		res->compile = ot_clock_s(CLOCK_PROCESS_CPUTIME_ID) - t0 - res->serialise - res->untimed_cpu;
+		res->compile =
+		    ot_clock_s(CLOCK_PROCESS_CPUTIME_ID) - t0 - res->serialise - res->untimed_cpu;
 		res->wall = ot_clock_s(CLOCK_MONOTONIC) - w0 - res->untimed_wall;
 		res->ok = 1;
 		goto out;
@@ -347,15 +348,16 @@ static void worst_loop(struct ot_strbuf *sb, unsigned lo, unsigned hi, char tag,
 	int j;
 
 	/* 55 + up to 7 digits + the tag: 63 bytes, the longest name */
-	ot_sb_printf(sb,
-		     "for i in %u..%u {\n    container "
-		     "ccccccccccccccccccccccccccccccccccccccccccccccccccccccc{i}%c on node{i %% %u} {\n",
-		     lo, hi - 1, tag, WORST_NODES);
+	ot_sb_printf(
+	    sb,
+	    "for i in %u..%u {\n    container "
+	    "ccccccccccccccccccccccccccccccccccccccccccccccccccccccc{i}%c on node{i %% %u} {\n",
+	    lo, hi - 1, tag, WORST_NODES);
 	if (naddr) {
 		ot_sb_printf(sb, "        iface eth0xxxxxxxxxxx on l{i %% %u} address", WORST_NETS);
 		for (j = 1; j <= naddr; j++)
-			ot_sb_printf(sb, " fd00:{i %% %u}::%d:{i / 10000}:{i %% 10000}/64", WORST_NETS,
-				     j);
+			ot_sb_printf(sb, " fd00:{i %% %u}::%d:{i / 10000}:{i %% 10000}/64",
+				     WORST_NETS, j);
 		ot_sb_append(sb, "\n");
 	}
 	if (route)

@@ -25,9 +25,9 @@
 #include "util/error.h"
 
 #define OT_SPANK_MAX_ADDRS OT_BOUNDS_MAX_ADDRS /* prefixes in addrs= */
-#define OT_SPANK_MAX_ARGS  64	/* plugstack arguments */
-#define OT_SPANK_PATH_MAX  4096 /* topology path bytes */
-#define OT_SPANK_STATE_MAX 256	/* state_root bytes */
+#define OT_SPANK_MAX_ARGS  64		       /* plugstack arguments */
+#define OT_SPANK_PATH_MAX  4096		       /* topology path bytes */
+#define OT_SPANK_STATE_MAX 256		       /* state_root bytes */
 
 /*
  * The topology's bytes always travel with the job (never read from the

@@ -45,15 +45,13 @@
  */
 static const unsigned vni_retry_ms[] = {5, 10, 20, 40, 80, 160, 320};
 
-
 int ot_spank_node_create(const struct ot_plan *p, struct ot_error *err)
 {
 	struct ot_exec_opts o = {0};
 	size_t i;
 	int r = ot_exec_create(p, &o, NULL, err);
 
-	for (i = 0; r == -EADDRINUSE && i < sizeof(vni_retry_ms) / sizeof(vni_retry_ms[0]);
-	     i++) {
+	for (i = 0; r == -EADDRINUSE && i < sizeof(vni_retry_ms) / sizeof(vni_retry_ms[0]); i++) {
 		usleep(vni_retry_ms[i] * 1000);
 		r = ot_exec_create(p, &o, NULL, err);
 	}

@@ -24,8 +24,8 @@
 
 /* State of both sides. */
 struct ot_spank_plugin {
-	struct ot_spank_config cfg; /* plugstack.conf arguments */
-	char *path;		    /* --opentop value as given; NULL: not used */
+	struct ot_spank_config cfg;	     /* plugstack.conf arguments */
+	char *path;			     /* --opentop value as given; NULL: not used */
 	struct ot_spank_defines cli_defines; /* --opentop-define, in order */
 	struct ot_spank_defines defines;     /* the overrides in effect */
 };

@@ -76,9 +76,9 @@ static struct {
 	char *carried;	       /* the bytes srun validated, when they came along */
 	size_t carried_len;
 	struct ot_spank_defines defines; /* the submit side's merged overrides */
-	char **names;	       /* the step's nodes, in step order */
-	struct ot_addr *addrs; /* ... and their underlay addresses */
-	char node_name[256];   /* this node, as Slurm names it */
+	char **names;			 /* the step's nodes, in step order */
+	struct ot_addr *addrs;		 /* ... and their underlay addresses */
+	char node_name[256];		 /* this node, as Slurm names it */
 
 	/* the build process (see build_child) */
 	pid_t stepd; /* slurmstepd, the instance's owner */
@@ -544,19 +544,20 @@ static void build_finish(void)
 		;
 	st.build_pid = -1;
 	if (rc < 0) {
-		ot_error_prefix(&st.build_err, rc, "node %" PRIu32 " ('%s')", st.nodeid, st.node_name);
+		ot_error_prefix(&st.build_err, rc, "node %" PRIu32 " ('%s')", st.nodeid,
+				st.node_name);
 		defer(&st.build_err);
 		return;
 	}
 	st.active = true;
 	(st.times ? slurm_info : slurm_verbose)(
-		      "opentop: %s: built %s on %s: %.1f ms in slurmstepd before the build, "
-		      "%.1f ms build (compile %.1f, reclaim %.1f, claim %.1f, create %.1f), "
-		      "waited %.1f ms for it",
-		      st.instance, st.prefix, st.node_name, (double)st.t_setup / 1000.0,
-		      (double)(ot_mono_us() - st.t_build) / 1000.0, st.t_phase[0] / 1000.0,
-		      st.t_phase[1] / 1000.0, st.t_phase[2] / 1000.0, st.t_phase[3] / 1000.0,
-		      (double)(ot_mono_us() - t_wait) / 1000.0);
+	    "opentop: %s: built %s on %s: %.1f ms in slurmstepd before the build, "
+	    "%.1f ms build (compile %.1f, reclaim %.1f, claim %.1f, create %.1f), "
+	    "waited %.1f ms for it",
+	    st.instance, st.prefix, st.node_name, (double)st.t_setup / 1000.0,
+	    (double)(ot_mono_us() - st.t_build) / 1000.0, st.t_phase[0] / 1000.0,
+	    st.t_phase[1] / 1000.0, st.t_phase[2] / 1000.0, st.t_phase[3] / 1000.0,
+	    (double)(ot_mono_us() - t_wait) / 1000.0);
 }
 
 /*

@@ -23,7 +23,6 @@
 #include "plan/plan_text.h"
 #include "util/version.h"
 
-
 #define OTC_CLUSTER_SCHEMA "opentop-cluster/1"
 
 void otc_error(const char *fmt, ...)

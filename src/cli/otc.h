@@ -25,7 +25,7 @@
 #define OTC_EXIT_USAGE	  2 /* bad command line */
 #define OTC_EXIT_SYSTEM	  3 /* cannot read, out of memory, I/O error */
 
-#define OTC_MAX_DEFINES	     256
+#define OTC_MAX_DEFINES 256
 
 /* Options every subcommand accepts. */
 struct otc_common {

@@ -34,44 +34,44 @@
 #define MAX_DEFINES 256
 
 static const char usage_text[] =
-	"usage: otdeploy [ACTION] [OPTIONS] TOPOLOGY.otp HOSTS\n"
-	"       otdeploy [ACTION] [OPTIONS] --local TOPOLOGY.otp\n"
-	"\n"
-	"Build TOPOLOGY on the hosts of HOSTS over SSH, all nodes in parallel; when a\n"
-	"node fails, what the others made is destroyed again (all or nothing).\n"
-	"With --local and no HOSTS, every node of TOPOLOGY is built on this machine\n"
-	"(in-process, no SSH); its nodes must not need VXLAN between them.\n"
-	"\n"
-	"Actions (default: create):\n"
-	"      --destroy            remove what create made, on every node\n"
-	"      --status             what exists and what drifted from the plan\n"
-	"      --verify             objects plus the reachability matrix across nodes\n"
-	"  -n, --dry-run            show what would be done per node; touch nothing\n"
-	"Options:\n"
-	"  -j, --parallel N         at most N nodes at once (default: all)\n"
-	"  -k, --keep-going         no rollback when a node fails\n"
-	"      --local              allow hosts whose target is 'local' (built here,\n"
-	"                           in-process, no SSH); without HOSTS: all nodes here\n"
-	"  -D NAME=VALUE            set a topology parameter\n"
-	"      --instance NAME      name the objects NAME instead of the topology name\n"
-	"      --ssh-config FILE    read this OpenSSH client config instead of\n"
-	"                           ~/.ssh/config and /etc/ssh/ssh_config ('none': none)\n"
-	"      --known-hosts FILE   trust only the host keys in FILE\n"
-	"                           (default ~/.ssh/known_hosts)\n"
-	"      --accept-new-host-keys  record unknown host keys (changed keys are\n"
-	"                           always refused)\n"
-	"      --no-preflight       skip the kernel/underlay/UDP checks before create\n"
-	"      --timeout SECS       limit per otnode command (default 120)\n"
-	"      --connect-timeout SECS  limit per connection (default 10)\n"
-	"      --json               the report as JSON on stdout\n"
-	"  -q, --quiet              no live progress\n"
-	"  -v, --verbose            every step of every node as a line with its time\n"
-	"      --color WHEN         auto (default), always, never\n"
-	"  -h, --help               this text\n"
-	"  -V, --version            the version, as otc and otnode print it\n"
-	"\n"
-	"Exit status: 0 done; 1 a node failed, drifted or mismatched (or the\n"
-	"topology has errors); 2 usage; 3 a local system error.\n";
+    "usage: otdeploy [ACTION] [OPTIONS] TOPOLOGY.otp HOSTS\n"
+    "       otdeploy [ACTION] [OPTIONS] --local TOPOLOGY.otp\n"
+    "\n"
+    "Build TOPOLOGY on the hosts of HOSTS over SSH, all nodes in parallel; when a\n"
+    "node fails, what the others made is destroyed again (all or nothing).\n"
+    "With --local and no HOSTS, every node of TOPOLOGY is built on this machine\n"
+    "(in-process, no SSH); its nodes must not need VXLAN between them.\n"
+    "\n"
+    "Actions (default: create):\n"
+    "      --destroy            remove what create made, on every node\n"
+    "      --status             what exists and what drifted from the plan\n"
+    "      --verify             objects plus the reachability matrix across nodes\n"
+    "  -n, --dry-run            show what would be done per node; touch nothing\n"
+    "Options:\n"
+    "  -j, --parallel N         at most N nodes at once (default: all)\n"
+    "  -k, --keep-going         no rollback when a node fails\n"
+    "      --local              allow hosts whose target is 'local' (built here,\n"
+    "                           in-process, no SSH); without HOSTS: all nodes here\n"
+    "  -D NAME=VALUE            set a topology parameter\n"
+    "      --instance NAME      name the objects NAME instead of the topology name\n"
+    "      --ssh-config FILE    read this OpenSSH client config instead of\n"
+    "                           ~/.ssh/config and /etc/ssh/ssh_config ('none': none)\n"
+    "      --known-hosts FILE   trust only the host keys in FILE\n"
+    "                           (default ~/.ssh/known_hosts)\n"
+    "      --accept-new-host-keys  record unknown host keys (changed keys are\n"
+    "                           always refused)\n"
+    "      --no-preflight       skip the kernel/underlay/UDP checks before create\n"
+    "      --timeout SECS       limit per otnode command (default 120)\n"
+    "      --connect-timeout SECS  limit per connection (default 10)\n"
+    "      --json               the report as JSON on stdout\n"
+    "  -q, --quiet              no live progress\n"
+    "  -v, --verbose            every step of every node as a line with its time\n"
+    "      --color WHEN         auto (default), always, never\n"
+    "  -h, --help               this text\n"
+    "  -V, --version            the version, as otc and otnode print it\n"
+    "\n"
+    "Exit status: 0 done; 1 a node failed, drifted or mismatched (or the\n"
+    "topology has errors); 2 usage; 3 a local system error.\n";
 
 enum {
 	OPT_DESTROY = 256,
@@ -90,27 +90,27 @@ enum {
 };
 
 static const struct option long_opts[] = {
-	{"destroy", no_argument, NULL, OPT_DESTROY},
-	{"status", no_argument, NULL, OPT_STATUS},
-	{"verify", no_argument, NULL, OPT_VERIFY},
-	{"dry-run", no_argument, NULL, 'n'},
-	{"parallel", required_argument, NULL, 'j'},
-	{"keep-going", no_argument, NULL, 'k'},
-	{"local", no_argument, NULL, OPT_LOCAL},
-	{"instance", required_argument, NULL, OPT_INSTANCE},
-	{"known-hosts", required_argument, NULL, OPT_KNOWN_HOSTS},
-	{"ssh-config", required_argument, NULL, OPT_SSH_CONFIG},
-	{"accept-new-host-keys", no_argument, NULL, OPT_ACCEPT_NEW},
-	{"no-preflight", no_argument, NULL, OPT_NO_PREFLIGHT},
-	{"timeout", required_argument, NULL, OPT_TIMEOUT},
-	{"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
-	{"json", no_argument, NULL, OPT_JSON},
-	{"quiet", no_argument, NULL, 'q'},
-	{"verbose", no_argument, NULL, 'v'},
-	{"color", required_argument, NULL, OPT_COLOR},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, 'V'},
-	{NULL, 0, NULL, 0},
+    {"destroy", no_argument, NULL, OPT_DESTROY},
+    {"status", no_argument, NULL, OPT_STATUS},
+    {"verify", no_argument, NULL, OPT_VERIFY},
+    {"dry-run", no_argument, NULL, 'n'},
+    {"parallel", required_argument, NULL, 'j'},
+    {"keep-going", no_argument, NULL, 'k'},
+    {"local", no_argument, NULL, OPT_LOCAL},
+    {"instance", required_argument, NULL, OPT_INSTANCE},
+    {"known-hosts", required_argument, NULL, OPT_KNOWN_HOSTS},
+    {"ssh-config", required_argument, NULL, OPT_SSH_CONFIG},
+    {"accept-new-host-keys", no_argument, NULL, OPT_ACCEPT_NEW},
+    {"no-preflight", no_argument, NULL, OPT_NO_PREFLIGHT},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"color", required_argument, NULL, OPT_COLOR},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
 };
 
 struct cli {
@@ -125,13 +125,13 @@ struct cli {
 /* ---- live view ---- */
 
 struct view {
-	bool live;	/* redraw in place on a terminal */
-	bool events;	/* plain lines (not a terminal) */
-	bool stamps;	/* prefix event lines with the time since the start */
-	double t0; /* CLOCK_MONOTONIC, seconds */
+	bool live;   /* redraw in place on a terminal */
+	bool events; /* plain lines (not a terminal) */
+	bool stamps; /* prefix event lines with the time since the start */
+	double t0;   /* CLOCK_MONOTONIC, seconds */
 	bool color;
 	unsigned width;
-	size_t drawn;	/* lines on screen to overwrite */
+	size_t drawn; /* lines on screen to overwrite */
 	struct ot_strbuf buf;
 	const struct ot_deploy *d;
 	pthread_mutex_t *lock;
@@ -211,8 +211,8 @@ static volatile int interrupted;
 static void on_signal(int sig)
 {
 	static const char msg[] =
-		"\notdeploy: interrupted: finishing running commands, then rolling back "
-		"(again to quit at once)\n";
+	    "\notdeploy: interrupted: finishing running commands, then rolling back "
+	    "(again to quit at once)\n";
 
 	if (interrupted) {
 		signal(sig, SIG_DFL);
@@ -262,7 +262,8 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			break;
 		case 'j':
 			if (parse_uint(optarg, 1, 4096, &u) < 0) {
-				fprintf(stderr, "otdeploy: --parallel wants 1..4096, not '%s'\n", optarg);
+				fprintf(stderr, "otdeploy: --parallel wants 1..4096, not '%s'\n",
+					optarg);
 				return -EINVAL;
 			}
 			c->dopts.parallel = u;
@@ -283,9 +284,10 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			break;
 		case OPT_INSTANCE:
 			if (!ot_nsname_valid(optarg) || strlen(optarg) > 64) {
-				fprintf(stderr,
-					"otdeploy: --instance '%s': use up to 64 of [A-Za-z0-9._-]\n",
-					optarg);
+				fprintf(
+				    stderr,
+				    "otdeploy: --instance '%s': use up to 64 of [A-Za-z0-9._-]\n",
+				    optarg);
 				return -EINVAL;
 			}
 			c->instance = optarg;
@@ -311,7 +313,8 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			break;
 		case OPT_CONNECT_TIMEOUT:
 			if (parse_uint(optarg, 1, 3600, &u) < 0) {
-				fprintf(stderr, "otdeploy: --connect-timeout wants 1..3600 seconds\n");
+				fprintf(stderr,
+					"otdeploy: --connect-timeout wants 1..3600 seconds\n");
 				return -EINVAL;
 			}
 			c->dopts.connect_timeout_ms = u * 1000;
@@ -327,7 +330,8 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			break;
 		case OPT_COLOR:
 			color = optarg;
-			if (strcmp(color, "auto") && strcmp(color, "always") && strcmp(color, "never")) {
+			if (strcmp(color, "auto") && strcmp(color, "always") &&
+			    strcmp(color, "never")) {
 				fprintf(stderr, "otdeploy: --color wants auto, always or never\n");
 				return -EINVAL;
 			}
@@ -336,7 +340,8 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			fputs(usage_text, stdout);
 			exit(0);
 		case 'V':
-			printf("otdeploy (OpenTop) %s, plan schema %s\n", OT_VERSION, OT_PLAN_SCHEMA);
+			printf("otdeploy (OpenTop) %s, plan schema %s\n", OT_VERSION,
+			       OT_PLAN_SCHEMA);
 			exit(0);
 		default:
 			return -EINVAL;
@@ -496,7 +501,8 @@ static int prepare(struct cli *c, struct job *j)
 			continue; /* built in-process: nothing to ship */
 		rc = ot_image_build(p, &j->images[i], &err);
 		if (rc < 0) {
-			fprintf(stderr, "otdeploy: %s: cannot build otnode: %s\n", p->node, err.msg);
+			fprintf(stderr, "otdeploy: %s: cannot build otnode: %s\n", p->node,
+				err.msg);
 			return EXIT_SYSTEM;
 		}
 		j->nodes[i].image = j->images[i].data;
@@ -510,10 +516,10 @@ static int prepare(struct cli *c, struct job *j)
 static void dry_run(struct cli *c, struct ot_deploy *d)
 {
 	static const char *const verbs[OT_DEPLOY__COUNT] = {
-		[OT_DEPLOY_CREATE] = "otnode create",
-		[OT_DEPLOY_DESTROY] = "otnode destroy",
-		[OT_DEPLOY_STATUS] = "otnode status --json",
-		[OT_DEPLOY_VERIFY] = "otnode verify --remote --json",
+	    [OT_DEPLOY_CREATE] = "otnode create",
+	    [OT_DEPLOY_DESTROY] = "otnode destroy",
+	    [OT_DEPLOY_STATUS] = "otnode status --json",
+	    [OT_DEPLOY_VERIFY] = "otnode verify --remote --json",
 	};
 	const char *kh = c->dopts.known_hosts ? c->dopts.known_hosts : "~/.ssh/known_hosts";
 	size_t i, k, counts[OT_OP__COUNT];
@@ -535,27 +541,30 @@ static void dry_run(struct cli *c, struct ot_deploy *d)
 			printf(" -> this machine (local, in-process)\n");
 		} else {
 			if (n->host->ssh_port)
-				printf(" -> %s%s%s port %u", n->user, n->user[0] ? "@" : "", n->addr,
-				       n->host->ssh_port);
+				printf(" -> %s%s%s port %u", n->user, n->user[0] ? "@" : "",
+				       n->addr, n->host->ssh_port);
 			else
 				printf(" -> %s%s%s", n->user, n->user[0] ? "@" : "", n->addr);
 			printf(" (and what %s says of it), host key checked against %s\n",
 			       c->dopts.ssh_config ? c->dopts.ssh_config : "~/.ssh/config", kh);
-			printf("  directory  %s (each component lstat'ed; created 0700 if missing)\n",
-			       n->rdir);
-			printf("  otnode     %s, %.1f MB, sha256 %s (uploaded unless the same bytes "
-			       "are there; checked with sha256sum on the host)\n",
-			       n->rexe, n->image_len / 1e6, n->sha256);
+			printf(
+			    "  directory  %s (each component lstat'ed; created 0700 if missing)\n",
+			    n->rdir);
+			printf(
+			    "  otnode     %s, %.1f MB, sha256 %s (uploaded unless the same bytes "
+			    "are there; checked with sha256sum on the host)\n",
+			    n->rexe, n->image_len / 1e6, n->sha256);
 		}
 		if (c->dopts.action == OT_DEPLOY_CREATE && c->dopts.preflight)
-			printf("  preflight  kernel features, underlay %s MTU %u, UDP between nodes\n",
-			       p->underlay.family ? ub : "(none needed)",
-			       p->underlay_mtu ? p->underlay_mtu : 1500);
+			printf(
+			    "  preflight  kernel features, underlay %s MTU %u, UDP between nodes\n",
+			    p->underlay.family ? ub : "(none needed)",
+			    p->underlay_mtu ? p->underlay_mtu : 1500);
 		printf("  run        %s%s\n", verbs[c->dopts.action],
 		       c->dopts.action == OT_DEPLOY_CREATE
-			       ? (c->dopts.keep_going ? " (no rollback: --keep-going)"
-						      : " (rolled back if any node fails)")
-			       : "");
+			   ? (c->dopts.keep_going ? " (no rollback: --keep-going)"
+						  : " (rolled back if any node fails)")
+			   : "");
 		printf("  plan       %s: %zu namespaces, %zu ops (", p->prefix, p->nns, p->nops);
 		for (k = 0; k < OT_OP__COUNT; k++)
 			if (counts[k])
@@ -674,11 +683,11 @@ int main(int argc, char **argv)
 		}
 	} else {
 		ot_sb_reset(&out);
-		ot_progress_table(&d, c.color,
-				  isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0
-					  ? ws.ws_col
-					  : 0,
-				  &out);
+		ot_progress_table(
+		    &d, c.color,
+		    isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 ? ws.ws_col
+											: 0,
+		    &out);
 		fputs(ot_sb_str(&out), stdout);
 	}
 	ot_deploy_fini(&d);

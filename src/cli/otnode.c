@@ -41,7 +41,6 @@
 #define EXIT_USAGE  2
 #define EXIT_SYSTEM 3
 
-
 struct cli {
 	const char *plan_file; /* --plan FILE instead of the embedded plan */
 	struct ot_plan *plan;
@@ -346,7 +345,8 @@ static int cmd_destroy(struct cli *c, int argc, char **argv)
 		die_msg("%s", err.msg);
 		return EXIT_FAIL;
 	}
-	fprintf(stderr, "otnode: destroyed %u objects in %.3f s%s\n", res.objects, ot_clock_s(CLOCK_MONOTONIC) - t0,
+	fprintf(stderr, "otnode: destroyed %u objects in %.3f s%s\n", res.objects,
+		ot_clock_s(CLOCK_MONOTONIC) - t0,
 		res.killed ? " (processes inside were ended)" : "");
 	return 0;
 }
@@ -576,18 +576,22 @@ static json_t *class_report(const struct ot_class_verify *cv, bool text)
 		char a[OT_ADDR_STRLEN], live[128];
 
 		ot_addr_format(&k->addr, a, sizeof(a));
-		snprintf(live, sizeof(live), "%s%s%s:%u%s%s%s", l->answered ? "answered" : l->arrived ? "arrives" : "lost",
+		snprintf(live, sizeof(live), "%s%s%s:%u%s%s%s",
+			 l->answered  ? "answered"
+			 : l->arrived ? "arrives"
+				      : "lost",
 			 k->live_at ? " at " : "", k->live_at ? k->live_at : "", l->arrived_port,
-			 l->answered ? "" : " (", l->answered ? "" : l->detail, l->answered ? "" : ")");
+			 l->answered ? "" : " (", l->answered ? "" : l->detail,
+			 l->answered ? "" : ")");
 		if (text && !k->pass)
-			printf("MISMATCH %s -> %s (%s) %s: reach says %s%s%s:%u (%s), live: %s\n", k->from,
-			       k->to, a, k->cls, k->want, k->want_at ? " at " : "",
+			printf("MISMATCH %s -> %s (%s) %s: reach says %s%s%s:%u (%s), live: %s\n",
+			       k->from, k->to, a, k->cls, k->want, k->want_at ? " at " : "",
 			       k->want_at ? k->want_at : "", k->want_port, k->why, live);
 		if (!text)
 			json_array_append_new(
-			    arr, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b}", "from", k->from, "to", k->to,
-					   "address", a, "class", k->cls, "reach", k->want, "live", live,
-					   "pass", k->pass));
+			    arr, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b}", "from", k->from, "to",
+					   k->to, "address", a, "class", k->cls, "reach", k->want,
+					   "live", live, "pass", k->pass));
 	}
 	return arr;
 }
@@ -630,12 +634,14 @@ static int cmd_verify(struct cli *c, int argc, char **argv)
 		die_msg("%s", err.msg);
 		return EXIT_SYSTEM;
 	}
-	if (!set[4] && ot_exec_verify_classes(c->plan, &o, timeout ? timeout : 1000, &cv, &err) < 0) {
+	if (!set[4] &&
+	    ot_exec_verify_classes(c->plan, &o, timeout ? timeout : 1000, &cv, &err) < 0) {
 		die_msg("%s", err.msg);
 		ot_verify_free(v);
 		return EXIT_SYSTEM;
 	}
-	r = v->nfail || (cv && cv->nfail) || v->status->nmissing || v->status->ndrift ? EXIT_FAIL : 0;
+	r = v->nfail || (cv && cv->nfail) || v->status->nmissing || v->status->ndrift ? EXIT_FAIL
+										      : 0;
 	if (set[0]) {
 		json_t *j = ot_verify_to_json(c->plan, v);
 		int w;
@@ -643,7 +649,8 @@ static int cmd_verify(struct cli *c, int argc, char **argv)
 		if (j && cv) { /* class disagreements count as failed probes (otdeploy) */
 			json_object_set_new(j, "class_probes", class_report(cv, false));
 			json_object_set_new(j, "classes_fail", json_integer((json_int_t)cv->nfail));
-			json_object_set_new(j, "probes_fail", json_integer((json_int_t)(v->nfail + cv->nfail)));
+			json_object_set_new(j, "probes_fail",
+					    json_integer((json_int_t)(v->nfail + cv->nfail)));
 		}
 		w = print_json(j);
 
@@ -670,8 +677,9 @@ static int cmd_verify(struct cli *c, int argc, char **argv)
 		       v->nskipped && !set[1] ? " (--remote probes other nodes)" : "");
 		if (cv) {
 			class_report(cv, true);
-			printf("%s: by class (tcp/udp/icmp, this node's pairs): %zu pass, %zu fail\n",
-			       c->plan->node, cv->n - cv->nfail, cv->nfail);
+			printf(
+			    "%s: by class (tcp/udp/icmp, this node's pairs): %zu pass, %zu fail\n",
+			    c->plan->node, cv->n - cv->nfail, cv->nfail);
 		}
 	}
 	ot_class_verify_free(cv);

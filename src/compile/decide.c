@@ -523,8 +523,7 @@ int cc_decide_macs(struct cc *c)
 	uint64_t h;
 
 	for (i = 0; i < c->nifaces; i++)
-		if (c->ifaces[i].mi->has_mac &&
-		    ot_hset_add1(&used, mac_key(&c->ifaces[i].mac)) < 0)
+		if (c->ifaces[i].mi->has_mac && ot_hset_add1(&used, mac_key(&c->ifaces[i].mac)) < 0)
 			goto oom;
 	for (i = 0; i < c->nnets; i++) {
 		struct cc_net *n = &c->nets[i];

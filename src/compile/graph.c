@@ -353,7 +353,8 @@ static void cluster(const struct cc *c, const struct groups *g, uint32_t nd, str
 			ot_sb_printf(out, "\\nfirewall: %zu rule%s", mc->nrules,
 				     mc->nrules == 1 ? "" : "s");
 		if (mc->nnats)
-			ot_sb_printf(out, "\\nnat: %zu rule%s", mc->nnats, mc->nnats == 1 ? "" : "s");
+			ot_sb_printf(out, "\\nnat: %zu rule%s", mc->nnats,
+				     mc->nnats == 1 ? "" : "s");
 		ot_sb_append(out, "\"];\n");
 	}
 	for (i = 0; i < node->nnets; i++) {
@@ -420,9 +421,8 @@ static void edges(const struct cc *c, const struct groups *g, const struct cc_ne
 			for (j = nn->first; j < nn->first + nn->n; j++) {
 				const struct cc_member *mb = &n->members[j];
 
-				if (mb->iface >= 0 &&
-				    g->rep[c->ifaces[mb->iface].container] !=
-					c->ifaces[mb->iface].container)
+				if (mb->iface >= 0 && g->rep[c->ifaces[mb->iface].container] !=
+							  c->ifaces[mb->iface].container)
 					continue;
 				ot_sb_append(out, "\t");
 				member_id(out, c, mb);

@@ -28,14 +28,21 @@
 #define DEFAULT_UDP_MS	   2000u
 
 static const char *const dstate_names[OT_DS__COUNT] = {
-	[OT_DS_PENDING] = "pending",	     [OT_DS_CONNECTING] = "connecting",
-	[OT_DS_PREPARING] = "preparing",     [OT_DS_UPLOADING] = "uploading",
-	[OT_DS_CHECKING] = "checking",	     [OT_DS_READY] = "ready",
-	[OT_DS_PREFLIGHT] = "preflight",     [OT_DS_CREATING] = "creating",
-	[OT_DS_DESTROYING] = "destroying",   [OT_DS_QUERYING] = "querying",
-	[OT_DS_ROLLING_BACK] = "rolling back", [OT_DS_DONE] = "done",
-	[OT_DS_FAILED] = "failed",	     [OT_DS_ROLLED_BACK] = "rolled back",
-	[OT_DS_SKIPPED] = "skipped",
+    [OT_DS_PENDING] = "pending",
+    [OT_DS_CONNECTING] = "connecting",
+    [OT_DS_PREPARING] = "preparing",
+    [OT_DS_UPLOADING] = "uploading",
+    [OT_DS_CHECKING] = "checking",
+    [OT_DS_READY] = "ready",
+    [OT_DS_PREFLIGHT] = "preflight",
+    [OT_DS_CREATING] = "creating",
+    [OT_DS_DESTROYING] = "destroying",
+    [OT_DS_QUERYING] = "querying",
+    [OT_DS_ROLLING_BACK] = "rolling back",
+    [OT_DS_DONE] = "done",
+    [OT_DS_FAILED] = "failed",
+    [OT_DS_ROLLED_BACK] = "rolled back",
+    [OT_DS_SKIPPED] = "skipped",
 };
 
 /* Per action: the otnode verb, the state shown while it runs, extra args. */
@@ -45,10 +52,10 @@ static const struct {
 	const char *args;
 	enum ot_dstate busy;
 } actions[OT_DEPLOY__COUNT] = {
-	[OT_DEPLOY_CREATE] = {"create", "create", "", OT_DS_CREATING},
-	[OT_DEPLOY_DESTROY] = {"destroy", "destroy", "", OT_DS_DESTROYING},
-	[OT_DEPLOY_STATUS] = {"status", "status", " --json", OT_DS_QUERYING},
-	[OT_DEPLOY_VERIFY] = {"verify", "verify", " --remote --json", OT_DS_QUERYING},
+    [OT_DEPLOY_CREATE] = {"create", "create", "", OT_DS_CREATING},
+    [OT_DEPLOY_DESTROY] = {"destroy", "destroy", "", OT_DS_DESTROYING},
+    [OT_DEPLOY_STATUS] = {"status", "status", " --json", OT_DS_QUERYING},
+    [OT_DEPLOY_VERIFY] = {"verify", "verify", " --remote --json", OT_DS_QUERYING},
 };
 
 const char *ot_dstate_name(enum ot_dstate s)
@@ -186,10 +193,11 @@ int ot_deploy_init(struct ot_deploy *d, struct ot_deploy_node *nodes, size_t n,
 		x->exit_status = -1;
 		x->local = !strcmp(x->host->ssh_target, "local");
 		if (x->local && !o->local_ok)
-			return ot_error_set(err, -EINVAL,
-					    "%s: the hosts file binds it to this machine ('local'): "
-					    "pass --local to build it here",
-					    x->name);
+			return ot_error_set(
+			    err, -EINVAL,
+			    "%s: the hosts file binds it to this machine ('local'): "
+			    "pass --local to build it here",
+			    x->name);
 		if (!x->local) {
 			rc = ot_deploy_parse_target(x->host->ssh_target, x->host->user, x->user,
 						    sizeof(x->user), x->addr, sizeof(x->addr), err);
@@ -205,7 +213,8 @@ int ot_deploy_init(struct ot_deploy *d, struct ot_deploy_node *nodes, size_t n,
 		snprintf(x->rdir, sizeof(x->rdir), "%s/%s", dir, x->plan->prefix);
 		if ((size_t)snprintf(x->rexe, sizeof(x->rexe), "%s/otnode", x->rdir) >=
 		    sizeof(x->rexe))
-			return ot_error_set(err, -ENAMETOOLONG, "%s: remote path too long", x->name);
+			return ot_error_set(err, -ENAMETOOLONG, "%s: remote path too long",
+					    x->name);
 		if (x->image && ot_sha256_hex(x->image, x->image_len, x->sha256) < 0)
 			return ot_error_set(err, -EIO, "%s: cannot hash the executable", x->name);
 	}
@@ -227,7 +236,6 @@ void ot_deploy_fini(struct ot_deploy *d)
 	pthread_mutex_destroy(&d->lock);
 	pthread_cond_destroy(&d->cond);
 }
-
 
 /* ------------------------------------------------------------------ */
 /* the preflight rendezvous, shared by the transports                   */
@@ -373,7 +381,8 @@ static void stage_open(struct ot_deploy *d, size_t i)
 		fail(d, i, rc, &n->err);
 		return;
 	}
-	ot_deploy_set_state(d, i, OT_DS_READY, "%s", n->reused ? "otnode already there" : "otnode placed");
+	ot_deploy_set_state(d, i, OT_DS_READY, "%s",
+			    n->reused ? "otnode already there" : "otnode placed");
 }
 
 static void stage_preflight(struct ot_deploy *d, size_t i)
@@ -438,7 +447,8 @@ static void mismatch_reason(struct ot_deploy_node *n)
 	if (drift)
 		ot_sb_printf(&sb, "%s%lld drifted", sb.len ? ", " : "", drift);
 	if (fail)
-		ot_sb_printf(&sb, "%s%lld probes differ from the topology", sb.len ? ", " : "", fail);
+		ot_sb_printf(&sb, "%s%lld probes differ from the topology", sb.len ? ", " : "",
+			     fail);
 	ot_error_set(&n->err, -EAGAIN, "%s", sb.len ? ot_sb_str(&sb) : "differs from the plan");
 	ot_sb_free(&sb);
 	json_decref(j);
@@ -564,7 +574,8 @@ static void stage_rollback(struct ot_deploy *d, size_t i)
 		n->err = keep;
 	}
 	if (was_done)
-		ot_deploy_set_state(d, i, OT_DS_ROLLED_BACK, "created, then destroyed: another node failed");
+		ot_deploy_set_state(d, i, OT_DS_ROLLED_BACK,
+				    "created, then destroyed: another node failed");
 	else
 		ot_deploy_set_state(d, i, OT_DS_FAILED, "%s (cleaned up)", n->err.msg);
 }
@@ -648,7 +659,8 @@ int ot_deploy_run(struct ot_deploy *d, struct ot_error *err)
 		goto out;
 	alive = pick_alive(d, pick);
 	if ((d->failed || d->cancelled) && !d->opts.keep_going && a == OT_DEPLOY_CREATE) {
-		skip_rest(d, pick, d->cancelled ? "interrupted" : "not started: another node failed first");
+		skip_rest(d, pick,
+			  d->cancelled ? "interrupted" : "not started: another node failed first");
 		goto out;
 	}
 
@@ -663,7 +675,9 @@ int ot_deploy_run(struct ot_deploy *d, struct ot_error *err)
 		if (d->opts.cancel && *d->opts.cancel)
 			d->cancelled = true;
 		if ((d->failed && !d->opts.keep_going) || d->cancelled) {
-			skip_rest(d, pick, d->cancelled ? "interrupted" : "not created: preflight failed elsewhere");
+			skip_rest(d, pick,
+				  d->cancelled ? "interrupted"
+					       : "not created: preflight failed elsewhere");
 			goto out;
 		}
 	}

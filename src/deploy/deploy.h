@@ -55,20 +55,20 @@ enum ot_deploy_action {
 enum ot_dstate {
 	OT_DS_PENDING,
 	OT_DS_CONNECTING,
-	OT_DS_PREPARING,	/* remote directory checks */
+	OT_DS_PREPARING, /* remote directory checks */
 	OT_DS_UPLOADING,
-	OT_DS_CHECKING,		/* remote SHA-256 */
-	OT_DS_READY,		/* stage 1 done, waiting for the others */
+	OT_DS_CHECKING, /* remote SHA-256 */
+	OT_DS_READY,	/* stage 1 done, waiting for the others */
 	OT_DS_PREFLIGHT,
 	OT_DS_CREATING,
 	OT_DS_DESTROYING,
-	OT_DS_QUERYING,		/* status / verify */
+	OT_DS_QUERYING, /* status / verify */
 	OT_DS_ROLLING_BACK,
 	/* final states */
 	OT_DS_DONE,
 	OT_DS_FAILED,
-	OT_DS_ROLLED_BACK,	/* created, then destroyed because another node failed */
-	OT_DS_SKIPPED,		/* not attempted: another node failed first */
+	OT_DS_ROLLED_BACK, /* created, then destroyed because another node failed */
+	OT_DS_SKIPPED,	   /* not attempted: another node failed first */
 	OT_DS__COUNT
 };
 
@@ -76,19 +76,19 @@ enum ot_dstate {
 
 struct ot_deploy_node {
 	/* inputs, set by the caller */
-	const char *name;		/* topology node */
-	const struct ot_host *host;	/* its hosts-file line */
+	const char *name;	    /* topology node */
+	const struct ot_host *host; /* its hosts-file line */
 	const struct ot_plan *plan;
-	const void *image;		/* the node's otnode executable */
+	const void *image; /* the node's otnode executable */
 	size_t image_len;
 
 	/* derived at init */
-	char sha256[OT_SHA256_HEX];	/* of image */
-	char user[64];			/* login user; "" until connected: the SSH config's */
-	char addr[256];			/* SSH host part of the target */
-	char rdir[OT_REMOTE_PATH_MAX];	/* <dir>/<prefix> */
-	char rexe[OT_REMOTE_PATH_MAX];	/* <dir>/<prefix>/otnode */
-	bool local;			/* target "local": in-process executor */
+	char sha256[OT_SHA256_HEX];    /* of image */
+	char user[64];		       /* login user; "" until connected: the SSH config's */
+	char addr[256];		       /* SSH host part of the target */
+	char rdir[OT_REMOTE_PATH_MAX]; /* <dir>/<prefix> */
+	char rexe[OT_REMOTE_PATH_MAX]; /* <dir>/<prefix>/otnode */
+	bool local;		       /* target "local": in-process executor */
 
 	/* progress and results (under the engine lock while running) */
 	enum ot_dstate state;
@@ -105,31 +105,31 @@ struct ot_deploy_node {
 	char *output;			   /* its stdout (status/verify JSON), malloc'ed */
 	char *errout;			   /* its stderr, malloc'ed */
 	long ms_connect, ms_upload, ms_preflight, ms_action; /* durations */
-	long t_begin, t_end;		   /* monotonic ms */
+	long t_begin, t_end;				     /* monotonic ms */
 
 	/* private */
 	struct ot_ssh *ssh;
-	struct ot_ssh_cmd *held;	   /* preflight's session, waiting for "create" */
+	struct ot_ssh_cmd *held;	    /* preflight's session, waiting for "create" */
 	char part[OT_REMOTE_PATH_MAX + 32]; /* upload name before it is checked */
-	bool need_rename;		   /* part holds the candidate, not rexe */
+	bool need_rename;		    /* part holds the candidate, not rexe */
 	uint32_t uid;
-	bool pf_busy;			   /* preflight: no UDP exchange here (no "ready") */
+	bool pf_busy; /* preflight: no UDP exchange here (no "ready") */
 };
 
 struct ot_deploy;
 
 struct ot_deploy_opts {
 	enum ot_deploy_action action;
-	unsigned parallel;		/* concurrent nodes; 0 = all */
-	bool keep_going;		/* no rollback after a failure */
-	bool preflight;			/* run stage 2 before create */
+	unsigned parallel; /* concurrent nodes; 0 = all */
+	bool keep_going;   /* no rollback after a failure */
+	bool preflight;	   /* run stage 2 before create */
 	bool accept_new_host_keys;
-	bool local_ok;			/* allow hosts whose target is "local" */
-	const char *known_hosts;	/* NULL = ~/.ssh/known_hosts (or the SSH config's) */
-	const char *ssh_config;		/* NULL = ~/.ssh/config + /etc/ssh/ssh_config; "none" */
-	unsigned connect_timeout_ms;	/* 0 = 10 s */
-	unsigned command_timeout_ms;	/* per otnode command; 0 = 120 s */
-	unsigned preflight_udp_ms;	/* UDP exchange window; 0 = 2 s */
+	bool local_ok;		     /* allow hosts whose target is "local" */
+	const char *known_hosts;     /* NULL = ~/.ssh/known_hosts (or the SSH config's) */
+	const char *ssh_config;	     /* NULL = ~/.ssh/config + /etc/ssh/ssh_config; "none" */
+	unsigned connect_timeout_ms; /* 0 = 10 s */
+	unsigned command_timeout_ms; /* per otnode command; 0 = 120 s */
+	unsigned preflight_udp_ms;   /* UDP exchange window; 0 = 2 s */
 	/* Fault injection for tests: flip one byte of the upload sent to the
 	 * node of this name (the remote checksum must catch it). */
 	const char *fault_corrupt_upload;
@@ -146,9 +146,9 @@ struct ot_deploy {
 	size_t nnodes;
 	struct ot_deploy_opts opts;
 	pthread_mutex_t lock;
-	bool failed;			/* some node failed */
-	bool rolled_back;		/* stage 4 ran */
-	bool cancelled;			/* opts.cancel was seen */
+	bool failed;	  /* some node failed */
+	bool rolled_back; /* stage 4 ran */
+	bool cancelled;	  /* opts.cancel was seen */
 	long t_begin, t_end;
 	/* private: preflight rendezvous */
 	pthread_cond_t cond;

@@ -12,7 +12,7 @@
 #include "util/error.h"
 
 struct ot_image {
-	void *data;	/* malloc'ed executable bytes */
+	void *data; /* malloc'ed executable bytes */
 	size_t len;
 };
 

@@ -106,8 +106,7 @@ static void widths(const struct ot_deploy *d, int *wn, int *wt)
 	*wt = *wt > 32 ? 32 : *wt;
 }
 
-void ot_progress_view(const struct ot_deploy *d, bool color, unsigned width,
-		      struct ot_strbuf *out)
+void ot_progress_view(const struct ot_deploy *d, bool color, unsigned width, struct ot_strbuf *out)
 {
 	struct ot_strbuf line = OT_STRBUF_INIT;
 	char tb[340];
@@ -168,8 +167,7 @@ static bool says_more(const char *text, const char *reason)
 	return len && !memmem(reason, strlen(reason), text, len);
 }
 
-void ot_progress_table(const struct ot_deploy *d, bool color, unsigned width,
-		       struct ot_strbuf *out)
+void ot_progress_table(const struct ot_deploy *d, bool color, unsigned width, struct ot_strbuf *out)
 {
 	size_t i, counts[OT_DS__COUNT] = {0};
 	char tb[340];
@@ -179,8 +177,8 @@ void ot_progress_table(const struct ot_deploy *d, bool color, unsigned width,
 	room = (int)(width ? width : 120) - (wn + wt + 12 + 3 * 8 + 6);
 	room = room < 20 ? 20 : room;
 	ot_sb_printf(out, "%s%-*s %-*s %-12s %7s %7s %7s  %s%s\n", color ? C_BOLD : "", wn, "NODE",
-		     wt, "TARGET", "RESULT", "CONNECT", "UPLOAD", ot_deploy_action_name(d->opts.action),
-		     "DETAIL", color ? C_RESET : "");
+		     wt, "TARGET", "RESULT", "CONNECT", "UPLOAD",
+		     ot_deploy_action_name(d->opts.action), "DETAIL", color ? C_RESET : "");
 	for (i = 0; i < d->nnodes; i++) {
 		const struct ot_deploy_node *n = &d->nodes[i];
 		const char *det = n->state == OT_DS_FAILED ? n->err.msg : n->detail;
@@ -193,8 +191,8 @@ void ot_progress_table(const struct ot_deploy *d, bool color, unsigned width,
 			snprintf(up, sizeof(up), "%.2fs", n->ms_upload / 1000.0);
 		else
 			snprintf(up, sizeof(up), "-");
-		ot_sb_printf(out, "%-*.*s %-*.*s %s%-12s%s %6.2fs %7s %6.2fs  ", wn, wn, n->name, wt,
-			     wt, target(n, tb, sizeof(tb)), color ? state_color(n->state) : "",
+		ot_sb_printf(out, "%-*.*s %-*.*s %s%-12s%s %6.2fs %7s %6.2fs  ", wn, wn, n->name,
+			     wt, wt, target(n, tb, sizeof(tb)), color ? state_color(n->state) : "",
 			     ot_dstate_name(n->state), color ? C_RESET : "", n->ms_connect / 1000.0,
 			     up, n->ms_action / 1000.0);
 		clip(out, det, (size_t)room);
@@ -278,7 +276,7 @@ void ot_progress_status(const struct ot_deploy *d, struct ot_strbuf *out)
 /* ---- the verify matrix ---- */
 
 struct cell {
-	const char *from;	/* container */
+	const char *from; /* container */
 	const char *to;
 	bool expect_reach;
 	bool pass;
@@ -377,7 +375,8 @@ int ot_progress_verify_matrix(const struct ot_deploy *d, bool color, struct ot_s
 			x->outcome = oc ? oc : "?";
 			x->skipped = oc && !strcmp(oc, "skipped");
 			x->pass = json_is_true(json_object_get(e, "pass"));
-			x->expect_reach = ex ? !strcmp(ex, "reach") : pr && pr->expect == OT_EXPECT_REACH;
+			x->expect_reach =
+			    ex ? !strcmp(ex, "reach") : pr && pr->expect == OT_EXPECT_REACH;
 			x->why = why ? why : pr && pr->why ? pr->why : "";
 			if (!x->skipped && !x->pass)
 				mismatches++;
@@ -407,7 +406,8 @@ int ot_progress_verify_matrix(const struct ot_deploy *d, bool color, struct ot_s
 	sort_by_plan_order(d, rows, nrows);
 	sort_by_plan_order(d, cols, ncols);
 	if (ncells == 0) {
-		ot_sb_append(out, "reachability: no probes (the topology expects nothing to check)\n");
+		ot_sb_append(out,
+			     "reachability: no probes (the topology expects nothing to check)\n");
 		goto out;
 	}
 	if (ncols <= MATRIX_MAX_COLS) {
@@ -415,8 +415,9 @@ int ot_progress_verify_matrix(const struct ot_deploy *d, bool color, struct ot_s
 
 		for (r = 0; r < nrows; r++)
 			w = (int)strlen(rows[r]) > w ? (int)strlen(rows[r]) : w;
-		ot_sb_printf(out, "reachability (rows: from, columns: to; reach/block = as the "
-				  "topology says, FAIL = not):\n%*s",
+		ot_sb_printf(out,
+			     "reachability (rows: from, columns: to; reach/block = as the "
+			     "topology says, FAIL = not):\n%*s",
 			     w, "");
 		for (c = 0; c < ncols; c++)
 			ot_sb_printf(out, " %8.8s", cols[c]);
@@ -427,7 +428,8 @@ int ot_progress_verify_matrix(const struct ot_deploy *d, bool color, struct ot_s
 				const char *t = "-", *col = "";
 
 				for (k = 0; k < ncells; k++) {
-					if (strcmp(cells[k].from, rows[r]) || strcmp(cells[k].to, cols[c]))
+					if (strcmp(cells[k].from, rows[r]) ||
+					    strcmp(cells[k].to, cols[c]))
 						continue;
 					if (cells[k].skipped)
 						t = "skip";
@@ -438,16 +440,18 @@ int ot_progress_verify_matrix(const struct ot_deploy *d, bool color, struct ot_s
 						col = cells[k].expect_reach ? C_GREEN : C_YELLOW;
 					break;
 				}
-				ot_sb_printf(out, " %s%8s%s", color ? col : "", t, color && *col ? C_RESET : "");
+				ot_sb_printf(out, " %s%8s%s", color ? col : "", t,
+					     color && *col ? C_RESET : "");
 			}
 			ot_sb_putc(out, '\n');
 		}
 	}
 	for (k = 0; k < ncells; k++)
 		if (!cells[k].skipped && !cells[k].pass)
-			ot_sb_printf(out, "MISMATCH %s -> %s: expected %s (%s), got %s\n", cells[k].from,
-				     cells[k].to, cells[k].expect_reach ? "reach" : "blocked",
-				     cells[k].why, cells[k].outcome);
+			ot_sb_printf(out, "MISMATCH %s -> %s: expected %s (%s), got %s\n",
+				     cells[k].from, cells[k].to,
+				     cells[k].expect_reach ? "reach" : "blocked", cells[k].why,
+				     cells[k].outcome);
 	ot_sb_printf(out, "reachability: %zu probes, %d mismatch%s\n", ncells, mismatches,
 		     mismatches == 1 ? "" : "es");
 out:

@@ -19,8 +19,7 @@ struct json_t;
 
 /* The live view: exactly one line per node, each ending in "\n", no wider
  * than width columns (0 = no limit). */
-void ot_progress_view(const struct ot_deploy *d, bool color, unsigned width,
-		      struct ot_strbuf *out);
+void ot_progress_view(const struct ot_deploy *d, bool color, unsigned width, struct ot_strbuf *out);
 
 /* One event line for node i's current state: "h2: uploading (1.4 MB)\n". */
 void ot_progress_event(const struct ot_deploy *d, size_t i, struct ot_strbuf *out);

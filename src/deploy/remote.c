@@ -24,7 +24,8 @@ int ot_remote_dir_valid(const char *dir, struct ot_error *err)
 	size_t n = strlen(dir);
 
 	if (n == 0 || dir[0] != '/')
-		return ot_error_set(err, -EINVAL, "remote directory '%s' is not an absolute path", dir);
+		return ot_error_set(err, -EINVAL, "remote directory '%s' is not an absolute path",
+				    dir);
 	if (n > DIR_TEXT_MAX)
 		return ot_error_set(err, -EINVAL, "remote directory is longer than %d bytes",
 				    DIR_TEXT_MAX);
@@ -45,8 +46,8 @@ int ot_remote_dir_valid(const char *dir, struct ot_error *err)
 					    "remote directory '%s' has an empty component", dir);
 		if ((p - start == 1 && start[0] == '.') ||
 		    (p - start == 2 && start[0] == '.' && start[1] == '.'))
-			return ot_error_set(err, -EINVAL,
-					    "remote directory '%s' has a '.' or '..' component", dir);
+			return ot_error_set(
+			    err, -EINVAL, "remote directory '%s' has a '.' or '..' component", dir);
 		if (!*p)
 			return 0;
 		p++;
@@ -65,9 +66,9 @@ static int check_component(const char *path, const struct ot_ssh_stat *st, uint3
 	if (st->type != OT_SSH_FT_DIR)
 		return ot_error_set(err, -EPERM, "'%s' exists and is not a directory", path);
 	if (st->uid != 0 && st->uid != uid)
-		return ot_error_set(err, -EPERM,
-				    "'%s' belongs to uid %u, neither root nor the login user (uid %u)",
-				    path, st->uid, uid);
+		return ot_error_set(
+		    err, -EPERM, "'%s' belongs to uid %u, neither root nor the login user (uid %u)",
+		    path, st->uid, uid);
 	if (st->mode & 022) {
 		if (inside)
 			return ot_error_set(err, -EPERM,
@@ -75,10 +76,11 @@ static int check_component(const char *path, const struct ot_ssh_stat *st, uint3
 					    "refusing it (chmod go-w)",
 					    path, st->mode);
 		if (!(st->mode & 01000))
-			return ot_error_set(err, -EPERM,
-					    "'%s' is writable by group or others without the sticky "
-					    "bit (mode %04o): anyone could replace what is below it",
-					    path, st->mode);
+			return ot_error_set(
+			    err, -EPERM,
+			    "'%s' is writable by group or others without the sticky "
+			    "bit (mode %04o): anyone could replace what is below it",
+			    path, st->mode);
 	}
 	return 0;
 }

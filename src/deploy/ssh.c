@@ -39,18 +39,18 @@ struct ot_ssh_cmd {
 	ssh_channel ch;
 	ssh_event ev;
 	struct ot_strbuf out, errout;
-	size_t out_pos;	/* bytes of `out` already handed out as lines */
-	size_t err_pos;	/* bytes of `errout` already handed out */
+	size_t out_pos; /* bytes of `out` already handed out as lines */
+	size_t err_pos; /* bytes of `errout` already handed out */
 	bool truncated;
 	bool eof;
-	char what[64];	/* the command, shortened, for messages */
-	char signal[16];	/* exit-signal name, if one came */
+	char what[64];	 /* the command, shortened, for messages */
+	char signal[16]; /* exit-signal name, if one came */
 	struct ssh_channel_callbacks_struct cb;
 };
 
 /* exit-signal: libssh 0.10 has no getter, only this callback. */
-static void on_exit_signal(ssh_session session, ssh_channel channel, const char *signal,
-			   int core, const char *errmsg, const char *lang, void *userdata)
+static void on_exit_signal(ssh_session session, ssh_channel channel, const char *signal, int core,
+			   const char *errmsg, const char *lang, void *userdata)
 {
 	struct ot_ssh_cmd *c = userdata;
 
@@ -122,31 +122,33 @@ static int check_host_key(struct ot_ssh *s, const struct ot_ssh_opts *o, const c
 		return 0;
 	case SSH_KNOWN_HOSTS_CHANGED:
 	case SSH_KNOWN_HOSTS_OTHER:
-		return ot_error_set(err, -EKEYREJECTED,
-				    "host key CHANGED (%s %s does not match %s): refusing to "
-				    "connect; this may be a man-in-the-middle attack - if the host was "
-				    "reinstalled, remove its old entry from %s",
-				    type, s->fp, kh, kh);
+		return ot_error_set(
+		    err, -EKEYREJECTED,
+		    "host key CHANGED (%s %s does not match %s): refusing to "
+		    "connect; this may be a man-in-the-middle attack - if the host was "
+		    "reinstalled, remove its old entry from %s",
+		    type, s->fp, kh, kh);
 	case SSH_KNOWN_HOSTS_UNKNOWN:
 	case SSH_KNOWN_HOSTS_NOT_FOUND:
 		if (!o->accept_new)
-			return ot_error_set(err, -EKEYREJECTED,
-					    "unknown host key (%s %s, not in %s): refusing to connect; "
-					    "check the fingerprint and add the key, or pass "
-					    "--accept-new-host-keys",
-					    type, s->fp, kh);
+			return ot_error_set(
+			    err, -EKEYREJECTED,
+			    "unknown host key (%s %s, not in %s): refusing to connect; "
+			    "check the fingerprint and add the key, or pass "
+			    "--accept-new-host-keys",
+			    type, s->fp, kh);
 		pthread_mutex_lock(&known_hosts_lock);
 		rc = ssh_session_update_known_hosts(s->session);
 		pthread_mutex_unlock(&known_hosts_lock);
 		if (rc != SSH_OK)
-			return ot_error_set(err, -EIO, "cannot record the new host key in %s: %s", kh,
-					    ssh_get_error(s->session));
+			return ot_error_set(err, -EIO, "cannot record the new host key in %s: %s",
+					    kh, ssh_get_error(s->session));
 		s->key_added = true;
 		return 0;
 	case SSH_KNOWN_HOSTS_ERROR:
 	default:
-		return ot_error_set(err, -EKEYREJECTED, "cannot check the host key against %s: %s", kh,
-				    ssh_get_error(s->session));
+		return ot_error_set(err, -EKEYREJECTED, "cannot check the host key against %s: %s",
+				    kh, ssh_get_error(s->session));
 	}
 }
 
@@ -209,10 +211,9 @@ static int parse_config(struct ot_ssh *s, const struct ot_ssh_opts *o)
 	if (ssh_options_get(s->session, SSH_OPTIONS_HOST, &host) != SSH_OK || !host)
 		return 0;
 	rc = 0;
-	if (strcmp(host, o->host) &&
-	    (ssh_options_set(s->session, SSH_OPTIONS_HOST, o->host) < 0 ||
-	     ssh_options_parse_config(s->session, o->ssh_config) < 0 ||
-	     ssh_options_set(s->session, SSH_OPTIONS_HOST, host) < 0))
+	if (strcmp(host, o->host) && (ssh_options_set(s->session, SSH_OPTIONS_HOST, o->host) < 0 ||
+				      ssh_options_parse_config(s->session, o->ssh_config) < 0 ||
+				      ssh_options_set(s->session, SSH_OPTIONS_HOST, host) < 0))
 		rc = -EINVAL;
 	ssh_string_free_char(host);
 	return rc;
@@ -220,8 +221,8 @@ static int parse_config(struct ot_ssh *s, const struct ot_ssh_opts *o)
 
 /*
  * libssh turns ProxyJump into the ProxyCommand "ssh ... -W [%h]:%p HOST"
- * (libssh 0.10, config.c: "ssh [-l U] [-p P] [-J NEXT] -W '[%h]:%p' HOST"). With an explicit config file the jump must read
- * it too (OpenSSH's ProxyJump passes -F on the same way), or the bastion's
+ * (libssh 0.10, config.c: "ssh [-l U] [-p P] [-J NEXT] -W '[%h]:%p' HOST"). With an explicit config
+ * file the jump must read it too (OpenSSH's ProxyJump passes -F on the same way), or the bastion's
  * own Host entry would not be found.
  */
 static int jump_config(struct ot_ssh *s, const char *file)
@@ -240,8 +241,8 @@ static int jump_config(struct ot_ssh *s, const char *file)
 		cmd = sb.oom ? NULL : ot_sb_steal(&sb);
 		ot_sb_free(&sb);
 		rc = cmd && ssh_options_set(s->session, SSH_OPTIONS_PROXYCOMMAND, cmd) == 0
-			     ? 0
-			     : -ENOMEM;
+			 ? 0
+			 : -ENOMEM;
 		free(cmd);
 	}
 	ssh_string_free_char(pc);
@@ -341,13 +342,14 @@ int ot_ssh_connect(const struct ot_ssh_opts *o, struct ot_ssh **ret, struct ot_e
 				 " ('%s' has no HostName in %s)", o->host, config ? cfgname : "");
 		ssh_string_free_char(h);
 
-		rc = ot_error_set(err, connect_errno(m), "%s: cannot connect: %s%s%s%s", s->where, m,
-				  unresolved	? " (not a Host of "
-				  : s->proxied	? " (the proxy command failed: does the bastion "
-						  "accept this login? run the command by hand)"
-						: "",
-				  unresolved ? (config ? cfgname : "any SSH config") : "",
-				  unresolved ? " either)" : "");
+		rc =
+		    ot_error_set(err, connect_errno(m), "%s: cannot connect: %s%s%s%s", s->where, m,
+				 unresolved   ? " (not a Host of "
+				 : s->proxied ? " (the proxy command failed: does the bastion "
+						"accept this login? run the command by hand)"
+					      : "",
+				 unresolved ? (config ? cfgname : "any SSH config") : "",
+				 unresolved ? " either)" : "");
 		goto fail;
 	}
 	describe(s, o); /* the user libssh settled on */
@@ -503,8 +505,8 @@ int ot_ssh_cmd_write(struct ot_ssh_cmd *c, const void *buf, size_t n, struct ot_
 
 		if (w <= 0)
 			return ot_error_set(err, ot_ssh_alive(c->s) ? -EIO : -ECONNRESET,
-					    "%s: '%s': cannot write stdin: %s", c->s->where, c->what,
-					    ssh_get_error(c->s->session));
+					    "%s: '%s': cannot write stdin: %s", c->s->where,
+					    c->what, ssh_get_error(c->s->session));
 		p += w;
 		n -= (size_t)w;
 	}
@@ -535,7 +537,8 @@ static int pump(struct ot_ssh_cmd *c, long deadline, bool wait)
 
 	for (;;) {
 		for (stream = 0; stream < 2; stream++) {
-			while ((n = ssh_channel_read_nonblocking(c->ch, buf, sizeof(buf), stream)) > 0) {
+			while ((n = ssh_channel_read_nonblocking(c->ch, buf, sizeof(buf), stream)) >
+			       0) {
 				keep(c, stream ? &c->errout : &c->out, buf, n);
 				got = true;
 			}
@@ -579,12 +582,13 @@ int ot_ssh_cmd_read_line(struct ot_ssh_cmd *c, char *buf, size_t size, unsigned 
 			return 0;
 		}
 		if (c->eof)
-			return ot_error_set(err, -ENODATA, "%s: '%s' ended without the expected output",
+			return ot_error_set(err, -ENODATA,
+					    "%s: '%s' ended without the expected output",
 					    c->s->where, c->what);
 		rc = pump(c, deadline, true);
 		if (rc == -ETIMEDOUT)
-			return ot_error_set(err, rc, "%s: '%s': no answer within %u ms", c->s->where,
-					    c->what, timeout_ms);
+			return ot_error_set(err, rc, "%s: '%s': no answer within %u ms",
+					    c->s->where, c->what, timeout_ms);
 		if (rc == -ECONNRESET)
 			return ot_error_set(err, rc, "%s: connection lost during '%s'", c->s->where,
 					    c->what);
@@ -605,7 +609,7 @@ int ot_ssh_cmd_read_stderr_until(struct ot_ssh_cmd *c, const char *marker, unsig
 		base = ot_sb_str(&c->errout) + c->err_pos;
 		/* the marker as a whole line */
 		for (p = base; (p = memmem(p, c->errout.len - (size_t)(p - ot_sb_str(&c->errout)),
-					    marker, mlen));
+					   marker, mlen));
 		     p++) {
 			if ((p == base || p[-1] == '\n') && p[mlen] == '\n')
 				break;
@@ -624,8 +628,8 @@ int ot_ssh_cmd_read_stderr_until(struct ot_ssh_cmd *c, const char *marker, unsig
 					    c->s->where, c->what, marker);
 		rc = pump(c, deadline, true);
 		if (rc == -ETIMEDOUT)
-			return ot_error_set(err, rc, "%s: '%s': no answer within %u ms", c->s->where,
-					    c->what, timeout_ms);
+			return ot_error_set(err, rc, "%s: '%s': no answer within %u ms",
+					    c->s->where, c->what, timeout_ms);
 		if (rc == -ECONNRESET)
 			return ot_error_set(err, rc, "%s: connection lost during '%s'", c->s->where,
 					    c->what);
@@ -742,7 +746,8 @@ static int sftp_ready(struct ot_ssh *s, struct ot_error *err)
 	s->sftp = sftp_new(s->session);
 	if (!s->sftp)
 		return ot_error_set(err, ot_ssh_alive(s) ? -EIO : -ECONNRESET,
-				    "%s: cannot start SFTP: %s", s->where, ssh_get_error(s->session));
+				    "%s: cannot start SFTP: %s", s->where,
+				    ssh_get_error(s->session));
 	if (sftp_init(s->sftp) != SSH_OK) {
 		sftp_free(s->sftp);
 		s->sftp = NULL;
@@ -754,8 +759,7 @@ static int sftp_ready(struct ot_ssh *s, struct ot_error *err)
 	return 0;
 }
 
-int ot_ssh_lstat(struct ot_ssh *s, const char *path, struct ot_ssh_stat *st,
-		 struct ot_error *err)
+int ot_ssh_lstat(struct ot_ssh *s, const char *path, struct ot_ssh_stat *st, struct ot_error *err)
 {
 	sftp_attributes a;
 	int rc;

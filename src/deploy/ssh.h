@@ -34,14 +34,14 @@
 #define OT_SSH_FP_MAX 128 /* "SHA256:..." fingerprint text */
 
 struct ot_ssh_opts {
-	const char *host;	   /* address, name or Host alias of the SSH config */
-	uint16_t port;		   /* 0 = the config's Port, else 22 */
-	const char *user;	   /* NULL = the config's User, else the local user name */
-	const char *identity;	   /* private key file; NULL = agent, then ~/.ssh default keys */
-	const char *known_hosts;   /* NULL = ~/.ssh/known_hosts */
-	bool accept_new;	   /* record an unknown host key (never a changed one) */
+	const char *host;	     /* address, name or Host alias of the SSH config */
+	uint16_t port;		     /* 0 = the config's Port, else 22 */
+	const char *user;	     /* NULL = the config's User, else the local user name */
+	const char *identity;	     /* private key file; NULL = agent, then ~/.ssh default keys */
+	const char *known_hosts;     /* NULL = ~/.ssh/known_hosts */
+	bool accept_new;	     /* record an unknown host key (never a changed one) */
 	unsigned connect_timeout_ms; /* TCP connect + handshake + auth; 0 = 10 s */
-	const char *ssh_config;	   /* NULL = ~/.ssh/config + /etc/ssh/ssh_config; "none" */
+	const char *ssh_config;	     /* NULL = ~/.ssh/config + /etc/ssh/ssh_config; "none" */
 };
 
 struct ot_ssh;
@@ -83,11 +83,11 @@ bool ot_ssh_alive(const struct ot_ssh *s);
 
 /* The result of one remote command. Buffers are NUL-terminated, malloc'ed. */
 struct ot_ssh_result {
-	int status;	/* exit status 0..255, or -1 when none arrived (signal, lost) */
+	int status;	 /* exit status 0..255, or -1 when none arrived (signal, lost) */
 	char signal[16]; /* "SEGV" when the command was killed by a signal, else "" */
-	char *out;	/* stdout */
+	char *out;	 /* stdout */
 	size_t out_len;
-	char *errout;	/* stderr */
+	char *errout; /* stderr */
 	size_t err_len;
 	bool truncated; /* output exceeded the capture limit (the rest was read and dropped) */
 };
@@ -150,7 +150,7 @@ void ot_ssh_cmd_abort(struct ot_ssh_cmd *c);
 /* ---- SFTP (opened on first use) ---- */
 
 enum ot_ssh_ftype {
-	OT_SSH_FT_NONE,	   /* does not exist */
+	OT_SSH_FT_NONE, /* does not exist */
 	OT_SSH_FT_REG,
 	OT_SSH_FT_DIR,
 	OT_SSH_FT_LINK,
@@ -159,15 +159,14 @@ enum ot_ssh_ftype {
 
 struct ot_ssh_stat {
 	enum ot_ssh_ftype type;
-	uint32_t mode;	/* permission bits incl. setuid/setgid/sticky (07777) */
+	uint32_t mode; /* permission bits incl. setuid/setgid/sticky (07777) */
 	uint32_t uid, gid;
 	uint64_t size;
 };
 
 /* lstat (never follows a symbolic link). A missing path is success with
  * type OT_SSH_FT_NONE. -EACCES / -EIO otherwise. */
-int ot_ssh_lstat(struct ot_ssh *s, const char *path, struct ot_ssh_stat *st,
-		 struct ot_error *err);
+int ot_ssh_lstat(struct ot_ssh *s, const char *path, struct ot_ssh_stat *st, struct ot_error *err);
 
 /* mkdir with mode. -EEXIST when something is there already. */
 int ot_ssh_mkdir(struct ot_ssh *s, const char *path, uint32_t mode, struct ot_error *err);

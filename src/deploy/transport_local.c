@@ -74,9 +74,10 @@ static int local_action(struct ot_deploy *d, size_t i, const char *verb, const c
 			set_out(n, NULL, e.msg, 3);
 		} else {
 			set_out(n, ot_verify_to_json(n->plan, v), "",
-				v->nfail || (v->status && (v->status->nmissing || v->status->ndrift))
-					? 1
-					: 0);
+				v->nfail ||
+					(v->status && (v->status->nmissing || v->status->ndrift))
+				    ? 1
+				    : 0);
 			ot_verify_free(v);
 		}
 	} else {
@@ -113,7 +114,8 @@ static int local_preflight(struct ot_deploy *d, size_t i)
 	rc = ot_preflight_exchange(pf, nonce, ms, &n->err);
 	if (rc == 0) {
 		ot_preflight_report(pf, &report);
-		set_out(n, ot_preflight_to_json(pf), ot_sb_str(&report), ot_preflight_ok(pf) ? 0 : 1);
+		set_out(n, ot_preflight_to_json(pf), ot_sb_str(&report),
+			ot_preflight_ok(pf) ? 0 : 1);
 	}
 	ot_sb_free(&report);
 	ot_preflight_free(pf);
@@ -121,8 +123,8 @@ static int local_preflight(struct ot_deploy *d, size_t i)
 }
 
 const struct ot_deploy_transport ot_deploy_local_transport = {
-	.open = local_open,
-	.action = local_action,
-	.preflight = local_preflight,
-	.unplace = NULL,
+    .open = local_open,
+    .action = local_action,
+    .preflight = local_preflight,
+    .unplace = NULL,
 };

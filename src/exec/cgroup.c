@@ -169,8 +169,8 @@ static bool mark_path(const char *state_dir, const char *dir, const char *ctrl, 
 
 	if (!slash || slash == state_dir)
 		return false;
-	n = (size_t)snprintf(buf, size, "%.*s/.cg.%s%s%s", (int)(slash - state_dir), state_dir,
-			     dir, ctrl ? ".+" : "", ctrl ? ctrl : "");
+	n = (size_t)snprintf(buf, size, "%.*s/.cg.%s%s%s", (int)(slash - state_dir), state_dir, dir,
+			     ctrl ? ".+" : "", ctrl ? ctrl : "");
 	if (n >= size)
 		return false;
 	for (p = buf + (slash - state_dir) + 5; *p; p++)
@@ -255,15 +255,16 @@ static int v2_enable(struct ot_xctx *x, const char *dir, const struct ot_op_cgro
 		if (!need[i])
 			continue;
 		if (has_token(have, ctrl[i])) {
-			if (marked(sd, dir, ctrl[i]) && (r = rely(x, OT_J_SUBTREE, dir, ctrl[i], err)) < 0)
+			if (marked(sd, dir, ctrl[i]) &&
+			    (r = rely(x, OT_J_SUBTREE, dir, ctrl[i], err)) < 0)
 				return r;
 			continue;
 		}
 		if ((r = ot_journal_begin(x->j, &rec, err)) < 0)
 			return r;
 		if ((r = ot_x_step(x, 0, "enable %s below %s", ctrl[i], dir)) < 0)
-			return ot_error_sys(err, r, "enable %s below '%s' (injected fault)", ctrl[i],
-					    dir);
+			return ot_error_sys(err, r, "enable %s below '%s' (injected fault)",
+					    ctrl[i], dir);
 		snprintf(want, sizeof(want), "+%s", ctrl[i]);
 		if ((r = mark(sd, dir, ctrl[i], err)) < 0 ||
 		    (r = write_file(dir, "cgroup.subtree_control", want, err)) < 0) {
@@ -271,8 +272,8 @@ static int v2_enable(struct ot_xctx *x, const char *dir, const struct ot_op_cgro
 			return r;
 		}
 		if ((r = ot_x_step(x, 1, "enable %s below %s", ctrl[i], dir)) < 0)
-			return ot_error_sys(err, r, "enable %s below '%s' (injected fault)", ctrl[i],
-					    dir);
+			return ot_error_sys(err, r, "enable %s below '%s' (injected fault)",
+					    ctrl[i], dir);
 		ot_x_made(x);
 		if ((r = ot_journal_done(x->j, rec.id, err)) < 0)
 			return r;

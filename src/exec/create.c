@@ -555,7 +555,8 @@ static int op_link(struct run *R, size_t i, const char *what, struct ot_error *e
 	if (r == -EEXIST && q.has_vx) {
 		/* its name is new in a namespace of ours: what exists is another
 		 * VXLAN with this VNI and port (exec.h: -EADDRINUSE) */
-		r = ot_error_prefix(err, -EADDRINUSE, "VNI %u is in use on this node", op->link.vni);
+		r = ot_error_prefix(err, -EADDRINUSE, "VNI %u is in use on this node",
+				    op->link.vni);
 	}
 	if ((r = outcome(R, recp, r, what, err)) < 0)
 		return r;
@@ -887,8 +888,8 @@ int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
 		ot_x_free(&x);
 		return ot_error_set(err, -ENOMEM, "%s: out of memory", p->node);
 	}
-	r = ot_journal_create(p->state_dir, p->prefix, p->instance, p->node, p->source_digest,
-			      &x.j, err);
+	r = ot_journal_create(p->state_dir, p->prefix, p->instance, p->node, p->source_digest, &x.j,
+			      err);
 	if (r < 0) {
 		ot_error_prefix(err, r, "%s", p->node);
 		goto out;

@@ -172,7 +172,8 @@ int ot_x_ifindex(struct ot_xctx *x, int i, const char *name, uint32_t *ret, stru
 	if (r == -ENODEV || (r == 0 && !idx))
 		return ot_error_set(err, -ENODEV, "no device '%s' in %s", name, ot_x_nsname(x, i));
 	if (r < 0)
-		return ot_error_prefix(err, r, "look up device '%s' in %s", name, ot_x_nsname(x, i));
+		return ot_error_prefix(err, r, "look up device '%s' in %s", name,
+				       ot_x_nsname(x, i));
 	if (OT_VEC_RESERVE(x->ifx, x->capifx, x->nifx + 1) < 0)
 		return ot_error_set(err, -ENOMEM, "out of memory");
 	x->ifx[x->nifx].ns = i;

@@ -91,9 +91,9 @@ int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
  * host link must still carry our alias or ifindex, an nft table our tag.
  * Namespace teardown is asynchronous in the kernel: the call returns once
  * the names are gone (with opts->async_devices, the VXLAN devices inside
- * them and their VNIs go with that asynchronous teardown too). Returns 0, -ENOENT when there is no journal, or the
- * first error (it still tries every other object; the journal is kept so a
- * second destroy can finish).
+ * them and their VNIs go with that asynchronous teardown too). Returns 0, -ENOENT when there is no
+ * journal, or the first error (it still tries every other object; the journal is kept so a second
+ * destroy can finish).
  */
 int ot_exec_destroy(const char *state_dir, const struct ot_exec_opts *opts,
 		    struct ot_exec_result *res, struct ot_error *err);

@@ -198,8 +198,8 @@ static int places_of(const char *state_dir, struct places *P, struct ot_error *e
 	/* names beside the root, in its parent (n: the parent's length) */
 	snprintf(P->stage, sizeof(P->stage), "%.*s/.%s.%s" STAGE_SUFFIX, n, P->root, rbase + 1,
 		 P->name);
-	snprintf(P->gone_out, sizeof(P->gone_out), "%.*s/.%s.%s" GONE_SUFFIX, n, P->root,
-		 rbase + 1, P->name);
+	snprintf(P->gone_out, sizeof(P->gone_out), "%.*s/.%s.%s" GONE_SUFFIX, n, P->root, rbase + 1,
+		 P->name);
 	/* bounded precisions: places_of() checked the lengths already */
 	snprintf(P->gone_in, sizeof(P->gone_in), "%.2000s/.%.1000s" GONE_SUFFIX, P->root, P->name);
 	return 0;
@@ -324,8 +324,7 @@ static int write_all(int fd, const char *s, size_t len)
  * O_APPEND, locked. -EEXIST when a journal is there, -EBUSY when another
  * create holds the temporary, -ENOENT when dir vanished.
  */
-static int publish(const char *dir, const char *text, size_t len, int *ret_fd,
-		   struct ot_error *err)
+static int publish(const char *dir, const char *text, size_t len, int *ret_fd, struct ot_error *err)
 {
 	char tmp[PATH_MAX], path[PATH_MAX], proc[64];
 	bool named = false;

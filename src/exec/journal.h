@@ -42,16 +42,16 @@
 #define OT_JOURNAL_RECORDS_MAX 1000000 /* most records accepted */
 
 enum ot_jkind {
-	OT_J_NETNS,  /* a: /run/netns name, b: "container" | "switch" */
-	OT_J_NSFILE, /* a: a bind-mounted namespace file (uts/ipc/mnt) */
-	OT_J_MOUNT,  /* a: a directory bind-mounted onto itself, private */
-	OT_J_LINK,   /* a: namespace ("" = host), b: ifname, c: alias, d: ifindex
-		      * (in the host either marks it ours; elsewhere: a VXLAN
-		      * device, deleted before its namespace goes) */
-	OT_J_SYSCTL, /* a: namespace ("" = host), b: key, c: the old value */
-	OT_J_NFT,    /* a: namespace ("" = host), b: table (inet), c: userdata tag */
-	OT_J_CGROUP, /* a: absolute directory */
-	OT_J_DIR,    /* a: a directory we made (removed when empty) */
+	OT_J_NETNS,   /* a: /run/netns name, b: "container" | "switch" */
+	OT_J_NSFILE,  /* a: a bind-mounted namespace file (uts/ipc/mnt) */
+	OT_J_MOUNT,   /* a: a directory bind-mounted onto itself, private */
+	OT_J_LINK,    /* a: namespace ("" = host), b: ifname, c: alias, d: ifindex
+		       * (in the host either marks it ours; elsewhere: a VXLAN
+		       * device, deleted before its namespace goes) */
+	OT_J_SYSCTL,  /* a: namespace ("" = host), b: key, c: the old value */
+	OT_J_NFT,     /* a: namespace ("" = host), b: table (inet), c: userdata tag */
+	OT_J_CGROUP,  /* a: absolute directory */
+	OT_J_DIR,     /* a: a directory we made (removed when empty) */
 	OT_J_SUBTREE, /* a: cgroup v2 directory, b: a controller enabled in its
 		       * cgroup.subtree_control (by us, or by another instance:
 		       * see cgroup.c) */

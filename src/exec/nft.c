@@ -494,14 +494,14 @@ static int add_port_set(struct ot_nft_batch *b, const char *table, const struct 
 	}
 	if (!(p = room(b)))
 		goto out;
-	nlh = nftnl_nlmsg_build_hdr(p, NFT_MSG_NEWSET, NFPROTO_INET,
-				    NLM_F_CREATE | NLM_F_ACK, b->seq);
+	nlh = nftnl_nlmsg_build_hdr(p, NFT_MSG_NEWSET, NFPROTO_INET, NLM_F_CREATE | NLM_F_ACK,
+				    b->seq);
 	nftnl_set_nlmsg_build_payload(nlh, s);
 	commit(b, nlh);
 	if (!(p = room(b)))
 		goto out;
-	nlh = nftnl_nlmsg_build_hdr(p, NFT_MSG_NEWSETELEM, NFPROTO_INET,
-				    NLM_F_CREATE | NLM_F_ACK, b->seq);
+	nlh = nftnl_nlmsg_build_hdr(p, NFT_MSG_NEWSETELEM, NFPROTO_INET, NLM_F_CREATE | NLM_F_ACK,
+				    b->seq);
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	commit(b, nlh);
 	*ret_id = id;
@@ -564,7 +564,8 @@ int ot_nft_add_table(struct ot_nft_batch *b, const struct ot_op_nft *t, const ch
 		nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE, t->table);
 		nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, c->name);
 		nftnl_chain_set_u32(ch, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
-		nftnl_chain_set_str(ch, NFTNL_CHAIN_TYPE, ot_enum_name(ot_nft_chain_type_names, c->type));
+		nftnl_chain_set_str(ch, NFTNL_CHAIN_TYPE,
+				    ot_enum_name(ot_nft_chain_type_names, c->type));
 		nftnl_chain_set_u32(ch, NFTNL_CHAIN_HOOKNUM, hook_nums[c->hook]);
 		nftnl_chain_set_s32(ch, NFTNL_CHAIN_PRIO, c->priority);
 		nftnl_chain_set_u32(ch, NFTNL_CHAIN_POLICY, c->policy_drop ? NF_DROP : NF_ACCEPT);

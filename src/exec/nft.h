@@ -2,8 +2,8 @@
  * nft.h - nftables through libnftnl: one plan table (family inet) becomes one
  * atomic batch (NFNL_MSG_BATCH_BEGIN ... END) of NEWTABLE, NEWCHAIN and
  * NEWRULE messages; a port list ("dport 22,8000-8100") adds an anonymous,
- * constant set (NEWSET, NEWSETELEM) that its rule looks up. The table carries a userdata comment - the tag - that
- * marks it as ours: destroy deletes a table only when the tag matches.
+ * constant set (NEWSET, NEWSETELEM) that its rule looks up. The table carries a userdata comment -
+ * the tag - that marks it as ours: destroy deletes a table only when the tag matches.
  *
  * Building never touches the kernel (tests/unit/test_nft.c parses the batch
  * back with libnftnl); ot_nft_table_get() and the batch send do.

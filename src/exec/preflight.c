@@ -27,10 +27,10 @@
 #include "exec/nl.h"
 #include "util/clock.h"
 
-#define MAX_CHECKS    24
-#define PROBE_EVERY   50  /* ms between probes to a peer not yet reached */
-#define LINGER_MS     150 /* keep answering after we are done: our last ack may be lost */
-#define PKT_MAGIC     "OTPF1"
+#define MAX_CHECKS  24
+#define PROBE_EVERY 50	/* ms between probes to a peer not yet reached */
+#define LINGER_MS   150 /* keep answering after we are done: our last ack may be lost */
+#define PKT_MAGIC   "OTPF1"
 
 struct check {
 	char name[48];
@@ -42,9 +42,9 @@ struct check {
 struct peer {
 	const char *node;
 	struct ot_addr addr;
-	bool reached;	/* our probe was acked: UDP from us to it works */
-	bool heard;	/* its probe arrived: UDP from it to us works */
-	bool skipped;	/* its port is busy: cannot be checked */
+	bool reached; /* our probe was acked: UDP from us to it works */
+	bool heard;   /* its probe arrived: UDP from it to us works */
+	bool skipped; /* its port is busy: cannot be checked */
 };
 
 struct ot_preflight {
@@ -54,15 +54,15 @@ struct ot_preflight {
 	struct peer *peers;
 	size_t npeers;
 	uint16_t port;
-	int fd;		/* UDP, on <underlay>:<ephemeral>: sends probes and acks */
-	int rfd;	/* raw UDP on <underlay>: sees what arrives for the port */
+	int fd;	 /* UDP, on <underlay>:<ephemeral>: sends probes and acks */
+	int rfd; /* raw UDP on <underlay>: sees what arrives for the port */
 	bool exchanged;
 };
 
-static struct check *add_check(struct ot_preflight *pf, const char *name, bool ok,
-			       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static struct check *add_check(struct ot_preflight *pf, const char *name, bool ok,
-			       const char *fmt, ...)
+static struct check *add_check(struct ot_preflight *pf, const char *name, bool ok, const char *fmt,
+			       ...) __attribute__((format(printf, 4, 5)));
+static struct check *add_check(struct ot_preflight *pf, const char *name, bool ok, const char *fmt,
+			       ...)
 {
 	struct check *c;
 	va_list ap;
@@ -96,20 +96,20 @@ static const struct {
 	const char *name;
 	const char *hint;
 } features[] = {
-	{NEED_VETH, "kernel: veth", "CONFIG_VETH (modprobe veth)"},
-	{NEED_BRIDGE, "kernel: bridge", "CONFIG_BRIDGE (modprobe bridge)"},
-	{NEED_VXLAN, "kernel: vxlan", "CONFIG_VXLAN (modprobe vxlan)"},
-	{NEED_MACVLAN, "kernel: macvlan", "CONFIG_MACVLAN (modprobe macvlan)"},
-	{NEED_NFT, "kernel: nftables", "CONFIG_NF_TABLES_INET (modprobe nf_tables)"},
-	{NEED_NFT_NAT, "kernel: nftables nat", "CONFIG_NFT_NAT/NFT_MASQ (modprobe nft_chain_nat)"},
+    {NEED_VETH, "kernel: veth", "CONFIG_VETH (modprobe veth)"},
+    {NEED_BRIDGE, "kernel: bridge", "CONFIG_BRIDGE (modprobe bridge)"},
+    {NEED_VXLAN, "kernel: vxlan", "CONFIG_VXLAN (modprobe vxlan)"},
+    {NEED_MACVLAN, "kernel: macvlan", "CONFIG_MACVLAN (modprobe macvlan)"},
+    {NEED_NFT, "kernel: nftables", "CONFIG_NF_TABLES_INET (modprobe nf_tables)"},
+    {NEED_NFT_NAT, "kernel: nftables nat", "CONFIG_NFT_NAT/NFT_MASQ (modprobe nft_chain_nat)"},
 };
 
 struct ktest {
 	unsigned need;
 	uint16_t port;
-	unsigned failed;	/* bits of features that failed */
+	unsigned failed; /* bits of features that failed */
 	struct ot_error why[sizeof(features) / sizeof(features[0])];
-	struct ot_error setup;	/* the test itself could not run */
+	struct ot_error setup; /* the test itself could not run */
 };
 
 static int try_link(struct ot_nl *nl, const char *kind, const char *name, const char *peer,
@@ -130,9 +130,8 @@ static int try_link(struct ot_nl *nl, const char *kind, const char *name, const 
 static void ktest_nft(struct ktest *k, size_t idx_nft, size_t idx_nat)
 {
 	struct ot_nft_chain chains[2] = {
-		{.name = "otpf-filter", .type = OT_NFT_FILTER, .hook = OT_NFT_INPUT},
-		{.name = "otpf-nat", .type = OT_NFT_NAT, .hook = OT_NFT_POSTROUTING,
-		 .priority = 100},
+	    {.name = "otpf-filter", .type = OT_NFT_FILTER, .hook = OT_NFT_INPUT},
+	    {.name = "otpf-nat", .type = OT_NFT_NAT, .hook = OT_NFT_POSTROUTING, .priority = 100},
 	};
 	struct ot_op_nft t = {.table = "otpf", .chains = chains, .nchains = 1};
 	struct ot_nft_batch b;
@@ -205,7 +204,8 @@ static void *ktest_thread(void *arg)
 			rc = try_link(&nl, "veth", "otpf2", "otpf3", NULL, NULL, &k->why[i]);
 			mv.lower = if_nametoindex("otpf2");
 			if (rc == 0)
-				rc = try_link(&nl, "macvlan", "otpf-mv", NULL, NULL, &mv, &k->why[i]);
+				rc = try_link(&nl, "macvlan", "otpf-mv", NULL, NULL, &mv,
+					      &k->why[i]);
 			break;
 		}
 		if (rc < 0)
@@ -230,8 +230,10 @@ static void check_kernel(struct ot_preflight *pf)
 
 		if (op->kind == OT_OP_LINK) {
 			static const unsigned bits[OT_LINK__COUNT] = {
-				[OT_LINK_VETH] = NEED_VETH, [OT_LINK_BRIDGE] = NEED_BRIDGE,
-				[OT_LINK_VXLAN] = NEED_VXLAN, [OT_LINK_MACVLAN] = NEED_MACVLAN};
+			    [OT_LINK_VETH] = NEED_VETH,
+			    [OT_LINK_BRIDGE] = NEED_BRIDGE,
+			    [OT_LINK_VXLAN] = NEED_VXLAN,
+			    [OT_LINK_MACVLAN] = NEED_MACVLAN};
 
 			k.need |= bits[op->link.kind];
 		} else if (op->kind == OT_OP_NFT) {
@@ -290,7 +292,8 @@ static void check_underlay(struct ot_preflight *pf)
 		if ((sa->sa_family == AF_INET &&
 		     !memcmp(&((const struct sockaddr_in *)sa)->sin_addr, p->underlay.bytes, 4)) ||
 		    (sa->sa_family == AF_INET6 &&
-		     !memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr, p->underlay.bytes, 16))) {
+		     !memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr, p->underlay.bytes,
+			     16))) {
 			snprintf(ifname, sizeof(ifname), "%s", it->ifa_name);
 			break;
 		}
@@ -399,21 +402,21 @@ static socklen_t to_sockaddr(const struct ot_addr *a, uint16_t port, struct sock
 static void filter_port(int fd, int family, uint16_t port)
 {
 	struct sock_filter v4[] = {
-		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),
-		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 2),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, port, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, 0xffff),
-		BPF_STMT(BPF_RET | BPF_K, 0),
+	    BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),
+	    BPF_STMT(BPF_LD | BPF_H | BPF_IND, 2),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, port, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, 0xffff),
+	    BPF_STMT(BPF_RET | BPF_K, 0),
 	};
 	struct sock_filter v6[] = {
-		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 2),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, port, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, 0xffff),
-		BPF_STMT(BPF_RET | BPF_K, 0),
+	    BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 2),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, port, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, 0xffff),
+	    BPF_STMT(BPF_RET | BPF_K, 0),
 	};
 	struct sock_fprog prog = {
-		.len = family == AF_INET6 ? sizeof(v6) / sizeof(v6[0]) : sizeof(v4) / sizeof(v4[0]),
-		.filter = family == AF_INET6 ? v6 : v4,
+	    .len = family == AF_INET6 ? sizeof(v6) / sizeof(v6[0]) : sizeof(v4) / sizeof(v4[0]),
+	    .filter = family == AF_INET6 ? v6 : v4,
 	};
 
 	/* Without the filter receive() still checks every packet: only
@@ -558,8 +561,7 @@ static void receive(struct ot_preflight *pf, const char *nonce)
 			return;
 		pkt[len] = '\0';
 		payload = udp_payload(pf, pkt, (size_t)len);
-		if (!payload ||
-		    sscanf(payload, "%7s %64s %7s %79s", magic, n, kind, node) != 4 ||
+		if (!payload || sscanf(payload, "%7s %64s %7s %79s", magic, n, kind, node) != 4 ||
 		    strcmp(magic, PKT_MAGIC) || strcmp(n, nonce))
 			continue;
 		peer = peer_by_addr(pf, &from);
@@ -672,10 +674,11 @@ void ot_preflight_report(const struct ot_preflight *pf, struct ot_strbuf *out)
 			continue;
 		ot_addr_format(&x->addr, abuf, sizeof(abuf));
 		if (!x->reached)
-			ot_sb_printf(out,
-				     "%s: preflight: UDP port %u from %s (%s) to %s (%s) got no "
-				     "answer: a firewall, a wrong underlay address, or %s is down\n",
-				     pf->p->node, pf->port, pf->p->node, mine, x->node, abuf, x->node);
+			ot_sb_printf(
+			    out,
+			    "%s: preflight: UDP port %u from %s (%s) to %s (%s) got no "
+			    "answer: a firewall, a wrong underlay address, or %s is down\n",
+			    pf->p->node, pf->port, pf->p->node, mine, x->node, abuf, x->node);
 		if (!x->heard)
 			ot_sb_printf(out,
 				     "%s: preflight: UDP port %u from %s (%s) to %s (%s) never "

@@ -51,7 +51,7 @@ struct st {
 
 #define PUSH(arr, n, cap, val)                                                                     \
 	do {                                                                                       \
-		if (OT_VEC_RESERVE(arr, cap, (n) + 1) < 0)                                       \
+		if (OT_VEC_RESERVE(arr, cap, (n) + 1) < 0)                                         \
 			return MNL_CB_ERROR;                                                       \
 		(arr)[(n)++] = (val);                                                              \
 	} while (0)

@@ -226,9 +226,9 @@ static unsigned end_processes(struct procs *ps, unsigned grace_ms)
 static const struct {
 	int rank, rank_alt; /* rank_alt: switch namespace / host link */
 } ranks[OT_J__COUNT] = {
-    [OT_J_NFT] = {0, 0},    [OT_J_NSFILE] = {1, 1}, [OT_J_NETNS] = {1, 2}, [OT_J_LINK] = {0, 3},
-    [OT_J_SYSCTL] = {4, 4}, [OT_J_CGROUP] = {5, 5}, [OT_J_SUBTREE] = {6, 6},
-    [OT_J_MOUNT] = {7, 7},  [OT_J_DIR] = {8, 8},
+    [OT_J_NFT] = {0, 0},     [OT_J_NSFILE] = {1, 1}, [OT_J_NETNS] = {1, 2},
+    [OT_J_LINK] = {0, 3},    [OT_J_SYSCTL] = {4, 4}, [OT_J_CGROUP] = {5, 5},
+    [OT_J_SUBTREE] = {6, 6}, [OT_J_MOUNT] = {7, 7},  [OT_J_DIR] = {8, 8},
 };
 
 static int rank_of(const struct ot_jrec *r)
@@ -243,7 +243,6 @@ static int rank_of(const struct ot_jrec *r)
 		alt = !(r->a && *r->a);
 	return alt ? ranks[r->kind].rank_alt : ranks[r->kind].rank;
 }
-
 
 /* ---- per-kind removal (a table) ---- */
 

@@ -336,7 +336,8 @@ json_t *ot_verify_to_json(const struct ot_plan *p, const struct ot_verify *v)
 		json_object_set_new(e, "to_node", json_string(pr->to_node ? pr->to_node : p->node));
 		json_object_set_new(e, "to", json_string(pr->to_container ? pr->to_container : ""));
 		json_object_set_new(e, "address", json_string(a));
-		json_object_set_new(e, "expect", json_string(ot_enum_name(ot_expect_names, pr->expect)));
+		json_object_set_new(e, "expect",
+				    json_string(ot_enum_name(ot_expect_names, pr->expect)));
 		json_object_set_new(e, "outcome", json_string(outcome_name(r->outcome)));
 		if (r->outcome != OT_PROBE_SKIPPED)
 			json_object_set_new(e, "pass", json_boolean(r->pass));

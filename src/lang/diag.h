@@ -34,10 +34,10 @@ enum ot_diag_level {
 struct ot_diag {
 	enum ot_diag_level level;
 	struct ot_loc loc;
-	char *msg;	      /* "duplicate container 'web'" */
-	char *hint;	      /* NULL, or "did you mean 'lan'?" */
+	char *msg;		/* "duplicate container 'web'" */
+	char *hint;		/* NULL, or "did you mean 'lan'?" */
 	struct ot_loc note_loc; /* related location, or line == 0 */
-	char *note;	      /* "first defined here", or NULL */
+	char *note;		/* "first defined here", or NULL */
 };
 
 struct ot_source {
@@ -50,7 +50,7 @@ struct ot_diags {
 	struct ot_diag *v;
 	size_t n, cap;
 	size_t errors, warnings;
-	size_t dropped; /* errors past max_errors, counted but not stored */
+	size_t dropped;	   /* errors past max_errors, counted but not stored */
 	size_t max_errors; /* 0 = the default (200) */
 	struct ot_source **sources;
 	size_t nsources;
@@ -65,8 +65,7 @@ void ot_diags_free(struct ot_diags *d); /* accepts NULL */
  * to be used as ot_loc.file, or NULL on OOM. Registering the same name twice
  * replaces the text.
  */
-const char *ot_diags_add_source(struct ot_diags *d, const char *name, const char *text,
-				size_t len);
+const char *ot_diags_add_source(struct ot_diags *d, const char *name, const char *text, size_t len);
 
 /*
  * Record an error or warning. The returned pointer is valid until the next
@@ -75,12 +74,12 @@ const char *ot_diags_add_source(struct ot_diags *d, const char *name, const char
  * NULL.
  */
 struct ot_diag *ot_diag_error(struct ot_diags *d, struct ot_loc loc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 struct ot_diag *ot_diag_warning(struct ot_diags *d, struct ot_loc loc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void ot_diag_hint(struct ot_diag *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ot_diag_note(struct ot_diag *g, struct ot_loc loc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static inline bool ot_diags_failed(const struct ot_diags *d)
 {

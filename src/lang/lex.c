@@ -178,9 +178,9 @@ static bool scan_group(struct ot_lexer *lx, char open, char close)
  * above ' ' but DEL that neither ends a word (ends_word(): # ; , " } = ( ))
  * nor opens a template ({ [). A table: this runs for every source byte. */
 static const bool word_plain[256] = {
-    ['!'] = true,	     ['$' ... '\''] = true, ['*' ... '+'] = true, ['-' ... ':'] = true,
-    ['<'] = true,	     ['>' ... 'Z'] = true,   ['\\'] = true,	   [']' ... 'z'] = true,
-    ['|'] = true,	     ['~'] = true,	     [0x80 ... 0xff] = true,
+    ['!'] = true, ['$' ... '\''] = true, ['*' ... '+'] = true,	 ['-' ... ':'] = true,
+    ['<'] = true, ['>' ... 'Z'] = true,	 ['\\'] = true,		 [']' ... 'z'] = true,
+    ['|'] = true, ['~'] = true,		 [0x80 ... 0xff] = true,
 };
 
 static void lex_word(struct ot_lexer *lx, struct ot_token *t)

@@ -27,14 +27,14 @@
  * container limit they keep `otc check` of any accepted input under 1 GB
  * (measured in docs/language.md section 9; bench/compile_bench checks it).
  */
-#define OT_MAX_TOTAL_IFACES	  400000
-#define OT_MAX_TOTAL_ADDRS	  800000
-#define OT_MAX_TOTAL_ROUTES	  400000
-#define OT_MAX_TOTAL_RULES	  200000 /* firewall + nat */
-#define OT_MAX_TOTAL_SYSCTLS	  200000
+#define OT_MAX_TOTAL_IFACES	 400000
+#define OT_MAX_TOTAL_ADDRS	 800000
+#define OT_MAX_TOTAL_ROUTES	 400000
+#define OT_MAX_TOTAL_RULES	 200000 /* firewall + nat */
+#define OT_MAX_TOTAL_SYSCTLS	 200000
 #define OT_MAX_TOTAL_RANK_RANGES 1000000
-#define OT_MAX_LOOP_DEPTH    8
-#define OT_MAX_INCLUDE_DEPTH 8
-#define OT_MAX_SOURCE_BYTES  (16u << 20)
+#define OT_MAX_LOOP_DEPTH	 8
+#define OT_MAX_INCLUDE_DEPTH	 8
+#define OT_MAX_SOURCE_BYTES	 (16u << 20)
 
 #endif

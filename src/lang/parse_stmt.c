@@ -121,9 +121,10 @@ bool ps_parse_opts(struct parser *p, const char *stmt, const struct optdef *defs
 				if (!w)
 					return false;
 				if (o->wv->n >= OT_PORTS_MAX) {
-					ot_diag_error(p->d, w->loc,
-						      "too many ports in one list (the limit is %d)",
-						      OT_PORTS_MAX);
+					ot_diag_error(
+					    p->d, w->loc,
+					    "too many ports in one list (the limit is %d)",
+					    OT_PORTS_MAX);
 					return false;
 				}
 				if (!ps_wordvec_push(p, o->wv, w))
@@ -694,10 +695,11 @@ struct ot_ast_stmt *ps_natrule(struct parser *p, const struct ot_token *kw, enum
 					     .u8 = &st->u.nat.proto,
 					     .val = IPPROTO_UDP,
 					     .loc = &st->u.nat.proto_loc};
-		defs[nd++] = (struct optdef){.kw = "dport",
-					     .kind = OPT_LIST,
-					     .what = "a port, a range P-Q, or a list 80,443,8000-8100",
-					     .wv = &dports};
+		defs[nd++] =
+		    (struct optdef){.kw = "dport",
+				    .kind = OPT_LIST,
+				    .what = "a port, a range P-Q, or a list 80,443,8000-8100",
+				    .wv = &dports};
 	}
 	ok = ps_parse_opts(p, name, defs, nd);
 	st->u.nat.dports = ps_wordvec_finish(p, &dports, &st->u.nat.ndports);

@@ -235,10 +235,12 @@ bool xp_total_add(struct xctx *x, struct ot_loc loc, enum xp_total t, uint64_t n
 		x->totals[t] += n;
 		return true;
 	}
-	g = xp_xerr(x, loc, "too many %s in the topology (the limit is %llu, all containers together)",
+	g = xp_xerr(x, loc,
+		    "too many %s in the topology (the limit is %llu, all containers together)",
 		    totals[t].what, (unsigned long long)totals[t].limit);
-	xp_xhint(x, g, "a bound on the whole expanded topology, checked as loops unroll, that keeps "
-		       "the compiler's memory bounded");
+	xp_xhint(x, g,
+		 "a bound on the whole expanded topology, checked as loops unroll, that keeps "
+		 "the compiler's memory bounded");
 	/* stop: the rest of a loop would only build what is refused */
 	x->fatal = true;
 	return false;

@@ -43,8 +43,8 @@ bool xp_vreserve(struct xctx *x, void **v, size_t *cap, size_t n, size_t sz)
  * util/hash.h's keyed map, with OOM recorded in the context. Insert key ->
  * val: 0, -EEXIST (with the present entry's value in *old and key in
  * *old_key, when given) or -ENOMEM. */
-int xp_kset_put2(struct xctx *x, struct ot_kmap *s, uint64_t h, const void *key, void *val, void **old,
-		 const void **old_key)
+int xp_kset_put2(struct xctx *x, struct ot_kmap *s, uint64_t h, const void *key, void *val,
+		 void **old, const void **old_key)
 {
 	int r = ot_kmap_put(s, h, key, val, old, old_key);
 
@@ -58,7 +58,8 @@ bool xp_kset_has(const struct ot_kmap *s, uint64_t h, const void *key)
 	return ot_kmap_has(s, h, key);
 }
 
-int xp_kset_put(struct xctx *x, struct ot_kmap *s, uint64_t h, const void *key, void *val, void **old)
+int xp_kset_put(struct xctx *x, struct ot_kmap *s, uint64_t h, const void *key, void *val,
+		void **old)
 {
 	return xp_kset_put2(x, s, h, key, val, old, NULL);
 }
@@ -582,8 +583,9 @@ bool xp_word_ports(struct xctx *x, struct ot_ast_word **w, uint32_t n, struct ot
 		}
 		for (j = 0; j < ret->n; j++) {
 			if (pr.lo <= ret->r[j].hi && ret->r[j].lo <= pr.hi) {
-				xp_xerr(x, w[i]->loc, "ports %u-%u overlap %u-%u earlier in the list",
-					pr.lo, pr.hi, ret->r[j].lo, ret->r[j].hi);
+				xp_xerr(x, w[i]->loc,
+					"ports %u-%u overlap %u-%u earlier in the list", pr.lo,
+					pr.hi, ret->r[j].lo, ret->r[j].hi);
 				ok = false;
 				break;
 			}

@@ -17,7 +17,6 @@
 #include "model/model.h"
 #include "util/hash.h"
 
-
 /*
  * Expand `ast` (parsed without errors) into a new model. o (may be NULL):
  * `defines` ("NAME=VALUE" overrides of params, and, without a shape, of

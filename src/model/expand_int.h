@@ -23,7 +23,6 @@
 		size_t n, cap;                                                                     \
 	}
 
-
 struct xnode {
 	struct ot_m_node n; /* first: the model points here */
 	bool declared;
@@ -149,11 +148,11 @@ struct xctx {
 
 	/* the allocation's shape (shape.c) and the automatic addresses (autoaddr.c) */
 	struct ot_shape shape;
-	uint32_t *shape_first; /* [nodes + 1]: each node's slice of shape_ranks */
-	uint32_t *shape_ranks; /* [tasks]: ranks by node, increasing within a node */
-	uint32_t *shape_own;   /* the layout, when built here (no caller's shape) */
-	bool shape_bound;      /* the allocation's node count binds the topology */
-	bool any_auto;	       /* an interface asked for `address auto` or `mac auto` */
+	uint32_t *shape_first;	     /* [nodes + 1]: each node's slice of shape_ranks */
+	uint32_t *shape_ranks;	     /* [tasks]: ranks by node, increasing within a node */
+	uint32_t *shape_own;	     /* the layout, when built here (no caller's shape) */
+	bool shape_bound;	     /* the allocation's node count binds the topology */
+	bool any_auto;		     /* an interface asked for `address auto` or `mac auto` */
 	uint64_t totals[XP_NTOTALS]; /* counted as loops unroll (xp_total_add) */
 };
 
@@ -166,10 +165,11 @@ struct xctx {
 /* eval.c: vectors and the key set, diagnostics, expressions and words */
 void *xp_xalloc(struct xctx *x, size_t n);
 bool xp_vreserve(struct xctx *x, void **v, size_t *cap, size_t n, size_t sz);
-int xp_kset_put2(struct xctx *x, struct ot_kmap *s, uint64_t h, const void *key, void *val, void **old,
-		 const void **old_key);
+int xp_kset_put2(struct xctx *x, struct ot_kmap *s, uint64_t h, const void *key, void *val,
+		 void **old, const void **old_key);
 bool xp_kset_has(const struct ot_kmap *s, uint64_t h, const void *key);
-int xp_kset_put(struct xctx *x, struct ot_kmap *s, uint64_t h, const void *key, void *val, void **old);
+int xp_kset_put(struct xctx *x, struct ot_kmap *s, uint64_t h, const void *key, void *val,
+		void **old);
 void xp_kset_free(struct ot_kmap *s);
 struct ot_loc xp_mloc(struct xctx *x, struct ot_loc l);
 bool xp_errkey_eq(const void *a, const void *b);

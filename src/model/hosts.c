@@ -350,7 +350,8 @@ static void host_line(struct hctx *c, struct field *f, size_t nf, struct ot_loc 
 		ot_diag_hint(g, "an IPv4 or IPv6 address without prefix length");
 		ok = false;
 	} else if (ot_addr_not_unicast(&h.underlay)) { /* a VTEP address: util/addr.h */
-		err(c, &f[2], "underlay address '%s' is %s", f[2].s, ot_addr_not_unicast(&h.underlay));
+		err(c, &f[2], "underlay address '%s' is %s", f[2].s,
+		    ot_addr_not_unicast(&h.underlay));
 		ok = false;
 	}
 	for (i = 3; i < nf; i++)

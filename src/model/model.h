@@ -33,9 +33,9 @@ struct ot_m_network;
 struct ot_m_container;
 
 struct ot_m_node {
-	const char *name;	/* "n1", "node0" */
-	struct ot_loc loc;	/* first declaration or use */
-	uint32_t index;		/* position in node order (natural sort of names) */
+	const char *name;  /* "n1", "node0" */
+	struct ot_loc loc; /* first declaration or use */
+	uint32_t index;	   /* position in node order (natural sort of names) */
 };
 
 /* A host-side attachment of a network on one node ("uplink"): the node's
@@ -44,23 +44,23 @@ struct ot_m_node {
  * interface when out is ""). */
 struct ot_m_uplink {
 	struct ot_m_node *node;
-	struct ot_prefix address;	/* gateway address in the host namespace */
+	struct ot_prefix address; /* gateway address in the host namespace */
 	bool masquerade;
-	char out[OT_IFNAMSIZ];		/* host egress interface for masquerade, "" = any */
+	char out[OT_IFNAMSIZ]; /* host egress interface for masquerade, "" = any */
 	struct ot_loc loc;
 };
 
 struct ot_m_network {
-	const char *name;	/* "lan"; for links: "r1.eth1--r2.eth1" */
+	const char *name; /* "lan"; for links: "r1.eth1--r2.eth1" */
 	struct ot_loc loc;
-	bool is_link;		/* a point-to-point link: exactly two members, no subnet needed */
+	bool is_link; /* a point-to-point link: exactly two members, no subnet needed */
 	bool has_subnet4, has_subnet6;
 	struct ot_prefix subnet4, subnet6;
-	uint32_t vni;		/* 0 = derive deterministically */
+	uint32_t vni; /* 0 = derive deterministically */
 	struct ot_loc vni_loc;
-	uint32_t mtu;		/* 0 = derive (1500, or underlay MTU - overhead when spanning nodes) */
+	uint32_t mtu; /* 0 = derive (1500, or underlay MTU - overhead when spanning nodes) */
 	struct ot_loc mtu_loc;
-	bool force_bridge;	/* always a bridge, even for one or two members on a node */
+	bool force_bridge; /* always a bridge, even for one or two members on a node */
 	struct ot_m_uplink *uplinks;
 	size_t nuplinks;
 	struct ot_m_iface **members; /* filled by the front end, in source order */
@@ -73,38 +73,38 @@ enum ot_m_iface_kind {
 };
 
 struct ot_m_iface {
-	const char *name;	/* as written; may exceed 15 bytes (the back end shortens) */
+	const char *name; /* as written; may exceed 15 bytes (the back end shortens) */
 	struct ot_loc loc;
 	struct ot_m_container *container;
 	enum ot_m_iface_kind kind;
 	struct ot_m_network *network; /* OT_M_IFACE_NET */
 	char lower[OT_IFNAMSIZ];      /* OT_M_IFACE_MACVLAN: host interface */
 	enum ot_macvlan_mode macvlan_mode;
-	struct ot_prefix *addrs;	/* interface addresses with prefix length */
+	struct ot_prefix *addrs; /* interface addresses with prefix length */
 	struct ot_loc *addr_locs;
 	size_t naddrs;
 	bool has_mac;
 	struct ot_mac mac;
 	struct ot_loc mac_loc;
-	bool addr_auto;		/* `address auto`: addrs were chosen by the front end */
-	bool mac_auto;		/* `mac auto`: mac was chosen by the front end */
-	uint32_t mtu;		/* 0 = the network's */
+	bool addr_auto; /* `address auto`: addrs were chosen by the front end */
+	bool mac_auto;	/* `mac auto`: mac was chosen by the front end */
+	uint32_t mtu;	/* 0 = the network's */
 	struct ot_loc mtu_loc;
 };
 
 struct ot_m_route {
 	struct ot_loc loc;
-	struct ot_prefix dst;	/* len 0 = default (dst.addr.family says which) */
+	struct ot_prefix dst; /* len 0 = default (dst.addr.family says which) */
 	bool has_via;
 	struct ot_addr via;
-	struct ot_m_iface *dev;	/* NULL = derive from via */
+	struct ot_m_iface *dev; /* NULL = derive from via */
 	uint32_t metric;
 };
 
 enum ot_m_dir {
-	OT_M_IN,	/* to this container (input) */
-	OT_M_OUT,	/* from this container (output) */
-	OT_M_FORWARD,	/* through this container (a router) */
+	OT_M_IN,      /* to this container (input) */
+	OT_M_OUT,     /* from this container (output) */
+	OT_M_FORWARD, /* through this container (a router) */
 };
 
 enum ot_m_action {
@@ -122,8 +122,8 @@ struct ot_m_rule {
 	struct ot_loc loc;
 	enum ot_m_dir dir;
 	enum ot_m_action action;
-	uint8_t family;		/* 0 = both; AF_INET / AF_INET6 ("ip"/"ip6" or implied) */
-	uint8_t l4proto;	/* 0 = any; IPPROTO_TCP, _UDP, _ICMP, _ICMPV6 */
+	uint8_t family;	 /* 0 = both; AF_INET / AF_INET6 ("ip"/"ip6" or implied) */
+	uint8_t l4proto; /* 0 = any; IPPROTO_TCP, _UDP, _ICMP, _ICMPV6 */
 	bool has_src, has_dst;
 	struct ot_prefix src, dst;
 	struct ot_ports sport, dport; /* n == 0: any */
@@ -139,8 +139,8 @@ enum ot_m_nat_kind {
 struct ot_m_nat {
 	struct ot_loc loc;
 	enum ot_m_nat_kind kind;
-	struct ot_m_iface *oif;	/* masquerade/snat: egress interface (NULL = any) */
-	struct ot_m_iface *iif;	/* dnat: ingress interface (NULL = any) */
+	struct ot_m_iface *oif; /* masquerade/snat: egress interface (NULL = any) */
+	struct ot_m_iface *iif; /* dnat: ingress interface (NULL = any) */
 	uint8_t l4proto;
 	bool has_src, has_dst;
 	struct ot_prefix src, dst;
@@ -151,7 +151,7 @@ struct ot_m_nat {
 
 struct ot_m_sysctl {
 	struct ot_loc loc;
-	const char *key;	/* "net/ipv4/tcp_congestion_control" (dots turned into '/') */
+	const char *key; /* "net/ipv4/tcp_congestion_control" (dots turned into '/') */
 	const char *value;
 };
 
@@ -159,12 +159,12 @@ struct ot_m_container {
 	const char *name;
 	struct ot_loc loc;
 	struct ot_m_node *node;
-	unsigned isolate;	/* OT_ISO_* (vocab.h); always includes OT_ISO_NET */
+	unsigned isolate; /* OT_ISO_* (vocab.h); always includes OT_ISO_NET */
 	struct ot_loc isolate_loc;
-	const char *hostname;	/* NULL = the container name (only used with OT_ISO_UTS) */
-	bool forward;		/* router: ip_forward (and IPv6 forwarding) on, in its namespace */
+	const char *hostname; /* NULL = the container name (only used with OT_ISO_UTS) */
+	bool forward;	      /* router: ip_forward (and IPv6 forwarding) on, in its namespace */
 	struct ot_loc forward_loc;
-	bool policy_drop[3];	/* default action per OT_M_* direction when no rule matches */
+	bool policy_drop[3]; /* default action per OT_M_* direction when no rule matches */
 
 	struct ot_m_iface *ifaces;
 	size_t nifaces;
@@ -177,9 +177,9 @@ struct ot_m_container {
 	struct ot_m_sysctl *sysctls;
 	size_t nsysctls;
 
-	uint32_t cpu_pct;	/* 0 = no limit; 100 = one CPU */
-	uint64_t memory;	/* bytes, 0 = no limit */
-	uint32_t pids;		/* 0 = no limit */
+	uint32_t cpu_pct; /* 0 = no limit; 100 = one CPU */
+	uint64_t memory;  /* bytes, 0 = no limit */
+	uint32_t pids;	  /* 0 = no limit */
 	struct ot_loc limit_loc;
 
 	struct ot_rank_range *ranks; /* explicit Slurm rank mapping, may be empty */
@@ -189,11 +189,11 @@ struct ot_m_container {
 
 struct ot_model {
 	struct ot_arena arena;
-	const char *name;	/* topology name */
+	const char *name; /* topology name */
 	struct ot_loc loc;
-	const char *file;	/* main source file as given */
+	const char *file;	   /* main source file as given */
 	const char *source_digest; /* hex FNV-1a 64 of every source byte read (incl. includes) */
-	uint16_t vxlan_port;	/* UDP port for every VXLAN of the topology (default 4789) */
+	uint16_t vxlan_port;	   /* UDP port for every VXLAN of the topology (default 4789) */
 
 	struct ot_m_node **nodes; /* in node order */
 	size_t nnodes;
@@ -202,7 +202,7 @@ struct ot_model {
 	struct ot_m_container **containers;
 	size_t ncontainers;
 
-	void *index;		/* private to model.c: hashed name lookups; NULL = linear */
+	void *index; /* private to model.c: hashed name lookups; NULL = linear */
 };
 
 void ot_model_free(struct ot_model *m); /* accepts NULL */
@@ -223,16 +223,16 @@ struct ot_m_container *ot_model_container(const struct ot_model *m, const char *
 /* The hosts file: binds topology nodes to machines (otc, otdeploy).    */
 
 struct ot_host {
-	const char *name;	/* topology node name ("n1"; "node[0]" is read as "node0") */
+	const char *name; /* topology node name ("n1"; "node[0]" is read as "node0") */
 	struct ot_loc loc;
-	const char *ssh_target;	/* "host", "user@host"; "local" = run here, no SSH */
+	const char *ssh_target;	 /* "host", "user@host"; "local" = run here, no SSH */
 	struct ot_addr underlay; /* this host's underlay address */
-	uint32_t mtu;		/* underlay MTU, 0 = 1500 */
-	uint16_t ssh_port;	/* 0 = 22 */
-	const char *user;	/* NULL = from ssh_target or the local user */
-	const char *identity;	/* private key file, NULL = agent / defaults */
-	const char *dir;	/* remote directory for otnode, NULL = "/var/lib/opentop" */
-	const char *dev;	/* underlay interface, NULL = the one holding `underlay` */
+	uint32_t mtu;		 /* underlay MTU, 0 = 1500 */
+	uint16_t ssh_port;	 /* 0 = 22 */
+	const char *user;	 /* NULL = from ssh_target or the local user */
+	const char *identity;	 /* private key file, NULL = agent / defaults */
+	const char *dir;	 /* remote directory for otnode, NULL = "/var/lib/opentop" */
+	const char *dev;	 /* underlay interface, NULL = the one holding `underlay` */
 };
 
 struct ot_hosts {

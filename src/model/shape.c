@@ -255,7 +255,7 @@ void xp_shape_fit(struct xctx *x)
 	extra = m->nodes[x->shape.nodes];
 	g = xp_gerr(x, extra->loc,
 		    OT_SHAPE_FIT_MSG "%zu nodes, the allocation has %u: node '%s' has no "
-		    "machine",
+				     "machine",
 		    m->nnodes, x->shape.nodes, extra->name);
 	if (g)
 		ot_diag_hint(g, "node k of the topology (in natural order of names) runs on node k "

@@ -272,7 +272,8 @@ bool ot_plan_bound(const struct ot_plan *p)
 	for (i = 0; i < p->nops; i++) {
 		const struct ot_op *op = &p->ops[i];
 
-		if (op->kind == OT_OP_LINK && op->link.kind == OT_LINK_VXLAN && !op->link.local.family)
+		if (op->kind == OT_OP_LINK && op->link.kind == OT_LINK_VXLAN &&
+		    !op->link.local.family)
 			return false;
 		if (op->kind == OT_OP_FDB && !op->fdb.dst.family)
 			return false;
@@ -282,7 +283,10 @@ bool ot_plan_bound(const struct ot_plan *p)
 
 /* Bytes a kernel interface name may not hold (and NUL, which ends it). */
 static const bool ifname_bad[256] = {
-    [0 ... ' '] = true, ['/'] = true, [':'] = true, [0x7f ... 0xff] = true,
+    [0 ... ' '] = true,
+    ['/'] = true,
+    [':'] = true,
+    [0x7f ... 0xff] = true,
 };
 
 bool ot_ifname_valid(const char *s)
@@ -373,9 +377,9 @@ struct link_key {
 };
 
 struct link_set {
-	struct ot_hset set; /* keys: the two words of the name, the namespace */
-	bool *made;	    /* per namespace: its netns op was seen */
-	struct link_key lo; /* "lo", which every namespace has */
+	struct ot_hset set;  /* keys: the two words of the name, the namespace */
+	bool *made;	     /* per namespace: its netns op was seen */
+	struct link_key lo;  /* "lo", which every namespace has */
 	struct link_key hit; /* the last link found (FDB entries name one device in runs) */
 };
 
@@ -401,7 +405,7 @@ static int link_add(struct link_set *s, int ns, const char *name)
 	if (!link_key(ns, name, &k))
 		return 0; /* the caller checked the name; nothing to remember */
 	return ot_hset_add3(&s->set, (const uint64_t[3]){k.a, k.b, (uint32_t)k.ns}) < 0 ? -ENOMEM
-										      : 0;
+											: 0;
 }
 
 /* Is there a link called name (a char[OT_IFNAMSIZ] field) in namespace ns
@@ -465,7 +469,8 @@ static int validate_nft(const struct ot_op_nft *n)
 			return -1;
 		if (!ports_valid(&r->sport) || !ports_valid(&r->dport))
 			return -1;
-		if ((r->iif[0] && !ot_ifname_valid(r->iif)) || (r->oif[0] && !ot_ifname_valid(r->oif)))
+		if ((r->iif[0] && !ot_ifname_valid(r->iif)) ||
+		    (r->oif[0] && !ot_ifname_valid(r->oif)))
 			return -1;
 		if (r->verdict >= OT_NFT_MASQUERADE && n->chains[r->chain].type != OT_NFT_NAT)
 			return -1;
@@ -486,7 +491,8 @@ int ot_plan_validate(const struct ot_plan *p, struct ot_error *err)
 	if (!p->nns || p->ns[0].role != OT_NS_HOST)
 		return ot_error_set(err, -EINVAL, "plan: namespace 0 must be the host");
 	if (!p->prefix || !ot_nsname_valid(p->prefix))
-		return ot_error_set(err, -EINVAL, "plan: bad prefix '%s'", p->prefix ? p->prefix : "");
+		return ot_error_set(err, -EINVAL, "plan: bad prefix '%s'",
+				    p->prefix ? p->prefix : "");
 	if (!p->node || !*p->node)
 		return ot_error_set(err, -EINVAL, "plan: no node name");
 	if (ot_strmap_reserve(&names, p->nns) < 0)
@@ -496,14 +502,15 @@ int ot_plan_validate(const struct ot_plan *p, struct ot_error *err)
 
 		rc = 0;
 		if (ns->role == OT_NS_HOST || !ot_nsname_valid(ns->name))
-			rc = ot_error_set(err, -EINVAL, "plan: bad namespace %zu '%s'", i, ns->name);
+			rc =
+			    ot_error_set(err, -EINVAL, "plan: bad namespace %zu '%s'", i, ns->name);
 		else if ((r = ot_strmap_put(&names, ns->name, (void *)ns, NULL)) < 0)
 			rc = r == -ENOMEM ? ot_error_set(err, -ENOMEM, "plan: out of memory")
 					  : ot_error_set(err, -EINVAL, "plan: namespace '%s' twice",
 							 ns->name);
 		else if (ns->role == OT_NS_CONTAINER && (!ns->container || !*ns->container))
-			rc = ot_error_set(err, -EINVAL, "plan: namespace '%s' has no container name",
-					  ns->name);
+			rc = ot_error_set(err, -EINVAL,
+					  "plan: namespace '%s' has no container name", ns->name);
 		else if (ns->cgroup && !ot_relpath_valid(ns->cgroup))
 			rc = ot_error_set(err, -EINVAL, "plan: bad cgroup path for '%s'", ns->name);
 		if (rc < 0) {
@@ -527,7 +534,8 @@ int ot_plan_validate(const struct ot_plan *p, struct ot_error *err)
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < p->nprobes; i++)
-		if (!ns_ok(p, p->probes[i].from_ns) || p->ns[p->probes[i].from_ns].role != OT_NS_CONTAINER ||
+		if (!ns_ok(p, p->probes[i].from_ns) ||
+		    p->ns[p->probes[i].from_ns].role != OT_NS_CONTAINER ||
 		    !ot_addr_len(&p->probes[i].to_addr))
 			return ot_error_set(err, -EINVAL, "plan: bad probe %zu", i);
 	return 0;
@@ -570,19 +578,23 @@ static int validate_ops(const struct ot_plan *p, struct link_set *links, struct 
 				if (link_exists(links, l->peer_ns, l->peer_name) ||
 				    (l->peer_ns == op->ns && strcmp(l->peer_name, l->name) == 0))
 					return bad(err, i, op, "veth peer name already used");
-				if (l->peer_master[0] && !link_exists(links, l->peer_ns, l->peer_master))
-					return bad(err, i, op, "peer master bridge not created before");
+				if (l->peer_master[0] &&
+				    !link_exists(links, l->peer_ns, l->peer_master))
+					return bad(err, i, op,
+						   "peer master bridge not created before");
 			}
 			if (l->kind == OT_LINK_VXLAN) {
 				if (l->vni == 0 || l->vni >= (1u << 24))
 					return bad(err, i, op, "VNI out of range 1..16777215");
 				if (!ns_ok(p, l->sock_ns) || !l->port)
-					return bad(err, i, op, "bad VXLAN socket namespace or port");
+					return bad(err, i, op,
+						   "bad VXLAN socket namespace or port");
 			}
 			if (l->kind == OT_LINK_MACVLAN && !ot_ifname_valid(l->lower))
 				return bad(err, i, op, "bad macvlan lower device");
 			if (link_add(links, op->ns, l->name) < 0 ||
-			    (l->kind == OT_LINK_VETH && link_add(links, l->peer_ns, l->peer_name) < 0))
+			    (l->kind == OT_LINK_VETH &&
+			     link_add(links, l->peer_ns, l->peer_name) < 0))
 				return ot_error_set(err, -ENOMEM, "plan: out of memory");
 			break;
 		}
@@ -601,7 +613,8 @@ static int validate_ops(const struct ot_plan *p, struct link_set *links, struct 
 				return bad(err, i, op, "no such link in that namespace");
 			if (!ot_addr_len(&op->route.dst.addr))
 				return bad(err, i, op, "no destination family");
-			if (op->route.via.family && op->route.via.family != op->route.dst.addr.family)
+			if (op->route.via.family &&
+			    op->route.via.family != op->route.dst.addr.family)
 				return bad(err, i, op, "gateway family differs from destination");
 			if (!op->route.via.family && !op->route.dev[0])
 				return bad(err, i, op, "route needs a gateway or a device");
@@ -611,9 +624,11 @@ static int validate_ops(const struct ot_plan *p, struct link_set *links, struct 
 				return bad(err, i, op, "FDB entry on a device not created before");
 			break;
 		case OT_OP_SYSCTL:
-			if (!op->sysctl.key || !ot_relpath_valid(op->sysctl.key) || !op->sysctl.value ||
-			    strncmp(op->sysctl.key, "net/", 4) != 0 || strchr(op->sysctl.value, '\n'))
-				return bad(err, i, op, "sysctl key must be a net/ path, value one line");
+			if (!op->sysctl.key || !ot_relpath_valid(op->sysctl.key) ||
+			    !op->sysctl.value || strncmp(op->sysctl.key, "net/", 4) != 0 ||
+			    strchr(op->sysctl.value, '\n'))
+				return bad(err, i, op,
+					   "sysctl key must be a net/ path, value one line");
 			break;
 		case OT_OP_NFT:
 			if (validate_nft(&op->nft) < 0)

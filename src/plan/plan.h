@@ -31,9 +31,9 @@
 
 #define OT_PLAN_SCHEMA "opentop-plan/1"
 
-#define OT_NSNAME_MAX	 200 /* a /run/netns file name, bytes */
-#define OT_ALIAS_MAX	 128 /* IFLA_IFALIAS we write (kernel limit is 255) */
-#define OT_NFT_NAME_MAX	 32
+#define OT_NSNAME_MAX	200 /* a /run/netns file name, bytes */
+#define OT_ALIAS_MAX	128 /* IFLA_IFALIAS we write (kernel limit is 255) */
+#define OT_NFT_NAME_MAX 32
 
 /* Namespace index 0 is always the host (the node's initial) namespace. */
 #define OT_NS_HOST_INDEX 0
@@ -46,36 +46,30 @@ enum ot_ns_role {
 
 struct ot_plan_ns {
 	enum ot_ns_role role;
-	const char *name;	/* /run/netns file name; "" for the host */
+	const char *name; /* /run/netns file name; "" for the host */
 	/* containers only: */
-	const char *container;	/* logical name ("web", "rank17") */
-	unsigned isolate;	/* OT_ISO_* */
-	const char *hostname;	/* UTS hostname when OT_ISO_UTS, else NULL */
-	const char *cgroup;	/* cgroup path relative to each hierarchy root, or NULL */
+	const char *container;	     /* logical name ("web", "rank17") */
+	unsigned isolate;	     /* OT_ISO_* */
+	const char *hostname;	     /* UTS hostname when OT_ISO_UTS, else NULL */
+	const char *cgroup;	     /* cgroup path relative to each hierarchy root, or NULL */
 	struct ot_rank_range *ranks; /* Slurm ranks mapped here (may be empty) */
 	size_t nranks;
 };
 
 enum ot_op_kind {
-	OT_OP_NETNS,	/* create ns[ns] (named netns, lo up, extra namespaces, hostname) */
-	OT_OP_LINK,	/* create one link (and, for veth, its peer) */
-	OT_OP_LINK_UP,	/* set IFF_UP */
-	OT_OP_ADDR,	/* add an address */
-	OT_OP_ROUTE,	/* add a route */
-	OT_OP_FDB,	/* add a static VXLAN FDB entry (NUD_PERMANENT) */
-	OT_OP_SYSCTL,	/* write a sysctl; the old value is journalled and restored */
-	OT_OP_NFT,	/* load one nftables table, atomically (one batch) */
-	OT_OP_CGROUP,	/* create a cgroup with limits */
+	OT_OP_NETNS,   /* create ns[ns] (named netns, lo up, extra namespaces, hostname) */
+	OT_OP_LINK,    /* create one link (and, for veth, its peer) */
+	OT_OP_LINK_UP, /* set IFF_UP */
+	OT_OP_ADDR,    /* add an address */
+	OT_OP_ROUTE,   /* add a route */
+	OT_OP_FDB,     /* add a static VXLAN FDB entry (NUD_PERMANENT) */
+	OT_OP_SYSCTL,  /* write a sysctl; the old value is journalled and restored */
+	OT_OP_NFT,     /* load one nftables table, atomically (one batch) */
+	OT_OP_CGROUP,  /* create a cgroup with limits */
 	OT_OP__COUNT
 };
 
-enum ot_link_kind {
-	OT_LINK_VETH,
-	OT_LINK_BRIDGE,
-	OT_LINK_VXLAN,
-	OT_LINK_MACVLAN,
-	OT_LINK__COUNT
-};
+enum ot_link_kind { OT_LINK_VETH, OT_LINK_BRIDGE, OT_LINK_VXLAN, OT_LINK_MACVLAN, OT_LINK__COUNT };
 
 /*
  * Field order and the 8-bit enums keep this, the largest member of struct
@@ -85,10 +79,10 @@ enum ot_link_kind {
 struct ot_op_link {
 	enum ot_link_kind kind : 8;
 	char name[OT_IFNAMSIZ];
-	struct ot_mac mac;	/* all zero = kernel's random MAC */
-	bool ipv6;		/* false: IPv6 addr_gen_mode none (no link-local, no DAD/MLD) */
-	const char *alias;	/* logical name, written as IFLA_IFALIAS; NULL = none */
-	uint32_t mtu;		/* 0 = kernel default */
+	struct ot_mac mac;	  /* all zero = kernel's random MAC */
+	bool ipv6;		  /* false: IPv6 addr_gen_mode none (no link-local, no DAD/MLD) */
+	const char *alias;	  /* logical name, written as IFLA_IFALIAS; NULL = none */
+	uint32_t mtu;		  /* 0 = kernel default */
 	char master[OT_IFNAMSIZ]; /* bridge in the same namespace, "" = none */
 
 	/* OT_LINK_VETH: the peer, created directly in peer_ns. */
@@ -102,11 +96,11 @@ struct ot_op_link {
 	/* OT_LINK_VXLAN. The device is requested from sock_ns (normally the
 	 * host) with its IFLA_NET_NS_FD pointing at op->ns: the kernel keeps the
 	 * UDP socket in the requesting namespace, where the underlay is. */
-	bool learning;		/* false: static FDB only */
+	bool learning; /* false: static FDB only */
 	uint32_t vni;
 	int sock_ns;
-	uint16_t port;		/* UDP destination (and source) port */
-	struct ot_addr local;	/* underlay source address (family 0 in an unbound plan) */
+	uint16_t port;	      /* UDP destination (and source) port */
+	struct ot_addr local; /* underlay source address (family 0 in an unbound plan) */
 
 	/* OT_LINK_MACVLAN: lower device in the host namespace. */
 	enum ot_macvlan_mode mode : 8;
@@ -119,21 +113,21 @@ struct ot_op_addr {
 };
 
 struct ot_op_route {
-	struct ot_prefix dst;	/* len 0 = default route of dst.addr.family */
-	struct ot_addr via;	/* family 0 = no gateway (on-link through dev) */
-	char dev[OT_IFNAMSIZ];	/* "" = let the kernel pick from via */
-	uint32_t metric;	/* 0 = kernel default */
+	struct ot_prefix dst;  /* len 0 = default route of dst.addr.family */
+	struct ot_addr via;    /* family 0 = no gateway (on-link through dev) */
+	char dev[OT_IFNAMSIZ]; /* "" = let the kernel pick from via */
+	uint32_t metric;       /* 0 = kernel default */
 };
 
 struct ot_op_fdb {
-	char dev[OT_IFNAMSIZ];	/* the VXLAN device */
-	struct ot_mac mac;	/* all zero = head-end replication (BUM) entry */
-	struct ot_addr dst;	/* remote VTEP underlay address (family 0 in an unbound plan) */
-	const char *dst_node;	/* logical name of the remote node */
+	char dev[OT_IFNAMSIZ]; /* the VXLAN device */
+	struct ot_mac mac;     /* all zero = head-end replication (BUM) entry */
+	struct ot_addr dst;    /* remote VTEP underlay address (family 0 in an unbound plan) */
+	const char *dst_node;  /* logical name of the remote node */
 };
 
 struct ot_op_sysctl {
-	const char *key;	/* relative to /proc/sys: "net/ipv4/ip_forward" */
+	const char *key; /* relative to /proc/sys: "net/ipv4/ip_forward" */
 	const char *value;
 };
 
@@ -171,14 +165,14 @@ struct ot_nft_chain {
 	enum ot_nft_chain_type type;
 	enum ot_nft_hook hook;
 	int32_t priority;
-	bool policy_drop;	/* base chain policy: drop (true) or accept */
+	bool policy_drop; /* base chain policy: drop (true) or accept */
 };
 
 /* One rule: every set field must match (AND); unset fields match anything. */
 struct ot_nft_rule {
-	uint32_t chain;		/* index into the op's chains */
-	uint8_t family;		/* 0 = both; AF_INET / AF_INET6 restrict (implied by addresses) */
-	uint8_t l4proto;	/* 0 = any; IPPROTO_TCP, _UDP, _ICMP, _ICMPV6 */
+	uint32_t chain;	 /* index into the op's chains */
+	uint8_t family;	 /* 0 = both; AF_INET / AF_INET6 restrict (implied by addresses) */
+	uint8_t l4proto; /* 0 = any; IPPROTO_TCP, _UDP, _ICMP, _ICMPV6 */
 	bool has_saddr, has_daddr;
 	struct ot_prefix saddr, daddr;
 	/* n == 0: any. JSON: one range stays [first, last] as before lists
@@ -186,14 +180,14 @@ struct ot_nft_rule {
 	 * plans read the same, an old reader refuses a list loudly). n > 1 is
 	 * one nft anonymous set in the executor. */
 	struct ot_ports sport, dport;
-	char iif[OT_IFNAMSIZ];	/* "" = any */
+	char iif[OT_IFNAMSIZ]; /* "" = any */
 	char oif[OT_IFNAMSIZ];
-	unsigned ct_state;	/* OT_CT_* bits, 0 = no ct match */
+	unsigned ct_state; /* OT_CT_* bits, 0 = no ct match */
 	enum ot_nft_verdict verdict;
 	struct ot_addr nat_addr; /* SNAT/DNAT target */
-	uint16_t nat_port;	/* DNAT port, 0 = keep */
-	bool counter;		/* add a counter expression */
-	const char *comment;	/* where it came from: "topo.otp:14"; NULL = none */
+	uint16_t nat_port;	 /* DNAT port, 0 = keep */
+	bool counter;		 /* add a counter expression */
+	const char *comment;	 /* where it came from: "topo.otp:14"; NULL = none */
 };
 
 struct ot_op_nft {
@@ -205,16 +199,16 @@ struct ot_op_nft {
 };
 
 struct ot_op_cgroup {
-	const char *path;	/* relative to each controller root: "opentop/demo.n1/web" */
-	uint32_t cpu_pct;	/* 0 = no limit; 100 = one CPU (quota/period) */
-	uint64_t memory;	/* bytes, 0 = no limit */
-	uint32_t pids;		/* 0 = no limit */
+	const char *path; /* relative to each controller root: "opentop/demo.n1/web" */
+	uint32_t cpu_pct; /* 0 = no limit; 100 = one CPU (quota/period) */
+	uint64_t memory;  /* bytes, 0 = no limit */
+	uint32_t pids;	  /* 0 = no limit */
 };
 
 struct ot_op {
 	enum ot_op_kind kind;
-	int ns;			/* namespace the operation acts in (index into plan->ns) */
-	const char *origin;	/* "topo.otp:12" for messages, or NULL */
+	int ns;		    /* namespace the operation acts in (index into plan->ns) */
+	const char *origin; /* "topo.otp:12" for messages, or NULL */
 	union {
 		struct ot_op_link link;
 		struct ot_op_addr addr;
@@ -234,12 +228,12 @@ enum ot_expect {
 };
 
 struct ot_probe {
-	int from_ns;		/* a container namespace of this node */
-	const char *to_node;	/* logical node of the target */
+	int from_ns;	     /* a container namespace of this node */
+	const char *to_node; /* logical node of the target */
 	const char *to_container;
-	struct ot_addr to_addr;	/* address probed (ICMP echo) */
+	struct ot_addr to_addr; /* address probed (ICMP echo) */
 	enum ot_expect expect;
-	const char *why;	/* "same network 'lan'", "dropped by web's firewall (topo.otp:14)" */
+	const char *why; /* "same network 'lan'", "dropped by web's firewall (topo.otp:14)" */
 };
 
 /* A node of the topology as this plan sees it (for FDB peers, graphs, status). */
@@ -249,14 +243,14 @@ struct ot_plan_node {
 };
 
 struct ot_plan {
-	struct ot_arena arena;	/* owns every pointer below */
+	struct ot_arena arena; /* owns every pointer below */
 
-	const char *topology;	/* topology name */
-	const char *instance;	/* names objects: the topology name, or "<topo>.j<job>.<step>" */
-	const char *node;	/* this node's logical name */
-	uint32_t node_index;	/* position in the topology's node order */
-	const char *prefix;	/* "<instance>.<node>": switch netns, state dir, host object names */
-	const char *state_dir;	/* "/run/opentop/<prefix>": the journal lives here */
+	const char *topology;  /* topology name */
+	const char *instance;  /* names objects: the topology name, or "<topo>.j<job>.<step>" */
+	const char *node;      /* this node's logical name */
+	uint32_t node_index;   /* position in the topology's node order */
+	const char *prefix;    /* "<instance>.<node>": switch netns, state dir, host object names */
+	const char *state_dir; /* "/run/opentop/<prefix>": the journal lives here */
 	const char *source_digest; /* hex digest of the topology source, for drift reports */
 
 	struct ot_addr underlay; /* this node's underlay address (family 0 = none needed) */
@@ -265,10 +259,10 @@ struct ot_plan {
 	struct ot_plan_node *nodes; /* every node of the topology, in node order */
 	size_t nnodes;
 
-	struct ot_plan_ns *ns;	/* ns[0] is the host */
+	struct ot_plan_ns *ns; /* ns[0] is the host */
 	size_t nns;
 
-	struct ot_op *ops;	/* in creation order */
+	struct ot_op *ops; /* in creation order */
 	size_t nops;
 
 	struct ot_probe *probes;
@@ -356,8 +350,9 @@ int ot_plan_validate(const struct ot_plan *p, struct ot_error *err);
 bool ot_plan_bound(const struct ot_plan *p);
 
 /* Name checks shared by the compiler and the validator. */
-bool ot_ifname_valid(const char *s);  /* 1..15 bytes, no '/', ':', whitespace, not "." ".." */
-bool ot_nsname_valid(const char *s);  /* 1..OT_NSNAME_MAX bytes of [A-Za-z0-9._-], not "." ".." */
-bool ot_relpath_valid(const char *s); /* "a/b/c" of [A-Za-z0-9._-] components, no "." "..", no "//" */
+bool ot_ifname_valid(const char *s); /* 1..15 bytes, no '/', ':', whitespace, not "." ".." */
+bool ot_nsname_valid(const char *s); /* 1..OT_NSNAME_MAX bytes of [A-Za-z0-9._-], not "." ".." */
+bool ot_relpath_valid(
+    const char *s); /* "a/b/c" of [A-Za-z0-9._-] components, no "." "..", no "//" */
 
 #endif

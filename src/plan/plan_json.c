@@ -53,8 +53,8 @@ static int jfail(struct jr *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	r->rc = ot_error_set(r->err, -EINVAL, "plan JSON: %s: %s", r->path[0] ? r->path : "(top)",
-			     msg);
+	r->rc =
+	    ot_error_set(r->err, -EINVAL, "plan JSON: %s: %s", r->path[0] ? r->path : "(top)", msg);
 	return r->rc;
 }
 
@@ -276,10 +276,13 @@ static void get_ports(struct jr *r, json_t *o, const char *k, struct ot_ports *r
 			jfail(r, "'%s' must list 2 to %d port ranges", k, OT_PORTS_MAX);
 			return;
 		}
-		json_array_foreach(v, i, e) {
+		json_array_foreach(v, i, e)
+		{
 			if (!get_range(e, &ret->r[i])) {
-				jfail(r, "'%s' item %zu must be [first, last] with "
-					 "1 <= first <= last <= 65535", k, i);
+				jfail(r,
+				      "'%s' item %zu must be [first, last] with "
+				      "1 <= first <= last <= 65535",
+				      k, i);
 				ret->n = 0;
 				return;
 			}
@@ -298,10 +301,9 @@ static void read_nft(struct jr *r, json_t *o, struct ot_op_nft *n)
 {
 	static const char *const keys[] = {"table", "chains", "rules", NULL};
 	static const char *const ckeys[] = {"name", "type", "hook", "priority", "policy", NULL};
-	static const char *const rkeys[] = {"chain", "family", "proto", "saddr", "daddr",
-					    "sport", "dport", "iif",	"oif",	 "ct_state",
-					    "verdict", "nat_addr", "nat_port", "counter", "comment",
-					    NULL};
+	static const char *const rkeys[] = {
+	    "chain", "family",	 "proto",   "saddr",	"daddr",    "sport",   "dport",	  "iif",
+	    "oif",   "ct_state", "verdict", "nat_addr", "nat_port", "counter", "comment", NULL};
 	json_t *chains, *rules, *v;
 	const char *s;
 	size_t i, j;
@@ -384,7 +386,8 @@ static void read_nft(struct jr *r, json_t *o, struct ot_op_nft *n)
 		{
 			int bit;
 
-			if (!json_is_string(e) || ot_enum_value(ot_ct_state_names, json_string_value(e), &bit) < 0)
+			if (!json_is_string(e) ||
+			    ot_enum_value(ot_ct_state_names, json_string_value(e), &bit) < 0)
 				jfail(r, "unknown ct state");
 			else
 				ru->ct_state |= (unsigned)bit;
@@ -452,7 +455,8 @@ static void read_op(struct jr *r, json_t *o, struct ot_op *op)
 		}
 		if (l->kind == OT_LINK_MACVLAN) {
 			get_name(r, o, "lower", l->lower, true);
-			l->mode = get_enum(r, o, "mode", ot_macvlan_mode_names, false, OT_MACVLAN_BRIDGE);
+			l->mode =
+			    get_enum(r, o, "mode", ot_macvlan_mode_names, false, OT_MACVLAN_BRIDGE);
 		}
 		break;
 	}
@@ -508,7 +512,7 @@ static void read_op(struct jr *r, json_t *o, struct ot_op *op)
 
 static void read_ns(struct jr *r, json_t *o)
 {
-	static const char *const keys[] = {"name",	"role",	  "container", "isolate",
+	static const char *const keys[] = {"name",     "role",	 "container", "isolate",
 					   "hostname", "cgroup", "ranks",     NULL};
 	struct ot_plan_ns *ns;
 	const char *name;
@@ -556,9 +560,9 @@ static void read_ns(struct jr *r, json_t *o)
 	json_array_foreach(arr, i, e)
 	{
 		const struct ot_isolate_kind *k =
-			json_is_string(e) ? ot_isolate_kind_by_name(json_string_value(e),
-								    json_string_length(e))
-					  : NULL;
+		    json_is_string(e)
+			? ot_isolate_kind_by_name(json_string_value(e), json_string_length(e))
+			: NULL;
 
 		if (!k)
 			jfail(r, "unknown isolation kind");
@@ -582,7 +586,8 @@ static void read_ns(struct jr *r, json_t *o)
 		json_int_t a, b;
 
 		if (!json_is_array(e) || json_array_size(e) != 2 ||
-		    !json_is_integer(json_array_get(e, 0)) || !json_is_integer(json_array_get(e, 1))) {
+		    !json_is_integer(json_array_get(e, 0)) ||
+		    !json_is_integer(json_array_get(e, 1))) {
 			jfail(r, "rank range %zu must be [first, last]", i);
 			return;
 		}
@@ -599,7 +604,8 @@ static void read_ns(struct jr *r, json_t *o)
 
 static void read_probe(struct jr *r, json_t *o, struct ot_probe *pr)
 {
-	static const char *const keys[] = {"from", "to_node", "to", "address", "expect", "why", NULL};
+	static const char *const keys[] = {"from",   "to_node", "to", "address",
+					   "expect", "why",	NULL};
 	const char *from;
 	int i;
 
@@ -627,10 +633,10 @@ static void read_probe(struct jr *r, json_t *o, struct ot_probe *pr)
 
 int ot_plan_from_json(json_t *o, struct ot_plan **ret, struct ot_error *err)
 {
-	static const char *const keys[] = {"schema",	"topology", "instance",	 "node",
-					   "node_index", "prefix",   "state_dir", "source_digest",
-					   "underlay",	"nodes",    "namespaces", "ops",
-					   "probes",	"teardown", NULL};
+	static const char *const keys[] = {"schema",	 "topology", "instance",   "node",
+					   "node_index", "prefix",   "state_dir",  "source_digest",
+					   "underlay",	 "nodes",    "namespaces", "ops",
+					   "probes",	 "teardown", NULL};
 	static const char *const ukeys[] = {"address", "mtu", NULL};
 	static const char *const nkeys[] = {"name", "underlay", NULL};
 	struct jr r = {0};

@@ -913,8 +913,8 @@ static void w_fdb(struct jw *w, const struct ot_op *op)
 	d = (size_t)(w->o - w->sb->buf);
 	/* offsets into sb stay right when it grows; not after an allocation
 	 * failure (the writer is in scratch then) */
-	w->fdb.valid = !w->oom && !w->bad && w->mac_at - a <= JW_FDB_MAX &&
-		       d - w->mac_end <= JW_FDB_MAX;
+	w->fdb.valid =
+	    !w->oom && !w->bad && w->mac_at - a <= JW_FDB_MAX && d - w->mac_end <= JW_FDB_MAX;
 	if (!w->fdb.valid)
 		return;
 	w->fdb.depth = w->depth;
@@ -932,10 +932,10 @@ static void w_fdb(struct jw *w, const struct ot_op *op)
 static void w_op(struct jw *w, const struct ot_op *op)
 {
 	static const struct ot_plan_field unknown[] = {
-		{"ns", "\"ns\":", 5, OT_F_NS, 0, offsetof(struct ot_op, ns)},
-		{"op", "\"op\":", 5, OT_F_OP, 0, 0},
-		{"origin", "\"origin\":", 9, OT_F_MEMO, 0, offsetof(struct ot_op, origin)},
-		{NULL, NULL, 0, 0, 0, 0},
+	    {"ns", "\"ns\":", 5, OT_F_NS, 0, offsetof(struct ot_op, ns)},
+	    {"op", "\"op\":", 5, OT_F_OP, 0, 0},
+	    {"origin", "\"origin\":", 9, OT_F_MEMO, 0, offsetof(struct ot_op, origin)},
+	    {NULL, NULL, 0, 0, 0, 0},
 	};
 
 	if (op->kind == OT_OP_FDB) {
@@ -1012,31 +1012,32 @@ static void w_teardown(struct jw *w, const struct ot_plan *p)
 				continue;
 			}
 			ot_str_join(what, sizeof(what),
-			    (const char *[]){"delete netns ", p->ns[op->ns].name}, 2);
+				    (const char *[]){"delete netns ", p->ns[op->ns].name}, 2);
 			break;
 		case OT_OP_LINK:
 			ot_str_join(what, sizeof(what),
-			    (const char *[]){"delete link ",
-					     op->ns == OT_NS_HOST_INDEX ? op->link.name
-									: op->link.peer_name,
-					     " in host"},
-			    3);
+				    (const char *[]){"delete link ",
+						     op->ns == OT_NS_HOST_INDEX
+							 ? op->link.name
+							 : op->link.peer_name,
+						     " in host"},
+				    3);
 			break;
 		case OT_OP_SYSCTL:
 			ot_str_join(what, sizeof(what),
-			    (const char *[]){"restore sysctl ", op->sysctl.key, " in ",
-					     ns_name(p, op->ns)},
-			    4);
+				    (const char *[]){"restore sysctl ", op->sysctl.key, " in ",
+						     ns_name(p, op->ns)},
+				    4);
 			break;
 		case OT_OP_NFT:
 			ot_str_join(what, sizeof(what),
-			    (const char *[]){"delete nft table inet ", op->nft.table, " in ",
-					     ns_name(p, op->ns)},
-			    4);
+				    (const char *[]){"delete nft table inet ", op->nft.table,
+						     " in ", ns_name(p, op->ns)},
+				    4);
 			break;
 		case OT_OP_CGROUP:
-			ot_str_join(what, sizeof(what), (const char *[]){"remove cgroup ", op->cgroup.path},
-			    2);
+			ot_str_join(what, sizeof(what),
+				    (const char *[]){"remove cgroup ", op->cgroup.path}, 2);
 			break;
 		default:
 			*put_u64(num, td[i]) = '\0';

@@ -65,7 +65,8 @@ static void comment_text(struct ot_strbuf *out, const char *s)
 }
 
 /* A comment line: "# " and the formatted text through comment_text(). */
-static void comment(struct ot_strbuf *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void comment(struct ot_strbuf *out, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void comment(struct ot_strbuf *out, const char *fmt, ...)
 {
 	struct ot_strbuf t = OT_STRBUF_INIT;
@@ -169,7 +170,8 @@ static void e_netns(const struct ot_plan *p, const struct ot_op *op, struct ot_s
 
 		for (bit = OT_ISO_UTS; bit <= OT_ISO_CGROUP; bit <<= 1)
 			if (ns->isolate & bit)
-				ot_sb_printf(&t, " isolate %s", ot_isolate_name((enum ot_isolate)bit));
+				ot_sb_printf(&t, " isolate %s",
+					     ot_isolate_name((enum ot_isolate)bit));
 		if (ns->hostname)
 			ot_sb_printf(&t, ", hostname %s", ns->hostname);
 		comment(out, "not done by this script (a namespace needs a process to hold it):%s",
@@ -531,7 +533,8 @@ int ot_plan_sh(const struct ot_plan *p, enum ot_sh_mode mode, struct ot_strbuf *
 		ot_sb_putc(out, '\n');
 		comment(out, "undo %zu: %s in %s%s%s%s", td[i] + 1, ot_op_kind_name(op->kind),
 			op->ns == OT_NS_HOST_INDEX ? "host" : p->ns[op->ns].name,
-			op->origin ? " (" : "", op->origin ? op->origin : "", op->origin ? ")" : "");
+			op->origin ? " (" : "", op->origin ? op->origin : "",
+			op->origin ? ")" : "");
 		if (undoers[op->kind])
 			undoers[op->kind](p, op, out);
 	}

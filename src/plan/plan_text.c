@@ -190,8 +190,9 @@ void ot_nft_table_text(const struct ot_op_nft *n, const char *indent, struct ot_
 
 		ot_sb_printf(out, "%s\tchain %s {\n", indent, ch->name);
 		ot_sb_printf(out, "%s\t\ttype %s hook %s priority %d; policy %s;\n", indent,
-			     ot_enum_name(ot_nft_chain_type_names, ch->type), ot_nft_hook_name(ch->hook),
-			     (int)ch->priority, ch->policy_drop ? "drop" : "accept");
+			     ot_enum_name(ot_nft_chain_type_names, ch->type),
+			     ot_nft_hook_name(ch->hook), (int)ch->priority,
+			     ch->policy_drop ? "drop" : "accept");
 		for (i = 0; i < n->nrules; i++) {
 			if (n->rules[i].chain != c)
 				continue;
@@ -483,8 +484,7 @@ void ot_plan_text(const struct ot_plan *p, struct ot_strbuf *out)
 			     pr->to_container, pr->to_node);
 		put_addr(out, " ", &pr->to_addr);
 		pad(out, line, 2 * 20 + 24);
-		ot_sb_printf(out, "  %-7s  %s\n",
-			     ot_enum_name(ot_expect_names, pr->expect),
+		ot_sb_printf(out, "  %-7s  %s\n", ot_enum_name(ot_expect_names, pr->expect),
 			     pr->why ? pr->why : "");
 	}
 

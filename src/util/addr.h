@@ -21,8 +21,9 @@ struct ot_addr {
 };
 
 struct ot_prefix {
-	struct ot_addr addr; /* as written (host bits kept: "10.0.0.5/24" is an interface address) */
-	uint8_t len;	     /* prefix length: 0..32 or 0..128 */
+	struct ot_addr
+	    addr;    /* as written (host bits kept: "10.0.0.5/24" is an interface address) */
+	uint8_t len; /* prefix length: 0..32 or 0..128 */
 };
 
 /* A set of transport ports: single ports and ranges, as "dport 22,8000-8100"

@@ -16,8 +16,8 @@ struct ot_arena_chunk;
 
 struct ot_arena {
 	struct ot_arena_chunk *head;
-	size_t used;	/* bytes handed out, for statistics */
-	bool oom;	/* an allocation failed since init */
+	size_t used; /* bytes handed out, for statistics */
+	bool oom;    /* an allocation failed since init */
 };
 
 /* An empty arena; no allocation happens until the first ot_arena_alloc(). */
@@ -38,7 +38,8 @@ char *ot_arena_strndup(struct ot_arena *a, const char *s, size_t n);
 void *ot_arena_memdup(struct ot_arena *a, const void *p, size_t n);
 
 /* printf into the arena. */
-char *ot_arena_printf(struct ot_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *ot_arena_printf(struct ot_arena *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 char *ot_arena_vprintf(struct ot_arena *a, const char *fmt, va_list ap);
 
 #endif

@@ -85,7 +85,8 @@ static int strmap_resize(struct ot_strmap *m, size_t cap)
 	for (i = 0; i < old.cap; i++) {
 		if (!old.slots[i].key)
 			continue;
-		for (j = slot_start(old.slots[i].hash, cap); m->slots[j].key; j = (j + 1) & (cap - 1))
+		for (j = slot_start(old.slots[i].hash, cap); m->slots[j].key;
+		     j = (j + 1) & (cap - 1))
 			;
 		m->slots[j] = old.slots[i];
 	}

@@ -32,11 +32,14 @@ struct ot_strmap_slot {
 
 struct ot_strmap {
 	struct ot_strmap_slot *slots;
-	size_t cap;	/* power of two, or 0 */
+	size_t cap; /* power of two, or 0 */
 	size_t count;
 };
 
-#define OT_STRMAP_INIT {NULL, 0, 0}
+#define OT_STRMAP_INIT                                                                             \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 void ot_strmap_free(struct ot_strmap *m); /* frees the table, not keys or values */
 
@@ -70,7 +73,10 @@ struct ot_kmap {
 	bool (*eq)(const void *a, const void *b);
 };
 
-#define OT_KMAP_INIT(eq_fn) {NULL, 0, 0, (eq_fn)}
+#define OT_KMAP_INIT(eq_fn)                                                                        \
+	{                                                                                          \
+		NULL, 0, 0, (eq_fn)                                                                \
+	}
 
 /*
  * Insert key (hash h) -> value. Returns 0, -EEXIST (the present entry kept;

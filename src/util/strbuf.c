@@ -100,7 +100,8 @@ void ot_sb_shquote(struct ot_strbuf *sb, const char *s)
 
 	for (p = s; *p && safe; p++)
 		safe = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-			      "_-./:=@%+,", *p) != NULL;
+			      "_-./:=@%+,",
+			      *p) != NULL;
 	if (safe) {
 		ot_sb_append(sb, s);
 		return;

@@ -13,13 +13,16 @@
 #include <stddef.h>
 
 struct ot_strbuf {
-	char *buf;	/* NUL-terminated when len > 0 or after any append; may be NULL when empty */
+	char *buf; /* NUL-terminated when len > 0 or after any append; may be NULL when empty */
 	size_t len;
 	size_t cap;
 	bool oom;
 };
 
-#define OT_STRBUF_INIT {NULL, 0, 0, false}
+#define OT_STRBUF_INIT                                                                             \
+	{                                                                                          \
+		NULL, 0, 0, false                                                                  \
+	}
 
 void ot_sb_free(struct ot_strbuf *sb);	/* accepts NULL */
 void ot_sb_reset(struct ot_strbuf *sb); /* length 0, keeps the memory */

@@ -99,7 +99,8 @@ Test(ssh, command_deadline_kills_and_reports)
 	/* The remote side must limit itself too (servers may ignore the
 	 * signal request): otdeploy wraps remote commands in timeout(1). */
 	t0 = ot_mono_ms();
-	cr_assert_eq(ot_ssh_run(s, "exec timeout 2 sleep 29.5", NULL, 0, 300, &r, &err), -ETIMEDOUT);
+	cr_assert_eq(ot_ssh_run(s, "exec timeout 2 sleep 29.5", NULL, 0, 300, &r, &err),
+		     -ETIMEDOUT);
 	ms = (long)(ot_mono_ms() - t0);
 	cr_assert_lt(ms, 5000, "took %ld ms", ms);
 	cr_assert(strstr(err.msg, "did not finish within 300 ms"), "%s", err.msg);
@@ -195,8 +196,8 @@ Test(ssh, wrong_key_is_refused_and_open_key_file_too)
 	char key[256], cmd[1200];
 
 	snprintf(key, sizeof(key), "%s/other_key", env("OTD_SCRATCH"));
-	snprintf(cmd, sizeof(cmd), "rm -f %s %s.pub; ssh-keygen -q -t ed25519 -N '' -f %s", key, key,
-		 key);
+	snprintf(cmd, sizeof(cmd), "rm -f %s %s.pub; ssh-keygen -q -t ed25519 -N '' -f %s", key,
+		 key, key);
 	cr_assert_eq(system(cmd), 0);
 	o.identity = key;
 	cr_assert_eq(ot_ssh_global_init(&err), 0);

@@ -61,7 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	doc = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
 	plans = json_is_object(doc) ? json_object_get(doc, "plans") : NULL;
-	json_array_foreach(plans, i, one) {
+	json_array_foreach(plans, i, one)
+	{
 		p = NULL;
 		if (ot_plan_from_json(one, &p, &err) == 0) {
 			round_trip(p);

@@ -191,9 +191,7 @@ int main(int argc, char **argv)
 	}
 	printf("cycles: %d create/destroy cycles of %s in %.1f s: %d descriptors and %zu heap "
 	       "bytes throughout, nothing left behind\n",
-	       n, p->prefix,
-	       t1 - t0, fds0,
-	       heap0);
+	       n, p->prefix, t1 - t0, fds0, heap0);
 	ot_plan_free(p);
 	return 0;
 fail:

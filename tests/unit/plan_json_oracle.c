@@ -288,8 +288,8 @@ static json_t *ns_json(struct jw *w, const struct ot_plan_ns *ns)
 	iso = json_array();
 	for (bit = 1; iso && bit <= OT_ISO_CGROUP; bit <<= 1)
 		if (ns->isolate & bit)
-			json_array_append_new(
-			    iso, json_string(ot_isolate_name((enum ot_isolate)bit)));
+			json_array_append_new(iso,
+					      json_string(ot_isolate_name((enum ot_isolate)bit)));
 	put(w, o, "isolate", iso);
 	put_str(w, o, "hostname", ns->hostname);
 	put_str(w, o, "cgroup", ns->cgroup);

@@ -58,7 +58,7 @@ Test(compile, partition_minimal_plumbing)
 	cr_assert_eq(op->link.peer_ns, 3, "p2p peer goes straight into a2");
 	cr_assert_str_eq(op->link.peer_name, "eth1");
 	cr_assert_str_eq(op->link.master, "");
-	op = tm_link(p1, "vx" );
+	op = tm_link(p1, "vx");
 	cr_assert_null(op);
 	/* the VXLAN device of lan is in the switch ns, enslaved, socket in the host */
 	{
@@ -98,9 +98,9 @@ Test(compile, partition_minimal_plumbing)
 static int phase(const struct ot_op *op)
 {
 	static const int order[OT_OP__COUNT] = {
-		[OT_OP_NETNS] = 0, [OT_OP_LINK] = 1,   [OT_OP_ADDR] = 2,  [OT_OP_LINK_UP] = 3,
-		[OT_OP_ROUTE] = 4, [OT_OP_FDB] = 5,    [OT_OP_SYSCTL] = 6, [OT_OP_NFT] = 7,
-		[OT_OP_CGROUP] = 8,
+	    [OT_OP_NETNS] = 0,	 [OT_OP_LINK] = 1,  [OT_OP_ADDR] = 2,
+	    [OT_OP_LINK_UP] = 3, [OT_OP_ROUTE] = 4, [OT_OP_FDB] = 5,
+	    [OT_OP_SYSCTL] = 6,	 [OT_OP_NFT] = 7,   [OT_OP_CGROUP] = 8,
 	};
 	return order[op->kind];
 }
@@ -215,7 +215,8 @@ Test(compile, fdb_head_end_replication)
 
 		if (op->kind != OT_OP_FDB)
 			continue;
-		snprintf(want, sizeof(want), "192.0.2.%d", strcmp(op->fdb.dst_node, "n2") == 0 ? 2 : 3);
+		snprintf(want, sizeof(want), "192.0.2.%d",
+			 strcmp(op->fdb.dst_node, "n2") == 0 ? 2 : 3);
 		{
 			struct ot_addr wa;
 

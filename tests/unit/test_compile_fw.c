@@ -253,16 +253,19 @@ Test(bounds, refused_at_the_construct)
 	c1->pids = 10;
 	c1->limit_loc = tm_loc();
 	msg = tm_compile_fail(m, &o);
-	snprintf(want, sizeof(want), "t.otp:%u:1: error: container 'c2' is one more than the 1 "
-				     "containers allowed on node 'n1'",
+	snprintf(want, sizeof(want),
+		 "t.otp:%u:1: error: container 'c2' is one more than the 1 "
+		 "containers allowed on node 'n1'",
 		 c2->loc.line);
 	cr_assert(strstr(msg, want), "%s", msg);
-	snprintf(want, sizeof(want), "t.otp:%u:1: error: interface 'c2.eth0' is one more than the "
-				     "2 interfaces allowed on node 'n1'",
+	snprintf(want, sizeof(want),
+		 "t.otp:%u:1: error: interface 'c2.eth0' is one more than the "
+		 "2 interfaces allowed on node 'n1'",
 		 c2->ifaces[0].loc.line);
 	cr_assert(strstr(msg, want), "%s", msg);
-	snprintf(want, sizeof(want), "t.otp:%u:1: error: macvlan on host interface 'eth9' is not "
-				     "allowed here",
+	snprintf(want, sizeof(want),
+		 "t.otp:%u:1: error: macvlan on host interface 'eth9' is not "
+		 "allowed here",
 		 c1->ifaces[1].loc.line);
 	cr_assert(strstr(msg, want), "%s", msg);
 	snprintf(want, sizeof(want), "t.otp:%u:1: error: isolation 'pid' is not allowed here",
@@ -271,8 +274,9 @@ Test(bounds, refused_at_the_construct)
 	snprintf(want, sizeof(want), "t.otp:%u:1: error: cgroup limits are not allowed here",
 		 c1->limit_loc.line);
 	cr_assert(strstr(msg, want), "%s", msg);
-	snprintf(want, sizeof(want), "t.otp:%u:1: error: address 10.0.0.200/24 of 'c2.eth0' is "
-				     "outside the allowed address ranges",
+	snprintf(want, sizeof(want),
+		 "t.otp:%u:1: error: address 10.0.0.200/24 of 'c2.eth0' is "
+		 "outside the allowed address ranges",
 		 c2->ifaces[0].addr_locs[0].line);
 	cr_assert(strstr(msg, want), "%s", msg);
 	cr_assert(strstr(msg, "error: uplink of network 'lan' to the host is not allowed here"),

@@ -91,7 +91,8 @@ static inline struct ot_m_network *tm_net(struct ot_model *m, const char *name, 
 	return n;
 }
 
-static inline struct ot_m_container *tm_ctr(struct ot_model *m, const char *name, struct ot_m_node *node)
+static inline struct ot_m_container *tm_ctr(struct ot_model *m, const char *name,
+					    struct ot_m_node *node)
 {
 	struct ot_m_container *c = ot_arena_alloc(&m->arena, sizeof(*c));
 
@@ -109,8 +110,9 @@ static inline struct ot_m_container *tm_ctr(struct ot_model *m, const char *name
 }
 
 /* An interface on net (NULL: a macvlan on "eth9") with up to two addresses. */
-static inline struct ot_m_iface *tm_iface(struct ot_model *m, struct ot_m_container *c, const char *name,
-				   struct ot_m_network *net, const char *a1, const char *a2)
+static inline struct ot_m_iface *tm_iface(struct ot_model *m, struct ot_m_container *c,
+					  const char *name, struct ot_m_network *net,
+					  const char *a1, const char *a2)
 {
 	struct ot_m_iface *f = &c->ifaces[c->nifaces++];
 	const char *addrs[2] = {a1, a2};
@@ -124,7 +126,8 @@ static inline struct ot_m_iface *tm_iface(struct ot_model *m, struct ot_m_contai
 	for (i = 0; i < 2; i++) {
 		if (!addrs[i])
 			continue;
-		cr_assert_eq(ot_prefix_parse(addrs[i], true, &f->addrs[f->naddrs]), 0, "%s", addrs[i]);
+		cr_assert_eq(ot_prefix_parse(addrs[i], true, &f->addrs[f->naddrs]), 0, "%s",
+			     addrs[i]);
 		f->addr_locs[f->naddrs++] = tm_loc();
 	}
 	if (net) {
@@ -139,7 +142,7 @@ static inline struct ot_m_iface *tm_iface(struct ot_model *m, struct ot_m_contai
 }
 
 static inline struct ot_m_uplink *tm_uplink(struct ot_m_network *net, struct ot_m_node *node,
-				     const char *addr, bool masq)
+					    const char *addr, bool masq)
 {
 	struct ot_m_uplink *u = &net->uplinks[net->nuplinks++];
 
@@ -150,7 +153,8 @@ static inline struct ot_m_uplink *tm_uplink(struct ot_m_network *net, struct ot_
 	return u;
 }
 
-static inline struct ot_m_route *tm_route(struct ot_m_container *c, const char *dst, const char *via)
+static inline struct ot_m_route *tm_route(struct ot_m_container *c, const char *dst,
+					  const char *via)
 {
 	struct ot_m_route *r = &c->routes[c->nroutes++];
 
@@ -167,7 +171,7 @@ static inline struct ot_m_route *tm_route(struct ot_m_container *c, const char *
 }
 
 static inline struct ot_m_rule *tm_rule(struct ot_m_container *c, enum ot_m_dir dir,
-				 enum ot_m_action act, uint8_t proto)
+					enum ot_m_action act, uint8_t proto)
 {
 	struct ot_m_rule *r = &c->rules[c->nrules++];
 

@@ -12,13 +12,12 @@
 #include "deploy/progress.h"
 
 static struct ot_host hosts[2] = {
-	{.name = "n1", .ssh_target = "root@192.0.2.11"},
-	{.name = "n2", .ssh_target = "admin@[2001:db8::2]", .ssh_port = 2222},
+    {.name = "n1", .ssh_target = "root@192.0.2.11"},
+    {.name = "n2", .ssh_target = "admin@[2001:db8::2]", .ssh_port = 2222},
 };
 
 /* Two nodes, their plans with one probe each (web -> db, db -> web). */
-static struct ot_plan *mkplan(const char *node, const char *cont, const char *to,
-			      enum ot_expect ex)
+static struct ot_plan *mkplan(const char *node, const char *cont, const char *to, enum ot_expect ex)
 {
 	struct ot_plan *p = ot_plan_new();
 	int ns, pr;
@@ -85,15 +84,16 @@ Test(deploy, targets_are_checked)
 	cr_assert_eq(ot_deploy_parse_target("alias-n1", NULL, u, sizeof(u), h, sizeof(h), &err), 0);
 	cr_assert_str_eq(u, "");
 	cr_assert_str_eq(h, "alias-n1");
-	cr_assert_eq(ot_deploy_parse_target("@h1", NULL, u, sizeof(u), h, sizeof(h), &err), -EINVAL);
+	cr_assert_eq(ot_deploy_parse_target("@h1", NULL, u, sizeof(u), h, sizeof(h), &err),
+		     -EINVAL);
 	cr_assert_eq(ot_deploy_parse_target("root@", NULL, u, sizeof(u), h, sizeof(h), &err),
 		     -EINVAL);
-	cr_assert_eq(ot_deploy_parse_target("-oProxyCommand=x", NULL, u, sizeof(u), h, sizeof(h),
-					    &err),
-		     -EINVAL);
-	cr_assert_eq(ot_deploy_parse_target("root@h1;reboot", NULL, u, sizeof(u), h, sizeof(h),
-					    &err),
-		     -EINVAL);
+	cr_assert_eq(
+	    ot_deploy_parse_target("-oProxyCommand=x", NULL, u, sizeof(u), h, sizeof(h), &err),
+	    -EINVAL);
+	cr_assert_eq(
+	    ot_deploy_parse_target("root@h1;reboot", NULL, u, sizeof(u), h, sizeof(h), &err),
+	    -EINVAL);
 }
 
 Test(deploy, local_targets_need_the_flag)
@@ -188,14 +188,15 @@ static void assert_whole_words(const char *shown, const char *msg, const char *w
 	len -= 3;
 	cr_assert(!strncmp(shown, msg, len), "%s: '%.*s' is not the message's start", where,
 		  (int)len, shown);
-	cr_assert(len == 0 || strchr(" ,;:(-", msg[len]), "%s: cut inside a word: '%.*s|%s'",
-		  where, (int)len, shown, msg + len);
+	cr_assert(len == 0 || strchr(" ,;:(-", msg[len]), "%s: cut inside a word: '%.*s|%s'", where,
+		  (int)len, shown, msg + len);
 }
 
 Test(progress, errors_are_cut_between_words)
 {
-	static const char msg[] = "create vxlan 'vx-lan' (VNI 5109222) in otd1.n3.c (three.otp:16): "
-				  "Address already in use (rolled back)\nsecond line";
+	static const char msg[] =
+	    "create vxlan 'vx-lan' (VNI 5109222) in otd1.n3.c (three.otp:16): "
+	    "Address already in use (rolled back)\nsecond line";
 	struct ot_deploy_node nodes[2];
 	struct ot_plan *plans[2];
 	struct ot_strbuf sb = OT_STRBUF_INIT;
@@ -243,10 +244,12 @@ Test(progress, verify_matrix_counts_mismatches)
 
 	mkdeploy(&d, nodes, plans);
 	nodes[0].state = OT_DS_DONE;
-	nodes[0].output = strdup("{\"probes\":[{\"probe\":0,\"outcome\":\"silent\",\"pass\":true}]}");
+	nodes[0].output =
+	    strdup("{\"probes\":[{\"probe\":0,\"outcome\":\"silent\",\"pass\":true}]}");
 	nodes[1].state = OT_DS_FAILED;
 	nodes[1].exit_status = 1;
-	nodes[1].output = strdup("{\"probes\":[{\"probe\":0,\"outcome\":\"silent\",\"pass\":false}]}");
+	nodes[1].output =
+	    strdup("{\"probes\":[{\"probe\":0,\"outcome\":\"silent\",\"pass\":false}]}");
 	cr_assert_eq(ot_progress_verify_matrix(&d, false, &sb), 1);
 	cr_assert(strstr(ot_sb_str(&sb), "MISMATCH db -> web: expected reach"), "%s",
 		  ot_sb_str(&sb));

@@ -24,9 +24,10 @@ Test(remote_dir, accepts_plain_absolute_paths)
 
 Test(remote_dir, refuses_escapes_and_odd_text)
 {
-	const char *bad[] = {"",	 "relative/dir", "/",		"/var/../etc", "/var/./lib",
-			     "/var//lib", "/var/lib/",	  "/var/lib/..", "/a b",	 "/a;rm -rf",
-			     "/a$(id)", "/a`id`",	  "/a\nb",	"/ä",		 "/a'b"};
+	const char *bad[] = {"",	   "relative/dir", "/",		"/var/../etc",
+			     "/var/./lib", "/var//lib",	   "/var/lib/", "/var/lib/..",
+			     "/a b",	   "/a;rm -rf",	   "/a$(id)",	"/a`id`",
+			     "/a\nb",	   "/ä",	   "/a'b"};
 	struct ot_error err = {0};
 	size_t i;
 
@@ -91,11 +92,12 @@ Test(sha256, parse_refuses_junk)
 	char out[OT_SHA256_HEX];
 
 	cr_assert_eq(ot_sha256_parse("sha256sum: x: No such file or directory", out), -EINVAL);
-	cr_assert_eq(ot_sha256_parse("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b8",
-				     out),
-		     -EINVAL);
-	cr_assert_eq(ot_sha256_parse("E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855  f",
-				     out),
-		     0);
+	cr_assert_eq(
+	    ot_sha256_parse("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b8", out),
+	    -EINVAL);
+	cr_assert_eq(
+	    ot_sha256_parse("E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855  f",
+			    out),
+	    0);
 	cr_assert_str_eq(out, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }

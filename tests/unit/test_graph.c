@@ -40,14 +40,17 @@ static const char small_dot[] =
     "\tgraph [fontname=\"Helvetica\", labelloc=t, label=\"topology small\"];\n"
     "\tnode [fontname=\"Helvetica\", fontsize=10];\n"
     "\tedge [fontname=\"Helvetica\", fontsize=9];\n"
-    "\t\"n/lan\" [shape=ellipse, style=bold, label=\"lan\\n10.1.0.0/24\\nVXLAN VNI 7100780 (derived), MTU 1450\"];\n"
-    "\t\"n/wan\" [shape=ellipse, style=bold, label=\"wan\\n10.2.0.0/24\\nVXLAN VNI 10584269 (derived), MTU 1450\"];\n"
+    "\t\"n/lan\" [shape=ellipse, style=bold, label=\"lan\\n10.1.0.0/24\\nVXLAN VNI 7100780 "
+    "(derived), MTU 1450\"];\n"
+    "\t\"n/wan\" [shape=ellipse, style=bold, label=\"wan\\n10.2.0.0/24\\nVXLAN VNI 10584269 "
+    "(derived), MTU 1450\"];\n"
     "\tsubgraph \"cluster_legend\" {\n"
     "\t\tlabel=\"legend\";\n"
     "\t\tstyle=dashed;\n"
     "\t\tfontsize=10;\n"
     "\t\t\"legend/c\" [shape=box, style=rounded, label=\"container\"];\n"
-    "\t\t\"legend/g\" [shape=box, style=\"rounded,bold\", label=\"first ... last\\nxN identical containers\\n(same networks, interfaces,\\nrules, isolation)\"];\n"
+    "\t\t\"legend/g\" [shape=box, style=\"rounded,bold\", label=\"first ... last\\nxN identical "
+    "containers\\n(same networks, interfaces,\\nrules, isolation)\"];\n"
     "\t\t\"legend/s\" [shape=box3d, label=\"network on a node\\n(bridge)\"];\n"
     "\t\t\"legend/n\" [shape=ellipse, style=bold, label=\"network across nodes\\n(VXLAN VNI)\"];\n"
     "\t\t\"legend/h\" [shape=house, label=\"host namespace\"];\n"
@@ -59,8 +62,10 @@ static const char small_dot[] =
     "\tsubgraph \"cluster_n0\" {\n"
     "\t\tlabel=\"n0\";\n"
     "\t\tstyle=rounded;\n"
-    "\t\t\"c/a0\" [shape=box, style=\"rounded,bold\", label=\"a0 ... a2\\nx3 identical containers\"];\n"
-    "\t\t\"c/gw\" [shape=box, style=\"rounded\", label=\"gw\\nforward\\nfirewall: 1 rule\\nnat: 1 rule\"];\n"
+    "\t\t\"c/a0\" [shape=box, style=\"rounded,bold\", label=\"a0 ... a2\\nx3 identical "
+    "containers\"];\n"
+    "\t\t\"c/gw\" [shape=box, style=\"rounded\", label=\"gw\\nforward\\nfirewall: 1 rule\\nnat: 1 "
+    "rule\"];\n"
     "\t\t\"s/lan@n0\" [shape=box3d, label=\"lan\\nbridge br-lan\"];\n"
     "\t}\n"
     "\tsubgraph \"cluster_n1\" {\n"
@@ -135,15 +140,14 @@ static void png_size(const char *path, uint32_t *w, uint32_t *h)
  */
 Test(graph, hpc_16_nodes_is_a_picture)
 {
-	static const char hpc[] =
-	    "topology hpc\n"
-	    "network fabric { subnet 10.100.0.0/16; mtu 1450 }\n"
-	    "for i in 0..127 {\n"
-	    "    container rank{i} on node[i / 8] {\n"
-	    "        iface eth0 on fabric address 10.100.0.{i + 1}\n"
-	    "        ranks {i}\n"
-	    "    }\n"
-	    "}\n";
+	static const char hpc[] = "topology hpc\n"
+				  "network fabric { subnet 10.100.0.0/16; mtu 1450 }\n"
+				  "for i in 0..127 {\n"
+				  "    container rank{i} on node[i / 8] {\n"
+				  "        iface eth0 on fabric address 10.100.0.{i + 1}\n"
+				  "        ranks {i}\n"
+				  "    }\n"
+				  "}\n";
 	char dot[] = "/tmp/otu-graph.XXXXXX", png[64], cmd[200];
 	uint32_t w, h;
 	char *t = graph_of("hpc.otp", hpc, sizeof(hpc) - 1);

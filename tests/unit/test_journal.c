@@ -44,8 +44,8 @@ Test(journal, write_read_outcomes)
 	struct ot_jrec c = {.kind = OT_J_SYSCTL, .a = "", .b = "net/ipv4/ip_forward", .c = ""};
 	struct ot_jrec d = {.kind = OT_J_NFT, .a = "", .b = "opentop", .c = "opentop demo.n1"};
 
-	cr_assert_eq(ot_journal_create(dir, "demo.n1", "demo", "n1", "abc", &j, &err), 0,
-		     "%s", err.msg);
+	cr_assert_eq(ot_journal_create(dir, "demo.n1", "demo", "n1", "abc", &j, &err), 0, "%s",
+		     err.msg);
 	cr_assert_eq(ot_journal_begin(j, &a, &err), 0);
 	cr_assert_eq(a.id, 1);
 	cr_assert_eq(ot_journal_done(j, a.id, &err), 0);
@@ -56,8 +56,7 @@ Test(journal, write_read_outcomes)
 	cr_assert_eq(ot_journal_done(j, d.id, &err), 0);
 
 	/* a second create sees the journal: "already created" */
-	cr_assert_eq(ot_journal_create(dir, "demo.n1", "demo", "n1", "abc", &j2, &err),
-		     -EEXIST);
+	cr_assert_eq(ot_journal_create(dir, "demo.n1", "demo", "n1", "abc", &j2, &err), -EEXIST);
 	cr_assert(strstr(err.msg, "already created"));
 	/* the writer holds the lock */
 	cr_assert_eq(ot_journal_read(dir, true, &im, &err), -EBUSY);
@@ -173,10 +172,8 @@ Test(journal, state_root_ours_only)
 	cr_assert_eq(access(root, F_OK), -1);
 
 	/* j1 makes the root and says so in record 1; j2 finds it */
-	cr_assert_eq(ot_journal_create(sd1, "a.n1", "a", "n1", "x", &j1, &err), 0, "%s",
-		     err.msg);
-	cr_assert_eq(ot_journal_create(sd2, "b.n1", "b", "n1", "x", &j2, &err), 0, "%s",
-		     err.msg);
+	cr_assert_eq(ot_journal_create(sd1, "a.n1", "a", "n1", "x", &j1, &err), 0, "%s", err.msg);
+	cr_assert_eq(ot_journal_create(sd2, "b.n1", "b", "n1", "x", &j2, &err), 0, "%s", err.msg);
 	ot_journal_close(j1);
 	ot_journal_close(j2);
 	cr_assert_eq(ot_journal_read(sd1, false, &im, &err), 0, "%s", err.msg);
@@ -198,20 +195,17 @@ Test(journal, state_root_ours_only)
 	cr_assert_eq(access(root, F_OK), 0, "not ours: left alone");
 
 	/* a create into the existing root records nothing and leaves it */
-	cr_assert_eq(ot_journal_create(sd1, "a.n1", "a", "n1", "x", &j1, &err), 0, "%s",
-		     err.msg);
+	cr_assert_eq(ot_journal_create(sd1, "a.n1", "a", "n1", "x", &j1, &err), 0, "%s", err.msg);
 	ot_journal_close(j1);
 	cr_assert_eq(ot_journal_remove(sd1, &err), 0, "%s", err.msg);
 	cr_assert_eq(access(root, F_OK), 0);
 	cr_assert_eq(rmdir(root), 0);
 
 	/* alone: made and removed */
-	cr_assert_eq(ot_journal_create(sd1, "a.n1", "a", "n1", "x", &j1, &err), 0, "%s",
-		     err.msg);
+	cr_assert_eq(ot_journal_create(sd1, "a.n1", "a", "n1", "x", &j1, &err), 0, "%s", err.msg);
 	ot_journal_close(j1);
 	cr_assert_eq(ot_journal_remove(sd1, &err), 0, "%s", err.msg);
 	cr_assert_eq(access(root, F_OK), -1, "the root we made is gone");
-
 }
 
 static void mkfile(const char *path, const char *text)

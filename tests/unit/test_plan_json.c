@@ -167,19 +167,22 @@ static void expect_accept(const char *json)
 	struct ot_plan *q = NULL;
 	struct ot_error err = {0};
 
-	cr_assert_eq(ot_plan_load(json, strlen(json), &q, &err), 0, "refused: %s: %s", json, err.msg);
+	cr_assert_eq(ot_plan_load(json, strlen(json), &q, &err), 0, "refused: %s: %s", json,
+		     err.msg);
 	ot_plan_free(q);
 }
 
-#define HEAD "{\"schema\":\"opentop-plan/1\",\"topology\":\"t\",\"instance\":\"t\",\"node\":\"n\"," \
-	     "\"prefix\":\"t.n\",\"state_dir\":\"/run/opentop/t.n\","
+#define HEAD                                                                                       \
+	"{\"schema\":\"opentop-plan/1\",\"topology\":\"t\",\"instance\":\"t\",\"node\":\"n\","     \
+	"\"prefix\":\"t.n\",\"state_dir\":\"/run/opentop/t.n\","
 
 Test(plan_json, rejects)
 {
 	expect_reject("[]", "top level");
 	expect_reject("{\"schema\":\"opentop-plan/99\"}", "schema");
 	expect_reject(HEAD "\"bogus\":1}", "unknown key 'bogus'");
-	expect_reject(HEAD "\"namespaces\":[{\"name\":\"../x\",\"role\":\"switch\"}]}", "bad namespace");
+	expect_reject(HEAD "\"namespaces\":[{\"name\":\"../x\",\"role\":\"switch\"}]}",
+		      "bad namespace");
 	expect_reject(HEAD "\"ops\":[{\"op\":\"netns\",\"ns\":\"nope\"}]}", "ops[0]");
 	expect_reject(HEAD "\"namespaces\":[{\"name\":\"s\",\"role\":\"switch\"}],"
 			   "\"ops\":[{\"op\":\"link\",\"ns\":\"s\",\"kind\":\"bridge\","
@@ -205,8 +208,8 @@ Test(plan_json, rejects)
 Test(plan_json, underlay_must_be_unicast)
 {
 	static const char *const bad[] = {
-		"0.0.0.0", "255.255.255.255", "224.0.0.5", "127.0.0.1", "::",
-		"::1",	   "ff02::1",	      "fe80::1",   "::ffff:192.0.2.1",
+	    "0.0.0.0", "255.255.255.255", "224.0.0.5", "127.0.0.1",	   "::",
+	    "::1",     "ff02::1",	  "fe80::1",   "::ffff:192.0.2.1",
 	};
 	char buf[1024];
 	size_t i;
@@ -214,8 +217,8 @@ Test(plan_json, underlay_must_be_unicast)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(buf, sizeof(buf), HEAD "\"underlay\":{\"address\":\"%s\"}}", bad[i]);
 		expect_reject(buf, "not a unicast underlay address");
-		snprintf(buf, sizeof(buf), HEAD "\"nodes\":[{\"name\":\"n1\",\"underlay\":\"%s\"}]}",
-			 bad[i]);
+		snprintf(buf, sizeof(buf),
+			 HEAD "\"nodes\":[{\"name\":\"n1\",\"underlay\":\"%s\"}]}", bad[i]);
 		expect_reject(buf, "nodes[0]: 'underlay'");
 		snprintf(buf, sizeof(buf),
 			 HEAD "\"namespaces\":[{\"name\":\"s\",\"role\":\"switch\"}],"

@@ -60,8 +60,8 @@ static struct ot_plan *kitchen_sink(void)
 	c1 = ot_plan_add_ns(p, OT_NS_CONTAINER, "sink.j1s0.n2.c1");
 	c2 = ot_plan_add_ns(p, OT_NS_CONTAINER, "sink.j1s0.n2.c2");
 	p->ns[c1].container = "c1";
-	p->ns[c1].isolate = OT_ISO_NET | OT_ISO_UTS | OT_ISO_IPC | OT_ISO_PID | OT_ISO_MNT |
-			    OT_ISO_CGROUP;
+	p->ns[c1].isolate =
+	    OT_ISO_NET | OT_ISO_UTS | OT_ISO_IPC | OT_ISO_PID | OT_ISO_MNT | OT_ISO_CGROUP;
 	p->ns[c1].hostname = "c1.example";
 	p->ns[c1].cgroup = "opentop/sink.j1s0.n2/c1";
 	p->ns[c1].ranks = ot_arena_calloc(&p->arena, 2, sizeof(struct ot_rank_range));
@@ -75,7 +75,8 @@ static struct ot_plan *kitchen_sink(void)
 	op = &p->ops[i];
 	op->link.kind = OT_LINK_BRIDGE;
 	strcpy(op->link.name, "br0");
-	op->link.alias = "quote \" backslash \\ newline \n tab \t ctl \x01 slash / utf8 \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80";
+	op->link.alias = "quote \" backslash \\ newline \n tab \t ctl \x01 slash / utf8 \xc3\xa9 "
+			 "\xe2\x82\xac \xf0\x9f\x98\x80";
 	op->link.mtu = 8930;
 	i = ot_plan_add_op(p, OT_OP_LINK, sw);
 	op = &p->ops[i];
@@ -214,8 +215,8 @@ Test(plan_jsonw, empty_plan)
 
 Test(plan_jsonw, invalid_utf8_refused_like_jansson)
 {
-	static const char *const bad[] = {"\xff", "\xc3", "\xc0\xaf", "\xed\xa0\x80",
-					  "\xf4\x90\x80\x80", "ok\xe2\x82"};
+	static const char *const bad[] = {
+	    "\xff", "\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "ok\xe2\x82"};
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -233,7 +234,8 @@ Test(plan_jsonw, compiled_plans)
 	struct ot_model *m = tm_new("cp");
 	struct ot_m_node *n1 = tm_node(m, "n1"), *n2 = tm_node(m, "n2");
 	struct ot_m_network *lan = tm_net(m, "lan", "10.0.0.0/24");
-	struct ot_m_container *a = tm_ctr(m, "a", n1), *b = tm_ctr(m, "b", n1), *c = tm_ctr(m, "c", n2);
+	struct ot_m_container *a = tm_ctr(m, "a", n1), *b = tm_ctr(m, "b", n1),
+			      *c = tm_ctr(m, "c", n2);
 	struct ot_hosts *h;
 	struct ot_compile_opts o = {.probes = true};
 	struct ot_compiled *cc;
@@ -262,7 +264,8 @@ Test(plan_jsonw, embedded_depth)
 
 	cr_assert_eq(ot_plan_json_write(p, 1, 2, &sb), 0);
 	/* nested two levels: the closing brace is indented by 4 spaces */
-	cr_assert(strstr(ot_sb_str(&sb), "\n      \"instance\": \"sink.j1s0\""), "%s", ot_sb_str(&sb));
+	cr_assert(strstr(ot_sb_str(&sb), "\n      \"instance\": \"sink.j1s0\""), "%s",
+		  ot_sb_str(&sb));
 	cr_assert_eq(strcmp(ot_sb_str(&sb) + sb.len - 6, "\n    }"), 0);
 	ot_sb_free(&sb);
 	ot_plan_free(p);
