@@ -856,29 +856,20 @@ void xp_ranks(struct xctx *x, struct ot_ast_stmt *st)
 	}
 	for (i = 0; i < st->u.list.n; i++) {
 		struct ot_ast_word *w = st->u.list.v[i];
-		const char *t = xp_word_text(x, w), *dots;
+		const char *t = xp_word_text(x, w);
 		struct ot_rank_range *r;
 		uint64_t a, b;
-		char buf[80], first[24];
-		size_t n;
+		char buf[80];
 
 		if (!t)
 			continue;
-		dots = strstr(t, "..");
-		n = dots ? (size_t)(dots - t) : strlen(t);
-		if (n >= sizeof(first))
-			n = sizeof(first) - 1;
-		memcpy(first, t, n);
-		first[n] = '\0';
-		if (!xp_parse_u64(first, &a) || (dots && !xp_parse_u64(dots + 2, &b))) {
+		if (!xp_parse_u64_range(t, "..", &a, &b)) {
 			struct ot_diag *g =
 			    xp_xerr(x, w->loc, "invalid rank '%s'", xp_shown(t, buf, sizeof(buf)));
 
 			xp_xhint(x, g, "a rank (4) or an inclusive range (0..3)");
 			continue;
 		}
-		if (!dots)
-			b = a;
 		if (a > MAX_RANK || b > MAX_RANK) {
 			xp_xerr(x, w->loc, "rank %s is out of range (0..%u)",
 				xp_shown(t, buf, sizeof(buf)), MAX_RANK);

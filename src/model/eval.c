@@ -525,31 +525,41 @@ bool xp_word_addr(struct xctx *x, struct ot_ast_word *w, const char *what, struc
 	return true;
 }
 
+/* "A" or "A<sep>B" as two numbers (B = A without sep); false when either is
+ * not a number. Shared by rank ranges ("0..3") and port ranges ("80-89"). */
+bool xp_parse_u64_range(const char *t, const char *sep, uint64_t *a, uint64_t *b)
+{
+	const char *s = strstr(t, sep);
+	size_t n = s ? (size_t)(s - t) : strlen(t);
+	char first[24];
+
+	if (n >= sizeof(first))
+		n = sizeof(first) - 1;
+	memcpy(first, t, n);
+	first[n] = '\0';
+	if (!xp_parse_u64(first, a) || (s && !xp_parse_u64(s + strlen(sep), b)))
+		return false;
+	if (!s)
+		*b = *a;
+	return true;
+}
+
 /* "P" or "P-Q", 1..65535. */
 static bool word_port_range(struct xctx *x, struct ot_ast_word *w, uint16_t *lo, uint16_t *hi)
 {
-	const char *t = xp_word_text(x, w), *dash;
-	char buf[80], a[24];
+	const char *t = xp_word_text(x, w);
+	char buf[80];
 	uint64_t va, vb;
-	size_t n;
 
 	if (!t)
 		return false;
-	dash = strchr(t, '-');
-	n = dash ? (size_t)(dash - t) : strlen(t);
-	if (n >= sizeof(a))
-		n = sizeof(a) - 1;
-	memcpy(a, t, n);
-	a[n] = '\0';
-	if (!xp_parse_u64(a, &va) || (dash && !xp_parse_u64(dash + 1, &vb))) {
+	if (!xp_parse_u64_range(t, "-", &va, &vb)) {
 		struct ot_diag *g =
 		    xp_xerr(x, w->loc, "invalid port '%s'", xp_shown(t, buf, sizeof(buf)));
 
 		xp_xhint(x, g, "a port (80) or a range of ports (8000-8099)");
 		return false;
 	}
-	if (!dash)
-		vb = va;
 	if (va < 1 || va > 65535 || vb < 1 || vb > 65535) {
 		xp_xerr(x, w->loc, "port %s is out of range (1..65535)",
 			xp_shown(t, buf, sizeof(buf)));

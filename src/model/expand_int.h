@@ -192,6 +192,7 @@ bool xp_eval(struct xctx *x, const struct ot_ast_expr *e, int64_t *ret);
 const char *xp_word_text(struct xctx *x, const struct ot_ast_word *w);
 const char *xp_word_name(struct xctx *x, struct ot_ast_word *w, const char *what);
 bool xp_parse_u64(const char *t, uint64_t *ret);
+bool xp_parse_u64_range(const char *t, const char *sep, uint64_t *a, uint64_t *b);
 bool xp_word_u32(struct xctx *x, struct ot_ast_word *w, const char *what, uint32_t lo, uint32_t hi,
 		 uint32_t *ret);
 bool xp_word_prefix(struct xctx *x, struct ot_ast_word *w, bool need_len, const char *what,
