@@ -409,7 +409,7 @@ int cc_check_bounds(struct cc *c)
 				     iso_list(b->allowed_isolate, buf, sizeof(buf)));
 			rc = -EINVAL;
 		}
-		if (b->forbid_limits && (mc->cpu_pct || mc->memory || mc->pids)) {
+		if (b->forbid_limits && (mc->cpu_pct || mc->memory || mc->pids || mc->nio)) {
 			ot_diag_error(c->d, mc->limit_loc.line ? mc->limit_loc : mc->loc,
 				      "cgroup limits are not allowed here");
 			rc = -EINVAL;

@@ -122,7 +122,7 @@ void ot_ns_extra_path(const char *state_dir, const char *nsname, const char *kin
 enum ot_cg_mode {
 	OT_CG_NONE,   /* no cgroup file system found */
 	OT_CG_V2,     /* pure v2 at one mount point */
-	OT_CG_HYBRID, /* v1 controllers (cpu, memory, pids) plus maybe a v2 tree */
+	OT_CG_HYBRID, /* v1 controllers (cpu, memory, pids, blkio) plus maybe a v2 tree */
 };
 
 struct ot_cgroups {
@@ -131,6 +131,7 @@ struct ot_cgroups {
 	char cpu[256]; /* v1 mount points, "" when absent */
 	char memory[256];
 	char pids[256];
+	char blkio[256]; /* v1 blkio (io limits), "" when absent */
 };
 
 /* Find the cgroup hierarchies from /proc/self/mountinfo. */
@@ -141,6 +142,12 @@ int ot_cg_create(struct ot_xctx *x, const struct ot_op_cgroup *c, struct ot_erro
  * 1 = differs, -ENOENT = missing. */
 int ot_cg_check(const struct ot_cgroups *cg, const struct ot_op_cgroup *c, char *detail,
 		size_t size);
+/*
+ * The device number of an io limit's device: "/dev/NAME" is stat()ed (it
+ * must be a block device), "MAJ:MIN" must be in /sys/dev/block. 0, or
+ * -ENOENT/-ENOTBLK with err naming the device.
+ */
+int ot_cg_io_devnum(const char *dev, unsigned *maj, unsigned *min, struct ot_error *err);
 /* Write pid into cgroup.procs of every hierarchy of path. */
 int ot_cg_join(const struct ot_cgroups *cg, const char *path, pid_t pid, struct ot_error *err);
 /* Collect the pids in dir/cgroup.procs into the set. */

@@ -156,6 +156,8 @@ struct ot_ast_stmt {
 			struct ot_ast_word **addrs;
 			uint32_t naddrs;
 			int mode; /* enum ot_macvlan_mode (plan.h) */
+			/* shaping (egress): rate [burst], delay [jitter] [loss] [reorder] */
+			struct ot_ast_word *rate, *burst, *delay, *jitter, *loss, *reorder;
 		} iface;
 		struct {
 			struct ot_ast_word *dst; /* NULL = default */
@@ -168,6 +170,9 @@ struct ot_ast_stmt {
 		} sysctl;
 		struct {
 			struct ot_ast_word *cpu, *memory, *pids;
+			/* limit io DEVICE [read_bps N] [write_bps N] [read_iops N] [write_iops N]
+			 */
+			struct ot_ast_word *io_dev, *rbps, *wbps, *riops, *wiops;
 		} limit;
 		struct {
 			enum ot_ast_action action;

@@ -140,6 +140,10 @@ struct ot_ast_stmt *ps_firewall(struct parser *p, const struct ot_token *kw, enu
 struct ot_ast_stmt *ps_nat(struct parser *p, const struct ot_token *kw, enum ctx ctx);
 struct ot_ast_stmt *ps_limit(struct parser *p, const struct ot_token *kw, enum ctx ctx);
 struct ot_ast_stmt *ps_ranks(struct parser *p, const struct ot_token *kw, enum ctx ctx);
+/* parse_shaping.c: interface shaping options and `limit io` */
+size_t ps_shape_opts(struct ot_ast_stmt *st, struct optdef *defs);
+bool ps_shape_check(struct parser *p, const struct ot_ast_stmt *st);
+bool ps_limit_io(struct parser *p, struct ot_ast_stmt *st);
 struct ot_ast_stmt *ps_rule(struct parser *p, const struct ot_token *kw, enum ctx ctx);
 struct ot_ast_stmt *ps_policy(struct parser *p, const struct ot_token *kw, enum ctx ctx);
 struct ot_ast_stmt *ps_natrule(struct parser *p, const struct ot_token *kw, enum ctx ctx);

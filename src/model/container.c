@@ -38,7 +38,7 @@ static void cs_reset(struct cscratch *cs)
 	cs->routes.n = cs->route_dev.n = 0;
 	cs->rules.n = cs->rule_iif.n = cs->rule_oif.n = 0;
 	cs->nats.n = cs->nat_if.n = 0;
-	cs->sysctls.n = cs->ranks.n = 0;
+	cs->sysctls.n = cs->ranks.n = cs->io.n = 0;
 	cs->isolate_set = cs->hostname_set = cs->forward_set = false;
 	memset(cs->policy_set, 0, sizeof(cs->policy_set));
 	cs->cpu_set = cs->mem_set = cs->pids_set = cs->ranks_set = false;
@@ -57,6 +57,7 @@ void xp_cs_free(struct cscratch *cs)
 	VFREE(cs->nat_if);
 	VFREE(cs->sysctls);
 	VFREE(cs->ranks);
+	VFREE(cs->io);
 }
 
 struct ot_m_iface *xp_find_iface(struct ot_m_iface *v, size_t n, const char *name)
@@ -118,6 +119,7 @@ static void finish_container(struct xctx *x)
 	ARENA_COPY(x, c->nats, c->nnats, cs->nats);
 	ARENA_COPY(x, c->sysctls, c->nsysctls, cs->sysctls);
 	ARENA_COPY(x, c->ranks, c->nranks, cs->ranks);
+	ARENA_COPY(x, c->io, c->nio, cs->io);
 	if (x->oom)
 		return;
 	for (i = 0; i < c->nifaces; i++)
@@ -520,6 +522,7 @@ void xp_iface(struct xctx *x, struct ot_ast_stmt *st)
 			}
 		}
 	}
+	xp_iface_shaping(x, st, ifc);
 }
 
 void xp_route(struct xctx *x, struct ot_ast_stmt *st)
@@ -729,7 +732,7 @@ void xp_block(struct xctx *x, struct ot_ast_stmt *st)
 }
 
 /* "256M", "1G", "1048576": bytes, with binary K/M/G/T suffixes. */
-static bool parse_size(const char *t, uint64_t *ret)
+bool xp_parse_size(const char *t, uint64_t *ret)
 {
 	static const char units[] = "KMGT";
 	char num[24];
@@ -764,6 +767,10 @@ void xp_limit(struct xctx *x, struct ot_ast_stmt *st)
 	char buf[80];
 	const char *t;
 
+	if (st->u.limit.io_dev) {
+		xp_limit_io(x, st);
+		return;
+	}
 	if (st->u.limit.cpu) {
 		struct ot_ast_word *w = st->u.limit.cpu;
 		uint64_t v;
@@ -812,7 +819,7 @@ void xp_limit(struct xctx *x, struct ot_ast_stmt *st)
 		if (cs->mem_set) {
 			xp_duplicate(x, w->loc, cs->mem_loc, "memory limit");
 		} else if ((t = xp_word_text(x, w)) != NULL) {
-			if (!parse_size(t, &v)) {
+			if (!xp_parse_size(t, &v)) {
 				struct ot_diag *g = xp_xerr(x, w->loc, "invalid memory limit '%s'",
 							    xp_shown(t, buf, sizeof(buf)));
 

@@ -90,6 +90,7 @@ struct cscratch {
 	VEC(struct nref) nat_if;
 	VEC(struct ot_m_sysctl) sysctls;
 	VEC(struct ot_rank_range) ranks;
+	VEC(struct ot_m_io) io; /* `limit io`, one per device */
 	bool isolate_set, hostname_set, forward_set, policy_set[3];
 	struct ot_loc hostname_loc, policy_loc[3], cpu_loc, mem_loc, pids_loc;
 	bool cpu_set, mem_set, pids_set, ranks_set;
@@ -237,6 +238,11 @@ const char *xp_family_name(uint8_t f);
 void xp_rule(struct xctx *x, struct ot_ast_stmt *st);
 void xp_policy(struct xctx *x, struct ot_ast_stmt *st);
 void xp_nat(struct xctx *x, struct ot_ast_stmt *st);
+bool xp_parse_size(const char *t, uint64_t *ret);
+
+/* shaping.c: interface shaping options and `limit io` */
+void xp_iface_shaping(struct xctx *x, struct ot_ast_stmt *st, struct ot_m_iface *ifc);
+void xp_limit_io(struct xctx *x, struct ot_ast_stmt *st);
 
 /* check.c: semantic checks and the model's final form */
 void xp_bind_iface(struct xctx *x, struct ot_m_iface *ifc, struct xnet *n, bool late);

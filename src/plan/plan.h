@@ -66,6 +66,7 @@ enum ot_op_kind {
 	OT_OP_SYSCTL,  /* write a sysctl; the old value is journalled and restored */
 	OT_OP_NFT,     /* load one nftables table, atomically (one batch) */
 	OT_OP_CGROUP,  /* create a cgroup with limits */
+	OT_OP_QDISC,   /* egress shaping of one interface (root qdisc) */
 	OT_OP__COUNT
 };
 
@@ -198,11 +199,38 @@ struct ot_op_nft {
 	size_t nrules;
 };
 
+/* Block I/O limits on one device (cgroup v2 io.max, v1 blkio.throttle.*). */
+struct ot_cg_io {
+	const char *dev;       /* "/dev/vda" (stat()ed on the node) or "254:0" */
+	uint64_t rbps, wbps;   /* bytes per second, 0 = no limit */
+	uint64_t riops, wiops; /* operations per second, 0 = no limit */
+};
+
 struct ot_op_cgroup {
-	const char *path; /* relative to each controller root: "opentop/demo.n1/web" */
-	uint32_t cpu_pct; /* 0 = no limit; 100 = one CPU (quota/period) */
-	uint64_t memory;  /* bytes, 0 = no limit */
-	uint32_t pids;	  /* 0 = no limit */
+	const char *path;    /* relative to each controller root: "opentop/demo.n1/web" */
+	uint32_t cpu_pct;    /* 0 = no limit; 100 = one CPU (quota/period) */
+	uint64_t memory;     /* bytes, 0 = no limit */
+	uint32_t pids;	     /* 0 = no limit */
+	struct ot_cg_io *io; /* per device, may be empty */
+	size_t nio;
+};
+
+/*
+ * Egress shaping of one interface, as its root qdisc: tbf when only rate
+ * is set, netem when only delay/loss is, and netem (handle 1:) with a tbf
+ * child (parent 1:1) when both are, as tc-netem(8) shows. Only in a
+ * namespace the plan creates (the validator refuses the host): the qdiscs
+ * go with their interface, so no undo and no journal record.
+ */
+struct ot_op_qdisc {
+	char dev[OT_IFNAMSIZ];
+	uint64_t rate;	      /* tbf: bytes per second, 0 = no tbf */
+	uint32_t burst;	      /* tbf: bucket size, bytes */
+	uint32_t limit;	      /* tbf: queue, bytes */
+	uint32_t delay_us;    /* netem: 0 = none */
+	uint32_t jitter_us;   /* netem */
+	uint32_t loss_ppm;    /* netem: parts per million */
+	uint32_t reorder_ppm; /* netem: parts per million */
 };
 
 struct ot_op {
@@ -217,6 +245,7 @@ struct ot_op {
 		struct ot_op_sysctl sysctl;
 		struct ot_op_nft nft;
 		struct ot_op_cgroup cgroup;
+		struct ot_op_qdisc qdisc;
 		char dev[OT_IFNAMSIZ]; /* OT_OP_LINK_UP */
 	};
 };

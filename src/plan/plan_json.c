@@ -402,6 +402,44 @@ static void read_nft(struct jr *r, json_t *o, struct ot_op_nft *n)
 	}
 }
 
+/* A cgroup's "io" array: one object per device (ot_plan_cg_io_fields). */
+static void read_cg_io(struct jr *r, json_t *a, struct ot_op_cgroup *c)
+{
+	json_t *e;
+	size_t i;
+
+	if (!a)
+		return;
+	if (!json_is_array(a) || !json_array_size(a) || json_array_size(a) > 64) {
+		jfail(r, "'io' must be an array of 1..64 objects");
+		return;
+	}
+	c->io = ot_arena_calloc(&r->p->arena, json_array_size(a), sizeof(*c->io));
+	if (!c->io) {
+		r->rc = ot_error_set(r->err, -ENOMEM, "plan JSON: out of memory");
+		return;
+	}
+	json_array_foreach(a, i, e)
+	{
+		struct ot_cg_io *io = &c->io[i];
+
+		if (!json_is_object(e)) {
+			jfail(r, "an 'io' element must be an object");
+			return;
+		}
+		if (only_fields(r, e, ot_plan_cg_io_fields))
+			return;
+		io->dev = dup_str(r, e, "dev", true);
+		io->rbps = (uint64_t)get_int(r, e, "rbps", 0, INT64_MAX);
+		io->wbps = (uint64_t)get_int(r, e, "wbps", 0, INT64_MAX);
+		io->riops = (uint64_t)get_int(r, e, "riops", 0, INT64_MAX);
+		io->wiops = (uint64_t)get_int(r, e, "wiops", 0, INT64_MAX);
+		if (r->rc)
+			return;
+	}
+	c->nio = json_array_size(a);
+}
+
 static void read_op(struct jr *r, json_t *o, struct ot_op *op)
 {
 	if (!json_is_object(o)) {
@@ -504,7 +542,21 @@ static void read_op(struct jr *r, json_t *o, struct ot_op *op)
 		op->cgroup.cpu_pct = (uint32_t)get_int(r, o, "cpu_pct", 0, 100000);
 		op->cgroup.memory = (uint64_t)get_int(r, o, "memory", 0, INT64_MAX);
 		op->cgroup.pids = (uint32_t)get_int(r, o, "pids", 0, UINT32_MAX);
+		read_cg_io(r, json_object_get(o, "io"), &op->cgroup);
 		break;
+	case OT_OP_QDISC: {
+		struct ot_op_qdisc *q = &op->qdisc;
+
+		get_name(r, o, "dev", q->dev, true);
+		q->rate = (uint64_t)get_int(r, o, "rate", 0, INT64_MAX);
+		q->burst = (uint32_t)get_int(r, o, "burst", 0, UINT32_MAX);
+		q->limit = (uint32_t)get_int(r, o, "limit", 0, UINT32_MAX);
+		q->delay_us = (uint32_t)get_int(r, o, "delay_us", 0, UINT32_MAX);
+		q->jitter_us = (uint32_t)get_int(r, o, "jitter_us", 0, UINT32_MAX);
+		q->loss_ppm = (uint32_t)get_int(r, o, "loss_ppm", 0, 1000000);
+		q->reorder_ppm = (uint32_t)get_int(r, o, "reorder_ppm", 0, 1000000);
+		break;
+	}
 	case OT_OP__COUNT:
 		break;
 	}

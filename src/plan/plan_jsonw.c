@@ -872,6 +872,26 @@ static void w_field(struct jw *w, const struct ot_op *op, const struct ot_plan_f
 		key(w, k, kn);
 		w_nft(w, (const struct ot_op_nft *)v);
 		break;
+	case OT_F_CG_IO: {
+		const struct ot_op_cgroup *c = (const struct ot_op_cgroup *)v;
+		const struct ot_plan_field *g;
+		size_t i;
+
+		if (!c->nio)
+			break;
+		key(w, k, kn);
+		open_(w, '[');
+		for (i = 0; i < c->nio; i++) {
+			item(w);
+			open_(w, '{');
+			/* the element's offsets are in struct ot_cg_io (scalars only) */
+			for (g = ot_plan_cg_io_fields; g->key; g++)
+				w_field(w, (const struct ot_op *)(const void *)&c->io[i], g);
+			close_(w, '}');
+		}
+		close_(w, ']');
+		break;
+	}
 	}
 }
 
@@ -1039,6 +1059,7 @@ static void w_teardown(struct jw *w, const struct ot_plan *p)
 			ot_str_join(what, sizeof(what),
 				    (const char *[]){"remove cgroup ", op->cgroup.path}, 2);
 			break;
+		case OT_OP_QDISC: /* never undone: only in our namespaces */
 		default:
 			*put_u64(num, td[i]) = '\0';
 			ot_str_join(what, sizeof(what), (const char *[]){"undo op ", num}, 2);

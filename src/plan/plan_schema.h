@@ -65,6 +65,7 @@ enum ot_plan_ftype {
 	OT_F_ROUTE_DST,	   /* struct ot_prefix, length 0 written "default" or "default6" */
 	OT_F_PEER,	   /* the veth peer: an object of ot_plan_peer_fields */
 	OT_F_NFT,	   /* struct ot_op_nft: an object (chains, rules, table) */
+	OT_F_CG_IO, /* struct ot_op_cgroup's io[nio]: an array of objects, omitted when empty */
 };
 
 /*
@@ -90,5 +91,7 @@ struct ot_plan_field {
 extern const struct ot_plan_field *const ot_plan_op_fields[OT_OP__COUNT];
 /* The keys of a veth's "peer" object (offsets in struct ot_op too). */
 extern const struct ot_plan_field ot_plan_peer_fields[];
+/* The keys of an element of a cgroup's "io" array (offsets in struct ot_cg_io). */
+extern const struct ot_plan_field ot_plan_cg_io_fields[];
 
 #endif

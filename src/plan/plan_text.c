@@ -337,14 +337,50 @@ static void d_cgroup(const struct ot_plan *p, const struct ot_op *op, struct ot_
 		ot_sb_printf(out, " memory %llu", (unsigned long long)g->memory);
 	if (g->pids)
 		ot_sb_printf(out, " pids %u", g->pids);
-	if (!g->cpu_pct && !g->memory && !g->pids)
+	for (size_t i = 0; i < g->nio; i++) {
+		const struct ot_cg_io *io = &g->io[i];
+
+		ot_sb_printf(out, " io %s", io->dev);
+		if (io->rbps)
+			ot_sb_printf(out, " read_bps %llu", (unsigned long long)io->rbps);
+		if (io->wbps)
+			ot_sb_printf(out, " write_bps %llu", (unsigned long long)io->wbps);
+		if (io->riops)
+			ot_sb_printf(out, " read_iops %llu", (unsigned long long)io->riops);
+		if (io->wiops)
+			ot_sb_printf(out, " write_iops %llu", (unsigned long long)io->wiops);
+	}
+	if (!g->cpu_pct && !g->memory && !g->pids && !g->nio)
 		ot_sb_append(out, " (no limits)");
+}
+
+/* "eth0 tbf rate 100000000bit burst 32768 limit 657768, netem delay 10000us ..." */
+static void d_qdisc(const struct ot_plan *p, const struct ot_op *op, struct ot_strbuf *out)
+{
+	const struct ot_op_qdisc *q = &op->qdisc;
+
+	ot_sb_append(out, q->dev);
+	if (q->rate)
+		ot_sb_printf(out, " tbf rate %llubit burst %u limit %u",
+			     (unsigned long long)q->rate * 8, q->burst, q->limit);
+	if (q->delay_us || q->loss_ppm)
+		ot_sb_append(out, q->rate ? ", netem" : " netem");
+	if (q->delay_us)
+		ot_sb_printf(out, " delay %uus", q->delay_us);
+	if (q->jitter_us)
+		ot_sb_printf(out, " jitter %uus", q->jitter_us);
+	if (q->loss_ppm)
+		ot_sb_printf(out, " loss %u.%04u%%", q->loss_ppm / 10000, q->loss_ppm % 10000);
+	if (q->reorder_ppm)
+		ot_sb_printf(out, " reorder %u.%04u%%", q->reorder_ppm / 10000,
+			     q->reorder_ppm % 10000);
 }
 
 static describe_fn *const describers[OT_OP__COUNT] = {
     [OT_OP_NETNS] = d_netns,   [OT_OP_LINK] = d_link,	[OT_OP_LINK_UP] = d_up,
     [OT_OP_ADDR] = d_addr,     [OT_OP_ROUTE] = d_route, [OT_OP_FDB] = d_fdb,
     [OT_OP_SYSCTL] = d_sysctl, [OT_OP_NFT] = d_nft,	[OT_OP_CGROUP] = d_cgroup,
+    [OT_OP_QDISC] = d_qdisc,
 };
 
 void ot_plan_op_text(const struct ot_plan *p, const struct ot_op *op, struct ot_strbuf *out)
