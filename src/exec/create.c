@@ -20,6 +20,7 @@
  * plan says so.
  */
 #include "exec/exec_int.h"
+#include "exec/qdisc.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -31,6 +32,7 @@
 #include <linux/if_link.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/pkt_sched.h>
 
 #include "exec/nft.h"
 #include "util/hash.h"
@@ -127,10 +129,17 @@ static void d_cgroup(const struct ot_xctx *x, const struct ot_op *op, const char
 	snprintf(buf, size, "create cgroup '%s'", op->cgroup.path);
 }
 
+static void d_qdisc(const struct ot_xctx *x, const struct ot_op *op, const char *ns, char *buf,
+		    size_t size)
+{
+	snprintf(buf, size, "shape '%s' in %s", op->qdisc.dev, ns);
+}
+
 static describe_fn *const describers[OT_OP__COUNT] = {
     [OT_OP_NETNS] = d_netns,   [OT_OP_LINK] = d_link,	[OT_OP_LINK_UP] = d_up,
     [OT_OP_ADDR] = d_addr,     [OT_OP_ROUTE] = d_route, [OT_OP_FDB] = d_fdb,
     [OT_OP_SYSCTL] = d_sysctl, [OT_OP_NFT] = d_nft,	[OT_OP_CGROUP] = d_cgroup,
+    [OT_OP_QDISC] = d_qdisc,
 };
 
 static void describe(const struct ot_xctx *x, const struct ot_op *op, char *buf, size_t size)
@@ -737,11 +746,56 @@ static int op_cgroup(struct run *R, size_t i, const char *what, struct ot_error 
 	return ot_cg_create(R->x, &R->x->p->ops[i].cgroup, err);
 }
 
+/* The kernel's answer to a qdisc kind it does not have (ENOENT, extack
+ * "Specified qdisc kind is unknown"), said in the terms of the topology. */
+static int qdisc_fail(int r, const char *kind, const char *dev, struct ot_error *err)
+{
+	if (r == -ENOENT)
+		return ot_error_prefix(err, r,
+				       "kernel has no %s qdisc (needed on %s; CONFIG_NET_SCH_%s, "
+				       "modprobe sch_%s)",
+				       kind, dev, strcmp(kind, "tbf") == 0 ? "TBF" : "NETEM", kind);
+	return ot_error_prefix(err, r, "%s qdisc on %s", kind, dev);
+}
+
+/* netem as the root when asked for, then tbf (below netem, or as the root). */
+static int op_qdisc(struct run *R, size_t i, const char *what, struct ot_error *err)
+{
+	const struct ot_op *op = &R->x->p->ops[i];
+	const struct ot_op_qdisc *q = &op->qdisc;
+	bool netem = q->delay_us || q->loss_ppm;
+	uint32_t idx;
+	int r;
+
+	if ((r = ot_x_ifindex(R->x, op->ns, q->dev, &idx, err)) < 0)
+		return r;
+	if ((r = begin(R, NULL, what, err)) < 0)
+		return r;
+	if (netem) {
+		r = talk(R, op->ns, ot_nlmsg_newqdisc_netem(R->x->msg, sizeof(R->x->msg), idx, q),
+			 err);
+		if (r < 0)
+			return qdisc_fail(r, "netem", q->dev, err);
+	}
+	if (q->rate) {
+		r = talk(R, op->ns,
+			 ot_nlmsg_newqdisc_tbf(R->x->msg, sizeof(R->x->msg), idx,
+					       netem ? OT_QDISC_CHILD_PARENT : TC_H_ROOT,
+					       netem ? OT_QDISC_CHILD_HANDLE : OT_QDISC_ROOT_HANDLE,
+					       q),
+			 err);
+		if (r < 0)
+			return qdisc_fail(r, "tbf", q->dev, err);
+	}
+	return outcome(R, NULL, r, what, err);
+}
+
 static int (*const handlers[OT_OP__COUNT])(struct run *, size_t, const char *,
 					   struct ot_error *) = {
     [OT_OP_NETNS] = op_netns,	[OT_OP_LINK] = op_link,	  [OT_OP_LINK_UP] = op_up,
     [OT_OP_ADDR] = op_addr,	[OT_OP_ROUTE] = op_route, [OT_OP_FDB] = op_fdb,
     [OT_OP_SYSCTL] = op_sysctl, [OT_OP_NFT] = op_nft,	  [OT_OP_CGROUP] = op_cgroup,
+    [OT_OP_QDISC] = op_qdisc,
 };
 
 /* ---- namespaces in parallel ----

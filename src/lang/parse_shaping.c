@@ -51,7 +51,8 @@ bool ps_shape_check(struct parser *p, const struct ot_ast_stmt *st)
 		size_t opt, needs;
 		const char *hint;
 	} deps[] = {
-	    {offsetof(struct ot_ast_stmt, u.iface.burst), offsetof(struct ot_ast_stmt, u.iface.rate),
+	    {offsetof(struct ot_ast_stmt, u.iface.burst),
+	     offsetof(struct ot_ast_stmt, u.iface.rate),
 	     "'burst' is the token bucket's size: iface eth0 on lan rate 100mbit burst 32K"},
 	    {offsetof(struct ot_ast_stmt, u.iface.jitter),
 	     offsetof(struct ot_ast_stmt, u.iface.delay),
@@ -108,8 +109,9 @@ bool ps_limit_io(struct parser *p, struct ot_ast_stmt *st)
 				  .what = "operations per second",
 				  .w = &st->u.limit.wiops};
 	if (ps_at_end(ps_peek(p, OT_LEX_STMT))) {
-		struct ot_diag *g = ps_expected(p, ps_peek(p, OT_LEX_STMT),
-						"'read_bps', 'write_bps', 'read_iops' or 'write_iops'");
+		struct ot_diag *g =
+		    ps_expected(p, ps_peek(p, OT_LEX_STMT),
+				"'read_bps', 'write_bps', 'read_iops' or 'write_iops'");
 
 		ot_diag_hint(g, "limit io /dev/vda read_bps 10M write_iops 100");
 		return false;

@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#define MIN_RATE    1000ull		     /* bytes/s: 8kbit */
+#define MIN_RATE    1000ull		      /* bytes/s: 8kbit */
 #define MAX_RATE    (100ull * 1000000000 / 8) /* bytes/s: 100gbit */
-#define MIN_BURST   2048u		     /* a full 1500-byte frame fits */
+#define MIN_BURST   2048u		      /* a full 1500-byte frame fits */
 #define MAX_BURST   (1u << 30)
 #define MAX_DELAY   10000000u /* us: 10 s */
 #define PPM	    1000000u
@@ -90,9 +90,8 @@ static const struct unit time_units[] = {{"us", 1}, {"ms", 1000}, {"s", 1000000}
 static const struct unit pct_units[] = {{"%", 10000}, {NULL, 0}};
 
 /* The word's value in a unit table, bounded; false after an error at w. */
-static bool word_unit(struct xctx *x, struct ot_ast_word *w, const struct unit *u,
-		      const char *what, uint64_t lo, uint64_t hi, const char *range,
-		      const char *hint, uint64_t *ret)
+static bool word_unit(struct xctx *x, struct ot_ast_word *w, const struct unit *u, const char *what,
+		      uint64_t lo, uint64_t hi, const char *range, const char *hint, uint64_t *ret)
 {
 	const char *t = xp_word_text(x, w);
 	char buf[80];
@@ -117,8 +116,7 @@ static bool word_unit(struct xctx *x, struct ot_ast_word *w, const struct unit *
 
 void xp_iface_shaping(struct xctx *x, struct ot_ast_stmt *st, struct ot_m_iface *ifc)
 {
-	struct ot_ast_word *const first[] = {st->u.iface.rate, st->u.iface.delay,
-					     st->u.iface.loss};
+	struct ot_ast_word *const first[] = {st->u.iface.rate, st->u.iface.delay, st->u.iface.loss};
 	struct ot_m_shaping s;
 	struct ot_m_shaping *copy;
 	uint64_t v;
@@ -127,15 +125,16 @@ void xp_iface_shaping(struct xctx *x, struct ot_ast_stmt *st, struct ot_m_iface 
 
 	memset(&s, 0, sizeof(s));
 	for (i = 0; i < sizeof(first) / sizeof(first[0]); i++)
-		if (first[i] && (!s.loc.line || first[i]->loc.line < s.loc.line ||
-				 (first[i]->loc.line == s.loc.line && first[i]->loc.col < s.loc.col)))
+		if (first[i] &&
+		    (!s.loc.line || first[i]->loc.line < s.loc.line ||
+		     (first[i]->loc.line == s.loc.line && first[i]->loc.col < s.loc.col)))
 			s.loc = first[i]->loc;
 	if (!s.loc.line)
 		return;
 	s.loc = xp_mloc(x, s.loc);
 	if (st->u.iface.rate) {
-		ok &= word_unit(x, st->u.iface.rate, rate_units, "rate", MIN_RATE * 8,
-				MAX_RATE * 8, "8kbit..100gbit",
+		ok &= word_unit(x, st->u.iface.rate, rate_units, "rate", MIN_RATE * 8, MAX_RATE * 8,
+				"8kbit..100gbit",
 				"bits per second with bit, kbit, mbit or gbit: 100mbit", &v);
 		s.rate = v / 8;
 	}
@@ -159,8 +158,8 @@ void xp_iface_shaping(struct xctx *x, struct ot_ast_stmt *st, struct ot_m_iface 
 		}
 	}
 	if (st->u.iface.delay) {
-		ok &= word_unit(x, st->u.iface.delay, time_units, "delay", 1, MAX_DELAY,
-				"1us..10s", "a time with us, ms or s: 10ms", &v);
+		ok &= word_unit(x, st->u.iface.delay, time_units, "delay", 1, MAX_DELAY, "1us..10s",
+				"a time with us, ms or s: 10ms", &v);
 		s.delay_us = (uint32_t)v;
 	}
 	if (st->u.iface.jitter) {
@@ -211,8 +210,7 @@ static bool io_dev_valid(const char *t)
 				return false;
 		return true;
 	}
-	if (t[0] < '0' || t[0] > '9' || sscanf(t, "%lu:%lu%n", &maj, &min, &n) != 2 ||
-	    t[n] != '\0')
+	if (t[0] < '0' || t[0] > '9' || sscanf(t, "%lu:%lu%n", &maj, &min, &n) != 2 || t[n] != '\0')
 		return false;
 	return maj < 4096 && min < (1ul << 20) && strspn(t, "0123456789:") == strlen(t);
 }
@@ -241,8 +239,8 @@ void xp_limit_io(struct xctx *x, struct ot_ast_stmt *st)
 	if (!t)
 		return;
 	if (!io_dev_valid(t)) {
-		struct ot_diag *g = xp_xerr(x, w->loc, "invalid block device '%s'",
-					    xp_shown(t, buf, sizeof(buf)));
+		struct ot_diag *g =
+		    xp_xerr(x, w->loc, "invalid block device '%s'", xp_shown(t, buf, sizeof(buf)));
 
 		xp_xhint(x, g, "a device path under /dev (/dev/vda) or MAJOR:MINOR (254:0)");
 		return;
