@@ -748,14 +748,16 @@ static int op_cgroup(struct run *R, size_t i, const char *what, struct ot_error 
 
 /* The kernel's answer to a qdisc kind it does not have (ENOENT, extack
  * "Specified qdisc kind is unknown"), said in the terms of the topology. */
-static int qdisc_fail(int r, const char *kind, const char *dev, struct ot_error *err)
+static int qdisc_fail(int r, const char *kind, const char *dev, const char *ns,
+		      struct ot_error *err)
 {
 	if (r == -ENOENT)
 		return ot_error_prefix(err, r,
-				       "kernel has no %s qdisc (needed on %s; CONFIG_NET_SCH_%s, "
-				       "modprobe sch_%s)",
-				       kind, dev, strcmp(kind, "tbf") == 0 ? "TBF" : "NETEM", kind);
-	return ot_error_prefix(err, r, "%s qdisc on %s", kind, dev);
+				       "kernel has no %s qdisc (needed on %s in %s; "
+				       "CONFIG_NET_SCH_%s, modprobe sch_%s)",
+				       kind, dev, ns, strcmp(kind, "tbf") == 0 ? "TBF" : "NETEM",
+				       kind);
+	return ot_error_prefix(err, r, "%s qdisc on %s in %s", kind, dev, ns);
 }
 
 /* netem as the root when asked for, then tbf (below netem, or as the root). */
@@ -775,7 +777,7 @@ static int op_qdisc(struct run *R, size_t i, const char *what, struct ot_error *
 		r = talk(R, op->ns, ot_nlmsg_newqdisc_netem(R->x->msg, sizeof(R->x->msg), idx, q),
 			 err);
 		if (r < 0)
-			return qdisc_fail(r, "netem", q->dev, err);
+			return qdisc_fail(r, "netem", q->dev, ot_x_nsname(R->x, op->ns), err);
 	}
 	if (q->rate) {
 		r = talk(R, op->ns,
@@ -785,7 +787,7 @@ static int op_qdisc(struct run *R, size_t i, const char *what, struct ot_error *
 					       q),
 			 err);
 		if (r < 0)
-			return qdisc_fail(r, "tbf", q->dev, err);
+			return qdisc_fail(r, "tbf", q->dev, ot_x_nsname(R->x, op->ns), err);
 	}
 	return outcome(R, NULL, r, what, err);
 }

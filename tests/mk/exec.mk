@@ -58,3 +58,10 @@ check-exec-kills: $(EXEC_KERNEL_DEPS)
 	@$(call run_suite,check-exec-kills,1200) tests/kernel/run-kills $(BUILD)
 CHECK_TARGETS += check-exec-examples check-exec-faults check-exec-cycles check-exec-drift \
 	check-exec-ports check-exec-kills
+
+# Shaping and io limits with real traffic and reads (tests/kernel/run-shaping):
+# iperf3 through `rate 40mbit` within a band, `read_bps 4M` on a loop device,
+# a `delay` refused where the kernel has no netem, a missing io device.
+check-exec-shaping: $(EXEC_KERNEL_DEPS)
+	@$(call run_suite,check-exec-shaping,300) tests/kernel/run-shaping $(BUILD)
+CHECK_TARGETS += check-exec-shaping
