@@ -26,3 +26,9 @@ bench-exec-dataplane: $(OTC) $(OTNODE_RT)
 	bench/exec-dataplane $(BUILD)
 BENCH_TARGETS += bench-exec-setup bench-exec-dataplane
 .PHONY: bench-exec-setup bench-exec-dataplane
+# Shaping (shaping helper): iperf3 through `rate R` for several R, the
+# ratio delivered/configured, against an unshaped pair of the same run.
+bench-exec-shaping: $(OTC) $(OTNODE_RT)
+	bench/exec-shaping $(BUILD)
+BENCH_TARGETS += bench-exec-shaping
+.PHONY: bench-exec-shaping
