@@ -662,11 +662,13 @@ static int lower_qdiscs(struct lower *l, const struct cc_node *node)
 			set_name(q->dev, f->kname);
 			q->rate = s->rate;
 			if (s->rate) {
-				burst = s->burst ? s->burst : s->rate / SHAPE_BURST_DIV;
+				burst = s->rate / SHAPE_BURST_DIV;
 				if (burst < SHAPE_BURST_MIN)
 					burst = SHAPE_BURST_MIN;
-				if (burst > UINT32_MAX / 2)
-					burst = UINT32_MAX / 2;
+				if (burst > UINT32_MAX / 4) /* 100gbit: 50 MB */
+					burst = UINT32_MAX / 4;
+				if (s->burst) /* the topology's, 2K..1G */
+					burst = s->burst;
 				limit = burst + s->rate / SHAPE_LATENCY_DIV;
 				q->burst = (uint32_t)burst;
 				q->limit = (uint32_t)(limit > UINT32_MAX ? UINT32_MAX : limit);
