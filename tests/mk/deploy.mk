@@ -37,8 +37,16 @@ check-deploy-vm: $(OTDEPLOY) $(OTC)
 	@VM_CACHE=$(VM_CACHE) $(call run_suite,check-deploy-vm,1800) tests/deploy/run-vm $(BUILD)
 CHECK_TARGETS += check-deploy-vm
 
+# Shaping on Debian's kernel (netem and tbf are modules there): otdeploy
+# tests/deploy/vm-shaping.otp into 2 QEMU VMs, tc shows the qdiscs, a
+# 20 ms delay shows in ping's RTT against an unshaped path of the same run
+# (15..40 ms added), verify, destroy, each VM as before. About 50 s.
+check-deploy-vm-shaping: $(OTDEPLOY) $(OTC)
+	@VM_CACHE=$(VM_CACHE) $(call run_suite,check-deploy-vm-shaping,900) tests/deploy/run-vm-shaping $(BUILD)
+CHECK_TARGETS += check-deploy-vm-shaping
+
 # Deploy time vs a plain ssh/scp loop, 2/8/16 hosts.
 bench-deploy: $(OTDEPLOY) $(OTC)
 	bench/deploy $(BUILD)
 BENCH_TARGETS += bench-deploy
-.PHONY: check-deploy check-deploy-concurrent check-deploy-vm bench-deploy
+.PHONY: check-deploy check-deploy-concurrent check-deploy-vm check-deploy-vm-shaping bench-deploy
