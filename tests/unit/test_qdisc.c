@@ -122,16 +122,16 @@ Test(qdisc, netem_struct_then_attributes)
 	cr_assert_eq(o->gap, 1, "netem reorders only with a gap");
 	/* what follows the struct, as sch_netem.c parses it */
 	p = (const char *)o + MNL_ALIGN(sizeof(*o));
-	for (off = 0; off + sizeof(struct nlattr) <= mnl_attr_get_payload_len(opt) -
-							 MNL_ALIGN(sizeof(*o));) {
+	for (off = 0; off + sizeof(struct nlattr) <=
+		      mnl_attr_get_payload_len(opt) - MNL_ALIGN(sizeof(*o));) {
 		a = (const struct nlattr *)(p + off);
 		switch (mnl_attr_get_type(a)) {
 		case TCA_NETEM_LATENCY64:
-			cr_assert_eq(*(const int64_t *)mnl_attr_get_payload(a), 10000000);
+			cr_assert_eq((int64_t)mnl_attr_get_u64(a), 10000000);
 			lat = true;
 			break;
 		case TCA_NETEM_JITTER64:
-			cr_assert_eq(*(const int64_t *)mnl_attr_get_payload(a), 2000000);
+			cr_assert_eq((int64_t)mnl_attr_get_u64(a), 2000000);
 			jit = true;
 			break;
 		case TCA_NETEM_REORDER: {
