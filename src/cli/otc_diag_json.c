@@ -35,9 +35,9 @@ static json_t *diag_json(const struct ot_diag *g)
 	}
 	loc_set(o, &g->loc);
 	json_object_set_new(o, "end_column",
-			    g->loc.line ? json_integer(g->loc.col + (g->loc.len > 1 ? g->loc.len - 1
-										    : 0))
-					: json_null());
+			    g->loc.line
+				? json_integer(g->loc.col + (g->loc.len > 1 ? g->loc.len - 1 : 0))
+				: json_null());
 	json_object_set_new(o, "severity",
 			    json_string(g->level == OT_DIAG_ERROR ? "error" : "warning"));
 	json_object_set_new(o, "message", json_string(g->msg ? g->msg : ""));
