@@ -184,7 +184,7 @@ int ot_cli_json_print(const char *prog, struct json_t *doc, const char *schema, 
 {
 	char *s = NULL;
 
-	if (doc && json_object_set_new(doc, "schema", json_string(schema)) == 0)
+	if (doc && (!schema || json_object_set_new(doc, "schema", json_string(schema)) == 0))
 		s = json_dumps(doc, flags);
 	json_decref(doc);
 	if (!s) {

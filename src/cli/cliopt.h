@@ -4,8 +4,8 @@
  * way to report an unknown command or option (with "did you mean", from
  * util/suggest.h), one refusal of conflicting actions, one duration
  * syntax, and one rule for JSON output: every document carries a "schema"
- * key naming its format and version (the OT_SCHEMA_* names below; the
- * plan's own is OT_PLAN_SCHEMA).
+ * key naming its format and version (vocab/schema.h; the plan's own is
+ * OT_PLAN_SCHEMA).
  *
  * Everything here prints to stderr or stdout: it is front-end code.
  */
@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "vocab/schema.h"
+
 struct json_t;
 
 /* Exit statuses, the same in the three programs. */
@@ -23,16 +25,6 @@ struct json_t;
 #define OT_CLI_EXIT_FAIL   1 /* topology errors, a node failed, drift, mismatch */
 #define OT_CLI_EXIT_USAGE  2 /* bad command line */
 #define OT_CLI_EXIT_SYSTEM 3 /* cannot read, out of memory, I/O error */
-
-/* The JSON documents the programs print (docs/cli.md lists who prints which). */
-#define OT_SCHEMA_CHECK	    "opentop-check/1"	  /* otc check --json */
-#define OT_SCHEMA_CLUSTER   "opentop-cluster/1"	  /* otc plan --json (every node) */
-#define OT_SCHEMA_REACH	    "opentop-reach/1"	  /* otc reach --json */
-#define OT_SCHEMA_DEPLOY    "opentop-deploy/1"	  /* otdeploy --json */
-#define OT_SCHEMA_DRY_RUN   "opentop-dry-run/1"	  /* otdeploy --dry-run --json */
-#define OT_SCHEMA_STATUS    "opentop-status/1"	  /* otnode status --json */
-#define OT_SCHEMA_VERIFY    "opentop-verify/1"	  /* otnode verify --json */
-#define OT_SCHEMA_PREFLIGHT "opentop-preflight/1" /* otnode preflight --json */
 
 /*
  * Print the version line every program prints for --version, -V and its
@@ -93,7 +85,8 @@ int ot_cli_duration_ms(const char *s, unsigned unit_ms, unsigned min_ms, unsigne
 		       unsigned *ret_ms);
 
 /*
- * Set doc's "schema" key to SCHEMA and print doc to stdout, followed by a
+ * Set doc's "schema" key to SCHEMA (NULL: doc has its own, as the
+ * executor's and the deployer's reports do) and print doc to stdout, followed by a
  * newline, with jansson flags (JSON_INDENT(2) | JSON_SORT_KEYS, ...).
  * Consumes doc (NULL: out of memory). Returns 0, or OT_CLI_EXIT_SYSTEM
  * after saying why on stderr ("PROG: ...").

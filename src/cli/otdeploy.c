@@ -736,7 +736,7 @@ int main(int argc, char **argv)
 			status = EXIT_FAILED;
 	}
 	if (c.json) {
-		int w = ot_cli_json_print("otdeploy", ot_deploy_to_json(&d), OT_SCHEMA_DEPLOY,
+		int w = ot_cli_json_print("otdeploy", ot_deploy_to_json(&d), NULL,
 					  JSON_INDENT(2) | JSON_SORT_KEYS);
 
 		if (w && !status)

@@ -23,12 +23,10 @@ static void remote_json(const struct ot_deploy *d, const struct ot_deploy_node *
 	snprintf(target, sizeof(target), "%s%s%s", n->user, n->user[0] ? "@" : "", n->addr);
 	json_object_set_new(o, "target", json_string(target));
 	json_object_set_new(o, "port", json_integer(n->host->ssh_port ? n->host->ssh_port : 22));
-	json_object_set_new(o, "ssh_config", d->opts.ssh_config
-						 ? json_string(d->opts.ssh_config)
-						 : json_null());
-	json_object_set_new(o, "known_hosts", d->opts.known_hosts
-						  ? json_string(d->opts.known_hosts)
-						  : json_null());
+	json_object_set_new(o, "ssh_config",
+			    d->opts.ssh_config ? json_string(d->opts.ssh_config) : json_null());
+	json_object_set_new(o, "known_hosts",
+			    d->opts.known_hosts ? json_string(d->opts.known_hosts) : json_null());
 	json_object_set_new(o, "directory", json_string(n->rdir));
 	json_object_set_new(o, "otnode", json_string(n->rexe));
 	json_object_set_new(o, "otnode_bytes", json_integer((json_int_t)n->image_len));
@@ -73,8 +71,8 @@ json_t *otdeploy_dry_run_json(const struct ot_deploy *d, const char *topology)
 	}
 	json_object_set_new(root, "action", json_string(ot_deploy_action_name(a)));
 	json_object_set_new(root, "topology", json_string(topology));
-	json_object_set_new(root, "rollback", json_boolean(a == OT_DEPLOY_CREATE &&
-							   !d->opts.keep_going));
+	json_object_set_new(root, "rollback",
+			    json_boolean(a == OT_DEPLOY_CREATE && !d->opts.keep_going));
 	for (i = 0; i < d->nnodes; i++) {
 		const struct ot_deploy_node *n = &d->nodes[i];
 		const struct ot_plan *p = n->plan;

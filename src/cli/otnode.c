@@ -188,10 +188,10 @@ static void init_opts(struct cli *c, struct ot_exec_opts *o)
 	o->progress = progress;
 }
 
-/* A JSON report on stdout, with its schema (cli/cliopt.h). */
-static int print_json(json_t *j, const char *schema)
+/* A JSON report of the executor on stdout (it carries its schema). */
+static int print_json(json_t *j)
 {
-	return ot_cli_json_print("otnode", j, schema, JSON_INDENT(2) | JSON_SORT_KEYS);
+	return ot_cli_json_print("otnode", j, NULL, JSON_INDENT(2) | JSON_SORT_KEYS);
 }
 
 /* Common option parsing for subcommands: --json, plus what the caller adds. */
@@ -403,7 +403,7 @@ static int cmd_status(struct cli *c, int argc, char **argv)
 	}
 	r = s->nmissing || s->ndrift ? EXIT_FAIL : 0;
 	if (set[0]) {
-		int w = print_json(ot_status_to_json(c->plan, s), OT_SCHEMA_STATUS);
+		int w = print_json(ot_status_to_json(c->plan, s));
 
 		r = w ? w : r;
 	} else {
@@ -660,7 +660,7 @@ static int cmd_verify(struct cli *c, int argc, char **argv)
 			json_object_set_new(j, "probes_fail",
 					    json_integer((json_int_t)(v->nfail + cv->nfail)));
 		}
-		w = print_json(j, OT_SCHEMA_VERIFY);
+		w = print_json(j);
 
 		r = w ? w : r;
 	} else {
@@ -749,7 +749,7 @@ static int cmd_preflight(struct cli *c, int argc, char **argv)
 	fputs(ot_sb_str(&report), stderr);
 	ot_sb_free(&report);
 	if (set[0]) {
-		int w = print_json(ot_preflight_to_json(pf), OT_SCHEMA_PREFLIGHT);
+		int w = print_json(ot_preflight_to_json(pf));
 
 		r = w ? w : r;
 	} else {

@@ -1,0 +1,9 @@
+# tests/mk/cli.mk - the three programs as one command-line family
+# (docs/cli.md): one version, "did you mean", conflicting actions refused,
+# every JSON output with its schema key, otc check --json, otdeploy
+# --dry-run --json, docs/cli.md naming every option. Needs no root.
+check-cli: $(OTC) $(OTDEPLOY) $(OTNODE)
+	@$(call run_suite,check-cli,300) tests/cli/run $(BUILD)
+CHECK_TARGETS += check-cli
+CHECK_OFFLINE_TARGETS += check-cli
+.PHONY: check-cli
