@@ -7,3 +7,12 @@ check-cli: $(OTC) $(OTDEPLOY) $(OTNODE)
 CHECK_TARGETS += check-cli
 CHECK_OFFLINE_TARGETS += check-cli
 .PHONY: check-cli
+
+# The shared conventions from inside (durations, actions, getopt messages).
+UNIT_TESTS += tests/unit/test_cliopt.c
+# (its own link line: cliopt.o must come before the archives it uses)
+$(BUILD)/tests/unit/test_cliopt: $(BUILD)/obj/tests/unit/test_cliopt.o $(call obj,$(CLIOPT_SRCS)) \
+		$(LIBOTC)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_JANSSON) -lcriterion
