@@ -818,8 +818,9 @@ static void usage(FILE *f)
 	for (i = 0; i < NCMDS; i++)
 		fprintf(f, "  otc %s\n", cmds[i].synopsis);
 	fprintf(f,
-		"\n%s\nExit status: 0 ok, 1 errors in the topology or hosts file, 2 usage, "
-		"3 system error.\nSee otc(1) and `otc help COMMAND`.\n",
+		"\n%s  -V, --version            the version, as otdeploy and otnode print it\n"
+		"\nExit status: 0 ok, 1 errors in the topology or hosts file, 2 usage, "
+		"3 system error.\nSee otc(1), docs/cli.md and `otc help COMMAND`.\n",
 		common_help);
 }
 

@@ -32,8 +32,10 @@ Test(cliopt, durations_with_and_without_units)
 
 Test(cliopt, durations_refused)
 {
-	static const char *const bad[] = {"", "s", "-1", "+1", " 1", "1 s", "1x", "1.5s", "1sec",
-					  "0", "25h", "99999999999999999999", "4294967296"};
+	static const char *const bad[] = {"",	       "s",   "-1",  "+1",
+					  " 1",	       "1 s", "1x",  "1.5s",
+					  "1sec",      "0",   "25h", "99999999999999999999",
+					  "4294967296"};
 	unsigned ms = 7;
 	size_t i;
 
@@ -150,6 +152,7 @@ Test(cliopt, unknown_command_suggests, .init = cr_redirect_stderr)
 	ot_cli_unknown_command("otc", "plna", names, 3, " (try `otc help`)");
 	ot_cli_unknown_command("otc", "zzzz", names, 3, "");
 	fflush(stderr);
-	cr_assert_stderr_eq_str("otc: unknown command 'plna' (did you mean 'plan'?) (try `otc help`)\n"
-				"otc: unknown command 'zzzz'\n");
+	cr_assert_stderr_eq_str(
+	    "otc: unknown command 'plna' (did you mean 'plan'?) (try `otc help`)\n"
+	    "otc: unknown command 'zzzz'\n");
 }
