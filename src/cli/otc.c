@@ -22,7 +22,7 @@
 #include "plan/plan_schema.h"
 #include "plan/plan_sh.h"
 #include "plan/plan_text.h"
-#include "util/version.h"
+#include "util/suggest.h"
 
 void otc_error(const char *fmt, ...)
 {
@@ -127,7 +127,7 @@ int otc_getopt(struct otc_common *c, int argc, char **argv, const char *optstrin
 	if (optind <= 1) { /* the first call for this command line */
 		char prog[64];
 
-		snprintf(prog, sizeof(prog), "otc %s", argv[0]);
+		snprintf(prog, sizeof(prog), "otc: %s", argv[0]);
 		if (ot_cli_single_dash(prog, argc, argv, all) < 0)
 			return '?';
 	}
@@ -157,7 +157,7 @@ int otc_getopt(struct otc_common *c, int argc, char **argv, const char *optstrin
 		case '?': {
 			char prog[64];
 
-			snprintf(prog, sizeof(prog), "otc %s", argv[0]);
+			snprintf(prog, sizeof(prog), "otc: %s", argv[0]);
 			ot_cli_getopt_error(prog, opt, argv, all);
 			return '?';
 		}
@@ -165,7 +165,7 @@ int otc_getopt(struct otc_common *c, int argc, char **argv, const char *optstrin
 			for (i = 0; i < sizeof(old_letters) / sizeof(old_letters[0]); i++)
 				if (opt == old_letters[i].old) {
 					fprintf(stderr,
-						"otc %s: note: -%c is the old spelling of %s (in "
+						"otc: %s: note: -%c is the old spelling of %s (in "
 						"otdeploy, %s)\n",
 						argv[0], opt, old_letters[i].now,
 						old_letters[i].elsewhere);
@@ -402,13 +402,20 @@ static int run_check(struct otc_common *c, int argc, char **argv)
 static int pick_node(const struct otc_compiled *x, const char *node, struct ot_plan **ret)
 {
 	struct ot_plan *p = ot_compiled_plan(x->out, node);
+	struct ot_suggest sg;
 	size_t i;
 
 	if (p) {
 		*ret = p;
 		return OTC_EXIT_OK;
 	}
-	fprintf(stderr, "otc: no node '%s' in topology '%s'; its nodes are:", node, x->model->name);
+	ot_suggest_init(&sg, node);
+	for (i = 0; i < x->out->nplans; i++)
+		ot_suggest_add(&sg, x->out->plans[i]->node);
+	fprintf(stderr, "otc: no node '%s' in topology '%s'", node, x->model->name);
+	if (ot_suggest_best(&sg))
+		fprintf(stderr, " (did you mean '%s'?)", ot_suggest_best(&sg));
+	fputs("; its nodes are:", stderr);
 	for (i = 0; i < x->out->nplans && i < 32; i++)
 		fprintf(stderr, " %s", x->out->plans[i]->node);
 	fputs(i < x->out->nplans ? " ...\n" : "\n", stderr);

@@ -210,7 +210,7 @@ int otc_run_reach(struct otc_common *c, int argc, char **argv)
 			return OTC_EXIT_USAGE;
 	}
 	if (json && expl) {
-		ot_cli_conflict("otc reach", "--json", "--explain",
+		ot_cli_conflict("otc: reach", "--json", "--explain",
 				"are two outputs (--explain prints text)");
 		return OTC_EXIT_USAGE;
 	}

@@ -35,8 +35,8 @@
 #include "plan/plan_json.h"
 #include "plan/plan_text.h"
 #include "util/strbuf.h"
+#include "util/suggest.h"
 #include "util/clock.h"
-#include "util/version.h"
 
 #define EXIT_FAIL   1
 #define EXIT_USAGE  2
@@ -212,7 +212,7 @@ static int sub_options(int argc, char **argv, const struct option *extra, int *v
 		if (ch == '?' || ch == ':') {
 			char prog[64];
 
-			snprintf(prog, sizeof(prog), "otnode %s", argv[0]);
+			snprintf(prog, sizeof(prog), "otnode: %s", argv[0]);
 			ot_cli_getopt_error(prog, ch, argv, extra);
 			return '?';
 		}
@@ -465,7 +465,16 @@ static int cmd_exec(struct cli *c, int argc, char **argv)
 		return r;
 	ns = ot_plan_container_find(c->plan, argv[1]);
 	if (ns < 0) {
-		die_msg("%s: no container '%s' on this node", c->plan->node, argv[1]);
+		struct ot_suggest sg;
+		size_t k;
+
+		ot_suggest_init(&sg, argv[1]);
+		for (k = 0; k < c->plan->nns; k++)
+			ot_suggest_add(&sg, c->plan->ns[k].container);
+		die_msg("%s: no container '%s' on this node%s%s%s", c->plan->node, argv[1],
+			ot_suggest_best(&sg) ? " (did you mean '" : "",
+			ot_suggest_best(&sg) ? ot_suggest_best(&sg) : "",
+			ot_suggest_best(&sg) ? "'?)" : "");
 		return EXIT_USAGE;
 	}
 	first = 2;
