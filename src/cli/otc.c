@@ -52,6 +52,23 @@ static const struct option common_longopts[] = {
 };
 #define NCOMMON (sizeof(common_longopts) / sizeof(common_longopts[0]))
 
+/* Is word one of the common options (-D..., --define, --instance=...)? */
+static bool common_option(const char *word)
+{
+	size_t i, n;
+
+	if (strncmp(word, "-D", 2) == 0)
+		return true;
+	if (strncmp(word, "--", 2) != 0)
+		return false;
+	n = strcspn(word + 2, "=");
+	for (i = 0; i < NCOMMON; i++)
+		if (n && strlen(common_longopts[i].name) == n &&
+		    strncmp(common_longopts[i].name, word + 2, n) == 0)
+			return true;
+	return false;
+}
+
 /* One administrator bound, KEY=VALUE, read by the plugin's parser
  * (compile/bounds.h): a value means the same here and in plugstack.conf. */
 static int parse_bound(struct otc_common *c, const char *arg, struct ot_error *err)
@@ -883,6 +900,12 @@ int main(int argc, char **argv)
 		}
 		if (opt == 'V')
 			return run_version(&c, argc - 1, argv + 1);
+		if (common_option(argv[1])) {
+			otc_error("'%s' is an option of the commands: write it after one "
+				  "(otc COMMAND %s ...)",
+				  argv[1], argv[1]);
+			return OTC_EXIT_USAGE;
+		}
 		ot_cli_getopt_error("otc", opt, argv, top);
 		fputs("usage: otc COMMAND [OPTIONS] ... (see `otc --help`)\n", stderr);
 		return OTC_EXIT_USAGE;
