@@ -64,7 +64,7 @@ static const char usage_text[] =
     "      --accept-new-host-keys  record unknown host keys (changed keys are\n"
     "                           always refused)\n"
     "      --no-preflight       skip the kernel/underlay/UDP checks before create\n"
-    "      --timeout SECS       limit per otnode command (default 120; or 500ms, 2m)\n"
+    "      --timeout SECS       limit per otnode command (default 120; or 90s, 2m)\n"
     "      --connect-timeout SECS  limit per connection (default 10)\n"
     "      --json               the report (or with --dry-run, the dry run) as JSON\n"
     "  -q, --quiet              no live progress\n"
