@@ -19,6 +19,7 @@
  * Probabilities are the kernel's: a u32 where UINT32_MAX is 100 %.
  */
 #include "exec/qdisc.h"
+#include "exec/nl_build.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -30,61 +31,36 @@
 #define PSCHED_SHIFT 6 /* one psched tick is 64 ns (include/net/pkt_sched.h) */
 #define PPM	     1000000u
 
-struct qb {
-	struct nlmsghdr *nlh;
-	size_t size;
-	bool full;
-};
-
-static void put(struct qb *m, uint16_t type, size_t len, const void *data)
-{
-	if (!m->full && !mnl_attr_put_check(m->nlh, m->size, type, len, data))
-		m->full = true;
-}
-
-static struct tcmsg *start(struct qb *m, void *buf, size_t size, uint16_t type, uint16_t flags)
+/* A new exclusive qdisc of kind on ifindex (kind NULL: a dump request,
+ * every device): the builder of nl_build.h, a struct tcmsg, TCA_KIND.
+ * False when it does not fit. */
+static bool start_tc(struct mb *m, void *buf, size_t size, uint32_t ifindex, uint32_t parent,
+		     uint32_t handle, const char *kind)
 {
 	struct tcmsg *t;
 
-	m->size = size;
-	m->full = size < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(*t));
-	if (m->full)
-		return NULL;
-	memset(buf, 0, size);
-	m->nlh = mnl_nlmsg_put_header(buf);
-	m->nlh->nlmsg_type = type;
-	m->nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	t = mnl_nlmsg_put_extra_header(m->nlh, sizeof(*t));
+	if (!start(m, buf, size, kind ? RTM_NEWQDISC : RTM_GETQDISC,
+		   kind ? NLM_F_CREATE | NLM_F_EXCL : 0))
+		return false;
+	t = extra(m, sizeof(*t));
+	if (!t)
+		return false;
 	t->tcm_family = AF_UNSPEC;
-	return t;
-}
-
-static struct nlattr *nest(struct qb *m, uint16_t type)
-{
-	struct nlattr *a;
-
-	if (m->full)
-		return NULL;
-	a = mnl_attr_nest_start_check(m->nlh, m->size, type);
-	if (!a)
-		m->full = true;
-	return a;
-}
-
-static void nest_end(struct qb *m, struct nlattr *a)
-{
-	if (!m->full && a)
-		mnl_attr_nest_end(m->nlh, a);
+	t->tcm_ifindex = (int)ifindex;
+	t->tcm_parent = parent;
+	t->tcm_handle = handle;
+	if (kind)
+		put_strz(m, TCA_KIND, kind);
+	return !m->full;
 }
 
 /* Raw bytes at the message's tail (the struct at the head of netem's options). */
-static void raw(struct qb *m, const void *data, size_t len)
+static void raw(struct mb *m, const void *data, size_t len)
 {
-	if (m->full || m->nlh->nlmsg_len + MNL_ALIGN(len) > m->size) {
-		m->full = true;
-		return;
-	}
-	memcpy(mnl_nlmsg_put_extra_header(m->nlh, len), data, len);
+	void *p = extra(m, len);
+
+	if (p)
+		memcpy(p, data, len);
 }
 
 static uint32_t ticks(uint64_t ns)
@@ -104,18 +80,12 @@ struct nlmsghdr *ot_nlmsg_newqdisc_tbf(void *buf, size_t size, uint32_t ifindex,
 {
 	struct tc_tbf_qopt opt;
 	struct nlattr *o;
-	struct tcmsg *t;
-	struct qb m;
+	struct mb m;
 
 	if (!q->rate || !q->burst)
 		return NULL;
-	t = start(&m, buf, size, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL);
-	if (!t)
+	if (!start_tc(&m, buf, size, ifindex, parent, handle, "tbf"))
 		return NULL;
-	t->tcm_ifindex = (int)ifindex;
-	t->tcm_parent = parent;
-	t->tcm_handle = handle;
-	put(&m, TCA_KIND, sizeof("tbf"), "tbf");
 	memset(&opt, 0, sizeof(opt));
 	opt.rate.rate = q->rate >= UINT32_MAX ? UINT32_MAX : (uint32_t)q->rate;
 	opt.rate.linklayer = TC_LINKLAYER_ETHERNET;
@@ -128,7 +98,7 @@ struct nlmsghdr *ot_nlmsg_newqdisc_tbf(void *buf, size_t size, uint32_t ifindex,
 	if (q->rate >= UINT32_MAX)
 		put(&m, TCA_TBF_RATE64, sizeof(q->rate), &q->rate);
 	nest_end(&m, o);
-	return m.full ? NULL : m.nlh;
+	return finish(&m);
 }
 
 struct nlmsghdr *ot_nlmsg_newqdisc_netem(void *buf, size_t size, uint32_t ifindex,
@@ -136,19 +106,13 @@ struct nlmsghdr *ot_nlmsg_newqdisc_netem(void *buf, size_t size, uint32_t ifinde
 {
 	struct tc_netem_qopt opt;
 	struct nlattr *o;
-	struct tcmsg *t;
-	struct qb m;
+	struct mb m;
 	int64_t lat = (int64_t)q->delay_us * 1000, jit = (int64_t)q->jitter_us * 1000;
 
 	if (!q->delay_us && !q->loss_ppm)
 		return NULL;
-	t = start(&m, buf, size, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL);
-	if (!t)
+	if (!start_tc(&m, buf, size, ifindex, TC_H_ROOT, OT_QDISC_ROOT_HANDLE, "netem"))
 		return NULL;
-	t->tcm_ifindex = (int)ifindex;
-	t->tcm_parent = TC_H_ROOT;
-	t->tcm_handle = OT_QDISC_ROOT_HANDLE;
-	put(&m, TCA_KIND, sizeof("netem"), "netem");
 	memset(&opt, 0, sizeof(opt));
 	opt.limit = OT_QDISC_NETEM_LIMIT;
 	opt.latency = ticks((uint64_t)lat);
@@ -167,16 +131,14 @@ struct nlmsghdr *ot_nlmsg_newqdisc_netem(void *buf, size_t size, uint32_t ifinde
 		put(&m, TCA_NETEM_REORDER, sizeof(ro), &ro);
 	}
 	nest_end(&m, o);
-	return m.full ? NULL : m.nlh;
+	return finish(&m);
 }
 
 struct nlmsghdr *ot_nlmsg_dump_qdisc(void *buf, size_t size)
 {
-	struct qb m;
+	struct mb m;
 
-	if (!start(&m, buf, size, RTM_GETQDISC, 0))
-		return NULL;
-	return m.nlh;
+	return start_tc(&m, buf, size, 0, 0, 0, NULL) ? finish(&m) : NULL;
 }
 
 int ot_nlmsg_parse_qdisc(const struct nlmsghdr *nlh, uint32_t *ifindex, uint32_t *parent,

@@ -9,6 +9,7 @@
  */
 #include "model/expand_int.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -114,33 +115,66 @@ static bool word_unit(struct xctx *x, struct ot_ast_word *w, const struct unit *
 	return true;
 }
 
+/* The options with a unit, one row each: where the value goes (a uint32_t
+ * of struct ot_m_shaping, or the uint64_t rate, divided by div). */
+static const struct shaping_opt {
+	size_t word; /* offset of the word in struct ot_ast_stmt */
+	const struct unit *units;
+	const char *what, *range, *hint;
+	uint64_t lo, hi, div;
+	size_t dst; /* offset in struct ot_m_shaping */
+	bool wide;  /* dst is the uint64_t rate */
+} shaping_opts[] = {
+#define W(f) offsetof(struct ot_ast_stmt, u.iface.f)
+#define D(f) offsetof(struct ot_m_shaping, f)
+    {W(rate), rate_units, "rate", "8kbit..100gbit",
+     "bits per second with bit, kbit, mbit or gbit: 100mbit", MIN_RATE * 8, MAX_RATE * 8, 8,
+     D(rate), true},
+    {W(delay), time_units, "delay", "1us..10s", "a time with us, ms or s: 10ms", 1, MAX_DELAY, 1,
+     D(delay_us), false},
+    {W(jitter), time_units, "jitter", "1us..10s", "a time with us, ms or s: 2ms", 1, MAX_DELAY, 1,
+     D(jitter_us), false},
+    {W(loss), pct_units, "loss", "0.0001%..100%", "a percentage: 0.1%", 1, PPM, 1, D(loss_ppm),
+     false},
+    {W(reorder), pct_units, "reorder", "0.0001%..100%", "a percentage: 1%", 1, PPM, 1,
+     D(reorder_ppm), false},
+#undef W
+#undef D
+};
+
 void xp_iface_shaping(struct xctx *x, struct ot_ast_stmt *st, struct ot_m_iface *ifc)
 {
-	struct ot_ast_word *const first[] = {st->u.iface.rate, st->u.iface.delay, st->u.iface.loss};
 	struct ot_m_shaping s;
 	struct ot_m_shaping *copy;
-	uint64_t v;
 	bool ok = true;
 	size_t i;
 
 	memset(&s, 0, sizeof(s));
-	for (i = 0; i < sizeof(first) / sizeof(first[0]); i++)
-		if (first[i] &&
-		    (!s.loc.line || first[i]->loc.line < s.loc.line ||
-		     (first[i]->loc.line == s.loc.line && first[i]->loc.col < s.loc.col)))
-			s.loc = first[i]->loc;
+	for (i = 0; i < sizeof(shaping_opts) / sizeof(shaping_opts[0]); i++) {
+		const struct shaping_opt *o = &shaping_opts[i];
+		struct ot_ast_word *w = *(struct ot_ast_word **)((char *)st + o->word);
+		uint64_t v;
+
+		if (!w)
+			continue;
+		if (!s.loc.line || w->loc.line < s.loc.line ||
+		    (w->loc.line == s.loc.line && w->loc.col < s.loc.col))
+			s.loc = w->loc;
+		if (!word_unit(x, w, o->units, o->what, o->lo, o->hi, o->range, o->hint, &v)) {
+			ok = false;
+			continue;
+		}
+		if (o->wide)
+			*(uint64_t *)((char *)&s + o->dst) = v / o->div;
+		else
+			*(uint32_t *)((char *)&s + o->dst) = (uint32_t)(v / o->div);
+	}
 	if (!s.loc.line)
 		return;
-	s.loc = xp_mloc(x, s.loc);
-	if (st->u.iface.rate) {
-		ok &= word_unit(x, st->u.iface.rate, rate_units, "rate", MIN_RATE * 8, MAX_RATE * 8,
-				"8kbit..100gbit",
-				"bits per second with bit, kbit, mbit or gbit: 100mbit", &v);
-		s.rate = v / 8;
-	}
 	if (st->u.iface.burst) {
 		const char *t = xp_word_text(x, st->u.iface.burst);
 		char buf[80];
+		uint64_t v;
 
 		if (!t) {
 			ok = false;
@@ -157,36 +191,17 @@ void xp_iface_shaping(struct xctx *x, struct ot_ast_stmt *st, struct ot_m_iface 
 			s.burst = (uint32_t)v;
 		}
 	}
-	if (st->u.iface.delay) {
-		ok &= word_unit(x, st->u.iface.delay, time_units, "delay", 1, MAX_DELAY, "1us..10s",
-				"a time with us, ms or s: 10ms", &v);
-		s.delay_us = (uint32_t)v;
-	}
-	if (st->u.iface.jitter) {
-		ok &= word_unit(x, st->u.iface.jitter, time_units, "jitter", 1, MAX_DELAY,
-				"1us..10s", "a time with us, ms or s: 2ms", &v);
-		s.jitter_us = (uint32_t)v;
-		if (ok && s.delay_us && s.jitter_us > s.delay_us) {
-			struct ot_diag *g = xp_xerr(x, st->u.iface.jitter->loc,
-						    "jitter %s is larger than the delay",
-						    xp_word_text(x, st->u.iface.jitter));
+	if (ok && s.jitter_us > s.delay_us) {
+		struct ot_diag *g =
+		    xp_xerr(x, st->u.iface.jitter->loc, "jitter %s is larger than the delay",
+			    xp_word_text(x, st->u.iface.jitter));
 
-			xp_xhint(x, g, "the delay varies by +/- the jitter and cannot go below 0");
-			ok = false;
-		}
-	}
-	if (st->u.iface.loss) {
-		ok &= word_unit(x, st->u.iface.loss, pct_units, "loss", 1, PPM, "0.0001%..100%",
-				"a percentage: 0.1%", &v);
-		s.loss_ppm = (uint32_t)v;
-	}
-	if (st->u.iface.reorder) {
-		ok &= word_unit(x, st->u.iface.reorder, pct_units, "reorder", 1, PPM,
-				"0.0001%..100%", "a percentage: 1%", &v);
-		s.reorder_ppm = (uint32_t)v;
+		xp_xhint(x, g, "the delay varies by +/- the jitter and cannot go below 0");
+		ok = false;
 	}
 	if (!ok)
 		return;
+	s.loc = xp_mloc(x, s.loc);
 	copy = ot_arena_memdup(x->ma, &s, sizeof(s));
 	if (!copy)
 		x->oom = true;
