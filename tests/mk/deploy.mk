@@ -39,8 +39,9 @@ CHECK_TARGETS += check-deploy-vm
 
 # Shaping on Debian's kernel (netem and tbf are modules there): otdeploy
 # tests/deploy/vm-shaping.otp into 2 QEMU VMs, tc shows the qdiscs, a
-# 20 ms delay shows in ping's RTT against an unshaped path of the same run
-# (15..40 ms added), verify, destroy, each VM as before. About 50 s.
+# 20 ms delay shows in ping's minimum RTT against an unshaped path of the
+# same run (15..40 ms added), io.max on cgroup v2 slows O_DIRECT reads of a
+# RAM disk, verify, destroy, each VM as before. About 45 s.
 check-deploy-vm-shaping: $(OTDEPLOY) $(OTC)
 	@VM_CACHE=$(VM_CACHE) $(call run_suite,check-deploy-vm-shaping,900) tests/deploy/run-vm-shaping $(BUILD)
 CHECK_TARGETS += check-deploy-vm-shaping
