@@ -529,6 +529,69 @@ static int expect(const char *dir, const char *file, const char *want, char *det
 	return 0;
 }
 
+/* The line of file (in dir) that starts with "MAJ:MIN ", in line; false when none. */
+static bool dev_line(const char *dir, const char *file, const char *dev, char *line, size_t size)
+{
+	char buf[2048], *p, *save = NULL;
+	size_t n = strlen(dev);
+
+	if (read_file(dir, file, buf, sizeof(buf)) < 0)
+		return false;
+	for (p = strtok_r(buf, "\n", &save); p; p = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(p, dev, n) == 0 && p[n] == ' ') {
+			snprintf(line, size, "%s", p);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The io limits of c in dir against the kernel's files; 0 = as planned. */
+static int io_check(const char *dir, const struct ot_op_cgroup *c, bool v2, char *detail,
+		    size_t size)
+{
+	static const char *const v1file[4] = {
+	    "blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device",
+	    "blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device"};
+	static const char *const v2key[4] = {"rbps", "wbps", "riops", "wiops"};
+	size_t i, k;
+
+	for (i = 0; i < c->nio; i++) {
+		const struct ot_cg_io *io = &c->io[i];
+		const uint64_t val[4] = {io->rbps, io->wbps, io->riops, io->wiops};
+		char dev[32], line[256], want[64];
+		unsigned maj, min;
+
+		if (ot_cg_io_devnum(io->dev, &maj, &min, NULL) < 0) {
+			snprintf(detail, size, "io limit: no block device %s", io->dev);
+			return 1;
+		}
+		snprintf(dev, sizeof(dev), "%u:%u", maj, min);
+		for (k = 0; k < 4; k++) {
+			if (!val[k])
+				continue;
+			if (v2) {
+				snprintf(want, sizeof(want), " %s=%" PRIu64, v2key[k], val[k]);
+				if (!dev_line(dir, "io.max", dev, line, sizeof(line)) ||
+				    !strstr(line, want)) {
+					snprintf(detail, size, "io.max has no '%s%s' for %s", dev,
+						 want, io->dev);
+					return 1;
+				}
+				continue;
+			}
+			snprintf(want, sizeof(want), "%s %" PRIu64, dev, val[k]);
+			if (!dev_line(dir, v1file[k], dev, line, sizeof(line)) ||
+			    strcmp(line, want) != 0) {
+				snprintf(detail, size, "%s has no '%s' for %s", v1file[k], want,
+					 io->dev);
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
 int ot_cg_check(const struct ot_cgroups *cg, const struct ot_op_cgroup *c, char *detail,
 		size_t size)
 {
@@ -585,6 +648,11 @@ int ot_cg_check(const struct ot_cgroups *cg, const struct ot_op_cgroup *c, char 
 		if ((cg->mode == OT_CG_V2 || cg->pids[0]) &&
 		    expect(dir, "pids.max", v, detail, size))
 			return 1;
+	}
+	if (c->nio && (cg->mode == OT_CG_V2 || cg->blkio[0])) {
+		snprintf(dir, sizeof(dir), "%s/%s", cg->mode == OT_CG_V2 ? cg->v2 : cg->blkio,
+			 c->path);
+		return io_check(dir, c, cg->mode == OT_CG_V2, detail, size);
 	}
 	return 0;
 }
