@@ -30,6 +30,7 @@
 #include "embed/embed.h"
 #include "exec/classprobe.h"
 #include "exec/exec.h"
+#include "exec/journal.h"
 #include "exec/preflight.h"
 #include "plan/plan_json.h"
 #include "plan/plan_text.h"
@@ -43,6 +44,9 @@
 
 struct cli {
 	const char *plan_file; /* --plan FILE instead of the embedded plan */
+	bool plan_stdin;       /* --plan-stdin: "plan <bytes>\n" + the plan on stdin */
+	char *stdin_text;      /* ... read once */
+	size_t stdin_len;
 	struct ot_plan *plan;
 	bool json;
 	unsigned kill_at, fail_at;
@@ -79,10 +83,12 @@ static const char usage_text[] =
     "                          compared with `otc reach` on this plan (docs/reach.md)\n"
     "  preflight [--json] [--wait-go]\n"
     "                          check the kernel, underlay and VXLAN port (otdeploy)\n"
+    "  list [--json] [--all]   the instances created on this host (their journals)\n"
     "  version                 print the version and the plan schema\n"
     "\n"
     "options:\n"
     "  --plan FILE             use the plan in FILE (JSON) instead of the embedded one\n"
+    "  --plan-stdin            read 'plan BYTES', then the plan, from stdin (sudo)\n"
     "  -h, --help              this help\n"
     "\n"
     "exit status: 0 ok, 1 failed/drift/mismatch, 2 usage, 3 system error\n";
@@ -93,6 +99,67 @@ static int usage(FILE *f, int status)
 	return status;
 }
 
+/* The state root a plan read from stdin must keep to: that plan comes from
+ * whoever may run `sudo otnode`, so it must not name another directory for
+ * the journal (docs/otdeploy.1.md, SUDO). */
+#define STATE_ROOT "/run/opentop/"
+
+static bool state_dir_ok(const char *dir)
+{
+	return dir && strncmp(dir, STATE_ROOT, strlen(STATE_ROOT)) == 0 &&
+	       ot_nsname_valid(dir + strlen(STATE_ROOT));
+}
+
+/*
+ * --plan-stdin: "plan <bytes>\n", then exactly that many bytes. Read with
+ * read(2), never through stdio, so that what follows on stdin (the
+ * preflight's "go" line) stays there for fgets.
+ */
+static int read_plan_stdin(struct cli *c)
+{
+	char head[32];
+	size_t n = 0, len;
+	unsigned long long v;
+	char *end;
+	ssize_t k;
+
+	if (c->stdin_text)
+		return 0;
+	while (n < sizeof(head) - 1) {
+		k = read(STDIN_FILENO, head + n, 1);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0 || head[n] == '\n')
+			break;
+		n++;
+	}
+	head[n] = '\0';
+	if (strncmp(head, "plan ", 5) != 0 || (v = strtoull(head + 5, &end, 10)) == 0 || *end ||
+	    v > OT_EMBED_PAYLOAD_MAX) {
+		die_msg("--plan-stdin: expected 'plan BYTES' and the plan on stdin");
+		return EXIT_USAGE;
+	}
+	len = (size_t)v;
+	c->stdin_text = malloc(len + 1);
+	if (!c->stdin_text) {
+		die_msg("out of memory");
+		return EXIT_SYSTEM;
+	}
+	for (n = 0; n < len;) {
+		k = read(STDIN_FILENO, c->stdin_text + n, len - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			die_msg("--plan-stdin: the plan ends after %zu of %zu bytes", n, len);
+			return EXIT_USAGE;
+		}
+		n += (size_t)k;
+	}
+	c->stdin_text[len] = '\0';
+	c->stdin_len = len;
+	return 0;
+}
+
 static int load_plan(struct cli *c)
 {
 	struct ot_error err = {0};
@@ -100,7 +167,20 @@ static int load_plan(struct cli *c)
 
 	if (c->plan)
 		return 0;
-	if (c->plan_file) {
+	if (c->plan_stdin) {
+		if ((r = read_plan_stdin(c)))
+			return r;
+		r = ot_plan_load(c->stdin_text, c->stdin_len, &c->plan, &err);
+		if (r == 0 && !state_dir_ok(c->plan->state_dir)) {
+			ot_plan_free(c->plan);
+			c->plan = NULL;
+			r = ot_error_set(&err, -EINVAL,
+					 "a plan on stdin must keep its state in " STATE_ROOT
+					 "<prefix>");
+		}
+		if (r < 0)
+			ot_error_prefix(&err, r, "plan on stdin");
+	} else if (c->plan_file) {
 		FILE *f = fopen(c->plan_file, "re");
 		struct ot_strbuf sb = OT_STRBUF_INIT;
 		char buf[65536];
@@ -178,6 +258,12 @@ static void init_opts(struct cli *c, struct ot_exec_opts *o)
 	c->trace = env_uint("OTNODE_TRACE") != 0;
 	o->step_hook = step_hook;
 	o->ctx = c;
+	/* who, for the journal: sudo sets SUDO_USER, sshd and login LOGNAME */
+	o->by = getenv("SUDO_USER");
+	if (!o->by || !*o->by)
+		o->by = getenv("LOGNAME");
+	if (!o->by || !*o->by)
+		o->by = getenv("USER");
 	o->progress = progress;
 }
 
@@ -201,7 +287,15 @@ static int print_json(json_t *j)
 }
 
 /* Common option parsing for subcommands: --json, plus what the caller adds. */
-enum { OPT_JSON = 0x100, OPT_REMOTE, OPT_TIMEOUT, OPT_WAIT_GO, OPT_STATE_DIR, OPT_NO_CLASSES };
+enum {
+	OPT_JSON = 0x100,
+	OPT_REMOTE,
+	OPT_TIMEOUT,
+	OPT_WAIT_GO,
+	OPT_STATE_DIR,
+	OPT_NO_CLASSES,
+	OPT_ALL
+};
 
 static int sub_options(int argc, char **argv, const struct option *extra, int *values,
 		       const char **strval)
@@ -267,16 +361,29 @@ static int payload_state_dir(struct cli *c, char *buf, size_t size)
 	const char *dir;
 	int fd, r;
 
-	if (c->plan_file)
+	if (c->plan_stdin) {
+		if ((r = read_plan_stdin(c)))
+			return r;
+		text = strdup(c->stdin_text);
+		if (!text) {
+			die_msg("out of memory");
+			return EXIT_SYSTEM;
+		}
+		len = c->stdin_len;
+		fd = -1;
+		r = 0;
+	} else if (c->plan_file)
 		fd = open(c->plan_file, O_RDONLY | O_CLOEXEC);
 	else
 		fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	if (fd < 0 && !c->plan_stdin) {
 		die_msg("cannot open '%s': %s", c->plan_file ? c->plan_file : "/proc/self/exe",
 			strerror(errno));
 		return EXIT_SYSTEM;
 	}
-	if (c->plan_file) {
+	if (c->plan_stdin) {
+		/* read above */
+	} else if (c->plan_file) {
 		struct stat st;
 
 		r = fstat(fd, &st) < 0 || st.st_size > OT_EMBED_PAYLOAD_MAX ? -EFBIG : 0;
@@ -288,7 +395,8 @@ static int payload_state_dir(struct cli *c, char *buf, size_t size)
 	} else {
 		r = ot_embed_read_fd(fd, &text, &len, &err);
 	}
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	if (r < 0) {
 		free(text);
 		die_msg("%s", err.msg);
@@ -298,8 +406,7 @@ static int payload_state_dir(struct cli *c, char *buf, size_t size)
 	free(text);
 	v = json_object_get(root, "state_dir");
 	dir = json_string_value(v);
-	if (!dir || strncmp(dir, "/run/opentop/", 13) != 0 || !ot_nsname_valid(dir + 13) ||
-	    strlen(dir) >= size) {
+	if (!state_dir_ok(dir) || strlen(dir) >= size) {
 		json_decref(root);
 		die_msg("the plan has no valid state_dir");
 		return EXIT_SYSTEM;
@@ -751,6 +858,113 @@ static int cmd_preflight(struct cli *c, int argc, char **argv)
 	return r;
 }
 
+/*
+ * list: every journal under the state root, i.e. every instance created on
+ * this machine and not destroyed. Simulated hosts share /run: the journal
+ * records the network namespace create ran in, and only this namespace's
+ * are listed unless --all (a version 1 journal, without one, always is).
+ */
+#define LIST_SCHEMA "opentop-list/1"
+
+static void utc_text(long long t, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t <= 0 || !gmtime_r(&tt, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, size, "?");
+}
+
+static json_t *list_entry(const struct ot_journal_image *im, bool here)
+{
+	json_t *e = json_object();
+	char when[32];
+
+	if (!e)
+		return NULL;
+	utc_text(im->meta.created, when, sizeof(when));
+	json_object_set_new(e, "prefix", json_string(im->prefix));
+	json_object_set_new(e, "instance", json_string(im->instance));
+	json_object_set_new(e, "node", json_string(im->node));
+	json_object_set_new(e, "topology", json_string(im->meta.topology ? im->meta.topology : ""));
+	json_object_set_new(e, "created", json_integer(im->meta.created));
+	json_object_set_new(e, "created_utc", json_string(when));
+	json_object_set_new(e, "by", json_string(im->meta.by ? im->meta.by : ""));
+	if (im->version >= 2)
+		json_object_set_new(e, "uid", json_integer(im->meta.uid));
+	json_object_set_new(e, "complete", json_boolean(im->complete));
+	json_object_set_new(e, "records", json_integer((json_int_t)im->nrecs));
+	json_object_set_new(e, "journal_version", json_integer(im->version));
+	json_object_set_new(e, "here", json_boolean(here));
+	return e;
+}
+
+static int cmd_list(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
+					     {"all", no_argument, NULL, OPT_ALL},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	int set[3] = {0};
+	struct ot_journal_image **v = NULL;
+	struct ot_error err = {0};
+	unsigned long long self = 0;
+	json_t *o, *arr;
+	struct stat st;
+	size_t n = 0, i;
+	int r;
+
+	(void)c;
+	r = sub_options(argc, argv, opts, set, NULL);
+	if (r || optind != argc)
+		return usage(r == 'h' ? stdout : stderr, r == 'h' ? 0 : EXIT_USAGE);
+	if (stat("/proc/self/ns/net", &st) == 0)
+		self = (unsigned long long)st.st_ino;
+	if (ot_journal_list("/run/opentop", &v, &n, &err) < 0) {
+		die_msg("%s", err.msg);
+		return EXIT_SYSTEM;
+	}
+	o = json_object();
+	arr = json_array();
+	if (o && arr) {
+		json_object_set_new(o, "schema", json_string(LIST_SCHEMA));
+		json_object_set_new(o, "netns", json_integer((json_int_t)self));
+	}
+	for (i = 0; i < n; i++) {
+		bool here = !v[i]->meta.netns || !self || v[i]->meta.netns == self;
+
+		if ((here || set[1]) && arr)
+			json_array_append_new(arr, list_entry(v[i], here));
+		ot_journal_image_free(v[i]);
+	}
+	free(v);
+	if (!o || !arr) {
+		json_decref(o);
+		json_decref(arr);
+		die_msg("out of memory");
+		return EXIT_SYSTEM;
+	}
+	json_object_set_new(o, "instances", arr);
+	if (set[0])
+		return print_json(o);
+	printf("%-24s %-16s %-10s %-20s %-12s %s\n", "PREFIX", "TOPOLOGY", "NODE", "CREATED (UTC)",
+	       "BY", "STATE");
+	for (i = 0; i < json_array_size(arr); i++) {
+		json_t *e = json_array_get(arr, i);
+		const char *by = json_string_value(json_object_get(e, "by"));
+
+		printf("%-24s %-16s %-10s %-20s %-12s %s%s\n",
+		       json_string_value(json_object_get(e, "prefix")),
+		       json_string_value(json_object_get(e, "topology")),
+		       json_string_value(json_object_get(e, "node")),
+		       json_string_value(json_object_get(e, "created_utc")), *by ? by : "?",
+		       json_is_true(json_object_get(e, "complete")) ? "created" : "incomplete",
+		       json_is_true(json_object_get(e, "here")) ? "" : " (other netns)");
+	}
+	json_decref(o);
+	return 0;
+}
+
 static int cmd_version(struct cli *c, int argc, char **argv)
 {
 	printf("otnode %s (plan schema %s)\n", OT_VERSION, OT_PLAN_SCHEMA);
@@ -774,7 +988,7 @@ static const struct {
 } commands[] = {
     {"create", cmd_create},	  {"destroy", cmd_destroy}, {"status", cmd_status},
     {"show", cmd_show},		  {"exec", cmd_exec},	    {"verify", cmd_verify},
-    {"preflight", cmd_preflight}, {"version", cmd_version},
+    {"preflight", cmd_preflight}, {"version", cmd_version}, {"list", cmd_list},
 };
 
 int main(int argc, char **argv)
@@ -791,6 +1005,11 @@ int main(int argc, char **argv)
 		if (strcmp(argv[i], "--plan") == 0 && i + 1 < argc) {
 			c.plan_file = argv[i + 1];
 			i += 2;
+			continue;
+		}
+		if (strcmp(argv[i], "--plan-stdin") == 0) {
+			c.plan_stdin = true;
+			i++;
 			continue;
 		}
 		if (strncmp(argv[i], "--plan=", 7) == 0) {
@@ -812,7 +1031,12 @@ int main(int argc, char **argv)
 		die_msg("unknown command '%s'", argv[i]);
 		return usage(stderr, EXIT_USAGE);
 	}
+	if (c.plan_stdin && c.plan_file) {
+		die_msg("--plan and --plan-stdin exclude each other");
+		return usage(stderr, EXIT_USAGE);
+	}
 	r = commands[k].run(&c, argc - i, argv + i);
 	ot_plan_free(c.plan);
+	free(c.stdin_text);
 	return r;
 }

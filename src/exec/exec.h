@@ -59,6 +59,9 @@ struct ot_exec_opts {
 	 * -EADDRINUSE. For callers whose next instance uses other VNIs (the SPANK
 	 * plugin: one VNI window per step). */
 	bool async_devices;
+	/* create: who asks, recorded in the journal for `otnode list` (the
+	 * sudo or login user); NULL = "" (the uid is recorded anyway). */
+	const char *by;
 };
 
 struct ot_exec_result {
