@@ -547,13 +547,17 @@ static void dry_run(struct cli *c, struct ot_deploy *d)
 				printf(" -> %s%s%s", n->user, n->user[0] ? "@" : "", n->addr);
 			printf(" (and what %s says of it), host key checked against %s\n",
 			       c->dopts.ssh_config ? c->dopts.ssh_config : "~/.ssh/config", kh);
-			printf(
-			    "  directory  %s (each component lstat'ed; created 0700 if missing)\n",
-			    n->rdir);
-			printf(
-			    "  otnode     %s, %.1f MB, sha256 %s (uploaded unless the same bytes "
-			    "are there; checked with sha256sum on the host)\n",
-			    n->rexe, n->image_len / 1e6, n->sha256);
+			if (n->sudo)
+				printf("  otnode     %s, installed (root's alone, checked), run as "
+				       "`sudo -n %s --plan-stdin VERB`, the plan on stdin\n",
+				       n->rexe, n->rexe);
+			else
+				printf(
+				    "  directory  %s (each component lstat'ed; created 0700 if "
+				    "missing)\n"
+				    "  otnode     %s, %.1f MB, sha256 %s (uploaded unless the "
+				    "same bytes are there; checked with sha256sum on the host)\n",
+				    n->rdir, n->rexe, n->image_len / 1e6, n->sha256);
 		}
 		if (c->dopts.action == OT_DEPLOY_CREATE && c->dopts.preflight)
 			printf(
