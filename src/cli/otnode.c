@@ -30,7 +30,6 @@
 #include "embed/embed.h"
 #include "exec/classprobe.h"
 #include "exec/exec.h"
-#include "exec/journal.h"
 #include "exec/preflight.h"
 #include "plan/plan_json.h"
 #include "plan/plan_text.h"
@@ -858,47 +857,7 @@ static int cmd_preflight(struct cli *c, int argc, char **argv)
 	return r;
 }
 
-/*
- * list: every journal under the state root, i.e. every instance created on
- * this machine and not destroyed. Simulated hosts share /run: the journal
- * records the network namespace create ran in, and only this namespace's
- * are listed unless --all (a version 1 journal, without one, always is).
- */
-#define LIST_SCHEMA "opentop-list/1"
-
-static void utc_text(long long t, char *buf, size_t size)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (t <= 0 || !gmtime_r(&tt, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(buf, size, "?");
-}
-
-static json_t *list_entry(const struct ot_journal_image *im, bool here)
-{
-	json_t *e = json_object();
-	char when[32];
-
-	if (!e)
-		return NULL;
-	utc_text(im->meta.created, when, sizeof(when));
-	json_object_set_new(e, "prefix", json_string(im->prefix));
-	json_object_set_new(e, "instance", json_string(im->instance));
-	json_object_set_new(e, "node", json_string(im->node));
-	json_object_set_new(e, "topology", json_string(im->meta.topology ? im->meta.topology : ""));
-	json_object_set_new(e, "created", json_integer(im->meta.created));
-	json_object_set_new(e, "created_utc", json_string(when));
-	json_object_set_new(e, "by", json_string(im->meta.by ? im->meta.by : ""));
-	if (im->version >= 2)
-		json_object_set_new(e, "uid", json_integer(im->meta.uid));
-	json_object_set_new(e, "complete", json_boolean(im->complete));
-	json_object_set_new(e, "records", json_integer((json_int_t)im->nrecs));
-	json_object_set_new(e, "journal_version", json_integer(im->version));
-	json_object_set_new(e, "here", json_boolean(here));
-	return e;
-}
-
+/* list: the instances created here (ot_exec_list_json), as a table or JSON */
 static int cmd_list(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
@@ -906,47 +865,23 @@ static int cmd_list(struct cli *c, int argc, char **argv)
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	int set[3] = {0};
-	struct ot_journal_image **v = NULL;
 	struct ot_error err = {0};
-	unsigned long long self = 0;
 	json_t *o, *arr;
-	struct stat st;
-	size_t n = 0, i;
+	size_t i;
 	int r;
 
 	(void)c;
 	r = sub_options(argc, argv, opts, set, NULL);
 	if (r || optind != argc)
 		return usage(r == 'h' ? stdout : stderr, r == 'h' ? 0 : EXIT_USAGE);
-	if (stat("/proc/self/ns/net", &st) == 0)
-		self = (unsigned long long)st.st_ino;
-	if (ot_journal_list("/run/opentop", &v, &n, &err) < 0) {
+	o = ot_exec_list_json(NULL, set[1], &err);
+	if (!o) {
 		die_msg("%s", err.msg);
 		return EXIT_SYSTEM;
 	}
-	o = json_object();
-	arr = json_array();
-	if (o && arr) {
-		json_object_set_new(o, "schema", json_string(LIST_SCHEMA));
-		json_object_set_new(o, "netns", json_integer((json_int_t)self));
-	}
-	for (i = 0; i < n; i++) {
-		bool here = !v[i]->meta.netns || !self || v[i]->meta.netns == self;
-
-		if ((here || set[1]) && arr)
-			json_array_append_new(arr, list_entry(v[i], here));
-		ot_journal_image_free(v[i]);
-	}
-	free(v);
-	if (!o || !arr) {
-		json_decref(o);
-		json_decref(arr);
-		die_msg("out of memory");
-		return EXIT_SYSTEM;
-	}
-	json_object_set_new(o, "instances", arr);
 	if (set[0])
 		return print_json(o);
+	arr = json_object_get(o, "instances");
 	printf("%-24s %-16s %-10s %-20s %-12s %s\n", "PREFIX", "TOPOLOGY", "NODE", "CREATED (UTC)",
 	       "BY", "STATE");
 	for (i = 0; i < json_array_size(arr); i++) {
@@ -957,7 +892,7 @@ static int cmd_list(struct cli *c, int argc, char **argv)
 		       json_string_value(json_object_get(e, "prefix")),
 		       json_string_value(json_object_get(e, "topology")),
 		       json_string_value(json_object_get(e, "node")),
-		       json_string_value(json_object_get(e, "created_utc")), *by ? by : "?",
+		       json_string_value(json_object_get(e, "created_utc")), by && *by ? by : "?",
 		       json_is_true(json_object_get(e, "complete")) ? "created" : "incomplete",
 		       json_is_true(json_object_get(e, "here")) ? "" : " (other netns)");
 	}

@@ -136,6 +136,24 @@ void ot_status_free(struct ot_status *s);
 struct json_t *ot_status_to_json(const struct ot_plan *p, const struct ot_status *s);
 const char *ot_obj_state_name(enum ot_obj_state s);
 
+/* ---- list: what was created here ---- */
+
+#define OT_EXEC_STATE_ROOT  "/run/opentop"
+#define OT_EXEC_LIST_SCHEMA "opentop-list/1"
+
+/*
+ * The instances created on this machine and not destroyed: one entry per
+ * journal under state_root (NULL = /run/opentop), read without lock:
+ * {"schema": "opentop-list/1", "netns": N, "instances": [{"prefix",
+ * "instance", "node", "topology", "created" (epoch s), "created_utc",
+ * "by", "uid", "complete", "records", "journal_version", "here"}]}.
+ * Simulated hosts share /run: a journal records the network namespace its
+ * create ran in, and only this namespace's are listed unless all ("here"
+ * says which; a version 1 journal has none and is always listed). New
+ * reference, or NULL with err set.
+ */
+struct json_t *ot_exec_list_json(const char *state_root, bool all, struct ot_error *err);
+
 /* ---- verify: objects + reachability ---- */
 
 enum ot_probe_outcome {
