@@ -56,6 +56,7 @@ static const struct {
     [OT_DEPLOY_DESTROY] = {"destroy", "destroy", "", OT_DS_DESTROYING},
     [OT_DEPLOY_STATUS] = {"status", "status", " --json", OT_DS_QUERYING},
     [OT_DEPLOY_VERIFY] = {"verify", "verify", " --remote --json", OT_DS_QUERYING},
+    [OT_DEPLOY_LIST] = {"list", "list", " --json", OT_DS_QUERYING},
 };
 
 const char *ot_dstate_name(enum ot_dstate s)
@@ -528,7 +529,8 @@ static void stage_action(struct ot_deploy *d, size_t i)
 		fail(d, i, -EAGAIN, &n->err);
 		return;
 	}
-	if (a == OT_DEPLOY_DESTROY && tp(n)->unplace) {
+	/* destroy: nothing stays; list: its otnode was placed for one look */
+	if ((a == OT_DEPLOY_DESTROY || a == OT_DEPLOY_LIST) && tp(n)->unplace) {
 		rc = tp(n)->unplace(d, i);
 		if (rc < 0) {
 			ot_error_prefix(&n->err, rc, "destroyed, but cannot remove otnode");

@@ -48,6 +48,7 @@ enum ot_deploy_action {
 	OT_DEPLOY_DESTROY,
 	OT_DEPLOY_STATUS,
 	OT_DEPLOY_VERIFY,
+	OT_DEPLOY_LIST, /* `otnode list --json` per host (a plan-less runtime) */
 	OT_DEPLOY__COUNT
 };
 

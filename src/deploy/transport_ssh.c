@@ -162,7 +162,9 @@ static void otnode_cmd(struct ot_deploy *d, struct ot_deploy_node *n, const char
 	if (n->sudo)
 		ot_sb_append(cmd, "sudo -n ");
 	shq(cmd, n->rexe);
-	ot_sb_printf(cmd, "%s %s%s", n->sudo ? " --plan-stdin" : "", verb, args);
+	/* list reads journals, not a plan */
+	ot_sb_printf(cmd, "%s %s%s", n->sudo && strcmp(verb, "list") ? " --plan-stdin" : "", verb,
+		     args);
 }
 
 /*
