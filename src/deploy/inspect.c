@@ -41,7 +41,8 @@ static int *op_ranks(const struct ot_plan *p, json_t *status)
 		return NULL;
 	for (k = 0; k < p->nops; k++)
 		st[k] = 3;
-	json_array_foreach(objs, k, o) {
+	json_array_foreach(objs, k, o)
+	{
 		json_int_t op = json_integer_value(json_object_get(o, "op"));
 
 		if (op >= 0 && (size_t)op < p->nops)
@@ -57,8 +58,7 @@ static int max_i(int a, int b)
 
 /* The interfaces of container namespace ns: links made in it and veth
  * peers put into it, each with its addresses. */
-static json_t *interfaces(const struct ot_plan *p, int ns, const int *st, bool created,
-			  int *worst)
+static json_t *interfaces(const struct ot_plan *p, int ns, const int *st, bool created, int *worst)
 {
 	json_t *arr = json_array();
 	size_t k, m;
@@ -165,17 +165,19 @@ void ot_inspect_status_text(const struct ot_deploy *d, struct ot_strbuf *out)
 	rows = json_object_get(root, "containers");
 	ot_sb_printf(out, "%-8s %-12s %-24s %-10s %-22s %s\n", "NODE", "CONTAINER", "NETNS",
 		     "INTERFACE", "ADDRESSES", "STATE");
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		ifs = json_object_get(row, "interfaces");
 		if (!json_array_size(ifs))
 			ot_sb_printf(out, "%-8s %-12s %-24s %-10s %-22s %s\n", str(row, "node"),
 				     str(row, "container"), str(row, "netns"), "-", "-",
 				     str(row, "state"));
-		json_array_foreach(ifs, k, ifc) {
+		json_array_foreach(ifs, k, ifc)
+		{
 			struct ot_strbuf ab = OT_STRBUF_INIT;
 
 			json_array_foreach(json_object_get(ifc, "addresses"), m, a)
-				ot_sb_printf(&ab, "%s%s", m ? "," : "", json_string_value(a));
+			    ot_sb_printf(&ab, "%s%s", m ? "," : "", json_string_value(a));
 			ot_sb_printf(out, "%-8s %-12s %-24s %-10s %-22s %s\n", str(row, "node"),
 				     str(row, "container"), str(row, "netns"), str(ifc, "name"),
 				     ab.len ? ot_sb_str(&ab) : "-", str(ifc, "state"));
@@ -232,7 +234,8 @@ void ot_inspect_list_text(const struct ot_deploy *d, struct ot_strbuf *out)
 		return;
 	ot_sb_printf(out, "%-8s %-16s %-24s %-10s %-20s %-12s %s\n", "HOST", "TOPOLOGY", "INSTANCE",
 		     "NODE", "CREATED (UTC)", "BY", "STATE");
-	json_array_foreach(json_object_get(root, "hosts"), i, h) {
+	json_array_foreach(json_object_get(root, "hosts"), i, h)
+	{
 		json_t *inst = json_object_get(h, "instances");
 
 		if (json_object_get(h, "error")) {
@@ -241,12 +244,11 @@ void ot_inspect_list_text(const struct ot_deploy *d, struct ot_strbuf *out)
 		}
 		if (!json_array_size(inst))
 			ot_sb_printf(out, "%-8s (nothing)\n", str(h, "node"));
-		json_array_foreach(inst, k, e)
-			ot_sb_printf(out, "%-8s %-16s %-24s %-10s %-20s %-12s %s\n", str(h, "node"),
-				     str(e, "topology"), str(e, "instance"), str(e, "node"),
-				     str(e, "created_utc"), str(e, "by"),
-				     json_is_true(json_object_get(e, "complete")) ? "created"
-										  : "incomplete");
+		json_array_foreach(inst, k, e) ot_sb_printf(
+		    out, "%-8s %-16s %-24s %-10s %-20s %-12s %s\n", str(h, "node"),
+		    str(e, "topology"), str(e, "instance"), str(e, "node"), str(e, "created_utc"),
+		    str(e, "by"),
+		    json_is_true(json_object_get(e, "complete")) ? "created" : "incomplete");
 	}
 	json_decref(root);
 }
