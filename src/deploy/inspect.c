@@ -99,18 +99,28 @@ static json_t *interfaces(const struct ot_plan *p, int ns, const int *st, bool c
 	return arr;
 }
 
+/* {"schema": schema, key: []}; *arr borrows the array. NULL when out of memory. */
+static json_t *doc_new(const char *schema, const char *key, json_t **arr)
+{
+	json_t *root = json_object();
+
+	*arr = json_array();
+	if (!root || !*arr || json_object_set_new(root, key, *arr) < 0) {
+		json_decref(root);
+		return NULL;
+	}
+	json_object_set_new(root, "schema", json_string(schema));
+	return root;
+}
+
 json_t *ot_inspect_status_json(const struct ot_deploy *d)
 {
-	json_t *root = json_object(), *rows = json_array();
+	json_t *rows, *root = doc_new(OT_INSPECT_SCHEMA, "containers", &rows);
 	char tb[OT_REMOTE_PATH_MAX];
 	size_t i, k;
 
-	if (!root || !rows) {
-		json_decref(root);
-		json_decref(rows);
+	if (!root)
 		return NULL;
-	}
-	json_object_set_new(root, "schema", json_string(OT_INSPECT_SCHEMA));
 	for (i = 0; i < d->nnodes; i++) {
 		const struct ot_deploy_node *n = &d->nodes[i];
 		const struct ot_plan *p = n->plan;
@@ -144,7 +154,6 @@ json_t *ot_inspect_status_json(const struct ot_deploy *d)
 		free(st);
 		json_decref(status);
 	}
-	json_object_set_new(root, "containers", rows);
 	return root;
 }
 
@@ -189,16 +198,12 @@ void ot_inspect_status_text(const struct ot_deploy *d, struct ot_strbuf *out)
 
 json_t *ot_inspect_list_json(const struct ot_deploy *d)
 {
-	json_t *root = json_object(), *hosts = json_array();
+	json_t *hosts, *root = doc_new(OT_LIST_SCHEMA, "hosts", &hosts);
 	char tb[OT_REMOTE_PATH_MAX];
 	size_t i;
 
-	if (!root || !hosts) {
-		json_decref(root);
-		json_decref(hosts);
+	if (!root)
 		return NULL;
-	}
-	json_object_set_new(root, "schema", json_string(OT_LIST_SCHEMA));
 	for (i = 0; i < d->nnodes; i++) {
 		const struct ot_deploy_node *n = &d->nodes[i];
 		json_t *h = json_object(), *l = NULL, *inst;
@@ -221,7 +226,6 @@ json_t *ot_inspect_list_json(const struct ot_deploy *d)
 		json_decref(l);
 		json_array_append_new(hosts, h);
 	}
-	json_object_set_new(root, "hosts", hosts);
 	return root;
 }
 

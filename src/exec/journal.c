@@ -594,16 +594,27 @@ static unsigned split(char *line, char **tok, unsigned max)
 	return n;
 }
 
-static bool parse_uint(const char *s, unsigned *ret)
+/* A decimal number without sign, at most max. */
+static bool parse_ull(const char *s, unsigned long long max, unsigned long long *ret)
 {
 	char *end;
-	unsigned long v;
+	unsigned long long v;
 
 	if (!*s || *s == '-' || *s == '+')
 		return false;
 	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v > UINT_MAX)
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return false;
+	*ret = v;
+	return true;
+}
+
+static bool parse_uint(const char *s, unsigned *ret)
+{
+	unsigned long long v;
+
+	if (!parse_ull(s, UINT_MAX, &v))
 		return false;
 	*ret = (unsigned)v;
 	return true;
@@ -619,21 +630,6 @@ static struct ot_jrec *find(struct ot_journal_image *im, unsigned id)
 
 #define HEADER_TOKENS_V1 5  /* H prefix instance node digest */
 #define HEADER_TOKENS_V2 10 /* ... topology created by uid netns */
-
-static bool parse_ull(const char *s, unsigned long long max, unsigned long long *ret)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!*s || *s == '-' || *s == '+')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v > max)
-		return false;
-	*ret = v;
-	return true;
-}
 
 /* The header line: its length says the version (checked against line 1). */
 static int parse_header(struct ot_journal_image *im, char **tok, unsigned n, unsigned no,
