@@ -652,6 +652,8 @@ static void dry_run(struct cli *c, struct ot_deploy *d)
 			   ? (c->dopts.keep_going ? " (no rollback: --keep-going)"
 						  : " (rolled back if any node fails)")
 			   : "");
+		if (c->dopts.action == OT_DEPLOY_LIST)
+			continue; /* no plan: the journals are read */
 		printf("  plan       %s: %zu namespaces, %zu ops (", p->prefix, p->nns, p->nops);
 		for (k = 0; k < OT_OP__COUNT; k++)
 			if (counts[k])
