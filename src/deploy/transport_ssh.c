@@ -262,18 +262,21 @@ static int gate_start(struct ot_deploy *d, size_t i, const char *tail, struct ot
 static int start_cmd(struct ot_deploy *d, size_t i, const char *tail, struct ot_ssh_cmd **ret)
 {
 	struct ot_deploy_node *n = &d->nodes[i];
+	struct ot_ssh_cmd *c = NULL;
 	int rc;
 
 	if (!n->sudo)
 		return gate_start(d, i, tail, ret);
-	rc = ot_ssh_cmd_start(n->ssh, tail, ret, &n->err);
-	if (rc == 0)
-		rc = ot_ssh_cmd_write(*ret, n->plan_frame, n->plan_frame_len, &n->err);
-	if (rc < 0 && *ret) {
-		ot_ssh_cmd_abort(*ret);
-		*ret = NULL;
+	rc = ot_ssh_cmd_start(n->ssh, tail, &c, &n->err);
+	if (rc < 0)
+		return rc;
+	rc = ot_ssh_cmd_write(c, n->plan_frame, n->plan_frame_len, &n->err);
+	if (rc < 0) {
+		ot_ssh_cmd_abort(c);
+		return rc;
 	}
-	return rc;
+	*ret = c; /* like gate_start: set on success only */
+	return 0;
 }
 
 static void keep_output(struct ot_deploy_node *n, struct ot_ssh_result *r)
