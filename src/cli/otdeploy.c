@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/cliopt.h"
+#include "cli/otdeploy.h"
 #include "compile/compile.h"
 #include "embed/embed.h"
 #include "deploy/deploy.h"
@@ -28,6 +30,7 @@
 #include "deploy/ssh.h"
 #include "model/load.h"
 #include "util/strbuf.h"
+#include "util/suggest.h"
 #include "util/clock.h"
 #include "util/version.h"
 
@@ -58,7 +61,7 @@ static const char usage_text[] =
     "  -k, --keep-going         no rollback when a node fails\n"
     "      --local              allow hosts whose target is 'local' (built here,\n"
     "                           in-process, no SSH); without HOSTS: all nodes here\n"
-    "  -D NAME=VALUE            set a topology parameter\n"
+    "  -D, --define NAME=VALUE  set a topology parameter\n"
     "      --instance NAME      name the objects NAME instead of the topology name\n"
     "      --ssh-config FILE    read this OpenSSH client config instead of\n"
     "                           ~/.ssh/config and /etc/ssh/ssh_config ('none': none)\n"
@@ -67,9 +70,9 @@ static const char usage_text[] =
     "      --accept-new-host-keys  record unknown host keys (changed keys are\n"
     "                           always refused)\n"
     "      --no-preflight       skip the kernel/underlay/UDP checks before create\n"
-    "      --timeout SECS       limit per otnode command (default 120)\n"
+    "      --timeout SECS       limit per otnode command (default 120; or 90s, 2m)\n"
     "      --connect-timeout SECS  limit per connection (default 10)\n"
-    "      --json               the report as JSON on stdout\n"
+    "      --json               the report (or with --dry-run, the dry run) as JSON\n"
     "  -q, --quiet              no live progress\n"
     "  -v, --verbose            every step of every node as a line with its time\n"
     "      --color WHEN         auto (default), always, never\n"
@@ -102,6 +105,7 @@ static const struct option long_opts[] = {
     {"verify", no_argument, NULL, OPT_VERIFY},
     {"list", no_argument, NULL, OPT_LIST},
     {"dry-run", no_argument, NULL, 'n'},
+    {"define", required_argument, NULL, 'D'},
     {"parallel", required_argument, NULL, 'j'},
     {"keep-going", no_argument, NULL, 'k'},
     {"local", no_argument, NULL, OPT_LOCAL},
@@ -246,27 +250,75 @@ static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *ret)
 	return 0;
 }
 
+/* An action option: one per run (cli/cliopt.h refuses a second one). */
+static int set_action(struct cli *c, const char **given, const char *name, enum ot_deploy_action a)
+{
+	if (ot_cli_action("otdeploy", given, name) < 0)
+		return -EINVAL;
+	c->dopts.action = a;
+	return 0;
+}
+
+/* Wrong operands: say what is expected, and when the first looks like an
+ * action written without its dashes ("otdeploy destroy ..."), which one. */
+static int bad_operands(int argc, char **argv)
+{
+	static const char *const actions[] = {"destroy", "status", "verify", "list", "create"};
+	struct ot_suggest sg;
+	const char *best = NULL;
+	size_t i;
+
+	fprintf(stderr, "otdeploy: need TOPOLOGY.otp and HOSTS, or --local and "
+			"TOPOLOGY.otp (see --help)\n");
+	if (optind >= argc)
+		return -EINVAL;
+	ot_suggest_init(&sg, argv[optind]);
+	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
+		if (strcmp(argv[optind], actions[i]) == 0)
+			best = actions[i];
+		ot_suggest_add(&sg, actions[i]);
+	}
+	if (!best)
+		best = ot_suggest_best(&sg);
+	if (best && strcmp(best, "create") == 0)
+		fprintf(stderr,
+			"otdeploy: '%s' is not a file: create is the default action, "
+			"give no word for it\n",
+			argv[optind]);
+	else if (best)
+		fprintf(stderr, "otdeploy: '%s' is not a file (did you mean '--%s'?)\n",
+			argv[optind], best);
+	return -EINVAL;
+}
+
 static int parse_args(int argc, char **argv, struct cli *c)
 {
-	const char *color = "auto";
+	const char *color = "auto", *action = NULL;
 	unsigned u;
 	int opt;
 
 	c->dopts.action = OT_DEPLOY_CREATE;
 	c->dopts.preflight = true;
-	while ((opt = getopt_long(argc, argv, "nj:kD:qvhV", long_opts, NULL)) != -1) {
+	opterr = 0; /* cli/cliopt.c words every error, with "did you mean" */
+	if (ot_cli_single_dash("otdeploy", argc, argv, long_opts) < 0)
+		return -EINVAL;
+	while ((opt = getopt_long(argc, argv, ":nj:kD:qvhV", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_DESTROY:
-			c->dopts.action = OT_DEPLOY_DESTROY;
+			if (set_action(c, &action, "--destroy", OT_DEPLOY_DESTROY) < 0)
+				return -EINVAL;
 			break;
 		case OPT_STATUS:
-			c->dopts.action = OT_DEPLOY_STATUS;
+			if (set_action(c, &action, "--status", OT_DEPLOY_STATUS) < 0)
+				return -EINVAL;
 			break;
 		case OPT_VERIFY:
-			c->dopts.action = OT_DEPLOY_VERIFY;
+			if (set_action(c, &action, "--verify", OT_DEPLOY_VERIFY) < 0)
+				return -EINVAL;
 			break;
 		case OPT_LIST:
-			c->dopts.action = OT_DEPLOY_LIST;
+			if (set_action(c, &action, "--list", OT_DEPLOY_LIST) < 0)
+				return -EINVAL;
 			break;
 		case 'n':
 			c->dry_run = true;
@@ -316,19 +368,24 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			c->dopts.preflight = false;
 			break;
 		case OPT_TIMEOUT:
-			if (parse_uint(optarg, 1, 86400, &u) < 0) {
-				fprintf(stderr, "otdeploy: --timeout wants 1..86400 seconds\n");
+			if (ot_cli_duration_ms(optarg, 1000, 1000, 86400000, &u) < 0) {
+				fprintf(stderr,
+					"otdeploy: --timeout wants 1..86400 seconds (or "
+					"with a unit: 90s, 5m), not '%s'\n",
+					optarg);
 				return -EINVAL;
 			}
-			c->dopts.command_timeout_ms = u * 1000;
+			c->dopts.command_timeout_ms = u;
 			break;
 		case OPT_CONNECT_TIMEOUT:
-			if (parse_uint(optarg, 1, 3600, &u) < 0) {
+			if (ot_cli_duration_ms(optarg, 1000, 1000, 3600000, &u) < 0) {
 				fprintf(stderr,
-					"otdeploy: --connect-timeout wants 1..3600 seconds\n");
+					"otdeploy: --connect-timeout wants 1..3600 seconds (or "
+					"with a unit: 30s, 1m), not '%s'\n",
+					optarg);
 				return -EINVAL;
 			}
-			c->dopts.connect_timeout_ms = u * 1000;
+			c->dopts.connect_timeout_ms = u;
 			break;
 		case OPT_JSON:
 			c->json = true;
@@ -351,13 +408,16 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			fputs(usage_text, stdout);
 			exit(0);
 		case 'V':
-			printf("otdeploy (OpenTop) %s, plan schema %s\n", OT_VERSION,
-			       OT_PLAN_SCHEMA);
+			ot_cli_version("otdeploy");
 			exit(0);
 		default:
+			ot_cli_getopt_error("otdeploy", opt, argv, long_opts);
 			return -EINVAL;
 		}
 	}
+	if (c->quiet && c->verbose)
+		return ot_cli_conflict("otdeploy", "--quiet", "--verbose",
+				       "ask for less and for more progress");
 	if (c->dopts.action == OT_DEPLOY_LIST) {
 		if (argc - optind != 1) {
 			fprintf(stderr, "otdeploy: --list needs HOSTS alone (see --help)\n");
@@ -370,9 +430,7 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		c->topo = argv[optind];
 		c->hosts_file = argv[optind + 1];
 	} else {
-		fprintf(stderr, "otdeploy: need TOPOLOGY.otp and HOSTS, or --local and "
-				"TOPOLOGY.otp (see --help)\n");
-		return -EINVAL;
+		return bad_operands(argc, argv);
 	}
 	c->color = !strcmp(color, "always") ||
 		   (!strcmp(color, "auto") && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
@@ -704,7 +762,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (c.dry_run) {
-		dry_run(&c, &d);
+		if (c.json)
+			status =
+			    ot_cli_json_print("otdeploy", otdeploy_dry_run_json(&d, c.topo),
+					      OT_SCHEMA_DRY_RUN, JSON_INDENT(2) | JSON_SORT_KEYS);
+		else
+			dry_run(&c, &d);
 		ot_deploy_fini(&d);
 		goto out;
 	}
@@ -765,27 +828,27 @@ int main(int argc, char **argv)
 	}
 	if (c.dopts.action == OT_DEPLOY_LIST) {
 		/* the instances, not the run: a host that failed says why there */
-		json_t *jl = c.json ? ot_inspect_list_json(&d) : NULL;
+		if (c.json) {
+			int w = ot_cli_json_print("otdeploy", ot_inspect_list_json(&d), NULL,
+						  JSON_INDENT(2) | JSON_SORT_KEYS);
 
-		ot_sb_reset(&out);
-		if (jl) {
-			json_dumpf(jl, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-			fputc('\n', stdout);
-			json_decref(jl);
-		} else if (!c.json) {
+			if (w && !status)
+				status = w;
+		} else {
+			ot_sb_reset(&out);
 			ot_inspect_list_text(&d, &out);
 			fputs(ot_sb_str(&out), stdout);
 		}
 	} else if (c.json) {
 		json_t *jr = ot_deploy_to_json(&d);
+		int w;
 
+		/* --status: the containerlab-inspect view inside the report */
 		if (jr && c.dopts.action == OT_DEPLOY_STATUS)
 			json_object_set_new(jr, "inspect", ot_inspect_status_json(&d));
-		if (jr) {
-			json_dumpf(jr, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-			fputc('\n', stdout);
-			json_decref(jr);
-		}
+		w = ot_cli_json_print("otdeploy", jr, NULL, JSON_INDENT(2) | JSON_SORT_KEYS);
+		if (w && !status)
+			status = w;
 	} else {
 		ot_sb_reset(&out);
 		ot_progress_table(

@@ -115,7 +115,7 @@ static json_t *doc_new(const char *schema, const char *key, json_t **arr)
 
 json_t *ot_inspect_status_json(const struct ot_deploy *d)
 {
-	json_t *rows, *root = doc_new(OT_INSPECT_SCHEMA, "containers", &rows);
+	json_t *rows, *root = doc_new(OT_SCHEMA_INSPECT, "containers", &rows);
 	char tb[OT_REMOTE_PATH_MAX];
 	size_t i, k;
 
@@ -198,7 +198,7 @@ void ot_inspect_status_text(const struct ot_deploy *d, struct ot_strbuf *out)
 
 json_t *ot_inspect_list_json(const struct ot_deploy *d)
 {
-	json_t *hosts, *root = doc_new(OT_LIST_SCHEMA, "hosts", &hosts);
+	json_t *hosts, *root = doc_new(OT_SCHEMA_LIST, "hosts", &hosts);
 	char tb[OT_REMOTE_PATH_MAX];
 	size_t i;
 

@@ -18,9 +18,7 @@
 
 #include "deploy/deploy.h"
 #include "util/strbuf.h"
-
-#define OT_INSPECT_SCHEMA "opentop-inspect/1"
-#define OT_LIST_SCHEMA	  "opentop-list/1"
+#include "vocab/schema.h" /* OT_SCHEMA_INSPECT, OT_SCHEMA_LIST */
 
 struct json_t;
 

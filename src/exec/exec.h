@@ -138,8 +138,7 @@ const char *ot_obj_state_name(enum ot_obj_state s);
 
 /* ---- list: what was created here ---- */
 
-#define OT_EXEC_STATE_ROOT  "/run/opentop"
-#define OT_EXEC_LIST_SCHEMA "opentop-list/1"
+#define OT_EXEC_STATE_ROOT "/run/opentop"
 
 /*
  * The instances created on this machine and not destroyed: one entry per

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "exec/journal.h"
+#include "vocab/schema.h"
 
 static void utc_text(long long t, char *buf, size_t size)
 {
@@ -76,7 +77,7 @@ json_t *ot_exec_list_json(const char *state_root, bool all, struct ot_error *err
 		ot_error_set(err, -ENOMEM, "out of memory");
 		return NULL;
 	}
-	json_object_set_new(o, "schema", json_string(OT_EXEC_LIST_SCHEMA));
+	json_object_set_new(o, "schema", json_string(OT_SCHEMA_LIST));
 	json_object_set_new(o, "netns", json_integer((json_int_t)self));
 	json_object_set_new(o, "instances", arr);
 	return o;
