@@ -393,7 +393,14 @@ static int sudo_prepare(struct ot_deploy *d, size_t i)
 		return rc;
 	}
 	ot_deploy_last_line(r.errout ? r.errout : "", why, sizeof(why));
-	schema = r.out ? strstr(r.out, "(plan schema ") : NULL;
+	/* "otnode (OpenTop) V, plan schema S" (older: "otnode V (plan schema S)") */
+	schema = r.out ? strstr(r.out, "plan schema ") : NULL;
+	if (schema) {
+		schema += strlen("plan schema ");
+		if (strncmp(schema, OT_PLAN_SCHEMA, strlen(OT_PLAN_SCHEMA)) ||
+		    !strchr(")\n ,", schema[strlen(OT_PLAN_SCHEMA)]))
+			schema = NULL;
+	}
 	if (r.status != 0 && r.errout && strstr(r.errout, "password is required"))
 		rc = ot_error_set(
 		    &n->err, -EACCES,
@@ -405,12 +412,12 @@ static int sudo_prepare(struct ot_deploy *d, size_t i)
 		rc = ot_error_set(&n->err, -EACCES, "%s: 'sudo -n %s version' failed (exit %d): %s",
 				  ot_ssh_where(n->ssh), n->rexe, r.status,
 				  why[0] ? why : "no reason given");
-	else if (!schema || strncmp(schema + 13, OT_PLAN_SCHEMA ")", strlen(OT_PLAN_SCHEMA) + 1))
-		rc =
-		    ot_error_set(&n->err, -EPROTO,
-				 "%s: the installed %s does not read plan schema %s (it says "
-				 "'%.80s'): install the same OpenTop version there",
-				 ot_ssh_where(n->ssh), n->rexe, OT_PLAN_SCHEMA, r.out ? r.out : "");
+	else if (!schema)
+		rc = ot_error_set(&n->err, -EPROTO,
+				  "%s: the installed %s does not read plan schema %s (it says "
+				  "'%.*s'): install the same OpenTop version there",
+				  ot_ssh_where(n->ssh), n->rexe, OT_PLAN_SCHEMA,
+				  r.out ? (int)strcspn(r.out, "\n") % 81 : 0, r.out ? r.out : "");
 	ot_ssh_result_free(&r);
 	if (rc == 0)
 		n->reused = true; /* the installed otnode: nothing to upload */
