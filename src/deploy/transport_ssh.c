@@ -348,6 +348,14 @@ static int ssh_action(struct ot_deploy *d, size_t i, const char *verb, const cha
 	return rc;
 }
 
+/* Length of text's first line, at most max (0 for NULL), for "%.*s". */
+static int first_line_len(const char *text, size_t max)
+{
+	size_t n = text ? strcspn(text, "\n") : 0;
+
+	return (int)(n < max ? n : max);
+}
+
 /*
  * sudo=yes: the plan as otnode --plan-stdin reads it, the installed otnode
  * checked (root's alone, path and all), and `sudo -n OTNODE version` run
@@ -417,7 +425,7 @@ static int sudo_prepare(struct ot_deploy *d, size_t i)
 				  "%s: the installed %s does not read plan schema %s (it says "
 				  "'%.*s'): install the same OpenTop version there",
 				  ot_ssh_where(n->ssh), n->rexe, OT_PLAN_SCHEMA,
-				  r.out ? (int)strcspn(r.out, "\n") % 81 : 0, r.out ? r.out : "");
+				  first_line_len(r.out, 80), r.out ? r.out : "");
 	ot_ssh_result_free(&r);
 	if (rc == 0)
 		n->reused = true; /* the installed otnode: nothing to upload */
