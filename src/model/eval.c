@@ -104,24 +104,29 @@ struct errkey {
 	const char *file;
 	uint32_t line, col;
 	const char *fmt;
+	struct ot_loc via; /* inside a template: the outermost use; else zero */
 };
 
 bool xp_errkey_eq(const void *a, const void *b)
 {
 	const struct errkey *p = a, *q = b;
 
-	return p->file == q->file && p->line == q->line && p->col == q->col && p->fmt == q->fmt;
+	return p->file == q->file && p->line == q->line && p->col == q->col && p->fmt == q->fmt &&
+	       p->via.file == q->via.file && p->via.line == q->via.line && p->via.col == q->via.col;
 }
 
 /* True the first time an error of this kind (format) is seen at loc; the
  * key is stored only then, so repeats cost no memory. */
 static bool first_at(struct xctx *x, struct ot_loc loc, const char *fmt)
 {
-	struct errkey key = {loc.file, loc.line, loc.col, fmt}, *k;
+	struct errkey key = {loc.file, loc.line, loc.col, fmt, {0}}, *k;
 	uint64_t h = ot_hash64(&loc.line, sizeof(loc.line));
 
+	if (x->ncalls)
+		key.via = x->calls[0].use->u.use.name_loc;
 	h = ot_hash64_more(h, &loc.col, sizeof(loc.col));
 	h = ot_hash64_more(h, &fmt, sizeof(fmt));
+	h = ot_hash64_more(h, &key.via.line, sizeof(key.via.line));
 	if (xp_kset_has(&x->seen_errors, h, &key))
 		return false;
 	k = xp_xalloc(x, sizeof(*k));
@@ -154,9 +159,9 @@ __attribute__((format(printf, 3, 4))) struct ot_diag *xp_xerr(struct xctx *x, st
 	char buf[512], ctxbuf[200];
 	va_list ap;
 
-	if (x->nvars) {
+	if (x->nvars || x->ncalls) {
 		if (!first_at(x, loc, fmt))
-			return NULL; /* reported for an earlier iteration */
+			return NULL; /* reported for an earlier iteration or use */
 	}
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
@@ -166,6 +171,7 @@ __attribute__((format(printf, 3, 4))) struct ot_diag *xp_xerr(struct xctx *x, st
 		loop_context(x, ctxbuf, sizeof(ctxbuf));
 		ot_diag_hint(g, "in the loop iteration with %s", ctxbuf);
 	}
+	xp_template_via(x, g);
 	return g;
 }
 
@@ -258,6 +264,9 @@ static inline bool leaf(const struct xctx *x, const struct ot_ast_expr *e, int64
 		return true;
 	case OT_E_PARAM:
 		*ret = x->params[e->slot];
+		return true;
+	case OT_E_ARG: /* an int argument: the parser refuses the others here */
+		*ret = x->args[e->slot].i;
 		return true;
 	default:
 		return false;
@@ -385,6 +394,16 @@ const char *xp_word_text(struct xctx *x, const struct ot_ast_word *w)
 		n += s->len;
 		if (!s->e)
 			continue;
+		if (s->e->kind == OT_E_ARG && x->args[s->e->slot].s) { /* {net}: its text */
+			const char *a = x->args[s->e->slot].s;
+			size_t len = strlen(a);
+
+			if (n + len >= sizeof(x->wbuf))
+				goto too_long;
+			memcpy(x->wbuf + n, a, len);
+			n += len;
+			continue;
+		}
 		if (!leaf(x, s->e, &v) && !xp_eval(x, s->e, &v))
 			return NULL;
 		if (s->index && v < 0) {

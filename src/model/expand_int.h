@@ -75,6 +75,23 @@ struct rank_use {
 	const struct ot_m_container *c;
 };
 
+/* A template argument's value (template.c): int arguments have i, the
+ * others their text in s (NUL-terminated; NULL for an int). */
+struct xval {
+	int64_t i;
+	const char *s;
+};
+
+/* A template use being expanded: the caller's frame, restored after it. */
+#define XP_MAX_TEMPLATE_DEPTH 8
+struct xcall {
+	const struct ot_ast_stmt *use;
+	struct xval *args;
+	int64_t vars[OT_MAX_LOOP_DEPTH];
+	const char *varnames[OT_MAX_LOOP_DEPTH];
+	unsigned nvars;
+};
+
 /* The container being built. */
 struct cscratch {
 	struct ot_m_container *c;
@@ -154,6 +171,11 @@ struct xctx {
 	bool shape_bound;	     /* the allocation's node count binds the topology */
 	bool any_auto;		     /* an interface asked for `address auto` or `mac auto` */
 	uint64_t totals[XP_NTOTALS]; /* counted as loops unroll (xp_total_add) */
+
+	/* templates (template.c) */
+	struct xval *args; /* the arguments of the template being expanded */
+	struct xcall calls[XP_MAX_TEMPLATE_DEPTH];
+	unsigned ncalls;
 };
 
 #define VPUSH(x, vec)                                                                              \
@@ -237,6 +259,13 @@ const char *xp_family_name(uint8_t f);
 void xp_rule(struct xctx *x, struct ot_ast_stmt *st);
 void xp_policy(struct xctx *x, struct ot_ast_stmt *st);
 void xp_nat(struct xctx *x, struct ot_ast_stmt *st);
+
+/* template.c: template uses; capability statements */
+void xp_use(struct xctx *x, struct ot_ast_stmt *st);
+/* Add to g where an error inside a template's body came from. */
+void xp_template_via(struct xctx *x, struct ot_diag *g);
+void xp_caps(struct xctx *x, struct ot_ast_stmt *st);
+void xp_nnp(struct xctx *x, struct ot_ast_stmt *st);
 
 /* check.c: semantic checks and the model's final form */
 void xp_bind_iface(struct xctx *x, struct ot_m_iface *ifc, struct xnet *n, bool late);
