@@ -32,7 +32,7 @@
 #define MAX_TEMPLATE_PARAMS 64
 
 const char *const ot_ast_ttype_names[OT_TT__COUNT] = {
-    [OT_TT_INT] = "int",	 [OT_TT_NAME] = "name", [OT_TT_ADDR] = "address",
+    [OT_TT_INT] = "int",       [OT_TT_NAME] = "name", [OT_TT_ADDR] = "address",
     [OT_TT_PREFIX] = "prefix", [OT_TT_WORD] = "word",
 };
 
@@ -158,8 +158,9 @@ struct ot_ast_stmt *ps_template(struct parser *p, const struct ot_token *kw, enu
 		struct ot_diag *g = ot_diag_error(p->d, name.loc, "invalid template name '%s'",
 						  tok_str(&name, buf, sizeof(buf)));
 
-		ot_diag_hint(g, "template names are letters, digits and '_' (at most %d bytes), "
-				"not starting with a digit",
+		ot_diag_hint(g,
+			     "template names are letters, digits and '_' (at most %d bytes), "
+			     "not starting with a digit",
 			     OT_MAX_NAME);
 		return NULL;
 	}
@@ -196,8 +197,8 @@ struct ot_ast_stmt *ps_template(struct parser *p, const struct ot_token *kw, enu
 			for (i = 0; i < n; i++) {
 				if (strcmp(tps[i].name, tps[n].name) == 0) {
 					struct ot_diag *g =
-					    ot_diag_error(p->d, tps[n].loc, "duplicate argument '%s'",
-							  tps[n].name);
+					    ot_diag_error(p->d, tps[n].loc,
+							  "duplicate argument '%s'", tps[n].name);
 
 					ot_diag_note(g, tps[i].loc, "first declared here");
 					return NULL;
@@ -234,8 +235,8 @@ struct ot_ast_stmt *ps_template(struct parser *p, const struct ot_token *kw, enu
 	/* registered after its body: a template cannot use itself */
 	r = ot_strmap_put(&p->tmpl_map, st->u.tmpl.name, st, &old);
 	if (r == -EEXIST) {
-		struct ot_diag *g = ot_diag_error(p->d, name.loc, "duplicate template '%s'",
-						  st->u.tmpl.name);
+		struct ot_diag *g =
+		    ot_diag_error(p->d, name.loc, "duplicate template '%s'", st->u.tmpl.name);
 
 		ot_diag_note(g, ((struct ot_ast_stmt *)old)->u.tmpl.name_loc, "first defined here");
 	} else if (r < 0) {
@@ -278,8 +279,8 @@ static int named_arg(struct parser *p, const struct ot_ast_stmt *def, const stru
 	tok_str(tok, buf, sizeof(buf));
 	k = find_param(def, buf);
 	if (k < 0) {
-		struct ot_diag *g = ot_diag_error(p->d, tok->loc, "template '%s' has no argument '%s'",
-						  def->u.tmpl.name, buf);
+		struct ot_diag *g = ot_diag_error(
+		    p->d, tok->loc, "template '%s' has no argument '%s'", def->u.tmpl.name, buf);
 		struct ot_suggest sg;
 		uint32_t i;
 
@@ -293,7 +294,8 @@ static int named_arg(struct parser *p, const struct ot_ast_stmt *def, const stru
 		return -1;
 	}
 	if (args[k]) {
-		struct ot_diag *g = ot_diag_error(p->d, tok->loc, "argument '%s' is given twice", buf);
+		struct ot_diag *g =
+		    ot_diag_error(p->d, tok->loc, "argument '%s' is given twice", buf);
 
 		ot_diag_note(g, args[k]->loc, "first given here");
 		return -1;
@@ -342,14 +344,14 @@ static bool read_args(struct parser *p, const struct ot_ast_stmt *def, struct ot
 				struct ot_diag *g = ot_diag_error(
 				    p->d, tok.loc, "a positional argument after a named one");
 
-				ot_diag_hint(g, "give the arguments in order first, then NAME = VALUE");
+				ot_diag_hint(
+				    g, "give the arguments in order first, then NAME = VALUE");
 				return false;
 			}
 			if (npos >= def->u.tmpl.nparams) {
-				struct ot_diag *g =
-				    ot_diag_error(p->d, tok.loc,
-						  "too many arguments: template '%s' takes %u",
-						  def->u.tmpl.name, def->u.tmpl.nparams);
+				struct ot_diag *g = ot_diag_error(
+				    p->d, tok.loc, "too many arguments: template '%s' takes %u",
+				    def->u.tmpl.name, def->u.tmpl.nparams);
 
 				ot_diag_note(g, def->u.tmpl.name_loc,
 					     "template '%s' is defined here", def->u.tmpl.name);
@@ -400,12 +402,13 @@ struct ot_ast_stmt *ps_use(struct parser *p, const struct ot_token *kw, enum ctx
 	if (t->kind != OT_T_LPAREN) {
 		struct ot_diag *g = ps_expected(p, t, "'(' and the template's arguments");
 
-		ot_diag_hint(g, "use %s(...), or %s() when it takes no arguments",
-			     def->u.tmpl.name, def->u.tmpl.name);
+		ot_diag_hint(g, "use %s(...), or %s() when it takes no arguments", def->u.tmpl.name,
+			     def->u.tmpl.name);
 		return NULL;
 	}
 	if (def->u.tmpl.nparams) {
-		st->u.use.args = ot_arena_calloc(p->a, def->u.tmpl.nparams, sizeof(*st->u.use.args));
+		st->u.use.args =
+		    ot_arena_calloc(p->a, def->u.tmpl.nparams, sizeof(*st->u.use.args));
 		if (!st->u.use.args) {
 			p->oom = true;
 			return NULL;
@@ -451,9 +454,9 @@ void ps_template_var_clash(struct parser *p, const char *var, struct ot_loc loc)
 
 	if (!p->tmpl || (k = find_param(p->tmpl, var)) < 0)
 		return;
-	ot_diag_note(ot_diag_error(p->d, loc, "loop variable '%s' has the name of an argument",
-				   var),
-		     p->tmpl->u.tmpl.params[k].loc, "the argument is declared here");
+	ot_diag_note(
+	    ot_diag_error(p->d, loc, "loop variable '%s' has the name of an argument", var),
+	    p->tmpl->u.tmpl.params[k].loc, "the argument is declared here");
 }
 
 /* The first argument of a non-int type in e (whose depth is bounded by the

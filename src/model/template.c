@@ -82,8 +82,7 @@ static const char *type_problem(const struct ot_ast_tparam *tp, const char *t, i
 
 /* Evaluate and check the arguments of use st into v (text copied into one
  * block, returned in *ret_text for the caller to free). */
-static bool eval_args(struct xctx *x, const struct ot_ast_stmt *st, struct xval *v,
-		      char **ret_text)
+static bool eval_args(struct xctx *x, const struct ot_ast_stmt *st, struct xval *v, char **ret_text)
 {
 	const struct ot_ast_stmt *def = st->u.use.tmpl;
 	size_t size = 0, off = 0;
@@ -217,8 +216,9 @@ void xp_caps(struct xctx *x, struct ot_ast_stmt *st)
 	if (c->caps_set && (c->caps_keep || st->u.caps.keep)) {
 		struct ot_diag *g = xp_duplicate(x, st->loc, c->caps_loc, "'capabilities'");
 
-		xp_xhint(x, g, "'capabilities keep' names everything kept, in one statement; "
-			       "only 'capabilities drop' statements add up");
+		xp_xhint(x, g,
+			 "'capabilities keep' names everything kept, in one statement; "
+			 "only 'capabilities drop' statements add up");
 		return;
 	}
 	for (i = 0; i < st->u.caps.n; i++) {
