@@ -56,5 +56,9 @@ check-exec-ports: $(EXEC_KERNEL_DEPS)
 # SIGKILL at every system call of otnode create and destroy (strace)
 check-exec-kills: $(EXEC_KERNEL_DEPS)
 	@$(call run_suite,check-exec-kills,1200) tests/kernel/run-kills $(BUILD)
+# capabilities and no_new_privs: /proc/self/status of a process entered
+# with otnode exec, and a veth refused without net_admin.
+check-exec-caps: $(EXEC_KERNEL_DEPS)
+	@$(call run_suite,check-exec-caps,300) tests/kernel/run-caps $(BUILD)
 CHECK_TARGETS += check-exec-examples check-exec-faults check-exec-cycles check-exec-drift \
-	check-exec-ports check-exec-kills
+	check-exec-ports check-exec-kills check-exec-caps
