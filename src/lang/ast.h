@@ -213,7 +213,8 @@ struct ot_ast_stmt {
 			struct ot_loc name_loc;
 			struct ot_ast_tparam *params;
 			uint32_t nparams;
-		} tmpl; /* template (body: container statements) */
+			bool broken; /* its definition has an error: uses are not checked */
+		} tmpl;		     /* template (body: container statements) */
 		struct {
 			const struct ot_ast_stmt *tmpl; /* the template's definition */
 			struct ot_loc name_loc;		/* the template's name at the call */

@@ -71,6 +71,17 @@ static int find_param(const struct ot_ast_stmt *def, const char *name)
 	return -1;
 }
 
+/* A value: a word, or a string (text with commas or blanks: "22,80"). */
+static struct ot_ast_word *read_value(struct parser *p, const char *what)
+{
+	struct ot_token str;
+
+	if (ps_peek(p, OT_LEX_WORD)->kind != OT_T_STRING)
+		return ps_read_word(p, what);
+	str = ps_next(p, OT_LEX_WORD);
+	return ps_string_word(p, &str);
+}
+
 /* One "TYPE NAME [= DEFAULT]"; false (reported) on a syntax error. */
 static bool read_tparam(struct parser *p, struct ot_ast_tparam *tp)
 {
@@ -128,9 +139,31 @@ static bool read_tparam(struct parser *p, struct ot_ast_tparam *tp)
 	}
 	if (ps_peek(p, OT_LEX_STMT)->kind == OT_T_EQ) {
 		ps_next(p, OT_LEX_STMT);
-		tp->def = ps_read_word(p, "a default value");
+		tp->def = read_value(p, "a default value");
 		if (!tp->def)
 			return false;
+	}
+	return true;
+}
+
+/* Register st by name before its arguments and body are read: a template
+ * with an error there stays known (broken), so its uses are not reported as
+ * unknown; one that uses itself is caught by ps_use (p->tmpl). */
+static bool register_template(struct parser *p, struct ot_ast_stmt *st)
+{
+	void *old = NULL;
+	int r = ot_strmap_put(&p->tmpl_map, st->u.tmpl.name, st, &old);
+
+	if (r == -EEXIST) {
+		struct ot_diag *g = ot_diag_error(p->d, st->u.tmpl.name_loc,
+						  "duplicate template '%s'", st->u.tmpl.name);
+
+		ot_diag_note(g, ((struct ot_ast_stmt *)old)->u.tmpl.name_loc, "first defined here");
+		return false;
+	}
+	if (r < 0) {
+		p->oom = true;
+		return false;
 	}
 	return true;
 }
@@ -143,8 +176,6 @@ struct ot_ast_stmt *ps_template(struct parser *p, const struct ot_token *kw, enu
 	struct ot_token name;
 	uint32_t n = 0, i;
 	char buf[80];
-	void *old = NULL;
-	int r;
 
 	if (!st)
 		return NULL;
@@ -174,6 +205,9 @@ struct ot_ast_stmt *ps_template(struct parser *p, const struct ot_token *kw, enu
 		p->oom = true;
 		return NULL;
 	}
+	st->u.tmpl.broken = true; /* until its body is read */
+	if (!register_template(p, st))
+		return NULL;
 	t = ps_peek(p, OT_LEX_STMT);
 	if (t->kind != OT_T_LPAREN) {
 		struct ot_diag *g = ps_expected(p, t, "'(' and the template's arguments");
@@ -232,17 +266,7 @@ struct ot_ast_stmt *ps_template(struct parser *p, const struct ot_token *kw, enu
 		return NULL;
 	}
 	p->tmpl = NULL;
-	/* registered after its body: a template cannot use itself */
-	r = ot_strmap_put(&p->tmpl_map, st->u.tmpl.name, st, &old);
-	if (r == -EEXIST) {
-		struct ot_diag *g =
-		    ot_diag_error(p->d, name.loc, "duplicate template '%s'", st->u.tmpl.name);
-
-		ot_diag_note(g, ((struct ot_ast_stmt *)old)->u.tmpl.name_loc, "first defined here");
-	} else if (r < 0) {
-		p->oom = true;
-		return NULL;
-	}
+	st->u.tmpl.broken = false;
 	return st;
 }
 
@@ -303,6 +327,31 @@ static int named_arg(struct parser *p, const struct ot_ast_stmt *def, const stru
 	return k;
 }
 
+/* The next positional argument w (token tok). */
+static bool positional(struct parser *p, const struct ot_ast_stmt *def, struct ot_ast_word **args,
+		       uint32_t *npos, bool named, const struct ot_token *tok,
+		       struct ot_ast_word *w)
+{
+	if (named) {
+		struct ot_diag *g =
+		    ot_diag_error(p->d, tok->loc, "a positional argument after a named one");
+
+		ot_diag_hint(g, "give the arguments in order first, then NAME = VALUE");
+		return false;
+	}
+	if (*npos >= def->u.tmpl.nparams) {
+		struct ot_diag *g =
+		    ot_diag_error(p->d, tok->loc, "too many arguments: template '%s' takes %u",
+				  def->u.tmpl.name, def->u.tmpl.nparams);
+
+		ot_diag_note(g, def->u.tmpl.name_loc, "template '%s' is defined here",
+			     def->u.tmpl.name);
+		return false;
+	}
+	args[(*npos)++] = w;
+	return true;
+}
+
 /* "(ARG, ..., NAME = ARG, ...)" of a call to def, into args[]. */
 static bool read_args(struct parser *p, const struct ot_ast_stmt *def, struct ot_ast_word **args)
 {
@@ -320,6 +369,13 @@ static bool read_args(struct parser *p, const struct ot_ast_stmt *def, struct ot
 		struct ot_token tok;
 		int k;
 
+		if (t->kind == OT_T_STRING) { /* "22,80": text with commas */
+			tok = ps_next(p, OT_LEX_WORD);
+			w = ps_string_word(p, &tok);
+			if (!w || !positional(p, def, args, &npos, named, &tok, w))
+				return false;
+			goto after;
+		}
 		if (t->kind != OT_T_WORD) {
 			ps_expected(p, t, "an argument");
 			return false;
@@ -331,34 +387,17 @@ static bool read_args(struct parser *p, const struct ot_ast_stmt *def, struct ot
 			k = named_arg(p, def, &tok, args);
 			if (k < 0)
 				return false;
-			w = ps_read_word(p, "the argument's value");
+			w = read_value(p, "the argument's value");
 			if (!w)
 				return false;
 			args[k] = w;
 			named = true;
 		} else {
 			w = ps_build_word(p, &tok, false);
-			if (!w)
+			if (!w || !positional(p, def, args, &npos, named, &tok, w))
 				return false;
-			if (named) {
-				struct ot_diag *g = ot_diag_error(
-				    p->d, tok.loc, "a positional argument after a named one");
-
-				ot_diag_hint(
-				    g, "give the arguments in order first, then NAME = VALUE");
-				return false;
-			}
-			if (npos >= def->u.tmpl.nparams) {
-				struct ot_diag *g = ot_diag_error(
-				    p->d, tok.loc, "too many arguments: template '%s' takes %u",
-				    def->u.tmpl.name, def->u.tmpl.nparams);
-
-				ot_diag_note(g, def->u.tmpl.name_loc,
-					     "template '%s' is defined here", def->u.tmpl.name);
-				return false;
-			}
-			args[npos++] = w;
 		}
+	after:
 		t = ps_peek(p, OT_LEX_STMT);
 		if (t->kind == OT_T_COMMA) {
 			ps_next(p, OT_LEX_STMT);
@@ -392,10 +431,16 @@ struct ot_ast_stmt *ps_use(struct parser *p, const struct ot_token *kw, enum ctx
 	}
 	name = ps_next(p, OT_LEX_WORD);
 	def = ot_strmap_get(&p->tmpl_map, tok_str(&name, buf, sizeof(buf)));
+	if (def == p->tmpl && def) {
+		unknown_template(p, &name, buf); /* itself */
+		return NULL;
+	}
 	if (!def) {
 		unknown_template(p, &name, buf);
 		return NULL;
 	}
+	if (def->u.tmpl.broken)
+		return NULL; /* its definition's error says enough */
 	st->u.use.tmpl = def;
 	st->u.use.name_loc = name.loc;
 	t = ps_peek(p, OT_LEX_STMT);

@@ -563,15 +563,13 @@ bool xp_parse_u64_range(const char *t, const char *sep, uint64_t *a, uint64_t *b
 	return true;
 }
 
-/* "P" or "P-Q", 1..65535. */
-static bool word_port_range(struct xctx *x, struct ot_ast_word *w, uint16_t *lo, uint16_t *hi)
+/* "P" or "P-Q", 1..65535: the element t of word w's port list. */
+static bool word_port_range(struct xctx *x, struct ot_ast_word *w, const char *t, uint16_t *lo,
+			    uint16_t *hi)
 {
-	const char *t = xp_word_text(x, w);
 	char buf[80];
 	uint64_t va, vb;
 
-	if (!t)
-		return false;
 	if (!xp_parse_u64_range(t, "-", &va, &vb)) {
 		struct ot_diag *g =
 		    xp_xerr(x, w->loc, "invalid port '%s'", xp_shown(t, buf, sizeof(buf)));
@@ -596,31 +594,57 @@ static bool word_port_range(struct xctx *x, struct ot_ast_word *w, uint16_t *lo,
 /* A port list (words of "sport 22,8000-8100"): each word a port or a range,
  * no element overlapping another (the kernel refuses overlapping elements of
  * an interval set; a repeated port is a typo). The parser bounds the list at
- * OT_PORTS_MAX words. */
+ * OT_PORTS_MAX words; a word whose text holds commas (a template's argument,
+ * "22,80") is split here, within the same bound. */
 bool xp_word_ports(struct xctx *x, struct ot_ast_word **w, uint32_t n, struct ot_ports *ret)
 {
+	char text[sizeof(x->wbuf)], *el, *next;
 	bool ok = true;
 	uint32_t i, j;
 
 	ret->n = 0;
 	for (i = 0; i < n && i < OT_PORTS_MAX; i++) {
-		struct ot_port_range pr;
+		const char *t = xp_word_text(x, w[i]);
 
-		if (!word_port_range(x, w[i], &pr.lo, &pr.hi)) {
+		if (!t) {
 			ok = false;
 			continue;
 		}
-		for (j = 0; j < ret->n; j++) {
-			if (pr.lo <= ret->r[j].hi && ret->r[j].lo <= pr.hi) {
-				xp_xerr(x, w[i]->loc,
-					"ports %u-%u overlap %u-%u earlier in the list", pr.lo,
-					pr.hi, ret->r[j].lo, ret->r[j].hi);
+		snprintf(text, sizeof(text), "%s", t);
+		for (el = text; el; el = next) {
+			struct ot_port_range pr;
+
+			next = strchr(el, ',');
+			if (next)
+				*next++ = '\0';
+			if (!*el) {
+				xp_xerr(x, w[i]->loc, "empty element in port list");
 				ok = false;
-				break;
+				continue;
 			}
-		}
-		if (j == ret->n)
+			if (!word_port_range(x, w[i], el, &pr.lo, &pr.hi)) {
+				ok = false;
+				continue;
+			}
+			for (j = 0; j < ret->n; j++) {
+				if (pr.lo <= ret->r[j].hi && ret->r[j].lo <= pr.hi) {
+					xp_xerr(x, w[i]->loc,
+						"ports %u-%u overlap %u-%u earlier in the list",
+						pr.lo, pr.hi, ret->r[j].lo, ret->r[j].hi);
+					ok = false;
+					break;
+				}
+			}
+			if (j < ret->n)
+				continue;
+			if (ret->n == OT_PORTS_MAX) {
+				xp_xerr(x, w[i]->loc,
+					"too many ports in the list (the limit is %d)",
+					OT_PORTS_MAX);
+				return false;
+			}
 			ret->r[ret->n++] = pr;
+		}
 	}
 	return ok;
 }
