@@ -71,6 +71,16 @@ static int find_param(const struct ot_ast_stmt *def, const char *name)
 	return -1;
 }
 
+/* Line ends inside the parentheses of a definition or a use: the list may
+ * span lines (a template with many arguments, a use with named ones). */
+static void skip_newlines(struct parser *p)
+{
+	const struct ot_token *t;
+
+	while ((t = ps_peek(p, OT_LEX_WORD))->kind == OT_T_NL && t->text[0] == '\n')
+		ps_next(p, OT_LEX_WORD);
+}
+
 /* A value: a word, or a string (text with commas or blanks: "22,80"). */
 static struct ot_ast_word *read_value(struct parser *p, const char *what)
 {
@@ -218,6 +228,7 @@ struct ot_ast_stmt *ps_template(struct parser *p, const struct ot_token *kw, enu
 	}
 	ps_next(p, OT_LEX_STMT);
 	memset(tps, 0, sizeof(tps));
+	skip_newlines(p);
 	if (ps_peek(p, OT_LEX_WORD)->kind != OT_T_RPAREN) {
 		for (;;) {
 			if (n == MAX_TEMPLATE_PARAMS) {
@@ -239,9 +250,11 @@ struct ot_ast_stmt *ps_template(struct parser *p, const struct ot_token *kw, enu
 				}
 			}
 			n++;
+			skip_newlines(p);
 			t = ps_peek(p, OT_LEX_STMT);
 			if (t->kind == OT_T_COMMA) {
 				ps_next(p, OT_LEX_STMT);
+				skip_newlines(p);
 				continue;
 			}
 			if (t->kind != OT_T_RPAREN) {
@@ -359,6 +372,7 @@ static bool read_args(struct parser *p, const struct ot_ast_stmt *def, struct ot
 	bool named = false;
 
 	ps_next(p, OT_LEX_STMT); /* '(' */
+	skip_newlines(p);
 	if (ps_peek(p, OT_LEX_WORD)->kind == OT_T_RPAREN) {
 		ps_next(p, OT_LEX_WORD);
 		return true;
@@ -398,9 +412,11 @@ static bool read_args(struct parser *p, const struct ot_ast_stmt *def, struct ot
 				return false;
 		}
 	after:
+		skip_newlines(p);
 		t = ps_peek(p, OT_LEX_STMT);
 		if (t->kind == OT_T_COMMA) {
 			ps_next(p, OT_LEX_STMT);
+			skip_newlines(p);
 			continue;
 		}
 		if (t->kind == OT_T_RPAREN) {

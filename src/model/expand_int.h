@@ -264,6 +264,8 @@ void xp_nat(struct xctx *x, struct ot_ast_stmt *st);
 void xp_use(struct xctx *x, struct ot_ast_stmt *st);
 /* Add to g where an error inside a template's body came from. */
 void xp_template_via(struct xctx *x, struct ot_diag *g);
+/* w is `auto`, or a template argument ({addr}) whose text is `auto`. */
+bool xp_word_is_auto(const struct xctx *x, const struct ot_ast_word *w);
 void xp_caps(struct xctx *x, struct ot_ast_stmt *st);
 void xp_nnp(struct xctx *x, struct ot_ast_stmt *st);
 

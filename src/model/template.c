@@ -71,8 +71,9 @@ static const char *type_problem(const struct ot_ast_tparam *tp, const char *t, i
 		return parse_i64(t, ret_i) ? NULL : "an integer";
 	case OT_TT_NAME:
 		return ot_name_problem(t, strlen(t), OT_MAX_NAME) ? "a name" : NULL;
-	case OT_TT_ADDR:
-		return ot_prefix_parse(t, false, &pfx) < 0 ? "an address" : NULL;
+	case OT_TT_ADDR: /* `auto` too: `address {addr}` then takes one (autoaddr.c) */
+		return strcmp(t, "auto") != 0 && ot_prefix_parse(t, false, &pfx) < 0 ? "an address"
+										     : NULL;
 	case OT_TT_PREFIX:
 		return ot_prefix_parse(t, true, &pfx) < 0 ? "a prefix (ADDRESS/LENGTH)" : NULL;
 	default:
@@ -182,6 +183,16 @@ void xp_use(struct xctx *x, struct ot_ast_stmt *st)
 out:
 	free(text);
 	free(v);
+}
+
+bool xp_word_is_auto(const struct xctx *x, const struct ot_ast_word *w)
+{
+	const struct ot_ast_seg *s = w->segs;
+
+	if (w->lit)
+		return strcmp(w->lit, "auto") == 0;
+	return w->nsegs == 1 && s->len == 0 && s->e && s->e->kind == OT_E_ARG && x->args &&
+	       x->args[s->e->slot].s && strcmp(x->args[s->e->slot].s, "auto") == 0;
 }
 
 /* ------------------------------------------------------------------ */
