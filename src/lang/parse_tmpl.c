@@ -46,8 +46,7 @@ static const char *tok_str(const struct ot_token *t, char *buf, size_t size)
 	return buf;
 }
 
-static void hint_similar(struct ot_diag *g, const char *word, const char *const *cands, size_t n,
-			 size_t stride)
+static void hint_similar(struct ot_diag *g, const char *word, const char *const *cands, size_t n)
 {
 	struct ot_suggest sg;
 	size_t i;
@@ -56,7 +55,7 @@ static void hint_similar(struct ot_diag *g, const char *word, const char *const 
 		return;
 	ot_suggest_init(&sg, word);
 	for (i = 0; i < n; i++)
-		ot_suggest_add(&sg, *(const char *const *)((const char *)cands + i * stride));
+		ot_suggest_add(&sg, cands[i]);
 	if (ot_suggest_best(&sg))
 		ot_diag_hint(g, "did you mean '%s'?", ot_suggest_best(&sg));
 }
@@ -81,6 +80,25 @@ static void skip_newlines(struct parser *p)
 		ps_next(p, OT_LEX_WORD);
 }
 
+/* After an item of an argument list: 1 after a ',' (consumed; the next
+ * item follows), 0 at the ')' (not consumed), -1 (reported) otherwise. */
+static int list_next(struct parser *p)
+{
+	const struct ot_token *t;
+
+	skip_newlines(p);
+	t = ps_peek(p, OT_LEX_STMT);
+	if (t->kind == OT_T_COMMA) {
+		ps_next(p, OT_LEX_STMT);
+		skip_newlines(p);
+		return 1;
+	}
+	if (t->kind == OT_T_RPAREN)
+		return 0;
+	ps_expected(p, t, "',' or ')' after an argument");
+	return -1;
+}
+
 /* A value: a word, or a string (text with commas or blanks: "22,80"). */
 static struct ot_ast_word *read_value(struct parser *p, const char *what)
 {
@@ -90,6 +108,33 @@ static struct ot_ast_word *read_value(struct parser *p, const char *what)
 		return ps_read_word(p, what);
 	str = ps_next(p, OT_LEX_WORD);
 	return ps_string_word(p, &str);
+}
+
+/* A template's or an argument's name (`what`): a variable name (no '-': it
+ * appears in expressions). False (reported) when there is none or it is
+ * invalid. */
+static bool read_var_name(struct parser *p, const char *what, struct ot_token *ret)
+{
+	const struct ot_token *t = ps_peek(p, OT_LEX_WORD);
+	char buf[80];
+
+	if (t->kind != OT_T_WORD) {
+		snprintf(buf, sizeof(buf), "a %s name", what);
+		ps_expected(p, t, buf);
+		return false;
+	}
+	*ret = ps_next(p, OT_LEX_WORD);
+	if (ret->templated || !ot_name_is_var(ret->text, ret->len) || ret->len > OT_MAX_NAME) {
+		struct ot_diag *g = ot_diag_error(p->d, ret->loc, "invalid %s name '%s'", what,
+						  tok_str(ret, buf, sizeof(buf)));
+
+		ot_diag_hint(g,
+			     "%s names are letters, digits and '_' (at most %d bytes), not "
+			     "starting with a digit",
+			     what, OT_MAX_NAME);
+		return false;
+	}
+	return true;
 }
 
 /* One "TYPE NAME [= DEFAULT]"; false (reported) on a syntax error. */
@@ -113,24 +158,13 @@ static bool read_tparam(struct parser *p, struct ot_ast_tparam *tp)
 	if (k == OT_TT__COUNT) {
 		g = ot_diag_error(p->d, type.loc, "unknown argument type '%s'",
 				  tok_str(&type, buf, sizeof(buf)));
-		hint_similar(g, buf, ot_ast_ttype_names, OT_TT__COUNT, sizeof(char *));
+		hint_similar(g, buf, ot_ast_ttype_names, OT_TT__COUNT);
 		if (g && !g->hint)
 			ot_diag_hint(g, "the types are int, name, address, prefix and word");
 		return false;
 	}
-	t = ps_peek(p, OT_LEX_WORD);
-	if (t->kind != OT_T_WORD) {
-		ps_expected(p, t, "the argument's name after its type");
+	if (!read_var_name(p, "argument", &name))
 		return false;
-	}
-	name = ps_next(p, OT_LEX_WORD);
-	if (name.templated || !ot_name_is_var(name.text, name.len) || name.len > OT_MAX_NAME) {
-		g = ot_diag_error(p->d, name.loc, "invalid argument name '%s'",
-				  tok_str(&name, buf, sizeof(buf)));
-		ot_diag_hint(g, "argument names are letters, digits and '_', not starting with a "
-				"digit");
-		return false;
-	}
 	tp->type = (enum ot_ast_ttype)k;
 	tp->loc = type.loc;
 	tp->loc.len = name.loc.col + name.loc.len - type.loc.col;
@@ -185,26 +219,12 @@ struct ot_ast_stmt *ps_template(struct parser *p, const struct ot_token *kw, enu
 	const struct ot_token *t;
 	struct ot_token name;
 	uint32_t n = 0, i;
-	char buf[80];
+	int k;
 
 	if (!st)
 		return NULL;
-	t = ps_peek(p, OT_LEX_WORD);
-	if (t->kind != OT_T_WORD) {
-		ps_expected(p, t, "a template name");
+	if (!read_var_name(p, "template", &name))
 		return NULL;
-	}
-	name = ps_next(p, OT_LEX_WORD);
-	if (name.templated || !ot_name_is_var(name.text, name.len) || name.len > OT_MAX_NAME) {
-		struct ot_diag *g = ot_diag_error(p->d, name.loc, "invalid template name '%s'",
-						  tok_str(&name, buf, sizeof(buf)));
-
-		ot_diag_hint(g,
-			     "template names are letters, digits and '_' (at most %d bytes), "
-			     "not starting with a digit",
-			     OT_MAX_NAME);
-		return NULL;
-	}
 	if (p->nvars) {
 		ot_diag_error(p->d, kw->loc, "'template' is not allowed inside a loop");
 		return NULL;
@@ -250,18 +270,11 @@ struct ot_ast_stmt *ps_template(struct parser *p, const struct ot_token *kw, enu
 				}
 			}
 			n++;
-			skip_newlines(p);
-			t = ps_peek(p, OT_LEX_STMT);
-			if (t->kind == OT_T_COMMA) {
-				ps_next(p, OT_LEX_STMT);
-				skip_newlines(p);
-				continue;
-			}
-			if (t->kind != OT_T_RPAREN) {
-				ps_expected(p, t, "',' or ')' after an argument");
+			k = list_next(p);
+			if (k < 0)
 				return NULL;
-			}
-			break;
+			if (!k)
+				break;
 		}
 	}
 	ps_next(p, OT_LEX_STMT); /* ')' */
@@ -412,19 +425,12 @@ static bool read_args(struct parser *p, const struct ot_ast_stmt *def, struct ot
 				return false;
 		}
 	after:
-		skip_newlines(p);
-		t = ps_peek(p, OT_LEX_STMT);
-		if (t->kind == OT_T_COMMA) {
-			ps_next(p, OT_LEX_STMT);
-			skip_newlines(p);
-			continue;
+		k = list_next(p);
+		if (k <= 0) {
+			if (!k)
+				ps_next(p, OT_LEX_STMT); /* ')' */
+			return k == 0;
 		}
-		if (t->kind == OT_T_RPAREN) {
-			ps_next(p, OT_LEX_STMT);
-			return true;
-		}
-		ps_expected(p, t, "',' or ')' after an argument");
-		return false;
 	}
 }
 
