@@ -29,8 +29,6 @@
 #include "lang/names.h"
 #include "vocab/caps.h"
 
-#define MAX_TEMPLATE_PARAMS 64
-
 const char *const ot_ast_ttype_names[OT_TT__COUNT] = {
     [OT_TT_INT] = "int",       [OT_TT_NAME] = "name", [OT_TT_ADDR] = "address",
     [OT_TT_PREFIX] = "prefix", [OT_TT_WORD] = "word",
@@ -215,7 +213,7 @@ static bool register_template(struct parser *p, struct ot_ast_stmt *st)
 struct ot_ast_stmt *ps_template(struct parser *p, const struct ot_token *kw, enum ctx ctx)
 {
 	struct ot_ast_stmt *st = ps_new_stmt(p, OT_A_TEMPLATE, kw);
-	struct ot_ast_tparam tps[MAX_TEMPLATE_PARAMS];
+	struct ot_ast_tparam tps[OT_MAX_TEMPLATE_ARGS];
 	const struct ot_token *t;
 	struct ot_token name;
 	uint32_t n = 0, i;
@@ -251,10 +249,10 @@ struct ot_ast_stmt *ps_template(struct parser *p, const struct ot_token *kw, enu
 	skip_newlines(p);
 	if (ps_peek(p, OT_LEX_WORD)->kind != OT_T_RPAREN) {
 		for (;;) {
-			if (n == MAX_TEMPLATE_PARAMS) {
+			if (n == OT_MAX_TEMPLATE_ARGS) {
 				ot_diag_error(p->d, ps_peek(p, OT_LEX_WORD)->loc,
 					      "too many arguments (the limit is %d)",
-					      MAX_TEMPLATE_PARAMS);
+					      OT_MAX_TEMPLATE_ARGS);
 				return NULL;
 			}
 			if (!read_tparam(p, &tps[n]))

@@ -83,7 +83,6 @@ struct xval {
 };
 
 /* A template use being expanded: the caller's frame, restored after it. */
-#define XP_MAX_TEMPLATE_DEPTH 8
 struct xcall {
 	const struct ot_ast_stmt *use;
 	struct xval *args;
@@ -174,7 +173,7 @@ struct xctx {
 
 	/* templates (template.c) */
 	struct xval *args; /* the arguments of the template being expanded */
-	struct xcall calls[XP_MAX_TEMPLATE_DEPTH];
+	struct xcall calls[OT_MAX_TEMPLATE_DEPTH];
 	unsigned ncalls;
 };
 

@@ -143,9 +143,9 @@ void xp_use(struct xctx *x, struct ot_ast_stmt *st)
 	struct xcall *c;
 	char *text = NULL;
 
-	if (x->ncalls >= XP_MAX_TEMPLATE_DEPTH) {
+	if (x->ncalls >= OT_MAX_TEMPLATE_DEPTH) {
 		xp_xerr(x, st->u.use.name_loc, "templates nested too deeply (the limit is %d)",
-			XP_MAX_TEMPLATE_DEPTH);
+			OT_MAX_TEMPLATE_DEPTH);
 		return;
 	}
 	if (x->iterations >= OT_MAX_LOOP_ITERATIONS) {
