@@ -122,8 +122,7 @@ static bool first_at(struct xctx *x, struct ot_loc loc, const char *fmt)
 	struct errkey key = {loc.file, loc.line, loc.col, fmt, {0}}, *k;
 	uint64_t h = ot_hash64(&loc.line, sizeof(loc.line));
 
-	if (x->ncalls)
-		key.via = x->calls[0].use->u.use.name_loc;
+	key.via = x->ncalls ? x->calls[0].use->u.use.name_loc : x->via.loc;
 	h = ot_hash64_more(h, &loc.col, sizeof(loc.col));
 	h = ot_hash64_more(h, &fmt, sizeof(fmt));
 	h = ot_hash64_more(h, &key.via.line, sizeof(key.via.line));
@@ -159,7 +158,7 @@ __attribute__((format(printf, 3, 4))) struct ot_diag *xp_xerr(struct xctx *x, st
 	char buf[512], ctxbuf[200];
 	va_list ap;
 
-	if (x->nvars || x->ncalls) {
+	if (x->nvars || x->ncalls || x->via.loc.line) {
 		if (!first_at(x, loc, fmt))
 			return NULL; /* reported for an earlier iteration or use */
 	}
@@ -183,6 +182,7 @@ __attribute__((format(printf, 3, 4))) struct ot_diag *xp_gerr(struct xctx *x, st
 							      const char *fmt, ...)
 {
 	char buf[512];
+	struct ot_diag *g;
 	va_list ap;
 
 	if (!first_at(x, loc, fmt))
@@ -190,7 +190,9 @@ __attribute__((format(printf, 3, 4))) struct ot_diag *xp_gerr(struct xctx *x, st
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	return ot_diag_error(x->d, loc, "%s", buf);
+	g = ot_diag_error(x->d, loc, "%s", buf);
+	xp_template_via(x, g);
+	return g;
 }
 
 /* A hint that keeps the loop context. */

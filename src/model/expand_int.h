@@ -47,10 +47,18 @@ struct nref {
 	struct ot_loc loc;
 };
 
+/* The template use an object was made through (template.c), for errors
+ * found after the use: its loc.line is 0 when there is none. */
+struct xvia {
+	struct ot_loc loc;
+	const char *tmpl;
+};
+
 struct ifx {
 	const char *net;
 	struct ot_loc net_loc;
 	uint16_t nolen; /* bit i: address i had no prefix length */
+	struct xvia via;
 };
 
 struct pend_if {
@@ -58,6 +66,7 @@ struct pend_if {
 	const char *net;
 	struct ot_loc net_loc;
 	uint16_t nolen;
+	struct xvia via;
 };
 
 struct pend_link {
@@ -175,6 +184,7 @@ struct xctx {
 	struct xval *args; /* the arguments of the template being expanded */
 	struct xcall calls[OT_MAX_TEMPLATE_DEPTH];
 	unsigned ncalls;
+	struct xvia via; /* outside a use: the use the object being checked came from */
 };
 
 #define VPUSH(x, vec)                                                                              \
@@ -261,8 +271,11 @@ void xp_nat(struct xctx *x, struct ot_ast_stmt *st);
 
 /* template.c: template uses; capability statements */
 void xp_use(struct xctx *x, struct ot_ast_stmt *st);
-/* Add to g where an error inside a template's body came from. */
+/* Add to g where an error inside a template's body came from: the use
+ * being expanded, else x->via. */
 void xp_template_via(struct xctx *x, struct ot_diag *g);
+/* The use being expanded now (the outermost), or none. */
+struct xvia xp_via_now(const struct xctx *x);
 /* w is `auto`, or a template argument ({addr}) whose text is `auto`. */
 bool xp_word_is_auto(const struct xctx *x, const struct ot_ast_word *w);
 void xp_caps(struct xctx *x, struct ot_ast_stmt *st);

@@ -29,6 +29,17 @@
 /* ------------------------------------------------------------------ */
 /* template uses                                                        */
 
+struct xvia xp_via_now(const struct xctx *x)
+{
+	struct xvia v = {{0}, NULL};
+
+	if (x->ncalls) {
+		v.loc = x->calls[0].use->u.use.name_loc;
+		v.tmpl = x->calls[0].use->u.use.tmpl->u.tmpl.name;
+	}
+	return v;
+}
+
 void xp_template_via(struct xctx *x, struct ot_diag *g)
 {
 	const struct xcall *c = &x->calls[0];
@@ -36,8 +47,13 @@ void xp_template_via(struct xctx *x, struct ot_diag *g)
 	size_t n = 0;
 	unsigned i;
 
-	if (!g || !x->ncalls)
+	if (!g)
 		return;
+	if (!x->ncalls) {
+		if (x->via.loc.line)
+			ot_diag_via(g, x->via.loc, "through template '%s', used here", x->via.tmpl);
+		return;
+	}
 	ctxbuf[0] = '\0';
 	for (i = 0; i < c->nvars && n < sizeof(ctxbuf); i++)
 		n += (size_t)snprintf(ctxbuf + n, sizeof(ctxbuf) - n, "%s%s=%" PRId64,
