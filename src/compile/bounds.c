@@ -281,7 +281,8 @@ static int set_binds(struct ot_bounds *b, struct ot_prefix *addrs, const char *v
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
 
 		if (len == 0 || len >= sizeof(item))
-			return ot_error_set(err, -EINVAL, "expected PATH[,PATH...], 'none' or 'any'");
+			return ot_error_set(err, -EINVAL,
+					    "expected PATH[,PATH...], 'none' or 'any'");
 		memcpy(item, p, len);
 		item[len] = '\0';
 		if (!ot_abspath_valid(item))

@@ -56,9 +56,9 @@ int cc_check_storage_bounds(struct cc *c)
 		const struct ot_m_container *mc = c->containers[i].mc;
 
 		if (b->forbid_root && mc->root) {
-			struct ot_diag *g =
-			    ot_diag_error(c->d, mc->root_loc,
-					  "a root directory for '%s' is not allowed here", mc->name);
+			struct ot_diag *g = ot_diag_error(
+			    c->d, mc->root_loc, "a root directory for '%s' is not allowed here",
+			    mc->name);
 
 			ot_diag_hint(g, "the administrator does not allow root directories "
 					"(root=no)");

@@ -592,20 +592,13 @@ static const struct kw network_kws[] = {
 };
 
 static const struct kw container_kws[] = {
-    {"isolate", ps_isolate},
-    {"hostname", ps_hostname},
-    {"iface", ps_iface},
-    {"route", ps_route},
-    {"sysctl", ps_sysctl},
-    {"forward", ps_flag},
-    {"firewall", ps_firewall},
-    {"nat", ps_nat},
-    {"limit", ps_limit},
-    {"ranks", ps_ranks},
-    {"root", ps_root},
-    {"mount", ps_mount},
-    {"tmp", ps_tmp},
-    {"for", p_for},
+    {"isolate", ps_isolate},   {"hostname", ps_hostname},
+    {"iface", ps_iface},       {"route", ps_route},
+    {"sysctl", ps_sysctl},     {"forward", ps_flag},
+    {"firewall", ps_firewall}, {"nat", ps_nat},
+    {"limit", ps_limit},       {"ranks", ps_ranks},
+    {"root", ps_root},	       {"mount", ps_mount},
+    {"tmp", ps_tmp},	       {"for", p_for},
 };
 
 static const struct kw firewall_kws[] = {

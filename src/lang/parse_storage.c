@@ -40,8 +40,9 @@ static bool read_mode(struct parser *p, struct ot_ast_stmt *st, bool rw_ok)
 		return true;
 	}
 	if (!ps_at_end(t)) {
-		ps_expected(p, t, rw_ok ? "'ro', 'rw' or the end of the statement"
-					: "'ro' or the end of the statement");
+		ps_expected(p, t,
+			    rw_ok ? "'ro', 'rw' or the end of the statement"
+				  : "'ro' or the end of the statement");
 		return false;
 	}
 	return true;

@@ -159,12 +159,12 @@ struct ot_m_sysctl {
 enum ot_m_mount_kind { OT_M_MOUNT_BIND, OT_M_MOUNT_TMPFS };
 
 struct ot_m_mount {
-	struct ot_loc loc;	   /* the statement */
-	struct ot_loc src_loc;	   /* bind: the source (for the administrator's bound) */
+	struct ot_loc loc;     /* the statement */
+	struct ot_loc src_loc; /* bind: the source (for the administrator's bound) */
 	enum ot_m_mount_kind kind;
-	const char *src;	   /* bind: host path */
-	const char *dst;	   /* path in the container's view */
-	uint64_t size;		   /* tmpfs: bytes, 0 = the kernel's default */
+	const char *src; /* bind: host path */
+	const char *dst; /* path in the container's view */
+	uint64_t size;	 /* tmpfs: bytes, 0 = the kernel's default */
 	bool ro;
 };
 

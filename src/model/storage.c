@@ -11,10 +11,10 @@
 
 #include <string.h>
 
-#define MAX_MOUNTS   64
-#define MIN_TMPFS    (4ull << 10) /* one page */
-#define MAX_TMPFS    (1ull << 50) /* 1024T, as memory limits */
-#define TMP_DIR	     "/tmp"
+#define MAX_MOUNTS 64
+#define MIN_TMPFS  (4ull << 10) /* one page */
+#define MAX_TMPFS  (1ull << 50) /* 1024T, as memory limits */
+#define TMP_DIR	   "/tmp"
 
 static void note_first(struct xctx *x, struct ot_loc loc)
 {
@@ -32,8 +32,8 @@ static const char *path_of(struct xctx *x, struct ot_ast_word *w, const char *wh
 	if (!t)
 		return NULL;
 	if (!ot_abspath_valid(t)) {
-		struct ot_diag *g = xp_xerr(x, w->loc, "invalid %s '%s'", what,
-					    xp_shown(t, buf, sizeof(buf)));
+		struct ot_diag *g =
+		    xp_xerr(x, w->loc, "invalid %s '%s'", what, xp_shown(t, buf, sizeof(buf)));
 
 		xp_xhint(x, g,
 			 "an absolute path without '.', '..', '//' or a trailing '/', at most "
@@ -170,7 +170,8 @@ void xp_storage_finish(struct xctx *x)
 	c->mounts = NULL;
 	c->nmounts = 0;
 	if (cs->mounts.n) {
-		c->mounts = ot_arena_memdup(x->ma, cs->mounts.v, cs->mounts.n * sizeof(*cs->mounts.v));
+		c->mounts =
+		    ot_arena_memdup(x->ma, cs->mounts.v, cs->mounts.n * sizeof(*cs->mounts.v));
 		if (!c->mounts)
 			x->oom = true;
 		else

@@ -372,8 +372,8 @@ static const char *validate_mount(const struct ot_plan *p, size_t i, const bool 
 			return "root after another mount of the container";
 		return NULL;
 	case OT_MOUNT_BIND:
-		if (!ot_abspath_valid(m->src) || !ot_abspath_valid(m->dst) || !strcmp(m->dst, "/") ||
-		    m->size)
+		if (!ot_abspath_valid(m->src) || !ot_abspath_valid(m->dst) ||
+		    !strcmp(m->dst, "/") || m->size)
 			return "bad bind mount source or target";
 		return NULL;
 	case OT_MOUNT_TMPFS:

@@ -12,11 +12,16 @@
 #include <sys/socket.h>
 
 const struct ot_enum_name ot_op_kind_names[] = {
-    {"netns", OT_OP_NETNS},   {"link", OT_OP_LINK},
-    {"up", OT_OP_LINK_UP},    {"addr", OT_OP_ADDR},
-    {"route", OT_OP_ROUTE},   {"fdb", OT_OP_FDB},
-    {"sysctl", OT_OP_SYSCTL}, {"nft", OT_OP_NFT},
-    {"cgroup", OT_OP_CGROUP}, {"mount", OT_OP_MOUNT},
+    {"netns", OT_OP_NETNS},
+    {"link", OT_OP_LINK},
+    {"up", OT_OP_LINK_UP},
+    {"addr", OT_OP_ADDR},
+    {"route", OT_OP_ROUTE},
+    {"fdb", OT_OP_FDB},
+    {"sysctl", OT_OP_SYSCTL},
+    {"nft", OT_OP_NFT},
+    {"cgroup", OT_OP_CGROUP},
+    {"mount", OT_OP_MOUNT},
     {NULL, 0},
 };
 
@@ -260,8 +265,8 @@ static const struct ot_plan_field f_mount[] = {
 };
 
 const struct ot_plan_field *const ot_plan_op_fields[OT_OP__COUNT] = {
-    [OT_OP_MOUNT] = f_mount,
-    [OT_OP_NETNS] = f_netns,   [OT_OP_LINK] = f_link,	[OT_OP_LINK_UP] = f_up,
-    [OT_OP_ADDR] = f_addr,     [OT_OP_ROUTE] = f_route, [OT_OP_FDB] = f_fdb,
-    [OT_OP_SYSCTL] = f_sysctl, [OT_OP_NFT] = f_nft,	[OT_OP_CGROUP] = f_cgroup,
+    [OT_OP_MOUNT] = f_mount,   [OT_OP_NETNS] = f_netns,	  [OT_OP_LINK] = f_link,
+    [OT_OP_LINK_UP] = f_up,    [OT_OP_ADDR] = f_addr,	  [OT_OP_ROUTE] = f_route,
+    [OT_OP_FDB] = f_fdb,       [OT_OP_SYSCTL] = f_sysctl, [OT_OP_NFT] = f_nft,
+    [OT_OP_CGROUP] = f_cgroup,
 };

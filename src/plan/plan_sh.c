@@ -373,10 +373,10 @@ static void e_mount(const struct ot_plan *p, const struct ot_op *op, struct ot_s
 }
 
 static emit_fn *const creators[OT_OP__COUNT] = {
-    [OT_OP_MOUNT] = e_mount,
-    [OT_OP_NETNS] = e_netns,   [OT_OP_LINK] = e_link,	[OT_OP_LINK_UP] = e_up,
-    [OT_OP_ADDR] = e_addr,     [OT_OP_ROUTE] = e_route, [OT_OP_FDB] = e_fdb,
-    [OT_OP_SYSCTL] = e_sysctl, [OT_OP_NFT] = e_nft,	[OT_OP_CGROUP] = e_cgroup,
+    [OT_OP_MOUNT] = e_mount,   [OT_OP_NETNS] = e_netns,	  [OT_OP_LINK] = e_link,
+    [OT_OP_LINK_UP] = e_up,    [OT_OP_ADDR] = e_addr,	  [OT_OP_ROUTE] = e_route,
+    [OT_OP_FDB] = e_fdb,       [OT_OP_SYSCTL] = e_sysctl, [OT_OP_NFT] = e_nft,
+    [OT_OP_CGROUP] = e_cgroup,
 };
 
 /* ------------------------------------------------------------------ */

@@ -362,10 +362,10 @@ static void d_mount(const struct ot_plan *p, const struct ot_op *op, struct ot_s
 }
 
 static describe_fn *const describers[OT_OP__COUNT] = {
-    [OT_OP_MOUNT] = d_mount,
-    [OT_OP_NETNS] = d_netns,   [OT_OP_LINK] = d_link,	[OT_OP_LINK_UP] = d_up,
-    [OT_OP_ADDR] = d_addr,     [OT_OP_ROUTE] = d_route, [OT_OP_FDB] = d_fdb,
-    [OT_OP_SYSCTL] = d_sysctl, [OT_OP_NFT] = d_nft,	[OT_OP_CGROUP] = d_cgroup,
+    [OT_OP_MOUNT] = d_mount,   [OT_OP_NETNS] = d_netns,	  [OT_OP_LINK] = d_link,
+    [OT_OP_LINK_UP] = d_up,    [OT_OP_ADDR] = d_addr,	  [OT_OP_ROUTE] = d_route,
+    [OT_OP_FDB] = d_fdb,       [OT_OP_SYSCTL] = d_sysctl, [OT_OP_NFT] = d_nft,
+    [OT_OP_CGROUP] = d_cgroup,
 };
 
 void ot_plan_op_text(const struct ot_plan *p, const struct ot_op *op, struct ot_strbuf *out)
