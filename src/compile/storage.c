@@ -71,15 +71,20 @@ int cc_check_storage_bounds(struct cc *c)
 
 			if (m->kind != OT_M_MOUNT_BIND || bind_allowed(b, m->src))
 				continue;
-			g = ot_diag_error(c->d, m->src_loc,
-					  "bind source '%s' of '%s' is outside the paths the "
-					  "administrator allows",
-					  m->src, mc->name);
-			binds_list(b, list, sizeof(list));
-			if (b->nbinds)
+			if (!b->nbinds) {
+				g = ot_diag_error(c->d, m->src_loc,
+						  "bind mount of '%s' in '%s' is not allowed here",
+						  m->src, mc->name);
+				ot_diag_hint(g, "the administrator allows no bind mounts "
+						"(binds=none)");
+			} else {
+				g = ot_diag_error(c->d, m->src_loc,
+						  "bind source '%s' of '%s' is outside the paths "
+						  "the administrator allows",
+						  m->src, mc->name);
+				binds_list(b, list, sizeof(list));
 				ot_diag_hint(g, "allowed: %s and what is below them", list);
-			else
-				ot_diag_hint(g, "no bind mounts are allowed here (binds=none)");
+			}
 			rc = -EINVAL;
 		}
 	}
