@@ -144,9 +144,11 @@ static void child_root(const struct job *j)
 
 	if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0)
 		child_fail(j, S_ROOT_BIND);
-	if (j->has_proc && mount("proc", j->proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+	if (j->has_proc &&
+	    mount("proc", j->proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		child_fail(j, S_ROOT_PROC);
-	if (j->has_sys && mount("sysfs", j->sys, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+	if (j->has_sys &&
+	    mount("sysfs", j->sys, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		child_fail(j, S_ROOT_SYS);
 	if (j->has_dev && mount("/dev", j->dev, NULL, MS_BIND | MS_REC, NULL) < 0)
 		child_fail(j, S_ROOT_DEV);

@@ -353,8 +353,12 @@ static void d_mount(const struct ot_plan *p, const struct ot_op *op, struct ot_s
 		ot_sb_append(out, " ->");
 	if (m->dst)
 		ot_sb_printf(out, " %s", m->dst);
+	if (m->kind == OT_MOUNT_TMPFS && m->size)
+		ot_sb_printf(out, " size %llu", (unsigned long long)m->size);
+	else if (m->kind == OT_MOUNT_TMPFS)
+		ot_sb_append(out, " size default");
 	if (m->kind == OT_MOUNT_TMPFS)
-		ot_sb_printf(out, " size %llu mode %o", (unsigned long long)m->size, m->mode);
+		ot_sb_printf(out, " mode %o", m->mode);
 	if (m->ro)
 		ot_sb_append(out, " ro");
 	if (m->nofollow)

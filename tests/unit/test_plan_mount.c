@@ -124,7 +124,8 @@ Test(plan_mount, reader_refuses)
 	static const struct {
 		const char *op, *needle;
 	} bad[] = {
-	    {"{\"op\":\"mount\",\"ns\":\"c\",\"kind\":\"nfs\",\"dst\":\"/x\"}", "unknown value 'nfs'"},
+	    {"{\"op\":\"mount\",\"ns\":\"c\",\"kind\":\"nfs\",\"dst\":\"/x\"}",
+	     "unknown value 'nfs'"},
 	    {"{\"op\":\"mount\",\"ns\":\"c\",\"dst\":\"/x\"}", "kind"},
 	    {"{\"op\":\"mount\",\"ns\":\"c\",\"kind\":\"tmpfs\",\"dst\":\"/x\",\"bogus\":1}",
 	     "bogus"},
@@ -140,7 +141,8 @@ Test(plan_mount, reader_refuses)
 
 		snprintf(json, sizeof(json), "%s%s]}", head, bad[i].op);
 		cr_assert_lt(ot_plan_load(json, strlen(json), &q, &err), 0, "accepted: %s", json);
-		cr_assert(strstr(err.msg, bad[i].needle), "'%s' lacks '%s'", err.msg, bad[i].needle);
+		cr_assert(strstr(err.msg, bad[i].needle), "'%s' lacks '%s'", err.msg,
+			  bad[i].needle);
 	}
 	snprintf(json, sizeof(json), "%s%s]}", head,
 		 "{\"op\":\"mount\",\"ns\":\"c\",\"kind\":\"tmpfs\",\"dst\":\"/x\",\"size\":4096,"
