@@ -83,6 +83,22 @@ static int set_vni(struct ot_bounds *b, struct ot_prefix *addrs, const char *v,
 	return 0;
 }
 
+/* The next item of a comma-separated list at *p, copied into item (size
+ * bytes); *p moves past it (NULL after the last). False for an empty or too
+ * long item. */
+static bool list_item(const char **p, char *item, size_t size)
+{
+	const char *comma = strchr(*p, ',');
+	size_t len = comma ? (size_t)(comma - *p) : strlen(*p);
+
+	if (len == 0 || len >= size)
+		return false;
+	memcpy(item, *p, len);
+	item[len] = '\0';
+	*p = comma ? comma + 1 : NULL;
+	return true;
+}
+
 static int set_addrs(struct ot_bounds *b, struct ot_prefix *addrs, const char *v,
 		     struct ot_error *err)
 {
@@ -96,24 +112,17 @@ static int set_addrs(struct ot_bounds *b, struct ot_prefix *addrs, const char *v
 		b->nallowed_addrs = 0;
 		return 0;
 	}
-	for (;;) {
-		const char *comma = strchr(p, ',');
-		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+	while (p) {
 		struct ot_prefix pf;
 
-		if (len == 0 || len >= sizeof(item))
+		if (!list_item(&p, item, sizeof(item)))
 			return ot_error_set(err, -EINVAL, "expected CIDR[,CIDR...] or 'any'");
-		memcpy(item, p, len);
-		item[len] = '\0';
 		if (ot_prefix_parse(item, true, &pf) < 0)
 			return ot_error_set(err, -EINVAL, "'%s' is not an address prefix", item);
 		if (n == OT_BOUNDS_MAX_ADDRS)
 			return ot_error_set(err, -EINVAL, "more than %d prefixes",
 					    OT_BOUNDS_MAX_ADDRS);
 		got[n++] = ot_prefix_network(&pf);
-		if (!comma)
-			break;
-		p = comma + 1;
 	}
 	memcpy(addrs, got, n * sizeof(got[0]));
 	b->allowed_addrs = addrs;
@@ -276,15 +285,13 @@ static int set_binds(struct ot_bounds *b, struct ot_prefix *addrs, const char *v
 		memset(b->binds_buf, 0, sizeof(b->binds_buf));
 		return 0;
 	}
-	for (;;) {
-		const char *comma = strchr(p, ',');
-		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+	while (p) {
+		size_t len;
 
-		if (len == 0 || len >= sizeof(item))
+		if (!list_item(&p, item, sizeof(item)))
 			return ot_error_set(err, -EINVAL,
 					    "expected PATH[,PATH...], 'none' or 'any'");
-		memcpy(item, p, len);
-		item[len] = '\0';
+		len = strlen(item);
 		if (!ot_abspath_valid(item))
 			return ot_error_set(err, -EINVAL,
 					    "'%.64s' is not an absolute path without '.', '..', "
@@ -296,9 +303,6 @@ static int set_binds(struct ot_bounds *b, struct ot_prefix *addrs, const char *v
 		memcpy(buf + off, item, len + 1);
 		off += len + 1;
 		n++;
-		if (!comma)
-			break;
-		p = comma + 1;
 	}
 	memset(b->binds_buf, 0, sizeof(b->binds_buf));
 	memcpy(b->binds_buf, buf, off);

@@ -130,10 +130,7 @@ static void d_cgroup(const struct ot_xctx *x, const struct ot_op *op, const char
 static void d_mount(const struct ot_xctx *x, const struct ot_op *op, const char *ns, char *buf,
 		    size_t size)
 {
-	const struct ot_op_mount *m = &op->mount;
-
-	snprintf(buf, size, "mount %s %s%s%s in %s", ot_mount_kind_name(m->kind),
-		 m->src ? m->src : "", m->src && m->dst ? " to " : "", m->dst ? m->dst : "", ns);
+	ot_mount_describe(&op->mount, ns, buf, size);
 }
 
 static describe_fn *const describers[OT_OP__COUNT] = {

@@ -126,6 +126,8 @@ int ot_mount_check(const struct ot_plan *p, const struct ot_op *op, struct ot_er
 /* Make one OT_OP_MOUNT inside its container's mount namespace (a child
  * process does; the node's mount table is not touched). 0 or -errno. */
 int ot_mount_make(struct ot_xctx *x, const struct ot_op *op, struct ot_error *err);
+/* "mount bind /data to /data in NS": what an op is, for steps and status. */
+void ot_mount_describe(const struct ot_op_mount *m, const char *ns, char *buf, size_t size);
 /* Is it there as planned (looked at from inside the namespace)? 0 yes,
  * -ENOENT missing, 1 drifted; detail says how. */
 int ot_mount_status(struct ot_xctx *x, const struct ot_op *op, char *detail, size_t size);

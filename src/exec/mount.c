@@ -195,7 +195,13 @@ static void __attribute__((noreturn)) child(const struct job *j)
 	_exit(0);
 }
 
-/* "in 'box' on n1: root /srv/base" and the like, for messages. */
+void ot_mount_describe(const struct ot_op_mount *m, const char *ns, char *buf, size_t size)
+{
+	snprintf(buf, size, "mount %s %s%s%s in %s", ot_mount_kind_name(m->kind),
+		 m->src ? m->src : "", m->src && m->dst ? " to " : "", m->dst ? m->dst : "", ns);
+}
+
+/* "n1: container 'box': root /srv/base" and the like, for messages. */
 static const char *who(const struct ot_plan *p, const struct ot_op *op, char *buf, size_t size)
 {
 	const struct ot_op_mount *m = &op->mount;

@@ -535,9 +535,7 @@ static int ck_mount(struct st *S, const struct ot_op *op, struct ot_status_item 
 	char detail[256];
 	int r;
 
-	snprintf(it->what, sizeof(it->what), "mount %s %s%s%s in %s", ot_mount_kind_name(m->kind),
-		 m->src ? m->src : "", m->src && m->dst ? " to " : "", m->dst ? m->dst : "",
-		 ot_x_nsname(S->x, op->ns));
+	ot_mount_describe(m, ot_x_nsname(S->x, op->ns), it->what, sizeof(it->what));
 	r = ot_mount_status(S->x, op, detail, sizeof(detail));
 	if (r == -ENOENT)
 		return missing(it, "%s", detail);
