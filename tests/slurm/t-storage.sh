@@ -9,6 +9,14 @@
 # under it is refused by the node; then a task runs inside a root tree
 # built from busybox-static. The nodes' state is unchanged afterwards
 # (tests/slurm/run: mounts included).
+#
+# Not in tests/slurm/run's default list yet: run it by name
+# (tests/slurm/run BUILD storage). Its refusals pass, but on this simulated
+# cluster slurmstepd cannot build any container that isolates its mount
+# namespace - with or without storage: binding the mount namespace file
+# under the state dir fails with EINVAL (src/exec/ns.c, before any storage
+# operation; the default bounds never allowed `isolate mount`, so no suite
+# had asked). Once that is fixed, add "storage" to SUITES there.
 
 S=$W/storage
 mkdir -p "$S/shared" "$S/root"/{bin,proc,sys,dev,tmp,data,etc}
@@ -20,8 +28,11 @@ BB=$(command -v busybox || true)
 st_topo() { # NAME BODY...: a one-container topology on node0
 	local name=$1
 	shift
-	printf 'topology otsl_%s\ncontainer c on node0 {\n    isolate net mount\n%s\n}\n' \
-		"$name" "$*" | topo - "$name.otp"
+	{
+		printf 'topology otsl_%s\ncontainer c on node0 {\n    isolate net mount\n' "$name"
+		printf '%s\n' "$@"
+		echo "}"
+	} | topo - "$name.otp"
 }
 
 # ---- the defaults refuse ----
