@@ -605,6 +605,10 @@ static int cmd_exec(struct cli *c, int argc, char **argv)
 		return EXIT_SYSTEM;
 	}
 	if (pid == 0) {
+		if (ot_exec_enter_child(c->plan, ns, &err) < 0) {
+			fprintf(stderr, "otnode: %s\n", err.msg);
+			_exit(EXIT_SYSTEM);
+		}
 		execvp(argv[first], argv + first);
 		fprintf(stderr, "otnode: exec '%s': %s\n", argv[first], strerror(errno));
 		_exit(errno == ENOENT ? 127 : 126);

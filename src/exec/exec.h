@@ -229,5 +229,13 @@ int ot_exec_enter(const struct ot_plan *p, int ns, unsigned flags, unsigned *ret
  * run the program).
  */
 int ot_exec_caps_apply(const struct ot_plan *p, int ns, unsigned flags, struct ot_error *err);
+/*
+ * In the child forked after ot_exec_enter() returned OT_ENTER_MUST_FORK
+ * (the pid namespace's pid 1): a private copy of the mount namespace with a
+ * fresh /proc showing that pid namespace (none where the container's root
+ * has no /proc). Nothing to do for a container without OT_ISO_PID. 0 or
+ * -errno.
+ */
+int ot_exec_enter_child(const struct ot_plan *p, int ns, struct ot_error *err);
 
 #endif

@@ -94,6 +94,9 @@ enum ot_ast_kind {
 	OT_A_CAPS,     /* capabilities drop|keep CAP... */
 	OT_A_NNP,      /* no_new_privs */
 	OT_A_TEMPLATE, /* top level: template NAME(PARAMS) { container statements } */
+	OT_A_ROOT,     /* storage (parse_storage.c): u.storage */
+	OT_A_MOUNT,    /* mount bind|tmpfs */
+	OT_A_TMP,      /* tmp private */
 	/* firewall block */
 	OT_A_RULE,
 	OT_A_POLICY,
@@ -129,6 +132,8 @@ struct ot_ast_tparam {
 	enum ot_ast_ttype type;
 	struct ot_ast_word *def; /* the default, or NULL: required */
 };
+/* Storage statements (u.storage). */
+enum ot_ast_mount_kind { OT_AM_ROOT, OT_AM_BIND, OT_AM_TMPFS, OT_AM_TMP };
 
 /* Firewall/NAT keywords, in the order of the model's enums. */
 enum ot_ast_dir { OT_AD_IN, OT_AD_OUT, OT_AD_FORWARD };
@@ -194,6 +199,13 @@ struct ot_ast_stmt {
 		struct {
 			struct ot_ast_word *cpu, *memory, *pids;
 		} limit;
+		struct {
+			/* root: src; bind: src, dst; tmpfs: dst, size; tmp: size */
+			struct ot_ast_word *src, *dst, *size;
+			struct ot_loc mode_loc; /* "ro"/"rw", line 0 = not given */
+			uint8_t kind;		/* enum ot_ast_mount_kind */
+			bool ro;
+		} storage;
 		struct {
 			enum ot_ast_action action;
 			enum ot_ast_dir dir;

@@ -515,7 +515,8 @@ static void (*const handlers[OT_A__COUNT])(struct xctx *x, struct ot_ast_stmt *s
     [OT_A_MASQUERADE] = xp_nat,	 [OT_A_SNAT] = xp_nat,
     [OT_A_DNAT] = xp_nat,	 [OT_A_USE] = xp_use,
     [OT_A_CAPS] = xp_caps,	 [OT_A_NNP] = xp_nnp,
-    [OT_A_TEMPLATE] = x_nothing,
+    [OT_A_TEMPLATE] = x_nothing, [OT_A_ROOT] = xp_root,
+    [OT_A_MOUNT] = xp_mount,	 [OT_A_TMP] = xp_mount,
 };
 
 void xp_expand_list(struct xctx *x, struct ot_ast_stmt *st)
