@@ -588,7 +588,8 @@ static int cmd_exec(struct cli *c, int argc, char **argv)
 		first++;
 	if (first >= argc)
 		return usage(stderr, EXIT_USAGE);
-	if (ot_exec_enter(c->plan, ns, 0, &got, &err) < 0) {
+	if (ot_exec_enter(c->plan, ns, 0, &got, &err) < 0 ||
+	    ot_exec_caps_apply(c->plan, ns, 0, &err) < 0) {
 		die_msg("%s", err.msg);
 		return EXIT_SYSTEM;
 	}
@@ -604,6 +605,10 @@ static int cmd_exec(struct cli *c, int argc, char **argv)
 		return EXIT_SYSTEM;
 	}
 	if (pid == 0) {
+		if (ot_exec_enter_child(c->plan, ns, &err) < 0) {
+			fprintf(stderr, "otnode: %s\n", err.msg);
+			_exit(EXIT_SYSTEM);
+		}
 		execvp(argv[first], argv + first);
 		fprintf(stderr, "otnode: exec '%s': %s\n", argv[first], strerror(errno));
 		_exit(errno == ENOENT ? 127 : 126);

@@ -137,11 +137,17 @@ static void d_qdisc(const struct ot_xctx *x, const struct ot_op *op, const char 
 	snprintf(buf, size, "shape '%s' in %s", op->qdisc.dev, ns);
 }
 
+static void d_mount(const struct ot_xctx *x, const struct ot_op *op, const char *ns, char *buf,
+		    size_t size)
+{
+	ot_mount_describe(&op->mount, ns, buf, size);
+}
+
 static describe_fn *const describers[OT_OP__COUNT] = {
-    [OT_OP_NETNS] = d_netns,   [OT_OP_LINK] = d_link,	[OT_OP_LINK_UP] = d_up,
-    [OT_OP_ADDR] = d_addr,     [OT_OP_ROUTE] = d_route, [OT_OP_FDB] = d_fdb,
-    [OT_OP_SYSCTL] = d_sysctl, [OT_OP_NFT] = d_nft,	[OT_OP_CGROUP] = d_cgroup,
-    [OT_OP_QDISC] = d_qdisc,
+    [OT_OP_MOUNT] = d_mount,   [OT_OP_NETNS] = d_netns,	  [OT_OP_LINK] = d_link,
+    [OT_OP_LINK_UP] = d_up,    [OT_OP_ADDR] = d_addr,	  [OT_OP_ROUTE] = d_route,
+    [OT_OP_FDB] = d_fdb,       [OT_OP_SYSCTL] = d_sysctl, [OT_OP_NFT] = d_nft,
+    [OT_OP_CGROUP] = d_cgroup, [OT_OP_QDISC] = d_qdisc,
 };
 
 static void describe(const struct ot_xctx *x, const struct ot_op *op, char *buf, size_t size)
@@ -794,12 +800,23 @@ static int op_qdisc(struct run *R, size_t i, const char *what, struct ot_error *
 	return outcome(R, NULL, r, what, err);
 }
 
+/* storage: no journal record (mount.c: the container's mount namespace,
+ * journalled with it, holds the mount), but a step like any other change */
+static int op_mount(struct run *R, size_t i, const char *what, struct ot_error *err)
+{
+	int r = begin(R, NULL, what, err);
+
+	if (r < 0)
+		return r;
+	return outcome(R, NULL, ot_mount_make(R->x, &R->x->p->ops[i], err), what, err);
+}
+
 static int (*const handlers[OT_OP__COUNT])(struct run *, size_t, const char *,
 					   struct ot_error *) = {
-    [OT_OP_NETNS] = op_netns,	[OT_OP_LINK] = op_link,	  [OT_OP_LINK_UP] = op_up,
-    [OT_OP_ADDR] = op_addr,	[OT_OP_ROUTE] = op_route, [OT_OP_FDB] = op_fdb,
-    [OT_OP_SYSCTL] = op_sysctl, [OT_OP_NFT] = op_nft,	  [OT_OP_CGROUP] = op_cgroup,
-    [OT_OP_QDISC] = op_qdisc,
+    [OT_OP_MOUNT] = op_mount,	[OT_OP_NETNS] = op_netns,   [OT_OP_LINK] = op_link,
+    [OT_OP_LINK_UP] = op_up,	[OT_OP_ADDR] = op_addr,	    [OT_OP_ROUTE] = op_route,
+    [OT_OP_FDB] = op_fdb,	[OT_OP_SYSCTL] = op_sysctl, [OT_OP_NFT] = op_nft,
+    [OT_OP_CGROUP] = op_cgroup, [OT_OP_QDISC] = op_qdisc,
 };
 
 /* ---- namespaces in parallel ----
@@ -955,6 +972,10 @@ int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
 	if (!p->state_dir || p->state_dir[0] != '/')
 		return ot_error_set(err, -EINVAL, "%s: the plan has no absolute state_dir",
 				    p->node);
+	/* what only this node can tell about its storage, before any change */
+	for (i = 0; i < p->nops; i++)
+		if (p->ops[i].kind == OT_OP_MOUNT && (r = ot_mount_check(p, &p->ops[i], err)) < 0)
+			return r;
 	if ((r = ot_x_init(&x, p, opts, err)) < 0)
 		return ot_error_prefix(err, r, "%s", p->node);
 	ot_x_tag(p->prefix, R.tag, sizeof(R.tag));

@@ -6,9 +6,13 @@ EXEC_SRCS := src/exec/nl.c src/exec/nl_msg.c src/exec/journal.c src/exec/nft.c s
 EXEC_SRCS += src/exec/list.c
 # traffic shaping: tbf and netem qdiscs (rtnetlink)
 EXEC_SRCS += src/exec/qdisc.c
+# storage: mounts inside a container's mount namespace
+EXEC_SRCS += src/exec/mount.c
 EXEC_OBJS := $(call obj,$(EXEC_SRCS))
 LIBOTEXEC_OBJS += $(EXEC_OBJS)
 # otnode preflight (otdeploy stage 2), owned by the deploy helper.
 LIBOTEXEC_OBJS += $(call obj,src/exec/preflight.c)
 # live probes by traffic class (verify, tests/differential).
 LIBOTEXEC_OBJS += $(call obj,src/exec/classprobe.c src/exec/verify_classes.c)
+# what a process entering a container gives up (capabilities, no_new_privs).
+LIBOTEXEC_OBJS += $(call obj,src/exec/caps.c)

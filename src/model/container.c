@@ -42,6 +42,9 @@ static void cs_reset(struct cscratch *cs)
 	cs->isolate_set = cs->hostname_set = cs->forward_set = false;
 	memset(cs->policy_set, 0, sizeof(cs->policy_set));
 	cs->cpu_set = cs->mem_set = cs->pids_set = cs->ranks_set = false;
+	cs->mounts.n = 0;
+	cs->tmp_set = false;
+	cs->storage_loc = (struct ot_loc){0};
 }
 
 void xp_cs_free(struct cscratch *cs)
@@ -58,6 +61,7 @@ void xp_cs_free(struct cscratch *cs)
 	VFREE(cs->sysctls);
 	VFREE(cs->ranks);
 	VFREE(cs->io);
+	VFREE(cs->mounts);
 }
 
 struct ot_m_iface *xp_find_iface(struct ot_m_iface *v, size_t n, const char *name)
@@ -150,6 +154,7 @@ static void finish_container(struct xctx *x)
 		else
 			c->nats[i].oif = resolve_ref(x, c, &cs->nat_if.v[i]);
 	}
+	xp_storage_finish(x);
 	if (cs->hostname_set && !(c->isolate & OT_ISO_UTS)) {
 		struct ot_diag *g = xp_xerr(x, cs->hostname_loc, "'hostname' needs 'isolate uts'");
 
@@ -187,13 +192,17 @@ static void finish_container(struct xctx *x)
 				p->net = net;
 				p->net_loc = cs->ifx.v[i].net_loc;
 				p->nolen = cs->ifx.v[i].nolen;
+				p->via = cs->ifx.v[i].via;
 				late = true;
 				continue;
 			}
+			x->via = cs->ifx.v[i].via; /* its errors name the use it came through */
 			xp_bind_iface(x, ifc, n, false);
 			xp_iface_subnet_checks(x, ifc, cs->ifx.v[i].nolen);
 		}
+		x->via = cs->ifx.v[i].via;
 		xp_iface_register(x, ifc);
+		x->via = (struct xvia){{0}, NULL};
 	}
 	if (late) {
 		struct ot_m_container **p = VPUSH(x, x->late_overlaps);
@@ -460,6 +469,7 @@ void xp_iface(struct xctx *x, struct ot_ast_stmt *st)
 	fx = VPUSH(x, cs->ifx);
 	if (!ifc || !fx)
 		return;
+	fx->via = xp_via_now(x);
 	ifc->name = name;
 	ifc->loc = xp_mloc(x, st->u.iface.name->loc);
 	ifc->kind = st->u.iface.kind == OT_AI_MACVLAN ? OT_M_IFACE_MACVLAN : OT_M_IFACE_NET;

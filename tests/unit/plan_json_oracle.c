@@ -295,6 +295,15 @@ static json_t *op_json(struct jw *w, const struct ot_plan *p, const struct ot_op
 		put_int(w, o, "loss_ppm", op->qdisc.loss_ppm);
 		put_int(w, o, "reorder_ppm", op->qdisc.reorder_ppm);
 		break;
+	case OT_OP_MOUNT:
+		put_str(w, o, "kind", ot_enum_name(ot_mount_kind_names, op->mount.kind));
+		put_str(w, o, "src", op->mount.src);
+		put_str(w, o, "dst", op->mount.dst);
+		put_bool(w, o, "ro", op->mount.ro);
+		put_bool(w, o, "nofollow", op->mount.nofollow);
+		put_int(w, o, "size", (long long)op->mount.size);
+		put_int(w, o, "mode", op->mount.mode);
+		break;
 	case OT_OP__COUNT:
 		break;
 	}
