@@ -5,6 +5,7 @@ OTC := $(BUILD)/otc
 OTC_SRCS := src/cli/otc.c
 OTC_SRCS += src/cli/otc_build.c
 OTC_SRCS += src/cli/otc_reach.c
+OTC_SRCS += src/cli/otc_diff.c
 $(OTC): $(call obj,$(OTC_SRCS)) $(LIBOTC)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")

@@ -69,6 +69,9 @@ void otc_compiled_free(struct otc_compiled *x);
 /* `otc build` (otc_build.c). */
 int otc_run_build(struct otc_common *c, int argc, char **argv);
 
+/* `otc diff` (otc_diff.c). */
+int otc_run_diff(struct otc_common *c, int argc, char **argv);
+
 /* `otc reach` (otc_reach.c). */
 int otc_run_reach(struct otc_common *c, int argc, char **argv);
 
