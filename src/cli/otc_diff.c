@@ -131,9 +131,9 @@ int otc_run_diff(struct otc_common *c, int argc, char **argv)
 		char *s;
 
 		json_object_set_new(root, "schema", json_string(OT_DIFF_SCHEMA));
-		json_object_set_new(root, "instance", json_string(xb.out->nplans
-								      ? xb.out->plans[0]->instance
-								      : xb.model->name));
+		json_object_set_new(
+		    root, "instance",
+		    json_string(xb.out->nplans ? xb.out->plans[0]->instance : xb.model->name));
 		json_object_set_new(root, "changed_nodes", json_integer((json_int_t)changed));
 		json_object_set(root, "nodes", arr);
 		s = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);

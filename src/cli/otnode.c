@@ -70,6 +70,10 @@ static const char usage_text[] =
     "commands:\n"
     "  create                  build it (journalled; a failure rolls back)\n"
     "  destroy                 remove exactly what create made (from the journal)\n"
+    "  apply [--check|--revert]  change what runs here into this plan: only the\n"
+    "                          difference (`otc diff`); a failure rolls back; --check\n"
+    "                          changes nothing; --revert goes back to the plan before\n"
+    "                          this one\n"
     "  status [--json]         what exists and what drifted from the plan\n"
     "  show [--json]           print the embedded plan\n"
     "  exec CONTAINER [--] CMD...  run CMD inside a container's namespaces\n"
@@ -201,7 +205,16 @@ static int print_json(json_t *j)
 }
 
 /* Common option parsing for subcommands: --json, plus what the caller adds. */
-enum { OPT_JSON = 0x100, OPT_REMOTE, OPT_TIMEOUT, OPT_WAIT_GO, OPT_STATE_DIR, OPT_NO_CLASSES };
+enum {
+	OPT_JSON = 0x100,
+	OPT_REMOTE,
+	OPT_TIMEOUT,
+	OPT_WAIT_GO,
+	OPT_STATE_DIR,
+	OPT_NO_CLASSES,
+	OPT_CHECK,
+	OPT_REVERT
+};
 
 static int sub_options(int argc, char **argv, const struct option *extra, int *values,
 		       const char **strval)
@@ -348,6 +361,49 @@ static int cmd_destroy(struct cli *c, int argc, char **argv)
 	fprintf(stderr, "otnode: destroyed %u objects in %.3f s%s\n", res.objects,
 		ot_clock_s(CLOCK_MONOTONIC) - t0,
 		res.killed ? " (processes inside were ended)" : "");
+	return 0;
+}
+
+static int cmd_apply(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {{"check", no_argument, NULL, OPT_CHECK},
+					     {"revert", no_argument, NULL, OPT_REVERT},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	int set[3] = {0};
+	struct ot_exec_opts o;
+	struct ot_exec_result res;
+	struct ot_error err = {0};
+	unsigned flags;
+	double t0;
+	int r;
+
+	r = sub_options(argc, argv, opts, set, NULL);
+	if (r || optind != argc || (set[0] && set[1]))
+		return usage(r == 'h' ? stdout : stderr, r == 'h' ? 0 : EXIT_USAGE);
+	if ((r = load_plan(c)))
+		return r;
+	flags = (set[0] ? OT_APPLY_CHECK : 0) | (set[1] ? OT_APPLY_REVERT : 0);
+	init_opts(c, &o);
+	t0 = ot_clock_s(CLOCK_MONOTONIC);
+	r = ot_exec_apply(c->plan, &o, flags, &res, &err);
+	if (r < 0) {
+		die_msg("%s%s", err.msg, res.rolled_back ? " (rolled back)" : "");
+		return r == -ENOMEM ? EXIT_SYSTEM : EXIT_FAIL;
+	}
+	if (set[0])
+		printf("%s: ok: would add %u, remove %u, update %u%s\n", c->plan->node, res.added,
+		       res.removed, res.updated,
+		       res.recovered ? " (after undoing an interrupted apply)" : "");
+	else if (res.created)
+		fprintf(stderr, "otnode: %s: nothing ran here: created in %.3f s\n", c->plan->node,
+			ot_clock_s(CLOCK_MONOTONIC) - t0);
+	else
+		fprintf(stderr, "otnode: %s: %s in %.3f s: %u added, %u removed, %u updated%s\n",
+			c->plan->node,
+			set[1] ? (res.reverted ? "reverted" : "nothing to revert") : "applied",
+			ot_clock_s(CLOCK_MONOTONIC) - t0, res.added, res.removed, res.updated,
+			res.recovered ? " (an interrupted apply undone first)" : "");
 	return 0;
 }
 
@@ -772,9 +828,9 @@ static const struct {
 	const char *name;
 	int (*run)(struct cli *c, int argc, char **argv);
 } commands[] = {
-    {"create", cmd_create},	  {"destroy", cmd_destroy}, {"status", cmd_status},
-    {"show", cmd_show},		  {"exec", cmd_exec},	    {"verify", cmd_verify},
-    {"preflight", cmd_preflight}, {"version", cmd_version},
+    {"create", cmd_create}, {"destroy", cmd_destroy},	  {"apply", cmd_apply},
+    {"status", cmd_status}, {"show", cmd_show},		  {"exec", cmd_exec},
+    {"verify", cmd_verify}, {"preflight", cmd_preflight}, {"version", cmd_version},
 };
 
 int main(int argc, char **argv)

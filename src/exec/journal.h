@@ -41,6 +41,15 @@
 #define OT_JOURNAL_LINE_MAX    4096    /* longest record accepted */
 #define OT_JOURNAL_RECORDS_MAX 1000000 /* most records accepted */
 
+/* Plans kept beside the journal for apply (apply.c): the one running, the
+ * one an apply is moving to (present only while it runs: an interrupted
+ * apply), the one before the last apply (its revert), and the temporary
+ * name they are written under. Removed with the journal's directory. */
+#define OT_PLAN_RUNNING "plan.json"
+#define OT_PLAN_NEXT	"plan.next.json"
+#define OT_PLAN_PREV	"plan.prev.json"
+#define OT_PLAN_TEMP	"plan.tmp"
+
 enum ot_jkind {
 	OT_J_NETNS,   /* a: /run/netns name, b: "container" | "switch" */
 	OT_J_NSFILE,  /* a: a bind-mounted namespace file (uts/ipc/mnt) */
@@ -73,6 +82,7 @@ struct ot_jrec {
 };
 
 /* A journal being written (create). */
+struct ot_journal_image;
 struct ot_journal;
 
 /*
@@ -88,6 +98,14 @@ struct ot_journal;
 int ot_journal_create(const char *state_dir, const char *prefix, const char *instance,
 		      const char *node, const char *digest, struct ot_journal **ret,
 		      struct ot_error *err);
+
+/*
+ * Continue the journal of image im (read with its lock, which stays the
+ * image's): records are appended after the last one; a record torn by a
+ * killed writer is cut off first. For apply. 0 or -errno.
+ */
+int ot_journal_reopen(const char *state_dir, const struct ot_journal_image *im,
+		      struct ot_journal **ret, struct ot_error *err);
 
 /* Record rec (its id is assigned and returned in rec->id) as begun. */
 int ot_journal_begin(struct ot_journal *j, struct ot_jrec *rec, struct ot_error *err);

@@ -381,12 +381,13 @@ int ot_plan_diff(const struct ot_plan *from, const struct ot_plan *to, struct ot
 
 	if (from && to &&
 	    strcmp(from->prefix ? from->prefix : "", to->prefix ? to->prefix : "") != 0)
-		return ot_error_set(err, -EINVAL,
-				    "%s: the running plan is instance '%s' (%s), the new one '%s' "
-				    "(%s): not the same topology instance and node",
-				    to->node ? to->node : "?", from->instance ? from->instance : "?",
-				    from->prefix ? from->prefix : "?", to->instance ? to->instance : "?",
-				    to->prefix ? to->prefix : "?");
+		return ot_error_set(
+		    err, -EINVAL,
+		    "%s: the running plan is instance '%s' (%s), the new one '%s' "
+		    "(%s): not the same topology instance and node",
+		    to->node ? to->node : "?", from->instance ? from->instance : "?",
+		    from->prefix ? from->prefix : "?", to->instance ? to->instance : "?",
+		    to->prefix ? to->prefix : "?");
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return ot_error_set(err, -ENOMEM, "out of memory");
@@ -467,8 +468,9 @@ void ot_plan_diff_text(const struct ot_plan_diff *d, const char *node, struct ot
 {
 	size_t i, w = 4;
 
-	ot_sb_printf(out, "%s: %zu to add, %zu to remove, %zu to replace, %zu to update (%zu "
-			  "unchanged)\n",
+	ot_sb_printf(out,
+		     "%s: %zu to add, %zu to remove, %zu to replace, %zu to update (%zu "
+		     "unchanged)\n",
 		     node, d->count[OT_DIFF_ADD], d->count[OT_DIFF_REMOVE],
 		     d->count[OT_DIFF_REPLACE], d->count[OT_DIFF_UPDATE], d->unchanged);
 	for (i = 0; i < d->nitems; i++) {
