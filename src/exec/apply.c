@@ -431,6 +431,14 @@ static int (*const removers[OT_OP__COUNT])(struct remover *, const struct ot_op 
     [OT_OP_SYSCTL] = rm_sysctl, [OT_OP_NFT] = rm_nft,	  [OT_OP_CGROUP] = rm_cgroup,
 };
 
+/* A step hook call; a fault it injects is an error like any other. */
+static int step(struct ot_xctx *x, int phase, const char *what, struct ot_error *err)
+{
+	int r = ot_x_step(x, phase, "%s", what);
+
+	return r < 0 ? ot_error_set(err, r, "%s (injected fault)", strerror(-r)) : 0;
+}
+
 /* The step counters run on from one context to the next: one numbering of
  * kill points over a whole apply. */
 static void chain(struct ot_xctx *to, const struct ot_xctx *from)
@@ -473,20 +481,23 @@ static int remove_ops(const struct ot_plan *p, const bool *rm, const struct ot_j
 
 		if (!rm[i] || (unsigned)op->kind >= OT_OP__COUNT)
 			continue;
+		/* What lives in a namespace that goes, goes with it - except a
+		 * veth whose other end is in a namespace that stays: that end
+		 * would linger until the kernel's asynchronous teardown of the
+		 * namespace has run, and a device of the same name made again
+		 * at once (a container removed and added back) would fail. */
 		if (op->kind != OT_OP_NETNS && op->ns != OT_NS_HOST_INDEX && goes[op->ns] &&
 		    !(op->kind == OT_OP_LINK && op->link.kind == OT_LINK_VETH &&
-		      op->link.peer_ns == OT_NS_HOST_INDEX))
-			continue; /* goes with its namespace */
+		      (op->link.peer_ns == OT_NS_HOST_INDEX || !goes[op->link.peer_ns])))
+			continue;
 		ot_sb_printf(&what, "remove %s ", ot_op_kind_name(op->kind));
 		ot_plan_op_text(p, op, &what);
 		ot_sb_printf(&what, " in %s", ot_x_nsname(&x, op->ns));
-		r = ot_x_step(&x, 0, "%s", ot_sb_str(&what));
-		if (r < 0)
-			ot_error_set(err, r, "%s (injected fault)", strerror(-r));
+		r = step(&x, 0, ot_sb_str(&what), err);
 		if (r == 0)
 			r = removers[op->kind](&M, op, err);
 		if (r == 0)
-			r = ot_x_step(&x, 1, "%s", ot_sb_str(&what));
+			r = step(&x, 1, ot_sb_str(&what), err);
 		if (r < 0)
 			ot_error_prefix(err, r, "%s", ot_sb_str(&what));
 		else
@@ -618,11 +629,11 @@ static int apply_to(struct apply *A, const struct ot_plan *from, const struct ot
 	}
 	r = ot_x_plan_store(A->state_dir, OT_PLAN_NEXT, to, to_json, err);
 	if (r == 0)
-		r = ot_x_step(&A->counter, 0, "apply: begin");
+		r = step(&A->counter, 0, "apply: begin", err);
 	if (r == 0)
 		r = change(A, from, to, d, err);
 	if (r == 0)
-		r = ot_x_step(&A->counter, 1, "apply: commit");
+		r = step(&A->counter, 1, "apply: commit", err);
 	if (r == 0) {
 		r = keep_prev ? commit(A->state_dir, err) : 0;
 		if (!keep_prev) {
