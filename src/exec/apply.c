@@ -128,8 +128,8 @@ static int plan_text_read(const char *state_dir, const char *name, char **ret_te
 	return 0;
 }
 
-static int plan_read(const char *state_dir, const char *name, struct ot_plan **ret,
-		     char **ret_text, struct ot_error *err)
+static int plan_read(const char *state_dir, const char *name, struct ot_plan **ret, char **ret_text,
+		     struct ot_error *err)
 {
 	char *text = NULL;
 	int r = plan_text_read(state_dir, name, &text, err);
@@ -308,16 +308,18 @@ static int rm_link(struct remover *M, const struct ot_op *op, struct ot_error *e
 {
 	const struct ot_op_link *l = &op->link;
 
-	if (op->ns == OT_NS_HOST_INDEX || (l->kind == OT_LINK_VETH && l->peer_ns == OT_NS_HOST_INDEX &&
-					   M->ns_goes[op->ns])) {
+	if (op->ns == OT_NS_HOST_INDEX ||
+	    (l->kind == OT_LINK_VETH && l->peer_ns == OT_NS_HOST_INDEX && M->ns_goes[op->ns])) {
 		const char *host = op->ns == OT_NS_HOST_INDEX ? l->name : l->peer_name;
-		struct jmatch m[] = {{.kind = OT_J_LINK, .a = "", .b = host}, {.kind = OT_J__COUNT}};
+		struct jmatch m[] = {{.kind = OT_J_LINK, .a = "", .b = host},
+				     {.kind = OT_J__COUNT}};
 
 		return rm_journalled(M, m, err);
 	}
 	if (l->kind == OT_LINK_VXLAN) {
-		struct jmatch m[] = {{.kind = OT_J_LINK, .a = M->x->p->ns[op->ns].name, .b = l->name},
-				     {.kind = OT_J__COUNT}};
+		struct jmatch m[] = {
+		    {.kind = OT_J_LINK, .a = M->x->p->ns[op->ns].name, .b = l->name},
+		    {.kind = OT_J__COUNT}};
 
 		return rm_journalled(M, m, err);
 	}
@@ -511,9 +513,8 @@ static int remove_ops(const struct ot_plan *p, const bool *rm, const struct ot_j
 }
 
 /* Make the ops of p with add[i] / change those with upd[i]. */
-static int add_ops(const struct ot_plan *p, const bool *add, const bool *upd,
-		   struct ot_journal *j, const struct ot_exec_opts *opts, struct ot_xctx *counter,
-		   struct ot_error *err)
+static int add_ops(const struct ot_plan *p, const bool *add, const bool *upd, struct ot_journal *j,
+		   const struct ot_exec_opts *opts, struct ot_xctx *counter, struct ot_error *err)
 {
 	struct ot_xctx x;
 	int r;
@@ -705,10 +706,11 @@ int ot_exec_apply(const struct ot_plan *p, const struct ot_exec_opts *opts, unsi
 	}
 	r = plan_read(p->state_dir, OT_PLAN_RUNNING, &run, &run_json, err);
 	if (r == -ENOENT)
-		r = ot_error_set(err, -ENOENT,
-				 "%s: no running plan recorded in %s (created by an older otnode?): "
-				 "destroy and create instead",
-				 p->node, p->state_dir);
+		r = ot_error_set(
+		    err, -ENOENT,
+		    "%s: no running plan recorded in %s (created by an older otnode?): "
+		    "destroy and create instead",
+		    p->node, p->state_dir);
 	if (r < 0)
 		goto out;
 	r = plan_read(p->state_dir, OT_PLAN_NEXT, &next, NULL, err);
@@ -770,8 +772,8 @@ out_x:
 	}
 	if (r == 0)
 		ot_x_progress(&A.counter, "%s: %s: %u added, %u removed, %u updated", p->node,
-			      flags & OT_APPLY_REVERT ? "reverted" : "applied", res ? res->added : 0,
-			      res ? res->removed : 0, res ? res->updated : 0);
+			      flags & OT_APPLY_REVERT ? "reverted" : "applied",
+			      res ? res->added : 0, res ? res->removed : 0, res ? res->updated : 0);
 	ot_x_free(&A.counter);
 out:
 	if (r < 0 && err->msg[0] && strncmp(err->msg, p->node, strlen(p->node)) != 0)

@@ -56,5 +56,10 @@ check-exec-ports: $(EXEC_KERNEL_DEPS)
 # SIGKILL at every system call of otnode create and destroy (strace)
 check-exec-kills: $(EXEC_KERNEL_DEPS)
 	@$(call run_suite,check-exec-kills,1200) tests/kernel/run-kills $(BUILD)
+# otnode apply: a ping between untouched containers through it (no loss), a
+# failure and a SIGKILL at every step (rollback; destroy or a second apply
+# recovers), bad plans refused with nothing changed.
+check-exec-apply: $(EXEC_KERNEL_DEPS)
+	@$(call run_suite,check-exec-apply,600) tests/kernel/run-apply $(BUILD)
 CHECK_TARGETS += check-exec-examples check-exec-faults check-exec-cycles check-exec-drift \
-	check-exec-ports check-exec-kills
+	check-exec-ports check-exec-kills check-exec-apply
