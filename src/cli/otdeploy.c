@@ -44,6 +44,10 @@ static const char usage_text[] =
     "\n"
     "Actions (default: create):\n"
     "      --destroy            remove what create made, on every node\n"
+    "      --apply              change what runs into TOPOLOGY: on each node only\n"
+    "                           the difference (`otc diff`); every node checks the\n"
+    "                           new plan first (one refusal: nothing changes), a\n"
+    "                           failure reverts every node to what it ran\n"
     "      --status             what exists and what drifted from the plan\n"
     "      --verify             objects plus the reachability matrix across nodes\n"
     "  -n, --dry-run            show what would be done per node; touch nothing\n"
@@ -75,6 +79,7 @@ static const char usage_text[] =
 
 enum {
 	OPT_DESTROY = 256,
+	OPT_APPLY,
 	OPT_STATUS,
 	OPT_VERIFY,
 	OPT_LOCAL,
@@ -91,6 +96,7 @@ enum {
 
 static const struct option long_opts[] = {
     {"destroy", no_argument, NULL, OPT_DESTROY},
+    {"apply", no_argument, NULL, OPT_APPLY},
     {"status", no_argument, NULL, OPT_STATUS},
     {"verify", no_argument, NULL, OPT_VERIFY},
     {"dry-run", no_argument, NULL, 'n'},
@@ -250,6 +256,9 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		switch (opt) {
 		case OPT_DESTROY:
 			c->dopts.action = OT_DEPLOY_DESTROY;
+			break;
+		case OPT_APPLY:
+			c->dopts.action = OT_DEPLOY_APPLY;
 			break;
 		case OPT_STATUS:
 			c->dopts.action = OT_DEPLOY_STATUS;
@@ -520,6 +529,7 @@ static void dry_run(struct cli *c, struct ot_deploy *d)
 	    [OT_DEPLOY_DESTROY] = "otnode destroy",
 	    [OT_DEPLOY_STATUS] = "otnode status --json",
 	    [OT_DEPLOY_VERIFY] = "otnode verify --remote --json",
+	    [OT_DEPLOY_APPLY] = "otnode apply --check, then otnode apply",
 	};
 	const char *kh = c->dopts.known_hosts ? c->dopts.known_hosts : "~/.ssh/known_hosts";
 	size_t i, k, counts[OT_OP__COUNT];

@@ -56,6 +56,7 @@ static const struct {
     [OT_DEPLOY_DESTROY] = {"destroy", "destroy", "", OT_DS_DESTROYING},
     [OT_DEPLOY_STATUS] = {"status", "status", " --json", OT_DS_QUERYING},
     [OT_DEPLOY_VERIFY] = {"verify", "verify", " --remote --json", OT_DS_QUERYING},
+    [OT_DEPLOY_APPLY] = {"apply", "apply", "", OT_DS_CREATING},
 };
 
 const char *ot_dstate_name(enum ot_dstate s)
@@ -631,6 +632,9 @@ int ot_deploy_run(struct ot_deploy *d, struct ot_error *err)
 	size_t i, alive;
 	int rc;
 
+	if (a == OT_DEPLOY_APPLY)
+		return ot_deploy_apply_run(d, err); /* stages of its own: apply.c */
+
 	pick = calloc(d->nnodes ? d->nnodes : 1, sizeof(*pick));
 	if (!pick)
 		return ot_error_set(err, -ENOMEM, "out of memory");
@@ -709,4 +713,36 @@ out:
 	if (d->cancelled)
 		return -EINTR;
 	return d->failed ? -EAGAIN : 0;
+}
+
+/* The engine's pieces apply.c runs its stages with (transport.h). */
+int ot_deploy_stage(struct ot_deploy *d, void (*fn)(struct ot_deploy *d, size_t i),
+		    const bool *pick, struct ot_error *err)
+{
+	return run_stage(d, fn, pick, d->opts.parallel, err);
+}
+
+void ot_deploy_stage_open(struct ot_deploy *d, size_t i)
+{
+	stage_open(d, i);
+}
+
+void ot_deploy_fail(struct ot_deploy *d, size_t i, int rc, const struct ot_error *e)
+{
+	fail(d, i, rc, e);
+}
+
+int ot_deploy_otnode_failed(struct ot_deploy_node *n, const char *verb)
+{
+	return otnode_failed(n, verb);
+}
+
+bool ot_deploy_cancelled(struct ot_deploy *d, size_t i)
+{
+	return cancelled(d, i);
+}
+
+void ot_deploy_skip_rest(struct ot_deploy *d, const bool *pick, const char *why)
+{
+	skip_rest(d, pick, why);
 }

@@ -48,6 +48,7 @@ enum ot_deploy_action {
 	OT_DEPLOY_DESTROY,
 	OT_DEPLOY_STATUS,
 	OT_DEPLOY_VERIFY,
+	OT_DEPLOY_APPLY, /* change what runs into this topology (apply.c) */
 	OT_DEPLOY__COUNT
 };
 

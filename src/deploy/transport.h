@@ -49,4 +49,21 @@ void ot_deploy_set_state(struct ot_deploy *d, size_t i, enum ot_dstate s, const 
  * (otnode's "otnode: " prefix dropped). */
 void ot_deploy_last_line(const char *text, char *buf, size_t size);
 
+/*
+ * The engine's stages for apply.c, which runs `apply` with stages of its
+ * own: run fn on every picked node (opts.parallel at once); stage 1 for
+ * one node; a node's failure; the reason an otnode command failed; a
+ * cancel seen; skip the rest (and take back what this run placed).
+ */
+int ot_deploy_stage(struct ot_deploy *d, void (*fn)(struct ot_deploy *d, size_t i),
+		    const bool *pick, struct ot_error *err);
+void ot_deploy_stage_open(struct ot_deploy *d, size_t i);
+void ot_deploy_fail(struct ot_deploy *d, size_t i, int rc, const struct ot_error *e);
+int ot_deploy_otnode_failed(struct ot_deploy_node *n, const char *verb);
+bool ot_deploy_cancelled(struct ot_deploy *d, size_t i);
+void ot_deploy_skip_rest(struct ot_deploy *d, const bool *pick, const char *why);
+
+/* `otdeploy --apply` (apply.c): ot_deploy_run's body for OT_DEPLOY_APPLY. */
+int ot_deploy_apply_run(struct ot_deploy *d, struct ot_error *err);
+
 #endif
