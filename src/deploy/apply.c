@@ -53,7 +53,14 @@ static void stage_check(struct ot_deploy *d, size_t i)
 	if (ot_deploy_cancelled(d, i))
 		return;
 	ot_deploy_set_state(d, i, OT_DS_QUERYING, "otnode apply --check");
-	rc = run_apply(d, i, " --check", "apply --check");
+	if (n->local) {
+		rc = run_apply(d, i, " --check", "apply --check");
+	} else {
+		/* one session for both: the check, then (held) the apply */
+		rc = ot_deploy_ssh_apply_check(d, i);
+		if (rc == 0 && n->exit_status != 0)
+			rc = ot_deploy_otnode_failed(n, "apply --check");
+	}
 	if (rc < 0) {
 		ot_deploy_fail(d, i, rc, &n->err);
 		return;
@@ -171,7 +178,8 @@ int ot_deploy_apply_run(struct ot_deploy *d, struct ot_error *err)
 	if (rc < 0)
 		goto out;
 	if (d->failed || interrupted(d)) {
-		skip_all(d, d->cancelled ? "interrupted" : "not applied: another node failed first");
+		skip_all(d,
+			 d->cancelled ? "interrupted" : "not applied: another node failed first");
 		goto out;
 	}
 	/* 2: every node checks the new plan against what it runs */

@@ -41,6 +41,10 @@ extern const struct ot_deploy_transport ot_deploy_local_transport;
  * (nothing runs; no-op when none is held). */
 void ot_deploy_ssh_release(struct ot_deploy_node *n);
 
+/* SSH: `otnode apply --check` in a session then held for `otnode apply`
+ * (ssh_action with verb "apply" says the word); see transport_ssh.c. */
+int ot_deploy_ssh_apply_check(struct ot_deploy *d, size_t i);
+
 /* Publish a state change of node i (fmt NULL: keep the detail). */
 void ot_deploy_set_state(struct ot_deploy *d, size_t i, enum ot_dstate s, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

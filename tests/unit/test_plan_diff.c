@@ -125,12 +125,11 @@ Test(plan_diff, a_container_added_touches_nothing_else)
 
 	/* namespace indices shift (web is ns 4, not 3): keys use names */
 	cr_assert_eq(d->count[OT_DIFF_ADD], 5);
-	cr_assert_eq(d->count[OT_DIFF_REMOVE] + d->count[OT_DIFF_REPLACE] +
-			 d->count[OT_DIFF_UPDATE],
-		     0);
+	cr_assert_eq(
+	    d->count[OT_DIFF_REMOVE] + d->count[OT_DIFF_REPLACE] + d->count[OT_DIFF_UPDATE], 0);
 	for (i = 0; i < b->nops; i++)
-		cr_assert_eq(d->add[i], strcmp(b->ns[b->ops[i].ns].name, "t.n1.c") == 0,
-			     "op %zu", i);
+		cr_assert_eq(d->add[i], strcmp(b->ns[b->ops[i].ns].name, "t.n1.c") == 0, "op %zu",
+			     i);
 	ot_plan_diff_free(d);
 	/* and the other way: removed, nothing added */
 	d = diff(b, a);
