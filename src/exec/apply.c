@@ -156,10 +156,16 @@ static void plan_unlink(const char *state_dir, const char *name)
 
 /* ---- removal ---- */
 
-/* Run the journal's undo for the records keep() selects. */
-static int undo_some(struct ot_xctx *x, const struct ot_journal_image *im, const char *state_dir,
-		     bool (*keep)(const struct ot_jrec *r, const void *arg), const void *arg,
-		     struct ot_error *err)
+static bool streq(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* Run the journal's undo for the records keep() selects, then mark them
+ * undone (journal.h). */
+static int undo_some(struct ot_xctx *x, const struct ot_journal_image *im, struct ot_journal *j,
+		     const char *state_dir, bool (*keep)(const struct ot_jrec *r, const void *arg),
+		     const void *arg, struct ot_error *err)
 {
 	struct ot_journal_image sub;
 	size_t i;
@@ -176,8 +182,22 @@ static int undo_some(struct ot_xctx *x, const struct ot_journal_image *im, const
 		if (im->recs[i].id != 1 && keep(&im->recs[i], arg))
 			sub.recs[sub.nrecs++] = im->recs[i];
 	r = sub.nrecs ? ot_undo(x, &sub, state_dir, NULL, err) : 0;
+	for (i = 0; i < sub.nrecs && r == 0; i++)
+		if (sub.recs[i].state != OT_J_FAILED && sub.recs[i].state != OT_J_UNDONE)
+			r = ot_journal_undone(j, sub.recs[i].id, err);
 	free(sub.recs);
 	return r;
+}
+
+/* Does the journal say namespace `name` is ours (made, not undone)? */
+static bool ns_ours(const struct ot_journal_image *im, const char *name)
+{
+	size_t i;
+
+	for (i = im->nrecs; i-- > 0;)
+		if (im->recs[i].kind == OT_J_NETNS && streq(im->recs[i].a, name))
+			return im->recs[i].state == OT_J_DONE || im->recs[i].state == OT_J_BEGUN;
+	return false;
 }
 
 struct jmatch {
@@ -186,11 +206,6 @@ struct jmatch {
 	const char *prefix;  /* NSFILE: a starts with it */
 	const char *cg_leaf; /* CGROUP: a ends with "/" cg_leaf */
 };
-
-static bool streq(const char *a, const char *b)
-{
-	return strcmp(a ? a : "", b ? b : "") == 0;
-}
 
 static bool jmatch_one(const struct ot_jrec *r, const struct jmatch *m)
 {
@@ -223,14 +238,15 @@ static bool keep_matching(const struct ot_jrec *r, const void *arg)
 
 struct remover {
 	struct ot_xctx *x;
-	const struct ot_journal_image *im;
+	const struct ot_journal_image *im; /* read at the start of the pass */
+	struct ot_journal *j;
 	const char *state_dir;
 	const bool *ns_goes; /* [nns]: the namespace is removed in this pass */
 };
 
 static int rm_journalled(struct remover *M, const struct jmatch *m, struct ot_error *err)
 {
-	return undo_some(M->x, M->im, M->state_dir, keep_matching, m, err);
+	return undo_some(M->x, M->im, M->j, M->state_dir, keep_matching, m, err);
 }
 
 /* Send a removal; "not there" (the codes given) is success. */
@@ -455,33 +471,49 @@ static void chain(struct ot_xctx *to, const struct ot_xctx *from)
  * (chained to and from *counter). An op inside a namespace that goes in the
  * same pass is left to the namespace.
  */
-static int remove_ops(const struct ot_plan *p, const bool *rm, const struct ot_journal_image *im,
+static int remove_ops(const struct ot_plan *p, const bool *rm, struct ot_journal *j,
 		      const struct ot_exec_opts *opts, struct ot_xctx *counter, unsigned *removed,
 		      struct ot_error *err)
 {
+	struct ot_journal_image *im = NULL;
 	struct ot_xctx x;
 	struct remover M;
-	bool *goes;
+	bool *goes, *ours;
 	size_t i;
 	int r;
 
-	if ((r = ot_x_init(&x, p, opts, err)) < 0)
+	/* the journal as it is now (this run may have added to it); its
+	 * lock is ours already */
+	if ((r = ot_journal_read(p->state_dir, false, &im, err)) < 0)
 		return r;
+	if ((r = ot_x_init(&x, p, opts, err)) < 0) {
+		ot_journal_image_free(im);
+		return r;
+	}
 	chain(&x, counter);
 	goes = calloc(p->nns + 1, 1);
-	if (!goes) {
-		ot_x_free(&x);
-		return ot_error_set(err, -ENOMEM, "out of memory");
+	ours = calloc(p->nns + 1, 1);
+	if (!goes || !ours) {
+		r = ot_error_set(err, -ENOMEM, "out of memory");
+		goto out;
 	}
 	for (i = 0; i < p->nops; i++)
 		if (rm[i] && p->ops[i].kind == OT_OP_NETNS && p->ops[i].ns != OT_NS_HOST_INDEX)
 			goes[p->ops[i].ns] = true;
-	M = (struct remover){&x, im, p->state_dir, goes};
+	/* a namespace the journal does not hold (never made: its creation
+	 * failed, maybe because somebody else's has that name) is not
+	 * touched inside */
+	ours[OT_NS_HOST_INDEX] = true;
+	for (i = 1; i < p->nns; i++)
+		ours[i] = ns_ours(im, p->ns[i].name);
+	M = (struct remover){&x, im, j, p->state_dir, goes};
 	for (i = p->nops; i-- > 0 && r == 0;) {
 		const struct ot_op *op = &p->ops[i];
 		struct ot_strbuf what = OT_STRBUF_INIT;
 
 		if (!rm[i] || (unsigned)op->kind >= OT_OP__COUNT)
+			continue;
+		if (!ours[op->ns] && op->kind != OT_OP_NETNS)
 			continue;
 		/* What lives in a namespace that goes, goes with it - except a
 		 * veth whose other end is in a namespace that stays: that end
@@ -506,9 +538,12 @@ static int remove_ops(const struct ot_plan *p, const bool *rm, const struct ot_j
 			(*removed)++;
 		ot_sb_free(&what);
 	}
+out:
 	chain(counter, &x);
 	free(goes);
+	free(ours);
 	ot_x_free(&x); /* closes our descriptors: removed namespaces die now */
+	ot_journal_image_free(im);
 	return r;
 }
 
@@ -546,7 +581,7 @@ static int change(struct apply *A, const struct ot_plan *from, const struct ot_p
 		  const struct ot_plan_diff *d, struct ot_error *err)
 {
 	unsigned removed = 0;
-	int r = remove_ops(from, d->remove, A->im, A->opts, &A->counter, &removed, err);
+	int r = remove_ops(from, d->remove, A->j, A->opts, &A->counter, &removed, err);
 
 	if (r == 0)
 		r = add_ops(to, d->add, d->update, A->j, A->opts, &A->counter, err);
@@ -583,9 +618,9 @@ static int recover(struct apply *A, const struct ot_plan *from, const struct ot_
 	for (i = 0; i < d->nitems; i++)
 		if (d->items[i].kind == OT_DIFF_UPDATE)
 			upd_back[d->items[i].old_op] = true;
-	r = remove_ops(to, d->add, A->im, A->opts, &A->counter, &removed, err);
+	r = remove_ops(to, d->add, A->j, A->opts, &A->counter, &removed, err);
 	if (r == 0)
-		r = remove_ops(from, d->remove, A->im, A->opts, &A->counter, &removed, err);
+		r = remove_ops(from, d->remove, A->j, A->opts, &A->counter, &removed, err);
 	if (r == 0)
 		r = add_ops(from, d->remove, upd_back, A->j, A->opts, &A->counter, err);
 	free(upd_back);

@@ -534,6 +534,19 @@ int ot_journal_fail(struct ot_journal *j, unsigned id, int code, struct ot_error
 	return mark(j, 'X', id, code, err);
 }
 
+int ot_journal_undone(struct ot_journal *j, unsigned id, struct ot_error *err)
+{
+	struct ot_strbuf sb = OT_STRBUF_INIT;
+	int r;
+
+	ot_sb_printf(&sb, "U %u\n", id);
+	pthread_mutex_lock(&j->lock);
+	r = append(j, &sb, err);
+	pthread_mutex_unlock(&j->lock);
+	ot_sb_free(&sb);
+	return r;
+}
+
 int ot_journal_complete(struct ot_journal *j, struct ot_error *err)
 {
 	struct ot_strbuf sb = OT_STRBUF_INIT;
@@ -735,6 +748,10 @@ static int parse_line(struct ot_journal_image *im, char *line, unsigned no, size
 		return bad_line(err, no, "outcome of an unknown record");
 	if (strcmp(tok[0], "D") == 0 && n == 2) {
 		r->state = OT_J_DONE;
+		return 0;
+	}
+	if (strcmp(tok[0], "U") == 0 && n == 2) {
+		r->state = OT_J_UNDONE;
 		return 0;
 	}
 	if (strcmp(tok[0], "X") == 0 && n == 3) {

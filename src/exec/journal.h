@@ -26,6 +26,11 @@
  * survives the death of the process, which is what the journal is for:
  * everything it describes (namespaces, links, tables, cgroups, sysctls) is
  * kernel state that does not survive a reboot either.
+ *
+ * Apply (apply.c) appends to a complete journal: records of what it makes,
+ * like create's, and "U" (undone) for a record whose object it removed:
+ * destroy and later removals skip it, so a name that is reused by somebody
+ * else later is never taken for ours.
  */
 #ifndef OT_EXEC_JOURNAL_H
 #define OT_EXEC_JOURNAL_H
@@ -71,6 +76,8 @@ enum ot_jstate {
 	OT_J_BEGUN,  /* recorded, outcome unknown: may exist */
 	OT_J_DONE,   /* made */
 	OT_J_FAILED, /* not made (code says why); never ours */
+	OT_J_UNDONE, /* made, then removed again by an apply ("U"): no longer ours,
+		      * whatever bears its name now */
 };
 
 struct ot_jrec {
@@ -112,6 +119,8 @@ int ot_journal_begin(struct ot_journal *j, struct ot_jrec *rec, struct ot_error 
 /* Mark record id done / failed with code. */
 int ot_journal_done(struct ot_journal *j, unsigned id, struct ot_error *err);
 int ot_journal_fail(struct ot_journal *j, unsigned id, int code, struct ot_error *err);
+/* Mark record id undone: removed by an apply, never to be touched again. */
+int ot_journal_undone(struct ot_journal *j, unsigned id, struct ot_error *err);
 /* Mark the whole create complete ("C"). */
 int ot_journal_complete(struct ot_journal *j, struct ot_error *err);
 /* Close (the lock goes with it). Accepts NULL. */
