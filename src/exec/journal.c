@@ -566,7 +566,7 @@ int ot_journal_reopen(const char *state_dir, const struct ot_journal_image *im,
 	struct ot_journal *j;
 	int fd;
 
-	if (im->lock_fd < 0)
+	if (!im || im->lock_fd < 0)
 		return ot_error_set(err, -EINVAL, "journal: reopen needs a locked image");
 	fd = fcntl(im->lock_fd, F_DUPFD_CLOEXEC, 0);
 	if (fd < 0)
