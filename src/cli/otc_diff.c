@@ -15,10 +15,11 @@
 #include <string.h>
 
 #include "plan/plan_diff.h"
+#include "vocab/schema.h"
 
 static void diff_usage(FILE *f)
 {
-	fputs("usage: otc diff OLD NEW HOSTS [--node NAME] [--json]\n", f);
+	fputs("usage: otc diff OLD NEW HOSTS [-N|--node NAME] [--json]\n", f);
 }
 
 /* One node's change: appended to text or to the JSON array. */
@@ -55,8 +56,8 @@ static int diff_node(const struct ot_plan *a, const struct ot_plan *b, const cha
 int otc_run_diff(struct otc_common *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"node", required_argument, NULL, 'n'},
-	    {"json", no_argument, NULL, 'j'},
+	    {"node", required_argument, NULL, 'N'},
+	    {"json", no_argument, NULL, OTC_OPT_JSON},
 	    {NULL, 0, NULL, 0},
 	};
 	struct otc_compiled xa, xb;
@@ -67,12 +68,12 @@ int otc_run_diff(struct otc_common *c, int argc, char **argv)
 	size_t i, changed = 0, shown = 0;
 	int opt, rc;
 
-	while ((opt = otc_getopt(c, argc, argv, "n:j", longopts)) != -1) {
+	while ((opt = otc_getopt(c, argc, argv, "N:", longopts)) != -1) {
 		switch (opt) {
-		case 'n':
+		case 'N':
 			node = optarg;
 			break;
-		case 'j':
+		case OTC_OPT_JSON:
 			json = true;
 			break;
 		case 'h':
@@ -130,7 +131,7 @@ int otc_run_diff(struct otc_common *c, int argc, char **argv)
 	if (json) {
 		char *s;
 
-		json_object_set_new(root, "schema", json_string(OT_DIFF_SCHEMA));
+		json_object_set_new(root, "schema", json_string(OT_SCHEMA_DIFF));
 		json_object_set_new(
 		    root, "instance",
 		    json_string(xb.out->nplans ? xb.out->plans[0]->instance : xb.model->name));

@@ -37,8 +37,7 @@
 #include "util/error.h"
 #include "util/strbuf.h"
 
-#define OT_DIFF_SCHEMA "opentop-diff/1"
-#define OT_DIFF_NONE   ((size_t)-1)
+#define OT_DIFF_NONE ((size_t)-1)
 
 enum ot_diff_kind {
 	OT_DIFF_ADD,	 /* new object */
