@@ -94,26 +94,11 @@ static void stage_revert(struct ot_deploy *d, size_t i)
 {
 	struct ot_deploy_node *n = &d->nodes[i];
 	bool was_done = n->state == OT_DS_DONE;
-	/* what apply said stays the node's report */
-	char *out = n->output, *errout = n->errout;
-	int status = n->exit_status;
-	struct ot_error e = n->err;
 	int rc;
 
-	n->output = n->errout = NULL;
 	if (was_done)
 		ot_deploy_set_state(d, i, OT_DS_ROLLING_BACK, "otnode apply --revert");
-	rc = tport(n)->open(d, i);
-	if (rc == 0)
-		rc = run_apply(d, i, " --revert", "apply --revert");
-	if (rc < 0)
-		n->rollback_err = n->err;
-	free(n->output);
-	free(n->errout);
-	n->output = out;
-	n->errout = errout;
-	n->exit_status = status;
-	n->err = e;
+	rc = ot_deploy_undo_cmd(d, i, "apply", " --revert");
 	if (rc < 0) {
 		n->journal_left = true;
 		if (was_done) {

@@ -528,36 +528,47 @@ static void stage_action(struct ot_deploy *d, size_t i)
 	ot_deploy_set_state(d, i, OT_DS_DONE, "%s", n->reused ? "otnode reused" : "");
 }
 
-static void stage_rollback(struct ot_deploy *d, size_t i)
+int ot_deploy_undo_cmd(struct ot_deploy *d, size_t i, const char *verb, const char *args)
 {
 	struct ot_deploy_node *n = &d->nodes[i];
-	bool was_done = n->state == OT_DS_DONE;
 	char why[OT_DEPLOY_DETAIL_MAX];
 	int rc;
 
-	/* What create said stays the node's report; destroy's words matter
-	 * only when it fails (then they go to rollback_err). */
-	char *create_out = n->output, *create_err = n->errout;
-	int create_status = n->exit_status;
-	struct ot_error create_e = n->err;
+	/* What the action said stays the node's report; the undoing
+	 * command's words matter only when it fails (then they go to
+	 * rollback_err). */
+	char *act_out = n->output, *act_err = n->errout;
+	int act_status = n->exit_status;
+	struct ot_error act_e = n->err;
 
 	n->output = n->errout = NULL;
-	ot_deploy_set_state(d, i, OT_DS_ROLLING_BACK, "otnode destroy");
 	rc = tp(n)->open(d, i);
 	if (rc == 0)
-		rc = tp(n)->action(d, i, "destroy", "");
+		rc = tp(n)->action(d, i, verb, args);
 	if (rc == 0 && n->exit_status != 0) {
 		ot_deploy_last_line(n->errout ? n->errout : "", why, sizeof(why));
-		rc = ot_error_set(&n->rollback_err, -EAGAIN, "otnode destroy failed: %s", why);
+		rc = ot_error_set(&n->rollback_err, -EAGAIN, "otnode %s%s failed: %s", verb, args,
+				  why);
 	} else if (rc < 0) {
 		n->rollback_err = n->err;
 	}
 	free(n->output);
 	free(n->errout);
-	n->output = create_out;
-	n->errout = create_err;
-	n->exit_status = create_status;
-	n->err = create_e;
+	n->output = act_out;
+	n->errout = act_err;
+	n->exit_status = act_status;
+	n->err = act_e;
+	return rc;
+}
+
+static void stage_rollback(struct ot_deploy *d, size_t i)
+{
+	struct ot_deploy_node *n = &d->nodes[i];
+	bool was_done = n->state == OT_DS_DONE;
+	int rc;
+
+	ot_deploy_set_state(d, i, OT_DS_ROLLING_BACK, "otnode destroy");
+	rc = ot_deploy_undo_cmd(d, i, "destroy", "");
 	if (rc < 0) {
 		n->journal_left = true;
 		if (was_done) {

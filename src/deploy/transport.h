@@ -67,6 +67,11 @@ int ot_deploy_otnode_failed(struct ot_deploy_node *n, const char *verb);
 bool ot_deploy_cancelled(struct ot_deploy *d, size_t i);
 void ot_deploy_skip_rest(struct ot_deploy *d, const bool *pick, const char *why);
 
+/* Undo an action on node i with `otnode VERB ARGS` (reconnecting when
+ * needed), keeping what the action reported (output, errout, exit status,
+ * err). 0, or the failure in n->rollback_err. */
+int ot_deploy_undo_cmd(struct ot_deploy *d, size_t i, const char *verb, const char *args);
+
 /* `otdeploy --apply` (apply.c): ot_deploy_run's body for OT_DEPLOY_APPLY. */
 int ot_deploy_apply_run(struct ot_deploy *d, struct ot_error *err);
 

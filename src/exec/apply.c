@@ -707,15 +707,8 @@ int ot_exec_apply(const struct ot_plan *p, const struct ot_exec_opts *opts, unsi
 
 	if (res)
 		memset(res, 0, sizeof(*res));
-	if ((r = ot_plan_validate(p, err)) < 0)
-		return ot_error_prefix(err, r, "%s: the new plan", ot_x_node_name(p));
-	if (!ot_plan_bound(p))
-		return ot_error_set(
-		    err, -EINVAL,
-		    "%s: the plan is not bound to hosts (compile it with a hosts file)", p->node);
-	if (!p->state_dir || p->state_dir[0] != '/')
-		return ot_error_set(err, -EINVAL, "%s: the plan has no absolute state_dir",
-				    p->node);
+	if ((r = ot_x_plan_runnable(p, err)) < 0)
+		return r;
 	A.state_dir = p->state_dir;
 	r = ot_journal_read(p->state_dir, true, &A.im, err);
 	if (r == -ENOENT) {

@@ -934,14 +934,10 @@ int ot_x_run_ops(struct ot_xctx *x, const bool *sel, const bool *upd, struct ot_
 	return r;
 }
 
-int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
-		   struct ot_exec_result *res, struct ot_error *err)
+int ot_x_plan_runnable(const struct ot_plan *p, struct ot_error *err)
 {
-	struct ot_xctx x;
 	int r;
 
-	if (res)
-		memset(res, 0, sizeof(*res));
 	if ((r = ot_plan_validate(p, err)) < 0)
 		return ot_error_prefix(err, r, "%s", ot_x_node_name(p));
 	if (!ot_plan_bound(p))
@@ -951,6 +947,19 @@ int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
 	if (!p->state_dir || p->state_dir[0] != '/')
 		return ot_error_set(err, -EINVAL, "%s: the plan has no absolute state_dir",
 				    p->node);
+	return 0;
+}
+
+int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
+		   struct ot_exec_result *res, struct ot_error *err)
+{
+	struct ot_xctx x;
+	int r;
+
+	if (res)
+		memset(res, 0, sizeof(*res));
+	if ((r = ot_x_plan_runnable(p, err)) < 0)
+		return r;
 	if ((r = ot_x_init(&x, p, opts, err)) < 0)
 		return ot_error_prefix(err, r, "%s", p->node);
 	r = ot_journal_create(p->state_dir, p->prefix, p->instance, p->node, p->source_digest, &x.j,

@@ -158,6 +158,10 @@ int ot_cg_subtree_restore(const char *state_dir, const char *dir, const char *ct
 
 /* ---- create and apply (create.c, apply.c) ---- */
 
+/* Can p be run here: valid, bound to hosts, with an absolute state_dir?
+ * 0 or -EINVAL naming the node and the reason. */
+int ot_x_plan_runnable(const struct ot_plan *p, struct ot_error *err);
+
 /* Make the ops of x->p with sel[i] (in plan order) and change those with
  * upd[i] in place (a sysctl written, an nft table swapped in one batch);
  * both NULL = every op. Journalled into x->j like create. 0 or -errno. */
