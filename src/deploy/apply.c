@@ -128,17 +128,6 @@ static void skip_all(struct ot_deploy *d, const char *why)
 	}
 }
 
-static size_t pick_ok(struct ot_deploy *d, bool *pick)
-{
-	size_t i, count = 0;
-
-	for (i = 0; i < d->nnodes; i++) {
-		pick[i] = d->nodes[i].state != OT_DS_FAILED && d->nodes[i].state != OT_DS_SKIPPED;
-		count += pick[i];
-	}
-	return count;
-}
-
 static bool interrupted(struct ot_deploy *d)
 {
 	if (d->opts.cancel && *d->opts.cancel)
@@ -168,7 +157,7 @@ int ot_deploy_apply_run(struct ot_deploy *d, struct ot_error *err)
 		goto out;
 	}
 	/* 2: every node checks the new plan against what it runs */
-	pick_ok(d, pick);
+	ot_deploy_pick_alive(d, pick);
 	rc = ot_deploy_stage(d, stage_check, pick, err);
 	if (rc < 0)
 		goto out;
@@ -178,7 +167,7 @@ int ot_deploy_apply_run(struct ot_deploy *d, struct ot_error *err)
 		goto out;
 	}
 	/* 3: apply */
-	pick_ok(d, pick);
+	ot_deploy_pick_alive(d, pick);
 	rc = ot_deploy_stage(d, stage_apply, pick, err);
 	if (rc < 0)
 		goto out;

@@ -753,7 +753,7 @@ bool ot_deploy_cancelled(struct ot_deploy *d, size_t i)
 	return cancelled(d, i);
 }
 
-void ot_deploy_skip_rest(struct ot_deploy *d, const bool *pick, const char *why)
+size_t ot_deploy_pick_alive(struct ot_deploy *d, bool *pick)
 {
-	skip_rest(d, pick, why);
+	return pick_alive(d, pick);
 }

@@ -57,7 +57,7 @@ void ot_deploy_last_line(const char *text, char *buf, size_t size);
  * The engine's stages for apply.c, which runs `apply` with stages of its
  * own: run fn on every picked node (opts.parallel at once); stage 1 for
  * one node; a node's failure; the reason an otnode command failed; a
- * cancel seen; skip the rest (and take back what this run placed).
+ * cancel seen.
  */
 int ot_deploy_stage(struct ot_deploy *d, void (*fn)(struct ot_deploy *d, size_t i),
 		    const bool *pick, struct ot_error *err);
@@ -65,7 +65,8 @@ void ot_deploy_stage_open(struct ot_deploy *d, size_t i);
 void ot_deploy_fail(struct ot_deploy *d, size_t i, int rc, const struct ot_error *e);
 int ot_deploy_otnode_failed(struct ot_deploy_node *n, const char *verb);
 bool ot_deploy_cancelled(struct ot_deploy *d, size_t i);
-void ot_deploy_skip_rest(struct ot_deploy *d, const bool *pick, const char *why);
+/* pick[i] = node i neither failed nor was skipped; returns how many. */
+size_t ot_deploy_pick_alive(struct ot_deploy *d, bool *pick);
 
 /* Undo an action on node i with `otnode VERB ARGS` (reconnecting when
  * needed), keeping what the action reported (output, errout, exit status,
