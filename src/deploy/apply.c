@@ -3,7 +3,8 @@
  * NEW on every node, with the engine's parallel stages (deploy.c) and the
  * node's `otnode apply` (exec/apply.c: only the difference is changed).
  *
- * Stages, each on all nodes in parallel before the next:
+ * Stages, each on all nodes in parallel before the next (1 and 2 back to
+ * back per node):
  *   1. connect and place the new otnode (as for every action);
  *   2. `otnode apply --check` everywhere: the new plan is valid, of the
  *      instance and node that run there, and its change can be computed.
@@ -67,6 +68,15 @@ static void stage_check(struct ot_deploy *d, size_t i)
 	}
 	ot_deploy_last_line(n->output ? n->output : "", what, sizeof(what));
 	ot_deploy_set_state(d, i, OT_DS_READY, "%s", what);
+}
+
+/* Stages 1 and 2 back to back for one node: its check need not wait for
+ * the slowest upload (the barrier before stage 3 waits for every check). */
+static void stage_open_check(struct ot_deploy *d, size_t i)
+{
+	ot_deploy_stage_open(d, i);
+	if (d->nodes[i].state == OT_DS_READY)
+		stage_check(d, i);
 }
 
 static void stage_apply(struct ot_deploy *d, size_t i)
@@ -147,23 +157,15 @@ int ot_deploy_apply_run(struct ot_deploy *d, struct ot_error *err)
 	for (i = 0; i < d->nnodes; i++)
 		pick[i] = true;
 
-	/* 1: reach every node, place the new otnode */
-	rc = ot_deploy_stage(d, ot_deploy_stage_open, pick, err);
+	/* 1 and 2: reach every node, place the new otnode, check the new plan
+	 * against what runs there (one after the other per node) */
+	rc = ot_deploy_stage(d, stage_open_check, pick, err);
 	if (rc < 0)
 		goto out;
 	if (d->failed || interrupted(d)) {
-		skip_all(d,
-			 d->cancelled ? "interrupted" : "not applied: another node failed first");
-		goto out;
-	}
-	/* 2: every node checks the new plan against what it runs */
-	ot_deploy_pick_alive(d, pick);
-	rc = ot_deploy_stage(d, stage_check, pick, err);
-	if (rc < 0)
-		goto out;
-	if (d->failed || interrupted(d)) {
-		skip_all(d, d->cancelled ? "interrupted"
-					 : "not applied: the check failed on another node");
+		skip_all(d, d->cancelled
+				? "interrupted"
+				: "not applied: another node failed (connect, upload or check)");
 		goto out;
 	}
 	/* 3: apply */
