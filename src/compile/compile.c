@@ -687,7 +687,7 @@ static int lower_node(struct cc *c, uint32_t nd, struct ot_plan **ret)
 			p->underlay = node->host->underlay;
 		p->underlay_mtu = node->underlay_mtu;
 	}
-	if (p->arena.oom || lower_namespaces(&l, node) < 0)
+	if (p->arena.oom || lower_namespaces(&l, node) < 0 || cc_lower_mounts(c, p, nd) < 0)
 		goto fail;
 
 	l.links_from = p->nops;
@@ -848,6 +848,7 @@ static int compile_run(const struct ot_model *m, const struct ot_compile_opts *o
 	PASS(cc_bind_hosts(c));
 	PASS(cc_partition(c));
 	PASS(cc_check_bounds(c));
+	PASS(cc_check_storage_bounds(c));
 	PASS(cc_decide_vnis(c));
 	PASS(cc_decide_mtus(c));
 	PASS(cc_decide_macs(c));

@@ -442,11 +442,19 @@ static int rm_cgroup(struct remover *M, const struct ot_op *op, struct ot_error 
 	return rm_journalled(M, m, err);
 }
 
+/* A mount lives in its container's mount namespace and goes with it
+ * (plan_diff.h: a change to a container's mounts rebuilds the container). */
+static int rm_mount(struct remover *M, const struct ot_op *op, struct ot_error *err)
+{
+	return 0;
+}
+
 static int (*const removers[OT_OP__COUNT])(struct remover *, const struct ot_op *,
 					   struct ot_error *) = {
-    [OT_OP_NETNS] = rm_netns,	[OT_OP_LINK] = rm_link,	  [OT_OP_LINK_UP] = rm_up,
-    [OT_OP_ADDR] = rm_addr,	[OT_OP_ROUTE] = rm_route, [OT_OP_FDB] = rm_fdb,
-    [OT_OP_SYSCTL] = rm_sysctl, [OT_OP_NFT] = rm_nft,	  [OT_OP_CGROUP] = rm_cgroup,
+    [OT_OP_MOUNT] = rm_mount,	[OT_OP_NETNS] = rm_netns,   [OT_OP_LINK] = rm_link,
+    [OT_OP_LINK_UP] = rm_up,	[OT_OP_ADDR] = rm_addr,	    [OT_OP_ROUTE] = rm_route,
+    [OT_OP_FDB] = rm_fdb,	[OT_OP_SYSCTL] = rm_sysctl, [OT_OP_NFT] = rm_nft,
+    [OT_OP_CGROUP] = rm_cgroup,
 };
 
 /* A step hook call; a fault it injects is an error like any other. */
@@ -511,7 +519,7 @@ static int remove_ops(const struct ot_plan *p, const bool *rm, struct ot_journal
 		const struct ot_op *op = &p->ops[i];
 		struct ot_strbuf what = OT_STRBUF_INIT;
 
-		if (!rm[i] || (unsigned)op->kind >= OT_OP__COUNT)
+		if (!rm[i] || (unsigned)op->kind >= OT_OP__COUNT || !removers[op->kind])
 			continue;
 		if (!ours[op->ns] && op->kind != OT_OP_NETNS)
 			continue;

@@ -27,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/if_link.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -140,10 +142,17 @@ static void d_cgroup(const struct ot_xctx *x, const struct ot_op *op, const char
 	snprintf(buf, size, "create cgroup '%s'", op->cgroup.path);
 }
 
+static void d_mount(const struct ot_xctx *x, const struct ot_op *op, const char *ns, char *buf,
+		    size_t size)
+{
+	ot_mount_describe(&op->mount, ns, buf, size);
+}
+
 static describe_fn *const describers[OT_OP__COUNT] = {
-    [OT_OP_NETNS] = d_netns,   [OT_OP_LINK] = d_link,	[OT_OP_LINK_UP] = d_up,
-    [OT_OP_ADDR] = d_addr,     [OT_OP_ROUTE] = d_route, [OT_OP_FDB] = d_fdb,
-    [OT_OP_SYSCTL] = d_sysctl, [OT_OP_NFT] = d_nft,	[OT_OP_CGROUP] = d_cgroup,
+    [OT_OP_MOUNT] = d_mount,   [OT_OP_NETNS] = d_netns,	  [OT_OP_LINK] = d_link,
+    [OT_OP_LINK_UP] = d_up,    [OT_OP_ADDR] = d_addr,	  [OT_OP_ROUTE] = d_route,
+    [OT_OP_FDB] = d_fdb,       [OT_OP_SYSCTL] = d_sysctl, [OT_OP_NFT] = d_nft,
+    [OT_OP_CGROUP] = d_cgroup,
 };
 
 static void describe(const struct ot_xctx *x, const struct ot_op *op, char *buf, size_t size)
@@ -763,11 +772,23 @@ static int op_cgroup(struct run *R, size_t i, const char *what, struct ot_error 
 	return ot_cg_create(R->x, &R->x->p->ops[i].cgroup, err);
 }
 
+/* storage: no journal record (mount.c: the container's mount namespace,
+ * journalled with it, holds the mount), but a step like any other change */
+static int op_mount(struct run *R, size_t i, const char *what, struct ot_error *err)
+{
+	int r = begin(R, NULL, what, err);
+
+	if (r < 0)
+		return r;
+	return outcome(R, NULL, ot_mount_make(R->x, &R->x->p->ops[i], err), what, err);
+}
+
 static int (*const handlers[OT_OP__COUNT])(struct run *, size_t, const char *,
 					   struct ot_error *) = {
-    [OT_OP_NETNS] = op_netns,	[OT_OP_LINK] = op_link,	  [OT_OP_LINK_UP] = op_up,
-    [OT_OP_ADDR] = op_addr,	[OT_OP_ROUTE] = op_route, [OT_OP_FDB] = op_fdb,
-    [OT_OP_SYSCTL] = op_sysctl, [OT_OP_NFT] = op_nft,	  [OT_OP_CGROUP] = op_cgroup,
+    [OT_OP_MOUNT] = op_mount,	[OT_OP_NETNS] = op_netns,   [OT_OP_LINK] = op_link,
+    [OT_OP_LINK_UP] = op_up,	[OT_OP_ADDR] = op_addr,	    [OT_OP_ROUTE] = op_route,
+    [OT_OP_FDB] = op_fdb,	[OT_OP_SYSCTL] = op_sysctl, [OT_OP_NFT] = op_nft,
+    [OT_OP_CGROUP] = op_cgroup,
 };
 
 /* ---- namespaces in parallel ----
@@ -936,6 +957,7 @@ int ot_x_run_ops(struct ot_xctx *x, const bool *sel, const bool *upd, struct ot_
 
 int ot_x_plan_runnable(const struct ot_plan *p, struct ot_error *err)
 {
+	size_t i;
 	int r;
 
 	if ((r = ot_plan_validate(p, err)) < 0)
@@ -947,12 +969,33 @@ int ot_x_plan_runnable(const struct ot_plan *p, struct ot_error *err)
 	if (!p->state_dir || p->state_dir[0] != '/')
 		return ot_error_set(err, -EINVAL, "%s: the plan has no absolute state_dir",
 				    p->node);
+	/* what only this node can tell about its storage, before any change */
+	for (i = 0; i < p->nops; i++)
+		if (p->ops[i].kind == OT_OP_MOUNT && (r = ot_mount_check(p, &p->ops[i], err)) < 0)
+			return r;
 	return 0;
+}
+
+/* Who and when, for the journal's header (`otnode list`): the network
+ * namespace tells simulated hosts that share /run apart. */
+static void journal_meta(const struct ot_plan *p, const struct ot_exec_opts *opts,
+			 struct ot_journal_meta *m)
+{
+	struct stat st;
+
+	memset(m, 0, sizeof(*m));
+	m->topology = p->topology;
+	m->created = (long long)time(NULL);
+	m->by = opts ? opts->by : NULL;
+	m->uid = (unsigned)getuid();
+	if (stat("/proc/self/ns/net", &st) == 0)
+		m->netns = (unsigned long long)st.st_ino;
 }
 
 int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
 		   struct ot_exec_result *res, struct ot_error *err)
 {
+	struct ot_journal_meta meta;
 	struct ot_xctx x;
 	int r;
 
@@ -962,8 +1005,9 @@ int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
 		return r;
 	if ((r = ot_x_init(&x, p, opts, err)) < 0)
 		return ot_error_prefix(err, r, "%s", p->node);
-	r = ot_journal_create(p->state_dir, p->prefix, p->instance, p->node, p->source_digest, &x.j,
-			      err);
+	journal_meta(p, opts, &meta);
+	r = ot_journal_create(p->state_dir, p->prefix, p->instance, p->node, p->source_digest,
+			      &meta, &x.j, err);
 	if (r < 0) {
 		ot_error_prefix(err, r, "%s", p->node);
 		goto out;

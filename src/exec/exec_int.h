@@ -117,6 +117,21 @@ int ot_ns_remove(const char *path, struct ot_error *err);
 void ot_ns_extra_path(const char *state_dir, const char *nsname, const char *kind, char *buf,
 		      size_t size);
 
+/* ---- storage (mount.c) ---- */
+
+/* The node-side facts of one OT_OP_MOUNT (a root directory, a bind source
+ * exist; a tmpfs fits the node's memory): 0 or -errno, err naming the node,
+ * the container and the mount. Changes nothing. */
+int ot_mount_check(const struct ot_plan *p, const struct ot_op *op, struct ot_error *err);
+/* Make one OT_OP_MOUNT inside its container's mount namespace (a child
+ * process does; the node's mount table is not touched). 0 or -errno. */
+int ot_mount_make(struct ot_xctx *x, const struct ot_op *op, struct ot_error *err);
+/* "mount bind /data to /data in NS": what an op is, for steps and status. */
+void ot_mount_describe(const struct ot_op_mount *m, const char *ns, char *buf, size_t size);
+/* Is it there as planned (looked at from inside the namespace)? 0 yes,
+ * -ENOENT missing, 1 drifted; detail says how. */
+int ot_mount_status(struct ot_xctx *x, const struct ot_op *op, char *detail, size_t size);
+
 /* ---- cgroups (cgroup.c) ---- */
 
 enum ot_cg_mode {

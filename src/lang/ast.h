@@ -89,6 +89,9 @@ enum ot_ast_kind {
 	OT_A_NAT,
 	OT_A_LIMIT,
 	OT_A_RANKS,
+	OT_A_ROOT,  /* storage (parse_storage.c): u.storage */
+	OT_A_MOUNT, /* mount bind|tmpfs */
+	OT_A_TMP,   /* tmp private */
 	/* firewall block */
 	OT_A_RULE,
 	OT_A_POLICY,
@@ -104,6 +107,9 @@ enum ot_ast_iface_kind {
 	OT_AI_MACVLAN, /* iface X macvlan HOSTIF */
 	OT_AI_LINK,    /* iface X (an endpoint of a `link`) */
 };
+
+/* Storage statements (u.storage). */
+enum ot_ast_mount_kind { OT_AM_ROOT, OT_AM_BIND, OT_AM_TMPFS, OT_AM_TMP };
 
 /* Firewall/NAT keywords, in the order of the model's enums. */
 enum ot_ast_dir { OT_AD_IN, OT_AD_OUT, OT_AD_FORWARD };
@@ -169,6 +175,13 @@ struct ot_ast_stmt {
 		struct {
 			struct ot_ast_word *cpu, *memory, *pids;
 		} limit;
+		struct {
+			/* root: src; bind: src, dst; tmpfs: dst, size; tmp: size */
+			struct ot_ast_word *src, *dst, *size;
+			struct ot_loc mode_loc; /* "ro"/"rw", line 0 = not given */
+			uint8_t kind;		/* enum ot_ast_mount_kind */
+			bool ro;
+		} storage;
 		struct {
 			enum ot_ast_action action;
 			enum ot_ast_dir dir;

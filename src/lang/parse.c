@@ -99,6 +99,9 @@ static const size_t payload_size[OT_A__COUNT] = {
     [OT_A_NAT] = 0,
     [OT_A_LIMIT] = PAYLOAD(limit),
     [OT_A_RANKS] = PAYLOAD(list),
+    [OT_A_ROOT] = PAYLOAD(storage),
+    [OT_A_MOUNT] = PAYLOAD(storage),
+    [OT_A_TMP] = PAYLOAD(storage),
     [OT_A_RULE] = PAYLOAD(rule),
     [OT_A_POLICY] = PAYLOAD(policy),
     [OT_A_MASQUERADE] = PAYLOAD(nat),
@@ -589,17 +592,13 @@ static const struct kw network_kws[] = {
 };
 
 static const struct kw container_kws[] = {
-    {"isolate", ps_isolate},
-    {"hostname", ps_hostname},
-    {"iface", ps_iface},
-    {"route", ps_route},
-    {"sysctl", ps_sysctl},
-    {"forward", ps_flag},
-    {"firewall", ps_firewall},
-    {"nat", ps_nat},
-    {"limit", ps_limit},
-    {"ranks", ps_ranks},
-    {"for", p_for},
+    {"isolate", ps_isolate},   {"hostname", ps_hostname},
+    {"iface", ps_iface},       {"route", ps_route},
+    {"sysctl", ps_sysctl},     {"forward", ps_flag},
+    {"firewall", ps_firewall}, {"nat", ps_nat},
+    {"limit", ps_limit},       {"ranks", ps_ranks},
+    {"root", ps_root},	       {"mount", ps_mount},
+    {"tmp", ps_tmp},	       {"for", p_for},
 };
 
 static const struct kw firewall_kws[] = {

@@ -140,6 +140,10 @@ struct ot_ast_stmt *ps_firewall(struct parser *p, const struct ot_token *kw, enu
 struct ot_ast_stmt *ps_nat(struct parser *p, const struct ot_token *kw, enum ctx ctx);
 struct ot_ast_stmt *ps_limit(struct parser *p, const struct ot_token *kw, enum ctx ctx);
 struct ot_ast_stmt *ps_ranks(struct parser *p, const struct ot_token *kw, enum ctx ctx);
+/* parse_storage.c */
+struct ot_ast_stmt *ps_root(struct parser *p, const struct ot_token *kw, enum ctx ctx);
+struct ot_ast_stmt *ps_mount(struct parser *p, const struct ot_token *kw, enum ctx ctx);
+struct ot_ast_stmt *ps_tmp(struct parser *p, const struct ot_token *kw, enum ctx ctx);
 struct ot_ast_stmt *ps_rule(struct parser *p, const struct ot_token *kw, enum ctx ctx);
 struct ot_ast_stmt *ps_policy(struct parser *p, const struct ot_token *kw, enum ctx ctx);
 struct ot_ast_stmt *ps_natrule(struct parser *p, const struct ot_token *kw, enum ctx ctx);

@@ -42,6 +42,9 @@ static void cs_reset(struct cscratch *cs)
 	cs->isolate_set = cs->hostname_set = cs->forward_set = false;
 	memset(cs->policy_set, 0, sizeof(cs->policy_set));
 	cs->cpu_set = cs->mem_set = cs->pids_set = cs->ranks_set = false;
+	cs->mounts.n = 0;
+	cs->tmp_set = false;
+	cs->storage_loc = (struct ot_loc){0};
 }
 
 void xp_cs_free(struct cscratch *cs)
@@ -57,6 +60,7 @@ void xp_cs_free(struct cscratch *cs)
 	VFREE(cs->nat_if);
 	VFREE(cs->sysctls);
 	VFREE(cs->ranks);
+	VFREE(cs->mounts);
 }
 
 struct ot_m_iface *xp_find_iface(struct ot_m_iface *v, size_t n, const char *name)
@@ -148,6 +152,7 @@ static void finish_container(struct xctx *x)
 		else
 			c->nats[i].oif = resolve_ref(x, c, &cs->nat_if.v[i]);
 	}
+	xp_storage_finish(x);
 	if (cs->hostname_set && !(c->isolate & OT_ISO_UTS)) {
 		struct ot_diag *g = xp_xerr(x, cs->hostname_loc, "'hostname' needs 'isolate uts'");
 
@@ -729,7 +734,7 @@ void xp_block(struct xctx *x, struct ot_ast_stmt *st)
 }
 
 /* "256M", "1G", "1048576": bytes, with binary K/M/G/T suffixes. */
-static bool parse_size(const char *t, uint64_t *ret)
+bool xp_parse_size(const char *t, uint64_t *ret)
 {
 	static const char units[] = "KMGT";
 	char num[24];
@@ -812,7 +817,7 @@ void xp_limit(struct xctx *x, struct ot_ast_stmt *st)
 		if (cs->mem_set) {
 			xp_duplicate(x, w->loc, cs->mem_loc, "memory limit");
 		} else if ((t = xp_word_text(x, w)) != NULL) {
-			if (!parse_size(t, &v)) {
+			if (!xp_parse_size(t, &v)) {
 				struct ot_diag *g = xp_xerr(x, w->loc, "invalid memory limit '%s'",
 							    xp_shown(t, buf, sizeof(buf)));
 

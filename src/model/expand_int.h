@@ -93,6 +93,10 @@ struct cscratch {
 	bool isolate_set, hostname_set, forward_set, policy_set[3];
 	struct ot_loc hostname_loc, policy_loc[3], cpu_loc, mem_loc, pids_loc;
 	bool cpu_set, mem_set, pids_set, ranks_set;
+	/* storage (storage.c) */
+	VEC(struct ot_m_mount) mounts;
+	bool tmp_set;
+	struct ot_loc storage_loc; /* the first storage statement, line 0 = none */
 };
 
 /* The totals of the whole topology (limits.h), counted as loops unroll. */
@@ -237,6 +241,12 @@ const char *xp_family_name(uint8_t f);
 void xp_rule(struct xctx *x, struct ot_ast_stmt *st);
 void xp_policy(struct xctx *x, struct ot_ast_stmt *st);
 void xp_nat(struct xctx *x, struct ot_ast_stmt *st);
+bool xp_parse_size(const char *t, uint64_t *ret);
+
+/* storage.c: root, mount, tmp; xp_storage_finish() at the container's end */
+void xp_root(struct xctx *x, struct ot_ast_stmt *st);
+void xp_mount(struct xctx *x, struct ot_ast_stmt *st);
+void xp_storage_finish(struct xctx *x);
 
 /* check.c: semantic checks and the model's final form */
 void xp_bind_iface(struct xctx *x, struct ot_m_iface *ifc, struct xnet *n, bool late);

@@ -80,6 +80,9 @@ static void key_of(const struct ot_plan *p, const struct ot_op *op, struct ot_st
 	case OT_OP_CGROUP:
 		ot_sb_append(sb, op->cgroup.path);
 		break;
+	case OT_OP_MOUNT:
+		ot_sb_printf(sb, "%d|%s", op->mount.kind, op->mount.dst ? op->mount.dst : "/");
+		break;
 	default:
 		break;
 	}
@@ -414,10 +417,27 @@ int ot_plan_diff(const struct ot_plan *from, const struct ot_plan *to, struct ot
 	for (j = 0; j < n.n; j++)
 		if (n.pair[j] == OT_DIFF_NONE)
 			d->add[j] = true;
+	/* a container's mounts are made once, in its fresh mount namespace:
+	 * any change to them (one added too) makes the container again */
+	for (j = 0; j < n.n; j++)
+		if (to->ops[j].kind == OT_OP_MOUNT && d->add[j]) {
+			size_t k = netns_op(to, to->ops[j].ns);
+
+			if (k != OT_DIFF_NONE && n.pair[k] != OT_DIFF_NONE)
+				mark(&w, n.pair[k]);
+		}
+	propagate(&w);
 	for (i = 0; i < o.n; i++) {
 		const struct ot_op *op = &from->ops[i];
 
 		j = o.pair[i];
+		if (op->kind == OT_OP_MOUNT &&
+		    (j == OT_DIFF_NONE || strcmp(o.content[i], n.content[j]) != 0)) {
+			size_t k = netns_op(from, op->ns);
+
+			if (k != OT_DIFF_NONE)
+				mark(&w, k);
+		}
 		if (j == OT_DIFF_NONE) {
 			/* a sysctl of one of our namespaces has no recorded old
 			 * value: the namespace is made again */

@@ -505,6 +505,15 @@ static void read_op(struct jr *r, json_t *o, struct ot_op *op)
 		op->cgroup.memory = (uint64_t)get_int(r, o, "memory", 0, INT64_MAX);
 		op->cgroup.pids = (uint32_t)get_int(r, o, "pids", 0, UINT32_MAX);
 		break;
+	case OT_OP_MOUNT:
+		op->mount.kind = get_enum(r, o, "kind", ot_mount_kind_names, true, 0);
+		op->mount.src = dup_str(r, o, "src", false);
+		op->mount.dst = dup_str(r, o, "dst", false);
+		op->mount.ro = get_bool(r, o, "ro");
+		op->mount.nofollow = get_bool(r, o, "nofollow");
+		op->mount.size = (uint64_t)get_int(r, o, "size", 0, INT64_MAX);
+		op->mount.mode = (uint32_t)get_int(r, o, "mode", 0, 07777);
+		break;
 	case OT_OP__COUNT:
 		break;
 	}

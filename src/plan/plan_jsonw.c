@@ -851,6 +851,9 @@ static void w_field(struct jw *w, const struct ot_op *op, const struct ot_plan_f
 	case OT_F_MACVLAN_MODE:
 		m_enum(w, k, kn, ot_macvlan_mode_names, ((const struct ot_op_link *)v)->mode);
 		break;
+	case OT_F_MOUNT_KIND:
+		m_enum(w, k, kn, ot_mount_kind_names, ((const struct ot_op_mount *)v)->kind);
+		break;
 	case OT_F_ROUTE_DST: {
 		const struct ot_prefix *d = (const struct ot_prefix *)v;
 

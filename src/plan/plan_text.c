@@ -341,10 +341,35 @@ static void d_cgroup(const struct ot_plan *p, const struct ot_op *op, struct ot_
 		ot_sb_append(out, " (no limits)");
 }
 
+/* storage: "root /srv/base ro", "bind /data -> /data ro", "tmpfs /tmp size 64M mode 1777" */
+static void d_mount(const struct ot_plan *p, const struct ot_op *op, struct ot_strbuf *out)
+{
+	const struct ot_op_mount *m = &op->mount;
+
+	ot_sb_append(out, ot_mount_kind_name(m->kind));
+	if (m->src)
+		ot_sb_printf(out, " %s", m->src);
+	if (m->src && m->dst)
+		ot_sb_append(out, " ->");
+	if (m->dst)
+		ot_sb_printf(out, " %s", m->dst);
+	if (m->kind == OT_MOUNT_TMPFS && m->size)
+		ot_sb_printf(out, " size %llu", (unsigned long long)m->size);
+	else if (m->kind == OT_MOUNT_TMPFS)
+		ot_sb_append(out, " size default");
+	if (m->kind == OT_MOUNT_TMPFS)
+		ot_sb_printf(out, " mode %o", m->mode);
+	if (m->ro)
+		ot_sb_append(out, " ro");
+	if (m->nofollow)
+		ot_sb_append(out, " nofollow");
+}
+
 static describe_fn *const describers[OT_OP__COUNT] = {
-    [OT_OP_NETNS] = d_netns,   [OT_OP_LINK] = d_link,	[OT_OP_LINK_UP] = d_up,
-    [OT_OP_ADDR] = d_addr,     [OT_OP_ROUTE] = d_route, [OT_OP_FDB] = d_fdb,
-    [OT_OP_SYSCTL] = d_sysctl, [OT_OP_NFT] = d_nft,	[OT_OP_CGROUP] = d_cgroup,
+    [OT_OP_MOUNT] = d_mount,   [OT_OP_NETNS] = d_netns,	  [OT_OP_LINK] = d_link,
+    [OT_OP_LINK_UP] = d_up,    [OT_OP_ADDR] = d_addr,	  [OT_OP_ROUTE] = d_route,
+    [OT_OP_FDB] = d_fdb,       [OT_OP_SYSCTL] = d_sysctl, [OT_OP_NFT] = d_nft,
+    [OT_OP_CGROUP] = d_cgroup,
 };
 
 void ot_plan_op_text(const struct ot_plan *p, const struct ot_op *op, struct ot_strbuf *out)

@@ -63,3 +63,8 @@ check-exec-apply: $(EXEC_KERNEL_DEPS)
 	@$(call run_suite,check-exec-apply,600) tests/kernel/run-apply $(BUILD)
 CHECK_TARGETS += check-exec-examples check-exec-faults check-exec-cycles check-exec-drift \
 	check-exec-ports check-exec-kills check-exec-apply
+# storage (root, bind, tmpfs, private /tmp) seen from inside a container
+# built on a busybox-static tree; kill/fail at every create step
+check-exec-storage: $(EXEC_KERNEL_DEPS)
+	@$(call run_suite,check-exec-storage,600) tests/kernel/run-storage $(BUILD)
+CHECK_TARGETS += check-exec-storage
