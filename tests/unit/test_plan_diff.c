@@ -272,3 +272,37 @@ Test(plan_diff, text_and_json)
 	ot_plan_free(a);
 	ot_plan_free(b);
 }
+
+/* storage: a container's mounts are made once in its mount namespace */
+static void add_tmpfs(struct ot_plan *p, const char *ns, uint64_t size)
+{
+	int i = ot_plan_add_op(p, OT_OP_MOUNT, ot_plan_ns_find(p, ns));
+
+	p->ops[i].mount.kind = OT_MOUNT_TMPFS;
+	p->ops[i].mount.dst = "/tmp";
+	p->ops[i].mount.mode = 01777;
+	p->ops[i].mount.size = size;
+}
+
+Test(plan_diff, a_mount_change_rebuilds_its_container)
+{
+	struct ot_plan *a = mk(ABC, 3), *b = mk(ABC, 3), *c = mk(ABC, 3);
+	struct ot_plan_diff *d;
+
+	add_tmpfs(a, "t.n1.a", 1 << 20);
+	add_tmpfs(b, "t.n1.a", 2 << 20);
+	d = diff(a, b); /* a size changed: container a again, nothing else */
+	cr_assert_eq(d->count[OT_DIFF_REPLACE], 6, "%zu", d->count[OT_DIFF_REPLACE]);
+	cr_assert_eq(d->count[OT_DIFF_ADD] + d->count[OT_DIFF_REMOVE], 0);
+	cr_assert(d->remove[find(a, OT_OP_NETNS, "t.n1.a")]);
+	cr_assert_not(d->remove[find(a, OT_OP_NETNS, "t.n1.b")]);
+	ot_plan_diff_free(d);
+	d = diff(c, b); /* a mount added to a running container: made again */
+	cr_assert(d->remove[find(c, OT_OP_NETNS, "t.n1.a")]);
+	cr_assert_eq(d->count[OT_DIFF_ADD], 1);
+	cr_assert_eq(d->count[OT_DIFF_REPLACE], 5);
+	ot_plan_diff_free(d);
+	ot_plan_free(a);
+	ot_plan_free(b);
+	ot_plan_free(c);
+}
