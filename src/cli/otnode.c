@@ -674,7 +674,8 @@ static int cmd_exec(struct cli *c, int argc, char **argv)
 		first++;
 	if (first >= argc)
 		return usage(stderr, EXIT_USAGE);
-	if (ot_exec_enter(c->plan, ns, 0, &got, &err) < 0) {
+	if (ot_exec_enter(c->plan, ns, 0, &got, &err) < 0 ||
+	    ot_exec_caps_apply(c->plan, ns, 0, &err) < 0) {
 		die_msg("%s", err.msg);
 		return EXIT_SYSTEM;
 	}

@@ -240,6 +240,24 @@ struct json_t *ot_verify_to_json(const struct ot_plan *p, const struct ot_verify
 int ot_exec_enter(const struct ot_plan *p, int ns, unsigned flags, unsigned *ret_flags,
 		  struct ot_error *err);
 
+/* ---- what a process entering a container gives up (caps.c) ---- */
+
+#define OT_CAPS_KEEP_EFFECTIVE                                                                     \
+	(1u << 0) /* leave the effective and permitted sets: the caller                            \
+		   * still needs them and changes to a user before exec (slurmstepd) */
+
+/*
+ * Apply container namespace index ns's `capabilities` and `no_new_privs`
+ * to the calling process, as the last step before it runs the user's
+ * program (after ot_exec_enter and anything else privileged): the dropped
+ * capabilities (or every capability the kernel knows but those kept) leave
+ * the bounding set (PR_CAPBSET_DROP), the inheritable and ambient sets and,
+ * without OT_CAPS_KEEP_EFFECTIVE, the effective and permitted sets
+ * (capset); then PR_SET_NO_NEW_PRIVS when asked. Nothing to do: 0.
+ * 0 or -errno (the process is then partly restricted: the caller must not
+ * run the program).
+ */
+int ot_exec_caps_apply(const struct ot_plan *p, int ns, unsigned flags, struct ot_error *err);
 /*
  * In the child forked after ot_exec_enter() returned OT_ENTER_MUST_FORK
  * (the pid namespace's pid 1): a private copy of the mount namespace with a

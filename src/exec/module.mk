@@ -12,3 +12,5 @@ LIBOTEXEC_OBJS += $(EXEC_OBJS)
 LIBOTEXEC_OBJS += $(call obj,src/exec/preflight.c)
 # live probes by traffic class (verify, tests/differential).
 LIBOTEXEC_OBJS += $(call obj,src/exec/classprobe.c src/exec/verify_classes.c)
+# what a process entering a container gives up (capabilities, no_new_privs).
+LIBOTEXEC_OBJS += $(call obj,src/exec/caps.c)
