@@ -181,11 +181,5 @@ int ot_deploy_apply_run(struct ot_deploy *d, struct ot_error *err)
 		rc = ot_deploy_stage(d, stage_revert, pick, err);
 	}
 out:
-	free(pick);
-	d->t_end = ot_mono_ms();
-	if (rc < 0)
-		return rc;
-	if (d->cancelled)
-		return -EINTR;
-	return d->failed ? -EAGAIN : 0;
+	return ot_deploy_end(d, pick, rc);
 }

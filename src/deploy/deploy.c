@@ -731,6 +731,11 @@ int ot_deploy_run(struct ot_deploy *d, struct ot_error *err)
 			rc = run_stage(d, stage_unplace, pick, d->opts.parallel, err);
 	}
 out:
+	return ot_deploy_end(d, pick, rc);
+}
+
+int ot_deploy_end(struct ot_deploy *d, bool *pick, int rc)
+{
 	free(pick);
 	d->t_end = ot_mono_ms();
 	if (rc < 0)

@@ -65,6 +65,9 @@ void ot_deploy_stage_open(struct ot_deploy *d, size_t i);
 void ot_deploy_fail(struct ot_deploy *d, size_t i, int rc, const struct ot_error *e);
 int ot_deploy_otnode_failed(struct ot_deploy_node *n, const char *verb);
 bool ot_deploy_cancelled(struct ot_deploy *d, size_t i);
+/* The end of a run: free pick, stamp the end, and ot_deploy_run's return
+ * (rc when negative, -EINTR when cancelled, -EAGAIN when a node failed). */
+int ot_deploy_end(struct ot_deploy *d, bool *pick, int rc);
 /* pick[i] = node i neither failed nor was skipped; returns how many. */
 size_t ot_deploy_pick_alive(struct ot_deploy *d, bool *pick);
 
