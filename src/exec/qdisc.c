@@ -31,16 +31,16 @@
 #define PSCHED_SHIFT 6 /* one psched tick is 64 ns (include/net/pkt_sched.h) */
 #define PPM	     1000000u
 
-/* A new exclusive qdisc of kind on ifindex (kind NULL: a dump request,
- * every device): the builder of nl_build.h, a struct tcmsg, TCA_KIND.
- * False when it does not fit. */
-static bool start_tc(struct mb *m, void *buf, size_t size, uint32_t ifindex, uint32_t parent,
-		     uint32_t handle, const char *kind)
+/* A traffic control request of type: a new exclusive qdisc of kind on
+ * ifindex (RTM_NEWQDISC), a deletion, a dump (every device); the builder of
+ * nl_build.h, a struct tcmsg, TCA_KIND when kind is given. False when it
+ * does not fit. */
+static bool start_tc(struct mb *m, void *buf, size_t size, uint16_t type, uint32_t ifindex,
+		     uint32_t parent, uint32_t handle, const char *kind)
 {
 	struct tcmsg *t;
 
-	if (!start(m, buf, size, kind ? RTM_NEWQDISC : RTM_GETQDISC,
-		   kind ? NLM_F_CREATE | NLM_F_EXCL : 0))
+	if (!start(m, buf, size, type, type == RTM_NEWQDISC ? NLM_F_CREATE | NLM_F_EXCL : 0))
 		return false;
 	t = extra(m, sizeof(*t));
 	if (!t)
@@ -84,7 +84,7 @@ struct nlmsghdr *ot_nlmsg_newqdisc_tbf(void *buf, size_t size, uint32_t ifindex,
 
 	if (!q->rate || !q->burst)
 		return NULL;
-	if (!start_tc(&m, buf, size, ifindex, parent, handle, "tbf"))
+	if (!start_tc(&m, buf, size, RTM_NEWQDISC, ifindex, parent, handle, "tbf"))
 		return NULL;
 	memset(&opt, 0, sizeof(opt));
 	opt.rate.rate = q->rate >= UINT32_MAX ? UINT32_MAX : (uint32_t)q->rate;
@@ -111,7 +111,8 @@ struct nlmsghdr *ot_nlmsg_newqdisc_netem(void *buf, size_t size, uint32_t ifinde
 
 	if (!q->delay_us && !q->loss_ppm)
 		return NULL;
-	if (!start_tc(&m, buf, size, ifindex, TC_H_ROOT, OT_QDISC_ROOT_HANDLE, "netem"))
+	if (!start_tc(&m, buf, size, RTM_NEWQDISC, ifindex, TC_H_ROOT, OT_QDISC_ROOT_HANDLE,
+		      "netem"))
 		return NULL;
 	memset(&opt, 0, sizeof(opt));
 	opt.limit = OT_QDISC_NETEM_LIMIT;
@@ -138,7 +139,15 @@ struct nlmsghdr *ot_nlmsg_dump_qdisc(void *buf, size_t size)
 {
 	struct mb m;
 
-	return start_tc(&m, buf, size, 0, 0, 0, NULL) ? finish(&m) : NULL;
+	return start_tc(&m, buf, size, RTM_GETQDISC, 0, 0, 0, NULL) ? finish(&m) : NULL;
+}
+
+struct nlmsghdr *ot_nlmsg_delqdisc_root(void *buf, size_t size, uint32_t ifindex)
+{
+	struct mb m;
+
+	return start_tc(&m, buf, size, RTM_DELQDISC, ifindex, TC_H_ROOT, 0, NULL) ? finish(&m)
+										  : NULL;
 }
 
 int ot_nlmsg_parse_qdisc(const struct nlmsghdr *nlh, uint32_t *ifindex, uint32_t *parent,

@@ -37,6 +37,10 @@ struct nlmsghdr *ot_nlmsg_newqdisc_tbf(void *buf, size_t size, uint32_t ifindex,
 struct nlmsghdr *ot_nlmsg_newqdisc_netem(void *buf, size_t size, uint32_t ifindex,
 					 const struct ot_op_qdisc *q);
 
+/* RTM_DELQDISC of the root qdisc of ifindex (its children go with it):
+ * the device is back to its default qdisc. NULL when it does not fit. */
+struct nlmsghdr *ot_nlmsg_delqdisc_root(void *buf, size_t size, uint32_t ifindex);
+
 /* RTM_GETQDISC dump of every qdisc (of every device) in a namespace. */
 struct nlmsghdr *ot_nlmsg_dump_qdisc(void *buf, size_t size);
 
