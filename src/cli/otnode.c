@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -74,12 +75,13 @@ static const char usage_text[] =
     "commands:\n"
     "  create                  build it (journalled; a failure rolls back)\n"
     "  destroy                 remove exactly what create made (from the journal)\n"
-    "  apply [--check|--revert|--wait-go MARK]\n"
+    "  apply [--check|--revert|--wait-go MARK] [--save-plan]\n"
     "                          change what runs here into this plan: only the\n"
     "                          difference (`otc diff`); a failure rolls back; --check\n"
     "                          changes nothing; --revert goes back to the plan before\n"
     "                          this one; --wait-go: check, print MARK, apply when\n"
-    "                          stdin says \"apply\" (otdeploy)\n"
+    "                          stdin says \"apply\" (otdeploy); --save-plan (with\n"
+    "                          --plan-stdin): the executable then carries the plan\n"
     "  status [--json]         what exists and what drifted from the plan\n"
     "  show [--json]           print the embedded plan\n"
     "  exec CONTAINER [--] CMD...  run CMD inside a container's namespaces\n"
@@ -295,7 +297,8 @@ enum {
 	OPT_NO_CLASSES,
 	OPT_ALL,
 	OPT_CHECK,
-	OPT_REVERT
+	OPT_REVERT,
+	OPT_SAVE_PLAN
 };
 
 static int sub_options(int argc, char **argv, const struct option *extra, int *values,
@@ -508,15 +511,85 @@ static int check_then_wait(struct cli *c, const struct ot_exec_opts *o, const ch
 	return -1; /* go on: apply */
 }
 
+/*
+ * apply --save-plan (with --plan-stdin; otdeploy's apply over a placed
+ * otnode): once applied, this executable carries the plan it applied, so
+ * it keeps matching what the node runs. Its runtime plus the new plan go
+ * to a fresh "<exe>.part-<pid>" beside it, renamed over it. The executable
+ * is this process's own (/proc/self/exe), in the directory otdeploy
+ * checked. 0, or a message (the apply stands either way).
+ */
+static int save_plan(struct cli *c)
+{
+	char exe[PATH_MAX], part[PATH_MAX + 32];
+	struct ot_error err = {0};
+	struct ot_strbuf old = OT_STRBUF_INIT;
+	void *img = NULL;
+	size_t len = 0, off = 0;
+	ssize_t k;
+	int fd, r = 0;
+
+	k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (k <= 0 || (size_t)k >= sizeof(exe) - 1) {
+		die_msg("--save-plan: cannot read /proc/self/exe");
+		return -EIO;
+	}
+	exe[k] = '\0';
+	snprintf(part, sizeof(part), "%s.part-%ld", exe, (long)getpid());
+	fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	while (fd >= 0 && !old.oom) {
+		char buf[65536];
+
+		k = read(fd, buf, sizeof(buf));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		ot_sb_appendn(&old, buf, (size_t)k);
+	}
+	if (fd < 0 || k < 0 || old.oom)
+		r = ot_error_set(&err, -EIO, "cannot read '%s'", exe);
+	else
+		r = ot_embed_build(old.buf, old.len, c->stdin_text, c->stdin_len, &img, &len, &err);
+	if (fd >= 0)
+		close(fd);
+	ot_sb_free(&old);
+	fd = r < 0 ? -1 : open(part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0700);
+	if (r == 0 && fd < 0)
+		r = ot_error_sys(&err, -errno, "create '%s'", part);
+	while (fd >= 0 && off < len) {
+		k = write(fd, (char *)img + off, len - off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			r = ot_error_sys(&err, -errno, "write '%s'", part);
+			break;
+		}
+		off += (size_t)k;
+	}
+	if (fd >= 0 && close(fd) < 0 && r == 0)
+		r = ot_error_sys(&err, -errno, "close '%s'", part);
+	if (fd >= 0 && r == 0 && rename(part, exe) < 0)
+		r = ot_error_sys(&err, -errno, "rename '%s'", part);
+	if (fd >= 0 && r < 0)
+		unlink(part);
+	free(img);
+	if (r < 0)
+		die_msg("%s: applied, but the executable still carries the plan before: %s",
+			c->plan->node, err.msg);
+	return r;
+}
+
 static int cmd_apply(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {{"check", no_argument, NULL, OPT_CHECK},
 					     {"revert", no_argument, NULL, OPT_REVERT},
 					     {"wait-go", required_argument, NULL, OPT_WAIT_GO},
+					     {"save-plan", no_argument, NULL, OPT_SAVE_PLAN},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
-	int set[4] = {0};
-	const char *val[4] = {NULL};
+	int set[5] = {0};
+	const char *val[5] = {NULL};
 	struct ot_exec_opts o;
 	struct ot_exec_result res;
 	struct ot_error err = {0};
@@ -527,6 +600,11 @@ static int cmd_apply(struct cli *c, int argc, char **argv)
 	r = sub_options(argc, argv, opts, set, val);
 	if (r || optind != argc || set[0] + set[1] + set[2] > 1)
 		return usage(r == 'h' ? stdout : stderr, r == 'h' ? 0 : EXIT_USAGE);
+	if (set[3] && (!c->plan_stdin || set[0] || set[1])) {
+		die_msg("apply --save-plan: only with --plan-stdin, and not with --check or "
+			"--revert");
+		return EXIT_USAGE;
+	}
 	if ((r = load_plan(c)))
 		return r;
 	flags = (set[0] ? OT_APPLY_CHECK : 0) | (set[1] ? OT_APPLY_REVERT : 0);
@@ -552,6 +630,8 @@ static int cmd_apply(struct cli *c, int argc, char **argv)
 			set[1] ? (res.reverted ? "reverted" : "nothing to revert") : "applied",
 			ot_clock_s(CLOCK_MONOTONIC) - t0, res.added, res.removed, res.updated,
 			res.recovered ? " (an interrupted apply undone first)" : "");
+	if (set[3] && !set[0])
+		save_plan(c);
 	return 0;
 }
 

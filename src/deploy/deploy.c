@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "deploy/transport.h"
+#include "embed/embed.h"
 #include "util/strbuf.h"
 #include "util/clock.h"
 
@@ -169,6 +170,25 @@ int ot_deploy_parse_target(const char *target, const char *user_opt, char *user,
 	return 0;
 }
 
+/*
+ * apply: the runtime part of x's image (every image carries the same) and
+ * its SHA-256, for the probe that lets a node's otnode of this runtime run
+ * the new plan from stdin (transport_ssh.c). A damaged image: no probe.
+ */
+static int apply_runtime(struct ot_deploy *d, const struct ot_deploy_node *x)
+{
+	size_t rlen;
+
+	if (ot_embed_runtime_len(x->image, x->image_len, &rlen, NULL) < 0 || !rlen ||
+	    rlen == x->image_len)
+		return 0;
+	if (ot_sha256_hex(x->image, rlen, d->rt_sha256) < 0)
+		return -EIO;
+	d->rt_base = x->image;
+	d->rt_len = rlen;
+	return 0;
+}
+
 int ot_deploy_init(struct ot_deploy *d, struct ot_deploy_node *nodes, size_t n,
 		   const struct ot_deploy_opts *o, struct ot_error *err)
 {
@@ -229,6 +249,9 @@ int ot_deploy_init(struct ot_deploy *d, struct ot_deploy_node *nodes, size_t n,
 			if (rc < 0)
 				return ot_error_prefix(err, rc, "%s: otnode=", x->name);
 		}
+		if (o->action == OT_DEPLOY_APPLY && !d->rt_len && x->image && !x->sudo &&
+		    !x->local && apply_runtime(d, x) < 0)
+			return ot_error_set(err, -EIO, "%s: cannot hash the runtime", x->name);
 	}
 	return 0;
 }

@@ -117,7 +117,8 @@ struct ot_deploy_node {
 	bool need_rename;		    /* part holds the candidate, not rexe */
 	uint32_t uid;
 	bool pf_busy;	  /* preflight: no UDP exchange here (no "ready") */
-	char *plan_frame; /* sudo: "plan BYTES\n" + the plan's JSON (stdin) */
+	char *plan_frame; /* sudo, fast apply: "plan BYTES\n" + the plan's JSON (stdin) */
+	bool apply_fast;  /* apply: connected only; the probe (transport_ssh.c) decides */
 	size_t plan_frame_len;
 };
 
@@ -158,6 +159,11 @@ struct ot_deploy {
 	bool rolled_back; /* stage 4 ran */
 	bool cancelled;	  /* opts.cancel was seen */
 	long t_begin, t_end;
+	/* private: apply's runtime probe: the runtime part of the images
+	 * (the same for every node) and its SHA-256; rt_len 0 = none */
+	const void *rt_base;
+	size_t rt_len;
+	char rt_sha256[OT_SHA256_HEX];
 	/* private: preflight rendezvous */
 	pthread_cond_t cond;
 	size_t pf_ready, pf_expected;

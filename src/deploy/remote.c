@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define DIR_TEXT_MAX 256
 
@@ -54,9 +55,8 @@ int ot_remote_dir_valid(const char *dir, struct ot_error *err)
 	}
 }
 
-/* Check one existing component; `inside` = at or below the configured dir. */
-static int check_component(const char *path, const struct ot_ssh_stat *st, uint32_t uid,
-			   bool inside, struct ot_error *err)
+int ot_remote_component_check(const char *path, const struct ot_ssh_stat *st, uint32_t uid,
+			      bool inside, struct ot_error *err)
 {
 	if (st->type == OT_SSH_FT_LINK)
 		return ot_error_set(err, -EPERM,
@@ -120,11 +120,40 @@ int ot_remote_dir_prepare(struct ot_ssh *s, const char *dir, const char *sub, ui
 			if (rc < 0)
 				return rc;
 		}
-		rc = check_component(path, &st, uid, end >= dirlen, err);
+		rc = ot_remote_component_check(path, &st, uid, end >= dirlen, err);
 		if (rc < 0)
 			return ot_error_prefix(err, rc, "%s", ot_ssh_where(s));
 		path[end] = saved;
 	}
+	return 0;
+}
+
+int ot_remote_stat_parse(const char *line, struct ot_ssh_stat *st)
+{
+	unsigned long raw, uid;
+	unsigned long long size;
+	int used = 0;
+
+	if (sscanf(line, "%lx %lu %llu%n", &raw, &uid, &size, &used) != 3 || line[used] ||
+	    uid > UINT32_MAX)
+		return -EINVAL;
+	switch (raw & S_IFMT) {
+	case S_IFDIR:
+		st->type = OT_SSH_FT_DIR;
+		break;
+	case S_IFREG:
+		st->type = OT_SSH_FT_REG;
+		break;
+	case S_IFLNK:
+		st->type = OT_SSH_FT_LINK;
+		break;
+	default:
+		st->type = OT_SSH_FT_OTHER;
+	}
+	st->mode = (uint32_t)(raw & 07777);
+	st->uid = (uint32_t)uid;
+	st->gid = 0;
+	st->size = size;
 	return 0;
 }
 

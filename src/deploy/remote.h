@@ -21,6 +21,7 @@
 #ifndef OT_DEPLOY_REMOTE_H
 #define OT_DEPLOY_REMOTE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,6 +49,21 @@ int ot_remote_dir_valid(const char *dir, struct ot_error *err);
  */
 int ot_remote_dir_prepare(struct ot_ssh *s, const char *dir, const char *sub, uint32_t uid,
 			  struct ot_error *err);
+
+/*
+ * The rules above for one existing component: path with its lstat st;
+ * inside = at or below the configured directory. 0, or -EPERM naming the
+ * component and the rule. (For checks made from `stat` output, below.)
+ */
+int ot_remote_component_check(const char *path, const struct ot_ssh_stat *st, uint32_t uid,
+			      bool inside, struct ot_error *err);
+
+/*
+ * One line of `stat -c '%f %u %s'` (which, like lstat, does not follow a
+ * symbolic link): raw mode in hex, owner uid, size. 0, or -EINVAL when the
+ * line is not that. gid is not given (0).
+ */
+int ot_remote_stat_parse(const char *line, struct ot_ssh_stat *st);
 
 /*
  * sudo=yes: may `sudo -n path` be trusted to run what root installed? path

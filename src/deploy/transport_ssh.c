@@ -153,8 +153,8 @@ static int ssh_place(struct ot_deploy *d, size_t i)
 
 /* "timeout SECS 'FINAL' VERB ARGS", with sudo=yes
  * "timeout SECS sudo -n 'INSTALLED' --plan-stdin VERB ARGS" */
-static void otnode_cmd(struct ot_deploy *d, struct ot_deploy_node *n, const char *verb,
-		       const char *args, struct ot_strbuf *cmd)
+static void otnode_cmd_stdin(struct ot_deploy *d, struct ot_deploy_node *n, const char *verb,
+			     const char *args, bool plan_stdin, struct ot_strbuf *cmd)
 {
 	unsigned secs = (d->opts.command_timeout_ms + 999) / 1000;
 
@@ -162,9 +162,14 @@ static void otnode_cmd(struct ot_deploy *d, struct ot_deploy_node *n, const char
 	if (n->sudo)
 		ot_sb_append(cmd, "sudo -n ");
 	shq(cmd, n->rexe);
+	ot_sb_printf(cmd, "%s %s%s", plan_stdin ? " --plan-stdin" : "", verb, args);
+}
+
+static void otnode_cmd(struct ot_deploy *d, struct ot_deploy_node *n, const char *verb,
+		       const char *args, struct ot_strbuf *cmd)
+{
 	/* list reads journals, not a plan */
-	ot_sb_printf(cmd, "%s %s%s", n->sudo && strcmp(verb, "list") ? " --plan-stdin" : "", verb,
-		     args);
+	otnode_cmd_stdin(d, n, verb, args, n->sudo && strcmp(verb, "list"), cmd);
 }
 
 /*
@@ -360,6 +365,27 @@ static int first_line_len(const char *text, size_t max)
 	return (int)(n < max ? n : max);
 }
 
+/* n->plan_frame: the plan as `otnode --plan-stdin` reads it (once). */
+static int plan_frame_make(struct ot_deploy_node *n)
+{
+	struct ot_strbuf sb = OT_STRBUF_INIT;
+	char *json;
+
+	if (n->plan_frame)
+		return 0;
+	json = ot_plan_dump(n->plan, 0);
+	if (json)
+		ot_sb_printf(&sb, "plan %zu\n%s", strlen(json), json);
+	free(json);
+	if (!json || sb.oom) {
+		ot_sb_free(&sb);
+		return ot_error_set(&n->err, -ENOMEM, "out of memory");
+	}
+	n->plan_frame_len = sb.len;
+	n->plan_frame = ot_sb_steal(&sb);
+	return 0;
+}
+
 /*
  * sudo=yes: the plan as otnode --plan-stdin reads it, the installed otnode
  * checked (root's alone, path and all), and `sudo -n OTNODE version` run
@@ -375,20 +401,9 @@ static int sudo_prepare(struct ot_deploy *d, size_t i)
 	const char *schema;
 	int rc;
 
-	if (!n->plan_frame) {
-		char *json = ot_plan_dump(n->plan, 0);
-		struct ot_strbuf sb = OT_STRBUF_INIT;
-
-		if (json)
-			ot_sb_printf(&sb, "plan %zu\n%s", strlen(json), json);
-		free(json);
-		if (!json || sb.oom) {
-			ot_sb_free(&sb);
-			return ot_error_set(&n->err, -ENOMEM, "out of memory");
-		}
-		n->plan_frame_len = sb.len;
-		n->plan_frame = ot_sb_steal(&sb);
-	}
+	rc = plan_frame_make(n);
+	if (rc < 0)
+		return rc;
 	ot_deploy_set_state(d, i, OT_DS_PREPARING, "sudo -n %s", n->rexe);
 	rc = ot_remote_exe_trusted(n->ssh, n->rexe, &n->err);
 	if (rc < 0)
@@ -451,7 +466,17 @@ static int ssh_open(struct ot_deploy *d, size_t i)
 	rc = ssh_connect_node(d, i);
 	if (rc < 0)
 		return rc;
-	return n->sudo ? sudo_prepare(d, i) : ssh_place(d, i);
+	if (n->sudo)
+		return sudo_prepare(d, i);
+	if (d->opts.action == OT_DEPLOY_APPLY && d->rt_len && !n->apply_fast &&
+	    n->image_len > d->rt_len && !memcmp(n->image, d->rt_base, d->rt_len)) {
+		/* the apply's probe checks the directory and the otnode there
+		 * (ot_deploy_ssh_apply_check); placing waits for its answer */
+		n->apply_fast = true;
+		n->reused = true;
+		return 0;
+	}
+	return ssh_place(d, i);
 }
 
 /*
@@ -493,6 +518,95 @@ static int marked_output(struct ot_deploy_node *n, struct ot_ssh_cmd *c, const c
 #define AC_MARK "@@otdeploy-apply-check"
 
 /*
+ * Apply's probe: one session instead of SFTP's directory walk, an upload
+ * and the gate's round trip. The host prints, for the configured directory
+ * down to <dir>/<prefix> and for its otnode, `stat -c '%f %u %s'` (lstat:
+ * links are not followed) and the SHA-256 of the otnode's first rt_len
+ * bytes; otdeploy applies the directory rules (remote.h) to those lines
+ * and compares the checksum with its own runtime's. Only then does it send
+ * "run" and the new plan: that otnode runs it from stdin (--plan-stdin;
+ * the plan it carries is not read) and, once applied, carries it
+ * (--save-plan). What runs is verified as the gate verifies it; nothing is
+ * uploaded. When the directory or the otnode is missing, or carries
+ * another runtime, nothing runs (EOF at `read`) and *ret stays NULL: the
+ * caller places the new otnode the usual way, whose checks give the
+ * reason if a rule is broken.
+ */
+static int apply_probe(struct ot_deploy *d, size_t i, struct ot_ssh_cmd **ret)
+{
+	struct ot_deploy_node *n = &d->nodes[i];
+	const char *dir = n->host->dir ? n->host->dir : OT_REMOTE_DEFAULT_DIR;
+	size_t dirlen = strlen(dir), len = strlen(n->rexe), end, k, ncomp = 0;
+	size_t ends[OT_REMOTE_PATH_MAX / 2 + 2];
+	struct ot_strbuf cmd = OT_STRBUF_INIT;
+	char line[256], sum[OT_SHA256_HEX], path[OT_REMOTE_PATH_MAX];
+	struct ot_ssh_cmd *c = NULL;
+	struct ot_ssh_result r;
+	struct ot_ssh_stat st;
+	bool ok = true;
+	int rc;
+
+	rc = plan_frame_make(n);
+	if (rc < 0)
+		return rc;
+	ot_deploy_set_state(d, i, OT_DS_CHECKING, "%s: directory and runtime", n->rexe);
+	/* rexe = <dir>/<prefix>/otnode: every component, from the first */
+	ot_sb_append(&cmd, "stat -c '%f %u %s' --");
+	for (end = 1; end <= len && ncomp < sizeof(ends) / sizeof(ends[0]); end++) {
+		if (end < len && n->rexe[end] != '/')
+			continue;
+		ends[ncomp++] = end;
+		snprintf(path, sizeof(path), "%.*s", (int)end, n->rexe);
+		ot_sb_putc(&cmd, ' ');
+		shq(&cmd, path);
+	}
+	ot_sb_printf(&cmd, " && head -c %zu -- ", d->rt_len);
+	shq(&cmd, n->rexe);
+	ot_sb_append(&cmd, " | sha256sum && read -r go && [ \"$go\" = run ] && exec ");
+	otnode_cmd_stdin(d, n, "apply", " --save-plan --wait-go " AC_MARK, true, &cmd);
+	rc = cmd.oom ? ot_error_set(&n->err, -ENOMEM, "out of memory")
+		     : ot_ssh_cmd_start(n->ssh, ot_sb_str(&cmd), &c, &n->err);
+	ot_sb_free(&cmd);
+	if (rc < 0)
+		return rc;
+	/* ncomp stat lines (the last one the otnode's), then the checksum;
+	 * a missing line: stat or head failed (something is not there) */
+	for (k = 0; ok && k <= ncomp; k++) {
+		ok = ot_ssh_cmd_read_line(c, line, sizeof(line), OT_DEPLOY_READY_MS, NULL) == 0;
+		if (!ok)
+			break;
+		if (k == ncomp) {
+			ok = ot_sha256_parse(line, sum) == 0 && !strcmp(sum, d->rt_sha256);
+			break;
+		}
+		snprintf(path, sizeof(path), "%.*s", (int)ends[k], n->rexe);
+		if (ot_remote_stat_parse(line, &st) < 0)
+			ok = false;
+		else if (k + 1 < ncomp)
+			ok = !ot_remote_component_check(path, &st, n->uid, ends[k] >= dirlen, NULL);
+		else /* the otnode: ours alone, and longer than the runtime */
+			ok = st.type == OT_SSH_FT_REG && (st.uid == 0 || st.uid == n->uid) &&
+			     !(st.mode & 022) && st.size > d->rt_len;
+	}
+	if (ok) {
+		rc = ot_ssh_cmd_write(c, "run\n", 4, &n->err);
+		if (rc == 0)
+			rc = ot_ssh_cmd_write(c, n->plan_frame, n->plan_frame_len, &n->err);
+		if (rc < 0) {
+			ot_ssh_cmd_abort(c);
+			return rc;
+		}
+		*ret = c;
+		return 0;
+	}
+	/* No "run": EOF makes the shell stop at `read`; nothing ran. */
+	ot_ssh_cmd_finish(c, 5000, &r, NULL);
+	ot_ssh_result_free(&r);
+	n->reused = false;
+	return 0;
+}
+
+/*
  * `otnode apply --wait-go`: the check, and in the same session and process
  * (one gate, one sha256, the plans read once) the apply once the engine
  * says "apply" (stage 3 of apply.c: it goes through ssh_action), or nothing
@@ -503,13 +617,21 @@ int ot_deploy_ssh_apply_check(struct ot_deploy *d, size_t i)
 	struct ot_deploy_node *n = &d->nodes[i];
 	struct ot_strbuf tail = OT_STRBUF_INIT;
 	struct ot_ssh_cmd *c = NULL;
-	int rc;
+	int rc = 0;
 
-	ot_sb_append(&tail, "exec ");
-	otnode_cmd(d, n, "apply", " --wait-go " AC_MARK, &tail);
-	rc = tail.oom ? ot_error_set(&n->err, -ENOMEM, "out of memory")
-		      : start_cmd(d, i, ot_sb_str(&tail), &c);
-	ot_sb_free(&tail);
+	if (n->apply_fast) {
+		rc = apply_probe(d, i, &c);
+		n->apply_fast = false;
+		if (rc == 0 && !c) /* not ours to run as it is: the usual way */
+			rc = ssh_place(d, i);
+	}
+	if (rc == 0 && !c) {
+		ot_sb_append(&tail, "exec ");
+		otnode_cmd(d, n, "apply", " --wait-go " AC_MARK, &tail);
+		rc = tail.oom ? ot_error_set(&n->err, -ENOMEM, "out of memory")
+			      : start_cmd(d, i, ot_sb_str(&tail), &c);
+		ot_sb_free(&tail);
+	}
 	if (rc < 0)
 		return rc;
 	ot_deploy_set_state(d, i, OT_DS_QUERYING, "otnode apply --check");
