@@ -45,9 +45,11 @@
  */
 static const unsigned vni_retry_ms[] = {5, 10, 20, 40, 80, 160, 320};
 
-int ot_spank_node_create(const struct ot_plan *p, struct ot_error *err)
+int ot_spank_node_create(const struct ot_plan *p, const struct ot_spank_creator *who,
+			 struct ot_error *err)
 {
-	struct ot_exec_opts o = {0};
+	struct ot_exec_opts o = {
+	    .by = who->user, .has_uid = true, .uid = who->uid, .job = who->job};
 	size_t i;
 	int r = ot_exec_create(p, &o, NULL, err);
 

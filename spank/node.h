@@ -11,10 +11,19 @@
 #include "plan/plan.h"
 #include "util/error.h"
 
-/* Build the plan on this node (rolls back on failure); a VNI still held
- * by an instance that just ended is waited for, up to 0.6 s (node.c).
- * 0 or -errno + err. */
-int ot_spank_node_create(const struct ot_plan *p, struct ot_error *err);
+/* Who asks for an instance, recorded in its journal (`otnode list`). */
+struct ot_spank_creator {
+	const char *user; /* the job's user name, NULL = unknown */
+	unsigned uid;	  /* the job's uid */
+	const char *job;  /* "JOB.STEP" */
+};
+
+/* Build the plan on this node (rolls back on failure), its journal naming
+ * who (the job's user and uid, the job and step: slurmstepd itself is
+ * root); a VNI still held by an instance that just ended is waited for, up
+ * to 0.6 s (node.c). 0 or -errno + err. */
+int ot_spank_node_create(const struct ot_plan *p, const struct ot_spank_creator *who,
+			 struct ot_error *err);
 
 /*
  * In a task child (root, before exec): join container namespace ns of p

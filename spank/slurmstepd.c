@@ -32,6 +32,7 @@
 #include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +68,7 @@ static struct {
 	/* inputs gathered in init_post_opt (node_prepare) */
 	uint32_t job, step, nodeid, nnodes;
 	struct ot_spank_cred cred;    /* the job's identity (gids are Slurm's) */
+	char user[64];		      /* ... its user name ("" = unknown), for the journal */
 	char file[OT_SPANK_PATH_MAX]; /* the topology to read */
 	char dir[PATH_MAX];	      /* ... relative to this, when not absolute */
 	uint64_t digest;	      /* what srun read, when it told us */
@@ -386,7 +388,10 @@ static void __attribute__((noreturn)) build_child(int fd)
 	unsigned failed = 0;
 	int n, reaped;
 	long long t[4];
+	char job[32];
+	struct ot_spank_creator who = {st.user[0] ? st.user : NULL, st.cred.uid, job};
 
+	snprintf(job, sizeof(job), "%" PRIu32 ".%" PRIu32, st.job, st.step);
 	/* the bytes srun validated came with the job: no file to read */
 	t[0] = ot_mono_us();
 	if (node_compile(st.carried, st.carried_len, &err) < 0) {
@@ -405,7 +410,7 @@ static void __attribute__((noreturn)) build_child(int fd)
 		_exit(0);
 	}
 	t[3] = ot_mono_us();
-	if (ot_spank_node_create(st.plan, &err) < 0) {
+	if (ot_spank_node_create(st.plan, &who, &err) < 0) {
 		ot_owner_release(ot_spank.cfg.state_root, st.plan->prefix, NULL);
 		send_err(fd, &err);
 		_exit(0);
@@ -660,6 +665,18 @@ static int step_carried(spank_t sp, struct ot_error *err)
 	return 0;
 }
 
+/* The job's user name, for the journal (`otnode list`); "" when the
+ * account database does not know the uid (the uid is recorded anyway). */
+static void job_user(uid_t uid, char *buf, size_t size)
+{
+	struct passwd pw, *res = NULL;
+	char tmp[1024];
+
+	buf[0] = '\0';
+	if (getpwuid_r(uid, &pw, tmp, sizeof(tmp), &res) == 0 && res)
+		snprintf(buf, size, "%s", res->pw_name);
+}
+
 /* In slurmstepd (root), init_post_opt: everything the build needs from
  * Slurm and the node, then the build process. */
 static int node_prepare(spank_t sp)
@@ -682,6 +699,7 @@ static int node_prepare(spank_t sp)
 		ot_error_set(&err, -EIO, "cannot read the job's identity from Slurm");
 		goto fail;
 	}
+	job_user(st.cred.uid, st.user, sizeof(st.user));
 	if (spank_get_item(sp, S_JOB_SUPPLEMENTARY_GIDS, &gids, &ngids) == ESPANK_SUCCESS &&
 	    ngids > 0) {
 		st.cred.gids = gids; /* Slurm's, valid for the step */

@@ -1075,14 +1075,16 @@ static int cmd_list(struct cli *c, int argc, char **argv)
 	for (i = 0; i < json_array_size(arr); i++) {
 		json_t *e = json_array_get(arr, i);
 		const char *by = json_string_value(json_object_get(e, "by"));
+		const char *job = json_string_value(json_object_get(e, "job"));
 
-		printf("%-24s %-16s %-10s %-20s %-12s %s%s\n",
+		printf("%-24s %-16s %-10s %-20s %-12s %s%s%s%s\n",
 		       json_string_value(json_object_get(e, "prefix")),
 		       json_string_value(json_object_get(e, "topology")),
 		       json_string_value(json_object_get(e, "node")),
 		       json_string_value(json_object_get(e, "created_utc")), by && *by ? by : "?",
 		       json_is_true(json_object_get(e, "complete")) ? "created" : "incomplete",
-		       json_is_true(json_object_get(e, "here")) ? "" : " (other netns)");
+		       json_is_true(json_object_get(e, "here")) ? "" : " (other netns)",
+		       job && *job ? " job " : "", job && *job ? job : "");
 	}
 	json_decref(o);
 	return 0;

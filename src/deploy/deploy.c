@@ -189,6 +189,15 @@ static int apply_runtime(struct ot_deploy *d, const struct ot_deploy_node *x)
 	return 0;
 }
 
+int ot_deploy_node_sha256(struct ot_deploy_node *n, struct ot_error *err)
+{
+	if (n->sha256[0] || !n->image)
+		return 0;
+	if (ot_sha256_hex(n->image, n->image_len, n->sha256) < 0)
+		return ot_error_set(err, -EIO, "%s: cannot hash the executable", n->name);
+	return 0;
+}
+
 int ot_deploy_init(struct ot_deploy *d, struct ot_deploy_node *nodes, size_t n,
 		   const struct ot_deploy_opts *o, struct ot_error *err)
 {
@@ -237,8 +246,7 @@ int ot_deploy_init(struct ot_deploy *d, struct ot_deploy_node *nodes, size_t n,
 		    sizeof(x->rexe))
 			return ot_error_set(err, -ENAMETOOLONG, "%s: remote path too long",
 					    x->name);
-		if (x->image && ot_sha256_hex(x->image, x->image_len, x->sha256) < 0)
-			return ot_error_set(err, -EIO, "%s: cannot hash the executable", x->name);
+		x->sha256[0] = '\0'; /* ot_deploy_node_sha256, in the node's worker */
 		if (x->host->sudo) {
 			/* sudo=yes: nothing is placed; the installed otnode runs */
 			x->sudo = true;

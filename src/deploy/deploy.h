@@ -85,7 +85,7 @@ struct ot_deploy_node {
 	size_t image_len;
 
 	/* derived at init */
-	char sha256[OT_SHA256_HEX];    /* of image */
+	char sha256[OT_SHA256_HEX];    /* of image; "" until ot_deploy_node_sha256 */
 	char user[64];		       /* login user; "" until connected: the SSH config's */
 	char addr[256];		       /* SSH host part of the target */
 	char rdir[OT_REMOTE_PATH_MAX]; /* <dir>/<prefix> */
@@ -185,6 +185,14 @@ const char *ot_deploy_action_name(enum ot_deploy_action a);
  */
 int ot_deploy_init(struct ot_deploy *d, struct ot_deploy_node *nodes, size_t n,
 		   const struct ot_deploy_opts *o, struct ot_error *err);
+
+/*
+ * The node's sha256 (of image), computed on first use (the transport's
+ * gate, a report): hashing every image before connecting would delay
+ * every node by all of them. Call from the node's worker, or before or
+ * after the run. 0 or -EIO.
+ */
+int ot_deploy_node_sha256(struct ot_deploy_node *n, struct ot_error *err);
 
 /*
  * Run the action. Returns 0 when every node succeeded (for status: no

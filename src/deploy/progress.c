@@ -496,7 +496,8 @@ json_t *ot_deploy_to_json(const struct ot_deploy *d)
 		json_object_set_new(o, "target", json_string(target(n, tb, sizeof(tb))));
 		json_object_set_new(o, "result", json_string(ot_dstate_name(n->state)));
 		json_object_set_new(o, "reused", json_boolean(n->reused));
-		json_object_set_new(o, "sha256", json_string(n->sha256));
+		if (n->sha256[0]) /* not when apply ran the node's otnode as it was */
+			json_object_set_new(o, "sha256", json_string(n->sha256));
 		json_object_set_new(o, "connect_s", json_real(n->ms_connect / 1000.0));
 		json_object_set_new(o, "upload_s", json_real(n->ms_upload / 1000.0));
 		json_object_set_new(o, "preflight_s", json_real(n->ms_preflight / 1000.0));

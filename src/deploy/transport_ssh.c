@@ -186,6 +186,9 @@ static int gate_start(struct ot_deploy *d, size_t i, const char *tail, struct ot
 	struct ot_ssh_result r;
 	int rc, attempt;
 
+	rc = ot_deploy_node_sha256(n, &n->err);
+	if (rc < 0)
+		return rc;
 	for (attempt = 0; attempt < 2; attempt++) {
 		const char *cand = n->need_rename ? n->part : n->rexe;
 

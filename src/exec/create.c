@@ -1041,7 +1041,8 @@ static void journal_meta(const struct ot_plan *p, const struct ot_exec_opts *opt
 	m->topology = p->topology;
 	m->created = (long long)time(NULL);
 	m->by = opts ? opts->by : NULL;
-	m->uid = (unsigned)getuid();
+	m->uid = opts && opts->has_uid ? opts->uid : (unsigned)getuid();
+	m->job = opts ? opts->job : NULL;
 	if (stat("/proc/self/ns/net", &st) == 0)
 		m->netns = (unsigned long long)st.st_ino;
 }

@@ -62,6 +62,12 @@ struct ot_exec_opts {
 	/* create: who asks, recorded in the journal for `otnode list` (the
 	 * sudo or login user); NULL = "" (the uid is recorded anyway). */
 	const char *by;
+	/* create: the uid recorded instead of the caller's real uid when
+	 * has_uid (the SPANK plugin: the job's user, not slurmstepd's root),
+	 * and the batch job that asks ("JOB.STEP"; NULL = ""). */
+	bool has_uid;
+	unsigned uid;
+	const char *job;
 };
 
 struct ot_exec_result {
@@ -174,7 +180,7 @@ const char *ot_obj_state_name(enum ot_obj_state s);
  * journal under state_root (NULL = /run/opentop), read without lock:
  * {"schema": "opentop-list/1", "netns": N, "instances": [{"prefix",
  * "instance", "node", "topology", "created" (epoch s), "created_utc",
- * "by", "uid", "complete", "records", "journal_version", "here"}]}.
+ * "by", "uid", "job", "complete", "records", "journal_version", "here"}]}.
  * Simulated hosts share /run: a journal records the network namespace its
  * create ran in, and only this namespace's are listed unless all ("here"
  * says which; a version 1 journal has none and is always listed). New

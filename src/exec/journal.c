@@ -446,6 +446,7 @@ int ot_journal_create(const char *state_dir, const char *prefix, const char *ins
 	put_field(&sb, num);
 	snprintf(num, sizeof(num), "%llu", meta->netns);
 	put_field(&sb, num);
+	put_field(&sb, meta->job);
 	ot_sb_putc(&sb, '\n');
 	hdr_len = sb.len;
 	/* record 1 when the root is made with the journal (see ot_journal_remove) */
@@ -699,6 +700,9 @@ static struct ot_jrec *find(struct ot_journal_image *im, unsigned id)
 
 #define HEADER_TOKENS_V1 5  /* H prefix instance node digest */
 #define HEADER_TOKENS_V2 10 /* ... topology created by uid netns */
+#define HEADER_TOKENS_V3 11 /* ... job */
+
+static const unsigned header_tokens[] = {0, HEADER_TOKENS_V1, HEADER_TOKENS_V2, HEADER_TOKENS_V3};
 
 /* The header line: its length says the version (checked against line 1). */
 static int parse_header(struct ot_journal_image *im, char **tok, unsigned n, unsigned no,
@@ -707,7 +711,7 @@ static int parse_header(struct ot_journal_image *im, char **tok, unsigned n, uns
 	unsigned long long created, uid, netns;
 	unsigned i;
 
-	if (no != 2 || n != (im->version == 1 ? HEADER_TOKENS_V1 : HEADER_TOKENS_V2))
+	if (no != 2 || n != header_tokens[im->version])
 		return bad_line(err, no, "bad header");
 	for (i = 1; i < n; i++)
 		if (!decode(tok[i]))
@@ -726,14 +730,16 @@ static int parse_header(struct ot_journal_image *im, char **tok, unsigned n, uns
 	im->meta.by = ot_arena_strdup(&im->arena, tok[7]);
 	im->meta.uid = (unsigned)uid;
 	im->meta.netns = netns;
+	if (im->version >= 3)
+		im->meta.job = ot_arena_strdup(&im->arena, tok[10]);
 	return 0;
 }
 
 static int parse_line(struct ot_journal_image *im, char *line, unsigned no, size_t *cap,
 		      struct ot_error *err)
 {
-	char *tok[HEADER_TOKENS_V2 + 1];
-	unsigned n = split(line, tok, HEADER_TOKENS_V2), id, i;
+	char *tok[HEADER_TOKENS_V3 + 1];
+	unsigned n = split(line, tok, HEADER_TOKENS_V3), id, i;
 	struct ot_jrec *r;
 
 	if (n == 0)
@@ -853,7 +859,7 @@ static int parse_text(const char *text, size_t len, struct ot_journal_image **re
 
 			if (sscanf(line, "opentop-journal %d%c", &v, &extra) != 1 || v < 1 ||
 			    v > OT_JOURNAL_VERSION) {
-				r = bad_line(err, no, "not an opentop journal of version 1 or 2");
+				r = bad_line(err, no, "not an opentop journal of version 1 to 3");
 				goto fail;
 			}
 			im->version = v;

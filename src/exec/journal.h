@@ -11,10 +11,11 @@
  * userdata) guard the objects that can pre-exist under the same name.
  *
  * The file is text, one record per line, versioned by its first line
- * ("opentop-journal 2"), fields separated by one space and percent-encoded
+ * ("opentop-journal 3"), fields separated by one space and percent-encoded
  * (empty = "~"). The second line is the header: "H prefix instance node
  * digest" in version 1; version 2 adds "topology created by uid netns"
- * (who made it and when, for `otnode list`). Both versions are read. It lives in the plan's
+ * (who made it and when, for `otnode list`); version 3 adds "job" (the
+ * Slurm job and step that made it, "" elsewhere). All three are read. It lives in the plan's
  * state_dir and is held under flock(LOCK_EX) while create or destroy runs.
  *
  * Birth and death are atomic: the journal appears with its header in it
@@ -43,7 +44,7 @@
 #include "util/arena.h"
 #include "util/error.h"
 
-#define OT_JOURNAL_VERSION     2 /* written; 1 is still read */
+#define OT_JOURNAL_VERSION     3 /* written; 1 and 2 are still read */
 #define OT_JOURNAL_NAME	       "journal"
 #define OT_JOURNAL_LINE_MAX    4096    /* longest record accepted */
 #define OT_JOURNAL_RECORDS_MAX 1000000 /* most records accepted */
@@ -101,6 +102,7 @@ struct ot_journal_meta {
 	const char *by;		  /* login or sudo user, NULL = "" */
 	unsigned uid;		  /* real uid of the creating process */
 	unsigned long long netns; /* inode of its network namespace, 0 = unknown */
+	const char *job;	  /* v3: the batch job that made it ("123.0"), NULL = "" */
 };
 
 /*

@@ -42,6 +42,8 @@ static json_t *list_entry(const struct ot_journal_image *im, bool here)
 	json_object_set_new(e, "by", json_string(im->meta.by ? im->meta.by : ""));
 	if (im->version >= 2)
 		json_object_set_new(e, "uid", json_integer(im->meta.uid));
+	if (im->version >= 3)
+		json_object_set_new(e, "job", json_string(im->meta.job ? im->meta.job : ""));
 	json_object_set_new(e, "complete", json_boolean(im->complete));
 	json_object_set_new(e, "records", json_integer((json_int_t)im->nrecs));
 	json_object_set_new(e, "journal_version", json_integer(im->version));
