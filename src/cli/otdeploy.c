@@ -593,6 +593,53 @@ static int prepare_list(struct cli *c, struct job *j)
 	return 0;
 }
 
+/*
+ * --apply: every host of the hosts file with no node in the new topology
+ * may run a node of this instance that the topology leaves: it goes in as
+ * a leaving node (deploy.h) with a stand-in plan naming its prefix
+ * "<instance>.<host name>"; the engine destroys what runs there, if
+ * anything. Hosts bound to this machine ("local") run nothing to leave.
+ */
+static int add_leaving(struct job *j)
+{
+	const char *inst = j->compiled->nplans ? j->compiled->plans[0]->instance : NULL;
+	size_t i, k, n = j->nnodes;
+
+	if (!inst)
+		return 0;
+	j->lplans = calloc(j->nnodes + j->hosts->nhosts + 1, sizeof(*j->lplans));
+	if (!j->lplans)
+		goto oom;
+	for (i = 0; i < j->hosts->nhosts; i++) {
+		const struct ot_host *h = &j->hosts->hosts[i];
+		struct ot_plan *p;
+		char *prefix;
+
+		for (k = 0; k < n && strcmp(j->nodes[k].name, h->name); k++)
+			;
+		if (k < n || !strcmp(h->ssh_target, "local"))
+			continue;
+		p = ot_plan_new();
+		if (!p)
+			goto oom;
+		j->lplans[j->nnodes] = p;
+		prefix = ot_arena_printf(&p->arena, "%s.%s", inst, h->name);
+		if (!prefix || !(p->node = ot_arena_strdup(&p->arena, h->name)) ||
+		    !(p->instance = ot_arena_strdup(&p->arena, inst)))
+			goto oom;
+		p->prefix = prefix;
+		j->nodes[j->nnodes].name = h->name;
+		j->nodes[j->nnodes].host = h;
+		j->nodes[j->nnodes].plan = p;
+		j->nodes[j->nnodes].leaving = true;
+		j->nnodes++;
+	}
+	return 0;
+oom:
+	fprintf(stderr, "otdeploy: out of memory\n");
+	return EXIT_SYSTEM;
+}
+
 static int prepare(struct cli *c, struct job *j)
 {
 	struct ot_load_opts lo = {.defines = c->defines, .ndefines = c->ndefines};
@@ -624,8 +671,9 @@ static int prepare(struct cli *c, struct job *j)
 		return EXIT_FAILED;
 
 	j->nnodes = j->compiled->nplans;
-	j->nodes = calloc(j->nnodes ? j->nnodes : 1, sizeof(*j->nodes));
-	j->images = calloc(j->nnodes ? j->nnodes : 1, sizeof(*j->images));
+	/* apply: room for the hosts the new topology leaves (add_leaving) */
+	j->nodes = calloc(j->nnodes + (j->hosts ? j->hosts->nhosts : 0) + 1, sizeof(*j->nodes));
+	j->images = calloc(j->nnodes + (j->hosts ? j->hosts->nhosts : 0) + 1, sizeof(*j->images));
 	if (!j->nodes || !j->images) {
 		fprintf(stderr, "otdeploy: out of memory\n");
 		return EXIT_SYSTEM;
@@ -659,6 +707,8 @@ static int prepare(struct cli *c, struct job *j)
 		j->nodes[i].image = j->images[i].data;
 		j->nodes[i].image_len = j->images[i].len;
 	}
+	if (!bad && c->dopts.action == OT_DEPLOY_APPLY && j->hosts)
+		return add_leaving(j);
 	return bad ? EXIT_FAILED : 0;
 }
 

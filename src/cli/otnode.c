@@ -495,6 +495,8 @@ static int check_then_wait(struct cli *c, const struct ot_exec_opts *o, const ch
 
 	if (r < 0)
 		die_msg("%s", err.msg);
+	else if (res.created) /* otdeploy reads "would create" (its rollback destroys) */
+		printf("%s: ok: nothing runs here: would create it\n", c->plan->node);
 	else
 		printf("%s: ok: would add %u, remove %u, update %u\n", c->plan->node, res.added,
 		       res.removed, res.updated);
@@ -617,7 +619,9 @@ static int cmd_apply(struct cli *c, int argc, char **argv)
 		die_msg("%s%s", err.msg, res.rolled_back ? " (rolled back)" : "");
 		return r == -ENOMEM ? EXIT_SYSTEM : EXIT_FAIL;
 	}
-	if (set[0])
+	if (set[0] && res.created)
+		printf("%s: ok: nothing runs here: would create it\n", c->plan->node);
+	else if (set[0])
 		printf("%s: ok: would add %u, remove %u, update %u%s\n", c->plan->node, res.added,
 		       res.removed, res.updated,
 		       res.recovered ? " (after undoing an interrupted apply)" : "");

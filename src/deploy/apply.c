@@ -54,6 +54,20 @@ static void stage_check(struct ot_deploy *d, size_t i)
 	if (ot_deploy_cancelled(d, i))
 		return;
 	ot_deploy_set_state(d, i, OT_DS_QUERYING, "otnode apply --check");
+	if (n->leaving) {
+		rc = ot_deploy_ssh_leave(d, i, NULL);
+		if (rc < 0) {
+			ot_deploy_fail(d, i, rc, &n->err);
+			return;
+		}
+		if (n->leave_found)
+			ot_deploy_set_state(d, i, OT_DS_READY,
+					    "not in the topology: to be destroyed");
+		else
+			ot_deploy_set_state(d, i, OT_DS_DONE,
+					    "not in the topology, nothing of it there");
+		return;
+	}
 	if (n->local) {
 		rc = run_apply(d, i, " --check", "apply --check");
 	} else {
@@ -66,6 +80,8 @@ static void stage_check(struct ot_deploy *d, size_t i)
 		ot_deploy_fail(d, i, rc, &n->err);
 		return;
 	}
+	/* otnode's check line: a node it creates is destroyed by a rollback */
+	n->apply_creates = n->output && strstr(n->output, ": would create it");
 	ot_deploy_last_line(n->output ? n->output : "", what, sizeof(what));
 	ot_deploy_set_state(d, i, OT_DS_READY, "%s", what);
 }
@@ -86,10 +102,18 @@ static void stage_apply(struct ot_deploy *d, size_t i)
 	long t0 = ot_mono_ms();
 	int rc;
 
-	if (ot_deploy_cancelled(d, i))
+	if (ot_deploy_cancelled(d, i) || n->state == OT_DS_DONE)
 		return;
-	ot_deploy_set_state(d, i, OT_DS_CREATING, "otnode apply");
-	rc = run_apply(d, i, "", "apply");
+	if (n->leaving) {
+		ot_deploy_set_state(d, i, OT_DS_DESTROYING, "otnode destroy: not in the topology");
+		n->started = false;
+		rc = ot_deploy_ssh_leave(d, i, "destroy");
+		if (rc == 0 && n->exit_status != 0)
+			rc = ot_deploy_otnode_failed(n, "destroy");
+	} else {
+		ot_deploy_set_state(d, i, OT_DS_CREATING, "otnode apply");
+		rc = run_apply(d, i, "", "apply");
+	}
 	n->ms_action = ot_mono_ms() - t0;
 	n->created = n->started; /* may have changed something: revert it */
 	if (rc < 0) {
@@ -97,7 +121,8 @@ static void stage_apply(struct ot_deploy *d, size_t i)
 		return;
 	}
 	ot_deploy_last_line(n->errout ? n->errout : "", what, sizeof(what));
-	ot_deploy_set_state(d, i, OT_DS_DONE, "%s", what);
+	ot_deploy_set_state(d, i, OT_DS_DONE, "%s%s", n->leaving ? "not in the topology: " : "",
+			    what);
 }
 
 static void stage_revert(struct ot_deploy *d, size_t i)
@@ -107,8 +132,21 @@ static void stage_revert(struct ot_deploy *d, size_t i)
 	int rc;
 
 	if (was_done)
-		ot_deploy_set_state(d, i, OT_DS_ROLLING_BACK, "otnode apply --revert");
-	rc = ot_deploy_undo_cmd(d, i, "apply", " --revert");
+		ot_deploy_set_state(d, i, OT_DS_ROLLING_BACK, "%s",
+				    n->leaving ? "otnode create" : "otnode apply --revert");
+	if (n->leaving) { /* destroyed: made again, from the plan it carries */
+		rc = ot_deploy_ssh_leave(d, i, "create");
+		if (rc == 0 && n->exit_status != 0)
+			rc = ot_deploy_otnode_failed(n, "create");
+		if (rc < 0)
+			n->rollback_err = n->err;
+	} else if (n->apply_creates) { /* created by the apply: destroyed */
+		rc = ot_deploy_undo_cmd(d, i, "destroy", "");
+		if (rc == 0 && n->placed && tport(n)->unplace)
+			(void)tport(n)->unplace(d, i); /* as create's rollback */
+	} else {
+		rc = ot_deploy_undo_cmd(d, i, "apply", " --revert");
+	}
 	if (rc < 0) {
 		n->journal_left = true;
 		if (was_done) {
@@ -120,10 +158,21 @@ static void stage_revert(struct ot_deploy *d, size_t i)
 		return;
 	}
 	if (was_done)
-		ot_deploy_set_state(d, i, OT_DS_ROLLED_BACK,
-				    "applied, then reverted: another node failed");
+		ot_deploy_set_state(d, i, OT_DS_ROLLED_BACK, "%s",
+				    n->leaving
+					? "destroyed, then created again: another node failed"
+					: "applied, then reverted: another node failed");
 	else
 		ot_deploy_set_state(d, i, OT_DS_FAILED, "%s (rolled back)", n->err.msg);
+}
+
+static void stage_unplace(struct ot_deploy *d, size_t i)
+{
+	struct ot_deploy_node *n = &d->nodes[i];
+
+	if (ot_deploy_ssh_transport.unplace(d, i) < 0)
+		ot_deploy_set_state(d, i, OT_DS_DONE, "destroyed; '%s' left: %s", n->rdir,
+				    n->err.msg);
 }
 
 /* Nodes not finished yet are skipped, with why; sessions held are closed. */
@@ -179,6 +228,11 @@ int ot_deploy_apply_run(struct ot_deploy *d, struct ot_error *err)
 			pick[i] = d->nodes[i].created;
 		d->rolled_back = true;
 		rc = ot_deploy_stage(d, stage_revert, pick, err);
+	} else if (!d->failed) {
+		/* 5: a node that left keeps no file of ours (as after destroy) */
+		for (i = 0; i < d->nnodes; i++)
+			pick[i] = d->nodes[i].leaving && d->nodes[i].created;
+		rc = ot_deploy_stage(d, stage_unplace, pick, err);
 	}
 out:
 	return ot_deploy_end(d, pick, rc);

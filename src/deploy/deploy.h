@@ -83,6 +83,11 @@ struct ot_deploy_node {
 	const struct ot_plan *plan;
 	const void *image; /* the node's otnode executable */
 	size_t image_len;
+	/* apply: a host of the hosts file that the new topology leaves out.
+	 * plan is a stand-in naming its prefix; image is NULL. What runs
+	 * there of this instance is destroyed by its own otnode (after a
+	 * probe of its runtime), and created again on a rollback (apply.c). */
+	bool leaving;
 
 	/* derived at init */
 	char sha256[OT_SHA256_HEX];    /* of image; "" until ot_deploy_node_sha256 */
@@ -116,9 +121,11 @@ struct ot_deploy_node {
 	char part[OT_REMOTE_PATH_MAX + 32]; /* upload name before it is checked */
 	bool need_rename;		    /* part holds the candidate, not rexe */
 	uint32_t uid;
-	bool pf_busy;	  /* preflight: no UDP exchange here (no "ready") */
-	char *plan_frame; /* sudo, fast apply: "plan BYTES\n" + the plan's JSON (stdin) */
-	bool apply_fast;  /* apply: connected only; the probe (transport_ssh.c) decides */
+	bool pf_busy;	    /* preflight: no UDP exchange here (no "ready") */
+	char *plan_frame;   /* sudo, fast apply: "plan BYTES\n" + the plan's JSON (stdin) */
+	bool apply_fast;    /* apply: connected only; the probe (transport_ssh.c) decides */
+	bool leave_found;   /* leaving: an otnode of this instance is there */
+	bool apply_creates; /* apply's check: nothing runs there, apply creates */
 	size_t plan_frame_len;
 };
 

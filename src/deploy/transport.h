@@ -45,6 +45,12 @@ void ot_deploy_ssh_release(struct ot_deploy_node *n);
  * (ssh_action with verb "apply" says the word); see transport_ssh.c. */
 int ot_deploy_ssh_apply_check(struct ot_deploy *d, size_t i);
 
+/* SSH, apply: a host the new topology leaves (deploy.h: leaving). verb
+ * NULL: check what is there (n->leave_found); else run `otnode VERB` (its
+ * own plan: destroy, or create on a rollback) behind a probe of its
+ * runtime; see transport_ssh.c. */
+int ot_deploy_ssh_leave(struct ot_deploy *d, size_t i, const char *verb);
+
 /* Publish a state change of node i (fmt NULL: keep the detail). */
 void ot_deploy_set_state(struct ot_deploy *d, size_t i, enum ot_dstate s, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -61,8 +61,12 @@ static int local_action(struct ot_deploy *d, size_t i, const char *verb, const c
 		char line[160];
 
 		rc = ot_exec_apply(n->plan, &xo, flags, &res, &e);
-		snprintf(line, sizeof(line), "%s: %u added, %u removed, %u updated", n->plan->node,
-			 res.added, res.removed, res.updated);
+		if (rc == 0 && res.created && flags & OT_APPLY_CHECK)
+			snprintf(line, sizeof(line), "%s: nothing runs here: would create it",
+				 n->plan->node);
+		else
+			snprintf(line, sizeof(line), "%s: %u added, %u removed, %u updated",
+				 n->plan->node, res.added, res.removed, res.updated);
 		set_out(n, NULL, rc < 0 ? e.msg : line, rc < 0 ? 1 : 0);
 		if (rc == 0 && flags & OT_APPLY_CHECK) {
 			free(n->output);

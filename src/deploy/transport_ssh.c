@@ -469,6 +469,8 @@ static int ssh_open(struct ot_deploy *d, size_t i)
 	rc = ssh_connect_node(d, i);
 	if (rc < 0)
 		return rc;
+	if (n->leaving) /* nothing to place: ot_deploy_ssh_leave probes */
+		return 0;
 	if (n->sudo)
 		return sudo_prepare(d, i);
 	if (d->opts.action == OT_DEPLOY_APPLY && d->rt_len && !n->apply_fast &&
@@ -527,15 +529,19 @@ static int marked_output(struct ot_deploy_node *n, struct ot_ssh_cmd *c, const c
  * links are not followed) and the SHA-256 of the otnode's first rt_len
  * bytes; otdeploy applies the directory rules (remote.h) to those lines
  * and compares the checksum with its own runtime's. Only then does it send
- * "run" and the new plan: that otnode runs it from stdin (--plan-stdin;
- * the plan it carries is not read) and, once applied, carries it
- * (--save-plan). What runs is verified as the gate verifies it; nothing is
- * uploaded. When the directory or the otnode is missing, or carries
- * another runtime, nothing runs (EOF at `read`) and *ret stays NULL: the
- * caller places the new otnode the usual way, whose checks give the
- * reason if a rule is broken.
+ * "run" (and, for apply, the new plan: that otnode runs it from stdin,
+ * --plan-stdin, the plan it carries is not read, and once applied carries
+ * it, --save-plan). What runs is verified as the gate verifies it: nothing
+ * is uploaded. Otherwise nothing runs (EOF at `read`).
  */
-static int apply_probe(struct ot_deploy *d, size_t i, struct ot_ssh_cmd **ret)
+enum probe_verdict {
+	PROBE_OURS,   /* rules kept, our runtime: *ret runs tail (or closed) */
+	PROBE_ABSENT, /* a directory or the otnode is not there */
+	PROBE_OTHER,  /* a rule broken, or another runtime */
+};
+
+static int runtime_probe(struct ot_deploy *d, size_t i, const char *verb, const char *args,
+			 bool plan_stdin, struct ot_ssh_cmd **ret, enum probe_verdict *v)
 {
 	struct ot_deploy_node *n = &d->nodes[i];
 	const char *dir = n->host->dir ? n->host->dir : OT_REMOTE_DEFAULT_DIR;
@@ -549,8 +555,8 @@ static int apply_probe(struct ot_deploy *d, size_t i, struct ot_ssh_cmd **ret)
 	bool ok = true;
 	int rc;
 
-	rc = plan_frame_make(n);
-	if (rc < 0)
+	*v = PROBE_OTHER;
+	if (plan_stdin && (rc = plan_frame_make(n)) < 0)
 		return rc;
 	ot_deploy_set_state(d, i, OT_DS_CHECKING, "%s: directory and runtime", n->rexe);
 	/* rexe = <dir>/<prefix>/otnode: every component, from the first */
@@ -566,18 +572,22 @@ static int apply_probe(struct ot_deploy *d, size_t i, struct ot_ssh_cmd **ret)
 	ot_sb_printf(&cmd, " && head -c %zu -- ", d->rt_len);
 	shq(&cmd, n->rexe);
 	ot_sb_append(&cmd, " | sha256sum && read -r go && [ \"$go\" = run ] && exec ");
-	otnode_cmd_stdin(d, n, "apply", " --save-plan --wait-go " AC_MARK, true, &cmd);
+	otnode_cmd_stdin(d, n, verb, args, plan_stdin, &cmd);
 	rc = cmd.oom ? ot_error_set(&n->err, -ENOMEM, "out of memory")
 		     : ot_ssh_cmd_start(n->ssh, ot_sb_str(&cmd), &c, &n->err);
 	ot_sb_free(&cmd);
 	if (rc < 0)
 		return rc;
-	/* ncomp stat lines (the last one the otnode's), then the checksum;
-	 * a missing line: stat or head failed (something is not there) */
+	/* ncomp stat lines (the last one the otnode's), then the checksum; a
+	 * line missing: stat failed there (a path's components are checked
+	 * in order, so the lines are always the first ones) */
 	for (k = 0; ok && k <= ncomp; k++) {
-		ok = ot_ssh_cmd_read_line(c, line, sizeof(line), OT_DEPLOY_READY_MS, NULL) == 0;
-		if (!ok)
+		if (ot_ssh_cmd_read_line(c, line, sizeof(line), OT_DEPLOY_READY_MS, NULL) < 0) {
+			ok = false;
+			if (k < ncomp)
+				*v = PROBE_ABSENT;
 			break;
+		}
 		if (k == ncomp) {
 			ok = ot_sha256_parse(line, sum) == 0 && !strcmp(sum, d->rt_sha256);
 			break;
@@ -591,22 +601,85 @@ static int apply_probe(struct ot_deploy *d, size_t i, struct ot_ssh_cmd **ret)
 			ok = st.type == OT_SSH_FT_REG && (st.uid == 0 || st.uid == n->uid) &&
 			     !(st.mode & 022) && st.size > d->rt_len;
 	}
-	if (ok) {
+	if (ok && ret) {
 		rc = ot_ssh_cmd_write(c, "run\n", 4, &n->err);
-		if (rc == 0)
+		if (rc == 0 && plan_stdin)
 			rc = ot_ssh_cmd_write(c, n->plan_frame, n->plan_frame_len, &n->err);
 		if (rc < 0) {
 			ot_ssh_cmd_abort(c);
 			return rc;
 		}
+		*v = PROBE_OURS;
 		*ret = c;
 		return 0;
 	}
+	if (ok)
+		*v = PROBE_OURS;
 	/* No "run": EOF makes the shell stop at `read`; nothing ran. */
 	ot_ssh_cmd_finish(c, 5000, &r, NULL);
 	ot_ssh_result_free(&r);
-	n->reused = false;
 	return 0;
+}
+
+/*
+ * A host the new topology leaves (deploy.h: leaving). Without ARGS (the
+ * check): is an otnode of this instance there, of our runtime? n->leave_found
+ * says whether anything is there; another runtime, or a broken rule, fails
+ * (we could not run it). With a verb: run `otnode VERB` behind the probe
+ * (destroy, or create for a rollback), output in the node as ssh_action
+ * leaves it.
+ */
+int ot_deploy_ssh_leave(struct ot_deploy *d, size_t i, const char *verb)
+{
+	struct ot_deploy_node *n = &d->nodes[i];
+	unsigned limit = d->opts.command_timeout_ms + OT_DEPLOY_MARGIN_MS;
+	enum probe_verdict v;
+	struct ot_ssh_cmd *c = NULL;
+	struct ot_ssh_result r = {0};
+	int rc;
+
+	if (n->sudo) {
+		/* nothing placed to ask: is its state dir there? */
+		struct ot_strbuf cmd = OT_STRBUF_INIT;
+
+		ot_sb_printf(&cmd, "test -e /run/opentop/");
+		shq(&cmd, n->plan->prefix);
+		rc = cmd.oom ? ot_error_set(&n->err, -ENOMEM, "out of memory")
+			     : ot_ssh_run(n->ssh, ot_sb_str(&cmd), NULL, 0,
+					  d->opts.connect_timeout_ms, &r, &n->err);
+		ot_sb_free(&cmd);
+		if (rc == 0 && r.status == 0)
+			rc = ot_error_set(&n->err, -EOPNOTSUPP,
+					  "%s: not in the new topology, but '%s' runs there: "
+					  "with sudo=yes its plan is not at hand; destroy it "
+					  "with the topology it runs, then apply",
+					  ot_ssh_where(n->ssh), n->plan->prefix);
+		ot_ssh_result_free(&r);
+		return rc;
+	}
+	if (!d->rt_len)
+		return ot_error_set(&n->err, -EINVAL, "no runtime to compare the host's with");
+	rc = runtime_probe(d, i, verb ? verb : "version", "", false, verb ? &c : NULL, &v);
+	if (rc < 0)
+		return rc;
+	if (v == PROBE_OTHER)
+		return ot_error_set(&n->err, -EPERM,
+				    "%s: not in the new topology, but '%s' is not of this "
+				    "otdeploy's runtime (or breaks the directory rules): refusing "
+				    "to run it; destroy it with the otdeploy that created it",
+				    ot_ssh_where(n->ssh), n->rexe);
+	if (!verb) {
+		n->leave_found = v == PROBE_OURS;
+		return 0;
+	}
+	if (v != PROBE_OURS)
+		return ot_error_set(&n->err, -ENOENT, "%s: '%s' is gone", ot_ssh_where(n->ssh),
+				    n->rexe);
+	n->started = true;
+	rc = ot_ssh_cmd_finish(c, limit, &r, &n->err);
+	keep_output(n, &r);
+	ot_ssh_result_free(&r);
+	return rc;
 }
 
 /*
@@ -623,10 +696,14 @@ int ot_deploy_ssh_apply_check(struct ot_deploy *d, size_t i)
 	int rc = 0;
 
 	if (n->apply_fast) {
-		rc = apply_probe(d, i, &c);
+		enum probe_verdict v;
+
+		rc = runtime_probe(d, i, "apply", " --save-plan --wait-go " AC_MARK, true, &c, &v);
 		n->apply_fast = false;
-		if (rc == 0 && !c) /* not ours to run as it is: the usual way */
+		if (rc == 0 && !c) { /* not ours to run as it is: the usual way */
+			n->reused = false;
 			rc = ssh_place(d, i);
+		}
 	}
 	if (rc == 0 && !c) {
 		ot_sb_append(&tail, "exec ");

@@ -744,12 +744,16 @@ int ot_exec_apply(const struct ot_plan *p, const struct ot_exec_opts *opts, unsi
 	A.state_dir = p->state_dir;
 	r = ot_journal_read(p->state_dir, true, &A.im, err);
 	if (r == -ENOENT) {
-		/* nothing runs here: apply is create (revert: nothing to do) */
+		/* nothing runs here: apply is create (revert: nothing to do;
+		 * check: res->created says it would create) */
+		if (res && !(flags & OT_APPLY_REVERT))
+			res->created = true;
 		if (flags & (OT_APPLY_CHECK | OT_APPLY_REVERT))
 			return 0;
-		if (res)
+		r = ot_exec_create(p, opts, res, err);
+		if (res) /* create's result starts from zero */
 			res->created = true;
-		return ot_exec_create(p, opts, res, err);
+		return r;
 	}
 	if (r < 0)
 		return ot_error_prefix(err, r, "%s", p->node);

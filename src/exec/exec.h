@@ -77,7 +77,7 @@ struct ot_exec_result {
 	bool rolled_back; /* create failed and undid what it made */
 	/* apply: */
 	unsigned added, removed, updated; /* objects made, removed, changed in place */
-	bool created;			  /* nothing ran: the plan was created */
+	bool created;			  /* nothing ran: the plan was created (check: would be) */
 	bool recovered;			  /* an interrupted apply was undone first */
 	bool reverted;			  /* OT_APPLY_REVERT went back */
 };

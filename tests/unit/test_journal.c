@@ -169,10 +169,12 @@ static void bad(const char *text, const char *needle)
 
 Test(journal, malformed_refused)
 {
-	bad("opentop-journal 3\nH p i n ~\n", "version 1 or 2");
+	bad("opentop-journal 4\nH p i n ~\n", "version 1 to 3");
 	bad("opentop-journal 2\nH p i n ~\n", "bad header"); /* a v1 header in v2 */
 	bad("opentop-journal 1\nH p i n ~ t 1 u 0 0\n", "bad header");
 	bad("opentop-journal 2\nH p i n ~ t -1 u 0 0\n", "bad header numbers");
+	bad("opentop-journal 3\nH p i n ~ t 1 u 0 0\n", "bad header");	 /* a v2 header in v3 */
+	bad("opentop-journal 2\nH p i n ~ t 1 u 0 0 j\n", "bad header"); /* a v3 header in v2 */
 	bad("something else\n", "line 1");
 	bad("opentop-journal 1\nB 1 netns a container\n", "before the header");
 	bad(HDR "B 1 netns a\n", "line 3: wrong number of fields");
@@ -186,10 +188,10 @@ Test(journal, malformed_refused)
 	bad(HDR "Q\n", "bad record");
 }
 
-/* version 2 carries who and when; version 1 journals are still read */
-Test(journal, header_meta_v2_and_v1)
+/* version 3 carries who, when and the job; versions 1 and 2 are still read */
+Test(journal, header_meta_v3_v2_and_v1)
 {
-	struct ot_journal_meta m = {"lab", 1765000000, "alice", 1000, 4026531840ull};
+	struct ot_journal_meta m = {"lab", 1765000000, "alice", 1000, 4026531840ull, "42.0"};
 	struct ot_journal_image *im = NULL, **list = NULL;
 	struct ot_journal *j = NULL;
 	struct ot_error err = {0};
@@ -202,13 +204,26 @@ Test(journal, header_meta_v2_and_v1)
 		     err.msg);
 	ot_journal_close(j);
 	cr_assert_eq(ot_journal_read(sd, false, &im, &err), 0, "%s", err.msg);
-	cr_assert_eq(im->version, 2);
+	cr_assert_eq(im->version, 3);
 	cr_assert_str_eq(im->meta.topology, "lab");
 	cr_assert_eq(im->meta.created, 1765000000);
 	cr_assert_str_eq(im->meta.by, "alice");
 	cr_assert_eq(im->meta.uid, 1000);
 	cr_assert_eq(im->meta.netns, 4026531840ull);
+	cr_assert_str_eq(im->meta.job, "42.0");
 	ot_journal_image_free(im);
+	/* a version 2 journal: who and when, no job */
+	snprintf(sd, sizeof(sd), "%s/mid.n3", root);
+	cr_assert_eq(mkdir(sd, 0700), 0);
+	cr_assert_eq(parse_in(sd, "opentop-journal 2\nH q i n ~ lab 1 bob 7 0\nC\n", &im, &err), 0,
+		     "%s", err.msg);
+	cr_assert_eq(im->version, 2);
+	cr_assert_str_eq(im->meta.by, "bob");
+	cr_assert_eq(im->meta.uid, 7);
+	cr_assert_null(im->meta.job);
+	ot_journal_image_free(im);
+	snprintf(sd, sizeof(sd), "rm -rf %s/mid.n3", root);
+	cr_assert_eq(system(sd), 0);
 	/* a version 1 journal beside it: listed, without meta */
 	snprintf(sd, sizeof(sd), "%s/old.n1", root);
 	cr_assert_eq(mkdir(sd, 0700), 0);
