@@ -92,3 +92,18 @@ own_ipc() {	# web's IPC namespace is not the node's; db (no ipc) has the node's
 check "isolate ipc: container web has an IPC namespace of its own, db (no ipc) the node's" own_ipc
 check "the nodes keep their hostnames" [ "$(tests_node_hostname n1)" = n1 ]
 [ $CHECK_FAILED = 0 ] || cat "$out" >&2
+
+# Who made it: while a step runs, `otnode list` on the node names the
+# job's user and uid (not slurmstepd's root) and the job and step.
+out=$W/out/basic-list
+cl_user srun -N2 --opentop="$pair" sleep 5 >"$out.srun" 2>&1 &
+lpid=$!
+listed_by_job() {
+	"$B/otnode" list --json --all >"$out" 2>&1 &&
+		[ "$(jq --argjson u "$NOBODY_UID" '[.instances[] | select(.topology == "otsl_pair" and
+			.by == "nobody" and .uid == $u and (.job | test("^[0-9]+\\.[0-9]+$")))] | length' "$out")" = 2 ]
+}
+check "otnode list: both nodes' instances name nobody, uid $NOBODY_UID, job.step" wait_until 20 listed_by_job
+wait "$lpid"
+check "... and the step ends well" [ $? = 0 ]
+[ $CHECK_FAILED = 0 ] || cat "$out" "$out.srun" >&2
