@@ -5,18 +5,27 @@
  *
  * Stages, each on all nodes in parallel before the next (1 and 2 back to
  * back per node):
- *   1. connect and place the new otnode (as for every action);
+ *   1. connect. Over SSH, when the node's otnode carries this otdeploy's
+ *      runtime, nothing is placed: stage 2's probe checks the directory
+ *      and that runtime in the check's own session, and the otnode there
+ *      runs the new plan from stdin (transport_ssh.c); otherwise the new
+ *      otnode is placed as for every action;
  *   2. `otnode apply --check` everywhere: the new plan is valid, of the
  *      instance and node that run there, and its change can be computed.
  *      One failure and nothing is applied anywhere (each node's reason in
- *      its report);
- *   3. `otnode apply` everywhere;
+ *      its report). A host of the hosts file that the new topology leaves
+ *      out (deploy.h: leaving) is probed instead: is an otnode of this
+ *      instance there, and ours to run?
+ *   3. `otnode apply` everywhere (a leaving host: its otnode's destroy);
  *   4. if a node failed (and not keep_going): `otnode apply --revert` on
  *      every node where the apply started. A node that applied goes back
  *      to the plan it ran; one whose apply failed has rolled itself back
  *      (or, killed or cut off, is recovered by the revert); a node that
- *      runs anything else is left alone (exec.h: OT_APPLY_REVERT). So the
- *      cluster runs the old topology again, everywhere.
+ *      runs anything else is left alone (exec.h: OT_APPLY_REVERT). A node
+ *      the apply created (its check said "would create it") is destroyed;
+ *      a leaving host's instance is created again. So the cluster runs the
+ *      old topology again, everywhere;
+ *   5. on success, a leaving host keeps no file of ours (as after destroy).
  * A node with nothing created yet gets its plan created by its apply.
  */
 #include "deploy/transport.h"
