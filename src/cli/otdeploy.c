@@ -731,7 +731,7 @@ static void dry_run(struct cli *c, struct ot_deploy *d)
 	       ot_deploy_action_name(c->dopts.action), c->topo ? c->topo : c->hosts_file, d->nnodes,
 	       d->nnodes == 1 ? "" : "s");
 	for (i = 0; i < d->nnodes; i++) {
-		struct ot_deploy_node *n = &d->nodes[i];
+		const struct ot_deploy_node *n = &d->nodes[i];
 		const struct ot_plan *p = n->plan;
 		char ub[OT_ADDR_STRLEN];
 
@@ -760,8 +760,7 @@ static void dry_run(struct cli *c, struct ot_deploy *d)
 				    "missing)\n"
 				    "  otnode     %s, %.1f MB, sha256 %s (uploaded unless the "
 				    "same bytes are there; checked with sha256sum on the host)\n",
-				    n->rdir, n->rexe, n->image_len / 1e6,
-				    ot_deploy_node_sha256(n, NULL) < 0 ? "?" : n->sha256);
+				    n->rdir, n->rexe, n->image_len / 1e6, n->sha256);
 		}
 		if (c->dopts.action == OT_DEPLOY_CREATE && c->dopts.preflight)
 			printf(
@@ -825,6 +824,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (c.dry_run) {
+		size_t k;
+
+		/* the checksums the run would compare (hashed when needed there) */
+		for (k = 0; k < d.nnodes; k++)
+			(void)ot_deploy_node_sha256(&d.nodes[k], NULL);
 		if (c.json)
 			status =
 			    ot_cli_json_print("otdeploy", otdeploy_dry_run_json(&d, c.topo),
