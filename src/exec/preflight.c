@@ -33,9 +33,10 @@
 #define LINGER_MS   150 /* keep answering after we are done: our last ack may be lost */
 #define PKT_MAGIC   "OTPF2"
 /* A VXLAN network of at most this many nodes is checked all-pairs; in a
- * larger one each node checks the members at ring distance 1, 2, 4, ...
- * (see pick_sample). */
+ * larger one each node checks the members at ring distance 1, 4, 16, ...
+ * (powers of SAMPLE_BASE, see pick_sample). */
 #define ALL_PAIRS_UPTO 16
+#define SAMPLE_BASE    4
 
 struct check {
 	char name[48];
@@ -390,15 +391,24 @@ static struct peer *peer_by_ot_addr(struct ot_preflight *pf, const struct ot_add
  * sees the same member set (itself and the destinations of its FDB entries
  * on that device) and sorts it by underlay address, so both ends of a pair
  * agree without talking. Up to ALL_PAIRS_UPTO members: every pair. Beyond:
- * the members at ring distance 1, 2, 4, 8, ... in both directions, at most
- * 2 log2(M) peers per node. Every node is still checked from both sides by
- * at least two peers (a node-local fault - a firewall, a wrong address, a
- * dead host - shows), every contiguous address range has checked pairs
- * leaving it at both ends (a cut-off subnet or rack shows), and the number
- * of underlay neighbours (ARP/ND entries) the check creates per node is
- * O(log M), not O(M). A filter between two particular ranges that are both
- * reachable from the rest may go unseen: the price of not testing M^2 pairs.
+ * the members at ring distance 1, 4, 16, 64, ... in both directions, at
+ * most 2 log4(M) peers per node (10 of 999 at 1,000 nodes). Every node is
+ * still checked by at least two peers, in both directions (a node-local
+ * fault - a firewall, a wrong address, a dead host - shows), every
+ * contiguous address range has checked pairs leaving it at both ends (a
+ * cut-off subnet or rack shows), any member reaches any other in O(log M)
+ * checked hops, and the underlay neighbour (ARP/ND) entries the check
+ * creates per node are O(log M), not O(M). A filter between two particular
+ * ranges that both reach the rest may go unseen: the price of not testing
+ * M^2 pairs.
  */
+static bool power_of(size_t d, size_t base)
+{
+	while (d > 1 && d % base == 0)
+		d /= base;
+	return d == 1;
+}
+
 static int pick_sample(struct ot_preflight *pf, const char *dev)
 {
 	const struct ot_plan *p = pf->p;
@@ -434,9 +444,9 @@ static int pick_sample(struct ot_preflight *pf, const char *dev)
 			x->sampled = true;
 			continue;
 		}
-		/* ring distance from us, either way round */
+		/* ring distance from us, either way round: a power of 4? */
 		d = (i + n - self) % n;
-		if ((d & (d - 1)) == 0 || ((n - d) & (n - d - 1)) == 0)
+		if (power_of(d, SAMPLE_BASE) || power_of(n - d, SAMPLE_BASE))
 			x->sampled = true;
 	}
 	free(m);
@@ -596,8 +606,10 @@ bool ot_preflight_busy(const struct ot_preflight *pf)
 /*
  * One datagram to x's VXLAN port: "OTPF2 <nonce> probe|ack <our node>
  * <got>", got = 1 once x's ack reached us (x then needs nothing more from
- * us). Best effort, but a failed sendto is kept: ENOBUFS here is what a
- * full neighbour (ARP/ND) table looks like, and the report says so.
+ * us). Best effort, but a failed sendto is kept for the report (no route,
+ * for one). A datagram the kernel drops after sendto returned - ENOBUFS
+ * from a full neighbour table, which UDP does not report - shows in
+ * UdpSndbufErrors instead (sndbuf_errors).
  */
 static void send_pkt(struct ot_preflight *pf, struct peer *x, const char *nonce, const char *kind)
 {
@@ -685,6 +697,47 @@ static void receive(struct ot_preflight *pf, const char *nonce)
 	}
 }
 
+/*
+ * This namespace's count of UDP datagrams dropped on output for want of
+ * buffer space (/proc/net/snmp "SndbufErrors", snmp6 "Udp6SndbufErrors"),
+ * -1 if unknown. It rises when the neighbour (ARP/ND) table is full: the
+ * kernel then cannot resolve the next hop, and udp_sendmsg hides that
+ * ENOBUFS from the caller.
+ */
+static long sndbuf_errors(int family)
+{
+	FILE *f = fopen(family == AF_INET6 ? "/proc/net/snmp6" : "/proc/net/snmp", "re");
+	char line[1024], names[1024] = "";
+	long v = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (family == AF_INET6) {
+			if (sscanf(line, "Udp6SndbufErrors %ld", &v) == 1)
+				break;
+		} else if (!strncmp(line, "Udp: ", 5)) {
+			if (!names[0]) {
+				snprintf(names, sizeof(names), "%s", line);
+				continue;
+			}
+			/* the column of SndbufErrors in the header line */
+			char *np = NULL, *vp = NULL, *n = strtok_r(names, " \n", &np);
+			char *val = strtok_r(line, " \n", &vp);
+
+			while (n && val && strcmp(n, "SndbufErrors")) {
+				n = strtok_r(NULL, " \n", &np);
+				val = strtok_r(NULL, " \n", &vp);
+			}
+			if (n && val)
+				v = strtol(val, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return v;
+}
+
 static bool in_exchange(const struct peer *x)
 {
 	return x->sampled && !x->skipped;
@@ -707,7 +760,7 @@ static bool all_done(const struct ot_preflight *pf)
 int ot_preflight_exchange(struct ot_preflight *pf, const char *nonce, unsigned ms,
 			  struct ot_error *err)
 {
-	long deadline, done_at = 0, t, wake;
+	long deadline, done_at = 0, t, wake, dropped;
 	size_t i;
 
 	if (!nonce[0] || strlen(nonce) > OT_PREFLIGHT_NONCE_MAX ||
@@ -716,6 +769,7 @@ int ot_preflight_exchange(struct ot_preflight *pf, const char *nonce, unsigned m
 	if (pf->fd < 0)
 		return 0;
 	pf->exchanged = true;
+	dropped = sndbuf_errors(pf->p->underlay.family);
 	t = ot_mono_ms();
 	deadline = t + (ms ? ms : 2000);
 	for (i = 0; i < pf->npeers; i++) {
@@ -750,6 +804,17 @@ int ot_preflight_exchange(struct ot_preflight *pf, const char *nonce, unsigned m
 			receive(pf, nonce);
 		if (!done_at && all_done(pf))
 			done_at = ot_mono_ms() + LINGER_MS;
+	}
+	t = sndbuf_errors(pf->p->underlay.family);
+	if (dropped >= 0 && t > dropped) {
+		struct check *c = add_check(
+		    pf, "udp send", true,
+		    "the kernel dropped %ld of our datagrams after sending (UdpSndbufErrors): "
+		    "the neighbour (ARP/ND) table may be full (net.ipv4.neigh.default.gc_thresh3, "
+		    "one table for all network namespaces of the host)",
+		    t - dropped);
+		if (c)
+			c->warning = true;
 	}
 	return 0;
 }
@@ -803,12 +868,9 @@ void ot_preflight_report(const struct ot_preflight *pf, struct ot_strbuf *out)
 		if (!x->reached && x->send_errno)
 			ot_sb_printf(out,
 				     "%s: preflight: UDP port %u from %s (%s) to %s (%s) could not "
-				     "be sent: %s%s\n",
+				     "be sent: %s\n",
 				     pf->p->node, pf->port, pf->p->node, mine, x->node, abuf,
-				     strerror(x->send_errno),
-				     x->send_errno == ENOBUFS || x->send_errno == EAGAIN
-					 ? " (is the neighbour table full? gc_thresh3)"
-					 : "");
+				     strerror(x->send_errno));
 		else if (!x->reached)
 			ot_sb_printf(
 			    out,

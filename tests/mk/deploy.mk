@@ -42,3 +42,10 @@ bench-deploy: $(OTDEPLOY) $(OTC)
 	bench/deploy $(BUILD)
 BENCH_TARGETS += bench-deploy
 .PHONY: check-deploy check-deploy-concurrent check-deploy-vm bench-deploy
+
+# Only the scale case (part of check-deploy too): SCALE_HOSTS simulated
+# hosts (default 32) on one VXLAN LAN, preflight refusal naming the one
+# host with a firewall and nothing else, then create/destroy, zero diff.
+check-deploy-scale: $(OTDEPLOY) $(OTC)
+	@SCALE_HOSTS=$(or $(SCALE_HOSTS),32) $(call run_suite,check-deploy-scale,300) tests/deploy/run-deploy $(BUILD) scale
+.PHONY: check-deploy-scale
