@@ -387,9 +387,11 @@ static struct peer *peer_by_ot_addr(struct ot_preflight *pf, const struct ot_add
 }
 
 /*
- * Which pairs of one VXLAN network (device `dev`) are checked. Every member
- * sees the same member set (itself and the destinations of its FDB entries
- * on that device) and sorts it by underlay address, so both ends of a pair
+ * Which pairs of one VXLAN network (device `dev` in namespace `ns`: a
+ * container alone on its node holds the network's VXLAN device itself, so
+ * one name - eth0 - may stand for several networks) are checked. Every
+ * member sees the same member set (itself and the destinations of its FDB
+ * entries on that device) and sorts it by underlay address, so both ends of a pair
  * agree without talking. Up to ALL_PAIRS_UPTO members: every pair. Beyond:
  * the members at ring distance 1, 4, 16, 64, ... in both directions, at
  * most 2 log4(M) peers per node (10 of 999 at 1,000 nodes). Every node is
@@ -409,7 +411,7 @@ static bool power_of(size_t d, size_t base)
 	return d == 1;
 }
 
-static int pick_sample(struct ot_preflight *pf, const char *dev)
+static int pick_sample(struct ot_preflight *pf, int ns, const char *dev)
 {
 	const struct ot_plan *p = pf->p;
 	struct ot_addr *m;
@@ -423,7 +425,7 @@ static int pick_sample(struct ot_preflight *pf, const char *dev)
 		const struct ot_op *op = &p->ops[i];
 		size_t j;
 
-		if (op->kind != OT_OP_FDB || strcmp(op->fdb.dev, dev) ||
+		if (op->kind != OT_OP_FDB || op->ns != ns || strcmp(op->fdb.dev, dev) ||
 		    !peer_by_ot_addr(pf, &op->fdb.dst))
 			continue;
 		for (j = 0; j < n; j++)
@@ -485,7 +487,7 @@ static int find_peers(struct ot_preflight *pf)
 
 		if (op->kind != OT_OP_LINK || op->link.kind != OT_LINK_VXLAN)
 			continue;
-		if (pick_sample(pf, op->link.name) < 0)
+		if (pick_sample(pf, op->ns, op->link.name) < 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -685,7 +687,18 @@ static void receive(struct ot_preflight *pf, const char *nonce)
 		    strcmp(magic, PKT_MAGIC) || strcmp(n, nonce))
 			continue;
 		peer = peer_by_addr(pf, &from);
-		if (!peer || !peer->sampled || strcmp(peer->node, node))
+		if (!peer || peer->skipped || strcmp(peer->node, node))
+			continue;
+		if (!peer->sampled && !strcmp(kind, "probe")) {
+			/* It counts us in its sample and we did not: both
+			 * ends see the same member sets, so this is not
+			 * expected, but a pair one end checks is checked
+			 * by both rather than left waiting for an answer. */
+			peer->sampled = true;
+			peer->next_send = ot_mono_ms();
+			peer->every = PROBE_FIRST;
+		}
+		if (!peer->sampled)
 			continue;
 		peer->heard = true;
 		if (got)

@@ -3,6 +3,7 @@
 # libmnl-compatible module byte for byte) and the kernel suites (root, real
 # kernel, simulated hosts: tests/kernel/).
 UNIT_TESTS += tests/unit/test_nl_msg.c tests/unit/test_nft.c tests/unit/test_journal.c \
+	tests/unit/test_preflight_sample.c \
 	tests/unit/test_embed.c
 
 # The libmnl-compatible module next to the real libmnl: its objects are
