@@ -14,17 +14,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/cliopt.h"
+#include "cli/otdeploy.h"
 #include "compile/compile.h"
+#include "embed/embed.h"
 #include "deploy/deploy.h"
 #include "deploy/image.h"
+#include "deploy/inspect.h"
 #include "deploy/progress.h"
 #include "deploy/ssh.h"
 #include "model/load.h"
 #include "util/strbuf.h"
+#include "util/suggest.h"
 #include "util/clock.h"
 #include "util/version.h"
 
@@ -36,6 +42,7 @@
 static const char usage_text[] =
     "usage: otdeploy [ACTION] [OPTIONS] TOPOLOGY.otp HOSTS\n"
     "       otdeploy [ACTION] [OPTIONS] --local TOPOLOGY.otp\n"
+    "       otdeploy --list [OPTIONS] HOSTS\n"
     "\n"
     "Build TOPOLOGY on the hosts of HOSTS over SSH, all nodes in parallel; when a\n"
     "node fails, what the others made is destroyed again (all or nothing).\n"
@@ -46,13 +53,15 @@ static const char usage_text[] =
     "      --destroy            remove what create made, on every node\n"
     "      --status             what exists and what drifted from the plan\n"
     "      --verify             objects plus the reachability matrix across nodes\n"
+    "      --list               the instances created on each host of HOSTS\n"
+    "                           (topology, node, when, by whom; no TOPOLOGY)\n"
     "  -n, --dry-run            show what would be done per node; touch nothing\n"
     "Options:\n"
     "  -j, --parallel N         at most N nodes at once (default: all)\n"
     "  -k, --keep-going         no rollback when a node fails\n"
     "      --local              allow hosts whose target is 'local' (built here,\n"
     "                           in-process, no SSH); without HOSTS: all nodes here\n"
-    "  -D NAME=VALUE            set a topology parameter\n"
+    "  -D, --define NAME=VALUE  set a topology parameter\n"
     "      --instance NAME      name the objects NAME instead of the topology name\n"
     "      --ssh-config FILE    read this OpenSSH client config instead of\n"
     "                           ~/.ssh/config and /etc/ssh/ssh_config ('none': none)\n"
@@ -61,9 +70,9 @@ static const char usage_text[] =
     "      --accept-new-host-keys  record unknown host keys (changed keys are\n"
     "                           always refused)\n"
     "      --no-preflight       skip the kernel/underlay/UDP checks before create\n"
-    "      --timeout SECS       limit per otnode command (default 120)\n"
+    "      --timeout SECS       limit per otnode command (default 120; or 90s, 2m)\n"
     "      --connect-timeout SECS  limit per connection (default 10)\n"
-    "      --json               the report as JSON on stdout\n"
+    "      --json               the report (or with --dry-run, the dry run) as JSON\n"
     "  -q, --quiet              no live progress\n"
     "  -v, --verbose            every step of every node as a line with its time\n"
     "      --color WHEN         auto (default), always, never\n"
@@ -87,13 +96,16 @@ enum {
 	OPT_CONNECT_TIMEOUT,
 	OPT_JSON,
 	OPT_COLOR,
+	OPT_LIST,
 };
 
 static const struct option long_opts[] = {
     {"destroy", no_argument, NULL, OPT_DESTROY},
     {"status", no_argument, NULL, OPT_STATUS},
     {"verify", no_argument, NULL, OPT_VERIFY},
+    {"list", no_argument, NULL, OPT_LIST},
     {"dry-run", no_argument, NULL, 'n'},
+    {"define", required_argument, NULL, 'D'},
     {"parallel", required_argument, NULL, 'j'},
     {"keep-going", no_argument, NULL, 'k'},
     {"local", no_argument, NULL, OPT_LOCAL},
@@ -238,24 +250,75 @@ static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *ret)
 	return 0;
 }
 
+/* An action option: one per run (cli/cliopt.h refuses a second one). */
+static int set_action(struct cli *c, const char **given, const char *name, enum ot_deploy_action a)
+{
+	if (ot_cli_action("otdeploy", given, name) < 0)
+		return -EINVAL;
+	c->dopts.action = a;
+	return 0;
+}
+
+/* Wrong operands: say what is expected, and when the first looks like an
+ * action written without its dashes ("otdeploy destroy ..."), which one. */
+static int bad_operands(int argc, char **argv)
+{
+	static const char *const actions[] = {"destroy", "status", "verify", "list", "create"};
+	struct ot_suggest sg;
+	const char *best = NULL;
+	size_t i;
+
+	fprintf(stderr, "otdeploy: need TOPOLOGY.otp and HOSTS, or --local and "
+			"TOPOLOGY.otp (see --help)\n");
+	if (optind >= argc)
+		return -EINVAL;
+	ot_suggest_init(&sg, argv[optind]);
+	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
+		if (strcmp(argv[optind], actions[i]) == 0)
+			best = actions[i];
+		ot_suggest_add(&sg, actions[i]);
+	}
+	if (!best)
+		best = ot_suggest_best(&sg);
+	if (best && strcmp(best, "create") == 0)
+		fprintf(stderr,
+			"otdeploy: '%s' is not a file: create is the default action, "
+			"give no word for it\n",
+			argv[optind]);
+	else if (best)
+		fprintf(stderr, "otdeploy: '%s' is not a file (did you mean '--%s'?)\n",
+			argv[optind], best);
+	return -EINVAL;
+}
+
 static int parse_args(int argc, char **argv, struct cli *c)
 {
-	const char *color = "auto";
+	const char *color = "auto", *action = NULL;
 	unsigned u;
 	int opt;
 
 	c->dopts.action = OT_DEPLOY_CREATE;
 	c->dopts.preflight = true;
-	while ((opt = getopt_long(argc, argv, "nj:kD:qvhV", long_opts, NULL)) != -1) {
+	opterr = 0; /* cli/cliopt.c words every error, with "did you mean" */
+	if (ot_cli_single_dash("otdeploy", argc, argv, long_opts) < 0)
+		return -EINVAL;
+	while ((opt = getopt_long(argc, argv, ":nj:kD:qvhV", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_DESTROY:
-			c->dopts.action = OT_DEPLOY_DESTROY;
+			if (set_action(c, &action, "--destroy", OT_DEPLOY_DESTROY) < 0)
+				return -EINVAL;
 			break;
 		case OPT_STATUS:
-			c->dopts.action = OT_DEPLOY_STATUS;
+			if (set_action(c, &action, "--status", OT_DEPLOY_STATUS) < 0)
+				return -EINVAL;
 			break;
 		case OPT_VERIFY:
-			c->dopts.action = OT_DEPLOY_VERIFY;
+			if (set_action(c, &action, "--verify", OT_DEPLOY_VERIFY) < 0)
+				return -EINVAL;
+			break;
+		case OPT_LIST:
+			if (set_action(c, &action, "--list", OT_DEPLOY_LIST) < 0)
+				return -EINVAL;
 			break;
 		case 'n':
 			c->dry_run = true;
@@ -305,19 +368,24 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			c->dopts.preflight = false;
 			break;
 		case OPT_TIMEOUT:
-			if (parse_uint(optarg, 1, 86400, &u) < 0) {
-				fprintf(stderr, "otdeploy: --timeout wants 1..86400 seconds\n");
+			if (ot_cli_duration_ms(optarg, 1000, 1000, 86400000, &u) < 0) {
+				fprintf(stderr,
+					"otdeploy: --timeout wants 1..86400 seconds (or "
+					"with a unit: 90s, 5m), not '%s'\n",
+					optarg);
 				return -EINVAL;
 			}
-			c->dopts.command_timeout_ms = u * 1000;
+			c->dopts.command_timeout_ms = u;
 			break;
 		case OPT_CONNECT_TIMEOUT:
-			if (parse_uint(optarg, 1, 3600, &u) < 0) {
+			if (ot_cli_duration_ms(optarg, 1000, 1000, 3600000, &u) < 0) {
 				fprintf(stderr,
-					"otdeploy: --connect-timeout wants 1..3600 seconds\n");
+					"otdeploy: --connect-timeout wants 1..3600 seconds (or "
+					"with a unit: 30s, 1m), not '%s'\n",
+					optarg);
 				return -EINVAL;
 			}
-			c->dopts.connect_timeout_ms = u * 1000;
+			c->dopts.connect_timeout_ms = u;
 			break;
 		case OPT_JSON:
 			c->json = true;
@@ -340,22 +408,29 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			fputs(usage_text, stdout);
 			exit(0);
 		case 'V':
-			printf("otdeploy (OpenTop) %s, plan schema %s\n", OT_VERSION,
-			       OT_PLAN_SCHEMA);
+			ot_cli_version("otdeploy");
 			exit(0);
 		default:
+			ot_cli_getopt_error("otdeploy", opt, argv, long_opts);
 			return -EINVAL;
 		}
 	}
-	if (argc - optind == 1 && c->dopts.local_ok) {
+	if (c->quiet && c->verbose)
+		return ot_cli_conflict("otdeploy", "--quiet", "--verbose",
+				       "ask for less and for more progress");
+	if (c->dopts.action == OT_DEPLOY_LIST) {
+		if (argc - optind != 1) {
+			fprintf(stderr, "otdeploy: --list needs HOSTS alone (see --help)\n");
+			return -EINVAL;
+		}
+		c->hosts_file = argv[optind];
+	} else if (argc - optind == 1 && c->dopts.local_ok) {
 		c->topo = argv[optind];
 	} else if (argc - optind == 2) {
 		c->topo = argv[optind];
 		c->hosts_file = argv[optind + 1];
 	} else {
-		fprintf(stderr, "otdeploy: need TOPOLOGY.otp and HOSTS, or --local and "
-				"TOPOLOGY.otp (see --help)\n");
-		return -EINVAL;
+		return bad_operands(argc, argv);
 	}
 	c->color = !strcmp(color, "always") ||
 		   (!strcmp(color, "auto") && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
@@ -385,6 +460,7 @@ struct job {
 	struct ot_deploy_node *nodes;
 	struct ot_image *images;
 	size_t nnodes;
+	struct ot_plan **lplans; /* --list: one plan-less stand-in per host */
 };
 
 static void job_free(struct job *j)
@@ -394,6 +470,9 @@ static void job_free(struct job *j)
 	for (i = 0; j->images && i < j->nnodes; i++)
 		ot_image_free(&j->images[i]);
 	free(j->images);
+	for (i = 0; j->lplans && i < j->nnodes; i++)
+		ot_plan_free(j->lplans[i]);
+	free(j->lplans);
 	free(j->nodes);
 	free(j->here);
 	ot_compiled_free(j->compiled);
@@ -438,6 +517,67 @@ static int bind_here(struct cli *c, struct job *j)
 	for (i = 0; i < j->nnodes; i++) {
 		j->here[i].name = j->compiled->plans[i]->node;
 		j->here[i].ssh_target = "local";
+	}
+	return 0;
+}
+
+/*
+ * --list: one node per host of the hosts file (lines with the same target,
+ * port and user are one host), each with a stand-in plan (its node name,
+ * and a random prefix so the runtime placed for the look has a directory
+ * of its own) and the bare otnode runtime: `otnode list` reads journals,
+ * no plan. 0 or EXIT_*.
+ */
+static int prepare_list(struct cli *c, struct job *j)
+{
+	struct ot_diags dg;
+	size_t i, k, rlen = 0;
+	const void *rt = ot_embed_runtime(&rlen);
+	unsigned char rnd[4];
+	char prefix[64];
+	int rc;
+
+	ot_diags_init(&dg);
+	rc = ot_hosts_load(c->hosts_file, &dg, &j->hosts);
+	print_diags(&dg, c->color);
+	ot_diags_free(&dg);
+	if (rc < 0)
+		return EXIT_FAILED;
+	j->nodes = calloc(j->hosts->nhosts + 1, sizeof(*j->nodes));
+	j->lplans = calloc(j->hosts->nhosts + 1, sizeof(*j->lplans));
+	if (!j->nodes || !j->lplans || getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
+		fprintf(stderr, "otdeploy: out of memory\n");
+		return EXIT_SYSTEM;
+	}
+	snprintf(prefix, sizeof(prefix), "otdeploy-list.%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
+		 rnd[3]);
+	for (i = 0; i < j->hosts->nhosts; i++) {
+		const struct ot_host *h = &j->hosts->hosts[i];
+		struct ot_plan *p;
+
+		for (k = 0; k < i; k++) {
+			const struct ot_host *o = &j->hosts->hosts[k];
+
+			if (!strcmp(o->ssh_target, h->ssh_target) && o->ssh_port == h->ssh_port &&
+			    !strcmp(o->user ? o->user : "", h->user ? h->user : ""))
+				break;
+		}
+		if (k < i)
+			continue; /* the same host again */
+		p = ot_plan_new();
+		if (!p || !(p->node = ot_arena_strdup(&p->arena, h->name)) ||
+		    !(p->prefix = ot_arena_strdup(&p->arena, prefix))) {
+			ot_plan_free(p);
+			fprintf(stderr, "otdeploy: out of memory\n");
+			return EXIT_SYSTEM;
+		}
+		j->lplans[j->nnodes] = p;
+		j->nodes[j->nnodes].name = h->name;
+		j->nodes[j->nnodes].host = h;
+		j->nodes[j->nnodes].plan = p;
+		j->nodes[j->nnodes].image = rt;
+		j->nodes[j->nnodes].image_len = rlen;
+		j->nnodes++;
 	}
 	return 0;
 }
@@ -520,12 +660,13 @@ static void dry_run(struct cli *c, struct ot_deploy *d)
 	    [OT_DEPLOY_DESTROY] = "otnode destroy",
 	    [OT_DEPLOY_STATUS] = "otnode status --json",
 	    [OT_DEPLOY_VERIFY] = "otnode verify --remote --json",
+	    [OT_DEPLOY_LIST] = "otnode list --json",
 	};
 	const char *kh = c->dopts.known_hosts ? c->dopts.known_hosts : "~/.ssh/known_hosts";
 	size_t i, k, counts[OT_OP__COUNT];
 
 	printf("dry run: %s of %s on %zu node%s; nothing is contacted or changed\n",
-	       ot_deploy_action_name(c->dopts.action), c->topo, d->nnodes,
+	       ot_deploy_action_name(c->dopts.action), c->topo ? c->topo : c->hosts_file, d->nnodes,
 	       d->nnodes == 1 ? "" : "s");
 	for (i = 0; i < d->nnodes; i++) {
 		const struct ot_deploy_node *n = &d->nodes[i];
@@ -547,13 +688,17 @@ static void dry_run(struct cli *c, struct ot_deploy *d)
 				printf(" -> %s%s%s", n->user, n->user[0] ? "@" : "", n->addr);
 			printf(" (and what %s says of it), host key checked against %s\n",
 			       c->dopts.ssh_config ? c->dopts.ssh_config : "~/.ssh/config", kh);
-			printf(
-			    "  directory  %s (each component lstat'ed; created 0700 if missing)\n",
-			    n->rdir);
-			printf(
-			    "  otnode     %s, %.1f MB, sha256 %s (uploaded unless the same bytes "
-			    "are there; checked with sha256sum on the host)\n",
-			    n->rexe, n->image_len / 1e6, n->sha256);
+			if (n->sudo)
+				printf("  otnode     %s, installed (root's alone, checked), run as "
+				       "`sudo -n %s --plan-stdin VERB`, the plan on stdin\n",
+				       n->rexe, n->rexe);
+			else
+				printf(
+				    "  directory  %s (each component lstat'ed; created 0700 if "
+				    "missing)\n"
+				    "  otnode     %s, %.1f MB, sha256 %s (uploaded unless the "
+				    "same bytes are there; checked with sha256sum on the host)\n",
+				    n->rdir, n->rexe, n->image_len / 1e6, n->sha256);
 		}
 		if (c->dopts.action == OT_DEPLOY_CREATE && c->dopts.preflight)
 			printf(
@@ -565,6 +710,8 @@ static void dry_run(struct cli *c, struct ot_deploy *d)
 			   ? (c->dopts.keep_going ? " (no rollback: --keep-going)"
 						  : " (rolled back if any node fails)")
 			   : "");
+		if (c->dopts.action == OT_DEPLOY_LIST)
+			continue; /* no plan: the journals are read */
 		printf("  plan       %s: %zu namespaces, %zu ops (", p->prefix, p->nns, p->nops);
 		for (k = 0; k < OT_OP__COUNT; k++)
 			if (counts[k])
@@ -602,7 +749,7 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &c) < 0)
 		return EXIT_USAGE;
-	status = prepare(&c, &j);
+	status = c.dopts.action == OT_DEPLOY_LIST ? prepare_list(&c, &j) : prepare(&c, &j);
 	if (status)
 		goto out;
 	c.dopts.cancel = &interrupted;
@@ -615,7 +762,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (c.dry_run) {
-		dry_run(&c, &d);
+		if (c.json)
+			status =
+			    ot_cli_json_print("otdeploy", otdeploy_dry_run_json(&d, c.topo),
+					      OT_SCHEMA_DRY_RUN, JSON_INDENT(2) | JSON_SORT_KEYS);
+		else
+			dry_run(&c, &d);
 		ot_deploy_fini(&d);
 		goto out;
 	}
@@ -661,6 +813,7 @@ int main(int argc, char **argv)
 	if (c.dopts.action == OT_DEPLOY_STATUS && !c.json) {
 		ot_sb_reset(&out);
 		ot_progress_status(&d, &out);
+		ot_inspect_status_text(&d, &out); /* the containerlab-inspect view */
 		fputs(ot_sb_str(&out), stdout);
 	}
 	if (c.dopts.action == OT_DEPLOY_VERIFY) {
@@ -673,14 +826,29 @@ int main(int argc, char **argv)
 		if (mm != 0 && !status)
 			status = EXIT_FAILED;
 	}
-	if (c.json) {
-		json_t *jr = ot_deploy_to_json(&d);
+	if (c.dopts.action == OT_DEPLOY_LIST) {
+		/* the instances, not the run: a host that failed says why there */
+		if (c.json) {
+			int w = ot_cli_json_print("otdeploy", ot_inspect_list_json(&d), NULL,
+						  JSON_INDENT(2) | JSON_SORT_KEYS);
 
-		if (jr) {
-			json_dumpf(jr, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-			fputc('\n', stdout);
-			json_decref(jr);
+			if (w && !status)
+				status = w;
+		} else {
+			ot_sb_reset(&out);
+			ot_inspect_list_text(&d, &out);
+			fputs(ot_sb_str(&out), stdout);
 		}
+	} else if (c.json) {
+		json_t *jr = ot_deploy_to_json(&d);
+		int w;
+
+		/* --status: the containerlab-inspect view inside the report */
+		if (jr && c.dopts.action == OT_DEPLOY_STATUS)
+			json_object_set_new(jr, "inspect", ot_inspect_status_json(&d));
+		w = ot_cli_json_print("otdeploy", jr, NULL, JSON_INDENT(2) | JSON_SORT_KEYS);
+		if (w && !status)
+			status = w;
 	} else {
 		ot_sb_reset(&out);
 		ot_progress_table(

@@ -27,6 +27,7 @@
 
 #include <jansson.h>
 
+#include "cli/cliopt.h"
 #include "embed/embed.h"
 #include "exec/classprobe.h"
 #include "exec/exec.h"
@@ -34,8 +35,8 @@
 #include "plan/plan_json.h"
 #include "plan/plan_text.h"
 #include "util/strbuf.h"
+#include "util/suggest.h"
 #include "util/clock.h"
-#include "util/version.h"
 
 #define EXIT_FAIL   1
 #define EXIT_USAGE  2
@@ -43,6 +44,9 @@
 
 struct cli {
 	const char *plan_file; /* --plan FILE instead of the embedded plan */
+	bool plan_stdin;       /* --plan-stdin: "plan <bytes>\n" + the plan on stdin */
+	char *stdin_text;      /* ... read once */
+	size_t stdin_len;
 	struct ot_plan *plan;
 	bool json;
 	unsigned kill_at, fail_at;
@@ -79,18 +83,87 @@ static const char usage_text[] =
     "                          compared with `otc reach` on this plan (docs/reach.md)\n"
     "  preflight [--json] [--wait-go]\n"
     "                          check the kernel, underlay and VXLAN port (otdeploy)\n"
+    "  list [--json] [--all]   the instances created on this host (their journals)\n"
     "  version                 print the version and the plan schema\n"
     "\n"
     "options:\n"
     "  --plan FILE             use the plan in FILE (JSON) instead of the embedded one\n"
+    "  --plan-stdin            read 'plan BYTES', then the plan, from stdin (sudo)\n"
     "  -h, --help              this help\n"
+    "  -V, --version           the version, as otc and otdeploy print it\n"
     "\n"
     "exit status: 0 ok, 1 failed/drift/mismatch, 2 usage, 3 system error\n";
 
+/* The whole text on stdout (--help); on stderr (a usage error, already
+ * explained) one line saying where it is, as otc and otdeploy do. */
 static int usage(FILE *f, int status)
 {
-	fputs(usage_text, f);
+	if (f == stderr)
+		fputs("usage: otnode [--plan FILE] COMMAND [OPTIONS] (see `otnode --help`)\n", f);
+	else
+		fputs(usage_text, f);
 	return status;
+}
+
+/* The state root a plan read from stdin must keep to: that plan comes from
+ * whoever may run `sudo otnode`, so it must not name another directory for
+ * the journal (docs/otdeploy.1.md, SUDO). */
+#define STATE_ROOT "/run/opentop/"
+
+static bool state_dir_ok(const char *dir)
+{
+	return dir && strncmp(dir, STATE_ROOT, strlen(STATE_ROOT)) == 0 &&
+	       ot_nsname_valid(dir + strlen(STATE_ROOT));
+}
+
+/*
+ * --plan-stdin: "plan <bytes>\n", then exactly that many bytes. Read with
+ * read(2), never through stdio, so that what follows on stdin (the
+ * preflight's "go" line) stays there for fgets.
+ */
+static int read_plan_stdin(struct cli *c)
+{
+	char head[32];
+	size_t n = 0, len;
+	unsigned long long v;
+	char *end;
+	ssize_t k;
+
+	if (c->stdin_text)
+		return 0;
+	while (n < sizeof(head) - 1) {
+		k = read(STDIN_FILENO, head + n, 1);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0 || head[n] == '\n')
+			break;
+		n++;
+	}
+	head[n] = '\0';
+	if (strncmp(head, "plan ", 5) != 0 || (v = strtoull(head + 5, &end, 10)) == 0 || *end ||
+	    v > OT_EMBED_PAYLOAD_MAX) {
+		die_msg("--plan-stdin: expected 'plan BYTES' and the plan on stdin");
+		return EXIT_USAGE;
+	}
+	len = (size_t)v;
+	c->stdin_text = malloc(len + 1);
+	if (!c->stdin_text) {
+		die_msg("out of memory");
+		return EXIT_SYSTEM;
+	}
+	for (n = 0; n < len;) {
+		k = read(STDIN_FILENO, c->stdin_text + n, len - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			die_msg("--plan-stdin: the plan ends after %zu of %zu bytes", n, len);
+			return EXIT_USAGE;
+		}
+		n += (size_t)k;
+	}
+	c->stdin_text[len] = '\0';
+	c->stdin_len = len;
+	return 0;
 }
 
 static int load_plan(struct cli *c)
@@ -100,7 +173,20 @@ static int load_plan(struct cli *c)
 
 	if (c->plan)
 		return 0;
-	if (c->plan_file) {
+	if (c->plan_stdin) {
+		if ((r = read_plan_stdin(c)))
+			return r;
+		r = ot_plan_load(c->stdin_text, c->stdin_len, &c->plan, &err);
+		if (r == 0 && !state_dir_ok(c->plan->state_dir)) {
+			ot_plan_free(c->plan);
+			c->plan = NULL;
+			r = ot_error_set(&err, -EINVAL,
+					 "a plan on stdin must keep its state in " STATE_ROOT
+					 "<prefix>");
+		}
+		if (r < 0)
+			ot_error_prefix(&err, r, "plan on stdin");
+	} else if (c->plan_file) {
 		FILE *f = fopen(c->plan_file, "re");
 		struct ot_strbuf sb = OT_STRBUF_INIT;
 		char buf[65536];
@@ -178,30 +264,31 @@ static void init_opts(struct cli *c, struct ot_exec_opts *o)
 	c->trace = env_uint("OTNODE_TRACE") != 0;
 	o->step_hook = step_hook;
 	o->ctx = c;
+	/* who, for the journal: sudo sets SUDO_USER, sshd and login LOGNAME */
+	o->by = getenv("SUDO_USER");
+	if (!o->by || !*o->by)
+		o->by = getenv("LOGNAME");
+	if (!o->by || !*o->by)
+		o->by = getenv("USER");
 	o->progress = progress;
 }
 
+/* A JSON report of the executor on stdout (it carries its schema). */
 static int print_json(json_t *j)
 {
-	char *s;
-
-	if (!j) {
-		die_msg("out of memory");
-		return EXIT_SYSTEM;
-	}
-	s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
-	json_decref(j);
-	if (!s) {
-		die_msg("out of memory");
-		return EXIT_SYSTEM;
-	}
-	puts(s);
-	free(s);
-	return 0;
+	return ot_cli_json_print("otnode", j, NULL, JSON_INDENT(2) | JSON_SORT_KEYS);
 }
 
 /* Common option parsing for subcommands: --json, plus what the caller adds. */
-enum { OPT_JSON = 0x100, OPT_REMOTE, OPT_TIMEOUT, OPT_WAIT_GO, OPT_STATE_DIR, OPT_NO_CLASSES };
+enum {
+	OPT_JSON = 0x100,
+	OPT_REMOTE,
+	OPT_TIMEOUT,
+	OPT_WAIT_GO,
+	OPT_STATE_DIR,
+	OPT_NO_CLASSES,
+	OPT_ALL
+};
 
 static int sub_options(int argc, char **argv, const struct option *extra, int *values,
 		       const char **strval)
@@ -209,13 +296,19 @@ static int sub_options(int argc, char **argv, const struct option *extra, int *v
 	int ch;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+h", extra, NULL)) != -1) {
+	opterr = 0; /* cliopt.c words the errors, with "did you mean" */
+	while ((ch = getopt_long(argc, argv, "+:h", extra, NULL)) != -1) {
 		size_t i;
 
 		if (ch == 'h')
 			return 'h';
-		if (ch == '?')
+		if (ch == '?' || ch == ':') {
+			char prog[64];
+
+			snprintf(prog, sizeof(prog), "otnode: %s", argv[0]);
+			ot_cli_getopt_error(prog, ch, argv, extra);
 			return '?';
+		}
 		for (i = 0; extra[i].name; i++)
 			if (extra[i].val == ch) {
 				values[i] = 1;
@@ -224,6 +317,17 @@ static int sub_options(int argc, char **argv, const struct option *extra, int *v
 			}
 	}
 	return 0;
+}
+
+/* After sub_options() (r its result): --help, an option error (already
+ * reported), or an operand the command does not take. */
+static int sub_usage(int r, int argc, char **argv)
+{
+	if (r == 'h')
+		return usage(stdout, 0);
+	if (!r && optind < argc)
+		die_msg("%s: unexpected argument '%s'", argv[0], argv[optind]);
+	return usage(stderr, EXIT_USAGE);
 }
 
 /* ---- commands ---- */
@@ -236,8 +340,9 @@ static int cmd_create(struct cli *c, int argc, char **argv)
 	double t0;
 	int r;
 
+	optind = 1;
 	if (argc > 1)
-		return usage(stderr, EXIT_USAGE);
+		return sub_usage(0, argc, argv);
 	if ((r = load_plan(c)))
 		return r;
 	init_opts(c, &o);
@@ -267,16 +372,29 @@ static int payload_state_dir(struct cli *c, char *buf, size_t size)
 	const char *dir;
 	int fd, r;
 
-	if (c->plan_file)
+	if (c->plan_stdin) {
+		if ((r = read_plan_stdin(c)))
+			return r;
+		text = strdup(c->stdin_text);
+		if (!text) {
+			die_msg("out of memory");
+			return EXIT_SYSTEM;
+		}
+		len = c->stdin_len;
+		fd = -1;
+		r = 0;
+	} else if (c->plan_file)
 		fd = open(c->plan_file, O_RDONLY | O_CLOEXEC);
 	else
 		fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	if (fd < 0 && !c->plan_stdin) {
 		die_msg("cannot open '%s': %s", c->plan_file ? c->plan_file : "/proc/self/exe",
 			strerror(errno));
 		return EXIT_SYSTEM;
 	}
-	if (c->plan_file) {
+	if (c->plan_stdin) {
+		/* read above */
+	} else if (c->plan_file) {
 		struct stat st;
 
 		r = fstat(fd, &st) < 0 || st.st_size > OT_EMBED_PAYLOAD_MAX ? -EFBIG : 0;
@@ -288,7 +406,8 @@ static int payload_state_dir(struct cli *c, char *buf, size_t size)
 	} else {
 		r = ot_embed_read_fd(fd, &text, &len, &err);
 	}
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	if (r < 0) {
 		free(text);
 		die_msg("%s", err.msg);
@@ -298,8 +417,7 @@ static int payload_state_dir(struct cli *c, char *buf, size_t size)
 	free(text);
 	v = json_object_get(root, "state_dir");
 	dir = json_string_value(v);
-	if (!dir || strncmp(dir, "/run/opentop/", 13) != 0 || !ot_nsname_valid(dir + 13) ||
-	    strlen(dir) >= size) {
+	if (!state_dir_ok(dir) || strlen(dir) >= size) {
 		json_decref(root);
 		die_msg("the plan has no valid state_dir");
 		return EXIT_SYSTEM;
@@ -326,7 +444,7 @@ static int cmd_destroy(struct cli *c, int argc, char **argv)
 
 	r = sub_options(argc, argv, opts, set, val);
 	if (r || optind != argc)
-		return usage(r == 'h' ? stdout : stderr, r == 'h' ? 0 : EXIT_USAGE);
+		return sub_usage(r, argc, argv);
 	if (set[0]) {
 		dir = val[0];
 	} else {
@@ -381,7 +499,7 @@ static int cmd_status(struct cli *c, int argc, char **argv)
 
 	r = sub_options(argc, argv, opts, set, NULL);
 	if (r || optind != argc)
-		return usage(r == 'h' ? stdout : stderr, r == 'h' ? 0 : EXIT_USAGE);
+		return sub_usage(r, argc, argv);
 	if ((r = load_plan(c)))
 		return r;
 	init_opts(c, &o);
@@ -411,7 +529,7 @@ static int cmd_show(struct cli *c, int argc, char **argv)
 
 	r = sub_options(argc, argv, opts, set, NULL);
 	if (r || optind != argc)
-		return usage(r == 'h' ? stdout : stderr, r == 'h' ? 0 : EXIT_USAGE);
+		return sub_usage(r, argc, argv);
 	if ((r = load_plan(c)))
 		return r;
 	if (set[0]) {
@@ -453,7 +571,16 @@ static int cmd_exec(struct cli *c, int argc, char **argv)
 		return r;
 	ns = ot_plan_container_find(c->plan, argv[1]);
 	if (ns < 0) {
-		die_msg("%s: no container '%s' on this node", c->plan->node, argv[1]);
+		struct ot_suggest sg;
+		size_t k;
+
+		ot_suggest_init(&sg, argv[1]);
+		for (k = 0; k < c->plan->nns; k++)
+			ot_suggest_add(&sg, c->plan->ns[k].container);
+		die_msg("%s: no container '%s' on this node%s%s%s", c->plan->node, argv[1],
+			ot_suggest_best(&sg) ? " (did you mean '" : "",
+			ot_suggest_best(&sg) ? ot_suggest_best(&sg) : "",
+			ot_suggest_best(&sg) ? "'?)" : "");
 		return EXIT_USAGE;
 	}
 	first = 2;
@@ -616,16 +743,12 @@ static int cmd_verify(struct cli *c, int argc, char **argv)
 
 	r = sub_options(argc, argv, opts, set, val);
 	if (r || optind != argc)
-		return usage(r == 'h' ? stdout : stderr, r == 'h' ? 0 : EXIT_USAGE);
-	if (set[2]) {
-		char *end;
-		unsigned long t = strtoul(val[2], &end, 10);
-
-		if (*end || t == 0 || t > 60000) {
-			die_msg("--timeout: milliseconds, 1..60000");
-			return EXIT_USAGE;
-		}
-		timeout = (unsigned)t;
+		return sub_usage(r, argc, argv);
+	if (set[2] && ot_cli_duration_ms(val[2], 1, 1, 60000, &timeout) < 0) {
+		die_msg("verify: --timeout wants 1..60000 milliseconds (or with a unit: "
+			"500ms, 2s), not '%s'",
+			val[2]);
+		return EXIT_USAGE;
 	}
 	if ((r = load_plan(c)))
 		return r;
@@ -703,7 +826,7 @@ static int cmd_preflight(struct cli *c, int argc, char **argv)
 
 	r = sub_options(argc, argv, opts, set, NULL);
 	if (r || optind != argc)
-		return usage(r == 'h' ? stdout : stderr, r == 'h' ? 0 : EXIT_USAGE);
+		return sub_usage(r, argc, argv);
 	if ((r = load_plan(c)))
 		return r;
 	if (ot_preflight_prepare(c->plan, &pf, &err) < 0) {
@@ -751,9 +874,52 @@ static int cmd_preflight(struct cli *c, int argc, char **argv)
 	return r;
 }
 
+/* list: the instances created here (ot_exec_list_json), as a table or JSON */
+static int cmd_list(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
+					     {"all", no_argument, NULL, OPT_ALL},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	int set[3] = {0};
+	struct ot_error err = {0};
+	json_t *o, *arr;
+	size_t i;
+	int r;
+
+	(void)c;
+	r = sub_options(argc, argv, opts, set, NULL);
+	if (r || optind != argc)
+		return usage(r == 'h' ? stdout : stderr, r == 'h' ? 0 : EXIT_USAGE);
+	o = ot_exec_list_json(NULL, set[1], &err);
+	if (!o) {
+		die_msg("%s", err.msg);
+		return EXIT_SYSTEM;
+	}
+	if (set[0])
+		return print_json(o);
+	arr = json_object_get(o, "instances");
+	printf("%-24s %-16s %-10s %-20s %-12s %s\n", "PREFIX", "TOPOLOGY", "NODE", "CREATED (UTC)",
+	       "BY", "STATE");
+	for (i = 0; i < json_array_size(arr); i++) {
+		json_t *e = json_array_get(arr, i);
+		const char *by = json_string_value(json_object_get(e, "by"));
+
+		printf("%-24s %-16s %-10s %-20s %-12s %s%s\n",
+		       json_string_value(json_object_get(e, "prefix")),
+		       json_string_value(json_object_get(e, "topology")),
+		       json_string_value(json_object_get(e, "node")),
+		       json_string_value(json_object_get(e, "created_utc")), by && *by ? by : "?",
+		       json_is_true(json_object_get(e, "complete")) ? "created" : "incomplete",
+		       json_is_true(json_object_get(e, "here")) ? "" : " (other netns)");
+	}
+	json_decref(o);
+	return 0;
+}
+
 static int cmd_version(struct cli *c, int argc, char **argv)
 {
-	printf("otnode %s (plan schema %s)\n", OT_VERSION, OT_PLAN_SCHEMA);
+	ot_cli_version("otnode");
 	if (!c->plan_file) {
 		struct ot_plan *p = NULL;
 
@@ -774,45 +940,75 @@ static const struct {
 } commands[] = {
     {"create", cmd_create},	  {"destroy", cmd_destroy}, {"status", cmd_status},
     {"show", cmd_show},		  {"exec", cmd_exec},	    {"verify", cmd_verify},
-    {"preflight", cmd_preflight}, {"version", cmd_version},
+    {"preflight", cmd_preflight}, {"version", cmd_version}, {"list", cmd_list},
 };
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+/* The options before the command (--plan FILE, --plan-stdin, --help, --version). */
+static const struct option top_opts[] = {
+    {"plan", required_argument, NULL, 'p'},
+    {"plan-stdin", no_argument, NULL, 's'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+static int unknown_command(const char *word)
+{
+	const char *names[NCOMMANDS + 1];
+	size_t k;
+
+	for (k = 0; k < NCOMMANDS; k++)
+		names[k] = commands[k].name;
+	names[k] = "help";
+	ot_cli_unknown_command("otnode", word, names, NCOMMANDS + 1, " (see `otnode --help`)");
+	return EXIT_USAGE;
+}
 
 int main(int argc, char **argv)
 {
 	struct cli c = {0};
-	int i = 1, r;
+	int i, r, opt;
 	size_t k;
 
-	while (i < argc && argv[i][0] == '-') {
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+	/* '+': stop at the command, its options are its own (and exec's
+	 * command line is not ours to read) */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:hV", top_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
 			return usage(stdout, 0);
-		if (strcmp(argv[i], "--version") == 0)
+		case 'V':
 			return cmd_version(&c, 0, NULL);
-		if (strcmp(argv[i], "--plan") == 0 && i + 1 < argc) {
-			c.plan_file = argv[i + 1];
-			i += 2;
-			continue;
+		case 'p':
+			c.plan_file = optarg;
+			break;
+		case 's':
+			c.plan_stdin = true;
+			break;
+		default:
+			ot_cli_getopt_error("otnode", opt, argv, top_opts);
+			return usage(stderr, EXIT_USAGE);
 		}
-		if (strncmp(argv[i], "--plan=", 7) == 0) {
-			c.plan_file = argv[i] + 7;
-			i++;
-			continue;
-		}
-		die_msg("unknown option '%s'", argv[i]);
-		return usage(stderr, EXIT_USAGE);
 	}
+	i = optind;
 	if (i >= argc)
 		return usage(stderr, EXIT_USAGE);
-	for (k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+	for (k = 0; k < NCOMMANDS; k++)
 		if (strcmp(argv[i], commands[k].name) == 0)
 			break;
-	if (k == sizeof(commands) / sizeof(commands[0])) {
+	if (k == NCOMMANDS) {
 		if (strcmp(argv[i], "help") == 0)
 			return usage(stdout, 0);
-		die_msg("unknown command '%s'", argv[i]);
-		return usage(stderr, EXIT_USAGE);
+		return unknown_command(argv[i]);
+	}
+	if (c.plan_stdin && c.plan_file) {
+		ot_cli_conflict("otnode", "--plan", "--plan-stdin",
+				"say where the plan comes from");
+		return EXIT_USAGE;
 	}
 	r = commands[k].run(&c, argc - i, argv + i);
 	ot_plan_free(c.plan);
+	free(c.stdin_text);
 	return r;
 }
