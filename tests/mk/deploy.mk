@@ -37,7 +37,8 @@ check-deploy-vm: $(OTDEPLOY) $(OTC)
 	@VM_CACHE=$(VM_CACHE) $(call run_suite,check-deploy-vm,1800) tests/deploy/run-vm $(BUILD)
 CHECK_TARGETS += check-deploy-vm
 
-# Deploy time vs a plain ssh/scp loop, 2/8/16 hosts.
+# Deploy time vs a plain ssh/scp loop and an all-at-once ssh loop (pssh),
+# 8/16/32/64 hosts, median of 3 (about 17 minutes here; SIZES, REPS).
 bench-deploy: $(OTDEPLOY) $(OTC)
 	bench/deploy $(BUILD)
 BENCH_TARGETS += bench-deploy
