@@ -59,8 +59,8 @@ static void samples(const char *src, size_t n)
 		cr_assert_eq(ot_preflight_prepare(p, &pf, &err), 0, "%s", err.msg);
 		j = ot_preflight_to_json(pf);
 		cr_assert_not_null(j);
-		vxlan_peers[i] =
-		    (size_t)json_integer_value(json_object_get(json_object_get(j, "udp"), "vxlan_peers"));
+		vxlan_peers[i] = (size_t)json_integer_value(
+		    json_object_get(json_object_get(j, "udp"), "vxlan_peers"));
 		peers = json_object_get(json_object_get(j, "udp"), "peers");
 		for (k = 0; k < json_array_size(peers); k++)
 			sampled[i][node_no(json_string_value(
