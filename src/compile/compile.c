@@ -583,7 +583,8 @@ static int lower_namespaces(struct lower *l, const struct cc_node *node)
 		ns->isolate = mc->isolate | OT_ISO_NET;
 		if (ns->isolate & OT_ISO_UTS)
 			ns->hostname = ot_plan_strdup(p, mc->hostname ? mc->hostname : mc->name);
-		if (mc->cpu_pct || mc->memory || mc->pids || (ns->isolate & OT_ISO_CGROUP))
+		if (mc->cpu_pct || mc->memory || mc->pids || mc->nio ||
+		    (ns->isolate & OT_ISO_CGROUP))
 			ns->cgroup = ot_arena_printf(&p->arena, "%s/%s/%s", c->cgroup_root,
 						     node->prefix, mc->name);
 		if (mc->nranks) {
@@ -591,6 +592,10 @@ static int lower_namespaces(struct lower *l, const struct cc_node *node)
 			    ot_arena_memdup(&p->arena, mc->ranks, mc->nranks * sizeof(*mc->ranks));
 			ns->nranks = mc->nranks;
 		}
+		ns->caps = mc->caps;
+		ns->caps_keep = mc->caps_keep;
+		ns->caps_set = mc->caps_set;
+		ns->no_new_privs = mc->no_new_privs;
 	}
 	if (l->sw >= 0 && !add_op(l, OT_OP_NETNS, l->sw, NULL))
 		return -ENOMEM;
@@ -601,6 +606,84 @@ static int lower_namespaces(struct lower *l, const struct cc_node *node)
 			return -ENOMEM;
 	}
 	return p->arena.oom ? -ENOMEM : 0;
+}
+
+/* ---- traffic shaping and io limits ---- */
+
+/* The container's io limits into its cgroup op (strings copied into the plan). */
+static int lower_cg_io(struct lower *l, struct ot_op *op, const struct ot_m_container *mc)
+{
+	size_t i;
+
+	if (!mc->nio)
+		return 0;
+	op->cgroup.io = ot_arena_calloc(&l->p->arena, mc->nio, sizeof(*op->cgroup.io));
+	if (!op->cgroup.io)
+		return -ENOMEM;
+	for (i = 0; i < mc->nio; i++) {
+		struct ot_cg_io *io = &op->cgroup.io[i];
+
+		io->dev = ot_plan_strdup(l->p, mc->io[i].dev);
+		io->rbps = mc->io[i].rbps;
+		io->wbps = mc->io[i].wbps;
+		io->riops = mc->io[i].riops;
+		io->wiops = mc->io[i].wiops;
+		if (!io->dev)
+			return -ENOMEM;
+	}
+	op->cgroup.nio = mc->nio;
+	return 0;
+}
+
+/* tbf's bucket when the topology gives none: what the rate sends in 4 ms
+ * (one tick at HZ=250, as tc-tbf(8) advises), at least 16 KiB; its queue:
+ * 50 ms at the rate beyond the bucket. */
+#define SHAPE_BURST_MIN	  16384u
+#define SHAPE_BURST_DIV	  250u
+#define SHAPE_LATENCY_DIV 20u
+
+/* One qdisc op per shaped interface, in the container's namespace. */
+static int lower_qdiscs(struct lower *l, const struct cc_node *node)
+{
+	uint32_t i, j;
+
+	for (i = 0; i < node->ncontainers; i++) {
+		const struct cc_container *cc = &l->c->containers[node->containers[i]];
+
+		for (j = 0; j < cc->mc->nifaces; j++) {
+			const struct cc_iface *f = &l->c->ifaces[cc->first_iface + j];
+			const struct ot_m_shaping *s = f->mi->shaping;
+			struct ot_op_qdisc *q;
+			struct ot_op *op;
+			uint64_t burst, limit;
+
+			if (!s)
+				continue;
+			op = add_op(l, OT_OP_QDISC, cc->ns, &s->loc);
+			if (!op)
+				return -ENOMEM;
+			q = &op->qdisc;
+			set_name(q->dev, f->kname);
+			q->rate = s->rate;
+			if (s->rate) {
+				burst = s->rate / SHAPE_BURST_DIV;
+				if (burst < SHAPE_BURST_MIN)
+					burst = SHAPE_BURST_MIN;
+				if (burst > UINT32_MAX / 4) /* 100gbit: 50 MB */
+					burst = UINT32_MAX / 4;
+				if (s->burst) /* the topology's, 2K..1G */
+					burst = s->burst;
+				limit = burst + s->rate / SHAPE_LATENCY_DIV;
+				q->burst = (uint32_t)burst;
+				q->limit = (uint32_t)(limit > UINT32_MAX ? UINT32_MAX : limit);
+			}
+			q->delay_us = s->delay_us;
+			q->jitter_us = s->jitter_us;
+			q->loss_ppm = s->loss_ppm;
+			q->reorder_ppm = s->reorder_ppm;
+		}
+	}
+	return 0;
 }
 
 static int lower_cgroups(struct lower *l, const struct cc_node *node)
@@ -621,6 +704,8 @@ static int lower_cgroups(struct lower *l, const struct cc_node *node)
 		op->cgroup.cpu_pct = cc->mc->cpu_pct;
 		op->cgroup.memory = cc->mc->memory;
 		op->cgroup.pids = cc->mc->pids;
+		if (lower_cg_io(l, op, cc->mc) < 0)
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -687,7 +772,7 @@ static int lower_node(struct cc *c, uint32_t nd, struct ot_plan **ret)
 			p->underlay = node->host->underlay;
 		p->underlay_mtu = node->underlay_mtu;
 	}
-	if (p->arena.oom || lower_namespaces(&l, node) < 0)
+	if (p->arena.oom || lower_namespaces(&l, node) < 0 || cc_lower_mounts(c, p, nd) < 0)
 		goto fail;
 
 	l.links_from = p->nops;
@@ -699,7 +784,7 @@ static int lower_node(struct cc *c, uint32_t nd, struct ot_plan **ret)
 		if (lower_macvlans(&l, &c->containers[node->containers[i]]) < 0)
 			goto fail;
 	l.links_to = p->nops;
-	if (lower_addrs(&l, node) < 0 || lower_ups(&l) < 0)
+	if (lower_addrs(&l, node) < 0 || lower_ups(&l) < 0 || lower_qdiscs(&l, node) < 0)
 		goto fail;
 	for (i = 0; i < node->ncontainers; i++)
 		if (lower_routes(&l, &c->containers[node->containers[i]]) < 0)
@@ -848,6 +933,7 @@ static int compile_run(const struct ot_model *m, const struct ot_compile_opts *o
 	PASS(cc_bind_hosts(c));
 	PASS(cc_partition(c));
 	PASS(cc_check_bounds(c));
+	PASS(cc_check_storage_bounds(c));
 	PASS(cc_decide_vnis(c));
 	PASS(cc_decide_mtus(c));
 	PASS(cc_decide_macs(c));

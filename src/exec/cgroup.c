@@ -10,6 +10,9 @@
  * memory, pids; the v2 tree), so membership is uniform and destroy can find
  * every process. Limits: v2 cpu.max / memory.max / pids.max, v1
  * cpu.cfs_quota_us (period 100 ms) / memory.limit_in_bytes / pids.max.
+ * Block I/O limits (`limit io`): v2 io.max ("MAJ:MIN rbps=N ..."), v1
+ * blkio.throttle.{read,write}_{bps,iops}_device ("MAJ:MIN N"), the device
+ * resolved here, on the node (a /dev path is stat()ed).
  *
  * Shared state. The cgroup parent every instance's cgroups live under
  * ("opentop") and the controllers enabled in a v2 cgroup.subtree_control
@@ -36,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #define CPU_PERIOD_US 100000
@@ -84,9 +88,11 @@ int ot_cg_detect(struct ot_cgroups *cg, struct ot_error *err)
 			snprintf(cg->memory, sizeof(cg->memory), "%s", mnt);
 		if (has_token(super, "pids") && !cg->pids[0])
 			snprintf(cg->pids, sizeof(cg->pids), "%s", mnt);
+		if (has_token(super, "blkio") && !cg->blkio[0])
+			snprintf(cg->blkio, sizeof(cg->blkio), "%s", mnt);
 	}
 	fclose(f);
-	if (cg->cpu[0] || cg->memory[0] || cg->pids[0])
+	if (cg->cpu[0] || cg->memory[0] || cg->pids[0] || cg->blkio[0])
 		cg->mode = OT_CG_HYBRID;
 	else if (cg->v2[0])
 		cg->mode = OT_CG_V2;
@@ -98,10 +104,10 @@ int ot_cg_detect(struct ot_cgroups *cg, struct ot_error *err)
 /* Every hierarchy directory a cgroup path lives in (root/path), up to max. */
 static size_t cg_dirs(const struct ot_cgroups *cg, const char *path, char dirs[][512], size_t max)
 {
-	const char *roots[4] = {cg->v2, cg->cpu, cg->memory, cg->pids};
+	const char *roots[5] = {cg->v2, cg->cpu, cg->memory, cg->pids, cg->blkio};
 	size_t n = 0, i, k;
 
-	for (i = 0; i < 4 && n < max; i++) {
+	for (i = 0; i < 5 && n < max; i++) {
 		bool dup = false;
 
 		if (!roots[i][0])
@@ -240,8 +246,8 @@ static int rely(struct ot_xctx *x, enum ot_jkind kind, const char *dir, const ch
 static int v2_enable(struct ot_xctx *x, const char *dir, const struct ot_op_cgroup *c,
 		     struct ot_error *err)
 {
-	static const char *const ctrl[] = {"cpu", "memory", "pids"};
-	bool need[3] = {c->cpu_pct != 0, c->memory != 0, c->pids != 0};
+	static const char *const ctrl[] = {"cpu", "memory", "pids", "io"};
+	bool need[4] = {c->cpu_pct != 0, c->memory != 0, c->pids != 0, c->nio != 0};
 	const char *sd = x->p->state_dir;
 	char have[512], want[16];
 	size_t i;
@@ -249,7 +255,7 @@ static int v2_enable(struct ot_xctx *x, const char *dir, const struct ot_op_cgro
 
 	if (read_file(dir, "cgroup.subtree_control", have, sizeof(have)) < 0)
 		have[0] = '\0';
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		struct ot_jrec rec = {.kind = OT_J_SUBTREE, .a = dir, .b = ctrl[i]};
 
 		if (!need[i])
@@ -358,6 +364,72 @@ static int mk_path(struct ot_xctx *x, const char *root, const char *path,
 	return 0;
 }
 
+int ot_cg_io_devnum(const char *dev, unsigned *maj, unsigned *min, struct ot_error *err)
+{
+	char sys[64];
+	struct stat st;
+	int n = 0;
+
+	if (strncmp(dev, "/dev/", 5) == 0) {
+		if (stat(dev, &st) < 0)
+			return ot_error_sys(err, -errno, "io limit: block device '%s'", dev);
+		if (!S_ISBLK(st.st_mode))
+			return ot_error_set(err, -ENOTBLK, "io limit: '%s' is not a block device",
+					    dev);
+		*maj = major(st.st_rdev);
+		*min = minor(st.st_rdev);
+		return 0;
+	}
+	if (sscanf(dev, "%u:%u%n", maj, min, &n) != 2 || dev[n])
+		return ot_error_set(err, -EINVAL, "io limit: bad device '%s'", dev);
+	snprintf(sys, sizeof(sys), "/sys/dev/block/%u:%u", *maj, *min);
+	if (access(sys, F_OK) < 0)
+		return ot_error_set(err, -ENOENT,
+				    "io limit: no block device %u:%u on this node (%s is missing)",
+				    *maj, *min, sys);
+	return 0;
+}
+
+/* Write the io limits of c into the cgroup directory dir: one io.max line
+ * per device (v2), or one line per limit and device in the v1 throttle
+ * files. */
+static int io_limits(const char *dir, const struct ot_op_cgroup *c, bool v2, struct ot_error *err)
+{
+	static const char *const v1file[4] = {
+	    "blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device",
+	    "blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device"};
+	static const char *const v2key[4] = {"rbps", "wbps", "riops", "wiops"};
+	size_t i, k;
+	int r;
+
+	for (i = 0; i < c->nio; i++) {
+		const struct ot_cg_io *io = &c->io[i];
+		const uint64_t val[4] = {io->rbps, io->wbps, io->riops, io->wiops};
+		unsigned maj, min;
+		char line[160];
+		size_t n;
+
+		if ((r = ot_cg_io_devnum(io->dev, &maj, &min, err)) < 0)
+			return ot_error_prefix(err, r, "cgroup '%s'", c->path);
+		n = (size_t)snprintf(line, sizeof(line), "%u:%u", maj, min);
+		for (k = 0; k < 4; k++) {
+			if (!val[k])
+				continue;
+			if (v2) {
+				n += (size_t)snprintf(line + n, sizeof(line) - n, " %s=%" PRIu64,
+						      v2key[k], val[k]);
+				continue;
+			}
+			snprintf(line, sizeof(line), "%u:%u %" PRIu64, maj, min, val[k]);
+			if ((r = write_file(dir, v1file[k], line, err)) < 0)
+				return ot_error_prefix(err, r, "io limit on %s", io->dev);
+		}
+		if (v2 && (r = write_file(dir, "io.max", line, err)) < 0)
+			return ot_error_prefix(err, r, "io limit on %s", io->dev);
+	}
+	return 0;
+}
+
 int ot_cg_create(struct ot_xctx *x, const struct ot_op_cgroup *c, struct ot_error *err)
 {
 	struct ot_cgroups cg;
@@ -388,7 +460,7 @@ int ot_cg_create(struct ot_xctx *x, const struct ot_op_cgroup *c, struct ot_erro
 			if ((r = write_file(dir, "pids.max", v, err)) < 0)
 				return r;
 		}
-		return 0;
+		return io_limits(dir, c, true, err);
 	}
 	if (cg.cpu[0]) {
 		if ((r = mk_path(x, cg.cpu, c->path, c, false, err)) < 0)
@@ -424,6 +496,21 @@ int ot_cg_create(struct ot_xctx *x, const struct ot_op_cgroup *c, struct ot_erro
 		if ((r = write_file(dir, "pids.max", v, err)) < 0)
 			return r;
 	}
+	if (c->nio && !cg.blkio[0])
+		return ot_error_set(
+		    err, -ENOTSUP,
+		    "cgroup '%s': io limits need the blkio controller (cgroup v1) or "
+		    "io (cgroup v2), and neither is mounted",
+		    c->path);
+	if (cg.blkio[0] && strcmp(cg.blkio, cg.cpu) != 0 && strcmp(cg.blkio, cg.memory) != 0 &&
+	    strcmp(cg.blkio, cg.pids) != 0) {
+		if ((r = mk_path(x, cg.blkio, c->path, c, false, err)) < 0)
+			return r;
+	}
+	if (c->nio) {
+		snprintf(dir, sizeof(dir), "%s/%s", cg.blkio, c->path);
+		return io_limits(dir, c, false, err);
+	}
 	return 0;
 }
 
@@ -442,11 +529,74 @@ static int expect(const char *dir, const char *file, const char *want, char *det
 	return 0;
 }
 
+/* The line of file (in dir) that starts with "MAJ:MIN ", in line; false when none. */
+static bool dev_line(const char *dir, const char *file, const char *dev, char *line, size_t size)
+{
+	char buf[2048], *p, *save = NULL;
+	size_t n = strlen(dev);
+
+	if (read_file(dir, file, buf, sizeof(buf)) < 0)
+		return false;
+	for (p = strtok_r(buf, "\n", &save); p; p = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(p, dev, n) == 0 && p[n] == ' ') {
+			snprintf(line, size, "%s", p);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The io limits of c in dir against the kernel's files; 0 = as planned. */
+static int io_check(const char *dir, const struct ot_op_cgroup *c, bool v2, char *detail,
+		    size_t size)
+{
+	static const char *const v1file[4] = {
+	    "blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device",
+	    "blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device"};
+	static const char *const v2key[4] = {"rbps", "wbps", "riops", "wiops"};
+	size_t i, k;
+
+	for (i = 0; i < c->nio; i++) {
+		const struct ot_cg_io *io = &c->io[i];
+		const uint64_t val[4] = {io->rbps, io->wbps, io->riops, io->wiops};
+		char dev[32], line[256], want[64];
+		unsigned maj, min;
+
+		if (ot_cg_io_devnum(io->dev, &maj, &min, NULL) < 0) {
+			snprintf(detail, size, "io limit: no block device %s", io->dev);
+			return 1;
+		}
+		snprintf(dev, sizeof(dev), "%u:%u", maj, min);
+		for (k = 0; k < 4; k++) {
+			if (!val[k])
+				continue;
+			if (v2) {
+				snprintf(want, sizeof(want), " %s=%" PRIu64, v2key[k], val[k]);
+				if (!dev_line(dir, "io.max", dev, line, sizeof(line)) ||
+				    !strstr(line, want)) {
+					snprintf(detail, size, "io.max has no '%s%s' for %s", dev,
+						 want, io->dev);
+					return 1;
+				}
+				continue;
+			}
+			snprintf(want, sizeof(want), "%s %" PRIu64, dev, val[k]);
+			if (!dev_line(dir, v1file[k], dev, line, sizeof(line)) ||
+			    strcmp(line, want) != 0) {
+				snprintf(detail, size, "%s has no '%s' for %s", v1file[k], want,
+					 io->dev);
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
 int ot_cg_check(const struct ot_cgroups *cg, const struct ot_op_cgroup *c, char *detail,
 		size_t size)
 {
-	char dirs[4][512], dir[PATH_MAX], v[64];
-	size_t n = cg_dirs(cg, c->path, dirs, 4), i;
+	char dirs[5][512], dir[PATH_MAX], v[64];
+	size_t n = cg_dirs(cg, c->path, dirs, 5), i;
 
 	detail[0] = '\0';
 	for (i = 0; i < n; i++)
@@ -499,13 +649,18 @@ int ot_cg_check(const struct ot_cgroups *cg, const struct ot_op_cgroup *c, char 
 		    expect(dir, "pids.max", v, detail, size))
 			return 1;
 	}
+	if (c->nio && (cg->mode == OT_CG_V2 || cg->blkio[0])) {
+		snprintf(dir, sizeof(dir), "%s/%s", cg->mode == OT_CG_V2 ? cg->v2 : cg->blkio,
+			 c->path);
+		return io_check(dir, c, cg->mode == OT_CG_V2, detail, size);
+	}
 	return 0;
 }
 
 int ot_cg_join(const struct ot_cgroups *cg, const char *path, pid_t pid, struct ot_error *err)
 {
-	char dirs[4][512], v[32];
-	size_t n = cg_dirs(cg, path, dirs, 4), i;
+	char dirs[5][512], v[32];
+	size_t n = cg_dirs(cg, path, dirs, 5), i;
 	int r;
 
 	snprintf(v, sizeof(v), "%d", (int)pid);

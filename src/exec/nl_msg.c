@@ -7,6 +7,7 @@
  * bounds-checked against the caller's buffer.
  */
 #include "exec/nl.h"
+#include "exec/nl_build.h"
 
 #include <errno.h>
 #include <arpa/inet.h>
@@ -19,84 +20,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 
-/* A builder in progress: the buffer, its size, and a sticky overflow flag. */
-struct mb {
-	struct nlmsghdr *nlh;
-	size_t size;
-	bool full;
-};
-
-static void put(struct mb *m, uint16_t type, size_t len, const void *data)
-{
-	if (!m->full && !mnl_attr_put_check(m->nlh, m->size, type, len, data))
-		m->full = true;
-}
-
-static void put_u8(struct mb *m, uint16_t type, uint8_t v)
-{
-	put(m, type, sizeof(v), &v);
-}
-
-static void put_u16(struct mb *m, uint16_t type, uint16_t v)
-{
-	put(m, type, sizeof(v), &v);
-}
-
-static void put_u32(struct mb *m, uint16_t type, uint32_t v)
-{
-	put(m, type, sizeof(v), &v);
-}
-
-static void put_strz(struct mb *m, uint16_t type, const char *s)
-{
-	put(m, type, strlen(s) + 1, s);
-}
-
-static struct nlattr *nest(struct mb *m, uint16_t type)
-{
-	struct nlattr *a;
-
-	if (m->full)
-		return NULL;
-	a = mnl_attr_nest_start_check(m->nlh, m->size, type);
-	if (!a)
-		m->full = true;
-	return a;
-}
-
-static void nest_end(struct mb *m, struct nlattr *a)
-{
-	if (!m->full && a)
-		mnl_attr_nest_end(m->nlh, a);
-}
-
-static void *extra(struct mb *m, size_t len)
-{
-	if (m->full || m->nlh->nlmsg_len + MNL_ALIGN(len) > m->size) {
-		m->full = true;
-		return NULL;
-	}
-	return mnl_nlmsg_put_extra_header(m->nlh, len);
-}
-
-static bool start(struct mb *m, void *buf, size_t size, uint16_t type, uint16_t flags)
-{
-	m->size = size;
-	m->full = size < MNL_NLMSG_HDRLEN;
-	if (m->full)
-		return false;
-	/* no stale bytes in alignment padding (libmnl 1.0.4 leaves it as is) */
-	memset(buf, 0, size);
-	m->nlh = mnl_nlmsg_put_header(buf);
-	m->nlh->nlmsg_type = type;
-	m->nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	return true;
-}
-
-static struct nlmsghdr *finish(struct mb *m)
-{
-	return m->full ? NULL : m->nlh;
-}
+/* The builder (struct mb, put, nest, extra, start, finish): exec/nl_build.h. */
 
 /* IFLA_AF_SPEC { AF_INET6 { IFLA_INET6_ADDR_GEN_MODE mode } } */
 static void put_addr_gen_mode(struct mb *m, uint8_t mode)

@@ -23,8 +23,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "exec/exec_int.h"
 #include "exec/nft.h"
+#include "exec/exec_int.h"
 #include "exec/nl.h"
+#include "exec/qdisc.h"
 #include "util/clock.h"
 #include "vocab/schema.h"
 
@@ -101,6 +104,8 @@ enum {
 	NEED_MACVLAN = 1u << 3,
 	NEED_NFT = 1u << 4,
 	NEED_NFT_NAT = 1u << 5,
+	NEED_TBF = 1u << 6,
+	NEED_NETEM = 1u << 7,
 };
 
 static const struct {
@@ -114,6 +119,8 @@ static const struct {
     {NEED_MACVLAN, "kernel: macvlan", "CONFIG_MACVLAN (modprobe macvlan)"},
     {NEED_NFT, "kernel: nftables", "CONFIG_NF_TABLES_INET (modprobe nf_tables)"},
     {NEED_NFT_NAT, "kernel: nftables nat", "CONFIG_NFT_NAT/NFT_MASQ (modprobe nft_chain_nat)"},
+    {NEED_TBF, "kernel: tbf qdisc", "CONFIG_NET_SCH_TBF (modprobe sch_tbf)"},
+    {NEED_NETEM, "kernel: netem qdisc", "CONFIG_NET_SCH_NETEM (modprobe sch_netem)"},
 };
 
 struct ktest {
@@ -181,6 +188,39 @@ static void ktest_nft(struct ktest *k, size_t idx_nft, size_t idx_nat)
 	ot_nl_close(&nl);
 }
 
+/* The shaping qdiscs, tried as the root of the throwaway namespace's "lo"
+ * (every namespace has one; the qdiscs die with the namespace). */
+static void ktest_qdiscs(struct ktest *k, struct ot_nl *nl)
+{
+	static const size_t idx_tbf = 6, idx_netem = 7;
+	const struct ot_op_qdisc tbf = {.rate = 125000, .burst = 16384, .limit = 32768};
+	const struct ot_op_qdisc netem = {.delay_us = 1000};
+	char buf[OT_NL_MSGSIZE] __attribute__((aligned(8)));
+	uint32_t lo = if_nametoindex("lo");
+	struct nlmsghdr *nlh;
+	int rc;
+
+	if (k->need & NEED_NETEM) {
+		nlh = ot_nlmsg_newqdisc_netem(buf, sizeof(buf), lo, &netem);
+		rc = nlh ? ot_nl_request(nl, nlh, NULL, NULL, &k->why[idx_netem])
+			 : ot_error_set(&k->why[idx_netem], -ENOBUFS, "message too large");
+		if (rc < 0)
+			k->failed |= NEED_NETEM;
+	}
+	if (k->need & NEED_TBF) {
+		/* below the netem when there is one, as the plan does */
+		bool below = (k->need & NEED_NETEM) && !(k->failed & NEED_NETEM);
+
+		nlh = ot_nlmsg_newqdisc_tbf(
+		    buf, sizeof(buf), lo, below ? OT_QDISC_CHILD_PARENT : TC_H_ROOT,
+		    below ? OT_QDISC_CHILD_HANDLE : OT_QDISC_ROOT_HANDLE, &tbf);
+		rc = nlh ? ot_nl_request(nl, nlh, NULL, NULL, &k->why[idx_tbf])
+			 : ot_error_set(&k->why[idx_tbf], -ENOBUFS, "message too large");
+		if (rc < 0)
+			k->failed |= NEED_TBF;
+	}
+}
+
 static void *ktest_thread(void *arg)
 {
 	struct ktest *k = arg;
@@ -200,7 +240,8 @@ static void *ktest_thread(void *arg)
 		struct ot_nl_vxlan vx = {.vni = 1, .port = k->port ? k->port : 4789};
 		struct ot_nl_macvlan mv = {.mode = MACVLAN_MODE_BRIDGE};
 
-		if (!(k->need & bit) || bit == NEED_NFT || bit == NEED_NFT_NAT)
+		if (!(k->need & bit) || bit == NEED_NFT || bit == NEED_NFT_NAT || bit == NEED_TBF ||
+		    bit == NEED_NETEM)
 			continue;
 		switch (bit) {
 		case NEED_VETH:
@@ -223,6 +264,7 @@ static void *ktest_thread(void *arg)
 		if (rc < 0)
 			k->failed |= bit;
 	}
+	ktest_qdiscs(k, &nl);
 	ot_nl_close(&nl);
 	if (k->need & NEED_NFT)
 		ktest_nft(k, 4, 5);
@@ -233,6 +275,7 @@ static void check_kernel(struct ot_preflight *pf)
 {
 	const struct ot_plan *p = pf->p;
 	struct ktest k = {.port = pf->port};
+	const struct ot_op *netem_op = NULL;
 	pthread_t th;
 	size_t i, j;
 	int rc;
@@ -248,6 +291,13 @@ static void check_kernel(struct ot_preflight *pf)
 			    [OT_LINK_MACVLAN] = NEED_MACVLAN};
 
 			k.need |= bits[op->link.kind];
+		} else if (op->kind == OT_OP_QDISC) {
+			if (op->qdisc.rate)
+				k.need |= NEED_TBF;
+			if ((op->qdisc.delay_us || op->qdisc.loss_ppm) && !(k.need & NEED_NETEM)) {
+				k.need |= NEED_NETEM;
+				netem_op = op;
+			}
 		} else if (op->kind == OT_OP_NFT) {
 			k.need |= NEED_NFT;
 			for (j = 0; j < op->nft.nchains; j++)
@@ -270,7 +320,14 @@ static void check_kernel(struct ot_preflight *pf)
 	for (i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
 		if (!(k.need & features[i].bit))
 			continue;
-		if (k.failed & features[i].bit)
+		if ((k.failed & features[i].bit) && features[i].bit == NEED_NETEM && netem_op)
+			add_check(pf, features[i].name, false,
+				  "kernel has no netem qdisc (needed for %s on %s/%s): %s; %s",
+				  netem_op->qdisc.delay_us ? "delay" : "loss",
+				  p->ns[netem_op->ns].container ? p->ns[netem_op->ns].container
+								: p->ns[netem_op->ns].name,
+				  netem_op->qdisc.dev, k.why[i].msg, features[i].hint);
+		else if (k.failed & features[i].bit)
 			add_check(pf, features[i].name, false, "%s; the plan needs it: %s",
 				  k.why[i].msg, features[i].hint);
 		else
@@ -364,6 +421,89 @@ static void check_host_devices(struct ot_preflight *pf)
 				  "host interface '%s' (macvlan lower device) does not exist",
 				  op->link.lower);
 	}
+}
+
+/* The block devices of io limits exist here, and a controller to limit them. */
+static void check_io_devices(struct ot_preflight *pf)
+{
+	const struct ot_plan *p = pf->p;
+	struct ot_cgroups cg;
+	struct ot_error e = {0};
+	bool any = false, ctrl;
+	char have[512] = "";
+	size_t i, j;
+
+	for (i = 0; i < p->nops; i++) {
+		const struct ot_op *op = &p->ops[i];
+
+		if (op->kind != OT_OP_CGROUP)
+			continue;
+		for (j = 0; j < op->cgroup.nio; j++) {
+			unsigned maj, min;
+
+			any = true;
+			memset(&e, 0, sizeof(e));
+			if (ot_cg_io_devnum(op->cgroup.io[j].dev, &maj, &min, &e) < 0)
+				add_check(pf, "io device", false, "%s (limit of container %s)",
+					  e.msg,
+					  p->ns[op->ns].container ? p->ns[op->ns].container : "?");
+			else
+				add_check(pf, "io device", true, "%s is %u:%u",
+					  op->cgroup.io[j].dev, maj, min);
+		}
+	}
+	if (!any)
+		return;
+	memset(&e, 0, sizeof(e));
+	if (ot_cg_detect(&cg, &e) < 0) {
+		add_check(pf, "io controller", false, "%s", e.msg);
+		return;
+	}
+	if (cg.mode == OT_CG_V2) {
+		char path[300];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/cgroup.controllers", cg.v2);
+		f = fopen(path, "re");
+		if (f) {
+			if (!fgets(have, sizeof(have), f))
+				have[0] = '\0';
+			fclose(f);
+		}
+		have[strcspn(have, "\n")] = '\0';
+		ctrl = false;
+		for (char *tok = strtok(have, " "); tok && !ctrl; tok = strtok(NULL, " "))
+			ctrl = strcmp(tok, "io") == 0;
+	} else {
+		ctrl = cg.blkio[0] != '\0';
+	}
+	if (ctrl)
+		add_check(pf, "io controller", true, "%s", cg.mode == OT_CG_V2 ? "io" : "blkio");
+	else
+		add_check(pf, "io controller", false,
+			  "io limits need the io controller (cgroup v2) or blkio (v1): "
+			  "CONFIG_BLK_CGROUP, CONFIG_BLK_DEV_THROTTLING");
+}
+
+/* storage: what only this node can tell (mount.c); one line per failure */
+static void check_storage(struct ot_preflight *pf)
+{
+	const struct ot_plan *p = pf->p;
+	size_t i, n = 0, bad = 0;
+
+	for (i = 0; i < p->nops; i++) {
+		struct ot_error e = {0};
+
+		if (p->ops[i].kind != OT_OP_MOUNT)
+			continue;
+		n++;
+		if (ot_mount_check(p, &p->ops[i], &e) < 0) {
+			add_check(pf, "storage", false, "%s", e.msg);
+			bad++;
+		}
+	}
+	if (n && !bad)
+		add_check(pf, "storage", true, "%zu mount%s", n, n == 1 ? "" : "s");
 }
 
 /* ---- UDP ---- */
@@ -590,6 +730,8 @@ int ot_preflight_prepare(const struct ot_plan *p, struct ot_preflight **ret, str
 	check_kernel(pf);
 	check_underlay(pf);
 	check_host_devices(pf);
+	check_io_devices(pf);
+	check_storage(pf);
 	open_udp(pf);
 	*ret = pf;
 	return 0;

@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "exec/nft.h"
+#include "exec/qdisc.h"
 #include "util/vec.h"
 #include "vocab/schema.h"
 
@@ -528,11 +529,94 @@ static int ck_cgroup(struct st *S, const struct ot_op *op, struct ot_status_item
 	return 0;
 }
 
+/* ---- shaping: the root qdisc (and netem's tbf child) of a device ---- */
+
+struct qdisc_seen {
+	uint32_t ifindex;
+	char root[16], child[16]; /* kinds: of the root, of the child in 1:1 */
+};
+
+static int on_qdisc(const struct nlmsghdr *nlh, void *data)
+{
+	struct qdisc_seen *q = data;
+	uint32_t idx, parent, handle;
+	char kind[16];
+
+	if (ot_nlmsg_parse_qdisc(nlh, &idx, &parent, &handle, kind, sizeof(kind)) < 0 ||
+	    idx != q->ifindex)
+		return MNL_CB_OK;
+	if (parent == TC_H_ROOT)
+		snprintf(q->root, sizeof(q->root), "%s", kind);
+	else if (parent == OT_QDISC_CHILD_PARENT)
+		snprintf(q->child, sizeof(q->child), "%s", kind);
+	return MNL_CB_OK;
+}
+
+static void qdisc_reset(void *data)
+{
+	struct qdisc_seen *q = data;
+
+	q->root[0] = q->child[0] = '\0';
+}
+
+static int ck_qdisc(struct st *S, const struct ot_op *op, struct ot_status_item *it,
+		    struct ot_error *err)
+{
+	const char *ns = ot_x_nsname(S->x, op->ns);
+	const struct ot_op_qdisc *q = &op->qdisc;
+	bool netem = q->delay_us || q->loss_ppm;
+	const char *want_root = netem ? "netem" : "tbf",
+		   *want_child = netem && q->rate ? "tbf" : "";
+	char buf[OT_NL_MSGSIZE] OT_NL_ALIGNED;
+	struct qdisc_seen seen = {0};
+	const struct ot_nl_link *l;
+	struct ot_nl *nl;
+	struct view *v;
+
+	snprintf(it->what, sizeof(it->what), "shaping of '%s' in %s", q->dev, ns);
+	if (!(v = view(S, op->ns, err)))
+		return -EIO;
+	if (v->absent || !(l = find_link(v, q->dev)))
+		return missing(it, "no device '%s'", q->dev);
+	nl = ot_x_nl(S->x, op->ns, NETLINK_ROUTE, err);
+	if (!nl)
+		return -EIO;
+	seen.ifindex = l->ifindex;
+	if (ot_nl_dump(nl, ot_nlmsg_dump_qdisc(buf, sizeof(buf)), on_qdisc, &seen, qdisc_reset,
+		       err) < 0)
+		return -EIO;
+	if (strcmp(seen.root, want_root) != 0)
+		return seen.root[0]
+			   ? drift(it, "root qdisc is %s, planned %s", seen.root, want_root)
+			   : missing(it, "no %s qdisc", want_root);
+	if (want_child[0] && strcmp(seen.child, want_child) != 0)
+		return missing(it, "no tbf below netem");
+	return 0;
+}
+
+/* storage: seen from inside the container's mount namespace (mount.c) */
+static int ck_mount(struct st *S, const struct ot_op *op, struct ot_status_item *it,
+		    struct ot_error *err)
+{
+	const struct ot_op_mount *m = &op->mount;
+	char detail[256];
+	int r;
+
+	ot_mount_describe(m, ot_x_nsname(S->x, op->ns), it->what, sizeof(it->what));
+	r = ot_mount_status(S->x, op, detail, sizeof(detail));
+	if (r == -ENOENT)
+		return missing(it, "%s", detail);
+	if (r > 0)
+		return drift(it, "%s", detail);
+	return 0;
+}
+
 static int (*const checks[OT_OP__COUNT])(struct st *, const struct ot_op *, struct ot_status_item *,
 					 struct ot_error *) = {
-    [OT_OP_NETNS] = ck_netns,	[OT_OP_LINK] = ck_link,	  [OT_OP_LINK_UP] = ck_up,
-    [OT_OP_ADDR] = ck_addr,	[OT_OP_ROUTE] = ck_route, [OT_OP_FDB] = ck_fdb,
-    [OT_OP_SYSCTL] = ck_sysctl, [OT_OP_NFT] = ck_nft,	  [OT_OP_CGROUP] = ck_cgroup,
+    [OT_OP_MOUNT] = ck_mount,	[OT_OP_NETNS] = ck_netns,   [OT_OP_LINK] = ck_link,
+    [OT_OP_LINK_UP] = ck_up,	[OT_OP_ADDR] = ck_addr,	    [OT_OP_ROUTE] = ck_route,
+    [OT_OP_FDB] = ck_fdb,	[OT_OP_SYSCTL] = ck_sysctl, [OT_OP_NFT] = ck_nft,
+    [OT_OP_CGROUP] = ck_cgroup, [OT_OP_QDISC] = ck_qdisc,
 };
 
 void ot_status_free(struct ot_status *s)
@@ -587,7 +671,7 @@ int ot_exec_status(const struct ot_plan *p, const struct ot_exec_opts *opts, str
 
 		it->op = i;
 		it->state = OT_OBJ_OK;
-		if ((unsigned)p->ops[i].kind >= OT_OP__COUNT)
+		if ((unsigned)p->ops[i].kind >= OT_OP__COUNT || !checks[p->ops[i].kind])
 			continue;
 		r = checks[p->ops[i].kind](&S, &p->ops[i], it, err);
 		if (r < 0)

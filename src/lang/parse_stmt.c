@@ -311,7 +311,7 @@ struct ot_ast_stmt *ps_iface(struct parser *p, const struct ot_token *kw, enum c
 	struct ot_ast_stmt *st = ps_new_stmt(p, OT_A_IFACE, kw);
 	struct ot_ast_word *mode = NULL;
 	struct wordvec addrs = {0};
-	struct optdef defs[4];
+	struct optdef defs[10];
 	const struct ot_token *t;
 	size_t nd = 0, i;
 	bool ok;
@@ -352,9 +352,10 @@ struct ot_ast_stmt *ps_iface(struct parser *p, const struct ot_token *kw, enum c
 				     .w = &st->u.iface.mac};
 	defs[nd++] = (struct optdef){
 	    .kw = "mtu", .kind = OPT_WORD, .what = "an MTU (68..65535)", .w = &st->u.iface.mtu};
+	nd += ps_shape_opts(st, defs + nd);
 	ok = ps_parse_opts(p, "iface", defs, nd);
 	st->u.iface.addrs = ps_wordvec_finish(p, &addrs, &st->u.iface.naddrs);
-	if (!ok)
+	if (!ok || !ps_shape_check(p, st))
 		return NULL;
 	st->u.iface.mode = OT_MACVLAN_BRIDGE;
 	if (mode) {
@@ -490,6 +491,8 @@ struct ot_ast_stmt *ps_limit(struct parser *p, const struct ot_token *kw, enum c
 
 	if (!st)
 		return NULL;
+	if (ps_tok_is(ps_peek(p, OT_LEX_STMT), "io"))
+		return ps_limit_io(p, st) ? st : NULL;
 	defs[0] = (struct optdef){.kw = "cpu",
 				  .kind = OPT_WORD,
 				  .what = "a CPU share such as 50%",
@@ -503,7 +506,7 @@ struct ot_ast_stmt *ps_limit(struct parser *p, const struct ot_token *kw, enum c
 				  .what = "a number of processes",
 				  .w = &st->u.limit.pids};
 	if (ps_at_end(ps_peek(p, OT_LEX_STMT))) {
-		ps_expected(p, ps_peek(p, OT_LEX_STMT), "'cpu', 'memory' or 'pids'");
+		ps_expected(p, ps_peek(p, OT_LEX_STMT), "'cpu', 'memory', 'pids' or 'io'");
 		return NULL;
 	}
 	return ps_parse_opts(p, "limit", defs, NOPTS(defs)) ? st : NULL;

@@ -90,6 +90,7 @@ struct ot_m_iface {
 	bool mac_auto;	/* `mac auto`: mac was chosen by the front end */
 	uint32_t mtu;	/* 0 = the network's */
 	struct ot_loc mtu_loc;
+	const struct ot_m_shaping *shaping; /* egress shaping, NULL = none */
 };
 
 struct ot_m_route {
@@ -155,6 +156,41 @@ struct ot_m_sysctl {
 	const char *value;
 };
 
+/* ---- traffic shaping and block I/O limits (docs/language.md, iface, limit io) ---- */
+
+/* Egress shaping of one interface: a token bucket (rate) and/or netem
+ * (delay, jitter, loss, reordering). Zero = not asked for. */
+struct ot_m_shaping {
+	uint64_t rate;	      /* bytes per second */
+	uint32_t burst;	      /* bytes, 0 = the compiler chooses */
+	uint32_t delay_us;    /* microseconds */
+	uint32_t jitter_us;   /* microseconds, at most delay_us */
+	uint32_t loss_ppm;    /* parts per million */
+	uint32_t reorder_ppm; /* parts per million (needs a delay) */
+	struct ot_loc loc;    /* the first shaping option */
+};
+
+/* cgroup I/O limits on one block device. Zero = not limited. */
+struct ot_m_io {
+	const char *dev; /* "/dev/vda" (resolved on the node) or "254:0" */
+	struct ot_loc loc;
+	uint64_t rbps, wbps;   /* bytes per second */
+	uint64_t riops, wiops; /* operations per second */
+};
+
+/* Storage (model/storage.c): a mount in the container's mount namespace. */
+enum ot_m_mount_kind { OT_M_MOUNT_BIND, OT_M_MOUNT_TMPFS };
+
+struct ot_m_mount {
+	struct ot_loc loc;     /* the statement */
+	struct ot_loc src_loc; /* bind: the source (for the administrator's bound) */
+	enum ot_m_mount_kind kind;
+	const char *src; /* bind: host path */
+	const char *dst; /* path in the container's view */
+	uint64_t size;	 /* tmpfs: bytes, 0 = the kernel's default */
+	bool ro;
+};
+
 struct ot_m_container {
 	const char *name;
 	struct ot_loc loc;
@@ -181,10 +217,26 @@ struct ot_m_container {
 	uint64_t memory;  /* bytes, 0 = no limit */
 	uint32_t pids;	  /* 0 = no limit */
 	struct ot_loc limit_loc;
+	struct ot_m_io *io; /* block I/O limits, one per device (`limit io`) */
+	size_t nio;
 
 	struct ot_rank_range *ranks; /* explicit Slurm rank mapping, may be empty */
 	size_t nranks;
 	struct ot_loc ranks_loc;
+
+	/* what a process entering the container gives up (`capabilities`,
+	 * `no_new_privs`; vocab/caps.h) */
+	uint64_t caps;	   /* bit n: capability n */
+	bool caps_keep;	   /* caps is what to keep (all others are dropped); else what to drop */
+	bool caps_set;	   /* a `capabilities` statement was given */
+	bool no_new_privs; /* PR_SET_NO_NEW_PRIVS */
+	struct ot_loc caps_loc, nnp_loc;
+	/* storage (model/storage.c); needs OT_ISO_MNT */
+	const char *root; /* host directory to pivot_root into, NULL = none */
+	bool root_ro;
+	struct ot_loc root_loc;
+	struct ot_m_mount *mounts; /* in source order */
+	size_t nmounts;
 };
 
 struct ot_model {

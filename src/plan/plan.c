@@ -202,10 +202,12 @@ static inline bool needs_undo(const struct ot_plan *p, const struct ot_op *op)
 	case OT_OP_SYSCTL:
 	case OT_OP_NFT:
 		return op->ns == OT_NS_HOST_INDEX;
+	case OT_OP_MOUNT: /* held by the container's mount namespace */
 	case OT_OP_LINK_UP:
 	case OT_OP_ADDR:
 	case OT_OP_ROUTE:
 	case OT_OP_FDB:
+	case OT_OP_QDISC: /* only in our namespaces (validated) */
 		/* In the host namespace these belong to a link we delete, or to a
 		 * host link we do not own (refused by the compiler). */
 		return false;
@@ -353,6 +355,39 @@ bool ot_relpath_valid(const char *s)
 
 /* ---- validation ---- */
 
+/* A storage op (plan.h): in a container with its own mount namespace, made
+ * before; a root first among the container's mounts, never "/" itself. */
+static const char *validate_mount(const struct ot_plan *p, size_t i, const bool *made)
+{
+	const struct ot_op *op = &p->ops[i];
+	const struct ot_op_mount *m = &op->mount;
+	const struct ot_plan_ns *pn = &p->ns[op->ns];
+
+	if (pn->role != OT_NS_CONTAINER || !(pn->isolate & OT_ISO_MNT) || !made[op->ns])
+		return "mount outside a container with its own mount namespace";
+	switch (m->kind) {
+	case OT_MOUNT_ROOT:
+		if (!ot_abspath_valid(m->src) || !strcmp(m->src, "/") || m->dst || m->size)
+			return "bad root directory";
+		if (i > 0 && p->ops[i - 1].kind == OT_OP_MOUNT && p->ops[i - 1].ns == op->ns)
+			return "root after another mount of the container";
+		return NULL;
+	case OT_MOUNT_BIND:
+		if (!ot_abspath_valid(m->src) || !ot_abspath_valid(m->dst) ||
+		    !strcmp(m->dst, "/") || m->size)
+			return "bad bind mount source or target";
+		return NULL;
+	case OT_MOUNT_TMPFS:
+		if (m->src || !ot_abspath_valid(m->dst) || !strcmp(m->dst, "/") || m->ro ||
+		    m->mode > 07777)
+			return "bad tmpfs target or mode";
+		return NULL;
+	case OT_MOUNT__COUNT:
+		break;
+	}
+	return "bad mount kind";
+}
+
 struct link_seen {
 	int ns;
 	const char *name;
@@ -450,6 +485,47 @@ static bool ports_valid(const struct ot_ports *ps)
 				return false;
 	}
 	return true;
+}
+
+/* Shaping values the executor can turn into qdiscs (the language's bounds
+ * are tighter; these keep a hand-written plan from making nonsense). */
+static int validate_qdisc(const struct ot_op_qdisc *q)
+{
+	if (!q->rate && !q->delay_us && !q->loss_ppm)
+		return -EINVAL;
+	if (q->rate && (!q->burst || q->limit < q->burst))
+		return -EINVAL;
+	if (!q->rate && (q->burst || q->limit))
+		return -EINVAL;
+	if (q->jitter_us > q->delay_us || (q->reorder_ppm && !q->delay_us))
+		return -EINVAL;
+	if (q->loss_ppm > 1000000 || q->reorder_ppm > 1000000)
+		return -EINVAL;
+	return 0;
+}
+
+/* io devices: "/dev/" and a relative path without "." or "..", or
+ * "MAJOR:MINOR" in decimal; each with at least one limit. */
+static int validate_cg_io(const struct ot_op_cgroup *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nio; i++) {
+		const struct ot_cg_io *io = &c->io[i];
+		const char *d = io->dev;
+
+		if (!d || !(io->rbps || io->wbps || io->riops || io->wiops))
+			return -EINVAL;
+		if (strncmp(d, "/dev/", 5) == 0) {
+			if (!ot_relpath_valid(d + 5))
+				return -EINVAL;
+		} else if (!d[0] || strspn(d, "0123456789:") != strlen(d) ||
+			   strchr(d, ':') != strrchr(d, ':') || d[0] == ':' || !strchr(d, ':') ||
+			   d[strlen(d) - 1] == ':') {
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 static int validate_nft(const struct ot_op_nft *n)
@@ -637,7 +713,24 @@ static int validate_ops(const struct ot_plan *p, struct link_set *links, struct 
 		case OT_OP_CGROUP:
 			if (!op->cgroup.path || !ot_relpath_valid(op->cgroup.path))
 				return bad(err, i, op, "bad cgroup path");
+			if (validate_cg_io(&op->cgroup) < 0)
+				return bad(err, i, op, "bad io device or limit");
 			break;
+		case OT_OP_QDISC:
+			if (op->ns == OT_NS_HOST_INDEX)
+				return bad(err, i, op, "qdisc in the host namespace");
+			if (!link_exists(links, op->ns, op->qdisc.dev))
+				return bad(err, i, op, "no such link in that namespace");
+			if (validate_qdisc(&op->qdisc) < 0)
+				return bad(err, i, op, "bad shaping values");
+			break;
+		case OT_OP_MOUNT: {
+			const char *why = validate_mount(p, i, links->made);
+
+			if (why)
+				return bad(err, i, op, why);
+			break;
+		}
 		case OT_OP__COUNT:
 			break;
 		}

@@ -8,6 +8,7 @@
  */
 #include "plan/plan_json.h"
 #include "plan/plan_schema.h"
+#include "vocab/caps.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -402,6 +403,44 @@ static void read_nft(struct jr *r, json_t *o, struct ot_op_nft *n)
 	}
 }
 
+/* A cgroup's "io" array: one object per device (ot_plan_cg_io_fields). */
+static void read_cg_io(struct jr *r, json_t *a, struct ot_op_cgroup *c)
+{
+	json_t *e;
+	size_t i;
+
+	if (!a)
+		return;
+	if (!json_is_array(a) || !json_array_size(a) || json_array_size(a) > 64) {
+		jfail(r, "'io' must be an array of 1..64 objects");
+		return;
+	}
+	c->io = ot_arena_calloc(&r->p->arena, json_array_size(a), sizeof(*c->io));
+	if (!c->io) {
+		r->rc = ot_error_set(r->err, -ENOMEM, "plan JSON: out of memory");
+		return;
+	}
+	json_array_foreach(a, i, e)
+	{
+		struct ot_cg_io *io = &c->io[i];
+
+		if (!json_is_object(e)) {
+			jfail(r, "an 'io' element must be an object");
+			return;
+		}
+		if (only_fields(r, e, ot_plan_cg_io_fields))
+			return;
+		io->dev = dup_str(r, e, "dev", true);
+		io->rbps = (uint64_t)get_int(r, e, "rbps", 0, INT64_MAX);
+		io->wbps = (uint64_t)get_int(r, e, "wbps", 0, INT64_MAX);
+		io->riops = (uint64_t)get_int(r, e, "riops", 0, INT64_MAX);
+		io->wiops = (uint64_t)get_int(r, e, "wiops", 0, INT64_MAX);
+		if (r->rc)
+			return;
+	}
+	c->nio = json_array_size(a);
+}
+
 static void read_op(struct jr *r, json_t *o, struct ot_op *op)
 {
 	if (!json_is_object(o)) {
@@ -504,16 +543,87 @@ static void read_op(struct jr *r, json_t *o, struct ot_op *op)
 		op->cgroup.cpu_pct = (uint32_t)get_int(r, o, "cpu_pct", 0, 100000);
 		op->cgroup.memory = (uint64_t)get_int(r, o, "memory", 0, INT64_MAX);
 		op->cgroup.pids = (uint32_t)get_int(r, o, "pids", 0, UINT32_MAX);
+		read_cg_io(r, json_object_get(o, "io"), &op->cgroup);
+		break;
+	case OT_OP_QDISC: {
+		struct ot_op_qdisc *q = &op->qdisc;
+
+		get_name(r, o, "dev", q->dev, true);
+		q->rate = (uint64_t)get_int(r, o, "rate", 0, INT64_MAX);
+		q->burst = (uint32_t)get_int(r, o, "burst", 0, UINT32_MAX);
+		q->limit = (uint32_t)get_int(r, o, "limit", 0, UINT32_MAX);
+		q->delay_us = (uint32_t)get_int(r, o, "delay_us", 0, UINT32_MAX);
+		q->jitter_us = (uint32_t)get_int(r, o, "jitter_us", 0, UINT32_MAX);
+		q->loss_ppm = (uint32_t)get_int(r, o, "loss_ppm", 0, 1000000);
+		q->reorder_ppm = (uint32_t)get_int(r, o, "reorder_ppm", 0, 1000000);
+		break;
+	}
+	case OT_OP_MOUNT:
+		op->mount.kind = get_enum(r, o, "kind", ot_mount_kind_names, true, 0);
+		op->mount.src = dup_str(r, o, "src", false);
+		op->mount.dst = dup_str(r, o, "dst", false);
+		op->mount.ro = get_bool(r, o, "ro");
+		op->mount.nofollow = get_bool(r, o, "nofollow");
+		op->mount.size = (uint64_t)get_int(r, o, "size", 0, INT64_MAX);
+		op->mount.mode = (uint32_t)get_int(r, o, "mode", 0, 07777);
 		break;
 	case OT_OP__COUNT:
 		break;
 	}
 }
 
+/* "caps_drop" or "caps_keep" (not both): capability names; "no_new_privs": true. */
+static void read_caps(struct jr *r, json_t *o, struct ot_plan_ns *ns)
+{
+	json_t *drop = json_object_get(o, OT_PLAN_KEY_CAPS_DROP);
+	json_t *keep = json_object_get(o, OT_PLAN_KEY_CAPS_KEEP);
+	json_t *nnp = json_object_get(o, OT_PLAN_KEY_NO_NEW_PRIVS);
+	json_t *arr = drop ? drop : keep, *e;
+	size_t i;
+
+	if (nnp && !json_is_true(nnp))
+		jfail(r, "'%s' must be true when given", OT_PLAN_KEY_NO_NEW_PRIVS);
+	ns->no_new_privs = nnp != NULL;
+	if (drop && keep) {
+		jfail(r, "'%s' and '%s' together", OT_PLAN_KEY_CAPS_DROP, OT_PLAN_KEY_CAPS_KEEP);
+		return;
+	}
+	if (!arr)
+		return;
+	if (!json_is_array(arr)) {
+		jfail(r, "'%s' must be an array",
+		      drop ? OT_PLAN_KEY_CAPS_DROP : OT_PLAN_KEY_CAPS_KEEP);
+		return;
+	}
+	ns->caps_set = true;
+	ns->caps_keep = keep != NULL;
+	json_array_foreach(arr, i, e)
+	{
+		int n = json_is_string(e)
+			    ? ot_cap_by_name(json_string_value(e), json_string_length(e))
+			    : -1;
+
+		if (n < 0) {
+			jfail(r, "unknown capability at index %zu", i);
+			return;
+		}
+		ns->caps |= 1ull << n;
+	}
+}
+
 static void read_ns(struct jr *r, json_t *o)
 {
-	static const char *const keys[] = {"name",     "role",	 "container", "isolate",
-					   "hostname", "cgroup", "ranks",     NULL};
+	static const char *const keys[] = {"name",
+					   "role",
+					   "container",
+					   "isolate",
+					   "hostname",
+					   "cgroup",
+					   "ranks",
+					   OT_PLAN_KEY_CAPS_DROP,
+					   OT_PLAN_KEY_CAPS_KEEP,
+					   OT_PLAN_KEY_NO_NEW_PRIVS,
+					   NULL};
 	struct ot_plan_ns *ns;
 	const char *name;
 	json_t *arr, *e;
@@ -554,6 +664,7 @@ static void read_ns(struct jr *r, json_t *o)
 	ns->container = dup_str(r, o, "container", true);
 	ns->hostname = dup_str(r, o, "hostname", false);
 	ns->cgroup = dup_str(r, o, "cgroup", false);
+	read_caps(r, o, ns);
 	arr = json_object_get(o, "isolate");
 	if (arr && !json_is_array(arr))
 		jfail(r, "'isolate' must be an array");

@@ -12,11 +12,10 @@
 #include <sys/socket.h>
 
 const struct ot_enum_name ot_op_kind_names[] = {
-    {"netns", OT_OP_NETNS},   {"link", OT_OP_LINK},
-    {"up", OT_OP_LINK_UP},    {"addr", OT_OP_ADDR},
-    {"route", OT_OP_ROUTE},   {"fdb", OT_OP_FDB},
-    {"sysctl", OT_OP_SYSCTL}, {"nft", OT_OP_NFT},
-    {"cgroup", OT_OP_CGROUP}, {NULL, 0},
+    {"netns", OT_OP_NETNS},   {"link", OT_OP_LINK},   {"up", OT_OP_LINK_UP},
+    {"addr", OT_OP_ADDR},     {"route", OT_OP_ROUTE}, {"fdb", OT_OP_FDB},
+    {"sysctl", OT_OP_SYSCTL}, {"nft", OT_OP_NFT},     {"cgroup", OT_OP_CGROUP},
+    {"qdisc", OT_OP_QDISC},   {"mount", OT_OP_MOUNT}, {NULL, 0},
 };
 
 /* The plan's link kinds are the kernel's IFLA_INFO_KIND names. */
@@ -146,6 +145,11 @@ const char *ot_macvlan_mode_name(enum ot_macvlan_mode m)
 	return ot_enum_name(ot_macvlan_mode_names, (int)m);
 }
 
+const char *ot_mount_kind_name(enum ot_mount_kind k)
+{
+	return ot_enum_name(ot_mount_kind_names, (int)k);
+}
+
 /* ------------------------------------------------------------------ */
 /* JSON keys, per operation kind, in strcmp order                     */
 
@@ -229,12 +233,61 @@ static const struct ot_plan_field f_sysctl[] = {
 static const struct ot_plan_field f_nft[] = {F("nft", OT_F_NFT, 0, nft), COMMON, END};
 
 static const struct ot_plan_field f_cgroup[] = {
-    F("cpu_pct", OT_F_U32, 0, cgroup.cpu_pct), F("memory", OT_F_U64, 0, cgroup.memory), COMMON,
-    F("path", OT_F_STR, 0, cgroup.path),       F("pids", OT_F_U32, 0, cgroup.pids),	END,
+    F("cpu_pct", OT_F_U32, 0, cgroup.cpu_pct),
+    F("io", OT_F_CG_IO, 0, cgroup),
+    F("memory", OT_F_U64, 0, cgroup.memory),
+    COMMON,
+    F("path", OT_F_STR, 0, cgroup.path),
+    F("pids", OT_F_U32, 0, cgroup.pids),
+    END,
+};
+
+/* The keys of one element of a cgroup's "io" array (offsets in struct ot_cg_io). */
+const struct ot_plan_field ot_plan_cg_io_fields[] = {
+    {"dev", "\"dev\":", 6, OT_F_STR, 0, offsetof(struct ot_cg_io, dev)},
+    {"rbps", "\"rbps\":", 7, OT_F_U64, 0, offsetof(struct ot_cg_io, rbps)},
+    {"riops", "\"riops\":", 8, OT_F_U64, 0, offsetof(struct ot_cg_io, riops)},
+    {"wbps", "\"wbps\":", 7, OT_F_U64, 0, offsetof(struct ot_cg_io, wbps)},
+    {"wiops", "\"wiops\":", 8, OT_F_U64, 0, offsetof(struct ot_cg_io, wiops)},
+    END,
+};
+
+static const struct ot_plan_field f_qdisc[] = {
+    F("burst", OT_F_U32, 0, qdisc.burst),
+    F("delay_us", OT_F_U32, 0, qdisc.delay_us),
+    F("dev", OT_F_NAME, 0, qdisc.dev),
+    F("jitter_us", OT_F_U32, 0, qdisc.jitter_us),
+    F("limit", OT_F_U32, 0, qdisc.limit),
+    F("loss_ppm", OT_F_U32, 0, qdisc.loss_ppm),
+    COMMON,
+    F("rate", OT_F_U64, 0, qdisc.rate),
+    F("reorder_ppm", OT_F_U32, 0, qdisc.reorder_ppm),
+    END,
+};
+
+/* storage */
+const struct ot_enum_name ot_mount_kind_names[] = {
+    {"root", OT_MOUNT_ROOT},
+    {"bind", OT_MOUNT_BIND},
+    {"tmpfs", OT_MOUNT_TMPFS},
+    {NULL, 0},
+};
+
+static const struct ot_plan_field f_mount[] = {
+    F("dst", OT_F_STR, 0, mount.dst),
+    F("kind", OT_F_MOUNT_KIND, 0, mount),
+    F("mode", OT_F_U32, 0, mount.mode),
+    F("nofollow", OT_F_BOOL, 0, mount.nofollow),
+    COMMON,
+    F("ro", OT_F_BOOL, 0, mount.ro),
+    F("size", OT_F_U64, 0, mount.size),
+    F("src", OT_F_STR, 0, mount.src),
+    END,
 };
 
 const struct ot_plan_field *const ot_plan_op_fields[OT_OP__COUNT] = {
-    [OT_OP_NETNS] = f_netns,   [OT_OP_LINK] = f_link,	[OT_OP_LINK_UP] = f_up,
-    [OT_OP_ADDR] = f_addr,     [OT_OP_ROUTE] = f_route, [OT_OP_FDB] = f_fdb,
-    [OT_OP_SYSCTL] = f_sysctl, [OT_OP_NFT] = f_nft,	[OT_OP_CGROUP] = f_cgroup,
+    [OT_OP_MOUNT] = f_mount,   [OT_OP_NETNS] = f_netns,	  [OT_OP_LINK] = f_link,
+    [OT_OP_LINK_UP] = f_up,    [OT_OP_ADDR] = f_addr,	  [OT_OP_ROUTE] = f_route,
+    [OT_OP_FDB] = f_fdb,       [OT_OP_SYSCTL] = f_sysctl, [OT_OP_NFT] = f_nft,
+    [OT_OP_CGROUP] = f_cgroup, [OT_OP_QDISC] = f_qdisc,
 };

@@ -19,7 +19,8 @@
  *   - host sysctls are saved under <state_dir>/sh before being changed, and
  *     restored from there by the destroy script;
  *   - extra namespaces (uts, ipc, pid, mount, cgroup) need a process to
- *     hold them: the script says so in a comment and leaves them out.
+ *     hold them: the script says so in a comment and leaves them out, and
+ *     the storage mounts made in a mount namespace with them.
  */
 #include "plan/plan_sh.h"
 
@@ -175,6 +176,14 @@ static void e_netns(const struct ot_plan *p, const struct ot_op *op, struct ot_s
 		if (ns->hostname)
 			ot_sb_printf(&t, ", hostname %s", ns->hostname);
 		comment(out, "not done by this script (a namespace needs a process to hold it):%s",
+			ot_sb_str(&t));
+		drop(out, &t);
+	}
+	if (ns->caps_set || ns->no_new_privs) {
+		struct ot_strbuf t = OT_STRBUF_INIT;
+
+		ot_plan_caps_text(ns, " ", &t);
+		comment(out, "for processes entering it (otnode exec, Slurm tasks), not here:%s",
 			ot_sb_str(&t));
 		drop(out, &t);
 	}
@@ -351,18 +360,88 @@ static void e_nft(const struct ot_plan *p, const struct ot_op *op, struct ot_str
 	ot_sb_append(out, "OT_NFT\n");
 }
 
+/* io limits: one ot_cgroup_io line per device, "max" for none. */
+static void e_cgroup_io(const struct ot_op_cgroup *c, struct ot_strbuf *out)
+{
+	size_t i, k;
+
+	for (i = 0; i < c->nio; i++) {
+		const uint64_t v[4] = {c->io[i].rbps, c->io[i].wbps, c->io[i].riops,
+				       c->io[i].wiops};
+
+		ot_sb_append(out, "ot_cgroup_io");
+		q(out, c->path);
+		q(out, c->io[i].dev);
+		for (k = 0; k < 4; k++) {
+			if (v[k])
+				ot_sb_printf(out, " %llu", (unsigned long long)v[k]);
+			else
+				ot_sb_append(out, " max");
+		}
+		ot_sb_putc(out, '\n');
+	}
+}
+
 static void e_cgroup(const struct ot_plan *p, const struct ot_op *op, struct ot_strbuf *out)
 {
 	ot_sb_append(out, "ot_cgroup");
 	q(out, op->cgroup.path);
 	ot_sb_printf(out, " %u %llu %u\n", op->cgroup.cpu_pct,
 		     (unsigned long long)op->cgroup.memory, op->cgroup.pids);
+	e_cgroup_io(&op->cgroup, out);
+}
+
+/* tc(8) for a qdisc op: netem as root (handle 1:) with tbf below it
+ * (parent 1:1) when both are asked for, as tc-netem(8) shows. */
+static void e_qdisc(const struct ot_plan *p, const struct ot_op *op, struct ot_strbuf *out)
+{
+	const struct ot_op_qdisc *d = &op->qdisc;
+	bool netem = d->delay_us || d->loss_ppm;
+
+	if (netem) {
+		in_ns(out, p, op->ns);
+		ot_sb_append(out, "tc qdisc add dev");
+		q(out, d->dev);
+		ot_sb_append(out, " root handle 1: netem limit 1000");
+		if (d->delay_us)
+			ot_sb_printf(out, " delay %uus", d->delay_us);
+		if (d->jitter_us)
+			ot_sb_printf(out, " %uus", d->jitter_us);
+		if (d->loss_ppm)
+			ot_sb_printf(out, " loss %u.%04u%%", d->loss_ppm / 10000,
+				     d->loss_ppm % 10000);
+		if (d->reorder_ppm)
+			ot_sb_printf(out, " reorder %u.%04u%%", d->reorder_ppm / 10000,
+				     d->reorder_ppm % 10000);
+		ot_sb_putc(out, '\n');
+	}
+	if (d->rate) {
+		in_ns(out, p, op->ns);
+		ot_sb_append(out, "tc qdisc add dev");
+		q(out, d->dev);
+		ot_sb_append(out, netem ? " parent 1:1 handle 10:" : " root handle 1:");
+		ot_sb_printf(out, " tbf rate %llubit burst %u limit %u\n",
+			     (unsigned long long)d->rate * 8, d->burst, d->limit);
+	}
+}
+
+/* storage: made inside the container's mount namespace, which this script
+ * does not make (see e_netns) */
+static void e_mount(const struct ot_plan *p, const struct ot_op *op, struct ot_strbuf *out)
+{
+	struct ot_strbuf t = OT_STRBUF_INIT;
+
+	ot_plan_op_text(p, op, &t);
+	comment(out, "not done by this script (in the mount namespace of %s): mount %s",
+		p->ns[op->ns].container ? p->ns[op->ns].container : "?", ot_sb_str(&t));
+	drop(out, &t);
 }
 
 static emit_fn *const creators[OT_OP__COUNT] = {
-    [OT_OP_NETNS] = e_netns,   [OT_OP_LINK] = e_link,	[OT_OP_LINK_UP] = e_up,
-    [OT_OP_ADDR] = e_addr,     [OT_OP_ROUTE] = e_route, [OT_OP_FDB] = e_fdb,
-    [OT_OP_SYSCTL] = e_sysctl, [OT_OP_NFT] = e_nft,	[OT_OP_CGROUP] = e_cgroup,
+    [OT_OP_MOUNT] = e_mount,   [OT_OP_NETNS] = e_netns,	  [OT_OP_LINK] = e_link,
+    [OT_OP_LINK_UP] = e_up,    [OT_OP_ADDR] = e_addr,	  [OT_OP_ROUTE] = e_route,
+    [OT_OP_FDB] = e_fdb,       [OT_OP_SYSCTL] = e_sysctl, [OT_OP_NFT] = e_nft,
+    [OT_OP_CGROUP] = e_cgroup, [OT_OP_QDISC] = e_qdisc,
 };
 
 /* ------------------------------------------------------------------ */
@@ -446,11 +525,43 @@ static const char cgroup_create_fn[] =
     "\tfi\n"
     "}\n";
 
+static const char cgroup_io_fn[] =
+    "# ot_cgroup_io PATH DEV RBPS WBPS RIOPS WIOPS: block I/O limits (max = none) on DEV,\n"
+    "# a /dev path or MAJ:MIN, in io.max (cgroup v2) or the v1 blkio throttle files.\n"
+    "ot_cgroup_io() {\n"
+    "\tcase \"$2\" in /dev/*) ot_m=$(stat -Lc '%t %T' \"$2\") &&\n"
+    "\t\tot_v=\"$(printf '%d:%d' 0x${ot_m% *} 0x${ot_m#* })\" ;; *) ot_v=$2 ;; esac\n"
+    "\tif [ -e /sys/fs/cgroup/cgroup.controllers ]; then\n"
+    "\t\tot_d=/sys/fs/cgroup\n"
+    "\t\tfor ot_c in $(echo \"$1\" | tr / ' '); do\n"
+    "\t\t\techo +io > \"$ot_d/cgroup.subtree_control\" 2>/dev/null || :\n"
+    "\t\t\tot_d=$ot_d/$ot_c\n"
+    "\t\tdone\n"
+    "\t\techo \"$ot_v rbps=$3 wbps=$4 riops=$5 wiops=$6\" > \"$ot_d/io.max\"\n"
+    "\telse\n"
+    "\t\tot_d=/sys/fs/cgroup/blkio/$1; mkdir -p \"$ot_d\"\n"
+    "\t\t[ \"$3\" = max ] || echo \"$ot_v $3\" > \"$ot_d/blkio.throttle.read_bps_device\"\n"
+    "\t\t[ \"$4\" = max ] || echo \"$ot_v $4\" > \"$ot_d/blkio.throttle.write_bps_device\"\n"
+    "\t\t[ \"$5\" = max ] || echo \"$ot_v $5\" > \"$ot_d/blkio.throttle.read_iops_device\"\n"
+    "\t\t[ \"$6\" = max ] || echo \"$ot_v $6\" > \"$ot_d/blkio.throttle.write_iops_device\"\n"
+    "\tfi\n"
+    "}\n";
+
+static bool has_cg_io(const struct ot_plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nops; i++)
+		if (p->ops[i].kind == OT_OP_CGROUP && p->ops[i].cgroup.nio)
+			return true;
+	return false;
+}
+
 static const char cgroup_remove_fn[] =
     "# ot_cgroup_rm PATH: remove a cgroup, then its parents if they are empty.\n"
     "ot_cgroup_rm() {\n"
     "\tfor ot_r in /sys/fs/cgroup /sys/fs/cgroup/cpu /sys/fs/cgroup/memory "
-    "/sys/fs/cgroup/pids; do\n"
+    "/sys/fs/cgroup/pids /sys/fs/cgroup/blkio; do\n"
     "\t\t[ -d \"$ot_r/$1\" ] || continue\n"
     "\t\trmdir \"$ot_r/$1\" || return 1\n"
     "\t\tot_p=${1%/*}\n"
@@ -506,6 +617,8 @@ int ot_plan_sh(const struct ot_plan *p, enum ot_sh_mode mode, struct ot_strbuf *
 	if (mode == OT_SH_CREATE) {
 		if (has_op(p, OT_OP_CGROUP, false))
 			ot_sb_append(out, cgroup_create_fn);
+		if (has_cg_io(p))
+			ot_sb_append(out, cgroup_io_fn);
 		if (has_op(p, OT_OP_SYSCTL, true))
 			ot_sb_append(out, "mkdir -p \"$ot_saved\"\n");
 		for (i = 0; i < p->nops; i++) {

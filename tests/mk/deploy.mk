@@ -22,6 +22,13 @@ check-deploy: $(OTDEPLOY) $(OTC)
 	@$(call run_suite,check-deploy,1800) tests/deploy/run-deploy $(BUILD)
 CHECK_TARGETS += check-deploy
 
+# otdeploy --apply on a 3-host simulated cluster: a flow across nodes keeps
+# every packet through it; a bad topology, a check refused on one node, an
+# apply failing on one node (the others reverted) - see the script's header.
+check-deploy-apply: $(OTDEPLOY) $(OTC)
+	@$(call run_suite,check-deploy-apply,600) tests/deploy/run-apply $(BUILD)
+CHECK_TARGETS += check-deploy-apply
+
 # Only the two-deployments-at-once case (part of check-deploy too), for a
 # quick or repeated look: make check-deploy-concurrent CONCURRENT_REPS=20.
 check-deploy-concurrent: $(OTDEPLOY) $(OTC)
@@ -37,12 +44,21 @@ check-deploy-vm: $(OTDEPLOY) $(OTC)
 	@VM_CACHE=$(VM_CACHE) $(call run_suite,check-deploy-vm,1800) tests/deploy/run-vm $(BUILD)
 CHECK_TARGETS += check-deploy-vm
 
+# Shaping on Debian's kernel (netem and tbf are modules there): otdeploy
+# tests/deploy/vm-shaping.otp into 2 QEMU VMs, tc shows the qdiscs, a
+# 20 ms delay shows in ping's minimum RTT against an unshaped path of the
+# same run (15..40 ms added), io.max on cgroup v2 slows O_DIRECT reads of a
+# RAM disk, verify, destroy, each VM as before. About 45 s.
+check-deploy-vm-shaping: $(OTDEPLOY) $(OTC)
+	@VM_CACHE=$(VM_CACHE) $(call run_suite,check-deploy-vm-shaping,900) tests/deploy/run-vm-shaping $(BUILD)
+CHECK_TARGETS += check-deploy-vm-shaping
+
 # Deploy time vs a plain ssh/scp loop and an all-at-once ssh loop (pssh),
 # 8/16/32/64 hosts, median of 3 (about 17 minutes here; SIZES, REPS).
 bench-deploy: $(OTDEPLOY) $(OTC)
 	bench/deploy $(BUILD)
 BENCH_TARGETS += bench-deploy
-.PHONY: check-deploy check-deploy-concurrent check-deploy-vm bench-deploy
+.PHONY: check-deploy check-deploy-concurrent check-deploy-vm check-deploy-vm-shaping bench-deploy
 
 # Only the scale case (part of check-deploy too): SCALE_HOSTS simulated
 # hosts (default 32) on one VXLAN LAN, preflight refusal naming the one

@@ -263,6 +263,46 @@ static json_t *op_json(struct jw *w, const struct ot_plan *p, const struct ot_op
 		put_int(w, o, "cpu_pct", op->cgroup.cpu_pct);
 		put_int(w, o, "memory", (long long)op->cgroup.memory);
 		put_int(w, o, "pids", op->cgroup.pids);
+		if (op->cgroup.nio) {
+			json_t *io = json_array();
+
+			for (size_t i = 0; io && i < op->cgroup.nio; i++) {
+				const struct ot_cg_io *d = &op->cgroup.io[i];
+				json_t *e = json_object();
+
+				if (!e) {
+					w->oom = true;
+					break;
+				}
+				put_str(w, e, "dev", d->dev);
+				put_int(w, e, "rbps", (long long)d->rbps);
+				put_int(w, e, "wbps", (long long)d->wbps);
+				put_int(w, e, "riops", (long long)d->riops);
+				put_int(w, e, "wiops", (long long)d->wiops);
+				if (json_array_append_new(io, e) < 0)
+					w->oom = true;
+			}
+			put(w, o, "io", io);
+		}
+		break;
+	case OT_OP_QDISC:
+		put_str(w, o, "dev", op->qdisc.dev);
+		put_int(w, o, "rate", (long long)op->qdisc.rate);
+		put_int(w, o, "burst", op->qdisc.burst);
+		put_int(w, o, "limit", op->qdisc.limit);
+		put_int(w, o, "delay_us", op->qdisc.delay_us);
+		put_int(w, o, "jitter_us", op->qdisc.jitter_us);
+		put_int(w, o, "loss_ppm", op->qdisc.loss_ppm);
+		put_int(w, o, "reorder_ppm", op->qdisc.reorder_ppm);
+		break;
+	case OT_OP_MOUNT:
+		put_str(w, o, "kind", ot_enum_name(ot_mount_kind_names, op->mount.kind));
+		put_str(w, o, "src", op->mount.src);
+		put_str(w, o, "dst", op->mount.dst);
+		put_bool(w, o, "ro", op->mount.ro);
+		put_bool(w, o, "nofollow", op->mount.nofollow);
+		put_int(w, o, "size", (long long)op->mount.size);
+		put_int(w, o, "mode", op->mount.mode);
 		break;
 	case OT_OP__COUNT:
 		break;

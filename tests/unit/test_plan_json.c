@@ -39,6 +39,9 @@ static struct ot_plan *sample(void)
 	p->ns[web].ranks = ot_arena_calloc(&p->arena, 1, sizeof(struct ot_rank_range));
 	p->ns[web].ranks[0] = (struct ot_rank_range){0, 3};
 	p->ns[web].nranks = 1;
+	p->ns[web].caps_set = true;
+	p->ns[web].caps = (1ull << 13) | (1ull << 21); /* net_raw, sys_admin */
+	p->ns[web].no_new_privs = true;
 
 	ot_plan_add_op(p, OT_OP_NETNS, sw);
 	ot_plan_add_op(p, OT_OP_NETNS, web);
@@ -105,6 +108,21 @@ static struct ot_plan *sample(void)
 	p->ops[i].cgroup.cpu_pct = 50;
 	p->ops[i].cgroup.memory = 256u << 20;
 	p->ops[i].cgroup.pids = 128;
+	p->ops[i].cgroup.io = ot_arena_calloc(&p->arena, 2, sizeof(struct ot_cg_io));
+	p->ops[i].cgroup.io[0] =
+	    (struct ot_cg_io){.dev = "/dev/vda", .rbps = 10485760, .wiops = 100};
+	p->ops[i].cgroup.io[1] = (struct ot_cg_io){.dev = "254:16", .wbps = 1024, .riops = 7};
+	p->ops[i].cgroup.nio = 2;
+	i = ot_plan_add_op(p, OT_OP_QDISC, web);
+	snprintf(p->ops[i].qdisc.dev, sizeof(p->ops[i].qdisc.dev), "eth0");
+	p->ops[i].qdisc = (struct ot_op_qdisc){.dev = "eth0",
+					       .rate = 12500000,
+					       .burst = 32768,
+					       .limit = 657768,
+					       .delay_us = 10000,
+					       .jitter_us = 2000,
+					       .loss_ppm = 1000,
+					       .reorder_ppm = 10000};
 	i = ot_plan_add_probe(p);
 	p->probes[i].from_ns = web;
 	p->probes[i].to_node = "n2";
@@ -131,6 +149,16 @@ Test(plan_json, round_trip_is_byte_exact)
 	cr_assert_eq(ot_plan_rank_find(q, 2), 2);
 	cr_assert_eq(ot_plan_rank_find(q, 4), -ENOENT);
 	cr_assert_eq(q->ns[2].isolate, OT_ISO_NET | OT_ISO_UTS);
+	cr_assert_eq(q->ops[11].cgroup.nio, 2);
+	cr_assert_str_eq(q->ops[11].cgroup.io[1].dev, "254:16");
+	cr_assert_eq(q->ops[11].cgroup.io[1].riops, 7);
+	cr_assert_eq(q->ops[12].kind, OT_OP_QDISC);
+	cr_assert_eq(q->ops[12].qdisc.rate, 12500000);
+	cr_assert_eq(q->ops[12].qdisc.reorder_ppm, 10000);
+	cr_assert(strstr(a, "\"caps_drop\"") && strstr(a, "\"no_new_privs\": true"), "%s", a);
+	cr_assert(q->ns[2].caps_set && !q->ns[2].caps_keep);
+	cr_assert_eq(q->ns[2].caps, (1ull << 13) | (1ull << 21));
+	cr_assert(q->ns[2].no_new_privs);
 	free(a);
 	free(b);
 	ot_plan_free(p);
@@ -196,11 +224,37 @@ Test(plan_json, rejects)
 		      "sysctl");
 	expect_reject(HEAD "\"ops\":[{\"op\":\"cgroup\",\"ns\":\"host\",\"path\":\"../../etc\"}]}",
 		      "cgroup");
+	expect_reject(HEAD "\"ops\":[{\"op\":\"cgroup\",\"ns\":\"host\",\"path\":\"a/b\","
+			   "\"io\":[{\"dev\":\"/dev/../etc/x\",\"rbps\":1}]}]}",
+		      "io device");
+	expect_reject(HEAD "\"ops\":[{\"op\":\"cgroup\",\"ns\":\"host\",\"path\":\"a/b\","
+			   "\"io\":[{\"dev\":\"8:0\"}]}]}",
+		      "io device");
+	expect_reject(HEAD "\"ops\":[{\"op\":\"cgroup\",\"ns\":\"host\",\"path\":\"a/b\","
+			   "\"io\":[{\"dev\":\"8:0\",\"rbps\":1,\"extra\":1}]}]}",
+		      "unknown key 'extra'");
+	expect_reject(HEAD "\"namespaces\":[{\"name\":\"c\",\"role\":\"container\","
+			   "\"container\":\"c\"}],\"ops\":[{\"op\":\"netns\",\"ns\":\"c\"},"
+			   "{\"op\":\"qdisc\",\"ns\":\"c\",\"dev\":\"eth9\",\"rate\":1000,"
+			   "\"burst\":2048,\"limit\":4096}]}",
+		      "no such link");
+	expect_reject(HEAD "\"ops\":[{\"op\":\"qdisc\",\"ns\":\"host\",\"dev\":\"eth0\","
+			   "\"delay_us\":1}]}",
+		      "qdisc in the host");
 	expect_reject(HEAD "\"namespaces\":[{\"name\":\"s\",\"role\":\"switch\"}],"
 			   "\"ops\":[{\"op\":\"link\",\"ns\":\"s\",\"kind\":\"vxlan\","
 			   "\"name\":\"vx\",\"vni\":16777216,\"port\":1}]}",
 		      "out of range");
 	expect_reject("{\"a\":1,\"a\":2}", "line");
+	expect_reject(HEAD "\"namespaces\":[{\"name\":\"c\",\"role\":\"container\","
+			   "\"container\":\"c\",\"caps_drop\":[\"net_rawx\"]}]}",
+		      "unknown capability");
+	expect_reject(HEAD "\"namespaces\":[{\"name\":\"c\",\"role\":\"container\","
+			   "\"container\":\"c\",\"caps_drop\":[],\"caps_keep\":[]}]}",
+		      "together");
+	expect_reject(HEAD "\"namespaces\":[{\"name\":\"c\",\"role\":\"container\","
+			   "\"container\":\"c\",\"no_new_privs\":false}]}",
+		      "no_new_privs");
 }
 
 /* Underlay addresses (this node's, every node's, a VXLAN device's local

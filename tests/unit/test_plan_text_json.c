@@ -185,6 +185,20 @@ static struct ot_plan *kitchen_sink(void)
 	p->ops[i].cgroup.cpu_pct = 250;
 	p->ops[i].cgroup.memory = 1ull << 40;
 	p->ops[i].cgroup.pids = 99;
+	p->ops[i].cgroup.io = ot_arena_calloc(&p->arena, 2, sizeof(struct ot_cg_io));
+	p->ops[i].cgroup.io[0] = (struct ot_cg_io){
+	    .dev = "/dev/nvme0n1", .rbps = 1, .wbps = 1ull << 40, .riops = 3, .wiops = 4};
+	p->ops[i].cgroup.io[1] = (struct ot_cg_io){.dev = "8:0", .wiops = 10000000};
+	p->ops[i].cgroup.nio = 2;
+	i = ot_plan_add_op(p, OT_OP_QDISC, c1);
+	p->ops[i].qdisc = (struct ot_op_qdisc){.dev = "eth0",
+					       .rate = 12500000000ull,
+					       .burst = 1u << 30,
+					       .limit = 4000000000u,
+					       .delay_us = 10000000,
+					       .jitter_us = 1,
+					       .loss_ppm = 1000000,
+					       .reorder_ppm = 1};
 	i = ot_plan_add_probe(p);
 	p->probes[i].from_ns = c1;
 	p->probes[i].to_node = "n1";
