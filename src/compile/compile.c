@@ -591,6 +591,10 @@ static int lower_namespaces(struct lower *l, const struct cc_node *node)
 			    ot_arena_memdup(&p->arena, mc->ranks, mc->nranks * sizeof(*mc->ranks));
 			ns->nranks = mc->nranks;
 		}
+		ns->caps = mc->caps;
+		ns->caps_keep = mc->caps_keep;
+		ns->caps_set = mc->caps_set;
+		ns->no_new_privs = mc->no_new_privs;
 	}
 	if (l->sw >= 0 && !add_op(l, OT_OP_NETNS, l->sw, NULL))
 		return -ENOMEM;

@@ -171,6 +171,22 @@ void ot_cg_unmark(const char *state_dir, const char *dir, const char *ctrl);
 int ot_cg_subtree_restore(const char *state_dir, const char *dir, const char *ctrl,
 			  struct ot_error *err);
 
+/* ---- create and apply (create.c, apply.c) ---- */
+
+/* Can p be run here: valid, bound to hosts, with an absolute state_dir?
+ * 0 or -EINVAL naming the node and the reason. */
+int ot_x_plan_runnable(const struct ot_plan *p, struct ot_error *err);
+
+/* Make the ops of x->p with sel[i] (in plan order) and change those with
+ * upd[i] in place (a sysctl written, an nft table swapped in one batch);
+ * both NULL = every op. Journalled into x->j like create. 0 or -errno. */
+int ot_x_run_ops(struct ot_xctx *x, const bool *sel, const bool *upd, struct ot_error *err);
+
+/* Write plan p (or its canonical JSON, json when not NULL) to
+ * state_dir/name, atomically (a temporary file renamed). 0 or -errno. */
+int ot_x_plan_store(const char *state_dir, const char *name, const struct ot_plan *p,
+		    const char *json, struct ot_error *err);
+
 /* ---- undo (undo.c): destroy and rollback ---- */
 
 /* Remove what the journal image says exists, in teardown order. */

@@ -190,13 +190,17 @@ static void finish_container(struct xctx *x)
 				p->net = net;
 				p->net_loc = cs->ifx.v[i].net_loc;
 				p->nolen = cs->ifx.v[i].nolen;
+				p->via = cs->ifx.v[i].via;
 				late = true;
 				continue;
 			}
+			x->via = cs->ifx.v[i].via; /* its errors name the use it came through */
 			xp_bind_iface(x, ifc, n, false);
 			xp_iface_subnet_checks(x, ifc, cs->ifx.v[i].nolen);
 		}
+		x->via = cs->ifx.v[i].via;
 		xp_iface_register(x, ifc);
+		x->via = (struct xvia){{0}, NULL};
 	}
 	if (late) {
 		struct ot_m_container **p = VPUSH(x, x->late_overlaps);
@@ -463,6 +467,7 @@ void xp_iface(struct xctx *x, struct ot_ast_stmt *st)
 	fx = VPUSH(x, cs->ifx);
 	if (!ifc || !fx)
 		return;
+	fx->via = xp_via_now(x);
 	ifc->name = name;
 	ifc->loc = xp_mloc(x, st->u.iface.name->loc);
 	ifc->kind = st->u.iface.kind == OT_AI_MACVLAN ? OT_M_IFACE_MACVLAN : OT_M_IFACE_NET;

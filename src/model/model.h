@@ -199,6 +199,13 @@ struct ot_m_container {
 	size_t nranks;
 	struct ot_loc ranks_loc;
 
+	/* what a process entering the container gives up (`capabilities`,
+	 * `no_new_privs`; vocab/caps.h) */
+	uint64_t caps;	   /* bit n: capability n */
+	bool caps_keep;	   /* caps is what to keep (all others are dropped); else what to drop */
+	bool caps_set;	   /* a `capabilities` statement was given */
+	bool no_new_privs; /* PR_SET_NO_NEW_PRIVS */
+	struct ot_loc caps_loc, nnp_loc;
 	/* storage (model/storage.c); needs OT_ISO_MNT */
 	const char *root; /* host directory to pivot_root into, NULL = none */
 	bool root_ro;

@@ -54,6 +54,11 @@ struct ot_plan_ns {
 	const char *cgroup;	     /* cgroup path relative to each hierarchy root, or NULL */
 	struct ot_rank_range *ranks; /* Slurm ranks mapped here (may be empty) */
 	size_t nranks;
+	/* what a process entering it gives up (exec/caps.c): */
+	uint64_t caps;	   /* bit n: capability n (vocab/caps.h) */
+	bool caps_keep;	   /* caps is the set kept (every other one is dropped) */
+	bool caps_set;	   /* caps names capabilities to drop or keep */
+	bool no_new_privs; /* PR_SET_NO_NEW_PRIVS */
 };
 
 enum ot_op_kind {

@@ -43,6 +43,13 @@ int ot_enum_value(const struct ot_enum_name *t, const char *s, int *ret);
 /* The same for s of n bytes (not NUL-terminated), for list parsers. */
 int ot_enum_value_n(const struct ot_enum_name *t, const char *s, size_t n, int *ret);
 
+/* The keys of a container namespace's capability set: the set dropped or
+ * the set kept (exec/caps.c), an array of names (vocab/caps.h); and its
+ * no_new_privs flag. */
+#define OT_PLAN_KEY_CAPS_DROP	 "caps_drop"
+#define OT_PLAN_KEY_CAPS_KEEP	 "caps_keep"
+#define OT_PLAN_KEY_NO_NEW_PRIVS "no_new_privs"
+
 /* ---- JSON keys of the operations ---- */
 
 /* What a key holds, and how the writer spells it. */

@@ -179,6 +179,14 @@ static void e_netns(const struct ot_plan *p, const struct ot_op *op, struct ot_s
 			ot_sb_str(&t));
 		drop(out, &t);
 	}
+	if (ns->caps_set || ns->no_new_privs) {
+		struct ot_strbuf t = OT_STRBUF_INIT;
+
+		ot_plan_caps_text(ns, " ", &t);
+		comment(out, "for processes entering it (otnode exec, Slurm tasks), not here:%s",
+			ot_sb_str(&t));
+		drop(out, &t);
+	}
 }
 
 static void e_link(const struct ot_plan *p, const struct ot_op *op, struct ot_strbuf *out)

@@ -8,6 +8,7 @@
  * order. One describer per operation kind (a table, not a switch).
  */
 #include "plan/plan_text.h"
+#include "vocab/caps.h"
 #include "plan/plan_schema.h"
 
 #include <netinet/in.h>
@@ -210,6 +211,20 @@ void ot_nft_table_text(const struct ot_op_nft *n, const char *indent, struct ot_
 
 typedef void describe_fn(const struct ot_plan *p, const struct ot_op *op, struct ot_strbuf *out);
 
+void ot_plan_caps_text(const struct ot_plan_ns *ns, const char *sep, struct ot_strbuf *out)
+{
+	unsigned n;
+
+	if (ns->caps_set) {
+		ot_sb_printf(out, "%scapabilities %s", sep, ns->caps_keep ? "keep" : "drop");
+		for (n = 0; n < OT_CAP_COUNT; n++)
+			if (ns->caps & (1ull << n))
+				ot_sb_printf(out, " %s", ot_cap_name(n));
+	}
+	if (ns->no_new_privs)
+		ot_sb_printf(out, "%sno_new_privs", sep);
+}
+
 static void d_netns(const struct ot_plan *p, const struct ot_op *op, struct ot_strbuf *out)
 {
 	const struct ot_plan_ns *ns = &p->ns[op->ns];
@@ -225,6 +240,7 @@ static void d_netns(const struct ot_plan *p, const struct ot_op *op, struct ot_s
 			ot_sb_printf(out, " %s", ot_isolate_name((enum ot_isolate)bit));
 	if (ns->hostname)
 		ot_sb_printf(out, ", hostname %s", ns->hostname);
+	ot_plan_caps_text(ns, ", ", out);
 }
 
 static void d_link(const struct ot_plan *p, const struct ot_op *op, struct ot_strbuf *out)
@@ -467,6 +483,7 @@ void ot_plan_text(const struct ot_plan *p, struct ot_strbuf *out)
 				ot_sb_printf(out, ", hostname %s", ns->hostname);
 			if (ns->cgroup)
 				ot_sb_printf(out, ", cgroup %s", ns->cgroup);
+			ot_plan_caps_text(ns, ", ", out);
 			for (j = 0; j < ns->nranks; j++) {
 				ot_sb_printf(out, "%s%u", j ? "," : ", ranks ", ns->ranks[j].first);
 				if (ns->ranks[j].last != ns->ranks[j].first)
