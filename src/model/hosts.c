@@ -20,6 +20,7 @@
 #include "lang/names.h"
 #include "lang/parse.h"
 #include "util/hash.h"
+#include "util/path.h"
 #include "util/vec.h"
 
 #define MAX_FIELDS 16
@@ -167,17 +168,17 @@ static bool ssh_host_ok(const char *s)
 	return true;
 }
 
-static bool path_ok(const char *s, bool absolute)
+/* An identity file name: any printable text (~ and relative paths are the
+ * SSH client's business). */
+static bool path_ok(const char *s)
 {
 	size_t i, n = strlen(s);
 
-	if (n == 0 || n > MAX_PATH || (absolute && s[0] != '/'))
+	if (n == 0 || n > MAX_PATH)
 		return false;
 	for (i = 0; i < n; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			return false;
-	if (absolute && (strstr(s, "/../") || (n >= 3 && strcmp(s + n - 3, "/..") == 0)))
-		return false;
 	return true;
 }
 
@@ -264,20 +265,27 @@ static bool key_value(struct hctx *c, struct ot_host *h, bool local, const struc
 		h->user = val;
 		return true;
 	case K_IDENTITY:
-		if (!path_ok(val, false)) {
+		if (!path_ok(val)) {
 			err(c, f, "invalid identity file '%s'", shown(val, buf, sizeof(buf)));
 			return false;
 		}
 		h->identity = val;
 		return true;
-	case K_DIR:
-		if (!path_ok(val, true)) {
-			g = err(c, f, "invalid directory '%s'", shown(val, buf, sizeof(buf)));
-			ot_diag_hint(g, "an absolute path without '..', such as /var/lib/opentop");
+	case K_DIR: {
+		char why[96];
+		const char *problem = ot_dir_problem(val, why, sizeof(why));
+
+		if (problem) {
+			/* the rule otdeploy applies before it connects (util/path.h) */
+			g = err(c, f, "invalid directory '%s': %s", shown(val, buf, sizeof(buf)),
+				problem);
+			ot_diag_hint(g, "an absolute path of letters, digits and ._+-, such as "
+					"/var/lib/opentop");
 			return false;
 		}
 		h->dir = val;
 		return true;
+	}
 	case K_DEV: {
 		const char *problem = ot_ifname_problem(val);
 
