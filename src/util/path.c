@@ -30,9 +30,10 @@ const char *ot_dir_problem(const char *dir, char *buf, size_t size)
 		start = p;
 		while (*p && *p != '/') {
 			if (!component_char(*p)) {
-				snprintf(buf, size,
-					 "contains '%c' (use letters, digits and ._+- in components)",
-					 isprint((unsigned char)*p) ? *p : '?');
+				snprintf(
+				    buf, size,
+				    "contains '%c' (use letters, digits and ._+- in components)",
+				    isprint((unsigned char)*p) ? *p : '?');
 				return buf;
 			}
 			p++;
