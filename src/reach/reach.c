@@ -568,6 +568,13 @@ struct walk {
 	char path[320];
 	const char *decider; /* last rule that let the request through */
 	bool nd;	     /* walking a neighbour discovery exchange */
+	/* neighbours learnt from solicitations received during this walk (the
+	 * kernel keeps the solicitor as a neighbour: RFC 4861 7.2.3) */
+	struct learnt {
+		int ifx;
+		struct ot_addr a;
+	} learnt[MAX_CT];
+	size_t nlearnt;
 };
 
 static void whyf(struct walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -1009,8 +1016,9 @@ static bool nd_leg(struct walk *w, int oif, int nb, const struct pkt *p)
  * solicitation (to nh's solicited-node group) and the advertisement back.
  * The solicitation's source is the packet's when it is an address of the
  * sender (the kernel's choice), else a link-local address, which no rule
- * of a plan names except by a prefix covering it. False (and why) when a
- * filter drops either.
+ * of a plan names except by a prefix covering it. A solicitation that
+ * arrives teaches the receiver the solicitor (so an answer back needs no
+ * discovery of its own). False (and why) when a filter drops either.
  */
 static bool nd_passes(struct walk *w, int oif, int nb, const struct ot_addr *nh,
 		      const struct ot_addr *src)
@@ -1021,8 +1029,12 @@ static bool nd_passes(struct walk *w, int oif, int nb, const struct ot_addr *nh,
 	struct pkt adv = {
 	    .fam = AF_INET6, .proto = IPPROTO_ICMPV6, .icmp_type = ND_NEIGHBOR_ADVERT};
 	char a[OT_ADDR_STRLEN], why[sizeof(w->why)];
+	size_t i;
 	bool ok;
 
+	for (i = 0; i < w->nlearnt; i++)
+		if (w->learnt[i].ifx == oif && ot_addr_equal(&w->learnt[i].a, nh))
+			return true; /* nh solicited us earlier: its entry is known */
 	if (is_local(r, r->ifs[oif].ns, src)) {
 		sol.src = *src;
 	} else {
@@ -1040,7 +1052,10 @@ static bool nd_passes(struct walk *w, int oif, int nb, const struct ot_addr *nh,
 	adv.src = *nh;
 	adv.dst = sol.src;
 	w->nd = true;
-	ok = nd_leg(w, oif, nb, &sol) && nd_leg(w, nb, oif, &adv);
+	ok = nd_leg(w, oif, nb, &sol);
+	if (ok && w->nlearnt < MAX_CT && !(sol.src.bytes[0] == 0xfe && sol.src.bytes[1] == 0x80))
+		w->learnt[w->nlearnt++] = (struct learnt){nb, sol.src};
+	ok = ok && nd_leg(w, nb, oif, &adv);
 	w->nd = false;
 	if (!ok) {
 		ot_addr_format(nh, a, sizeof(a));

@@ -348,3 +348,23 @@ Test(reach, ipv6_neighbour_discovery)
 	cr_assert_eq(ev("y", "fd00:1::1", "icmp", &res), LOST);
 	cr_assert(strstr(res.why, "neighbour discovery for fd00:1::1"), "%s", res.why);
 }
+
+/* A solicitation that arrives teaches the receiver its sender: without the
+ * ND rule, b (allowing ICMPv6 to its own address, which takes the
+ * advertisement but not the solicitation) reaches a, and a's answer needs
+ * no discovery; a cannot reach b (tests/kernel/run-nd, the same topology). */
+Test(reach, ipv6_solicitation_teaches_the_receiver)
+{
+	struct ot_reach_result res;
+
+	build("topology t\nnetwork lan { subnet fd00:60::/64 }\n"
+	      "container a on n1 { iface eth0 on lan address fd00:60::1 }\n"
+	      "container b on n1 { iface eth0 on lan address fd00:60::2\n"
+	      "  firewall { allow in icmpv6 to fd00:60::2; policy in drop } }\n",
+	      0);
+	cr_assert_eq(ev("a", "fd00:60::2", "icmp", &res), ANS, "%s", res.why);
+	drop_nd_rules();
+	cr_assert_eq(ev("a", "fd00:60::2", "icmp", &res), LOST);
+	cr_assert(strstr(res.why, "neighbour discovery for fd00:60::2"), "%s", res.why);
+	cr_assert_eq(ev("b", "fd00:60::1", "icmp", &res), ANS, "%s", res.why);
+}
