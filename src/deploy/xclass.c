@@ -134,7 +134,8 @@ static int one_round(struct ot_deploy *d, struct ot_class_verify *cv, size_t fir
 		}
 		rc = ot_ssh_cmd_write(ls[k], ot_sb_str(&sb), sb.len, err);
 		if (rc == 0)
-			rc = ot_ssh_cmd_read_line(ls[k], line, sizeof(line), OT_DEPLOY_READY_MS, err);
+			rc = ot_ssh_cmd_read_line(ls[k], line, sizeof(line), OT_DEPLOY_READY_MS,
+						  err);
 		if (rc == 0 && strcmp(line, "ready"))
 			rc = ot_error_set(err, -EPROTO, "listener said '%.80s'", line);
 		if (rc < 0)
@@ -179,7 +180,8 @@ static int one_round(struct ot_deploy *d, struct ot_class_verify *cv, size_t fir
 			else
 				ot_ssh_cmd_abort(ls[k]);
 			if (rc < 0)
-				rc = ot_error_prefix(err, rc, "%s: xprobe-listen", d->nodes[k].name);
+				rc =
+				    ot_error_prefix(err, rc, "%s: xprobe-listen", d->nodes[k].name);
 		} else {
 			ot_ssh_cmd_abort(ls[k]);
 		}
@@ -241,9 +243,10 @@ int ot_deploy_cross_classes(struct ot_deploy *d)
 		struct ot_class_check *c = &cv->v[i];
 		bool arrive = strcmp(c->want, "lost") != 0, answer = !strcmp(c->want, "answered");
 
-		c->pass = c->live.arrived == arrive && c->live.answered == answer &&
-			  (!arrive || (c->live_at && c->want_at && !strcmp(c->live_at, c->want_at) &&
-				       c->live.arrived_port == c->want_port));
+		c->pass =
+		    c->live.arrived == arrive && c->live.answered == answer &&
+		    (!arrive || (c->live_at && c->want_at && !strcmp(c->live_at, c->want_at) &&
+				 c->live.arrived_port == c->want_port));
 		cv->nfail += !c->pass;
 	}
 	if (rc < 0) {

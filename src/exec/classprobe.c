@@ -45,7 +45,20 @@ struct run {
 	size_t n;
 	uint32_t nonce;
 	uint16_t idbase;
+	uint16_t sport0; /* probe i's source port: sport0 + i */
 };
+
+/*
+ * The first source port of a run: moved by the nonce, so two runs in quick
+ * succession never reuse a 5-tuple whose conntrack entry may still live
+ * (an "established" leftover let a request through a policy drop: found
+ * by tests/deploy xclass-drift). Within OT_CPROBE_SPORT_LO..HI.
+ */
+static uint16_t sport_base(uint32_t nonce)
+{
+	return (uint16_t)(OT_CPROBE_SPORT_LO +
+			  nonce % (OT_CPROBE_SPORT_HI - OT_CPROBE_SPORT_LO + 1 - OT_CPROBE_BATCH));
+}
 
 static double now_ms(void)
 {
@@ -218,7 +231,7 @@ static int start(struct run *r, size_t i, int home, struct ot_error *err)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 		if (bind(fd, (struct sockaddr *)&src,
-			 mk_sa(&any, (uint16_t)(OT_CPROBE_SPORT_LO + i), &src)) < 0) {
+			 mk_sa(&any, (uint16_t)(r->sport0 + i), &src)) < 0) {
 			snprintf(p->detail, sizeof(p->detail), "bind: %s", strerror(errno));
 			r->done[i] = true;
 			return 0;
@@ -317,10 +330,9 @@ static void on_raw(struct run *r, const struct lsock *l)
 				continue;
 			sport = (uint16_t)(h[0] << 8 | h[1]);
 			dport = (uint16_t)(h[2] << 8 | h[3]);
-			if (sport >= OT_CPROBE_SPORT_LO &&
-			    (size_t)(sport - OT_CPROBE_SPORT_LO) < r->n &&
-			    r->pr[sport - OT_CPROBE_SPORT_LO].proto == IPPROTO_TCP)
-				arrived(r, (size_t)(sport - OT_CPROBE_SPORT_LO), l, dport);
+			if (sport >= r->sport0 && (size_t)(sport - r->sport0) < r->n &&
+			    r->pr[sport - r->sport0].proto == IPPROTO_TCP)
+				arrived(r, (size_t)(sport - r->sport0), l, dport);
 		} else if (len >= 8 &&
 			   h[0] == (l->fam == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST)) {
 			size_t i = (uint16_t)((uint16_t)(h[4] << 8 | h[5]) - r->idbase);
@@ -538,6 +550,7 @@ int ot_cprobe_run(const int *listen_fds, size_t nlisten, const uint16_t *ports, 
 		for (i = 0; i < r.n; i++)
 			memset(&r.pr[i].arrived, 0,
 			       sizeof(*r.pr) - offsetof(struct ot_cprobe, arrived));
+		r.sport0 = sport_base(r.nonce);
 		rc = run_batch(&r, timeout_ms, home, -1, err);
 		r.nonce++;
 		r.idbase = (uint16_t)(r.idbase + OT_CPROBE_BATCH);
@@ -576,6 +589,7 @@ static int round_side(const int *listen_fds, size_t nlisten, const uint16_t *por
 	}
 	r.nonce = rd->nonce;
 	r.idbase = rd->idbase;
+	r.sport0 = sport_base(rd->nonce);
 	r.pr = probes;
 	r.n = n;
 	for (i = 0; i < n; i++)

@@ -12,7 +12,9 @@
  *     port asked (TCP: the connection completes; UDP: the listener's echo of
  *     the datagram, sent from the address it arrived at; ICMP: echo reply).
  * Requests carry their probe's identity: TCP and UDP source ports
- * OT_CPROBE_SPORT_LO + index (so a source-port rule sees a known port),
+ * base + index, the base in OT_CPROBE_SPORT_LO..HI moved by each run's
+ * nonce (a source-port rule sees a port of that range; a later run never
+ * meets the conntrack entries of an earlier one),
  * the UDP payload, the ICMP echo id.
  *
  * The caller must be single-threaded (it switches network namespaces with
