@@ -16,6 +16,7 @@
 
 #include "compile/bounds.h"
 #include "util/strbuf.h"
+#include "util/suggest.h"
 
 /* The defaults, documented in docs/slurm.md ("Bounds"). */
 #define DEF_VNI_MIN    0x100000u
@@ -234,50 +235,20 @@ void ot_spank_config_defaults(struct ot_spank_config *cfg)
 	snprintf(cfg->state_root, sizeof(cfg->state_root), "%s", DEF_STATE_ROOT);
 }
 
-/* Edit distance, for "did you mean" (keys are short: a 32x32 table). */
-static unsigned distance(const char *a, size_t la, const char *b)
-{
-	unsigned row[33], i, j, lb = (unsigned)strlen(b);
-
-	if (la > 32 || lb > 32)
-		return 99;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		unsigned diag = row[0];
-
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			unsigned up = row[j];
-			unsigned best = diag + (a[i - 1] != b[j - 1]);
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			diag = up;
-			row[j] = best;
-		}
-	}
-	return row[lb];
-}
-
 static int unknown_key(const char *arg, size_t klen, int idx, struct ot_error *err)
 {
 	struct ot_strbuf sb = OT_STRBUF_INIT;
-	const char *best = NULL;
-	unsigned bestd = 3;
+	struct ot_suggest sg;
+	const char *best;
+	char word[64];
 	size_t i;
 	int r;
 
-	for (i = 0; i < NKEYS; i++) {
-		unsigned d = distance(arg, klen, keys[i].name);
-
-		if (d < bestd) {
-			bestd = d;
-			best = keys[i].name;
-		}
-	}
+	snprintf(word, sizeof(word), "%.*s", (int)(klen < sizeof(word) ? klen : 0), arg);
+	ot_suggest_init(&sg, word);
+	for (i = 0; i < NKEYS; i++)
+		ot_suggest_add(&sg, keys[i].name);
+	best = ot_suggest_best(&sg);
 	for (i = 0; i < NKEYS; i++)
 		ot_sb_printf(&sb, "%s%s", i ? ", " : "", keys[i].name);
 	r = ot_error_set(err, -EINVAL,

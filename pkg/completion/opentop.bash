@@ -48,9 +48,9 @@ _opentop_init()
 _opentop_otc()
 {
 	local cur prev cmd
-	_opentop_init "-D|--define|--instance|--bounds|-o|--output|-n|--node|--runtime"
+	_opentop_init "-D|--define|--instance|--bounds|-o|--output|-N|-n|--node|--runtime"
 	case $prev in
-	-D | --define | --instance | --bounds | -n | --node) return 0 ;;
+	-D | --define | --instance | --bounds | -N | -n | --node) return 0 ;;
 	-o | --output)
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -d -- "$cur"))
@@ -74,11 +74,11 @@ _opentop_otc()
 _opentop_otdeploy()
 {
 	local cur prev cmd
-	_opentop_init ""
+	_opentop_init "-j|--parallel|-D|--define|--instance|--timeout|--connect-timeout|--color|--known-hosts|--ssh-config"
 	case $prev in
-	-j | --parallel | -D | --instance | --timeout | --connect-timeout) return 0 ;;
+	-j | --parallel | -D | --define | --instance | --timeout | --connect-timeout) return 0 ;;
 	--color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return 0 ;;
-	--known-hosts) _opentop_files; return 0 ;;
+	--known-hosts | --ssh-config) _opentop_files; return 0 ;;
 	esac
 	case $cur in
 	-*) COMPREPLY=($(compgen -W "$(_opentop_options "${COMP_WORDS[0]}" --help)" -- "$cur")) ;;

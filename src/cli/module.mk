@@ -1,10 +1,16 @@
-# src/cli: the command-line front ends.
+# src/cli: the command-line front ends. cliopt.c is what the three share
+# (version line, did-you-mean, conflicting actions, JSON schema key:
+# docs/cli.md); every program links it (the static otnode too:
+# src/embed/module.mk).
+CLIOPT_SRCS := src/cli/cliopt.c
 # otc (compiler helper): check, plan, emit-sh, graph; `build` joins via
 # OTC_SRCS (one line: OTC_SRCS += src/cli/otc_build.c, and a row in otc.c).
 OTC := $(BUILD)/otc
 OTC_SRCS := src/cli/otc.c
 OTC_SRCS += src/cli/otc_build.c
 OTC_SRCS += src/cli/otc_reach.c
+OTC_SRCS += src/cli/otc_diag_json.c
+OTC_SRCS += $(CLIOPT_SRCS)
 $(OTC): $(call obj,$(OTC_SRCS)) $(LIBOTC)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
@@ -18,7 +24,7 @@ OTDEPLOY := $(BUILD)/otdeploy
 PROGRAMS += $(OTDEPLOY)
 INSTALL_BIN += $(OTDEPLOY)
 INSTALL_MAN1 += docs/otdeploy.1
-$(OTDEPLOY): $(call obj,src/cli/otdeploy.c) $(LIBOTDEPLOY) $(LIBOTEXEC) $(LIBOTC)
+$(OTDEPLOY): $(call obj,src/cli/otdeploy.c src/cli/otdeploy_dry.c $(CLIOPT_SRCS)) $(LIBOTDEPLOY) $(LIBOTEXEC) $(LIBOTC)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SSH) $(LIBS_EXEC) $(LIBS_JANSSON) -lpthread
@@ -26,7 +32,7 @@ $(OTDEPLOY): $(call obj,src/cli/otdeploy.c) $(LIBOTDEPLOY) $(LIBOTEXEC) $(LIBOTC
 # `make check` runs, with ASan in build-san/); the static one is
 # $(BUILD)/otnode-rt (src/embed/module.mk).
 OTNODE := $(BUILD)/otnode
-$(OTNODE): $(call obj,src/cli/otnode.c) $(LIBOTEXEC) $(LIBOTC)
+$(OTNODE): $(call obj,src/cli/otnode.c $(CLIOPT_SRCS)) $(LIBOTEXEC) $(LIBOTC)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_EXEC) $(LIBS_JANSSON)

@@ -16,14 +16,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cliopt.h"
 #include "compile/graph.h"
 #include "plan/plan_json.h"
 #include "plan/plan_schema.h"
 #include "plan/plan_sh.h"
 #include "plan/plan_text.h"
-#include "util/version.h"
-
-#define OTC_CLUSTER_SCHEMA "opentop-cluster/1"
+#include "util/suggest.h"
 
 void otc_error(const char *fmt, ...)
 {
@@ -53,6 +52,23 @@ static const struct option common_longopts[] = {
 };
 #define NCOMMON (sizeof(common_longopts) / sizeof(common_longopts[0]))
 
+/* Is word one of the common options (-D..., --define, --instance=...)? */
+static bool common_option(const char *word)
+{
+	size_t i, n;
+
+	if (strncmp(word, "-D", 2) == 0)
+		return true;
+	if (strncmp(word, "--", 2) != 0)
+		return false;
+	n = strcspn(word + 2, "=");
+	for (i = 0; i < NCOMMON; i++)
+		if (n && strlen(common_longopts[i].name) == n &&
+		    strncmp(common_longopts[i].name, word + 2, n) == 0)
+			return true;
+	return false;
+}
+
 /* One administrator bound, KEY=VALUE, read by the plugin's parser
  * (compile/bounds.h): a value means the same here and in plugstack.conf. */
 static int parse_bound(struct otc_common *c, const char *arg, struct ot_error *err)
@@ -68,23 +84,70 @@ static int parse_bound(struct otc_common *c, const char *arg, struct ot_error *e
 	return ot_bounds_set(&c->bounds, c->bounds_addrs, key, eq + 1, err);
 }
 
+/*
+ * Letters otc used before the family's table (docs/cli.md) gave them other
+ * meanings: still accepted where the option they stood for is, with a
+ * note on stderr. In otdeploy, -n is --dry-run and -j is --parallel.
+ */
+static const struct {
+	char old;	 /* the old letter */
+	int code;	 /* what it now returns */
+	const char *now; /* the spelling to use */
+	const char *elsewhere;
+} old_letters[] = {
+    {'n', 'N', "-N, --node", "-n is --dry-run"},
+    {'j', OTC_OPT_JSON, "--json", "-j is --parallel"},
+};
+
+/* Does the subcommand take the option returned as code (a letter of
+ * optstring or a long option's value)? Its argument in *arg. */
+static bool takes(const char *optstring, const struct option *longopts, int code, bool *arg)
+{
+	const char *p = code < 0x80 && optstring ? strchr(optstring, code) : NULL;
+
+	if (p && code != ':') {
+		*arg = p[1] == ':';
+		return true;
+	}
+	for (; longopts && longopts->name; longopts++)
+		if (longopts->val == code) {
+			*arg = longopts->has_arg != no_argument;
+			return true;
+		}
+	return false;
+}
+
 int otc_getopt(struct otc_common *c, int argc, char **argv, const char *optstring,
 	       const struct option *longopts)
 {
 	struct option all[32];
 	char shortopts[64];
 	struct ot_error err = {0};
-	size_t n = 0, i;
+	size_t n = 0, i, k;
 	int opt, r;
+	bool arg;
 
 	/* ':' first: a missing value is reported as ':'. GNU getopt permutes,
-	 * so options may follow the operands. */
-	snprintf(shortopts, sizeof(shortopts), ":hD:%s", optstring ? optstring : "");
+	 * so options may follow the operands. Every message is ours (cliopt.c). */
+	opterr = 0;
+	k = (size_t)snprintf(shortopts, sizeof(shortopts), ":hD:%s", optstring ? optstring : "");
+	for (i = 0; i < sizeof(old_letters) / sizeof(old_letters[0]); i++)
+		if (k + 3 < sizeof(shortopts) &&
+		    takes(optstring, longopts, old_letters[i].code, &arg))
+			k += (size_t)snprintf(shortopts + k, sizeof(shortopts) - k, "%c%s",
+					      old_letters[i].old, arg ? ":" : "");
 	for (i = 0; longopts && longopts[i].name && n < 24; i++)
 		all[n++] = longopts[i];
 	for (i = 0; i < NCOMMON; i++)
 		all[n++] = common_longopts[i];
 	memset(&all[n], 0, sizeof(all[n]));
+	if (optind <= 1) { /* the first call for this command line */
+		char prog[64];
+
+		snprintf(prog, sizeof(prog), "otc: %s", argv[0]);
+		if (ot_cli_single_dash(prog, argc, argv, all) < 0)
+			return '?';
+	}
 
 	for (;;) {
 		opt = getopt_long(argc, argv, shortopts, all, NULL);
@@ -108,15 +171,23 @@ int otc_getopt(struct otc_common *c, int argc, char **argv, const char *optstrin
 			}
 			continue;
 		case ':':
-			otc_error("%s: option '%s' needs a value", argv[0], argv[optind - 1]);
+		case '?': {
+			char prog[64];
+
+			snprintf(prog, sizeof(prog), "otc: %s", argv[0]);
+			ot_cli_getopt_error(prog, opt, argv, all);
 			return '?';
-		case '?':
-			if (optopt)
-				otc_error("%s: unknown option '-%c'", argv[0], optopt);
-			else
-				otc_error("%s: unknown option '%s'", argv[0], argv[optind - 1]);
-			return '?';
+		}
 		default:
+			for (i = 0; i < sizeof(old_letters) / sizeof(old_letters[0]); i++)
+				if (opt == old_letters[i].old) {
+					fprintf(stderr,
+						"otc: %s: note: -%c is the old spelling of %s (in "
+						"otdeploy, %s)\n",
+						argv[0], opt, old_letters[i].now,
+						old_letters[i].elsewhere);
+					return old_letters[i].code;
+				}
 			return opt;
 		}
 	}
@@ -129,6 +200,11 @@ static void print_diags(const struct otc_common *c, struct ot_diags *d)
 {
 	struct ot_strbuf sb = OT_STRBUF_INIT;
 
+	if (c->diag_json) {
+		if (otc_diags_json(d, c->diag_json) < 0)
+			otc_error("out of memory");
+		return;
+	}
 	if (!d->n && !d->dropped)
 		return;
 	ot_diags_sort(d);
@@ -268,21 +344,66 @@ static int count_vxlan(struct ot_plan *p, void *arg)
 	return 0;
 }
 
+/*
+ * otc check --json: one document (schema opentop-check/1) whatever the
+ * outcome: file, hosts, ok, the diagnostics and their counts, and when ok
+ * the summary the text form prints. The exit status is the text form's.
+ */
+static int check_json(struct otc_common *c, const char *file, const char *hosts)
+{
+	json_t *doc = json_object(), *sum;
+	struct otc_compiled x;
+	size_t vx = 0;
+	int rc, w;
+
+	if (!doc || otc_diags_json(&(struct ot_diags){0}, doc) < 0) {
+		json_decref(doc);
+		otc_error("out of memory");
+		return OTC_EXIT_SYSTEM;
+	}
+	c->diag_json = doc;
+	rc = compile_files(c, file, hosts, false, false, count_vxlan, &vx, &x);
+	c->diag_json = NULL;
+	json_object_set_new(doc, "file", json_string(file));
+	json_object_set_new(doc, "hosts", hosts ? json_string(hosts) : json_null());
+	json_object_set_new(doc, "ok", json_boolean(rc == OTC_EXIT_OK));
+	if (rc == OTC_EXIT_OK) {
+		sum = json_pack("{s:s, s:I, s:I, s:I, s:I}", "topology", x.model->name, "nodes",
+				(json_int_t)x.model->nnodes, "containers",
+				(json_int_t)x.model->ncontainers, "networks",
+				(json_int_t)x.model->nnetworks, "vxlan_devices", (json_int_t)vx);
+		json_object_set_new(doc, "summary", sum);
+		otc_compiled_free(&x);
+	}
+	w = ot_cli_json_print("otc", doc, OT_SCHEMA_CHECK, JSON_INDENT(2) | JSON_SORT_KEYS);
+	return w ? w : rc;
+}
+
 static int run_check(struct otc_common *c, int argc, char **argv)
 {
+	static const struct option longopts[] = {
+	    {"json", no_argument, NULL, OTC_OPT_JSON},
+	    {NULL, 0, NULL, 0},
+	};
 	const struct cmd *k = find_cmd("check");
 	struct otc_compiled x;
 	const char *file, *hosts;
 	size_t vx = 0;
+	bool json = false;
 	int opt, rc;
 
-	while ((opt = otc_getopt(c, argc, argv, "", NULL)) != -1) {
+	while ((opt = otc_getopt(c, argc, argv, "", longopts)) != -1) {
 		switch (opt) {
+		case OTC_OPT_JSON:
+			json = true;
+			break;
 			OPT_COMMON_CASES(k);
 		}
 	}
 	if ((rc = operands(k, argc, argv, false, &file, &hosts)))
 		return rc;
+	if (json)
+		return check_json(c, file, hosts);
 	/* streamed: a large cluster's plans are never all in memory */
 	if ((rc = compile_files(c, file, hosts, false, false, count_vxlan, &vx, &x)))
 		return rc;
@@ -298,13 +419,20 @@ static int run_check(struct otc_common *c, int argc, char **argv)
 static int pick_node(const struct otc_compiled *x, const char *node, struct ot_plan **ret)
 {
 	struct ot_plan *p = ot_compiled_plan(x->out, node);
+	struct ot_suggest sg;
 	size_t i;
 
 	if (p) {
 		*ret = p;
 		return OTC_EXIT_OK;
 	}
-	fprintf(stderr, "otc: no node '%s' in topology '%s'; its nodes are:", node, x->model->name);
+	ot_suggest_init(&sg, node);
+	for (i = 0; i < x->out->nplans; i++)
+		ot_suggest_add(&sg, x->out->plans[i]->node);
+	fprintf(stderr, "otc: no node '%s' in topology '%s'", node, x->model->name);
+	if (ot_suggest_best(&sg))
+		fprintf(stderr, " (did you mean '%s'?)", ot_suggest_best(&sg));
+	fputs("; its nodes are:", stderr);
 	for (i = 0; i < x->out->nplans && i < 32; i++)
 		fprintf(stderr, " %s", x->out->plans[i]->node);
 	fputs(i < x->out->nplans ? " ...\n" : "\n", stderr);
@@ -383,7 +511,7 @@ static int cluster_json(const struct otc_common *c, const char *file, const char
 	co.bounds = c->has_bounds ? &c->bounds : NULL;
 	qi = json_quote(c->instance && *c->instance ? c->instance : x.model->name);
 	qt = json_quote(x.model->name);
-	qs = json_quote(OTC_CLUSTER_SCHEMA);
+	qs = json_quote(OT_SCHEMA_CLUSTER);
 	if (!qi || !qt || !qs) {
 		otc_error("out of memory");
 		rc = OTC_EXIT_SYSTEM;
@@ -441,8 +569,8 @@ static int plan_text_one(struct ot_plan *p, void *arg)
 static int run_plan(struct otc_common *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"node", required_argument, NULL, 'n'},
-	    {"json", no_argument, NULL, 'j'},
+	    {"node", required_argument, NULL, 'N'},
+	    {"json", no_argument, NULL, OTC_OPT_JSON},
 	    {NULL, 0, NULL, 0},
 	};
 	const struct cmd *k = find_cmd("plan");
@@ -455,12 +583,12 @@ static int run_plan(struct otc_common *c, int argc, char **argv)
 	int opt, rc;
 	size_t i;
 
-	while ((opt = otc_getopt(c, argc, argv, "n:j", longopts)) != -1) {
+	while ((opt = otc_getopt(c, argc, argv, "N:", longopts)) != -1) {
 		switch (opt) {
-		case 'n':
+		case 'N':
 			node = optarg;
 			break;
-		case 'j':
+		case OTC_OPT_JSON:
 			json = true;
 			break;
 			OPT_COMMON_CASES(k);
@@ -510,7 +638,7 @@ static int run_plan(struct otc_common *c, int argc, char **argv)
 static int run_emit_sh(struct otc_common *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"node", required_argument, NULL, 'n'},
+	    {"node", required_argument, NULL, 'N'},
 	    {"destroy", no_argument, NULL, 'd'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -523,9 +651,9 @@ static int run_emit_sh(struct otc_common *c, int argc, char **argv)
 	struct ot_plan *p;
 	int opt, rc;
 
-	while ((opt = otc_getopt(c, argc, argv, "n:", longopts)) != -1) {
+	while ((opt = otc_getopt(c, argc, argv, "N:", longopts)) != -1) {
 		switch (opt) {
-		case 'n':
+		case 'N':
 			node = optarg;
 			break;
 		case 'd':
@@ -604,7 +732,7 @@ static int run_graph(struct otc_common *c, int argc, char **argv)
 
 static int run_version(struct otc_common *c, int argc, char **argv)
 {
-	printf("otc (OpenTop) %s, plan schema %s\n", OT_VERSION, OT_PLAN_SCHEMA);
+	ot_cli_version("otc");
 	return OTC_EXIT_OK;
 }
 
@@ -621,23 +749,26 @@ static const char common_help[] =
     "  -h, --help               this help\n";
 
 static const struct cmd cmds[] = {
-    {"check", run_check, "check FILE [HOSTS]",
+    {"check", run_check, "check FILE [HOSTS] [--json]",
      "Parse, validate and compile FILE (bound to the hosts file HOSTS when given) and\n"
      "report every error, each as file:line:col with the source line and a caret.\n"
-     "Prints a one-line summary on success.\n"},
+     "Prints a one-line summary on success.\n"
+     "  --json  one JSON document on stdout instead (schema opentop-check/1): every\n"
+     "          diagnostic with file, line, column, end_column, severity, message,\n"
+     "          hint and related locations; the counts; the summary when ok\n"},
     {"plan", run_plan, "plan FILE [HOSTS] [--node NAME] [--json]",
      "Show the plan of every node (or of --node NAME): every operation in order with\n"
      "all decisions made (names, MTUs, VNIs, MACs, FDB entries, nftables rules),\n"
      "the reachability probes `verify` runs, and the teardown order.\n"
-     "  -n, --node NAME  only this node\n"
-     "  -j, --json       canonical JSON (sorted keys): with --node, that node's plan\n"
+     "  -N, --node NAME  only this node (-n: the old spelling)\n"
+     "  --json           canonical JSON (sorted keys): with --node, that node's plan\n"
      "                   (what otnode carries); otherwise an object with schema,\n"
      "                   topology, instance and every node's plan, in node order\n"},
     {"emit-sh", run_emit_sh, "emit-sh FILE [HOSTS] --node NAME [--destroy]",
      "Write the plan of node NAME as a POSIX shell script of iproute2 and nft\n"
      "commands, one command per step, with comments naming the topology lines.\n"
      "Networks spanning nodes need HOSTS (underlay addresses).\n"
-     "  -n, --node NAME  the node (required)\n"
+     "  -N, --node NAME  the node (required; -n: the old spelling)\n"
      "  --destroy        the script that undoes it, in teardown order\n"},
     {"graph", run_graph, "graph FILE [HOSTS]",
      "Write the topology as deployed as a Graphviz DOT graph: nodes as clusters,\n"
@@ -647,7 +778,7 @@ static const struct cmd cmds[] = {
      "Write DIR/<node>/otnode for every node: one static executable carrying that\n"
      "node's plan, needing nothing installed on the node (see otnode(1)).\n"
      "  -o, --output DIR  output directory (created)\n"
-     "  -n, --node NAME   only this node (repeatable)\n"
+     "  -N, --node NAME   only this node (repeatable; -n: the old spelling)\n"
      "  --runtime FILE    otnode runtime to use instead of the one built into otc\n"},
     {"reach", otc_run_reach, "reach FILE [HOSTS] [--json] [--explain A B CLASS]",
      "For every ordered pair of containers (and hosts with an uplink address) and\n"
@@ -668,6 +799,21 @@ static const struct cmd *find_cmd(const char *name)
 	for (i = 0; i < NCMDS; i++)
 		if (strcmp(cmds[i].name, name) == 0)
 			return &cmds[i];
+	return NULL;
+}
+
+/* find_cmd(), or NULL after "unknown command" with a suggestion. */
+static const struct cmd *find_cmd_or_say(const char *name, const char *tail)
+{
+	const struct cmd *k = find_cmd(name);
+	const char *names[NCMDS];
+	size_t i;
+
+	if (k)
+		return k;
+	for (i = 0; i < NCMDS; i++)
+		names[i] = cmds[i].name;
+	ot_cli_unknown_command("otc", name, names, NCMDS, tail);
 	return NULL;
 }
 
@@ -696,8 +842,9 @@ static void usage(FILE *f)
 	for (i = 0; i < NCMDS; i++)
 		fprintf(f, "  otc %s\n", cmds[i].synopsis);
 	fprintf(f,
-		"\n%s\nExit status: 0 ok, 1 errors in the topology or hosts file, 2 usage, "
-		"3 system error.\nSee otc(1) and `otc help COMMAND`.\n",
+		"\n%s  -V, --version            the version, as otdeploy and otnode print it\n"
+		"\nExit status: 0 ok, 1 errors in the topology or hosts file, 2 usage, "
+		"3 system error.\nSee otc(1), docs/cli.md and `otc help COMMAND`.\n",
 		common_help);
 }
 
@@ -709,11 +856,9 @@ static int run_help(struct otc_common *c, int argc, char **argv)
 		usage(stdout);
 		return OTC_EXIT_OK;
 	}
-	k = find_cmd(argv[1]);
-	if (!k) {
-		otc_error("no command '%s'", argv[1]);
+	k = find_cmd_or_say(argv[1], "");
+	if (!k)
 		return OTC_EXIT_USAGE;
-	}
 	cmd_usage(stdout, k);
 	return OTC_EXIT_OK;
 }
@@ -734,12 +879,39 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return OTC_EXIT_OK;
 	}
-	if (strcmp(argv[1], "--version") == 0)
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
 		return run_version(&c, argc - 1, argv + 1);
-	k = find_cmd(argv[1]);
-	if (!k) {
-		otc_error("no command '%s' (try `otc help`)", argv[1]);
+	if (argv[1][0] == '-') {
+		static const struct option top[] = {
+		    {"help", no_argument, NULL, 'h'},
+		    {"version", no_argument, NULL, 'V'},
+		    {NULL, 0, NULL, 0},
+		};
+
+		int opt;
+
+		/* an option before the command: --he, --vers, or say which is
+		 * unknown (did you mean --version?) */
+		opterr = 0;
+		opt = getopt_long(2, argv, ":hV", top, NULL);
+		if (opt == 'h') {
+			usage(stdout);
+			return OTC_EXIT_OK;
+		}
+		if (opt == 'V')
+			return run_version(&c, argc - 1, argv + 1);
+		if (common_option(argv[1])) {
+			otc_error("'%s' is an option of the commands: write it after one "
+				  "(otc COMMAND %s ...)",
+				  argv[1], argv[1]);
+			return OTC_EXIT_USAGE;
+		}
+		ot_cli_getopt_error("otc", opt, argv, top);
+		fputs("usage: otc COMMAND [OPTIONS] ... (see `otc --help`)\n", stderr);
 		return OTC_EXIT_USAGE;
 	}
+	k = find_cmd_or_say(argv[1], " (try `otc help`)");
+	if (!k)
+		return OTC_EXIT_USAGE;
 	return k->run(&c, argc - 1, argv + 1);
 }

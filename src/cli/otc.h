@@ -27,6 +27,11 @@
 
 #define OTC_MAX_DEFINES 256
 
+/* What otc_getopt() returns for --json (the subcommand's longopts give it
+ * this value; the old short spelling -j is mapped to it). Subcommands' own
+ * long-only options use values from 0x300 up. */
+#define OTC_OPT_JSON 0x200
+
 /* Options every subcommand accepts. */
 struct otc_common {
 	const char *defines[OTC_MAX_DEFINES]; /* -D NAME=VALUE */
@@ -36,6 +41,9 @@ struct otc_common {
 	struct ot_bounds bounds;
 	struct ot_prefix bounds_addrs[OT_BOUNDS_MAX_ADDRS];
 	bool color; /* diagnostics in colour (a terminal, no NO_COLOR) */
+	/* otc check --json: the diagnostics go into this JSON object
+	 * (otc_diags_json) instead of to stderr; NULL otherwise */
+	struct json_t *diag_json;
 };
 
 /* Everything a loaded and compiled topology holds. */
@@ -65,6 +73,14 @@ int otc_getopt(struct otc_common *c, int argc, char **argv, const char *optstrin
 int otc_compile_files(const struct otc_common *c, const char *file, const char *hosts, bool probes,
 		      struct otc_compiled *x);
 void otc_compiled_free(struct otc_compiled *x);
+
+/*
+ * Put d's diagnostics (sorted) into the JSON object doc: "diagnostics" (an
+ * array, one object per record: file, line, column, end_column, severity,
+ * message, hint, related) and the counts "errors", "warnings", "dropped".
+ * Returns 0, or -1 when out of memory (otc_diag_json.c).
+ */
+int otc_diags_json(struct ot_diags *d, struct json_t *doc);
 
 /* `otc build` (otc_build.c). */
 int otc_run_build(struct otc_common *c, int argc, char **argv);

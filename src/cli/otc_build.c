@@ -27,7 +27,7 @@
 static const char build_usage[] =
     "usage: otc build FILE HOSTS -o DIR [--node NAME] [--runtime FILE]\n"
     "  -o, --output DIR    write DIR/<node>/otnode for every node (DIR is created)\n"
-    "  -n, --node NAME     only this node (repeatable)\n"
+    "  -N, --node NAME     only this node (repeatable; -n: the old spelling)\n"
     "  --runtime FILE      use FILE as the otnode runtime instead of the built-in one\n";
 
 static int read_file(const char *path, void **ret, size_t *len)
@@ -138,7 +138,7 @@ int otc_run_build(struct otc_common *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"output", required_argument, NULL, 'o'},
-	    {"node", required_argument, NULL, 'n'},
+	    {"node", required_argument, NULL, 'N'},
 	    {"runtime", required_argument, NULL, 'r'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -149,12 +149,12 @@ int otc_run_build(struct otc_common *c, int argc, char **argv)
 	size_t rtlen = 0;
 	int opt, rc;
 
-	while ((opt = otc_getopt(c, argc, argv, "o:n:", longopts)) != -1) {
+	while ((opt = otc_getopt(c, argc, argv, "o:N:", longopts)) != -1) {
 		switch (opt) {
 		case 'o':
 			out = optarg;
 			break;
-		case 'n':
+		case 'N':
 			if (nonly == sizeof(only) / sizeof(only[0])) {
 				otc_error("build: at most 64 --node options");
 				return OTC_EXIT_USAGE;

@@ -15,10 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cliopt.h"
 #include "cli/otc.h"
 #include "reach/reach.h"
-
-#define REACH_SCHEMA "opentop-reach/1"
 
 static json_t *result_json(const struct ot_reach *r, size_t a, size_t b, const struct ot_addr *to,
 			   const char *cls, const struct ot_reach_result *res)
@@ -82,7 +81,7 @@ static int matrix(const struct ot_reach *r, bool json)
 			ot_reach_class_format(&cls[c], name, sizeof(name));
 			json_array_append_new(ca, json_string(name));
 		}
-		json_object_set_new(root, "schema", json_string(REACH_SCHEMA));
+		json_object_set_new(root, "schema", json_string(OT_SCHEMA_REACH));
 		json_object_set_new(root, "classes", ca);
 		endpoints_json(r, root);
 	} else {
@@ -189,7 +188,7 @@ static int explain(const struct ot_reach *r, const char *from, const char *to, c
 int otc_run_reach(struct otc_common *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"json", no_argument, NULL, 'j'},
+	    {"json", no_argument, NULL, OTC_OPT_JSON},
 	    {"explain", no_argument, NULL, 'e'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -199,8 +198,8 @@ int otc_run_reach(struct otc_common *c, int argc, char **argv)
 	struct ot_error err = {0};
 	int opt, rc, nop;
 
-	while ((opt = otc_getopt(c, argc, argv, "je", longopts)) != -1) {
-		if (opt == 'j')
+	while ((opt = otc_getopt(c, argc, argv, "e", longopts)) != -1) {
+		if (opt == OTC_OPT_JSON)
 			json = true;
 		else if (opt == 'e')
 			expl = true;
@@ -209,6 +208,11 @@ int otc_run_reach(struct otc_common *c, int argc, char **argv)
 			return OTC_EXIT_OK;
 		} else
 			return OTC_EXIT_USAGE;
+	}
+	if (json && expl) {
+		ot_cli_conflict("otc: reach", "--json", "--explain",
+				"are two outputs (--explain prints text)");
+		return OTC_EXIT_USAGE;
 	}
 	nop = argc - optind;
 	if (nop < 1 + 3 * expl || nop > 2 + 3 * expl) {

@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/cliopt.h"
+#include "cli/otdeploy.h"
 #include "compile/compile.h"
 #include "deploy/deploy.h"
 #include "deploy/image.h"
@@ -25,6 +27,7 @@
 #include "deploy/ssh.h"
 #include "model/load.h"
 #include "util/strbuf.h"
+#include "util/suggest.h"
 #include "util/clock.h"
 #include "util/version.h"
 
@@ -52,7 +55,7 @@ static const char usage_text[] =
     "  -k, --keep-going         no rollback when a node fails\n"
     "      --local              allow hosts whose target is 'local' (built here,\n"
     "                           in-process, no SSH); without HOSTS: all nodes here\n"
-    "  -D NAME=VALUE            set a topology parameter\n"
+    "  -D, --define NAME=VALUE  set a topology parameter\n"
     "      --instance NAME      name the objects NAME instead of the topology name\n"
     "      --ssh-config FILE    read this OpenSSH client config instead of\n"
     "                           ~/.ssh/config and /etc/ssh/ssh_config ('none': none)\n"
@@ -61,9 +64,9 @@ static const char usage_text[] =
     "      --accept-new-host-keys  record unknown host keys (changed keys are\n"
     "                           always refused)\n"
     "      --no-preflight       skip the kernel/underlay/UDP checks before create\n"
-    "      --timeout SECS       limit per otnode command (default 120)\n"
+    "      --timeout SECS       limit per otnode command (default 120; or 90s, 2m)\n"
     "      --connect-timeout SECS  limit per connection (default 10)\n"
-    "      --json               the report as JSON on stdout\n"
+    "      --json               the report (or with --dry-run, the dry run) as JSON\n"
     "  -q, --quiet              no live progress\n"
     "  -v, --verbose            every step of every node as a line with its time\n"
     "      --color WHEN         auto (default), always, never\n"
@@ -94,6 +97,7 @@ static const struct option long_opts[] = {
     {"status", no_argument, NULL, OPT_STATUS},
     {"verify", no_argument, NULL, OPT_VERIFY},
     {"dry-run", no_argument, NULL, 'n'},
+    {"define", required_argument, NULL, 'D'},
     {"parallel", required_argument, NULL, 'j'},
     {"keep-going", no_argument, NULL, 'k'},
     {"local", no_argument, NULL, OPT_LOCAL},
@@ -238,24 +242,71 @@ static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *ret)
 	return 0;
 }
 
+/* An action option: one per run (cli/cliopt.h refuses a second one). */
+static int set_action(struct cli *c, const char **given, const char *name, enum ot_deploy_action a)
+{
+	if (ot_cli_action("otdeploy", given, name) < 0)
+		return -EINVAL;
+	c->dopts.action = a;
+	return 0;
+}
+
+/* Wrong operands: say what is expected, and when the first looks like an
+ * action written without its dashes ("otdeploy destroy ..."), which one. */
+static int bad_operands(int argc, char **argv)
+{
+	static const char *const actions[] = {"destroy", "status", "verify", "create"};
+	struct ot_suggest sg;
+	const char *best = NULL;
+	size_t i;
+
+	fprintf(stderr, "otdeploy: need TOPOLOGY.otp and HOSTS, or --local and "
+			"TOPOLOGY.otp (see --help)\n");
+	if (optind >= argc)
+		return -EINVAL;
+	ot_suggest_init(&sg, argv[optind]);
+	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
+		if (strcmp(argv[optind], actions[i]) == 0)
+			best = actions[i];
+		ot_suggest_add(&sg, actions[i]);
+	}
+	if (!best)
+		best = ot_suggest_best(&sg);
+	if (best && strcmp(best, "create") == 0)
+		fprintf(stderr,
+			"otdeploy: '%s' is not a file: create is the default action, "
+			"give no word for it\n",
+			argv[optind]);
+	else if (best)
+		fprintf(stderr, "otdeploy: '%s' is not a file (did you mean '--%s'?)\n",
+			argv[optind], best);
+	return -EINVAL;
+}
+
 static int parse_args(int argc, char **argv, struct cli *c)
 {
-	const char *color = "auto";
+	const char *color = "auto", *action = NULL;
 	unsigned u;
 	int opt;
 
 	c->dopts.action = OT_DEPLOY_CREATE;
 	c->dopts.preflight = true;
-	while ((opt = getopt_long(argc, argv, "nj:kD:qvhV", long_opts, NULL)) != -1) {
+	opterr = 0; /* cli/cliopt.c words every error, with "did you mean" */
+	if (ot_cli_single_dash("otdeploy", argc, argv, long_opts) < 0)
+		return -EINVAL;
+	while ((opt = getopt_long(argc, argv, ":nj:kD:qvhV", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_DESTROY:
-			c->dopts.action = OT_DEPLOY_DESTROY;
+			if (set_action(c, &action, "--destroy", OT_DEPLOY_DESTROY) < 0)
+				return -EINVAL;
 			break;
 		case OPT_STATUS:
-			c->dopts.action = OT_DEPLOY_STATUS;
+			if (set_action(c, &action, "--status", OT_DEPLOY_STATUS) < 0)
+				return -EINVAL;
 			break;
 		case OPT_VERIFY:
-			c->dopts.action = OT_DEPLOY_VERIFY;
+			if (set_action(c, &action, "--verify", OT_DEPLOY_VERIFY) < 0)
+				return -EINVAL;
 			break;
 		case 'n':
 			c->dry_run = true;
@@ -305,19 +356,24 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			c->dopts.preflight = false;
 			break;
 		case OPT_TIMEOUT:
-			if (parse_uint(optarg, 1, 86400, &u) < 0) {
-				fprintf(stderr, "otdeploy: --timeout wants 1..86400 seconds\n");
+			if (ot_cli_duration_ms(optarg, 1000, 1000, 86400000, &u) < 0) {
+				fprintf(stderr,
+					"otdeploy: --timeout wants 1..86400 seconds (or "
+					"with a unit: 90s, 5m), not '%s'\n",
+					optarg);
 				return -EINVAL;
 			}
-			c->dopts.command_timeout_ms = u * 1000;
+			c->dopts.command_timeout_ms = u;
 			break;
 		case OPT_CONNECT_TIMEOUT:
-			if (parse_uint(optarg, 1, 3600, &u) < 0) {
+			if (ot_cli_duration_ms(optarg, 1000, 1000, 3600000, &u) < 0) {
 				fprintf(stderr,
-					"otdeploy: --connect-timeout wants 1..3600 seconds\n");
+					"otdeploy: --connect-timeout wants 1..3600 seconds (or "
+					"with a unit: 30s, 1m), not '%s'\n",
+					optarg);
 				return -EINVAL;
 			}
-			c->dopts.connect_timeout_ms = u * 1000;
+			c->dopts.connect_timeout_ms = u;
 			break;
 		case OPT_JSON:
 			c->json = true;
@@ -340,22 +396,23 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			fputs(usage_text, stdout);
 			exit(0);
 		case 'V':
-			printf("otdeploy (OpenTop) %s, plan schema %s\n", OT_VERSION,
-			       OT_PLAN_SCHEMA);
+			ot_cli_version("otdeploy");
 			exit(0);
 		default:
+			ot_cli_getopt_error("otdeploy", opt, argv, long_opts);
 			return -EINVAL;
 		}
 	}
+	if (c->quiet && c->verbose)
+		return ot_cli_conflict("otdeploy", "--quiet", "--verbose",
+				       "ask for less and for more progress");
 	if (argc - optind == 1 && c->dopts.local_ok) {
 		c->topo = argv[optind];
 	} else if (argc - optind == 2) {
 		c->topo = argv[optind];
 		c->hosts_file = argv[optind + 1];
 	} else {
-		fprintf(stderr, "otdeploy: need TOPOLOGY.otp and HOSTS, or --local and "
-				"TOPOLOGY.otp (see --help)\n");
-		return -EINVAL;
+		return bad_operands(argc, argv);
 	}
 	c->color = !strcmp(color, "always") ||
 		   (!strcmp(color, "auto") && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
@@ -615,7 +672,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (c.dry_run) {
-		dry_run(&c, &d);
+		if (c.json)
+			status =
+			    ot_cli_json_print("otdeploy", otdeploy_dry_run_json(&d, c.topo),
+					      OT_SCHEMA_DRY_RUN, JSON_INDENT(2) | JSON_SORT_KEYS);
+		else
+			dry_run(&c, &d);
 		ot_deploy_fini(&d);
 		goto out;
 	}
@@ -675,13 +737,11 @@ int main(int argc, char **argv)
 			status = EXIT_FAILED;
 	}
 	if (c.json) {
-		json_t *jr = ot_deploy_to_json(&d);
+		int w = ot_cli_json_print("otdeploy", ot_deploy_to_json(&d), NULL,
+					  JSON_INDENT(2) | JSON_SORT_KEYS);
 
-		if (jr) {
-			json_dumpf(jr, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-			fputc('\n', stdout);
-			json_decref(jr);
-		}
+		if (w && !status)
+			status = w;
 	} else {
 		ot_sb_reset(&out);
 		ot_progress_table(

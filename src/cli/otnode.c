@@ -28,6 +28,7 @@
 
 #include <jansson.h>
 
+#include "cli/cliopt.h"
 #include "embed/embed.h"
 #include "exec/classprobe.h"
 #include "exec/exec.h"
@@ -35,8 +36,8 @@
 #include "plan/plan_json.h"
 #include "plan/plan_text.h"
 #include "util/strbuf.h"
+#include "util/suggest.h"
 #include "util/clock.h"
-#include "util/version.h"
 
 #define EXIT_FAIL   1
 #define EXIT_USAGE  2
@@ -88,12 +89,18 @@ static const char usage_text[] =
     "options:\n"
     "  --plan FILE             use the plan in FILE (JSON) instead of the embedded one\n"
     "  -h, --help              this help\n"
+    "  -V, --version           the version, as otc and otdeploy print it\n"
     "\n"
     "exit status: 0 ok, 1 failed/drift/mismatch, 2 usage, 3 system error\n";
 
+/* The whole text on stdout (--help); on stderr (a usage error, already
+ * explained) one line saying where it is, as otc and otdeploy do. */
 static int usage(FILE *f, int status)
 {
-	fputs(usage_text, f);
+	if (f == stderr)
+		fputs("usage: otnode [--plan FILE] COMMAND [OPTIONS] (see `otnode --help`)\n", f);
+	else
+		fputs(usage_text, f);
 	return status;
 }
 
@@ -185,23 +192,10 @@ static void init_opts(struct cli *c, struct ot_exec_opts *o)
 	o->progress = progress;
 }
 
+/* A JSON report of the executor on stdout (it carries its schema). */
 static int print_json(json_t *j)
 {
-	char *s;
-
-	if (!j) {
-		die_msg("out of memory");
-		return EXIT_SYSTEM;
-	}
-	s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
-	json_decref(j);
-	if (!s) {
-		die_msg("out of memory");
-		return EXIT_SYSTEM;
-	}
-	puts(s);
-	free(s);
-	return 0;
+	return ot_cli_json_print("otnode", j, NULL, JSON_INDENT(2) | JSON_SORT_KEYS);
 }
 
 /* Common option parsing for subcommands: --json, plus what the caller adds. */
@@ -213,13 +207,19 @@ static int sub_options(int argc, char **argv, const struct option *extra, int *v
 	int ch;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+h", extra, NULL)) != -1) {
+	opterr = 0; /* cliopt.c words the errors, with "did you mean" */
+	while ((ch = getopt_long(argc, argv, "+:h", extra, NULL)) != -1) {
 		size_t i;
 
 		if (ch == 'h')
 			return 'h';
-		if (ch == '?')
+		if (ch == '?' || ch == ':') {
+			char prog[64];
+
+			snprintf(prog, sizeof(prog), "otnode: %s", argv[0]);
+			ot_cli_getopt_error(prog, ch, argv, extra);
 			return '?';
+		}
 		for (i = 0; extra[i].name; i++)
 			if (extra[i].val == ch) {
 				values[i] = 1;
@@ -228,6 +228,17 @@ static int sub_options(int argc, char **argv, const struct option *extra, int *v
 			}
 	}
 	return 0;
+}
+
+/* After sub_options() (r its result): --help, an option error (already
+ * reported), or an operand the command does not take. */
+static int sub_usage(int r, int argc, char **argv)
+{
+	if (r == 'h')
+		return usage(stdout, 0);
+	if (!r && optind < argc)
+		die_msg("%s: unexpected argument '%s'", argv[0], argv[optind]);
+	return usage(stderr, EXIT_USAGE);
 }
 
 /* ---- commands ---- */
@@ -240,8 +251,9 @@ static int cmd_create(struct cli *c, int argc, char **argv)
 	double t0;
 	int r;
 
+	optind = 1;
 	if (argc > 1)
-		return usage(stderr, EXIT_USAGE);
+		return sub_usage(0, argc, argv);
 	if ((r = load_plan(c)))
 		return r;
 	init_opts(c, &o);
@@ -330,7 +342,7 @@ static int cmd_destroy(struct cli *c, int argc, char **argv)
 
 	r = sub_options(argc, argv, opts, set, val);
 	if (r || optind != argc)
-		return usage(r == 'h' ? stdout : stderr, r == 'h' ? 0 : EXIT_USAGE);
+		return sub_usage(r, argc, argv);
 	if (set[0]) {
 		dir = val[0];
 	} else {
@@ -385,7 +397,7 @@ static int cmd_status(struct cli *c, int argc, char **argv)
 
 	r = sub_options(argc, argv, opts, set, NULL);
 	if (r || optind != argc)
-		return usage(r == 'h' ? stdout : stderr, r == 'h' ? 0 : EXIT_USAGE);
+		return sub_usage(r, argc, argv);
 	if ((r = load_plan(c)))
 		return r;
 	init_opts(c, &o);
@@ -415,7 +427,7 @@ static int cmd_show(struct cli *c, int argc, char **argv)
 
 	r = sub_options(argc, argv, opts, set, NULL);
 	if (r || optind != argc)
-		return usage(r == 'h' ? stdout : stderr, r == 'h' ? 0 : EXIT_USAGE);
+		return sub_usage(r, argc, argv);
 	if ((r = load_plan(c)))
 		return r;
 	if (set[0]) {
@@ -457,7 +469,16 @@ static int cmd_exec(struct cli *c, int argc, char **argv)
 		return r;
 	ns = ot_plan_container_find(c->plan, argv[1]);
 	if (ns < 0) {
-		die_msg("%s: no container '%s' on this node", c->plan->node, argv[1]);
+		struct ot_suggest sg;
+		size_t k;
+
+		ot_suggest_init(&sg, argv[1]);
+		for (k = 0; k < c->plan->nns; k++)
+			ot_suggest_add(&sg, c->plan->ns[k].container);
+		die_msg("%s: no container '%s' on this node%s%s%s", c->plan->node, argv[1],
+			ot_suggest_best(&sg) ? " (did you mean '" : "",
+			ot_suggest_best(&sg) ? ot_suggest_best(&sg) : "",
+			ot_suggest_best(&sg) ? "'?)" : "");
 		return EXIT_USAGE;
 	}
 	first = 2;
@@ -620,16 +641,12 @@ static int cmd_verify(struct cli *c, int argc, char **argv)
 
 	r = sub_options(argc, argv, opts, set, val);
 	if (r || optind != argc)
-		return usage(r == 'h' ? stdout : stderr, r == 'h' ? 0 : EXIT_USAGE);
-	if (set[2]) {
-		char *end;
-		unsigned long t = strtoul(val[2], &end, 10);
-
-		if (*end || t == 0 || t > 60000) {
-			die_msg("--timeout: milliseconds, 1..60000");
-			return EXIT_USAGE;
-		}
-		timeout = (unsigned)t;
+		return sub_usage(r, argc, argv);
+	if (set[2] && ot_cli_duration_ms(val[2], 1, 1, 60000, &timeout) < 0) {
+		die_msg("verify: --timeout wants 1..60000 milliseconds (or with a unit: "
+			"500ms, 2s), not '%s'",
+			val[2]);
+		return EXIT_USAGE;
 	}
 	if ((r = load_plan(c)))
 		return r;
@@ -707,7 +724,7 @@ static int cmd_preflight(struct cli *c, int argc, char **argv)
 
 	r = sub_options(argc, argv, opts, set, NULL);
 	if (r || optind != argc)
-		return usage(r == 'h' ? stdout : stderr, r == 'h' ? 0 : EXIT_USAGE);
+		return sub_usage(r, argc, argv);
 	if ((r = load_plan(c)))
 		return r;
 	if (ot_preflight_prepare(c->plan, &pf, &err) < 0) {
@@ -906,7 +923,7 @@ static int cmd_xprobe_send(struct cli *c, int argc, char **argv)
 
 static int cmd_version(struct cli *c, int argc, char **argv)
 {
-	printf("otnode %s (plan schema %s)\n", OT_VERSION, OT_PLAN_SCHEMA);
+	ot_cli_version("otnode");
 	if (!c->plan_file) {
 		struct ot_plan *p = NULL;
 
@@ -936,41 +953,61 @@ static const struct {
     {"xprobe-listen", cmd_xprobe_listen},
     {"xprobe-send", cmd_xprobe_send},
 };
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+/* The options before the command (--plan FILE, --help, --version). */
+static const struct option top_opts[] = {
+    {"plan", required_argument, NULL, 'p'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+static int unknown_command(const char *word)
+{
+	const char *names[NCOMMANDS + 1];
+	size_t k;
+
+	for (k = 0; k < NCOMMANDS; k++)
+		names[k] = commands[k].name;
+	names[k] = "help";
+	ot_cli_unknown_command("otnode", word, names, NCOMMANDS + 1, " (see `otnode --help`)");
+	return EXIT_USAGE;
+}
 
 int main(int argc, char **argv)
 {
 	struct cli c = {0};
-	int i = 1, r;
+	int i, r, opt;
 	size_t k;
 
-	while (i < argc && argv[i][0] == '-') {
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+	/* '+': stop at the command, its options are its own (and exec's
+	 * command line is not ours to read) */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:hV", top_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
 			return usage(stdout, 0);
-		if (strcmp(argv[i], "--version") == 0)
+		case 'V':
 			return cmd_version(&c, 0, NULL);
-		if (strcmp(argv[i], "--plan") == 0 && i + 1 < argc) {
-			c.plan_file = argv[i + 1];
-			i += 2;
-			continue;
+		case 'p':
+			c.plan_file = optarg;
+			break;
+		default:
+			ot_cli_getopt_error("otnode", opt, argv, top_opts);
+			return usage(stderr, EXIT_USAGE);
 		}
-		if (strncmp(argv[i], "--plan=", 7) == 0) {
-			c.plan_file = argv[i] + 7;
-			i++;
-			continue;
-		}
-		die_msg("unknown option '%s'", argv[i]);
-		return usage(stderr, EXIT_USAGE);
 	}
+	i = optind;
 	if (i >= argc)
 		return usage(stderr, EXIT_USAGE);
-	for (k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+	for (k = 0; k < NCOMMANDS; k++)
 		if (strcmp(argv[i], commands[k].name) == 0)
 			break;
-	if (k == sizeof(commands) / sizeof(commands[0])) {
+	if (k == NCOMMANDS) {
 		if (strcmp(argv[i], "help") == 0)
 			return usage(stdout, 0);
-		die_msg("unknown command '%s'", argv[i]);
-		return usage(stderr, EXIT_USAGE);
+		return unknown_command(argv[i]);
 	}
 	r = commands[k].run(&c, argc - i, argv + i);
 	ot_plan_free(c.plan);

@@ -7,6 +7,7 @@
 #include "exec/classprobe.h"
 #include "util/vec.h"
 #include "util/clock.h"
+#include "vocab/schema.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -525,6 +526,7 @@ json_t *ot_deploy_to_json(const struct ot_deploy *d)
 		json_decref(nodes);
 		return NULL;
 	}
+	json_object_set_new(root, "schema", json_string(OT_SCHEMA_DEPLOY));
 	json_object_set_new(root, "action", json_string(ot_deploy_action_name(d->opts.action)));
 	json_object_set_new(root, "ok", json_boolean(ok));
 	json_object_set_new(root, "rolled_back", json_boolean(d->rolled_back));

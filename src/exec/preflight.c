@@ -26,6 +26,7 @@
 #include "exec/nft.h"
 #include "exec/nl.h"
 #include "util/clock.h"
+#include "vocab/schema.h"
 
 #define MAX_CHECKS  24
 #define PROBE_EVERY 50	/* ms between probes to a peer not yet reached */
@@ -695,6 +696,7 @@ json_t *ot_preflight_to_json(const struct ot_preflight *pf)
 
 	if (!root || !checks || !peers)
 		goto oom;
+	json_object_set_new(root, "schema", json_string(OT_SCHEMA_PREFLIGHT));
 	json_object_set_new(root, "node", json_string(pf->p->node));
 	json_object_set_new(root, "ok", json_boolean(ot_preflight_ok(pf)));
 	for (i = 0; i < pf->nchecks; i++) {

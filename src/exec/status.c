@@ -23,6 +23,7 @@
 
 #include "exec/nft.h"
 #include "util/vec.h"
+#include "vocab/schema.h"
 
 #ifndef NSFS_MAGIC
 #define NSFS_MAGIC 0x6e736673
@@ -627,6 +628,7 @@ json_t *ot_status_to_json(const struct ot_plan *p, const struct ot_status *s)
 		json_decref(arr);
 		return NULL;
 	}
+	json_object_set_new(o, "schema", json_string(OT_SCHEMA_STATUS));
 	json_object_set_new(o, "node", json_string(p->node));
 	json_object_set_new(o, "instance", json_string(p->instance ? p->instance : ""));
 	json_object_set_new(o, "created", json_boolean(s->created));

@@ -8,6 +8,7 @@
 #include "exec/exec_int.h"
 #include "plan/plan_schema.h"
 #include "util/clock.h"
+#include "vocab/schema.h"
 
 #include <errno.h>
 #include <netinet/icmp6.h>
@@ -323,6 +324,7 @@ json_t *ot_verify_to_json(const struct ot_plan *p, const struct ot_verify *v)
 		json_decref(arr);
 		return NULL;
 	}
+	json_object_set_new(o, "schema", json_string(OT_SCHEMA_VERIFY)); /* status's, extended */
 	for (i = 0; i < v->nprobes; i++) {
 		const struct ot_probe_result *r = &v->probes[i];
 		const struct ot_probe *pr = &p->probes[r->probe];

@@ -1,13 +1,16 @@
 /*
  * names.h - name rules and name helpers shared by the front end: identifier
- * and kernel-name validation, "did you mean" suggestions by edit distance,
- * and the natural order of node names (node2 < node10).
+ * and kernel-name validation and the natural order of node names
+ * (node2 < node10). The "did you mean" suggestions the front end gives are
+ * util/suggest.h, which this header includes for its users.
  */
 #ifndef OT_LANG_NAMES_H
 #define OT_LANG_NAMES_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "util/suggest.h"
 
 /*
  * Check a name of the language ([A-Za-z_][A-Za-z0-9_-]*, 1..max bytes).
@@ -25,22 +28,6 @@ bool ot_name_is_var(const char *s, size_t len);
  * or "..". Returns NULL when valid, else a static phrase.
  */
 const char *ot_ifname_problem(const char *s);
-
-/* Levenshtein distance of a and b, or max + 1 when it exceeds max. */
-unsigned ot_edit_distance(const char *a, const char *b, unsigned max);
-
-/* Collects the candidate closest to `word` (for "did you mean 'x'?"). */
-struct ot_suggest {
-	const char *word;
-	const char *best;
-	unsigned dist;
-	unsigned max;
-};
-
-void ot_suggest_init(struct ot_suggest *s, const char *word);
-void ot_suggest_add(struct ot_suggest *s, const char *candidate);
-/* The best candidate close enough to be a plausible typo, or NULL. */
-const char *ot_suggest_best(const struct ot_suggest *s);
 
 /*
  * Natural order: digit runs compare as numbers ("node2" < "node10"), the
