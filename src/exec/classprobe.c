@@ -524,44 +524,67 @@ out:
 	return rc;
 }
 
+/* A run for batches of up to cap probes: *home = this thread's netns. */
+static int run_init(struct run *r, size_t cap, int *home, struct ot_error *err)
+{
+	memset(r, 0, sizeof(*r));
+	*home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (*home < 0)
+		return ot_error_sys(err, -errno, "open /proc/self/ns/net");
+	r->fd = calloc(cap + 1, sizeof(*r->fd));
+	r->done = calloc(cap + 1, sizeof(*r->done));
+	if (!r->fd || !r->done)
+		return ot_error_set(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
+static void run_fini(struct run *r, int home)
+{
+	size_t i;
+
+	for (i = 0; i < r->nls; i++)
+		close(r->ls[i].fd);
+	free(r->ls);
+	free(r->fd);
+	free(r->done);
+	if (home >= 0)
+		close(home);
+}
+
+/* The batch r->pr[0..r->n) with its results cleared, its source ports from
+ * r->nonce: run it. */
+static int run_one(struct run *r, unsigned timeout_ms, int home, int stop_fd, struct ot_error *err)
+{
+	size_t i;
+
+	memset(r->done, 0, r->n * sizeof(*r->done));
+	for (i = 0; i < r->n; i++)
+		memset(&r->pr[i].arrived, 0, sizeof(*r->pr) - offsetof(struct ot_cprobe, arrived));
+	r->sport0 = sport_base(r->nonce);
+	return run_batch(r, timeout_ms, home, stop_fd, err);
+}
+
 int ot_cprobe_run(const int *listen_fds, size_t nlisten, const uint16_t *ports, size_t nports,
 		  struct ot_cprobe *probes, size_t n, unsigned timeout_ms, struct ot_error *err)
 {
-	struct run r = {0};
-	size_t b, i;
-	int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), rc;
+	struct run r;
+	size_t b;
+	int home, rc;
 
-	if (home < 0)
-		return ot_error_sys(err, -errno, "open /proc/self/ns/net");
-	r.fd = calloc(OT_CPROBE_BATCH, sizeof(*r.fd));
-	r.done = calloc(OT_CPROBE_BATCH, sizeof(*r.done));
-	if (!r.fd || !r.done) {
-		rc = ot_error_set(err, -ENOMEM, "out of memory");
-		goto out;
+	rc = run_init(&r, OT_CPROBE_BATCH, &home, err);
+	if (rc == 0) {
+		r.nonce = (uint32_t)getpid() ^ (uint32_t)now_ms() * 2654435761u;
+		r.idbase = (uint16_t)(r.nonce >> 16);
+		rc = setup_listeners(&r, listen_fds, nlisten, ports, nports, home, err);
 	}
-	r.nonce = (uint32_t)getpid() ^ (uint32_t)now_ms() * 2654435761u;
-	r.idbase = (uint16_t)(r.nonce >> 16);
-	if ((rc = setup_listeners(&r, listen_fds, nlisten, ports, nports, home, err)) < 0)
-		goto out;
 	for (b = 0; b < n && rc == 0; b += OT_CPROBE_BATCH) {
 		r.pr = probes + b;
 		r.n = n - b < OT_CPROBE_BATCH ? n - b : OT_CPROBE_BATCH;
-		memset(r.done, 0, OT_CPROBE_BATCH * sizeof(*r.done));
-		for (i = 0; i < r.n; i++)
-			memset(&r.pr[i].arrived, 0,
-			       sizeof(*r.pr) - offsetof(struct ot_cprobe, arrived));
-		r.sport0 = sport_base(r.nonce);
-		rc = run_batch(&r, timeout_ms, home, -1, err);
+		rc = run_one(&r, timeout_ms, home, -1, err);
 		r.nonce++;
 		r.idbase = (uint16_t)(r.idbase + OT_CPROBE_BATCH);
 	}
-out:
-	for (i = 0; i < r.nls; i++)
-		close(r.ls[i].fd);
-	free(r.ls);
-	free(r.fd);
-	free(r.done);
-	close(home);
+	run_fini(&r, home);
 	return rc;
 }
 
@@ -571,42 +594,25 @@ static int round_side(const int *listen_fds, size_t nlisten, const uint16_t *por
 		      unsigned timeout_ms, int stop_fd, void (*ready)(void *), void *arg,
 		      struct ot_error *err)
 {
-	struct run r = {0};
-	size_t i;
+	struct run r;
 	int home, rc;
 
 	if (n > OT_CPROBE_BATCH)
 		return ot_error_set(err, -E2BIG, "more than %d probes in one round",
 				    OT_CPROBE_BATCH);
-	home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (home < 0)
-		return ot_error_sys(err, -errno, "open /proc/self/ns/net");
-	r.fd = calloc(n + 1, sizeof(*r.fd));
-	r.done = calloc(n + 1, sizeof(*r.done));
-	if (!r.fd || !r.done) {
-		rc = ot_error_set(err, -ENOMEM, "out of memory");
-		goto out;
+	rc = run_init(&r, n, &home, err);
+	if (rc == 0) {
+		r.nonce = rd->nonce;
+		r.idbase = rd->idbase;
+		r.pr = probes;
+		r.n = n;
+		rc = setup_listeners(&r, listen_fds, nlisten, ports, nports, home, err);
 	}
-	r.nonce = rd->nonce;
-	r.idbase = rd->idbase;
-	r.sport0 = sport_base(rd->nonce);
-	r.pr = probes;
-	r.n = n;
-	for (i = 0; i < n; i++)
-		memset(&probes[i].arrived, 0,
-		       sizeof(*probes) - offsetof(struct ot_cprobe, arrived));
-	rc = setup_listeners(&r, listen_fds, nlisten, ports, nports, home, err);
 	if (rc == 0 && ready)
 		ready(arg);
 	if (rc == 0)
-		rc = run_batch(&r, timeout_ms, home, stop_fd, err);
-out:
-	for (i = 0; i < r.nls; i++)
-		close(r.ls[i].fd);
-	free(r.ls);
-	free(r.fd);
-	free(r.done);
-	close(home);
+		rc = run_one(&r, timeout_ms, home, stop_fd, err);
+	run_fini(&r, home);
 	return rc;
 }
 
