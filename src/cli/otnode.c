@@ -596,17 +596,10 @@ static json_t *class_report(const struct ot_class_verify *cv, bool text)
 
 	for (i = 0; i < cv->n; i++) {
 		const struct ot_class_check *k = &cv->v[i];
-		const struct ot_cprobe *l = &k->live;
 		char a[OT_ADDR_STRLEN], live[128];
 
 		ot_addr_format(&k->addr, a, sizeof(a));
-		snprintf(live, sizeof(live), "%s%s%s:%u%s%s%s",
-			 l->answered  ? "answered"
-			 : l->arrived ? "arrives"
-				      : "lost",
-			 k->live_at ? " at " : "", k->live_at ? k->live_at : "", l->arrived_port,
-			 l->answered ? "" : " (", l->answered ? "" : l->detail,
-			 l->answered ? "" : ")");
+		ot_class_check_live_text(k, live, sizeof(live));
 		if (text && !k->pass)
 			printf("MISMATCH %s -> %s (%s) %s: reach says %s%s%s:%u (%s), live: %s\n",
 			       k->from, k->to, a, k->cls, k->want, k->want_at ? " at " : "",

@@ -470,20 +470,6 @@ out:
 
 /* ---- JSON ---- */
 
-/* One check's live outcome: "answered at b:80", "lost (no answer in 1500 ms)". */
-static void live_text(const struct ot_class_check *k, char *buf, size_t size)
-{
-	const struct ot_cprobe *l = &k->live;
-
-	snprintf(buf, size, "%s%s%s:%u%s%s%s",
-		 l->answered  ? "answered"
-		 : l->arrived ? "arrives"
-			      : "lost",
-		 k->live_at ? " at " : "", k->live_at ? k->live_at : "", l->arrived_port,
-		 l->answered || !l->detail[0] ? "" : " (", l->answered ? "" : l->detail,
-		 l->answered || !l->detail[0] ? "" : ")");
-}
-
 int ot_progress_cross_classes(const struct ot_deploy *d, struct ot_strbuf *out)
 {
 	const struct ot_class_verify *cv = d->xclass;
@@ -501,7 +487,7 @@ int ot_progress_cross_classes(const struct ot_deploy *d, struct ot_strbuf *out)
 		if (k->pass)
 			continue;
 		ot_addr_format(&k->addr, a, sizeof(a));
-		live_text(k, live, sizeof(live));
+		ot_class_check_live_text(k, live, sizeof(live));
 		ot_sb_printf(out,
 			     "MISMATCH %s -> %s (%s) %s: reach says %s%s%s:%u (%s), live: %s\n",
 			     k->from, k->to, a, k->cls, k->want, k->want_at ? " at " : "",
@@ -573,7 +559,7 @@ json_t *ot_deploy_to_json(const struct ot_deploy *d)
 			char a[OT_ADDR_STRLEN], live[160];
 
 			ot_addr_format(&k->addr, a, sizeof(a));
-			live_text(k, live, sizeof(live));
+			ot_class_check_live_text(k, live, sizeof(live));
 			json_array_append_new(
 			    arr, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b}", "from", k->from, "to",
 					   k->to, "address", a, "class", k->cls, "reach", k->want,

@@ -137,6 +137,10 @@ void ot_class_verify_free(struct ot_class_verify *v); /* accepts NULL */
 int ot_exec_cross_classes(const struct ot_plan *const *plans, size_t nplans,
 			  struct ot_class_verify **ret, struct ot_error *err);
 
+/* A check's live outcome as one phrase: "answered at b:80", "lost (no
+ * answer in 1000 ms)". Never fails (truncates to size). */
+void ot_class_check_live_text(const struct ot_class_check *k, char *buf, size_t size);
+
 /* The endpoint called name in v (a pointer that lives as long as v), or
  * NULL. */
 const char *ot_class_verify_endpoint(const struct ot_class_verify *v, const char *name);

@@ -247,6 +247,19 @@ out:
 	return rc < 0 ? ot_error_prefix(err, rc, "%s: probes across nodes", p->node) : 0;
 }
 
+void ot_class_check_live_text(const struct ot_class_check *k, char *buf, size_t size)
+{
+	const struct ot_cprobe *l = &k->live;
+	bool why = !l->answered && l->detail[0];
+
+	snprintf(buf, size, "%s%s%s:%u%s%s%s",
+		 l->answered  ? "answered"
+		 : l->arrived ? "arrives"
+			      : "lost",
+		 k->live_at ? " at " : "", k->live_at ? k->live_at : "", l->arrived_port,
+		 why ? " (" : "", why ? l->detail : "", why ? ")" : "");
+}
+
 const char *ot_class_verify_endpoint(const struct ot_class_verify *v, const char *name)
 {
 	size_t i, n = ot_reach_nendpoints(v->reach);
