@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,8 +22,10 @@
 #include "cli/cliopt.h"
 #include "cli/otdeploy.h"
 #include "compile/compile.h"
+#include "embed/embed.h"
 #include "deploy/deploy.h"
 #include "deploy/image.h"
+#include "deploy/inspect.h"
 #include "deploy/progress.h"
 #include "deploy/ssh.h"
 #include "model/load.h"
@@ -39,6 +42,7 @@
 static const char usage_text[] =
     "usage: otdeploy [ACTION] [OPTIONS] TOPOLOGY.otp HOSTS\n"
     "       otdeploy [ACTION] [OPTIONS] --local TOPOLOGY.otp\n"
+    "       otdeploy --list [OPTIONS] HOSTS\n"
     "\n"
     "Build TOPOLOGY on the hosts of HOSTS over SSH, all nodes in parallel; when a\n"
     "node fails, what the others made is destroyed again (all or nothing).\n"
@@ -49,6 +53,8 @@ static const char usage_text[] =
     "      --destroy            remove what create made, on every node\n"
     "      --status             what exists and what drifted from the plan\n"
     "      --verify             objects plus the reachability matrix across nodes\n"
+    "      --list               the instances created on each host of HOSTS\n"
+    "                           (topology, node, when, by whom; no TOPOLOGY)\n"
     "  -n, --dry-run            show what would be done per node; touch nothing\n"
     "Options:\n"
     "  -j, --parallel N         at most N nodes at once (default: all)\n"
@@ -90,12 +96,14 @@ enum {
 	OPT_CONNECT_TIMEOUT,
 	OPT_JSON,
 	OPT_COLOR,
+	OPT_LIST,
 };
 
 static const struct option long_opts[] = {
     {"destroy", no_argument, NULL, OPT_DESTROY},
     {"status", no_argument, NULL, OPT_STATUS},
     {"verify", no_argument, NULL, OPT_VERIFY},
+    {"list", no_argument, NULL, OPT_LIST},
     {"dry-run", no_argument, NULL, 'n'},
     {"define", required_argument, NULL, 'D'},
     {"parallel", required_argument, NULL, 'j'},
@@ -255,7 +263,7 @@ static int set_action(struct cli *c, const char **given, const char *name, enum 
  * action written without its dashes ("otdeploy destroy ..."), which one. */
 static int bad_operands(int argc, char **argv)
 {
-	static const char *const actions[] = {"destroy", "status", "verify", "create"};
+	static const char *const actions[] = {"destroy", "status", "verify", "list", "create"};
 	struct ot_suggest sg;
 	const char *best = NULL;
 	size_t i;
@@ -306,6 +314,10 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			break;
 		case OPT_VERIFY:
 			if (set_action(c, &action, "--verify", OT_DEPLOY_VERIFY) < 0)
+				return -EINVAL;
+			break;
+		case OPT_LIST:
+			if (set_action(c, &action, "--list", OT_DEPLOY_LIST) < 0)
 				return -EINVAL;
 			break;
 		case 'n':
@@ -406,7 +418,13 @@ static int parse_args(int argc, char **argv, struct cli *c)
 	if (c->quiet && c->verbose)
 		return ot_cli_conflict("otdeploy", "--quiet", "--verbose",
 				       "ask for less and for more progress");
-	if (argc - optind == 1 && c->dopts.local_ok) {
+	if (c->dopts.action == OT_DEPLOY_LIST) {
+		if (argc - optind != 1) {
+			fprintf(stderr, "otdeploy: --list needs HOSTS alone (see --help)\n");
+			return -EINVAL;
+		}
+		c->hosts_file = argv[optind];
+	} else if (argc - optind == 1 && c->dopts.local_ok) {
 		c->topo = argv[optind];
 	} else if (argc - optind == 2) {
 		c->topo = argv[optind];
@@ -442,6 +460,7 @@ struct job {
 	struct ot_deploy_node *nodes;
 	struct ot_image *images;
 	size_t nnodes;
+	struct ot_plan **lplans; /* --list: one plan-less stand-in per host */
 };
 
 static void job_free(struct job *j)
@@ -451,6 +470,9 @@ static void job_free(struct job *j)
 	for (i = 0; j->images && i < j->nnodes; i++)
 		ot_image_free(&j->images[i]);
 	free(j->images);
+	for (i = 0; j->lplans && i < j->nnodes; i++)
+		ot_plan_free(j->lplans[i]);
+	free(j->lplans);
 	free(j->nodes);
 	free(j->here);
 	ot_compiled_free(j->compiled);
@@ -495,6 +517,67 @@ static int bind_here(struct cli *c, struct job *j)
 	for (i = 0; i < j->nnodes; i++) {
 		j->here[i].name = j->compiled->plans[i]->node;
 		j->here[i].ssh_target = "local";
+	}
+	return 0;
+}
+
+/*
+ * --list: one node per host of the hosts file (lines with the same target,
+ * port and user are one host), each with a stand-in plan (its node name,
+ * and a random prefix so the runtime placed for the look has a directory
+ * of its own) and the bare otnode runtime: `otnode list` reads journals,
+ * no plan. 0 or EXIT_*.
+ */
+static int prepare_list(struct cli *c, struct job *j)
+{
+	struct ot_diags dg;
+	size_t i, k, rlen = 0;
+	const void *rt = ot_embed_runtime(&rlen);
+	unsigned char rnd[4];
+	char prefix[64];
+	int rc;
+
+	ot_diags_init(&dg);
+	rc = ot_hosts_load(c->hosts_file, &dg, &j->hosts);
+	print_diags(&dg, c->color);
+	ot_diags_free(&dg);
+	if (rc < 0)
+		return EXIT_FAILED;
+	j->nodes = calloc(j->hosts->nhosts + 1, sizeof(*j->nodes));
+	j->lplans = calloc(j->hosts->nhosts + 1, sizeof(*j->lplans));
+	if (!j->nodes || !j->lplans || getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
+		fprintf(stderr, "otdeploy: out of memory\n");
+		return EXIT_SYSTEM;
+	}
+	snprintf(prefix, sizeof(prefix), "otdeploy-list.%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
+		 rnd[3]);
+	for (i = 0; i < j->hosts->nhosts; i++) {
+		const struct ot_host *h = &j->hosts->hosts[i];
+		struct ot_plan *p;
+
+		for (k = 0; k < i; k++) {
+			const struct ot_host *o = &j->hosts->hosts[k];
+
+			if (!strcmp(o->ssh_target, h->ssh_target) && o->ssh_port == h->ssh_port &&
+			    !strcmp(o->user ? o->user : "", h->user ? h->user : ""))
+				break;
+		}
+		if (k < i)
+			continue; /* the same host again */
+		p = ot_plan_new();
+		if (!p || !(p->node = ot_arena_strdup(&p->arena, h->name)) ||
+		    !(p->prefix = ot_arena_strdup(&p->arena, prefix))) {
+			ot_plan_free(p);
+			fprintf(stderr, "otdeploy: out of memory\n");
+			return EXIT_SYSTEM;
+		}
+		j->lplans[j->nnodes] = p;
+		j->nodes[j->nnodes].name = h->name;
+		j->nodes[j->nnodes].host = h;
+		j->nodes[j->nnodes].plan = p;
+		j->nodes[j->nnodes].image = rt;
+		j->nodes[j->nnodes].image_len = rlen;
+		j->nnodes++;
 	}
 	return 0;
 }
@@ -577,12 +660,13 @@ static void dry_run(struct cli *c, struct ot_deploy *d)
 	    [OT_DEPLOY_DESTROY] = "otnode destroy",
 	    [OT_DEPLOY_STATUS] = "otnode status --json",
 	    [OT_DEPLOY_VERIFY] = "otnode verify --remote --json",
+	    [OT_DEPLOY_LIST] = "otnode list --json",
 	};
 	const char *kh = c->dopts.known_hosts ? c->dopts.known_hosts : "~/.ssh/known_hosts";
 	size_t i, k, counts[OT_OP__COUNT];
 
 	printf("dry run: %s of %s on %zu node%s; nothing is contacted or changed\n",
-	       ot_deploy_action_name(c->dopts.action), c->topo, d->nnodes,
+	       ot_deploy_action_name(c->dopts.action), c->topo ? c->topo : c->hosts_file, d->nnodes,
 	       d->nnodes == 1 ? "" : "s");
 	for (i = 0; i < d->nnodes; i++) {
 		const struct ot_deploy_node *n = &d->nodes[i];
@@ -604,13 +688,17 @@ static void dry_run(struct cli *c, struct ot_deploy *d)
 				printf(" -> %s%s%s", n->user, n->user[0] ? "@" : "", n->addr);
 			printf(" (and what %s says of it), host key checked against %s\n",
 			       c->dopts.ssh_config ? c->dopts.ssh_config : "~/.ssh/config", kh);
-			printf(
-			    "  directory  %s (each component lstat'ed; created 0700 if missing)\n",
-			    n->rdir);
-			printf(
-			    "  otnode     %s, %.1f MB, sha256 %s (uploaded unless the same bytes "
-			    "are there; checked with sha256sum on the host)\n",
-			    n->rexe, n->image_len / 1e6, n->sha256);
+			if (n->sudo)
+				printf("  otnode     %s, installed (root's alone, checked), run as "
+				       "`sudo -n %s --plan-stdin VERB`, the plan on stdin\n",
+				       n->rexe, n->rexe);
+			else
+				printf(
+				    "  directory  %s (each component lstat'ed; created 0700 if "
+				    "missing)\n"
+				    "  otnode     %s, %.1f MB, sha256 %s (uploaded unless the "
+				    "same bytes are there; checked with sha256sum on the host)\n",
+				    n->rdir, n->rexe, n->image_len / 1e6, n->sha256);
 		}
 		if (c->dopts.action == OT_DEPLOY_CREATE && c->dopts.preflight)
 			printf(
@@ -622,6 +710,8 @@ static void dry_run(struct cli *c, struct ot_deploy *d)
 			   ? (c->dopts.keep_going ? " (no rollback: --keep-going)"
 						  : " (rolled back if any node fails)")
 			   : "");
+		if (c->dopts.action == OT_DEPLOY_LIST)
+			continue; /* no plan: the journals are read */
 		printf("  plan       %s: %zu namespaces, %zu ops (", p->prefix, p->nns, p->nops);
 		for (k = 0; k < OT_OP__COUNT; k++)
 			if (counts[k])
@@ -659,7 +749,7 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &c) < 0)
 		return EXIT_USAGE;
-	status = prepare(&c, &j);
+	status = c.dopts.action == OT_DEPLOY_LIST ? prepare_list(&c, &j) : prepare(&c, &j);
 	if (status)
 		goto out;
 	c.dopts.cancel = &interrupted;
@@ -723,6 +813,7 @@ int main(int argc, char **argv)
 	if (c.dopts.action == OT_DEPLOY_STATUS && !c.json) {
 		ot_sb_reset(&out);
 		ot_progress_status(&d, &out);
+		ot_inspect_status_text(&d, &out); /* the containerlab-inspect view */
 		fputs(ot_sb_str(&out), stdout);
 	}
 	if (c.dopts.action == OT_DEPLOY_VERIFY) {
@@ -736,10 +827,27 @@ int main(int argc, char **argv)
 		if (mm != 0 && !status)
 			status = EXIT_FAILED;
 	}
-	if (c.json) {
-		int w = ot_cli_json_print("otdeploy", ot_deploy_to_json(&d), NULL,
-					  JSON_INDENT(2) | JSON_SORT_KEYS);
+	if (c.dopts.action == OT_DEPLOY_LIST) {
+		/* the instances, not the run: a host that failed says why there */
+		if (c.json) {
+			int w = ot_cli_json_print("otdeploy", ot_inspect_list_json(&d), NULL,
+						  JSON_INDENT(2) | JSON_SORT_KEYS);
 
+			if (w && !status)
+				status = w;
+		} else {
+			ot_sb_reset(&out);
+			ot_inspect_list_text(&d, &out);
+			fputs(ot_sb_str(&out), stdout);
+		}
+	} else if (c.json) {
+		json_t *jr = ot_deploy_to_json(&d);
+		int w;
+
+		/* --status: the containerlab-inspect view inside the report */
+		if (jr && c.dopts.action == OT_DEPLOY_STATUS)
+			json_object_set_new(jr, "inspect", ot_inspect_status_json(&d));
+		w = ot_cli_json_print("otdeploy", jr, NULL, JSON_INDENT(2) | JSON_SORT_KEYS);
 		if (w && !status)
 			status = w;
 	} else {

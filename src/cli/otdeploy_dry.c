@@ -27,7 +27,9 @@ static void remote_json(const struct ot_deploy *d, const struct ot_deploy_node *
 			    d->opts.ssh_config ? json_string(d->opts.ssh_config) : json_null());
 	json_object_set_new(o, "known_hosts",
 			    d->opts.known_hosts ? json_string(d->opts.known_hosts) : json_null());
-	json_object_set_new(o, "directory", json_string(n->rdir));
+	/* sudo=yes: no directory; otnode is the installed one, run by sudo */
+	json_object_set_new(o, "sudo", json_boolean(n->sudo));
+	json_object_set_new(o, "directory", n->sudo ? json_null() : json_string(n->rdir));
 	json_object_set_new(o, "otnode", json_string(n->rexe));
 	json_object_set_new(o, "otnode_bytes", json_integer((json_int_t)n->image_len));
 	json_object_set_new(o, "sha256", json_string(n->sha256));

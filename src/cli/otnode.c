@@ -45,6 +45,9 @@
 
 struct cli {
 	const char *plan_file; /* --plan FILE instead of the embedded plan */
+	bool plan_stdin;       /* --plan-stdin: "plan <bytes>\n" + the plan on stdin */
+	char *stdin_text;      /* ... read once */
+	size_t stdin_len;
 	struct ot_plan *plan;
 	bool json;
 	unsigned kill_at, fail_at;
@@ -81,12 +84,14 @@ static const char usage_text[] =
     "                          compared with `otc reach` on this plan (docs/reach.md)\n"
     "  preflight [--json] [--wait-go]\n"
     "                          check the kernel, underlay and VXLAN port (otdeploy)\n"
+    "  list [--json] [--all]   the instances created on this host (their journals)\n"
     "  version                 print the version and the plan schema\n"
     "  xprobe-listen           one side of the class probes across nodes, driven\n"
     "  xprobe-send             by otdeploy --verify on stdin (docs/reach.md)\n"
     "\n"
     "options:\n"
     "  --plan FILE             use the plan in FILE (JSON) instead of the embedded one\n"
+    "  --plan-stdin            read 'plan BYTES', then the plan, from stdin (sudo)\n"
     "  -h, --help              this help\n"
     "  -V, --version           the version, as otc and otdeploy print it\n"
     "\n"
@@ -103,6 +108,67 @@ static int usage(FILE *f, int status)
 	return status;
 }
 
+/* The state root a plan read from stdin must keep to: that plan comes from
+ * whoever may run `sudo otnode`, so it must not name another directory for
+ * the journal (docs/otdeploy.1.md, SUDO). */
+#define STATE_ROOT "/run/opentop/"
+
+static bool state_dir_ok(const char *dir)
+{
+	return dir && strncmp(dir, STATE_ROOT, strlen(STATE_ROOT)) == 0 &&
+	       ot_nsname_valid(dir + strlen(STATE_ROOT));
+}
+
+/*
+ * --plan-stdin: "plan <bytes>\n", then exactly that many bytes. Read with
+ * read(2), never through stdio, so that what follows on stdin (the
+ * preflight's "go" line) stays there for fgets.
+ */
+static int read_plan_stdin(struct cli *c)
+{
+	char head[32];
+	size_t n = 0, len;
+	unsigned long long v;
+	char *end;
+	ssize_t k;
+
+	if (c->stdin_text)
+		return 0;
+	while (n < sizeof(head) - 1) {
+		k = read(STDIN_FILENO, head + n, 1);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0 || head[n] == '\n')
+			break;
+		n++;
+	}
+	head[n] = '\0';
+	if (strncmp(head, "plan ", 5) != 0 || (v = strtoull(head + 5, &end, 10)) == 0 || *end ||
+	    v > OT_EMBED_PAYLOAD_MAX) {
+		die_msg("--plan-stdin: expected 'plan BYTES' and the plan on stdin");
+		return EXIT_USAGE;
+	}
+	len = (size_t)v;
+	c->stdin_text = malloc(len + 1);
+	if (!c->stdin_text) {
+		die_msg("out of memory");
+		return EXIT_SYSTEM;
+	}
+	for (n = 0; n < len;) {
+		k = read(STDIN_FILENO, c->stdin_text + n, len - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			die_msg("--plan-stdin: the plan ends after %zu of %zu bytes", n, len);
+			return EXIT_USAGE;
+		}
+		n += (size_t)k;
+	}
+	c->stdin_text[len] = '\0';
+	c->stdin_len = len;
+	return 0;
+}
+
 static int load_plan(struct cli *c)
 {
 	struct ot_error err = {0};
@@ -110,7 +176,20 @@ static int load_plan(struct cli *c)
 
 	if (c->plan)
 		return 0;
-	if (c->plan_file) {
+	if (c->plan_stdin) {
+		if ((r = read_plan_stdin(c)))
+			return r;
+		r = ot_plan_load(c->stdin_text, c->stdin_len, &c->plan, &err);
+		if (r == 0 && !state_dir_ok(c->plan->state_dir)) {
+			ot_plan_free(c->plan);
+			c->plan = NULL;
+			r = ot_error_set(&err, -EINVAL,
+					 "a plan on stdin must keep its state in " STATE_ROOT
+					 "<prefix>");
+		}
+		if (r < 0)
+			ot_error_prefix(&err, r, "plan on stdin");
+	} else if (c->plan_file) {
 		FILE *f = fopen(c->plan_file, "re");
 		struct ot_strbuf sb = OT_STRBUF_INIT;
 		char buf[65536];
@@ -188,6 +267,12 @@ static void init_opts(struct cli *c, struct ot_exec_opts *o)
 	c->trace = env_uint("OTNODE_TRACE") != 0;
 	o->step_hook = step_hook;
 	o->ctx = c;
+	/* who, for the journal: sudo sets SUDO_USER, sshd and login LOGNAME */
+	o->by = getenv("SUDO_USER");
+	if (!o->by || !*o->by)
+		o->by = getenv("LOGNAME");
+	if (!o->by || !*o->by)
+		o->by = getenv("USER");
 	o->progress = progress;
 }
 
@@ -198,7 +283,15 @@ static int print_json(json_t *j)
 }
 
 /* Common option parsing for subcommands: --json, plus what the caller adds. */
-enum { OPT_JSON = 0x100, OPT_REMOTE, OPT_TIMEOUT, OPT_WAIT_GO, OPT_STATE_DIR, OPT_NO_CLASSES };
+enum {
+	OPT_JSON = 0x100,
+	OPT_REMOTE,
+	OPT_TIMEOUT,
+	OPT_WAIT_GO,
+	OPT_STATE_DIR,
+	OPT_NO_CLASSES,
+	OPT_ALL
+};
 
 static int sub_options(int argc, char **argv, const struct option *extra, int *values,
 		       const char **strval)
@@ -282,16 +375,29 @@ static int payload_state_dir(struct cli *c, char *buf, size_t size)
 	const char *dir;
 	int fd, r;
 
-	if (c->plan_file)
+	if (c->plan_stdin) {
+		if ((r = read_plan_stdin(c)))
+			return r;
+		text = strdup(c->stdin_text);
+		if (!text) {
+			die_msg("out of memory");
+			return EXIT_SYSTEM;
+		}
+		len = c->stdin_len;
+		fd = -1;
+		r = 0;
+	} else if (c->plan_file)
 		fd = open(c->plan_file, O_RDONLY | O_CLOEXEC);
 	else
 		fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	if (fd < 0 && !c->plan_stdin) {
 		die_msg("cannot open '%s': %s", c->plan_file ? c->plan_file : "/proc/self/exe",
 			strerror(errno));
 		return EXIT_SYSTEM;
 	}
-	if (c->plan_file) {
+	if (c->plan_stdin) {
+		/* read above */
+	} else if (c->plan_file) {
 		struct stat st;
 
 		r = fstat(fd, &st) < 0 || st.st_size > OT_EMBED_PAYLOAD_MAX ? -EFBIG : 0;
@@ -303,7 +409,8 @@ static int payload_state_dir(struct cli *c, char *buf, size_t size)
 	} else {
 		r = ot_embed_read_fd(fd, &text, &len, &err);
 	}
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	if (r < 0) {
 		free(text);
 		die_msg("%s", err.msg);
@@ -313,8 +420,7 @@ static int payload_state_dir(struct cli *c, char *buf, size_t size)
 	free(text);
 	v = json_object_get(root, "state_dir");
 	dir = json_string_value(v);
-	if (!dir || strncmp(dir, "/run/opentop/", 13) != 0 || !ot_nsname_valid(dir + 13) ||
-	    strlen(dir) >= size) {
+	if (!state_dir_ok(dir) || strlen(dir) >= size) {
 		json_decref(root);
 		die_msg("the plan has no valid state_dir");
 		return EXIT_SYSTEM;
@@ -913,6 +1019,49 @@ static int cmd_xprobe_send(struct cli *c, int argc, char **argv)
 	return cmd_xprobe(c, argc, argv, false);
 }
 
+/* list: the instances created here (ot_exec_list_json), as a table or JSON */
+static int cmd_list(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
+					     {"all", no_argument, NULL, OPT_ALL},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	int set[3] = {0};
+	struct ot_error err = {0};
+	json_t *o, *arr;
+	size_t i;
+	int r;
+
+	(void)c;
+	r = sub_options(argc, argv, opts, set, NULL);
+	if (r || optind != argc)
+		return usage(r == 'h' ? stdout : stderr, r == 'h' ? 0 : EXIT_USAGE);
+	o = ot_exec_list_json(NULL, set[1], &err);
+	if (!o) {
+		die_msg("%s", err.msg);
+		return EXIT_SYSTEM;
+	}
+	if (set[0])
+		return print_json(o);
+	arr = json_object_get(o, "instances");
+	printf("%-24s %-16s %-10s %-20s %-12s %s\n", "PREFIX", "TOPOLOGY", "NODE", "CREATED (UTC)",
+	       "BY", "STATE");
+	for (i = 0; i < json_array_size(arr); i++) {
+		json_t *e = json_array_get(arr, i);
+		const char *by = json_string_value(json_object_get(e, "by"));
+
+		printf("%-24s %-16s %-10s %-20s %-12s %s%s\n",
+		       json_string_value(json_object_get(e, "prefix")),
+		       json_string_value(json_object_get(e, "topology")),
+		       json_string_value(json_object_get(e, "node")),
+		       json_string_value(json_object_get(e, "created_utc")), by && *by ? by : "?",
+		       json_is_true(json_object_get(e, "complete")) ? "created" : "incomplete",
+		       json_is_true(json_object_get(e, "here")) ? "" : " (other netns)");
+	}
+	json_decref(o);
+	return 0;
+}
+
 static int cmd_version(struct cli *c, int argc, char **argv)
 {
 	ot_cli_version("otnode");
@@ -944,12 +1093,14 @@ static const struct {
     {"version", cmd_version},
     {"xprobe-listen", cmd_xprobe_listen},
     {"xprobe-send", cmd_xprobe_send},
+    {"list", cmd_list},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
-/* The options before the command (--plan FILE, --help, --version). */
+/* The options before the command (--plan FILE, --plan-stdin, --help, --version). */
 static const struct option top_opts[] = {
     {"plan", required_argument, NULL, 'p'},
+    {"plan-stdin", no_argument, NULL, 's'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -985,6 +1136,9 @@ int main(int argc, char **argv)
 		case 'p':
 			c.plan_file = optarg;
 			break;
+		case 's':
+			c.plan_stdin = true;
+			break;
 		default:
 			ot_cli_getopt_error("otnode", opt, argv, top_opts);
 			return usage(stderr, EXIT_USAGE);
@@ -1001,7 +1155,13 @@ int main(int argc, char **argv)
 			return usage(stdout, 0);
 		return unknown_command(argv[i]);
 	}
+	if (c.plan_stdin && c.plan_file) {
+		ot_cli_conflict("otnode", "--plan", "--plan-stdin",
+				"say where the plan comes from");
+		return EXIT_USAGE;
+	}
 	r = commands[k].run(&c, argc - i, argv + i);
 	ot_plan_free(c.plan);
+	free(c.stdin_text);
 	return r;
 }

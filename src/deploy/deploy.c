@@ -57,6 +57,7 @@ static const struct {
     [OT_DEPLOY_DESTROY] = {"destroy", "destroy", "", OT_DS_DESTROYING},
     [OT_DEPLOY_STATUS] = {"status", "status", " --json", OT_DS_QUERYING},
     [OT_DEPLOY_VERIFY] = {"verify", "verify", " --remote --json", OT_DS_QUERYING},
+    [OT_DEPLOY_LIST] = {"list", "list", " --json", OT_DS_QUERYING},
 };
 
 const char *ot_dstate_name(enum ot_dstate s)
@@ -218,6 +219,16 @@ int ot_deploy_init(struct ot_deploy *d, struct ot_deploy_node *nodes, size_t n,
 					    x->name);
 		if (x->image && ot_sha256_hex(x->image, x->image_len, x->sha256) < 0)
 			return ot_error_set(err, -EIO, "%s: cannot hash the executable", x->name);
+		if (x->host->sudo) {
+			/* sudo=yes: nothing is placed; the installed otnode runs */
+			x->sudo = true;
+			x->rdir[0] = '\0';
+			snprintf(x->rexe, sizeof(x->rexe), "%s",
+				 x->host->otnode ? x->host->otnode : OT_DEPLOY_SUDO_OTNODE);
+			rc = ot_remote_dir_valid(x->rexe, err);
+			if (rc < 0)
+				return ot_error_prefix(err, rc, "%s: otnode=", x->name);
+		}
 	}
 	return 0;
 }
@@ -228,6 +239,8 @@ void ot_deploy_fini(struct ot_deploy *d)
 
 	for (i = 0; i < d->nnodes; i++) {
 		ot_deploy_ssh_release(&d->nodes[i]);
+		free(d->nodes[i].plan_frame);
+		d->nodes[i].plan_frame = NULL;
 		ot_ssh_close(d->nodes[i].ssh);
 		d->nodes[i].ssh = NULL;
 		free(d->nodes[i].output);
@@ -519,7 +532,8 @@ static void stage_action(struct ot_deploy *d, size_t i)
 		fail(d, i, -EAGAIN, &n->err);
 		return;
 	}
-	if (a == OT_DEPLOY_DESTROY && tp(n)->unplace) {
+	/* destroy: nothing stays; list: its otnode was placed for one look */
+	if ((a == OT_DEPLOY_DESTROY || a == OT_DEPLOY_LIST) && tp(n)->unplace) {
 		rc = tp(n)->unplace(d, i);
 		if (rc < 0) {
 			ot_error_prefix(&n->err, rc, "destroyed, but cannot remove otnode");

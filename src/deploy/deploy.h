@@ -48,6 +48,7 @@ enum ot_deploy_action {
 	OT_DEPLOY_DESTROY,
 	OT_DEPLOY_STATUS,
 	OT_DEPLOY_VERIFY,
+	OT_DEPLOY_LIST, /* `otnode list --json` per host (a plan-less runtime) */
 	OT_DEPLOY__COUNT
 };
 
@@ -89,6 +90,7 @@ struct ot_deploy_node {
 	char rdir[OT_REMOTE_PATH_MAX]; /* <dir>/<prefix> */
 	char rexe[OT_REMOTE_PATH_MAX]; /* <dir>/<prefix>/otnode */
 	bool local;		       /* target "local": in-process executor */
+	bool sudo;		       /* hosts sudo=yes: rexe is the installed otnode */
 
 	/* progress and results (under the engine lock while running) */
 	enum ot_dstate state;
@@ -113,8 +115,13 @@ struct ot_deploy_node {
 	char part[OT_REMOTE_PATH_MAX + 32]; /* upload name before it is checked */
 	bool need_rename;		    /* part holds the candidate, not rexe */
 	uint32_t uid;
-	bool pf_busy; /* preflight: no UDP exchange here (no "ready") */
+	bool pf_busy;	  /* preflight: no UDP exchange here (no "ready") */
+	char *plan_frame; /* sudo: "plan BYTES\n" + the plan's JSON (stdin) */
+	size_t plan_frame_len;
 };
+
+/* The otnode a sudo=yes host runs when the hosts file names none. */
+#define OT_DEPLOY_SUDO_OTNODE "/usr/bin/otnode"
 
 struct ot_deploy;
 

@@ -98,6 +98,55 @@ int ot_remote_dir_prepare(struct ot_ssh *s, const char *dir, const char *sub, ui
 	return 0;
 }
 
+int ot_remote_exe_trusted(struct ot_ssh *s, const char *path, struct ot_error *err)
+{
+	char buf[OT_REMOTE_PATH_MAX];
+	struct ot_ssh_stat st;
+	size_t n, end;
+	int rc;
+
+	rc = ot_remote_dir_valid(path, err);
+	if (rc < 0)
+		return ot_error_prefix(err, rc, "otnode path");
+	n = (size_t)snprintf(buf, sizeof(buf), "%s", path);
+	for (end = 1; end <= n; end++) {
+		bool last = end == n;
+
+		if (!last && buf[end] != '/')
+			continue;
+		buf[end] = '\0';
+		rc = ot_ssh_lstat(s, buf, &st, err);
+		if (rc < 0)
+			return rc;
+		if (st.type == OT_SSH_FT_NONE)
+			return ot_error_set(
+			    err, -ENOENT,
+			    "%s: '%s' does not exist: install OpenTop there (make "
+			    "install, or the opentop package) or name it with otnode=",
+			    ot_ssh_where(s), buf);
+		if (st.type == OT_SSH_FT_LINK)
+			return ot_error_set(err, -EPERM,
+					    "%s: '%s' is a symbolic link: name the real path with "
+					    "otnode= (sudo runs it as root)",
+					    ot_ssh_where(s), buf);
+		if (st.type != (last ? OT_SSH_FT_REG : OT_SSH_FT_DIR))
+			return ot_error_set(err, -EPERM, "%s: '%s' is not a %s", ot_ssh_where(s),
+					    buf, last ? "regular file" : "directory");
+		if (st.uid != 0 || (st.mode & 022))
+			return ot_error_set(
+			    err, -EPERM,
+			    "%s: '%s' (uid %u, mode %04o) must belong to root and be "
+			    "writable by root alone: whoever can write it could "
+			    "replace what sudo runs as root",
+			    ot_ssh_where(s), buf, st.uid, st.mode);
+		if (last && !(st.mode & 0111))
+			return ot_error_set(err, -EPERM, "%s: '%s' is not executable",
+					    ot_ssh_where(s), buf);
+		buf[end] = last ? '\0' : '/';
+	}
+	return 0;
+}
+
 int ot_sha256_hex(const void *data, size_t len, char out[OT_SHA256_HEX])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];

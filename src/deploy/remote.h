@@ -48,6 +48,17 @@ int ot_remote_dir_valid(const char *dir, struct ot_error *err);
 int ot_remote_dir_prepare(struct ot_ssh *s, const char *dir, const char *sub, uint32_t uid,
 			  struct ot_error *err);
 
+/*
+ * sudo=yes: may `sudo -n path` be trusted to run what root installed? path
+ * (same text rules as a directory) must be a regular executable file owned
+ * by root and writable by root alone, and every directory above it too (no
+ * symbolic link anywhere, no sticky exception): otherwise whoever may write
+ * there could replace what sudo runs as root. Returns 0, -ENOENT (not
+ * installed), -EPERM (the message names the component and the rule), or a
+ * transport error.
+ */
+int ot_remote_exe_trusted(struct ot_ssh *s, const char *path, struct ot_error *err);
+
 /* Lowercase hex SHA-256 of data (OpenSSL's libcrypto). 0 or -EIO. */
 int ot_sha256_hex(const void *data, size_t len, char out[OT_SHA256_HEX]);
 

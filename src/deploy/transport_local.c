@@ -80,6 +80,10 @@ static int local_action(struct ot_deploy *d, size_t i, const char *verb, const c
 				    : 0);
 			ot_verify_free(v);
 		}
+	} else if (!strcmp(verb, "list")) {
+		json_t *l = ot_exec_list_json(NULL, false, &e);
+
+		set_out(n, l, l ? "" : e.msg, l ? 0 : 3);
 	} else {
 		return ot_error_set(&n->err, -EINVAL, "unknown action '%s'", verb);
 	}

@@ -16,6 +16,7 @@
 #include <sys/random.h>
 
 #include "deploy/deploy.h"
+#include "plan/plan_json.h"
 #include "util/strbuf.h"
 #include "util/clock.h"
 
@@ -150,15 +151,20 @@ static int ssh_place(struct ot_deploy *d, size_t i)
 	return upload_part(d, i);
 }
 
-/* "timeout SECS 'FINAL' VERB ARGS" */
+/* "timeout SECS 'FINAL' VERB ARGS", with sudo=yes
+ * "timeout SECS sudo -n 'INSTALLED' --plan-stdin VERB ARGS" */
 static void otnode_cmd(struct ot_deploy *d, struct ot_deploy_node *n, const char *verb,
 		       const char *args, struct ot_strbuf *cmd)
 {
 	unsigned secs = (d->opts.command_timeout_ms + 999) / 1000;
 
 	ot_sb_printf(cmd, "timeout %u ", secs);
+	if (n->sudo)
+		ot_sb_append(cmd, "sudo -n ");
 	shq(cmd, n->rexe);
-	ot_sb_printf(cmd, " %s%s", verb, args);
+	/* list reads journals, not a plan */
+	ot_sb_printf(cmd, "%s %s%s", n->sudo && strcmp(verb, "list") ? " --plan-stdin" : "", verb,
+		     args);
 }
 
 /*
@@ -248,6 +254,31 @@ static int gate_start(struct ot_deploy *d, size_t i, const char *tail, struct ot
 	return rc;
 }
 
+/*
+ * Start `tail`: behind the checksum gate, or with sudo=yes (nothing
+ * uploaded, the executable is root's) at once, the plan framed on stdin
+ * for the first otnode of the command.
+ */
+static int start_cmd(struct ot_deploy *d, size_t i, const char *tail, struct ot_ssh_cmd **ret)
+{
+	struct ot_deploy_node *n = &d->nodes[i];
+	struct ot_ssh_cmd *c = NULL;
+	int rc;
+
+	if (!n->sudo)
+		return gate_start(d, i, tail, ret);
+	rc = ot_ssh_cmd_start(n->ssh, tail, &c, &n->err);
+	if (rc < 0)
+		return rc;
+	rc = ot_ssh_cmd_write(c, n->plan_frame, n->plan_frame_len, &n->err);
+	if (rc < 0) {
+		ot_ssh_cmd_abort(c);
+		return rc;
+	}
+	*ret = c; /* like gate_start: set on success only */
+	return 0;
+}
+
 static void keep_output(struct ot_deploy_node *n, struct ot_ssh_result *r)
 {
 	free(n->output);
@@ -286,6 +317,8 @@ static int ssh_action(struct ot_deploy *d, size_t i, const char *verb, const cha
 		ot_deploy_set_state(d, i, OT_DS_CREATING, "otnode create");
 		n->started = true;
 		rc = ot_ssh_cmd_write(c, "create\n", 7, &n->err);
+		if (rc == 0 && n->sudo) /* the plan again, for `sudo otnode create` */
+			rc = ot_ssh_cmd_write(c, n->plan_frame, n->plan_frame_len, &n->err);
 		if (rc < 0) {
 			ot_ssh_cmd_abort(c);
 			return rc;
@@ -297,7 +330,8 @@ static int ssh_action(struct ot_deploy *d, size_t i, const char *verb, const cha
 		}
 		ot_sb_append(&tail, "exec ");
 		otnode_cmd(d, n, verb, args, &tail);
-		rc = gate_start(d, i, ot_sb_str(&tail), &c);
+		rc = tail.oom ? ot_error_set(&n->err, -ENOMEM, "out of memory")
+			      : start_cmd(d, i, ot_sb_str(&tail), &c);
 		ot_sb_free(&tail);
 		if (rc < 0)
 			return rc;
@@ -333,13 +367,97 @@ static int ssh_session(struct ot_deploy *d, size_t i, const char *verb, struct o
 	ot_sb_append(&tail, "exec ");
 	otnode_cmd(d, n, verb, "", &tail);
 	rc = tail.oom ? ot_error_set(&n->err, -ENOMEM, "out of memory")
-		      : gate_start(d, i, ot_sb_str(&tail), ret);
+		      : start_cmd(d, i, ot_sb_str(&tail), ret);
 	ot_sb_free(&tail);
 	pthread_mutex_lock(&d->lock);
 	n->state = st;
 	n->t_end = t_end;
 	memcpy(n->detail, detail, sizeof(detail));
 	pthread_mutex_unlock(&d->lock);
+	return rc;
+}
+
+/* Length of text's first line, at most max (0 for NULL), for "%.*s". */
+static int first_line_len(const char *text, size_t max)
+{
+	size_t n = text ? strcspn(text, "\n") : 0;
+
+	return (int)(n < max ? n : max);
+}
+
+/*
+ * sudo=yes: the plan as otnode --plan-stdin reads it, the installed otnode
+ * checked (root's alone, path and all), and `sudo -n OTNODE version` run
+ * once: it must not ask for a password, and the otnode must read this
+ * plan's schema. Nothing on the host changes.
+ */
+static int sudo_prepare(struct ot_deploy *d, size_t i)
+{
+	struct ot_deploy_node *n = &d->nodes[i];
+	struct ot_strbuf cmd = OT_STRBUF_INIT;
+	struct ot_ssh_result r;
+	char why[OT_DEPLOY_DETAIL_MAX];
+	const char *schema;
+	int rc;
+
+	if (!n->plan_frame) {
+		char *json = ot_plan_dump(n->plan, 0);
+		struct ot_strbuf sb = OT_STRBUF_INIT;
+
+		if (json)
+			ot_sb_printf(&sb, "plan %zu\n%s", strlen(json), json);
+		free(json);
+		if (!json || sb.oom) {
+			ot_sb_free(&sb);
+			return ot_error_set(&n->err, -ENOMEM, "out of memory");
+		}
+		n->plan_frame_len = sb.len;
+		n->plan_frame = ot_sb_steal(&sb);
+	}
+	ot_deploy_set_state(d, i, OT_DS_PREPARING, "sudo -n %s", n->rexe);
+	rc = ot_remote_exe_trusted(n->ssh, n->rexe, &n->err);
+	if (rc < 0)
+		return rc;
+	ot_sb_append(&cmd, "sudo -n ");
+	shq(&cmd, n->rexe);
+	ot_sb_append(&cmd, " version");
+	rc = cmd.oom ? ot_error_set(&n->err, -ENOMEM, "out of memory")
+		     : ot_ssh_run(n->ssh, ot_sb_str(&cmd), NULL, 0, d->opts.connect_timeout_ms, &r,
+				  &n->err);
+	ot_sb_free(&cmd);
+	if (rc < 0) {
+		ot_ssh_result_free(&r);
+		return rc;
+	}
+	ot_deploy_last_line(r.errout ? r.errout : "", why, sizeof(why));
+	/* "otnode (OpenTop) V, plan schema S" (older: "otnode V (plan schema S)") */
+	schema = r.out ? strstr(r.out, "plan schema ") : NULL;
+	if (schema) {
+		schema += strlen("plan schema ");
+		if (strncmp(schema, OT_PLAN_SCHEMA, strlen(OT_PLAN_SCHEMA)) ||
+		    !strchr(")\n ,", schema[strlen(OT_PLAN_SCHEMA)]))
+			schema = NULL;
+	}
+	if (r.status != 0 && r.errout && strstr(r.errout, "password is required"))
+		rc = ot_error_set(
+		    &n->err, -EACCES,
+		    "%s: sudo -n asks for a password for %s: add the sudoers line "
+		    "for '%s' (otdeploy(1), SUDO: %s ALL=(root) NOPASSWD: %s --plan-stdin "
+		    "..., one line per command)",
+		    ot_ssh_where(n->ssh), n->rexe, n->user, n->user, n->rexe);
+	else if (r.status != 0)
+		rc = ot_error_set(&n->err, -EACCES, "%s: 'sudo -n %s version' failed (exit %d): %s",
+				  ot_ssh_where(n->ssh), n->rexe, r.status,
+				  why[0] ? why : "no reason given");
+	else if (!schema)
+		rc = ot_error_set(&n->err, -EPROTO,
+				  "%s: the installed %s does not read plan schema %s (it says "
+				  "'%.*s'): install the same OpenTop version there",
+				  ot_ssh_where(n->ssh), n->rexe, OT_PLAN_SCHEMA,
+				  first_line_len(r.out, 80), r.out ? r.out : "");
+	ot_ssh_result_free(&r);
+	if (rc == 0)
+		n->reused = true; /* the installed otnode: nothing to upload */
 	return rc;
 }
 
@@ -358,7 +476,7 @@ static int ssh_open(struct ot_deploy *d, size_t i)
 	rc = ssh_connect_node(d, i);
 	if (rc < 0)
 		return rc;
-	return ssh_place(d, i);
+	return n->sudo ? sudo_prepare(d, i) : ssh_place(d, i);
 }
 
 static int ssh_preflight(struct ot_deploy *d, size_t i)
@@ -378,7 +496,7 @@ static int ssh_preflight(struct ot_deploy *d, size_t i)
 			    "read -r c && [ \"$c\" = create ] && exec ");
 	otnode_cmd(d, n, "create", "", &tail);
 	rc = tail.oom ? ot_error_set(&n->err, -ENOMEM, "out of memory")
-		      : gate_start(d, i, ot_sb_str(&tail), &c);
+		      : start_cmd(d, i, ot_sb_str(&tail), &c);
 	ot_sb_free(&tail);
 	if (rc == 0) {
 		ot_deploy_set_state(d, i, OT_DS_PREFLIGHT, "kernel, underlay, UDP between nodes");
@@ -436,6 +554,8 @@ static int ssh_unplace(struct ot_deploy *d, size_t i)
 	int rc = 0;
 
 	ot_deploy_ssh_release(n);
+	if (n->sudo) /* nothing of ours on the host: the otnode is installed */
+		return 0;
 	if (n->part[0])
 		rc = ot_ssh_unlink(n->ssh, n->part, &n->err);
 	if (rc == 0)

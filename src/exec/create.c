@@ -27,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/if_link.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -860,9 +862,26 @@ static int rollback(struct ot_xctx *x, struct ot_exec_result *res, struct ot_err
 	return r;
 }
 
+/* Who and when, for the journal's header (`otnode list`): the network
+ * namespace tells simulated hosts that share /run apart. */
+static void journal_meta(const struct ot_plan *p, const struct ot_exec_opts *opts,
+			 struct ot_journal_meta *m)
+{
+	struct stat st;
+
+	memset(m, 0, sizeof(*m));
+	m->topology = p->topology;
+	m->created = (long long)time(NULL);
+	m->by = opts ? opts->by : NULL;
+	m->uid = (unsigned)getuid();
+	if (stat("/proc/self/ns/net", &st) == 0)
+		m->netns = (unsigned long long)st.st_ino;
+}
+
 int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
 		   struct ot_exec_result *res, struct ot_error *err)
 {
+	struct ot_journal_meta meta;
 	struct ot_xctx x;
 	struct run R = {.x = &x};
 	char what[512];
@@ -888,8 +907,9 @@ int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
 		ot_x_free(&x);
 		return ot_error_set(err, -ENOMEM, "%s: out of memory", p->node);
 	}
-	r = ot_journal_create(p->state_dir, p->prefix, p->instance, p->node, p->source_digest, &x.j,
-			      err);
+	journal_meta(p, opts, &meta);
+	r = ot_journal_create(p->state_dir, p->prefix, p->instance, p->node, p->source_digest,
+			      &meta, &x.j, err);
 	if (r < 0) {
 		ot_error_prefix(err, r, "%s", p->node);
 		goto out;

@@ -59,6 +59,9 @@ struct ot_exec_opts {
 	 * -EADDRINUSE. For callers whose next instance uses other VNIs (the SPANK
 	 * plugin: one VNI window per step). */
 	bool async_devices;
+	/* create: who asks, recorded in the journal for `otnode list` (the
+	 * sudo or login user); NULL = "" (the uid is recorded anyway). */
+	const char *by;
 };
 
 struct ot_exec_result {
@@ -132,6 +135,23 @@ void ot_status_free(struct ot_status *s);
 /* {"node":..., "created":..., "ok":n, "missing":n, "drift":n, "objects":[...]} (new reference) */
 struct json_t *ot_status_to_json(const struct ot_plan *p, const struct ot_status *s);
 const char *ot_obj_state_name(enum ot_obj_state s);
+
+/* ---- list: what was created here ---- */
+
+#define OT_EXEC_STATE_ROOT "/run/opentop"
+
+/*
+ * The instances created on this machine and not destroyed: one entry per
+ * journal under state_root (NULL = /run/opentop), read without lock:
+ * {"schema": "opentop-list/1", "netns": N, "instances": [{"prefix",
+ * "instance", "node", "topology", "created" (epoch s), "created_utc",
+ * "by", "uid", "complete", "records", "journal_version", "here"}]}.
+ * Simulated hosts share /run: a journal records the network namespace its
+ * create ran in, and only this namespace's are listed unless all ("here"
+ * says which; a version 1 journal has none and is always listed). New
+ * reference, or NULL with err set.
+ */
+struct json_t *ot_exec_list_json(const char *state_root, bool all, struct ot_error *err);
 
 /* ---- verify: objects + reachability ---- */
 

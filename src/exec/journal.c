@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -402,9 +403,11 @@ static int publish_staged(const struct places *P, const char *text, size_t len, 
 }
 
 int ot_journal_create(const char *state_dir, const char *prefix, const char *instance,
-		      const char *node, const char *digest, struct ot_journal **ret,
-		      struct ot_error *err)
+		      const char *node, const char *digest, const struct ot_journal_meta *meta,
+		      struct ot_journal **ret, struct ot_error *err)
 {
+	static const struct ot_journal_meta none;
+	char num[64];
 	struct ot_strbuf sb = OT_STRBUF_INIT;
 	struct ot_journal *j;
 	struct places P;
@@ -425,6 +428,16 @@ int ot_journal_create(const char *state_dir, const char *prefix, const char *ins
 	put_field(&sb, instance);
 	put_field(&sb, node);
 	put_field(&sb, digest);
+	if (!meta)
+		meta = &none;
+	put_field(&sb, meta->topology);
+	snprintf(num, sizeof(num), "%lld", meta->created);
+	put_field(&sb, num);
+	put_field(&sb, meta->by);
+	snprintf(num, sizeof(num), "%u", meta->uid);
+	put_field(&sb, num);
+	snprintf(num, sizeof(num), "%llu", meta->netns);
+	put_field(&sb, num);
 	ot_sb_putc(&sb, '\n');
 	hdr_len = sb.len;
 	/* record 1 when the root is made with the journal (see ot_journal_remove) */
@@ -581,16 +594,27 @@ static unsigned split(char *line, char **tok, unsigned max)
 	return n;
 }
 
-static bool parse_uint(const char *s, unsigned *ret)
+/* A decimal number without sign, at most max. */
+static bool parse_ull(const char *s, unsigned long long max, unsigned long long *ret)
 {
 	char *end;
-	unsigned long v;
+	unsigned long long v;
 
 	if (!*s || *s == '-' || *s == '+')
 		return false;
 	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v > UINT_MAX)
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return false;
+	*ret = v;
+	return true;
+}
+
+static bool parse_uint(const char *s, unsigned *ret)
+{
+	unsigned long long v;
+
+	if (!parse_ull(s, UINT_MAX, &v))
 		return false;
 	*ret = (unsigned)v;
 	return true;
@@ -604,27 +628,51 @@ static struct ot_jrec *find(struct ot_journal_image *im, unsigned id)
 	return &im->recs[id - 1];
 }
 
+#define HEADER_TOKENS_V1 5  /* H prefix instance node digest */
+#define HEADER_TOKENS_V2 10 /* ... topology created by uid netns */
+
+/* The header line: its length says the version (checked against line 1). */
+static int parse_header(struct ot_journal_image *im, char **tok, unsigned n, unsigned no,
+			struct ot_error *err)
+{
+	unsigned long long created, uid, netns;
+	unsigned i;
+
+	if (no != 2 || n != (im->version == 1 ? HEADER_TOKENS_V1 : HEADER_TOKENS_V2))
+		return bad_line(err, no, "bad header");
+	for (i = 1; i < n; i++)
+		if (!decode(tok[i]))
+			return bad_line(err, no, "bad encoding");
+	im->prefix = ot_arena_strdup(&im->arena, tok[1]);
+	im->instance = ot_arena_strdup(&im->arena, tok[2]);
+	im->node = ot_arena_strdup(&im->arena, tok[3]);
+	im->digest = ot_arena_strdup(&im->arena, tok[4]);
+	if (im->version == 1)
+		return 0;
+	if (!parse_ull(tok[6], LLONG_MAX, &created) || !parse_ull(tok[8], UINT_MAX, &uid) ||
+	    !parse_ull(tok[9], ULLONG_MAX, &netns))
+		return bad_line(err, no, "bad header numbers");
+	im->meta.topology = ot_arena_strdup(&im->arena, tok[5]);
+	im->meta.created = (long long)created;
+	im->meta.by = ot_arena_strdup(&im->arena, tok[7]);
+	im->meta.uid = (unsigned)uid;
+	im->meta.netns = netns;
+	return 0;
+}
+
 static int parse_line(struct ot_journal_image *im, char *line, unsigned no, size_t *cap,
 		      struct ot_error *err)
 {
-	char *tok[8];
-	unsigned n = split(line, tok, 7), id, i;
+	char *tok[HEADER_TOKENS_V2 + 1];
+	unsigned n = split(line, tok, HEADER_TOKENS_V2), id, i;
 	struct ot_jrec *r;
 
 	if (n == 0)
 		return bad_line(err, no, "empty");
-	if (strcmp(tok[0], "H") == 0) {
-		if (n != 5 || no != 2)
-			return bad_line(err, no, "bad header");
-		for (i = 1; i < 5; i++)
-			if (!decode(tok[i]))
-				return bad_line(err, no, "bad encoding");
-		im->prefix = ot_arena_strdup(&im->arena, tok[1]);
-		im->instance = ot_arena_strdup(&im->arena, tok[2]);
-		im->node = ot_arena_strdup(&im->arena, tok[3]);
-		im->digest = ot_arena_strdup(&im->arena, tok[4]);
-		return 0;
-	}
+	if (strcmp(tok[0], "H") == 0)
+		return parse_header(im, tok, n, no, err);
+	if (n > 7)
+		return bad_line(err, no, "too many fields");
 	if (!im->prefix)
 		return bad_line(err, no, "record before the header");
 	if (strcmp(tok[0], "C") == 0 && n == 1) {
@@ -643,7 +691,7 @@ static int parse_line(struct ot_journal_image *im, char *line, unsigned no, size
 				break;
 		if (k == OT_J__COUNT)
 			return bad_line(err, no, "unknown record kind");
-		if (n != 3 + kinds[k].nfields) /* n == 8: more than 7 tokens */
+		if (n != 3 + kinds[k].nfields)
 			return bad_line(err, no, "wrong number of fields");
 		if (id != im->nrecs + 1)
 			return bad_line(err, no, "record ids out of order");
@@ -730,9 +778,9 @@ static int parse_text(const char *text, size_t len, struct ot_journal_image **re
 			int v;
 			char extra;
 
-			if (sscanf(line, "opentop-journal %d%c", &v, &extra) != 1 ||
-			    v != OT_JOURNAL_VERSION) {
-				r = bad_line(err, no, "not an opentop journal of version 1");
+			if (sscanf(line, "opentop-journal %d%c", &v, &extra) != 1 || v < 1 ||
+			    v > OT_JOURNAL_VERSION) {
+				r = bad_line(err, no, "not an opentop journal of version 1 or 2");
 				goto fail;
 			}
 			im->version = v;
@@ -876,5 +924,52 @@ int ot_journal_remove(const char *state_dir, struct ot_error *err)
 		return ot_error_sys(err, -errno, "journal: remove '%s'", path);
 	if (rmdir(P.dir) < 0 && errno != ENOENT && errno != ENOTEMPTY)
 		return ot_error_sys(err, -errno, "remove '%s'", P.dir);
+	return 0;
+}
+
+static int cmp_prefix(const void *a, const void *b)
+{
+	const struct ot_journal_image *x = *(struct ot_journal_image *const *)a;
+	const struct ot_journal_image *y = *(struct ot_journal_image *const *)b;
+
+	return strcmp(x->prefix, y->prefix);
+}
+
+int ot_journal_list(const char *state_root, struct ot_journal_image ***ret, size_t *n,
+		    struct ot_error *err)
+{
+	struct ot_journal_image **v = NULL, *im;
+	size_t cnt = 0, cap = 0, i;
+	char sd[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	*ret = NULL;
+	*n = 0;
+	d = opendir(state_root);
+	if (!d)
+		return errno == ENOENT ? 0 : ot_error_sys(err, -errno, "open '%s'", state_root);
+	while ((de = readdir(d))) {
+		/* leftovers and marks start with '.' (journal.h, cgroup.c) */
+		if (de->d_name[0] == '.' ||
+		    (size_t)snprintf(sd, sizeof(sd), "%s/%s", state_root, de->d_name) >= sizeof(sd))
+			continue;
+		if (ot_journal_read(sd, false, &im, NULL) < 0)
+			continue;
+		if (OT_VEC_RESERVE(v, cap, cnt + 1) < 0) {
+			ot_journal_image_free(im);
+			for (i = 0; i < cnt; i++)
+				ot_journal_image_free(v[i]);
+			free(v);
+			closedir(d);
+			return ot_error_set(err, -ENOMEM, "out of memory");
+		}
+		v[cnt++] = im;
+	}
+	closedir(d);
+	if (cnt)
+		qsort(v, cnt, sizeof(*v), cmp_prefix);
+	*ret = v;
+	*n = cnt;
 	return 0;
 }

@@ -11,9 +11,11 @@
  * userdata) guard the objects that can pre-exist under the same name.
  *
  * The file is text, one record per line, versioned by its first line
- * ("opentop-journal 1"), fields separated by one space and percent-encoded
- * (empty = "~"). It lives in the plan's state_dir and is held under
- * flock(LOCK_EX) while create or destroy runs.
+ * ("opentop-journal 2"), fields separated by one space and percent-encoded
+ * (empty = "~"). The second line is the header: "H prefix instance node
+ * digest" in version 1; version 2 adds "topology created by uid netns"
+ * (who made it and when, for `otnode list`). Both versions are read. It lives in the plan's
+ * state_dir and is held under flock(LOCK_EX) while create or destroy runs.
  *
  * Birth and death are atomic: the journal appears with its header in it
  * (written to an unnamed file, then linked), and a missing state root
@@ -36,7 +38,7 @@
 #include "util/arena.h"
 #include "util/error.h"
 
-#define OT_JOURNAL_VERSION     1
+#define OT_JOURNAL_VERSION     2 /* written; 1 is still read */
 #define OT_JOURNAL_NAME	       "journal"
 #define OT_JOURNAL_LINE_MAX    4096    /* longest record accepted */
 #define OT_JOURNAL_RECORDS_MAX 1000000 /* most records accepted */
@@ -75,9 +77,19 @@ struct ot_jrec {
 /* A journal being written (create). */
 struct ot_journal;
 
+/* Who made a journal and when (header fields of version 2). */
+struct ot_journal_meta {
+	const char *topology;	  /* topology name, NULL = "" */
+	long long created;	  /* seconds since the epoch (UTC) */
+	const char *by;		  /* login or sudo user, NULL = "" */
+	unsigned uid;		  /* real uid of the creating process */
+	unsigned long long netns; /* inode of its network namespace, 0 = unknown */
+};
+
 /*
  * Make state_dir/journal, locked, with the header naming the plan (prefix,
- * instance, node, source digest) already in it when it appears. Makes
+ * instance, node, source digest) and meta (may be NULL: unknown) already in
+ * it when it appears. Makes
  * state_dir (0700) and its parent, the state root (0755), when missing; a
  * root made here is recorded (record 1, in the same first write) so that
  * ot_journal_remove takes it away again. Sweeps what a killed create or
@@ -86,8 +98,8 @@ struct ot_journal;
  * another process is creating it, or another -errno.
  */
 int ot_journal_create(const char *state_dir, const char *prefix, const char *instance,
-		      const char *node, const char *digest, struct ot_journal **ret,
-		      struct ot_error *err);
+		      const char *node, const char *digest, const struct ot_journal_meta *meta,
+		      struct ot_journal **ret, struct ot_error *err);
 
 /* Record rec (its id is assigned and returned in rec->id) as begun. */
 int ot_journal_begin(struct ot_journal *j, struct ot_jrec *rec, struct ot_error *err);
@@ -104,7 +116,8 @@ struct ot_journal_image {
 	struct ot_arena arena;
 	int version;
 	const char *prefix, *instance, *node, *digest;
-	struct ot_jrec *recs; /* in the order they were begun */
+	struct ot_journal_meta meta; /* version 1: all zero / NULL */
+	struct ot_jrec *recs;	     /* in the order they were begun */
 	size_t nrecs;
 	bool complete; /* "C" seen */
 	bool torn;     /* the last line was incomplete (ignored) */
@@ -140,6 +153,16 @@ int ot_journal_remove(const char *state_dir, struct ot_error *err);
  * create or destroy is left alone. 0 or -errno.
  */
 int ot_journal_sweep(const char *state_dir, struct ot_error *err);
+
+/*
+ * The journals under state_root (e.g. /run/opentop): every subdirectory
+ * holding a readable journal, read without lock, sorted by prefix, into a
+ * malloc'ed array of images (*ret, *n; free each with
+ * ot_journal_image_free, then the array). One that cannot be read is
+ * skipped. A missing root is an empty list. 0 or -errno.
+ */
+int ot_journal_list(const char *state_root, struct ot_journal_image ***ret, size_t *n,
+		    struct ot_error *err);
 
 /* "netns", "link", ... */
 const char *ot_jkind_name(enum ot_jkind k);

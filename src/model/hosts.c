@@ -6,7 +6,7 @@
  *	node[1]    admin@host2       192.0.2.2     port=2222 identity=~/.ssh/lab
  *
  * One host per line, fields separated by blanks, '#' starts a comment.
- * Keys: port, user, identity, dir, mtu, dev. Every problem of every line is
+ * Keys: port, user, identity, dir, mtu, dev, sudo, otnode. Every problem of every line is
  * reported, with the same diagnostics as the language.
  */
 #include "model/load.h"
@@ -168,25 +168,28 @@ static bool ssh_host_ok(const char *s)
 	return true;
 }
 
-/* An identity file name: any printable text (~ and relative paths are the
- * SSH client's business). */
-static bool path_ok(const char *s)
+/* A path given to a host: printable, at most MAX_PATH bytes; absolute:
+ * starting with '/' and without a ".." component (the installed otnode;
+ * dir= has the stricter rule of util/path.h). */
+static bool path_ok(const char *s, bool absolute)
 {
 	size_t i, n = strlen(s);
 
-	if (n == 0 || n > MAX_PATH)
+	if (n == 0 || n > MAX_PATH || (absolute && s[0] != '/'))
 		return false;
 	for (i = 0; i < n; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			return false;
+	if (absolute && (strstr(s, "/../") || (n >= 3 && strcmp(s + n - 3, "/..") == 0)))
+		return false;
 	return true;
 }
 
-enum key_id { K_PORT, K_USER, K_IDENTITY, K_DIR, K_MTU, K_DEV, K__COUNT };
+enum key_id { K_PORT, K_USER, K_IDENTITY, K_DIR, K_MTU, K_DEV, K_SUDO, K_OTNODE, K__COUNT };
 
 static const char *const key_names[K__COUNT] = {
-    [K_PORT] = "port", [K_USER] = "user", [K_IDENTITY] = "identity",
-    [K_DIR] = "dir",   [K_MTU] = "mtu",	  [K_DEV] = "dev",
+    [K_PORT] = "port", [K_USER] = "user", [K_IDENTITY] = "identity", [K_DIR] = "dir",
+    [K_MTU] = "mtu",   [K_DEV] = "dev",	  [K_SUDO] = "sudo",	     [K_OTNODE] = "otnode",
 };
 
 static bool key_value(struct hctx *c, struct ot_host *h, bool local, const struct field *f,
@@ -202,7 +205,8 @@ static bool key_value(struct hctx *c, struct ot_host *h, bool local, const struc
 
 	if (!eq) {
 		g = err(c, f, "expected key=value, found '%s'", shown(f->s, buf, sizeof(buf)));
-		ot_diag_hint(g, "the keys are port, user, identity, dir, mtu and dev");
+		ot_diag_hint(g,
+			     "the keys are port, user, identity, dir, mtu, dev, sudo and otnode");
 		return false;
 	}
 	klen = (size_t)(eq - f->s);
@@ -222,7 +226,8 @@ static bool key_value(struct hctx *c, struct ot_host *h, bool local, const struc
 		if (ot_suggest_best(&sg))
 			ot_diag_hint(g, "did you mean '%s'?", ot_suggest_best(&sg));
 		else
-			ot_diag_hint(g, "the keys are port, user, identity, dir, mtu and dev");
+			ot_diag_hint(
+			    g, "the keys are port, user, identity, dir, mtu, dev, sudo and otnode");
 		return false;
 	}
 	if (seen[k].line) {
@@ -231,7 +236,8 @@ static bool key_value(struct hctx *c, struct ot_host *h, bool local, const struc
 		return false;
 	}
 	seen[k] = f->loc;
-	if (local && (k == K_PORT || k == K_USER || k == K_IDENTITY)) {
+	if (local &&
+	    (k == K_PORT || k == K_USER || k == K_IDENTITY || k == K_SUDO || k == K_OTNODE)) {
 		g = err(c, f, "'%s' has no meaning for a local host", key_names[k]);
 		ot_diag_hint(g, "a local host is this machine, reached without SSH");
 		return false;
@@ -265,7 +271,7 @@ static bool key_value(struct hctx *c, struct ot_host *h, bool local, const struc
 		h->user = val;
 		return true;
 	case K_IDENTITY:
-		if (!path_ok(val)) {
+		if (!path_ok(val, false)) {
 			err(c, f, "invalid identity file '%s'", shown(val, buf, sizeof(buf)));
 			return false;
 		}
@@ -286,6 +292,24 @@ static bool key_value(struct hctx *c, struct ot_host *h, bool local, const struc
 		h->dir = val;
 		return true;
 	}
+	case K_SUDO:
+		if (strcmp(val, "yes") && strcmp(val, "no")) {
+			g = err(c, f, "invalid sudo '%s': expected yes or no",
+				shown(val, buf, sizeof(buf)));
+			ot_diag_hint(g, "sudo=yes runs the installed otnode through `sudo -n`");
+			return false;
+		}
+		h->sudo = !strcmp(val, "yes");
+		return true;
+	case K_OTNODE:
+		if (!path_ok(val, true)) {
+			g = err(c, f, "invalid otnode path '%s'", shown(val, buf, sizeof(buf)));
+			ot_diag_hint(g, "the absolute path of the installed otnode, such as "
+					"/usr/bin/otnode");
+			return false;
+		}
+		h->otnode = val;
+		return true;
 	case K_DEV: {
 		const char *problem = ot_ifname_problem(val);
 

@@ -233,6 +233,8 @@ struct ot_host {
 	const char *identity;	 /* private key file, NULL = agent / defaults */
 	const char *dir;	 /* remote directory for otnode, NULL = "/var/lib/opentop" */
 	const char *dev;	 /* underlay interface, NULL = the one holding `underlay` */
+	bool sudo;		 /* run the installed otnode through `sudo -n` */
+	const char *otnode;	 /* that installed otnode, NULL = "/usr/bin/otnode" */
 };
 
 struct ot_hosts {

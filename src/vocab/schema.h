@@ -19,5 +19,7 @@
 #define OT_SCHEMA_STATUS    "opentop-status/1"	  /* otnode status --json */
 #define OT_SCHEMA_VERIFY    "opentop-verify/1"	  /* otnode verify --json */
 #define OT_SCHEMA_PREFLIGHT "opentop-preflight/1" /* otnode preflight --json */
+#define OT_SCHEMA_LIST	    "opentop-list/1"	  /* otnode list --json, otdeploy --list --json */
+#define OT_SCHEMA_INSPECT   "opentop-inspect/1"	  /* otdeploy --status --json: "inspect" */
 
 #endif

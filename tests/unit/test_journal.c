@@ -44,8 +44,8 @@ Test(journal, write_read_outcomes)
 	struct ot_jrec c = {.kind = OT_J_SYSCTL, .a = "", .b = "net/ipv4/ip_forward", .c = ""};
 	struct ot_jrec d = {.kind = OT_J_NFT, .a = "", .b = "opentop", .c = "opentop demo.n1"};
 
-	cr_assert_eq(ot_journal_create(dir, "demo.n1", "demo", "n1", "abc", &j, &err), 0, "%s",
-		     err.msg);
+	cr_assert_eq(ot_journal_create(dir, "demo.n1", "demo", "n1", "abc", NULL, &j, &err), 0,
+		     "%s", err.msg);
 	cr_assert_eq(ot_journal_begin(j, &a, &err), 0);
 	cr_assert_eq(a.id, 1);
 	cr_assert_eq(ot_journal_done(j, a.id, &err), 0);
@@ -56,7 +56,8 @@ Test(journal, write_read_outcomes)
 	cr_assert_eq(ot_journal_done(j, d.id, &err), 0);
 
 	/* a second create sees the journal: "already created" */
-	cr_assert_eq(ot_journal_create(dir, "demo.n1", "demo", "n1", "abc", &j2, &err), -EEXIST);
+	cr_assert_eq(ot_journal_create(dir, "demo.n1", "demo", "n1", "abc", NULL, &j2, &err),
+		     -EEXIST);
 	cr_assert(strstr(err.msg, "already created"));
 	/* the writer holds the lock */
 	cr_assert_eq(ot_journal_read(dir, true, &im, &err), -EBUSY);
@@ -90,19 +91,25 @@ Test(journal, write_read_outcomes)
 	cr_assert_eq(ot_journal_read(dir, false, &im, &err), -ENOENT);
 }
 
-/* text as the journal of the state dir, read back */
-static int parse(const char *text, struct ot_journal_image **im, struct ot_error *err)
+/* text as the journal of state dir sd, read back */
+static int parse_in(const char *sd, const char *text, struct ot_journal_image **im,
+		    struct ot_error *err)
 {
-	char path[128];
+	char path[300];
 	FILE *f;
 
-	mkdir(dir, 0700);
-	snprintf(path, sizeof(path), "%s/journal", dir);
+	mkdir(sd, 0700);
+	snprintf(path, sizeof(path), "%s/journal", sd);
 	f = fopen(path, "w");
 	cr_assert(f);
 	fputs(text, f);
 	fclose(f);
-	return ot_journal_read(dir, false, im, err);
+	return ot_journal_read(sd, false, im, err);
+}
+
+static int parse(const char *text, struct ot_journal_image **im, struct ot_error *err)
+{
+	return parse_in(dir, text, im, err);
 }
 
 #define HDR "opentop-journal 1\nH p i n ~\n"
@@ -131,7 +138,10 @@ static void bad(const char *text, const char *needle)
 
 Test(journal, malformed_refused)
 {
-	bad("opentop-journal 2\nH p i n ~\n", "version 1");
+	bad("opentop-journal 3\nH p i n ~\n", "version 1 or 2");
+	bad("opentop-journal 2\nH p i n ~\n", "bad header"); /* a v1 header in v2 */
+	bad("opentop-journal 1\nH p i n ~ t 1 u 0 0\n", "bad header");
+	bad("opentop-journal 2\nH p i n ~ t -1 u 0 0\n", "bad header numbers");
 	bad("something else\n", "line 1");
 	bad("opentop-journal 1\nB 1 netns a container\n", "before the header");
 	bad(HDR "B 1 netns a\n", "line 3: wrong number of fields");
@@ -145,13 +155,60 @@ Test(journal, malformed_refused)
 	bad(HDR "Q\n", "bad record");
 }
 
+/* version 2 carries who and when; version 1 journals are still read */
+Test(journal, header_meta_v2_and_v1)
+{
+	struct ot_journal_meta m = {"lab", 1765000000, "alice", 1000, 4026531840ull};
+	struct ot_journal_image *im = NULL, **list = NULL;
+	struct ot_journal *j = NULL;
+	struct ot_error err = {0};
+	char root[] = "/tmp/otj-list-XXXXXX", sd[256];
+	size_t n = 0, i;
+
+	cr_assert(mkdtemp(root));
+	snprintf(sd, sizeof(sd), "%s/lab.n2", root);
+	cr_assert_eq(ot_journal_create(sd, "lab.n2", "lab", "n2", "d", &m, &j, &err), 0, "%s",
+		     err.msg);
+	ot_journal_close(j);
+	cr_assert_eq(ot_journal_read(sd, false, &im, &err), 0, "%s", err.msg);
+	cr_assert_eq(im->version, 2);
+	cr_assert_str_eq(im->meta.topology, "lab");
+	cr_assert_eq(im->meta.created, 1765000000);
+	cr_assert_str_eq(im->meta.by, "alice");
+	cr_assert_eq(im->meta.uid, 1000);
+	cr_assert_eq(im->meta.netns, 4026531840ull);
+	ot_journal_image_free(im);
+	/* a version 1 journal beside it: listed, without meta */
+	snprintf(sd, sizeof(sd), "%s/old.n1", root);
+	cr_assert_eq(mkdir(sd, 0700), 0);
+	cr_assert_eq(parse_in(sd, HDR "B 1 netns a container\nD 1\nC\n", &im, &err), 0, "%s",
+		     err.msg);
+	cr_assert_eq(im->version, 1);
+	cr_assert_null(im->meta.by);
+	ot_journal_image_free(im);
+	cr_assert_eq(ot_journal_list(root, &list, &n, &err), 0, "%s", err.msg);
+	cr_assert_eq(n, 2);
+	cr_assert_str_eq(list[0]->prefix, "lab.n2");
+	cr_assert_str_eq(list[1]->prefix, "p");
+	cr_assert(list[1]->complete);
+	for (i = 0; i < n; i++)
+		ot_journal_image_free(list[i]);
+	free(list);
+	/* no root: nothing */
+	cr_assert_eq(ot_journal_list("/tmp/otj-list-none/x", &list, &n, &err), 0);
+	cr_assert_eq(n, 0);
+	free(list);
+	snprintf(sd, sizeof(sd), "rm -rf %s", root);
+	cr_assert_eq(system(sd), 0);
+}
+
 Test(journal, create_makes_private_state_dir)
 {
 	struct ot_journal *j = NULL;
 	struct ot_error err = {0};
 	struct stat st;
 
-	cr_assert_eq(ot_journal_create(dir, "p", "i", "n", NULL, &j, &err), 0, "%s", err.msg);
+	cr_assert_eq(ot_journal_create(dir, "p", "i", "n", NULL, NULL, &j, &err), 0, "%s", err.msg);
 	cr_assert_eq(stat(dir, &st), 0);
 	cr_assert_eq(st.st_mode & 0777, 0700);
 	ot_journal_close(j);
@@ -172,8 +229,10 @@ Test(journal, state_root_ours_only)
 	cr_assert_eq(access(root, F_OK), -1);
 
 	/* j1 makes the root and says so in record 1; j2 finds it */
-	cr_assert_eq(ot_journal_create(sd1, "a.n1", "a", "n1", "x", &j1, &err), 0, "%s", err.msg);
-	cr_assert_eq(ot_journal_create(sd2, "b.n1", "b", "n1", "x", &j2, &err), 0, "%s", err.msg);
+	cr_assert_eq(ot_journal_create(sd1, "a.n1", "a", "n1", "x", NULL, &j1, &err), 0, "%s",
+		     err.msg);
+	cr_assert_eq(ot_journal_create(sd2, "b.n1", "b", "n1", "x", NULL, &j2, &err), 0, "%s",
+		     err.msg);
 	ot_journal_close(j1);
 	ot_journal_close(j2);
 	cr_assert_eq(ot_journal_read(sd1, false, &im, &err), 0, "%s", err.msg);
@@ -195,14 +254,16 @@ Test(journal, state_root_ours_only)
 	cr_assert_eq(access(root, F_OK), 0, "not ours: left alone");
 
 	/* a create into the existing root records nothing and leaves it */
-	cr_assert_eq(ot_journal_create(sd1, "a.n1", "a", "n1", "x", &j1, &err), 0, "%s", err.msg);
+	cr_assert_eq(ot_journal_create(sd1, "a.n1", "a", "n1", "x", NULL, &j1, &err), 0, "%s",
+		     err.msg);
 	ot_journal_close(j1);
 	cr_assert_eq(ot_journal_remove(sd1, &err), 0, "%s", err.msg);
 	cr_assert_eq(access(root, F_OK), 0);
 	cr_assert_eq(rmdir(root), 0);
 
 	/* alone: made and removed */
-	cr_assert_eq(ot_journal_create(sd1, "a.n1", "a", "n1", "x", &j1, &err), 0, "%s", err.msg);
+	cr_assert_eq(ot_journal_create(sd1, "a.n1", "a", "n1", "x", NULL, &j1, &err), 0, "%s",
+		     err.msg);
 	ot_journal_close(j1);
 	cr_assert_eq(ot_journal_remove(sd1, &err), 0, "%s", err.msg);
 	cr_assert_eq(access(root, F_OK), -1, "the root we made is gone");
@@ -253,7 +314,8 @@ Test(journal, leftovers_swept)
 	cr_assert_eq(mkdir(path, 0700), 0);
 	snprintf(path, sizeof(path), "%s/a.n1/journal", stage);
 	mkfile(path, HDR);
-	cr_assert_eq(ot_journal_create(sd, "a.n1", "a", "n1", "x", &j, &err), 0, "%s", err.msg);
+	cr_assert_eq(ot_journal_create(sd, "a.n1", "a", "n1", "x", NULL, &j, &err), 0, "%s",
+		     err.msg);
 	ot_journal_close(j);
 	cr_assert_eq(access(stage, F_OK), -1, "stale stage swept by create");
 	cr_assert_eq(access(root, F_OK), 0);
@@ -268,7 +330,8 @@ Test(journal, leftovers_swept)
 
 	/* the same inside a root that is not ours: the gone dir is in it */
 	cr_assert_eq(mkdir(root, 0755), 0);
-	cr_assert_eq(ot_journal_create(sd, "a.n1", "a", "n1", "x", &j, &err), 0, "%s", err.msg);
+	cr_assert_eq(ot_journal_create(sd, "a.n1", "a", "n1", "x", NULL, &j, &err), 0, "%s",
+		     err.msg);
 	ot_journal_close(j);
 	snprintf(gone, sizeof(gone), "%s/.a.n1.gone", root);
 	cr_assert_eq(rename(sd, gone), 0);
@@ -287,7 +350,7 @@ Test(journal, born_whole)
 	struct stat st;
 	char path[128];
 
-	cr_assert_eq(ot_journal_create(dir, "p", "i", "n", "d", &j, &err), 0, "%s", err.msg);
+	cr_assert_eq(ot_journal_create(dir, "p", "i", "n", "d", NULL, &j, &err), 0, "%s", err.msg);
 	snprintf(path, sizeof(path), "%s/journal", dir);
 	cr_assert_eq(stat(path, &st), 0);
 	cr_assert_gt(st.st_size, 0);
