@@ -138,7 +138,14 @@ static int one_round(struct ot_deploy *d, struct ot_class_verify *cv, size_t fir
 						  err);
 		if (rc == 0 && strcmp(line, "ready"))
 			rc = ot_error_set(err, -EPROTO, "listener said '%.80s'", line);
-		if (rc < 0)
+		if (rc < 0 && d->nodes[k].sudo)
+			rc =
+			    ot_error_prefix(err, rc,
+					    "%s: xprobe-listen through sudo (the sudoers line must "
+					    "allow %s --plan-stdin xprobe-listen and xprobe-send: "
+					    "otdeploy(1), SUDO)",
+					    d->nodes[k].name, d->nodes[k].rexe);
+		else if (rc < 0)
 			rc = ot_error_prefix(err, rc, "%s: xprobe-listen", d->nodes[k].name);
 	}
 	/* 2: the senders, one node after the other */
@@ -202,17 +209,19 @@ int ot_deploy_cross_classes(struct ot_deploy *d)
 
 	if (!plans)
 		return -ENOMEM;
-	for (i = 0; i < d->nnodes; i++) {
+	for (i = 0; i < d->nnodes; i++)
 		plans[i] = d->nodes[i].plan;
+	/* a local node first: then nothing is wrong, they cannot be made */
+	for (i = 0; i < d->nnodes && rc == 0; i++)
 		if (d->nodes[i].local)
 			rc = ot_error_set(&err, -EOPNOTSUPP,
 					  "not made: %s is reached in-process (local), and the "
 					  "probes need a session on every node",
 					  d->nodes[i].name);
-		else if (!d->nodes[i].started)
+	for (i = 0; i < d->nnodes && rc == 0; i++)
+		if (!d->nodes[i].started)
 			rc = ot_error_set(&err, -EIO, "not made: %s did not run otnode verify",
 					  d->nodes[i].name);
-	}
 	if (rc == 0 && d->nnodes > 1)
 		rc = ot_exec_cross_classes((const struct ot_plan *const *)plans, d->nnodes, &cv,
 					   &err);
