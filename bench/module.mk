@@ -26,3 +26,10 @@ bench-exec-dataplane: $(OTC) $(OTNODE_RT)
 	bench/exec-dataplane $(BUILD)
 BENCH_TARGETS += bench-exec-setup bench-exec-dataplane
 .PHONY: bench-exec-setup bench-exec-dataplane
+# otdeploy --apply (one container added to NxC) against destroy + create of
+# the same topology, same run, on simulated hosts; a ping between untouched
+# containers through each apply (bench/deploy-apply). SIZES="4x16 16x64".
+bench-deploy-apply: $(OTDEPLOY) $(OTC)
+	bench/deploy-apply $(BUILD)
+BENCH_TARGETS += bench-deploy-apply
+.PHONY: bench-deploy-apply

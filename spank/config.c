@@ -197,6 +197,8 @@ static const struct key keys[] = {
     {"host_objects", NULL, NULL},
     {"isolate", NULL, NULL},
     {"limits", NULL, NULL},
+    {"binds", NULL, NULL},
+    {"root", NULL, NULL},
     {"sysctls", key_sysctls, fmt_sysctls},
     {"underlay_dev", key_underlay_dev, fmt_underlay_dev},
     {"underlay_mtu", key_underlay_mtu, fmt_underlay_mtu},
@@ -224,6 +226,8 @@ void ot_spank_config_defaults(struct ot_spank_config *cfg)
 	cfg->bounds.forbid_host_objects = true;
 	cfg->bounds.allowed_isolate = DEF_ISOLATE;
 	cfg->bounds.forbid_limits = true;
+	cfg->bounds.binds_bound = true; /* storage: no bind mounts, no root directory */
+	cfg->bounds.forbid_root = true;
 	cfg->vni_block = DEF_VNI_BLOCK;
 	cfg->explicit_vni = true;
 	cfg->sysctls = true;

@@ -107,9 +107,11 @@ int ot_spank_node_enter(const struct ot_plan *p, int ns, struct ot_error *err)
 				    "container '%s' isolates pids, which a Slurm "
 				    "task cannot enter",
 				    p->ns[ns].container);
-	if (!own_mnt)
-		return fresh_sys(err);
-	return 0;
+	if (!own_mnt && (r = fresh_sys(err)) < 0)
+		return r;
+	/* last: slurmstepd still changes to the user (which clears the
+	 * effective and permitted sets) before it runs the task */
+	return ot_exec_caps_apply(p, ns, OT_CAPS_KEEP_EFFECTIVE, err);
 }
 
 int ot_spank_node_destroy(const char *state_dir, struct ot_error *err)

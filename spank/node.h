@@ -19,7 +19,9 @@ int ot_spank_node_create(const struct ot_plan *p, struct ot_error *err);
 /*
  * In a task child (root, before exec): join container namespace ns of p
  * with the isolation it asks for, and a private mount namespace with a
- * fresh /sys (so /sys/class/net shows the container's interfaces).
+ * fresh /sys (so /sys/class/net shows the container's interfaces); last,
+ * the container's capabilities and no_new_privs (ot_exec_caps_apply, its
+ * effective and permitted sets left to slurmstepd's change to the user).
  * 0 or -errno + err.
  */
 int ot_spank_node_enter(const struct ot_plan *p, int ns, struct ot_error *err);

@@ -10,6 +10,7 @@ OTC_SRCS := src/cli/otc.c
 OTC_SRCS += src/cli/otc_build.c
 OTC_SRCS += src/cli/otc_reach.c
 OTC_SRCS += src/cli/otc_diag_json.c
+OTC_SRCS += src/cli/otc_diff.c
 OTC_SRCS += $(CLIOPT_SRCS)
 $(OTC): $(call obj,$(OTC_SRCS)) $(LIBOTC)
 	@mkdir -p $(dir $@)

@@ -787,6 +787,13 @@ static const struct cmd cmds[] = {
      "from the plans, independently of the probes (see docs/reach.md).\n"
      "  --json               every result as JSON\n"
      "  --explain A B CLASS  the path and the rule or missing route that decides\n"},
+    {"diff", otc_run_diff, "diff OLD NEW HOSTS [-N|--node NAME] [--json]",
+     "Show what `otdeploy --apply NEW HOSTS` changes on each node where OLD runs,\n"
+     "without doing it: per node, the operations added (+), removed (-), replaced\n"
+     "(~: removed, then made again) and updated in place (*: a sysctl value, an\n"
+     "nft table swapped atomically). Both files are compiled against HOSTS.\n"
+     "  -N, --node NAME  only this node\n"
+     "  --json           JSON, schema opentop-diff/1\n"},
     {"version", run_version, "version", "Print the version and the plan schema.\n"},
     {"help", run_help, "help [COMMAND]", "Show the help of otc or of COMMAND.\n"},
 };

@@ -85,6 +85,9 @@ int otc_diags_json(struct ot_diags *d, struct json_t *doc);
 /* `otc build` (otc_build.c). */
 int otc_run_build(struct otc_common *c, int argc, char **argv);
 
+/* `otc diff` (otc_diff.c). */
+int otc_run_diff(struct otc_common *c, int argc, char **argv);
+
 /* `otc reach` (otc_reach.c). */
 int otc_run_reach(struct otc_common *c, int argc, char **argv);
 

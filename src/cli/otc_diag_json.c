@@ -18,6 +18,18 @@ static void loc_set(json_t *o, const struct ot_loc *l)
 	json_object_set_new(o, "column", l->line ? json_integer(l->col) : json_null());
 }
 
+/* Append {file, line, column, message} to rel when msg is given. */
+static void related(json_t *rel, const struct ot_loc *l, const char *msg)
+{
+	json_t *r;
+
+	if (!msg || !(r = json_object()))
+		return;
+	loc_set(r, l);
+	json_object_set_new(r, "message", json_string(msg));
+	json_array_append_new(rel, r);
+}
+
 /*
  * One diagnostic: file, line, column, end_column (the last column the
  * caret span covers, inclusive; = column for a single caret), severity
@@ -42,15 +54,8 @@ static json_t *diag_json(const struct ot_diag *g)
 			    json_string(g->level == OT_DIAG_ERROR ? "error" : "warning"));
 	json_object_set_new(o, "message", json_string(g->msg ? g->msg : ""));
 	json_object_set_new(o, "hint", g->hint ? json_string(g->hint) : json_null());
-	if (g->note) {
-		json_t *r = json_object();
-
-		if (r) {
-			loc_set(r, &g->note_loc);
-			json_object_set_new(r, "message", json_string(g->note));
-			json_array_append_new(rel, r);
-		}
-	}
+	related(rel, &g->note_loc, g->note);
+	related(rel, &g->via_loc, g->via); /* the template use it came through */
 	json_object_set_new(o, "related", rel);
 	return o;
 }

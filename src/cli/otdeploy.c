@@ -51,6 +51,10 @@ static const char usage_text[] =
     "\n"
     "Actions (default: create):\n"
     "      --destroy            remove what create made, on every node\n"
+    "      --apply              change what runs into TOPOLOGY: on each node only\n"
+    "                           the difference (`otc diff`); every node checks the\n"
+    "                           new plan first (one refusal: nothing changes), a\n"
+    "                           failure reverts every node to what it ran\n"
     "      --status             what exists and what drifted from the plan\n"
     "      --verify             objects plus the reachability matrix across nodes\n"
     "      --list               the instances created on each host of HOSTS\n"
@@ -84,6 +88,7 @@ static const char usage_text[] =
 
 enum {
 	OPT_DESTROY = 256,
+	OPT_APPLY,
 	OPT_STATUS,
 	OPT_VERIFY,
 	OPT_LOCAL,
@@ -101,6 +106,7 @@ enum {
 
 static const struct option long_opts[] = {
     {"destroy", no_argument, NULL, OPT_DESTROY},
+    {"apply", no_argument, NULL, OPT_APPLY},
     {"status", no_argument, NULL, OPT_STATUS},
     {"verify", no_argument, NULL, OPT_VERIFY},
     {"list", no_argument, NULL, OPT_LIST},
@@ -263,7 +269,8 @@ static int set_action(struct cli *c, const char **given, const char *name, enum 
  * action written without its dashes ("otdeploy destroy ..."), which one. */
 static int bad_operands(int argc, char **argv)
 {
-	static const char *const actions[] = {"destroy", "status", "verify", "list", "create"};
+	static const char *const actions[] = {"destroy", "apply", "status",
+					      "verify",	 "list",  "create"};
 	struct ot_suggest sg;
 	const char *best = NULL;
 	size_t i;
@@ -306,6 +313,10 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		switch (opt) {
 		case OPT_DESTROY:
 			if (set_action(c, &action, "--destroy", OT_DEPLOY_DESTROY) < 0)
+				return -EINVAL;
+			break;
+		case OPT_APPLY:
+			if (set_action(c, &action, "--apply", OT_DEPLOY_APPLY) < 0)
 				return -EINVAL;
 			break;
 		case OPT_STATUS:
@@ -660,6 +671,7 @@ static void dry_run(struct cli *c, struct ot_deploy *d)
 	    [OT_DEPLOY_DESTROY] = "otnode destroy",
 	    [OT_DEPLOY_STATUS] = "otnode status --json",
 	    [OT_DEPLOY_VERIFY] = "otnode verify --remote --json",
+	    [OT_DEPLOY_APPLY] = "otnode apply --check, then otnode apply",
 	    [OT_DEPLOY_LIST] = "otnode list --json",
 	};
 	const char *kh = c->dopts.known_hosts ? c->dopts.known_hosts : "~/.ssh/known_hosts";
@@ -706,7 +718,7 @@ static void dry_run(struct cli *c, struct ot_deploy *d)
 			    p->underlay.family ? ub : "(none needed)",
 			    p->underlay_mtu ? p->underlay_mtu : 1500);
 		printf("  run        %s%s\n", verbs[c->dopts.action],
-		       c->dopts.action == OT_DEPLOY_CREATE
+		       c->dopts.action == OT_DEPLOY_CREATE || c->dopts.action == OT_DEPLOY_APPLY
 			   ? (c->dopts.keep_going ? " (no rollback: --keep-going)"
 						  : " (rolled back if any node fails)")
 			   : "");

@@ -73,8 +73,9 @@ json_t *otdeploy_dry_run_json(const struct ot_deploy *d, const char *topology)
 	}
 	json_object_set_new(root, "action", json_string(ot_deploy_action_name(a)));
 	json_object_set_new(root, "topology", json_string(topology));
-	json_object_set_new(root, "rollback",
-			    json_boolean(a == OT_DEPLOY_CREATE && !d->opts.keep_going));
+	json_object_set_new(
+	    root, "rollback",
+	    json_boolean((a == OT_DEPLOY_CREATE || a == OT_DEPLOY_APPLY) && !d->opts.keep_going));
 	for (i = 0; i < d->nnodes; i++) {
 		const struct ot_deploy_node *n = &d->nodes[i];
 		const struct ot_plan *p = n->plan;

@@ -75,6 +75,12 @@ static const char usage_text[] =
     "commands:\n"
     "  create                  build it (journalled; a failure rolls back)\n"
     "  destroy                 remove exactly what create made (from the journal)\n"
+    "  apply [--check|--revert|--wait-go MARK]\n"
+    "                          change what runs here into this plan: only the\n"
+    "                          difference (`otc diff`); a failure rolls back; --check\n"
+    "                          changes nothing; --revert goes back to the plan before\n"
+    "                          this one; --wait-go: check, print MARK, apply when\n"
+    "                          stdin says \"apply\" (otdeploy)\n"
     "  status [--json]         what exists and what drifted from the plan\n"
     "  show [--json]           print the embedded plan\n"
     "  exec CONTAINER [--] CMD...  run CMD inside a container's namespaces\n"
@@ -290,7 +296,9 @@ enum {
 	OPT_WAIT_GO,
 	OPT_STATE_DIR,
 	OPT_NO_CLASSES,
-	OPT_ALL
+	OPT_ALL,
+	OPT_CHECK,
+	OPT_REVERT
 };
 
 static int sub_options(int argc, char **argv, const struct option *extra, int *values,
@@ -472,6 +480,84 @@ static int cmd_destroy(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * apply --wait-go MARK: the check, its output closed by "MARK STATUS" on
+ * stdout and MARK on stderr; then, when the check passed, one line from
+ * stdin: "apply" applies, anything else (or EOF) changes nothing. otdeploy
+ * runs check and apply so, in one session and one process.
+ */
+static int check_then_wait(struct cli *c, const struct ot_exec_opts *o, const char *mark)
+{
+	struct ot_exec_result res;
+	struct ot_error err = {0};
+	char line[64];
+	int r = ot_exec_apply(c->plan, o, OT_APPLY_CHECK, &res, &err);
+
+	if (r < 0)
+		die_msg("%s", err.msg);
+	else
+		printf("%s: ok: would add %u, remove %u, update %u\n", c->plan->node, res.added,
+		       res.removed, res.updated);
+	printf("%s %d\n", mark, r < 0 ? EXIT_FAIL : 0);
+	fprintf(stderr, "%s\n", mark);
+	fflush(stdout);
+	fflush(stderr);
+	if (r < 0)
+		return r == -ENOMEM ? EXIT_SYSTEM : EXIT_FAIL;
+	if (!fgets(line, sizeof(line), stdin) || strcmp(line, "apply\n") != 0) {
+		fprintf(stderr, "otnode: %s: not applied (no go)\n", c->plan->node);
+		return 0;
+	}
+	return -1; /* go on: apply */
+}
+
+static int cmd_apply(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {{"check", no_argument, NULL, OPT_CHECK},
+					     {"revert", no_argument, NULL, OPT_REVERT},
+					     {"wait-go", required_argument, NULL, OPT_WAIT_GO},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	int set[4] = {0};
+	const char *val[4] = {NULL};
+	struct ot_exec_opts o;
+	struct ot_exec_result res;
+	struct ot_error err = {0};
+	unsigned flags;
+	double t0;
+	int r;
+
+	r = sub_options(argc, argv, opts, set, val);
+	if (r || optind != argc || set[0] + set[1] + set[2] > 1)
+		return usage(r == 'h' ? stdout : stderr, r == 'h' ? 0 : EXIT_USAGE);
+	if ((r = load_plan(c)))
+		return r;
+	flags = (set[0] ? OT_APPLY_CHECK : 0) | (set[1] ? OT_APPLY_REVERT : 0);
+	init_opts(c, &o);
+	if (set[2] && (r = check_then_wait(c, &o, val[2])) >= 0)
+		return r;
+	t0 = ot_clock_s(CLOCK_MONOTONIC);
+	r = ot_exec_apply(c->plan, &o, flags, &res, &err);
+	if (r < 0) {
+		die_msg("%s%s", err.msg, res.rolled_back ? " (rolled back)" : "");
+		return r == -ENOMEM ? EXIT_SYSTEM : EXIT_FAIL;
+	}
+	if (set[0])
+		printf("%s: ok: would add %u, remove %u, update %u%s\n", c->plan->node, res.added,
+		       res.removed, res.updated,
+		       res.recovered ? " (after undoing an interrupted apply)" : "");
+	else if (res.created)
+		fprintf(stderr, "otnode: %s: nothing ran here: created in %.3f s\n", c->plan->node,
+			ot_clock_s(CLOCK_MONOTONIC) - t0);
+	else
+		fprintf(stderr, "otnode: %s: %s in %.3f s: %u added, %u removed, %u updated%s\n",
+			c->plan->node,
+			set[1] ? (res.reverted ? "reverted" : "nothing to revert") : "applied",
+			ot_clock_s(CLOCK_MONOTONIC) - t0, res.added, res.removed, res.updated,
+			res.recovered ? " (an interrupted apply undone first)" : "");
+	return 0;
+}
+
 static void print_status_text(const struct ot_plan *p, const struct ot_status *s, bool all)
 {
 	size_t i;
@@ -591,7 +677,8 @@ static int cmd_exec(struct cli *c, int argc, char **argv)
 		first++;
 	if (first >= argc)
 		return usage(stderr, EXIT_USAGE);
-	if (ot_exec_enter(c->plan, ns, 0, &got, &err) < 0) {
+	if (ot_exec_enter(c->plan, ns, 0, &got, &err) < 0 ||
+	    ot_exec_caps_apply(c->plan, ns, 0, &err) < 0) {
 		die_msg("%s", err.msg);
 		return EXIT_SYSTEM;
 	}
@@ -607,6 +694,10 @@ static int cmd_exec(struct cli *c, int argc, char **argv)
 		return EXIT_SYSTEM;
 	}
 	if (pid == 0) {
+		if (ot_exec_enter_child(c->plan, ns, &err) < 0) {
+			fprintf(stderr, "otnode: %s\n", err.msg);
+			_exit(EXIT_SYSTEM);
+		}
 		execvp(argv[first], argv + first);
 		fprintf(stderr, "otnode: exec '%s': %s\n", argv[first], strerror(errno));
 		_exit(errno == ENOENT ? 127 : 126);
@@ -1085,6 +1176,7 @@ static const struct {
 } commands[] = {
     {"create", cmd_create},
     {"destroy", cmd_destroy},
+    {"apply", cmd_apply},
     {"status", cmd_status},
     {"show", cmd_show},
     {"exec", cmd_exec},

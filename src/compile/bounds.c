@@ -83,6 +83,22 @@ static int set_vni(struct ot_bounds *b, struct ot_prefix *addrs, const char *v,
 	return 0;
 }
 
+/* The next item of a comma-separated list at *p, copied into item (size
+ * bytes); *p moves past it (NULL after the last). False for an empty or too
+ * long item. */
+static bool list_item(const char **p, char *item, size_t size)
+{
+	const char *comma = strchr(*p, ',');
+	size_t len = comma ? (size_t)(comma - *p) : strlen(*p);
+
+	if (len == 0 || len >= size)
+		return false;
+	memcpy(item, *p, len);
+	item[len] = '\0';
+	*p = comma ? comma + 1 : NULL;
+	return true;
+}
+
 static int set_addrs(struct ot_bounds *b, struct ot_prefix *addrs, const char *v,
 		     struct ot_error *err)
 {
@@ -96,24 +112,17 @@ static int set_addrs(struct ot_bounds *b, struct ot_prefix *addrs, const char *v
 		b->nallowed_addrs = 0;
 		return 0;
 	}
-	for (;;) {
-		const char *comma = strchr(p, ',');
-		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+	while (p) {
 		struct ot_prefix pf;
 
-		if (len == 0 || len >= sizeof(item))
+		if (!list_item(&p, item, sizeof(item)))
 			return ot_error_set(err, -EINVAL, "expected CIDR[,CIDR...] or 'any'");
-		memcpy(item, p, len);
-		item[len] = '\0';
 		if (ot_prefix_parse(item, true, &pf) < 0)
 			return ot_error_set(err, -EINVAL, "'%s' is not an address prefix", item);
 		if (n == OT_BOUNDS_MAX_ADDRS)
 			return ot_error_set(err, -EINVAL, "more than %d prefixes",
 					    OT_BOUNDS_MAX_ADDRS);
 		got[n++] = ot_prefix_network(&pf);
-		if (!comma)
-			break;
-		p = comma + 1;
 	}
 	memcpy(addrs, got, n * sizeof(got[0]));
 	b->allowed_addrs = addrs;
@@ -257,6 +266,76 @@ static void fmt_isolate(const struct ot_bounds *b, struct ot_strbuf *sb)
 	}
 }
 
+/* ---- storage: binds=none|any|PATH[,PATH...], root=yes|no ---- */
+
+#define MAX_BINDS 16
+
+static int set_binds(struct ot_bounds *b, struct ot_prefix *addrs, const char *v,
+		     struct ot_error *err)
+{
+	char buf[OT_BOUNDS_BINDS_MAX], item[OT_PATH_MAX + 1];
+	const char *p = v;
+	size_t off = 0;
+	uint32_t n = 0;
+
+	(void)addrs;
+	if (!strcmp(v, "any") || !strcmp(v, "none")) {
+		b->binds_bound = !strcmp(v, "none");
+		b->nbinds = 0;
+		memset(b->binds_buf, 0, sizeof(b->binds_buf));
+		return 0;
+	}
+	while (p) {
+		size_t len;
+
+		if (!list_item(&p, item, sizeof(item)))
+			return ot_error_set(err, -EINVAL,
+					    "expected PATH[,PATH...], 'none' or 'any'");
+		len = strlen(item);
+		if (!ot_abspath_valid(item))
+			return ot_error_set(err, -EINVAL,
+					    "'%.64s' is not an absolute path without '.', '..', "
+					    "'//' or a trailing '/'",
+					    item);
+		if (n == MAX_BINDS || off + len + 1 > sizeof(buf))
+			return ot_error_set(err, -EINVAL, "more than %d paths or %d bytes",
+					    MAX_BINDS, OT_BOUNDS_BINDS_MAX);
+		memcpy(buf + off, item, len + 1);
+		off += len + 1;
+		n++;
+	}
+	memset(b->binds_buf, 0, sizeof(b->binds_buf));
+	memcpy(b->binds_buf, buf, off);
+	b->nbinds = n;
+	b->binds_bound = true;
+	return 0;
+}
+
+static int set_root(struct ot_bounds *b, struct ot_prefix *addrs, const char *v,
+		    struct ot_error *err)
+{
+	(void)addrs;
+	return set_forbid(&b->forbid_root, v, err);
+}
+
+static void fmt_binds(const struct ot_bounds *b, struct ot_strbuf *sb)
+{
+	const char *d = b->binds_buf;
+	uint32_t i;
+
+	if (!b->binds_bound || !b->nbinds) {
+		ot_sb_append(sb, b->binds_bound ? "none" : "any");
+		return;
+	}
+	for (i = 0; i < b->nbinds; i++, d += strlen(d) + 1)
+		ot_sb_printf(sb, "%s%s", i ? "," : "", d);
+}
+
+static void fmt_root(const struct ot_bounds *b, struct ot_strbuf *sb)
+{
+	ot_sb_append(sb, b->forbid_root ? "no" : "yes");
+}
+
 static const struct {
 	const char *name;
 	int (*set)(struct ot_bounds *b, struct ot_prefix *addrs, const char *v,
@@ -270,6 +349,8 @@ static const struct {
     {"host_objects", set_host_objects, fmt_host_objects},
     {"isolate", set_isolate, fmt_isolate},
     {"limits", set_limits, fmt_limits},
+    {"binds", set_binds, fmt_binds},
+    {"root", set_root, fmt_root},
 };
 #define NKEYS (sizeof(bound_keys) / sizeof(bound_keys[0]))
 
@@ -294,7 +375,7 @@ int ot_bounds_set(struct ot_bounds *b, struct ot_prefix *addrs, const char *key,
 	int k = find_key(key);
 
 	if (k < 0) {
-		char known[128];
+		char known[160];
 		size_t i, off = 0;
 
 		for (i = 0; i < NKEYS; i++)

@@ -15,6 +15,10 @@
  *   isolate=KIND[,KIND...]  from net, uts, ipc, mount (net is always
  *                           allowed); pid and cgroup cannot be allowed
  *   limits=yes|no
+ *   binds=PATH[,PATH...]    bind sources allowed: these paths and below
+ *                           (at most 16 absolute, normal paths); none: no
+ *                           bind mounts; any: no bound
+ *   root=yes|no             whether a container may have a root directory
  *
  * Checking a topology against the bounds is bounds.c's cc_check_bounds.
  */

@@ -284,6 +284,11 @@ int cc_lower_firewall(struct cc *c, struct ot_plan *p, uint32_t container);
 /* The host NAT table of a node's masquerading uplinks (none without). */
 int cc_lower_host_nat(struct cc *c, struct ot_plan *p, uint32_t node);
 
+/* storage.c: the storage bounds (diagnostics in c->d; 0 or -EINVAL), and a
+ * node's OT_OP_MOUNT operations (0 or -ENOMEM) */
+int cc_check_storage_bounds(struct cc *c);
+int cc_lower_mounts(struct cc *c, struct ot_plan *p, uint32_t node);
+
 /* The static evaluation of one container's firewall for an ICMP echo
  * request. dir is OT_M_IN/OUT/FORWARD; iif/oif the interfaces it passes
  * (NULL when not applicable). Returns true when accepted; otherwise *why

@@ -591,6 +591,10 @@ static int lower_namespaces(struct lower *l, const struct cc_node *node)
 			    ot_arena_memdup(&p->arena, mc->ranks, mc->nranks * sizeof(*mc->ranks));
 			ns->nranks = mc->nranks;
 		}
+		ns->caps = mc->caps;
+		ns->caps_keep = mc->caps_keep;
+		ns->caps_set = mc->caps_set;
+		ns->no_new_privs = mc->no_new_privs;
 	}
 	if (l->sw >= 0 && !add_op(l, OT_OP_NETNS, l->sw, NULL))
 		return -ENOMEM;
@@ -703,7 +707,7 @@ static int lower_node(struct cc *c, uint32_t nd, struct ot_plan **ret)
 			p->underlay = node->host->underlay;
 		p->underlay_mtu = node->underlay_mtu;
 	}
-	if (p->arena.oom || lower_namespaces(&l, node) < 0)
+	if (p->arena.oom || lower_namespaces(&l, node) < 0 || cc_lower_mounts(c, p, nd) < 0)
 		goto fail;
 
 	l.links_from = p->nops;
@@ -864,6 +868,7 @@ static int compile_run(const struct ot_model *m, const struct ot_compile_opts *o
 	PASS(cc_bind_hosts(c));
 	PASS(cc_partition(c));
 	PASS(cc_check_bounds(c));
+	PASS(cc_check_storage_bounds(c));
 	PASS(cc_decide_vnis(c));
 	PASS(cc_decide_mtus(c));
 	PASS(cc_decide_macs(c));

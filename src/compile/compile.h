@@ -25,6 +25,8 @@
  * topology that exceeds them is refused with a diagnostic at the offending
  * construct, before anything is built. Zero/empty fields mean "no bound".
  */
+#define OT_BOUNDS_BINDS_MAX 1024 /* bytes of binds_buf */
+
 struct ot_bounds {
 	uint32_t vni_min, vni_max;	 /* allowed VNI range (explicit and derived) */
 	struct ot_prefix *allowed_addrs; /* every interface address must be inside one */
@@ -34,6 +36,13 @@ struct ot_bounds {
 	bool forbid_host_objects; /* uplinks, masquerade in the host, macvlan */
 	unsigned allowed_isolate; /* OT_ISO_* mask; 0 = only net */
 	bool forbid_limits;	  /* cgroup limits */
+	/* storage (compile/storage.c): with binds_bound, a bind source must be
+	 * equal to or below one of the nbinds paths packed (NUL-separated) in
+	 * binds_buf (none: no bind mounts); forbid_root: no root directory */
+	bool binds_bound;
+	bool forbid_root;
+	uint32_t nbinds;
+	char binds_buf[OT_BOUNDS_BINDS_MAX];
 };
 
 struct ot_compile_opts {

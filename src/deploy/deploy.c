@@ -57,6 +57,7 @@ static const struct {
     [OT_DEPLOY_DESTROY] = {"destroy", "destroy", "", OT_DS_DESTROYING},
     [OT_DEPLOY_STATUS] = {"status", "status", " --json", OT_DS_QUERYING},
     [OT_DEPLOY_VERIFY] = {"verify", "verify", " --remote --json", OT_DS_QUERYING},
+    [OT_DEPLOY_APPLY] = {"apply", "apply", "", OT_DS_CREATING},
     [OT_DEPLOY_LIST] = {"list", "list", " --json", OT_DS_QUERYING},
 };
 
@@ -544,36 +545,47 @@ static void stage_action(struct ot_deploy *d, size_t i)
 	ot_deploy_set_state(d, i, OT_DS_DONE, "%s", n->reused ? "otnode reused" : "");
 }
 
-static void stage_rollback(struct ot_deploy *d, size_t i)
+int ot_deploy_undo_cmd(struct ot_deploy *d, size_t i, const char *verb, const char *args)
 {
 	struct ot_deploy_node *n = &d->nodes[i];
-	bool was_done = n->state == OT_DS_DONE;
 	char why[OT_DEPLOY_DETAIL_MAX];
 	int rc;
 
-	/* What create said stays the node's report; destroy's words matter
-	 * only when it fails (then they go to rollback_err). */
-	char *create_out = n->output, *create_err = n->errout;
-	int create_status = n->exit_status;
-	struct ot_error create_e = n->err;
+	/* What the action said stays the node's report; the undoing
+	 * command's words matter only when it fails (then they go to
+	 * rollback_err). */
+	char *act_out = n->output, *act_err = n->errout;
+	int act_status = n->exit_status;
+	struct ot_error act_e = n->err;
 
 	n->output = n->errout = NULL;
-	ot_deploy_set_state(d, i, OT_DS_ROLLING_BACK, "otnode destroy");
 	rc = tp(n)->open(d, i);
 	if (rc == 0)
-		rc = tp(n)->action(d, i, "destroy", "");
+		rc = tp(n)->action(d, i, verb, args);
 	if (rc == 0 && n->exit_status != 0) {
 		ot_deploy_last_line(n->errout ? n->errout : "", why, sizeof(why));
-		rc = ot_error_set(&n->rollback_err, -EAGAIN, "otnode destroy failed: %s", why);
+		rc = ot_error_set(&n->rollback_err, -EAGAIN, "otnode %s%s failed: %s", verb, args,
+				  why);
 	} else if (rc < 0) {
 		n->rollback_err = n->err;
 	}
 	free(n->output);
 	free(n->errout);
-	n->output = create_out;
-	n->errout = create_err;
-	n->exit_status = create_status;
-	n->err = create_e;
+	n->output = act_out;
+	n->errout = act_err;
+	n->exit_status = act_status;
+	n->err = act_e;
+	return rc;
+}
+
+static void stage_rollback(struct ot_deploy *d, size_t i)
+{
+	struct ot_deploy_node *n = &d->nodes[i];
+	bool was_done = n->state == OT_DS_DONE;
+	int rc;
+
+	ot_deploy_set_state(d, i, OT_DS_ROLLING_BACK, "otnode destroy");
+	rc = ot_deploy_undo_cmd(d, i, "destroy", "");
 	if (rc < 0) {
 		n->journal_left = true;
 		if (was_done) {
@@ -647,6 +659,9 @@ int ot_deploy_run(struct ot_deploy *d, struct ot_error *err)
 	bool *pick, preflight, pipelined;
 	size_t i, alive;
 	int rc;
+
+	if (a == OT_DEPLOY_APPLY)
+		return ot_deploy_apply_run(d, err); /* stages of its own: apply.c */
 
 	pick = calloc(d->nnodes ? d->nnodes : 1, sizeof(*pick));
 	if (!pick)
@@ -722,6 +737,11 @@ int ot_deploy_run(struct ot_deploy *d, struct ot_error *err)
 			rc = run_stage(d, stage_unplace, pick, d->opts.parallel, err);
 	}
 out:
+	return ot_deploy_end(d, pick, rc);
+}
+
+int ot_deploy_end(struct ot_deploy *d, bool *pick, int rc)
+{
 	free(pick);
 	d->t_end = ot_mono_ms();
 	if (rc < 0)
@@ -729,4 +749,36 @@ out:
 	if (d->cancelled)
 		return -EINTR;
 	return d->failed ? -EAGAIN : 0;
+}
+
+/* The engine's pieces apply.c runs its stages with (transport.h). */
+int ot_deploy_stage(struct ot_deploy *d, void (*fn)(struct ot_deploy *d, size_t i),
+		    const bool *pick, struct ot_error *err)
+{
+	return run_stage(d, fn, pick, d->opts.parallel, err);
+}
+
+void ot_deploy_stage_open(struct ot_deploy *d, size_t i)
+{
+	stage_open(d, i);
+}
+
+void ot_deploy_fail(struct ot_deploy *d, size_t i, int rc, const struct ot_error *e)
+{
+	fail(d, i, rc, e);
+}
+
+int ot_deploy_otnode_failed(struct ot_deploy_node *n, const char *verb)
+{
+	return otnode_failed(n, verb);
+}
+
+bool ot_deploy_cancelled(struct ot_deploy *d, size_t i)
+{
+	return cancelled(d, i);
+}
+
+size_t ot_deploy_pick_alive(struct ot_deploy *d, bool *pick)
+{
+	return pick_alive(d, pick);
 }

@@ -48,7 +48,8 @@ enum ot_deploy_action {
 	OT_DEPLOY_DESTROY,
 	OT_DEPLOY_STATUS,
 	OT_DEPLOY_VERIFY,
-	OT_DEPLOY_LIST, /* `otnode list --json` per host (a plan-less runtime) */
+	OT_DEPLOY_APPLY, /* change what runs into this topology (apply.c) */
+	OT_DEPLOY_LIST,	 /* `otnode list --json` per host (a plan-less runtime) */
 	OT_DEPLOY__COUNT
 };
 

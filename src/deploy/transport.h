@@ -44,6 +44,10 @@ extern const struct ot_deploy_transport ot_deploy_local_transport;
  * (nothing runs; no-op when none is held). */
 void ot_deploy_ssh_release(struct ot_deploy_node *n);
 
+/* SSH: `otnode apply --check` in a session then held for `otnode apply`
+ * (ssh_action with verb "apply" says the word); see transport_ssh.c. */
+int ot_deploy_ssh_apply_check(struct ot_deploy *d, size_t i);
+
 /* Publish a state change of node i (fmt NULL: keep the detail). */
 void ot_deploy_set_state(struct ot_deploy *d, size_t i, enum ot_dstate s, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -51,5 +55,31 @@ void ot_deploy_set_state(struct ot_deploy *d, size_t i, enum ot_dstate s, const 
 /* The last non-empty line of a command's stderr, for a one-line reason
  * (otnode's "otnode: " prefix dropped). */
 void ot_deploy_last_line(const char *text, char *buf, size_t size);
+
+/*
+ * The engine's stages for apply.c, which runs `apply` with stages of its
+ * own: run fn on every picked node (opts.parallel at once); stage 1 for
+ * one node; a node's failure; the reason an otnode command failed; a
+ * cancel seen.
+ */
+int ot_deploy_stage(struct ot_deploy *d, void (*fn)(struct ot_deploy *d, size_t i),
+		    const bool *pick, struct ot_error *err);
+void ot_deploy_stage_open(struct ot_deploy *d, size_t i);
+void ot_deploy_fail(struct ot_deploy *d, size_t i, int rc, const struct ot_error *e);
+int ot_deploy_otnode_failed(struct ot_deploy_node *n, const char *verb);
+bool ot_deploy_cancelled(struct ot_deploy *d, size_t i);
+/* The end of a run: free pick, stamp the end, and ot_deploy_run's return
+ * (rc when negative, -EINTR when cancelled, -EAGAIN when a node failed). */
+int ot_deploy_end(struct ot_deploy *d, bool *pick, int rc);
+/* pick[i] = node i neither failed nor was skipped; returns how many. */
+size_t ot_deploy_pick_alive(struct ot_deploy *d, bool *pick);
+
+/* Undo an action on node i with `otnode VERB ARGS` (reconnecting when
+ * needed), keeping what the action reported (output, errout, exit status,
+ * err). 0, or the failure in n->rollback_err. */
+int ot_deploy_undo_cmd(struct ot_deploy *d, size_t i, const char *verb, const char *args);
+
+/* `otdeploy --apply` (apply.c): ot_deploy_run's body for OT_DEPLOY_APPLY. */
+int ot_deploy_apply_run(struct ot_deploy *d, struct ot_error *err);
 
 #endif

@@ -45,7 +45,6 @@ static int local_action(struct ot_deploy *d, size_t i, const char *verb, const c
 	struct ot_error e = {0};
 	int rc;
 
-	(void)args;
 	n->started = true;
 	if (!strcmp(verb, "create")) {
 		rc = ot_exec_create(n->plan, &xo, &res, &e);
@@ -55,6 +54,20 @@ static int local_action(struct ot_deploy *d, size_t i, const char *verb, const c
 		if (rc == -ENOENT)
 			rc = 0; /* nothing there: nothing to do */
 		set_out(n, NULL, rc < 0 ? e.msg : "", rc < 0 ? 1 : 0);
+	} else if (!strcmp(verb, "apply")) {
+		unsigned flags = strstr(args, "--check")    ? OT_APPLY_CHECK
+				 : strstr(args, "--revert") ? OT_APPLY_REVERT
+							    : 0;
+		char line[160];
+
+		rc = ot_exec_apply(n->plan, &xo, flags, &res, &e);
+		snprintf(line, sizeof(line), "%s: %u added, %u removed, %u updated", n->plan->node,
+			 res.added, res.removed, res.updated);
+		set_out(n, NULL, rc < 0 ? e.msg : line, rc < 0 ? 1 : 0);
+		if (rc == 0 && flags & OT_APPLY_CHECK) {
+			free(n->output);
+			n->output = strdup(line); /* otnode prints it on stdout */
+		}
 	} else if (!strcmp(verb, "status")) {
 		struct ot_status *st = NULL;
 

@@ -312,12 +312,16 @@ static int ssh_action(struct ot_deploy *d, size_t i, const char *verb, const cha
 	int rc;
 
 	n->held = NULL;
-	if (c && !strcmp(verb, "create")) {
-		/* the preflight's session, waiting for this word */
-		ot_deploy_set_state(d, i, OT_DS_CREATING, "otnode create");
+	if (c && (!strcmp(verb, "create") || !strcmp(verb, "apply")) && !args[0]) {
+		/* the preflight's (or apply check's) session, waiting for this word */
+		ot_deploy_set_state(d, i, OT_DS_CREATING, "otnode %s", verb);
 		n->started = true;
-		rc = ot_ssh_cmd_write(c, "create\n", 7, &n->err);
-		if (rc == 0 && n->sudo) /* the plan again, for `sudo otnode create` */
+		rc = ot_ssh_cmd_write(c, verb, strlen(verb), &n->err);
+		if (rc == 0)
+			rc = ot_ssh_cmd_write(c, "\n", 1, &n->err);
+		/* the plan again, for `sudo otnode create` (apply's check and
+		 * apply are one process: it has the plan already) */
+		if (rc == 0 && n->sudo && !strcmp(verb, "create"))
 			rc = ot_ssh_cmd_write(c, n->plan_frame, n->plan_frame_len, &n->err);
 		if (rc < 0) {
 			ot_ssh_cmd_abort(c);
@@ -479,15 +483,81 @@ static int ssh_open(struct ot_deploy *d, size_t i)
 	return n->sudo ? sudo_prepare(d, i) : ssh_place(d, i);
 }
 
+/*
+ * A command's output up to "MARK STATUS" on stdout and MARK on stderr (the
+ * shell echoes them after it: the session goes on), into n->output,
+ * n->errout and n->exit_status.
+ */
+static int marked_output(struct ot_deploy_node *n, struct ot_ssh_cmd *c, const char *mark,
+			 unsigned limit)
+{
+	struct ot_strbuf out = OT_STRBUF_INIT;
+	size_t ml = strlen(mark);
+	char line[4096];
+	int rc, st = -1;
+
+	for (;;) {
+		rc = ot_ssh_cmd_read_line(c, line, sizeof(line), limit, &n->err);
+		if (rc < 0)
+			break;
+		if (!strncmp(line, mark, ml) && line[ml] == ' ') {
+			st = atoi(line + ml + 1);
+			break;
+		}
+		ot_sb_append(&out, line);
+		ot_sb_putc(&out, '\n');
+	}
+	if (rc == 0) {
+		free(n->output);
+		free(n->errout);
+		n->output = ot_sb_steal(&out);
+		rc = ot_ssh_cmd_read_stderr_until(c, mark, limit, &n->errout, &n->err);
+		n->exit_status = st;
+		n->exit_signal[0] = '\0';
+	}
+	ot_sb_free(&out);
+	return rc;
+}
+
+#define AC_MARK "@@otdeploy-apply-check"
+
+/*
+ * `otnode apply --wait-go`: the check, and in the same session and process
+ * (one gate, one sha256, the plans read once) the apply once the engine
+ * says "apply" (stage 3 of apply.c: it goes through ssh_action), or nothing
+ * on EOF. The session is held only when the check passed.
+ */
+int ot_deploy_ssh_apply_check(struct ot_deploy *d, size_t i)
+{
+	struct ot_deploy_node *n = &d->nodes[i];
+	struct ot_strbuf tail = OT_STRBUF_INIT;
+	struct ot_ssh_cmd *c = NULL;
+	int rc;
+
+	ot_sb_append(&tail, "exec ");
+	otnode_cmd(d, n, "apply", " --wait-go " AC_MARK, &tail);
+	rc = tail.oom ? ot_error_set(&n->err, -ENOMEM, "out of memory")
+		      : start_cmd(d, i, ot_sb_str(&tail), &c);
+	ot_sb_free(&tail);
+	if (rc < 0)
+		return rc;
+	ot_deploy_set_state(d, i, OT_DS_QUERYING, "otnode apply --check");
+	rc = marked_output(n, c, AC_MARK, d->opts.command_timeout_ms + OT_DEPLOY_MARGIN_MS);
+	n->held = c;
+	if (rc < 0 || n->exit_status != 0)
+		ot_deploy_ssh_release(n);
+	return rc;
+}
+
 static int ssh_preflight(struct ot_deploy *d, size_t i)
 {
 	struct ot_deploy_node *n = &d->nodes[i];
 	unsigned limit = d->opts.preflight_udp_ms + d->opts.command_timeout_ms;
-	struct ot_strbuf tail = OT_STRBUF_INIT, json = OT_STRBUF_INIT;
+	struct ot_strbuf tail = OT_STRBUF_INIT;
 	struct ot_ssh_cmd *c = NULL;
 	char line[4096], go[4096];
 	bool arrived = false;
-	int rc, st;
+	int rc;
 
 	/* preflight, its status behind a marker on both streams, then wait
 	 * for "create" (stage 3) or EOF (no create) */
@@ -515,26 +585,8 @@ static int ssh_preflight(struct ot_deploy *d, size_t i)
 		rc = ot_ssh_cmd_write(c, go, strlen(go), &n->err);
 	}
 	/* the JSON report, up to the marker with the exit status */
-	while (rc == 0) {
-		rc = ot_ssh_cmd_read_line(c, line, sizeof(line), limit, &n->err);
-		if (rc == 0 && !strncmp(line, PF_MARK " ", sizeof(PF_MARK))) {
-			st = atoi(line + sizeof(PF_MARK));
-			break;
-		}
-		if (rc == 0) {
-			ot_sb_append(&json, line);
-			ot_sb_putc(&json, '\n');
-		}
-	}
-	if (rc == 0) {
-		free(n->output);
-		free(n->errout);
-		n->output = ot_sb_steal(&json);
-		rc = ot_ssh_cmd_read_stderr_until(c, PF_MARK, limit, &n->errout, &n->err);
-		n->exit_status = st;
-		n->exit_signal[0] = '\0';
-	}
-	ot_sb_free(&json);
+	if (rc == 0)
+		rc = marked_output(n, c, PF_MARK, limit);
 	if (!arrived)
 		ot_deploy_pf_arrive(d);
 	if (c && rc == 0 && n->exit_status == 0) {

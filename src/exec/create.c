@@ -42,7 +42,20 @@ struct run {
 	bool *covered; /* LINK_UP ops already done by a link creation, NFT ops by a batch */
 	char tag[OT_NFT_TAG_MAX + 1];
 	uint32_t nxns; /* devices created in another namespace so far (xns_ifindex) */
+	/* apply (ot_x_run_ops): only the ops with sel[i] are made, those with
+	 * upd[i] changed in place; both NULL = every op (create) */
+	const bool *sel, *upd;
 };
+
+static bool selected(const struct run *R, size_t i)
+{
+	return (!R->sel && !R->upd) || (R->sel && R->sel[i]) || (R->upd && R->upd[i]);
+}
+
+static bool updating(const struct run *R, size_t i)
+{
+	return R->upd && R->upd[i];
+}
 
 /* ---- describing operations (errors, steps) ---- */
 
@@ -129,10 +142,17 @@ static void d_cgroup(const struct ot_xctx *x, const struct ot_op *op, const char
 	snprintf(buf, size, "create cgroup '%s'", op->cgroup.path);
 }
 
+static void d_mount(const struct ot_xctx *x, const struct ot_op *op, const char *ns, char *buf,
+		    size_t size)
+{
+	ot_mount_describe(&op->mount, ns, buf, size);
+}
+
 static describe_fn *const describers[OT_OP__COUNT] = {
-    [OT_OP_NETNS] = d_netns,   [OT_OP_LINK] = d_link,	[OT_OP_LINK_UP] = d_up,
-    [OT_OP_ADDR] = d_addr,     [OT_OP_ROUTE] = d_route, [OT_OP_FDB] = d_fdb,
-    [OT_OP_SYSCTL] = d_sysctl, [OT_OP_NFT] = d_nft,	[OT_OP_CGROUP] = d_cgroup,
+    [OT_OP_MOUNT] = d_mount,   [OT_OP_NETNS] = d_netns,	  [OT_OP_LINK] = d_link,
+    [OT_OP_LINK_UP] = d_up,    [OT_OP_ADDR] = d_addr,	  [OT_OP_ROUTE] = d_route,
+    [OT_OP_FDB] = d_fdb,       [OT_OP_SYSCTL] = d_sysctl, [OT_OP_NFT] = d_nft,
+    [OT_OP_CGROUP] = d_cgroup,
 };
 
 static void describe(const struct ot_xctx *x, const struct ot_op *op, char *buf, size_t size)
@@ -212,7 +232,7 @@ static bool take_up(struct run *R, size_t from, int ns, const char *name)
 	size_t i;
 
 	for (i = from + 1; i < p->nops; i++)
-		if (p->ops[i].kind == OT_OP_LINK_UP && p->ops[i].ns == ns &&
+		if (p->ops[i].kind == OT_OP_LINK_UP && p->ops[i].ns == ns && selected(R, i) &&
 		    strcmp(p->ops[i].dev, name) == 0) {
 			R->covered[i] = true;
 			return true;
@@ -652,7 +672,15 @@ static int op_sysctl(struct run *R, size_t i, const char *what, struct ot_error 
 	char old[512];
 	int r;
 
-	/* Only the host's values outlive our namespaces: journal the old one. */
+	/* Only the host's values outlive our namespaces: journal the old one
+	 * (an update in place keeps the record of the first write: it holds
+	 * the value from before the topology). */
+	if (updating(R, i)) {
+		if ((r = begin(R, NULL, what, err)) < 0)
+			return r;
+		r = ot_x_sysctl_write(R->x, op->ns, op->sysctl.key, op->sysctl.value, err);
+		return outcome(R, NULL, r, what, err);
+	}
 	if (op->ns == OT_NS_HOST_INDEX) {
 		if ((r = ot_x_sysctl_read(R->x, op->ns, op->sysctl.key, old, sizeof(old), err)) < 0)
 			return r;
@@ -686,11 +714,16 @@ static int op_nft(struct run *R, size_t i, const char *what, struct ot_error *er
 	ot_nft_batch_init(&b, x->step + 1);
 	r = ot_nft_batch_begin(&b);
 	for (k = i; k < p->nops && r == 0; k++) {
-		if (p->ops[k].kind != OT_OP_NFT || p->ops[k].ns != op->ns)
+		if (p->ops[k].kind != OT_OP_NFT || p->ops[k].ns != op->ns || !selected(R, k))
 			continue;
 		R->covered[k] = true;
-		r = ot_nft_add_table(&b, &p->ops[k].nft, R->tag, err);
-		if (r == 0 && op->ns == OT_NS_HOST_INDEX) {
+		/* an update replaces the table in the same batch: one atomic
+		 * swap, so the flows it lets through never meet a gap */
+		if (updating(R, k))
+			r = ot_nft_del_table(&b, p->ops[k].nft.table);
+		if (r == 0)
+			r = ot_nft_add_table(&b, &p->ops[k].nft, R->tag, err);
+		if (r == 0 && op->ns == OT_NS_HOST_INDEX && !updating(R, k)) {
 			struct ot_jrec *rec = &recs[n++];
 
 			rec->kind = OT_J_NFT;
@@ -739,11 +772,23 @@ static int op_cgroup(struct run *R, size_t i, const char *what, struct ot_error 
 	return ot_cg_create(R->x, &R->x->p->ops[i].cgroup, err);
 }
 
+/* storage: no journal record (mount.c: the container's mount namespace,
+ * journalled with it, holds the mount), but a step like any other change */
+static int op_mount(struct run *R, size_t i, const char *what, struct ot_error *err)
+{
+	int r = begin(R, NULL, what, err);
+
+	if (r < 0)
+		return r;
+	return outcome(R, NULL, ot_mount_make(R->x, &R->x->p->ops[i], err), what, err);
+}
+
 static int (*const handlers[OT_OP__COUNT])(struct run *, size_t, const char *,
 					   struct ot_error *) = {
-    [OT_OP_NETNS] = op_netns,	[OT_OP_LINK] = op_link,	  [OT_OP_LINK_UP] = op_up,
-    [OT_OP_ADDR] = op_addr,	[OT_OP_ROUTE] = op_route, [OT_OP_FDB] = op_fdb,
-    [OT_OP_SYSCTL] = op_sysctl, [OT_OP_NFT] = op_nft,	  [OT_OP_CGROUP] = op_cgroup,
+    [OT_OP_MOUNT] = op_mount,	[OT_OP_NETNS] = op_netns,   [OT_OP_LINK] = op_link,
+    [OT_OP_LINK_UP] = op_up,	[OT_OP_ADDR] = op_addr,	    [OT_OP_ROUTE] = op_route,
+    [OT_OP_FDB] = op_fdb,	[OT_OP_SYSCTL] = op_sysctl, [OT_OP_NFT] = op_nft,
+    [OT_OP_CGROUP] = op_cgroup,
 };
 
 /* ---- namespaces in parallel ----
@@ -862,6 +907,75 @@ static int rollback(struct ot_xctx *x, struct ot_exec_result *res, struct ot_err
 	return r;
 }
 
+/* The loop over the plan's operations, for create (every op) and apply
+ * (a selection). */
+static int run_ops(struct run *R, struct ot_error *err)
+{
+	const struct ot_plan *p = R->x->p;
+	char what[512];
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < p->nops; i++) {
+		const struct ot_op *op = &p->ops[i];
+		size_t run;
+
+		if (!selected(R, i))
+			continue;
+		if ((unsigned)op->kind >= OT_OP__COUNT || !handlers[op->kind])
+			return ot_error_set(err, -EINVAL, "unknown operation");
+		for (run = i;
+		     !R->sel && !R->upd && run < p->nops && p->ops[run].kind == OT_OP_NETNS; run++)
+			;
+		if (run - i >= PAR_MIN_RUN) {
+			if ((r = netns_parallel(R, i, run, err)) < 0)
+				return r;
+			i = run - 1;
+			continue;
+		}
+		describe(R->x, op, what, sizeof(what));
+		r = handlers[op->kind](R, i, what, err);
+		if (r < 0)
+			return ot_error_prefix(err, r, "%s", what);
+	}
+	return 0;
+}
+
+int ot_x_run_ops(struct ot_xctx *x, const bool *sel, const bool *upd, struct ot_error *err)
+{
+	struct run R = {.x = x, .sel = sel, .upd = upd};
+	int r;
+
+	ot_x_tag(x->p->prefix, R.tag, sizeof(R.tag));
+	R.covered = calloc(x->p->nops ? x->p->nops : 1, sizeof(*R.covered));
+	if (!R.covered)
+		return ot_error_set(err, -ENOMEM, "out of memory");
+	r = run_ops(&R, err);
+	free(R.covered);
+	return r;
+}
+
+int ot_x_plan_runnable(const struct ot_plan *p, struct ot_error *err)
+{
+	size_t i;
+	int r;
+
+	if ((r = ot_plan_validate(p, err)) < 0)
+		return ot_error_prefix(err, r, "%s", ot_x_node_name(p));
+	if (!ot_plan_bound(p))
+		return ot_error_set(
+		    err, -EINVAL,
+		    "%s: the plan is not bound to hosts (compile it with a hosts file)", p->node);
+	if (!p->state_dir || p->state_dir[0] != '/')
+		return ot_error_set(err, -EINVAL, "%s: the plan has no absolute state_dir",
+				    p->node);
+	/* what only this node can tell about its storage, before any change */
+	for (i = 0; i < p->nops; i++)
+		if (p->ops[i].kind == OT_OP_MOUNT && (r = ot_mount_check(p, &p->ops[i], err)) < 0)
+			return r;
+	return 0;
+}
+
 /* Who and when, for the journal's header (`otnode list`): the network
  * namespace tells simulated hosts that share /run apart. */
 static void journal_meta(const struct ot_plan *p, const struct ot_exec_opts *opts,
@@ -883,30 +997,14 @@ int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
 {
 	struct ot_journal_meta meta;
 	struct ot_xctx x;
-	struct run R = {.x = &x};
-	char what[512];
-	size_t i;
 	int r;
 
 	if (res)
 		memset(res, 0, sizeof(*res));
-	if ((r = ot_plan_validate(p, err)) < 0)
-		return ot_error_prefix(err, r, "%s", ot_x_node_name(p));
-	if (!ot_plan_bound(p))
-		return ot_error_set(
-		    err, -EINVAL,
-		    "%s: the plan is not bound to hosts (compile it with a hosts file)", p->node);
-	if (!p->state_dir || p->state_dir[0] != '/')
-		return ot_error_set(err, -EINVAL, "%s: the plan has no absolute state_dir",
-				    p->node);
+	if ((r = ot_x_plan_runnable(p, err)) < 0)
+		return r;
 	if ((r = ot_x_init(&x, p, opts, err)) < 0)
 		return ot_error_prefix(err, r, "%s", p->node);
-	ot_x_tag(p->prefix, R.tag, sizeof(R.tag));
-	R.covered = calloc(p->nops ? p->nops : 1, sizeof(*R.covered));
-	if (!R.covered) {
-		ot_x_free(&x);
-		return ot_error_set(err, -ENOMEM, "%s: out of memory", p->node);
-	}
 	journal_meta(p, opts, &meta);
 	r = ot_journal_create(p->state_dir, p->prefix, p->instance, p->node, p->source_digest,
 			      &meta, &x.j, err);
@@ -914,29 +1012,11 @@ int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
 		ot_error_prefix(err, r, "%s", p->node);
 		goto out;
 	}
-	for (i = 0; i < p->nops; i++) {
-		const struct ot_op *op = &p->ops[i];
-		size_t run;
-
-		if ((unsigned)op->kind >= OT_OP__COUNT || !handlers[op->kind]) {
-			r = ot_error_set(err, -EINVAL, "unknown operation");
-			break;
-		}
-		for (run = i; run < p->nops && p->ops[run].kind == OT_OP_NETNS; run++)
-			;
-		if (run - i >= PAR_MIN_RUN) {
-			if ((r = netns_parallel(&R, i, run, err)) < 0)
-				break;
-			i = run - 1;
-			continue;
-		}
-		describe(&x, op, what, sizeof(what));
-		r = handlers[op->kind](&R, i, what, err);
-		if (r < 0) {
-			ot_error_prefix(err, r, "%s", what);
-			break;
-		}
-	}
+	/* the running plan, for apply (apply.c): stored before anything is
+	 * made, so every journal of a complete create has one */
+	r = ot_x_plan_store(p->state_dir, OT_PLAN_RUNNING, p, NULL, err);
+	if (r == 0)
+		r = ot_x_run_ops(&x, NULL, NULL, err);
 	if (r == 0)
 		r = ot_journal_complete(x.j, err);
 	if (r < 0) {
@@ -950,7 +1030,6 @@ int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
 		res->objects = x.objects;
 	}
 out:
-	free(R.covered);
 	ot_x_free(&x);
 	return r;
 }

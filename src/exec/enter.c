@@ -46,7 +46,7 @@ int ot_exec_enter(const struct ot_plan *p, int ns, unsigned flags, unsigned *ret
 		  struct ot_error *err)
 {
 	const struct ot_plan_ns *pn;
-	char path[PATH_MAX];
+	char path[PATH_MAX], cwd[PATH_MAX];
 	size_t k;
 	int r;
 
@@ -70,6 +70,11 @@ int ot_exec_enter(const struct ot_plan *p, int ns, unsigned flags, unsigned *ret
 	snprintf(path, sizeof(path), "%s/%s", OT_NETNS_DIR, pn->name);
 	if ((r = join(path, CLONE_NEWNET, "network", err)) < 0)
 		goto fail;
+	/* joining a mount namespace moves us to its root (which may be a root
+	 * directory of the container's own): come back to the same path there
+	 * when it exists */
+	if (!(pn->isolate & OT_ISO_MNT) || !getcwd(cwd, sizeof(cwd)))
+		cwd[0] = '\0';
 	/* the extra namespaces in table order (vocab.h): uts, ipc, then mnt,
 	 * last, since the others' paths live in the node's mount namespace */
 	for (k = 0; k < OT_ISOLATE_NKINDS; k++) {
@@ -80,6 +85,10 @@ int ot_exec_enter(const struct ot_plan *p, int ns, unsigned flags, unsigned *ret
 		ot_ns_extra_path(p->state_dir, pn->name, ik->nsfile, path, sizeof(path));
 		if ((r = join(path, ik->clone_flag, ik->name, err)) < 0)
 			goto fail;
+	}
+	if (cwd[0] && chdir(cwd) < 0 && chdir("/") < 0) {
+		r = ot_error_sys(err, -errno, "enter the container's root directory");
+		goto fail;
 	}
 	if (!(pn->isolate & OT_ISO_MNT) && !(flags & OT_ENTER_NO_SYSFS) &&
 	    (r = fresh_sysfs(err)) < 0)
@@ -95,4 +104,28 @@ int ot_exec_enter(const struct ot_plan *p, int ns, unsigned flags, unsigned *ret
 	return 0;
 fail:
 	return ot_error_prefix(err, r, "%s: enter '%s'", p->node, pn->container);
+}
+
+int ot_exec_enter_child(const struct ot_plan *p, int ns, struct ot_error *err)
+{
+	const struct ot_plan_ns *pn = &p->ns[ns];
+
+	if (!(pn->isolate & OT_ISO_PID))
+		return 0;
+	/* a private copy of the container's view, so that the new /proc is
+	 * this process tree's alone */
+	if (unshare(CLONE_NEWNS) < 0)
+		return ot_error_sys(err, -errno, "%s: enter '%s': unshare the mount namespace",
+				    p->node, pn->container);
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return ot_error_sys(err, -errno, "%s: enter '%s': make the mounts private", p->node,
+				    pn->container);
+	if (umount2("/proc", MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		return ot_error_sys(err, -errno, "%s: enter '%s': unmount /proc", p->node,
+				    pn->container);
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 &&
+	    errno != ENOENT)
+		return ot_error_sys(err, -errno, "%s: enter '%s': mount a fresh /proc", p->node,
+				    pn->container);
+	return 0;
 }

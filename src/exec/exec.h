@@ -69,6 +69,11 @@ struct ot_exec_result {
 	unsigned objects; /* objects created / removed */
 	unsigned killed;  /* destroy: processes ended inside our namespaces */
 	bool rolled_back; /* create failed and undid what it made */
+	/* apply: */
+	unsigned added, removed, updated; /* objects made, removed, changed in place */
+	bool created;			  /* nothing ran: the plan was created */
+	bool recovered;			  /* an interrupted apply was undone first */
+	bool reverted;			  /* OT_APPLY_REVERT went back */
 };
 
 /*
@@ -100,6 +105,30 @@ int ot_exec_create(const struct ot_plan *p, const struct ot_exec_opts *opts,
  */
 int ot_exec_destroy(const char *state_dir, const struct ot_exec_opts *opts,
 		    struct ot_exec_result *res, struct ot_error *err);
+
+/* ---- apply: change a created plan into another ---- */
+
+#define OT_APPLY_CHECK	(1u << 0) /* validate and compute the change; change nothing */
+#define OT_APPLY_REVERT (1u << 1) /* a node running p goes back to the plan before it */
+
+/*
+ * Make the node run plan p instead of the plan it runs (recorded by create
+ * and by every apply in p's state_dir): only the difference (plan_diff.h)
+ * is removed, made, updated; untouched objects and their traffic are not
+ * disturbed. Every object made is journalled as create journals it, so
+ * destroy removes it. An apply killed at any point leaves the node
+ * recoverable: the next apply, revert or destroy finishes the job (apply.c).
+ * A failure rolls the node back to the plan it ran (res->rolled_back) and
+ * returns the first error. With nothing created yet, this is
+ * ot_exec_create (res->created). OT_APPLY_CHECK: only validate p, read the
+ * running plan and count the change (res->added/removed/updated).
+ * OT_APPLY_REVERT: p is the plan of the last apply; a node that runs it
+ * (or was moving to it) goes back to the plan it ran before; any other node
+ * is left as it is. p must be valid and bound, of the same instance and
+ * node as the running plan (-EINVAL otherwise). 0 or -errno.
+ */
+int ot_exec_apply(const struct ot_plan *p, const struct ot_exec_opts *opts, unsigned flags,
+		  struct ot_exec_result *res, struct ot_error *err);
 
 /* ---- status: what exists, what drifted ---- */
 
@@ -210,5 +239,32 @@ struct json_t *ot_verify_to_json(const struct ot_plan *p, const struct ot_verify
  */
 int ot_exec_enter(const struct ot_plan *p, int ns, unsigned flags, unsigned *ret_flags,
 		  struct ot_error *err);
+
+/* ---- what a process entering a container gives up (caps.c) ---- */
+
+#define OT_CAPS_KEEP_EFFECTIVE                                                                     \
+	(1u << 0) /* leave the effective and permitted sets: the caller                            \
+		   * still needs them and changes to a user before exec (slurmstepd) */
+
+/*
+ * Apply container namespace index ns's `capabilities` and `no_new_privs`
+ * to the calling process, as the last step before it runs the user's
+ * program (after ot_exec_enter and anything else privileged): the dropped
+ * capabilities (or every capability the kernel knows but those kept) leave
+ * the bounding set (PR_CAPBSET_DROP), the inheritable and ambient sets and,
+ * without OT_CAPS_KEEP_EFFECTIVE, the effective and permitted sets
+ * (capset); then PR_SET_NO_NEW_PRIVS when asked. Nothing to do: 0.
+ * 0 or -errno (the process is then partly restricted: the caller must not
+ * run the program).
+ */
+int ot_exec_caps_apply(const struct ot_plan *p, int ns, unsigned flags, struct ot_error *err);
+/*
+ * In the child forked after ot_exec_enter() returned OT_ENTER_MUST_FORK
+ * (the pid namespace's pid 1): a private copy of the mount namespace with a
+ * fresh /proc showing that pid namespace (none where the container's root
+ * has no /proc). Nothing to do for a container without OT_ISO_PID. 0 or
+ * -errno.
+ */
+int ot_exec_enter_child(const struct ot_plan *p, int ns, struct ot_error *err);
 
 #endif

@@ -117,6 +117,21 @@ int ot_ns_remove(const char *path, struct ot_error *err);
 void ot_ns_extra_path(const char *state_dir, const char *nsname, const char *kind, char *buf,
 		      size_t size);
 
+/* ---- storage (mount.c) ---- */
+
+/* The node-side facts of one OT_OP_MOUNT (a root directory, a bind source
+ * exist; a tmpfs fits the node's memory): 0 or -errno, err naming the node,
+ * the container and the mount. Changes nothing. */
+int ot_mount_check(const struct ot_plan *p, const struct ot_op *op, struct ot_error *err);
+/* Make one OT_OP_MOUNT inside its container's mount namespace (a child
+ * process does; the node's mount table is not touched). 0 or -errno. */
+int ot_mount_make(struct ot_xctx *x, const struct ot_op *op, struct ot_error *err);
+/* "mount bind /data to /data in NS": what an op is, for steps and status. */
+void ot_mount_describe(const struct ot_op_mount *m, const char *ns, char *buf, size_t size);
+/* Is it there as planned (looked at from inside the namespace)? 0 yes,
+ * -ENOENT missing, 1 drifted; detail says how. */
+int ot_mount_status(struct ot_xctx *x, const struct ot_op *op, char *detail, size_t size);
+
 /* ---- cgroups (cgroup.c) ---- */
 
 enum ot_cg_mode {
@@ -155,6 +170,22 @@ void ot_cg_unmark(const char *state_dir, const char *dir, const char *ctrl);
  * may need it: the last one restores it). 0 or -errno. */
 int ot_cg_subtree_restore(const char *state_dir, const char *dir, const char *ctrl,
 			  struct ot_error *err);
+
+/* ---- create and apply (create.c, apply.c) ---- */
+
+/* Can p be run here: valid, bound to hosts, with an absolute state_dir?
+ * 0 or -EINVAL naming the node and the reason. */
+int ot_x_plan_runnable(const struct ot_plan *p, struct ot_error *err);
+
+/* Make the ops of x->p with sel[i] (in plan order) and change those with
+ * upd[i] in place (a sysctl written, an nft table swapped in one batch);
+ * both NULL = every op. Journalled into x->j like create. 0 or -errno. */
+int ot_x_run_ops(struct ot_xctx *x, const bool *sel, const bool *upd, struct ot_error *err);
+
+/* Write plan p (or its canonical JSON, json when not NULL) to
+ * state_dir/name, atomically (a temporary file renamed). 0 or -errno. */
+int ot_x_plan_store(const char *state_dir, const char *name, const struct ot_plan *p,
+		    const char *json, struct ot_error *err);
 
 /* ---- undo (undo.c): destroy and rollback ---- */
 

@@ -239,7 +239,15 @@ static bool root_ours(const char *root, const char *journal);
  */
 static void remove_journal_dir(const char *dir)
 {
+	static const char *const plans[] = {OT_PLAN_RUNNING, OT_PLAN_NEXT, OT_PLAN_PREV,
+					    OT_PLAN_TEMP};
 	char path[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(plans) / sizeof(plans[0]); i++) {
+		join(path, sizeof(path), dir, plans[i]);
+		unlink(path);
+	}
 
 	join(path, sizeof(path), dir, OT_JOURNAL_NAME);
 	unlink(path);
@@ -539,6 +547,19 @@ int ot_journal_fail(struct ot_journal *j, unsigned id, int code, struct ot_error
 	return mark(j, 'X', id, code, err);
 }
 
+int ot_journal_undone(struct ot_journal *j, unsigned id, struct ot_error *err)
+{
+	struct ot_strbuf sb = OT_STRBUF_INIT;
+	int r;
+
+	ot_sb_printf(&sb, "U %u\n", id);
+	pthread_mutex_lock(&j->lock);
+	r = append(j, &sb, err);
+	pthread_mutex_unlock(&j->lock);
+	ot_sb_free(&sb);
+	return r;
+}
+
 int ot_journal_complete(struct ot_journal *j, struct ot_error *err)
 {
 	struct ot_strbuf sb = OT_STRBUF_INIT;
@@ -550,6 +571,54 @@ int ot_journal_complete(struct ot_journal *j, struct ot_error *err)
 	pthread_mutex_unlock(&j->lock);
 	ot_sb_free(&sb);
 	return r;
+}
+
+int ot_journal_reopen(const char *state_dir, const struct ot_journal_image *im,
+		      struct ot_journal **ret, struct ot_error *err)
+{
+	struct ot_journal *j;
+	int fd;
+
+	if (!im || im->lock_fd < 0)
+		return ot_error_set(err, -EINVAL, "journal: reopen needs a locked image");
+	fd = fcntl(im->lock_fd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return ot_error_sys(err, -errno, "journal: dup");
+	if (fcntl(fd, F_SETFL, O_APPEND) < 0) {
+		close(fd);
+		return ot_error_sys(err, -errno, "journal: append mode");
+	}
+	if (im->torn) {
+		/* the tail after the last newline: a record never acted upon */
+		char buf[OT_JOURNAL_LINE_MAX + 2];
+		struct stat st;
+		off_t from;
+		ssize_t n;
+
+		if (fstat(fd, &st) < 0) {
+			close(fd);
+			return ot_error_sys(err, -errno, "journal: stat");
+		}
+		from = st.st_size > (off_t)sizeof(buf) ? st.st_size - (off_t)sizeof(buf) : 0;
+		n = pread(fd, buf, (size_t)(st.st_size - from), from);
+		while (n > 0 && buf[n - 1] != '\n')
+			n--;
+		if (n <= 0 || ftruncate(fd, from + n) < 0) {
+			close(fd);
+			return ot_error_set(err, -EIO, "journal: cannot cut its torn last record");
+		}
+	}
+	j = calloc(1, sizeof(*j));
+	if (!j) {
+		close(fd);
+		return ot_error_set(err, -ENOMEM, "journal: out of memory");
+	}
+	j->fd = fd;
+	j->next_id = (unsigned)im->nrecs + 1;
+	pthread_mutex_init(&j->lock, NULL);
+	snprintf(j->path, sizeof(j->path), "%s/%s", state_dir, OT_JOURNAL_NAME);
+	*ret = j;
+	return 0;
 }
 
 void ot_journal_close(struct ot_journal *j)
@@ -727,6 +796,10 @@ static int parse_line(struct ot_journal_image *im, char *line, unsigned no, size
 		return bad_line(err, no, "outcome of an unknown record");
 	if (strcmp(tok[0], "D") == 0 && n == 2) {
 		r->state = OT_J_DONE;
+		return 0;
+	}
+	if (strcmp(tok[0], "U") == 0 && n == 2) {
+		r->state = OT_J_UNDONE;
 		return 0;
 	}
 	if (strcmp(tok[0], "X") == 0 && n == 3) {
@@ -922,6 +995,7 @@ int ot_journal_remove(const char *state_dir, struct ot_error *err)
 	join(path, sizeof(path), P.dir, OT_JOURNAL_NAME);
 	if (unlink(path) < 0 && errno != ENOENT)
 		return ot_error_sys(err, -errno, "journal: remove '%s'", path);
+	remove_journal_dir(P.dir); /* the plans kept beside it */
 	if (rmdir(P.dir) < 0 && errno != ENOENT && errno != ENOTEMPTY)
 		return ot_error_sys(err, -errno, "remove '%s'", P.dir);
 	return 0;

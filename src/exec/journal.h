@@ -28,6 +28,11 @@
  * survives the death of the process, which is what the journal is for:
  * everything it describes (namespaces, links, tables, cgroups, sysctls) is
  * kernel state that does not survive a reboot either.
+ *
+ * Apply (apply.c) appends to a complete journal: records of what it makes,
+ * like create's, and "U" (undone) for a record whose object it removed:
+ * destroy and later removals skip it, so a name that is reused by somebody
+ * else later is never taken for ours.
  */
 #ifndef OT_EXEC_JOURNAL_H
 #define OT_EXEC_JOURNAL_H
@@ -42,6 +47,15 @@
 #define OT_JOURNAL_NAME	       "journal"
 #define OT_JOURNAL_LINE_MAX    4096    /* longest record accepted */
 #define OT_JOURNAL_RECORDS_MAX 1000000 /* most records accepted */
+
+/* Plans kept beside the journal for apply (apply.c): the one running, the
+ * one an apply is moving to (present only while it runs: an interrupted
+ * apply), the one before the last apply (its revert), and the temporary
+ * name they are written under. Removed with the journal's directory. */
+#define OT_PLAN_RUNNING "plan.json"
+#define OT_PLAN_NEXT	"plan.next.json"
+#define OT_PLAN_PREV	"plan.prev.json"
+#define OT_PLAN_TEMP	"plan.tmp"
 
 enum ot_jkind {
 	OT_J_NETNS,   /* a: /run/netns name, b: "container" | "switch" */
@@ -64,6 +78,8 @@ enum ot_jstate {
 	OT_J_BEGUN,  /* recorded, outcome unknown: may exist */
 	OT_J_DONE,   /* made */
 	OT_J_FAILED, /* not made (code says why); never ours */
+	OT_J_UNDONE, /* made, then removed again by an apply ("U"): no longer ours,
+		      * whatever bears its name now */
 };
 
 struct ot_jrec {
@@ -75,6 +91,7 @@ struct ot_jrec {
 };
 
 /* A journal being written (create). */
+struct ot_journal_image;
 struct ot_journal;
 
 /* Who made a journal and when (header fields of version 2). */
@@ -101,11 +118,21 @@ int ot_journal_create(const char *state_dir, const char *prefix, const char *ins
 		      const char *node, const char *digest, const struct ot_journal_meta *meta,
 		      struct ot_journal **ret, struct ot_error *err);
 
+/*
+ * Continue the journal of image im (read with its lock, which stays the
+ * image's): records are appended after the last one; a record torn by a
+ * killed writer is cut off first. For apply. 0 or -errno.
+ */
+int ot_journal_reopen(const char *state_dir, const struct ot_journal_image *im,
+		      struct ot_journal **ret, struct ot_error *err);
+
 /* Record rec (its id is assigned and returned in rec->id) as begun. */
 int ot_journal_begin(struct ot_journal *j, struct ot_jrec *rec, struct ot_error *err);
 /* Mark record id done / failed with code. */
 int ot_journal_done(struct ot_journal *j, unsigned id, struct ot_error *err);
 int ot_journal_fail(struct ot_journal *j, unsigned id, int code, struct ot_error *err);
+/* Mark record id undone: removed by an apply, never to be touched again. */
+int ot_journal_undone(struct ot_journal *j, unsigned id, struct ot_error *err);
 /* Mark the whole create complete ("C"). */
 int ot_journal_complete(struct ot_journal *j, struct ot_error *err);
 /* Close (the lock goes with it). Accepts NULL. */

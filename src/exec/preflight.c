@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "exec/exec_int.h"
 #include "exec/nft.h"
 #include "exec/nl.h"
 #include "util/clock.h"
@@ -355,6 +356,27 @@ static void check_host_devices(struct ot_preflight *pf)
 	}
 }
 
+/* storage: what only this node can tell (mount.c); one line per failure */
+static void check_storage(struct ot_preflight *pf)
+{
+	const struct ot_plan *p = pf->p;
+	size_t i, n = 0, bad = 0;
+
+	for (i = 0; i < p->nops; i++) {
+		struct ot_error e = {0};
+
+		if (p->ops[i].kind != OT_OP_MOUNT)
+			continue;
+		n++;
+		if (ot_mount_check(p, &p->ops[i], &e) < 0) {
+			add_check(pf, "storage", false, "%s", e.msg);
+			bad++;
+		}
+	}
+	if (n && !bad)
+		add_check(pf, "storage", true, "%zu mount%s", n, n == 1 ? "" : "s");
+}
+
 /* ---- UDP ---- */
 
 static int find_peers(struct ot_preflight *pf)
@@ -485,6 +507,7 @@ int ot_preflight_prepare(const struct ot_plan *p, struct ot_preflight **ret, str
 	check_kernel(pf);
 	check_underlay(pf);
 	check_host_devices(pf);
+	check_storage(pf);
 	open_udp(pf);
 	*ret = pf;
 	return 0;

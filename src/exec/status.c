@@ -528,11 +528,29 @@ static int ck_cgroup(struct st *S, const struct ot_op *op, struct ot_status_item
 	return 0;
 }
 
+/* storage: seen from inside the container's mount namespace (mount.c) */
+static int ck_mount(struct st *S, const struct ot_op *op, struct ot_status_item *it,
+		    struct ot_error *err)
+{
+	const struct ot_op_mount *m = &op->mount;
+	char detail[256];
+	int r;
+
+	ot_mount_describe(m, ot_x_nsname(S->x, op->ns), it->what, sizeof(it->what));
+	r = ot_mount_status(S->x, op, detail, sizeof(detail));
+	if (r == -ENOENT)
+		return missing(it, "%s", detail);
+	if (r > 0)
+		return drift(it, "%s", detail);
+	return 0;
+}
+
 static int (*const checks[OT_OP__COUNT])(struct st *, const struct ot_op *, struct ot_status_item *,
 					 struct ot_error *) = {
-    [OT_OP_NETNS] = ck_netns,	[OT_OP_LINK] = ck_link,	  [OT_OP_LINK_UP] = ck_up,
-    [OT_OP_ADDR] = ck_addr,	[OT_OP_ROUTE] = ck_route, [OT_OP_FDB] = ck_fdb,
-    [OT_OP_SYSCTL] = ck_sysctl, [OT_OP_NFT] = ck_nft,	  [OT_OP_CGROUP] = ck_cgroup,
+    [OT_OP_MOUNT] = ck_mount,	[OT_OP_NETNS] = ck_netns,   [OT_OP_LINK] = ck_link,
+    [OT_OP_LINK_UP] = ck_up,	[OT_OP_ADDR] = ck_addr,	    [OT_OP_ROUTE] = ck_route,
+    [OT_OP_FDB] = ck_fdb,	[OT_OP_SYSCTL] = ck_sysctl, [OT_OP_NFT] = ck_nft,
+    [OT_OP_CGROUP] = ck_cgroup,
 };
 
 void ot_status_free(struct ot_status *s)
@@ -587,7 +605,7 @@ int ot_exec_status(const struct ot_plan *p, const struct ot_exec_opts *opts, str
 
 		it->op = i;
 		it->state = OT_OBJ_OK;
-		if ((unsigned)p->ops[i].kind >= OT_OP__COUNT)
+		if ((unsigned)p->ops[i].kind >= OT_OP__COUNT || !checks[p->ops[i].kind])
 			continue;
 		r = checks[p->ops[i].kind](&S, &p->ops[i], it, err);
 		if (r < 0)

@@ -444,7 +444,7 @@ static void collect_members(const struct ot_journal_image *im, struct procs *ps)
 		struct statfs sfs;
 		struct stat st;
 
-		if (r->state == OT_J_FAILED)
+		if (r->state == OT_J_FAILED || r->state == OT_J_UNDONE)
 			continue;
 		if (r->kind == OT_J_NETNS && ot_nsname_valid(r->a)) {
 			snprintf(path, sizeof(path), "%s/%s", OT_NETNS_DIR, r->a);
@@ -456,7 +456,8 @@ static void collect_members(const struct ot_journal_image *im, struct procs *ps)
 	}
 	scan_proc(ps);
 	for (i = 0; i < im->nrecs; i++)
-		if (im->recs[i].kind == OT_J_CGROUP && im->recs[i].state != OT_J_FAILED)
+		if (im->recs[i].kind == OT_J_CGROUP && im->recs[i].state != OT_J_FAILED &&
+		    im->recs[i].state != OT_J_UNDONE)
 			ot_cg_pids(im->recs[i].a, &ps->pids, &ps->npids, &ps->cap);
 }
 
@@ -495,7 +496,8 @@ int ot_undo(struct ot_xctx *x, const struct ot_journal_image *im, const char *st
 			struct ot_error e = {0};
 			int ret;
 
-			if (r->state == OT_J_FAILED || rank_of(r) != rank || !undoers[r->kind])
+			if (r->state == OT_J_FAILED || r->state == OT_J_UNDONE ||
+			    rank_of(r) != rank || !undoers[r->kind])
 				continue;
 			if (is_state_root(r, state_dir))
 				continue; /* after the journal: ot_journal_remove */

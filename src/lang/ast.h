@@ -31,6 +31,7 @@ enum ot_ast_expr_kind {
 	OT_E_MOD,
 	OT_E_BUILTIN, /* a built-in name or call (lang/builtin.h): slot = enum ot_builtin,
 		       * arguments in l, r */
+	OT_E_ARG,     /* a template's argument: slot = its index; num = enum ot_ast_ttype */
 };
 
 struct ot_ast_expr {
@@ -89,6 +90,13 @@ enum ot_ast_kind {
 	OT_A_NAT,
 	OT_A_LIMIT,
 	OT_A_RANKS,
+	OT_A_USE,      /* use TEMPLATE(ARGS): the template's body, expanded here */
+	OT_A_CAPS,     /* capabilities drop|keep CAP... */
+	OT_A_NNP,      /* no_new_privs */
+	OT_A_TEMPLATE, /* top level: template NAME(PARAMS) { container statements } */
+	OT_A_ROOT,     /* storage (parse_storage.c): u.storage */
+	OT_A_MOUNT,    /* mount bind|tmpfs */
+	OT_A_TMP,      /* tmp private */
 	/* firewall block */
 	OT_A_RULE,
 	OT_A_POLICY,
@@ -104,6 +112,28 @@ enum ot_ast_iface_kind {
 	OT_AI_MACVLAN, /* iface X macvlan HOSTIF */
 	OT_AI_LINK,    /* iface X (an endpoint of a `link`) */
 };
+
+/* The types of a template's parameters: what the argument's text must be. */
+enum ot_ast_ttype {
+	OT_TT_INT,    /* a decimal integer: usable in expressions */
+	OT_TT_NAME,   /* a name of the language (network, interface, node...) */
+	OT_TT_ADDR,   /* an address, with or without a prefix length */
+	OT_TT_PREFIX, /* an address with a prefix length */
+	OT_TT_WORD,   /* any word */
+	OT_TT__COUNT
+};
+
+/* "int", "name", "address", "prefix", "word" (lang/parse_tmpl.c) */
+extern const char *const ot_ast_ttype_names[OT_TT__COUNT];
+
+struct ot_ast_tparam {
+	const char *name;
+	struct ot_loc loc; /* the declaration ("int port") */
+	enum ot_ast_ttype type;
+	struct ot_ast_word *def; /* the default, or NULL: required */
+};
+/* Storage statements (u.storage). */
+enum ot_ast_mount_kind { OT_AM_ROOT, OT_AM_BIND, OT_AM_TMPFS, OT_AM_TMP };
 
 /* Firewall/NAT keywords, in the order of the model's enums. */
 enum ot_ast_dir { OT_AD_IN, OT_AD_OUT, OT_AD_FORWARD };
@@ -170,6 +200,13 @@ struct ot_ast_stmt {
 			struct ot_ast_word *cpu, *memory, *pids;
 		} limit;
 		struct {
+			/* root: src; bind: src, dst; tmpfs: dst, size; tmp: size */
+			struct ot_ast_word *src, *dst, *size;
+			struct ot_loc mode_loc; /* "ro"/"rw", line 0 = not given */
+			uint8_t kind;		/* enum ot_ast_mount_kind */
+			bool ro;
+		} storage;
+		struct {
 			enum ot_ast_action action;
 			enum ot_ast_dir dir;
 			uint8_t family; /* 0, AF_INET, AF_INET6 */
@@ -183,6 +220,23 @@ struct ot_ast_stmt {
 			enum ot_ast_dir dir;
 			bool drop;
 		} policy;
+		struct {
+			const char *name;
+			struct ot_loc name_loc;
+			struct ot_ast_tparam *params;
+			uint32_t nparams;
+			bool broken; /* its definition has an error: uses are not checked */
+		} tmpl;		     /* template (body: container statements) */
+		struct {
+			const struct ot_ast_stmt *tmpl; /* the template's definition */
+			struct ot_loc name_loc;		/* the template's name at the call */
+			struct ot_ast_word **args;	/* [tmpl nparams]: NULL = the default */
+		} use;
+		struct {
+			bool keep;		/* keep only these (drop all others) */
+			struct ot_ast_word **v; /* capability names */
+			uint32_t n;
+		} caps;
 		struct {
 			struct ot_ast_word *ifname; /* masquerade/snat: out; dnat: in */
 			struct ot_ast_word *from, *to;

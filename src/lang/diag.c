@@ -27,6 +27,7 @@ void ot_diags_free(struct ot_diags *d)
 		free(d->v[i].msg);
 		free(d->v[i].hint);
 		free(d->v[i].note);
+		free(d->v[i].via);
 	}
 	free(d->v);
 	for (i = 0; i < d->nsources; i++) {
@@ -161,6 +162,19 @@ void ot_diag_note(struct ot_diag *g, struct ot_loc loc, const char *fmt, ...)
 	g->note_loc = loc;
 	va_start(ap, fmt);
 	g->note = vfmt(fmt, ap);
+	va_end(ap);
+}
+
+void ot_diag_via(struct ot_diag *g, struct ot_loc loc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!g)
+		return;
+	free(g->via);
+	g->via_loc = loc;
+	va_start(ap, fmt);
+	g->via = vfmt(fmt, ap);
 	va_end(ap);
 }
 
@@ -347,6 +361,11 @@ void ot_diags_render(const struct ot_diags *d, struct ot_strbuf *out, bool color
 			render_loc(out, &g->note_loc);
 			ot_sb_printf(out, "note: %s\n", g->note);
 			render_excerpt(d, out, &g->note_loc, color);
+		}
+		if (g->via) {
+			render_loc(out, &g->via_loc);
+			ot_sb_printf(out, "note: %s\n", g->via);
+			render_excerpt(d, out, &g->via_loc, color);
 		}
 	}
 	if (d->dropped)

@@ -38,6 +38,9 @@ struct ot_diag {
 	char *hint;		/* NULL, or "did you mean 'lan'?" */
 	struct ot_loc note_loc; /* related location, or line == 0 */
 	char *note;		/* "first defined here", or NULL */
+	struct ot_loc via_loc;	/* a second related location: the template use an
+				 * error inside a template's body came through */
+	char *via;		/* "through template 'server', used here", or NULL */
 };
 
 struct ot_source {
@@ -79,6 +82,10 @@ struct ot_diag *ot_diag_warning(struct ot_diags *d, struct ot_loc loc, const cha
     __attribute__((format(printf, 3, 4)));
 void ot_diag_hint(struct ot_diag *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ot_diag_note(struct ot_diag *g, struct ot_loc loc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Set g's second related location (the template use it came through). */
+void ot_diag_via(struct ot_diag *g, struct ot_loc loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static inline bool ot_diags_failed(const struct ot_diags *d)

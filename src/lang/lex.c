@@ -401,7 +401,9 @@ static struct ot_token lex_one(struct ot_lexer *lx, enum ot_lex_mode mode)
 		return t;
 	case '(':
 	case ')':
-		t.kind = OT_T_OTHER;
+		/* only a template call (`use NAME(ARGS)`) gives them a meaning
+		 * outside expressions */
+		t.kind = c == '(' ? OT_T_LPAREN : OT_T_RPAREN;
 		t.len = 1;
 		lx->p++;
 		return t;

@@ -34,6 +34,8 @@
 #define OT_MAX_TOTAL_SYSCTLS	 200000
 #define OT_MAX_TOTAL_RANK_RANGES 1000000
 #define OT_MAX_LOOP_DEPTH	 8
+#define OT_MAX_TEMPLATE_ARGS	 64 /* arguments of one container template */
+#define OT_MAX_TEMPLATE_DEPTH	 8  /* container template uses, nested */
 #define OT_MAX_INCLUDE_DEPTH	 8
 #define OT_MAX_SOURCE_BYTES	 (16u << 20)
 

@@ -99,6 +99,13 @@ static const size_t payload_size[OT_A__COUNT] = {
     [OT_A_NAT] = 0,
     [OT_A_LIMIT] = PAYLOAD(limit),
     [OT_A_RANKS] = PAYLOAD(list),
+    [OT_A_USE] = PAYLOAD(use),
+    [OT_A_CAPS] = PAYLOAD(caps),
+    [OT_A_NNP] = 0,
+    [OT_A_TEMPLATE] = PAYLOAD(tmpl),
+    [OT_A_ROOT] = PAYLOAD(storage),
+    [OT_A_MOUNT] = PAYLOAD(storage),
+    [OT_A_TMP] = PAYLOAD(storage),
     [OT_A_RULE] = PAYLOAD(rule),
     [OT_A_POLICY] = PAYLOAD(policy),
     [OT_A_MASQUERADE] = PAYLOAD(nat),
@@ -472,7 +479,20 @@ static struct ot_ast_stmt *p_container(struct parser *p, const struct ot_token *
 	if (!ps_expect_kw(p, "on", "and a node after the container name"))
 		return NULL;
 	st->u.named.node = ps_read_node_word(p);
-	if (!st->u.named.node || !ps_opt_block(p, st, CTX_CONTAINER, false, "the node name"))
+	if (!st->u.named.node)
+		return NULL;
+	if (ps_tok_is(ps_peek(p, OT_LEX_STMT), "use")) {
+		/* container NAME on NODE use T(ARGS) [{ ... }]: the use comes first */
+		struct ot_token use = ps_next(p, OT_LEX_STMT);
+		struct ot_ast_stmt *u = ps_use(p, &use, CTX_CONTAINER);
+
+		if (!u || !ps_opt_block(p, st, CTX_CONTAINER, false, "the template's arguments"))
+			return NULL;
+		u->next = st->body;
+		st->body = u;
+		return st;
+	}
+	if (!ps_opt_block(p, st, CTX_CONTAINER, false, "the node name"))
 		return NULL;
 	return st;
 }
@@ -523,6 +543,7 @@ static struct ot_ast_stmt *p_for(struct parser *p, const struct ot_token *kw, en
 	st->u.loop.var_loc = var.loc;
 	if (!st->u.loop.var || !ps_expect_kw(p, "in", "after the loop variable"))
 		return NULL;
+	ps_template_var_clash(p, st->u.loop.var, var.loc);
 	st->u.loop.lo = ps_expr(p, &p->lx, 0);
 	if (!st->u.loop.lo)
 		return NULL;
@@ -578,9 +599,10 @@ static struct ot_ast_stmt *p_for(struct parser *p, const struct ot_token *kw, en
 /* blocks                                                               */
 
 static const struct kw top_kws[] = {
-    {"topology", p_topology}, {"param", p_param},	  {"include", p_include},
-    {"vxlan", p_vxlan},	      {"node", p_node},		  {"network", p_network},
-    {"link", p_link},	      {"container", p_container}, {"for", p_for},
+    {"topology", p_topology},  {"param", p_param},	   {"include", p_include},
+    {"vxlan", p_vxlan},	       {"node", p_node},	   {"network", p_network},
+    {"link", p_link},	       {"container", p_container}, {"for", p_for},
+    {"template", ps_template},
 };
 
 static const struct kw network_kws[] = {
@@ -599,6 +621,12 @@ static const struct kw container_kws[] = {
     {"nat", ps_nat},
     {"limit", ps_limit},
     {"ranks", ps_ranks},
+    {"use", ps_use},
+    {"capabilities", ps_caps},
+    {"no_new_privs", ps_nnp},
+    {"root", ps_root},
+    {"mount", ps_mount},
+    {"tmp", ps_tmp},
     {"for", p_for},
 };
 
@@ -887,6 +915,7 @@ static int parse_main(const char *name, const char *text, size_t len, const stru
 	free(p.params);
 	free(p.allvars);
 	ot_strmap_free(&p.param_map);
+	ot_strmap_free(&p.tmpl_map);
 	if (r == -ENOMEM) {
 		ot_ast_free(ast);
 		return r;

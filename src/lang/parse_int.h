@@ -65,6 +65,10 @@ struct parser {
 	size_t nparams, capparams;
 	struct ot_strmap param_map;
 	bool oom;
+
+	/* templates (parse_tmpl.c) */
+	struct ot_ast_stmt *tmpl;  /* the template whose body is being parsed, or NULL */
+	struct ot_strmap tmpl_map; /* name -> definition (struct ot_ast_stmt *) */
 };
 
 typedef struct ot_ast_stmt *(*stmt_fn)(struct parser *p, const struct ot_token *kw, enum ctx ctx);
@@ -140,8 +144,28 @@ struct ot_ast_stmt *ps_firewall(struct parser *p, const struct ot_token *kw, enu
 struct ot_ast_stmt *ps_nat(struct parser *p, const struct ot_token *kw, enum ctx ctx);
 struct ot_ast_stmt *ps_limit(struct parser *p, const struct ot_token *kw, enum ctx ctx);
 struct ot_ast_stmt *ps_ranks(struct parser *p, const struct ot_token *kw, enum ctx ctx);
+/* parse_storage.c */
+struct ot_ast_stmt *ps_root(struct parser *p, const struct ot_token *kw, enum ctx ctx);
+struct ot_ast_stmt *ps_mount(struct parser *p, const struct ot_token *kw, enum ctx ctx);
+struct ot_ast_stmt *ps_tmp(struct parser *p, const struct ot_token *kw, enum ctx ctx);
 struct ot_ast_stmt *ps_rule(struct parser *p, const struct ot_token *kw, enum ctx ctx);
 struct ot_ast_stmt *ps_policy(struct parser *p, const struct ot_token *kw, enum ctx ctx);
 struct ot_ast_stmt *ps_natrule(struct parser *p, const struct ot_token *kw, enum ctx ctx);
+
+/* parse_tmpl.c: templates (definition, use, names in their bodies) and
+ * capability statements */
+struct ot_ast_stmt *ps_template(struct parser *p, const struct ot_token *kw, enum ctx ctx);
+struct ot_ast_stmt *ps_use(struct parser *p, const struct ot_token *kw, enum ctx ctx);
+struct ot_ast_stmt *ps_caps(struct parser *p, const struct ot_token *kw, enum ctx ctx);
+struct ot_ast_stmt *ps_nnp(struct parser *p, const struct ot_token *kw, enum ctx ctx);
+/* Bind e (a name) to an argument of the template being parsed: true when it is one. */
+bool ps_bind_template_arg(struct parser *p, struct ot_ast_expr *e);
+/* A loop variable of a template's body named like one of its arguments: an error. */
+void ps_template_var_clash(struct parser *p, const char *var, struct ot_loc loc);
+/* False (reported) when e uses a non-int argument in arithmetic; alone_ok:
+ * e may be just such an argument (a word's {net}). */
+bool ps_check_text_args(struct parser *p, const struct ot_ast_expr *e, bool alone_ok);
+/* parse_word.c: an expression in which a non-int argument may stand alone */
+struct ot_ast_expr *ps_expr_any(struct parser *p, struct ot_lexer *lx, unsigned depth);
 
 #endif

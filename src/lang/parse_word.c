@@ -57,6 +57,8 @@ static void bind_name(struct parser *p, struct ot_ast_expr *e)
 			return;
 		}
 	}
+	if (ps_bind_template_arg(p, e))
+		return;
 	/* A param (perhaps declared later or in an include): bound at the end. */
 	e->kind = OT_E_PARAM;
 	p->pend = ps_vec_grow(p, p->pend, &p->cappend, p->npend, sizeof(*p->pend));
@@ -111,7 +113,7 @@ static struct ot_ast_expr *p_builtin(struct parser *p, struct ot_lexer *lx,
 			}
 			ot_lex_next(lx, OT_LEX_EXPR);
 		}
-		a[i] = ps_expr(p, lx, depth + 1);
+		a[i] = ps_expr_any(p, lx, depth + 1);
 		if (!a[i])
 			return NULL;
 	}
@@ -170,7 +172,7 @@ static struct ot_ast_expr *p_primary(struct parser *p, struct ot_lexer *lx, unsi
 		struct ot_loc open = t->loc;
 
 		ot_lex_next(lx, OT_LEX_EXPR);
-		e = ps_expr(p, lx, depth + 1);
+		e = ps_expr_any(p, lx, depth + 1);
 		if (!e)
 			return NULL;
 		t = ot_lex_peek(lx, OT_LEX_EXPR);
@@ -260,9 +262,17 @@ static struct ot_ast_expr *p_binary(struct parser *p, struct ot_lexer *lx, unsig
 	return l;
 }
 
-struct ot_ast_expr *ps_expr(struct parser *p, struct ot_lexer *lx, unsigned depth)
+struct ot_ast_expr *ps_expr_any(struct parser *p, struct ot_lexer *lx, unsigned depth)
 {
 	return p_binary(p, lx, depth, 0);
+}
+
+/* An integer expression: a template's non-int argument may not appear in it. */
+struct ot_ast_expr *ps_expr(struct parser *p, struct ot_lexer *lx, unsigned depth)
+{
+	struct ot_ast_expr *e = ps_expr_any(p, lx, depth);
+
+	return e && ps_check_text_args(p, e, false) ? e : NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -306,10 +316,15 @@ static bool parse_template(struct parser *p, const struct ot_token *t, const cha
 		ot_diag_error(p->d, l, "empty template");
 		return false;
 	}
-	seg->e = ps_expr(p, &sub, 0);
-	if (!seg->e)
+	seg->e = ps_expr_any(p, &sub, 0);
+	if (!seg->e || !ps_check_text_args(p, seg->e, !seg->index))
 		return false;
 	nt = ot_lex_peek(&sub, OT_LEX_EXPR);
+	if (seg->e->kind == OT_E_ARG && seg->e->num != OT_TT_INT && nt->kind == OT_T_COLON) {
+		ot_diag_error(p->d, nt->loc, "argument '%s' is text: it has no number format",
+			      seg->e->name);
+		return false;
+	}
 	if (nt->kind == OT_T_COLON && !seg->index) {
 		const char *f = nt->text + 1;
 		struct ot_loc l = nt->loc;

@@ -31,7 +31,7 @@ bool xp_auto_request(struct xctx *x, struct ot_ast_stmt *st, struct ot_m_iface *
 	bool addr = false;
 	uint32_t i;
 
-	if (mac && mac->lit && strcmp(mac->lit, "auto") == 0) {
+	if (mac && xp_word_is_auto(x, mac)) {
 		ifc->mac_auto = true;
 		ifc->mac_loc = xp_mloc(x, mac->loc);
 		x->any_auto = true;
@@ -39,7 +39,7 @@ bool xp_auto_request(struct xctx *x, struct ot_ast_stmt *st, struct ot_m_iface *
 	for (i = 0; i < st->u.iface.naddrs; i++) {
 		struct ot_ast_word *w = st->u.iface.addrs[i];
 
-		if (!w->lit || strcmp(w->lit, "auto") != 0)
+		if (!xp_word_is_auto(x, w))
 			continue;
 		addr = true;
 		if (st->u.iface.naddrs > 1) {

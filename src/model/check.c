@@ -279,15 +279,17 @@ void xp_resolve_late(struct xctx *x)
 		struct xnet *n = ot_strmap_get(&x->networks, p->net);
 		struct ot_diag *g;
 
+		x->via = p->via; /* errors name the template use it came through */
 		if (n) {
 			xp_bind_iface(x, p->ifc, n, true);
 			xp_iface_subnet_checks(x, p->ifc, p->nolen);
 			xp_iface_register(x, p->ifc);
-			continue;
+		} else {
+			g = xp_gerr(x, p->net_loc, "unknown network '%s'", p->net);
+			xp_hint_similar(x, g, p->net, &x->networks);
+			p->ifc->naddrs = 0; /* lengths unknown: no cascade of errors */
 		}
-		g = xp_gerr(x, p->net_loc, "unknown network '%s'", p->net);
-		xp_hint_similar(x, g, p->net, &x->networks);
-		p->ifc->naddrs = 0; /* their lengths are unknown: no cascade of errors */
+		x->via = (struct xvia){{0}, NULL};
 	}
 	for (i = 0; i < x->late_overlaps.n; i++)
 		xp_container_overlaps(x, x->late_overlaps.v[i]);

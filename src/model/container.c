@@ -42,6 +42,9 @@ static void cs_reset(struct cscratch *cs)
 	cs->isolate_set = cs->hostname_set = cs->forward_set = false;
 	memset(cs->policy_set, 0, sizeof(cs->policy_set));
 	cs->cpu_set = cs->mem_set = cs->pids_set = cs->ranks_set = false;
+	cs->mounts.n = 0;
+	cs->tmp_set = false;
+	cs->storage_loc = (struct ot_loc){0};
 }
 
 void xp_cs_free(struct cscratch *cs)
@@ -57,6 +60,7 @@ void xp_cs_free(struct cscratch *cs)
 	VFREE(cs->nat_if);
 	VFREE(cs->sysctls);
 	VFREE(cs->ranks);
+	VFREE(cs->mounts);
 }
 
 struct ot_m_iface *xp_find_iface(struct ot_m_iface *v, size_t n, const char *name)
@@ -148,6 +152,7 @@ static void finish_container(struct xctx *x)
 		else
 			c->nats[i].oif = resolve_ref(x, c, &cs->nat_if.v[i]);
 	}
+	xp_storage_finish(x);
 	if (cs->hostname_set && !(c->isolate & OT_ISO_UTS)) {
 		struct ot_diag *g = xp_xerr(x, cs->hostname_loc, "'hostname' needs 'isolate uts'");
 
@@ -185,13 +190,17 @@ static void finish_container(struct xctx *x)
 				p->net = net;
 				p->net_loc = cs->ifx.v[i].net_loc;
 				p->nolen = cs->ifx.v[i].nolen;
+				p->via = cs->ifx.v[i].via;
 				late = true;
 				continue;
 			}
+			x->via = cs->ifx.v[i].via; /* its errors name the use it came through */
 			xp_bind_iface(x, ifc, n, false);
 			xp_iface_subnet_checks(x, ifc, cs->ifx.v[i].nolen);
 		}
+		x->via = cs->ifx.v[i].via;
 		xp_iface_register(x, ifc);
+		x->via = (struct xvia){{0}, NULL};
 	}
 	if (late) {
 		struct ot_m_container **p = VPUSH(x, x->late_overlaps);
@@ -458,6 +467,7 @@ void xp_iface(struct xctx *x, struct ot_ast_stmt *st)
 	fx = VPUSH(x, cs->ifx);
 	if (!ifc || !fx)
 		return;
+	fx->via = xp_via_now(x);
 	ifc->name = name;
 	ifc->loc = xp_mloc(x, st->u.iface.name->loc);
 	ifc->kind = st->u.iface.kind == OT_AI_MACVLAN ? OT_M_IFACE_MACVLAN : OT_M_IFACE_NET;
@@ -729,7 +739,7 @@ void xp_block(struct xctx *x, struct ot_ast_stmt *st)
 }
 
 /* "256M", "1G", "1048576": bytes, with binary K/M/G/T suffixes. */
-static bool parse_size(const char *t, uint64_t *ret)
+bool xp_parse_size(const char *t, uint64_t *ret)
 {
 	static const char units[] = "KMGT";
 	char num[24];
@@ -812,7 +822,7 @@ void xp_limit(struct xctx *x, struct ot_ast_stmt *st)
 		if (cs->mem_set) {
 			xp_duplicate(x, w->loc, cs->mem_loc, "memory limit");
 		} else if ((t = xp_word_text(x, w)) != NULL) {
-			if (!parse_size(t, &v)) {
+			if (!xp_parse_size(t, &v)) {
 				struct ot_diag *g = xp_xerr(x, w->loc, "invalid memory limit '%s'",
 							    xp_shown(t, buf, sizeof(buf)));
 

@@ -104,24 +104,28 @@ struct errkey {
 	const char *file;
 	uint32_t line, col;
 	const char *fmt;
+	struct ot_loc via; /* inside a template: the outermost use; else zero */
 };
 
 bool xp_errkey_eq(const void *a, const void *b)
 {
 	const struct errkey *p = a, *q = b;
 
-	return p->file == q->file && p->line == q->line && p->col == q->col && p->fmt == q->fmt;
+	return p->file == q->file && p->line == q->line && p->col == q->col && p->fmt == q->fmt &&
+	       p->via.file == q->via.file && p->via.line == q->via.line && p->via.col == q->via.col;
 }
 
 /* True the first time an error of this kind (format) is seen at loc; the
  * key is stored only then, so repeats cost no memory. */
 static bool first_at(struct xctx *x, struct ot_loc loc, const char *fmt)
 {
-	struct errkey key = {loc.file, loc.line, loc.col, fmt}, *k;
+	struct errkey key = {loc.file, loc.line, loc.col, fmt, {0}}, *k;
 	uint64_t h = ot_hash64(&loc.line, sizeof(loc.line));
 
+	key.via = x->ncalls ? x->calls[0].use->u.use.name_loc : x->via.loc;
 	h = ot_hash64_more(h, &loc.col, sizeof(loc.col));
 	h = ot_hash64_more(h, &fmt, sizeof(fmt));
+	h = ot_hash64_more(h, &key.via.line, sizeof(key.via.line));
 	if (xp_kset_has(&x->seen_errors, h, &key))
 		return false;
 	k = xp_xalloc(x, sizeof(*k));
@@ -154,9 +158,9 @@ __attribute__((format(printf, 3, 4))) struct ot_diag *xp_xerr(struct xctx *x, st
 	char buf[512], ctxbuf[200];
 	va_list ap;
 
-	if (x->nvars) {
+	if (x->nvars || x->ncalls || x->via.loc.line) {
 		if (!first_at(x, loc, fmt))
-			return NULL; /* reported for an earlier iteration */
+			return NULL; /* reported for an earlier iteration or use */
 	}
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
@@ -166,6 +170,7 @@ __attribute__((format(printf, 3, 4))) struct ot_diag *xp_xerr(struct xctx *x, st
 		loop_context(x, ctxbuf, sizeof(ctxbuf));
 		ot_diag_hint(g, "in the loop iteration with %s", ctxbuf);
 	}
+	xp_template_via(x, g);
 	return g;
 }
 
@@ -177,6 +182,7 @@ __attribute__((format(printf, 3, 4))) struct ot_diag *xp_gerr(struct xctx *x, st
 							      const char *fmt, ...)
 {
 	char buf[512];
+	struct ot_diag *g;
 	va_list ap;
 
 	if (!first_at(x, loc, fmt))
@@ -184,7 +190,9 @@ __attribute__((format(printf, 3, 4))) struct ot_diag *xp_gerr(struct xctx *x, st
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	return ot_diag_error(x->d, loc, "%s", buf);
+	g = ot_diag_error(x->d, loc, "%s", buf);
+	xp_template_via(x, g);
+	return g;
 }
 
 /* A hint that keeps the loop context. */
@@ -258,6 +266,9 @@ static inline bool leaf(const struct xctx *x, const struct ot_ast_expr *e, int64
 		return true;
 	case OT_E_PARAM:
 		*ret = x->params[e->slot];
+		return true;
+	case OT_E_ARG: /* an int argument: the parser refuses the others here */
+		*ret = x->args[e->slot].i;
 		return true;
 	default:
 		return false;
@@ -385,6 +396,16 @@ const char *xp_word_text(struct xctx *x, const struct ot_ast_word *w)
 		n += s->len;
 		if (!s->e)
 			continue;
+		if (s->e->kind == OT_E_ARG && x->args[s->e->slot].s) { /* {net}: its text */
+			const char *a = x->args[s->e->slot].s;
+			size_t len = strlen(a);
+
+			if (n + len >= sizeof(x->wbuf))
+				goto too_long;
+			memcpy(x->wbuf + n, a, len);
+			n += len;
+			continue;
+		}
 		if (!leaf(x, s->e, &v) && !xp_eval(x, s->e, &v))
 			return NULL;
 		if (s->index && v < 0) {
@@ -544,15 +565,13 @@ bool xp_parse_u64_range(const char *t, const char *sep, uint64_t *a, uint64_t *b
 	return true;
 }
 
-/* "P" or "P-Q", 1..65535. */
-static bool word_port_range(struct xctx *x, struct ot_ast_word *w, uint16_t *lo, uint16_t *hi)
+/* "P" or "P-Q", 1..65535: the element t of word w's port list. */
+static bool word_port_range(struct xctx *x, struct ot_ast_word *w, const char *t, uint16_t *lo,
+			    uint16_t *hi)
 {
-	const char *t = xp_word_text(x, w);
 	char buf[80];
 	uint64_t va, vb;
 
-	if (!t)
-		return false;
 	if (!xp_parse_u64_range(t, "-", &va, &vb)) {
 		struct ot_diag *g =
 		    xp_xerr(x, w->loc, "invalid port '%s'", xp_shown(t, buf, sizeof(buf)));
@@ -577,31 +596,57 @@ static bool word_port_range(struct xctx *x, struct ot_ast_word *w, uint16_t *lo,
 /* A port list (words of "sport 22,8000-8100"): each word a port or a range,
  * no element overlapping another (the kernel refuses overlapping elements of
  * an interval set; a repeated port is a typo). The parser bounds the list at
- * OT_PORTS_MAX words. */
+ * OT_PORTS_MAX words; a word whose text holds commas (a template's argument,
+ * "22,80") is split here, within the same bound. */
 bool xp_word_ports(struct xctx *x, struct ot_ast_word **w, uint32_t n, struct ot_ports *ret)
 {
+	char text[sizeof(x->wbuf)], *el, *next;
 	bool ok = true;
 	uint32_t i, j;
 
 	ret->n = 0;
 	for (i = 0; i < n && i < OT_PORTS_MAX; i++) {
-		struct ot_port_range pr;
+		const char *t = xp_word_text(x, w[i]);
 
-		if (!word_port_range(x, w[i], &pr.lo, &pr.hi)) {
+		if (!t) {
 			ok = false;
 			continue;
 		}
-		for (j = 0; j < ret->n; j++) {
-			if (pr.lo <= ret->r[j].hi && ret->r[j].lo <= pr.hi) {
-				xp_xerr(x, w[i]->loc,
-					"ports %u-%u overlap %u-%u earlier in the list", pr.lo,
-					pr.hi, ret->r[j].lo, ret->r[j].hi);
+		snprintf(text, sizeof(text), "%s", t);
+		for (el = text; el; el = next) {
+			struct ot_port_range pr;
+
+			next = strchr(el, ',');
+			if (next)
+				*next++ = '\0';
+			if (!*el) {
+				xp_xerr(x, w[i]->loc, "empty element in port list");
 				ok = false;
-				break;
+				continue;
 			}
-		}
-		if (j == ret->n)
+			if (!word_port_range(x, w[i], el, &pr.lo, &pr.hi)) {
+				ok = false;
+				continue;
+			}
+			for (j = 0; j < ret->n; j++) {
+				if (pr.lo <= ret->r[j].hi && ret->r[j].lo <= pr.hi) {
+					xp_xerr(x, w[i]->loc,
+						"ports %u-%u overlap %u-%u earlier in the list",
+						pr.lo, pr.hi, ret->r[j].lo, ret->r[j].hi);
+					ok = false;
+					break;
+				}
+			}
+			if (j < ret->n)
+				continue;
+			if (ret->n == OT_PORTS_MAX) {
+				xp_xerr(x, w[i]->loc,
+					"too many ports in the list (the limit is %d)",
+					OT_PORTS_MAX);
+				return false;
+			}
 			ret->r[ret->n++] = pr;
+		}
 	}
 	return ok;
 }

@@ -513,7 +513,10 @@ static void (*const handlers[OT_A__COUNT])(struct xctx *x, struct ot_ast_stmt *s
     [OT_A_LIMIT] = xp_limit,	 [OT_A_RANKS] = xp_ranks,
     [OT_A_RULE] = xp_rule,	 [OT_A_POLICY] = xp_policy,
     [OT_A_MASQUERADE] = xp_nat,	 [OT_A_SNAT] = xp_nat,
-    [OT_A_DNAT] = xp_nat,
+    [OT_A_DNAT] = xp_nat,	 [OT_A_USE] = xp_use,
+    [OT_A_CAPS] = xp_caps,	 [OT_A_NNP] = xp_nnp,
+    [OT_A_TEMPLATE] = x_nothing, [OT_A_ROOT] = xp_root,
+    [OT_A_MOUNT] = xp_mount,	 [OT_A_TMP] = xp_mount,
 };
 
 void xp_expand_list(struct xctx *x, struct ot_ast_stmt *st)
@@ -622,6 +625,7 @@ static void remap_diags(struct xctx *x, size_t from)
 	for (i = from; i < x->d->n; i++) {
 		x->d->v[i].loc.file = diag_file(x, x->d->v[i].loc.file);
 		x->d->v[i].note_loc.file = diag_file(x, x->d->v[i].note_loc.file);
+		x->d->v[i].via_loc.file = diag_file(x, x->d->v[i].via_loc.file);
 	}
 }
 

@@ -47,10 +47,18 @@ struct nref {
 	struct ot_loc loc;
 };
 
+/* The template use an object was made through (template.c), for errors
+ * found after the use: its loc.line is 0 when there is none. */
+struct xvia {
+	struct ot_loc loc;
+	const char *tmpl;
+};
+
 struct ifx {
 	const char *net;
 	struct ot_loc net_loc;
 	uint16_t nolen; /* bit i: address i had no prefix length */
+	struct xvia via;
 };
 
 struct pend_if {
@@ -58,6 +66,7 @@ struct pend_if {
 	const char *net;
 	struct ot_loc net_loc;
 	uint16_t nolen;
+	struct xvia via;
 };
 
 struct pend_link {
@@ -73,6 +82,22 @@ struct pend_link {
 struct rank_use {
 	uint32_t first, last;
 	const struct ot_m_container *c;
+};
+
+/* A template argument's value (template.c): int arguments have i, the
+ * others their text in s (NUL-terminated; NULL for an int). */
+struct xval {
+	int64_t i;
+	const char *s;
+};
+
+/* A template use being expanded: the caller's frame, restored after it. */
+struct xcall {
+	const struct ot_ast_stmt *use;
+	struct xval *args;
+	int64_t vars[OT_MAX_LOOP_DEPTH];
+	const char *varnames[OT_MAX_LOOP_DEPTH];
+	unsigned nvars;
 };
 
 /* The container being built. */
@@ -93,6 +118,10 @@ struct cscratch {
 	bool isolate_set, hostname_set, forward_set, policy_set[3];
 	struct ot_loc hostname_loc, policy_loc[3], cpu_loc, mem_loc, pids_loc;
 	bool cpu_set, mem_set, pids_set, ranks_set;
+	/* storage (storage.c) */
+	VEC(struct ot_m_mount) mounts;
+	bool tmp_set;
+	struct ot_loc storage_loc; /* the first storage statement, line 0 = none */
 };
 
 /* The totals of the whole topology (limits.h), counted as loops unroll. */
@@ -154,6 +183,12 @@ struct xctx {
 	bool shape_bound;	     /* the allocation's node count binds the topology */
 	bool any_auto;		     /* an interface asked for `address auto` or `mac auto` */
 	uint64_t totals[XP_NTOTALS]; /* counted as loops unroll (xp_total_add) */
+
+	/* templates (template.c) */
+	struct xval *args; /* the arguments of the template being expanded */
+	struct xcall calls[OT_MAX_TEMPLATE_DEPTH];
+	unsigned ncalls;
+	struct xvia via; /* outside a use: the use the object being checked came from */
 };
 
 #define VPUSH(x, vec)                                                                              \
@@ -237,6 +272,24 @@ const char *xp_family_name(uint8_t f);
 void xp_rule(struct xctx *x, struct ot_ast_stmt *st);
 void xp_policy(struct xctx *x, struct ot_ast_stmt *st);
 void xp_nat(struct xctx *x, struct ot_ast_stmt *st);
+bool xp_parse_size(const char *t, uint64_t *ret);
+
+/* storage.c: root, mount, tmp; xp_storage_finish() at the container's end */
+void xp_root(struct xctx *x, struct ot_ast_stmt *st);
+void xp_mount(struct xctx *x, struct ot_ast_stmt *st);
+void xp_storage_finish(struct xctx *x);
+
+/* template.c: template uses; capability statements */
+void xp_use(struct xctx *x, struct ot_ast_stmt *st);
+/* Add to g where an error inside a template's body came from: the use
+ * being expanded, else x->via. */
+void xp_template_via(struct xctx *x, struct ot_diag *g);
+/* The use being expanded now (the outermost), or none. */
+struct xvia xp_via_now(const struct xctx *x);
+/* w is `auto`, or a template argument ({addr}) whose text is `auto`. */
+bool xp_word_is_auto(const struct xctx *x, const struct ot_ast_word *w);
+void xp_caps(struct xctx *x, struct ot_ast_stmt *st);
+void xp_nnp(struct xctx *x, struct ot_ast_stmt *st);
 
 /* check.c: semantic checks and the model's final form */
 void xp_bind_iface(struct xctx *x, struct ot_m_iface *ifc, struct xnet *n, bool late);

@@ -155,6 +155,19 @@ struct ot_m_sysctl {
 	const char *value;
 };
 
+/* Storage (model/storage.c): a mount in the container's mount namespace. */
+enum ot_m_mount_kind { OT_M_MOUNT_BIND, OT_M_MOUNT_TMPFS };
+
+struct ot_m_mount {
+	struct ot_loc loc;     /* the statement */
+	struct ot_loc src_loc; /* bind: the source (for the administrator's bound) */
+	enum ot_m_mount_kind kind;
+	const char *src; /* bind: host path */
+	const char *dst; /* path in the container's view */
+	uint64_t size;	 /* tmpfs: bytes, 0 = the kernel's default */
+	bool ro;
+};
+
 struct ot_m_container {
 	const char *name;
 	struct ot_loc loc;
@@ -185,6 +198,20 @@ struct ot_m_container {
 	struct ot_rank_range *ranks; /* explicit Slurm rank mapping, may be empty */
 	size_t nranks;
 	struct ot_loc ranks_loc;
+
+	/* what a process entering the container gives up (`capabilities`,
+	 * `no_new_privs`; vocab/caps.h) */
+	uint64_t caps;	   /* bit n: capability n */
+	bool caps_keep;	   /* caps is what to keep (all others are dropped); else what to drop */
+	bool caps_set;	   /* a `capabilities` statement was given */
+	bool no_new_privs; /* PR_SET_NO_NEW_PRIVS */
+	struct ot_loc caps_loc, nnp_loc;
+	/* storage (model/storage.c); needs OT_ISO_MNT */
+	const char *root; /* host directory to pivot_root into, NULL = none */
+	bool root_ro;
+	struct ot_loc root_loc;
+	struct ot_m_mount *mounts; /* in source order */
+	size_t nmounts;
 };
 
 struct ot_model {

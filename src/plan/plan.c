@@ -202,6 +202,7 @@ static inline bool needs_undo(const struct ot_plan *p, const struct ot_op *op)
 	case OT_OP_SYSCTL:
 	case OT_OP_NFT:
 		return op->ns == OT_NS_HOST_INDEX;
+	case OT_OP_MOUNT: /* held by the container's mount namespace */
 	case OT_OP_LINK_UP:
 	case OT_OP_ADDR:
 	case OT_OP_ROUTE:
@@ -352,6 +353,39 @@ bool ot_relpath_valid(const char *s)
 }
 
 /* ---- validation ---- */
+
+/* A storage op (plan.h): in a container with its own mount namespace, made
+ * before; a root first among the container's mounts, never "/" itself. */
+static const char *validate_mount(const struct ot_plan *p, size_t i, const bool *made)
+{
+	const struct ot_op *op = &p->ops[i];
+	const struct ot_op_mount *m = &op->mount;
+	const struct ot_plan_ns *pn = &p->ns[op->ns];
+
+	if (pn->role != OT_NS_CONTAINER || !(pn->isolate & OT_ISO_MNT) || !made[op->ns])
+		return "mount outside a container with its own mount namespace";
+	switch (m->kind) {
+	case OT_MOUNT_ROOT:
+		if (!ot_abspath_valid(m->src) || !strcmp(m->src, "/") || m->dst || m->size)
+			return "bad root directory";
+		if (i > 0 && p->ops[i - 1].kind == OT_OP_MOUNT && p->ops[i - 1].ns == op->ns)
+			return "root after another mount of the container";
+		return NULL;
+	case OT_MOUNT_BIND:
+		if (!ot_abspath_valid(m->src) || !ot_abspath_valid(m->dst) ||
+		    !strcmp(m->dst, "/") || m->size)
+			return "bad bind mount source or target";
+		return NULL;
+	case OT_MOUNT_TMPFS:
+		if (m->src || !ot_abspath_valid(m->dst) || !strcmp(m->dst, "/") || m->ro ||
+		    m->mode > 07777)
+			return "bad tmpfs target or mode";
+		return NULL;
+	case OT_MOUNT__COUNT:
+		break;
+	}
+	return "bad mount kind";
+}
 
 struct link_seen {
 	int ns;
@@ -638,6 +672,13 @@ static int validate_ops(const struct ot_plan *p, struct link_set *links, struct 
 			if (!op->cgroup.path || !ot_relpath_valid(op->cgroup.path))
 				return bad(err, i, op, "bad cgroup path");
 			break;
+		case OT_OP_MOUNT: {
+			const char *why = validate_mount(p, i, links->made);
+
+			if (why)
+				return bad(err, i, op, why);
+			break;
+		}
 		case OT_OP__COUNT:
 			break;
 		}

@@ -27,7 +27,7 @@
 #include "util/addr.h"
 #include "util/arena.h"
 #include "util/error.h"
-#include "vocab/vocab.h" /* OT_IFNAMSIZ, OT_ISO_*, OT_MACVLAN_*, ranks */
+#include "vocab/vocab.h" /* OT_IFNAMSIZ, OT_ISO_*, OT_MACVLAN_*, ranks, paths */
 
 #define OT_PLAN_SCHEMA "opentop-plan/1"
 
@@ -54,6 +54,11 @@ struct ot_plan_ns {
 	const char *cgroup;	     /* cgroup path relative to each hierarchy root, or NULL */
 	struct ot_rank_range *ranks; /* Slurm ranks mapped here (may be empty) */
 	size_t nranks;
+	/* what a process entering it gives up (exec/caps.c): */
+	uint64_t caps;	   /* bit n: capability n (vocab/caps.h) */
+	bool caps_keep;	   /* caps is the set kept (every other one is dropped) */
+	bool caps_set;	   /* caps names capabilities to drop or keep */
+	bool no_new_privs; /* PR_SET_NO_NEW_PRIVS */
 };
 
 enum ot_op_kind {
@@ -66,6 +71,7 @@ enum ot_op_kind {
 	OT_OP_SYSCTL,  /* write a sysctl; the old value is journalled and restored */
 	OT_OP_NFT,     /* load one nftables table, atomically (one batch) */
 	OT_OP_CGROUP,  /* create a cgroup with limits */
+	OT_OP_MOUNT,   /* storage: one mount in a container's own mount namespace */
 	OT_OP__COUNT
 };
 
@@ -210,6 +216,30 @@ struct ot_op_cgroup {
 	uint32_t pids;	  /* 0 = no limit */
 };
 
+/* ---- storage (docs/language.md: root, mount, tmp) ----
+ *
+ * Each is made inside the container's mount namespace (OT_ISO_MNT, made by
+ * its NETNS op), which alone holds it: no mount of a container is in the
+ * node's mount table, and it goes when that namespace is released, so a
+ * mount op needs no undo of its own. A container's ROOT op comes before its
+ * other mount ops; their dst is then a path in the new root. */
+enum ot_mount_kind {
+	OT_MOUNT_ROOT,	/* pivot_root into src (with /proc, /sys, /dev where it has them) */
+	OT_MOUNT_BIND,	/* bind the host path src onto dst */
+	OT_MOUNT_TMPFS, /* a tmpfs of size bytes (0 = the kernel's default) on dst */
+	OT_MOUNT__COUNT
+};
+
+struct ot_op_mount {
+	enum ot_mount_kind kind : 8;
+	bool ro;	 /* read-only (ROOT, BIND) */
+	bool nofollow;	 /* BIND: refuse a symbolic link on src's path (bounded binds) */
+	uint32_t mode;	 /* TMPFS: permissions of its root (01777 for /tmp) */
+	const char *src; /* ROOT, BIND: absolute host path; TMPFS: NULL */
+	const char *dst; /* BIND, TMPFS: absolute path in the container's view */
+	uint64_t size;	 /* TMPFS: bytes, 0 = kernel default (half of RAM) */
+};
+
 struct ot_op {
 	enum ot_op_kind kind;
 	int ns;		    /* namespace the operation acts in (index into plan->ns) */
@@ -222,6 +252,7 @@ struct ot_op {
 		struct ot_op_sysctl sysctl;
 		struct ot_op_nft nft;
 		struct ot_op_cgroup cgroup;
+		struct ot_op_mount mount;
 		char dev[OT_IFNAMSIZ]; /* OT_OP_LINK_UP */
 	};
 };
@@ -320,6 +351,7 @@ const char *ot_ns_role_name(enum ot_ns_role r);
 const char *ot_nft_hook_name(enum ot_nft_hook h);
 const char *ot_nft_verdict_name(enum ot_nft_verdict v);
 const char *ot_macvlan_mode_name(enum ot_macvlan_mode m);
+const char *ot_mount_kind_name(enum ot_mount_kind k);
 
 /*
  * Does op need an explicit undo at teardown? Objects inside a namespace the

@@ -8,6 +8,7 @@
  */
 #include "plan/plan_json.h"
 #include "plan/plan_schema.h"
+#include "vocab/caps.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -536,15 +537,72 @@ static void read_op(struct jr *r, json_t *o, struct ot_op *op)
 		op->cgroup.memory = (uint64_t)get_int(r, o, "memory", 0, INT64_MAX);
 		op->cgroup.pids = (uint32_t)get_int(r, o, "pids", 0, UINT32_MAX);
 		break;
+	case OT_OP_MOUNT:
+		op->mount.kind = get_enum(r, o, "kind", ot_mount_kind_names, true, 0);
+		op->mount.src = dup_str(r, o, "src", false);
+		op->mount.dst = dup_str(r, o, "dst", false);
+		op->mount.ro = get_bool(r, o, "ro");
+		op->mount.nofollow = get_bool(r, o, "nofollow");
+		op->mount.size = (uint64_t)get_int(r, o, "size", 0, INT64_MAX);
+		op->mount.mode = (uint32_t)get_int(r, o, "mode", 0, 07777);
+		break;
 	case OT_OP__COUNT:
 		break;
 	}
 }
 
+/* "caps_drop" or "caps_keep" (not both): capability names; "no_new_privs": true. */
+static void read_caps(struct jr *r, json_t *o, struct ot_plan_ns *ns)
+{
+	json_t *drop = json_object_get(o, OT_PLAN_KEY_CAPS_DROP);
+	json_t *keep = json_object_get(o, OT_PLAN_KEY_CAPS_KEEP);
+	json_t *nnp = json_object_get(o, OT_PLAN_KEY_NO_NEW_PRIVS);
+	json_t *arr = drop ? drop : keep, *e;
+	size_t i;
+
+	if (nnp && !json_is_true(nnp))
+		jfail(r, "'%s' must be true when given", OT_PLAN_KEY_NO_NEW_PRIVS);
+	ns->no_new_privs = nnp != NULL;
+	if (drop && keep) {
+		jfail(r, "'%s' and '%s' together", OT_PLAN_KEY_CAPS_DROP, OT_PLAN_KEY_CAPS_KEEP);
+		return;
+	}
+	if (!arr)
+		return;
+	if (!json_is_array(arr)) {
+		jfail(r, "'%s' must be an array",
+		      drop ? OT_PLAN_KEY_CAPS_DROP : OT_PLAN_KEY_CAPS_KEEP);
+		return;
+	}
+	ns->caps_set = true;
+	ns->caps_keep = keep != NULL;
+	json_array_foreach(arr, i, e)
+	{
+		int n = json_is_string(e)
+			    ? ot_cap_by_name(json_string_value(e), json_string_length(e))
+			    : -1;
+
+		if (n < 0) {
+			jfail(r, "unknown capability at index %zu", i);
+			return;
+		}
+		ns->caps |= 1ull << n;
+	}
+}
+
 static void read_ns(struct jr *r, json_t *o)
 {
-	static const char *const keys[] = {"name",     "role",	 "container", "isolate",
-					   "hostname", "cgroup", "ranks",     NULL};
+	static const char *const keys[] = {"name",
+					   "role",
+					   "container",
+					   "isolate",
+					   "hostname",
+					   "cgroup",
+					   "ranks",
+					   OT_PLAN_KEY_CAPS_DROP,
+					   OT_PLAN_KEY_CAPS_KEEP,
+					   OT_PLAN_KEY_NO_NEW_PRIVS,
+					   NULL};
 	struct ot_plan_ns *ns;
 	const char *name;
 	json_t *arr, *e;
@@ -585,6 +643,7 @@ static void read_ns(struct jr *r, json_t *o)
 	ns->container = dup_str(r, o, "container", true);
 	ns->hostname = dup_str(r, o, "hostname", false);
 	ns->cgroup = dup_str(r, o, "cgroup", false);
+	read_caps(r, o, ns);
 	arr = json_object_get(o, "isolate");
 	if (arr && !json_is_array(arr))
 		jfail(r, "'isolate' must be an array");

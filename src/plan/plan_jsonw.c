@@ -24,6 +24,7 @@
 #include "plan/plan_json.h"
 #include "plan/plan_schema.h"
 #include "util/bits.h"
+#include "vocab/caps.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -853,6 +854,9 @@ static void w_field(struct jw *w, const struct ot_op *op, const struct ot_plan_f
 	case OT_F_MACVLAN_MODE:
 		m_enum(w, k, kn, ot_macvlan_mode_names, ((const struct ot_op_link *)v)->mode);
 		break;
+	case OT_F_MOUNT_KIND:
+		m_enum(w, k, kn, ot_mount_kind_names, ((const struct ot_op_mount *)v)->kind);
+		break;
 	case OT_F_ROUTE_DST: {
 		const struct ot_prefix *d = (const struct ot_prefix *)v;
 
@@ -949,18 +953,41 @@ static void w_op(struct jw *w, const struct ot_op *op)
 	close_(w, '}');
 }
 
+/* "caps_drop": ["net_raw", ...] or "caps_keep": [...], in number order. */
+static void m_caps(struct jw *w, const struct ot_plan_ns *ns)
+{
+	unsigned n;
+
+	if (!ns->caps_set)
+		return;
+	if (ns->caps_keep)
+		key(w, K(OT_PLAN_KEY_CAPS_KEEP));
+	else
+		key(w, K(OT_PLAN_KEY_CAPS_DROP));
+	open_(w, '[');
+	for (n = 0; n < OT_CAP_COUNT; n++)
+		if (ns->caps & (1ull << n)) {
+			item(w);
+			str(w, ot_cap_name(n));
+		}
+	close_(w, ']');
+}
+
 static void w_ns(struct jw *w, const struct ot_plan_ns *ns)
 {
 	size_t i;
 
 	open_(w, '{');
 	if (ns->role == OT_NS_CONTAINER) {
+		m_caps(w, ns);
 		m_str(w, K("cgroup"), ns->cgroup);
 		m_str(w, K("container"), ns->container);
 		m_str(w, K("hostname"), ns->hostname);
 		m_isolate(w, ns->isolate);
 	}
 	m_str(w, K("name"), ns->name);
+	if (ns->role == OT_NS_CONTAINER)
+		m_true(w, K(OT_PLAN_KEY_NO_NEW_PRIVS), ns->no_new_privs);
 	if (ns->role == OT_NS_CONTAINER && ns->nranks) {
 		key(w, K("ranks"));
 		open_(w, '[');

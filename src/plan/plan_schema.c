@@ -12,11 +12,17 @@
 #include <sys/socket.h>
 
 const struct ot_enum_name ot_op_kind_names[] = {
-    {"netns", OT_OP_NETNS},   {"link", OT_OP_LINK},
-    {"up", OT_OP_LINK_UP},    {"addr", OT_OP_ADDR},
-    {"route", OT_OP_ROUTE},   {"fdb", OT_OP_FDB},
-    {"sysctl", OT_OP_SYSCTL}, {"nft", OT_OP_NFT},
-    {"cgroup", OT_OP_CGROUP}, {NULL, 0},
+    {"netns", OT_OP_NETNS},
+    {"link", OT_OP_LINK},
+    {"up", OT_OP_LINK_UP},
+    {"addr", OT_OP_ADDR},
+    {"route", OT_OP_ROUTE},
+    {"fdb", OT_OP_FDB},
+    {"sysctl", OT_OP_SYSCTL},
+    {"nft", OT_OP_NFT},
+    {"cgroup", OT_OP_CGROUP},
+    {"mount", OT_OP_MOUNT},
+    {NULL, 0},
 };
 
 /* The plan's link kinds are the kernel's IFLA_INFO_KIND names. */
@@ -146,6 +152,11 @@ const char *ot_macvlan_mode_name(enum ot_macvlan_mode m)
 	return ot_enum_name(ot_macvlan_mode_names, (int)m);
 }
 
+const char *ot_mount_kind_name(enum ot_mount_kind k)
+{
+	return ot_enum_name(ot_mount_kind_names, (int)k);
+}
+
 /* ------------------------------------------------------------------ */
 /* JSON keys, per operation kind, in strcmp order                     */
 
@@ -233,8 +244,29 @@ static const struct ot_plan_field f_cgroup[] = {
     F("path", OT_F_STR, 0, cgroup.path),       F("pids", OT_F_U32, 0, cgroup.pids),	END,
 };
 
+/* storage */
+const struct ot_enum_name ot_mount_kind_names[] = {
+    {"root", OT_MOUNT_ROOT},
+    {"bind", OT_MOUNT_BIND},
+    {"tmpfs", OT_MOUNT_TMPFS},
+    {NULL, 0},
+};
+
+static const struct ot_plan_field f_mount[] = {
+    F("dst", OT_F_STR, 0, mount.dst),
+    F("kind", OT_F_MOUNT_KIND, 0, mount),
+    F("mode", OT_F_U32, 0, mount.mode),
+    F("nofollow", OT_F_BOOL, 0, mount.nofollow),
+    COMMON,
+    F("ro", OT_F_BOOL, 0, mount.ro),
+    F("size", OT_F_U64, 0, mount.size),
+    F("src", OT_F_STR, 0, mount.src),
+    END,
+};
+
 const struct ot_plan_field *const ot_plan_op_fields[OT_OP__COUNT] = {
-    [OT_OP_NETNS] = f_netns,   [OT_OP_LINK] = f_link,	[OT_OP_LINK_UP] = f_up,
-    [OT_OP_ADDR] = f_addr,     [OT_OP_ROUTE] = f_route, [OT_OP_FDB] = f_fdb,
-    [OT_OP_SYSCTL] = f_sysctl, [OT_OP_NFT] = f_nft,	[OT_OP_CGROUP] = f_cgroup,
+    [OT_OP_MOUNT] = f_mount,   [OT_OP_NETNS] = f_netns,	  [OT_OP_LINK] = f_link,
+    [OT_OP_LINK_UP] = f_up,    [OT_OP_ADDR] = f_addr,	  [OT_OP_ROUTE] = f_route,
+    [OT_OP_FDB] = f_fdb,       [OT_OP_SYSCTL] = f_sysctl, [OT_OP_NFT] = f_nft,
+    [OT_OP_CGROUP] = f_cgroup,
 };

@@ -32,6 +32,7 @@ extern const struct ot_enum_name ot_l4proto_names[];	    /* IPPROTO_TCP "tcp", .
 extern const struct ot_enum_name ot_ct_state_names[];	    /* OT_CT_* bits, in bit order */
 extern const struct ot_enum_name ot_macvlan_mode_names[];   /* enum ot_macvlan_mode */
 extern const struct ot_enum_name ot_expect_names[];	    /* enum ot_expect */
+extern const struct ot_enum_name ot_mount_kind_names[];	    /* enum ot_mount_kind */
 
 /* The name of v in t, or "?" when t has none. Never NULL. */
 const char *ot_enum_name(const struct ot_enum_name *t, int v);
@@ -41,6 +42,13 @@ int ot_enum_value(const struct ot_enum_name *t, const char *s, int *ret);
 
 /* The same for s of n bytes (not NUL-terminated), for list parsers. */
 int ot_enum_value_n(const struct ot_enum_name *t, const char *s, size_t n, int *ret);
+
+/* The keys of a container namespace's capability set: the set dropped or
+ * the set kept (exec/caps.c), an array of names (vocab/caps.h); and its
+ * no_new_privs flag. */
+#define OT_PLAN_KEY_CAPS_DROP	 "caps_drop"
+#define OT_PLAN_KEY_CAPS_KEEP	 "caps_keep"
+#define OT_PLAN_KEY_NO_NEW_PRIVS "no_new_privs"
 
 /* ---- JSON keys of the operations ---- */
 
@@ -65,6 +73,7 @@ enum ot_plan_ftype {
 	OT_F_ROUTE_DST,	   /* struct ot_prefix, length 0 written "default" or "default6" */
 	OT_F_PEER,	   /* the veth peer: an object of ot_plan_peer_fields */
 	OT_F_NFT,	   /* struct ot_op_nft: an object (chains, rules, table) */
+	OT_F_MOUNT_KIND,   /* enum ot_mount_kind : 8 of struct ot_op_mount */
 };
 
 /*

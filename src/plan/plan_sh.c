@@ -19,7 +19,8 @@
  *   - host sysctls are saved under <state_dir>/sh before being changed, and
  *     restored from there by the destroy script;
  *   - extra namespaces (uts, ipc, pid, mount, cgroup) need a process to
- *     hold them: the script says so in a comment and leaves them out.
+ *     hold them: the script says so in a comment and leaves them out, and
+ *     the storage mounts made in a mount namespace with them.
  */
 #include "plan/plan_sh.h"
 
@@ -175,6 +176,14 @@ static void e_netns(const struct ot_plan *p, const struct ot_op *op, struct ot_s
 		if (ns->hostname)
 			ot_sb_printf(&t, ", hostname %s", ns->hostname);
 		comment(out, "not done by this script (a namespace needs a process to hold it):%s",
+			ot_sb_str(&t));
+		drop(out, &t);
+	}
+	if (ns->caps_set || ns->no_new_privs) {
+		struct ot_strbuf t = OT_STRBUF_INIT;
+
+		ot_plan_caps_text(ns, " ", &t);
+		comment(out, "for processes entering it (otnode exec, Slurm tasks), not here:%s",
 			ot_sb_str(&t));
 		drop(out, &t);
 	}
@@ -359,10 +368,23 @@ static void e_cgroup(const struct ot_plan *p, const struct ot_op *op, struct ot_
 		     (unsigned long long)op->cgroup.memory, op->cgroup.pids);
 }
 
+/* storage: made inside the container's mount namespace, which this script
+ * does not make (see e_netns) */
+static void e_mount(const struct ot_plan *p, const struct ot_op *op, struct ot_strbuf *out)
+{
+	struct ot_strbuf t = OT_STRBUF_INIT;
+
+	ot_plan_op_text(p, op, &t);
+	comment(out, "not done by this script (in the mount namespace of %s): mount %s",
+		p->ns[op->ns].container ? p->ns[op->ns].container : "?", ot_sb_str(&t));
+	drop(out, &t);
+}
+
 static emit_fn *const creators[OT_OP__COUNT] = {
-    [OT_OP_NETNS] = e_netns,   [OT_OP_LINK] = e_link,	[OT_OP_LINK_UP] = e_up,
-    [OT_OP_ADDR] = e_addr,     [OT_OP_ROUTE] = e_route, [OT_OP_FDB] = e_fdb,
-    [OT_OP_SYSCTL] = e_sysctl, [OT_OP_NFT] = e_nft,	[OT_OP_CGROUP] = e_cgroup,
+    [OT_OP_MOUNT] = e_mount,   [OT_OP_NETNS] = e_netns,	  [OT_OP_LINK] = e_link,
+    [OT_OP_LINK_UP] = e_up,    [OT_OP_ADDR] = e_addr,	  [OT_OP_ROUTE] = e_route,
+    [OT_OP_FDB] = e_fdb,       [OT_OP_SYSCTL] = e_sysctl, [OT_OP_NFT] = e_nft,
+    [OT_OP_CGROUP] = e_cgroup,
 };
 
 /* ------------------------------------------------------------------ */

@@ -8,6 +8,7 @@
  * order. One describer per operation kind (a table, not a switch).
  */
 #include "plan/plan_text.h"
+#include "vocab/caps.h"
 #include "plan/plan_schema.h"
 
 #include <netinet/in.h>
@@ -216,6 +217,20 @@ void ot_nft_table_text(const struct ot_op_nft *n, const char *indent, struct ot_
 
 typedef void describe_fn(const struct ot_plan *p, const struct ot_op *op, struct ot_strbuf *out);
 
+void ot_plan_caps_text(const struct ot_plan_ns *ns, const char *sep, struct ot_strbuf *out)
+{
+	unsigned n;
+
+	if (ns->caps_set) {
+		ot_sb_printf(out, "%scapabilities %s", sep, ns->caps_keep ? "keep" : "drop");
+		for (n = 0; n < OT_CAP_COUNT; n++)
+			if (ns->caps & (1ull << n))
+				ot_sb_printf(out, " %s", ot_cap_name(n));
+	}
+	if (ns->no_new_privs)
+		ot_sb_printf(out, "%sno_new_privs", sep);
+}
+
 static void d_netns(const struct ot_plan *p, const struct ot_op *op, struct ot_strbuf *out)
 {
 	const struct ot_plan_ns *ns = &p->ns[op->ns];
@@ -231,6 +246,7 @@ static void d_netns(const struct ot_plan *p, const struct ot_op *op, struct ot_s
 			ot_sb_printf(out, " %s", ot_isolate_name((enum ot_isolate)bit));
 	if (ns->hostname)
 		ot_sb_printf(out, ", hostname %s", ns->hostname);
+	ot_plan_caps_text(ns, ", ", out);
 }
 
 static void d_link(const struct ot_plan *p, const struct ot_op *op, struct ot_strbuf *out)
@@ -347,10 +363,35 @@ static void d_cgroup(const struct ot_plan *p, const struct ot_op *op, struct ot_
 		ot_sb_append(out, " (no limits)");
 }
 
+/* storage: "root /srv/base ro", "bind /data -> /data ro", "tmpfs /tmp size 64M mode 1777" */
+static void d_mount(const struct ot_plan *p, const struct ot_op *op, struct ot_strbuf *out)
+{
+	const struct ot_op_mount *m = &op->mount;
+
+	ot_sb_append(out, ot_mount_kind_name(m->kind));
+	if (m->src)
+		ot_sb_printf(out, " %s", m->src);
+	if (m->src && m->dst)
+		ot_sb_append(out, " ->");
+	if (m->dst)
+		ot_sb_printf(out, " %s", m->dst);
+	if (m->kind == OT_MOUNT_TMPFS && m->size)
+		ot_sb_printf(out, " size %llu", (unsigned long long)m->size);
+	else if (m->kind == OT_MOUNT_TMPFS)
+		ot_sb_append(out, " size default");
+	if (m->kind == OT_MOUNT_TMPFS)
+		ot_sb_printf(out, " mode %o", m->mode);
+	if (m->ro)
+		ot_sb_append(out, " ro");
+	if (m->nofollow)
+		ot_sb_append(out, " nofollow");
+}
+
 static describe_fn *const describers[OT_OP__COUNT] = {
-    [OT_OP_NETNS] = d_netns,   [OT_OP_LINK] = d_link,	[OT_OP_LINK_UP] = d_up,
-    [OT_OP_ADDR] = d_addr,     [OT_OP_ROUTE] = d_route, [OT_OP_FDB] = d_fdb,
-    [OT_OP_SYSCTL] = d_sysctl, [OT_OP_NFT] = d_nft,	[OT_OP_CGROUP] = d_cgroup,
+    [OT_OP_MOUNT] = d_mount,   [OT_OP_NETNS] = d_netns,	  [OT_OP_LINK] = d_link,
+    [OT_OP_LINK_UP] = d_up,    [OT_OP_ADDR] = d_addr,	  [OT_OP_ROUTE] = d_route,
+    [OT_OP_FDB] = d_fdb,       [OT_OP_SYSCTL] = d_sysctl, [OT_OP_NFT] = d_nft,
+    [OT_OP_CGROUP] = d_cgroup,
 };
 
 void ot_plan_op_text(const struct ot_plan *p, const struct ot_op *op, struct ot_strbuf *out)
@@ -448,6 +489,7 @@ void ot_plan_text(const struct ot_plan *p, struct ot_strbuf *out)
 				ot_sb_printf(out, ", hostname %s", ns->hostname);
 			if (ns->cgroup)
 				ot_sb_printf(out, ", cgroup %s", ns->cgroup);
+			ot_plan_caps_text(ns, ", ", out);
 			for (j = 0; j < ns->nranks; j++) {
 				ot_sb_printf(out, "%s%u", j ? "," : ", ranks ", ns->ranks[j].first);
 				if (ns->ranks[j].last != ns->ranks[j].first)

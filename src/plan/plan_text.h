@@ -26,6 +26,11 @@ void ot_plan_op_text(const struct ot_plan *p, const struct ot_op *op, struct ot_
  */
 void ot_nft_table_text(const struct ot_op_nft *n, const char *indent, struct ot_strbuf *out);
 
+/* Append a container's capabilities and no_new_privs, each item after sep:
+ * "<sep>capabilities drop net_raw sys_admin<sep>no_new_privs"; nothing when
+ * it asks for neither. */
+void ot_plan_caps_text(const struct ot_plan_ns *ns, const char *sep, struct ot_strbuf *out);
+
 /* Append one rule's statement in nft syntax (without chain or newline). */
 void ot_nft_rule_text(const struct ot_nft_rule *r, struct ot_strbuf *out);
 

@@ -707,16 +707,19 @@ static int neighbour(const struct ot_reach *r, int oif, const struct ot_addr *nh
 	for (i = 0; i < r->nifs; i++) {
 		const struct r_if *f = &r->ifs[i];
 
-		if ((int)i == oif || !f->up || uf_find((struct ot_reach *)r, (int)i) != seg)
+		if (!f->up || uf_find((struct ot_reach *)r, (int)i) != seg)
 			continue;
+		/* the sending interface too: a VXLAN device that is a
+		 * container's only interface on the segment (no bridge on this
+		 * node) leads to the other nodes as well */
 		if (f->kind == OT_LINK_VXLAN)
 			for (k = 0; k < r->nfdbs; k++)
 				if (r->fdbs[k].ns == f->ns &&
 				    !strncmp(r->fdbs[k].dev, f->name, OT_IFNAMSIZ) &&
 				    r->fdbs[k].dst_node && !plan_has_node(r, r->fdbs[k].dst_node))
 					*unknown = true;
-		if (f->master[0])
-			continue; /* a bridge port: L2 only */
+		if ((int)i == oif || f->master[0])
+			continue; /* itself, or a bridge port: L2 only */
 		for (k = 0; k < r->naddrs; k++) {
 			const struct r_addr *a = &r->addrs[k];
 

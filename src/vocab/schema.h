@@ -14,6 +14,7 @@
 #define OT_SCHEMA_CHECK	    "opentop-check/1"	  /* otc check --json */
 #define OT_SCHEMA_CLUSTER   "opentop-cluster/1"	  /* otc plan --json (every node) */
 #define OT_SCHEMA_REACH	    "opentop-reach/1"	  /* otc reach --json */
+#define OT_SCHEMA_DIFF	    "opentop-diff/1"	  /* otc diff --json */
 #define OT_SCHEMA_DEPLOY    "opentop-deploy/1"	  /* otdeploy --json */
 #define OT_SCHEMA_DRY_RUN   "opentop-dry-run/1"	  /* otdeploy --dry-run --json */
 #define OT_SCHEMA_STATUS    "opentop-status/1"	  /* otnode status --json */

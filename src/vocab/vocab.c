@@ -35,3 +35,36 @@ const char *ot_isolate_name(enum ot_isolate bit)
 			return ot_isolate_kinds[k].name;
 	return "?";
 }
+
+bool ot_abspath_valid(const char *s)
+{
+	const char *c, *seg;
+
+	if (!s || s[0] != '/' || strlen(s) > OT_PATH_MAX)
+		return false;
+	if (!s[1])
+		return true;
+	for (c = s + 1;;) {
+		seg = c;
+		while (*c && *c != '/') {
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				return false;
+			c++;
+		}
+		if (c == seg || (c - seg == 1 && seg[0] == '.') ||
+		    (c - seg == 2 && seg[0] == '.' && seg[1] == '.'))
+			return false;
+		if (!*c)
+			return true;
+		c++;
+	}
+}
+
+bool ot_path_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (n == 1 && dir[0] == '/')
+		return path[0] == '/';
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}

@@ -57,6 +57,19 @@ enum ot_macvlan_mode {
 	OT_MACVLAN_PASSTHRU,
 };
 
+/*
+ * Storage paths (root, bind and tmpfs mounts; the bind bound of the plugin).
+ * An absolute, normal path: "/" alone, or "/a/b" (no "." or ".." component,
+ * no "//", no trailing '/', no control character), at most OT_PATH_MAX
+ * bytes. Never fails.
+ */
+#define OT_PATH_MAX 1024
+bool ot_abspath_valid(const char *s);
+
+/* Is the normal path `path` equal to or below the normal path `dir`
+ * (component-wise: /data/x is below /data, /database is not)? */
+bool ot_path_under(const char *path, const char *dir);
+
 /* A range of Slurm global task ranks, inclusive. */
 struct ot_rank_range {
 	uint32_t first, last;

@@ -22,6 +22,13 @@ check-deploy: $(OTDEPLOY) $(OTC)
 	@$(call run_suite,check-deploy,1800) tests/deploy/run-deploy $(BUILD)
 CHECK_TARGETS += check-deploy
 
+# otdeploy --apply on a 3-host simulated cluster: a flow across nodes keeps
+# every packet through it; a bad topology, a check refused on one node, an
+# apply failing on one node (the others reverted) - see the script's header.
+check-deploy-apply: $(OTDEPLOY) $(OTC)
+	@$(call run_suite,check-deploy-apply,600) tests/deploy/run-apply $(BUILD)
+CHECK_TARGETS += check-deploy-apply
+
 # Only the two-deployments-at-once case (part of check-deploy too), for a
 # quick or repeated look: make check-deploy-concurrent CONCURRENT_REPS=20.
 check-deploy-concurrent: $(OTDEPLOY) $(OTC)

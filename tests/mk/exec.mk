@@ -60,5 +60,19 @@ check-exec-nd: $(EXEC_KERNEL_DEPS)
 # SIGKILL at every system call of otnode create and destroy (strace)
 check-exec-kills: $(EXEC_KERNEL_DEPS)
 	@$(call run_suite,check-exec-kills,1200) tests/kernel/run-kills $(BUILD)
+# otnode apply: a ping between untouched containers through it (no loss), a
+# failure and a SIGKILL at every step (rollback; destroy or a second apply
+# recovers), bad plans refused with nothing changed.
+check-exec-apply: $(EXEC_KERNEL_DEPS)
+	@$(call run_suite,check-exec-apply,600) tests/kernel/run-apply $(BUILD)
+# capabilities and no_new_privs: /proc/self/status of a process entered
+# with otnode exec, and a veth refused without net_admin.
+check-exec-caps: $(EXEC_KERNEL_DEPS)
+	@$(call run_suite,check-exec-caps,300) tests/kernel/run-caps $(BUILD)
 CHECK_TARGETS += check-exec-examples check-exec-faults check-exec-cycles check-exec-drift \
-	check-exec-ports check-exec-nd check-exec-kills
+	check-exec-ports check-exec-nd check-exec-kills check-exec-caps check-exec-apply
+# storage (root, bind, tmpfs, private /tmp) seen from inside a container
+# built on a busybox-static tree; kill/fail at every create step
+check-exec-storage: $(EXEC_KERNEL_DEPS)
+	@$(call run_suite,check-exec-storage,600) tests/kernel/run-storage $(BUILD)
+CHECK_TARGETS += check-exec-storage

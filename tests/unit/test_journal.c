@@ -126,6 +126,37 @@ Test(journal, torn_last_record_is_ignored)
 	ot_journal_image_free(im);
 }
 
+/* apply's continuation: a complete journal reopened (its torn tail cut),
+ * records appended after "C", one marked undone ("U") */
+Test(journal, reopen_appends_and_undone)
+{
+	struct ot_journal_image *im = NULL, *im2 = NULL;
+	struct ot_journal *j = NULL;
+	struct ot_error err = {0};
+	struct ot_jrec r = {.kind = OT_J_NETNS, .a = "c", .b = "container"};
+
+	cr_assert_eq(parse(HDR "B 1 netns a container\nD 1\nC\nB 2 netns b cont", &im, &err), 0);
+	cr_assert_eq(ot_journal_reopen(dir, im, &j, &err), -EINVAL); /* needs its lock */
+	ot_journal_image_free(im);
+	im = NULL;
+	cr_assert_eq(ot_journal_read(dir, true, &im, &err), 0, "%s", err.msg);
+	cr_assert(im->torn && im->complete);
+	cr_assert_eq(ot_journal_reopen(dir, im, &j, &err), 0, "%s", err.msg);
+	cr_assert_eq(ot_journal_begin(j, &r, &err), 0);
+	cr_assert_eq(r.id, 2);
+	cr_assert_eq(ot_journal_done(j, r.id, &err), 0);
+	cr_assert_eq(ot_journal_undone(j, 1, &err), 0);
+	ot_journal_close(j);
+	cr_assert_eq(ot_journal_read(dir, false, &im2, &err), 0, "%s", err.msg);
+	cr_assert_not(im2->torn);
+	cr_assert_eq(im2->nrecs, 2);
+	cr_assert_eq(im2->recs[0].state, OT_J_UNDONE);
+	cr_assert_eq(im2->recs[1].state, OT_J_DONE);
+	cr_assert_str_eq(im2->recs[1].a, "c");
+	ot_journal_image_free(im2);
+	ot_journal_image_free(im);
+}
+
 static void bad(const char *text, const char *needle)
 {
 	struct ot_journal_image *im = NULL;

@@ -749,3 +749,67 @@ Test(shape, exhausted_subnet_is_an_error_at_the_network)
 			 "with a subnet\n");
 	done();
 }
+
+/* Container templates: an int argument in expressions and loop ranges, a
+ * name and an address as text, nested uses, and the caller's loop
+ * variables intact after a use (the template's own loops run in a frame of
+ * their own); capabilities and no_new_privs in the model. */
+Test(model, templates_values_and_frames)
+{
+	static const char text[] =
+	    "topology t\n"
+	    "network lan { subnet 10.10.0.0/16 }\n"
+	    "template multi(int base, int n) {\n"
+	    "  for r in 0..n - 1 { route 10.{base + r}.0.0/16 via 10.10.0.1 }\n"
+	    "}\n"
+	    "template outer(name net, address a, int base) {\n"
+	    "  iface eth0 on {net} address {a}\n"
+	    "  use multi({base}, 2)\n"
+	    "  capabilities drop net_raw\n"
+	    "}\n"
+	    "container gw on n1 { iface eth0 on lan address 10.10.0.1 }\n"
+	    "for i in 0..1 {\n"
+	    "  container c{i} on n1 {\n"
+	    "    for j in 0..1 {\n"
+	    "      use outer(lan, 10.10.1.{i * 10 + j}, {20 + i * 50 + j * 5})\n"
+	    "      no_new_privs\n"
+	    "    }\n"
+	    "  }\n"
+	    "}\n";
+	struct ot_m_container *c;
+	char s[64];
+
+	/* j = 1 adds a second eth0 and a second no_new_privs: expect exactly
+	 * those two errors, in the second iteration, with the caller's j */
+	cr_assert_eq(load(text), -EINVAL);
+	cr_assert_str_eq(ot_sb_str(&errs), "7:9: duplicate interface 'eth0' in container 'c0'\n"
+					   "16:7: duplicate 'no_new_privs'\n");
+	/* the body's error names the use, in the caller's iteration (j=1);
+	 * the caller's own statement keeps its loop context */
+	cr_assert_str_eq(d.v[0].via, "through template 'outer', used here (in the loop "
+				     "iteration with i=0, j=1)");
+	cr_assert_eq(d.v[0].via_loc.line, 15);
+	cr_assert(strstr(d.v[1].hint, "i=0, j=1"), "%s", d.v[1].hint);
+	cr_assert_null(d.v[1].via);
+	done();
+	{
+		char fixed[sizeof(text)];
+		char *p;
+
+		memcpy(fixed, text, sizeof(text));
+		p = strstr(fixed, "0..1 {\n      use");
+		cr_assert_not_null(p);
+		p[3] = '0'; /* for j in 0..0 */
+		cr_assert_eq(load(fixed), 0, "%s", ot_sb_str(&errs));
+	}
+	c = ot_model_container(m, "c1");
+	cr_assert_not_null(c);
+	cr_assert_eq(c->nroutes, 2);
+	ot_prefix_format(&c->routes[1].dst, s, sizeof(s));
+	cr_assert_str_eq(s, "10.71.0.0/16");
+	ot_prefix_format(&c->ifaces[0].addrs[0], s, sizeof(s));
+	cr_assert_str_eq(s, "10.10.1.10/16");
+	cr_assert(c->caps_set && !c->caps_keep && c->no_new_privs);
+	cr_assert_eq(c->caps, 1ull << 13);
+	done();
+}

@@ -39,6 +39,9 @@ static struct ot_plan *sample(void)
 	p->ns[web].ranks = ot_arena_calloc(&p->arena, 1, sizeof(struct ot_rank_range));
 	p->ns[web].ranks[0] = (struct ot_rank_range){0, 3};
 	p->ns[web].nranks = 1;
+	p->ns[web].caps_set = true;
+	p->ns[web].caps = (1ull << 13) | (1ull << 21); /* net_raw, sys_admin */
+	p->ns[web].no_new_privs = true;
 
 	ot_plan_add_op(p, OT_OP_NETNS, sw);
 	ot_plan_add_op(p, OT_OP_NETNS, web);
@@ -136,6 +139,10 @@ Test(plan_json, round_trip_is_byte_exact)
 	cr_assert_eq(ot_plan_rank_find(q, 2), 2);
 	cr_assert_eq(ot_plan_rank_find(q, 4), -ENOENT);
 	cr_assert_eq(q->ns[2].isolate, OT_ISO_NET | OT_ISO_UTS);
+	cr_assert(strstr(a, "\"caps_drop\"") && strstr(a, "\"no_new_privs\": true"), "%s", a);
+	cr_assert(q->ns[2].caps_set && !q->ns[2].caps_keep);
+	cr_assert_eq(q->ns[2].caps, (1ull << 13) | (1ull << 21));
+	cr_assert(q->ns[2].no_new_privs);
 	for (i = 0; i < q->nops; i++)
 		if (q->ops[i].kind == OT_OP_NFT)
 			cr_assert(q->ops[i].nft.rules[2].has_icmp_type &&
@@ -211,6 +218,15 @@ Test(plan_json, rejects)
 			   "\"name\":\"vx\",\"vni\":16777216,\"port\":1}]}",
 		      "out of range");
 	expect_reject("{\"a\":1,\"a\":2}", "line");
+	expect_reject(HEAD "\"namespaces\":[{\"name\":\"c\",\"role\":\"container\","
+			   "\"container\":\"c\",\"caps_drop\":[\"net_rawx\"]}]}",
+		      "unknown capability");
+	expect_reject(HEAD "\"namespaces\":[{\"name\":\"c\",\"role\":\"container\","
+			   "\"container\":\"c\",\"caps_drop\":[],\"caps_keep\":[]}]}",
+		      "together");
+	expect_reject(HEAD "\"namespaces\":[{\"name\":\"c\",\"role\":\"container\","
+			   "\"container\":\"c\",\"no_new_privs\":false}]}",
+		      "no_new_privs");
 }
 
 #define NFT_RULE(R)                                                                                \

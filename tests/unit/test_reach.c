@@ -275,6 +275,37 @@ Test(reach, one_plan_alone)
 	cr_assert_eq(ev("b", "10.5.0.1", "icmp", NULL), OT_REACH_UNKNOWN);
 }
 
+/* n2's plan only, a routed path that leaves the node: b and c are the only
+ * members of their networks on n2, so each one's eth0 is the VXLAN device
+ * itself (no bridge), and the router r is on n1. Unknown, not lost (found
+ * with topologies/fleet.otp: verify said lost, the kernel answered). */
+Test(reach, one_plan_alone_routed_through_another_node)
+{
+	static const char topo[] = "topology t\n"
+				   "network l1 { subnet 10.6.1.0/24 }\n"
+				   "network l2 { subnet 10.6.2.0/24 }\n"
+				   "container r on n1 {\n"
+				   " iface a on l1 address 10.6.1.1\n"
+				   " iface b on l2 address 10.6.2.1\n"
+				   " forward\n"
+				   "}\n"
+				   "container b on n2 { iface eth0 on l1 address 10.6.1.2\n"
+				   " route default via 10.6.1.1 }\n"
+				   "container c on n2 { iface eth0 on l2 address 10.6.2.2\n"
+				   " route default via 10.6.2.1 }\n";
+	struct ot_compile_opts o = {0};
+	struct ot_error err = {0};
+	const struct ot_plan *p2;
+
+	ot_diags_init(&fx.d);
+	cr_assert_eq(ot_topology_load_mem("t.otp", topo, strlen(topo), NULL, &fx.d, &fx.m), 0);
+	cr_assert_eq(ot_compile(fx.m, &o, &fx.d, &fx.c), 0);
+	p2 = ot_compiled_plan(fx.c, "n2");
+	cr_assert_eq(ot_reach_new(&p2, 1, &fx.r, &err), 0);
+	cr_assert_eq(ev("b", "10.6.2.2", "icmp", NULL), OT_REACH_UNKNOWN);
+	cr_assert_eq(ev("b", "10.6.1.1", "icmp", NULL), OT_REACH_UNKNOWN);
+}
+
 Test(reach, classes)
 {
 	struct ot_reach_class c;

@@ -56,6 +56,18 @@ static const struct {
     {"isolate=uts,cgroup", "!'cgroup' cannot be allowed"},
     {"isolate=foo", "!unknown isolation kind 'foo'"},
     {"isolate=", "!unknown isolation kind ''"},
+    /* storage */
+    {"binds=none", "binds=none"},
+    {"binds=any", "binds=any"},
+    {"binds=/scratch,/data/shared", "binds=/scratch,/data/shared"},
+    {"binds=", "!expected PATH[,PATH...], 'none' or 'any'"},
+    {"binds=/scratch,", "!expected PATH[,PATH...], 'none' or 'any'"},
+    {"binds=scratch", "!'scratch' is not an absolute path"},
+    {"binds=/data/../etc", "!'/data/../etc' is not an absolute path"},
+    {"binds=/data/", "!'/data/' is not an absolute path"},
+    {"root=yes", "root=yes"},
+    {"root=no", "root=no"},
+    {"root=maybe", "!expected 'yes' or 'no'"},
 };
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
 

@@ -37,6 +37,9 @@ Test(spank_config, defaults_are_restrictive)
 	cr_assert(c.bounds.forbid_host_objects);
 	cr_assert(c.bounds.forbid_limits);
 	cr_assert_eq(c.bounds.allowed_isolate, OT_ISO_NET | OT_ISO_UTS | OT_ISO_IPC);
+	cr_assert(c.bounds.binds_bound); /* storage: no bind mounts, no root */
+	cr_assert_eq(c.bounds.nbinds, 0);
+	cr_assert(c.bounds.forbid_root);
 	cr_assert_eq(c.bounds.max_containers_per_node, 64);
 	cr_assert_eq(c.bounds.nallowed_addrs, 4);
 	cr_assert_eq(c.bounds.allowed_addrs, c.addrs);
@@ -45,7 +48,8 @@ Test(spank_config, defaults_are_restrictive)
 	cr_assert_str_eq(line, "vni=1048576-16777215 vni_block=64 explicit_vni=yes "
 			       "addrs=10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7 "
 			       "max_containers=64 max_ifaces=256 host_objects=no "
-			       "isolate=net,uts,ipc limits=no sysctls=yes underlay_dev=auto "
+			       "isolate=net,uts,ipc limits=no binds=none root=no "
+			       "sysctls=yes underlay_dev=auto "
 			       "underlay_mtu=1500 underlay_family=inet max_file=65536 "
 			       "read_timeout=10 pmix_relay=yes state_root=/run/opentop");
 }
@@ -56,17 +60,18 @@ Test(spank_config, every_key)
 	struct ot_error err;
 	char line[1024];
 
-	cr_assert_eq(parse(&c, &err, 17, "vni=5000-5999", "vni_block=10", "explicit_vni=no",
+	cr_assert_eq(parse(&c, &err, 19, "vni=5000-5999", "vni_block=10", "explicit_vni=no",
 			   "addrs=198.51.100.0/24,2001:db8::/32", "max_containers=4",
 			   "max_ifaces=8", "host_objects=yes", "isolate=net,mount", "limits=yes",
-			   "sysctls=no", "underlay_dev=eth0", "underlay_mtu=9000",
-			   "underlay_family=inet6", "max_file=64K", "read_timeout=3",
-			   "pmix_relay=no", "state_root=/run/otsl-x"),
+			   "binds=/scratch,/data", "root=yes", "sysctls=no", "underlay_dev=eth0",
+			   "underlay_mtu=9000", "underlay_family=inet6", "max_file=64K",
+			   "read_timeout=3", "pmix_relay=no", "state_root=/run/otsl-x"),
 		     0, "%s", err.msg);
 	ot_spank_config_format(&c, line, sizeof(line));
 	cr_assert_str_eq(line, "vni=5000-5999 vni_block=10 explicit_vni=no "
 			       "addrs=198.51.100.0/24,2001:db8::/32 max_containers=4 "
 			       "max_ifaces=8 host_objects=yes isolate=net,mount limits=yes "
+			       "binds=/scratch,/data root=yes "
 			       "sysctls=no underlay_dev=eth0 underlay_mtu=9000 "
 			       "underlay_family=inet6 max_file=65536 read_timeout=3 "
 			       "pmix_relay=no state_root=/run/otsl-x");
