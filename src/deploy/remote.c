@@ -102,24 +102,20 @@ int ot_remote_stat_parse(const char *line, struct ot_ssh_stat *st)
 {
 	unsigned long raw, uid;
 	unsigned long long size;
+	static const struct {
+		unsigned long fmt;
+		enum ot_ssh_ftype type;
+	} types[] = {{S_IFDIR, OT_SSH_FT_DIR}, {S_IFREG, OT_SSH_FT_REG}, {S_IFLNK, OT_SSH_FT_LINK}};
 	int used = 0;
+	size_t i;
 
 	if (sscanf(line, "%lx %lu %llu%n", &raw, &uid, &size, &used) != 3 || line[used] ||
 	    uid > UINT32_MAX)
 		return -EINVAL;
-	switch (raw & S_IFMT) {
-	case S_IFDIR:
-		st->type = OT_SSH_FT_DIR;
-		break;
-	case S_IFREG:
-		st->type = OT_SSH_FT_REG;
-		break;
-	case S_IFLNK:
-		st->type = OT_SSH_FT_LINK;
-		break;
-	default:
-		st->type = OT_SSH_FT_OTHER;
-	}
+	st->type = OT_SSH_FT_OTHER;
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if ((raw & S_IFMT) == types[i].fmt)
+			st->type = types[i].type;
 	st->mode = (uint32_t)(raw & 07777);
 	st->uid = (uint32_t)uid;
 	st->gid = 0;

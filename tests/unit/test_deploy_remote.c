@@ -161,3 +161,73 @@ Test(sha256, parse_refuses_junk)
 	    0);
 	cr_assert_str_eq(out, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
+
+/* apply's probe: `stat -c '%f %u %s'` lines (stat's own output, from a real
+ * directory, link and file here) and the rules applied to them */
+Test(remote_stat, parses_what_stat_prints)
+{
+	char dir[] = "/tmp/otrs-XXXXXX", cmd[256], line[128], path[64];
+	struct ot_ssh_stat st;
+	struct ot_error err = {0};
+	FILE *f;
+
+	cr_assert(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && mkdir -m 0700 d && mkdir -m 1777 t && ln -s d l && printf abc >f && "
+		 "chmod 0600 f && stat -c '%%f %%u %%s' d t l f",
+		 dir);
+	f = popen(cmd, "r");
+	cr_assert(f);
+	cr_assert(fgets(line, sizeof(line), f));
+	line[strcspn(line, "\n")] = '\0';
+	cr_assert_eq(ot_remote_stat_parse(line, &st), 0, "%s", line);
+	cr_assert_eq(st.type, OT_SSH_FT_DIR);
+	cr_assert_eq(st.mode, 0700);
+	cr_assert_eq(st.uid, (uint32_t)getuid());
+	snprintf(path, sizeof(path), "%s/d", dir);
+	cr_assert_eq(ot_remote_component_check(path, &st, getuid(), true, &err), 0, "%s", err.msg);
+	/* sticky and world-writable: above the configured dir only */
+	cr_assert(fgets(line, sizeof(line), f));
+	line[strcspn(line, "\n")] = '\0';
+	cr_assert_eq(ot_remote_stat_parse(line, &st), 0, "%s", line);
+	cr_assert_eq(st.mode, 01777);
+	cr_assert_eq(ot_remote_component_check(path, &st, getuid(), false, &err), 0);
+	cr_assert_eq(ot_remote_component_check(path, &st, getuid(), true, &err), -EPERM);
+	/* a link is a link (stat without -L), and refused */
+	cr_assert(fgets(line, sizeof(line), f));
+	line[strcspn(line, "\n")] = '\0';
+	cr_assert_eq(ot_remote_stat_parse(line, &st), 0, "%s", line);
+	cr_assert_eq(st.type, OT_SSH_FT_LINK);
+	cr_assert_eq(ot_remote_component_check(path, &st, getuid(), false, &err), -EPERM);
+	cr_assert(strstr(err.msg, "symbolic link"), "%s", err.msg);
+	cr_assert(fgets(line, sizeof(line), f));
+	line[strcspn(line, "\n")] = '\0';
+	cr_assert_eq(ot_remote_stat_parse(line, &st), 0, "%s", line);
+	cr_assert_eq(st.type, OT_SSH_FT_REG);
+	cr_assert_eq(st.size, 3);
+	cr_assert_eq(st.mode, 0600);
+	/* someone else's directory */
+	st.type = OT_SSH_FT_DIR;
+	st.uid = 4242;
+	st.mode = 0755;
+	cr_assert_eq(ot_remote_component_check(path, &st, 1000, false, &err), -EPERM);
+	pclose(f);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+Test(remote_stat, refuses_junk)
+{
+	const char *bad[] = {"",
+			     "41c0 0",
+			     "41c0 0 4096 x",
+			     "zz 0 1",
+			     "41c0 -1 4096",
+			     "41c0 99999999999 4096",
+			     "sha256sum: no such file"};
+	struct ot_ssh_stat st;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_eq(ot_remote_stat_parse(bad[i], &st), -EINVAL, "'%s'", bad[i]);
+}
