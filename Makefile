@@ -127,10 +127,11 @@ $(BUILD)/%.a:
 # make check: build the sanitizer flavour and run every suite with it.
 # (CHECK_TARGETS run in the recursive make, so BUILD/SAN apply to them, and
 # one after the other: suites that build networks must not share the CPU
-# with each other's timeouts.)
+# with each other's timeouts; -k: a failed suite does not hide the
+# ones after it, and make check still fails.)
 check:
 	$(MAKE) BUILD=build-san SAN=1 all tests
-	$(MAKE) -j1 BUILD=build-san SAN=1 $(CHECK_TARGETS)
+	$(MAKE) -k -j1 BUILD=build-san SAN=1 $(CHECK_TARGETS)
 
 # make check-offline: the suites that need neither root nor network
 # namespaces (unit tests, golden files, the bad corpus, the fuzz replay),
