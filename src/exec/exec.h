@@ -205,8 +205,8 @@ struct ot_verify {
 	size_t nprobes, npass, nfail, nskipped;
 };
 
-#define OT_VERIFY_REMOTE (1u << 0) /* also probe targets on other nodes */
-#define OT_VERIFY_TIMEOUT_MS 5000u /* default bound of a probe expected to be answered */
+#define OT_VERIFY_REMOTE     (1u << 0) /* also probe targets on other nodes */
+#define OT_VERIFY_TIMEOUT_MS 5000u     /* default bound of a probe expected to be answered */
 
 /*
  * Status, then every probe of the plan: ICMP echo from the source

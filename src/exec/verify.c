@@ -56,9 +56,9 @@ struct probe_rt {
 	uint16_t id;
 	uint16_t sent;
 	bool finished;
-	bool reach;	  /* expected to be answered */
-	double next_at;	  /* when to send again (ms, monotonic) */
-	double gap;	  /* the gap after that send */
+	bool reach;	/* expected to be answered */
+	double next_at; /* when to send again (ms, monotonic) */
+	double gap;	/* the gap after that send */
 	double t_sent[PROBE_MAX_SENDS + 1];
 };
 
@@ -138,9 +138,10 @@ int ot_x_links_wait(struct ot_xctx *x, unsigned bound_ms, char *why, size_t size
 			nl = ot_x_nl(x, ns, NETLINK_ROUTE, err);
 			w.ns = ns;
 			w.waiting = 0;
-			if (!nl || ot_nl_dump(nl, ot_nlmsg_dump(x->msg, sizeof(x->msg), RTM_GETLINK,
-								 AF_UNSPEC),
-					      lw_on_link, &w, lw_reset, err) < 0)
+			if (!nl ||
+			    ot_nl_dump(
+				nl, ot_nlmsg_dump(x->msg, sizeof(x->msg), RTM_GETLINK, AF_UNSPEC),
+				lw_on_link, &w, lw_reset, err) < 0)
 				return err ? err->code : -EIO;
 			n += w.waiting;
 			if (w.waiting && why && size)
@@ -214,8 +215,7 @@ static int probe_open(struct ot_xctx *x, int ns, const struct ot_addr *to, struc
 /* Send the next echo of a probe. A send error (the socket's pending error
  * from an earlier ICMP unreachable) ends a blocked probe, not one expected to
  * be answered: that one keeps trying until its deadline. */
-static void probe_send(struct probe_rt *rt, uint8_t family, double now,
-		       struct ot_probe_result *res)
+static void probe_send(struct probe_rt *rt, uint8_t family, double now, struct ot_probe_result *res)
 {
 	uint8_t pkt[8 + 16] = {0};
 	ssize_t n;
@@ -366,8 +366,8 @@ static int run_probes(struct ot_xctx *x, unsigned flags, unsigned timeout_ms, st
 		for (i = 0; i < p->nprobes; i++) {
 			if (rt[i].finished)
 				continue;
-			if (!rt[i].reach && (t >= deadline ||
-					     (t_up >= 0 && t >= start + quiet && t >= t_up + quiet / 2.0))) {
+			if (!rt[i].reach && (t >= deadline || (t_up >= 0 && t >= start + quiet &&
+							       t >= t_up + quiet / 2.0))) {
 				rt[i].finished = true;
 				continue;
 			}
