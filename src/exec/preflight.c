@@ -745,7 +745,7 @@ int ot_preflight_exchange(struct ot_preflight *pf, const char *nonce, unsigned m
 	if (pf->fd < 0)
 		return 0;
 	pf->exchanged = true;
-	deadline = ot_mono_ms() + (ms ? ms : 2000);
+	deadline = ot_mono_ms() + (ms ? ms : 5000);
 	for (;;) {
 		t = ot_mono_ms();
 		if (t >= deadline || (done_at && t >= done_at))
