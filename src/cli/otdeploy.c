@@ -833,6 +833,7 @@ int main(int argc, char **argv)
 
 		ot_sb_reset(&out);
 		mm = ot_progress_verify_matrix(&d, c.color, &out);
+		mm += mm >= 0 ? ot_progress_cross_classes(&d, &out) : 0;
 		if (!c.json)
 			fputs(ot_sb_str(&out), stdout);
 		if (mm != 0 && !status)

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -91,6 +92,8 @@ static const char usage_text[] =
     "                          check the kernel, underlay and VXLAN port (otdeploy)\n"
     "  list [--json] [--all]   the instances created on this host (their journals)\n"
     "  version                 print the version and the plan schema\n"
+    "  xprobe-listen           one side of the class probes across nodes, driven\n"
+    "  xprobe-send             by otdeploy --verify on stdin (docs/reach.md)\n"
     "\n"
     "options:\n"
     "  --plan FILE             use the plan in FILE (JSON) instead of the embedded one\n"
@@ -790,17 +793,10 @@ static json_t *class_report(const struct ot_class_verify *cv, bool text)
 
 	for (i = 0; i < cv->n; i++) {
 		const struct ot_class_check *k = &cv->v[i];
-		const struct ot_cprobe *l = &k->live;
 		char a[OT_ADDR_STRLEN], live[128];
 
 		ot_addr_format(&k->addr, a, sizeof(a));
-		snprintf(live, sizeof(live), "%s%s%s:%u%s%s%s",
-			 l->answered  ? "answered"
-			 : l->arrived ? "arrives"
-				      : "lost",
-			 k->live_at ? " at " : "", k->live_at ? k->live_at : "", l->arrived_port,
-			 l->answered ? "" : " (", l->answered ? "" : l->detail,
-			 l->answered ? "" : ")");
+		ot_class_check_live_text(k, live, sizeof(live));
 		if (text && !k->pass)
 			printf("MISMATCH %s -> %s (%s) %s: reach says %s%s%s:%u (%s), live: %s\n",
 			       k->from, k->to, a, k->cls, k->want, k->want_at ? " at " : "",
@@ -965,6 +961,155 @@ static int cmd_preflight(struct cli *c, int argc, char **argv)
 	return r;
 }
 
+/* One line of fd 0, without buffering past it (stdin stays the stop
+ * signal of xprobe-listen); false at EOF or on an overlong line. */
+static bool read_line0(char *buf, size_t size)
+{
+	size_t n = 0;
+	char ch;
+
+	for (;;) {
+		ssize_t k = read(STDIN_FILENO, &ch, 1);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return false;
+		if (ch == '\n') {
+			buf[n] = '\0';
+			return true;
+		}
+		if (n + 1 >= size)
+			return false;
+		buf[n++] = ch;
+	}
+}
+
+static void xprobe_ready(void *arg)
+{
+	(void)arg;
+	printf("ready\n");
+	fflush(stdout);
+}
+
+/*
+ * xprobe-listen / xprobe-send: this node's side of a round of class probes
+ * across nodes, driven by otdeploy --verify on stdin (docs/reach.md):
+ *
+ *	round NONCE IDBASE TIMEOUT_MS
+ *	ports P,Q,...|-
+ *	p SRC|- ADDR icmp|tcp|udp PORT     (one line per probe, in order)
+ *	end
+ *
+ * listen prints "ready" once its listeners are bound, then, after a line
+ * "stop" (or EOF), "a I CONTAINER PORT" per probe that arrived here and
+ * "done"; send prints "r I 0|1 DETAIL" per probe sent from here and "done".
+ */
+static int cmd_xprobe(struct cli *c, int argc, char **argv, bool listen)
+{
+	struct ot_xprobe_args a = {
+	    .listen = listen, .stop_fd = STDIN_FILENO, .ready = xprobe_ready};
+	struct ot_cprobe *pr = NULL;
+	const char **srcs = NULL, **at = NULL;
+	char **own = NULL;
+	uint16_t ports[64];
+	struct ot_exec_opts o;
+	struct ot_error err = {0};
+	char line[512], src[128], addr[80], proto[8], plist[400];
+	size_t cap = 0, i;
+	unsigned nonce, idbase, port;
+	int r = EXIT_USAGE;
+
+	if (argc > 1)
+		return usage(stderr, EXIT_USAGE);
+	if ((r = load_plan(c)))
+		return r;
+	r = EXIT_USAGE;
+	if (!read_line0(line, sizeof(line)) ||
+	    sscanf(line, "round %u %u %u", &nonce, &idbase, &a.timeout_ms) != 3 ||
+	    !read_line0(line, sizeof(line)) || sscanf(line, "ports %399s", plist) != 1)
+		goto bad;
+	a.round.nonce = nonce;
+	a.round.idbase = (uint16_t)idbase;
+	if (strcmp(plist, "-")) {
+		char *save = NULL, *tok;
+
+		for (tok = strtok_r(plist, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			if (a.nports == 64 || sscanf(tok, "%u", &port) != 1 || !port ||
+			    port > 65535)
+				goto bad;
+			ports[a.nports++] = (uint16_t)port;
+		}
+	}
+	a.ports = ports;
+	while (read_line0(line, sizeof(line)) && strcmp(line, "end")) {
+		struct ot_cprobe *p;
+
+		if (a.n == cap) {
+			cap = cap ? 2 * cap : 256;
+			if (cap > OT_CPROBE_BATCH * 2 || !(pr = realloc(pr, cap * sizeof(*pr))) ||
+			    !(own = realloc(own, cap * sizeof(*own))))
+				goto bad;
+		}
+		p = memset(&pr[a.n], 0, sizeof(*p));
+		if (sscanf(line, "p %127s %79s %7s %u", src, addr, proto, &port) != 4 ||
+		    ot_addr_parse(addr, &p->to) < 0 || port > 65535)
+			goto bad;
+		p->proto = !strcmp(proto, "tcp")   ? IPPROTO_TCP
+			   : !strcmp(proto, "udp") ? IPPROTO_UDP
+						   : 0;
+		p->port = (uint16_t)port;
+		own[a.n] = strcmp(src, "-") ? strdup(src) : NULL;
+		a.n++;
+	}
+	if (strcmp(line, "end"))
+		goto bad;
+	srcs = calloc(a.n + 1, sizeof(*srcs));
+	at = calloc(a.n + 1, sizeof(*at));
+	if (!srcs || !at) {
+		r = EXIT_SYSTEM;
+		goto out;
+	}
+	for (i = 0; i < a.n; i++)
+		srcs[i] = own[i];
+	a.srcs = srcs;
+	init_opts(c, &o);
+	if (ot_exec_xprobe(c->plan, &o, &a, pr, at, &err) < 0) {
+		die_msg("%s", err.msg);
+		r = EXIT_SYSTEM;
+		goto out;
+	}
+	for (i = 0; i < a.n; i++)
+		if (listen && at[i])
+			printf("a %zu %s %u\n", i, at[i], (unsigned)pr[i].arrived_port);
+		else if (!listen && srcs[i])
+			printf("r %zu %d %s\n", i, pr[i].answered,
+			       pr[i].detail[0] ? pr[i].detail : "-");
+	printf("done\n");
+	r = 0;
+	goto out;
+bad:
+	die_msg("xprobe: bad input on stdin near '%.80s'", line);
+out:
+	for (i = 0; own && i < a.n; i++)
+		free(own[i]);
+	free(own);
+	free(pr);
+	free(srcs);
+	free(at);
+	return r;
+}
+
+static int cmd_xprobe_listen(struct cli *c, int argc, char **argv)
+{
+	return cmd_xprobe(c, argc, argv, true);
+}
+
+static int cmd_xprobe_send(struct cli *c, int argc, char **argv)
+{
+	return cmd_xprobe(c, argc, argv, false);
+}
+
 /* list: the instances created here (ot_exec_list_json), as a table or JSON */
 static int cmd_list(struct cli *c, int argc, char **argv)
 {
@@ -1029,9 +1174,17 @@ static const struct {
 	const char *name;
 	int (*run)(struct cli *c, int argc, char **argv);
 } commands[] = {
-    {"create", cmd_create}, {"destroy", cmd_destroy},	  {"apply", cmd_apply},
-    {"status", cmd_status}, {"show", cmd_show},		  {"exec", cmd_exec},
-    {"verify", cmd_verify}, {"preflight", cmd_preflight}, {"version", cmd_version},
+    {"create", cmd_create},
+    {"destroy", cmd_destroy},
+    {"apply", cmd_apply},
+    {"status", cmd_status},
+    {"show", cmd_show},
+    {"exec", cmd_exec},
+    {"verify", cmd_verify},
+    {"preflight", cmd_preflight},
+    {"version", cmd_version},
+    {"xprobe-listen", cmd_xprobe_listen},
+    {"xprobe-send", cmd_xprobe_send},
     {"list", cmd_list},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -604,6 +604,22 @@ static int lower_namespaces(struct lower *l, const struct cc_node *node)
 
 		if (!add_op(l, OT_OP_NETNS, cc->ns, &cc->mc->loc))
 			return -ENOMEM;
+		/* No duplicate address detection on the container's link-local
+		 * addresses (its own are added nodad): while a link-local is
+		 * tentative the kernel sends no neighbour solicitation for a
+		 * forwarded packet, so a router dropped IPv6 for 1-2 s after
+		 * create (found by tests/differential, seed 14). Before any
+		 * link: a device takes conf/default when it enters the
+		 * namespace; conf/all is 0 in a new namespace. Nor IPv6
+		 * redirects: IPv4 routers send none (send_redirects, below),
+		 * but IPv6 has no such switch, so hosts ignore them instead
+		 * (a redirect let h2 bypass r0's path: tests/differential,
+		 * seed 66 with IPv6; the kernel reads the device's own value). */
+		if (cc->has_ipv6 && (add_sysctl(l, cc->ns, &cc->mc->loc,
+						"net/ipv6/conf/default/accept_dad", "0") < 0 ||
+				     add_sysctl(l, cc->ns, &cc->mc->loc,
+						"net/ipv6/conf/default/accept_redirects", "0") < 0))
+			return -ENOMEM;
 	}
 	return p->arena.oom ? -ENOMEM : 0;
 }

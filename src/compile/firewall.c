@@ -7,9 +7,13 @@
  *   - a filter chain per direction that has rules or a drop policy:
  *     input / output / forward, priority 0 (filter), the model's policy;
  *     its first rule is `ct state established,related accept` (firewalls
- *     are stateful: replies to allowed traffic always pass), then the
- *     user's rules in source order, each with a counter and its origin as
- *     the comment;
+ *     are stateful: replies to allowed traffic always pass); input and
+ *     output then accept ICMPv6 neighbour discovery (`icmpv6 type
+ *     nd-neighbor-solicit-nd-neighbor-advert`, 135-136: conntrack leaves it
+ *     untracked, so without it a drop policy breaks IPv6 altogether;
+ *     router solicitations and adverts stay out: routes are static); then
+ *     the user's rules in source order, each with a counter and its origin
+ *     as the comment;
  *   - NAT: masquerade/snat in a `postrouting` nat chain (priority 100,
  *     srcnat), dnat in a `prerouting` nat chain (priority -100, dstnat).
  * The host table of a node is named "ot-" + 8 hex digits of a hash of the
@@ -20,6 +24,7 @@
 #include "compile/cc.h"
 
 #include <errno.h>
+#include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -105,6 +110,8 @@ int cc_lower_firewall(struct cc *c, struct ot_plan *p, uint32_t ci)
 		if (used[d]) {
 			any = true;
 			nrules++; /* the conntrack rule */
+			if (d != OT_M_FORWARD)
+				nrules++; /* neighbour discovery */
 		}
 	if (!any && !pre && !post)
 		return 0;
@@ -143,6 +150,18 @@ int cc_lower_firewall(struct cc *c, struct ot_plan *p, uint32_t ci)
 		r->chain = chain_of[d];
 		r->ct_state = OT_CT_ESTABLISHED | OT_CT_RELATED;
 		r->verdict = OT_NFT_ACCEPT;
+		if (d != OT_M_FORWARD) {
+			/* conntrack leaves ND untracked: without this, a drop
+			 * policy (or a user's drop) starves IPv6 of neighbours */
+			r = &n->rules[n->nrules++];
+			r->chain = chain_of[d];
+			r->l4proto = IPPROTO_ICMPV6;
+			r->has_icmp_type = true;
+			r->icmp_type_first = ND_NEIGHBOR_SOLICIT;
+			r->icmp_type_last = ND_NEIGHBOR_ADVERT;
+			r->verdict = OT_NFT_ACCEPT;
+			r->comment = "IPv6 neighbour discovery";
+		}
 		for (i = 0; i < mc->nrules; i++) {
 			const struct ot_m_rule *mr = &mc->rules[i];
 

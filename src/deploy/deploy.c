@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "deploy/transport.h"
+#include "exec/classprobe.h"
 #include "util/strbuf.h"
 #include "util/clock.h"
 
@@ -251,6 +252,8 @@ void ot_deploy_fini(struct ot_deploy *d)
 		free(d->nodes[i].errout);
 		d->nodes[i].output = d->nodes[i].errout = NULL;
 	}
+	ot_class_verify_free(d->xclass);
+	d->xclass = NULL;
 	pthread_mutex_destroy(&d->lock);
 	pthread_cond_destroy(&d->cond);
 }
@@ -719,6 +722,9 @@ int ot_deploy_run(struct ot_deploy *d, struct ot_error *err)
 	rc = run_stage(d, stage_action, pick, d->opts.parallel, err);
 	if (rc < 0)
 		goto out;
+	/* verify: then the class probes across nodes (xclass.c) */
+	if (a == OT_DEPLOY_VERIFY && !(d->opts.cancel && *d->opts.cancel))
+		ot_deploy_cross_classes(d);
 
 	/* Stage 4: all or nothing (an interrupt counts as a failure). */
 	if (d->opts.cancel && *d->opts.cancel)

@@ -158,6 +158,10 @@ struct ot_deploy {
 	bool rolled_back; /* stage 4 ran */
 	bool cancelled;	  /* opts.cancel was seen */
 	long t_begin, t_end;
+	/* verify: the class probes across nodes (xclass.c) */
+	struct ot_class_verify *xclass; /* NULL when not made */
+	char xclass_note[256];		/* why not made, or what stopped them */
+	bool xclass_failed;		/* they should have run and could not */
 	/* private: preflight rendezvous */
 	pthread_cond_t cond;
 	size_t pf_ready, pf_expected;
@@ -199,6 +203,16 @@ void ot_deploy_fini(struct ot_deploy *d);
 void ot_deploy_pf_arrive(struct ot_deploy *d);
 void ot_deploy_pf_wait_all(struct ot_deploy *d);
 void ot_deploy_pf_go_line(struct ot_deploy *d, char *buf, size_t size);
+
+/*
+ * otdeploy --verify, after every node's `otnode verify`: TCP/UDP/ICMP class
+ * probes between endpoints of different nodes (listeners on every node,
+ * then the senders, then the listeners stopped: xclass.c), compared with
+ * the oracle on all the plans. Fills d->xclass (its nfail: disagreements)
+ * or d->xclass_note; returns 0 or -errno (then xclass_failed unless the
+ * run cannot have them: a local node, -EOPNOTSUPP).
+ */
+int ot_deploy_cross_classes(struct ot_deploy *d);
 
 /* Split an SSH target "user@host" / "host" (IPv6 may be bracketed); the
  * user is user_opt, else the target's, else "" (the SSH config decides). */

@@ -3,7 +3,7 @@
 # (transport_ssh.c, transport_local.c), remote directory policy and
 # checksums, progress.
 DEPLOY_SRCS := src/deploy/ssh.c src/deploy/remote.c src/deploy/deploy.c \
-	src/deploy/transport_ssh.c src/deploy/transport_local.c src/deploy/progress.c \
+	src/deploy/transport_ssh.c src/deploy/transport_local.c src/deploy/progress.c src/deploy/xclass.c \
 	src/deploy/image.c src/deploy/inspect.c src/deploy/apply.c
 DEPLOY_OBJS := $(call obj,$(DEPLOY_SRCS))
 LIBOTDEPLOY_OBJS += $(DEPLOY_OBJS)

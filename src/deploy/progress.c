@@ -4,6 +4,7 @@
  * network.
  */
 #include "deploy/progress.h"
+#include "exec/classprobe.h"
 #include "util/vec.h"
 #include "util/clock.h"
 #include "vocab/schema.h"
@@ -469,6 +470,36 @@ out:
 
 /* ---- JSON ---- */
 
+int ot_progress_cross_classes(const struct ot_deploy *d, struct ot_strbuf *out)
+{
+	const struct ot_class_verify *cv = d->xclass;
+	char a[OT_ADDR_STRLEN], live[160];
+	size_t i;
+
+	if (!cv) {
+		if (d->xclass_note[0])
+			ot_sb_printf(out, "across nodes by class: %s\n", d->xclass_note);
+		return d->xclass_failed ? 1 : 0;
+	}
+	for (i = 0; i < cv->n; i++) {
+		const struct ot_class_check *k = &cv->v[i];
+
+		if (k->pass)
+			continue;
+		ot_addr_format(&k->addr, a, sizeof(a));
+		ot_class_check_live_text(k, live, sizeof(live));
+		ot_sb_printf(out,
+			     "MISMATCH %s -> %s (%s) %s: reach says %s%s%s:%u (%s), live: %s\n",
+			     k->from, k->to, a, k->cls, k->want, k->want_at ? " at " : "",
+			     k->want_at ? k->want_at : "", k->want_port, k->why, live);
+	}
+	ot_sb_printf(out,
+		     "across nodes by class (tcp/udp/icmp, pairs on different nodes): "
+		     "%zu pass, %zu fail\n",
+		     cv->n - cv->nfail, cv->nfail);
+	return (int)cv->nfail;
+}
+
 json_t *ot_deploy_to_json(const struct ot_deploy *d)
 {
 	json_t *root = json_object(), *nodes = json_array();
@@ -520,5 +551,31 @@ json_t *ot_deploy_to_json(const struct ot_deploy *d)
 		json_array_append_new(nodes, o);
 	}
 	json_object_set_new(root, "nodes", nodes);
+	if (d->xclass || d->xclass_note[0]) {
+		json_t *x = json_object(), *arr = json_array();
+
+		for (i = 0; d->xclass && x && arr && i < d->xclass->n; i++) {
+			const struct ot_class_check *k = &d->xclass->v[i];
+			char a[OT_ADDR_STRLEN], live[160];
+
+			ot_addr_format(&k->addr, a, sizeof(a));
+			ot_class_check_live_text(k, live, sizeof(live));
+			json_array_append_new(
+			    arr, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b}", "from", k->from, "to",
+					   k->to, "address", a, "class", k->cls, "reach", k->want,
+					   "live", live, "pass", k->pass));
+		}
+		if (x && arr) {
+			json_object_set_new(x, "probes", arr);
+			json_object_set_new(
+			    x, "fail", json_integer(d->xclass ? (json_int_t)d->xclass->nfail : 0));
+			if (d->xclass_note[0])
+				json_object_set_new(x, "note", json_string(d->xclass_note));
+			json_object_set_new(root, "cross_classes", x);
+		} else {
+			json_decref(x);
+			json_decref(arr);
+		}
+	}
 	return root;
 }

@@ -44,6 +44,14 @@ void ot_progress_status(const struct ot_deploy *d, struct ot_strbuf *out);
  */
 int ot_progress_verify_matrix(const struct ot_deploy *d, bool color, struct ot_strbuf *out);
 
+/*
+ * --verify: the class probes across nodes (ot_deploy_cross_classes): one
+ * "MISMATCH A -> B (ADDR) CLASS: reach says ..., live: ..." line per
+ * disagreement and a count line, or why they were not made. Returns the
+ * number of disagreements, 1 more when they could not run.
+ */
+int ot_progress_cross_classes(const struct ot_deploy *d, struct ot_strbuf *out);
+
 /* The whole run as JSON (new reference; NULL on OOM). Node outputs that
  * are JSON are embedded as objects. */
 struct json_t *ot_deploy_to_json(const struct ot_deploy *d);

@@ -11,47 +11,17 @@
 #include <stdio.h>
 #include <string.h>
 
-#define DIR_TEXT_MAX 256
-
-static bool component_char(char c)
-{
-	return isalnum((unsigned char)c) || c == '.' || c == '_' || c == '-' || c == '+';
-}
+#include "util/path.h"
 
 int ot_remote_dir_valid(const char *dir, struct ot_error *err)
 {
-	const char *p, *start;
-	size_t n = strlen(dir);
+	char buf[96];
+	const char *problem = ot_dir_problem(dir, buf, sizeof(buf));
 
-	if (n == 0 || dir[0] != '/')
-		return ot_error_set(err, -EINVAL, "remote directory '%s' is not an absolute path",
-				    dir);
-	if (n > DIR_TEXT_MAX)
-		return ot_error_set(err, -EINVAL, "remote directory is longer than %d bytes",
-				    DIR_TEXT_MAX);
-	if (n == 1)
-		return ot_error_set(err, -EINVAL, "remote directory '/' is not allowed");
-	for (p = dir + 1;;) {
-		start = p;
-		while (*p && *p != '/') {
-			if (!component_char(*p))
-				return ot_error_set(err, -EINVAL,
-						    "remote directory '%s': character '%c' is not "
-						    "allowed (use letters, digits and ._+-)",
-						    dir, isprint((unsigned char)*p) ? *p : '?');
-			p++;
-		}
-		if (p == start)
-			return ot_error_set(err, -EINVAL,
-					    "remote directory '%s' has an empty component", dir);
-		if ((p - start == 1 && start[0] == '.') ||
-		    (p - start == 2 && start[0] == '.' && start[1] == '.'))
-			return ot_error_set(
-			    err, -EINVAL, "remote directory '%s' has a '.' or '..' component", dir);
-		if (!*p)
-			return 0;
-		p++;
-	}
+	if (problem)
+		return ot_error_set(err, -EINVAL, "remote directory '%s' %s",
+				    strlen(dir) > OT_DIR_TEXT_MAX ? "(too long)" : dir, problem);
+	return 0;
 }
 
 /* Check one existing component; `inside` = at or below the configured dir. */

@@ -32,10 +32,9 @@
 #define OT_SHA256_HEX	      65 /* 64 hex digits + NUL */
 
 /*
- * Check the text of a configured remote directory: absolute, at most 256
- * bytes, components of [A-Za-z0-9._+-] only, no "." or ".." component, no
- * empty component, not "/" itself. A trailing '/' is an error too (one
- * spelling per directory). Returns 0 or -EINVAL with the reason.
+ * Check the text of a configured remote directory by the one rule of
+ * ot_dir_problem() (util/path.h), which `otc check` applies to the hosts
+ * file's dir= too. Returns 0 or -EINVAL with the reason.
  */
 int ot_remote_dir_valid(const char *dir, struct ot_error *err);
 

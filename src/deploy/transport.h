@@ -32,6 +32,9 @@ struct ot_deploy_transport {
 	int (*preflight)(struct ot_deploy *d, size_t i);
 	/* take back what open placed (or NULL) */
 	int (*unplace)(struct ot_deploy *d, size_t i);
+	/* start `otnode VERB` behind the gate, stdin and stdout kept open
+	 * for the caller (xclass.c); NULL where there is no session */
+	int (*session)(struct ot_deploy *d, size_t i, const char *verb, struct ot_ssh_cmd **ret);
 };
 
 extern const struct ot_deploy_transport ot_deploy_ssh_transport;

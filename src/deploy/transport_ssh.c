@@ -352,6 +352,35 @@ static int ssh_action(struct ot_deploy *d, size_t i, const char *verb, const cha
 	return rc;
 }
 
+/* `otnode VERB` past the gate, its session the caller's; the node's
+ * progress state is left as it was (the gate shows "checking"). */
+static int ssh_session(struct ot_deploy *d, size_t i, const char *verb, struct ot_ssh_cmd **ret)
+{
+	struct ot_deploy_node *n = &d->nodes[i];
+	struct ot_strbuf tail = OT_STRBUF_INIT;
+	char detail[OT_DEPLOY_DETAIL_MAX];
+	enum ot_dstate st;
+	long t_end;
+	int rc;
+
+	pthread_mutex_lock(&d->lock);
+	st = n->state;
+	t_end = n->t_end;
+	memcpy(detail, n->detail, sizeof(detail));
+	pthread_mutex_unlock(&d->lock);
+	ot_sb_append(&tail, "exec ");
+	otnode_cmd(d, n, verb, "", &tail);
+	rc = tail.oom ? ot_error_set(&n->err, -ENOMEM, "out of memory")
+		      : start_cmd(d, i, ot_sb_str(&tail), ret);
+	ot_sb_free(&tail);
+	pthread_mutex_lock(&d->lock);
+	n->state = st;
+	n->t_end = t_end;
+	memcpy(n->detail, detail, sizeof(detail));
+	pthread_mutex_unlock(&d->lock);
+	return rc;
+}
+
 /* Length of text's first line, at most max (0 for NULL), for "%.*s". */
 static int first_line_len(const char *text, size_t max)
 {
@@ -590,6 +619,7 @@ static int ssh_unplace(struct ot_deploy *d, size_t i)
 
 const struct ot_deploy_transport ot_deploy_ssh_transport = {
     .open = ssh_open,
+    .session = ssh_session,
     .action = ssh_action,
     .preflight = ssh_preflight,
     .unplace = ssh_unplace,

@@ -226,6 +226,19 @@ static void m_port_set(struct nftnl_rule *r, uint32_t set_id, bool src, bool *ok
 	}
 }
 
+/* "icmpv6 type 135-136": the type byte, compared as nft does (one cmp, or
+ * gte and lte for a range); the protocol match comes before it. */
+static void m_icmp_type(struct nftnl_rule *r, uint8_t first, uint8_t last, bool *ok)
+{
+	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1, ok);
+	if (first == last) {
+		e_cmp(r, NFT_CMP_EQ, &first, 1, ok);
+		return;
+	}
+	e_cmp(r, NFT_CMP_GTE, &first, 1, ok);
+	e_cmp(r, NFT_CMP_LTE, &last, 1, ok);
+}
+
 /* "iifname eth0" */
 static void m_ifname(struct nftnl_rule *r, const char *name, bool in, bool *ok)
 {
@@ -390,6 +403,8 @@ static int build_rule(struct nftnl_rule *r, const struct ot_op_nft *t, size_t i,
 	if (ports && x->l4proto != IPPROTO_TCP && x->l4proto != IPPROTO_UDP &&
 	    x->l4proto != IPPROTO_SCTP && x->l4proto != IPPROTO_UDPLITE)
 		return rule_error(err, t->table, i, x, "a port match needs tcp, udp or sctp");
+	if (x->has_icmp_type && x->l4proto != IPPROTO_ICMP && x->l4proto != IPPROTO_ICMPV6)
+		return rule_error(err, t->table, i, x, "an ICMP type match needs icmp or icmpv6");
 	if (x->nat_port && !ports && x->l4proto != IPPROTO_TCP && x->l4proto != IPPROTO_UDP &&
 	    x->l4proto != IPPROTO_SCTP)
 		return rule_error(err, t->table, i, x, "NAT to a port needs tcp, udp or sctp");
@@ -418,6 +433,8 @@ static int build_rule(struct nftnl_rule *r, const struct ot_op_nft *t, size_t i,
 		m_port_set(r, set_ids[1], false, &ok);
 	else if (x->dport.n)
 		m_port(r, x->dport.r[0].lo, x->dport.r[0].hi, false, &ok);
+	if (x->has_icmp_type)
+		m_icmp_type(r, x->icmp_type_first, x->icmp_type_last, &ok);
 	if (x->ct_state)
 		m_ct_state(r, x->ct_state, &ok);
 	if (x->counter)

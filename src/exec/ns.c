@@ -14,11 +14,16 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/rtnetlink.h>
+
+#ifndef NS_GET_MNTNS_ID /* linux/nsfs.h, 6.8; older headers lack it */
+#define NS_GET_MNTNS_ID _IOR(0xb7, 0x5, uint64_t)
+#endif
 
 int ot_ns_dir_prepare(struct ot_error *err)
 {
@@ -216,14 +221,93 @@ out:
 }
 
 /*
- * The child that owns the new namespaces for a moment: it joins the
- * container's network namespace, unshares the others, sets the hostname,
- * gives a new mount namespace a fresh /sys, reports, and waits for the
- * parent to bind its namespace files. Only async-signal-safe calls (the
- * caller may be multi-threaded: slurmstepd).
+ * The id the kernel orders mount namespaces by (mnt_namespace->seq, which
+ * NS_GET_MNTNS_ID reports), or 0 when this kernel does not say (before
+ * 6.8, where that order is a global counter and needs no care). Only
+ * async-signal-safe calls.
  */
-static void child(int netfd, int flags, const char *hostname, int ready, int go, int other_go,
-		  int other_ready)
+static uint64_t mntns_id(const char *nsfile)
+{
+	uint64_t id = 0;
+	int f = open(nsfile, O_RDONLY | O_CLOEXEC);
+
+	if (f < 0)
+		return 0;
+	if (ioctl(f, NS_GET_MNTNS_ID, &id) < 0)
+		id = 0;
+	close(f);
+	return id;
+}
+
+/*
+ * Make the child's new mount namespace one its parent may bind.
+ *
+ * Root cause of an intermittent "bind mount '.../ns/X.mnt': Invalid
+ * argument" (about half the containers with `isolate mount` under
+ * slurmstepd, never under otnode): the kernel refuses to bind a mount
+ * namespace file unless the binder's own mount namespace is OLDER, by id,
+ * than the one bound (fs/namespace.c mnt_ns_loop: EINVAL when
+ * current->nsproxy->mnt_ns->seq >= target->seq; it prevents reference
+ * loops). Kernels that hand out namespace ids from per-CPU batches (seen
+ * on 6.18: ids 473752 on CPU 0 and 478008 on CPU 1 a moment apart) break
+ * "made later means larger id": a namespace unshared now on one CPU can
+ * get a smaller id than one made earlier on another. otnode usually runs
+ * in the boot mount namespace (id 4 or so: always older); slurmd often
+ * does not (the test cluster's nodes, a systemd unit with PrivateTmp or
+ * ProtectSystem, a container), and then the build process, a child of
+ * slurmstepd in slurmd's recent mount namespace, binds a namespace whose
+ * id depends on which CPU this child ran on. Not a race between steps or
+ * nodes, and not Slurm's job_container (the test cluster has none).
+ *
+ * So: after unshare, compare ids; when ours is not newer, unshare again
+ * pinned to each CPU in turn (any CPU the cpuset allows: the inherited
+ * affinity may be narrower, and this short-lived child runs nothing else).
+ * The CPU that made the parent's namespace hands out only larger ids from
+ * then on, so one CPU works unless a cpuset has taken it away; then fail
+ * with status 8. Nothing has been done in the namespaces yet, so a later
+ * copy is the same namespace. Only async-signal-safe calls.
+ */
+static int mntns_newer(uint64_t parent_id)
+{
+	cpu_set_t one;
+	int cpu;
+
+	if (!parent_id || mntns_id("/proc/self/ns/mnt") > parent_id)
+		return 0;
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		/* EINVAL: offline, absent or outside our cpuset */
+		if (sched_setaffinity(0, sizeof(one), &one) < 0 || unshare(CLONE_NEWNS) < 0)
+			continue;
+		if (mntns_id("/proc/self/ns/mnt") > parent_id)
+			return 0;
+	}
+	return -1;
+}
+
+/* What the child failed at, by its exit status (table indexed by status). */
+static const char *const child_failed[] = {
+    [1] = "join the network namespace or unshare the others",
+    [2] = "set the hostname",
+    [3] = "make the mounts slaves",
+    [4] = "detach /sys",
+    [5] = "mount a sysfs",
+    [6] = "report",
+    [7] = "wait",
+    [8] = "make a mount namespace newer (by kernel id) than this process's",
+};
+
+/*
+ * The child that owns the new namespaces for a moment: it joins the
+ * container's network namespace, unshares the others (a mount namespace
+ * newer than parent_mntns, see mntns_newer), sets the hostname, gives a new
+ * mount namespace a fresh /sys, reports, and waits for the parent to bind
+ * its namespace files. Only async-signal-safe calls (the caller may be
+ * multi-threaded: slurmstepd).
+ */
+static void child(int netfd, int flags, const char *hostname, uint64_t parent_mntns, int ready,
+		  int go, int other_go, int other_ready)
 {
 	char c = 0;
 
@@ -232,6 +316,8 @@ static void child(int netfd, int flags, const char *hostname, int ready, int go,
 	close(other_ready);
 	if (setns(netfd, CLONE_NEWNET) < 0 || unshare(flags) < 0)
 		_exit(1);
+	if ((flags & CLONE_NEWNS) && mntns_newer(parent_mntns) < 0)
+		_exit(8);
 	if (hostname && sethostname(hostname, strlen(hostname)) < 0)
 		_exit(2);
 	if (flags & CLONE_NEWNS) {
@@ -254,6 +340,7 @@ int ot_ns_create_extra(struct ot_xctx *x, int ns, struct ot_error *err)
 	const struct ot_isolate_kind *kinds = ot_isolate_kinds; /* vocab.h */
 	const struct ot_plan_ns *pn = &x->p->ns[ns];
 	int ready[2] = {-1, -1}, go[2] = {-1, -1}, flags = 0, netfd, status, r = 0;
+	uint64_t own_mntns = mntns_id("/proc/thread-self/ns/mnt");
 	pid_t pid;
 	size_t k;
 	char c;
@@ -278,16 +365,24 @@ int ot_ns_create_extra(struct ot_xctx *x, int ns, struct ot_error *err)
 		goto out;
 	}
 	if (pid == 0)
-		child(netfd, flags, (flags & CLONE_NEWUTS) ? pn->hostname : NULL, ready[1], go[0],
-		      go[1], ready[0]);
+		child(netfd, flags, (flags & CLONE_NEWUTS) ? pn->hostname : NULL, own_mntns,
+		      ready[1], go[0], go[1], ready[0]);
 	close(ready[1]);
 	ready[1] = -1;
 	close(go[0]);
 	go[0] = -1;
 	if (read(ready[0], &c, 1) != 1) {
+		int st;
+
 		waitpid(pid, &status, 0);
-		r = ot_error_set(err, -ECHILD, "set up the namespaces of '%s' (helper status %d)",
-				 pn->name, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		st = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		r = ot_error_set(
+		    err, -ECHILD,
+		    "set up the namespaces of '%s': the helper could not %s (status %d)", pn->name,
+		    st > 0 && st < (int)(sizeof(child_failed) / sizeof(child_failed[0]))
+			? child_failed[st]
+			: "finish",
+		    st);
 		goto out;
 	}
 	for (k = 0; k < OT_ISOLATE_NKINDS && r == 0; k++) {
@@ -308,7 +403,15 @@ int ot_ns_create_extra(struct ot_xctx *x, int ns, struct ot_error *err)
 		close(f);
 		snprintf(src, sizeof(src), "/proc/%d/ns/%s", (int)pid, kinds[k].nsfile);
 		if (mount(src, path, "none", MS_BIND, NULL) < 0) {
-			r = ot_error_sys(err, -errno, "bind mount '%s'", path);
+			/* say what mnt_ns_loop compared (see mntns_newer) */
+			if (errno == EINVAL && kinds[k].clone_flag == CLONE_NEWNS)
+				r = ot_error_sys(err, -errno,
+						 "bind mount '%s' (mount namespace ids: ours %llu, "
+						 "the container's %llu)",
+						 path, (unsigned long long)own_mntns,
+						 (unsigned long long)mntns_id(src));
+			else
+				r = ot_error_sys(err, -errno, "bind mount '%s'", path);
 			break;
 		}
 		r = jdone(x, id, path, err);

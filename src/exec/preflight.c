@@ -32,9 +32,15 @@
 #include "vocab/schema.h"
 
 #define MAX_CHECKS  24
-#define PROBE_EVERY 50	/* ms between probes to a peer not yet reached */
+#define PROBE_FIRST 50	/* ms before the first retransmission to a peer */
+#define PROBE_MAX   400 /* the backoff doubles up to this */
 #define LINGER_MS   150 /* keep answering after we are done: our last ack may be lost */
-#define PKT_MAGIC   "OTPF1"
+#define PKT_MAGIC   "OTPF2"
+/* A VXLAN network of at most this many nodes is checked all-pairs; in a
+ * larger one each node checks the members at ring distance 1, 4, 16, ...
+ * (powers of SAMPLE_BASE, see pick_sample). */
+#define ALL_PAIRS_UPTO 16
+#define SAMPLE_BASE    4
 
 struct check {
 	char name[48];
@@ -46,9 +52,14 @@ struct check {
 struct peer {
 	const char *node;
 	struct ot_addr addr;
-	bool reached; /* our probe was acked: UDP from us to it works */
-	bool heard;   /* its probe arrived: UDP from it to us works */
-	bool skipped; /* its port is busy: cannot be checked */
+	bool sampled;	/* this pair is checked (pick_sample) */
+	bool reached;	/* our probe was acked: UDP from us to it works */
+	bool heard;	/* a packet of its arrived at our port: UDP from it to us works */
+	bool done;	/* it has our ack: it needs nothing more from us */
+	bool skipped;	/* its port is busy: cannot be checked */
+	int send_errno; /* the last failed sendto to it (0: none) */
+	long next_send; /* monotonic ms of its next probe */
+	unsigned every; /* ms between its probes, doubling (backoff) */
 };
 
 struct ot_preflight {
@@ -497,10 +508,98 @@ static void check_storage(struct ot_preflight *pf)
 
 /* ---- UDP ---- */
 
+static int addr_cmp(const void *a, const void *b)
+{
+	const struct ot_addr *x = a, *y = b;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	return memcmp(x->bytes, y->bytes, sizeof(x->bytes));
+}
+
+static struct peer *peer_by_ot_addr(struct ot_preflight *pf, const struct ot_addr *a)
+{
+	size_t i;
+
+	for (i = 0; i < pf->npeers; i++)
+		if (ot_addr_equal(&pf->peers[i].addr, a))
+			return &pf->peers[i];
+	return NULL;
+}
+
+/*
+ * Which pairs of one VXLAN network (device `dev` in namespace `ns`: a
+ * container alone on its node holds the network's VXLAN device itself, so
+ * one name - eth0 - may stand for several networks) are checked. Every
+ * member sees the same member set (itself and the destinations of its FDB
+ * entries on that device) and sorts it by underlay address, so both ends of a pair
+ * agree without talking. Up to ALL_PAIRS_UPTO members: every pair. Beyond:
+ * the members at ring distance 1, 4, 16, 64, ... in both directions, at
+ * most 2 log4(M) peers per node (10 of 999 at 1,000 nodes). Every node is
+ * still checked by at least two peers, in both directions (a node-local
+ * fault - a firewall, a wrong address, a dead host - shows), every
+ * contiguous address range has checked pairs leaving it at both ends (a
+ * cut-off subnet or rack shows), any member reaches any other in O(log M)
+ * checked hops, and the underlay neighbour (ARP/ND) entries the check
+ * creates per node are O(log M), not O(M). A filter between two particular
+ * ranges that both reach the rest may go unseen: the price of not testing
+ * M^2 pairs.
+ */
+static bool power_of(size_t d, size_t base)
+{
+	while (d > 1 && d % base == 0)
+		d /= base;
+	return d == 1;
+}
+
+static int pick_sample(struct ot_preflight *pf, int ns, const char *dev)
+{
+	const struct ot_plan *p = pf->p;
+	struct ot_addr *m;
+	size_t i, n = 0, self, d;
+
+	m = calloc(pf->npeers + 1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m[n++] = p->underlay;
+	for (i = 0; i < p->nops; i++) {
+		const struct ot_op *op = &p->ops[i];
+		size_t j;
+
+		if (op->kind != OT_OP_FDB || op->ns != ns || strcmp(op->fdb.dev, dev) ||
+		    !peer_by_ot_addr(pf, &op->fdb.dst))
+			continue;
+		for (j = 0; j < n; j++)
+			if (ot_addr_equal(&m[j], &op->fdb.dst))
+				break;
+		if (j == n && n < pf->npeers + 1)
+			m[n++] = op->fdb.dst;
+	}
+	qsort(m, n, sizeof(*m), addr_cmp);
+	for (self = 0; self < n && !ot_addr_equal(&m[self], &p->underlay); self++)
+		;
+	for (i = 0; i < n; i++) {
+		struct peer *x = peer_by_ot_addr(pf, &m[i]);
+
+		if (!x)
+			continue;
+		if (n <= ALL_PAIRS_UPTO) {
+			x->sampled = true;
+			continue;
+		}
+		/* ring distance from us, either way round: a power of 4? */
+		d = (i + n - self) % n;
+		if (power_of(d, SAMPLE_BASE) || power_of(n - d, SAMPLE_BASE))
+			x->sampled = true;
+	}
+	free(m);
+	return 0;
+}
+
 static int find_peers(struct ot_preflight *pf)
 {
 	const struct ot_plan *p = pf->p;
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; i < p->nops; i++) {
 		const struct ot_op *op = &p->ops[i];
@@ -517,14 +616,20 @@ static int find_peers(struct ot_preflight *pf)
 		if (op->kind != OT_OP_FDB || !op->fdb.dst.family ||
 		    ot_addr_equal(&op->fdb.dst, &p->underlay))
 			continue;
-		for (j = 0; j < pf->npeers; j++)
-			if (ot_addr_equal(&pf->peers[j].addr, &op->fdb.dst))
-				break;
-		if (j < pf->npeers || pf->npeers == p->nnodes)
+		if (peer_by_ot_addr(pf, &op->fdb.dst) || pf->npeers == p->nnodes)
 			continue;
 		pf->peers[pf->npeers].node = op->fdb.dst_node ? op->fdb.dst_node : "?";
 		pf->peers[pf->npeers].addr = op->fdb.dst;
 		pf->npeers++;
+	}
+	/* the sample, network by network (each VXLAN device once) */
+	for (i = 0; i < p->nops; i++) {
+		const struct ot_op *op = &p->ops[i];
+
+		if (op->kind != OT_OP_LINK || op->link.kind != OT_LINK_VXLAN)
+			continue;
+		if (pick_sample(pf, op->ns, op->link.name) < 0)
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -643,29 +748,37 @@ bool ot_preflight_busy(const struct ot_preflight *pf)
 	return false; /* the exchange holds no port (open_udp) */
 }
 
-static void send_pkt(struct ot_preflight *pf, const struct sockaddr_storage *to, socklen_t len,
-		     const char *nonce, const char *kind)
+/*
+ * One datagram to x's VXLAN port: "OTPF2 <nonce> probe|ack <our node>
+ * <got>", got = 1 once x's ack reached us (x then needs nothing more from
+ * us). Best effort, but a failed sendto is kept for the report (no route,
+ * for one). A datagram the kernel drops after sendto returned - ENOBUFS
+ * from a full neighbour table, which UDP does not report - shows in
+ * UdpSndbufErrors instead (sndbuf_errors).
+ */
+static void send_pkt(struct ot_preflight *pf, struct peer *x, const char *nonce, const char *kind)
 {
+	struct sockaddr_storage to;
+	socklen_t len = to_sockaddr(&x->addr, pf->port, &to);
 	char pkt[160];
-	int n = snprintf(pkt, sizeof(pkt), PKT_MAGIC " %s %s %s", nonce, kind, pf->p->node);
+	int n = snprintf(pkt, sizeof(pkt), PKT_MAGIC " %s %s %s %d", nonce, kind, pf->p->node,
+			 x->reached);
 
-	/* Best effort: a lost datagram is what the retries are for. */
-	(void)!sendto(pf->fd, pkt, (size_t)n, MSG_DONTWAIT, (const struct sockaddr *)to, len);
+	if (sendto(pf->fd, pkt, (size_t)n, MSG_DONTWAIT, (const struct sockaddr *)&to, len) < 0)
+		x->send_errno = errno;
+	else
+		x->send_errno = 0;
 }
 
 static struct peer *peer_by_addr(struct ot_preflight *pf, const struct sockaddr_storage *ss)
 {
 	struct ot_addr a = {.family = (uint8_t)ss->ss_family};
-	size_t i;
 
 	if (ss->ss_family == AF_INET)
 		memcpy(a.bytes, &((const struct sockaddr_in *)ss)->sin_addr, 4);
 	else if (ss->ss_family == AF_INET6)
 		memcpy(a.bytes, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
-	for (i = 0; i < pf->npeers; i++)
-		if (ot_addr_equal(&pf->peers[i].addr, &a))
-			return &pf->peers[i];
-	return NULL;
+	return peer_by_ot_addr(pf, &a);
 }
 
 /* The payload of a datagram for our port seen by the raw socket, or NULL. */
@@ -687,14 +800,22 @@ static const char *udp_payload(const struct ot_preflight *pf, char *pkt, size_t 
 	return pkt + off + 8;
 }
 
+/*
+ * Everything queued on the raw socket. Any packet of a sampled peer with
+ * our nonce proves the path from it to us (heard); an ack proves ours to
+ * it (reached); got = 1 says it has our ack (done). A probe is answered at
+ * once, from anyone in the sample: a peer that started late still gets its
+ * ack while we are here.
+ */
 static void receive(struct ot_preflight *pf, const char *nonce)
 {
-	struct sockaddr_storage from, to;
+	struct sockaddr_storage from;
 	char pkt[512], magic[8], n[OT_PREFLIGHT_NONCE_MAX + 1], kind[8], node[80];
 	const char *payload;
 	socklen_t flen;
 	ssize_t len;
 	struct peer *peer;
+	int got;
 
 	for (;;) {
 		flen = sizeof(from);
@@ -704,39 +825,98 @@ static void receive(struct ot_preflight *pf, const char *nonce)
 			return;
 		pkt[len] = '\0';
 		payload = udp_payload(pf, pkt, (size_t)len);
-		if (!payload || sscanf(payload, "%7s %64s %7s %79s", magic, n, kind, node) != 4 ||
+		if (!payload ||
+		    sscanf(payload, "%7s %64s %7s %79s %d", magic, n, kind, node, &got) != 5 ||
 		    strcmp(magic, PKT_MAGIC) || strcmp(n, nonce))
 			continue;
 		peer = peer_by_addr(pf, &from);
-		if (!peer || strcmp(peer->node, node))
+		if (!peer || peer->skipped || strcmp(peer->node, node))
 			continue;
-		if (!strcmp(kind, "probe")) {
-			peer->heard = true;
-			/* to its port, not to the probe's source port */
-			flen = to_sockaddr(&peer->addr, pf->port, &to);
-			send_pkt(pf, &to, flen, nonce, "ack");
-		} else if (!strcmp(kind, "ack")) {
-			peer->reached = true;
+		if (!peer->sampled && !strcmp(kind, "probe")) {
+			/* It counts us in its sample and we did not: both
+			 * ends see the same member sets, so this is not
+			 * expected, but a pair one end checks is checked
+			 * by both rather than left waiting for an answer. */
+			peer->sampled = true;
+			peer->next_send = ot_mono_ms();
+			peer->every = PROBE_FIRST;
 		}
+		if (!peer->sampled)
+			continue;
+		peer->heard = true;
+		if (got)
+			peer->done = true;
+		if (!strcmp(kind, "ack"))
+			peer->reached = true;
+		else if (!strcmp(kind, "probe"))
+			send_pkt(pf, peer, nonce, "ack"); /* to its VXLAN port, like VXLAN */
 	}
 }
 
+/*
+ * This namespace's count of UDP datagrams dropped on output for want of
+ * buffer space (/proc/net/snmp "SndbufErrors", snmp6 "Udp6SndbufErrors"),
+ * -1 if unknown. It rises when the neighbour (ARP/ND) table is full: the
+ * kernel then cannot resolve the next hop, and udp_sendmsg hides that
+ * ENOBUFS from the caller.
+ */
+static long sndbuf_errors(int family)
+{
+	FILE *f = fopen(family == AF_INET6 ? "/proc/net/snmp6" : "/proc/net/snmp", "re");
+	char line[1024], names[1024] = "";
+	long v = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (family == AF_INET6) {
+			if (sscanf(line, "Udp6SndbufErrors %ld", &v) == 1)
+				break;
+		} else if (!strncmp(line, "Udp: ", 5)) {
+			if (!names[0]) {
+				snprintf(names, sizeof(names), "%s", line);
+				continue;
+			}
+			/* the column of SndbufErrors in the header line */
+			char *np = NULL, *vp = NULL, *n = strtok_r(names, " \n", &np);
+			char *val = strtok_r(line, " \n", &vp);
+
+			while (n && val && strcmp(n, "SndbufErrors")) {
+				n = strtok_r(NULL, " \n", &np);
+				val = strtok_r(NULL, " \n", &vp);
+			}
+			if (n && val)
+				v = strtol(val, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return v;
+}
+
+static bool in_exchange(const struct peer *x)
+{
+	return x->sampled && !x->skipped;
+}
+
+/* Nobody needs us any more: every peer reached, heard, and has our ack. */
 static bool all_done(const struct ot_preflight *pf)
 {
 	size_t i;
 
-	for (i = 0; i < pf->npeers; i++)
-		if (!pf->peers[i].skipped && (!pf->peers[i].reached || !pf->peers[i].heard))
+	for (i = 0; i < pf->npeers; i++) {
+		const struct peer *x = &pf->peers[i];
+
+		if (in_exchange(x) && (!x->reached || !x->heard || !x->done))
 			return false;
+	}
 	return true;
 }
 
 int ot_preflight_exchange(struct ot_preflight *pf, const char *nonce, unsigned ms,
 			  struct ot_error *err)
 {
-	long deadline, next_send = 0, done_at = 0, t;
-	struct sockaddr_storage ss;
-	socklen_t len;
+	long deadline, done_at = 0, t, wake, dropped;
 	size_t i;
 
 	if (!nonce[0] || strlen(nonce) > OT_PREFLIGHT_NONCE_MAX ||
@@ -745,27 +925,52 @@ int ot_preflight_exchange(struct ot_preflight *pf, const char *nonce, unsigned m
 	if (pf->fd < 0)
 		return 0;
 	pf->exchanged = true;
-	deadline = ot_mono_ms() + (ms ? ms : 5000);
+	dropped = sndbuf_errors(pf->p->underlay.family);
+	t = ot_mono_ms();
+	deadline = t + (ms ? ms : 5000);
+	for (i = 0; i < pf->npeers; i++) {
+		pf->peers[i].next_send = t;
+		pf->peers[i].every = PROBE_FIRST;
+	}
 	for (;;) {
 		t = ot_mono_ms();
 		if (t >= deadline || (done_at && t >= done_at))
 			break;
-		if (t >= next_send) {
-			for (i = 0; i < pf->npeers; i++) {
-				if (pf->peers[i].reached || pf->peers[i].skipped)
-					continue;
-				len = to_sockaddr(&pf->peers[i].addr, pf->port, &ss);
-				send_pkt(pf, &ss, len, nonce, "probe");
+		wake = done_at ? done_at : deadline;
+		/* Probe until the peer has acked us and we know it has our ack,
+		 * each peer on its own clock, the gap doubling up to PROBE_MAX:
+		 * a loaded host or a late start costs a few packets, not a flood. */
+		for (i = 0; i < pf->npeers; i++) {
+			struct peer *x = &pf->peers[i];
+
+			if (!in_exchange(x) || (x->reached && x->done))
+				continue;
+			if (t >= x->next_send) {
+				send_pkt(pf, x, nonce, "probe");
+				x->next_send = t + x->every;
+				if (x->every < PROBE_MAX)
+					x->every *= 2;
 			}
-			next_send = t + PROBE_EVERY;
+			if (x->next_send < wake)
+				wake = x->next_send;
 		}
 		struct pollfd pfd = {.fd = pf->rfd, .events = POLLIN};
-		long wait = (done_at ? done_at : next_send < deadline ? next_send : deadline) - t;
 
-		if (poll(&pfd, 1, (int)(wait > 0 ? wait : 0)) > 0)
+		if (poll(&pfd, 1, (int)(wake > t ? wake - t : 0)) > 0)
 			receive(pf, nonce);
 		if (!done_at && all_done(pf))
 			done_at = ot_mono_ms() + LINGER_MS;
+	}
+	t = sndbuf_errors(pf->p->underlay.family);
+	if (dropped >= 0 && t > dropped) {
+		struct check *c = add_check(
+		    pf, "udp send", true,
+		    "the kernel dropped %ld of our datagrams after sending (UdpSndbufErrors): "
+		    "the neighbour (ARP/ND) table may be full (net.ipv4.neigh.default.gc_thresh3, "
+		    "one table for all network namespaces of the host)",
+		    t - dropped);
+		if (c)
+			c->warning = true;
 	}
 	return 0;
 }
@@ -781,7 +986,7 @@ void ot_preflight_skip_peer(struct ot_preflight *pf, const char *node)
 
 static bool peer_ok(const struct ot_preflight *pf, const struct peer *x)
 {
-	return x->skipped || !pf->exchanged || (x->reached && x->heard);
+	return !in_exchange(x) || !pf->exchanged || (x->reached && x->heard);
 }
 
 bool ot_preflight_ok(const struct ot_preflight *pf)
@@ -816,7 +1021,13 @@ void ot_preflight_report(const struct ot_preflight *pf, struct ot_strbuf *out)
 		if (peer_ok(pf, x))
 			continue;
 		ot_addr_format(&x->addr, abuf, sizeof(abuf));
-		if (!x->reached)
+		if (!x->reached && x->send_errno)
+			ot_sb_printf(out,
+				     "%s: preflight: UDP port %u from %s (%s) to %s (%s) could not "
+				     "be sent: %s\n",
+				     pf->p->node, pf->port, pf->p->node, mine, x->node, abuf,
+				     strerror(x->send_errno));
+		else if (!x->reached)
 			ot_sb_printf(
 			    out,
 			    "%s: preflight: UDP port %u from %s (%s) to %s (%s) got no "
@@ -851,18 +1062,27 @@ json_t *ot_preflight_to_json(const struct ot_preflight *pf)
 	}
 	json_object_set_new(root, "checks", checks);
 	checks = NULL;
+	/* the sampled pairs only: at 1,000 nodes the rest would be 999 lines of
+	 * "not checked" per node, shipped back to otdeploy by every node */
 	for (i = 0; i < pf->npeers; i++) {
 		const struct peer *x = &pf->peers[i];
 		json_t *o;
 
+		if (!x->sampled)
+			continue;
 		ot_addr_format(&x->addr, abuf, sizeof(abuf));
 		o = json_pack("{s:s, s:s, s:b, s:b, s:b}", "node", x->node, "addr", abuf, "reached",
 			      x->reached, "heard", x->heard, "checked",
-			      !x->skipped && pf->exchanged);
-		if (!o || json_array_append_new(peers, o) < 0)
+			      in_exchange(x) && pf->exchanged);
+		if (!o ||
+		    (x->send_errno &&
+		     json_object_set_new(o, "send_error", json_string(strerror(x->send_errno))) <
+			 0) ||
+		    json_array_append_new(peers, o) < 0)
 			goto oom;
 	}
-	udp = json_pack("{s:i, s:o}", "port", (int)pf->port, "peers", peers);
+	udp = json_pack("{s:i, s:I, s:o}", "port", (int)pf->port, "vxlan_peers",
+			(json_int_t)pf->npeers, "peers", peers);
 	peers = NULL;
 	if (!udp)
 		goto oom;

@@ -3,7 +3,10 @@
  * preflight, otdeploy's stage 2): does this kernel have what the plan
  * needs, is the underlay address the hosts file gave on this host with a
  * large enough MTU, and does UDP to the VXLAN port get through between
- * this node and every node it shares a VXLAN network with.
+ * this node and a sample of the nodes it shares a VXLAN network with: all
+ * of them in a network of up to 16 nodes, beyond that the members at ring
+ * distance 1, 4, 16, ... in underlay address order (2 log4 M of M - 1:
+ * 10 of 999 at 1,000 nodes; why and what it misses in preflight.c).
  *
  * Kernel features are tried for real, in a throwaway network namespace
  * owned by a short-lived thread (unshare(CLONE_NEWNET) affects only that
@@ -21,13 +24,17 @@
  *   2. the caller tells its coordinator it is ready (otnode prints
  *      "ready <port>") and waits until every node is (otdeploy sends
  *      "go <nonce> <ms>");
- *   3. ot_preflight_exchange() sends a probe carrying the nonce to
- *      <peer>:<port> every 50 ms, answers every valid probe it sees with
- *      an ack to <peer>:<port>, and stops when it has been heard by and
- *      has heard from every peer, or after ms. The sockets are closed in
- *      ot_preflight_free().
+ *   3. ot_preflight_exchange() sends each sampled peer a probe carrying
+ *      the nonce to <peer>:<port> (again after 50 ms, the gap doubling up
+ *      to 400 ms), answers every valid probe with an ack to <peer>:<port>,
+ *      and stops once every peer has acked us, has been heard from, and
+ *      has said it holds our ack (a flag in its packets) - so nobody
+ *      leaves while a peer still waits for its answer - or after ms. The
+ *      sockets are closed in ot_preflight_free().
  * A peer whose probes never arrive or whose acks never come back is a
- * failed check naming both nodes and the port.
+ * failed check naming both nodes and the port; datagrams the kernel
+ * dropped on their way out (UdpSndbufErrors: a full neighbour table) are a
+ * warning saying so.
  */
 #ifndef OT_EXEC_PREFLIGHT_H
 #define OT_EXEC_PREFLIGHT_H
@@ -81,8 +88,10 @@ void ot_preflight_report(const struct ot_preflight *pf, struct ot_strbuf *out);
 
 /*
  * {"node":..., "ok":bool, "checks":[{"check":..., "ok":bool, "warning":bool,
- *  "detail":...}], "udp":{"port":N, "peers":[{"node":..., "addr":...,
- *  "reached":bool, "heard":bool}]}} (new reference, NULL on OOM).
+ *  "detail":...}], "udp":{"port":N, "vxlan_peers":N, "peers":[{"node":...,
+ *  "addr":..., "reached":bool, "heard":bool, "checked":bool
+ *  [, "send_error":...]}]}}: peers lists the sampled peers only
+ * (new reference, NULL on OOM).
  */
 struct json_t *ot_preflight_to_json(const struct ot_preflight *pf);
 

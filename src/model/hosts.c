@@ -20,6 +20,7 @@
 #include "lang/names.h"
 #include "lang/parse.h"
 #include "util/hash.h"
+#include "util/path.h"
 #include "util/vec.h"
 
 #define MAX_FIELDS 16
@@ -167,6 +168,9 @@ static bool ssh_host_ok(const char *s)
 	return true;
 }
 
+/* A path given to a host: printable, at most MAX_PATH bytes; absolute:
+ * starting with '/' and without a ".." component (the installed otnode;
+ * dir= has the stricter rule of util/path.h). */
 static bool path_ok(const char *s, bool absolute)
 {
 	size_t i, n = strlen(s);
@@ -273,14 +277,21 @@ static bool key_value(struct hctx *c, struct ot_host *h, bool local, const struc
 		}
 		h->identity = val;
 		return true;
-	case K_DIR:
-		if (!path_ok(val, true)) {
-			g = err(c, f, "invalid directory '%s'", shown(val, buf, sizeof(buf)));
-			ot_diag_hint(g, "an absolute path without '..', such as /var/lib/opentop");
+	case K_DIR: {
+		char why[96];
+		const char *problem = ot_dir_problem(val, why, sizeof(why));
+
+		if (problem) {
+			/* the rule otdeploy applies before it connects (util/path.h) */
+			g = err(c, f, "invalid directory '%s': %s", shown(val, buf, sizeof(buf)),
+				problem);
+			ot_diag_hint(g, "an absolute path of letters, digits and ._+-, such as "
+					"/var/lib/opentop");
 			return false;
 		}
 		h->dir = val;
 		return true;
+	}
 	case K_SUDO:
 		if (strcmp(val, "yes") && strcmp(val, "no")) {
 			g = err(c, f, "invalid sudo '%s': expected yes or no",

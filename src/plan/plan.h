@@ -190,6 +190,11 @@ struct ot_nft_rule {
 	char iif[OT_IFNAMSIZ]; /* "" = any */
 	char oif[OT_IFNAMSIZ];
 	unsigned ct_state; /* OT_CT_* bits, 0 = no ct match */
+	/* ICMP (l4proto IPPROTO_ICMP) or ICMPv6 (IPPROTO_ICMPV6) type in
+	 * icmp_type_first..icmp_type_last; JSON "icmp_type": [first, last].
+	 * The compiler's one use: ICMPv6 neighbour discovery (135..136). */
+	bool has_icmp_type;
+	uint8_t icmp_type_first, icmp_type_last;
 	enum ot_nft_verdict verdict;
 	struct ot_addr nat_addr; /* SNAT/DNAT target */
 	uint16_t nat_port;	 /* DNAT port, 0 = keep */

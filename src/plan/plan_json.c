@@ -298,13 +298,43 @@ static void get_ports(struct jr *r, json_t *o, const char *k, struct ot_ports *r
 	ret->n = 1;
 }
 
+/* "icmp_type": [first, last], 0..255, on an icmp or icmpv6 rule only (read
+ * after "proto"). */
+static void get_icmp_type(struct jr *r, json_t *o, struct ot_nft_rule *ru)
+{
+	json_t *v = json_object_get(o, "icmp_type");
+	json_int_t a, b;
+
+	if (!v)
+		return;
+	if (!json_is_array(v) || json_array_size(v) != 2 ||
+	    !json_is_integer(json_array_get(v, 0)) || !json_is_integer(json_array_get(v, 1))) {
+		jfail(r, "'icmp_type' must be [first, last]");
+		return;
+	}
+	a = json_integer_value(json_array_get(v, 0));
+	b = json_integer_value(json_array_get(v, 1));
+	if (a < 0 || b < a || b > 255) {
+		jfail(r, "'icmp_type' must be [first, last] with 0 <= first <= last <= 255");
+		return;
+	}
+	if (ru->l4proto != IPPROTO_ICMP && ru->l4proto != IPPROTO_ICMPV6) {
+		jfail(r, "'icmp_type' needs proto icmp or icmpv6");
+		return;
+	}
+	ru->has_icmp_type = true;
+	ru->icmp_type_first = (uint8_t)a;
+	ru->icmp_type_last = (uint8_t)b;
+}
+
 static void read_nft(struct jr *r, json_t *o, struct ot_op_nft *n)
 {
 	static const char *const keys[] = {"table", "chains", "rules", NULL};
 	static const char *const ckeys[] = {"name", "type", "hook", "priority", "policy", NULL};
 	static const char *const rkeys[] = {
-	    "chain", "family",	 "proto",   "saddr",	"daddr",    "sport",   "dport",	  "iif",
-	    "oif",   "ct_state", "verdict", "nat_addr", "nat_port", "counter", "comment", NULL};
+	    "chain",	"family",   "proto",   "saddr",	   "daddr",	"sport",
+	    "dport",	"iif",	    "oif",     "ct_state", "icmp_type", "verdict",
+	    "nat_addr", "nat_port", "counter", "comment",  NULL};
 	json_t *chains, *rules, *v;
 	const char *s;
 	size_t i, j;
@@ -393,6 +423,7 @@ static void read_nft(struct jr *r, json_t *o, struct ot_op_nft *n)
 			else
 				ru->ct_state |= (unsigned)bit;
 		}
+		get_icmp_type(r, v, ru);
 		ru->verdict = get_enum(r, v, "verdict", ot_nft_verdict_names, true, 0);
 		get_addr(r, v, "nat_addr", &ru->nat_addr, false);
 		ru->nat_port = (uint16_t)get_int(r, v, "nat_port", 0, 65535);

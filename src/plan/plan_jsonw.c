@@ -766,6 +766,8 @@ static void w_nft(struct jw *w, const struct ot_op_nft *n)
 		m_ports(w, K("dport"), &r->dport);
 		if (r->family)
 			m_enum(w, K("family"), ot_nft_family_names, r->family);
+		if (r->has_icmp_type)
+			m_pair(w, K("icmp_type"), r->icmp_type_first, r->icmp_type_last);
 		m_str(w, K("iif"), r->iif);
 		m_addr(w, K("nat_addr"), &r->nat_addr);
 		m_int(w, K("nat_port"), r->nat_port);

@@ -142,6 +142,12 @@ void ot_nft_rule_text(const struct ot_nft_rule *r, struct ot_strbuf *out)
 			ot_sb_printf(out, "%s%s dport ", SEP(), th);
 			put_ports(out, &r->dport);
 		}
+	} else if (r->has_icmp_type) {
+		/* "icmpv6 type 135-136": the type match implies the protocol */
+		ot_sb_printf(out, "%s%s type %u", SEP(), proto_name(r->l4proto),
+			     r->icmp_type_first);
+		if (r->icmp_type_last != r->icmp_type_first)
+			ot_sb_printf(out, "-%u", r->icmp_type_last);
 	} else if (r->l4proto) {
 		ot_sb_printf(out, "%smeta l4proto %s", SEP(), proto_name(r->l4proto));
 	}

@@ -12,11 +12,17 @@
  * was delivered, with a small connection-tracking table that records, per
  * namespace the request crossed, the packet as it came in and as it left
  * (NAT), so the answer is recognised ("established") and un-NATed there.
+ * Every IPv6 hop first resolves its neighbour: the solicitation and the
+ * advertisement are walked through the filter chains of both ends, as
+ * untracked packets (conntrack leaves ND untracked), so a drop policy
+ * without the compiler's ND accept rule loses IPv6 as the kernel does.
  */
 #include "reach/reach.h"
 
 #include <errno.h>
+#include <netinet/icmp6.h>
 #include <netinet/in.h>
+#include <netinet/ip_icmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -544,6 +550,7 @@ struct pkt {
 	bool answer;	    /* echo reply, SYN-ACK, UDP answer */
 	struct ot_addr src, dst;
 	uint16_t sport, dport; /* ICMP: the echo id in both */
+	uint8_t icmp_type;     /* ICMP/ICMPv6: echo request or reply, ND */
 };
 
 struct ct {
@@ -560,6 +567,14 @@ struct walk {
 	char why[320];
 	char path[320];
 	const char *decider; /* last rule that let the request through */
+	bool nd;	     /* walking a neighbour discovery exchange */
+	/* neighbours learnt from solicitations received during this walk (the
+	 * kernel keeps the solicitor as a neighbour: RFC 4861 7.2.3) */
+	struct learnt {
+		int ifx;
+		struct ot_addr a;
+	} learnt[MAX_CT];
+	size_t nlearnt;
 };
 
 static void whyf(struct walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -719,7 +734,14 @@ static int neighbour(const struct ot_reach *r, int oif, const struct ot_addr *nh
 	return -1;
 }
 
-enum ctstate { CT_NEW = OT_CT_NEW, CT_EST = OT_CT_ESTABLISHED, CT_INVALID = OT_CT_INVALID };
+/* CT_UNTRACKED: no OT_CT_* bit, so no ct state match takes it (nft's
+ * "untracked" is never in a plan). */
+enum ctstate {
+	CT_NEW = OT_CT_NEW,
+	CT_EST = OT_CT_ESTABLISHED,
+	CT_INVALID = OT_CT_INVALID,
+	CT_UNTRACKED = OT_CT_INVALID << 1,
+};
 
 struct hookctx {
 	int ns;
@@ -746,6 +768,10 @@ static bool rule_match(struct walk *w, const struct ot_nft_rule *ru, const struc
 	if (ru->family && ru->family != p->fam)
 		return false;
 	if (ru->l4proto && ru->l4proto != p->proto)
+		return false;
+	if (ru->has_icmp_type &&
+	    ((p->proto != IPPROTO_ICMP && p->proto != IPPROTO_ICMPV6) ||
+	     p->icmp_type < ru->icmp_type_first || p->icmp_type > ru->icmp_type_last))
 		return false;
 	if (ru->has_saddr && !ot_prefix_contains(&ru->saddr, &p->src))
 		return false;
@@ -840,7 +866,7 @@ static bool filter(struct walk *w, enum ot_nft_hook h, const struct pkt *p, cons
 			if (ru->chain != ci || !rule_match(w, ru, p, c))
 				continue;
 			if (ru->verdict == OT_NFT_ACCEPT) {
-				if (!ru->ct_state && !w->answer_phase)
+				if (!ru->ct_state && !w->answer_phase && !w->nd)
 					w->decider = ru->comment;
 				break;
 			}
@@ -975,6 +1001,73 @@ static bool fwd_on(const struct ot_reach *r, int ns, uint8_t fam)
 	return fam == AF_INET ? r->ns[ns].fwd4 : r->ns[ns].fwd6;
 }
 
+/* The filter chains a packet sent by ns out of oif meets, then those it
+ * meets received on the neighbour's interface nb: false (and why) when
+ * dropped. */
+static bool nd_leg(struct walk *w, int oif, int nb, const struct pkt *p)
+{
+	const struct ot_reach *r = w->r;
+	struct hookctx out = {.ns = r->ifs[oif].ns, .oif = r->ifs[oif].name, .ct = CT_UNTRACKED};
+	struct hookctx in = {.ns = r->ifs[nb].ns, .iif = r->ifs[nb].name, .ct = CT_UNTRACKED};
+
+	return filter(w, OT_NFT_OUTPUT, p, &out) && filter(w, OT_NFT_POSTROUTING, p, &out) &&
+	       filter(w, OT_NFT_PREROUTING, p, &in) && filter(w, OT_NFT_INPUT, p, &in);
+}
+
+/*
+ * IPv6 neighbour discovery for nh, from oif (sending src) to nb: the
+ * solicitation (to nh's solicited-node group) and the advertisement back.
+ * The solicitation's source is the packet's when it is an address of the
+ * sender (the kernel's choice), else a link-local address, which no rule
+ * of a plan names except by a prefix covering it. A solicitation that
+ * arrives teaches the receiver the solicitor (so an answer back needs no
+ * discovery of its own). False (and why) when a filter drops either.
+ */
+static bool nd_passes(struct walk *w, int oif, int nb, const struct ot_addr *nh,
+		      const struct ot_addr *src)
+{
+	const struct ot_reach *r = w->r;
+	struct pkt sol = {
+	    .fam = AF_INET6, .proto = IPPROTO_ICMPV6, .icmp_type = ND_NEIGHBOR_SOLICIT};
+	struct pkt adv = {
+	    .fam = AF_INET6, .proto = IPPROTO_ICMPV6, .icmp_type = ND_NEIGHBOR_ADVERT};
+	char a[OT_ADDR_STRLEN], why[sizeof(w->why)];
+	size_t i;
+	bool ok;
+
+	for (i = 0; i < w->nlearnt; i++)
+		if (w->learnt[i].ifx == oif && ot_addr_equal(&w->learnt[i].a, nh))
+			return true; /* nh solicited us earlier: its entry is known */
+	if (is_local(r, r->ifs[oif].ns, src)) {
+		sol.src = *src;
+	} else {
+		sol.src.family = AF_INET6;
+		sol.src.bytes[0] = 0xfe;
+		sol.src.bytes[1] = 0x80;
+		sol.src.bytes[15] = 1;
+	}
+	sol.dst.family = AF_INET6;
+	sol.dst.bytes[0] = 0xff;
+	sol.dst.bytes[1] = 0x02;
+	sol.dst.bytes[11] = 1;
+	sol.dst.bytes[12] = 0xff;
+	memcpy(sol.dst.bytes + 13, nh->bytes + 13, 3);
+	adv.src = *nh;
+	adv.dst = sol.src;
+	w->nd = true;
+	ok = nd_leg(w, oif, nb, &sol);
+	if (ok && w->nlearnt < MAX_CT && !(sol.src.bytes[0] == 0xfe && sol.src.bytes[1] == 0x80))
+		w->learnt[w->nlearnt++] = (struct learnt){nb, sol.src};
+	ok = ok && nd_leg(w, nb, oif, &adv);
+	w->nd = false;
+	if (!ok) {
+		ot_addr_format(nh, a, sizeof(a));
+		snprintf(why, sizeof(why), "%s", w->why);
+		whyf(w, "neighbour discovery for %s on %s fails: %s", a, r->ifs[oif].name, why);
+	}
+	return ok;
+}
+
 /*
  * Walk p from namespace ns (received on iif, or -1: sent by ns itself).
  * Returns the verdict for this direction: OT_REACH_ANSWERED here means
@@ -1000,7 +1093,10 @@ static enum ot_reach_verdict walk(struct walk *w, int ns, int iif, struct pkt *p
 			c.ct = p->proto == IPPROTO_UDP ? CT_NEW : CT_INVALID;
 		else
 			c.ct = CT_NEW;
-		if (iif >= 0 && is_local(r, ns, &p->src)) {
+		/* IPv4 only: ip_route_input drops a local source as martian;
+		 * IPv6 input has no such check (tests/differential, seed 66
+		 * with IPv6: an answer forwarded by its own sender arrived) */
+		if (iif >= 0 && p->fam == AF_INET && is_local(r, ns, &p->src)) {
 			whyf(w, "%s drops a packet from its own address (martian source)",
 			     label_of(r, ns));
 			return OT_REACH_LOST;
@@ -1069,6 +1165,8 @@ static enum ot_reach_verdict walk(struct walk *w, int ns, int iif, struct pkt *p
 				     : "");
 			return unknown ? OT_REACH_UNKNOWN : OT_REACH_LOST;
 		}
+		if (p->fam == AF_INET6 && !nd_passes(w, h.oif, nb, &h.nh, &p->src))
+			return OT_REACH_LOST;
 		ns = r->ifs[nb].ns;
 		iif = nb;
 	}
@@ -1101,6 +1199,7 @@ int ot_reach_eval(const struct ot_reach *r, size_t from, const struct ot_addr *t
 	p.proto = c->proto ? c->proto : p.fam == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
 	p.dport = c->proto ? c->port : 1;
 	p.sport = c->proto ? EPH_LO : 1;
+	p.icmp_type = p.fam == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
 	v = walk(w, src_ns, -1, &p, &at);
 	if (v != OT_REACH_ANSWERED) {
 		res->verdict = v;
@@ -1115,6 +1214,7 @@ int ot_reach_eval(const struct ot_reach *r, size_t from, const struct ot_addr *t
 	/* the answer: from the address and port the request reached */
 	w->answer_phase = true;
 	p.answer = true;
+	p.icmp_type = p.fam == AF_INET ? ICMP_ECHOREPLY : ICMP6_ECHO_REPLY;
 	p.src = req.dst;
 	p.dst = req.src;
 	p.sport = req.dport;

@@ -53,8 +53,16 @@ check-deploy-vm-shaping: $(OTDEPLOY) $(OTC)
 	@VM_CACHE=$(VM_CACHE) $(call run_suite,check-deploy-vm-shaping,900) tests/deploy/run-vm-shaping $(BUILD)
 CHECK_TARGETS += check-deploy-vm-shaping
 
-# Deploy time vs a plain ssh/scp loop, 2/8/16 hosts.
+# Deploy time vs a plain ssh/scp loop and an all-at-once ssh loop (pssh),
+# 8/16/32/64 hosts, median of 3 (about 17 minutes here; SIZES, REPS).
 bench-deploy: $(OTDEPLOY) $(OTC)
 	bench/deploy $(BUILD)
 BENCH_TARGETS += bench-deploy
 .PHONY: check-deploy check-deploy-concurrent check-deploy-vm check-deploy-vm-shaping bench-deploy
+
+# Only the scale case (part of check-deploy too): SCALE_HOSTS simulated
+# hosts (default 32) on one VXLAN LAN, preflight refusal naming the one
+# host with a firewall and nothing else, then create/destroy, zero diff.
+check-deploy-scale: $(OTDEPLOY) $(OTC)
+	@SCALE_HOSTS=$(or $(SCALE_HOSTS),32) $(call run_suite,check-deploy-scale,300) tests/deploy/run-deploy $(BUILD) scale
+.PHONY: check-deploy-scale

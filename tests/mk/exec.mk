@@ -3,6 +3,7 @@
 # libmnl-compatible module byte for byte) and the kernel suites (root, real
 # kernel, simulated hosts: tests/kernel/).
 UNIT_TESTS += tests/unit/test_nl_msg.c tests/unit/test_nft.c tests/unit/test_journal.c \
+	tests/unit/test_preflight_sample.c \
 	tests/unit/test_embed.c tests/unit/test_qdisc.c
 
 # The libmnl-compatible module next to the real libmnl: its objects are
@@ -53,6 +54,10 @@ check-exec-drift: $(EXEC_KERNEL_DEPS)
 # port lists with real traffic: one nft set, 8001 in it reached, 8003 not.
 check-exec-ports: $(EXEC_KERNEL_DEPS)
 	@$(call run_suite,check-exec-ports,300) tests/kernel/run-ports $(BUILD)
+# IPv6 behind policy in drop: ping works with the compiler's ND accept rule
+# and fails without it (the plan edited); the oracle says the same.
+check-exec-nd: $(EXEC_KERNEL_DEPS)
+	@$(call run_suite,check-exec-nd,300) tests/kernel/run-nd $(BUILD)
 # SIGKILL at every system call of otnode create and destroy (strace)
 check-exec-kills: $(EXEC_KERNEL_DEPS)
 	@$(call run_suite,check-exec-kills,1200) tests/kernel/run-kills $(BUILD)
@@ -66,7 +71,7 @@ check-exec-apply: $(EXEC_KERNEL_DEPS)
 check-exec-caps: $(EXEC_KERNEL_DEPS)
 	@$(call run_suite,check-exec-caps,300) tests/kernel/run-caps $(BUILD)
 CHECK_TARGETS += check-exec-examples check-exec-faults check-exec-cycles check-exec-drift \
-	check-exec-ports check-exec-kills check-exec-caps check-exec-apply
+	check-exec-ports check-exec-nd check-exec-kills check-exec-caps check-exec-apply
 # storage (root, bind, tmpfs, private /tmp) seen from inside a container
 # built on a busybox-static tree; kill/fail at every create step
 check-exec-storage: $(EXEC_KERNEL_DEPS)

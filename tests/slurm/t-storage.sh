@@ -10,15 +10,10 @@
 # built from busybox-static. The nodes' state is unchanged afterwards
 # (tests/slurm/run: mounts included).
 #
-# Not in tests/slurm/run's default list yet: run it by name
-# (tests/slurm/run BUILD storage). Every check passed in one run (17), but
-# in 2 of 3 runs one srun (a different one each time) failed before any
-# storage operation: slurmstepd could not build a container that isolates
-# its mount namespace, binding the mount namespace file under the state dir
-# failed with EINVAL (src/exec/ns.c; never seen outside slurmstepd, nor in
-# a 1-node cluster by hand; the default bounds never allowed `isolate
-# mount`, so no suite had asked). Once that is understood, add "storage"
-# to SUITES there.
+# An intermittent EINVAL binding the mount namespace file (2 of 3 runs,
+# before any storage operation) was the kernel's mount namespace loop check
+# against per-CPU namespace ids, with slurmd in a mount namespace of its own
+# (src/exec/ns.c, mntns_newer; docs/test-cluster.md).
 
 S=$W/storage
 mkdir -p "$S/shared" "$S/root"/{bin,proc,sys,dev,tmp,data,etc}

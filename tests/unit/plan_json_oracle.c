@@ -149,6 +149,9 @@ static json_t *nft_json(struct jw *w, const struct ot_op_nft *n)
 			put(w, jr, "sport", ports_json(&r->sport));
 		if (r->dport.n)
 			put(w, jr, "dport", ports_json(&r->dport));
+		if (r->has_icmp_type)
+			put(w, jr, "icmp_type",
+			    json_pack("[ii]", r->icmp_type_first, r->icmp_type_last));
 		put_str(w, jr, "iif", r->iif);
 		put_str(w, jr, "oif", r->oif);
 		if (r->ct_state) {

@@ -74,26 +74,35 @@ Test(firewall, lowering)
 	cr_assert_str_eq(n->chains[2].name, "prerouting");
 	cr_assert_eq(n->chains[2].type, OT_NFT_NAT);
 	cr_assert_eq(n->chains[2].priority, -100);
-	/* input: ct rule, then the user's rules in order */
-	cr_assert_eq(n->nrules, 6);
+	/* input: ct rule, ND accept, then the user's rules in order; output:
+	 * ct rule, ND accept, the user's rule; prerouting: the DNAT */
+	cr_assert_eq(n->nrules, 8);
 	cr_assert_eq(n->rules[0].chain, 0);
 	cr_assert_eq(n->rules[0].ct_state, OT_CT_ESTABLISHED | OT_CT_RELATED);
 	cr_assert_eq(n->rules[0].verdict, OT_NFT_ACCEPT);
-	cr_assert_eq(n->rules[1].l4proto, IPPROTO_TCP);
-	cr_assert_eq(n->rules[1].dport.r[0].lo, 80);
-	cr_assert_eq(n->rules[1].family, AF_INET);
-	cr_assert_str_eq(n->rules[1].comment, "t.otp:14");
-	cr_assert(n->rules[1].counter);
-	cr_assert_eq(n->rules[2].verdict, OT_NFT_REJECT);
-	cr_assert_str_eq(n->rules[2].iif, "eth0");
-	cr_assert_eq(n->rules[3].chain, 1);
-	cr_assert_eq(n->rules[3].ct_state, OT_CT_ESTABLISHED | OT_CT_RELATED);
-	cr_assert_eq(n->rules[4].l4proto, IPPROTO_ICMP);
-	cr_assert_eq(n->rules[5].chain, 2);
-	cr_assert_eq(n->rules[5].verdict, OT_NFT_DNAT);
-	cr_assert_eq(n->rules[5].nat_port, 80);
-	cr_assert_eq(n->rules[5].family, AF_INET);
-	cr_assert_str_eq(n->rules[5].iif, "eth0");
+	cr_assert_eq(n->rules[1].chain, 0);
+	cr_assert_eq(n->rules[1].l4proto, IPPROTO_ICMPV6);
+	cr_assert(n->rules[1].has_icmp_type);
+	cr_assert_eq(n->rules[1].icmp_type_first, 135); /* nd-neighbor-solicit */
+	cr_assert_eq(n->rules[1].icmp_type_last, 136);	/* nd-neighbor-advert */
+	cr_assert_eq(n->rules[1].verdict, OT_NFT_ACCEPT);
+	cr_assert_eq(n->rules[2].l4proto, IPPROTO_TCP);
+	cr_assert_eq(n->rules[2].dport.r[0].lo, 80);
+	cr_assert_eq(n->rules[2].family, AF_INET);
+	cr_assert_str_eq(n->rules[2].comment, "t.otp:14");
+	cr_assert(n->rules[2].counter);
+	cr_assert_eq(n->rules[3].verdict, OT_NFT_REJECT);
+	cr_assert_str_eq(n->rules[3].iif, "eth0");
+	cr_assert_eq(n->rules[4].chain, 1);
+	cr_assert_eq(n->rules[4].ct_state, OT_CT_ESTABLISHED | OT_CT_RELATED);
+	cr_assert_eq(n->rules[5].chain, 1);
+	cr_assert(n->rules[5].has_icmp_type);
+	cr_assert_eq(n->rules[6].l4proto, IPPROTO_ICMP);
+	cr_assert_eq(n->rules[7].chain, 2);
+	cr_assert_eq(n->rules[7].verdict, OT_NFT_DNAT);
+	cr_assert_eq(n->rules[7].nat_port, 80);
+	cr_assert_eq(n->rules[7].family, AF_INET);
+	cr_assert_str_eq(n->rules[7].iif, "eth0");
 	ot_compiled_free(c);
 	tm_free(m);
 }

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "deploy/remote.h"
+#include "model/load.h"
+#include "util/path.h"
 
 Test(remote_dir, accepts_plain_absolute_paths)
 {
@@ -47,6 +49,64 @@ Test(remote_dir, refuses_overlong)
 	buf[sizeof(buf) - 1] = '\0';
 	cr_assert_eq(ot_remote_dir_valid(buf, &err), -EINVAL);
 	cr_assert(strstr(err.msg, "longer"));
+}
+
+/*
+ * One rule: the hosts file check (otc check) refuses a dir= exactly when
+ * otdeploy would refuse it, for every value either test above uses.
+ */
+Test(remote_dir, hosts_check_agrees_with_otdeploy)
+{
+	const char *dirs[] = {"/var/lib/opentop",
+			      "/a",
+			      "/opt/open_top-1.0+x",
+			      "/",
+			      "/var/../etc",
+			      "/var/./lib",
+			      "/var//lib",
+			      "/var/lib/",
+			      "/var/lib/..",
+			      "/a;rm",
+			      "/a$(id)",
+			      "/a`id`",
+			      "/a'b",
+			      "/\xc3\xa4",
+			      "relative/dir"};
+	struct ot_error err = {0};
+	struct ot_hosts *h;
+	struct ot_diags d;
+	char line[128];
+	size_t i;
+	int deploy, check;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(line, sizeof(line), "n1 local 192.0.2.1 dir=%s\n", dirs[i]);
+		ot_diags_init(&d);
+		h = NULL;
+		check = ot_hosts_load_mem("h.hosts", line, strlen(line), &d, &h);
+		deploy = ot_remote_dir_valid(dirs[i], &err);
+		cr_assert_eq(check < 0, deploy < 0, "'%s': otc check %s, otdeploy %s", dirs[i],
+			     check < 0 ? "refuses" : "accepts", deploy < 0 ? "refuses" : "accepts");
+		if (check < 0)
+			cr_assert(d.n == 1 && strstr(d.v[0].msg, "invalid directory"), "'%s'",
+				  dirs[i]);
+		ot_hosts_free(h);
+		ot_diags_free(&d);
+	}
+}
+
+Test(dir_problem, names_the_reason)
+{
+	char buf[96];
+
+	cr_assert_null(ot_dir_problem("/var/lib/opentop", buf, sizeof(buf)));
+	cr_assert_str_eq(ot_dir_problem("/", buf, sizeof(buf)), "is '/' itself");
+	cr_assert_str_eq(ot_dir_problem("x", buf, sizeof(buf)), "is not an absolute path");
+	cr_assert_str_eq(ot_dir_problem("/a/../b", buf, sizeof(buf)),
+			 "has a '.' or '..' component");
+	cr_assert_str_eq(ot_dir_problem("/a\tb", buf, sizeof(buf)),
+			 "contains '?' (use letters, digits and ._+- in components)");
+	cr_assert_eq(ot_dir_problem("/a b", buf, sizeof(buf)), buf);
 }
 
 Test(sha256, known_vectors)

@@ -124,7 +124,7 @@ Test(hosts, every_error_in_one_run)
 	    "10:1: invalid host name 'n.9': contains '.' (names become file names: use "
 	    "letters, digits, '_' and '-')\n"
 	    "11:22: the user is already given in the SSH target\n"
-	    "11:29: invalid directory 'relative'\n"
+	    "11:29: invalid directory 'relative': is not an absolute path\n"
 	    "11:42: invalid interface name 'a/b': contains a character the kernel refuses in "
 	    "interface names\n"
 	    "12:1: invalid host name 'node[x]'\n"

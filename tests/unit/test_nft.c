@@ -22,7 +22,7 @@
 
 #include "exec/nft.h"
 
-#define NRULES 8
+#define NRULES 9
 
 static struct ot_nft_chain chains[2];
 static struct ot_nft_rule rules[NRULES];
@@ -80,6 +80,11 @@ static struct ot_op_nft table(void)
 	rules[7].chain = 1;
 	rules[7].verdict = OT_NFT_SNAT;
 	ot_addr_parse("2001:db8::1", &rules[7].nat_addr);
+	/* 8: icmpv6 type 135-136 accept (neighbour discovery, family implied) */
+	rules[8].l4proto = IPPROTO_ICMPV6;
+	rules[8].has_icmp_type = true;
+	rules[8].icmp_type_first = 135;
+	rules[8].icmp_type_last = 136;
 	t.rules = rules;
 	t.nrules = NRULES;
 	return t;
@@ -161,6 +166,11 @@ static const char *expect[NRULES] = {
     "[ meta load nfproto => reg 1 ] [ cmp eq reg 1 0x0000000a ] "
     "[ immediate reg 1 0xb80d0120 0x00000000 0x00000000 0x01000000 ] "
     "[ nat snat ip6 addr_min reg 1 ]",
+    /* what nft 1.0.6 itself builds for "icmpv6 type 135-136 accept" */
+    "[ meta load nfproto => reg 1 ] [ cmp eq reg 1 0x0000000a ] "
+    "[ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x0000003a ] "
+    "[ payload load 1b @ transport header + 0 => reg 1 ] "
+    "[ cmp gte reg 1 0x00000087 ] [ cmp lte reg 1 0x00000088 ] [ immediate reg 0 accept ]",
 };
 
 Test(nft, table_batch_parses_back)
@@ -271,6 +281,9 @@ Test(nft, refuses_what_nft_would_refuse)
 	t = table();
 	rules[7].nat_addr.family = 0; /* snat to nothing */
 	refused(&t, "NAT without an address");
+	t = table();
+	rules[8].l4proto = IPPROTO_TCP; /* an ICMP type on TCP */
+	refused(&t, "ICMP type match needs");
 	t = table();
 	t.nrules = OT_NFT_RULES_MAX + 1;
 	refused(&t, "more than");

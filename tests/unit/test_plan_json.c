@@ -95,14 +95,18 @@ static struct ot_plan *sample(void)
 	strcpy(op->nft.chains[0].name, "input");
 	op->nft.chains[0].hook = OT_NFT_INPUT;
 	op->nft.chains[0].policy_drop = true;
-	op->nft.nrules = 2;
-	op->nft.rules = ot_arena_calloc(&p->arena, 2, sizeof(struct ot_nft_rule));
+	op->nft.nrules = 3;
+	op->nft.rules = ot_arena_calloc(&p->arena, 3, sizeof(struct ot_nft_rule));
 	op->nft.rules[0].ct_state = OT_CT_ESTABLISHED | OT_CT_RELATED;
 	op->nft.rules[1].l4proto = IPPROTO_TCP;
 	op->nft.rules[1].dport = (struct ot_ports){1, {{80, 80}}};
 	op->nft.rules[1].has_saddr = true;
 	ot_prefix_parse("10.10.0.0/24", true, &op->nft.rules[1].saddr);
 	op->nft.rules[1].comment = "demo.otp:20";
+	op->nft.rules[2].l4proto = IPPROTO_ICMPV6; /* neighbour discovery */
+	op->nft.rules[2].has_icmp_type = true;
+	op->nft.rules[2].icmp_type_first = 135;
+	op->nft.rules[2].icmp_type_last = 136;
 	i = ot_plan_add_op(p, OT_OP_CGROUP, web);
 	p->ops[i].cgroup.path = "opentop/demo.n1/web";
 	p->ops[i].cgroup.cpu_pct = 50;
@@ -137,6 +141,7 @@ Test(plan_json, round_trip_is_byte_exact)
 	struct ot_plan *p = sample(), *q = NULL;
 	struct ot_error err = {0};
 	char *a, *b;
+	size_t i;
 
 	cr_assert_eq(ot_plan_validate(p, &err), 0, "%s", err.msg);
 	a = ot_plan_dump(p, 1);
@@ -159,6 +164,11 @@ Test(plan_json, round_trip_is_byte_exact)
 	cr_assert(q->ns[2].caps_set && !q->ns[2].caps_keep);
 	cr_assert_eq(q->ns[2].caps, (1ull << 13) | (1ull << 21));
 	cr_assert(q->ns[2].no_new_privs);
+	for (i = 0; i < q->nops; i++)
+		if (q->ops[i].kind == OT_OP_NFT)
+			cr_assert(q->ops[i].nft.rules[2].has_icmp_type &&
+				  q->ops[i].nft.rules[2].icmp_type_first == 135 &&
+				  q->ops[i].nft.rules[2].icmp_type_last == 136);
 	free(a);
 	free(b);
 	ot_plan_free(p);
@@ -255,6 +265,24 @@ Test(plan_json, rejects)
 	expect_reject(HEAD "\"namespaces\":[{\"name\":\"c\",\"role\":\"container\","
 			   "\"container\":\"c\",\"no_new_privs\":false}]}",
 		      "no_new_privs");
+}
+
+#define NFT_RULE(R)                                                                                \
+	HEAD "\"namespaces\":[{\"name\":\"c\",\"role\":\"switch\"}],"                              \
+	     "\"ops\":[{\"op\":\"nft\",\"ns\":\"c\",\"nft\":{\"table\":\"opentop\",\"chains\":"    \
+	     "[{\"name\":\"input\",\"type\":\"filter\",\"hook\":\"input\",\"priority\":0}],"       \
+	     "\"rules\":[{\"chain\":\"input\",\"verdict\":\"accept\"," R "}]}}]}"
+
+/* An ICMP type range: [first, last] within 0..255, on icmp/icmpv6 only. */
+Test(plan_json, icmp_type)
+{
+	expect_accept(NFT_RULE("\"proto\":\"icmpv6\",\"icmp_type\":[135,136]"));
+	expect_accept(NFT_RULE("\"proto\":\"icmp\",\"icmp_type\":[0,0]"));
+	expect_reject(NFT_RULE("\"proto\":\"tcp\",\"icmp_type\":[135,136]"), "needs proto");
+	expect_reject(NFT_RULE("\"icmp_type\":[135,136]"), "needs proto");
+	expect_reject(NFT_RULE("\"proto\":\"icmpv6\",\"icmp_type\":[136,135]"), "0 <= first");
+	expect_reject(NFT_RULE("\"proto\":\"icmpv6\",\"icmp_type\":[1,256]"), "0 <= first");
+	expect_reject(NFT_RULE("\"proto\":\"icmpv6\",\"icmp_type\":135"), "[first, last]");
 }
 
 /* Underlay addresses (this node's, every node's, a VXLAN device's local

@@ -172,6 +172,11 @@ Test(plan_sh, create_and_destroy_scripts)
 	cr_assert(strstr(t, "\nsysctl -qw net/ipv4/ip_forward=1\n"), "%s", t);
 	cr_assert(strstr(t, "ip netns exec demo.n2.b1 nft -f - <<'OT_NFT'\ntable inet opentop {"),
 		  "%s", t);
+	/* neighbour discovery before the rules, in nft syntax nft accepts */
+	cr_assert(strstr(t,
+			 "\t\tct state established,related accept\n"
+			 "\t\ticmpv6 type 135-136 accept comment \"IPv6 neighbour discovery\"\n"),
+		  "%s", t);
 	cr_assert(strstr(t, "# 2: netns in demo.n2.b1 (t.otp:"), "%s", t);
 	if (have("sh"))
 		cr_assert_eq(run_with_input("sh -n", t), 0, "not valid sh:\n%s", t);

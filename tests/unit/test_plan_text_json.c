@@ -178,6 +178,9 @@ static struct ot_plan *kitchen_sink(void)
 	r = &op->nft.rules[3];
 	r->chain = 2;
 	r->l4proto = IPPROTO_ICMPV6;
+	r->has_icmp_type = true;
+	r->icmp_type_first = 135;
+	r->icmp_type_last = 136;
 	r->verdict = OT_NFT_SNAT;
 	ot_addr_parse("192.0.2.9", &r->nat_addr);
 	i = ot_plan_add_op(p, OT_OP_CGROUP, c1);
