@@ -345,6 +345,11 @@ static int run_probes(struct ot_xctx *x, unsigned flags, unsigned timeout_ms, st
 	start = now_ms();
 	deadline = start + timeout_ms;
 	for (;;) {
+		/* what arrived counts before any probe is judged: a process that
+		 * was not scheduled for a while finds its replies queued */
+		for (i = 0; i < p->nprobes; i++)
+			if (!rt[i].finished && rt[i].sent)
+				probe_recv(&rt[i], p->probes[i].to_addr.family, &v->probes[i]);
 		t = now_ms();
 		reach_left = 0;
 		for (i = 0; i < p->nprobes; i++)
@@ -385,9 +390,6 @@ static int run_probes(struct ot_xctx *x, unsigned flags, unsigned timeout_ms, st
 			r = ot_error_sys(err, -errno, "poll");
 			goto out;
 		}
-		for (i = 0; i < p->nprobes; i++)
-			if (!rt[i].finished)
-				probe_recv(&rt[i], p->probes[i].to_addr.family, &v->probes[i]);
 	}
 	t = now_ms();
 	for (i = 0; i < p->nprobes; i++) {
