@@ -27,7 +27,11 @@
 
 #define DEFAULT_CONNECT_MS 10000u
 #define DEFAULT_COMMAND_MS 120000u
-#define DEFAULT_UDP_MS	   2000u
+/* The UDP window: each node counts it from its own "go", and on a loaded
+ * host the "go" reaches the nodes' otnode processes seconds apart; an
+ * exchange that succeeds ends at once (plus a short linger), so only a
+ * failing one waits for all of it. */
+#define DEFAULT_UDP_MS 5000u
 
 static const char *const dstate_names[OT_DS__COUNT] = {
     [OT_DS_PENDING] = "pending",

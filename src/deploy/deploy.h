@@ -145,7 +145,7 @@ struct ot_deploy_opts {
 	const char *ssh_config;	     /* NULL = ~/.ssh/config + /etc/ssh/ssh_config; "none" */
 	unsigned connect_timeout_ms; /* 0 = 10 s */
 	unsigned command_timeout_ms; /* per otnode command; 0 = 120 s */
-	unsigned preflight_udp_ms;   /* UDP exchange window; 0 = 2 s */
+	unsigned preflight_udp_ms;   /* UDP exchange window; 0 = 5 s */
 	/* Fault injection for tests: flip one byte of the upload sent to the
 	 * node of this name (the remote checksum must catch it). */
 	const char *fault_corrupt_upload;

@@ -211,12 +211,17 @@ struct ot_verify {
 	size_t nprobes, npass, nfail, nskipped;
 };
 
-#define OT_VERIFY_REMOTE (1u << 0) /* also probe targets on other nodes */
+#define OT_VERIFY_REMOTE     (1u << 0) /* also probe targets on other nodes */
+#define OT_VERIFY_TIMEOUT_MS 5000u     /* default bound of a probe expected to be answered */
 
 /*
  * Status, then every probe of the plan: ICMP echo from the source
- * container's namespace (raw socket; all probes in parallel, up to 3
- * requests each, timeout_ms in total, 0 = 1000). Free with
+ * container's namespace (raw socket; all probes in parallel), once the
+ * plan's devices run (bounded wait). A probe expected to be answered is
+ * resent with a doubling gap (100 ms up to 1 s) until it is or timeout_ms
+ * passed (0 = OT_VERIFY_TIMEOUT_MS); one expected to be blocked must stay
+ * silent for min(timeout_ms, 1 s), counted from when every answerable probe
+ * was answered. Free with
  * ot_verify_free(). Returns 0 or -errno when verification could not run.
  */
 int ot_exec_verify(const struct ot_plan *p, const struct ot_exec_opts *opts, unsigned flags,

@@ -52,6 +52,17 @@ struct ot_xctx {
 	char msg[OT_NL_MSGSIZE] OT_NL_ALIGNED; /* request buffer */
 };
 
+/*
+ * Wait, at most bound_ms, until every device the plan brings up (its
+ * OT_OP_LINK_UP ops) that is up with carrier is also running (IFF_RUNNING):
+ * until the kernel's link watcher has activated a device whose carrier just
+ * came on, what it sends is dropped, and on a loaded machine that takes
+ * seconds. Returns 0 (all running), 1 (the bound passed; why, when non-NULL,
+ * names one device still waiting) or -errno (err).
+ */
+int ot_x_links_wait(struct ot_xctx *x, unsigned bound_ms, char *why, size_t size,
+		    struct ot_error *err);
+
 /* Set up / tear down a context. ctx_init opens the host namespace fd. */
 int ot_x_init(struct ot_xctx *x, const struct ot_plan *p, const struct ot_exec_opts *o,
 	      struct ot_error *err);

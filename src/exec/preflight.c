@@ -927,7 +927,7 @@ int ot_preflight_exchange(struct ot_preflight *pf, const char *nonce, unsigned m
 	pf->exchanged = true;
 	dropped = sndbuf_errors(pf->p->underlay.family);
 	t = ot_mono_ms();
-	deadline = t + (ms ? ms : 2000);
+	deadline = t + (ms ? ms : 5000);
 	for (i = 0; i < pf->npeers; i++) {
 		pf->peers[i].next_send = t;
 		pf->peers[i].every = PROBE_FIRST;

@@ -74,7 +74,7 @@ bool ot_preflight_busy(const struct ot_preflight *pf);
 void ot_preflight_skip_peer(struct ot_preflight *pf, const char *node);
 
 /*
- * The UDP exchange (step 3 above), at most ms milliseconds (0 = 2000).
+ * The UDP exchange (step 3 above), at most ms milliseconds (0 = 5000).
  * Results are recorded per peer. 0, or -EINVAL for a bad nonce.
  */
 int ot_preflight_exchange(struct ot_preflight *pf, const char *nonce, unsigned ms,

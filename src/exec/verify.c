@@ -4,6 +4,20 @@
  * the target address, for every probe at once (one raw socket each, opened
  * inside the source namespace), each expected to be answered (REACH) or not
  * (BLOCKED: a firewall drops or rejects it, or the networks are separate).
+ *
+ * Timing (a tool run on a busy node must not report a false mismatch): the
+ * probes wait first, bounded, until every device the plan brought up is
+ * running (ot_x_links_wait). Then a probe expected to be answered is sent
+ * again with a doubling gap until it is answered or timeout_ms has passed:
+ * under load an echo or the neighbour resolution it starts can be lost or
+ * late by far more than a round trip, and a reply ends the probe at once,
+ * so a healthy network costs no more than before. An ICMP unreachable does
+ * not end such a probe early (a neighbour entry that failed while the
+ * device was coming up says so once). A probe expected to be blocked needs
+ * only silence: it is resent on the same schedule and judged after
+ * PROBE_QUIET_MS (or timeout_ms if shorter), and never before every
+ * answered probe has shown the network works plus half that again, so
+ * silence before the devices were up does not count as blocked.
  */
 #include "exec/exec_int.h"
 #include "plan/plan_schema.h"
@@ -15,6 +29,8 @@
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,15 +41,119 @@
 
 #include <jansson.h>
 
-#define PROBE_SENDS 3
+#ifndef IFF_LOWER_UP
+#define IFF_LOWER_UP 0x10000 /* <linux/if.h>, which clashes with <net/if.h> */
+#endif
+
+#define PROBE_GAP0_MS	 100.0 /* first resend gap; it doubles up to ... */
+#define PROBE_GAP_MAX_MS 1000.0
+#define PROBE_MAX_SENDS	 64
+#define PROBE_QUIET_MS	 1000u /* silence that makes a blocked probe pass */
+#define LINKS_WAIT_MS	 5000u /* bound on waiting for devices to run */
 
 struct probe_rt {
 	int fd;
 	uint16_t id;
 	uint16_t sent;
 	bool finished;
-	double t_sent[PROBE_SENDS + 1];
+	bool reach;	/* expected to be answered */
+	double next_at; /* when to send again (ms, monotonic) */
+	double gap;	/* the gap after that send */
+	double t_sent[PROBE_MAX_SENDS + 1];
 };
+
+static double now_ms(void)
+{
+	return (double)ot_clock_ns(CLOCK_MONOTONIC) / 1e6;
+}
+
+/* ---- devices running ---- */
+
+struct lw {
+	const struct ot_plan *p;
+	int ns;
+	size_t waiting;
+	char first[2 * OT_IFNAMSIZ + 8];
+};
+
+static bool lw_planned_ns(const struct ot_plan *p, int ns)
+{
+	size_t i;
+
+	for (i = 0; i < p->nops; i++)
+		if (p->ops[i].kind == OT_OP_LINK_UP && p->ops[i].ns == ns)
+			return true;
+	return false;
+}
+
+static bool lw_planned_up(const struct ot_plan *p, int ns, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < p->nops; i++)
+		if (p->ops[i].kind == OT_OP_LINK_UP && p->ops[i].ns == ns &&
+		    strcmp(p->ops[i].dev, name) == 0)
+			return true;
+	return false;
+}
+
+static int lw_on_link(const struct nlmsghdr *nlh, void *data)
+{
+	struct lw *w = data;
+	struct ot_nl_link l;
+	const unsigned on = IFF_UP | IFF_LOWER_UP;
+
+	if (ot_nl_parse_link(nlh, &l) == 0 && (l.flags & on) == on && !(l.flags & IFF_RUNNING) &&
+	    lw_planned_up(w->p, w->ns, l.name)) {
+		if (!w->waiting++)
+			snprintf(w->first, sizeof(w->first), "%s in %s", l.name,
+				 w->p->ns[w->ns].name);
+	}
+	return MNL_CB_OK;
+}
+
+static void lw_reset(void *data)
+{
+	((struct lw *)data)->waiting = 0;
+}
+
+int ot_x_links_wait(struct ot_xctx *x, unsigned bound_ms, char *why, size_t size,
+		    struct ot_error *err)
+{
+	const struct ot_plan *p = x->p;
+	double end = now_ms() + bound_ms;
+	struct lw w = {.p = p};
+	size_t n;
+	int ns;
+
+	if (why && size)
+		why[0] = '\0';
+	for (;;) {
+		n = 0;
+		for (ns = 0; ns < (int)p->nns; ns++) {
+			struct ot_nl *nl;
+
+			if (!lw_planned_ns(p, ns))
+				continue;
+			nl = ot_x_nl(x, ns, NETLINK_ROUTE, err);
+			w.ns = ns;
+			w.waiting = 0;
+			if (!nl ||
+			    ot_nl_dump(
+				nl, ot_nlmsg_dump(x->msg, sizeof(x->msg), RTM_GETLINK, AF_UNSPEC),
+				lw_on_link, &w, lw_reset, err) < 0)
+				return err ? err->code : -EIO;
+			n += w.waiting;
+			if (w.waiting && why && size)
+				snprintf(why, size, "%s", w.first);
+		}
+		if (!n)
+			return 0;
+		if (now_ms() >= end)
+			return 1;
+		usleep(20 * 1000);
+	}
+}
 
 static uint16_t csum(const void *data, size_t len)
 {
@@ -92,7 +212,10 @@ static int probe_open(struct ot_xctx *x, int ns, const struct ot_addr *to, struc
 	return fd;
 }
 
-static void probe_send(struct probe_rt *rt, uint8_t family, struct ot_probe_result *res)
+/* Send the next echo of a probe. A send error (the socket's pending error
+ * from an earlier ICMP unreachable) ends a blocked probe, not one expected to
+ * be answered: that one keeps trying until its deadline. */
+static void probe_send(struct probe_rt *rt, uint8_t family, double now, struct ot_probe_result *res)
 {
 	uint8_t pkt[8 + 16] = {0};
 	ssize_t n;
@@ -100,7 +223,11 @@ static void probe_send(struct probe_rt *rt, uint8_t family, struct ot_probe_resu
 	pkt[0] = family == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
 	pkt[4] = (uint8_t)(rt->id >> 8);
 	pkt[5] = (uint8_t)rt->id;
+	if (rt->sent >= PROBE_MAX_SENDS)
+		return;
 	rt->sent++;
+	rt->next_at = now + rt->gap;
+	rt->gap = rt->gap * 2 < PROBE_GAP_MAX_MS ? rt->gap * 2 : PROBE_GAP_MAX_MS;
 	pkt[6] = (uint8_t)(rt->sent >> 8);
 	pkt[7] = (uint8_t)rt->sent;
 	memcpy(pkt + 8, "opentop-verify..", 16);
@@ -109,12 +236,12 @@ static void probe_send(struct probe_rt *rt, uint8_t family, struct ot_probe_resu
 
 		memcpy(pkt + 2, &c, 2);
 	} /* ICMPv6: the kernel fills the checksum of raw ICMPv6 sockets */
-	rt->t_sent[rt->sent] = (ot_clock_ns(CLOCK_MONOTONIC) / 1e6);
+	rt->t_sent[rt->sent] = now;
 	n = send(rt->fd, pkt, sizeof(pkt), 0);
 	if (n < 0 && errno != EAGAIN) {
 		res->outcome = OT_PROBE_UNREACH;
 		snprintf(res->detail, sizeof(res->detail), "send: %s", strerror(errno));
-		rt->finished = true;
+		rt->finished = !rt->reach;
 	}
 }
 
@@ -146,7 +273,7 @@ static void probe_recv(struct probe_rt *rt, uint8_t family, struct ot_probe_resu
 			if (id != rt->id || seq == 0 || seq > rt->sent)
 				continue;
 			res->outcome = OT_PROBE_REPLY;
-			res->rtt_ms = (ot_clock_ns(CLOCK_MONOTONIC) / 1e6) - rt->t_sent[seq];
+			res->rtt_ms = now_ms() - rt->t_sent[seq];
 			snprintf(res->detail, sizeof(res->detail), "reply in %.2f ms", res->rtt_ms);
 			rt->finished = true;
 		} else if ((family == AF_INET && icmp[0] == ICMP_DEST_UNREACH) ||
@@ -162,7 +289,7 @@ static void probe_recv(struct probe_rt *rt, uint8_t family, struct ot_probe_resu
 			res->outcome = OT_PROBE_UNREACH;
 			snprintf(res->detail, sizeof(res->detail), "ICMP unreachable (code %u)",
 				 icmp[1]);
-			rt->finished = true;
+			rt->finished = !rt->reach;
 		}
 	}
 }
@@ -173,9 +300,10 @@ static int run_probes(struct ot_xctx *x, unsigned flags, unsigned timeout_ms, st
 	const struct ot_plan *p = x->p;
 	struct probe_rt *rt = calloc(p->nprobes ? p->nprobes : 1, sizeof(*rt));
 	struct pollfd *pf = calloc(p->nprobes ? p->nprobes : 1, sizeof(*pf));
-	uint16_t base = (uint16_t)(getpid() * 131 + (int)(ot_clock_ns(CLOCK_MONOTONIC) / 1e6));
-	double start, deadline;
-	size_t i, active;
+	uint16_t base = (uint16_t)(getpid() * 131 + (int)now_ms());
+	unsigned quiet = timeout_ms < PROBE_QUIET_MS ? timeout_ms : PROBE_QUIET_MS;
+	double start, deadline, t_up = -1, t;
+	size_t i, active, reach_left;
 	int r = 0;
 
 	if (!rt || !pf) {
@@ -190,6 +318,8 @@ static int run_probes(struct ot_xctx *x, unsigned flags, unsigned timeout_ms, st
 		res->probe = i;
 		rt[i].fd = -1;
 		rt[i].id = (uint16_t)(base + i);
+		rt[i].reach = pr->expect == OT_EXPECT_REACH;
+		rt[i].gap = PROBE_GAP0_MS;
 		if (pr->to_node && strcmp(pr->to_node, p->node) != 0 &&
 		    !(flags & OT_VERIFY_REMOTE)) {
 			res->outcome = OT_PROBE_SKIPPED;
@@ -212,34 +342,56 @@ static int run_probes(struct ot_xctx *x, unsigned flags, unsigned timeout_ms, st
 			goto out;
 		}
 	}
-	start = (ot_clock_ns(CLOCK_MONOTONIC) / 1e6);
+	start = now_ms();
 	deadline = start + timeout_ms;
 	for (;;) {
-		double t = (ot_clock_ns(CLOCK_MONOTONIC) / 1e6);
-		unsigned round = (unsigned)((t - start) / (timeout_ms / PROBE_SENDS + 1));
-
+		/* what arrived counts before any probe is judged: a process that
+		 * was not scheduled for a while finds its replies queued */
+		for (i = 0; i < p->nprobes; i++)
+			if (!rt[i].finished && rt[i].sent)
+				probe_recv(&rt[i], p->probes[i].to_addr.family, &v->probes[i]);
+		t = now_ms();
+		reach_left = 0;
+		for (i = 0; i < p->nprobes; i++)
+			if (!rt[i].finished && rt[i].reach) {
+				if (t >= deadline)
+					rt[i].finished = true; /* its last outcome stands */
+				else
+					reach_left++;
+			}
+		/* every answerable probe answered: the network works; every
+		 * blocked one is sent once more now and must stay silent */
+		if (!reach_left && t_up < 0) {
+			t_up = t;
+			for (i = 0; i < p->nprobes; i++)
+				if (!rt[i].finished && rt[i].sent)
+					rt[i].next_at = t;
+		}
 		active = 0;
 		for (i = 0; i < p->nprobes; i++) {
 			if (rt[i].finished)
 				continue;
-			if (rt[i].sent < PROBE_SENDS && rt[i].sent <= round)
-				probe_send(&rt[i], p->probes[i].to_addr.family, &v->probes[i]);
+			if (!rt[i].reach && (t >= deadline || (t_up >= 0 && t >= start + quiet &&
+							       t >= t_up + quiet / 2.0))) {
+				rt[i].finished = true;
+				continue;
+			}
+			if (t >= rt[i].next_at)
+				probe_send(&rt[i], p->probes[i].to_addr.family, t, &v->probes[i]);
 			if (rt[i].finished)
 				continue;
 			pf[active].fd = rt[i].fd;
 			pf[active].events = POLLIN;
 			active++;
 		}
-		if (!active || t >= deadline)
+		if (!active)
 			break;
 		if (poll(pf, active, 20) < 0 && errno != EINTR) {
 			r = ot_error_sys(err, -errno, "poll");
 			goto out;
 		}
-		for (i = 0; i < p->nprobes; i++)
-			if (!rt[i].finished)
-				probe_recv(&rt[i], p->probes[i].to_addr.family, &v->probes[i]);
 	}
+	t = now_ms();
 	for (i = 0; i < p->nprobes; i++) {
 		struct ot_probe_result *res = &v->probes[i];
 
@@ -248,7 +400,8 @@ static int run_probes(struct ot_xctx *x, unsigned flags, unsigned timeout_ms, st
 			continue;
 		}
 		if (res->outcome == OT_PROBE_SILENT)
-			snprintf(res->detail, sizeof(res->detail), "no reply in %u ms", timeout_ms);
+			snprintf(res->detail, sizeof(res->detail), "no reply in %.0f ms (%u sent)",
+				 t - start, (unsigned)rt[i].sent);
 		res->pass =
 		    (p->probes[i].expect == OT_EXPECT_REACH) == (res->outcome == OT_PROBE_REPLY);
 		if (res->pass)
@@ -288,7 +441,9 @@ int ot_exec_verify(const struct ot_plan *p, const struct ot_exec_opts *opts, uns
 		ot_verify_free(v);
 		return r;
 	}
-	r = run_probes(&x, flags, timeout_ms ? timeout_ms : 1000, v, err);
+	r = ot_x_links_wait(&x, LINKS_WAIT_MS, NULL, 0, err);
+	if (r >= 0) /* still not running after the bound: the probes tell */
+		r = run_probes(&x, flags, timeout_ms ? timeout_ms : OT_VERIFY_TIMEOUT_MS, v, err);
 	ot_x_free(&x);
 	if (r < 0) {
 		ot_verify_free(v);

@@ -87,7 +87,9 @@ int ot_exec_verify_classes(const struct ot_plan *p, const struct ot_exec_opts *o
 		free(v);
 		return rc;
 	}
-	if ((rc = ot_reach_new(plans, 1, &r, err)) < 0)
+	/* the devices first (bounded; still not running after it: the probes tell) */
+	if ((rc = ot_x_links_wait(&x, 5000, NULL, 0, err)) < 0 ||
+	    (rc = ot_reach_new(plans, 1, &r, err)) < 0)
 		goto out;
 	n = ot_reach_nendpoints(r);
 	ncls = ot_reach_classes(r, &cls);

@@ -503,6 +503,24 @@ static emit_fn *const undoers[OT_OP__COUNT] = {
 
 /* ------------------------------------------------------------------ */
 
+/* The controllers a v2 parent's cgroup.subtree_control gets, with the
+ * executor's mark (src/exec/cgroup.c: <state root>/.cg.<dir, '/' as
+ * '%'>.+<controller>), so that either destroy, the script's or otnode's,
+ * takes back what the shell form enabled and nothing it found enabled. */
+static const char cgroup_on_fn[] =
+    "# ot_cg_on DIR CTRL...: enable each CTRL not yet in DIR's cgroup.subtree_control\n"
+    "# (cgroup v2), marked as OpenTop's so that destroy disables it again.\n"
+    "ot_cg_on() {\n"
+    "\tot_g=$1; shift\n"
+    "\tot_gm=${ot_saved%/sh}; ot_gm=\"${ot_gm%/*}/.cg.$(echo \"$ot_g\" | tr / %).+\"\n"
+    "\tot_have=\" $(cat \"$ot_g/cgroup.subtree_control\" 2>/dev/null || :) \"\n"
+    "\tfor ot_k; do\n"
+    "\t\tcase $ot_have in *\" $ot_k \"*) continue ;; esac\n"
+    "\t\tmkdir -p \"${ot_gm%/*}\" && : > \"$ot_gm$ot_k\"\n"
+    "\t\techo \"+$ot_k\" > \"$ot_g/cgroup.subtree_control\" 2>/dev/null || rm -f \"$ot_gm$ot_k\"\n"
+    "\tdone\n"
+    "}\n";
+
 static const char cgroup_create_fn[] =
     "# ot_cgroup PATH CPU_PCT MEMORY PIDS: create a cgroup with limits (0 = none),\n"
     "# on the unified hierarchy (cgroup v2) or on the v1 cpu/memory/pids controllers.\n"
@@ -510,7 +528,7 @@ static const char cgroup_create_fn[] =
     "\tif [ -e /sys/fs/cgroup/cgroup.controllers ]; then\n"
     "\t\tot_d=/sys/fs/cgroup\n"
     "\t\tfor ot_c in $(echo \"$1\" | tr / ' '); do\n"
-    "\t\t\techo '+cpu +memory +pids' > \"$ot_d/cgroup.subtree_control\" 2>/dev/null || :\n"
+    "\t\t\tot_cg_on \"$ot_d\" cpu memory pids\n"
     "\t\t\tot_d=$ot_d/$ot_c; mkdir -p \"$ot_d\"\n"
     "\t\tdone\n"
     "\t\t[ \"$2\" = 0 ] || echo \"$(($2 * 1000)) 100000\" > \"$ot_d/cpu.max\"\n"
@@ -534,7 +552,7 @@ static const char cgroup_io_fn[] =
     "\tif [ -e /sys/fs/cgroup/cgroup.controllers ]; then\n"
     "\t\tot_d=/sys/fs/cgroup\n"
     "\t\tfor ot_c in $(echo \"$1\" | tr / ' '); do\n"
-    "\t\t\techo +io > \"$ot_d/cgroup.subtree_control\" 2>/dev/null || :\n"
+    "\t\t\tot_cg_on \"$ot_d\" io\n"
     "\t\t\tot_d=$ot_d/$ot_c\n"
     "\t\tdone\n"
     "\t\techo \"$ot_v rbps=$3 wbps=$4 riops=$5 wiops=$6\" > \"$ot_d/io.max\"\n"
@@ -558,7 +576,9 @@ static bool has_cg_io(const struct ot_plan *p)
 }
 
 static const char cgroup_remove_fn[] =
-    "# ot_cgroup_rm PATH: remove a cgroup, then its parents if they are empty.\n"
+    "# ot_cgroup_rm PATH: remove a cgroup, then its parents if they are empty; then\n"
+    "# (cgroup v2) disable what ot_cg_on enabled below each parent left without a\n"
+    "# child cgroup, as otnode destroy does.\n"
     "ot_cgroup_rm() {\n"
     "\tfor ot_r in /sys/fs/cgroup /sys/fs/cgroup/cpu /sys/fs/cgroup/memory "
     "/sys/fs/cgroup/pids /sys/fs/cgroup/blkio; do\n"
@@ -568,6 +588,19 @@ static const char cgroup_remove_fn[] =
     "\t\twhile [ \"$ot_p\" != \"$1\" ] && [ -n \"$ot_p\" ] && rmdir \"$ot_r/$ot_p\" 2>/dev/null; "
     "do\n"
     "\t\t\tot_n=${ot_p%/*}; [ \"$ot_n\" = \"$ot_p\" ] && break; ot_p=$ot_n\n"
+    "\t\tdone\n"
+    "\tdone\n"
+    "\t[ -e /sys/fs/cgroup/cgroup.controllers ] || return 0\n"
+    "\tot_p=$1; ot_gm=${ot_saved%/sh}; ot_gm=${ot_gm%/*}\n"
+    "\twhile [ -n \"$ot_p\" ]; do\n"
+    "\t\tcase $ot_p in */*) ot_p=${ot_p%/*} ;; *) ot_p= ;; esac\n"
+    "\t\tot_g=/sys/fs/cgroup${ot_p:+/$ot_p}\n"
+    "\t\t! ls -d \"$ot_g\"/*/ >/dev/null 2>&1 || continue\n"
+    "\t\tfor ot_m in \"$ot_gm/.cg.$(echo \"$ot_g\" | tr / %).+\"*; do\n"
+    "\t\t\t[ -e \"$ot_m\" ] || continue\n"
+    "\t\t\t[ ! -d \"$ot_g\" ] || echo \"-${ot_m##*.+}\" > \"$ot_g/cgroup.subtree_control\" ||\n"
+    "\t\t\t\treturn 1\n"
+    "\t\t\trm -f \"$ot_m\"\n"
     "\t\tdone\n"
     "\tdone\n"
     "}\n";
@@ -615,8 +648,10 @@ int ot_plan_sh(const struct ot_plan *p, enum ot_sh_mode mode, struct ot_strbuf *
 				    p->node);
 	header(p, mode, out);
 	if (mode == OT_SH_CREATE) {
-		if (has_op(p, OT_OP_CGROUP, false))
+		if (has_op(p, OT_OP_CGROUP, false)) {
+			ot_sb_append(out, cgroup_on_fn);
 			ot_sb_append(out, cgroup_create_fn);
+		}
 		if (has_cg_io(p))
 			ot_sb_append(out, cgroup_io_fn);
 		if (has_op(p, OT_OP_SYSCTL, true))

@@ -54,6 +54,10 @@ check-exec-drift: $(EXEC_KERNEL_DEPS)
 # port lists with real traffic: one nft set, 8001 in it reached, 8003 not.
 check-exec-ports: $(EXEC_KERNEL_DEPS)
 	@$(call run_suite,check-exec-ports,300) tests/kernel/run-ports $(BUILD)
+# otnode verify on a network that answers late (echo requests dropped for
+# 1.5 s): no false mismatch; a rule deleted or added by hand: exactly that pair.
+check-exec-verify-late: $(EXEC_KERNEL_DEPS)
+	@$(call run_suite,check-exec-verify-late,300) tests/kernel/run-verify-late $(BUILD)
 # IPv6 behind policy in drop: ping works with the compiler's ND accept rule
 # and fails without it (the plan edited); the oracle says the same.
 check-exec-nd: $(EXEC_KERNEL_DEPS)
@@ -70,7 +74,7 @@ check-exec-apply: $(EXEC_KERNEL_DEPS)
 # with otnode exec, and a veth refused without net_admin.
 check-exec-caps: $(EXEC_KERNEL_DEPS)
 	@$(call run_suite,check-exec-caps,300) tests/kernel/run-caps $(BUILD)
-CHECK_TARGETS += check-exec-examples check-exec-faults check-exec-cycles check-exec-drift \
+CHECK_TARGETS += check-exec-verify-late check-exec-examples check-exec-faults check-exec-cycles check-exec-drift \
 	check-exec-ports check-exec-nd check-exec-kills check-exec-caps check-exec-apply
 # storage (root, bind, tmpfs, private /tmp) seen from inside a container
 # built on a busybox-static tree; kill/fail at every create step
