@@ -689,6 +689,9 @@ int ot_plan_sh(const struct ot_plan *p, enum ot_sh_mode mode, struct ot_strbuf *
 	free(td);
 	ot_sb_append(out, "\nrmdir \"$ot_saved\" 2>/dev/null || :\n");
 	ot_sb_append(out, "rmdir \"${ot_saved%/sh}\" 2>/dev/null || :\n");
+	/* the state root too when empty, as otnode destroy does: ot_cg_on's
+	 * marks may have made it (another instance's files keep it) */
+	ot_sb_append(out, "ot_sr=${ot_saved%/sh}; rmdir \"${ot_sr%/*}\" 2>/dev/null || :\n");
 	ot_sb_append(out, "exit $ot_st\n");
 	return 0;
 }
