@@ -25,7 +25,7 @@ OTDEPLOY := $(BUILD)/otdeploy
 PROGRAMS += $(OTDEPLOY)
 INSTALL_BIN += $(OTDEPLOY)
 INSTALL_MAN1 += docs/otdeploy.1
-$(OTDEPLOY): $(call obj,src/cli/otdeploy.c src/cli/otdeploy_dry.c $(CLIOPT_SRCS)) $(LIBOTDEPLOY) $(LIBOTEXEC) $(LIBOTC)
+$(OTDEPLOY): $(call obj,src/cli/otdeploy.c src/cli/otdeploy_dry.c src/cli/filewatch.c $(CLIOPT_SRCS)) $(LIBOTDEPLOY) $(LIBOTEXEC) $(LIBOTC)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SSH) $(LIBS_EXEC) $(LIBS_JANSSON) -lpthread

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cli/cliopt.h"
+#include "cli/filewatch.h"
 #include "cli/otdeploy.h"
 #include "compile/compile.h"
 #include "embed/embed.h"
@@ -59,6 +60,10 @@ static const char usage_text[] =
     "      --verify             objects plus the reachability matrix across nodes\n"
     "      --list               the instances created on each host of HOSTS\n"
     "                           (topology, node, when, by whom; no TOPOLOGY)\n"
+    "      --watch              --apply now, then again each time TOPOLOGY or\n"
+    "                           HOSTS is saved changed, until Ctrl-C (what runs\n"
+    "                           stays); each node's otnode keeps serving in its\n"
+    "                           SSH session, so a change costs only its apply\n"
     "  -n, --dry-run            show what would be done per node; touch nothing\n"
     "Options:\n"
     "  -j, --parallel N         at most N nodes at once (default: all)\n"
@@ -102,6 +107,7 @@ enum {
 	OPT_JSON,
 	OPT_COLOR,
 	OPT_LIST,
+	OPT_WATCH,
 };
 
 static const struct option long_opts[] = {
@@ -110,6 +116,7 @@ static const struct option long_opts[] = {
     {"status", no_argument, NULL, OPT_STATUS},
     {"verify", no_argument, NULL, OPT_VERIFY},
     {"list", no_argument, NULL, OPT_LIST},
+    {"watch", no_argument, NULL, OPT_WATCH},
     {"dry-run", no_argument, NULL, 'n'},
     {"define", required_argument, NULL, 'D'},
     {"parallel", required_argument, NULL, 'j'},
@@ -138,6 +145,7 @@ struct cli {
 	const char *defines[MAX_DEFINES];
 	size_t ndefines;
 	const char *topo, *hosts_file; /* hosts_file NULL: --local, every node here */
+	bool watch;		       /* --watch: apply, then again on every change */
 };
 
 /* ---- live view ---- */
@@ -225,6 +233,7 @@ static void *ticker(void *arg)
 /* ---- interrupts ---- */
 
 static volatile int interrupted;
+static volatile int watch_idle; /* --watch, between rounds: a signal ends it */
 
 static void on_signal(int sig)
 {
@@ -238,6 +247,8 @@ static void on_signal(int sig)
 		return;
 	}
 	interrupted = 1;
+	if (watch_idle)
+		return; /* watch_main says what is left */
 	write_all(STDERR_FILENO, msg, sizeof(msg) - 1);
 }
 
@@ -330,6 +341,11 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		case OPT_LIST:
 			if (set_action(c, &action, "--list", OT_DEPLOY_LIST) < 0)
 				return -EINVAL;
+			break;
+		case OPT_WATCH:
+			if (set_action(c, &action, "--watch", OT_DEPLOY_APPLY) < 0)
+				return -EINVAL;
+			c->watch = true;
 			break;
 		case 'n':
 			c->dry_run = true;
@@ -429,6 +445,13 @@ static int parse_args(int argc, char **argv, struct cli *c)
 	if (c->quiet && c->verbose)
 		return ot_cli_conflict("otdeploy", "--quiet", "--verbose",
 				       "ask for less and for more progress");
+	if (c->watch && c->dry_run)
+		return ot_cli_conflict(
+		    "otdeploy", "--watch", "--dry-run",
+		    "do not go together (one apply's dry run: --apply --dry-run)");
+	if (c->watch && c->json)
+		return ot_cli_conflict("otdeploy", "--watch", "--json",
+				       "do not go together (the watch reports each round as text)");
 	if (c->dopts.action == OT_DEPLOY_LIST) {
 		if (argc - optind != 1) {
 			fprintf(stderr, "otdeploy: --list needs HOSTS alone (see --help)\n");
@@ -784,79 +807,96 @@ static void dry_run(struct cli *c, struct ot_deploy *d)
 
 /* ---- main ---- */
 
-static void raise_fd_limit(void)
-{
-	struct rlimit rl;
+/* ---- --watch ---- */
 
-	/* one SSH connection per node stays open across the stages */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
+/* otdeploy --watch: what one round leaves for the next */
+struct watch {
+	struct ot_deploy_session *sessions;
+	size_t nsessions;
+	double t_change; /* CLOCK_MONOTONIC when the change was seen */
+	unsigned round;
+};
+
+/* The round's one line on stdout (after the table, which -q leaves out
+ * when all went well). */
+static void watch_summary(struct cli *c, const struct ot_deploy *d, const struct watch *w,
+			  int status)
+{
+	size_t i, done = 0, failed = 0, back = 0, serving = 0;
+	double secs = ot_clock_s(CLOCK_MONOTONIC) - w->t_change;
+
+	for (i = 0; i < d->nnodes; i++) {
+		done += d->nodes[i].state == OT_DS_DONE;
+		failed += d->nodes[i].state == OT_DS_FAILED;
+		back += d->nodes[i].state == OT_DS_ROLLED_BACK;
+		serving += d->nodes[i].serve != NULL;
 	}
+	if (!status)
+		printf("otdeploy: watch: round %u: %s applied on %zu node%s in %.3f s (%zu "
+		       "serving)\n",
+		       w->round, c->topo, done, done == 1 ? "" : "s", secs, serving);
+	else if (c->dopts.keep_going)
+		printf("otdeploy: watch: round %u: %s applied on %zu of %zu nodes in %.3f s, %zu "
+		       "failed (--keep-going: no rollback)\n",
+		       w->round, c->topo, done, d->nnodes, secs, failed);
+	else
+		printf("otdeploy: watch: round %u: %s not applied (%zu failed, %zu reverted): the "
+		       "nodes run what they ran before\n",
+		       w->round, c->topo, failed, back);
+	fflush(stdout);
 }
 
-int main(int argc, char **argv)
+/*
+ * One run of the engine over the prepared job: the live view, the run, the
+ * report on stdout. With w (--watch), the sessions of the round before go
+ * in and this round's come out. The exit status.
+ */
+static int run_job(struct cli *c, struct job *j, struct watch *w)
 {
-	struct cli c = {0};
-	struct job j = {0};
 	struct ot_deploy d;
 	struct ot_error err = {0};
 	struct view v = {0};
 	struct ot_strbuf out = OT_STRBUF_INIT;
-	struct sigaction sa = {0};
 	struct winsize ws;
 	pthread_t tick;
 	bool ticking = false;
 	int rc, status;
 
-	if (parse_args(argc, argv, &c) < 0)
-		return EXIT_USAGE;
-	status = c.dopts.action == OT_DEPLOY_LIST ? prepare_list(&c, &j) : prepare(&c, &j);
-	if (status)
-		goto out;
-	c.dopts.cancel = &interrupted;
-	c.dopts.notify = on_change;
-	c.dopts.notify_ctx = &v;
-	rc = ot_deploy_init(&d, j.nodes, j.nnodes, &c.dopts, &err);
+	c->dopts.cancel = &interrupted;
+	c->dopts.notify = on_change;
+	c->dopts.notify_ctx = &v;
+	rc = ot_deploy_init(&d, j->nodes, j->nnodes, &c->dopts, &err);
 	if (rc < 0) {
 		fprintf(stderr, "otdeploy: %s\n", err.msg);
-		status = EXIT_FAILED;
-		goto out;
+		return EXIT_FAILED;
 	}
-	if (c.dry_run) {
+	if (c->dry_run) {
 		size_t k;
 
+		status = 0;
 		/* the checksums the run would compare (hashed when needed there) */
 		for (k = 0; k < d.nnodes; k++)
 			(void)ot_deploy_node_sha256(&d.nodes[k], NULL);
-		if (c.json)
+		if (c->json)
 			status =
-			    ot_cli_json_print("otdeploy", otdeploy_dry_run_json(&d, c.topo),
+			    ot_cli_json_print("otdeploy", otdeploy_dry_run_json(&d, c->topo),
 					      OT_SCHEMA_DRY_RUN, JSON_INDENT(2) | JSON_SORT_KEYS);
 		else
-			dry_run(&c, &d);
+			dry_run(c, &d);
 		ot_deploy_fini(&d);
-		goto out;
+		return status;
 	}
-	raise_fd_limit();
-	if (ot_ssh_global_init(&err) < 0) {
-		fprintf(stderr, "otdeploy: %s\n", err.msg);
-		status = EXIT_SYSTEM;
-		ot_deploy_fini(&d);
-		goto out;
+	if (w) {
+		ot_deploy_sessions_give(&d, w->sessions, w->nsessions);
+		w->nsessions = 0;
 	}
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	v.d = &d;
 	v.lock = &d.lock;
-	v.color = c.color && isatty(STDERR_FILENO);
-	v.live = !c.quiet && !c.verbose && isatty(STDERR_FILENO);
-	v.events = c.verbose || (!c.quiet && !v.live);
-	v.stamps = c.verbose;
+	v.color = c->color && isatty(STDERR_FILENO);
+	v.live = !c->quiet && !c->verbose && isatty(STDERR_FILENO);
+	v.events = c->verbose || (!c->quiet && !v.live);
+	v.stamps = c->verbose;
 	v.t0 = ot_clock_s(CLOCK_MONOTONIC);
 	v.width = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col ? ws.ws_col : 0;
 	if (v.live && pthread_create(&tick, NULL, ticker, &v) == 0)
@@ -877,60 +917,240 @@ int main(int argc, char **argv)
 	} else {
 		status = rc < 0 ? EXIT_FAILED : 0;
 	}
-	if (c.dopts.action == OT_DEPLOY_STATUS && !c.json) {
+	if (c->dopts.action == OT_DEPLOY_STATUS && !c->json) {
 		ot_sb_reset(&out);
 		ot_progress_status(&d, &out);
 		ot_inspect_status_text(&d, &out); /* the containerlab-inspect view */
 		fputs(ot_sb_str(&out), stdout);
 	}
-	if (c.dopts.action == OT_DEPLOY_VERIFY) {
+	if (c->dopts.action == OT_DEPLOY_VERIFY) {
 		int mm;
 
 		ot_sb_reset(&out);
-		mm = ot_progress_verify_matrix(&d, c.color, &out);
+		mm = ot_progress_verify_matrix(&d, c->color, &out);
 		mm += mm >= 0 ? ot_progress_cross_classes(&d, &out) : 0;
-		if (!c.json)
+		if (!c->json)
 			fputs(ot_sb_str(&out), stdout);
 		if (mm != 0 && !status)
 			status = EXIT_FAILED;
 	}
-	if (c.dopts.action == OT_DEPLOY_LIST) {
+	if (c->dopts.action == OT_DEPLOY_LIST) {
 		/* the instances, not the run: a host that failed says why there */
-		if (c.json) {
-			int w = ot_cli_json_print("otdeploy", ot_inspect_list_json(&d), NULL,
-						  JSON_INDENT(2) | JSON_SORT_KEYS);
+		if (c->json) {
+			int wr = ot_cli_json_print("otdeploy", ot_inspect_list_json(&d), NULL,
+						   JSON_INDENT(2) | JSON_SORT_KEYS);
 
-			if (w && !status)
-				status = w;
+			if (wr && !status)
+				status = wr;
 		} else {
 			ot_sb_reset(&out);
 			ot_inspect_list_text(&d, &out);
 			fputs(ot_sb_str(&out), stdout);
 		}
-	} else if (c.json) {
+	} else if (c->json) {
 		json_t *jr = ot_deploy_to_json(&d);
-		int w;
+		int wr;
 
 		/* --status: the containerlab-inspect view inside the report */
-		if (jr && c.dopts.action == OT_DEPLOY_STATUS)
+		if (jr && c->dopts.action == OT_DEPLOY_STATUS)
 			json_object_set_new(jr, "inspect", ot_inspect_status_json(&d));
-		w = ot_cli_json_print("otdeploy", jr, NULL, JSON_INDENT(2) | JSON_SORT_KEYS);
-		if (w && !status)
-			status = w;
-	} else {
+		wr = ot_cli_json_print("otdeploy", jr, NULL, JSON_INDENT(2) | JSON_SORT_KEYS);
+		if (wr && !status)
+			status = wr;
+	} else if (!w || !c->quiet || status) {
 		ot_sb_reset(&out);
 		ot_progress_table(
-		    &d, c.color,
+		    &d, c->color,
 		    isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 ? ws.ws_col
 											: 0,
 		    &out);
 		fputs(ot_sb_str(&out), stdout);
 	}
+	if (w) {
+		watch_summary(c, &d, w, status);
+		free(w->sessions);
+		w->sessions = calloc(d.nnodes + 1, sizeof(*w->sessions));
+		w->nsessions = w->sessions ? ot_deploy_sessions_take(&d, w->sessions) : 0;
+	}
 	ot_deploy_fini(&d);
-	ot_ssh_global_fini();
-out:
 	ot_sb_free(&v.buf);
 	ot_sb_free(&out);
+	return status;
+}
+
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	/* one SSH connection per node stays open across the stages */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* The bytes of path into *buf (malloc'ed, NUL-ended): 0 or -errno. */
+static int slurp(const char *path, char **buf)
+{
+	struct ot_strbuf sb = OT_STRBUF_INIT;
+	char chunk[65536];
+	size_t n;
+	FILE *f = fopen(path, "re");
+
+	*buf = NULL;
+	if (!f)
+		return -errno;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		ot_sb_appendn(&sb, chunk, n);
+	fclose(f);
+	if (sb.oom) {
+		ot_sb_free(&sb);
+		return -ENOMEM;
+	}
+	*buf = ot_sb_steal(&sb);
+	return *buf ? 0 : -ENOMEM;
+}
+
+static bool same_text(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/*
+ * otdeploy --watch TOPOLOGY HOSTS: apply TOPOLOGY now (nodes where nothing
+ * runs are created), then again each time TOPOLOGY or HOSTS is saved with
+ * other contents, until a signal; what the last apply made stays. Each
+ * node's otnode keeps serving in its SSH session between rounds
+ * (`otnode apply --serve`), so a change costs its check and apply only. A
+ * round that fails is rolled back as --apply rolls back; a topology with
+ * errors changes nothing; either way the watch goes on.
+ */
+static int watch_main(struct cli *c)
+{
+	const char *paths[2] = {c->topo, c->hosts_file};
+	char *last_topo = NULL, *last_hosts = NULL;
+	struct ot_filewatch fw;
+	struct sigaction sa = {0};
+	struct ot_error err = {0};
+	struct watch w = {0};
+	int status = 0, rc;
+
+	raise_fd_limit();
+	if (ot_filewatch_open(&fw, paths, c->hosts_file ? 2 : 1, &err) < 0 ||
+	    ot_ssh_global_init(&err) < 0) {
+		fprintf(stderr, "otdeploy: --watch: %s\n", err.msg);
+		ot_filewatch_close(&fw);
+		return EXIT_SYSTEM;
+	}
+	sa.sa_handler = on_signal; /* no SA_RESTART: the wait ends with EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	c->dopts.watch = true;
+	w.t_change = ot_clock_s(CLOCK_MONOTONIC);
+	for (;;) {
+		char *topo = NULL, *hosts = NULL;
+
+		rc = slurp(c->topo, &topo);
+		if (rc == 0 && c->hosts_file)
+			rc = slurp(c->hosts_file, &hosts);
+		if (rc < 0) {
+			/* mid-save, or gone: the next event tells */
+			fprintf(stderr, "otdeploy: watch: cannot read %s: %s; waiting\n",
+				topo ? c->hosts_file : c->topo, strerror(-rc));
+		} else if (w.round && same_text(topo, last_topo) && same_text(hosts, last_hosts)) {
+			/* saved, not changed */
+		} else {
+			struct job j = {0};
+
+			if (!same_text(hosts, last_hosts)) {
+				/* other hosts, maybe: every session starts again */
+				ot_deploy_sessions_close(w.sessions, w.nsessions);
+				w.nsessions = 0;
+			}
+			free(last_topo);
+			free(last_hosts);
+			last_topo = topo;
+			last_hosts = hosts;
+			topo = hosts = NULL;
+			w.round++;
+			status = prepare(c, &j);
+			if (status)
+				printf(
+				    "otdeploy: watch: round %u: %s has errors: nothing changed\n",
+				    w.round, c->topo);
+			else
+				status = run_job(c, &j, &w);
+			fflush(stdout);
+			job_free(&j);
+			if (w.round == 1)
+				fprintf(stderr,
+					"otdeploy: watching %s%s%s: every save is applied; "
+					"Ctrl-C ends the watch and leaves what runs\n",
+					c->topo, c->hosts_file ? " and " : "",
+					c->hosts_file ? c->hosts_file : "");
+		}
+		free(topo);
+		free(hosts);
+		if (interrupted)
+			break;
+		watch_idle = 1;
+		rc = interrupted ? 0 : ot_filewatch_wait(&fw, &err);
+		watch_idle = 0;
+		if (rc < 0) {
+			fprintf(stderr, "otdeploy: watch: %s\n", err.msg);
+			status = EXIT_SYSTEM;
+		}
+		if (rc <= 0)
+			break;
+		w.t_change = ot_clock_s(CLOCK_MONOTONIC);
+	}
+	ot_deploy_sessions_close(w.sessions, w.nsessions);
+	free(w.sessions);
+	free(last_topo);
+	free(last_hosts);
+	ot_filewatch_close(&fw);
+	ot_ssh_global_fini();
+	fprintf(stderr,
+		"otdeploy: watch ended after %u round%s; what the last one applied stays "
+		"(otdeploy --destroy removes it)\n",
+		w.round, w.round == 1 ? "" : "s");
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c = {0};
+	struct job j = {0};
+	struct ot_error err = {0};
+	struct sigaction sa = {0};
+	int status;
+
+	if (parse_args(argc, argv, &c) < 0)
+		return EXIT_USAGE;
+	if (c.watch)
+		return watch_main(&c);
+	status = c.dopts.action == OT_DEPLOY_LIST ? prepare_list(&c, &j) : prepare(&c, &j);
+	if (status || c.dry_run) {
+		if (!status)
+			status = run_job(&c, &j, NULL);
+		job_free(&j);
+		return status;
+	}
+	raise_fd_limit();
+	if (ot_ssh_global_init(&err) < 0) {
+		fprintf(stderr, "otdeploy: %s\n", err.msg);
+		job_free(&j);
+		return EXIT_SYSTEM;
+	}
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	status = run_job(&c, &j, NULL);
+	ot_ssh_global_fini();
 	job_free(&j);
 	return status;
 }

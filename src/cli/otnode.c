@@ -53,6 +53,8 @@ struct cli {
 	bool json;
 	unsigned kill_at, fail_at;
 	bool trace;
+	char exe[PATH_MAX];    /* save_plan: this executable's path, read once */
+	struct ot_strbuf self; /* ... and its bytes */
 };
 
 static void die_msg(const char *fmt, ...) OT_PRINTF(1, 2);
@@ -76,13 +78,15 @@ static const char usage_text[] =
     "commands:\n"
     "  create                  build it (journalled; a failure rolls back)\n"
     "  destroy                 remove exactly what create made (from the journal)\n"
-    "  apply [--check|--revert|--wait-go MARK] [--save-plan]\n"
+    "  apply [--check|--revert|--wait-go MARK|--serve MARK] [--save-plan]\n"
     "                          change what runs here into this plan: only the\n"
     "                          difference (`otc diff`); a failure rolls back; --check\n"
     "                          changes nothing; --revert goes back to the plan before\n"
     "                          this one; --wait-go: check, print MARK, apply when\n"
-    "                          stdin says \"apply\" (otdeploy); --save-plan (with\n"
-    "                          --plan-stdin): the executable then carries the plan\n"
+    "                          stdin says \"apply\" (otdeploy); --serve: the same for\n"
+    "                          plan after plan on stdin (otdeploy --watch);\n"
+    "                          --save-plan: the executable then carries the plan\n"
+    "                          the node runs (with --plan-stdin or --revert)\n"
     "  status [--json]         what exists and what drifted from the plan\n"
     "  show [--json]           print the embedded plan\n"
     "  exec CONTAINER [--] CMD...  run CMD inside a container's namespaces\n"
@@ -128,53 +132,96 @@ static bool state_dir_ok(const char *dir)
 }
 
 /*
- * --plan-stdin: "plan <bytes>\n", then exactly that many bytes. Read with
- * read(2), never through stdio, so that what follows on stdin (the
- * preflight's "go" line) stays there for fgets.
+ * A line from stdin, read with read(2), never through stdio: what follows
+ * on stdin (a plan's bytes, the preflight's "go" line, serve's next word)
+ * must stay there for whoever reads it next. 0, or -1 at EOF or past
+ * size - 1 bytes.
  */
-static int read_plan_stdin(struct cli *c)
+static int read_line_raw(char *buf, size_t size)
 {
-	char head[32];
-	size_t n = 0, len;
-	unsigned long long v;
-	char *end;
+	size_t n = 0;
 	ssize_t k;
 
-	if (c->stdin_text)
-		return 0;
-	while (n < sizeof(head) - 1) {
-		k = read(STDIN_FILENO, head + n, 1);
+	while (n + 1 < size) {
+		k = read(STDIN_FILENO, buf + n, 1);
 		if (k < 0 && errno == EINTR)
 			continue;
-		if (k <= 0 || head[n] == '\n')
-			break;
+		if (k <= 0)
+			return -1;
+		if (buf[n] == '\n') {
+			buf[n] = '\0';
+			return 0;
+		}
 		n++;
 	}
-	head[n] = '\0';
+	return -1;
+}
+
+/* The plan after its "plan <bytes>" line (head, without the newline):
+ * exactly that many bytes, into c->stdin_text (the one before freed). */
+static int read_plan_body(struct cli *c, const char *head)
+{
+	unsigned long long v;
+	size_t n, len;
+	char *end, *text;
+	ssize_t k;
+
 	if (strncmp(head, "plan ", 5) != 0 || (v = strtoull(head + 5, &end, 10)) == 0 || *end ||
 	    v > OT_EMBED_PAYLOAD_MAX) {
 		die_msg("--plan-stdin: expected 'plan BYTES' and the plan on stdin");
 		return EXIT_USAGE;
 	}
 	len = (size_t)v;
-	c->stdin_text = malloc(len + 1);
-	if (!c->stdin_text) {
+	text = malloc(len + 1);
+	if (!text) {
 		die_msg("out of memory");
 		return EXIT_SYSTEM;
 	}
 	for (n = 0; n < len;) {
-		k = read(STDIN_FILENO, c->stdin_text + n, len - n);
+		k = read(STDIN_FILENO, text + n, len - n);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0) {
 			die_msg("--plan-stdin: the plan ends after %zu of %zu bytes", n, len);
+			free(text);
 			return EXIT_USAGE;
 		}
 		n += (size_t)k;
 	}
-	c->stdin_text[len] = '\0';
+	text[len] = '\0';
+	free(c->stdin_text);
+	c->stdin_text = text;
 	c->stdin_len = len;
 	return 0;
+}
+
+/* --plan-stdin: "plan <bytes>\n", then exactly that many bytes. */
+static int read_plan_stdin(struct cli *c)
+{
+	char head[32];
+
+	if (c->stdin_text)
+		return 0;
+	if (read_line_raw(head, sizeof(head)) < 0)
+		head[0] = '\0';
+	return read_plan_body(c, head);
+}
+
+/* c->stdin_text into *ret: a valid plan whose state is under STATE_ROOT
+ * (any plan on stdin may run as root: sudo). 0 or -errno with err. */
+static int parse_stdin_plan(struct cli *c, struct ot_plan **ret, struct ot_error *err)
+{
+	int r = ot_plan_load(c->stdin_text, c->stdin_len, ret, err);
+
+	if (r == 0 && !state_dir_ok((*ret)->state_dir)) {
+		ot_plan_free(*ret);
+		*ret = NULL;
+		r = ot_error_set(err, -EINVAL,
+				 "a plan on stdin must keep its state in " STATE_ROOT "<prefix>");
+	}
+	if (r < 0)
+		ot_error_prefix(err, r, "plan on stdin");
+	return r;
 }
 
 static int load_plan(struct cli *c)
@@ -187,16 +234,7 @@ static int load_plan(struct cli *c)
 	if (c->plan_stdin) {
 		if ((r = read_plan_stdin(c)))
 			return r;
-		r = ot_plan_load(c->stdin_text, c->stdin_len, &c->plan, &err);
-		if (r == 0 && !state_dir_ok(c->plan->state_dir)) {
-			ot_plan_free(c->plan);
-			c->plan = NULL;
-			r = ot_error_set(&err, -EINVAL,
-					 "a plan on stdin must keep its state in " STATE_ROOT
-					 "<prefix>");
-		}
-		if (r < 0)
-			ot_error_prefix(&err, r, "plan on stdin");
+		r = parse_stdin_plan(c, &c->plan, &err);
 	} else if (c->plan_file) {
 		FILE *f = fopen(c->plan_file, "re");
 		struct ot_strbuf sb = OT_STRBUF_INIT;
@@ -301,7 +339,8 @@ enum {
 	OPT_ALL,
 	OPT_CHECK,
 	OPT_REVERT,
-	OPT_SAVE_PLAN
+	OPT_SAVE_PLAN,
+	OPT_SERVE
 };
 
 static int sub_options(int argc, char **argv, const struct option *extra, int *values,
@@ -483,6 +522,27 @@ static int cmd_destroy(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+/* The check's line on stdout (otdeploy reads "would create": its
+ * rollback destroys), then "MARK STATUS" on stdout and MARK on stderr. */
+static void check_report(struct cli *c, int r, const struct ot_exec_result *res,
+			 const struct ot_error *err, const char *mark)
+{
+	if (r < 0)
+		die_msg("%s", err->msg);
+	else if (res->created)
+		printf("%s: ok: nothing runs here: would create it\n", c->plan->node);
+	else
+		printf("%s: ok: would add %u, remove %u, update %u%s\n", c->plan->node, res->added,
+		       res->removed, res->updated,
+		       res->recovered ? " (after undoing an interrupted apply)" : "");
+	if (mark) {
+		printf("%s %d\n", mark, r < 0 ? (r == -ENOMEM ? EXIT_SYSTEM : EXIT_FAIL) : 0);
+		fprintf(stderr, "%s\n", mark);
+	}
+	fflush(stdout);
+	fflush(stderr);
+}
+
 /*
  * apply --wait-go MARK: the check, its output closed by "MARK STATUS" on
  * stdout and MARK on stderr; then, when the check passed, one line from
@@ -496,20 +556,10 @@ static int check_then_wait(struct cli *c, const struct ot_exec_opts *o, const ch
 	char line[64];
 	int r = ot_exec_apply(c->plan, o, OT_APPLY_CHECK, &res, &err);
 
-	if (r < 0)
-		die_msg("%s", err.msg);
-	else if (res.created) /* otdeploy reads "would create" (its rollback destroys) */
-		printf("%s: ok: nothing runs here: would create it\n", c->plan->node);
-	else
-		printf("%s: ok: would add %u, remove %u, update %u\n", c->plan->node, res.added,
-		       res.removed, res.updated);
-	printf("%s %d\n", mark, r < 0 ? EXIT_FAIL : 0);
-	fprintf(stderr, "%s\n", mark);
-	fflush(stdout);
-	fflush(stderr);
+	check_report(c, r, &res, &err, mark);
 	if (r < 0)
 		return r == -ENOMEM ? EXIT_SYSTEM : EXIT_FAIL;
-	if (!fgets(line, sizeof(line), stdin) || strcmp(line, "apply\n") != 0) {
+	if (read_line_raw(line, sizeof(line)) < 0 || strcmp(line, "apply") != 0) {
 		fprintf(stderr, "otnode: %s: not applied (no go)\n", c->plan->node);
 		return 0;
 	}
@@ -522,43 +572,53 @@ static int check_then_wait(struct cli *c, const struct ot_exec_opts *o, const ch
  * it keeps matching what the node runs. Its runtime plus the new plan go
  * to a fresh "<exe>.part-<pid>" beside it, renamed over it. The executable
  * is this process's own (/proc/self/exe), in the directory otdeploy
- * checked. 0, or a message (the apply stands either way).
+ * checked. text: the plan applied (or, after a revert, the one gone back
+ * to). 0, or a message (the apply stands either way).
  */
-static int save_plan(struct cli *c)
+static int save_plan(struct cli *c, const char *text, size_t text_len)
 {
-	char exe[PATH_MAX], part[PATH_MAX + 32];
+	char part[PATH_MAX + 32];
 	struct ot_error err = {0};
-	struct ot_strbuf old = OT_STRBUF_INIT;
 	void *img = NULL;
 	size_t len = 0, off = 0;
-	ssize_t k;
-	int fd, r = 0;
+	ssize_t k = 0;
+	int fd = -1, r = 0;
 
-	k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (k <= 0 || (size_t)k >= sizeof(exe) - 1) {
-		die_msg("--save-plan: cannot read /proc/self/exe");
-		return -EIO;
+	/* Once per process (serve saves again and again): the name, before
+	 * the first rename makes /proc/self/exe read "... (deleted)", and the
+	 * bytes, which /proc/self/exe keeps giving (the runtime is taken from
+	 * them). */
+	if (!c->exe[0]) {
+		k = readlink("/proc/self/exe", c->exe, sizeof(c->exe) - 1);
+		if (k <= 0 || (size_t)k >= sizeof(c->exe) - 1) {
+			c->exe[0] = '\0';
+			die_msg("--save-plan: cannot read /proc/self/exe");
+			return -EIO;
+		}
+		c->exe[k] = '\0';
 	}
-	exe[k] = '\0';
-	snprintf(part, sizeof(part), "%s.part-%ld", exe, (long)getpid());
-	fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-	while (fd >= 0 && !old.oom) {
-		char buf[65536];
+	if (!c->self.len) {
+		fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+		while (fd >= 0 && !c->self.oom) {
+			char buf[65536];
 
-		k = read(fd, buf, sizeof(buf));
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		ot_sb_appendn(&old, buf, (size_t)k);
+			k = read(fd, buf, sizeof(buf));
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0)
+				break;
+			ot_sb_appendn(&c->self, buf, (size_t)k);
+		}
+		if (fd < 0 || k < 0 || c->self.oom) {
+			ot_sb_free(&c->self);
+			r = ot_error_set(&err, -EIO, "cannot read '%s'", c->exe);
+		}
+		if (fd >= 0)
+			close(fd);
 	}
-	if (fd < 0 || k < 0 || old.oom)
-		r = ot_error_set(&err, -EIO, "cannot read '%s'", exe);
-	else
-		r = ot_embed_build(old.buf, old.len, c->stdin_text, c->stdin_len, &img, &len, &err);
-	if (fd >= 0)
-		close(fd);
-	ot_sb_free(&old);
+	if (r == 0)
+		r = ot_embed_build(c->self.buf, c->self.len, text, text_len, &img, &len, &err);
+	snprintf(part, sizeof(part), "%s.part-%ld", c->exe, (long)getpid());
 	fd = r < 0 ? -1 : open(part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0700);
 	if (r == 0 && fd < 0)
 		r = ot_error_sys(&err, -errno, "create '%s'", part);
@@ -574,15 +634,113 @@ static int save_plan(struct cli *c)
 	}
 	if (fd >= 0 && close(fd) < 0 && r == 0)
 		r = ot_error_sys(&err, -errno, "close '%s'", part);
-	if (fd >= 0 && r == 0 && rename(part, exe) < 0)
+	if (fd >= 0 && r == 0 && rename(part, c->exe) < 0)
 		r = ot_error_sys(&err, -errno, "rename '%s'", part);
 	if (fd >= 0 && r < 0)
 		unlink(part);
 	free(img);
 	if (r < 0)
-		die_msg("%s: applied, but the executable still carries the plan before: %s",
+		die_msg("%s: done, but the executable still carries the plan before: %s",
 			c->plan->node, err.msg);
 	return r;
+}
+
+/*
+ * Apply (flags: OT_APPLY_REVERT or 0) and report on stderr; with save,
+ * this executable then carries the plan the node runs (save_plan). The
+ * exit status: 0, EXIT_FAIL or EXIT_SYSTEM.
+ */
+static int apply_once(struct cli *c, const struct ot_exec_opts *o, unsigned flags, bool save)
+{
+	double t0 = ot_clock_s(CLOCK_MONOTONIC);
+	struct ot_exec_result res;
+	struct ot_error err = {0};
+	char *text = NULL;
+	int r = ot_exec_apply(c->plan, o, flags, &res, &err);
+
+	if (r < 0) {
+		die_msg("%s%s", err.msg, res.rolled_back ? " (rolled back)" : "");
+		return r == -ENOMEM ? EXIT_SYSTEM : EXIT_FAIL;
+	}
+	if (res.created)
+		fprintf(stderr, "otnode: %s: nothing ran here: created in %.3f s\n", c->plan->node,
+			ot_clock_s(CLOCK_MONOTONIC) - t0);
+	else
+		fprintf(stderr, "otnode: %s: %s in %.3f s: %u added, %u removed, %u updated%s\n",
+			c->plan->node,
+			(flags & OT_APPLY_REVERT)
+			    ? (res.reverted ? "reverted" : "nothing to revert")
+			    : "applied",
+			ot_clock_s(CLOCK_MONOTONIC) - t0, res.added, res.removed, res.updated,
+			res.recovered ? " (an interrupted apply undone first)" : "");
+	if (save && !(flags & OT_APPLY_REVERT))
+		save_plan(c, c->stdin_text, c->stdin_len);
+	else if (save && res.reverted &&
+		 ot_exec_running_plan_text(c->plan->state_dir, &text, &err) == 0)
+		save_plan(c, text, strlen(text));
+	else if (save && res.reverted)
+		die_msg("%s: reverted, but the executable still carries the plan reverted: %s",
+			c->plan->node, err.msg);
+	free(text);
+	return 0;
+}
+
+/*
+ * apply --serve MARK (otdeploy --watch): check_then_wait, kept running for
+ * the session, so that every change a watch applies costs no new SSH
+ * session, gate or process. After each step its report, then "MARK
+ * STATUS" on stdout and MARK on stderr; then one line from stdin:
+ *   apply        apply the plan last checked (only after a check passed)
+ *   revert       back to the plan before (only after an apply)
+ *   plan BYTES   a new plan follows, as for --plan-stdin: check it
+ * EOF ends it, changing nothing; any other line is refused (exit 2).
+ * Every plan is held to what a first one is (parse_stdin_plan; and
+ * ot_exec_apply: the instance and node that run here).
+ */
+static int serve(struct cli *c, const struct ot_exec_opts *o, const char *mark, bool save)
+{
+	enum { CHECK_FAILED, CHECKED, APPLIED } st;
+	struct ot_exec_result res;
+	struct ot_error err = {0};
+	char line[64];
+	int r;
+
+	for (;;) {
+		r = ot_exec_apply(c->plan, o, OT_APPLY_CHECK, &res, &err);
+		check_report(c, r, &res, &err, mark);
+		st = r < 0 ? CHECK_FAILED : CHECKED;
+		for (;;) {
+			if (read_line_raw(line, sizeof(line)) < 0)
+				return 0;
+			if (!strcmp(line, "apply") && st == CHECKED) {
+				r = apply_once(c, o, 0, save);
+				st = APPLIED;
+			} else if (!strcmp(line, "revert") && st == APPLIED) {
+				r = apply_once(c, o, OT_APPLY_REVERT, save);
+				st = CHECK_FAILED; /* nothing to apply until a plan */
+			} else if (!strncmp(line, "plan ", 5)) {
+				struct ot_plan *next = NULL;
+
+				if ((r = read_plan_body(c, line)))
+					return r; /* the stream is out of step */
+				if (parse_stdin_plan(c, &next, &err) == 0) {
+					ot_plan_free(c->plan);
+					c->plan = next;
+					break; /* check it */
+				}
+				die_msg("%s", err.msg);
+				r = EXIT_FAIL;
+				st = CHECK_FAILED;
+			} else {
+				die_msg("apply --serve: '%.40s' is not a word here", line);
+				return EXIT_USAGE;
+			}
+			printf("%s %d\n", mark, r);
+			fprintf(stderr, "%s\n", mark);
+			fflush(stdout);
+			fflush(stderr);
+		}
+	}
 }
 
 static int cmd_apply(struct cli *c, int argc, char **argv)
@@ -591,55 +749,41 @@ static int cmd_apply(struct cli *c, int argc, char **argv)
 					     {"revert", no_argument, NULL, OPT_REVERT},
 					     {"wait-go", required_argument, NULL, OPT_WAIT_GO},
 					     {"save-plan", no_argument, NULL, OPT_SAVE_PLAN},
+					     {"serve", required_argument, NULL, OPT_SERVE},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
-	int set[5] = {0};
-	const char *val[5] = {NULL};
+	int set[6] = {0};
+	const char *val[6] = {NULL};
 	struct ot_exec_opts o;
 	struct ot_exec_result res;
 	struct ot_error err = {0};
-	unsigned flags;
-	double t0;
 	int r;
 
 	r = sub_options(argc, argv, opts, set, val);
-	if (r || optind != argc || set[0] + set[1] + set[2] > 1)
+	if (r || optind != argc || set[0] + set[1] + set[2] + set[4] > 1)
 		return usage(r == 'h' ? stdout : stderr, r == 'h' ? 0 : EXIT_USAGE);
-	if (set[3] && (!c->plan_stdin || set[0] || set[1])) {
-		die_msg("apply --save-plan: only with --plan-stdin, and not with --check or "
-			"--revert");
+	if (set[3] && (set[0] || (!c->plan_stdin && !set[1]))) {
+		die_msg("apply --save-plan: with --plan-stdin (the plan applied) or --revert (the "
+			"plan gone back to), and not with --check");
+		return EXIT_USAGE;
+	}
+	if (set[4] && !c->plan_stdin) {
+		die_msg("apply --serve: only with --plan-stdin (the plans come on stdin)");
 		return EXIT_USAGE;
 	}
 	if ((r = load_plan(c)))
 		return r;
-	flags = (set[0] ? OT_APPLY_CHECK : 0) | (set[1] ? OT_APPLY_REVERT : 0);
 	init_opts(c, &o);
+	if (set[4])
+		return serve(c, &o, val[4], set[3]);
 	if (set[2] && (r = check_then_wait(c, &o, val[2])) >= 0)
 		return r;
-	t0 = ot_clock_s(CLOCK_MONOTONIC);
-	r = ot_exec_apply(c->plan, &o, flags, &res, &err);
-	if (r < 0) {
-		die_msg("%s%s", err.msg, res.rolled_back ? " (rolled back)" : "");
-		return r == -ENOMEM ? EXIT_SYSTEM : EXIT_FAIL;
+	if (set[0]) {
+		r = ot_exec_apply(c->plan, &o, OT_APPLY_CHECK, &res, &err);
+		check_report(c, r, &res, &err, NULL);
+		return r < 0 ? (r == -ENOMEM ? EXIT_SYSTEM : EXIT_FAIL) : 0;
 	}
-	if (set[0] && res.created)
-		printf("%s: ok: nothing runs here: would create it\n", c->plan->node);
-	else if (set[0])
-		printf("%s: ok: would add %u, remove %u, update %u%s\n", c->plan->node, res.added,
-		       res.removed, res.updated,
-		       res.recovered ? " (after undoing an interrupted apply)" : "");
-	else if (res.created)
-		fprintf(stderr, "otnode: %s: nothing ran here: created in %.3f s\n", c->plan->node,
-			ot_clock_s(CLOCK_MONOTONIC) - t0);
-	else
-		fprintf(stderr, "otnode: %s: %s in %.3f s: %u added, %u removed, %u updated%s\n",
-			c->plan->node,
-			set[1] ? (res.reverted ? "reverted" : "nothing to revert") : "applied",
-			ot_clock_s(CLOCK_MONOTONIC) - t0, res.added, res.removed, res.updated,
-			res.recovered ? " (an interrupted apply undone first)" : "");
-	if (set[3] && !set[0])
-		save_plan(c);
-	return 0;
+	return apply_once(c, &o, set[1] ? OT_APPLY_REVERT : 0, set[3]);
 }
 
 static void print_status_text(const struct ot_plan *p, const struct ot_status *s, bool all)
@@ -1341,5 +1485,6 @@ int main(int argc, char **argv)
 	r = commands[k].run(&c, argc - i, argv + i);
 	ot_plan_free(c.plan);
 	free(c.stdin_text);
+	ot_sb_free(&c.self);
 	return r;
 }

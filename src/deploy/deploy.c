@@ -275,6 +275,7 @@ void ot_deploy_fini(struct ot_deploy *d)
 
 	for (i = 0; i < d->nnodes; i++) {
 		ot_deploy_ssh_release(&d->nodes[i]);
+		ot_deploy_ssh_serve_end(&d->nodes[i]);
 		free(d->nodes[i].plan_frame);
 		d->nodes[i].plan_frame = NULL;
 		ot_ssh_close(d->nodes[i].ssh);
@@ -287,6 +288,76 @@ void ot_deploy_fini(struct ot_deploy *d)
 	d->xclass = NULL;
 	pthread_mutex_destroy(&d->lock);
 	pthread_cond_destroy(&d->cond);
+}
+
+/* ------------------------------------------------------------------ */
+/* otdeploy --watch: sessions kept from one apply to the next           */
+
+size_t ot_deploy_sessions_take(struct ot_deploy *d, struct ot_deploy_session *s)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < d->nnodes; i++) {
+		struct ot_deploy_node *n = &d->nodes[i];
+
+		if (!n->serve || !n->ssh || n->leaving)
+			continue;
+		ot_deploy_ssh_release(n); /* a held serve is only dropped */
+		memset(&s[k], 0, sizeof(s[k]));
+		snprintf(s[k].node, sizeof(s[k].node), "%s", n->name);
+		snprintf(s[k].prefix, sizeof(s[k].prefix), "%s", n->plan->prefix);
+		snprintf(s[k].user, sizeof(s[k].user), "%s", n->user);
+		s[k].ssh = n->ssh;
+		s[k].serve = n->serve;
+		s[k].uid = n->uid;
+		n->ssh = NULL;
+		n->serve = NULL;
+		k++;
+	}
+	return k;
+}
+
+static void session_close(struct ot_deploy_session *s)
+{
+	struct ot_deploy_node tmp;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.serve = s->serve;
+	ot_deploy_ssh_serve_end(&tmp);
+	ot_ssh_close(s->ssh);
+	s->ssh = NULL;
+	s->serve = NULL;
+}
+
+void ot_deploy_sessions_give(struct ot_deploy *d, struct ot_deploy_session *s, size_t n)
+{
+	size_t i, k;
+
+	for (k = 0; k < n; k++) {
+		for (i = 0; i < d->nnodes && s[k].ssh; i++) {
+			struct ot_deploy_node *x = &d->nodes[i];
+
+			if (x->local || x->leaving || x->ssh || strcmp(x->name, s[k].node) ||
+			    strcmp(x->plan->prefix, s[k].prefix))
+				continue;
+			x->ssh = s[k].ssh;
+			x->serve = s[k].serve;
+			x->uid = s[k].uid;
+			snprintf(x->user, sizeof(x->user), "%s", s[k].user);
+			s[k].ssh = NULL;
+			s[k].serve = NULL;
+		}
+		if (s[k].ssh)
+			session_close(&s[k]);
+	}
+}
+
+void ot_deploy_sessions_close(struct ot_deploy_session *s, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		session_close(&s[k]);
 }
 
 /* ------------------------------------------------------------------ */
@@ -434,7 +505,9 @@ static void stage_open(struct ot_deploy *d, size_t i)
 		return;
 	}
 	ot_deploy_set_state(d, i, OT_DS_READY, "%s",
-			    n->reused ? "otnode already there" : "otnode placed");
+			    n->serve	? "otnode serving since the last round"
+			    : n->reused ? "otnode already there"
+					: "otnode placed");
 }
 
 static void stage_preflight(struct ot_deploy *d, size_t i)

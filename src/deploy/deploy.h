@@ -127,6 +127,9 @@ struct ot_deploy_node {
 	bool leave_found;   /* leaving: an otnode of this instance is there */
 	bool apply_creates; /* apply's check: nothing runs there, apply creates */
 	size_t plan_frame_len;
+	/* watch: `otnode apply --serve` in a session of ssh, kept from round
+	 * to round (ot_deploy_sessions_take/give); NULL when none */
+	struct ot_ssh_cmd *serve;
 };
 
 /* The otnode a sudo=yes host runs when the hosts file names none. */
@@ -146,6 +149,9 @@ struct ot_deploy_opts {
 	unsigned connect_timeout_ms; /* 0 = 10 s */
 	unsigned command_timeout_ms; /* per otnode command; 0 = 120 s */
 	unsigned preflight_udp_ms;   /* UDP exchange window; 0 = 5 s */
+	/* apply: leave every SSH node's otnode serving (`apply --serve`) in
+	 * its session, for the next apply of otdeploy --watch */
+	bool watch;
 	/* Fault injection for tests: flip one byte of the upload sent to the
 	 * node of this name (the remote checksum must catch it). */
 	const char *fault_corrupt_upload;
@@ -234,6 +240,26 @@ void ot_deploy_pf_go_line(struct ot_deploy *d, char *buf, size_t size);
  * run cannot have them: a local node, -EOPNOTSUPP).
  */
 int ot_deploy_cross_classes(struct ot_deploy *d);
+
+/*
+ * otdeploy --watch: what one apply leaves open for the next. take moves
+ * every serving node's connection and session out of the engine (before
+ * ot_deploy_fini, which would close them), into s[0..nnodes): returns how
+ * many. give, after the next ot_deploy_init, hands each to the node of the
+ * same name and plan prefix (the same hosts file is the caller's to
+ * ensure); the rest are closed, as close does (EOF: otnode ends).
+ */
+struct ot_deploy_session {
+	char node[64];
+	char prefix[128];
+	struct ot_ssh *ssh;
+	struct ot_ssh_cmd *serve;
+	char user[64];
+	uint32_t uid;
+};
+size_t ot_deploy_sessions_take(struct ot_deploy *d, struct ot_deploy_session *s);
+void ot_deploy_sessions_give(struct ot_deploy *d, struct ot_deploy_session *s, size_t n);
+void ot_deploy_sessions_close(struct ot_deploy_session *s, size_t n);
 
 /* Split an SSH target "user@host" / "host" (IPv6 may be bracketed); the
  * user is user_opt, else the target's, else "" (the SSH config decides). */

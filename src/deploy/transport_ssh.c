@@ -153,12 +153,18 @@ static int ssh_place(struct ot_deploy *d, size_t i)
 
 /* "timeout SECS 'FINAL' VERB ARGS", with sudo=yes
  * "timeout SECS sudo -n 'INSTALLED' --plan-stdin VERB ARGS" */
+/* Serve (otdeploy --watch) lives as long as the watch: its
+ * steps are timed here (marked_output), not by timeout(1). */
+#define SERVE_ARGS(sudo) ((sudo) ? " --serve " AC_MARK : " --save-plan --serve " AC_MARK)
+#define AC_MARK		 "@@otdeploy-apply-check"
+
 static void otnode_cmd_stdin(struct ot_deploy *d, struct ot_deploy_node *n, const char *verb,
 			     const char *args, bool plan_stdin, struct ot_strbuf *cmd)
 {
 	unsigned secs = (d->opts.command_timeout_ms + 999) / 1000;
 
-	ot_sb_printf(cmd, "timeout %u ", secs);
+	if (!strstr(args, " --serve "))
+		ot_sb_printf(cmd, "timeout %u ", secs);
 	if (n->sudo)
 		ot_sb_append(cmd, "sudo -n ");
 	shq(cmd, n->rexe);
@@ -305,9 +311,55 @@ void ot_deploy_ssh_release(struct ot_deploy_node *n)
 
 	if (!n->held)
 		return;
+	if (n->held == n->serve) { /* it waits for the next word: kept */
+		n->held = NULL;
+		return;
+	}
 	ot_ssh_cmd_finish(n->held, 5000, &r, NULL); /* EOF: `read` fails, nothing runs */
 	ot_ssh_result_free(&r);
 	n->held = NULL;
+}
+
+void ot_deploy_ssh_serve_end(struct ot_deploy_node *n)
+{
+	struct ot_ssh_result r;
+
+	if (!n->serve)
+		return;
+	if (n->held == n->serve)
+		n->held = NULL;
+	ot_ssh_cmd_finish(n->serve, 5000, &r, NULL); /* EOF: it exits, nothing changes */
+	ot_ssh_result_free(&r);
+	n->serve = NULL;
+}
+
+static int marked_output(struct ot_deploy_node *n, struct ot_ssh_cmd *c, const char *mark,
+			 unsigned limit);
+
+/*
+ * One word (and its bytes) to the node's serving otnode, its answer into
+ * the node as an otnode command's (output, errout, exit_status). A session
+ * that fails here is ended: the next round starts a new one.
+ */
+static int serve_say(struct ot_deploy *d, size_t i, const char *word, const void *more,
+		     size_t more_len)
+{
+	struct ot_deploy_node *n = &d->nodes[i];
+	int rc = ot_ssh_cmd_write(n->serve, word, strlen(word), &n->err);
+
+	if (rc == 0 && more_len)
+		rc = ot_ssh_cmd_write(n->serve, more, more_len, &n->err);
+	if (rc == 0)
+		rc = marked_output(n, n->serve, AC_MARK,
+				   d->opts.command_timeout_ms + OT_DEPLOY_MARGIN_MS);
+	if (rc < 0) {
+		if (n->held == n->serve)
+			n->held = NULL;
+		ot_ssh_cmd_abort(n->serve);
+		n->serve = NULL;
+		ot_error_prefix(&n->err, rc, "the watch's session with otnode");
+	}
+	return rc;
 }
 
 static int ssh_action(struct ot_deploy *d, size_t i, const char *verb, const char *args)
@@ -320,6 +372,13 @@ static int ssh_action(struct ot_deploy *d, size_t i, const char *verb, const cha
 	int rc;
 
 	n->held = NULL;
+	if (n->serve && !strcmp(verb, "apply") && (c == n->serve || !strcmp(args, " --revert"))) {
+		/* otdeploy --watch: said to the otnode serving there */
+		ot_deploy_set_state(d, i, args[0] ? OT_DS_ROLLING_BACK : OT_DS_CREATING,
+				    "otnode %s%s", verb, args);
+		n->started = true;
+		return serve_say(d, i, args[0] ? "revert\n" : "apply\n", NULL, 0);
+	}
 	if (c && (!strcmp(verb, "create") || !strcmp(verb, "apply")) && !args[0]) {
 		/* the preflight's (or apply check's) session, waiting for this word */
 		ot_deploy_set_state(d, i, OT_DS_CREATING, "otnode %s", verb);
@@ -549,8 +608,6 @@ static int marked_output(struct ot_deploy_node *n, struct ot_ssh_cmd *c, const c
 	return rc;
 }
 
-#define AC_MARK "@@otdeploy-apply-check"
-
 /*
  * Apply's probe: one session instead of SFTP's directory walk, an upload
  * and the gate's round trip. The host prints, for the configured directory
@@ -716,35 +773,65 @@ int ot_deploy_ssh_leave(struct ot_deploy *d, size_t i, const char *verb)
  * (one gate, one sha256, the plans read once) the apply once the engine
  * says "apply" (stage 3 of apply.c: it goes through ssh_action), or nothing
  * on EOF. The session is held only when the check passed.
+ *
+ * otdeploy --watch (opts.watch): `otnode apply --serve` instead, the plan
+ * on stdin, and the session kept as n->serve after the apply; a node that
+ * has one (from the round before, ot_deploy_sessions_give) is only sent
+ * the new plan: no new session, probe, gate or process.
  */
 int ot_deploy_ssh_apply_check(struct ot_deploy *d, size_t i)
 {
 	struct ot_deploy_node *n = &d->nodes[i];
+	const char *args = d->opts.watch ? SERVE_ARGS(n->sudo) : " --save-plan --wait-go " AC_MARK;
+	bool watch_stdin = d->opts.watch && !n->sudo; /* sudo: always on stdin */
 	struct ot_strbuf tail = OT_STRBUF_INIT;
 	struct ot_ssh_cmd *c = NULL;
 	int rc = 0;
 
+	if (n->serve) {
+		if ((rc = plan_frame_make(n)) < 0)
+			return rc;
+		ot_deploy_set_state(d, i, OT_DS_QUERYING, "otnode apply --check (serving)");
+		rc = serve_say(d, i, "", n->plan_frame, n->plan_frame_len);
+		if (rc == 0 && n->exit_status == 0)
+			n->held = n->serve;
+		return rc;
+	}
 	if (n->apply_fast) {
 		enum probe_verdict v;
 
-		rc = runtime_probe(d, i, "apply", " --save-plan --wait-go " AC_MARK, true, &c, &v);
+		rc = runtime_probe(d, i, "apply", args, true, &c, &v);
 		n->apply_fast = false;
 		if (rc == 0 && !c) { /* not ours to run as it is: the usual way */
 			n->reused = false;
 			rc = ssh_place(d, i);
 		}
+	} else if (watch_stdin) {
+		rc = plan_frame_make(n);
 	}
 	if (rc == 0 && !c) {
 		ot_sb_append(&tail, "exec ");
-		otnode_cmd(d, n, "apply", " --wait-go " AC_MARK, &tail);
+		if (d->opts.watch)
+			otnode_cmd_stdin(d, n, "apply", args, true, &tail);
+		else
+			otnode_cmd(d, n, "apply", " --wait-go " AC_MARK, &tail);
 		rc = tail.oom ? ot_error_set(&n->err, -ENOMEM, "out of memory")
 			      : start_cmd(d, i, ot_sb_str(&tail), &c);
 		ot_sb_free(&tail);
+		if (rc == 0 && watch_stdin &&
+		    (rc = ot_ssh_cmd_write(c, n->plan_frame, n->plan_frame_len, &n->err)) < 0)
+			ot_ssh_cmd_abort(c);
 	}
 	if (rc < 0)
 		return rc;
 	ot_deploy_set_state(d, i, OT_DS_QUERYING, "otnode apply --check");
 	rc = marked_output(n, c, AC_MARK, d->opts.command_timeout_ms + OT_DEPLOY_MARGIN_MS);
+	if (rc == 0 && d->opts.watch) {
+		n->serve = c; /* it waits for the next word, whatever the check said */
+		if (n->exit_status == 0)
+			n->held = c;
+		return 0;
+	}
 	n->held = c;
 	if (rc < 0 || n->exit_status != 0)
 		ot_deploy_ssh_release(n);

@@ -129,6 +129,11 @@ static int plan_text_read(const char *state_dir, const char *name, char **ret_te
 	return 0;
 }
 
+int ot_exec_running_plan_text(const char *state_dir, char **ret, struct ot_error *err)
+{
+	return plan_text_read(state_dir, OT_PLAN_RUNNING, ret, err);
+}
+
 static int plan_read(const char *state_dir, const char *name, struct ot_plan **ret, char **ret_text,
 		     struct ot_error *err)
 {

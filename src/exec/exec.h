@@ -136,6 +136,10 @@ int ot_exec_destroy(const char *state_dir, const struct ot_exec_opts *opts,
 int ot_exec_apply(const struct ot_plan *p, const struct ot_exec_opts *opts, unsigned flags,
 		  struct ot_exec_result *res, struct ot_error *err);
 
+/* The text of the plan the node in state_dir runs (what create or the last
+ * apply or revert stored): 0 with *ret malloc'ed, -ENOENT, or -errno. */
+int ot_exec_running_plan_text(const char *state_dir, char **ret, struct ot_error *err);
+
 /* ---- status: what exists, what drifted ---- */
 
 enum ot_obj_state {
