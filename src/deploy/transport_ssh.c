@@ -16,6 +16,7 @@
 #include <sys/random.h>
 
 #include "deploy/deploy.h"
+#include "embed/embed.h"
 #include "plan/plan_json.h"
 #include "util/strbuf.h"
 #include "util/clock.h"
@@ -125,6 +126,8 @@ static int ssh_place(struct ot_deploy *d, size_t i)
 	struct ot_ssh_stat st;
 	int rc;
 
+	if ((rc = ot_deploy_node_image(n, &n->err)) < 0)
+		return rc;
 	ot_deploy_set_state(d, i, OT_DS_PREPARING, "%s", n->rdir);
 	rc = ot_remote_dir_prepare(n->ssh, dir, n->plan->prefix, n->uid, &n->err);
 	if (rc < 0)
@@ -464,6 +467,22 @@ static int plan_frame_make(struct ot_deploy_node *n)
 
 	if (n->plan_frame)
 		return 0;
+	if (n->image) { /* its payload is this plan's JSON: no second dump */
+		const void *pl;
+		size_t plen;
+
+		if (ot_embed_find(n->image, n->image_len, &pl, &plen, NULL) == 0) {
+			ot_sb_printf(&sb, "plan %zu\n", plen);
+			ot_sb_appendn(&sb, pl, plen);
+			if (sb.oom) {
+				ot_sb_free(&sb);
+				return ot_error_set(&n->err, -ENOMEM, "out of memory");
+			}
+			n->plan_frame_len = sb.len;
+			n->plan_frame = ot_sb_steal(&sb);
+			return 0;
+		}
+	}
 	json = ot_plan_dump(n->plan, 0);
 	if (json)
 		ot_sb_printf(&sb, "plan %zu\n%s", strlen(json), json);
@@ -561,6 +580,8 @@ static int ssh_open(struct ot_deploy *d, size_t i)
 		return 0;
 	if (n->sudo)
 		return sudo_prepare(d, i);
+	if ((rc = ot_deploy_node_image(n, &n->err)) < 0)
+		return rc;
 	if (d->opts.action == OT_DEPLOY_APPLY && d->rt_len && !n->apply_fast &&
 	    n->image_len > d->rt_len && !memcmp(n->image, d->rt_base, d->rt_len)) {
 		/* the apply's probe checks the directory and the otnode there
@@ -793,9 +814,20 @@ int ot_deploy_ssh_apply_check(struct ot_deploy *d, size_t i)
 			return rc;
 		ot_deploy_set_state(d, i, OT_DS_QUERYING, "otnode apply --check (serving)");
 		rc = serve_say(d, i, "", n->plan_frame, n->plan_frame_len);
-		if (rc == 0 && n->exit_status == 0)
-			n->held = n->serve;
-		return rc;
+		if (rc == 0) {
+			if (n->exit_status == 0)
+				n->held = n->serve;
+			return 0;
+		}
+		/* The session is gone (the connection dropped, the otnode was
+		 * killed): a check changes nothing, so start again as a first
+		 * round does, on a new connection. */
+		ot_deploy_set_state(d, i, OT_DS_CONNECTING, "again: %s", n->err.msg);
+		memset(&n->err, 0, sizeof(n->err));
+		ot_ssh_close(n->ssh);
+		n->ssh = NULL;
+		if ((rc = ssh_open(d, i)) < 0)
+			return rc;
 	}
 	if (n->apply_fast) {
 		enum probe_verdict v;
