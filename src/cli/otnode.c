@@ -797,6 +797,7 @@ static int cmd_apply(struct cli *c, int argc, char **argv)
 					     {NULL, 0, NULL, 0}};
 	int set[6] = {0};
 	const char *val[6] = {NULL};
+	struct ot_apply_memo memo = {0};
 	struct ot_exec_opts o;
 	struct ot_exec_result res;
 	struct ot_error err = {0};
@@ -819,14 +820,19 @@ static int cmd_apply(struct cli *c, int argc, char **argv)
 	init_opts(c, &o);
 	if (set[4])
 		return serve(c, &o, val[4], set[3]);
+	/* --wait-go: the apply reads the running plan the check read */
+	o.memo = set[2] ? &memo : NULL;
 	if (set[2] && (r = check_then_wait(c, &o, val[2])) >= 0)
-		return r;
+		goto out;
 	if (set[0]) {
 		r = ot_exec_apply(c->plan, &o, OT_APPLY_CHECK, &res, &err);
 		check_report(c, r, &res, &err, NULL);
 		return r < 0 ? (r == -ENOMEM ? EXIT_SYSTEM : EXIT_FAIL) : 0;
 	}
-	return apply_once(c, &o, set[1] ? OT_APPLY_REVERT : 0, set[3], NULL);
+	r = apply_once(c, &o, set[1] ? OT_APPLY_REVERT : 0, set[3], NULL);
+out:
+	ot_apply_memo_clear(&memo);
+	return r;
 }
 
 static void print_status_text(const struct ot_plan *p, const struct ot_status *s, bool all)
