@@ -375,7 +375,8 @@ static int ssh_action(struct ot_deploy *d, size_t i, const char *verb, const cha
 	int rc;
 
 	n->held = NULL;
-	if (n->serve && !strcmp(verb, "apply") && (c == n->serve || !strcmp(args, " --revert"))) {
+	if (n->serve && !strcmp(verb, "apply") &&
+	    (c == n->serve || !strncmp(args, " --revert", strlen(" --revert")))) {
 		/* otdeploy --watch: said to the otnode serving there */
 		ot_deploy_set_state(d, i, args[0] ? OT_DS_ROLLING_BACK : OT_DS_CREATING,
 				    "otnode %s%s", verb, args);
