@@ -922,9 +922,28 @@ static int ssh_preflight(struct ot_deploy *d, size_t i)
 
 /* Remove otnode and the node's directory: a destroyed node keeps no file
  * of ours (the configured directory itself is the administrator's). */
+/* The directory's "otnode.part-*" names: ours, an upload's (otdeploy:
+ * random suffix) or a --save-plan's (otnode: its pid) cut short. */
+struct parts {
+	char names[8][OT_REMOTE_PATH_MAX];
+	size_t n;
+};
+
+static void collect_part(void *ctx, const char *name)
+{
+	struct parts *p = ctx;
+
+	if (!strncmp(name, "otnode.part-", strlen("otnode.part-")) && !strchr(name, '/') &&
+	    p->n < sizeof(p->names) / sizeof(p->names[0]))
+		snprintf(p->names[p->n++], sizeof(p->names[0]), "%s", name);
+}
+
 static int ssh_unplace(struct ot_deploy *d, size_t i)
 {
 	struct ot_deploy_node *n = &d->nodes[i];
+	struct parts parts = {.n = 0};
+	char path[OT_REMOTE_PATH_MAX * 2 + 2];
+	size_t k;
 	int rc = 0;
 
 	ot_deploy_ssh_release(n);
@@ -934,6 +953,16 @@ static int ssh_unplace(struct ot_deploy *d, size_t i)
 		rc = ot_ssh_unlink(n->ssh, n->part, &n->err);
 	if (rc == 0)
 		rc = ot_ssh_unlink(n->ssh, n->rexe, &n->err);
+	if (rc == 0)
+		rc = ot_ssh_rmdir(n->ssh, n->rdir, &n->err);
+	if (rc != -ENOTEMPTY)
+		return rc;
+	/* a copy cut short (a killed upload or --save-plan): ours too */
+	rc = ot_ssh_list(n->ssh, n->rdir, collect_part, &parts, &n->err);
+	for (k = 0; rc == 0 && k < parts.n; k++) {
+		snprintf(path, sizeof(path), "%s/%s", n->rdir, parts.names[k]);
+		rc = ot_ssh_unlink(n->ssh, path, &n->err);
+	}
 	if (rc == 0)
 		rc = ot_ssh_rmdir(n->ssh, n->rdir, &n->err);
 	return rc;
