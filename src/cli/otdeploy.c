@@ -851,10 +851,13 @@ static void watch_summary(struct cli *c, const struct ot_deploy *d, const struct
 		back += d->nodes[i].state == OT_DS_ROLLED_BACK;
 		serving += d->nodes[i].serve != NULL;
 	}
-	if (!status)
+	if (!status && serving)
 		printf("otdeploy: watch: round %u: %s applied on %zu node%s in %.3f s (%zu "
 		       "serving)\n",
 		       w->round, c->topo, done, done == 1 ? "" : "s", secs, serving);
+	else if (!status) /* every node local (in-process) */
+		printf("otdeploy: watch: round %u: %s applied on %zu node%s in %.3f s\n", w->round,
+		       c->topo, done, done == 1 ? "" : "s", secs);
 	else if (c->dopts.keep_going)
 		printf("otdeploy: watch: round %u: %s applied on %zu of %zu nodes in %.3f s, %zu "
 		       "failed (--keep-going: no rollback)\n",
