@@ -23,9 +23,7 @@
 #include "cli/filewatch.h"
 #include "cli/otdeploy.h"
 #include "compile/compile.h"
-#include "embed/embed.h"
 #include "deploy/deploy.h"
-#include "deploy/image.h"
 #include "deploy/inspect.h"
 #include "deploy/progress.h"
 #include "deploy/ssh.h"
@@ -492,7 +490,6 @@ struct job {
 	struct ot_host *here; /* --local without HOSTS: one "local" host per node */
 	struct ot_compiled *compiled;
 	struct ot_deploy_node *nodes;
-	struct ot_image *images;
 	size_t nnodes;
 	struct ot_plan **lplans; /* --list: one plan-less stand-in per host */
 };
@@ -501,9 +498,6 @@ static void job_free(struct job *j)
 {
 	size_t i;
 
-	for (i = 0; j->images && i < j->nnodes; i++)
-		ot_image_free(&j->images[i]);
-	free(j->images);
 	for (i = 0; j->lplans && i < j->nnodes; i++)
 		ot_plan_free(j->lplans[i]);
 	free(j->lplans);
@@ -565,8 +559,7 @@ static int bind_here(struct cli *c, struct job *j)
 static int prepare_list(struct cli *c, struct job *j)
 {
 	struct ot_diags dg;
-	size_t i, k, rlen = 0;
-	const void *rt = ot_embed_runtime(&rlen);
+	size_t i, k;
 	unsigned char rnd[4];
 	char prefix[64];
 	int rc;
@@ -609,8 +602,7 @@ static int prepare_list(struct cli *c, struct job *j)
 		j->nodes[j->nnodes].name = h->name;
 		j->nodes[j->nnodes].host = h;
 		j->nodes[j->nnodes].plan = p;
-		j->nodes[j->nnodes].image = rt;
-		j->nodes[j->nnodes].image_len = rlen;
+		j->nodes[j->nnodes].bare = true;
 		j->nnodes++;
 	}
 	return 0;
@@ -663,28 +655,16 @@ oom:
 	return EXIT_SYSTEM;
 }
 
-/* A session kept by the watch for this node and instance (deploy.h)? */
-static bool kept_for(const struct ot_deploy_session *keep, size_t nkeep, const struct ot_plan *p)
-{
-	size_t k;
-
-	for (k = 0; k < nkeep; k++)
-		if (!strcmp(keep[k].node, p->node) && !strcmp(keep[k].prefix, p->prefix))
-			return true;
-	return false;
-}
-
 /*
- * Load, compile, bind, build. An apply's nodes, and those whose session a
- * watch keeps (keep[0..nkeep)), get no executable now: the engine builds
- * one where it must place it (ot_deploy_node_image).
+ * Load, compile, bind. No node gets an executable now: the engine builds
+ * it where it must place or hash it (ot_deploy_node_image), from pieces
+ * that share this program's runtime (deploy/image.h).
  */
-static int prepare(struct cli *c, struct job *j, const struct ot_deploy_session *keep, size_t nkeep)
+static int prepare(struct cli *c, struct job *j)
 {
 	struct ot_load_opts lo = {.defines = c->defines, .ndefines = c->ndefines};
 	struct ot_compile_opts co = {0};
 	struct ot_diags dg;
-	struct ot_error err = {0};
 	size_t i;
 	int rc, bad = 0;
 
@@ -712,8 +692,7 @@ static int prepare(struct cli *c, struct job *j, const struct ot_deploy_session 
 	j->nnodes = j->compiled->nplans;
 	/* apply: room for the hosts the new topology leaves (add_leaving) */
 	j->nodes = calloc(j->nnodes + (j->hosts ? j->hosts->nhosts : 0) + 1, sizeof(*j->nodes));
-	j->images = calloc(j->nnodes + (j->hosts ? j->hosts->nhosts : 0) + 1, sizeof(*j->images));
-	if (!j->nodes || !j->images) {
+	if (!j->nodes) {
 		fprintf(stderr, "otdeploy: out of memory\n");
 		return EXIT_SYSTEM;
 	}
@@ -735,20 +714,6 @@ static int prepare(struct cli *c, struct job *j, const struct ot_deploy_session 
 		j->nodes[i].name = p->node;
 		j->nodes[i].host = h;
 		j->nodes[i].plan = p;
-		if (!strcmp(h->ssh_target, "local"))
-			continue; /* built in-process: nothing to ship */
-		if (kept_for(keep, nkeep, p) || c->dopts.action == OT_DEPLOY_APPLY)
-			continue; /* the engine builds it if it must place it
-				     (an apply sends the plan alone when the
-				     node's otnode is of our runtime) */
-		rc = ot_image_build(p, &j->images[i], &err);
-		if (rc < 0) {
-			fprintf(stderr, "otdeploy: %s: cannot build otnode: %s\n", p->node,
-				err.msg);
-			return EXIT_SYSTEM;
-		}
-		j->nodes[i].image = j->images[i].data;
-		j->nodes[i].image_len = j->images[i].len;
 	}
 	if (!bad && c->dopts.action == OT_DEPLOY_APPLY && j->hosts)
 		return add_leaving(j);
@@ -803,7 +768,7 @@ static void dry_run(struct cli *c, struct ot_deploy *d)
 				    "missing)\n"
 				    "  otnode     %s, %.1f MB, sha256 %s (uploaded unless the "
 				    "same bytes are there; checked with sha256sum on the host)\n",
-				    n->rdir, n->rexe, n->image_len / 1e6, n->sha256);
+				    n->rdir, n->rexe, n->image.len / 1e6, n->sha256);
 		}
 		if (c->dopts.action == OT_DEPLOY_CREATE && c->dopts.preflight)
 			printf(
@@ -1098,7 +1063,7 @@ static int watch_main(struct cli *c)
 			last_hosts = hosts;
 			topo = hosts = NULL;
 			w.round++;
-			status = prepare(c, &j, w.sessions, w.nsessions);
+			status = prepare(c, &j);
 			if (status)
 				printf(
 				    "otdeploy: watch: round %u: %s has errors: nothing changed\n",
@@ -1154,7 +1119,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	if (c.watch)
 		return watch_main(&c);
-	status = c.dopts.action == OT_DEPLOY_LIST ? prepare_list(&c, &j) : prepare(&c, &j, NULL, 0);
+	status = c.dopts.action == OT_DEPLOY_LIST ? prepare_list(&c, &j) : prepare(&c, &j);
 	if (status || c.dry_run) {
 		if (!status)
 			status = run_job(&c, &j, NULL);

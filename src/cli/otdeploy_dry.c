@@ -31,7 +31,7 @@ static void remote_json(const struct ot_deploy *d, const struct ot_deploy_node *
 	json_object_set_new(o, "sudo", json_boolean(n->sudo));
 	json_object_set_new(o, "directory", n->sudo ? json_null() : json_string(n->rdir));
 	json_object_set_new(o, "otnode", json_string(n->rexe));
-	json_object_set_new(o, "otnode_bytes", json_integer((json_int_t)n->image_len));
+	json_object_set_new(o, "otnode_bytes", json_integer((json_int_t)n->image.len));
 	json_object_set_new(o, "sha256", json_string(n->sha256));
 }
 

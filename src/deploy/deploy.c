@@ -203,16 +203,13 @@ static int apply_runtime(struct ot_deploy *d)
 
 int ot_deploy_node_image(struct ot_deploy_node *n, struct ot_error *err)
 {
-	size_t len = 0;
 	int rc;
 
-	if (n->image || n->leaving)
+	if (n->image.len || n->leaving)
 		return 0;
-	rc = ot_embed_image(n->plan, &n->own_image, &len, err);
+	rc = n->bare ? ot_image_bare(&n->image, err) : ot_image_build(n->plan, &n->image, err);
 	if (rc < 0)
 		return ot_error_prefix(err, rc, "%s: cannot build otnode", n->name);
-	n->image = n->own_image;
-	n->image_len = len;
 	return 0;
 }
 
@@ -220,11 +217,13 @@ int ot_deploy_node_sha256(struct ot_deploy_node *n, struct ot_error *err)
 {
 	int rc;
 
-	if (!n->sha256[0] && !n->image && (rc = ot_deploy_node_image(n, err)) < 0)
-		return rc;
-	if (n->sha256[0] || !n->image)
+	if (n->sha256[0])
 		return 0;
-	if (ot_sha256_hex(n->image, n->image_len, n->sha256) < 0)
+	if ((rc = ot_deploy_node_image(n, err)) < 0)
+		return rc;
+	if (!n->image.len)
+		return 0;
+	if (ot_image_sha256(&n->image, n->sha256) < 0)
 		return ot_error_set(err, -EIO, "%s: cannot hash the executable", n->name);
 	return 0;
 }
@@ -304,12 +303,7 @@ void ot_deploy_fini(struct ot_deploy *d)
 		ot_deploy_ssh_serve_end(&d->nodes[i]);
 		free(d->nodes[i].plan_frame);
 		d->nodes[i].plan_frame = NULL;
-		if (d->nodes[i].own_image && d->nodes[i].image == d->nodes[i].own_image) {
-			d->nodes[i].image = NULL;
-			d->nodes[i].image_len = 0;
-		}
-		free(d->nodes[i].own_image);
-		d->nodes[i].own_image = NULL;
+		ot_image_free(&d->nodes[i].image);
 		ot_ssh_close(d->nodes[i].ssh);
 		d->nodes[i].ssh = NULL;
 		free(d->nodes[i].output);

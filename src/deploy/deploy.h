@@ -37,6 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "deploy/image.h"
 #include "deploy/remote.h"
 #include "deploy/ssh.h"
 #include "model/model.h"
@@ -81,15 +82,17 @@ struct ot_deploy_node {
 	const char *name;	    /* topology node */
 	const struct ot_host *host; /* its hosts-file line */
 	const struct ot_plan *plan;
-	const void *image; /* the node's otnode executable */
-	size_t image_len;
+	/* list: the node's otnode is the runtime alone (its plan is a
+	 * stand-in: `otnode list` reads journals, no plan) */
+	bool bare;
 	/* apply: a host of the hosts file that the new topology leaves out.
-	 * plan is a stand-in naming its prefix; image is NULL. What runs
+	 * plan is a stand-in naming its prefix; it gets no image. What runs
 	 * there of this instance is destroyed by its own otnode (after a
 	 * probe of its runtime), and created again on a rollback (apply.c). */
 	bool leaving;
 
 	/* derived at init */
+	struct ot_image image;	       /* its otnode; len 0 until ot_deploy_node_image */
 	char sha256[OT_SHA256_HEX];    /* of image; "" until ot_deploy_node_sha256 */
 	char user[64];		       /* login user; "" until connected: the SSH config's */
 	char addr[256];		       /* SSH host part of the target */
@@ -130,7 +133,6 @@ struct ot_deploy_node {
 	/* watch: `otnode apply --serve` in a session of ssh, kept from round
 	 * to round (ot_deploy_sessions_take/give); NULL when none */
 	struct ot_ssh_cmd *serve;
-	void *own_image; /* image built by ot_deploy_node_image (freed at fini) */
 };
 
 /* The otnode a sudo=yes host runs when the hosts file names none. */
@@ -205,10 +207,11 @@ int ot_deploy_init(struct ot_deploy *d, struct ot_deploy_node *nodes, size_t n,
 		   const struct ot_deploy_opts *o, struct ot_error *err);
 
 /*
- * The node's executable: image as the caller gave it, or (a caller that
- * leaves image NULL for a node that should not need one: a watch round's
- * nodes that keep a session) built now from its plan. Call from the
- * node's worker. 0 or -errno.
+ * The node's executable (n->image: its pieces, image.h), built from its
+ * plan on first use, where it must be placed or hashed (a watch round's
+ * nodes that keep a session, an apply whose probe finds our runtime
+ * there, never need it). Freed at ot_deploy_fini. Call from the node's
+ * worker. 0 or -errno.
  */
 int ot_deploy_node_image(struct ot_deploy_node *n, struct ot_error *err);
 

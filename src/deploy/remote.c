@@ -172,16 +172,30 @@ int ot_remote_exe_trusted(struct ot_ssh *s, const char *path, struct ot_error *e
 	return 0;
 }
 
-int ot_sha256_hex(const void *data, size_t len, char out[OT_SHA256_HEX])
+int ot_sha256_hexv(const struct iovec *iov, size_t niov, char out[OT_SHA256_HEX])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0, i;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+	size_t k;
 
-	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+	for (k = 0; ok && k < niov; k++)
+		ok = EVP_DigestUpdate(ctx, iov[k].iov_base, iov[k].iov_len) == 1;
+	ok = ok && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen == 32;
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
 		return -EIO;
 	for (i = 0; i < mdlen; i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 	return 0;
+}
+
+int ot_sha256_hex(const void *data, size_t len, char out[OT_SHA256_HEX])
+{
+	struct iovec v = {.iov_base = (void *)data, .iov_len = len};
+
+	return ot_sha256_hexv(&v, 1, out);
 }
 
 int ot_sha256_parse(const char *text, char out[OT_SHA256_HEX])

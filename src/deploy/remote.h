@@ -78,6 +78,10 @@ int ot_remote_exe_trusted(struct ot_ssh *s, const char *path, struct ot_error *e
 /* Lowercase hex SHA-256 of data (OpenSSL's libcrypto). 0 or -EIO. */
 int ot_sha256_hex(const void *data, size_t len, char out[OT_SHA256_HEX]);
 
+/* The same of iov[0..niov) end to end, hashed piece by piece (no joined
+ * copy): equal to ot_sha256_hex of the joined bytes. 0 or -EIO. */
+int ot_sha256_hexv(const struct iovec *iov, size_t niov, char out[OT_SHA256_HEX]);
+
 /*
  * Parse the first word of `sha256sum` output ("<64 hex>  <file>") into
  * out. 0, or -EINVAL when the text does not start with 64 hex digits.

@@ -816,44 +816,84 @@ int ot_ssh_mkdir(struct ot_ssh *s, const char *path, uint32_t mode, struct ot_er
 	return ot_error_sys(err, rc, "%s: mkdir '%s'", s->where, path);
 }
 
-int ot_ssh_put(struct ot_ssh *s, const char *path, const void *data, size_t len, uint32_t mode,
-	       struct ot_error *err)
+/* One SFTP write request per chunk: a round trip each (libssh's
+ * sftp_write waits for the status). */
+#define PUT_CHUNK 65536
+
+/* Fill buf with up to PUT_CHUNK bytes of iov from (*k, *off) on. */
+static size_t put_gather(char *buf, const struct iovec *iov, size_t niov, size_t *k, size_t *off)
 {
-	const char *p = data;
+	size_t fill = 0;
+
+	while (fill < PUT_CHUNK && *k < niov) {
+		size_t left = iov[*k].iov_len - *off;
+		size_t take = left < PUT_CHUNK - fill ? left : PUT_CHUNK - fill;
+
+		memcpy(buf + fill, (const char *)iov[*k].iov_base + *off, take);
+		fill += take;
+		*off += take;
+		if (*off == iov[*k].iov_len) {
+			(*k)++;
+			*off = 0;
+		}
+	}
+	return fill;
+}
+
+int ot_ssh_putv(struct ot_ssh *s, const char *path, const struct iovec *iov, size_t niov,
+		uint32_t mode, struct ot_error *err)
+{
+	size_t k = 0, off = 0, fill, done;
 	struct ot_ssh_stat st;
 	sftp_file f;
+	char *buf;
 	int rc;
 
 	rc = sftp_ready(s, err);
 	if (rc < 0)
 		return rc;
+	buf = malloc(PUT_CHUNK);
+	if (!buf)
+		return ot_error_set(err, -ENOMEM, "out of memory");
 	/* O_EXCL: never open through a link or into a file someone else made. */
 	f = sftp_open(s->sftp, path, O_WRONLY | O_CREAT | O_EXCL, (mode_t)mode);
 	if (!f) {
+		free(buf);
 		rc = sftp_errno(s);
 		if (ot_ssh_lstat(s, path, &st, NULL) == 0 && st.type != OT_SSH_FT_NONE)
 			rc = -EEXIST;
 		return ot_error_sys(err, rc, "%s: create '%s'", s->where, path);
 	}
-	while (len > 0) {
-		size_t chunk = len > 65536 ? 65536 : len;
-		ssize_t w = sftp_write(f, p, chunk);
+	while ((fill = put_gather(buf, iov, niov, &k, &off)) > 0) {
+		for (done = 0; done < fill;) {
+			ssize_t w = sftp_write(f, buf + done, fill - done);
 
-		if (w <= 0) {
-			rc = ot_error_sys(err, sftp_errno(s), "%s: write '%s'", s->where, path);
-			sftp_close(f);
-			sftp_unlink(s->sftp, path);
-			return rc;
+			if (w <= 0) {
+				free(buf);
+				rc = ot_error_sys(err, sftp_errno(s), "%s: write '%s'", s->where,
+						  path);
+				sftp_close(f);
+				sftp_unlink(s->sftp, path);
+				return rc;
+			}
+			done += (size_t)w;
 		}
-		p += w;
-		len -= (size_t)w;
 	}
+	free(buf);
 	if (sftp_close(f) != SSH_NO_ERROR) {
 		rc = ot_error_sys(err, sftp_errno(s), "%s: close '%s'", s->where, path);
 		sftp_unlink(s->sftp, path);
 		return rc;
 	}
 	return 0;
+}
+
+int ot_ssh_put(struct ot_ssh *s, const char *path, const void *data, size_t len, uint32_t mode,
+	       struct ot_error *err)
+{
+	struct iovec v = {.iov_base = (void *)data, .iov_len = len};
+
+	return ot_ssh_putv(s, path, &v, 1, mode, err);
 }
 
 int ot_ssh_unlink(struct ot_ssh *s, const char *path, struct ot_error *err)

@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "util/error.h"
 
@@ -178,6 +179,14 @@ int ot_ssh_mkdir(struct ot_ssh *s, const char *path, uint32_t mode, struct ot_er
  */
 int ot_ssh_put(struct ot_ssh *s, const char *path, const void *data, size_t len, uint32_t mode,
 	       struct ot_error *err);
+
+/*
+ * ot_ssh_put of iov[0..niov) end to end (otdeploy's image: the runtime
+ * every node shares, the node's plan, the trailer), sent in the same
+ * 64 KiB writes as one joined buffer would be, without joining them.
+ */
+int ot_ssh_putv(struct ot_ssh *s, const char *path, const struct iovec *iov, size_t niov,
+		uint32_t mode, struct ot_error *err);
 
 /* unlink; a missing file is success. */
 int ot_ssh_unlink(struct ot_ssh *s, const char *path, struct ot_error *err);

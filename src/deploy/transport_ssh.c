@@ -16,7 +16,6 @@
 #include <sys/random.h>
 
 #include "deploy/deploy.h"
-#include "embed/embed.h"
 #include "plan/plan_json.h"
 #include "util/strbuf.h"
 #include "util/clock.h"
@@ -86,11 +85,39 @@ static int ssh_connect_node(struct ot_deploy *d, size_t i)
  */
 #define PF_MARK "@@otdeploy-preflight"
 
+/*
+ * OTDEPLOY_FAULT_CORRUPT_UPLOAD: the pieces of v[0..nv) (len bytes in
+ * all) into w, with the byte in the middle replaced by *flip, that byte
+ * with one bit flipped (the runtime is shared, never written). Returns
+ * the count of w (at most nv + 2).
+ */
+static size_t corrupt_iov(const struct iovec *v, size_t nv, size_t len, unsigned char *flip,
+			  struct iovec *w)
+{
+	size_t k, nw = 0, at = len / 2, start = 0;
+
+	for (k = 0; k < nv; start += v[k].iov_len, k++) {
+		const unsigned char *b = v[k].iov_base;
+
+		if (at < start || at >= start + v[k].iov_len) {
+			w[nw++] = v[k];
+			continue;
+		}
+		*flip = b[at - start] ^ 0x20;
+		w[nw++] = (struct iovec){(void *)b, at - start};
+		w[nw++] = (struct iovec){flip, 1};
+		w[nw++] =
+		    (struct iovec){(void *)(b + at - start + 1), v[k].iov_len - (at - start) - 1};
+	}
+	return nw;
+}
+
 static int upload_part(struct ot_deploy *d, size_t i)
 {
 	struct ot_deploy_node *n = &d->nodes[i];
-	unsigned char rnd[8], *copy = NULL;
-	const void *data = n->image;
+	struct iovec v[OT_IMAGE_IOV], w[OT_IMAGE_IOV + 2];
+	unsigned char rnd[8], flip;
+	size_t nv = ot_image_iov(&n->image, v);
 	long t0 = ot_mono_ms();
 	int rc;
 
@@ -98,18 +125,13 @@ static int upload_part(struct ot_deploy *d, size_t i)
 		return ot_error_sys(&n->err, -errno, "getrandom");
 	snprintf(n->part, sizeof(n->part), "%s.part-%02x%02x%02x%02x%02x%02x%02x%02x", n->rexe,
 		 rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+	ot_deploy_set_state(d, i, OT_DS_UPLOADING, "%.1f MB", n->image.len / 1e6);
 	if (d->opts.fault_corrupt_upload && !strcmp(d->opts.fault_corrupt_upload, n->name) &&
-	    n->image_len) {
-		copy = malloc(n->image_len);
-		if (!copy)
-			return ot_error_set(&n->err, -ENOMEM, "out of memory");
-		memcpy(copy, n->image, n->image_len);
-		copy[n->image_len / 2] ^= 0x20;
-		data = copy;
-	}
-	ot_deploy_set_state(d, i, OT_DS_UPLOADING, "%.1f MB", n->image_len / 1e6);
-	rc = ot_ssh_put(n->ssh, n->part, data, n->image_len, 0700, &n->err);
-	free(copy);
+	    n->image.len)
+		rc = ot_ssh_putv(n->ssh, n->part, w, corrupt_iov(v, nv, n->image.len, &flip, w),
+				 0700, &n->err);
+	else
+		rc = ot_ssh_putv(n->ssh, n->part, v, nv, 0700, &n->err);
 	if (rc < 0)
 		return rc;
 	n->placed = true;
@@ -141,7 +163,7 @@ static int ssh_place(struct ot_deploy *d, size_t i)
 			    &n->err, -EPERM,
 			    "%s: '%s' is not ours alone (uid %u, mode %04o): refusing",
 			    ot_ssh_where(n->ssh), n->rexe, st.uid, st.mode);
-		if (st.size == n->image_len) {
+		if (st.size == n->image.len) {
 			/* same size: probably the same bytes; the gate decides */
 			n->reused = true;
 			n->need_rename = false;
@@ -468,21 +490,16 @@ static int plan_frame_make(struct ot_deploy_node *n)
 
 	if (n->plan_frame)
 		return 0;
-	if (n->image) { /* its payload is this plan's JSON: no second dump */
-		const void *pl;
-		size_t plen;
-
-		if (ot_embed_find(n->image, n->image_len, &pl, &plen, NULL) == 0) {
-			ot_sb_printf(&sb, "plan %zu\n", plen);
-			ot_sb_appendn(&sb, pl, plen);
-			if (sb.oom) {
-				ot_sb_free(&sb);
-				return ot_error_set(&n->err, -ENOMEM, "out of memory");
-			}
-			n->plan_frame_len = sb.len;
-			n->plan_frame = ot_sb_steal(&sb);
-			return 0;
+	if (n->image.payload) { /* this plan's JSON: no second dump */
+		ot_sb_printf(&sb, "plan %zu\n", n->image.payload_len);
+		ot_sb_appendn(&sb, n->image.payload, n->image.payload_len);
+		if (sb.oom) {
+			ot_sb_free(&sb);
+			return ot_error_set(&n->err, -ENOMEM, "out of memory");
 		}
+		n->plan_frame_len = sb.len;
+		n->plan_frame = ot_sb_steal(&sb);
+		return 0;
 	}
 	json = ot_plan_dump(n->plan, 0);
 	if (json)
@@ -581,7 +598,7 @@ static int ssh_open(struct ot_deploy *d, size_t i)
 		return 0;
 	if (n->sudo)
 		return sudo_prepare(d, i);
-	/* apply: our images are all of this runtime (ot_embed_image), so the
+	/* apply: our images are all of this runtime (ot_image_build), so the
 	 * probe decides; the image is built only if it must be placed */
 	if (d->opts.action == OT_DEPLOY_APPLY && d->rt_len && !n->apply_fast) {
 		/* the apply's probe checks the directory and the otnode there

@@ -72,15 +72,29 @@ int ot_embed_runtime_len(const void *buf, size_t len, size_t *ret, struct ot_err
 	return 0;
 }
 
+int ot_embed_trailer(const void *payload, size_t plen, uint8_t out[OT_EMBED_TRAILER],
+		     struct ot_error *err)
+{
+	if (plen == 0 || plen > OT_EMBED_PAYLOAD_MAX)
+		return ot_error_set(err, -E2BIG, "plan of %zu bytes cannot be embedded", plen);
+	put_le(out, plen, 8);
+	put_le(out + 8, ot_hash64(payload, plen), 8);
+	put_le(out + 16, OT_EMBED_VERSION, 4);
+	put_le(out + 20, 0, 4);
+	memcpy(out + 24, OT_EMBED_MAGIC, 8);
+	return 0;
+}
+
 int ot_embed_build(const void *runtime, size_t rlen, const void *payload, size_t plen, void **ret,
 		   size_t *ret_len, struct ot_error *err)
 {
+	uint8_t tail[OT_EMBED_TRAILER];
 	size_t keep;
 	uint8_t *out;
 	int r;
 
-	if (plen == 0 || plen > OT_EMBED_PAYLOAD_MAX)
-		return ot_error_set(err, -E2BIG, "plan of %zu bytes cannot be embedded", plen);
+	if ((r = ot_embed_trailer(payload, plen, tail, err)) < 0)
+		return r;
 	if ((r = ot_embed_runtime_len(runtime, rlen, &keep, err)) < 0)
 		return r;
 	out = malloc(keep + plen + OT_EMBED_TRAILER);
@@ -88,11 +102,7 @@ int ot_embed_build(const void *runtime, size_t rlen, const void *payload, size_t
 		return ot_error_set(err, -ENOMEM, "out of memory");
 	memcpy(out, runtime, keep);
 	memcpy(out + keep, payload, plen);
-	put_le(out + keep + plen, plen, 8);
-	put_le(out + keep + plen + 8, ot_hash64(payload, plen), 8);
-	put_le(out + keep + plen + 16, OT_EMBED_VERSION, 4);
-	put_le(out + keep + plen + 20, 0, 4);
-	memcpy(out + keep + plen + 24, OT_EMBED_MAGIC, 8);
+	memcpy(out + keep + plen, tail, sizeof(tail));
 	*ret = out;
 	*ret_len = keep + plen + OT_EMBED_TRAILER;
 	return 0;

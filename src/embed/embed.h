@@ -37,6 +37,15 @@
 int ot_embed_runtime_len(const void *buf, size_t len, size_t *ret, struct ot_error *err);
 
 /*
+ * The trailer that follows payload (layout above) in out. 0, or -E2BIG
+ * when plen is 0 or above OT_EMBED_PAYLOAD_MAX. An image is the runtime,
+ * payload and this trailer, end to end (ot_embed_build joins them;
+ * otdeploy sends the three pieces without joining them).
+ */
+int ot_embed_trailer(const void *payload, size_t plen, uint8_t out[OT_EMBED_TRAILER],
+		     struct ot_error *err);
+
+/*
  * Runtime (with or without an old payload: it is dropped) + payload +
  * trailer, into a new malloc'ed buffer (*ret, *ret_len). 0 or -errno.
  */
