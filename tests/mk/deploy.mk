@@ -1,6 +1,7 @@
 # tests/mk/deploy.mk - otdeploy: unit tests (no network) and the deploy
 # suites against the simulated cluster (real sshd per host) and the VMs.
-UNIT_TESTS += tests/unit/test_deploy_remote.c tests/unit/test_deploy_progress.c
+UNIT_TESTS += tests/unit/test_deploy_remote.c tests/unit/test_deploy_progress.c \
+	tests/unit/test_deploy_image.c
 
 # Integration test programs (Criterion, need a simulated cluster: run by
 # the scripts in tests/deploy/, not by check-unit).

@@ -119,6 +119,38 @@ Test(sha256, known_vectors)
 	cr_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+/* Hashed piece by piece (otdeploy's image: runtime, plan, trailer), the
+ * digest is the one of the joined bytes, wherever the pieces are cut. */
+Test(sha256, pieces_equal_joined)
+{
+	unsigned char data[3000];
+	char whole[OT_SHA256_HEX], parts[OT_SHA256_HEX];
+	size_t i, a, b;
+
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 131 + 7);
+	cr_assert_eq(ot_sha256_hex(data, sizeof(data), whole), 0);
+	for (a = 0; a <= sizeof(data); a += 250) {
+		for (b = a; b <= sizeof(data); b += 333) {
+			struct iovec v[4] = {{data, a},
+					     {data + a, 0},
+					     {data + a, b - a},
+					     {data + b, sizeof(data) - b}};
+
+			cr_assert_eq(ot_sha256_hexv(v, 4, parts), 0);
+			cr_assert_str_eq(parts, whole, "cut at %zu and %zu", a, b);
+		}
+	}
+	/* and a change in any piece changes it */
+	data[2999] ^= 1;
+	{
+		struct iovec v[2] = {{data, 1000}, {data + 1000, 2000}};
+
+		cr_assert_eq(ot_sha256_hexv(v, 2, parts), 0);
+		cr_assert_str_neq(parts, whole);
+	}
+}
+
 /* The same bytes through the system's sha256sum (what the hosts run). */
 Test(sha256, agrees_with_sha256sum)
 {

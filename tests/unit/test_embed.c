@@ -113,3 +113,24 @@ Test(embed, read_from_file)
 	unlink(path);
 	free(img);
 }
+
+/* The trailer otdeploy sends after a payload is the one ot_embed_build
+ * writes: the same function makes both. */
+Test(embed, trailer_is_builds)
+{
+	uint8_t tail[OT_EMBED_TRAILER];
+	struct ot_error err = {0};
+	void *img = NULL;
+	size_t len = 0;
+
+	cr_assert_eq(
+	    ot_embed_build(runtime, sizeof(runtime), plan1, strlen(plan1), &img, &len, &err), 0);
+	cr_assert_eq(ot_embed_trailer(plan1, strlen(plan1), tail, &err), 0, "%s", err.msg);
+	cr_assert_eq(memcmp((char *)img + len - OT_EMBED_TRAILER, tail, sizeof(tail)), 0);
+	/* and it describes its payload: a different one, a different trailer */
+	cr_assert_eq(ot_embed_trailer(plan2, strlen(plan2), tail, &err), 0);
+	cr_assert_neq(memcmp((char *)img + len - OT_EMBED_TRAILER, tail, sizeof(tail)), 0);
+	free(img);
+	cr_assert_eq(ot_embed_trailer(plan1, 0, tail, &err), -E2BIG);
+	cr_assert_eq(ot_embed_trailer(plan1, OT_EMBED_PAYLOAD_MAX + 1u, tail, &err), -E2BIG);
+}
