@@ -250,6 +250,23 @@ Test(sftp, put_is_exclusive_and_checksummed_remotely)
 	cr_assert_eq(ot_ssh_unlink(s, path, &err), 0);
 	cr_assert_eq(ot_ssh_unlink(s, path, &err), 0, "a missing file is fine");
 
+	/* in pieces (otdeploy's runtime, plan, trailer), cut across the 64 KiB
+	 * writes and with an empty one: the host has the joined bytes */
+	{
+		struct iovec v[5] = {{data, 70000},
+				     {data + 70000, 0},
+				     {data + 70000, 5},
+				     {data + 70005, 65531},
+				     {data + 135536, sizeof(data) - 135536}};
+
+		cr_assert_eq(ot_ssh_putv(s, path, v, 5, 0700, &err), 0, "%s", err.msg);
+		cr_assert_eq(ot_ssh_run(s, cmd, NULL, 0, 5000, &r, &err), 0);
+		cr_assert_eq(ot_sha256_parse(r.out, theirs), 0, "%s", r.out);
+		cr_assert_str_eq(mine, theirs);
+		ot_ssh_result_free(&r);
+		cr_assert_eq(ot_ssh_unlink(s, path, &err), 0);
+	}
+
 	/* rmdir: empty only; a missing directory is fine */
 	snprintf(path, sizeof(path), "%s/rm-test", env("OTD_SCRATCH"));
 	cr_assert_eq(ot_ssh_mkdir(s, path, 0700, &err), 0, "%s", err.msg);
