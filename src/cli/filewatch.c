@@ -60,7 +60,8 @@ static int drain(struct ot_filewatch *w)
 	len = read(w->fd, buf, sizeof(buf));
 	if (len < 0)
 		return -errno;
-	for (p = buf; p < buf + len; p += sizeof(struct inotify_event) + ((struct inotify_event *)p)->len) {
+	for (p = buf; p < buf + len;
+	     p += sizeof(struct inotify_event) + ((struct inotify_event *)p)->len) {
 		const struct inotify_event *ev = (const struct inotify_event *)p;
 
 		for (i = 0; i < w->n && ev->len; i++)

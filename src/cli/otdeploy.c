@@ -663,7 +663,23 @@ oom:
 	return EXIT_SYSTEM;
 }
 
-static int prepare(struct cli *c, struct job *j)
+/* A session kept by the watch for this node and instance (deploy.h)? */
+static bool kept_for(const struct ot_deploy_session *keep, size_t nkeep, const struct ot_plan *p)
+{
+	size_t k;
+
+	for (k = 0; k < nkeep; k++)
+		if (!strcmp(keep[k].node, p->node) && !strcmp(keep[k].prefix, p->prefix))
+			return true;
+	return false;
+}
+
+/*
+ * Load, compile, bind, build. keep[0..nkeep): the sessions a watch keeps;
+ * their nodes get no executable now (the engine builds one if a session
+ * turns out to be gone: ot_deploy_node_image).
+ */
+static int prepare(struct cli *c, struct job *j, const struct ot_deploy_session *keep, size_t nkeep)
 {
 	struct ot_load_opts lo = {.defines = c->defines, .ndefines = c->ndefines};
 	struct ot_compile_opts co = {0};
@@ -721,6 +737,8 @@ static int prepare(struct cli *c, struct job *j)
 		j->nodes[i].plan = p;
 		if (!strcmp(h->ssh_target, "local"))
 			continue; /* built in-process: nothing to ship */
+		if (kept_for(keep, nkeep, p))
+			continue; /* its otnode serves: sent the plan alone */
 		rc = ot_image_build(p, &j->images[i], &err);
 		if (rc < 0) {
 			fprintf(stderr, "otdeploy: %s: cannot build otnode: %s\n", p->node,
@@ -1075,7 +1093,7 @@ static int watch_main(struct cli *c)
 			last_hosts = hosts;
 			topo = hosts = NULL;
 			w.round++;
-			status = prepare(c, &j);
+			status = prepare(c, &j, w.sessions, w.nsessions);
 			if (status)
 				printf(
 				    "otdeploy: watch: round %u: %s has errors: nothing changed\n",
@@ -1131,7 +1149,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	if (c.watch)
 		return watch_main(&c);
-	status = c.dopts.action == OT_DEPLOY_LIST ? prepare_list(&c, &j) : prepare(&c, &j);
+	status = c.dopts.action == OT_DEPLOY_LIST ? prepare_list(&c, &j) : prepare(&c, &j, NULL, 0);
 	if (status || c.dry_run) {
 		if (!status)
 			status = run_job(&c, &j, NULL);

@@ -647,17 +647,37 @@ static int save_plan(struct cli *c, const char *text, size_t text_len)
 
 /*
  * Apply (flags: OT_APPLY_REVERT or 0) and report on stderr; with save,
- * this executable then carries the plan the node runs (save_plan). The
- * exit status: 0, EXIT_FAIL or EXIT_SYSTEM.
+ * this executable then carries the plan the node runs (save_running). The
+ * exit status: 0, EXIT_FAIL or EXIT_SYSTEM; the executor's result in *ret
+ * (may be NULL).
  */
-static int apply_once(struct cli *c, const struct ot_exec_opts *o, unsigned flags, bool save)
+/* After apply_once: the executable carries the plan the node now runs
+ * (the one applied, or after a revert the one gone back to). */
+static void save_running(struct cli *c, unsigned flags, const struct ot_exec_result *res)
+{
+	struct ot_error err = {0};
+	char *text = NULL;
+
+	if (!(flags & OT_APPLY_REVERT))
+		save_plan(c, c->stdin_text, c->stdin_len);
+	else if (res->reverted && ot_exec_running_plan_text(c->plan->state_dir, &text, &err) == 0)
+		save_plan(c, text, strlen(text));
+	else if (res->reverted)
+		die_msg("%s: reverted, but the executable still carries the plan reverted: %s",
+			c->plan->node, err.msg);
+	free(text);
+}
+
+static int apply_once(struct cli *c, const struct ot_exec_opts *o, unsigned flags, bool save,
+		      struct ot_exec_result *ret)
 {
 	double t0 = ot_clock_s(CLOCK_MONOTONIC);
 	struct ot_exec_result res;
 	struct ot_error err = {0};
-	char *text = NULL;
 	int r = ot_exec_apply(c->plan, o, flags, &res, &err);
 
+	if (ret)
+		*ret = res;
 	if (r < 0) {
 		die_msg("%s%s", err.msg, res.rolled_back ? " (rolled back)" : "");
 		return r == -ENOMEM ? EXIT_SYSTEM : EXIT_FAIL;
@@ -673,15 +693,8 @@ static int apply_once(struct cli *c, const struct ot_exec_opts *o, unsigned flag
 			    : "applied",
 			ot_clock_s(CLOCK_MONOTONIC) - t0, res.added, res.removed, res.updated,
 			res.recovered ? " (an interrupted apply undone first)" : "");
-	if (save && !(flags & OT_APPLY_REVERT))
-		save_plan(c, c->stdin_text, c->stdin_len);
-	else if (save && res.reverted &&
-		 ot_exec_running_plan_text(c->plan->state_dir, &text, &err) == 0)
-		save_plan(c, text, strlen(text));
-	else if (save && res.reverted)
-		die_msg("%s: reverted, but the executable still carries the plan reverted: %s",
-			c->plan->node, err.msg);
-	free(text);
+	if (save)
+		save_running(c, flags, &res);
 	return 0;
 }
 
@@ -697,35 +710,55 @@ static int apply_once(struct cli *c, const struct ot_exec_opts *o, unsigned flag
  * Every plan is held to what a first one is (parse_stdin_plan; and
  * ot_exec_apply: the instance and node that run here).
  */
-static int serve(struct cli *c, const struct ot_exec_opts *o, const char *mark, bool save)
+static int serve(struct cli *c, const struct ot_exec_opts *opts, const char *mark, bool save)
 {
 	enum { CHECK_FAILED, CHECKED, APPLIED } st;
+	/* the running plan, not read again while it is the node's: the last
+	 * plan applied, kept (kept) while the memo refers to it */
+	struct ot_apply_memo memo = {0};
+	struct ot_exec_opts o = *opts;
+	struct ot_plan *kept = NULL;
 	struct ot_exec_result res;
 	struct ot_error err = {0};
+	unsigned saving = 0; /* the last step's flags + 1: save after reporting */
 	char line[64];
 	int r;
 
+	o.memo = &memo;
 	for (;;) {
-		r = ot_exec_apply(c->plan, o, OT_APPLY_CHECK, &res, &err);
+		r = ot_exec_apply(c->plan, &o, OT_APPLY_CHECK, &res, &err);
 		check_report(c, r, &res, &err, mark);
 		st = r < 0 ? CHECK_FAILED : CHECKED;
 		for (;;) {
-			if (read_line_raw(line, sizeof(line)) < 0)
-				return 0;
+			if (read_line_raw(line, sizeof(line)) < 0) {
+				r = 0;
+				goto out;
+			}
 			if (!strcmp(line, "apply") && st == CHECKED) {
-				r = apply_once(c, o, 0, save);
+				r = apply_once(c, &o, 0, false, &res);
+				saving = save && r == 0 ? 1 : 0;
 				st = APPLIED;
 			} else if (!strcmp(line, "revert") && st == APPLIED) {
-				r = apply_once(c, o, OT_APPLY_REVERT, save);
+				r = apply_once(c, &o, OT_APPLY_REVERT, false, &res);
+				saving = save && r == 0 ? 1 + OT_APPLY_REVERT : 0;
 				st = CHECK_FAILED; /* nothing to apply until a plan */
 			} else if (!strncmp(line, "plan ", 5)) {
 				struct ot_plan *next = NULL;
 
 				if ((r = read_plan_body(c, line)))
-					return r; /* the stream is out of step */
+					goto out; /* the stream is out of step */
 				if (parse_stdin_plan(c, &next, &err) == 0) {
-					ot_plan_free(c->plan);
+					if (ot_apply_memo_holds(&memo, c->plan)) {
+						ot_plan_free(kept);
+						kept = c->plan;
+					} else {
+						ot_plan_free(c->plan);
+					}
 					c->plan = next;
+					if (kept && !ot_apply_memo_holds(&memo, kept)) {
+						ot_plan_free(kept);
+						kept = NULL;
+					}
 					break; /* check it */
 				}
 				die_msg("%s", err.msg);
@@ -733,14 +766,24 @@ static int serve(struct cli *c, const struct ot_exec_opts *o, const char *mark, 
 				st = CHECK_FAILED;
 			} else {
 				die_msg("apply --serve: '%.40s' is not a word here", line);
-				return EXIT_USAGE;
+				r = EXIT_USAGE;
+				goto out;
 			}
 			printf("%s %d\n", mark, r);
 			fprintf(stderr, "%s\n", mark);
 			fflush(stdout);
 			fflush(stderr);
+			/* off the watch's critical path: it has the answer, and
+			 * the next word is read only once this is done */
+			if (saving)
+				save_running(c, saving - 1, &res);
+			saving = 0;
 		}
 	}
+out:
+	ot_apply_memo_clear(&memo);
+	ot_plan_free(kept);
+	return r;
 }
 
 static int cmd_apply(struct cli *c, int argc, char **argv)
@@ -754,6 +797,7 @@ static int cmd_apply(struct cli *c, int argc, char **argv)
 					     {NULL, 0, NULL, 0}};
 	int set[6] = {0};
 	const char *val[6] = {NULL};
+	struct ot_apply_memo memo = {0};
 	struct ot_exec_opts o;
 	struct ot_exec_result res;
 	struct ot_error err = {0};
@@ -776,14 +820,19 @@ static int cmd_apply(struct cli *c, int argc, char **argv)
 	init_opts(c, &o);
 	if (set[4])
 		return serve(c, &o, val[4], set[3]);
+	/* --wait-go: the apply reads the running plan the check read */
+	o.memo = set[2] ? &memo : NULL;
 	if (set[2] && (r = check_then_wait(c, &o, val[2])) >= 0)
-		return r;
+		goto out;
 	if (set[0]) {
 		r = ot_exec_apply(c->plan, &o, OT_APPLY_CHECK, &res, &err);
 		check_report(c, r, &res, &err, NULL);
 		return r < 0 ? (r == -ENOMEM ? EXIT_SYSTEM : EXIT_FAIL) : 0;
 	}
-	return apply_once(c, &o, set[1] ? OT_APPLY_REVERT : 0, set[3]);
+	r = apply_once(c, &o, set[1] ? OT_APPLY_REVERT : 0, set[3], NULL);
+out:
+	ot_apply_memo_clear(&memo);
+	return r;
 }
 
 static void print_status_text(const struct ot_plan *p, const struct ot_status *s, bool all)

@@ -154,7 +154,11 @@ static void stage_revert(struct ot_deploy *d, size_t i)
 		if (rc == 0 && n->placed && tport(n)->unplace)
 			(void)tport(n)->unplace(d, i); /* as create's rollback */
 	} else {
-		rc = ot_deploy_undo_cmd(d, i, "apply", " --revert");
+		/* the otnode there carries the plan it applied (--save-plan):
+		 * it goes back to carrying the one it reverts to (sudo: the
+		 * installed otnode is never rewritten) */
+		rc = ot_deploy_undo_cmd(d, i, "apply",
+					n->sudo ? " --revert" : " --revert --save-plan");
 	}
 	if (rc < 0) {
 		n->journal_left = true;

@@ -180,22 +180,48 @@ int ot_deploy_parse_target(const char *target, const char *user_opt, char *user,
  * its SHA-256, for the probe that lets a node's otnode of this runtime run
  * the new plan from stdin (transport_ssh.c). A damaged image: no probe.
  */
-static int apply_runtime(struct ot_deploy *d, const struct ot_deploy_node *x)
+static int apply_runtime(struct ot_deploy *d)
 {
-	size_t rlen;
+	/* the runtime built into this program, which every image carries;
+	 * hashed once per process (otdeploy --watch inits an engine a round) */
+	static char sum[OT_SHA256_HEX];
+	static const void *base;
+	static size_t len;
 
-	if (ot_embed_runtime_len(x->image, x->image_len, &rlen, NULL) < 0 || !rlen ||
-	    rlen == x->image_len)
+	if (!base) {
+		const void *rt = ot_embed_runtime(&len);
+
+		if (!rt || !len || ot_sha256_hex(rt, len, sum) < 0)
+			return -EIO;
+		base = rt;
+	}
+	memcpy(d->rt_sha256, sum, sizeof(sum));
+	d->rt_base = base;
+	d->rt_len = len;
+	return 0;
+}
+
+int ot_deploy_node_image(struct ot_deploy_node *n, struct ot_error *err)
+{
+	size_t len = 0;
+	int rc;
+
+	if (n->image || n->leaving)
 		return 0;
-	if (ot_sha256_hex(x->image, rlen, d->rt_sha256) < 0)
-		return -EIO;
-	d->rt_base = x->image;
-	d->rt_len = rlen;
+	rc = ot_embed_image(n->plan, &n->own_image, &len, err);
+	if (rc < 0)
+		return ot_error_prefix(err, rc, "%s: cannot build otnode", n->name);
+	n->image = n->own_image;
+	n->image_len = len;
 	return 0;
 }
 
 int ot_deploy_node_sha256(struct ot_deploy_node *n, struct ot_error *err)
 {
+	int rc;
+
+	if (!n->sha256[0] && !n->image && (rc = ot_deploy_node_image(n, err)) < 0)
+		return rc;
 	if (n->sha256[0] || !n->image)
 		return 0;
 	if (ot_sha256_hex(n->image, n->image_len, n->sha256) < 0)
@@ -262,8 +288,8 @@ int ot_deploy_init(struct ot_deploy *d, struct ot_deploy_node *nodes, size_t n,
 			if (rc < 0)
 				return ot_error_prefix(err, rc, "%s: otnode=", x->name);
 		}
-		if (o->action == OT_DEPLOY_APPLY && !d->rt_len && x->image && !x->sudo &&
-		    !x->local && apply_runtime(d, x) < 0)
+		if (o->action == OT_DEPLOY_APPLY && !d->rt_len && !x->sudo && !x->local &&
+		    apply_runtime(d) < 0)
 			return ot_error_set(err, -EIO, "%s: cannot hash the runtime", x->name);
 	}
 	return 0;
@@ -278,6 +304,12 @@ void ot_deploy_fini(struct ot_deploy *d)
 		ot_deploy_ssh_serve_end(&d->nodes[i]);
 		free(d->nodes[i].plan_frame);
 		d->nodes[i].plan_frame = NULL;
+		if (d->nodes[i].own_image && d->nodes[i].image == d->nodes[i].own_image) {
+			d->nodes[i].image = NULL;
+			d->nodes[i].image_len = 0;
+		}
+		free(d->nodes[i].own_image);
+		d->nodes[i].own_image = NULL;
 		ot_ssh_close(d->nodes[i].ssh);
 		d->nodes[i].ssh = NULL;
 		free(d->nodes[i].output);

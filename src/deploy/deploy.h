@@ -130,6 +130,7 @@ struct ot_deploy_node {
 	/* watch: `otnode apply --serve` in a session of ssh, kept from round
 	 * to round (ot_deploy_sessions_take/give); NULL when none */
 	struct ot_ssh_cmd *serve;
+	void *own_image; /* image built by ot_deploy_node_image (freed at fini) */
 };
 
 /* The otnode a sudo=yes host runs when the hosts file names none. */
@@ -202,6 +203,14 @@ const char *ot_deploy_action_name(enum ot_deploy_action a);
  */
 int ot_deploy_init(struct ot_deploy *d, struct ot_deploy_node *nodes, size_t n,
 		   const struct ot_deploy_opts *o, struct ot_error *err);
+
+/*
+ * The node's executable: image as the caller gave it, or (a caller that
+ * leaves image NULL for a node that should not need one: a watch round's
+ * nodes that keep a session) built now from its plan. Call from the
+ * node's worker. 0 or -errno.
+ */
+int ot_deploy_node_image(struct ot_deploy_node *n, struct ot_error *err);
 
 /*
  * The node's sha256 (of image), computed on first use (the transport's

@@ -227,7 +227,10 @@ void ot_progress_table(const struct ot_deploy *d, bool color, unsigned width, st
 				     "run otdeploy --destroy once it is reachable\n",
 				     n->name);
 	}
-	if (counts[OT_DS_ROLLED_BACK])
+	if (counts[OT_DS_ROLLED_BACK] && d->opts.action == OT_DEPLOY_APPLY)
+		ot_sb_printf(out, "all or nothing: the other nodes went back to what they ran "
+				  "(--keep-going keeps what they applied)\n");
+	else if (counts[OT_DS_ROLLED_BACK])
 		ot_sb_printf(out, "all or nothing: what the other nodes had created was destroyed "
 				  "again (--keep-going keeps it)\n");
 }

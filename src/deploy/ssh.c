@@ -890,6 +890,31 @@ int ot_ssh_rmdir(struct ot_ssh *s, const char *path, struct ot_error *err)
 	return ot_error_sys(err, rc, "%s: rmdir '%s'", s->where, path);
 }
 
+int ot_ssh_list(struct ot_ssh *s, const char *path, void (*fn)(void *ctx, const char *name),
+		void *ctx, struct ot_error *err)
+{
+	sftp_attributes a;
+	sftp_dir dir;
+	int rc;
+
+	rc = sftp_ready(s, err);
+	if (rc < 0)
+		return rc;
+	dir = sftp_opendir(s->sftp, path);
+	if (!dir) {
+		rc = sftp_errno(s);
+		return rc == -ENOENT ? 0 : ot_error_sys(err, rc, "%s: list '%s'", s->where, path);
+	}
+	while ((a = sftp_readdir(s->sftp, dir)) != NULL) {
+		if (a->name && strcmp(a->name, ".") && strcmp(a->name, ".."))
+			fn(ctx, a->name);
+		sftp_attributes_free(a);
+	}
+	rc = sftp_dir_eof(dir) ? 0 : sftp_errno(s);
+	sftp_closedir(dir);
+	return rc < 0 ? ot_error_sys(err, rc, "%s: list '%s'", s->where, path) : 0;
+}
+
 int ot_ssh_rename(struct ot_ssh *s, const char *from, const char *to, struct ot_error *err)
 {
 	int rc;

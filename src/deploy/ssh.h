@@ -185,6 +185,11 @@ int ot_ssh_unlink(struct ot_ssh *s, const char *path, struct ot_error *err);
 /* rmdir; a missing directory is success, a non-empty one -ENOTEMPTY. */
 int ot_ssh_rmdir(struct ot_ssh *s, const char *path, struct ot_error *err);
 
+/* The names in directory path (not "." or ".."), each passed to fn with
+ * ctx; a missing directory has none. 0 or -errno. */
+int ot_ssh_list(struct ot_ssh *s, const char *path, void (*fn)(void *ctx, const char *name),
+		void *ctx, struct ot_error *err);
+
 /* rename; the target must not exist (unlink it first). */
 int ot_ssh_rename(struct ot_ssh *s, const char *from, const char *to, struct ot_error *err);
 

@@ -16,6 +16,7 @@
 #include <sys/random.h>
 
 #include "deploy/deploy.h"
+#include "embed/embed.h"
 #include "plan/plan_json.h"
 #include "util/strbuf.h"
 #include "util/clock.h"
@@ -125,6 +126,8 @@ static int ssh_place(struct ot_deploy *d, size_t i)
 	struct ot_ssh_stat st;
 	int rc;
 
+	if ((rc = ot_deploy_node_image(n, &n->err)) < 0)
+		return rc;
 	ot_deploy_set_state(d, i, OT_DS_PREPARING, "%s", n->rdir);
 	rc = ot_remote_dir_prepare(n->ssh, dir, n->plan->prefix, n->uid, &n->err);
 	if (rc < 0)
@@ -372,7 +375,8 @@ static int ssh_action(struct ot_deploy *d, size_t i, const char *verb, const cha
 	int rc;
 
 	n->held = NULL;
-	if (n->serve && !strcmp(verb, "apply") && (c == n->serve || !strcmp(args, " --revert"))) {
+	if (n->serve && !strcmp(verb, "apply") &&
+	    (c == n->serve || !strncmp(args, " --revert", strlen(" --revert")))) {
 		/* otdeploy --watch: said to the otnode serving there */
 		ot_deploy_set_state(d, i, args[0] ? OT_DS_ROLLING_BACK : OT_DS_CREATING,
 				    "otnode %s%s", verb, args);
@@ -464,6 +468,22 @@ static int plan_frame_make(struct ot_deploy_node *n)
 
 	if (n->plan_frame)
 		return 0;
+	if (n->image) { /* its payload is this plan's JSON: no second dump */
+		const void *pl;
+		size_t plen;
+
+		if (ot_embed_find(n->image, n->image_len, &pl, &plen, NULL) == 0) {
+			ot_sb_printf(&sb, "plan %zu\n", plen);
+			ot_sb_appendn(&sb, pl, plen);
+			if (sb.oom) {
+				ot_sb_free(&sb);
+				return ot_error_set(&n->err, -ENOMEM, "out of memory");
+			}
+			n->plan_frame_len = sb.len;
+			n->plan_frame = ot_sb_steal(&sb);
+			return 0;
+		}
+	}
 	json = ot_plan_dump(n->plan, 0);
 	if (json)
 		ot_sb_printf(&sb, "plan %zu\n%s", strlen(json), json);
@@ -561,6 +581,8 @@ static int ssh_open(struct ot_deploy *d, size_t i)
 		return 0;
 	if (n->sudo)
 		return sudo_prepare(d, i);
+	if ((rc = ot_deploy_node_image(n, &n->err)) < 0)
+		return rc;
 	if (d->opts.action == OT_DEPLOY_APPLY && d->rt_len && !n->apply_fast &&
 	    n->image_len > d->rt_len && !memcmp(n->image, d->rt_base, d->rt_len)) {
 		/* the apply's probe checks the directory and the otnode there
@@ -793,9 +815,20 @@ int ot_deploy_ssh_apply_check(struct ot_deploy *d, size_t i)
 			return rc;
 		ot_deploy_set_state(d, i, OT_DS_QUERYING, "otnode apply --check (serving)");
 		rc = serve_say(d, i, "", n->plan_frame, n->plan_frame_len);
-		if (rc == 0 && n->exit_status == 0)
-			n->held = n->serve;
-		return rc;
+		if (rc == 0) {
+			if (n->exit_status == 0)
+				n->held = n->serve;
+			return 0;
+		}
+		/* The session is gone (the connection dropped, the otnode was
+		 * killed): a check changes nothing, so start again as a first
+		 * round does, on a new connection. */
+		ot_deploy_set_state(d, i, OT_DS_CONNECTING, "again: %s", n->err.msg);
+		memset(&n->err, 0, sizeof(n->err));
+		ot_ssh_close(n->ssh);
+		n->ssh = NULL;
+		if ((rc = ssh_open(d, i)) < 0)
+			return rc;
 	}
 	if (n->apply_fast) {
 		enum probe_verdict v;
@@ -889,9 +922,28 @@ static int ssh_preflight(struct ot_deploy *d, size_t i)
 
 /* Remove otnode and the node's directory: a destroyed node keeps no file
  * of ours (the configured directory itself is the administrator's). */
+/* The directory's "otnode.part-*" names: ours, an upload's (otdeploy:
+ * random suffix) or a --save-plan's (otnode: its pid) cut short. */
+struct parts {
+	char names[8][OT_REMOTE_PATH_MAX];
+	size_t n;
+};
+
+static void collect_part(void *ctx, const char *name)
+{
+	struct parts *p = ctx;
+
+	if (!strncmp(name, "otnode.part-", strlen("otnode.part-")) && !strchr(name, '/') &&
+	    p->n < sizeof(p->names) / sizeof(p->names[0]))
+		snprintf(p->names[p->n++], sizeof(p->names[0]), "%s", name);
+}
+
 static int ssh_unplace(struct ot_deploy *d, size_t i)
 {
 	struct ot_deploy_node *n = &d->nodes[i];
+	struct parts parts = {.n = 0};
+	char path[OT_REMOTE_PATH_MAX * 2 + 2];
+	size_t k;
 	int rc = 0;
 
 	ot_deploy_ssh_release(n);
@@ -901,6 +953,16 @@ static int ssh_unplace(struct ot_deploy *d, size_t i)
 		rc = ot_ssh_unlink(n->ssh, n->part, &n->err);
 	if (rc == 0)
 		rc = ot_ssh_unlink(n->ssh, n->rexe, &n->err);
+	if (rc == 0)
+		rc = ot_ssh_rmdir(n->ssh, n->rdir, &n->err);
+	if (rc != -ENOTEMPTY)
+		return rc;
+	/* a copy cut short (a killed upload or --save-plan): ours too */
+	rc = ot_ssh_list(n->ssh, n->rdir, collect_part, &parts, &n->err);
+	for (k = 0; rc == 0 && k < parts.n; k++) {
+		snprintf(path, sizeof(path), "%s/%s", n->rdir, parts.names[k]);
+		rc = ot_ssh_unlink(n->ssh, path, &n->err);
+	}
 	if (rc == 0)
 		rc = ot_ssh_rmdir(n->ssh, n->rdir, &n->err);
 	return rc;

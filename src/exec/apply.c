@@ -152,6 +152,68 @@ static int plan_read(const char *state_dir, const char *name, struct ot_plan **r
 	return r;
 }
 
+/* ---- the running plan remembered (exec.h: ot_apply_memo) ---- */
+
+void ot_apply_memo_clear(struct ot_apply_memo *m)
+{
+	ot_plan_free(m->own);
+	memset(m, 0, sizeof(*m));
+}
+
+bool ot_apply_memo_holds(const struct ot_apply_memo *m, const struct ot_plan *p)
+{
+	return p && m->plan == p && !m->own;
+}
+
+/* state_dir/plan.json's identity: 0, or -errno. */
+static int running_id(const char *state_dir, struct ot_apply_memo *id)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	path_of(state_dir, OT_PLAN_RUNNING, path, sizeof(path));
+	if (stat(path, &st) < 0)
+		return -errno;
+	id->dev = (unsigned long long)st.st_dev;
+	id->ino = (unsigned long long)st.st_ino;
+	id->size = (unsigned long long)st.st_size;
+	id->mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+	return 0;
+}
+
+/* m remembers plan (own: then m frees it) as state_dir's running plan, as
+ * the file is now: 0; on any doubt m is cleared instead (-1, own not
+ * taken). */
+static int memo_set(struct ot_apply_memo *m, const char *state_dir, const struct ot_plan *plan,
+		    struct ot_plan *own)
+{
+	struct ot_apply_memo id = {0};
+
+	if (m->own != own)
+		ot_plan_free(m->own);
+	memset(m, 0, sizeof(*m));
+	if (strlen(state_dir) >= sizeof(m->state_dir) || running_id(state_dir, &id) < 0)
+		return -1; /* own stays the caller's */
+	*m = id;
+	snprintf(m->state_dir, sizeof(m->state_dir), "%s", state_dir);
+	m->plan = plan;
+	m->own = own;
+	return 0;
+}
+
+/* The remembered plan, when it is still state_dir's running plan. */
+static const struct ot_plan *memo_get(const struct ot_apply_memo *m, const char *state_dir)
+{
+	struct ot_apply_memo id = {0};
+
+	if (!m || !m->plan || strcmp(m->state_dir, state_dir) || running_id(state_dir, &id) < 0)
+		return NULL;
+	if (id.dev != m->dev || id.ino != m->ino || id.size != m->size ||
+	    id.mtime_ns != m->mtime_ns)
+		return NULL;
+	return m->plan;
+}
+
 static void plan_unlink(const char *state_dir, const char *name)
 {
 	char path[PATH_MAX];
@@ -739,6 +801,9 @@ int ot_exec_apply(const struct ot_plan *p, const struct ot_exec_opts *opts, unsi
 {
 	struct apply A = {.opts = opts, .res = res};
 	struct ot_plan *run = NULL, *next = NULL, *prev = NULL;
+	/* a revert compares the running plan's text: it always reads it */
+	struct ot_apply_memo *memo = (flags & OT_APPLY_REVERT) ? NULL : opts->memo;
+	const struct ot_plan *running;
 	char *run_json = NULL, *p_json = NULL;
 	int r;
 
@@ -758,6 +823,8 @@ int ot_exec_apply(const struct ot_plan *p, const struct ot_exec_opts *opts, unsi
 		r = ot_exec_create(p, opts, res, err);
 		if (res) /* create's result starts from zero */
 			res->created = true;
+		if (r == 0 && memo)
+			memo_set(memo, p->state_dir, p, NULL);
 		return r;
 	}
 	if (r < 0)
@@ -773,28 +840,30 @@ int ot_exec_apply(const struct ot_plan *p, const struct ot_exec_opts *opts, unsi
 				 p->node);
 		goto out;
 	}
-	r = plan_read(p->state_dir, OT_PLAN_RUNNING, &run, &run_json, err);
-	if (r == -ENOENT)
-		r = ot_error_set(
-		    err, -ENOENT,
-		    "%s: no running plan recorded in %s (created by an older otnode?): "
-		    "destroy and create instead",
-		    p->node, p->state_dir);
-	if (r < 0)
-		goto out;
+	running = memo_get(memo, p->state_dir);
+	if (!running) {
+		r = plan_read(p->state_dir, OT_PLAN_RUNNING, &run,
+			      (flags & OT_APPLY_REVERT) ? &run_json : NULL, err);
+		if (r == -ENOENT)
+			r = ot_error_set(
+			    err, -ENOENT,
+			    "%s: no running plan recorded in %s (created by an older otnode?): "
+			    "destroy and create instead",
+			    p->node, p->state_dir);
+		if (r < 0)
+			goto out;
+		running = run;
+		if (memo && memo_set(memo, p->state_dir, run, run) == 0)
+			run = NULL; /* the memo's now */
+	}
 	r = plan_read(p->state_dir, OT_PLAN_NEXT, &next, NULL, err);
 	if (r < 0 && r != -ENOENT)
 		goto out;
-	p_json = ot_plan_dump(p, 0);
-	if (!p_json) {
-		r = ot_error_set(err, -ENOMEM, "out of memory");
-		goto out;
-	}
 	if (flags & OT_APPLY_CHECK) {
 		/* the diff must be computable: same instance and node */
 		struct ot_plan_diff *d = NULL;
 
-		r = ot_plan_diff(run, p, &d, err);
+		r = ot_plan_diff(running, p, &d, err);
 		if (r == 0 && res) {
 			res->added = (unsigned)(d->count[OT_DIFF_ADD] + d->count[OT_DIFF_REPLACE]);
 			res->removed =
@@ -805,11 +874,16 @@ int ot_exec_apply(const struct ot_plan *p, const struct ot_exec_opts *opts, unsi
 		ot_plan_diff_free(d);
 		goto out;
 	}
+	p_json = ot_plan_dump(p, 0);
+	if (!p_json) {
+		r = ot_error_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
 	if ((r = ot_x_init(&A.counter, NULL, opts, err)) < 0)
 		goto out;
 	if ((r = ot_journal_reopen(p->state_dir, A.im, &A.j, err)) < 0)
 		goto out_x;
-	if (next && (r = recover(&A, run, next, err)) < 0) {
+	if (next && (r = recover(&A, running, next, err)) < 0) {
 		ot_error_prefix(err, r, "recover from an interrupted apply");
 		goto out_j;
 	}
@@ -823,7 +897,7 @@ int ot_exec_apply(const struct ot_plan *p, const struct ot_exec_opts *opts, unsi
 			goto out_j;
 		}
 		if (r == 0)
-			r = apply_to(&A, run, prev, NULL, false, err);
+			r = apply_to(&A, running, prev, NULL, false, err);
 		if (r == 0) {
 			plan_unlink(p->state_dir, OT_PLAN_PREV);
 			if (res)
@@ -831,7 +905,11 @@ int ot_exec_apply(const struct ot_plan *p, const struct ot_exec_opts *opts, unsi
 		}
 		goto out_j;
 	}
-	r = apply_to(&A, run, p, p_json, true, err);
+	r = apply_to(&A, running, p, p_json, true, err);
+	if (memo && r == 0)
+		memo_set(memo, p->state_dir, p, NULL); /* plan.json is p now */
+	else if (memo) /* rolled back, or worse: read the file again */
+		ot_apply_memo_clear(memo);
 out_j:
 	ot_journal_close(A.j);
 out_x:

@@ -68,7 +68,30 @@ struct ot_exec_opts {
 	bool has_uid;
 	unsigned uid;
 	const char *job;
+	/* apply: the running plan remembered from call to call (below);
+	 * NULL = read state_dir/plan.json every time. */
+	struct ot_apply_memo *memo;
 };
+
+/*
+ * The plan a node runs, remembered between calls of ot_exec_apply by a
+ * caller that checks and applies plan after plan in one process (`otnode
+ * apply --serve`): used instead of reading and parsing state_dir/plan.json
+ * while that file is the one it was taken from (same device, inode, size
+ * and modification time; every store renames a new file into place). The
+ * plan is either own (read by ot_exec_apply; freed by ot_apply_memo_clear)
+ * or the p of the last successful apply, which stays the caller's: while
+ * ot_apply_memo_holds(m, p), p must stay alive. Zero-initialise.
+ */
+struct ot_apply_memo {
+	struct ot_plan *own;
+	const struct ot_plan *plan;
+	char state_dir[512];
+	unsigned long long dev, ino, size;
+	long long mtime_ns;
+};
+void ot_apply_memo_clear(struct ot_apply_memo *m);
+bool ot_apply_memo_holds(const struct ot_apply_memo *m, const struct ot_plan *p);
 
 struct ot_exec_result {
 	unsigned steps;	  /* changes made (create) or undone (destroy) */
