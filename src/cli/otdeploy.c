@@ -675,9 +675,9 @@ static bool kept_for(const struct ot_deploy_session *keep, size_t nkeep, const s
 }
 
 /*
- * Load, compile, bind, build. keep[0..nkeep): the sessions a watch keeps;
- * their nodes get no executable now (the engine builds one if a session
- * turns out to be gone: ot_deploy_node_image).
+ * Load, compile, bind, build. An apply's nodes, and those whose session a
+ * watch keeps (keep[0..nkeep)), get no executable now: the engine builds
+ * one where it must place it (ot_deploy_node_image).
  */
 static int prepare(struct cli *c, struct job *j, const struct ot_deploy_session *keep, size_t nkeep)
 {
@@ -737,8 +737,10 @@ static int prepare(struct cli *c, struct job *j, const struct ot_deploy_session 
 		j->nodes[i].plan = p;
 		if (!strcmp(h->ssh_target, "local"))
 			continue; /* built in-process: nothing to ship */
-		if (kept_for(keep, nkeep, p))
-			continue; /* its otnode serves: sent the plan alone */
+		if (kept_for(keep, nkeep, p) || c->dopts.action == OT_DEPLOY_APPLY)
+			continue; /* the engine builds it if it must place it
+				     (an apply sends the plan alone when the
+				     node's otnode is of our runtime) */
 		rc = ot_image_build(p, &j->images[i], &err);
 		if (rc < 0) {
 			fprintf(stderr, "otdeploy: %s: cannot build otnode: %s\n", p->node,
@@ -849,10 +851,13 @@ static void watch_summary(struct cli *c, const struct ot_deploy *d, const struct
 		back += d->nodes[i].state == OT_DS_ROLLED_BACK;
 		serving += d->nodes[i].serve != NULL;
 	}
-	if (!status)
+	if (!status && serving)
 		printf("otdeploy: watch: round %u: %s applied on %zu node%s in %.3f s (%zu "
 		       "serving)\n",
 		       w->round, c->topo, done, done == 1 ? "" : "s", secs, serving);
+	else if (!status) /* every node local (in-process) */
+		printf("otdeploy: watch: round %u: %s applied on %zu node%s in %.3f s\n", w->round,
+		       c->topo, done, done == 1 ? "" : "s", secs);
 	else if (c->dopts.keep_going)
 		printf("otdeploy: watch: round %u: %s applied on %zu of %zu nodes in %.3f s, %zu "
 		       "failed (--keep-going: no rollback)\n",

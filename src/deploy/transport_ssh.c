@@ -581,10 +581,9 @@ static int ssh_open(struct ot_deploy *d, size_t i)
 		return 0;
 	if (n->sudo)
 		return sudo_prepare(d, i);
-	if ((rc = ot_deploy_node_image(n, &n->err)) < 0)
-		return rc;
-	if (d->opts.action == OT_DEPLOY_APPLY && d->rt_len && !n->apply_fast &&
-	    n->image_len > d->rt_len && !memcmp(n->image, d->rt_base, d->rt_len)) {
+	/* apply: our images are all of this runtime (ot_embed_image), so the
+	 * probe decides; the image is built only if it must be placed */
+	if (d->opts.action == OT_DEPLOY_APPLY && d->rt_len && !n->apply_fast) {
 		/* the apply's probe checks the directory and the otnode there
 		 * (ot_deploy_ssh_apply_check); placing waits for its answer */
 		n->apply_fast = true;
