@@ -1016,7 +1016,8 @@ static bool same_text(const char *a, const char *b)
 static int watch_main(struct cli *c)
 {
 	const char *paths[2] = {c->topo, c->hosts_file};
-	char *last_topo = NULL, *last_hosts = NULL;
+	char *last_topo = NULL, *last_hosts = NULL; /* the last round's bytes */
+	bool last_ok = false;			    /* ... and it applied */
 	struct ot_filewatch fw;
 	struct sigaction sa = {0};
 	struct ot_error err = {0};
@@ -1047,8 +1048,10 @@ static int watch_main(struct cli *c)
 			/* mid-save, or gone: the next event tells */
 			fprintf(stderr, "otdeploy: watch: cannot read %s: %s; waiting\n",
 				topo ? c->hosts_file : c->topo, strerror(-rc));
-		} else if (w.round && same_text(topo, last_topo) && same_text(hosts, last_hosts)) {
-			/* saved, not changed */
+		} else if (last_ok && same_text(topo, last_topo) && same_text(hosts, last_hosts)) {
+			/* saved, not changed (after a round that did not apply,
+			 * the same bytes are tried again: what was in the way
+			 * may be gone) */
 		} else {
 			struct job j = {0};
 
@@ -1070,6 +1073,7 @@ static int watch_main(struct cli *c)
 				    w.round, c->topo);
 			else
 				status = run_job(c, &j, &w);
+			last_ok = status == 0;
 			fflush(stdout);
 			job_free(&j);
 			if (w.round == 1)

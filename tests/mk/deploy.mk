@@ -30,6 +30,15 @@ check-deploy-apply: $(OTDEPLOY) $(OTC)
 	@$(call run_suite,check-deploy-apply,600) tests/deploy/run-apply $(BUILD)
 CHECK_TARGETS += check-deploy-apply
 
+# otdeploy --watch on a 3-host simulated cluster: round after round on
+# saves of the watched file, one serving otnode per host in its SSH
+# session, traffic proving each change (and no packet lost between
+# untouched containers), a syntax error and a failed round changing
+# nothing, Ctrl-C leaving the topology running - see the script's header.
+check-deploy-watch: $(OTDEPLOY) $(OTC)
+	@$(call run_suite,check-deploy-watch,300) tests/deploy/run-watch $(BUILD)
+CHECK_TARGETS += check-deploy-watch
+
 # Only the two-deployments-at-once case (part of check-deploy too), for a
 # quick or repeated look: make check-deploy-concurrent CONCURRENT_REPS=20.
 check-deploy-concurrent: $(OTDEPLOY) $(OTC)
@@ -59,7 +68,7 @@ CHECK_TARGETS += check-deploy-vm-shaping
 bench-deploy: $(OTDEPLOY) $(OTC)
 	bench/deploy $(BUILD)
 BENCH_TARGETS += bench-deploy
-.PHONY: check-deploy check-deploy-concurrent check-deploy-vm check-deploy-vm-shaping bench-deploy
+.PHONY: check-deploy check-deploy-watch check-deploy-concurrent check-deploy-vm check-deploy-vm-shaping bench-deploy
 
 # Only the scale case (part of check-deploy too): SCALE_HOSTS simulated
 # hosts (default 32) on one VXLAN LAN, preflight refusal naming the one
