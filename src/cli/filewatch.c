@@ -71,13 +71,13 @@ static int drain(struct ot_filewatch *w)
 	return hit;
 }
 
-int ot_filewatch_wait(struct ot_filewatch *w, struct ot_error *err)
+int ot_filewatch_wait(struct ot_filewatch *w, const sigset_t *mask, struct ot_error *err)
 {
 	struct pollfd pfd = {.fd = w->fd, .events = POLLIN};
 	int rc;
 
 	for (;;) {
-		rc = poll(&pfd, 1, -1);
+		rc = ppoll(&pfd, 1, NULL, mask);
 		if (rc < 0 && errno == EINTR)
 			return 0;
 		if (rc < 0)

@@ -7,6 +7,7 @@
 #ifndef OT_CLI_FILEWATCH_H
 #define OT_CLI_FILEWATCH_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "util/error.h"
@@ -25,8 +26,11 @@ int ot_filewatch_open(struct ot_filewatch *w, const char *const *paths, size_t n
 		      struct ot_error *err);
 
 /* Block until one of the files was closed after writing, moved or created
- * in place: 1. 0 when a signal interrupted the wait; -errno with err. */
-int ot_filewatch_wait(struct ot_filewatch *w, struct ot_error *err);
+ * in place: 1. 0 when a signal interrupted the wait; -errno with err. The
+ * wait runs with the signal mask mask (ppoll), so a caller that blocks a
+ * signal before testing its flag and passes the mask without it misses
+ * none. */
+int ot_filewatch_wait(struct ot_filewatch *w, const sigset_t *mask, struct ot_error *err);
 
 void ot_filewatch_close(struct ot_filewatch *w);
 

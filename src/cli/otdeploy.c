@@ -1020,6 +1020,7 @@ static int watch_main(struct cli *c)
 	bool last_ok = false;			    /* ... and it applied */
 	struct ot_filewatch fw;
 	struct sigaction sa = {0};
+	sigset_t stop_sigs, old_mask;
 	struct ot_error err = {0};
 	struct watch w = {0};
 	int status = 0, rc;
@@ -1035,6 +1036,9 @@ static int watch_main(struct cli *c)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&stop_sigs);
+	sigaddset(&stop_sigs, SIGINT);
+	sigaddset(&stop_sigs, SIGTERM);
 	signal(SIGPIPE, SIG_IGN);
 	c->dopts.watch = true;
 	w.t_change = ot_clock_s(CLOCK_MONOTONIC);
@@ -1085,11 +1089,14 @@ static int watch_main(struct cli *c)
 		}
 		free(topo);
 		free(hosts);
-		if (interrupted)
-			break;
+		/* SIGINT and SIGTERM blocked from the test to the wait, which
+		 * unblocks them atomically: one arriving in between ends the
+		 * wait at once instead of being seen only after the next save */
+		sigprocmask(SIG_BLOCK, &stop_sigs, &old_mask);
 		watch_idle = 1;
-		rc = interrupted ? 0 : ot_filewatch_wait(&fw, &err);
+		rc = interrupted ? 0 : ot_filewatch_wait(&fw, &old_mask, &err);
 		watch_idle = 0;
+		sigprocmask(SIG_SETMASK, &old_mask, NULL);
 		if (rc < 0) {
 			fprintf(stderr, "otdeploy: watch: %s\n", err.msg);
 			status = EXIT_SYSTEM;
