@@ -33,7 +33,7 @@ $(OTDEPLOY): $(call obj,src/cli/otdeploy.c src/cli/otdeploy_dry.c src/cli/filewa
 # `make check` runs, with ASan in build-san/); the static one is
 # $(BUILD)/otnode-rt (src/embed/module.mk).
 OTNODE := $(BUILD)/otnode
-$(OTNODE): $(call obj,src/cli/otnode.c $(CLIOPT_SRCS)) $(LIBOTEXEC) $(LIBOTC)
+$(OTNODE): $(call obj,src/cli/otnode.c src/cli/otnode_apply.c $(CLIOPT_SRCS)) $(LIBOTEXEC) $(LIBOTC)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_EXEC) $(LIBS_JANSSON)

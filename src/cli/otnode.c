@@ -2,6 +2,8 @@
  * otnode.c - the node executable: one static program per node that carries
  * that node's plan (src/embed) and builds, reports, verifies, enters and
  * removes it with the executor library (src/exec). Manual: docs/otnode.1.md.
+ * This file holds main, the command table and every command but apply
+ * (otnode_apply.c); what they share is in otnode.h.
  *
  * Output: results on stdout (text, or JSON with --json), progress and errors
  * on stderr. Exit status: 0 ok, 1 failed / drift / reachability mismatch,
@@ -30,6 +32,7 @@
 #include <jansson.h>
 
 #include "cli/cliopt.h"
+#include "cli/otnode.h"
 #include "embed/embed.h"
 #include "exec/classprobe.h"
 #include "exec/exec.h"
@@ -40,25 +43,7 @@
 #include "util/suggest.h"
 #include "util/clock.h"
 
-#define EXIT_FAIL   1
-#define EXIT_USAGE  2
-#define EXIT_SYSTEM 3
-
-struct cli {
-	const char *plan_file; /* --plan FILE instead of the embedded plan */
-	bool plan_stdin;       /* --plan-stdin: "plan <bytes>\n" + the plan on stdin */
-	char *stdin_text;      /* ... read once */
-	size_t stdin_len;
-	struct ot_plan *plan;
-	bool json;
-	unsigned kill_at, fail_at;
-	bool trace;
-	char exe[PATH_MAX];    /* save_plan: this executable's path, read once */
-	struct ot_strbuf self; /* ... and its bytes */
-};
-
-static void die_msg(const char *fmt, ...) OT_PRINTF(1, 2);
-static void die_msg(const char *fmt, ...)
+void otnode_die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -111,7 +96,7 @@ static const char usage_text[] =
 
 /* The whole text on stdout (--help); on stderr (a usage error, already
  * explained) one line saying where it is, as otc and otdeploy do. */
-static int usage(FILE *f, int status)
+int otnode_usage(FILE *f, int status)
 {
 	if (f == stderr)
 		fputs("usage: otnode [--plan FILE] COMMAND [OPTIONS] (see `otnode --help`)\n", f);
@@ -131,13 +116,8 @@ static bool state_dir_ok(const char *dir)
 	       ot_nsname_valid(dir + strlen(STATE_ROOT));
 }
 
-/*
- * A line from stdin, read with read(2), never through stdio: what follows
- * on stdin (a plan's bytes, the preflight's "go" line, serve's next word)
- * must stay there for whoever reads it next. 0, or -1 at EOF or past
- * size - 1 bytes.
- */
-static int read_line_raw(char *buf, size_t size)
+/* otnode.h: read(2), never stdio, so nothing after the line is taken. */
+int otnode_read_line(char *buf, size_t size)
 {
 	size_t n = 0;
 	ssize_t k;
@@ -159,7 +139,7 @@ static int read_line_raw(char *buf, size_t size)
 
 /* The plan after its "plan <bytes>" line (head, without the newline):
  * exactly that many bytes, into c->stdin_text (the one before freed). */
-static int read_plan_body(struct cli *c, const char *head)
+int otnode_read_plan_body(struct otnode_cli *c, const char *head)
 {
 	unsigned long long v;
 	size_t n, len;
@@ -168,23 +148,23 @@ static int read_plan_body(struct cli *c, const char *head)
 
 	if (strncmp(head, "plan ", 5) != 0 || (v = strtoull(head + 5, &end, 10)) == 0 || *end ||
 	    v > OT_EMBED_PAYLOAD_MAX) {
-		die_msg("--plan-stdin: expected 'plan BYTES' and the plan on stdin");
-		return EXIT_USAGE;
+		otnode_die("--plan-stdin: expected 'plan BYTES' and the plan on stdin");
+		return OTNODE_EXIT_USAGE;
 	}
 	len = (size_t)v;
 	text = malloc(len + 1);
 	if (!text) {
-		die_msg("out of memory");
-		return EXIT_SYSTEM;
+		otnode_die("out of memory");
+		return OTNODE_EXIT_SYSTEM;
 	}
 	for (n = 0; n < len;) {
 		k = read(STDIN_FILENO, text + n, len - n);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0) {
-			die_msg("--plan-stdin: the plan ends after %zu of %zu bytes", n, len);
+			otnode_die("--plan-stdin: the plan ends after %zu of %zu bytes", n, len);
 			free(text);
-			return EXIT_USAGE;
+			return OTNODE_EXIT_USAGE;
 		}
 		n += (size_t)k;
 	}
@@ -196,20 +176,20 @@ static int read_plan_body(struct cli *c, const char *head)
 }
 
 /* --plan-stdin: "plan <bytes>\n", then exactly that many bytes. */
-static int read_plan_stdin(struct cli *c)
+static int read_plan_stdin(struct otnode_cli *c)
 {
 	char head[32];
 
 	if (c->stdin_text)
 		return 0;
-	if (read_line_raw(head, sizeof(head)) < 0)
+	if (otnode_read_line(head, sizeof(head)) < 0)
 		head[0] = '\0';
-	return read_plan_body(c, head);
+	return otnode_read_plan_body(c, head);
 }
 
 /* c->stdin_text into *ret: a valid plan whose state is under STATE_ROOT
  * (any plan on stdin may run as root: sudo). 0 or -errno with err. */
-static int parse_stdin_plan(struct cli *c, struct ot_plan **ret, struct ot_error *err)
+int otnode_parse_stdin_plan(struct otnode_cli *c, struct ot_plan **ret, struct ot_error *err)
 {
 	int r = ot_plan_load(c->stdin_text, c->stdin_len, ret, err);
 
@@ -224,7 +204,7 @@ static int parse_stdin_plan(struct cli *c, struct ot_plan **ret, struct ot_error
 	return r;
 }
 
-static int load_plan(struct cli *c)
+int otnode_load_plan(struct otnode_cli *c)
 {
 	struct ot_error err = {0};
 	int r;
@@ -234,7 +214,7 @@ static int load_plan(struct cli *c)
 	if (c->plan_stdin) {
 		if ((r = read_plan_stdin(c)))
 			return r;
-		r = parse_stdin_plan(c, &c->plan, &err);
+		r = otnode_parse_stdin_plan(c, &c->plan, &err);
 	} else if (c->plan_file) {
 		FILE *f = fopen(c->plan_file, "re");
 		struct ot_strbuf sb = OT_STRBUF_INIT;
@@ -242,16 +222,16 @@ static int load_plan(struct cli *c)
 		size_t n;
 
 		if (!f) {
-			die_msg("cannot open '%s': %s", c->plan_file, strerror(errno));
-			return EXIT_SYSTEM;
+			otnode_die("cannot open '%s': %s", c->plan_file, strerror(errno));
+			return OTNODE_EXIT_SYSTEM;
 		}
 		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
 			ot_sb_appendn(&sb, buf, n);
 		fclose(f);
 		if (sb.oom) {
 			ot_sb_free(&sb);
-			die_msg("out of memory");
-			return EXIT_SYSTEM;
+			otnode_die("out of memory");
+			return OTNODE_EXIT_SYSTEM;
 		}
 		r = ot_plan_load(ot_sb_str(&sb), sb.len, &c->plan, &err);
 		ot_sb_free(&sb);
@@ -265,8 +245,8 @@ static int load_plan(struct cli *c)
 				     "or pass --plan FILE)");
 	}
 	if (r < 0) {
-		die_msg("%s", err.msg);
-		return EXIT_SYSTEM;
+		otnode_die("%s", err.msg);
+		return OTNODE_EXIT_SYSTEM;
 	}
 	return 0;
 }
@@ -275,7 +255,7 @@ static int load_plan(struct cli *c)
 
 static int step_hook(void *ctx, unsigned step, int phase, const char *what)
 {
-	struct cli *c = ctx;
+	struct otnode_cli *c = ctx;
 
 	if (c->trace)
 		fprintf(stderr, "otnode: step %u %s %s\n", step, phase ? "made" : "make", what);
@@ -305,7 +285,7 @@ static unsigned env_uint(const char *name)
 	return *end || v > 1000000000ul ? 0 : (unsigned)v;
 }
 
-static void init_opts(struct cli *c, struct ot_exec_opts *o)
+void otnode_init_opts(struct otnode_cli *c, struct ot_exec_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	c->kill_at = env_uint("OTNODE_FAULT_KILL_AT");
@@ -329,21 +309,7 @@ static int print_json(json_t *j)
 }
 
 /* Common option parsing for subcommands: --json, plus what the caller adds. */
-enum {
-	OPT_JSON = 0x100,
-	OPT_REMOTE,
-	OPT_TIMEOUT,
-	OPT_WAIT_GO,
-	OPT_STATE_DIR,
-	OPT_NO_CLASSES,
-	OPT_ALL,
-	OPT_CHECK,
-	OPT_REVERT,
-	OPT_SAVE_PLAN,
-	OPT_SERVE
-};
-
-static int sub_options(int argc, char **argv, const struct option *extra, int *values,
+int otnode_sub_options(int argc, char **argv, const struct option *extra, int *values,
 		       const char **strval)
 {
 	int ch;
@@ -372,20 +338,20 @@ static int sub_options(int argc, char **argv, const struct option *extra, int *v
 	return 0;
 }
 
-/* After sub_options() (r its result): --help, an option error (already
+/* After otnode_sub_options() (r its result): --help, an option error (already
  * reported), or an operand the command does not take. */
 static int sub_usage(int r, int argc, char **argv)
 {
 	if (r == 'h')
-		return usage(stdout, 0);
+		return otnode_usage(stdout, 0);
 	if (!r && optind < argc)
-		die_msg("%s: unexpected argument '%s'", argv[0], argv[optind]);
-	return usage(stderr, EXIT_USAGE);
+		otnode_die("%s: unexpected argument '%s'", argv[0], argv[optind]);
+	return otnode_usage(stderr, OTNODE_EXIT_USAGE);
 }
 
 /* ---- commands ---- */
 
-static int cmd_create(struct cli *c, int argc, char **argv)
+static int cmd_create(struct otnode_cli *c, int argc, char **argv)
 {
 	struct ot_exec_opts o;
 	struct ot_exec_result res;
@@ -396,14 +362,14 @@ static int cmd_create(struct cli *c, int argc, char **argv)
 	optind = 1;
 	if (argc > 1)
 		return sub_usage(0, argc, argv);
-	if ((r = load_plan(c)))
+	if ((r = otnode_load_plan(c)))
 		return r;
-	init_opts(c, &o);
+	otnode_init_opts(c, &o);
 	t0 = ot_clock_s(CLOCK_MONOTONIC);
 	r = ot_exec_create(c->plan, &o, &res, &err);
 	if (r < 0) {
-		die_msg("%s%s", err.msg, res.rolled_back ? " (rolled back)" : "");
-		return r == -ENOMEM ? EXIT_SYSTEM : EXIT_FAIL;
+		otnode_die("%s%s", err.msg, res.rolled_back ? " (rolled back)" : "");
+		return r == -ENOMEM ? OTNODE_EXIT_SYSTEM : OTNODE_EXIT_FAIL;
 	}
 	fprintf(stderr, "otnode: %s: created in %.3f s\n", c->plan->node,
 		ot_clock_s(CLOCK_MONOTONIC) - t0);
@@ -416,7 +382,7 @@ static int cmd_create(struct cli *c, int argc, char **argv)
  * most of the time a destroy of a thousand containers would spend in user
  * space). It must name a directory under /run/opentop like the compiler's.
  */
-static int payload_state_dir(struct cli *c, char *buf, size_t size)
+static int payload_state_dir(struct otnode_cli *c, char *buf, size_t size)
 {
 	struct ot_error err = {0};
 	json_t *root, *v;
@@ -430,8 +396,8 @@ static int payload_state_dir(struct cli *c, char *buf, size_t size)
 			return r;
 		text = strdup(c->stdin_text);
 		if (!text) {
-			die_msg("out of memory");
-			return EXIT_SYSTEM;
+			otnode_die("out of memory");
+			return OTNODE_EXIT_SYSTEM;
 		}
 		len = c->stdin_len;
 		fd = -1;
@@ -441,9 +407,9 @@ static int payload_state_dir(struct cli *c, char *buf, size_t size)
 	else
 		fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	if (fd < 0 && !c->plan_stdin) {
-		die_msg("cannot open '%s': %s", c->plan_file ? c->plan_file : "/proc/self/exe",
-			strerror(errno));
-		return EXIT_SYSTEM;
+		otnode_die("cannot open '%s': %s", c->plan_file ? c->plan_file : "/proc/self/exe",
+			   strerror(errno));
+		return OTNODE_EXIT_SYSTEM;
 	}
 	if (c->plan_stdin) {
 		/* read above */
@@ -463,8 +429,8 @@ static int payload_state_dir(struct cli *c, char *buf, size_t size)
 		close(fd);
 	if (r < 0) {
 		free(text);
-		die_msg("%s", err.msg);
-		return EXIT_SYSTEM;
+		otnode_die("%s", err.msg);
+		return OTNODE_EXIT_SYSTEM;
 	}
 	root = json_loadb(text, len, 0, NULL);
 	free(text);
@@ -472,15 +438,15 @@ static int payload_state_dir(struct cli *c, char *buf, size_t size)
 	dir = json_string_value(v);
 	if (!state_dir_ok(dir) || strlen(dir) >= size) {
 		json_decref(root);
-		die_msg("the plan has no valid state_dir");
-		return EXIT_SYSTEM;
+		otnode_die("the plan has no valid state_dir");
+		return OTNODE_EXIT_SYSTEM;
 	}
 	snprintf(buf, size, "%s", dir);
 	json_decref(root);
 	return 0;
 }
 
-static int cmd_destroy(struct cli *c, int argc, char **argv)
+static int cmd_destroy(struct otnode_cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {{"state-dir", required_argument, NULL, OPT_STATE_DIR},
 					     {"help", no_argument, NULL, 'h'},
@@ -495,7 +461,7 @@ static int cmd_destroy(struct cli *c, int argc, char **argv)
 	double t0;
 	int r;
 
-	r = sub_options(argc, argv, opts, set, val);
+	r = otnode_sub_options(argc, argv, opts, set, val);
 	if (r || optind != argc)
 		return sub_usage(r, argc, argv);
 	if (set[0]) {
@@ -505,7 +471,7 @@ static int cmd_destroy(struct cli *c, int argc, char **argv)
 			return r;
 		dir = state_dir;
 	}
-	init_opts(c, &o);
+	otnode_init_opts(c, &o);
 	t0 = ot_clock_s(CLOCK_MONOTONIC);
 	r = ot_exec_destroy(dir, &o, &res, &err);
 	if (r == -ENOENT) {
@@ -513,326 +479,13 @@ static int cmd_destroy(struct cli *c, int argc, char **argv)
 		return 0;
 	}
 	if (r < 0) {
-		die_msg("%s", err.msg);
-		return EXIT_FAIL;
+		otnode_die("%s", err.msg);
+		return OTNODE_EXIT_FAIL;
 	}
 	fprintf(stderr, "otnode: destroyed %u objects in %.3f s%s\n", res.objects,
 		ot_clock_s(CLOCK_MONOTONIC) - t0,
 		res.killed ? " (processes inside were ended)" : "");
 	return 0;
-}
-
-/* The check's line on stdout (otdeploy reads "would create": its
- * rollback destroys), then "MARK STATUS" on stdout and MARK on stderr. */
-static void check_report(struct cli *c, int r, const struct ot_exec_result *res,
-			 const struct ot_error *err, const char *mark)
-{
-	if (r < 0)
-		die_msg("%s", err->msg);
-	else if (res->created)
-		printf("%s: ok: nothing runs here: would create it\n", c->plan->node);
-	else
-		printf("%s: ok: would add %u, remove %u, update %u%s\n", c->plan->node, res->added,
-		       res->removed, res->updated,
-		       res->recovered ? " (after undoing an interrupted apply)" : "");
-	if (mark) {
-		printf("%s %d\n", mark, r < 0 ? (r == -ENOMEM ? EXIT_SYSTEM : EXIT_FAIL) : 0);
-		fprintf(stderr, "%s\n", mark);
-	}
-	fflush(stdout);
-	fflush(stderr);
-}
-
-/*
- * apply --wait-go MARK: the check, its output closed by "MARK STATUS" on
- * stdout and MARK on stderr; then, when the check passed, one line from
- * stdin: "apply" applies, anything else (or EOF) changes nothing. otdeploy
- * runs check and apply so, in one session and one process.
- */
-static int check_then_wait(struct cli *c, const struct ot_exec_opts *o, const char *mark)
-{
-	struct ot_exec_result res;
-	struct ot_error err = {0};
-	char line[64];
-	int r = ot_exec_apply(c->plan, o, OT_APPLY_CHECK, &res, &err);
-
-	check_report(c, r, &res, &err, mark);
-	if (r < 0)
-		return r == -ENOMEM ? EXIT_SYSTEM : EXIT_FAIL;
-	if (read_line_raw(line, sizeof(line)) < 0 || strcmp(line, "apply") != 0) {
-		fprintf(stderr, "otnode: %s: not applied (no go)\n", c->plan->node);
-		return 0;
-	}
-	return -1; /* go on: apply */
-}
-
-/*
- * apply --save-plan (with --plan-stdin; otdeploy's apply over a placed
- * otnode): once applied, this executable carries the plan it applied, so
- * it keeps matching what the node runs. Its runtime plus the new plan go
- * to a fresh "<exe>.part-<pid>" beside it, renamed over it. The executable
- * is this process's own (/proc/self/exe), in the directory otdeploy
- * checked. text: the plan applied (or, after a revert, the one gone back
- * to). 0, or a message (the apply stands either way).
- */
-static int save_plan(struct cli *c, const char *text, size_t text_len)
-{
-	char part[PATH_MAX + 32];
-	struct ot_error err = {0};
-	void *img = NULL;
-	size_t len = 0, off = 0;
-	ssize_t k = 0;
-	int fd = -1, r = 0;
-
-	/* Once per process (serve saves again and again): the name, before
-	 * the first rename makes /proc/self/exe read "... (deleted)", and the
-	 * bytes, which /proc/self/exe keeps giving (the runtime is taken from
-	 * them). */
-	if (!c->exe[0]) {
-		k = readlink("/proc/self/exe", c->exe, sizeof(c->exe) - 1);
-		if (k <= 0 || (size_t)k >= sizeof(c->exe) - 1) {
-			c->exe[0] = '\0';
-			die_msg("--save-plan: cannot read /proc/self/exe");
-			return -EIO;
-		}
-		c->exe[k] = '\0';
-	}
-	if (!c->self.len) {
-		fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-		while (fd >= 0 && !c->self.oom) {
-			char buf[65536];
-
-			k = read(fd, buf, sizeof(buf));
-			if (k < 0 && errno == EINTR)
-				continue;
-			if (k <= 0)
-				break;
-			ot_sb_appendn(&c->self, buf, (size_t)k);
-		}
-		if (fd < 0 || k < 0 || c->self.oom) {
-			ot_sb_free(&c->self);
-			r = ot_error_set(&err, -EIO, "cannot read '%s'", c->exe);
-		}
-		if (fd >= 0)
-			close(fd);
-	}
-	if (r == 0)
-		r = ot_embed_build(c->self.buf, c->self.len, text, text_len, &img, &len, &err);
-	snprintf(part, sizeof(part), "%s.part-%ld", c->exe, (long)getpid());
-	fd = r < 0 ? -1 : open(part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0700);
-	if (r == 0 && fd < 0)
-		r = ot_error_sys(&err, -errno, "create '%s'", part);
-	while (fd >= 0 && off < len) {
-		k = write(fd, (char *)img + off, len - off);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			r = ot_error_sys(&err, -errno, "write '%s'", part);
-			break;
-		}
-		off += (size_t)k;
-	}
-	if (fd >= 0 && close(fd) < 0 && r == 0)
-		r = ot_error_sys(&err, -errno, "close '%s'", part);
-	if (fd >= 0 && r == 0 && rename(part, c->exe) < 0)
-		r = ot_error_sys(&err, -errno, "rename '%s'", part);
-	if (fd >= 0 && r < 0)
-		unlink(part);
-	free(img);
-	if (r < 0)
-		die_msg("%s: done, but the executable still carries the plan before: %s",
-			c->plan->node, err.msg);
-	return r;
-}
-
-/*
- * Apply (flags: OT_APPLY_REVERT or 0) and report on stderr; with save,
- * this executable then carries the plan the node runs (save_running). The
- * exit status: 0, EXIT_FAIL or EXIT_SYSTEM; the executor's result in *ret
- * (may be NULL).
- */
-/* After apply_once: the executable carries the plan the node now runs
- * (the one applied, or after a revert the one gone back to). */
-static void save_running(struct cli *c, unsigned flags, const struct ot_exec_result *res)
-{
-	struct ot_error err = {0};
-	char *text = NULL;
-
-	if (!(flags & OT_APPLY_REVERT))
-		save_plan(c, c->stdin_text, c->stdin_len);
-	else if (res->reverted && ot_exec_running_plan_text(c->plan->state_dir, &text, &err) == 0)
-		save_plan(c, text, strlen(text));
-	else if (res->reverted)
-		die_msg("%s: reverted, but the executable still carries the plan reverted: %s",
-			c->plan->node, err.msg);
-	free(text);
-}
-
-static int apply_once(struct cli *c, const struct ot_exec_opts *o, unsigned flags, bool save,
-		      struct ot_exec_result *ret)
-{
-	double t0 = ot_clock_s(CLOCK_MONOTONIC);
-	struct ot_exec_result res;
-	struct ot_error err = {0};
-	int r = ot_exec_apply(c->plan, o, flags, &res, &err);
-
-	if (ret)
-		*ret = res;
-	if (r < 0) {
-		die_msg("%s%s", err.msg, res.rolled_back ? " (rolled back)" : "");
-		return r == -ENOMEM ? EXIT_SYSTEM : EXIT_FAIL;
-	}
-	if (res.created)
-		fprintf(stderr, "otnode: %s: nothing ran here: created in %.3f s\n", c->plan->node,
-			ot_clock_s(CLOCK_MONOTONIC) - t0);
-	else
-		fprintf(stderr, "otnode: %s: %s in %.3f s: %u added, %u removed, %u updated%s\n",
-			c->plan->node,
-			(flags & OT_APPLY_REVERT)
-			    ? (res.reverted ? "reverted" : "nothing to revert")
-			    : "applied",
-			ot_clock_s(CLOCK_MONOTONIC) - t0, res.added, res.removed, res.updated,
-			res.recovered ? " (an interrupted apply undone first)" : "");
-	if (save)
-		save_running(c, flags, &res);
-	return 0;
-}
-
-/*
- * apply --serve MARK (otdeploy --watch): check_then_wait, kept running for
- * the session, so that every change a watch applies costs no new SSH
- * session, gate or process. After each step its report, then "MARK
- * STATUS" on stdout and MARK on stderr; then one line from stdin:
- *   apply        apply the plan last checked (only after a check passed)
- *   revert       back to the plan before (only after an apply)
- *   plan BYTES   a new plan follows, as for --plan-stdin: check it
- * EOF ends it, changing nothing; any other line is refused (exit 2).
- * Every plan is held to what a first one is (parse_stdin_plan; and
- * ot_exec_apply: the instance and node that run here).
- */
-static int serve(struct cli *c, const struct ot_exec_opts *opts, const char *mark, bool save)
-{
-	enum { CHECK_FAILED, CHECKED, APPLIED } st;
-	/* the running plan, not read again while it is the node's: the last
-	 * plan applied, kept (kept) while the memo refers to it */
-	struct ot_apply_memo memo = {0};
-	struct ot_exec_opts o = *opts;
-	struct ot_plan *kept = NULL;
-	struct ot_exec_result res;
-	struct ot_error err = {0};
-	unsigned saving = 0; /* the last step's flags + 1: save after reporting */
-	char line[64];
-	int r;
-
-	o.memo = &memo;
-	for (;;) {
-		r = ot_exec_apply(c->plan, &o, OT_APPLY_CHECK, &res, &err);
-		check_report(c, r, &res, &err, mark);
-		st = r < 0 ? CHECK_FAILED : CHECKED;
-		for (;;) {
-			if (read_line_raw(line, sizeof(line)) < 0) {
-				r = 0;
-				goto out;
-			}
-			if (!strcmp(line, "apply") && st == CHECKED) {
-				r = apply_once(c, &o, 0, false, &res);
-				saving = save && r == 0 ? 1 : 0;
-				st = APPLIED;
-			} else if (!strcmp(line, "revert") && st == APPLIED) {
-				r = apply_once(c, &o, OT_APPLY_REVERT, false, &res);
-				saving = save && r == 0 ? 1 + OT_APPLY_REVERT : 0;
-				st = CHECK_FAILED; /* nothing to apply until a plan */
-			} else if (!strncmp(line, "plan ", 5)) {
-				struct ot_plan *next = NULL;
-
-				if ((r = read_plan_body(c, line)))
-					goto out; /* the stream is out of step */
-				if (parse_stdin_plan(c, &next, &err) == 0) {
-					if (ot_apply_memo_holds(&memo, c->plan)) {
-						ot_plan_free(kept);
-						kept = c->plan;
-					} else {
-						ot_plan_free(c->plan);
-					}
-					c->plan = next;
-					if (kept && !ot_apply_memo_holds(&memo, kept)) {
-						ot_plan_free(kept);
-						kept = NULL;
-					}
-					break; /* check it */
-				}
-				die_msg("%s", err.msg);
-				r = EXIT_FAIL;
-				st = CHECK_FAILED;
-			} else {
-				die_msg("apply --serve: '%.40s' is not a word here", line);
-				r = EXIT_USAGE;
-				goto out;
-			}
-			printf("%s %d\n", mark, r);
-			fprintf(stderr, "%s\n", mark);
-			fflush(stdout);
-			fflush(stderr);
-			/* off the watch's critical path: it has the answer, and
-			 * the next word is read only once this is done */
-			if (saving)
-				save_running(c, saving - 1, &res);
-			saving = 0;
-		}
-	}
-out:
-	ot_apply_memo_clear(&memo);
-	ot_plan_free(kept);
-	return r;
-}
-
-static int cmd_apply(struct cli *c, int argc, char **argv)
-{
-	static const struct option opts[] = {{"check", no_argument, NULL, OPT_CHECK},
-					     {"revert", no_argument, NULL, OPT_REVERT},
-					     {"wait-go", required_argument, NULL, OPT_WAIT_GO},
-					     {"save-plan", no_argument, NULL, OPT_SAVE_PLAN},
-					     {"serve", required_argument, NULL, OPT_SERVE},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
-	int set[6] = {0};
-	const char *val[6] = {NULL};
-	struct ot_apply_memo memo = {0};
-	struct ot_exec_opts o;
-	struct ot_exec_result res;
-	struct ot_error err = {0};
-	int r;
-
-	r = sub_options(argc, argv, opts, set, val);
-	if (r || optind != argc || set[0] + set[1] + set[2] + set[4] > 1)
-		return usage(r == 'h' ? stdout : stderr, r == 'h' ? 0 : EXIT_USAGE);
-	if (set[3] && (set[0] || (!c->plan_stdin && !set[1]))) {
-		die_msg("apply --save-plan: with --plan-stdin (the plan applied) or --revert (the "
-			"plan gone back to), and not with --check");
-		return EXIT_USAGE;
-	}
-	if (set[4] && !c->plan_stdin) {
-		die_msg("apply --serve: only with --plan-stdin (the plans come on stdin)");
-		return EXIT_USAGE;
-	}
-	if ((r = load_plan(c)))
-		return r;
-	init_opts(c, &o);
-	if (set[4])
-		return serve(c, &o, val[4], set[3]);
-	/* --wait-go: the apply reads the running plan the check read */
-	o.memo = set[2] ? &memo : NULL;
-	if (set[2] && (r = check_then_wait(c, &o, val[2])) >= 0)
-		goto out;
-	if (set[0]) {
-		r = ot_exec_apply(c->plan, &o, OT_APPLY_CHECK, &res, &err);
-		check_report(c, r, &res, &err, NULL);
-		return r < 0 ? (r == -ENOMEM ? EXIT_SYSTEM : EXIT_FAIL) : 0;
-	}
-	r = apply_once(c, &o, set[1] ? OT_APPLY_REVERT : 0, set[3], NULL);
-out:
-	ot_apply_memo_clear(&memo);
-	return r;
 }
 
 static void print_status_text(const struct ot_plan *p, const struct ot_status *s, bool all)
@@ -852,7 +505,7 @@ static void print_status_text(const struct ot_plan *p, const struct ot_status *s
 	       s->nmissing, s->ndrift);
 }
 
-static int cmd_status(struct cli *c, int argc, char **argv)
+static int cmd_status(struct otnode_cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
 					     {"help", no_argument, NULL, 'h'},
@@ -863,17 +516,17 @@ static int cmd_status(struct cli *c, int argc, char **argv)
 	struct ot_error err = {0};
 	int r;
 
-	r = sub_options(argc, argv, opts, set, NULL);
+	r = otnode_sub_options(argc, argv, opts, set, NULL);
 	if (r || optind != argc)
 		return sub_usage(r, argc, argv);
-	if ((r = load_plan(c)))
+	if ((r = otnode_load_plan(c)))
 		return r;
-	init_opts(c, &o);
+	otnode_init_opts(c, &o);
 	if (ot_exec_status(c->plan, &o, &s, &err) < 0) {
-		die_msg("%s", err.msg);
-		return EXIT_SYSTEM;
+		otnode_die("%s", err.msg);
+		return OTNODE_EXIT_SYSTEM;
 	}
-	r = s->nmissing || s->ndrift ? EXIT_FAIL : 0;
+	r = s->nmissing || s->ndrift ? OTNODE_EXIT_FAIL : 0;
 	if (set[0]) {
 		int w = print_json(ot_status_to_json(c->plan, s));
 
@@ -885,7 +538,7 @@ static int cmd_status(struct cli *c, int argc, char **argv)
 	return r;
 }
 
-static int cmd_show(struct cli *c, int argc, char **argv)
+static int cmd_show(struct otnode_cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
 					     {"help", no_argument, NULL, 'h'},
@@ -893,17 +546,17 @@ static int cmd_show(struct cli *c, int argc, char **argv)
 	int set[2] = {0};
 	int r;
 
-	r = sub_options(argc, argv, opts, set, NULL);
+	r = otnode_sub_options(argc, argv, opts, set, NULL);
 	if (r || optind != argc)
 		return sub_usage(r, argc, argv);
-	if ((r = load_plan(c)))
+	if ((r = otnode_load_plan(c)))
 		return r;
 	if (set[0]) {
 		char *s = ot_plan_dump(c->plan, 1);
 
 		if (!s) {
-			die_msg("out of memory");
-			return EXIT_SYSTEM;
+			otnode_die("out of memory");
+			return OTNODE_EXIT_SYSTEM;
 		}
 		fputs(s, stdout);
 		free(s);
@@ -913,16 +566,16 @@ static int cmd_show(struct cli *c, int argc, char **argv)
 		ot_plan_text(c->plan, &sb);
 		if (sb.oom) {
 			ot_sb_free(&sb);
-			die_msg("out of memory");
-			return EXIT_SYSTEM;
+			otnode_die("out of memory");
+			return OTNODE_EXIT_SYSTEM;
 		}
 		fputs(ot_sb_str(&sb), stdout);
 		ot_sb_free(&sb);
 	}
-	return fflush(stdout) == 0 ? 0 : EXIT_SYSTEM;
+	return fflush(stdout) == 0 ? 0 : OTNODE_EXIT_SYSTEM;
 }
 
-static int cmd_exec(struct cli *c, int argc, char **argv)
+static int cmd_exec(struct otnode_cli *c, int argc, char **argv)
 {
 	struct ot_error err = {0};
 	unsigned got = 0;
@@ -930,10 +583,10 @@ static int cmd_exec(struct cli *c, int argc, char **argv)
 	pid_t pid;
 
 	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0))
-		return usage(stdout, 0);
+		return otnode_usage(stdout, 0);
 	if (argc < 3)
-		return usage(stderr, EXIT_USAGE);
-	if ((r = load_plan(c)))
+		return otnode_usage(stderr, OTNODE_EXIT_USAGE);
+	if ((r = otnode_load_plan(c)))
 		return r;
 	ns = ot_plan_container_find(c->plan, argv[1]);
 	if (ns < 0) {
@@ -943,37 +596,37 @@ static int cmd_exec(struct cli *c, int argc, char **argv)
 		ot_suggest_init(&sg, argv[1]);
 		for (k = 0; k < c->plan->nns; k++)
 			ot_suggest_add(&sg, c->plan->ns[k].container);
-		die_msg("%s: no container '%s' on this node%s%s%s", c->plan->node, argv[1],
-			ot_suggest_best(&sg) ? " (did you mean '" : "",
-			ot_suggest_best(&sg) ? ot_suggest_best(&sg) : "",
-			ot_suggest_best(&sg) ? "'?)" : "");
-		return EXIT_USAGE;
+		otnode_die("%s: no container '%s' on this node%s%s%s", c->plan->node, argv[1],
+			   ot_suggest_best(&sg) ? " (did you mean '" : "",
+			   ot_suggest_best(&sg) ? ot_suggest_best(&sg) : "",
+			   ot_suggest_best(&sg) ? "'?)" : "");
+		return OTNODE_EXIT_USAGE;
 	}
 	first = 2;
 	if (strcmp(argv[first], "--") == 0)
 		first++;
 	if (first >= argc)
-		return usage(stderr, EXIT_USAGE);
+		return otnode_usage(stderr, OTNODE_EXIT_USAGE);
 	if (ot_exec_enter(c->plan, ns, 0, &got, &err) < 0 ||
 	    ot_exec_caps_apply(c->plan, ns, 0, &err) < 0) {
-		die_msg("%s", err.msg);
-		return EXIT_SYSTEM;
+		otnode_die("%s", err.msg);
+		return OTNODE_EXIT_SYSTEM;
 	}
 	if (!(got & OT_ENTER_MUST_FORK)) {
 		execvp(argv[first], argv + first);
-		die_msg("exec '%s': %s", argv[first], strerror(errno));
+		otnode_die("exec '%s': %s", argv[first], strerror(errno));
 		return errno == ENOENT ? 127 : 126;
 	}
 	/* a new pid namespace: the child is its pid 1; we wait and pass its status on */
 	pid = fork();
 	if (pid < 0) {
-		die_msg("fork: %s", strerror(errno));
-		return EXIT_SYSTEM;
+		otnode_die("fork: %s", strerror(errno));
+		return OTNODE_EXIT_SYSTEM;
 	}
 	if (pid == 0) {
 		if (ot_exec_enter_child(c->plan, ns, &err) < 0) {
 			fprintf(stderr, "otnode: %s\n", err.msg);
-			_exit(EXIT_SYSTEM);
+			_exit(OTNODE_EXIT_SYSTEM);
 		}
 		execvp(argv[first], argv + first);
 		fprintf(stderr, "otnode: exec '%s': %s\n", argv[first], strerror(errno));
@@ -983,7 +636,7 @@ static int cmd_exec(struct cli *c, int argc, char **argv)
 	signal(SIGQUIT, SIG_IGN);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
-			return EXIT_SYSTEM;
+			return OTNODE_EXIT_SYSTEM;
 	/* _exit: once the namespace's pid 1 is gone, the new pid namespace
 	 * refuses any further fork, so no exit handler may need one (LSan's). */
 	fflush(NULL);
@@ -1087,7 +740,7 @@ static json_t *class_report(const struct ot_class_verify *cv, bool text)
 	return arr;
 }
 
-static int cmd_verify(struct cli *c, int argc, char **argv)
+static int cmd_verify(struct otnode_cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
 					     {"remote", no_argument, NULL, OPT_REMOTE},
@@ -1105,30 +758,31 @@ static int cmd_verify(struct cli *c, int argc, char **argv)
 	size_t i;
 	int r;
 
-	r = sub_options(argc, argv, opts, set, val);
+	r = otnode_sub_options(argc, argv, opts, set, val);
 	if (r || optind != argc)
 		return sub_usage(r, argc, argv);
 	if (set[2] && ot_cli_duration_ms(val[2], 1, 1, 60000, &timeout) < 0) {
-		die_msg("verify: --timeout wants 1..60000 milliseconds (or with a unit: "
-			"500ms, 2s), not '%s'",
-			val[2]);
-		return EXIT_USAGE;
+		otnode_die("verify: --timeout wants 1..60000 milliseconds (or with a unit: "
+			   "500ms, 2s), not '%s'",
+			   val[2]);
+		return OTNODE_EXIT_USAGE;
 	}
-	if ((r = load_plan(c)))
+	if ((r = otnode_load_plan(c)))
 		return r;
-	init_opts(c, &o);
+	otnode_init_opts(c, &o);
 	if (ot_exec_verify(c->plan, &o, set[1] ? OT_VERIFY_REMOTE : 0, timeout, &v, &err) < 0) {
-		die_msg("%s", err.msg);
-		return EXIT_SYSTEM;
+		otnode_die("%s", err.msg);
+		return OTNODE_EXIT_SYSTEM;
 	}
 	if (!set[4] &&
 	    ot_exec_verify_classes(c->plan, &o, timeout ? timeout : 1000, &cv, &err) < 0) {
-		die_msg("%s", err.msg);
+		otnode_die("%s", err.msg);
 		ot_verify_free(v);
-		return EXIT_SYSTEM;
+		return OTNODE_EXIT_SYSTEM;
 	}
-	r = v->nfail || (cv && cv->nfail) || v->status->nmissing || v->status->ndrift ? EXIT_FAIL
-										      : 0;
+	r = v->nfail || (cv && cv->nfail) || v->status->nmissing || v->status->ndrift
+		? OTNODE_EXIT_FAIL
+		: 0;
 	if (set[0]) {
 		json_t *j = ot_verify_to_json(c->plan, v);
 		int w;
@@ -1174,7 +828,7 @@ static int cmd_verify(struct cli *c, int argc, char **argv)
 	return r;
 }
 
-static int cmd_preflight(struct cli *c, int argc, char **argv)
+static int cmd_preflight(struct otnode_cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
 					     {"wait-go", no_argument, NULL, OPT_WAIT_GO},
@@ -1188,14 +842,14 @@ static int cmd_preflight(struct cli *c, int argc, char **argv)
 	unsigned ms = 0;
 	int r;
 
-	r = sub_options(argc, argv, opts, set, NULL);
+	r = otnode_sub_options(argc, argv, opts, set, NULL);
 	if (r || optind != argc)
 		return sub_usage(r, argc, argv);
-	if ((r = load_plan(c)))
+	if ((r = otnode_load_plan(c)))
 		return r;
 	if (ot_preflight_prepare(c->plan, &pf, &err) < 0) {
-		die_msg("%s", err.msg);
-		return EXIT_SYSTEM;
+		otnode_die("%s", err.msg);
+		return OTNODE_EXIT_SYSTEM;
 	}
 	if (set[1]) {
 		/* the coordinator's protocol: "ready <port>|busy", then "go ..." */
@@ -1207,8 +861,8 @@ static int cmd_preflight(struct cli *c, int argc, char **argv)
 		if (!fgets(line, sizeof(line), stdin) ||
 		    sscanf(line, "go %79s %u %4095s", nonce, &ms, skip) != 3) {
 			ot_preflight_free(pf);
-			die_msg("preflight: expected 'go NONCE MS SKIP' on stdin");
-			return EXIT_USAGE;
+			otnode_die("preflight: expected 'go NONCE MS SKIP' on stdin");
+			return OTNODE_EXIT_USAGE;
 		}
 		if (strcmp(skip, "-") != 0) {
 			char *save = NULL, *tok;
@@ -1219,11 +873,11 @@ static int cmd_preflight(struct cli *c, int argc, char **argv)
 		}
 		if (ot_preflight_exchange(pf, nonce, ms, &err) < 0) {
 			ot_preflight_free(pf);
-			die_msg("%s", err.msg);
-			return EXIT_USAGE;
+			otnode_die("%s", err.msg);
+			return OTNODE_EXIT_USAGE;
 		}
 	}
-	r = ot_preflight_ok(pf) ? 0 : EXIT_FAIL;
+	r = ot_preflight_ok(pf) ? 0 : OTNODE_EXIT_FAIL;
 	ot_preflight_report(pf, &report);
 	fputs(ot_sb_str(&report), stderr);
 	ot_sb_free(&report);
@@ -1236,30 +890,6 @@ static int cmd_preflight(struct cli *c, int argc, char **argv)
 	}
 	ot_preflight_free(pf);
 	return r;
-}
-
-/* One line of fd 0, without buffering past it (stdin stays the stop
- * signal of xprobe-listen); false at EOF or on an overlong line. */
-static bool read_line0(char *buf, size_t size)
-{
-	size_t n = 0;
-	char ch;
-
-	for (;;) {
-		ssize_t k = read(STDIN_FILENO, &ch, 1);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return false;
-		if (ch == '\n') {
-			buf[n] = '\0';
-			return true;
-		}
-		if (n + 1 >= size)
-			return false;
-		buf[n++] = ch;
-	}
 }
 
 static void xprobe_ready(void *arg)
@@ -1282,7 +912,7 @@ static void xprobe_ready(void *arg)
  * "stop" (or EOF), "a I CONTAINER PORT" per probe that arrived here and
  * "done"; send prints "r I 0|1 DETAIL" per probe sent from here and "done".
  */
-static int cmd_xprobe(struct cli *c, int argc, char **argv, bool listen)
+static int cmd_xprobe(struct otnode_cli *c, int argc, char **argv, bool listen)
 {
 	struct ot_xprobe_args a = {
 	    .listen = listen, .stop_fd = STDIN_FILENO, .ready = xprobe_ready};
@@ -1295,16 +925,16 @@ static int cmd_xprobe(struct cli *c, int argc, char **argv, bool listen)
 	char line[512], src[128], addr[80], proto[8], plist[400];
 	size_t cap = 0, i;
 	unsigned nonce, idbase, port;
-	int r = EXIT_USAGE;
+	int r = OTNODE_EXIT_USAGE;
 
 	if (argc > 1)
-		return usage(stderr, EXIT_USAGE);
-	if ((r = load_plan(c)))
+		return otnode_usage(stderr, OTNODE_EXIT_USAGE);
+	if ((r = otnode_load_plan(c)))
 		return r;
-	r = EXIT_USAGE;
-	if (!read_line0(line, sizeof(line)) ||
+	r = OTNODE_EXIT_USAGE;
+	if (otnode_read_line(line, sizeof(line)) < 0 ||
 	    sscanf(line, "round %u %u %u", &nonce, &idbase, &a.timeout_ms) != 3 ||
-	    !read_line0(line, sizeof(line)) || sscanf(line, "ports %399s", plist) != 1)
+	    otnode_read_line(line, sizeof(line)) < 0 || sscanf(line, "ports %399s", plist) != 1)
 		goto bad;
 	a.round.nonce = nonce;
 	a.round.idbase = (uint16_t)idbase;
@@ -1319,7 +949,7 @@ static int cmd_xprobe(struct cli *c, int argc, char **argv, bool listen)
 		}
 	}
 	a.ports = ports;
-	while (read_line0(line, sizeof(line)) && strcmp(line, "end")) {
+	while (otnode_read_line(line, sizeof(line)) == 0 && strcmp(line, "end")) {
 		struct ot_cprobe *p;
 
 		if (a.n == cap) {
@@ -1344,16 +974,16 @@ static int cmd_xprobe(struct cli *c, int argc, char **argv, bool listen)
 	srcs = calloc(a.n + 1, sizeof(*srcs));
 	at = calloc(a.n + 1, sizeof(*at));
 	if (!srcs || !at) {
-		r = EXIT_SYSTEM;
+		r = OTNODE_EXIT_SYSTEM;
 		goto out;
 	}
 	for (i = 0; i < a.n; i++)
 		srcs[i] = own[i];
 	a.srcs = srcs;
-	init_opts(c, &o);
+	otnode_init_opts(c, &o);
 	if (ot_exec_xprobe(c->plan, &o, &a, pr, at, &err) < 0) {
-		die_msg("%s", err.msg);
-		r = EXIT_SYSTEM;
+		otnode_die("%s", err.msg);
+		r = OTNODE_EXIT_SYSTEM;
 		goto out;
 	}
 	for (i = 0; i < a.n; i++)
@@ -1366,7 +996,7 @@ static int cmd_xprobe(struct cli *c, int argc, char **argv, bool listen)
 	r = 0;
 	goto out;
 bad:
-	die_msg("xprobe: bad input on stdin near '%.80s'", line);
+	otnode_die("xprobe: bad input on stdin near '%.80s'", line);
 out:
 	for (i = 0; own && i < a.n; i++)
 		free(own[i]);
@@ -1377,18 +1007,18 @@ out:
 	return r;
 }
 
-static int cmd_xprobe_listen(struct cli *c, int argc, char **argv)
+static int cmd_xprobe_listen(struct otnode_cli *c, int argc, char **argv)
 {
 	return cmd_xprobe(c, argc, argv, true);
 }
 
-static int cmd_xprobe_send(struct cli *c, int argc, char **argv)
+static int cmd_xprobe_send(struct otnode_cli *c, int argc, char **argv)
 {
 	return cmd_xprobe(c, argc, argv, false);
 }
 
 /* list: the instances created here (ot_exec_list_json), as a table or JSON */
-static int cmd_list(struct cli *c, int argc, char **argv)
+static int cmd_list(struct otnode_cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
 					     {"all", no_argument, NULL, OPT_ALL},
@@ -1401,13 +1031,13 @@ static int cmd_list(struct cli *c, int argc, char **argv)
 	int r;
 
 	(void)c;
-	r = sub_options(argc, argv, opts, set, NULL);
+	r = otnode_sub_options(argc, argv, opts, set, NULL);
 	if (r || optind != argc)
-		return usage(r == 'h' ? stdout : stderr, r == 'h' ? 0 : EXIT_USAGE);
+		return otnode_usage(r == 'h' ? stdout : stderr, r == 'h' ? 0 : OTNODE_EXIT_USAGE);
 	o = ot_exec_list_json(NULL, set[1], &err);
 	if (!o) {
-		die_msg("%s", err.msg);
-		return EXIT_SYSTEM;
+		otnode_die("%s", err.msg);
+		return OTNODE_EXIT_SYSTEM;
 	}
 	if (set[0])
 		return print_json(o);
@@ -1432,7 +1062,7 @@ static int cmd_list(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
-static int cmd_version(struct cli *c, int argc, char **argv)
+static int cmd_version(struct otnode_cli *c, int argc, char **argv)
 {
 	ot_cli_version("otnode");
 	if (!c->plan_file) {
@@ -1451,11 +1081,11 @@ static int cmd_version(struct cli *c, int argc, char **argv)
 
 static const struct {
 	const char *name;
-	int (*run)(struct cli *c, int argc, char **argv);
+	int (*run)(struct otnode_cli *c, int argc, char **argv);
 } commands[] = {
     {"create", cmd_create},
     {"destroy", cmd_destroy},
-    {"apply", cmd_apply},
+    {"apply", otnode_cmd_apply},
     {"status", cmd_status},
     {"show", cmd_show},
     {"exec", cmd_exec},
@@ -1486,12 +1116,12 @@ static int unknown_command(const char *word)
 		names[k] = commands[k].name;
 	names[k] = "help";
 	ot_cli_unknown_command("otnode", word, names, NCOMMANDS + 1, " (see `otnode --help`)");
-	return EXIT_USAGE;
+	return OTNODE_EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
 {
-	struct cli c = {0};
+	struct otnode_cli c = {0};
 	int i, r, opt;
 	size_t k;
 
@@ -1501,7 +1131,7 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "+:hV", top_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
-			return usage(stdout, 0);
+			return otnode_usage(stdout, 0);
 		case 'V':
 			return cmd_version(&c, 0, NULL);
 		case 'p':
@@ -1512,24 +1142,24 @@ int main(int argc, char **argv)
 			break;
 		default:
 			ot_cli_getopt_error("otnode", opt, argv, top_opts);
-			return usage(stderr, EXIT_USAGE);
+			return otnode_usage(stderr, OTNODE_EXIT_USAGE);
 		}
 	}
 	i = optind;
 	if (i >= argc)
-		return usage(stderr, EXIT_USAGE);
+		return otnode_usage(stderr, OTNODE_EXIT_USAGE);
 	for (k = 0; k < NCOMMANDS; k++)
 		if (strcmp(argv[i], commands[k].name) == 0)
 			break;
 	if (k == NCOMMANDS) {
 		if (strcmp(argv[i], "help") == 0)
-			return usage(stdout, 0);
+			return otnode_usage(stdout, 0);
 		return unknown_command(argv[i]);
 	}
 	if (c.plan_stdin && c.plan_file) {
 		ot_cli_conflict("otnode", "--plan", "--plan-stdin",
 				"say where the plan comes from");
-		return EXIT_USAGE;
+		return OTNODE_EXIT_USAGE;
 	}
 	r = commands[k].run(&c, argc - i, argv + i);
 	ot_plan_free(c.plan);

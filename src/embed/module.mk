@@ -14,7 +14,7 @@ STATIC_CFLAGS := -std=gnu11 -Os -g0 $(WARN) -D_GNU_SOURCE -Isrc -fno-strict-alia
 	-ffunction-sections -fdata-sections -fstack-protector-strong -MMD -MP $(PKG_CFLAGS) \
 	-DOT_STATIC=1
 # Everything otnode links, by source (exec includes what other helpers added).
-OTNODE_STATIC_SRCS := src/cli/otnode.c src/cli/cliopt.c $(UTIL_SRCS) $(VOCAB_SRCS) $(PLAN_SRCS) $(REACH_SRCS) \
+OTNODE_STATIC_SRCS := src/cli/otnode.c src/cli/otnode_apply.c src/cli/cliopt.c $(UTIL_SRCS) $(VOCAB_SRCS) $(PLAN_SRCS) $(REACH_SRCS) \
 	$(patsubst $(BUILD)/obj/%.o,%.c,$(LIBOTEXEC_OBJS)) $(MNL_SRCS) $(EMBED_SRCS)
 OTNODE_STATIC_OBJS := $(patsubst %.c,$(BUILD)/static/obj/%.o,$(OTNODE_STATIC_SRCS))
 
