@@ -11,7 +11,9 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
-#define EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE)
+/* written in place (closed after writing) or renamed into place; a bare
+ * creation is not a save: its bytes come with the close that follows */
+#define EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO)
 
 int ot_filewatch_open(struct ot_filewatch *w, const char *const *paths, size_t n,
 		      struct ot_error *err)

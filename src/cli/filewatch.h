@@ -25,8 +25,8 @@ struct ot_filewatch {
 int ot_filewatch_open(struct ot_filewatch *w, const char *const *paths, size_t n,
 		      struct ot_error *err);
 
-/* Block until one of the files was closed after writing, moved or created
- * in place: 1. 0 when a signal interrupted the wait; -errno with err. The
+/* Block until one of the files was closed after writing or renamed into
+ * place: 1. 0 when a signal interrupted the wait; -errno with err. The
  * wait runs with the signal mask mask (ppoll), so a caller that blocks a
  * signal before testing its flag and passes the mask without it misses
  * none. */
