@@ -31,7 +31,8 @@ static void check_report(struct otnode_cli *c, int r, const struct ot_exec_resul
 		       res->removed, res->updated,
 		       res->recovered ? " (after undoing an interrupted apply)" : "");
 	if (mark) {
-		printf("%s %d\n", mark, r < 0 ? (r == -ENOMEM ? OTNODE_EXIT_SYSTEM : OTNODE_EXIT_FAIL) : 0);
+		printf("%s %d\n", mark,
+		       r < 0 ? (r == -ENOMEM ? OTNODE_EXIT_SYSTEM : OTNODE_EXIT_FAIL) : 0);
 		fprintf(stderr, "%s\n", mark);
 	}
 	fflush(stdout);
@@ -136,7 +137,7 @@ static int save_plan(struct otnode_cli *c, const char *text, size_t text_len)
 	free(img);
 	if (r < 0)
 		otnode_die("%s: done, but the executable still carries the plan before: %s",
-			c->plan->node, err.msg);
+			   c->plan->node, err.msg);
 	return r;
 }
 
@@ -159,7 +160,7 @@ static void save_running(struct otnode_cli *c, unsigned flags, const struct ot_e
 		save_plan(c, text, strlen(text));
 	else if (res->reverted)
 		otnode_die("%s: reverted, but the executable still carries the plan reverted: %s",
-			c->plan->node, err.msg);
+			   c->plan->node, err.msg);
 	free(text);
 }
 
@@ -302,8 +303,9 @@ int otnode_cmd_apply(struct otnode_cli *c, int argc, char **argv)
 	if (r || optind != argc || set[0] + set[1] + set[2] + set[4] > 1)
 		return otnode_usage(r == 'h' ? stdout : stderr, r == 'h' ? 0 : OTNODE_EXIT_USAGE);
 	if (set[3] && (set[0] || (!c->plan_stdin && !set[1]))) {
-		otnode_die("apply --save-plan: with --plan-stdin (the plan applied) or --revert (the "
-			"plan gone back to), and not with --check");
+		otnode_die(
+		    "apply --save-plan: with --plan-stdin (the plan applied) or --revert (the "
+		    "plan gone back to), and not with --check");
 		return OTNODE_EXIT_USAGE;
 	}
 	if (set[4] && !c->plan_stdin) {
@@ -329,4 +331,3 @@ out:
 	ot_apply_memo_clear(&memo);
 	return r;
 }
-

@@ -299,8 +299,9 @@ void ot_deploy_fini(struct ot_deploy *d)
 	size_t i;
 
 	for (i = 0; i < d->nnodes; i++) {
-		ot_deploy_ssh_release(&d->nodes[i]);
-		ot_deploy_ssh_serve_end(&d->nodes[i]);
+		ot_deploy_ssh_release(&d->nodes[i]); /* forgets a held serve */
+		ot_deploy_ssh_serve_end(d->nodes[i].serve);
+		d->nodes[i].serve = NULL;
 		free(d->nodes[i].plan_frame);
 		d->nodes[i].plan_frame = NULL;
 		ot_image_free(&d->nodes[i].image);
@@ -345,11 +346,7 @@ size_t ot_deploy_sessions_take(struct ot_deploy *d, struct ot_deploy_session *s)
 
 static void session_close(struct ot_deploy_session *s)
 {
-	struct ot_deploy_node tmp;
-
-	memset(&tmp, 0, sizeof(tmp));
-	tmp.serve = s->serve;
-	ot_deploy_ssh_serve_end(&tmp);
+	ot_deploy_ssh_serve_end(s->serve);
 	ot_ssh_close(s->ssh);
 	s->ssh = NULL;
 	s->serve = NULL;

@@ -44,9 +44,10 @@ extern const struct ot_deploy_transport ot_deploy_local_transport;
  * (nothing runs; no-op when none is held). */
 void ot_deploy_ssh_release(struct ot_deploy_node *n);
 
-/* SSH, watch: end node n's `otnode apply --serve` session (EOF: it exits,
- * changing nothing); no-op when there is none. */
-void ot_deploy_ssh_serve_end(struct ot_deploy_node *n);
+/* SSH, watch: end a serving `otnode apply --serve` session (EOF: it exits,
+ * changing nothing) and free it; NULL is a no-op. The caller forgets it
+ * (a node's serve, and held when it is the same). */
+void ot_deploy_ssh_serve_end(struct ot_ssh_cmd *serve);
 
 /* SSH: `otnode apply --check` in a session then held for `otnode apply`
  * (ssh_action with verb "apply" says the word); see transport_ssh.c. */

@@ -345,17 +345,14 @@ void ot_deploy_ssh_release(struct ot_deploy_node *n)
 	n->held = NULL;
 }
 
-void ot_deploy_ssh_serve_end(struct ot_deploy_node *n)
+void ot_deploy_ssh_serve_end(struct ot_ssh_cmd *serve)
 {
 	struct ot_ssh_result r;
 
-	if (!n->serve)
+	if (!serve)
 		return;
-	if (n->held == n->serve)
-		n->held = NULL;
-	ot_ssh_cmd_finish(n->serve, 5000, &r, NULL); /* EOF: it exits, nothing changes */
+	ot_ssh_cmd_finish(serve, 5000, &r, NULL); /* EOF: it exits, nothing changes */
 	ot_ssh_result_free(&r);
-	n->serve = NULL;
 }
 
 static int marked_output(struct ot_deploy_node *n, struct ot_ssh_cmd *c, const char *mark,
